@@ -1,0 +1,20 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { OpenAIExceptionFilter } from './common/errors/openai-exception.filter';
+import { GatewayConfigModule } from './config/config.module';
+import type { GatewayConfig } from './config/gateway-config';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [GatewayConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, HealthModule],
+      providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],
+    };
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Who is calling: decided once per request by the global auth guard, then read by everything after it.
+ * Never holds a secret (no token, no key): only ids and hashes.
+ */
+export type CallerRole = 'master' | 'admin' | 'project' | 'virtual_key';
+
+export interface Caller {
+  readonly role: CallerRole;
+  /** How it authenticated. */
+  readonly via: 'master_key' | 'jwt' | 'virtual_key';
+  /** Project / team id: the JWT's `team_id_jwt_field` claim, or the virtual key's `team_id`. */
+  readonly projectId?: string;
+  /** The JWT's `user_id_jwt_field` claim, or the virtual key's `user_id`. */
+  readonly userId?: string;
+  /** JWT `sub` and `client_id`/`azp`, recorded as the actor of admin actions. */
+  readonly subject?: string;
+  readonly clientId?: string;
+  /** SHA-256 hex of the virtual key (its id, LiteLLM's `token`). */
+  readonly keyHash?: string;
+  readonly scopes: readonly string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}

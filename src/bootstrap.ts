@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import './auth/caller';
+import { sendError } from './common/errors/openai-exception.filter';
+import type { GatewayConfig } from './config/gateway-config';
+import { PinoNestLogger } from './logging/logger';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the whole gateway (not yet listening). Used by main.ts and by the tests, so both run the same thing. */
+export async function createGateway(config: GatewayConfig, log: Logger): Promise<NestFastifyApplication> {
+  const prefix = randomBytes(4).toString('hex');
+  let seq = 0;
+  const adapter = new FastifyAdapter({
+    logger: false,
+    bodyLimit: config.server.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${prefix}-${(++seq).toString(36)}`;
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log), adapter, {
+    logger: new PinoNestLogger(log),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id);
+    done();
+  });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const c = req.caller;
+    const q = req.url.indexOf('?');
+    log.info(
+      {
+        reqId: req.id,
+        method: req.method,
+        path: q === -1 ? req.url : req.url.slice(0, q),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        role: c?.role,
+        project: c?.projectId,
+        user: c?.userId,
+        key: c?.keyHash?.slice(0, 12),
+      },
+      'request',
+    );
+    done();
+  });
+  // Errors raised by Fastify itself before a Nest handler runs (bad JSON, body too large, bad headers).
+  fastify.setErrorHandler((err, req, reply) => sendError(reply, req, err, log));
+  return app;
+}

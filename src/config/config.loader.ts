@@ -1,0 +1,226 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from './config.error';
+import { fileSchema, type FileConfig } from './config.schema';
+import type { DeploymentConfig, GatewayConfig } from './gateway-config';
+import { deepFreeze, parseEnvNumber, splitList } from './config.util';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface LoadOptions {
+  argv?: readonly string[];
+  env?: Env;
+  cwd?: string;
+}
+
+const ENV_REF = 'os.environ/';
+const DEFAULT_BODY_LIMIT_MB = 10;
+
+/** Reads, resolves and validates the whole configuration once. Throws ConfigError with a one-line message. */
+export function loadGatewayConfig(opts: LoadOptions = {}): GatewayConfig {
+  const env = opts.env ?? {};
+  const cwd = opts.cwd ?? '.';
+  const args = parseArgs(opts.argv ?? []);
+  const configFile = pickConfigFile(args.config, env, cwd);
+  const warnings: string[] = [];
+  const file = configFile ? readConfigFile(configFile, env, warnings) : fileSchema.parse({});
+  return deepFreeze(toGatewayConfig(file, configFile, args.port, env, cwd, warnings));
+}
+
+function parseArgs(argv: readonly string[]): { config?: string; port?: string } {
+  const out: { config?: string; port?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    for (const name of ['config', 'port'] as const) {
+      if (arg === `--${name}`) {
+        const value = argv[++i];
+        if (value === undefined || value.startsWith('--')) throw new ConfigError(`--${name}`, '', 'needs a value');
+        out[name] = value;
+      } else if (arg.startsWith(`--${name}=`)) {
+        out[name] = arg.slice(name.length + 3);
+      }
+    }
+  }
+  return out;
+}
+
+function pickConfigFile(fromArgs: string | undefined, env: Env, cwd: string): string | null {
+  if (fromArgs) return resolve(cwd, fromArgs);
+  if (env.CONFIG_FILE_PATH) return resolve(cwd, env.CONFIG_FILE_PATH);
+  const local = resolve(cwd, 'config.yaml');
+  return existsSync(local) ? local : null;
+}
+
+function readConfigFile(path: string, env: Env, warnings: string[]): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, '', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML';
+    throw new ConfigError(path, where, `invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(path, '', 'the top level must be a mapping');
+  const resolved = resolveEnvRefs(raw, env, path, []);
+  return validate(resolved as Record<string, unknown>, path, warnings);
+}
+
+function resolveEnvRefs(value: unknown, env: Env, file: string, at: (string | number)[]): unknown {
+  if (typeof value === 'string' && value.startsWith(ENV_REF)) {
+    const name = value.slice(ENV_REF.length);
+    const found = env[name];
+    if (found === undefined || found === '') throw new ConfigError(file, formatPath(at), `${value} is not set in the environment`);
+    return found;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, env, file, [...at, i]));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = resolveEnvRefs(v, env, file, [...at, k]);
+    return out;
+  }
+  return value;
+}
+
+/** Strict parse; unknown keys are warned about and dropped, except under litellm_jwtauth where they are fatal. */
+function validate(raw: Record<string, unknown>, file: string, warnings: string[]): FileConfig {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const result = fileSchema.safeParse(raw);
+    if (result.success) return result.data;
+    const unknown = result.error.issues.filter((i) => i.code === 'unrecognized_keys');
+    const fatal = result.error.issues.find((i) => i.code !== 'unrecognized_keys' || i.path.includes('litellm_jwtauth'));
+    if (fatal) throw issueToError(fatal, file);
+    for (const issue of unknown) {
+      const parent = getAt(raw, issue.path) as Record<string, unknown>;
+      for (const key of (issue as z.core.$ZodIssueUnrecognizedKeys).keys) {
+        warnings.push(`${file}: ${formatPath([...issue.path, key])}: unknown key, ignored`);
+        delete parent[key];
+      }
+    }
+  }
+  throw new ConfigError(file, '', 'could not be validated');
+}
+
+function issueToError(issue: z.core.$ZodIssue, file: string): ConfigError {
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as z.core.$ZodIssueUnrecognizedKeys).keys;
+    return new ConfigError(file, formatPath([...issue.path, keys[0]]), 'unknown key');
+  }
+  return new ConfigError(file, formatPath(issue.path), issue.message);
+}
+
+function getAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node as Record<PropertyKey, unknown>)[key], root);
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+function toGatewayConfig(
+  file: FileConfig,
+  configFile: string | null,
+  portArg: string | undefined,
+  env: Env,
+  cwd: string,
+  warnings: string[],
+): GatewayConfig {
+  const gs = file.general_settings;
+  const ja = gs.litellm_jwtauth;
+  const port = (portArg !== undefined ? parseEnvNumber(portArg, '--port', 'port') : parseEnvNumber(env.PORT, 'env PORT', 'port')) ?? 4000;
+  const databaseUrl = env.DATABASE_URL || gs.database_url;
+  const masterKey = gs.master_key ?? (env.LITELLM_MASTER_KEY || undefined);
+  const models = file.model_list.map((d, i): DeploymentConfig => {
+    const p = d.litellm_params;
+    const slash = p.model.indexOf('/');
+    return {
+      id: d.model_info?.id ?? `${d.model_name}#${i}`,
+      modelName: d.model_name,
+      provider: p.model.slice(0, slash) as DeploymentConfig['provider'],
+      upstreamModel: p.model.slice(slash + 1),
+      apiBase: p.api_base?.replace(/\/+$/, ''),
+      apiKey: p.api_key,
+      apiVersion: p.api_version,
+      organization: p.organization,
+      rpm: p.rpm,
+      tpm: p.tpm,
+      weight: p.weight,
+      timeoutSec: p.timeout,
+      streamTimeoutSec: p.stream_timeout,
+      inputCostPerToken: d.model_info?.input_cost_per_token ?? 0,
+      outputCostPerToken: d.model_info?.output_cost_per_token ?? 0,
+    };
+  });
+  models.forEach((m, i) => {
+    if (m.provider === 'azure' && !m.apiBase) throw new ConfigError(configFile ?? '(none)', `model_list[${i}].litellm_params.api_base`, 'is required for azure deployments');
+  });
+  const groups = new Set(models.map((m) => m.modelName));
+  const fallbacks: Record<string, string[]> = {};
+  for (const entry of file.router_settings.fallbacks) {
+    for (const [from, to] of Object.entries(entry)) {
+      for (const g of [from, ...to]) if (!groups.has(g)) warnings.push(`${configFile}: router_settings.fallbacks: model group "${g}" is not in model_list`);
+      fallbacks[from] = [...(fallbacks[from] ?? []), ...to];
+    }
+  }
+  const secrets = [masterKey, ...models.map((m) => m.apiKey), passwordOf(databaseUrl), passwordOf(env.REDIS_URL)].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  );
+  const bodyLimitMb = gs.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB;
+  return {
+    configFile,
+    server: {
+      host: env.HOST || '0.0.0.0',
+      port,
+      bodyLimitBytes: Math.floor(bodyLimitMb * 1024 * 1024),
+      shutdownTimeoutMs: (parseEnvNumber(env.SHUTDOWN_TIMEOUT_SECONDS, 'env SHUTDOWN_TIMEOUT_SECONDS', 'number') ?? 10) * 1000,
+      logLevel: env.LOG_LEVEL || 'info',
+    },
+    database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'embedded', dataDir: resolve(cwd, env.DATA_DIR || '.data') },
+    redisUrl: env.REDIS_URL || undefined,
+    masterKey,
+    jwt: {
+      enabled: gs.enable_jwt_auth,
+      publicKeyUrls: splitList(env.JWT_PUBLIC_KEY_URL),
+      audience: env.JWT_AUDIENCE ? splitList(env.JWT_AUDIENCE) : toList(ja.audience),
+      issuer: env.JWT_ISSUER ? splitList(env.JWT_ISSUER) : toList(ja.issuer),
+      adminScope: ja.admin_jwt_scope,
+      teamIdField: ja.team_id_jwt_field,
+      userIdField: ja.user_id_jwt_field,
+      adminAllowedRoutes: ja.admin_allowed_routes,
+      publicKeyTtlSec: ja.public_key_ttl,
+      leewaySec: ja.leeway,
+    },
+    allowedRoutes: gs.allowed_routes,
+    models,
+    router: {
+      routingStrategy: file.router_settings.routing_strategy,
+      numRetries: file.router_settings.num_retries,
+      allowedFails: file.router_settings.allowed_fails,
+      cooldownTimeSec: file.router_settings.cooldown_time,
+      timeoutSec: file.router_settings.timeout,
+      fallbacks,
+    },
+    secrets,
+    warnings,
+  };
+}
+
+function toList(v: string | string[] | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v : [v];
+}
+
+function passwordOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { PrismaClient } from '../generated/prisma/client';
+import { APP_LOGGER } from '../logging/logger';
+import { openDatabase, type OpenedDatabase } from './open-database';
+
+/**
+ * The Prisma client as a provider, over PostgreSQL (`DATABASE_URL`) or the embedded PGlite store. Migrations are
+ * applied before the client is handed out. Closed last at shutdown (after spend has been flushed).
+ */
+@Injectable()
+export class DatabaseService implements OnApplicationShutdown {
+  private db!: OpenedDatabase;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {}
+
+  /** Called once by the module factory, before anything can use the client. */
+  async open(): Promise<this> {
+    this.db = await openDatabase(this.config.database, this.log);
+    return this;
+  }
+
+  get prisma(): PrismaClient {
+    return this.db.prisma;
+  }
+
+  get kind(): 'postgres' | 'embedded' {
+    return this.db.kind;
+  }
+
+  /** Readiness probe: resolves when a trivial query answers within `timeoutMs`, else rejects with the reason. */
+  ping(timeoutMs = 2000): Promise<void> {
+    return this.db.ping(timeoutMs);
+  }
+
+  /**
+   * Subscribe to a PostgreSQL NOTIFY channel (cross-instance cache invalidation without Redis). Embedded: in-process only.
+   * Returns an unsubscribe function.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onMessage);
+  }
+
+  notify(channel: string, payload: string): Promise<void> {
+    return this.db.notify(channel, payload);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db?.close();
+  }
+}

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createGateway } from '../../src/bootstrap';
+import { loadGatewayConfig } from '../../src/config/config.loader';
+import type { GatewayConfig } from '../../src/config/gateway-config';
+import { createLogger } from '../../src/logging/logger';
+
+export const ROOT = resolve(__dirname, '..', '..', '..');
+
+export function tempDir(prefix = 'gw-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes a YAML config to a temp file and returns its path. */
+export function writeConfig(yaml: string): string {
+  const file = join(tempDir('gw-cfg-'), 'config.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** Collects log lines (JSON strings) in memory, to assert on what was and was not logged. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void) {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    cb();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface InProcessGateway {
+  url: string;
+  app: NestFastifyApplication;
+  config: GatewayConfig;
+  logs: LogCapture;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real gateway in this process on a free port (config from YAML text + env), with logs captured.
+ * Without DATABASE_URL in env, an embedded store in a fresh temp DATA_DIR is used.
+ */
+export async function startGateway(yaml: string, env: Record<string, string | undefined> = {}): Promise<InProcessGateway> {
+  const file = writeConfig(yaml);
+  const fullEnv = { DATA_DIR: join(tempDir('gw-data-'), 'data'), ...env, PORT: '0' };
+  const config = loadGatewayConfig({ argv: ['--config', file], env: fullEnv, cwd: ROOT });
+  const logs = new LogCapture();
+  const log = createLogger({ level: env.LOG_LEVEL ?? 'info', secrets: config.secrets }, logs);
+  const app = await createGateway(config, log);
+  await app.listen(0, '127.0.0.1');
+  const addr = app.getHttpServer().address() as { port: number };
+  return { url: `http://127.0.0.1:${addr.port}`, app, config, logs, close: () => app.close() };
+}
+
+export interface SpawnedGateway {
+  url: string;
+  proc: ChildProcess;
+  output: () => string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the production build (`node dist/main.js`) as a separate process and waits for liveliness. */
+export async function spawnGateway(args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<SpawnedGateway> {
+  const port = env.PORT ?? String(await freePort());
+  const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, DATA_DIR: join(tempDir('gw-data-'), 'data'), ...env, PORT: port, HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}:\n${out}`);
+    try {
+      const r = await fetch(`${url}/health/liveliness`);
+      if (r.ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(`gateway did not become live in ${timeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    proc,
+    output: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs `node dist/main.js` expecting it to exit (bad config); resolves with exit code and output. */
+export function runGatewayToExit(args: string[], env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, reject) => {
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => (stdout += d));
+    proc.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`gateway did not exit within ${timeoutMs} ms: ${stdout}${stderr}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(t);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((r, j) => {
+    const s = net.createServer();
+    s.once('error', j);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => r(port));
+    });
+  });
+}
+
+/** `await res.json()` typed loosely, for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readJson(res: Response): Promise<any> {
+  return res.json();
+}
