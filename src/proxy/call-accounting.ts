@@ -1,0 +1,32 @@
+import type { Caller } from '../auth/caller';
+
+/** What the proxy reports after a model call, for spend and token-rate accounting. */
+export interface CallReport {
+  readonly modelGroup: string;
+  readonly deploymentId: string;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Cost in USD: tokens x the deployment's model_info prices (0 when none). */
+  readonly cost: number;
+  readonly latencyMs: number;
+  /** False when the call failed (no usage to count). */
+  readonly ok: boolean;
+}
+
+/** A call admitted by the accounting: `done` must be called exactly once when the call ends (success or not). */
+export interface Admission {
+  done(report: CallReport | null): void;
+}
+
+/**
+ * Nest token: the keys module's enforcement and accounting, as the proxy sees it. The proxy calls `admit` before
+ * forwarding (it throws a GatewayError to refuse: 401 model not allowed, 400 budget_exceeded, 429 rate limits),
+ * and `done` after. No database round-trip on this path.
+ */
+export const CALL_ACCOUNTING = Symbol('CALL_ACCOUNTING');
+
+export interface CallAccounting {
+  admit(caller: Caller, modelGroup: string): Admission | Promise<Admission>;
+  /** Model groups this caller may use (for `GET /models`); null = every configured group. */
+  allowedModels(caller: Caller): readonly string[] | null;
+}
