@@ -6,6 +6,9 @@ import { GatewayConfigModule } from './config/config.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { AuthModule } from './auth/auth.module';
+import { KeysModule } from './keys/keys.module';
+import { ProxyModule } from './proxy/proxy.module';
 import { LoggingModule } from './logging/logging.module';
 
 @Module({})
@@ -13,7 +16,7 @@ export class AppModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [GatewayConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, HealthModule],
+      imports: [GatewayConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, HealthModule, KeysModule, AuthModule, ProxyModule],
       providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],
     };
   }
