@@ -1,0 +1,73 @@
+'use strict';
+// Turns raw benchmark rows into medians over rounds, prints the table and the gateway/baseline ratios.
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function summarize(rows, soak) {
+  if (soak) {
+    return rows.map((r) => {
+      const s = r.rssSamplesMiB.filter(Number.isFinite);
+      const warm = s.slice(Math.floor(s.length / 5)); // first fifth is warm-up
+      const lo = Math.min(...warm);
+      const hi = Math.max(...warm);
+      return { target: r.target, seconds: r.seconds, rps: r.rps, non2xx: r.non2xx, errors: r.errors, rssMinMiB: lo, rssMaxMiB: hi, rssSpread: hi / lo - 1 };
+    });
+  }
+  const groups = new Map();
+  for (const r of rows) {
+    const k = `${r.target}|${r.connections}|${r.stream}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(r);
+  }
+  const out = [];
+  for (const [k, rs] of groups) {
+    const [target, connections, stream] = k.split('|');
+    const row = { target, connections: Number(connections), stream: stream === 'true' };
+    for (const f of ['rps', 'p50ms', 'p99ms', 'cpuUsPerReq', 'peakRssMiB', 'p50us', 'p99us']) if (rs.some((r) => r[f] !== undefined)) row[f] = median(rs.map((r) => r[f]));
+    row.non2xx = rs.reduce((a, r) => a + (r.non2xx || 0) + (r.bad || 0), 0);
+    row.errors = rs.reduce((a, r) => a + (r.errors || 0), 0);
+    out.push(row);
+  }
+  return out;
+}
+
+const fmt = (v, d = 0) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+
+function printTable(summary, soak) {
+  if (soak) {
+    console.log('\ntarget            seconds     rps  non2xx  rss min..max MiB  spread');
+    for (const r of summary) console.log(`${r.target.padEnd(16)} ${String(r.seconds).padStart(8)} ${fmt(r.rps).padStart(7)} ${String(r.non2xx).padStart(7)}  ${fmt(r.rssMinMiB, 1)}..${fmt(r.rssMaxMiB, 1)}  ${fmt(r.rssSpread * 100, 1)} %`);
+    return;
+  }
+  console.log('\ntarget           conns stream      rps   p50ms   p99ms  cpu us/req  peak RSS MiB  non2xx/err');
+  for (const r of summary.filter((r) => r.connections > 1)) {
+    console.log(
+      `${r.target.padEnd(16)} ${String(r.connections).padStart(5)} ${String(r.stream).padStart(6)} ${fmt(r.rps).padStart(8)} ${fmt(r.p50ms, 1).padStart(7)} ${fmt(r.p99ms, 1).padStart(7)} ${fmt(r.cpuUsPerReq).padStart(11)} ${fmt(r.peakRssMiB, 1).padStart(13)}  ${r.non2xx}/${r.errors}`,
+    );
+  }
+  console.log('\nlight load (1 connection, sequential):');
+  const base1 = summary.find((r) => r.target === 'baseline' && r.connections === 1);
+  for (const r of summary.filter((r) => r.connections === 1)) {
+    const over = base1 && r !== base1 ? `  (+${fmt(r.p50us - base1.p50us)} us over baseline)` : '';
+    console.log(`  ${r.target.padEnd(16)} p50 ${fmt(r.p50us)} us  p99 ${fmt(r.p99us)} us${over}`);
+  }
+  const ratio = (target, conns, stream) => {
+    const g = summary.find((r) => r.target === target && r.connections === conns && r.stream === stream);
+    const b = summary.find((r) => r.target === 'baseline' && r.connections === conns && r.stream === stream);
+    return g && b ? g.rps / b.rps : NaN;
+  };
+  const rssRatio = (() => {
+    const g = Math.max(...summary.filter((r) => r.target.startsWith('gateway') && r.connections === 128).map((r) => r.peakRssMiB));
+    const b = Math.max(...summary.filter((r) => r.target === 'baseline' && r.connections === 128).map((r) => r.peakRssMiB));
+    return g / b;
+  })();
+  console.log(`\npeak RSS at 128 connections, gateway / baseline: ${fmt(rssRatio, 2)}`);
+  const parts = ['master', 'vkey', 'jwt'].map((k) => `${k} ${fmt(ratio(`gateway/${k}`, 32, false), 2)} / ${fmt(ratio(`gateway/${k}`, 32, true), 2)}`);
+  console.log(`gateway RPS / baseline RPS at 32 connections (non-stream / stream): ${parts.join(', ')}`);
+}
+
+module.exports = { summarize, printTable, median };

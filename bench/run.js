@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench`: the gateway's own cost, measured against a bare Nest-Fastify + undici forwarder.
+// Options: --rounds N (3) --duration S (4) --quick (1 round, 2 s) --soak S (soak only: RSS over S seconds)
+const { execSync, spawn } = require('node:child_process');
+const { mkdirSync, mkdtempSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const P = require('./procs');
+const { autocannonRun, sequential } = require('./load');
+const { startJwks, generateVirtualKey } = require('./credentials');
+const { printTable, summarize } = require('./report');
+
+const ROOT = join(__dirname, '..');
+
+// The load generator runs on the second core, the gateway/baseline on the first.
+if (P.hasTaskset && P.cores > 1 && !process.env.BENCH_PINNED) {
+  const child = spawn('taskset', ['-c', '1', process.execPath, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  });
+  child.on('exit', (code) => process.exit(code ?? 1));
+  return;
+}
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? def : Number(args[i + 1]);
+};
+const quick = args.includes('--quick');
+const ROUNDS = quick ? 1 : opt('rounds', 3);
+const DURATION = quick ? 2 : opt('duration', 4);
+const SOAK = opt('soak', 0);
+const MASTER = 'sk-bench-master-key-0000';
+
+const chatBody = (stream) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(stream ? { stream: true } : {}) });
+
+async function main() {
+  execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
+  const upPort = await P.freePort();
+  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
+  const upUrl = `http://127.0.0.1:${upPort}`;
+  const jwks = await startJwks();
+  const work = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  const configFile = join(work, 'config.yaml');
+  writeFileSync(
+    configFile,
+    `model_list:
+  - model_name: bench-model
+    litellm_params: { model: openai/gpt-bench-a, api_base: ${upUrl}, api_key: sk-upstream-a }
+    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
+  - model_name: bench-model
+    litellm_params: { model: openai/gpt-bench-b, api_base: ${upUrl}, api_key: sk-upstream-b }
+    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
+general_settings:
+  master_key: ${MASTER}
+  enable_jwt_auth: true
+`,
+  );
+  const live = (port) => async () => (await fetch(`http://127.0.0.1:${port}/health/liveliness`)).ok;
+  const gwPort = await P.freePort();
+  const gateway = await P.start('gateway', 0, process.execPath, [join(ROOT, 'dist', 'main.js'), '--config', configFile], {
+    env: { PORT: String(gwPort), HOST: '127.0.0.1', DATA_DIR: join(work, 'data'), JWT_PUBLIC_KEY_URL: jwks.url, LOG_LEVEL: 'warn', DATABASE_URL: '' },
+    ready: live(gwPort),
+  });
+  const blPort = await P.freePort();
+  const baseline = await P.start('baseline', 0, process.execPath, [join(ROOT, 'dist-bench', 'bench', 'baseline.js'), String(blPort), upUrl], {
+    ready: async (o) => o.includes('ready'),
+  });
+  const gwUrl = `http://127.0.0.1:${gwPort}`;
+  const vkey = await generateVirtualKey(gwUrl, MASTER);
+  const jwt = jwks.sign({ sub: 'bench-user', client_id: 'bench-project', scope: 'openid' });
+  const json = { 'content-type': 'application/json' };
+  const targets = {
+    upstream: { url: upUrl, proc: upstream, headers: json },
+    baseline: { url: `http://127.0.0.1:${blPort}`, proc: baseline, headers: json },
+    'gateway/master': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${MASTER}` } },
+    'gateway/vkey': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${vkey}` } },
+    'gateway/jwt': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${jwt}` } },
+  };
+  // Warm everything (JIT, pools, caches) and check every target answers 200.
+  for (const [name, t] of Object.entries(targets)) {
+    for (const stream of [false, true]) {
+      const r = await autocannonRun({ url: t.url, path: '/v1/chat/completions'.replace(name === 'upstream' ? '/v1' : '', ''), headers: t.headers, body: chatBody(stream), connections: 8, durationSec: 1 });
+      if (r.non2xx || r.errors) throw new Error(`${name} (stream=${stream}) answered ${r.non2xx} non-2xx and ${r.errors} errors during warm-up`);
+    }
+  }
+  const results = [];
+  try {
+    if (SOAK > 0) {
+      results.push(await soak(targets['gateway/vkey'], SOAK));
+      results.push(await soak(targets.baseline, Math.min(60, SOAK)));
+    } else {
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const connections of [32, 128]) {
+          for (const stream of [false, true]) {
+            for (const [name, t] of Object.entries(targets)) {
+              results.push({ round, target: name, connections, stream, ...(await measure(name, t, connections, stream)) });
+            }
+          }
+        }
+        for (const name of ['baseline', 'gateway/vkey', 'gateway/jwt']) {
+          const t = targets[name];
+          const r = await sequential({ url: t.url, path: '/v1/chat/completions', headers: t.headers, body: chatBody(false), count: quick ? 500 : 2000 });
+          results.push({ round, target: name, connections: 1, stream: false, ...r });
+        }
+        process.stderr.write(`round ${round}/${ROUNDS} done\n`);
+      }
+    }
+  } finally {
+    await Promise.all([gateway.stop(), baseline.stop(), upstream.stop(), jwks.close()]);
+  }
+  const summary = summarize(results, SOAK > 0);
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}${SOAK ? '-soak' : ''}.json`);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, durationSec: DURATION, pinned: P.hasTaskset, results, summary }, null, 2));
+  printTable(summary, SOAK > 0);
+  console.log(`\nresults: ${file}`);
+}
+
+async function measure(name, t, connections, stream) {
+  const path = name === 'upstream' ? '/chat/completions' : '/v1/chat/completions';
+  const cpu0 = P.cpuMicros(t.proc.pid);
+  let peak = P.rssMiB(t.proc.pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, P.rssMiB(t.proc.pid))), 100);
+  const r = await autocannonRun({ url: t.url, path, headers: t.headers, body: chatBody(stream), connections, durationSec: DURATION });
+  clearInterval(sampler);
+  const cpu = P.cpuMicros(t.proc.pid) - cpu0;
+  return { ...r, cpuUsPerReq: r.total ? cpu / r.total : NaN, peakRssMiB: peak };
+}
+
+async function soak(t, seconds) {
+  const samples = [];
+  const pid = t.proc.pid;
+  const sampler = setInterval(() => samples.push(P.rssMiB(pid)), 5000);
+  const r = await autocannonRun({ url: t.url, path: '/v1/chat/completions', headers: t.headers, body: chatBody(false), connections: 128, durationSec: seconds });
+  clearInterval(sampler);
+  return { target: t === undefined ? '?' : t.proc.name, seconds, ...r, rssSamplesMiB: samples };
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
