@@ -1,31 +1,131 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import type { KeyRecord } from './key-record';
+import { Prisma, type VirtualKey } from '../generated/prisma/client';
+import type { Actor } from './actor';
+import { rethrowDatabaseError } from './db-errors';
 
-/** Data access for virtual keys (one small class, Immich-style), so the hot path can put a cache in front. */
+export type KeyRow = VirtualKey;
+export type KeyChanges = Omit<Prisma.VirtualKeyUpdateInput, 'createdAt' | 'updatedAt' | 'createdBy' | 'spend'>;
+
+export interface AuditEntry {
+  action: string;
+  keyHash: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface KeyFilter {
+  teamId?: string;
+  userId?: string;
+  keyAlias?: string;
+}
+
+/** Data access for virtual keys, team spend and the audit log: the only code that touches these tables. */
 @Injectable()
 export class KeysRepository {
   constructor(private readonly db: DatabaseService) {}
 
-  async findByHash(token: string): Promise<KeyRecord | null> {
-    const row = await this.db.prisma.virtualKey.findUnique({ where: { token } });
-    if (!row) return null;
-    return {
-      token: row.token,
-      keyName: row.keyName,
-      keyAlias: row.keyAlias,
-      models: row.models,
-      allowedRoutes: row.allowedRoutes,
-      expires: row.expires,
-      maxBudget: row.maxBudget,
-      spend: row.spend,
-      rpmLimit: row.rpmLimit,
-      tpmLimit: row.tpmLimit,
-      maxParallelRequests: row.maxParallelRequests,
-      teamId: row.teamId,
-      userId: row.userId,
-      blocked: row.blocked,
-      metadata: (row.metadata ?? {}) as Record<string, unknown>,
-    };
+  private get prisma() {
+    return this.db.prisma;
   }
+
+  findByToken(token: string): Promise<KeyRow | null> {
+    return guard(this.prisma.virtualKey.findUnique({ where: { token } }));
+  }
+
+  findByTokens(tokens: readonly string[]): Promise<KeyRow[]> {
+    return guard(this.prisma.virtualKey.findMany({ where: { token: { in: [...tokens] } } }));
+  }
+
+  findByAliases(aliases: readonly string[]): Promise<KeyRow[]> {
+    return guard(this.prisma.virtualKey.findMany({ where: { keyAlias: { in: [...aliases] } } }));
+  }
+
+  /** Inserts a key and its audit row in one transaction. A taken token or alias raises P2002 (see db-errors). */
+  create(data: Prisma.VirtualKeyCreateInput, actor: Actor, audit: AuditEntry): Promise<KeyRow> {
+    return guard(
+      this.prisma.$transaction(async (tx) => {
+        const row = await tx.virtualKey.create({ data });
+        await tx.auditLog.create({ data: auditData(actor, audit) });
+        return row;
+      }),
+    );
+  }
+
+  /** Updates a key (the token itself too, for regenerate) and writes the audit row. Null when the key is unknown. */
+  update(token: string, changes: KeyChanges, actor: Actor, audit: AuditEntry): Promise<KeyRow | null> {
+    return guard(
+      this.prisma.$transaction(async (tx) => {
+        const found = await tx.virtualKey.updateMany({ where: { token }, data: { ...changes, updatedBy: actor.id } });
+        if (found.count === 0) return null;
+        const newToken = typeof changes.token === 'string' ? changes.token : token;
+        const row = await tx.virtualKey.findUniqueOrThrow({ where: { token: newToken } });
+        await tx.auditLog.create({ data: auditData(actor, { ...audit, keyHash: audit.keyHash ?? newToken }) });
+        return row;
+      }),
+    );
+  }
+
+  /** Deletes exactly these keys (all or nothing) with one audit row each; returns the rows deleted. */
+  deleteKeys(tokens: readonly string[], actor: Actor): Promise<number> {
+    return guard(
+      this.prisma.$transaction(async (tx) => {
+        const res = await tx.virtualKey.deleteMany({ where: { token: { in: [...tokens] } } });
+        await tx.auditLog.createMany({ data: tokens.map((t) => auditData(actor, { action: 'key.delete', keyHash: t })) });
+        return res.count;
+      }),
+    );
+  }
+
+  async list(filter: KeyFilter, page: number, size: number): Promise<{ rows: KeyRow[]; total: number }> {
+    const where: Prisma.VirtualKeyWhereInput = { teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias };
+    const [rows, total] = await guard(
+      this.prisma.$transaction([
+        this.prisma.virtualKey.findMany({ where, orderBy: [{ createdAt: 'asc' }, { token: 'asc' }], skip: (page - 1) * size, take: size }),
+        this.prisma.virtualKey.count({ where }),
+      ]),
+    );
+    return { rows, total };
+  }
+
+  teamSpend(teamId: string): Promise<number> {
+    return guard(this.prisma.teamSpend.findUnique({ where: { teamId } })).then((r) => r?.spend ?? 0);
+  }
+
+  /**
+   * Adds spend amounts in one transaction (`spend = spend + x`, so concurrent instances never overwrite each other)
+   * and answers the new totals. Keys that no longer exist are simply absent from the answer.
+   */
+  async addSpend(keys: ReadonlyMap<string, number>, teams: ReadonlyMap<string, number>): Promise<{ keys: Map<string, number>; teams: Map<string, number> }> {
+    const kt = [...keys.keys()];
+    const ka = kt.map((t) => keys.get(t)!);
+    const tt = [...teams.keys()];
+    const ta = tt.map((t) => teams.get(t)!);
+    const [keyRows, teamRows] = await guard(
+      this.prisma.$transaction(async (tx) => [
+        kt.length === 0
+          ? []
+          : await tx.$queryRaw<{ token: string; spend: number }[]>`
+            UPDATE virtual_keys AS v SET spend = v.spend + d.amount
+            FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(token, amount)
+            WHERE v.token = d.token RETURNING v.token, v.spend`,
+        tt.length === 0
+          ? []
+          : await tx.$queryRaw<{ team_id: string; spend: number }[]>`
+            INSERT INTO team_spend (team_id, spend, updated_at)
+            SELECT d.team_id, d.amount, now() FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(team_id, amount)
+            ON CONFLICT (team_id) DO UPDATE SET spend = team_spend.spend + EXCLUDED.spend, updated_at = now()
+            RETURNING team_id, spend`,
+      ] as const),
+    );
+    return { keys: new Map(keyRows.map((r) => [r.token, Number(r.spend)])), teams: new Map(teamRows.map((r) => [r.team_id, Number(r.spend)])) };
+  }
+}
+
+function auditData(actor: Actor, e: AuditEntry): Prisma.AuditLogCreateManyInput {
+  const details = { ...(e.details ?? {}), ...(actor.clientId ? { client_id: actor.clientId } : {}) };
+  return { actor: actor.id, actorRole: actor.role, action: e.action, keyHash: e.keyHash, details: details as Prisma.InputJsonValue };
+}
+
+function guard<T>(p: Promise<T>): Promise<T> {
+  return p.catch(rethrowDatabaseError);
 }

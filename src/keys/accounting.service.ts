@@ -1,0 +1,120 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Caller } from '../auth/caller';
+import { Errors } from '../common/errors/gateway-error';
+import type { Admission, CallAccounting, CallReport } from '../proxy/call-accounting';
+import type { CachedKey } from './cached-key';
+import { KeyCache } from './key-cache.service';
+import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from './limits/limiter';
+import { PROJECT_LIMITS, type ProjectLimits } from './project-limits';
+import { SpendWriter } from './spend/spend-writer.service';
+
+const FREE: Admission = { done: () => undefined };
+
+/**
+ * Enforcement and accounting on every model call (CALL_ACCOUNTING), entirely from memory: the key comes from the
+ * cache the auth guard already warmed, limits from the limiter (Redis only when the key or project has a limit),
+ * spend goes to the batched writer. Master and admin callers are not limited.
+ */
+@Injectable()
+export class AccountingService implements CallAccounting {
+  constructor(
+    private readonly cache: KeyCache,
+    private readonly spend: SpendWriter,
+    @Inject(LIMITER) private readonly limiter: Limiter,
+    @Optional() @Inject(PROJECT_LIMITS) private readonly projects: ReadonlyMap<string, ProjectLimits> = new Map(),
+  ) {}
+
+  admit(caller: Caller, modelGroup: string): Admission | Promise<Admission> {
+    if (caller.role === 'virtual_key') {
+      const key = caller.keyHash ? this.cache.get(caller.keyHash) : undefined;
+      if (key) return this.admitKey(key, modelGroup);
+      return this.cache.findByHash(caller.keyHash ?? '').then((k) => {
+        if (!k) throw Errors.unauthorized('Invalid API key: this key does not exist (it may have been deleted or regenerated)');
+        return this.admitKey(k, modelGroup);
+      });
+    }
+    if (caller.role === 'project' && caller.projectId) return this.admitProject(caller.projectId);
+    return FREE;
+  }
+
+  allowedModels(caller: Caller): readonly string[] | null {
+    if (caller.role !== 'virtual_key' || !caller.keyHash) return null;
+    const key = this.cache.get(caller.keyHash);
+    return key?.modelSet ? key.models : null;
+  }
+
+  private admitKey(key: CachedKey, modelGroup: string): Admission | Promise<Admission> {
+    if (key.blocked) throw Errors.unauthorized('This key is blocked', 'key_blocked');
+    if (key.expires !== null && key.expires.getTime() <= Date.now()) throw Errors.unauthorized(`This key expired at ${key.expires.toISOString()}`, 'key_expired');
+    if (key.modelSet !== null && !key.modelSet.has(modelGroup)) {
+      throw Errors.unauthorized(
+        `This key is not allowed to access model=${modelGroup}. It can only access models=[${key.models.join(', ')}]`,
+        'key_model_access_denied',
+      );
+    }
+    if (key.maxBudget !== null && key.spend >= key.maxBudget) {
+      throw Errors.budgetExceeded(`Budget has been exceeded for this key: current spend ${round(key.spend)}, max_budget ${key.maxBudget}`);
+    }
+    const project = key.teamId ? this.projects.get(key.teamId) : undefined;
+    if (project) this.checkProjectBudget(key.teamId!, project);
+    const scopes: LimitScope[] = [];
+    if (key.hasRateLimits) scopes.push({ id: `k:${key.token}`, label: 'key', rpm: key.rpmLimit, tpm: key.tpmLimit, parallel: key.maxParallelRequests });
+    if (project?.hasRateLimits) scopes.push(projectScope(key.teamId!, project));
+    return this.withLimits(scopes, key.token, key.teamId);
+  }
+
+  private admitProject(projectId: string): Admission | Promise<Admission> {
+    const project = this.projects.get(projectId);
+    if (project) this.checkProjectBudget(projectId, project);
+    return this.withLimits(project?.hasRateLimits ? [projectScope(projectId, project)] : [], null, projectId);
+  }
+
+  private checkProjectBudget(projectId: string, p: ProjectLimits): void {
+    const spent = this.cache.projectSpendOf(projectId) + this.spend.unflushedProject(projectId);
+    if (p.maxBudget !== null && spent >= p.maxBudget) {
+      throw Errors.budgetExceeded(`Budget has been exceeded for project ${projectId}: current spend ${round(spent)}, max_budget ${p.maxBudget}`);
+    }
+  }
+
+  private withLimits(scopes: LimitScope[], token: string | null, projectId: string | null): Admission | Promise<Admission> {
+    if (scopes.length === 0) return new CallAdmission(this.cache, this.spend, token, projectId, null);
+    const ticket = this.limiter.acquire(scopes);
+    if (ticket instanceof Promise) return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, projectId, t));
+    return new CallAdmission(this.cache, this.spend, token, projectId, ticket);
+  }
+}
+
+/** One admitted call: `done` frees its limit slot, counts its tokens and records its cost, exactly once. */
+class CallAdmission implements Admission {
+  private finished = false;
+
+  constructor(
+    private readonly cache: KeyCache,
+    private readonly spend: SpendWriter,
+    private readonly token: string | null,
+    private readonly projectId: string | null,
+    private readonly ticket: LimitTicket | null,
+  ) {}
+
+  done(report: CallReport | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    const tokens = report ? report.promptTokens + report.completionTokens : 0;
+    this.ticket?.release(tokens);
+    const cost = report?.cost ?? 0;
+    if (!(cost > 0)) return;
+    this.spend.add(this.token, this.projectId, cost);
+    if (this.token) {
+      const key = this.cache.get(this.token);
+      if (key) key.spend += cost;
+    }
+  }
+}
+
+function projectScope(id: string, p: ProjectLimits): LimitScope {
+  return { id: `p:${id}`, label: 'project', rpm: p.rpmLimit, tpm: p.tpmLimit, parallel: p.maxParallelRequests };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}

@@ -1,0 +1,52 @@
+import type { KeyRow } from './keys.repository';
+import type { KeyRecord } from './key-record';
+
+/** LiteLLM's special `models` entry meaning "every configured model group". */
+export const ALL_PROXY_MODELS = 'all-proxy-models';
+
+/**
+ * A key as the hot path holds it: the stored row, plus what admission needs precomputed (the model set, whether
+ * any limit applies). `spend` is the database value plus spend recorded here and not yet confirmed by a flush; it
+ * only ever grows, except when the key is reloaded.
+ */
+export class CachedKey implements KeyRecord {
+  readonly token: string;
+  readonly keyName: string;
+  readonly keyAlias: string | null;
+  readonly models: readonly string[];
+  readonly allowedRoutes: readonly string[];
+  readonly expires: Date | null;
+  readonly maxBudget: number | null;
+  spend: number;
+  readonly rpmLimit: number | null;
+  readonly tpmLimit: number | null;
+  readonly maxParallelRequests: number | null;
+  readonly teamId: string | null;
+  readonly userId: string | null;
+  readonly blocked: boolean;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** null = every model group. */
+  readonly modelSet: ReadonlySet<string> | null;
+  /** True when rpm, tpm or parallel limits apply: only then does admission consult the limiter. */
+  readonly hasRateLimits: boolean;
+
+  constructor(row: KeyRow, unflushedSpend: number) {
+    this.token = row.token;
+    this.keyName = row.keyName;
+    this.keyAlias = row.keyAlias;
+    this.models = Object.freeze([...row.models]);
+    this.allowedRoutes = Object.freeze([...row.allowedRoutes]);
+    this.expires = row.expires;
+    this.maxBudget = row.maxBudget;
+    this.spend = row.spend + unflushedSpend;
+    this.rpmLimit = row.rpmLimit;
+    this.tpmLimit = row.tpmLimit;
+    this.maxParallelRequests = row.maxParallelRequests;
+    this.teamId = row.teamId;
+    this.userId = row.userId;
+    this.blocked = row.blocked;
+    this.metadata = Object.freeze({ ...((row.metadata ?? {}) as Record<string, unknown>) });
+    this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
+    this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
+  }
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { isValidDuration } from '../util/duration';
+import { KEY_PREFIX, MIN_CUSTOM_KEY_LENGTH } from '../secrets/key-secret';
+
+/** The LiteLLM key fields shared by generate, update and regenerate (each optional; null clears where it makes sense). */
+const text = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+const names = z.array(text).max(1000, 'must have at most 1000 entries');
+const limit = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647, 'is too large');
+
+export const keyFields = {
+  key_alias: text.nullable().optional(),
+  models: names.optional(),
+  duration: z.string().refine(isValidDuration, 'must be a number and a unit: 30s, 15m, 24h, 7d, 2w, 1mo, 1y').nullable().optional(),
+  max_budget: z.number().nonnegative('must be 0 or more').finite().nullable().optional(),
+  rpm_limit: limit.nullable().optional(),
+  tpm_limit: limit.nullable().optional(),
+  max_parallel_requests: limit.nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  team_id: text.nullable().optional(),
+  user_id: text.nullable().optional(),
+  allowed_routes: names.optional(),
+  blocked: z.boolean().optional(),
+};
+
+/** A custom secret: `sk-` prefixed, long enough not to be guessed, printable without spaces. */
+export const customSecret = z
+  .string()
+  .max(256, 'must be at most 256 characters')
+  .refine((s) => s.startsWith(KEY_PREFIX), `must start with ${KEY_PREFIX}`)
+  .refine((s) => s.length >= MIN_CUSTOM_KEY_LENGTH, `must be at least ${MIN_CUSTOM_KEY_LENGTH} characters long`)
+  .refine((s) => /^[\x21-\x7e]+$/.test(s), 'must be printable ASCII without spaces');
+
+/** Names a key to act on: its secret (`sk-...`) or its token (the SHA-256 hex). */
+export const keyRef = z.string().min(1, 'must not be empty').max(256, 'is too long');
+
+export type KeyFields = {
+  [K in keyof typeof keyFields]?: z.output<(typeof keyFields)[K]>;
+};

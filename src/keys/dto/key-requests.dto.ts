@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { customSecret, keyFields, keyRef } from './key-fields';
+
+/** POST /key/generate: `{}` gives an unrestricted key. */
+export const generateKeySchema = z.strictObject({ ...keyFields, key: customSecret.optional() });
+export type GenerateKeyRequest = z.output<typeof generateKeySchema>;
+
+/** POST /key/update: `key` (secret or token) plus the fields to change. */
+export const updateKeySchema = z.strictObject({ ...keyFields, key: keyRef });
+export type UpdateKeyRequest = z.output<typeof updateKeySchema>;
+
+/** POST /key/regenerate (and /key/{key}/regenerate, where `key` may come from the path). */
+export const regenerateKeySchema = z.strictObject({ ...keyFields, key: keyRef.optional(), new_key: customSecret.optional() });
+export type RegenerateKeyRequest = z.output<typeof regenerateKeySchema>;
+
+/** POST /key/delete: `keys` (secrets or tokens) and/or `key_aliases`. */
+export const deleteKeysSchema = z
+  .strictObject({ keys: z.array(keyRef).max(1000).optional(), key_aliases: z.array(keyRef).max(1000).optional() })
+  .refine((b) => (b.keys?.length ?? 0) + (b.key_aliases?.length ?? 0) > 0, { message: 'give at least one of keys, key_aliases' });
+export type DeleteKeysRequest = z.output<typeof deleteKeysSchema>;
+
+/** POST /key/block, /key/unblock. */
+export const keyRefSchema = z.strictObject({ key: keyRef });
+
+const queryText = z.string().min(1).max(256);
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** GET /key/list query. */
+export const listKeysSchema = z.strictObject({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  size: z.coerce.number().int().min(1).max(100).default(10),
+  team_id: queryText.optional(),
+  user_id: queryText.optional(),
+  key_alias: queryText.optional(),
+  return_full_object: flag.optional(),
+});
+export type ListKeysQuery = z.output<typeof listKeysSchema>;
+
+/** GET /key/info query. */
+export const keyInfoSchema = z.strictObject({ key: keyRef.optional() });

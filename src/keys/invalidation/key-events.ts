@@ -1,0 +1,49 @@
+/**
+ * Messages between instances sharing one database: keys changed (drop them from the cache, reload on next use) and
+ * spend totals after a flush (so every instance enforces budgets on current spend).
+ */
+export type KeyEvent =
+  | { readonly o: string; readonly t: 'changed'; readonly k: readonly string[] }
+  | { readonly o: string; readonly t: 'spend'; readonly k: readonly (readonly [string, number])[]; readonly p: readonly (readonly [string, number])[] };
+
+/** An event before the sender stamps its origin. */
+export type KeyEventBody = KeyEvent extends infer E ? (E extends KeyEvent ? Omit<E, 'o'> : never) : never;
+
+/** Transport for KeyEvents: Redis pub/sub or PostgreSQL LISTEN/NOTIFY. */
+export interface KeyEventTransport {
+  readonly name: string;
+  /** Starts receiving; `onReconnect` runs after a dropped subscription came back (messages may have been missed). */
+  start(onMessage: (payload: string) => void, onReconnect: () => void): Promise<void>;
+  publish(payload: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL NOTIFY payloads must stay under 8000 bytes: big events are split. */
+export const MAX_PAYLOAD_BYTES = 7_000;
+
+/** Splits an event into payloads that each fit MAX_PAYLOAD_BYTES. */
+export function encodeEvents(event: KeyEvent): string[] {
+  const whole = JSON.stringify(event);
+  if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES) return [whole];
+  const out: string[] = [];
+  const per = 60; // 60 entries of a 64-char token and a number stay well under the limit
+  if (event.t === 'changed') {
+    for (let i = 0; i < event.k.length; i += per) out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per) }));
+  } else {
+    for (let i = 0; i < event.k.length; i += per) out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per), p: [] }));
+    for (let i = 0; i < event.p.length; i += per) out.push(JSON.stringify({ ...event, k: [], p: event.p.slice(i, i + per) }));
+  }
+  return out;
+}
+
+export function decodeEvent(payload: string): KeyEvent | null {
+  try {
+    const e = JSON.parse(payload) as KeyEvent;
+    if (typeof e?.o !== 'string' || !Array.isArray(e.k)) return null;
+    if (e.t === 'changed' && e.k.every((x) => typeof x === 'string')) return e;
+    if (e.t === 'spend' && Array.isArray(e.p)) return e;
+    return null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,171 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { APP_LOGGER } from '../logging/logger';
+import { CachedKey } from './cached-key';
+import { KeyEventsService } from './invalidation/key-events.service';
+import type { KeyEvent } from './invalidation/key-events';
+import type { KeyLookup } from './key-record';
+import { KeysRepository, type KeyRow } from './keys.repository';
+import { SpendWriter, type FlushResult } from './spend/spend-writer.service';
+
+const MAX_KEYS = 100_000;
+const MAX_UNKNOWN = 10_000;
+/** An unknown hash is answered from memory this long (a flood of bad keys costs one query per key, not per call). */
+const UNKNOWN_TTL_MS = 10_000;
+/** Safety net behind the broadcast: every cached key is re-read this often, so a missed message heals. */
+const RESYNC_EVERY_MS = 30_000;
+const RESYNC_CHUNK = 1_000;
+const NONE: Promise<null> = Promise.resolve(null);
+
+/**
+ * The hot path's view of virtual keys (implements KEY_LOOKUP): a bounded in-memory map in front of the repository,
+ * with negative entries. Changes made here apply at once; changes made by other instances arrive as KeyEvents.
+ * A load that raced with a change is answered but not cached (a generation counter tells).
+ */
+@Injectable()
+export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
+  private readonly keys = new LRUCache<string, CachedKey>({ max: MAX_KEYS });
+  private readonly unknown = new LRUCache<string, true>({ max: MAX_UNKNOWN, ttl: UNKNOWN_TTL_MS });
+  private readonly loading = new Map<string, Promise<CachedKey | null>>();
+  private readonly projectSpend = new Map<string, number>();
+  private generation = 0;
+  private resyncTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repo: KeysRepository,
+    private readonly spend: SpendWriter,
+    private readonly events: KeyEventsService,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.register({ onEvent: (e) => this.onEvent(e), onResync: () => this.clear() });
+    this.spend.onFlushed((r) => this.afterFlush(r));
+    this.resyncTimer = setInterval(() => void this.resync(), RESYNC_EVERY_MS);
+    this.resyncTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.resyncTimer);
+  }
+
+  findByHash(token: string): Promise<CachedKey | null> {
+    const hit = this.keys.get(token);
+    if (hit) return Promise.resolve(hit);
+    if (this.unknown.get(token)) return NONE;
+    return this.load(token);
+  }
+
+  /** The cached key, without loading (synchronous, for admission). */
+  get(token: string): CachedKey | undefined {
+    return this.keys.get(token);
+  }
+
+  /** A key was created or changed on this instance: serve the new row from now on. */
+  put(row: KeyRow): CachedKey {
+    this.generation++;
+    const key = new CachedKey(row, this.spend.unflushed(row.token));
+    this.keys.set(row.token, key);
+    this.unknown.delete(row.token);
+    return key;
+  }
+
+  /** A key was deleted or renamed away on this instance: refuse it from now on. */
+  drop(token: string): void {
+    this.generation++;
+    this.keys.delete(token);
+    this.loading.delete(token);
+    this.unknown.set(token, true);
+  }
+
+  /** Database spend of a project, as last learned (0 when never seen); `track` to be kept current. */
+  projectSpendOf(projectId: string): number {
+    return this.projectSpend.get(projectId) ?? 0;
+  }
+
+  trackProject(projectId: string, spend: number): void {
+    this.projectSpend.set(projectId, Math.max(this.projectSpend.get(projectId) ?? 0, spend));
+  }
+
+  /** Forget everything (a broadcast gap): the next use of each key reloads it. */
+  clear(): void {
+    this.generation++;
+    this.keys.clear();
+    this.unknown.clear();
+    this.loading.clear();
+  }
+
+  private load(token: string): Promise<CachedKey | null> {
+    const running = this.loading.get(token);
+    if (running) return running;
+    const gen = this.generation;
+    const p = this.repo.findByToken(token).then(
+      (row) => {
+        const key = row ? new CachedKey(row, this.spend.unflushed(token)) : null;
+        if (this.loading.get(token) === p && this.generation === gen) {
+          if (key) this.keys.set(token, key);
+          else this.unknown.set(token, true);
+        }
+        if (this.loading.get(token) === p) this.loading.delete(token);
+        return key;
+      },
+      (err: unknown) => {
+        if (this.loading.get(token) === p) this.loading.delete(token);
+        throw err;
+      },
+    );
+    this.loading.set(token, p);
+    return p;
+  }
+
+  private onEvent(e: KeyEvent): void {
+    if (e.t === 'changed') {
+      this.generation++;
+      for (const token of e.k) {
+        this.keys.delete(token);
+        this.unknown.delete(token);
+        this.loading.delete(token);
+      }
+      return;
+    }
+    for (const [token, dbSpend] of e.k) {
+      const key = this.keys.peek(token);
+      if (key) key.spend = Math.max(key.spend, dbSpend + this.spend.unflushed(token));
+    }
+    for (const [project, dbSpend] of e.p) if (this.projectSpend.has(project)) this.trackProject(project, dbSpend);
+  }
+
+  /** Our own write answered the database totals: adopt them, and tell the other instances. */
+  private afterFlush(r: FlushResult): void {
+    for (const [token, dbSpend] of r.keys) {
+      const key = this.keys.peek(token);
+      if (key) key.spend = dbSpend + this.spend.unflushed(token);
+    }
+    for (const [project, dbSpend] of r.teams) if (this.projectSpend.has(project)) this.projectSpend.set(project, dbSpend);
+    if (r.keys.size > 0 || r.teams.size > 0) this.events.publish({ t: 'spend', k: [...r.keys], p: [...r.teams] });
+  }
+
+  private async resync(): Promise<void> {
+    const tokens = [...this.keys.keys()];
+    for (let i = 0; i < tokens.length; i += RESYNC_CHUNK) {
+      const chunk = tokens.slice(i, i + RESYNC_CHUNK);
+      const gen = this.generation;
+      let rows: KeyRow[];
+      try {
+        rows = await this.repo.findByTokens(chunk);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'key cache resync skipped (database unavailable); cached keys keep serving');
+        return;
+      }
+      if (this.generation !== gen) continue; // something changed meanwhile; the next round covers this chunk
+      const found = new Map(rows.map((r) => [r.token, r]));
+      for (const token of chunk) {
+        const row = found.get(token);
+        if (row) {
+          if (this.keys.peek(token)) this.keys.set(token, new CachedKey(row, this.spend.unflushed(token)), { noUpdateTTL: true });
+        } else this.drop(token);
+      }
+    }
+  }
+}

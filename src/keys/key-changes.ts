@@ -1,0 +1,31 @@
+import type { KeyFields } from './dto/key-fields';
+import type { KeyChanges } from './keys.repository';
+import { expiryFrom } from './util/duration';
+import type { Prisma } from '../generated/prisma/client';
+
+/** Maps the LiteLLM request fields that were given to column changes (absent fields are left alone). */
+export function toKeyChanges(f: KeyFields, now = new Date()): KeyChanges {
+  const c: KeyChanges = {};
+  if (f.key_alias !== undefined) c.keyAlias = f.key_alias;
+  if (f.models !== undefined) c.models = f.models;
+  if (f.duration !== undefined) c.expires = expiryFrom(f.duration, now);
+  if (f.max_budget !== undefined) c.maxBudget = f.max_budget;
+  if (f.rpm_limit !== undefined) c.rpmLimit = f.rpm_limit;
+  if (f.tpm_limit !== undefined) c.tpmLimit = f.tpm_limit;
+  if (f.max_parallel_requests !== undefined) c.maxParallelRequests = f.max_parallel_requests;
+  if (f.metadata !== undefined) c.metadata = (f.metadata ?? {}) as Prisma.InputJsonValue;
+  if (f.team_id !== undefined) c.teamId = f.team_id;
+  if (f.user_id !== undefined) c.userId = f.user_id;
+  if (f.allowed_routes !== undefined) c.allowedRoutes = f.allowed_routes;
+  if (f.blocked !== undefined) c.blocked = f.blocked;
+  return c;
+}
+
+const FIELD_NAMES = ['key_alias', 'models', 'duration', 'max_budget', 'rpm_limit', 'tpm_limit', 'max_parallel_requests', 'metadata', 'team_id', 'user_id', 'allowed_routes', 'blocked'] as const;
+
+/** What the audit row says was set: the request's key fields, never a secret (`key` / `new_key` are not among them). */
+export function auditedFields(f: KeyFields): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of FIELD_NAMES) if (f[name] !== undefined) out[name] = f[name];
+  return out;
+}

@@ -1,0 +1,49 @@
+import type { KeyRow } from './keys.repository';
+
+/** A key in LiteLLM's field names, as every management answer shows it. Never holds the secret. */
+export interface KeyView {
+  token: string;
+  key_alias: string | null;
+  key_name: string;
+  models: string[];
+  spend: number;
+  max_budget: number | null;
+  expires: string | null;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  max_parallel_requests: number | null;
+  metadata: Record<string, unknown>;
+  team_id: string | null;
+  user_id: string | null;
+  allowed_routes: string[];
+  blocked: boolean;
+  created_at: string;
+  updated_at: string;
+  created_by: string;
+  updated_by: string | null;
+}
+
+/** `unflushedSpend`: spend recorded by this instance and not yet written (so /key/info is current). */
+export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
+  return {
+    token: row.token,
+    key_alias: row.keyAlias,
+    key_name: row.keyName,
+    models: row.models,
+    spend: row.spend + unflushedSpend,
+    max_budget: row.maxBudget,
+    expires: row.expires?.toISOString() ?? null,
+    rpm_limit: row.rpmLimit,
+    tpm_limit: row.tpmLimit,
+    max_parallel_requests: row.maxParallelRequests,
+    metadata: (row.metadata ?? {}) as Record<string, unknown>,
+    team_id: row.teamId,
+    user_id: row.userId,
+    allowed_routes: row.allowedRoutes,
+    blocked: row.blocked,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+    created_by: row.createdBy,
+    updated_by: row.updatedBy,
+  };
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../auth/caller';
+import { Errors } from '../common/errors/gateway-error';
+import { deleteKeysSchema, generateKeySchema, keyInfoSchema, keyRefSchema, listKeysSchema, regenerateKeySchema, updateKeySchema } from './dto/key-requests.dto';
+import { parseInput } from './dto/parse';
+import { KeysService } from './keys.service';
+
+/**
+ * LiteLLM's key management routes. Who may call them is the global auth guard's decision (management routes are
+ * admin-only by default; /key/info is an info route a virtual key may call about itself).
+ */
+@Controller('key')
+export class KeysController {
+  constructor(private readonly keys: KeysService) {}
+
+  @Post('generate')
+  @HttpCode(200)
+  generate(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.keys.generate(parseInput(generateKeySchema, body), callerOf(req));
+  }
+
+  @Get('info')
+  info(@Query() query: unknown, @Req() req: FastifyRequest) {
+    return this.keys.info(parseInput(keyInfoSchema, query, 'query').key, callerOf(req));
+  }
+
+  @Post('update')
+  @HttpCode(200)
+  update(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.keys.update(parseInput(updateKeySchema, body), callerOf(req));
+  }
+
+  @Post('delete')
+  @HttpCode(200)
+  delete(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.keys.delete(parseInput(deleteKeysSchema, body), callerOf(req));
+  }
+
+  @Post('regenerate')
+  @HttpCode(200)
+  regenerate(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.keys.regenerate(parseInput(regenerateKeySchema, body), undefined, callerOf(req));
+  }
+
+  @Post(':key/regenerate')
+  @HttpCode(200)
+  regenerateByPath(@Param('key') key: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.keys.regenerate(parseInput(regenerateKeySchema, body), key, callerOf(req));
+  }
+
+  @Get('list')
+  list(@Query() query: unknown) {
+    return this.keys.list(parseInput(listKeysSchema, query, 'query'));
+  }
+
+  @Post('block')
+  @HttpCode(200)
+  block(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.keys.setBlocked(parseInput(keyRefSchema, body).key, true, callerOf(req));
+  }
+
+  @Post('unblock')
+  @HttpCode(200)
+  unblock(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.keys.setBlocked(parseInput(keyRefSchema, body).key, false, callerOf(req));
+  }
+}
+
+/** The guard always sets the caller on routes that reach here; without it (no guard) nothing is allowed. */
+function callerOf(req: FastifyRequest): Caller {
+  if (!req.caller) throw Errors.unauthorized('Authentication required');
+  return req.caller;
+}

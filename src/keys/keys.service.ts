@@ -1,0 +1,156 @@
+import { Injectable } from '@nestjs/common';
+import type { Caller } from '../auth/caller';
+import { Errors } from '../common/errors/gateway-error';
+import { actorOf, type Actor } from './actor';
+import { UniqueViolation } from './db-errors';
+import type { DeleteKeysRequest, GenerateKeyRequest, ListKeysQuery, RegenerateKeyRequest, UpdateKeyRequest } from './dto/key-requests.dto';
+import type { KeyFields } from './dto/key-fields';
+import { auditedFields, toKeyChanges } from './key-changes';
+import { KeyCache } from './key-cache.service';
+import { toKeyView, type KeyView } from './key-view';
+import { KeysRepository, type KeyChanges, type KeyRow } from './keys.repository';
+import { KeyEventsService } from './invalidation/key-events.service';
+import { describeKeyRef, hashSecret, maskSecret, newSecret, toToken } from './secrets/key-secret';
+import { SpendWriter } from './spend/spend-writer.service';
+
+export type SecretAnswer = KeyView & { key: string };
+
+/**
+ * Key management (the `/key/*` routes): each change is written with its audit row in one transaction, applied to
+ * this instance's cache at once, then broadcast so every other instance drops its copy.
+ */
+@Injectable()
+export class KeysService {
+  constructor(
+    private readonly repo: KeysRepository,
+    private readonly cache: KeyCache,
+    private readonly spend: SpendWriter,
+    private readonly events: KeyEventsService,
+  ) {}
+
+  async generate(req: GenerateKeyRequest, caller: Caller): Promise<SecretAnswer> {
+    const actor = actorOf(caller);
+    const secret = req.key ?? newSecret();
+    const token = hashSecret(secret);
+    const c = toKeyChanges(req);
+    const row = await this.repo
+      .create(
+        { ...c, token, keyName: maskSecret(secret), metadata: c.metadata ?? {}, createdBy: actor.id } as Parameters<KeysRepository['create']>[0],
+        actor,
+        { action: 'key.generate', keyHash: token, details: { ...auditedFields(req), custom_key: req.key !== undefined } },
+      )
+      .catch(taken('key'));
+    this.changed([row], []);
+    return { key: secret, ...toKeyView(row) };
+  }
+
+  async info(keyRef: string | undefined, caller: Caller): Promise<{ key: string; info: KeyView }> {
+    let token: string | null;
+    if (caller.role === 'virtual_key') {
+      token = keyRef === undefined ? (caller.keyHash ?? null) : toToken(keyRef);
+      if (token !== caller.keyHash) throw Errors.forbidden('A virtual key may only read its own info (call /key/info without ?key=)', 'key_info_forbidden');
+    } else {
+      if (keyRef === undefined) throw Errors.badRequest('Give the key to look up: /key/info?key=<key or token>', 'key', 'missing_key');
+      token = toToken(keyRef);
+    }
+    const row = token ? await this.repo.findByToken(token) : null;
+    if (!row) throw notFound(keyRef ?? 'this key');
+    return { key: row.token, info: toKeyView(row, this.spend.unflushed(row.token)) };
+  }
+
+  async update(req: UpdateKeyRequest, caller: Caller): Promise<KeyView> {
+    const { key, ...fields } = req;
+    return this.change(key, toKeyChanges(fields), actorOf(caller), 'key.update', fields);
+  }
+
+  async setBlocked(keyRef: string, blocked: boolean, caller: Caller): Promise<KeyView> {
+    return this.change(keyRef, { blocked }, actorOf(caller), blocked ? 'key.block' : 'key.unblock', {});
+  }
+
+  async regenerate(req: RegenerateKeyRequest, pathKey: string | undefined, caller: Caller): Promise<SecretAnswer> {
+    const { key: bodyKey, new_key: newKey, ...fields } = req;
+    if (pathKey !== undefined && bodyKey !== undefined && toToken(pathKey) !== toToken(bodyKey)) {
+      throw Errors.badRequest('The key in the path and the key in the body differ', 'key');
+    }
+    const ref = pathKey ?? bodyKey;
+    if (ref === undefined) throw Errors.badRequest('Give the key to regenerate: {"key": "<key or token>"}', 'key', 'missing_key');
+    const oldToken = toToken(ref);
+    if (!oldToken) throw notFound(ref);
+    const secret = newKey ?? newSecret();
+    const token = hashSecret(secret);
+    const changes: KeyChanges = { ...toKeyChanges(fields), token, keyName: maskSecret(secret) };
+    const row = await this.repo
+      .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } })
+      .catch(taken('new_key'));
+    if (!row) throw notFound(ref);
+    this.spend.rename(oldToken, token);
+    this.changed([row], [oldToken]);
+    return { key: secret, ...toKeyView(row, this.spend.unflushed(token)) };
+  }
+
+  async delete(req: DeleteKeysRequest, caller: Caller): Promise<{ deleted_keys: string[] }> {
+    const tokens = new Set<string>();
+    const missing: string[] = [];
+    const refs = req.keys ?? [];
+    const byRef = refs.map((r) => [r, toToken(r)] as const);
+    const known = await this.repo.findByTokens(byRef.flatMap(([, t]) => (t ? [t] : [])));
+    const knownSet = new Set(known.map((r) => r.token));
+    for (const [ref, t] of byRef) {
+      if (t && knownSet.has(t)) tokens.add(t);
+      else missing.push(describeKeyRef(ref));
+    }
+    const aliases = req.key_aliases ?? [];
+    if (aliases.length > 0) {
+      const rows = await this.repo.findByAliases(aliases);
+      const found = new Set(rows.map((r) => r.keyAlias));
+      for (const a of aliases) if (!found.has(a)) missing.push(`alias ${a}`);
+      for (const r of rows) tokens.add(r.token);
+    }
+    if (missing.length > 0) throw Errors.notFound(`Key not found: ${missing.join(', ')}; nothing was deleted`, 'key_not_found', 'keys');
+    await this.repo.deleteKeys([...tokens], actorOf(caller));
+    this.changed([], [...tokens]);
+    return { deleted_keys: [...tokens] };
+  }
+
+  async list(q: ListKeysQuery): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
+    const { rows, total } = await this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size);
+    return {
+      keys: q.return_full_object ? rows.map((r) => toKeyView(r, this.spend.unflushed(r.token))) : rows.map((r) => r.token),
+      total_count: total,
+      current_page: q.page,
+      total_pages: Math.ceil(total / q.size),
+    };
+  }
+
+  private async change(keyRef: string, changes: KeyChanges, actor: Actor, action: string, fields: KeyFields): Promise<KeyView> {
+    const token = toToken(keyRef);
+    const row = token ? await this.repo.update(token, changes, actor, { action, keyHash: token, details: auditedFields(fields) }).catch(taken('key_alias')) : null;
+    if (!row) throw notFound(keyRef);
+    this.changed([row], []);
+    return toKeyView(row, this.spend.unflushed(row.token));
+  }
+
+  /** Apply to this instance now, then tell the others. */
+  private changed(rows: KeyRow[], removed: string[]): void {
+    for (const t of removed) this.cache.drop(t);
+    for (const r of rows) this.cache.put(r);
+    this.events.publish({ t: 'changed', k: [...removed, ...rows.map((r) => r.token)] });
+  }
+}
+
+function notFound(keyRef: string) {
+  return Errors.notFound(`Key not found: ${describeKeyRef(keyRef)}`, 'key_not_found', 'key');
+}
+
+/** A unique violation: which of the key's unique values is taken. */
+function taken(secretField: string) {
+  return (err: unknown): never => {
+    if (err instanceof UniqueViolation) {
+      const alias = err.fields.some((f) => /alias/i.test(f));
+      throw alias
+        ? Errors.badRequest('Another key already has this key_alias; aliases are unique', 'key_alias', 'key_alias_taken')
+        : Errors.badRequest(`This ${secretField} already exists; choose another`, secretField, 'key_exists');
+    }
+    throw err;
+  };
+}

@@ -1,0 +1,68 @@
+import { limitError, type LimitScope, type LimitTicket, type Limiter } from './limiter';
+import { MinuteWindow } from './minute-window';
+
+interface ScopeState {
+  readonly rpm: MinuteWindow;
+  readonly tpm: MinuteWindow;
+  inFlight: number;
+}
+
+const SWEEP_MS = 60_000;
+
+/** Limits kept in this process: exact for a single instance (or per instance when several run without Redis). */
+export class MemoryLimiter implements Limiter {
+  private readonly states = new Map<string, ScopeState>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  acquire(scopes: readonly LimitScope[]): LimitTicket {
+    const now = this.now();
+    const states = scopes.map((s) => this.state(s.id));
+    for (let i = 0; i < scopes.length; i++) {
+      const s = scopes[i];
+      const st = states[i];
+      if (s.parallel !== null && st.inFlight >= s.parallel) throw limitError(s, 'parallel', 1000);
+      if (s.rpm !== null && st.rpm.total(now) >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
+      if (s.tpm !== null && st.tpm.total(now) >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
+    }
+    for (let i = 0; i < scopes.length; i++) {
+      if (scopes[i].rpm !== null) states[i].rpm.add(now, 1);
+      states[i].inFlight++; // counted for every scope, so the sweeper never drops a state a call still holds
+    }
+    let released = false;
+    return {
+      release: (tokens: number) => {
+        if (released) return;
+        released = true;
+        const at = this.now();
+        for (let i = 0; i < scopes.length; i++) {
+          states[i].inFlight--;
+          if (scopes[i].tpm !== null && tokens > 0) states[i].tpm.add(at, tokens);
+        }
+      },
+    };
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private state(id: string): ScopeState {
+    let st = this.states.get(id);
+    if (!st) {
+      st = { rpm: new MinuteWindow(), tpm: new MinuteWindow(), inFlight: 0 };
+      this.states.set(id, st);
+    }
+    return st;
+  }
+
+  /** Drops idle scopes so memory follows the keys in use, not every key ever seen. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [id, st] of this.states) if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) this.states.delete(id);
+  }
+}

@@ -1,0 +1,129 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_LOGGER } from '../../logging/logger';
+import { KeysRepository } from '../keys.repository';
+
+export interface FlushResult {
+  /** Database spend totals after this flush, per key token and per project id. */
+  readonly keys: ReadonlyMap<string, number>;
+  readonly teams: ReadonlyMap<string, number>;
+}
+
+const FLUSH_EVERY_MS = 1_000;
+const SHUTDOWN_ATTEMPTS = 5;
+const RENAMES_KEPT = 10_000;
+
+/**
+ * Spend off the request path: amounts accumulate per key and per project in memory and are written once a second
+ * as `spend = spend + x` (so instances never overwrite each other). A failed write keeps the amounts for the next
+ * tick; shutdown flushes before the database closes (onModuleDestroy runs before onApplicationShutdown).
+ */
+@Injectable()
+export class SpendWriter implements OnModuleInit, OnModuleDestroy {
+  private pendingKeys = new Map<string, number>();
+  private pendingTeams = new Map<string, number>();
+  private writingKeys: ReadonlyMap<string, number> = new Map();
+  private writingTeams: ReadonlyMap<string, number> = new Map();
+  private flushing: Promise<void> | null = null;
+  private timer?: NodeJS.Timeout;
+  /** Regenerated keys, old token -> new token: amounts still addressed to the old token follow the key. */
+  private readonly renamed = new Map<string, string>();
+  private readonly listeners: ((r: FlushResult) => void)[] = [];
+  private failures = 0;
+
+  constructor(
+    private readonly repo: KeysRepository,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onFlushed(fn: (r: FlushResult) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Records a call's cost for its key (if any) and its project (if any). */
+  add(token: string | null, teamId: string | null, cost: number): void {
+    if (!(cost > 0) || !Number.isFinite(cost)) return;
+    if (token) this.pendingKeys.set(token, (this.pendingKeys.get(token) ?? 0) + cost);
+    if (teamId) this.pendingTeams.set(teamId, (this.pendingTeams.get(teamId) ?? 0) + cost);
+  }
+
+  /** Spend recorded for a key in this process and not yet confirmed written (pending + being written). */
+  unflushed(token: string): number {
+    return (this.pendingKeys.get(token) ?? 0) + (this.writingKeys.get(token) ?? 0);
+  }
+
+  /** The same for a project. */
+  unflushedProject(teamId: string): number {
+    return (this.pendingTeams.get(teamId) ?? 0) + (this.writingTeams.get(teamId) ?? 0);
+  }
+
+  /** A key got a new token (regenerate): its unwritten spend, and any that arrives late for the old one, follow it. */
+  rename(oldToken: string, newToken: string): void {
+    this.renamed.set(oldToken, newToken);
+    if (this.renamed.size > RENAMES_KEPT) this.renamed.delete(this.renamed.keys().next().value!);
+    const amount = this.pendingKeys.get(oldToken);
+    if (amount !== undefined) {
+      this.pendingKeys.delete(oldToken);
+      this.pendingKeys.set(newToken, (this.pendingKeys.get(newToken) ?? 0) + amount);
+    }
+  }
+
+  get hasPending(): boolean {
+    return this.pendingKeys.size > 0 || this.pendingTeams.size > 0;
+  }
+
+  /** Writes what is pending; concurrent callers share one write. Never throws: failures are retried later. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (!this.hasPending) return Promise.resolve();
+    this.flushing = this.write().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    for (let attempt = 1; attempt <= SHUTDOWN_ATTEMPTS; attempt++) {
+      await this.flush();
+      if (this.flushing) await this.flushing;
+      if (!this.hasPending) return;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+    this.log.error(
+      { keys: Object.fromEntries(this.pendingKeys), projects: Object.fromEntries(this.pendingTeams) },
+      'spend could not be written before shutdown; amounts logged here for reconciliation',
+    );
+  }
+
+  private async write(): Promise<void> {
+    const keys = this.pendingKeys;
+    const teams = this.pendingTeams;
+    this.pendingKeys = new Map();
+    this.pendingTeams = new Map();
+    this.writingKeys = keys;
+    this.writingTeams = teams;
+    try {
+      const result = await this.repo.addSpend(keys, teams);
+      if (this.failures > 0) this.log.info({ failures: this.failures }, 'spend writes recovered');
+      this.failures = 0;
+      this.writingKeys = new Map();
+      this.writingTeams = new Map();
+      for (const [token, amount] of keys) {
+        if (result.keys.has(token)) continue;
+        const next = this.renamed.get(token);
+        if (next) this.add(next, null, amount); // regenerated while this was in flight
+      }
+      for (const fn of this.listeners) fn(result);
+    } catch (err) {
+      for (const [t, a] of keys) this.pendingKeys.set(t, (this.pendingKeys.get(t) ?? 0) + a);
+      for (const [t, a] of teams) this.pendingTeams.set(t, (this.pendingTeams.get(t) ?? 0) + a);
+      this.writingKeys = new Map();
+      this.writingTeams = new Map();
+      if (this.failures++ % 30 === 0) this.log.warn({ err: (err as Error).message, failures: this.failures }, 'spend write failed; amounts kept for the next attempt');
+    }
+  }
+}

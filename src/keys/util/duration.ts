@@ -1,0 +1,23 @@
+/**
+ * LiteLLM's key `duration`: a number and a unit, `30s`, `15m`, `24h`, `7d`, `2w`, `1mo` (calendar months), `1y`.
+ * Returns the expiry instant from `now`, or null for "never" (null / undefined).
+ */
+const DURATION = /^(\d{1,9})(s|m|h|d|w|mo|y)$/;
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+export function isValidDuration(text: string): boolean {
+  return DURATION.test(text);
+}
+
+export function expiryFrom(duration: string | null | undefined, now = new Date()): Date | null {
+  if (duration === null || duration === undefined) return null;
+  const m = DURATION.exec(duration);
+  if (!m) throw new RangeError(`invalid duration ${duration}`);
+  const n = Number(m[1]);
+  const unit = m[2];
+  const at = new Date(now.getTime());
+  if (unit === 'mo') at.setUTCMonth(at.getUTCMonth() + n);
+  else if (unit === 'y') at.setUTCFullYear(at.getUTCFullYear() + n);
+  else at.setTime(at.getTime() + n * UNIT_MS[unit]);
+  return at;
+}
