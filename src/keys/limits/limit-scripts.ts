@@ -1,7 +1,7 @@
 /**
  * Lua scripts for shared limits: one round trip admits a call against every scope at once, atomically, on Redis'
  * clock (so instances with skewed clocks agree). Per scope three keys: rpm and tpm are hashes of one-second slots
- * (the same sliding minute as MinuteWindow), parallel is a sorted set of in-flight call ids scored by start time,
+ * (the same 61-slot sliding minute as MinuteWindow), parallel is a sorted set of in-flight call ids scored by start time,
  * whose entries expire after a lease (a crashed instance's calls do not hold slots forever).
  *
  * ADMIT  KEYS: rpm, tpm, par per scope. ARGV: member, leaseMs, then rpm, tpm, par limits per scope (-1 = none).
@@ -22,7 +22,7 @@ local function window(key, limit)
   local total = 0
   for j = 1, #raw, 2 do
     local s = tonumber(raw[j])
-    if s > sec - 60 then
+    if s > sec - 61 then
       local c = tonumber(raw[j + 1])
       total = total + c
       live[#live + 1] = { s, c }
@@ -35,9 +35,9 @@ local function window(key, limit)
   local left = total
   for _, e in ipairs(live) do
     left = left - e[2]
-    if left < limit then return total, (e[1] + 60) * 1000 - nowMs end
+    if left < limit then return total, (e[1] + 61) * 1000 - nowMs end
   end
-  return total, 60000
+  return total, 61000
 end
 
 for i = 1, n do
@@ -62,7 +62,7 @@ for i = 1, n do
   local base = (i - 1) * 3
   if tonumber(ARGV[3 + base]) >= 0 then
     redis.call('HINCRBY', KEYS[base + 1], sec, 1)
-    redis.call('PEXPIRE', KEYS[base + 1], 61000)
+    redis.call('PEXPIRE', KEYS[base + 1], 62000)
   end
   if tonumber(ARGV[5 + base]) >= 0 then
     redis.call('ZADD', KEYS[base + 3], nowMs, member)
@@ -81,7 +81,7 @@ for i = 1, n do
   local base = (i - 1) * 3
   if tonumber(ARGV[3 + (i - 1) * 2]) >= 0 and tokens > 0 then
     redis.call('HINCRBY', KEYS[base + 2], sec, tokens)
-    redis.call('PEXPIRE', KEYS[base + 2], 61000)
+    redis.call('PEXPIRE', KEYS[base + 2], 62000)
   end
   if tonumber(ARGV[4 + (i - 1) * 2]) >= 0 then
     redis.call('ZREM', KEYS[base + 3], member)

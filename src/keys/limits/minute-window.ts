@@ -1,9 +1,11 @@
-const SLOTS = 60;
+/** Seconds a count stays in the window: 61 one-second slots, so an event is counted for 60 to 61 seconds. */
+export const WINDOW_SECONDS = 61;
+const SLOTS = WINDOW_SECONDS + 1;
 
 /**
- * A sliding one-minute window in one-second slots: what was counted in the last 60 seconds (requests for rpm,
- * tokens for tpm). Fixed memory per key; exact to the second, so "the 6th request within a minute" is refused
- * whether or not a minute boundary falls between the requests.
+ * A sliding one-minute window in one-second slots: what was counted in the last minute (requests for rpm, tokens
+ * for tpm). Fixed memory per key. Never lenient: an event counts for at least 60 s (at most 61 s), so "the 6th
+ * request within a minute" is refused whether or not a minute boundary falls between the requests.
  */
 export class MinuteWindow {
   private readonly counts = new Float64Array(SLOTS);
@@ -20,7 +22,7 @@ export class MinuteWindow {
   }
 
   total(nowMs: number): number {
-    const oldest = Math.floor(nowMs / 1000) - SLOTS;
+    const oldest = Math.floor(nowMs / 1000) - WINDOW_SECONDS;
     let sum = 0;
     for (let i = 0; i < SLOTS; i++) if (this.seconds[i] > oldest) sum += this.counts[i];
     return sum;
@@ -33,7 +35,7 @@ export class MinuteWindow {
 
   /** Milliseconds until the total drops below `limit` as old slots leave the window (0 if it already is). */
   msUntilBelow(nowMs: number, limit: number): number {
-    const oldest = Math.floor(nowMs / 1000) - SLOTS;
+    const oldest = Math.floor(nowMs / 1000) - WINDOW_SECONDS;
     const live: [number, number][] = [];
     let total = 0;
     for (let i = 0; i < SLOTS; i++) {
@@ -46,8 +48,8 @@ export class MinuteWindow {
     live.sort((a, b) => a[0] - b[0]);
     for (const [sec, count] of live) {
       total -= count;
-      if (total < limit) return Math.max(0, (sec + SLOTS) * 1000 - nowMs);
+      if (total < limit) return Math.max(0, (sec + WINDOW_SECONDS) * 1000 - nowMs);
     }
-    return SLOTS * 1000;
+    return WINDOW_SECONDS * 1000;
   }
 }

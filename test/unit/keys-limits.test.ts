@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { GatewayError } from '../../src/common/errors/gateway-error';
+import type { LimitScope } from '../../src/keys/limits/limiter';
+import { MemoryLimiter } from '../../src/keys/limits/memory-limiter';
+import { MinuteWindow } from '../../src/keys/limits/minute-window';
+import { decodeEvent, encodeEvents, MAX_PAYLOAD_BYTES } from '../../src/keys/invalidation/key-events';
+
+const scope = (over: Partial<LimitScope>): LimitScope => ({ id: 'k:x', label: 'key', rpm: null, tpm: null, parallel: null, ...over });
+
+function refusal(fn: () => unknown): GatewayError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof GatewayError);
+    assert.equal(err.status, 429);
+    return err;
+  }
+  assert.fail('expected a 429');
+}
+
+describe('keys: sliding minute window', () => {
+  it('counts what happened in the last 60 seconds, whatever the minute boundaries', () => {
+    const w = new MinuteWindow();
+    const t0 = 1_700_000_059_500; // half a second before a minute boundary
+    for (let i = 0; i < 5; i++) w.add(t0 + i * 200, 1);
+    assert.equal(w.total(t0 + 1_000), 5);
+    assert.equal(w.total(t0 + 60_000), 5, 'still counted a full minute after the first request');
+    assert.equal(w.total(t0 + 61_500), 0);
+    assert.equal(w.msUntilBelow(t0 + 1_000, 5), 59_500, 'the oldest slot leaves the window 60.5 s after t0');
+    assert.equal(w.msUntilBelow(t0 + 1_000, 6), 0);
+  });
+
+  it('agrees with a naive list of events (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 1, max: 50 })), { maxLength: 80 }), fc.integer({ min: 1, max: 500 }), (steps, limit) => {
+        const w = new MinuteWindow();
+        const events: [number, number][] = [];
+        let now = 1_700_000_000_000;
+        for (const [dt, n] of steps) {
+          now += dt;
+          w.add(now, n);
+          events.push([Math.floor(now / 1000), n]);
+          const live = events.filter(([s]) => s > Math.floor(now / 1000) - 61);
+          const total = live.reduce((a, [, c]) => a + c, 0);
+          assert.equal(w.total(now), total);
+          const wait = w.msUntilBelow(now, limit);
+          assert.equal(wait === 0, total < limit);
+          if (wait > 0) {
+            assert.ok(w.total(now + wait) < limit, 'below the limit once the wait is over');
+            assert.ok(w.total(now + wait - 1000) >= limit || wait < 1000, 'and not a second earlier');
+          }
+        }
+      }),
+    );
+  });
+});
+
+describe('keys: in-process limiter', () => {
+  let now = 1_700_000_000_000;
+  const limiter = new MemoryLimiter(() => now);
+  after(() => limiter.close());
+
+  it('rpm 5: the 6th request within a minute is refused with retry-after, and admitted once the window moves', () => {
+    const s = scope({ id: 'k:rpm', rpm: 5 });
+    for (let i = 0; i < 5; i++) {
+      limiter.acquire([s]).release(0);
+      now += 1_000;
+    }
+    const e = refusal(() => limiter.acquire([s]));
+    assert.equal(e.headers?.['retry-after'], '56');
+    assert.match(e.message, /5 requests per minute/);
+    now += 55_000;
+    refusal(() => limiter.acquire([s]));
+    now += 1_000;
+    limiter.acquire([s]).release(0);
+  });
+
+  it('tpm: refused once the tokens of the last minute reach the limit', () => {
+    const s = scope({ id: 'k:tpm', tpm: 100 });
+    limiter.acquire([s]).release(60);
+    limiter.acquire([s]).release(40);
+    assert.match(refusal(() => limiter.acquire([s])).message, /100 tokens per minute/);
+    now += 62_000;
+    limiter.acquire([s]).release(1);
+  });
+
+  it('parallel: at most N in flight; a release frees a slot; release twice counts once', () => {
+    const s = scope({ id: 'k:par', parallel: 2 });
+    const a = limiter.acquire([s]);
+    const b = limiter.acquire([s]);
+    const e = refusal(() => limiter.acquire([s]));
+    assert.equal(e.code, 'parallel_request_limit_exceeded');
+    a.release(0);
+    a.release(0);
+    const c = limiter.acquire([s]);
+    refusal(() => limiter.acquire([s]));
+    b.release(0);
+    c.release(0);
+  });
+
+  it('several scopes: a refusal by one records nothing in the others', () => {
+    const key = scope({ id: 'k:both', rpm: 10 });
+    const project = scope({ id: 'p:both', label: 'project', parallel: 1 });
+    const held = limiter.acquire([key, project]);
+    assert.match(refusal(() => limiter.acquire([key, project])).message, /project/);
+    held.release(0);
+    for (let i = 0; i < 9; i++) limiter.acquire([key]).release(0); // 1 + 9 = 10: the refused call was not counted
+    refusal(() => limiter.acquire([key]));
+  });
+});
+
+describe('keys: broadcast messages', () => {
+  it('splits big events under the NOTIFY payload limit and decodes them back', () => {
+    const tokens = Array.from({ length: 500 }, (_, i) => i.toString(16).padStart(64, '0'));
+    const parts = encodeEvents({ o: 'me', t: 'changed', k: tokens });
+    assert.ok(parts.length > 1);
+    for (const p of parts) assert.ok(Buffer.byteLength(p) <= MAX_PAYLOAD_BYTES);
+    assert.deepEqual(parts.flatMap((p) => decodeEvent(p)!.k as readonly string[]), tokens);
+    const spend = encodeEvents({ o: 'me', t: 'spend', k: tokens.map((t, i) => [t, i * 0.123456789] as const), p: [['team', 1]] });
+    assert.equal(spend.flatMap((p) => decodeEvent(p)!.k as readonly unknown[]).length, 500);
+    assert.equal(decodeEvent('{nope'), null);
+    assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [1] })), null);
+  });
+});
