@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Caller } from '../../src/auth/caller';
+import { GatewayError } from '../../src/common/errors/gateway-error';
+import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from '../../src/proxy/call-accounting';
+import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { createTestDatabase, sql } from '../support/postgres';
+
+const MASTER = 'sk-master-keys-accounting-01';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MASTER_CALLER: Caller = { role: 'master', via: 'master_key', scopes: [] };
+
+const report = (promptTokens: number, completionTokens: number, cost: number): CallReport => ({
+  modelGroup: 'm',
+  deploymentId: 'm#0',
+  promptTokens,
+  completionTokens,
+  cost,
+  latencyMs: 1,
+  ok: true,
+});
+
+async function refusal(p: () => Admission | Promise<Admission>, status: number): Promise<GatewayError> {
+  try {
+    await p();
+  } catch (err) {
+    assert.ok(err instanceof GatewayError, String(err));
+    assert.equal(err.status, status, err.message);
+    return err;
+  }
+  assert.fail(`expected ${status}`);
+}
+
+for (const mode of ['in-process', 'redis'] as const) {
+  describe(`keys: enforcement and spend on model calls (${mode} limits)`, () => {
+    let gw: InProcessGateway;
+    let gw2: InProcessGateway | undefined;
+    let db: Awaited<ReturnType<typeof createTestDatabase>>;
+    let accounting: CallAccounting;
+    const env = () => ({ DATABASE_URL: db.url, ...(mode === 'redis' ? { REDIS_URL } : {}) });
+
+    async function generate(body: object, on = gw) {
+      const res = await fetch(`${on.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = await readJson(res);
+      assert.equal(res.status, 200, JSON.stringify(json));
+      return json as { key: string; token: string };
+    }
+    const callerOf = (k: { token: string }, projectId?: string): Caller => ({ role: 'virtual_key', via: 'virtual_key', keyHash: k.token, projectId, scopes: [] });
+
+    before(async () => {
+      db = await createTestDatabase('gw_keys_acct');
+      gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env());
+      accounting = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
+    });
+    after(async () => {
+      await gw2?.close();
+      await gw?.close();
+      await db?.drop();
+    });
+
+    it('a model outside the key models is refused with 401 naming it; /models gets the key list', async () => {
+      const k = await generate({ models: ['gpt-a', 'gpt-b'] });
+      (await accounting.admit(callerOf(k), 'gpt-a')).done(null);
+      const e = await refusal(() => accounting.admit(callerOf(k), 'gpt-secret'), 401);
+      assert.match(e.message, /gpt-secret/);
+      assert.deepEqual(accounting.allowedModels(callerOf(k)), ['gpt-a', 'gpt-b']);
+      const open = await generate({});
+      (await accounting.admit(callerOf(open), 'anything')).done(null);
+      assert.equal(accounting.allowedModels(callerOf(open)), null);
+      const all = await generate({ models: ['all-proxy-models'] });
+      (await accounting.admit(callerOf(all), 'anything')).done(null);
+    });
+
+    it('rpm_limit 5: the 6th call within a minute is 429 with retry-after', async () => {
+      const k = await generate({ rpm_limit: 5 });
+      for (let i = 0; i < 5; i++) (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0));
+      const e = await refusal(() => accounting.admit(callerOf(k), 'm'), 429);
+      const retry = Number(e.headers?.['retry-after']);
+      assert.ok(retry >= 1 && retry <= 61, String(retry));
+      assert.match(e.message, /rpm_limit/);
+      (await accounting.admit(MASTER_CALLER, 'm')).done(null); // the master key is never limited
+    });
+
+    it('max_parallel_requests holds under concurrency, and a finished call frees its slot', async () => {
+      const k = await generate({ max_parallel_requests: 3 });
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => Promise.resolve().then(() => accounting.admit(callerOf(k), 'm'))));
+      const admitted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as GatewayError] : []));
+      assert.equal(admitted.length, 3);
+      assert.ok(refused.every((e) => e.status === 429 && e.code === 'parallel_request_limit_exceeded'));
+      admitted[0].done(report(1, 1, 0));
+      admitted[0].done(report(1, 1, 0)); // a second done is ignored
+      const again = await accounting.admit(callerOf(k), 'm');
+      await refusal(() => accounting.admit(callerOf(k), 'm'), 429);
+      for (const a of [again, admitted[1], admitted[2]]) a.done(null);
+      (await accounting.admit(callerOf(k), 'm')).done(null);
+    });
+
+    it('tpm_limit: refused once the last minute used the tokens', async () => {
+      const k = await generate({ tpm_limit: 100 });
+      (await accounting.admit(callerOf(k), 'm')).done(report(40, 20, 0));
+      (await accounting.admit(callerOf(k), 'm')).done(report(30, 15, 0));
+      const e = await refusal(() => accounting.admit(callerOf(k), 'm'), 429);
+      assert.match(e.message, /tpm_limit/);
+    });
+
+    it('a key whose spend reaches max_budget is refused with 400 budget_exceeded; spend shows in /key/info', async () => {
+      const k = await generate({ max_budget: 1, team_id: `team-budget-${mode}` });
+      (await accounting.admit(callerOf(k), 'm')).done(report(10, 10, 0.6));
+      (await accounting.admit(callerOf(k), 'm')).done(report(10, 10, 0.6));
+      const e = await refusal(() => accounting.admit(callerOf(k), 'm'), 400);
+      assert.equal(e.code, 'budget_exceeded');
+      assert.equal(e.type, 'budget_exceeded');
+      const info = await readJson(await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } }));
+      assert.ok(Math.abs(info.info.spend - 1.2) < 1e-9, String(info.info.spend));
+      await gw.app.get(SpendWriter).flush();
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
+      assert.ok(Math.abs(row.spend - 1.2) < 1e-9);
+      const [team] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [`team-budget-${mode}`]);
+      assert.ok(Math.abs(team.spend - 1.2) < 1e-9);
+    });
+
+    it('spend of many concurrent calls adds up exactly, per key and per project (JWT projects too)', async () => {
+      const team = `team-sum-${mode}`;
+      const k = await generate({ team_id: team });
+      const project: Caller = { role: 'project', via: 'jwt', projectId: team, scopes: [] };
+      let expected = 0;
+      let keyExpected = 0;
+      await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => {
+          const cost = (i % 7) * 0.001 + 0.0001;
+          const viaKey = i % 4 !== 0;
+          const a = await accounting.admit(viaKey ? callerOf(k, team) : project, 'm');
+          await new Promise((r) => setTimeout(r, i % 5));
+          a.done(report(3, 4, cost));
+          expected += cost;
+          if (viaKey) keyExpected += cost;
+        }),
+      );
+      await gw.app.get(SpendWriter).flush();
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      assert.ok(Math.abs(row.spend - keyExpected) < 1e-9, `${row.spend} vs ${keyExpected}`);
+      assert.ok(Math.abs(t.spend - expected) < 1e-9, `${t.spend} vs ${expected}`);
+    });
+
+    it('a regenerated key keeps its unwritten spend', async () => {
+      const k = await generate({});
+      (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.25));
+      const res = await fetch(`${gw.url}/key/regenerate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: k.token }) });
+      const renewed = await readJson(res);
+      await gw.app.get(SpendWriter).flush();
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [renewed.token]);
+      assert.equal(row.spend, 0.25);
+    });
+
+    if (mode === 'redis') {
+      it('two instances on one Redis share one rpm limit and one parallel limit', async () => {
+        gw2 = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env());
+        const other = gw2.app.get<CallAccounting>(CALL_ACCOUNTING);
+        const k = await generate({ rpm_limit: 5 });
+        for (let i = 0; i < 5; i++) (await (i % 2 ? other : accounting).admit(callerOf(k), 'm')).done(null);
+        await refusal(() => accounting.admit(callerOf(k), 'm'), 429);
+        await refusal(() => other.admit(callerOf(k), 'm'), 429);
+        const p = await generate({ max_parallel_requests: 2 });
+        const a = await accounting.admit(callerOf(p), 'm');
+        const b = await other.admit(callerOf(p), 'm');
+        await refusal(() => other.admit(callerOf(p), 'm'), 429);
+        await refusal(() => accounting.admit(callerOf(p), 'm'), 429);
+        a.done(null);
+        (await other.admit(callerOf(p), 'm')).done(null);
+        b.done(null);
+      });
+    }
+
+    it('database down: management answers 503, cached keys keep working, spend is kept and written once it is back', async () => {
+      const k = await generate({ max_budget: 100 });
+      (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.5));
+      await gw.app.get(SpendWriter).flush();
+      await sql(db.url.replace(/\/[^/]+$/, '/postgres'), `ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS false`);
+      await sql(db.url.replace(/\/[^/]+$/, '/postgres'), 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+      try {
+        const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+        assert.equal(res.status, 503);
+        const body = await readJson(res);
+        assert.match(body.error.message, /database is unavailable/);
+        const info = await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } });
+        assert.equal(info.status, 503);
+        const own = await fetch(`${gw.url}/key/list`, { headers: { authorization: `Bearer ${MASTER}` } });
+        assert.equal(own.status, 503);
+        for (let i = 0; i < 4; i++) (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.25)); // served from memory
+        await gw.app.get(SpendWriter).flush(); // fails: kept for later
+        assert.equal(gw.app.get(SpendWriter).unflushed(k.token), 1);
+      } finally {
+        await sql(db.url.replace(/\/[^/]+$/, '/postgres'), `ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`);
+      }
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
+        if (row.spend === 1.5) break;
+        assert.ok(Date.now() < deadline, `spend is ${row.spend}, expected 1.5`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const back = await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } });
+      assert.equal(back.status, 200);
+    });
+  });
+}
