@@ -1,5 +1,54 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { APP_LOGGER } from '../logging/logger';
+import { CREDENTIAL_DIGEST } from './credentials/request-credential';
+import { AuthGuard } from './guards/auth.guard';
+import { JwksKeyStore } from './jwt/jwks-key-store';
+import { VerifiedTokenCache } from './jwt/verified-token-cache';
+import { RoutePolicies } from './routes/route-policies';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { MasterKeyStrategy } from './strategies/master-key.strategy';
+import { VirtualKeyStrategy } from './strategies/virtual-key.strategy';
 
-/** Authentication (master key, virtual keys, JWTs via JWKS) and route authorization: filled by the auth issue. */
-@Module({})
-export class AuthModule {}
+/**
+ * Authentication (master key, virtual keys, JWTs verified against the provider's JWKS) and route authorization,
+ * enforced by one global guard: every route is protected unless marked @Public().
+ */
+@Module({
+  providers: [
+    RoutePolicies,
+    JwksKeyStore,
+    VerifiedTokenCache,
+    MasterKeyStrategy,
+    VirtualKeyStrategy,
+    JwtStrategy,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [RoutePolicies],
+})
+export class AuthModule implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    // Declared up front so every Fastify request object has the same shape (no hidden-class change per request).
+    const fastify = this.adapterHost.httpAdapter?.getInstance?.();
+    if (fastify && typeof fastify.decorateRequest === 'function') {
+      if (!fastify.hasRequestDecorator('caller')) fastify.decorateRequest('caller', undefined);
+      if (!fastify.hasRequestDecorator(CREDENTIAL_DIGEST)) fastify.decorateRequest(CREDENTIAL_DIGEST, null);
+    }
+    const { jwt, masterKey } = this.config;
+    if (jwt.enabled && jwt.publicKeyUrls.length === 0) {
+      this.log.warn('general_settings.enable_jwt_auth is true but JWT_PUBLIC_KEY_URL is not set: every JWT will be refused');
+    }
+    if (!jwt.enabled && jwt.publicKeyUrls.length > 0) {
+      this.log.warn('JWT_PUBLIC_KEY_URL is set but general_settings.enable_jwt_auth is false: JWTs are refused');
+    }
+    if (!masterKey) this.log.warn('no master key (general_settings.master_key / LITELLM_MASTER_KEY): only JWTs and virtual keys can call');
+  }
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** The three ways a caller authenticates (SPEC §3), named as their Passport strategies. */
+export type CredentialKind = 'master-key' | 'virtual-key' | 'jwt';
+
+const BEARER = /^Bearer[ \t]+/i;
+
+/**
+ * The credential of a request: `Authorization: Bearer <token>`, else `api-key: <token>` (Azure clients), else
+ * `x-litellm-api-key: <token>`. An Authorization header with another scheme is not a credential.
+ */
+export function extractCredential(headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization;
+  if (auth !== undefined) {
+    const scheme = BEARER.exec(auth);
+    if (scheme) {
+      const token = auth.slice(scheme[0].length).trim();
+      if (token) return token;
+    }
+  }
+  return headerValue(headers['api-key']) ?? headerValue(headers['x-litellm-api-key']);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const token = value.trim();
+  return token || undefined;
+}
+
+/** Hex SHA-256: a virtual key's id, the verified-token cache key, and what the master key is compared by. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Compares two hex digests of equal length without an early exit (no timing signal about where they differ). */
+export function digestsEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** Three dot-separated parts with non-empty header and payload (the signature part may be empty: `alg: none`). */
+export function looksLikeJwt(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first <= 0) return false;
+  const second = token.indexOf('.', first + 1);
+  return second > first + 1 && token.indexOf('.', second + 1) === -1;
+}
+
+export interface ClassifyOptions {
+  /** Hex SHA-256 of the master key, or null when none is configured. */
+  readonly masterDigest: string | null;
+  readonly jwtEnabled: boolean;
+}
+
+/**
+ * SPEC §3, in order: the master key (compared by digest, in constant time); `sk-...` a virtual key;
+ * three dot-separated parts a JWT when JWT auth is enabled; anything else is no valid credential (null).
+ */
+export function classifyCredential(token: string, digest: string, opts: ClassifyOptions): CredentialKind | null {
+  if (opts.masterDigest !== null && digestsEqual(digest, opts.masterDigest)) return 'master-key';
+  if (token.startsWith('sk-')) return 'virtual-key';
+  if (opts.jwtEnabled && looksLikeJwt(token)) return 'jwt';
+  return null;
+}

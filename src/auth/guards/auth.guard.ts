@@ -1,0 +1,111 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { Errors, GatewayError } from '../../common/errors/gateway-error';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
+import { APP_LOGGER } from '../../logging/logger';
+import type { AuthResult } from '../auth-result';
+import { classifyCredential, extractCredential, looksLikeJwt, sha256Hex, type ClassifyOptions, type CredentialKind } from '../credentials/credential';
+import { CREDENTIAL_DIGEST, type CredentialCarrier } from '../credentials/request-credential';
+import { IS_PUBLIC } from '../decorators/public.decorator';
+import { VerifiedTokenCache } from '../jwt/verified-token-cache';
+import { JwtStrategy } from '../strategies/jwt.strategy';
+import { MasterKeyStrategy } from '../strategies/master-key.strategy';
+import { StrategyRunner } from '../strategies/strategy-runner';
+import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
+import { toAuthError } from './auth-errors';
+
+const NO_CREDENTIAL =
+  'No credential: send "Authorization: Bearer <key or JWT>" (or an "api-key" / "x-litellm-api-key" header)';
+
+/**
+ * The one place that decides who may call what. For every route not marked @Public(): read the credential,
+ * classify it (SPEC §3), authenticate it with the matching Passport strategy (a warm JWT comes from the
+ * verified-token cache instead), set `request.caller`, then check the route against the caller's compiled
+ * route policy. No credential or a bad one: 401. A route outside the caller's policy: 403 naming both.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly publicHandlers = new Map<unknown, boolean>();
+  private readonly runners: Readonly<Record<CredentialKind, StrategyRunner>>;
+  private readonly classify: ClassifyOptions;
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    master: MasterKeyStrategy,
+    virtualKey: VirtualKeyStrategy,
+    jwt: JwtStrategy,
+    private readonly verifiedTokens: VerifiedTokenCache,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {
+    this.classify = { masterDigest: master.masterDigest, jwtEnabled: config.jwt.enabled };
+    this.runners = {
+      'master-key': new StrategyRunner(master),
+      'virtual-key': new StrategyRunner(virtualKey),
+      jwt: new StrategyRunner(jwt),
+    };
+  }
+
+  canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
+    if (this.isPublic(ctx)) return true;
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const token = extractCredential(req.headers);
+    if (token === undefined) throw Errors.unauthorized(NO_CREDENTIAL, 'missing_api_key');
+    const digest = sha256Hex(token);
+    const kind = classifyCredential(token, digest, this.classify);
+    if (kind === null) throw this.unrecognized(token);
+    if (kind === 'jwt') {
+      const cached = this.verifiedTokens.get(digest);
+      if (cached !== undefined) return this.authorize(req, cached);
+    }
+    (req as unknown as CredentialCarrier)[CREDENTIAL_DIGEST] = digest;
+    return this.runners[kind].run(req).then(
+      (result) => this.authorize(req, result),
+      (err: unknown) => {
+        throw this.refusal(req, kind, err);
+      },
+    );
+  }
+
+  private isPublic(ctx: ExecutionContext): boolean {
+    const handler = ctx.getHandler();
+    let open = this.publicHandlers.get(handler);
+    if (open === undefined) {
+      open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, ctx.getClass()]) === true;
+      this.publicHandlers.set(handler, open);
+    }
+    return open;
+  }
+
+  private authorize(req: FastifyRequest, result: AuthResult): true {
+    req.caller = result.caller;
+    const route = req.routeOptions.url ?? pathOf(req.url);
+    if (result.policy.allows(route)) return true;
+    const who = result.caller.projectId !== undefined ? ` (project ${JSON.stringify(result.caller.projectId)})` : '';
+    throw Errors.forbidden(
+      `Route ${req.method} ${pathOf(req.url)} is not allowed for role "${result.caller.role}"${who}; allowed: ${result.policy.describe()}`,
+      'route_not_allowed',
+    );
+  }
+
+  private unrecognized(token: string): GatewayError {
+    if (!this.classify.jwtEnabled && looksLikeJwt(token)) {
+      return Errors.unauthorized('Invalid credential: it looks like a JWT, but JWT auth is not enabled (general_settings.enable_jwt_auth)');
+    }
+    return Errors.unauthorized('Invalid API key: not the master key, a virtual key (sk-...) or a JWT');
+  }
+
+  private refusal(req: FastifyRequest, kind: CredentialKind, err: unknown): GatewayError {
+    const out = toAuthError(kind, err);
+    if (out.status === 401 || out.status === 403) this.log.debug({ reqId: req.id, kind, reason: out.message }, 'credential refused');
+    else this.log.warn({ reqId: req.id, kind, reason: out.message }, 'credential could not be checked');
+    return out;
+  }
+}
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}

@@ -1,0 +1,38 @@
+import { isAllowedAlgorithm } from './jwt-algorithms';
+import { JwtRejection } from './jwt-rejection';
+
+/** The parts of a JWS protected header the gateway acts on. */
+export interface JoseHeader {
+  readonly alg: string;
+  readonly kid?: string;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const SYMMETRIC = /^HS\d+$/i;
+
+/**
+ * Parses and checks a JWT's protected header before any key is looked up (RFC 8725): the algorithm must be an
+ * allowed asymmetric one (`none` and HS* are refused by name), and a `crit` header is refused since the gateway
+ * implements no JWS extension. Key-carrying headers (`jwk`, `jku`, `x5u`, `x5c`) are never used: keys come only
+ * from the configured JWKS.
+ */
+export function parseJoseHeader(token: string): JoseHeader {
+  const dot = token.indexOf('.');
+  const segment = dot > 0 ? token.slice(0, dot) : '';
+  if (!B64URL.test(segment)) throw new JwtRejection('Invalid JWT: malformed header');
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw new JwtRejection('Invalid JWT: header is not JSON');
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new JwtRejection('Invalid JWT: header is not a JSON object');
+  const { alg, kid, crit } = header as Record<string, unknown>;
+  if (typeof alg !== 'string') throw new JwtRejection('Invalid JWT: header has no "alg"');
+  if (alg.toLowerCase() === 'none') throw new JwtRejection('Invalid JWT: unsigned tokens (alg "none") are refused');
+  if (SYMMETRIC.test(alg)) throw new JwtRejection(`Invalid JWT: symmetric algorithm ${alg} is refused; only RS*, PS*, ES* and EdDSA are accepted`);
+  if (!isAllowedAlgorithm(alg)) throw new JwtRejection(`Invalid JWT: algorithm ${JSON.stringify(alg.slice(0, 20))} is not supported`);
+  if (crit !== undefined) throw new JwtRejection('Invalid JWT: "crit" header lists extensions the gateway does not support');
+  if (kid !== undefined && typeof kid !== 'string') throw new JwtRejection('Invalid JWT: "kid" must be a string');
+  return kid === undefined ? { alg } : { alg, kid };
+}

@@ -1,0 +1,167 @@
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { JwksClient } from 'jwks-rsa';
+import type { Logger } from 'pino';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
+import { APP_LOGGER } from '../../logging/logger';
+import type { JoseHeader } from './jose-header';
+import { fetchJwksDocument } from './jwks-fetcher';
+import { keyFitsAlgorithm } from './jwt-algorithms';
+import { JwtRejection } from './jwt-rejection';
+
+/** Bound on one JWKS fetch (both hops of a discovery URL): the gateway never waits longer on the provider. */
+export const JWKS_FETCH_TIMEOUT_MS = 3_000;
+/** An unknown `kid` refetches a JWKS at most this often per URL; also the least time between background refreshes. */
+export const JWKS_REFETCH_INTERVAL_MS = 5_000;
+/** After a failed fetch, the next attempt waits at least this long. */
+export const JWKS_RETRY_INTERVAL_MS = 1_000;
+/** While the provider is unreachable, keys keep working this long past `public_key_ttl`, then are dropped. */
+export const JWKS_STALE_GRACE_MS = 60 * 60 * 1000;
+
+interface VerifyKey {
+  readonly kid?: string;
+  /** The JWK's own `alg`, when it declares one. */
+  readonly jwkAlg?: string;
+  readonly key: KeyObject;
+}
+
+/** One configured URL (a JWKS, or a discovery document whose `jwks_uri` is followed) and what it last gave. */
+class KeySource {
+  keys: readonly VerifyKey[] = [];
+  /** performance.now() of the last successful fetch; -1 = never. */
+  fetchedAt = -1;
+  lastAttemptAt = -Infinity;
+  /** When an unknown `kid` last caused a fetch: such fetches are rate-limited on their own. */
+  lastMissFetchAt = -Infinity;
+  lastFailed = false;
+  inflight: Promise<void> | null = null;
+
+  constructor(
+    readonly url: string,
+    readonly client: JwksClient,
+  ) {}
+}
+
+/**
+ * The JWT verification keys. Each configured URL's JWKS is kept for `public_key_ttl`; past it, the next use
+ * refreshes it in the background while the known keys keep working (stale-while-revalidate, bounded by
+ * JWKS_STALE_GRACE_MS). An unknown `kid` refetches at once, at most once per JWKS_REFETCH_INTERVAL_MS per URL;
+ * concurrent misses share one fetch. jwks-rsa fetches (through our bounded fetcher) and turns JWKs into keys.
+ */
+@Injectable()
+export class JwksKeyStore implements OnApplicationBootstrap {
+  private readonly sources: KeySource[];
+  private readonly ttlMs: number;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {
+    this.ttlMs = config.jwt.publicKeyTtlSec * 1000;
+    const fetcher = (uri: string) => fetchJwksDocument(uri, JWKS_FETCH_TIMEOUT_MS);
+    this.sources = config.jwt.publicKeyUrls.map(
+      (url) => new KeySource(url, new JwksClient({ jwksUri: url, cache: false, rateLimit: false, timeout: JWKS_FETCH_TIMEOUT_MS, fetcher })),
+    );
+  }
+
+  /** Fetches every JWKS once at start (not awaited: a provider that is down does not stop the gateway). */
+  onApplicationBootstrap(): void {
+    if (this.config.jwt.enabled) for (const source of this.sources) void this.refresh(source);
+  }
+
+  /** The key that verifies a token with this header, or a JwtRejection saying why there is none. */
+  async resolve(header: JoseHeader): Promise<KeyObject> {
+    if (this.sources.length === 0) throw new JwtRejection('JWT auth is enabled but no JWT_PUBLIC_KEY_URL is configured', 'jwks_unavailable');
+    const now = performance.now();
+    for (const source of this.sources) {
+      if (source.fetchedAt >= 0 && now - source.fetchedAt > this.ttlMs && this.mayRevalidate(source, now)) void this.refresh(source);
+    }
+    const known = this.find(header, now);
+    if (known) return known;
+    const fetches: Promise<void>[] = [];
+    for (const source of this.sources) {
+      if (source.inflight) fetches.push(source.inflight);
+      else if (this.mayFetchForMiss(source, now)) {
+        source.lastMissFetchAt = now;
+        fetches.push(this.refresh(source));
+      }
+    }
+    await Promise.all(fetches);
+    const fetched = this.find(header, performance.now());
+    if (fetched) return fetched;
+    throw this.missReason(header, performance.now());
+  }
+
+  /** Past the TTL: refresh in the background, not more often than the refetch (or, after a failure, retry) interval. */
+  private mayRevalidate(source: KeySource, now: number): boolean {
+    return source.inflight === null && now - source.lastAttemptAt >= (source.lastFailed ? JWKS_RETRY_INTERVAL_MS : JWKS_REFETCH_INTERVAL_MS);
+  }
+
+  /**
+   * An unknown `kid`: refetch now unless one such refetch happened within the refetch interval (a provider that
+   * rotated its keys is seen at once; random kids cannot make the gateway hammer it). After a failed fetch,
+   * the retry interval applies instead.
+   */
+  private mayFetchForMiss(source: KeySource, now: number): boolean {
+    if (source.inflight !== null) return false;
+    return source.lastFailed ? now - source.lastAttemptAt >= JWKS_RETRY_INTERVAL_MS : now - source.lastMissFetchAt >= JWKS_REFETCH_INTERVAL_MS;
+  }
+
+  private usable(source: KeySource, now: number): boolean {
+    return source.fetchedAt >= 0 && now - source.fetchedAt <= this.ttlMs + JWKS_STALE_GRACE_MS;
+  }
+
+  private find(header: JoseHeader, now: number): KeyObject | null {
+    if (header.kid !== undefined) {
+      for (const source of this.sources) {
+        if (!this.usable(source, now)) continue;
+        for (const k of source.keys) if (k.kid === header.kid && keyFitsAlgorithm(header.alg, k.key, k.jwkAlg)) return k.key;
+      }
+      return null;
+    }
+    // No kid: accepted only when all the JWKS together hold exactly one key.
+    let only: VerifyKey | null = null;
+    let count = 0;
+    for (const source of this.sources) {
+      if (!this.usable(source, now)) continue;
+      count += source.keys.length;
+      if (source.keys.length > 0) only = source.keys[0];
+    }
+    return count === 1 && only !== null && keyFitsAlgorithm(header.alg, only.key, only.jwkAlg) ? only.key : null;
+  }
+
+  private missReason(header: JoseHeader, now: number): JwtRejection {
+    const usable = this.sources.filter((s) => this.usable(s, now));
+    if (usable.length === 0) return new JwtRejection('JWT signing keys are unavailable: the OpenID provider could not be reached', 'jwks_unavailable');
+    const keys = usable.flatMap((s) => s.keys);
+    if (header.kid === undefined) return new JwtRejection('Invalid JWT: it has no "kid" and the JWKS does not hold exactly one suitable key');
+    if (keys.some((k) => k.kid === header.kid)) return new JwtRejection(`Invalid JWT: the key with its "kid" does not fit algorithm ${header.alg}`);
+    return new JwtRejection('Invalid JWT: no key in the JWKS has its "kid"');
+  }
+
+  private refresh(source: KeySource): Promise<void> {
+    if (source.inflight) return source.inflight;
+    source.lastAttemptAt = performance.now();
+    const run = async () => {
+      try {
+        const signing = await source.client.getSigningKeys();
+        source.keys = signing.map((k) => ({ kid: k.kid || undefined, jwkAlg: k.alg || undefined, key: createPublicKey(k.getPublicKey()) }));
+        source.fetchedAt = performance.now();
+        source.lastFailed = false;
+        this.log.info({ url: source.url, keys: source.keys.length }, 'JWKS fetched');
+      } catch (err) {
+        source.lastFailed = true;
+        const ageSec = source.fetchedAt >= 0 ? Math.round((performance.now() - source.fetchedAt) / 1000) : null;
+        this.log.warn(
+          { url: source.url, reason: (err as Error).message, knownKeysAgeSec: ageSec },
+          ageSec === null ? 'JWKS fetch failed; JWTs cannot be verified until it succeeds' : 'JWKS fetch failed; keys fetched earlier stay in use',
+        );
+      } finally {
+        source.inflight = null;
+      }
+    };
+    source.inflight = run();
+    return source.inflight;
+  }
+}

@@ -1,0 +1,69 @@
+import { ROUTE_GROUPS, ROUTE_GROUP_NAMES, isRouteGroupName } from '../route-groups';
+
+const AZURE_FORM = /^\/openai\/deployments\/[^/]+(\/.+)$/;
+
+/**
+ * A route's plain form: without a trailing slash, without the `/v1` prefix, and with the Azure form
+ * `/openai/deployments/{model}/...` reduced to its plain route. Works on paths and on route patterns (`:model`).
+ */
+export function plainRoute(path: string): string {
+  let p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  if (p.startsWith('/v1/')) p = p.slice(3);
+  const azure = AZURE_FORM.exec(p);
+  return azure ? azure[1] : p;
+}
+
+/** A compiled allowed-routes list. Compiled once (at start, or once per distinct key list), then only queried. */
+export class RouteMatcher {
+  private constructor(
+    /** Plain forms of the literal paths and of every route of the named groups. */
+    private readonly literals: ReadonlySet<string>,
+    /** `prefix*` entries, compared with the route as registered and with its plain form. */
+    private readonly prefixes: readonly string[],
+    /** The entries as written, for messages. */
+    readonly entries: readonly string[],
+  ) {}
+
+  /**
+   * Compiles a list of group names, literal paths and `prefix*` wildcards. Entries that are none of these
+   * (an unknown group name) are returned in `invalid` and match nothing: a typo never widens access.
+   */
+  static compile(entries: readonly string[]): { matcher: RouteMatcher; invalid: string[] } {
+    const literals = new Set<string>();
+    const prefixes: string[] = [];
+    const invalid: string[] = [];
+    for (const raw of entries) {
+      const entry = raw.trim();
+      if (isRouteGroupName(entry)) {
+        for (const route of ROUTE_GROUPS[entry]) literals.add(plainRoute(route));
+      } else if (entry.endsWith('*') && (entry === '*' || entry.startsWith('/'))) {
+        prefixes.push(entry.slice(0, -1));
+      } else if (entry.startsWith('/') && !entry.includes('*')) {
+        literals.add(plainRoute(entry));
+      } else {
+        invalid.push(raw);
+      }
+    }
+    return { matcher: new RouteMatcher(literals, prefixes, entries), invalid };
+  }
+
+  /** `route` is a registered route pattern (`/openai/deployments/:model/embeddings`) or a path. */
+  matches(route: string): boolean {
+    const plain = plainRoute(route);
+    if (this.literals.has(plain)) return true;
+    for (const prefix of this.prefixes) if (route.startsWith(prefix) || plain.startsWith(prefix)) return true;
+    return false;
+  }
+}
+
+/** Why an allowed-routes entry is refused, or null when every entry is valid. For config and key validation. */
+export function describeInvalidRoutes(invalid: readonly string[]): string | null {
+  if (invalid.length === 0) return null;
+  const list = invalid.map((e) => JSON.stringify(e)).join(', ');
+  return `${list}: not a route group (${ROUTE_GROUP_NAMES.join(', ')}), a path starting with "/", or a "/prefix*" wildcard`;
+}
+
+/** Validates an allowed-routes list (e.g. a virtual key's `allowed_routes` before it is stored). */
+export function validateRouteList(entries: readonly string[]): string | null {
+  return describeInvalidRoutes(RouteMatcher.compile(entries).invalid);
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { ConfigError } from '../../config/config.error';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
+import { DEFAULT_CALLER_ROUTES } from '../route-groups';
+import { RouteMatcher, describeInvalidRoutes } from './route-matcher';
+import { RoutePolicy } from './route-policy';
+
+/**
+ * Every allowed-routes list of the configuration, compiled once at start (SPEC §4):
+ * master key → all; admin JWT → `admin_allowed_routes`; project JWT → `allowed_routes` or openai + info;
+ * virtual key → openai + info, or its own `allowed_routes`. An invalid entry in the config stops the start.
+ */
+@Injectable()
+export class RoutePolicies {
+  readonly master = new RoutePolicy('master', null);
+  readonly adminJwt: RoutePolicy;
+  readonly projectJwt: RoutePolicy;
+  readonly virtualKey: RoutePolicy;
+  /** Keys with their own `allowed_routes`: one compiled policy per distinct list. */
+  private readonly keyPolicies = new LRUCache<string, RoutePolicy>({ max: 1000 });
+
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    const file = config.configFile ?? '(no config file)';
+    this.adminJwt = new RoutePolicy('admin', compileOrThrow(config.jwt.adminAllowedRoutes, file, 'general_settings.litellm_jwtauth.admin_allowed_routes'));
+    this.projectJwt = new RoutePolicy('project', compileOrThrow(config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, file, 'general_settings.allowed_routes'));
+    this.virtualKey = new RoutePolicy('virtual_key', RouteMatcher.compile(DEFAULT_CALLER_ROUTES).matcher);
+  }
+
+  /** The policy of a virtual key: the default one, or its own list (invalid entries in it match nothing). */
+  forKey(allowedRoutes: readonly string[]): RoutePolicy {
+    if (allowedRoutes.length === 0) return this.virtualKey;
+    const id = allowedRoutes.join('\n');
+    let policy = this.keyPolicies.get(id);
+    if (!policy) {
+      policy = new RoutePolicy('virtual_key', RouteMatcher.compile(allowedRoutes).matcher);
+      this.keyPolicies.set(id, policy);
+    }
+    return policy;
+  }
+}
+
+function compileOrThrow(entries: readonly string[], file: string, keyPath: string): RouteMatcher {
+  const { matcher, invalid } = RouteMatcher.compile(entries);
+  const problem = describeInvalidRoutes(invalid);
+  if (problem) throw new ConfigError(file, keyPath, problem);
+  return matcher;
+}

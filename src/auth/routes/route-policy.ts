@@ -1,0 +1,35 @@
+import type { CallerRole } from '../caller';
+import type { RouteMatcher } from './route-matcher';
+
+/** Bound on remembered decisions per policy: routes are a small fixed set; this only guards odd fallbacks. */
+const MAX_DECISIONS = 4096;
+
+/**
+ * What one kind of caller may call. The first request to a route computes the answer from the compiled list;
+ * later requests to the same route are a single map lookup (no string matching on the hot path).
+ */
+export class RoutePolicy {
+  private readonly decisions = new Map<string, boolean>();
+
+  constructor(
+    readonly role: CallerRole,
+    /** null: every route (the master key). */
+    private readonly matcher: RouteMatcher | null,
+  ) {}
+
+  /** `route`: the registered route pattern (Fastify's `routeOptions.url`). */
+  allows(route: string): boolean {
+    if (this.matcher === null) return true;
+    let allowed = this.decisions.get(route);
+    if (allowed === undefined) {
+      allowed = this.matcher.matches(route);
+      if (this.decisions.size < MAX_DECISIONS) this.decisions.set(route, allowed);
+    }
+    return allowed;
+  }
+
+  /** The allowed-routes list as configured, for refusal messages. */
+  describe(): string {
+    return this.matcher === null ? 'all routes' : this.matcher.entries.join(', ') || 'no routes';
+  }
+}

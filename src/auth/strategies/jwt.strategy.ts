@@ -1,0 +1,103 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { jwtVerify, type JWTPayload } from 'jose';
+import { Strategy } from 'passport-jwt';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
+import type { AuthResult } from '../auth-result';
+import { extractCredential } from '../credentials/credential';
+import { requestDigest, type CredentialCarrier } from '../credentials/request-credential';
+import { parseJoseHeader } from '../jwt/jose-header';
+import { EDDSA_ALGORITHMS, JSONWEBTOKEN_ALGORITHMS, isEdDsa } from '../jwt/jwt-algorithms';
+import { callerFromClaims, type ClaimSettings } from '../jwt/jwt-claims';
+import { JwtRejection } from '../jwt/jwt-rejection';
+import { JwksKeyStore } from '../jwt/jwks-key-store';
+import { VerifiedTokenCache } from '../jwt/verified-token-cache';
+import { RoutePolicies } from '../routes/route-policies';
+
+/**
+ * JWTs from the OpenID provider: passport-jwt (jsonwebtoken) verifies RS*, PS* and ES* tokens with the key the
+ * JWKS store picks by `kid` (jwks-rsa under it); exp/nbf are checked with `leeway`, aud/iss when configured.
+ * jsonwebtoken has no EdDSA, so EdDSA/Ed25519 tokens are verified by `jose` inside this same strategy, with the
+ * same key choice and the same claim checks. A verified token's result is cached by the SHA-256 of the token.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly claims: ClaimSettings;
+  private readonly joseOptions: { algorithms: string[]; audience?: string[]; issuer?: string[]; clockTolerance: number };
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly keys: JwksKeyStore,
+    private readonly cache: VerifiedTokenCache,
+    private readonly policies: RoutePolicies,
+  ) {
+    const jwt = config.jwt;
+    super({
+      jwtFromRequest: (req: CredentialCarrier) => extractCredential(req.headers) ?? null,
+      secretOrKeyProvider: (_req: unknown, rawToken: string, done: (err: unknown, key?: never) => void) => {
+        let header;
+        try {
+          header = parseJoseHeader(rawToken);
+        } catch (err) {
+          return done(err);
+        }
+        keys.resolve(header).then((key) => done(null, key as never), (err: unknown) => done(err));
+      },
+      algorithms: JSONWEBTOKEN_ALGORITHMS,
+      audience: jwt.audience ? [...jwt.audience] : undefined,
+      issuer: jwt.issuer ? [...jwt.issuer] : undefined,
+      jsonWebTokenOptions: { clockTolerance: jwt.leewaySec },
+      passReqToCallback: true,
+    });
+    this.claims = { adminScope: jwt.adminScope, teamIdField: jwt.teamIdField, userIdField: jwt.userIdField };
+    this.joseOptions = {
+      algorithms: [...EDDSA_ALGORITHMS],
+      audience: jwt.audience ? [...jwt.audience] : undefined,
+      issuer: jwt.issuer ? [...jwt.issuer] : undefined,
+      clockTolerance: jwt.leewaySec,
+    };
+  }
+
+  /** Routes EdDSA tokens to jose; everything else goes through passport-jwt as usual. */
+  override authenticate(req: never, options?: unknown): void {
+    const token = extractCredential((req as CredentialCarrier).headers);
+    if (token !== undefined) {
+      let alg: string;
+      try {
+        alg = parseJoseHeader(token).alg;
+      } catch (err) {
+        return this.fail(err, 401);
+      }
+      if (isEdDsa(alg)) {
+        void this.authenticateEdDsa(req, token);
+        return;
+      }
+    }
+    super.authenticate(req, options);
+  }
+
+  private async authenticateEdDsa(req: CredentialCarrier, token: string): Promise<void> {
+    let payload: JWTPayload;
+    try {
+      const key = await this.keys.resolve(parseJoseHeader(token));
+      payload = (await jwtVerify(token, key, this.joseOptions)).payload;
+    } catch (err) {
+      return this.fail(err, 401);
+    }
+    try {
+      this.success(this.validate(req, payload));
+    } catch (err) {
+      this.error(err as Error);
+    }
+  }
+
+  /** Called with the verified payload: decides the role (403 when none) and caches the result until `exp`. */
+  validate(req: CredentialCarrier, payload: Record<string, unknown>): AuthResult {
+    if (typeof payload.exp !== 'number') throw new JwtRejection('Invalid JWT: it has no "exp" claim; tokens without an expiry are refused');
+    const caller = callerFromClaims(payload, this.claims);
+    const result: AuthResult = Object.freeze({ caller, policy: caller.role === 'admin' ? this.policies.adminJwt : this.policies.projectJwt });
+    const digest = requestDigest(req);
+    if (digest !== null) this.cache.set(digest, result, payload.exp);
+    return result;
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-custom';
+import type { Logger } from 'pino';
+import { Errors } from '../../common/errors/gateway-error';
+import { KEY_LOOKUP, type KeyLookup, type KeyRecord } from '../../keys/key-record';
+import { APP_LOGGER } from '../../logging/logger';
+import type { AuthResult } from '../auth-result';
+import type { Caller } from '../caller';
+import { requestDigest, type CredentialCarrier } from '../credentials/request-credential';
+import { RoutePolicies } from '../routes/route-policies';
+
+/**
+ * Virtual keys (`sk-...`): looked up by the SHA-256 of the secret through the keys module's cache. Unknown,
+ * blocked or expired keys are refused with 401. Model, budget and rate limits are enforced later, per call, by
+ * CALL_ACCOUNTING (the keys module), which the proxy consults.
+ */
+@Injectable()
+export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key') {
+  /** One result per key record object: a warm key allocates nothing here. */
+  private readonly results = new WeakMap<KeyRecord, AuthResult>();
+
+  constructor(
+    @Inject(KEY_LOOKUP) private readonly keys: KeyLookup,
+    private readonly policies: RoutePolicies,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  async validate(req: CredentialCarrier): Promise<AuthResult> {
+    const digest = requestDigest(req);
+    if (digest === null) throw Errors.unauthorized('No API key given', 'missing_api_key');
+    let record: KeyRecord | null;
+    try {
+      record = await this.keys.findByHash(digest);
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, key: digest.slice(0, 12) }, 'virtual key lookup failed');
+      throw Errors.unavailable('Virtual keys cannot be checked right now; try again', 'key_store_unavailable');
+    }
+    if (record === null) throw Errors.unauthorized('Invalid API key: no such virtual key', 'invalid_api_key');
+    if (record.blocked) throw Errors.unauthorized('This virtual key is blocked', 'key_blocked');
+    if (record.expires !== null && record.expires.getTime() <= Date.now()) {
+      throw Errors.unauthorized(`This virtual key expired at ${record.expires.toISOString()}`, 'key_expired');
+    }
+    let result = this.results.get(record);
+    if (result === undefined) {
+      result = Object.freeze({ caller: callerOf(record), policy: this.policies.forKey(record.allowedRoutes) });
+      this.results.set(record, result);
+    }
+    return result;
+  }
+}
+
+function callerOf(record: KeyRecord): Caller {
+  return Object.freeze({
+    role: 'virtual_key',
+    via: 'virtual_key',
+    keyHash: record.token,
+    projectId: record.teamId ?? undefined,
+    userId: record.userId ?? undefined,
+    scopes: Object.freeze([]),
+  });
+}
