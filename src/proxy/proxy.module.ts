@@ -1,5 +1,20 @@
 import { Module } from '@nestjs/common';
+import { ChatController } from './chat.controller';
+import { EmbeddingsController } from './embeddings.controller';
+import { ForwarderService } from './forwarder.service';
+import { ModelsController } from './models.controller';
+import { ModelCatalog } from './models/model-catalog.service';
+import { ProxyService } from './proxy.service';
+import { RouterService } from './router/router.service';
+import { UpstreamPools } from './upstream/upstream-pools';
 
-/** Chat / embeddings forwarding to model_list deployments: filled by the proxy issue. */
-@Module({})
+/**
+ * Chat and embeddings forwarded to `model_list` deployments (Azure, OpenAI, OpenAI-compatible), streaming,
+ * routing with retries, cooldowns and fallbacks; plus `/models` and `/model/info`. Caller admission and spend go
+ * through `CALL_ACCOUNTING` (provided globally by the keys module).
+ */
+@Module({
+  controllers: [ChatController, EmbeddingsController, ModelsController],
+  providers: [UpstreamPools, RouterService, ModelCatalog, ForwarderService, ProxyService],
+})
 export class ProxyModule {}

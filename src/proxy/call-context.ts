@@ -1,0 +1,24 @@
+import type { Operation } from './providers/provider';
+
+/** One client call as the forwarding path sees it. */
+export interface CallContext {
+  readonly op: Operation;
+  readonly reqId: string;
+  /** The client's parsed body (validated; unknown fields kept). Its `model` is rewritten per deployment. */
+  readonly payload: Record<string, unknown>;
+  readonly stream: boolean;
+  /** Streaming and the client did not ask for usage: the gateway asks for it and hides the usage chunk. */
+  readonly addStreamUsage: boolean;
+  /** The client's own `stream_options`, as sent. */
+  readonly clientStreamOptions: unknown;
+  /** Aborted when the client hangs up. */
+  readonly signal: AbortSignal;
+}
+
+/** The client went away: stop, answer nothing. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('client closed the connection');
+    this.name = 'ClientGoneError';
+  }
+}

@@ -1,0 +1,19 @@
+import { Controller, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyService } from './proxy.service';
+
+/** `POST /embeddings` (also `/v1/...` and the Azure form). */
+@Controller()
+export class EmbeddingsController {
+  constructor(private readonly proxy: ProxyService) {}
+
+  @Post(['embeddings', 'v1/embeddings'])
+  embeddings(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.handle('embeddings', req, reply);
+  }
+
+  @Post('openai/deployments/:model/embeddings')
+  azureEmbeddings(@Param('model') model: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.handle('embeddings', req, reply, model);
+  }
+}

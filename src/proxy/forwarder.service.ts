@@ -1,0 +1,135 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { GatewayError } from '../common/errors/gateway-error';
+import { APP_LOGGER } from '../logging/logger';
+import { ClientGoneError, type CallContext } from './call-context';
+import type { Deployment } from './router/deployment';
+import type { ModelGroup } from './router/model-group';
+import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
+import { RouterService } from './router/router.service';
+import { failureFromError, failureFromStatus, isRetryableStatus, type AttemptFailure } from './upstream/upstream-failure';
+
+/** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
+export interface Forwarded {
+  readonly deployment: Deployment;
+  readonly group: ModelGroup;
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body?: Buffer;
+  readonly stream?: Dispatcher.ResponseData['body'];
+  /** Bytes of the request body sent (a prompt-token estimate when the upstream reports no usage). */
+  readonly requestBytes: number;
+}
+
+type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
+
+/**
+ * Sends a call to a deployment of its group and, on connection errors, timeouts, 429 and 5xx, to another one
+ * (up to `num_retries` more), then to the fallback groups in order. Failures count towards the deployment's
+ * cooldown. An upstream 4xx other than 429 ends the call at once with that status and body.
+ */
+@Injectable()
+export class ForwarderService {
+  constructor(
+    private readonly router: RouterService,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {}
+
+  async forward(ctx: CallContext, group: ModelGroup): Promise<Forwarded> {
+    const chain = this.router.chain(group);
+    const tried: Deployment[] = [];
+    const failed: FailedAttempt[] = [];
+    for (const g of chain) {
+      for (let n = 0; n <= this.router.numRetries; n++) {
+        const now = Date.now();
+        const d = g.pick(now, tried, Math.random());
+        if (!d) break;
+        tried.push(d);
+        d.usage.countRequest(now);
+        const a = await this.attempt(d, g, ctx);
+        if (a.ok) return a.forwarded;
+        failed.push({ deployment: d.id, failure: a.failure });
+        const cooled = d.health.fail(Date.now());
+        this.log.warn({ reqId: ctx.reqId, group: g.name, deployment: d.id, reason: a.failure.reason, cooledDown: cooled || undefined }, 'upstream attempt failed');
+      }
+    }
+    throw exhaustedError(chain, failed, Date.now());
+  }
+
+  private async attempt(d: Deployment, group: ModelGroup, ctx: CallContext): Promise<Attempt> {
+    const timeout = ctx.stream ? d.streamTimeoutMs : d.timeoutMs;
+    for (;;) {
+      const injected = this.prepareStreamOptions(d, ctx);
+      const body = d.provider.body(ctx.op, ctx.payload, d.endpoint);
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await d.pool.request({
+          method: 'POST',
+          path: d.endpoint.paths[ctx.op],
+          headers: d.endpoint.headers,
+          body,
+          signal: ctx.signal,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+        });
+      } catch (err) {
+        return this.failure(err, ctx);
+      }
+      const status = res.statusCode;
+      const base = { deployment: d, group, statusCode: status, headers: res.headers, requestBytes: body.length };
+      if (status >= 200 && status < 300) {
+        if (ctx.stream && isEventStream(res.headers)) return { ok: true, forwarded: { ...base, stream: res.body } };
+        try {
+          return { ok: true, forwarded: { ...base, body: Buffer.from(await res.body.arrayBuffer()) } };
+        } catch (err) {
+          return this.failure(err, ctx);
+        }
+      }
+      if (isRetryableStatus(status)) {
+        await res.body.dump().catch(() => undefined);
+        return { ok: false, failure: failureFromStatus(status) };
+      }
+      let raw: Buffer;
+      try {
+        raw = Buffer.from(await res.body.arrayBuffer());
+      } catch (err) {
+        return this.failure(err, ctx);
+      }
+      if (status === 400 && injected && raw.includes('stream_options')) {
+        // An older API version refuses stream_options: send without it from now on (usage is then estimated).
+        d.streamUsage = false;
+        continue;
+      }
+      throw new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
+        raw: { body: raw, contentType: headerValue(res.headers['content-type']) ?? 'application/json' },
+      });
+    }
+  }
+
+  /** Sets `stream_options` for this deployment (the client's own, plus include_usage when supported). */
+  private prepareStreamOptions(d: Deployment, ctx: CallContext): boolean {
+    if (!ctx.addStreamUsage) return false;
+    const own = ctx.clientStreamOptions;
+    if (!d.streamUsage) {
+      ctx.payload.stream_options = own;
+      return false;
+    }
+    ctx.payload.stream_options = own && typeof own === 'object' ? { ...own, include_usage: true } : { include_usage: true };
+    return true;
+  }
+
+  private failure(err: unknown, ctx: CallContext): Attempt {
+    if (ctx.signal.aborted) throw new ClientGoneError();
+    return { ok: false, failure: failureFromError(err) };
+  }
+}
+
+function isEventStream(headers: IncomingHttpHeaders): boolean {
+  return headerValue(headers['content-type'])?.includes('text/event-stream') ?? false;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

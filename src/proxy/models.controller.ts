@@ -1,0 +1,36 @@
+import { Controller, Get, Inject, Param, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../auth/caller';
+import { Errors } from '../common/errors/gateway-error';
+import { CALL_ACCOUNTING, type CallAccounting } from './call-accounting';
+import { ModelCatalog } from './models/model-catalog.service';
+
+/** The model groups the caller may use (`/models`, OpenAI list shape) and their deployments (`/model/info`). */
+@Controller()
+export class ModelsController {
+  constructor(
+    private readonly catalog: ModelCatalog,
+    @Inject(CALL_ACCOUNTING) private readonly accounting: CallAccounting,
+  ) {}
+
+  @Get(['models', 'v1/models'])
+  list(@Req() req: FastifyRequest) {
+    return this.catalog.modelList(this.visible(req));
+  }
+
+  @Get(['models/:model', 'v1/models/:model'])
+  one(@Param('model') model: string, @Req() req: FastifyRequest) {
+    if (!this.visible(req).includes(model)) throw Errors.notFound(`Model '${model.slice(0, 100)}' not found`, 'model_not_found', 'model');
+    return this.catalog.model(model);
+  }
+
+  @Get(['model/info', 'v1/model/info'])
+  info(@Req() req: FastifyRequest) {
+    return this.catalog.modelInfo(this.visible(req));
+  }
+
+  private visible(req: FastifyRequest): readonly string[] {
+    // Set by the global auth guard; handed to the keys accounting as is.
+    return this.catalog.visible(this.accounting.allowedModels(req.caller as Caller));
+  }
+}

@@ -1,0 +1,131 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Caller } from '../auth/caller';
+import { Errors } from '../common/errors/gateway-error';
+import { APP_LOGGER } from '../logging/logger';
+import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
+import { ClientGoneError, type CallContext } from './call-context';
+import { validateBody } from './dto/validate-body';
+import { ForwarderService, type Forwarded } from './forwarder.service';
+import type { ModelGroup } from './router/model-group';
+import { ModelCatalog } from './models/model-catalog.service';
+import type { Operation } from './providers/provider';
+import { RouterService } from './router/router.service';
+import { SseRelay } from './streaming/sse-relay';
+import { relayStream } from './streaming/stream-responder';
+import { usageFromJson, type Usage } from './streaming/usage';
+
+type Report = (report: CallReport | null) => void;
+
+/** A model group name as it may appear in the Azure path: no slash, no dot-dot, no odd characters. */
+const PATH_GROUP = /^[A-Za-z0-9_][A-Za-z0-9._:@+=-]{0,255}$/;
+
+/**
+ * One model call, end to end: validate the body, resolve the model group, admit the caller (keys accounting),
+ * forward (router + retries + fallbacks), answer (JSON or SSE), and report tokens, cost and latency once.
+ */
+@Injectable()
+export class ProxyService {
+  constructor(
+    private readonly router: RouterService,
+    private readonly forwarder: ForwarderService,
+    private readonly catalog: ModelCatalog,
+    @Inject(CALL_ACCOUNTING) private readonly accounting: CallAccounting,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {}
+
+  async handle(op: Operation, req: FastifyRequest, reply: FastifyReply, pathGroup?: string): Promise<void> {
+    const started = performance.now();
+    if (pathGroup !== undefined && (!PATH_GROUP.test(pathGroup) || pathGroup.includes('..'))) {
+      throw Errors.badRequest('Invalid deployment name in the URL path', 'model', 'invalid_model_name');
+    }
+    const payload = validateBody(op, req.body);
+    if (pathGroup !== undefined) payload.model = pathGroup;
+    const groupName = payload.model as string;
+    // The global auth guard sets the caller on every non-public route; it is only handed on, never read here.
+    const caller = req.caller as Caller;
+    const group = this.router.group(groupName);
+    if (!group) throw this.unknownModel(groupName, caller);
+    const admitted = this.accounting.admit(caller, groupName);
+    const report = this.reporter(admitted instanceof Promise ? await admitted : admitted);
+    try {
+      await this.forward(op, payload, groupName, group, req, reply, report, started);
+    } catch (err) {
+      report(null);
+      if (err instanceof ClientGoneError) return;
+      throw err;
+    }
+  }
+
+  private async forward(op: Operation, payload: Record<string, unknown>, groupName: string, group: ModelGroup, req: FastifyRequest, reply: FastifyReply, report: Report, started: number): Promise<void> {
+    const stream = op === 'chat' && payload.stream === true;
+    const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
+    const abort = new AbortController();
+    const res = reply.raw;
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const ctx: CallContext = {
+      op,
+      reqId: req.id,
+      payload,
+      stream,
+      addStreamUsage: stream && own?.include_usage !== true,
+      clientStreamOptions: own,
+      signal: abort.signal,
+    };
+    const fwd = await this.forwarder.forward(ctx, group);
+    const headers = { 'x-litellm-model-id': fwd.deployment.headerId };
+    if (fwd.stream) {
+      const relay = new SseRelay(ctx.addStreamUsage);
+      const end = await relayStream(reply, fwd.stream, relay, headers, abort.signal);
+      const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
+      this.finish(report, groupName, fwd, usage, started, end.ok);
+      return;
+    }
+    const usage = usageFromJson(fwd.body!) ?? { promptTokens: 0, completionTokens: 0 };
+    reply
+      .code(fwd.statusCode)
+      .header('content-type', fwd.headers['content-type'] ?? 'application/json')
+      .headers(headers)
+      .send(fwd.body);
+    this.finish(report, groupName, fwd, usage, started, true);
+  }
+
+  private finish(report: Report, group: string, fwd: Forwarded, usage: Usage, started: number, ok: boolean): void {
+    const d = fwd.deployment;
+    const cfg = d.config;
+    d.usage.countTokens(Date.now(), usage.promptTokens + usage.completionTokens);
+    report({
+      modelGroup: group,
+      deploymentId: d.id,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cost: usage.promptTokens * cfg.inputCostPerToken + usage.completionTokens * cfg.outputCostPerToken,
+      latencyMs: performance.now() - started,
+      ok,
+    });
+  }
+
+  /** `admission.done`, guaranteed to run exactly once per call, and never to break the answer. */
+  private reporter(admission: Admission): Report {
+    let reported = false;
+    return (r) => {
+      if (reported) return;
+      reported = true;
+      try {
+        admission.done(r);
+      } catch (err) {
+        this.log.error({ err }, 'call accounting failed');
+      }
+    };
+  }
+
+  private unknownModel(name: string, caller: Caller) {
+    const groups = this.catalog.visible(this.accounting.allowedModels(caller));
+    const shown = name.length > 100 ? `${name.slice(0, 100)}...` : name;
+    const list = groups.length ? groups.join(', ') : '(none)';
+    return Errors.notFound(`Model '${shown}' not found. Model groups available to you: ${list}`, 'model_not_found', 'model');
+  }
+}

@@ -1,0 +1,51 @@
+const MINUTE_MS = 60_000;
+
+/**
+ * Per-deployment `rpm` / `tpm` in a fixed one-minute window (in-process). `hasRoom` is checked before a
+ * deployment is chosen; requests are counted when sent, tokens when the answer's usage is known.
+ */
+export class UsageWindow {
+  private minute = -1;
+  private requests = 0;
+  private tokens = 0;
+  private readonly limited: boolean;
+
+  constructor(
+    readonly rpm?: number,
+    readonly tpm?: number,
+  ) {
+    this.limited = rpm !== undefined || tpm !== undefined;
+  }
+
+  hasRoom(now: number): boolean {
+    if (!this.limited) return true;
+    this.roll(now);
+    return (this.rpm === undefined || this.requests < this.rpm) && (this.tpm === undefined || this.tokens < this.tpm);
+  }
+
+  countRequest(now: number): void {
+    if (!this.limited) return;
+    this.roll(now);
+    this.requests++;
+  }
+
+  countTokens(now: number, tokens: number): void {
+    if (!this.limited) return;
+    this.roll(now);
+    this.tokens += tokens;
+  }
+
+  /** Milliseconds until the window resets. */
+  resetInMs(now: number): number {
+    return MINUTE_MS - (now % MINUTE_MS);
+  }
+
+  private roll(now: number): void {
+    const m = Math.floor(now / MINUTE_MS);
+    if (m !== this.minute) {
+      this.minute = m;
+      this.requests = 0;
+      this.tokens = 0;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type { FastifyReply } from 'fastify';
+import { StringDecoder } from 'node:string_decoder';
+import type { Dispatcher } from 'undici';
+import { failureFromError, type AttemptFailure } from '../upstream/upstream-failure';
+import { sseError, type SseRelay } from './sse-relay';
+
+export interface StreamEnd {
+  /** The upstream stream ended normally. */
+  readonly ok: boolean;
+  /** The client hung up (the upstream request was aborted). */
+  readonly clientGone: boolean;
+  readonly failure?: AttemptFailure;
+}
+
+/**
+ * Writes an upstream SSE body to the client as it arrives: headers at once, then each complete event, flushed,
+ * honouring the client's backpressure; `[DONE]` last. An upstream failure mid-stream ends the stream with an
+ * OpenAI-shaped error event. The caller aborts the upstream request when the client hangs up.
+ */
+export function relayStream(
+  reply: FastifyReply,
+  upstream: Dispatcher.ResponseData['body'],
+  relay: SseRelay,
+  extraHeaders: Record<string, string>,
+  signal: AbortSignal,
+): Promise<StreamEnd> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    ...extraHeaders,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  // undici's body emits Buffers whatever the encoding; a decoder keeps multi-byte characters split across chunks whole.
+  const decoder = new StringDecoder('utf8');
+  return new Promise<StreamEnd>((resolve) => {
+    const resume = () => upstream.resume();
+    upstream.on('data', (chunk: Buffer) => {
+      let out: string;
+      try {
+        out = relay.push(decoder.write(chunk));
+      } catch (err) {
+        upstream.destroy(err as Error); // ends below as a failed stream, never as an uncaught exception
+        return;
+      }
+      if (out.length && !res.write(out)) {
+        upstream.pause();
+        res.once('drain', resume);
+      }
+    });
+    upstream.once('end', () => {
+      res.end(relay.push(decoder.end()) + relay.finish());
+      resolve({ ok: true, clientGone: false });
+    });
+    upstream.once('error', (err: Error) => {
+      res.removeListener('drain', resume);
+      if (signal.aborted || res.destroyed) {
+        if (!res.writableEnded) res.destroy();
+        resolve({ ok: false, clientGone: true });
+        return;
+      }
+      const failure = failureFromError(err);
+      res.end(sseError(`The upstream stream failed: ${failure.reason}`, failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error'));
+      resolve({ ok: false, clientGone: false, failure });
+    });
+  });
+}

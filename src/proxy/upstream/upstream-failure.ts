@@ -1,0 +1,42 @@
+/** Why one attempt at a deployment failed, in words safe to show a caller (no address, no secret). */
+export interface AttemptFailure {
+  readonly kind: 'timeout' | 'network' | 'status';
+  /** Upstream HTTP status, for kind 'status'. */
+  readonly status?: number;
+  readonly reason: string;
+}
+
+const REASONS: Record<string, { kind: AttemptFailure['kind']; reason: string }> = {
+  UND_ERR_CONNECT_TIMEOUT: { kind: 'timeout', reason: 'connect timed out' },
+  UND_ERR_HEADERS_TIMEOUT: { kind: 'timeout', reason: 'no response within the timeout' },
+  UND_ERR_BODY_TIMEOUT: { kind: 'timeout', reason: 'response body stalled past the timeout' },
+  ECONNREFUSED: { kind: 'network', reason: 'connection refused' },
+  ECONNRESET: { kind: 'network', reason: 'connection reset' },
+  EPIPE: { kind: 'network', reason: 'connection reset' },
+  UND_ERR_SOCKET: { kind: 'network', reason: 'connection closed by the upstream' },
+  UND_ERR_CLOSED: { kind: 'network', reason: 'connection closed' },
+  ENOTFOUND: { kind: 'network', reason: 'host not found' },
+  EAI_AGAIN: { kind: 'network', reason: 'host name lookup failed' },
+  EHOSTUNREACH: { kind: 'network', reason: 'host unreachable' },
+  ENETUNREACH: { kind: 'network', reason: 'network unreachable' },
+  ETIMEDOUT: { kind: 'timeout', reason: 'connection timed out' },
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { kind: 'network', reason: 'response shorter than announced' },
+};
+
+/** Classifies an error thrown by undici while calling an upstream. */
+export function failureFromError(err: unknown): AttemptFailure {
+  const e = err as { code?: string; cause?: { code?: string } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  const known = code ? REASONS[code] : undefined;
+  if (known) return known;
+  return { kind: 'network', reason: code ? `network error (${code})` : 'network error' };
+}
+
+export function failureFromStatus(status: number): AttemptFailure {
+  return { kind: 'status', status, reason: `HTTP ${status}` };
+}
+
+/** Upstream answers worth another deployment: rate limited, server errors (and anything not 2xx/4xx). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500 || status < 200 || (status >= 300 && status < 400);
+}

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { recordAccounting } from '../support/proxy-accounting';
+import { chatChunks, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
+
+const MASTER = 'sk-test-master-key-proxy-1234';
+const UPSTREAM_KEY = 'sk-upstream-secret-openai-5678';
+
+describe('proxy: OpenAI client against openai/ deployments', () => {
+  let up: FakeUpstream;
+  let gw: InProcessGateway;
+  let client: OpenAI;
+
+  before(async () => {
+    up = await startUpstream();
+    gw = await startGateway(`
+model_list:
+  - model_name: gpt-4o
+    litellm_params:
+      model: openai/gpt-4o-real
+      api_base: ${up.url}/v1
+      api_key: ${UPSTREAM_KEY}
+  - model_name: text-embed
+    litellm_params:
+      model: openai/text-embedding-3-small
+      api_base: ${up.url}/v1
+      api_key: ${UPSTREAM_KEY}
+general_settings:
+  master_key: ${MASTER}
+`);
+    recordAccounting(gw); // TEMP until the auth guard sets request.caller
+    client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  });
+  after(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+  beforeEach(() => up.reset());
+
+  /** The upstream never sees the caller's credential, only its own key. */
+  function assertUpstreamCredentials(headers: Record<string, unknown>) {
+    assert.equal(headers.authorization, `Bearer ${UPSTREAM_KEY}`);
+    assert.equal(headers['api-key'], undefined);
+    assert.equal(headers['x-litellm-api-key'], undefined);
+    assert.equal(headers.cookie, undefined);
+    assert.doesNotMatch(JSON.stringify(headers), new RegExp(MASTER));
+  }
+
+  it('forwards a chat completion: path, upstream key, model rewritten, unknown fields untouched', async () => {
+    const params = {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Hi' }],
+      temperature: 0.25,
+      some_future_field: { nested: [1, 'two'] },
+    } as OpenAI.ChatCompletionCreateParamsNonStreaming;
+    const res = await client.chat.completions.create(params);
+    assert.equal(res.choices[0].message.content, 'Hello from upstream');
+    assert.equal(res.usage?.total_tokens, 18);
+    assert.equal(up.requests.length, 1);
+    const seen = up.requests[0];
+    assert.equal(seen.method, 'POST');
+    assert.equal(seen.path, '/v1/chat/completions');
+    assert.deepEqual(seen.query, {});
+    assertUpstreamCredentials(seen.headers);
+    assert.equal(seen.body.model, 'gpt-4o-real');
+    assert.equal(seen.body.temperature, 0.25);
+    assert.deepEqual(seen.body.some_future_field, { nested: [1, 'two'] });
+    assert.deepEqual(seen.body.messages, [{ role: 'user', content: 'Hi' }]);
+    assert.equal(seen.body.stream_options, undefined);
+  });
+
+  it('also answers on the path without /v1, with the serving deployment named', async () => {
+    const r = await fetch(`${gw.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json', cookie: 'session=abc', connection: 'keep-alive' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-litellm-model-id'), 'gpt-4o#0');
+    assert.equal((await readJson(r)).object, 'chat.completion');
+    assertUpstreamCredentials(up.requests[0].headers);
+  });
+
+  it('streams chunks one by one, before the upstream has finished', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let gateTimedOut = false;
+    const chunks = chatChunks(['one', ' two', ' three', ' four']);
+    up.respondWith({
+      sse: [
+        chunks[0],
+        chunks[1],
+        // The upstream holds the rest back until the client has seen ' one' (or 10 s passed: then the test fails).
+        () => Promise.race([gate, new Promise<void>((r) => setTimeout(() => ((gateTimedOut = true), r()), 10_000))]),
+        ...chunks.slice(2),
+      ],
+    });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'count' }], stream: true });
+    const received: string[] = [];
+    for await (const chunk of stream) {
+      const text = chunk.choices[0]?.delta?.content;
+      if (text) received.push(text);
+      if (text === 'one') release();
+    }
+    assert.equal(gateTimedOut, false, 'the first chunk reached the client only after the upstream finished');
+    assert.deepEqual(received, ['one', ' two', ' three', ' four']);
+  });
+
+  it('asks the upstream for streaming usage and hides the usage chunk from a client that did not ask', async () => {
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: true }),
+    });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const text = await r.text();
+    assert.deepEqual(up.requests[0].body.stream_options, { include_usage: true });
+    const events = text.split('\n\n').filter(Boolean);
+    assert.equal(events.at(-1), 'data: [DONE]');
+    assert.equal(events.filter((e) => e === 'data: [DONE]').length, 1);
+    for (const e of events.slice(0, -1)) {
+      const chunk = JSON.parse(e.slice('data: '.length));
+      assert.ok(chunk.choices.length > 0, `usage-only chunk passed on: ${e}`);
+    }
+  });
+
+  it('passes the usage chunk to a client that asked for it', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    let text = '';
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(text, 'Hello from upstream');
+    assert.deepEqual(usage, { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 });
+    assert.deepEqual(up.requests[0].body.stream_options, { include_usage: true });
+  });
+
+  it('forwards embeddings', async () => {
+    const res = await client.embeddings.create({ model: 'text-embed', input: ['a', 'b'], encoding_format: 'float' });
+    assert.equal(res.data.length, 2);
+    assert.equal(res.data[1].embedding.length, 4);
+    const seen = up.requests[0];
+    assert.equal(seen.path, '/v1/embeddings');
+    assert.equal(seen.body.model, 'text-embedding-3-small');
+    assert.deepEqual(seen.body.input, ['a', 'b']);
+    assertUpstreamCredentials(seen.headers);
+  });
+
+  it('lists the model groups', async () => {
+    const ids: string[] = [];
+    for await (const m of client.models.list()) ids.push(m.id);
+    assert.deepEqual(ids, ['gpt-4o', 'text-embed']);
+    const one = await client.models.retrieve('text-embed');
+    assert.equal(one.id, 'text-embed');
+    const plain = await readJson(await fetch(`${gw.url}/models`, { headers: { authorization: `Bearer ${MASTER}` } }));
+    assert.equal(plain.object, 'list');
+    assert.deepEqual(
+      plain.data.map((m: { id: string; object: string }) => [m.id, m.object]),
+      [
+        ['gpt-4o', 'model'],
+        ['text-embed', 'model'],
+      ],
+    );
+  });
+
+  it('passes an upstream 400 back with the same status and body, without retrying', async () => {
+    const body = errorBody("Invalid value for 'temperature': must be <= 2.", 'invalid_request_error', 'invalid_value', 'temperature');
+    up.respondWith({ json: body, status: 400 });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], temperature: 9 }),
+    });
+    assert.equal(r.status, 400);
+    assert.equal(await r.text(), JSON.stringify(body));
+    assert.equal(up.requests.length, 1);
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], temperature: 9 }),
+      (err: unknown) => err instanceof OpenAI.BadRequestError && err.status === 400 && err.code === 'invalid_value' && err.param === 'temperature',
+    );
+  });
+
+  it('answers an unknown model with a 404 naming the available groups', async () => {
+    await assert.rejects(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.NotFoundError);
+      assert.equal(err.code, 'model_not_found');
+      assert.equal(err.param, 'model');
+      assert.match(err.message, /nope.*gpt-4o, text-embed/);
+      assert.doesNotMatch(err.message, /upstream|127\.0\.0\.1|sk-/);
+      return true;
+    });
+    assert.equal(up.requests.length, 0);
+  });
+
+  it('answers bad bodies with a 400 naming the field', async () => {
+    const post = (body: unknown, path = '/v1/chat/completions') =>
+      fetch(gw.url + path, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const cases: [unknown, string, string?][] = [
+      [{ model: 'gpt-4o' }, 'messages'],
+      [{ model: 'gpt-4o', messages: 'hi' }, 'messages'],
+      [{ model: 'gpt-4o', messages: [] }, 'messages'],
+      [{ model: 'gpt-4o', messages: [{ content: 'no role' }] }, 'messages[0].role'],
+      [{ messages: [{ role: 'user', content: 'x' }] }, 'model'],
+      [{ model: 42, messages: [{ role: 'user', content: 'x' }] }, 'model'],
+      [{ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }, 'stream'],
+      [{ model: 'text-embed' }, 'input', '/v1/embeddings'],
+      [{ model: 'text-embed', input: [{}] }, 'input', '/embeddings'],
+    ];
+    for (const [body, param, path] of cases) {
+      const r = await post(body, path);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      const e = (await readJson(r)).error;
+      assert.equal(e.type, 'invalid_request_error');
+      assert.equal(e.param, param, JSON.stringify(body));
+      assert.match(e.message, new RegExp(param.replace(/[[\]]/g, '\\$&')));
+    }
+    const notObject = await post([1, 2]);
+    assert.equal(notObject.status, 400);
+    assert.equal(up.requests.length, 0);
+  });
+
+  it('never logs the upstream key or the master key', () => {
+    const logs = gw.logs.text();
+    assert.ok(logs.length > 0);
+    assert.doesNotMatch(logs, new RegExp(UPSTREAM_KEY));
+    assert.doesNotMatch(logs, new RegExp(MASTER));
+  });
+});
