@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
+import { createTestDatabase, sql } from '../support/postgres';
+import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+
+const MASTER = 'sk-master-keys-instances-1';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const IN_PRICE = 0.001;
+const OUT_PRICE = 0.002;
+const USAGE = { prompt_tokens: 11, completion_tokens: 7 };
+const COST = USAGE.prompt_tokens * IN_PRICE + USAGE.completion_tokens * OUT_PRICE;
+
+const config = (upstream: string) => `
+model_list:
+  - model_name: gpt-test
+    litellm_params:
+      model: openai/gpt-upstream
+      api_base: ${upstream}
+      api_key: sk-upstream-not-a-real-key
+    model_info:
+      input_cost_per_token: ${IN_PRICE}
+      output_cost_per_token: ${OUT_PRICE}
+general_settings:
+  master_key: ${MASTER}
+`;
+
+async function chat(gw: SpawnedGateway, key: string): Promise<{ status: number; body: { error?: { message: string; code: string } }; retryAfter: string | null }> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  return { status: res.status, body: await readJson(res), retryAfter: res.headers.get('retry-after') };
+}
+
+async function admin(gw: SpawnedGateway, path: string, body: object) {
+  const res = await fetch(gw.url + path, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = await readJson(res);
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json;
+}
+
+/** Polls `probe` until it answers `status`; returns how long that took after `since`. */
+async function until(probe: () => Promise<{ status: number }>, status: number, since: number, limitMs = 3_000): Promise<number> {
+  for (;;) {
+    if ((await probe()).status === status) return Date.now() - since;
+    assert.ok(Date.now() - since < limitMs, `not ${status} after ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+for (const broadcast of ['redis', 'postgres'] as const) {
+  describe(`keys: two gateway processes on one database (${broadcast} broadcast)`, () => {
+    let upstream: FakeUpstream;
+    let db: Awaited<ReturnType<typeof createTestDatabase>>;
+    let a: SpawnedGateway;
+    let b: SpawnedGateway;
+
+    before(async () => {
+      upstream = await startUpstream(() => ({ json: chatCompletion('hello', USAGE) }));
+      db = await createTestDatabase('gw_keys_multi');
+      const file = writeConfig(config(upstream.url));
+      const env = { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...(broadcast === 'redis' ? { REDIS_URL } : {}) };
+      a = await spawnGateway(['--config', file], env);
+      b = await spawnGateway(['--config', file], env);
+    });
+    after(async () => {
+      await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
+      await upstream?.close();
+      await db?.drop();
+    });
+
+    it('block, unblock, regenerate and delete on A are enforced on B within 1 second', async () => {
+      const k = await admin(a, '/key/generate', {});
+      assert.equal((await chat(b, k.key)).status, 200, 'B loads the key created on A');
+
+      let t = Date.now();
+      await admin(a, '/key/block', { key: k.token });
+      const blockedAfter = await until(() => chat(b, k.key), 401, t);
+      assert.ok(blockedAfter < 1_000, `blocked on B after ${blockedAfter} ms`);
+
+      t = Date.now();
+      await admin(a, '/key/unblock', { key: k.token });
+      assert.ok((await until(() => chat(b, k.key), 200, t)) < 1_000);
+
+      t = Date.now();
+      const renewed = await admin(a, '/key/regenerate', { key: k.token });
+      assert.ok((await until(() => chat(b, k.key), 401, t)) < 1_000, 'old secret refused on B');
+      assert.equal((await chat(b, renewed.key)).status, 200);
+
+      t = Date.now();
+      await admin(a, '/key/delete', { keys: [renewed.token] });
+      assert.ok((await until(() => chat(b, renewed.key), 401, t)) < 1_000, 'deleted key refused on B');
+    });
+
+    it('an update on A (models) is enforced on B within 1 second', async () => {
+      const k = await admin(a, '/key/generate', {});
+      assert.equal((await chat(b, k.key)).status, 200);
+      const t = Date.now();
+      await admin(a, '/key/update', { key: k.token, models: ['another-model'] });
+      const ms = await until(() => chat(b, k.key), 401, t);
+      assert.ok(ms < 1_000, `${ms} ms`);
+      assert.match((await chat(b, k.key)).body.error!.message, /gpt-test/);
+    });
+
+    if (broadcast === 'redis') {
+      it('an rpm limit of 5 is shared: the 6th call over both instances is 429 with retry-after', async () => {
+        const k = await admin(a, '/key/generate', { rpm_limit: 5 });
+        for (let i = 0; i < 5; i++) assert.equal((await chat(i % 2 ? b : a, k.key)).status, 200, `call ${i + 1}`);
+        for (const gw of [a, b]) {
+          const r = await chat(gw, k.key);
+          assert.equal(r.status, 429);
+          assert.ok(Number(r.retryAfter) >= 1, `retry-after ${r.retryAfter}`);
+          assert.equal(r.body.error!.code, 'rate_limit_exceeded');
+        }
+      });
+    }
+
+    it('spend survives SIGTERM right after a burst: the database sum equals the sum of the calls', async () => {
+      const team = `team-burst-${broadcast}`;
+      const k = await admin(a, '/key/generate', { team_id: team });
+      const calls = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(i % 2 ? a : b, k.key)));
+      const ok = calls.filter((c) => c.status === 200).length;
+      assert.equal(ok, 60);
+      const [codeA, codeB] = await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
+      assert.deepEqual([codeA, codeB], [0, 0]);
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      assert.ok(Math.abs(row.spend - ok * COST) < 1e-9, `key spend ${row.spend}, calls ${ok * COST}`);
+      assert.ok(Math.abs(t.spend - ok * COST) < 1e-9, `project spend ${t.spend}`);
+    });
+  });
+}
