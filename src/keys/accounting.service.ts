@@ -1,9 +1,10 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import type { Admission, CallAccounting, CallReport } from '../proxy/call-accounting';
 import type { CachedKey } from './cached-key';
 import { KeyCache } from './key-cache.service';
+import { KeysRepository } from './keys.repository';
 import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from './limits/limiter';
 import { PROJECT_LIMITS, type ProjectLimits } from './project-limits';
 import { SpendWriter } from './spend/spend-writer.service';
@@ -16,13 +17,21 @@ const FREE: Admission = { done: () => undefined };
  * spend goes to the batched writer. Master and admin callers are not limited.
  */
 @Injectable()
-export class AccountingService implements CallAccounting {
+export class AccountingService implements CallAccounting, OnModuleInit {
   constructor(
     private readonly cache: KeyCache,
     private readonly spend: SpendWriter,
+    private readonly repo: KeysRepository,
     @Inject(LIMITER) private readonly limiter: Limiter,
     @Optional() @Inject(PROJECT_LIMITS) private readonly projects: ReadonlyMap<string, ProjectLimits> = new Map(),
   ) {}
+
+  /** Projects with a budget: their spend so far, kept current afterwards by flushes and broadcasts. */
+  async onModuleInit(): Promise<void> {
+    for (const [id, limits] of this.projects) {
+      if (limits.maxBudget !== null) this.cache.trackProject(id, await this.repo.teamSpend(id));
+    }
+  }
 
   admit(caller: Caller, modelGroup: string): Admission | Promise<Admission> {
     if (caller.role === 'virtual_key') {

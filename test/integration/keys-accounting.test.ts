@@ -3,6 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Caller } from '../../src/auth/caller';
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from '../../src/proxy/call-accounting';
+import { AccountingService } from '../../src/keys/accounting.service';
+import { KeyCache } from '../../src/keys/key-cache.service';
+import { KeysRepository } from '../../src/keys/keys.repository';
+import { LIMITER } from '../../src/keys/limits/limiter';
+import { projectLimits } from '../../src/keys/project-limits';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { createTestDatabase, sql } from '../support/postgres';
@@ -153,6 +158,39 @@ for (const mode of ['in-process', 'redis'] as const) {
       await gw.app.get(SpendWriter).flush();
       const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [renewed.token]);
       assert.equal(row.spend, 0.25);
+    });
+
+    it('project limits, when configured, count every key of the project and its JWTs together', async () => {
+      const team = `proj-${mode}-${Date.now()}`;
+      const app = gw.app;
+      const projects = new Map([[team, projectLimits({ rpm_limit: 4, max_budget: 0.5 })]]);
+      await sql(db.url, 'INSERT INTO team_spend (team_id, spend, updated_at) VALUES ($1, 0.1, now())', [team]);
+      const scoped = new AccountingService(app.get(KeyCache), app.get(SpendWriter), app.get(KeysRepository), app.get(LIMITER), projects);
+      await scoped.onModuleInit();
+      const k1 = await generate({ team_id: team });
+      const k2 = await generate({ team_id: team });
+      const jwt: Caller = { role: 'project', via: 'jwt', projectId: team, scopes: [] };
+      (await scoped.admit(callerOf(k1, team), 'm')).done(report(1, 1, 0.1));
+      (await scoped.admit(callerOf(k2, team), 'm')).done(report(1, 1, 0.1));
+      (await scoped.admit(jwt, 'm')).done(report(1, 1, 0.1));
+      (await scoped.admit(callerOf(k1, team), 'm')).done(null);
+      const e = await refusal(() => scoped.admit(callerOf(k2, team), 'm'), 429);
+      assert.match(e.message, /project/);
+      (await scoped.admit(callerOf(await generate({}), undefined), 'm')).done(null); // other keys are not affected
+      const k3 = await generate({ team_id: `${team}-b` });
+      (await scoped.admit(callerOf(k3), 'm')).done(null);
+      // budget: 0.1 already in the database + 0.3 recorded here, then one more call reaches 0.5
+      const budgetOnly = new AccountingService(app.get(KeyCache), app.get(SpendWriter), app.get(KeysRepository), app.get(LIMITER), new Map([[team, projectLimits({ max_budget: 0.5 })]]));
+      await budgetOnly.onModuleInit();
+      (await budgetOnly.admit(jwt, 'm')).done(report(1, 1, 0.1));
+      const over = await refusal(() => budgetOnly.admit(callerOf(k1, team), 'm'), 400);
+      assert.equal(over.code, 'budget_exceeded');
+      assert.match(over.message, /project/);
+      await refusal(() => budgetOnly.admit(jwt, 'm'), 400);
+      await app.get(SpendWriter).flush();
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      assert.ok(Math.abs(t.spend - 0.5) < 1e-9, String(t.spend));
+      await refusal(() => budgetOnly.admit(jwt, 'm'), 400);
     });
 
     if (mode === 'redis') {
