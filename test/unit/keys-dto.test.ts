@@ -54,7 +54,10 @@ describe('keys: request bodies', () => {
     assert.match(custom.message, /key: must start with sk-/);
     assert.doesNotMatch(custom.message, /pk-not-a-gateway-key-123/);
     assert.match(refused(() => parseInput(generateKeySchema, { key: 'sk-short' })).message, /at least 20/);
-    assert.match(refused(() => parseInput(generateKeySchema, { key: 'sk-has spaces in it 12345' })).message, /printable/);
+    assert.match(refused(() => parseInput(generateKeySchema, { key: 'sk-has spaces in it 12345' })).message, /letters, digits/);
+    assert.match(refused(() => parseInput(generateKeySchema, { key: 'sk-dots.and!marks~0123456' })).message, /letters, digits/);
+    assert.match(refused(() => parseInput(generateKeySchema, { allowed_routes: ['chat', '/ok'] })).message, /allowed_routes.*chat/);
+    assert.deepEqual(parseInput(generateKeySchema, { allowed_routes: ['openai_routes', '/key/info', '/v1/*'] }), { allowed_routes: ['openai_routes', '/key/info', '/v1/*'] });
     assert.match(refused(() => parseInput(generateKeySchema, [1, 2])).message, /JSON object/);
     assert.match(refused(() => parseInput(generateKeySchema, 'text')).message, /JSON object/);
   });

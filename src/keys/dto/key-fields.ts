@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validateRouteList } from '../../auth/routes/route-matcher';
 import { isValidDuration } from '../util/duration';
 import { KEY_PREFIX, MIN_CUSTOM_KEY_LENGTH } from '../secrets/key-secret';
 
@@ -18,17 +19,25 @@ export const keyFields = {
   metadata: z.record(z.string(), z.unknown()).nullable().optional(),
   team_id: text.nullable().optional(),
   user_id: text.nullable().optional(),
-  allowed_routes: names.optional(),
+  allowed_routes: names
+    .superRefine((routes, ctx) => {
+      const problem = validateRouteList(routes);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   blocked: z.boolean().optional(),
 };
 
-/** A custom secret: `sk-` prefixed, long enough not to be guessed, printable without spaces. */
+/**
+ * A custom secret: `sk-` prefixed, long enough not to be guessed, and made of the URL-safe characters generated
+ * secrets use (so it can sit in a path, and the log scrubber recognises it like any generated key).
+ */
 export const customSecret = z
   .string()
   .max(256, 'must be at most 256 characters')
   .refine((s) => s.startsWith(KEY_PREFIX), `must start with ${KEY_PREFIX}`)
   .refine((s) => s.length >= MIN_CUSTOM_KEY_LENGTH, `must be at least ${MIN_CUSTOM_KEY_LENGTH} characters long`)
-  .refine((s) => /^[\x21-\x7e]+$/.test(s), 'must be printable ASCII without spaces');
+  .refine((s) => /^sk-[A-Za-z0-9_-]+$/.test(s), 'may only contain letters, digits, _ and - after sk-');
 
 /** Names a key to act on: its secret (`sk-...`) or its token (the SHA-256 hex). */
 export const keyRef = z.string().min(1, 'must not be empty').max(256, 'is too long');
