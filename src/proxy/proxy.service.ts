@@ -40,8 +40,10 @@ export class ProxyService {
     if (pathGroup !== undefined && (!PATH_GROUP.test(pathGroup) || pathGroup.includes('..'))) {
       throw Errors.badRequest('Invalid deployment name in the URL path', 'model', 'invalid_model_name');
     }
-    const payload = validateBody(op, req.body);
-    if (pathGroup !== undefined) payload.model = pathGroup;
+    const body = req.body as Record<string, unknown> | null;
+    // Azure form: the path names the model group, whatever the body says.
+    if (pathGroup !== undefined && body && typeof body === 'object' && !Array.isArray(body)) body.model = pathGroup;
+    const payload = validateBody(op, body);
     const groupName = payload.model as string;
     // The global auth guard sets the caller on every non-public route; it is only handed on, never read here.
     const caller = req.caller as Caller;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { recordAccounting } from '../support/proxy-accounting';
 import { chatChunks, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-proxy-1234';
@@ -30,7 +29,6 @@ model_list:
 general_settings:
   master_key: ${MASTER}
 `);
-    recordAccounting(gw); // TEMP until the auth guard sets request.caller
     client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
   after(async () => {

@@ -25,7 +25,7 @@ export type Answer =
   /** A JSON answer (any status), after `delayMs`. */
   | { json: unknown; status?: number; headers?: Record<string, string>; delayMs?: number }
   /**
-   * SSE: objects are sent as `data: <json>\n\n`, strings verbatim, functions are awaited (a gate the test opens);
+   * SSE: objects are sent as `data: <json>\n\n`, strings and Buffers verbatim, functions are awaited (a gate the test opens);
    * `delayMs` before each chunk; `[DONE]` last unless done: false; `resetAfter` n: the connection is cut after n chunks.
    */
   | { sse: SseItem[]; delayMs?: number; status?: number; done?: boolean; resetAfter?: number; headers?: Record<string, string> }
@@ -36,7 +36,7 @@ export type Answer =
   /** Never answers; the request stays open until the caller gives up. */
   | { hang: true };
 
-export type SseItem = string | object | (() => Promise<unknown>);
+export type SseItem = string | Buffer | object | (() => Promise<unknown>);
 
 export type Responder = (req: RecordedRequest) => Answer | Promise<Answer>;
 
@@ -133,24 +133,22 @@ async function send(req: IncomingMessage, res: ServerResponse, a: Answer, isClos
   res.writeHead(a.status ?? 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...a.headers });
   res.flushHeaders();
   let n = 0;
+  const cut = async () => {
+    await sleep(20); // let what was written reach the peer first
+    req.socket.destroy();
+  };
   for (const chunk of a.sse) {
-    if (a.resetAfter !== undefined && n === a.resetAfter) {
-      req.socket.destroy();
-      return;
-    }
+    if (a.resetAfter !== undefined && n === a.resetAfter) return cut();
     if (typeof chunk === 'function') {
       await (chunk as () => Promise<unknown>)();
       continue;
     }
     if (n > 0 && a.delayMs) await sleep(a.delayMs);
     if (res.destroyed) return;
-    res.write(typeof chunk === 'string' ? chunk : `data: ${JSON.stringify(chunk)}\n\n`);
+    res.write(typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk : `data: ${JSON.stringify(chunk)}\n\n`);
     n++;
   }
-  if (a.resetAfter !== undefined && n === a.resetAfter) {
-    req.socket.destroy();
-    return;
-  }
+  if (a.resetAfter !== undefined && n === a.resetAfter) return cut();
   if (a.delayMs) await sleep(a.delayMs);
   res.end(a.done === false ? undefined : 'data: [DONE]\n\n');
 }
