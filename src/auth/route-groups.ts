@@ -1,7 +1,10 @@
 /**
  * The route groups (SPEC §4): the one table every `*allowed_routes` list, the guard and the route-permission
  * snapshot use. A group name may appear in any allowed-routes list beside literal paths and `prefix*` wildcards.
- * `{model}` stands for any deployment name in the Azure form.
+ * `{name}` stands for one path segment (a deployment name, a model id, a key).
+ *
+ * Beyond the SPEC's table, as in LiteLLM's own groups: `/models/{model}` (OpenAI's model retrieval) is an openai
+ * route, and `/key/{key}/regenerate` (LiteLLM's path form of `/key/regenerate`) a management route.
  */
 export const ROUTE_GROUPS = {
   openai_routes: [
@@ -11,11 +14,22 @@ export const ROUTE_GROUPS = {
     '/v1/embeddings',
     '/models',
     '/v1/models',
+    '/models/{model}',
+    '/v1/models/{model}',
     '/openai/deployments/{model}/chat/completions',
     '/openai/deployments/{model}/embeddings',
   ],
   info_routes: ['/key/info', '/model/info', '/v1/model/info', '/health'],
-  management_routes: ['/key/generate', '/key/update', '/key/delete', '/key/regenerate', '/key/list', '/key/block', '/key/unblock'],
+  management_routes: [
+    '/key/generate',
+    '/key/update',
+    '/key/delete',
+    '/key/regenerate',
+    '/key/{key}/regenerate',
+    '/key/list',
+    '/key/block',
+    '/key/unblock',
+  ],
   public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
 } as const satisfies Record<string, readonly string[]>;
 

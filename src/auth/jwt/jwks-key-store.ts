@@ -12,9 +12,9 @@ import { JwtRejection } from './jwt-rejection';
 
 /** Bound on one JWKS fetch (both hops of a discovery URL): the gateway never waits longer on the provider. */
 export const JWKS_FETCH_TIMEOUT_MS = 3_000;
-/** An unknown `kid` refetches a JWKS at most this often per URL; also the least time between background refreshes. */
+/** An unknown `kid` refetches a JWKS at most this often per URL. */
 export const JWKS_REFETCH_INTERVAL_MS = 5_000;
-/** After a failed fetch, the next attempt waits at least this long. */
+/** Least time between two fetches of one URL otherwise (after a failure, or when refreshing past the TTL). */
 export const JWKS_RETRY_INTERVAL_MS = 1_000;
 /** While the provider is unreachable, keys keep working this long past `public_key_ttl`, then are dropped. */
 export const JWKS_STALE_GRACE_MS = 60 * 60 * 1000;
@@ -29,7 +29,7 @@ interface VerifyKey {
 /** One configured URL (a JWKS, or a discovery document whose `jwks_uri` is followed) and what it last gave. */
 class KeySource {
   keys: readonly VerifyKey[] = [];
-  /** performance.now() of the last successful fetch; -1 = never. */
+  /** Time (JwksKeyStore.now) of the last successful fetch; -1 = never. */
   fetchedAt = -1;
   lastAttemptAt = -Infinity;
   /** When an unknown `kid` last caused a fetch: such fetches are rate-limited on their own. */
@@ -73,7 +73,7 @@ export class JwksKeyStore implements OnApplicationBootstrap {
   /** The key that verifies a token with this header, or a JwtRejection saying why there is none. */
   async resolve(header: JoseHeader): Promise<KeyObject> {
     if (this.sources.length === 0) throw new JwtRejection('JWT auth is enabled but no JWT_PUBLIC_KEY_URL is configured', 'jwks_unavailable');
-    const now = performance.now();
+    const now = this.now();
     for (const source of this.sources) {
       if (source.fetchedAt >= 0 && now - source.fetchedAt > this.ttlMs && this.mayRevalidate(source, now)) void this.refresh(source);
     }
@@ -88,14 +88,19 @@ export class JwksKeyStore implements OnApplicationBootstrap {
       }
     }
     await Promise.all(fetches);
-    const fetched = this.find(header, performance.now());
+    const fetched = this.find(header, this.now());
     if (fetched) return fetched;
-    throw this.missReason(header, performance.now());
+    throw this.missReason(header, this.now());
   }
 
-  /** Past the TTL: refresh in the background, not more often than the refetch (or, after a failure, retry) interval. */
+  /** Past the TTL: refresh in the background, at most once per retry interval (a TTL of 0 cannot mean a fetch per token). */
+  /** Monotonic milliseconds (a seam for tests that move time). */
+  protected now(): number {
+    return performance.now();
+  }
+
   private mayRevalidate(source: KeySource, now: number): boolean {
-    return source.inflight === null && now - source.lastAttemptAt >= (source.lastFailed ? JWKS_RETRY_INTERVAL_MS : JWKS_REFETCH_INTERVAL_MS);
+    return source.inflight === null && now - source.lastAttemptAt >= JWKS_RETRY_INTERVAL_MS;
   }
 
   /**
@@ -142,17 +147,17 @@ export class JwksKeyStore implements OnApplicationBootstrap {
 
   private refresh(source: KeySource): Promise<void> {
     if (source.inflight) return source.inflight;
-    source.lastAttemptAt = performance.now();
+    source.lastAttemptAt = this.now();
     const run = async () => {
       try {
         const signing = await source.client.getSigningKeys();
         source.keys = signing.map((k) => ({ kid: k.kid || undefined, jwkAlg: k.alg || undefined, key: createPublicKey(k.getPublicKey()) }));
-        source.fetchedAt = performance.now();
+        source.fetchedAt = this.now();
         source.lastFailed = false;
         this.log.info({ url: source.url, keys: source.keys.length }, 'JWKS fetched');
       } catch (err) {
         source.lastFailed = true;
-        const ageSec = source.fetchedAt >= 0 ? Math.round((performance.now() - source.fetchedAt) / 1000) : null;
+        const ageSec = source.fetchedAt >= 0 ? Math.round((this.now() - source.fetchedAt) / 1000) : null;
         this.log.warn(
           { url: source.url, reason: (err as Error).message, knownKeysAgeSec: ageSec },
           ageSec === null ? 'JWKS fetch failed; JWTs cannot be verified until it succeeds' : 'JWKS fetch failed; keys fetched earlier stay in use',

@@ -1,16 +1,19 @@
 import { ROUTE_GROUPS, ROUTE_GROUP_NAMES, isRouteGroupName } from '../route-groups';
 
 const AZURE_FORM = /^\/openai\/deployments\/[^/]+(\/.+)$/;
+const PARAM = /\/(?:\{[^/}]+\}|:[^/]+)(?=\/|$)/g;
 
 /**
- * A route's plain form: without a trailing slash, without the `/v1` prefix, and with the Azure form
- * `/openai/deployments/{model}/...` reduced to its plain route. Works on paths and on route patterns (`:model`).
+ * A route's plain form: without a trailing slash, without the `/v1` prefix, with the Azure form
+ * `/openai/deployments/{model}/...` reduced to its plain route, and every parameter segment (`{key}` in the
+ * route-group table, `:key` in a registered route pattern) written `/:`. Works on paths and route patterns.
  */
 export function plainRoute(path: string): string {
   let p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   if (p.startsWith('/v1/')) p = p.slice(3);
   const azure = AZURE_FORM.exec(p);
-  return azure ? azure[1] : p;
+  if (azure) p = azure[1];
+  return p.includes(':') || p.includes('{') ? p.replace(PARAM, '/:') : p;
 }
 
 /** A compiled allowed-routes list. Compiled once (at start, or once per distinct key list), then only queried. */

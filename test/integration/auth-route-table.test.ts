@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ROUTE_GROUPS } from '../../src/auth/route-groups';
+import { createGateway } from '../../src/bootstrap';
+import { loadGatewayConfig } from '../../src/config/config.loader';
+import { createLogger } from '../../src/logging/logger';
+import { LogCapture, ROOT, readJson, writeConfig } from '../support/gateway';
+import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
+import { createTestDatabase } from '../support/postgres';
+
+/**
+ * Every route the full gateway registers, and who may call it: each cell is a real request through the real
+ * guard. The table is compared with test/snapshots/route-permissions.txt; a difference fails the test, so a
+ * permission change is always reviewed. Rewrite the snapshot with `UPDATE_SNAPSHOTS=1 npm test -- auth-route-table`.
+ */
+const SNAPSHOT = join(ROOT, 'test', 'snapshots', 'route-permissions.txt');
+const MASTER = 'sk-route-table-master-01';
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+interface Route {
+  method: string;
+  url: string;
+}
+
+interface Gateway {
+  url: string;
+  app: NestFastifyApplication;
+  routes: Route[];
+}
+
+/** The full app, as startGateway boots it, with an onRoute hook to list what gets registered. */
+async function bootWithRoutes(yaml: string, env: Record<string, string>): Promise<Gateway> {
+  const config = loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: { ...env, PORT: '0' }, cwd: ROOT });
+  const app = await createGateway(config, createLogger({ level: 'warn', secrets: config.secrets }, new LogCapture()));
+  const routes: Route[] = [];
+  app.getHttpAdapter().getInstance().addHook('onRoute', (opts) => {
+    for (const method of [opts.method].flat()) if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url: opts.url });
+  });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, app, routes };
+}
+
+/** Whether the guard let the request through: yes / no, or the unexpected answer (which fails the test). */
+async function verdict(base: string, route: Route, credential: string | null): Promise<string> {
+  const path = route.url.replace(/:(\w+)/g, 'probe-$1').replace(/\*/g, 'x');
+  const headers: Record<string, string> = {};
+  if (credential) headers.authorization = `Bearer ${credential}`;
+  if (BODY_METHODS.has(route.method)) headers['content-type'] = 'application/json';
+  const res = await fetch(base + path, { method: route.method, headers, body: BODY_METHODS.has(route.method) ? '{}' : undefined, signal: AbortSignal.timeout(15_000) });
+  const text = await res.text();
+  let code: string | undefined;
+  try {
+    code = JSON.parse(text)?.error?.code;
+  } catch {
+    /* not JSON: a handler answered */
+  }
+  if (credential === null) return res.status === 401 && code === 'missing_api_key' ? 'no' : 'yes';
+  if (res.status === 403 && code === 'route_not_allowed') return 'no';
+  if (res.status === 401) return `401:${code}`;
+  return 'yes';
+}
+
+describe('route permission table (full gateway, every registered route, real credentials)', () => {
+  let idp: TestOidcProvider;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let main: Gateway;
+  let restricted: Gateway;
+  let table: string;
+  let rows: { route: Route; cells: Record<string, string> }[];
+  const COLUMNS = ['anonymous', 'virtual-key', 'project-jwt+allowed_routes', 'project-jwt', 'admin-jwt', 'master-key'] as const;
+
+  before(async () => {
+    idp = await startOidcProvider({ clients: [{ clientId: 'table-admin', scope: 'litellm_proxy_admin' }, { clientId: 'table-project' }] });
+    db = await createTestDatabase();
+    const env = { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience };
+    const base = `general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`;
+    main = await bootWithRoutes(base, env);
+    restricted = await bootWithRoutes(`${base}  allowed_routes: ["/chat/completions", "/embeddings"]\n`, env);
+    const generated = await fetch(`${main.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const key = (await readJson(generated)).key as string;
+    assert.equal(generated.status, 200, 'the master key generates the virtual key used in the table');
+    const adminJwt = await idp.token('table-admin', 'litellm_proxy_admin');
+    const projectJwt = await idp.token('table-project');
+    const callers: Record<(typeof COLUMNS)[number], { gw: Gateway; credential: string | null }> = {
+      anonymous: { gw: main, credential: null },
+      'virtual-key': { gw: main, credential: key },
+      'project-jwt+allowed_routes': { gw: restricted, credential: projectJwt },
+      'project-jwt': { gw: main, credential: projectJwt },
+      'admin-jwt': { gw: main, credential: adminJwt },
+      'master-key': { gw: main, credential: MASTER },
+    };
+    const seen = new Set<string>();
+    const routes = main.routes
+      .filter((r) => !seen.has(`${r.method} ${r.url}`) && seen.add(`${r.method} ${r.url}`))
+      .sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
+    rows = routes.map((route) => ({ route, cells: {} as Record<string, string> }));
+    // Column by column, master last: nothing a refused caller tries can disturb the callers after it.
+    for (const column of COLUMNS) for (const row of rows) row.cells[column] = await verdict(callers[column].gw.url, row.route, callers[column].credential);
+    const width = Math.max(...rows.map((r) => r.route.url.length), 5);
+    const widths = [7, width + 2, ...COLUMNS.map((c) => c.length + 2)];
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('').trimEnd();
+    table = [
+      '# Who may call each route of the gateway. Generated by test/integration/auth-route-table.test.ts from real',
+      '# requests through the auth guard; review a change here like a permission change.',
+      '# Rewrite: UPDATE_SNAPSHOTS=1 npm test -- auth-route-table',
+      '# yes = the guard lets the caller through (the handler may still refuse); no = 401 (anonymous) / 403.',
+      '# project-jwt+allowed_routes: general_settings.allowed_routes = ["/chat/completions", "/embeddings"].',
+      line(['METHOD', 'ROUTE', ...COLUMNS]),
+      ...rows.map((r) => line([r.route.method, r.route.url, ...COLUMNS.map((c) => r.cells[c])])),
+      '',
+    ].join('\n');
+  });
+  after(async () => {
+    await main?.app.close();
+    await restricted?.app.close();
+    await db?.drop();
+    await idp?.stop();
+  });
+
+  it('matches the reviewed snapshot', () => {
+    if (process.env.UPDATE_SNAPSHOTS === '1' || !existsSync(SNAPSHOT)) {
+      mkdirSync(dirname(SNAPSHOT), { recursive: true });
+      writeFileSync(SNAPSHOT, table);
+      if (process.env.UPDATE_SNAPSHOTS !== '1') assert.fail(`no snapshot yet: wrote ${SNAPSHOT}; review it, then run again`);
+      return;
+    }
+    const expected = readFileSync(SNAPSHOT, 'utf8');
+    assert.equal(table, expected, `route permissions changed; review, then UPDATE_SNAPSHOTS=1 npm test -- auth-route-table\n${table}`);
+  });
+
+  it('leaves open exactly the public routes that exist, and nothing else', () => {
+    const publicRoutes = new Set<string>(ROUTE_GROUPS.public_routes);
+    const open = rows.filter((r) => r.cells.anonymous === 'yes').map((r) => r.route.url);
+    assert.deepEqual(open.filter((u) => !publicRoutes.has(u)), [], 'a route answers without a credential but is not in public_routes');
+    const registered = new Set(rows.map((r) => r.route.url));
+    for (const p of publicRoutes) if (registered.has(p)) assert.ok(open.includes(p), `${p} is a public route but needs a credential`);
+    assert.ok(open.length >= 3, 'the health probes are public');
+  });
+
+  it('lets the master key through everywhere and never refuses a valid credential with 401', () => {
+    for (const r of rows) {
+      assert.equal(r.cells['master-key'], 'yes', `${r.route.method} ${r.route.url}`);
+      for (const c of COLUMNS) assert.ok(!r.cells[c].startsWith('401'), `${c} got ${r.cells[c]} on ${r.route.method} ${r.route.url}`);
+    }
+  });
+});

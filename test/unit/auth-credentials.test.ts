@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { classifyCredential, digestsEqual, extractCredential, looksLikeJwt, sha256Hex } from '../../src/auth/credentials/credential';
+import { parseJoseHeader } from '../../src/auth/jwt/jose-header';
+import { isAllowedAlgorithm, keyFitsAlgorithm } from '../../src/auth/jwt/jwt-algorithms';
+import { callerFromClaims, claimString, parseScopes } from '../../src/auth/jwt/jwt-claims';
+import { JwtRejection } from '../../src/auth/jwt/jwt-rejection';
+import { GatewayError } from '../../src/common/errors/gateway-error';
+import { b64url } from '../support/auth-tokens';
+
+describe('extractCredential', () => {
+  it('reads Authorization: Bearer (any case, extra blanks), then api-key, then x-litellm-api-key', () => {
+    assert.equal(extractCredential({ authorization: 'Bearer sk-1' }), 'sk-1');
+    assert.equal(extractCredential({ authorization: 'bearer   sk-2  ' }), 'sk-2');
+    assert.equal(extractCredential({ authorization: 'BEARER\tsk-3' }), 'sk-3');
+    assert.equal(extractCredential({ 'api-key': ' sk-4 ' }), 'sk-4');
+    assert.equal(extractCredential({ 'x-litellm-api-key': 'sk-5' }), 'sk-5');
+    assert.equal(extractCredential({ authorization: 'Bearer sk-a', 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }), 'sk-a');
+    assert.equal(extractCredential({ 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }), 'sk-b');
+  });
+
+  it('ignores other schemes and empty values', () => {
+    assert.equal(extractCredential({}), undefined);
+    assert.equal(extractCredential({ authorization: 'Basic dTpw' }), undefined);
+    assert.equal(extractCredential({ authorization: 'Basic dTpw', 'api-key': 'sk-x' }), 'sk-x');
+    assert.equal(extractCredential({ authorization: 'Bearer ' }), undefined);
+    assert.equal(extractCredential({ authorization: 'Bearersk-1' }), undefined);
+    assert.equal(extractCredential({ 'api-key': '   ' }), undefined);
+  });
+});
+
+describe('classifyCredential (SPEC §3 order)', () => {
+  const master = 'sk-master-1234';
+  const opts = { masterDigest: sha256Hex(master), jwtEnabled: true };
+  const kind = (token: string, o = opts) => classifyCredential(token, sha256Hex(token), o);
+
+  it('master key first, then sk- virtual keys, then JWT-shaped tokens when JWT auth is on', () => {
+    assert.equal(kind(master), 'master-key');
+    assert.equal(kind('sk-other'), 'virtual-key');
+    assert.equal(kind('aaa.bbb.ccc'), 'jwt');
+    assert.equal(kind('aaa.bbb.'), 'jwt', 'an unsigned token is classified as a JWT, then refused by the JWT check');
+    assert.equal(kind('plain-secret'), null);
+    assert.equal(kind('a.b'), null);
+    assert.equal(kind('a.b.c.d'), null);
+    assert.equal(kind('.b.c'), null);
+    assert.equal(kind('a..c'), null);
+  });
+
+  it('compares the master key by digest, whatever its form', () => {
+    const jwtShaped = 'aa.bb.cc';
+    assert.equal(classifyCredential(jwtShaped, sha256Hex(jwtShaped), { masterDigest: sha256Hex(jwtShaped), jwtEnabled: true }), 'master-key');
+    assert.equal(classifyCredential(master, sha256Hex(master), { masterDigest: null, jwtEnabled: true }), 'virtual-key');
+  });
+
+  it('treats JWT-shaped tokens as no credential when JWT auth is off', () => {
+    assert.equal(kind('aaa.bbb.ccc', { ...opts, jwtEnabled: false }), null);
+    assert.ok(looksLikeJwt('aaa.bbb.ccc'));
+  });
+
+  it('digestsEqual', () => {
+    assert.ok(digestsEqual(sha256Hex('x'), sha256Hex('x')));
+    assert.ok(!digestsEqual(sha256Hex('x'), sha256Hex('y')));
+    assert.ok(!digestsEqual('ab', 'abc'));
+  });
+});
+
+describe('JWT claims', () => {
+  const settings = { adminScope: 'litellm_proxy_admin', teamIdField: 'client_id', userIdField: 'sub' };
+
+  it('parses scope and scp, as strings or arrays', () => {
+    assert.deepEqual(parseScopes({ scope: 'a  b\tc' }), ['a', 'b', 'c']);
+    assert.deepEqual(parseScopes({ scope: ['a', 'b', 3, ''] }), ['a', 'b']);
+    assert.deepEqual(parseScopes({ scp: 'x y', scope: 'y z' }), ['y', 'z', 'x']);
+    assert.deepEqual(parseScopes({}), []);
+  });
+
+  it('reads claims by name, or by dotted path when no claim has the name', () => {
+    assert.equal(claimString({ 'a.b': 'flat', a: { b: 'nested' } }, 'a.b'), 'flat');
+    assert.equal(claimString({ a: { b: 'nested' } }, 'a.b'), 'nested');
+    assert.equal(claimString({ team: 42 }, 'team'), '42');
+    assert.equal(claimString({ team: '' }, 'team'), undefined);
+    assert.equal(claimString({ team: { id: 1 } }, 'team'), undefined);
+  });
+
+  it('admin scope makes an admin, else the team claim a project, with user, subject and client recorded', () => {
+    const admin = callerFromClaims({ sub: 'ops', client_id: 'cli', scope: 'openid litellm_proxy_admin' }, settings);
+    assert.deepEqual(admin, { role: 'admin', via: 'jwt', userId: 'ops', subject: 'ops', clientId: 'cli', scopes: ['openid', 'litellm_proxy_admin'] });
+    const project = callerFromClaims({ sub: 'u1', azp: 'proj', client_id: 'proj-x' }, settings);
+    assert.equal(project.role, 'project');
+    assert.equal(project.projectId, 'proj-x');
+    assert.equal(project.clientId, 'proj-x');
+    const custom = callerFromClaims({ sub: 's', org: { team: 't-9' }, email: 'e@x' }, { adminScope: 'root', teamIdField: 'org.team', userIdField: 'email' });
+    assert.deepEqual([custom.role, custom.projectId, custom.userId, custom.clientId], ['project', 't-9', 'e@x', undefined]);
+    assert.equal(callerFromClaims({ azp: 'p', scp: ['root'] }, { ...settings, adminScope: 'root' }).role, 'admin');
+  });
+
+  it('refuses a token with neither with 403 naming the claims looked for', () => {
+    assert.throws(
+      () => callerFromClaims({ sub: 'x', scope: 'read' }, settings),
+      (err: unknown) => err instanceof GatewayError && err.status === 403 && /"litellm_proxy_admin"/.test(err.message) && /"client_id"/.test(err.message),
+    );
+  });
+});
+
+describe('JWS header checks (RFC 8725)', () => {
+  const token = (header: unknown) => `${b64url(header)}.e30.c2ln`;
+  const refused = (header: unknown, pattern: RegExp) =>
+    assert.throws(() => parseJoseHeader(typeof header === 'string' ? header : token(header)), (e: unknown) => e instanceof JwtRejection && pattern.test(e.message));
+
+  it('accepts asymmetric algorithms only', () => {
+    assert.deepEqual(parseJoseHeader(token({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })), { alg: 'RS256', kid: 'k1' });
+    assert.deepEqual(parseJoseHeader(token({ alg: 'EdDSA' })), { alg: 'EdDSA' });
+    refused({ alg: 'none' }, /alg "none"/);
+    refused({ alg: 'None' }, /alg "none"/);
+    refused({ alg: 'HS256' }, /symmetric/);
+    refused({ alg: 'hs512' }, /symmetric/);
+    refused({ alg: 'RSA-OAEP' }, /not supported/);
+    refused({ kid: 'x' }, /no "alg"/);
+    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']) assert.ok(isAllowedAlgorithm(alg), alg);
+  });
+
+  it('refuses crit, a non-string kid and malformed headers', () => {
+    refused({ alg: 'RS256', crit: ['exp'] }, /crit/);
+    refused({ alg: 'RS256', crit: [] }, /crit/);
+    refused({ alg: 'RS256', kid: 7 }, /kid/);
+    refused('not base64!.e30.c2ln', /malformed/);
+    refused(`${b64url('[1]')}.e30.c2ln`, /not a JSON object/);
+    refused(`${b64url('{"alg":')}.e30.c2ln`, /not JSON/);
+    refused('.e30.c2ln', /malformed/);
+  });
+
+  it('binds the key to the algorithm family, curve and size, and to the JWK alg when it has one', () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey;
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey;
+    const ed = generateKeyPairSync('ed25519').publicKey;
+    assert.ok(keyFitsAlgorithm('RS256', rsa) && keyFitsAlgorithm('PS512', rsa));
+    assert.ok(!keyFitsAlgorithm('ES256', rsa) && !keyFitsAlgorithm('EdDSA', rsa));
+    assert.ok(!keyFitsAlgorithm('RS256', small), 'RSA keys under 2048 bits are refused');
+    assert.ok(keyFitsAlgorithm('ES256', p256) && !keyFitsAlgorithm('ES384', p256) && keyFitsAlgorithm('ES384', p384));
+    assert.ok(!keyFitsAlgorithm('RS256', p256));
+    assert.ok(keyFitsAlgorithm('EdDSA', ed) && keyFitsAlgorithm('Ed25519', ed) && !keyFitsAlgorithm('ES256', ed));
+    assert.ok(!keyFitsAlgorithm('PS256', rsa, 'RS256'), 'a JWK declaring RS256 verifies only RS256');
+    assert.ok(keyFitsAlgorithm('RS256', rsa, 'RS256'));
+    assert.ok(keyFitsAlgorithm('Ed25519', ed, 'EdDSA'));
+  });
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { JWKS_REFETCH_INTERVAL_MS, JWKS_RETRY_INTERVAL_MS, JWKS_STALE_GRACE_MS, JwksKeyStore } from '../../src/auth/jwt/jwks-key-store';
+import { JwtRejection } from '../../src/auth/jwt/jwt-rejection';
+import { loadGatewayConfig } from '../../src/config/config.loader';
+import { createLogger } from '../../src/logging/logger';
+import { LogCapture, ROOT, writeConfig } from '../support/gateway';
+
+/** The key store with a clock the test moves, against a real local JWKS server the test can break. */
+class ClockedStore extends JwksKeyStore {
+  clock = 1_000_000;
+  protected override now(): number {
+    return this.clock;
+  }
+}
+
+describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig' };
+  let up = true;
+  let fetches = 0;
+  let server: Server;
+  let store: ClockedStore;
+  const logs = new LogCapture();
+  const TTL_MS = 60_000;
+
+  before(async () => {
+    server = createServer((_req, res) => {
+      fetches++;
+      if (up) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+      else res.writeHead(503).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
+    const config = loadGatewayConfig({
+      argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n  litellm_jwtauth:\n    public_key_ttl: 60\n')],
+      env: { JWT_PUBLIC_KEY_URL: url },
+      cwd: ROOT,
+    });
+    store = new ClockedStore(config, createLogger({ level: 'info', secrets: ['unused-secret'] }, logs));
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const resolveK1 = () => store.resolve({ alg: 'RS256', kid: 'k1' });
+  const refused = async (p: Promise<unknown>, code: string) =>
+    assert.rejects(p, (e: unknown) => e instanceof JwtRejection && e.code === code);
+
+  it('fetches on first use, then serves from memory', async () => {
+    assert.equal((await resolveK1()).asymmetricKeyType, 'rsa');
+    assert.equal(fetches, 1);
+    store.clock += 1_000;
+    await resolveK1();
+    assert.equal(fetches, 1);
+  });
+
+  it('shares one fetch between concurrent misses, and refetches for unknown kids at most once per interval', async () => {
+    store.clock += JWKS_REFETCH_INTERVAL_MS;
+    await Promise.all(Array.from({ length: 5 }, () => refused(store.resolve({ alg: 'RS256', kid: 'new' }), 'invalid_jwt')));
+    assert.equal(fetches, 2, 'five concurrent misses: one fetch');
+    store.clock += JWKS_REFETCH_INTERVAL_MS - 1;
+    await refused(store.resolve({ alg: 'RS256', kid: 'new' }), 'invalid_jwt');
+    assert.equal(fetches, 2, 'within the interval: no fetch');
+    store.clock += 1;
+    await refused(store.resolve({ alg: 'RS256', kid: 'new' }), 'invalid_jwt');
+    assert.equal(fetches, 3, 'after the interval: one more fetch');
+  });
+
+  it('keeps known keys past the TTL while the provider is down, for a bounded time, then refuses', async () => {
+    const fetchedAt = store.clock;
+    up = false;
+    store.clock = fetchedAt + TTL_MS + 1;
+    await resolveK1(); // stale, served at once; a background refresh fails
+    for (let i = 0; i < 250 && !logs.text().includes('keys fetched earlier stay in use'); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fetches, 4, 'one background refresh');
+    assert.match(logs.text(), /keys fetched earlier stay in use/);
+    store.clock = fetchedAt + TTL_MS + JWKS_STALE_GRACE_MS;
+    await resolveK1();
+    store.clock = fetchedAt + TTL_MS + JWKS_STALE_GRACE_MS + JWKS_RETRY_INTERVAL_MS + 1;
+    await refused(resolveK1(), 'jwks_unavailable');
+  });
+
+  it('recovers as soon as the provider answers again (retry interval after a failure)', async () => {
+    store.clock += JWKS_RETRY_INTERVAL_MS;
+    const before = fetches;
+    await refused(resolveK1(), 'jwks_unavailable'); // a failed attempt, now
+    assert.equal(fetches, before + 1);
+    up = true;
+    await refused(resolveK1(), 'jwks_unavailable'); // within the retry interval: no new attempt
+    assert.equal(fetches, before + 1);
+    store.clock += JWKS_RETRY_INTERVAL_MS;
+    assert.equal((await resolveK1()).asymmetricKeyType, 'rsa');
+    assert.equal(fetches, before + 2);
+  });
+});

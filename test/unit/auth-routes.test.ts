@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_CALLER_ROUTES, ROUTE_GROUPS } from '../../src/auth/route-groups';
+import { RouteMatcher, plainRoute, validateRouteList } from '../../src/auth/routes/route-matcher';
+import { RoutePolicies } from '../../src/auth/routes/route-policies';
+import { ConfigError } from '../../src/config/config.error';
+import { loadGatewayConfig } from '../../src/config/config.loader';
+import { ROOT, writeConfig } from '../support/gateway';
+
+const matcher = (entries: string[]) => RouteMatcher.compile(entries).matcher;
+const policies = (yaml: string) => new RoutePolicies(loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: ROOT }));
+
+describe('route groups table', () => {
+  it('is SPEC §4, plus OpenAI model retrieval and the path form of /key/regenerate', () => {
+    assert.deepEqual(ROUTE_GROUPS, {
+      openai_routes: [
+        '/chat/completions',
+        '/v1/chat/completions',
+        '/embeddings',
+        '/v1/embeddings',
+        '/models',
+        '/v1/models',
+        '/models/{model}',
+        '/v1/models/{model}',
+        '/openai/deployments/{model}/chat/completions',
+        '/openai/deployments/{model}/embeddings',
+      ],
+      info_routes: ['/key/info', '/model/info', '/v1/model/info', '/health'],
+      management_routes: ['/key/generate', '/key/update', '/key/delete', '/key/regenerate', '/key/{key}/regenerate', '/key/list', '/key/block', '/key/unblock'],
+      public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
+    });
+    assert.deepEqual(DEFAULT_CALLER_ROUTES, ['openai_routes', 'info_routes']);
+  });
+});
+
+describe('plainRoute', () => {
+  it('drops /v1, a trailing slash and the Azure deployment prefix, and unifies parameters', () => {
+    const cases: [string, string][] = [
+      ['/v1/chat/completions', '/chat/completions'],
+      ['/chat/completions/', '/chat/completions'],
+      ['/openai/deployments/:model/chat/completions', '/chat/completions'],
+      ['/openai/deployments/{model}/embeddings', '/embeddings'],
+      ['/openai/deployments/gpt-4o/chat/completions', '/chat/completions'],
+      ['/v1/models/:model', '/models/:'],
+      ['/models/{model}', '/models/:'],
+      ['/key/:key/regenerate', '/key/:/regenerate'],
+      ['/v1', '/v1'],
+      ['/', '/'],
+      ['/v1model/info', '/v1model/info'],
+      ['/openai/deployments/x', '/openai/deployments/x'],
+    ];
+    for (const [input, expected] of cases) assert.equal(plainRoute(input), expected, input);
+  });
+});
+
+describe('RouteMatcher', () => {
+  it('expands group names to their routes, with and without /v1 and in the Azure form', () => {
+    const m = matcher(['openai_routes']);
+    for (const r of ['/chat/completions', '/v1/chat/completions', '/openai/deployments/:model/chat/completions', '/v1/models', '/models/:model', '/embeddings']) {
+      assert.ok(m.matches(r), r);
+    }
+    for (const r of ['/key/generate', '/chat/completions/extra', '/chat', '/model/info', '/health/liveliness']) assert.ok(!m.matches(r), r);
+  });
+
+  it('matches a literal path with or without /v1, and in the Azure form', () => {
+    const m = matcher(['/chat/completions', '/v1/embeddings']);
+    for (const r of ['/chat/completions', '/v1/chat/completions', '/openai/deployments/:model/chat/completions', '/embeddings', '/openai/deployments/:model/embeddings']) {
+      assert.ok(m.matches(r), r);
+    }
+    assert.ok(!m.matches('/models'));
+    assert.ok(matcher(['/key/{key}/regenerate']).matches('/key/:key/regenerate'));
+  });
+
+  it('matches prefix* wildcards against the route as registered and in its plain form', () => {
+    const keys = matcher(['/key/*']);
+    for (const r of ['/key/generate', '/key/info', '/key/:key/regenerate']) assert.ok(keys.matches(r), r);
+    for (const r of ['/keys', '/model/info', '/v1/chat/completions']) assert.ok(!keys.matches(r), r);
+    const v1 = matcher(['/v1/*']);
+    assert.ok(v1.matches('/v1/models'));
+    assert.ok(!v1.matches('/models'), 'a /v1/ wildcard is about routes registered under /v1');
+    assert.ok(!v1.matches('/key/generate'));
+    const chat = matcher(['/chat/*']);
+    assert.ok(chat.matches('/openai/deployments/:model/chat/completions'));
+    assert.ok(chat.matches('/v1/chat/completions'));
+    assert.ok(matcher(['*']).matches('/anything/at/all'));
+  });
+
+  it('refuses unknown group names and malformed entries, which then match nothing', () => {
+    const { matcher: m, invalid } = RouteMatcher.compile(['llm_api_routes', 'chat/completions', '/ok', 'key*', '/a*b']);
+    assert.deepEqual(invalid, ['llm_api_routes', 'chat/completions', 'key*', '/a*b']);
+    assert.ok(!m.matches('/chat/completions'));
+    assert.ok(m.matches('/ok'));
+    assert.match(validateRouteList(['management_routes', 'admin_routes'])!, /"admin_routes".*openai_routes, info_routes, management_routes, public_routes/);
+    assert.equal(validateRouteList(['management_routes', '/x', '/y/*']), null);
+  });
+});
+
+describe('RoutePolicies (compiled from the config once)', () => {
+  it('defaults: admin JWT management + info, project JWT and virtual keys openai + info, master everything', () => {
+    const p = policies('general_settings:\n  enable_jwt_auth: true\n');
+    assert.ok(p.adminJwt.allows('/key/generate') && p.adminJwt.allows('/v1/model/info') && p.adminJwt.allows('/key/:key/regenerate'));
+    assert.ok(!p.adminJwt.allows('/v1/chat/completions'));
+    for (const policy of [p.projectJwt, p.virtualKey]) {
+      assert.ok(policy.allows('/v1/chat/completions') && policy.allows('/key/info') && policy.allows('/openai/deployments/:model/embeddings'));
+      assert.ok(!policy.allows('/key/generate') && !policy.allows('/key/list'));
+    }
+    assert.ok(p.master.allows('/anything'));
+    assert.equal(p.projectJwt.allows('/key/generate'), false, 'a cached decision gives the same answer');
+  });
+
+  it('uses general_settings.allowed_routes for project JWTs and admin_allowed_routes for admins', () => {
+    const p = policies(`general_settings:
+  allowed_routes: ["/chat/completions", "/embeddings"]
+  litellm_jwtauth:
+    admin_allowed_routes: ["management_routes", "openai_routes"]
+`);
+    assert.ok(p.projectJwt.allows('/v1/chat/completions') && p.projectJwt.allows('/embeddings'));
+    assert.ok(!p.projectJwt.allows('/models') && !p.projectJwt.allows('/key/info'));
+    assert.ok(p.adminJwt.allows('/v1/chat/completions') && !p.adminJwt.allows('/key/info'));
+    assert.match(p.projectJwt.describe(), /\/chat\/completions, \/embeddings/);
+  });
+
+  it('compiles a virtual key list once per distinct list', () => {
+    const p = policies('general_settings: {}\n');
+    assert.equal(p.forKey([]), p.virtualKey);
+    const a = p.forKey(['/key/info', '/spend/*']);
+    assert.equal(p.forKey(['/key/info', '/spend/*']), a);
+    assert.ok(a.allows('/spend/logs') && !a.allows('/chat/completions'));
+    assert.ok(!p.forKey(['no_such_group']).allows('/chat/completions'), 'an invalid key list grants nothing');
+  });
+
+  it('stops the start on an invalid entry, naming the file and the key path', () => {
+    assert.throws(
+      () => policies('general_settings:\n  allowed_routes: ["openai_routes", "llm_api_routes"]\n'),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'general_settings.allowed_routes' && /llm_api_routes/.test(err.message),
+    );
+    assert.throws(
+      () => policies('general_settings:\n  litellm_jwtauth:\n    admin_allowed_routes: ["management"]\n'),
+      (err: unknown) => err instanceof ConfigError && err.keyPath === 'general_settings.litellm_jwtauth.admin_allowed_routes',
+    );
+  });
+});
