@@ -5,7 +5,25 @@ import type { Actor } from './actor';
 import { rethrowDatabaseError } from './db-errors';
 
 export type KeyRow = VirtualKey;
-export type KeyChanges = Omit<Prisma.VirtualKeyUpdateInput, 'createdAt' | 'updatedAt' | 'createdBy' | 'spend'>;
+/** Columns a management change may set (plain values, valid for both create and update). */
+export interface KeyChanges {
+  token?: string;
+  keyName?: string;
+  keyAlias?: string | null;
+  models?: string[];
+  allowedRoutes?: string[];
+  expires?: Date | null;
+  maxBudget?: number | null;
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
+  maxParallelRequests?: number | null;
+  metadata?: Prisma.InputJsonValue;
+  teamId?: string | null;
+  userId?: string | null;
+  blocked?: boolean;
+}
+
+export type NewKey = KeyChanges & { token: string; keyName: string; createdBy: string };
 
 export interface AuditEntry {
   action: string;
@@ -41,7 +59,7 @@ export class KeysRepository {
   }
 
   /** Inserts a key and its audit row in one transaction. A taken token or alias raises P2002 (see db-errors). */
-  create(data: Prisma.VirtualKeyCreateInput, actor: Actor, audit: AuditEntry): Promise<KeyRow> {
+  create(data: NewKey, actor: Actor, audit: AuditEntry): Promise<KeyRow> {
     return guard(
       this.prisma.$transaction(async (tx) => {
         const row = await tx.virtualKey.create({ data });

@@ -35,7 +35,7 @@ export class KeysService {
     const c = toKeyChanges(req);
     const row = await this.repo
       .create(
-        { ...c, token, keyName: maskSecret(secret), metadata: c.metadata ?? {}, createdBy: actor.id } as Parameters<KeysRepository['create']>[0],
+        { ...c, token, keyName: maskSecret(secret), createdBy: actor.id },
         actor,
         { action: 'key.generate', keyHash: token, details: { ...auditedFields(req), custom_key: req.key !== undefined } },
       )

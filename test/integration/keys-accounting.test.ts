@@ -9,7 +9,7 @@ import { KeysRepository } from '../../src/keys/keys.repository';
 import { LIMITER } from '../../src/keys/limits/limiter';
 import { projectLimits } from '../../src/keys/project-limits';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { freePort, readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { createTestDatabase, sql } from '../support/postgres';
 
 const MASTER = 'sk-master-keys-accounting-01';
@@ -245,3 +245,29 @@ for (const mode of ['in-process', 'redis'] as const) {
     });
   });
 }
+
+describe('keys: Redis unreachable', () => {
+  let gw: InProcessGateway;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  before(async () => {
+    db = await createTestDatabase('gw_keys_noredis');
+    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+  });
+  after(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  it('the gateway still starts, manages keys and enforces limits in-process, and says so in the log', async () => {
+    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{"rpm_limit": 2}' });
+    assert.equal(res.status, 200);
+    const k = await readJson(res);
+    const accounting = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
+    const caller: Caller = { role: 'virtual_key', via: 'virtual_key', keyHash: k.token, scopes: [] };
+    (await accounting.admit(caller, 'm')).done(null);
+    (await accounting.admit(caller, 'm')).done(null);
+    await refusal(() => accounting.admit(caller, 'm'), 429);
+    assert.match(gw.logs.text(), /using in-process limits meanwhile/);
+    assert.equal((await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } })).status, 200);
+  });
+});

@@ -32,7 +32,7 @@ export class KeysRedis implements OnApplicationShutdown {
   }
 
   /** Resolves once the connection is ready, or after `ms` (start does not wait forever for Redis). */
-  async ready(conn: Redis, ms = 5_000): Promise<boolean> {
+  async ready(conn: Redis, ms = 3_000): Promise<boolean> {
     if (conn.status === 'ready') return true;
     return new Promise((resolve) => {
       const done = (ok: boolean) => {
