@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SSE_DONE, SseRelay, sseError } from '../../src/proxy/streaming/sse-relay';
+
+const ev = (o: object) => `data: ${JSON.stringify(o)}\n\n`;
+const chunk = (content: string) => ev({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }], usage: null });
+const usageChunk = ev({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } });
+
+describe('SSE relay', () => {
+  it('passes complete events through untouched and holds a partial one until it is complete', () => {
+    const relay = new SseRelay(false);
+    const text = chunk('a') + chunk('b');
+    assert.equal(relay.push(text.slice(0, 10)), '');
+    assert.equal(relay.push(text.slice(10, chunk('a').length + 5)), chunk('a'));
+    assert.equal(relay.push(text.slice(chunk('a').length + 5)), chunk('b'));
+    assert.equal(relay.push(SSE_DONE), SSE_DONE);
+    assert.equal(relay.finish(), '');
+    assert.equal(relay.sawDone, true);
+    assert.equal(relay.events, 2);
+  });
+
+  it('reads usage from the final chunk and drops that chunk only when asked to', () => {
+    const keep = new SseRelay(false);
+    assert.equal(keep.push(chunk('a') + usageChunk + SSE_DONE), chunk('a') + usageChunk + SSE_DONE);
+    assert.deepEqual(keep.usage, { promptTokens: 9, completionTokens: 2 });
+    const drop = new SseRelay(true);
+    assert.equal(drop.push(chunk('a') + usageChunk + SSE_DONE), chunk('a') + SSE_DONE);
+    assert.deepEqual(drop.usage, { promptTokens: 9, completionTokens: 2 });
+  });
+
+  it('keeps a chunk that carries both choices and usage, and ignores "usage": null and quoted text', () => {
+    const both = ev({ choices: [{ index: 0, delta: { content: 'x' } }], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    const quoted = chunk('the "usage": {"prompt_tokens": 99} text');
+    const relay = new SseRelay(true);
+    assert.equal(relay.push(quoted), quoted);
+    assert.equal(relay.usage, null);
+    assert.equal(relay.push(both), both);
+    assert.deepEqual(relay.usage, { promptTokens: 1, completionTokens: 1 });
+  });
+
+  it('handles CRLF separators, comments and multi-line data', () => {
+    const relay = new SseRelay(true);
+    const crlf = `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } })}\r\n\r\n`;
+    const comment = ': keep-alive\n\n';
+    const multi = 'data: {"choices": [],\ndata: "usage": {"prompt_tokens": 5, "completion_tokens": 6}}\n\n';
+    assert.equal(relay.push(comment + crlf), comment);
+    assert.deepEqual(relay.usage, { promptTokens: 3, completionTokens: 4 });
+    assert.equal(relay.push(multi), '');
+    assert.deepEqual(relay.usage, { promptTokens: 5, completionTokens: 6 });
+  });
+
+  it('ends a stream that stopped without [DONE]: the unterminated event, then [DONE]', () => {
+    const relay = new SseRelay(false);
+    assert.equal(relay.push(chunk('a') + 'data: {"choices":[]}'), chunk('a'));
+    assert.equal(relay.finish(), 'data: {"choices":[]}\n\n' + SSE_DONE);
+  });
+
+  it('writes OpenAI-shaped error events', () => {
+    const e = sseError('The upstream stream failed: connection reset', 'upstream_error');
+    assert.ok(e.startsWith('data: ') && e.endsWith('\n\n'));
+    assert.deepEqual(JSON.parse(e.slice(6)), { error: { message: 'The upstream stream failed: connection reset', type: 'api_error', param: null, code: 'upstream_error' } });
+  });
+});

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { usageFromJson } from '../../src/proxy/streaming/usage';
+
+const read = (o: unknown, space?: number) => usageFromJson(Buffer.from(JSON.stringify(o, null, space)));
+
+describe('usage from a JSON answer', () => {
+  it('reads prompt and completion tokens, compact or pretty, in any key order', () => {
+    const usage = { prompt_tokens_details: { cached_tokens: 3 }, completion_tokens: 7, prompt_tokens: 11, total_tokens: 18 };
+    const body = { id: 'x', choices: [{ message: { content: 'hi' } }], usage };
+    assert.deepEqual(read(body), { promptTokens: 11, completionTokens: 7 });
+    assert.deepEqual(read(body, 2), { promptTokens: 11, completionTokens: 7 });
+    assert.deepEqual(read({ data: [], usage: { prompt_tokens: 4, total_tokens: 4 } }), { promptTokens: 4, completionTokens: 0 });
+  });
+
+  it('answers null without usage, and is not fooled by "usage" inside message text', () => {
+    assert.equal(read({ id: 'x' }), null);
+    assert.equal(read({ id: 'x', usage: null }), null);
+    const tricky = { choices: [{ message: { content: 'my "usage": {"prompt_tokens": 999}' } }], usage: { prompt_tokens: 2, completion_tokens: 1 } };
+    assert.deepEqual(read(tricky), { promptTokens: 2, completionTokens: 1 });
+    const onlyText = { choices: [{ message: { content: '"usage": {"prompt_tokens": 999}' } }] };
+    assert.equal(read(onlyText), null);
+  });
+
+  it('agrees with JSON.parse on arbitrary answers', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.nat(), fc.option(fc.nat(), { nil: undefined }), fc.boolean(), (content, p, c, pretty) => {
+        const usage: Record<string, unknown> = { prompt_tokens: p, total_tokens: p + (c ?? 0) };
+        if (c !== undefined) usage.completion_tokens = c;
+        const body = { choices: [{ message: { content } }], usage };
+        assert.deepEqual(read(body, pretty ? 2 : undefined), { promptTokens: p, completionTokens: c ?? 0 });
+      }),
+    );
+  });
+});
