@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Operation } from './providers/provider';
 
 /** One client call as the forwarding path sees it. */
@@ -12,7 +13,7 @@ export interface CallContext {
   /** The client's own `stream_options`, as sent. */
   readonly clientStreamOptions: unknown;
   /** Aborted when the client hangs up. */
-  readonly signal: AbortSignal;
+  readonly signal: ClientAbort;
 }
 
 /** The client went away: stop, answer nothing. */
@@ -20,5 +21,19 @@ export class ClientGoneError extends Error {
   constructor() {
     super('client closed the connection');
     this.name = 'ClientGoneError';
+  }
+}
+
+/**
+ * Aborts the upstream request when the client hangs up. undici takes an EventEmitter with `aborted` and an
+ * 'abort' event as its signal: much cheaper per request than an AbortController.
+ */
+export class ClientAbort extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
   }
 }

@@ -5,7 +5,7 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
-import { ClientGoneError, type CallContext } from './call-context';
+import { ClientAbort, ClientGoneError, type CallContext } from './call-context';
 import { validateBody } from './dto/validate-body';
 import { ForwarderService, type Forwarded } from './forwarder.service';
 import type { ModelGroup } from './router/model-group';
@@ -63,7 +63,7 @@ export class ProxyService {
   private async forward(op: Operation, payload: Record<string, unknown>, groupName: string, group: ModelGroup, req: FastifyRequest, reply: FastifyReply, report: Report, started: number): Promise<void> {
     const stream = op === 'chat' && payload.stream === true;
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
-    const abort = new AbortController();
+    const abort = new ClientAbort();
     const res = reply.raw;
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
@@ -75,13 +75,13 @@ export class ProxyService {
       stream,
       addStreamUsage: stream && own?.include_usage !== true,
       clientStreamOptions: own,
-      signal: abort.signal,
+      signal: abort,
     };
     const fwd = await this.forwarder.forward(ctx, group);
     const headers = { 'x-litellm-model-id': fwd.deployment.headerId };
     if (fwd.stream) {
       const relay = new SseRelay(ctx.addStreamUsage);
-      const end = await relayStream(reply, fwd.stream, relay, headers, abort.signal);
+      const end = await relayStream(reply, fwd.stream, relay, headers, abort);
       const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
       this.finish(report, groupName, fwd, usage, started, end.ok);
       return;

@@ -4,27 +4,29 @@ import { SSE_DONE, SseRelay, sseError } from '../../src/proxy/streaming/sse-rela
 
 const ev = (o: object) => `data: ${JSON.stringify(o)}\n\n`;
 const chunk = (content: string) => ev({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }], usage: null });
+/** Feeds text (as UTF-8 bytes) and reads what the relay passes on as text. */
+const push = (relay: SseRelay, text: string | Buffer) => relay.push(Buffer.isBuffer(text) ? text : Buffer.from(text)).toString('utf8');
 const usageChunk = ev({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } });
 
 describe('SSE relay', () => {
   it('passes complete events through untouched and holds a partial one until it is complete', () => {
     const relay = new SseRelay(false);
     const text = chunk('a') + chunk('b');
-    assert.equal(relay.push(text.slice(0, 10)), '');
-    assert.equal(relay.push(text.slice(10, chunk('a').length + 5)), chunk('a'));
-    assert.equal(relay.push(text.slice(chunk('a').length + 5)), chunk('b'));
-    assert.equal(relay.push(SSE_DONE), SSE_DONE);
-    assert.equal(relay.finish(), '');
+    assert.equal(push(relay, text.slice(0, 10)), '');
+    assert.equal(push(relay, text.slice(10, chunk('a').length + 5)), chunk('a'));
+    assert.equal(push(relay, text.slice(chunk('a').length + 5)), chunk('b'));
+    assert.equal(push(relay, SSE_DONE), SSE_DONE);
+    assert.equal(relay.finish().toString('utf8'), '');
     assert.equal(relay.sawDone, true);
     assert.equal(relay.events, 2);
   });
 
   it('reads usage from the final chunk and drops that chunk only when asked to', () => {
     const keep = new SseRelay(false);
-    assert.equal(keep.push(chunk('a') + usageChunk + SSE_DONE), chunk('a') + usageChunk + SSE_DONE);
+    assert.equal(push(keep, chunk('a') + usageChunk + SSE_DONE), chunk('a') + usageChunk + SSE_DONE);
     assert.deepEqual(keep.usage, { promptTokens: 9, completionTokens: 2 });
     const drop = new SseRelay(true);
-    assert.equal(drop.push(chunk('a') + usageChunk + SSE_DONE), chunk('a') + SSE_DONE);
+    assert.equal(push(drop, chunk('a') + usageChunk + SSE_DONE), chunk('a') + SSE_DONE);
     assert.deepEqual(drop.usage, { promptTokens: 9, completionTokens: 2 });
   });
 
@@ -32,9 +34,9 @@ describe('SSE relay', () => {
     const both = ev({ choices: [{ index: 0, delta: { content: 'x' } }], usage: { prompt_tokens: 1, completion_tokens: 1 } });
     const quoted = chunk('the "usage": {"prompt_tokens": 99} text');
     const relay = new SseRelay(true);
-    assert.equal(relay.push(quoted), quoted);
+    assert.equal(push(relay, quoted), quoted);
     assert.equal(relay.usage, null);
-    assert.equal(relay.push(both), both);
+    assert.equal(push(relay, both), both);
     assert.deepEqual(relay.usage, { promptTokens: 1, completionTokens: 1 });
   });
 
@@ -43,16 +45,26 @@ describe('SSE relay', () => {
     const crlf = `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } })}\r\n\r\n`;
     const comment = ': keep-alive\n\n';
     const multi = 'data: {"choices": [],\ndata: "usage": {"prompt_tokens": 5, "completion_tokens": 6}}\n\n';
-    assert.equal(relay.push(comment + crlf), comment);
+    assert.equal(push(relay, comment + crlf), comment);
     assert.deepEqual(relay.usage, { promptTokens: 3, completionTokens: 4 });
-    assert.equal(relay.push(multi), '');
+    assert.equal(push(relay, multi), '');
     assert.deepEqual(relay.usage, { promptTokens: 5, completionTokens: 6 });
+  });
+
+  it('never splits a multi-byte character cut between network chunks', () => {
+    const relay = new SseRelay(false);
+    const bytes = Buffer.from(chunk('wörld 🌍') + SSE_DONE);
+    const cut = bytes.indexOf(Buffer.from('🌍')) + 2;
+    const first = relay.push(bytes.subarray(0, cut));
+    const second = relay.push(bytes.subarray(cut));
+    assert.equal(first.length, 0);
+    assert.equal(second.toString('utf8'), chunk('wörld 🌍') + SSE_DONE);
   });
 
   it('ends a stream that stopped without [DONE]: the unterminated event, then [DONE]', () => {
     const relay = new SseRelay(false);
-    assert.equal(relay.push(chunk('a') + 'data: {"choices":[]}'), chunk('a'));
-    assert.equal(relay.finish(), 'data: {"choices":[]}\n\n' + SSE_DONE);
+    assert.equal(push(relay, chunk('a') + 'data: {"choices":[]}'), chunk('a'));
+    assert.equal(relay.finish().toString('utf8'), 'data: {"choices":[]}\n\n' + SSE_DONE);
   });
 
   it('writes OpenAI-shaped error events', () => {

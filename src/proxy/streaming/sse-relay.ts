@@ -1,26 +1,28 @@
 import { usageFromObject, type Usage } from './usage';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
+const DONE = Buffer.from('[DONE]');
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
- * Passes an upstream Server-Sent-Events stream through, event by event, untouched: complete events are returned
- * as soon as they are in, a partial one waits for its end. On the way it reads the usage (the last chunk with a
- * `usage` object), notes `[DONE]`, and drops the usage-only chunk (`choices: []`) when the gateway asked the
- * upstream for it and the client did not.
+ * Passes an upstream Server-Sent-Events stream through, event by event, byte for byte: complete events are
+ * returned as soon as they are in (as slices of the received chunk: no decoding, no copy), a partial one waits
+ * for its end. On the way it reads the usage (the last chunk with a `usage` object), notes `[DONE]`, and drops
+ * the usage-only chunk (`choices: []`) when the gateway asked the upstream for it and the client did not.
  */
 export class SseRelay {
   usage: Usage | null = null;
   sawDone = false;
   /** Data events seen: a completion-token estimate when the upstream reports no usage. */
   events = 0;
-  private tail = '';
+  private tail: Buffer = EMPTY;
 
   constructor(private readonly dropUsageChunk: boolean) {}
 
-  /** Text to write to the client now ('' when no event is complete yet). */
-  push(text: string): string {
-    const data = this.tail.length ? this.tail + text : text;
-    let out = '';
+  /** Bytes to write to the client now (empty when no event is complete yet). */
+  push(chunk: Buffer): Buffer {
+    const data = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    let kept: Buffer[] | null = null;
     let keptFrom = 0;
     let start = 0;
     // Positions of the next separators; -1 once known absent (so a chunk is scanned once, not once per event).
@@ -34,38 +36,39 @@ export class SseRelay {
       else if (lf >= 0) end = lf + 2;
       else break;
       if (!this.keep(data, start, end)) {
-        out += data.slice(keptFrom, start);
+        (kept ??= []).push(data.subarray(keptFrom, start));
         keptFrom = end;
       }
       start = end;
     }
-    this.tail = start < data.length ? data.slice(start) : '';
-    if (keptFrom === 0) return start === data.length ? data : data.slice(0, start);
-    return out + data.slice(keptFrom, start);
+    this.tail = start < data.length ? Buffer.from(data.subarray(start)) : EMPTY;
+    if (kept === null) return start === data.length ? data : data.subarray(0, start);
+    kept.push(data.subarray(keptFrom, start));
+    return Buffer.concat(kept);
   }
 
   /** What to write when the upstream stream ended: an unterminated last event, and `[DONE]` if it never came. */
-  finish(): string {
-    let out = '';
-    if (this.tail.trim().length) {
-      const event = `${this.tail.replace(/\s+$/, '')}\n\n`;
-      this.tail = '';
+  finish(): Buffer {
+    let out: Buffer = EMPTY;
+    if (this.tail.toString('latin1').trim().length) {
+      const event = Buffer.from(`${this.tail.toString('utf8').replace(/\s+$/, '')}\n\n`);
+      this.tail = EMPTY;
       out = this.push(event);
     }
-    return this.sawDone ? out : out + SSE_DONE;
+    return this.sawDone ? out : Buffer.concat([out, Buffer.from(SSE_DONE)]);
   }
 
-  private keep(data: string, start: number, end: number): boolean {
+  private keep(data: Buffer, start: number, end: number): boolean {
     const d = data.indexOf('data:', start);
-    if (d < 0 || d >= end) return true; // comment or other field only
-    this.events++;
-    if (data.startsWith('[DONE]', d + (data.charCodeAt(d + 5) === 0x20 ? 6 : 5))) {
+    if (d < 0 || d >= end) return true; // comment or other fields only
+    const value = d + (data[d + 5] === 0x20 ? 6 : 5);
+    if (value + DONE.length <= end && data.compare(DONE, 0, DONE.length, value, value + DONE.length) === 0) {
       this.sawDone = true;
-      this.events--;
       return true;
     }
+    this.events++;
     if (!hasUsageObject(data, start, end)) return true;
-    const chunk = parseData(data.slice(start, end));
+    const chunk = parseData(data.toString('utf8', start, end));
     const usage = usageFromObject(chunk?.usage);
     if (usage) this.usage = usage;
     return !(this.dropUsageChunk && usage && Array.isArray(chunk?.choices) && chunk.choices.length === 0);
@@ -73,23 +76,22 @@ export class SseRelay {
 }
 
 /** `"usage"` followed by an object (not `null`) within [start, end). Escaped text (`\"usage\"`) never matches. */
-function hasUsageObject(data: string, start: number, end: number): boolean {
+function hasUsageObject(data: Buffer, start: number, end: number): boolean {
   for (let at = data.indexOf('"usage"', start); at >= 0 && at < end; at = data.indexOf('"usage"', at + 7)) {
     let i = at + 7;
-    while (data.charCodeAt(i) === 0x20) i++;
-    if (data.charCodeAt(i) !== 0x3a) continue;
+    while (data[i] === 0x20) i++;
+    if (data[i] !== 0x3a) continue;
     i++;
-    while (data.charCodeAt(i) === 0x20) i++;
-    if (data.charCodeAt(i) === 0x7b) return true;
+    while (data[i] === 0x20) i++;
+    if (data[i] === 0x7b) return true;
   }
   return false;
 }
 
 /** The JSON of an event's `data:` lines (joined with newlines, as SSE defines), or null. */
 function parseData(event: string): { usage?: unknown; choices?: unknown[] } | null {
-  const lines = event.split(/\r?\n/);
   const parts: string[] = [];
-  for (const line of lines) if (line.startsWith('data:')) parts.push(line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5));
+  for (const line of event.split(/\r?\n/)) if (line.startsWith('data:')) parts.push(line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5));
   try {
     return JSON.parse(parts.join('\n')) as { usage?: unknown; choices?: unknown[] };
   } catch {

@@ -1,5 +1,4 @@
 import type { FastifyReply } from 'fastify';
-import { StringDecoder } from 'node:string_decoder';
 import type { Dispatcher } from 'undici';
 import { failureFromError, type AttemptFailure } from '../upstream/upstream-failure';
 import { sseError, type SseRelay } from './sse-relay';
@@ -13,7 +12,7 @@ export interface StreamEnd {
 }
 
 /**
- * Writes an upstream SSE body to the client as it arrives: headers at once, then each complete event, flushed,
+ * Writes an upstream SSE body to the client as it arrives: each complete event as soon as it is in,
  * honouring the client's backpressure; `[DONE]` last. An upstream failure mid-stream ends the stream with an
  * OpenAI-shaped error event. The caller aborts the upstream request when the client hangs up.
  */
@@ -22,7 +21,7 @@ export function relayStream(
   upstream: Dispatcher.ResponseData['body'],
   relay: SseRelay,
   extraHeaders: Record<string, string>,
-  signal: AbortSignal,
+  signal: { readonly aborted: boolean },
 ): Promise<StreamEnd> {
   reply.hijack();
   const res = reply.raw;
@@ -34,15 +33,13 @@ export function relayStream(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  res.flushHeaders();
-  // undici's body emits Buffers whatever the encoding; a decoder keeps multi-byte characters split across chunks whole.
-  const decoder = new StringDecoder('utf8');
+  // No flushHeaders(): the headers leave with the first chunk, in one write.
   return new Promise<StreamEnd>((resolve) => {
     const resume = () => upstream.resume();
     upstream.on('data', (chunk: Buffer) => {
-      let out: string;
+      let out: Buffer;
       try {
-        out = relay.push(decoder.write(chunk));
+        out = relay.push(chunk);
       } catch (err) {
         upstream.destroy(err as Error); // ends below as a failed stream, never as an uncaught exception
         return;
@@ -53,7 +50,7 @@ export function relayStream(
       }
     });
     upstream.once('end', () => {
-      res.end(relay.push(decoder.end()) + relay.finish());
+      res.end(relay.finish());
       resolve({ ok: true, clientGone: false });
     });
     upstream.once('error', (err: Error) => {
