@@ -79,11 +79,17 @@ export class KeysService {
     const secret = newKey ?? newSecret();
     const token = hashSecret(secret);
     const changes: KeyChanges = { ...toKeyChanges(fields), token, keyName: maskSecret(secret) };
-    const row = await this.repo
-      .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } })
-      .catch(taken('new_key'));
+    this.spend.expectRename(oldToken, token);
+    let row: KeyRow | null = null;
+    try {
+      row = await this.repo
+        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } })
+        .catch(taken('new_key'));
+    } finally {
+      if (!row) this.spend.cancelRename(oldToken, token);
+    }
     if (!row) throw notFound(ref);
-    this.spend.rename(oldToken, token);
+    this.spend.completeRename(oldToken, token);
     this.changed([row], [oldToken]);
     return { key: secret, ...toKeyView(row, this.spend.unflushed(token)) };
   }

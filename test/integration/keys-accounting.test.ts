@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import type { Caller } from '../../src/auth/caller';
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from '../../src/proxy/call-accounting';
@@ -160,36 +161,60 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.equal(row.spend, 0.25);
     });
 
+    it('a spend write racing with a regenerate follows the key to its new token', async () => {
+      const k = await generate({});
+      const newToken = 'f'.repeat(48) + Date.now().toString(16).padStart(16, '0');
+      const spend = gw.app.get(SpendWriter);
+      await spend.flush();
+      const conn = new Client({ connectionString: db.url });
+      await conn.connect();
+      try {
+        await conn.query('BEGIN');
+        await conn.query('UPDATE virtual_keys SET token = $2 WHERE token = $1', [k.token, newToken]); // holds the row
+        spend.expectRename(k.token, newToken);
+        spend.add(k.token, null, 0.75);
+        const writing = spend.flush(); // its UPDATE waits for the row, then finds no row under the old token
+        await new Promise((r) => setTimeout(r, 300));
+        await conn.query('COMMIT');
+        await writing;
+        await spend.flush();
+      } finally {
+        await conn.end();
+      }
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [newToken]);
+      assert.equal(row.spend, 0.75);
+    });
+
     it('project limits, when configured, count every key of the project and its JWTs together', async () => {
       const team = `proj-${mode}-${Date.now()}`;
       const app = gw.app;
-      const projects = new Map([[team, projectLimits({ rpm_limit: 4, max_budget: 0.5 })]]);
-      await sql(db.url, 'INSERT INTO team_spend (team_id, spend, updated_at) VALUES ($1, 0.1, now())', [team]);
+      const projects = new Map([[team, projectLimits({ rpm_limit: 4, max_budget: 0.625 })]]);
+      await sql(db.url, 'INSERT INTO team_spend (team_id, spend, updated_at) VALUES ($1, 0.125, now())', [team]);
       const scoped = new AccountingService(app.get(KeyCache), app.get(SpendWriter), app.get(KeysRepository), app.get(LIMITER), projects);
       await scoped.onModuleInit();
       const k1 = await generate({ team_id: team });
       const k2 = await generate({ team_id: team });
       const jwt: Caller = { role: 'project', via: 'jwt', projectId: team, scopes: [] };
-      (await scoped.admit(callerOf(k1, team), 'm')).done(report(1, 1, 0.1));
-      (await scoped.admit(callerOf(k2, team), 'm')).done(report(1, 1, 0.1));
-      (await scoped.admit(jwt, 'm')).done(report(1, 1, 0.1));
+      (await scoped.admit(callerOf(k1, team), 'm')).done(report(1, 1, 0.125));
+      (await scoped.admit(callerOf(k2, team), 'm')).done(report(1, 1, 0.125));
+      (await scoped.admit(jwt, 'm')).done(report(1, 1, 0.125));
       (await scoped.admit(callerOf(k1, team), 'm')).done(null);
       const e = await refusal(() => scoped.admit(callerOf(k2, team), 'm'), 429);
       assert.match(e.message, /project/);
       (await scoped.admit(callerOf(await generate({}), undefined), 'm')).done(null); // other keys are not affected
       const k3 = await generate({ team_id: `${team}-b` });
       (await scoped.admit(callerOf(k3), 'm')).done(null);
-      // budget: 0.1 already in the database + 0.3 recorded here, then one more call reaches 0.5
-      const budgetOnly = new AccountingService(app.get(KeyCache), app.get(SpendWriter), app.get(KeysRepository), app.get(LIMITER), new Map([[team, projectLimits({ max_budget: 0.5 })]]));
+      // budget (amounts exact in binary): 0.125 in the database + 0.375 recorded here, then one more call reaches 0.625
+      const budgetOnly = new AccountingService(app.get(KeyCache), app.get(SpendWriter), app.get(KeysRepository), app.get(LIMITER), new Map([[team, projectLimits({ max_budget: 0.625 })]]));
       await budgetOnly.onModuleInit();
-      (await budgetOnly.admit(jwt, 'm')).done(report(1, 1, 0.1));
+      (await budgetOnly.admit(jwt, 'm')).done(report(1, 1, 0.125));
       const over = await refusal(() => budgetOnly.admit(callerOf(k1, team), 'm'), 400);
       assert.equal(over.code, 'budget_exceeded');
       assert.match(over.message, /project/);
       await refusal(() => budgetOnly.admit(jwt, 'm'), 400);
       await app.get(SpendWriter).flush();
       const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
-      assert.ok(Math.abs(t.spend - 0.5) < 1e-9, String(t.spend));
+      assert.equal(t.spend, 0.625);
       await refusal(() => budgetOnly.admit(jwt, 'm'), 400);
     });
 

@@ -37,6 +37,7 @@ export class RedisTransport implements KeyEventTransport {
 
   async stop(): Promise<void> {
     if (this.handler) this.subscriber.off('message', this.handler);
-    await this.subscriber.unsubscribe(REDIS_CHANNEL).catch(() => undefined);
+    // Only when connected: while reconnecting the command would wait in the offline queue for ever.
+    if (this.subscriber.status === 'ready') await this.subscriber.unsubscribe(REDIS_CHANNEL).catch(() => undefined);
   }
 }

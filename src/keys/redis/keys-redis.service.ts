@@ -47,7 +47,7 @@ export class KeysRedis implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((c) => c?.quit().catch(() => c.disconnect())));
+    await Promise.all([this.client, this.subscriber].map((c) => (c ? close(c) : undefined)));
   }
 
   private connect(role: string, offlineQueue: boolean): Redis {
@@ -70,4 +70,15 @@ export class KeysRedis implements OnApplicationShutdown {
     });
     return conn;
   }
+}
+
+/** QUIT when connected (bounded); otherwise stop reconnecting at once, so shutdown never waits on a dead Redis. */
+async function close(conn: Redis): Promise<void> {
+  if (conn.status !== 'ready') {
+    conn.disconnect();
+    return;
+  }
+  const timer = setTimeout(() => conn.disconnect(), 1_000);
+  await conn.quit().catch(() => conn.disconnect());
+  clearTimeout(timer);
 }

@@ -62,10 +62,22 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     return (this.pendingTeams.get(teamId) ?? 0) + (this.writingTeams.get(teamId) ?? 0);
   }
 
-  /** A key got a new token (regenerate): its unwritten spend, and any that arrives late for the old one, follow it. */
-  rename(oldToken: string, newToken: string): void {
+  /**
+   * A key is about to get a new token (regenerate): from now on, amounts a write finds no row for under the old
+   * token are re-addressed to the new one. Call before the database change, so a write racing with it loses nothing.
+   */
+  expectRename(oldToken: string, newToken: string): void {
     this.renamed.set(oldToken, newToken);
     if (this.renamed.size > RENAMES_KEPT) this.renamed.delete(this.renamed.keys().next().value!);
+  }
+
+  /** The regenerate did not happen. */
+  cancelRename(oldToken: string, newToken: string): void {
+    if (this.renamed.get(oldToken) === newToken) this.renamed.delete(oldToken);
+  }
+
+  /** The regenerate is committed: unwritten spend of the old token follows the key. */
+  completeRename(oldToken: string, newToken: string): void {
     const amount = this.pendingKeys.get(oldToken);
     if (amount !== undefined) {
       this.pendingKeys.delete(oldToken);
@@ -77,19 +89,27 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     return this.pendingKeys.size > 0 || this.pendingTeams.size > 0;
   }
 
-  /** Writes what is pending; concurrent callers share one write. Never throws: failures are retried later. */
+  /**
+   * Writes what is pending now. A call during a write waits for it, then writes what is left (at most one write
+   * at a time). Never throws: a failed write keeps its amounts for the next attempt.
+   */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (!this.hasPending) return Promise.resolve();
-    this.flushing = this.write().finally(() => (this.flushing = null));
-    return this.flushing;
+    if (this.flushing) return this.flushing.then(() => this.flushing ?? (this.hasPending ? this.startWrite() : undefined));
+    return this.hasPending ? this.startWrite() : Promise.resolve();
+  }
+
+  private startWrite(): Promise<void> {
+    const p = this.write().finally(() => {
+      if (this.flushing === p) this.flushing = null;
+    });
+    this.flushing = p;
+    return p;
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     for (let attempt = 1; attempt <= SHUTDOWN_ATTEMPTS; attempt++) {
       await this.flush();
-      if (this.flushing) await this.flushing;
       if (!this.hasPending) return;
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }
@@ -97,6 +117,17 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       { keys: Object.fromEntries(this.pendingKeys), projects: Object.fromEntries(this.pendingTeams) },
       'spend could not be written before shutdown; amounts logged here for reconciliation',
     );
+  }
+
+  /** Listeners run after a successful write; their failure must never re-queue amounts already written. */
+  private notify(result: FlushResult): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(result);
+      } catch (err) {
+        this.log.error({ err }, 'spend flush listener failed');
+      }
+    }
   }
 
   private async write(): Promise<void> {
@@ -117,7 +148,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         const next = this.renamed.get(token);
         if (next) this.add(next, null, amount); // regenerated while this was in flight
       }
-      for (const fn of this.listeners) fn(result);
+      this.notify(result);
     } catch (err) {
       for (const [t, a] of keys) this.pendingKeys.set(t, (this.pendingKeys.get(t) ?? 0) + a);
       for (const [t, a] of teams) this.pendingTeams.set(t, (this.pendingTeams.get(t) ?? 0) + a);
