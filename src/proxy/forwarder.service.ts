@@ -78,11 +78,13 @@ export class ForwarderService {
         return this.failure(err, ctx);
       }
       const status = res.statusCode;
-      const base = { deployment: d, group, statusCode: status, headers: res.headers, requestBytes: body.length };
       if (status >= 200 && status < 300) {
-        if (ctx.stream && isEventStream(res.headers)) return { ok: true, forwarded: { ...base, stream: res.body } };
+        if (ctx.stream && isEventStream(res.headers)) {
+          return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, stream: res.body, requestBytes: body.length } };
+        }
         try {
-          return { ok: true, forwarded: { ...base, body: Buffer.from(await res.body.arrayBuffer()) } };
+          const data = Buffer.from(await res.body.arrayBuffer());
+          return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, body: data, requestBytes: body.length } };
         } catch (err) {
           return this.failure(err, ctx);
         }

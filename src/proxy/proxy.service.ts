@@ -86,12 +86,12 @@ export class ProxyService {
       this.finish(report, groupName, fwd, usage, started, end.ok);
       return;
     }
-    const usage = usageFromJson(fwd.body!) ?? { promptTokens: 0, completionTokens: 0 };
-    reply
-      .code(fwd.statusCode)
-      .header('content-type', fwd.headers['content-type'] ?? 'application/json')
-      .headers(headers)
-      .send(fwd.body);
+    const encoded = fwd.headers['content-encoding'];
+    // Usage is read from plain JSON; an upstream that compresses anyway (it was asked not to) is passed on as is.
+    const usage = (encoded ? null : usageFromJson(fwd.body!)) ?? { promptTokens: 0, completionTokens: 0 };
+    reply.code(fwd.statusCode).header('content-type', fwd.headers['content-type'] ?? 'application/json').headers(headers);
+    if (encoded) reply.header('content-encoding', encoded);
+    reply.send(fwd.body);
     this.finish(report, groupName, fwd, usage, started, true);
   }
 

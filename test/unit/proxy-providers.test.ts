@@ -14,7 +14,7 @@ describe('providers', () => {
     assert.equal(e.origin, 'https://res.openai.azure.com');
     assert.equal(e.paths.chat, '/openai/deployments/my%20dep/chat/completions?api-version=2023-07-01-preview');
     assert.equal(e.paths.embeddings, '/openai/deployments/my%20dep/embeddings?api-version=2023-07-01-preview');
-    assert.deepEqual(e.headers, { 'content-type': 'application/json', 'api-key': 'k1' });
+    assert.deepEqual(e.headers, { 'content-type': 'application/json', 'accept-encoding': 'identity', 'api-key': 'k1' });
     assert.equal(e.streamUsage, false, 'old api versions refuse stream_options');
     const recent = azureProvider.endpoint({ ...d, apiVersion: undefined, apiBase: 'https://h:8443/prefix?x=1' });
     assert.equal(recent.origin, 'https://h:8443');
@@ -28,11 +28,11 @@ describe('providers', () => {
     assert.equal(e.origin, 'https://api.openai.com');
     assert.equal(e.paths.chat, '/v1/chat/completions');
     assert.equal(e.paths.embeddings, '/v1/embeddings');
-    assert.deepEqual(e.headers, { 'content-type': 'application/json', authorization: 'Bearer k2', 'openai-organization': 'org-1' });
+    assert.deepEqual(e.headers, { 'content-type': 'application/json', 'accept-encoding': 'identity', authorization: 'Bearer k2', 'openai-organization': 'org-1' });
     const local = openAIProvider.endpoint({ ...d, apiKey: undefined, organization: undefined, apiBase: 'http://localhost:11434/v1' });
     assert.equal(local.origin, 'http://localhost:11434');
     assert.equal(local.paths.chat, '/v1/chat/completions');
-    assert.deepEqual(local.headers, { 'content-type': 'application/json' });
+    assert.deepEqual(local.headers, { 'content-type': 'application/json', 'accept-encoding': 'identity' });
   });
 
   it('serialises the client body once per deployment with model rewritten and everything else kept', () => {

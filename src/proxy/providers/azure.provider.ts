@@ -15,7 +15,7 @@ export const azureProvider: Provider = {
     const version = d.apiVersion ?? AZURE_DEFAULT_API_VERSION;
     const prefix = `${basePath}/openai/deployments/${encodeURIComponent(d.upstreamModel)}`;
     const q = joinQuery(`api-version=${encodeURIComponent(version)}`, query);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity' };
     if (d.apiKey) headers['api-key'] = d.apiKey;
     const paths: Record<Operation, string> = {
       chat: `${prefix}/chat/completions${q}`,

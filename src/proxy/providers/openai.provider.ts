@@ -11,7 +11,7 @@ export const openAIProvider: Provider = {
   name: 'openai',
   endpoint(d: DeploymentConfig): UpstreamEndpoint {
     const { origin, basePath, query } = splitBase(d.apiBase ?? OPENAI_BASE);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity' };
     if (d.apiKey) headers.authorization = `Bearer ${d.apiKey}`;
     if (d.organization) headers['openai-organization'] = d.organization;
     const q = joinQuery(query);

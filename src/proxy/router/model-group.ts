@@ -25,30 +25,35 @@ export class ModelGroup {
   private choose(now: number, tried: readonly Deployment[], random: number, allowTried: boolean): Deployment | undefined {
     const ds = this.deployments;
     const ws = this.weights;
+    // Two passes over a handful of deployments, no allocation: total the usable weight, then walk to the pick.
     let total = 0;
     let count = 0;
-    const ok: boolean[] = new Array(ds.length);
     for (let i = 0; i < ds.length; i++) {
-      ok[i] = ds[i].usable(now) && (allowTried || !tried.includes(ds[i]));
-      if (ok[i]) {
+      if (this.ok(ds[i], now, tried, allowTried)) {
         total += ws[i];
         count++;
       }
     }
     if (count === 0) return undefined;
+    let last: Deployment | undefined;
     if (total > 0) {
       let r = random * total;
       for (let i = 0; i < ds.length; i++) {
-        if (!ok[i] || ws[i] === 0) continue;
+        if (ws[i] === 0 || !this.ok(ds[i], now, tried, allowTried)) continue;
         if (r < ws[i]) return ds[i];
         r -= ws[i];
+        last = ds[i];
       }
-      for (let i = ds.length - 1; i >= 0; i--) if (ok[i] && ws[i] > 0) return ds[i]; // float rounding at the top end
+      return last; // float rounding at the top end
     }
     // Every usable deployment weighs 0: uniform among them.
     let k = Math.floor(random * count);
-    for (let i = 0; i < ds.length; i++) if (ok[i] && k-- === 0) return ds[i];
+    for (let i = 0; i < ds.length; i++) if (this.ok(ds[i], now, tried, allowTried) && k-- === 0) return ds[i];
     return undefined;
+  }
+
+  private ok(d: Deployment, now: number, tried: readonly Deployment[], allowTried: boolean): boolean {
+    return (allowTried || tried.length === 0 || !tried.includes(d)) && d.usable(now);
   }
 }
 
