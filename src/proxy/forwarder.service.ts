@@ -91,7 +91,7 @@ export class ForwarderService {
       }
       if (isRetryableStatus(status)) {
         await res.body.dump().catch(() => undefined);
-        return { ok: false, failure: failureFromStatus(status) };
+        return { ok: false, failure: failureFromStatus(status, res.headers['retry-after']) };
       }
       let raw: Buffer;
       try {

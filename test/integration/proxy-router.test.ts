@@ -25,6 +25,7 @@ const BEHAVIOUR: Record<string, Answer> = {
   'u-model': { json: chatCompletion('from u') },
   'v-model': { json: chatCompletion('from v') },
   'w-model': { json: chatCompletion('from w') },
+  'y-model': { json: errorBody('slow down', 'rate_limit_error'), status: 429, headers: { 'retry-after': '20' } },
 };
 
 describe('proxy router: shuffle, retries, cooldowns, timeouts, fallbacks, limits', () => {
@@ -39,7 +40,7 @@ describe('proxy router: shuffle, retries, cooldowns, timeouts, fallbacks, limits
     litellm_params: { model: openai/${id}-model, api_base: ${base}, api_key: sk-up-${id}-secret${extra} }
     model_info: { id: ${id} }`;
     gw = await startGateway(`
-model_list:${dep('pair', 'a')}${dep('pair', 'b')}${dep('flaky', 'c', ', weight: 100')}${dep('flaky', 'd', ', weight: 1')}${dep('slow', 'e', ', timeout: 0.3, weight: 100')}${dep('slow', 'f', ', weight: 1')}${dep('down', 'g')}${dep('down', 'h')}${dep('hung', 'i', ', timeout: 0.3')}${dep('hung', 'j', ', timeout: 0.3')}${dep('primary', 'p')}${dep('backup', 'q')}${dep('limited', 'r', ', weight: 100')}${dep('limited', 's', ', weight: 1')}${dep('refused', 'x', ', weight: 100', dead)}${dep('refused', 'u', ', weight: 1')}${dep('reset', 't', ', weight: 100')}${dep('reset', 'v', ', weight: 1')}${dep('capped', 'w', ', rpm: 2')}
+model_list:${dep('pair', 'a')}${dep('pair', 'b')}${dep('flaky', 'c', ', weight: 100')}${dep('flaky', 'd', ', weight: 1')}${dep('slow', 'e', ', timeout: 0.3, weight: 100')}${dep('slow', 'f', ', weight: 1')}${dep('down', 'g')}${dep('down', 'h')}${dep('hung', 'i', ', timeout: 0.3')}${dep('hung', 'j', ', timeout: 0.3')}${dep('primary', 'p')}${dep('backup', 'q')}${dep('limited', 'r', ', weight: 100')}${dep('limited', 's', ', weight: 1')}${dep('refused', 'x', ', weight: 100', dead)}${dep('refused', 'u', ', weight: 1')}${dep('reset', 't', ', weight: 100')}${dep('reset', 'v', ', weight: 1')}${dep('capped', 'w', ', rpm: 2')}${dep('throttled', 'y')}
 general_settings:
   master_key: ${MASTER}
 router_settings:
@@ -149,6 +150,16 @@ router_settings:
     assert.match(e.message, /timed out/);
     assert.equal(hits('i').length + hits('j').length, 3);
     for (const req of [...hits('i'), ...hits('j')]) assert.equal((await req.closed).aborted, true);
+  });
+
+  it("answers 429 with the upstream's retry-after when every attempt was rate limited", async () => {
+    const r = await chat('throttled');
+    assert.equal(r.status, 429);
+    assert.equal(r.headers.get('retry-after'), '20');
+    const e = (await readJson(r)).error;
+    assert.equal(e.type, 'rate_limit_error');
+    assert.equal(e.code, 'upstream_rate_limited');
+    assert.equal(hits('y').length, 2, 'retried on the same deployment until it cooled down (allowed_fails 2)');
   });
 
   it('moves to the fallback group when a group is exhausted', async () => {

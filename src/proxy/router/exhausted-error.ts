@@ -31,7 +31,10 @@ export function exhaustedError(chain: readonly ModelGroup[], failed: readonly Fa
   }
   const summary = failed.map((f) => `${f.deployment}: ${f.failure.reason}`).join('; ');
   const what = `${failed.length} attempt${failed.length === 1 ? '' : 's'} for model ${groups} failed (${summary})`;
-  if (failed.every((f) => f.failure.status === 429)) return Errors.rateLimited(`Upstream rate limit: ${what}`, 1, 'upstream_rate_limited');
+  if (failed.every((f) => f.failure.status === 429)) {
+    const wait = Math.max(1, ...failed.map((f) => f.failure.retryAfterSec ?? 1));
+    return Errors.rateLimited(`Upstream rate limit: ${what}`, wait, 'upstream_rate_limited');
+  }
   if (failed.every((f) => f.failure.kind === 'timeout')) return Errors.gatewayTimeout(`Upstream timed out: ${what}`);
   return Errors.badGateway(`Upstream unavailable: ${what}`);
 }

@@ -4,6 +4,8 @@ export interface AttemptFailure {
   /** Upstream HTTP status, for kind 'status'. */
   readonly status?: number;
   readonly reason: string;
+  /** The upstream's `retry-after` in seconds, when it sent one (429, 503). */
+  readonly retryAfterSec?: number;
 }
 
 const REASONS: Record<string, { kind: AttemptFailure['kind']; reason: string }> = {
@@ -32,8 +34,9 @@ export function failureFromError(err: unknown): AttemptFailure {
   return { kind: 'network', reason: code ? `network error (${code})` : 'network error' };
 }
 
-export function failureFromStatus(status: number): AttemptFailure {
-  return { kind: 'status', status, reason: `HTTP ${status}` };
+export function failureFromStatus(status: number, retryAfter?: string | string[]): AttemptFailure {
+  const seconds = typeof retryAfter === 'string' && /^\d{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  return { kind: 'status', status, reason: `HTTP ${status}`, retryAfterSec: seconds };
 }
 
 /** Upstream answers worth another deployment: rate limited, server errors (and anything not 2xx/4xx). */
