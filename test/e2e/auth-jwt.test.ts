@@ -70,7 +70,7 @@ general_settings:
     issued.push(project);
     const r2 = await fetch(`${gw.url}/key/list`, { headers: { authorization: `Bearer ${project}` } });
     assert.equal(r2.status, 403);
-    await new Promise((r) => setTimeout(r, 200)); // let the async log destination flush
+    for (let i = 0; i < 250 && !gw.output().includes('"project":"project-e2e"'); i++) await new Promise((r) => setTimeout(r, 20)); // async log flush
     const out = gw.output();
     assert.match(out, /"role":"project"/, 'the access log names the caller role');
     assert.match(out, /"project":"project-e2e"/);

@@ -82,15 +82,17 @@ describe('JWKS: key rotation at the provider', () => {
   });
 
   it('does not refetch for every unknown kid: random kids cannot make the gateway hammer the provider', async () => {
-    const fetchesBefore = idp.jwksRequests();
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    for (let i = 0; i < 5; i++) {
-      const token = signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger);
-      const r = await call(probe.url, '/models', token);
+    const unknownKid = () => signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger);
+    const fetchesBefore = idp.jwksRequests();
+    for (let i = 0; i < 6; i++) {
+      const r = await call(probe.url, '/models', unknownKid());
       assert.equal(r.status, 401);
       assert.match(r.body.error!.message, /kid/);
     }
-    assert.equal(idp.jwksRequests(), fetchesBefore, 'within the refetch interval no unknown kid triggers another fetch');
+    // Six unknown kids within far less than the refetch interval: at most one fetch (one only if the interval since
+    // the previous test's refetch ran out meanwhile). The exact rule is checked with a moved clock in the unit test.
+    assert.ok(idp.jwksRequests() <= fetchesBefore + 1, `${idp.jwksRequests() - fetchesBefore} JWKS fetches for six unknown kids`);
   });
 });
 

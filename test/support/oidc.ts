@@ -168,3 +168,6 @@ export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOid
     },
   };
 }
+
+/** Short name, as in `import { start } from '../support/oidc'`. */
+export { startOidcProvider as start };

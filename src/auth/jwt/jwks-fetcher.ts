@@ -10,8 +10,8 @@ export interface JwksDocument {
  * `jwks_uri` is followed. The whole fetch (both hops) is bounded by `timeoutMs`, so the gateway never hangs on
  * a slow provider. Errors name the URL and the problem, never a token.
  */
-export async function fetchJwksDocument(url: string, timeoutMs: number): Promise<JwksDocument> {
-  const signal = AbortSignal.timeout(timeoutMs);
+export async function fetchJwksDocument(url: string, timeoutMs: number, cancel?: AbortSignal): Promise<JwksDocument> {
+  const signal = cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs);
   const first = await fetchJson(url, signal);
   if (Array.isArray(first.keys)) return { keys: first.keys };
   if (typeof first.jwks_uri === 'string') {

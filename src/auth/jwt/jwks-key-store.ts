@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { JwksClient } from 'jwks-rsa';
@@ -50,16 +50,18 @@ class KeySource {
  * concurrent misses share one fetch. jwks-rsa fetches (through our bounded fetcher) and turns JWKs into keys.
  */
 @Injectable()
-export class JwksKeyStore implements OnApplicationBootstrap {
+export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sources: KeySource[];
   private readonly ttlMs: number;
+  /** Aborts fetches still running when the gateway shuts down. */
+  private readonly closing = new AbortController();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(APP_LOGGER) private readonly log: Logger,
   ) {
     this.ttlMs = config.jwt.publicKeyTtlSec * 1000;
-    const fetcher = (uri: string) => fetchJwksDocument(uri, JWKS_FETCH_TIMEOUT_MS);
+    const fetcher = (uri: string) => fetchJwksDocument(uri, JWKS_FETCH_TIMEOUT_MS, this.closing.signal);
     this.sources = config.jwt.publicKeyUrls.map(
       (url) => new KeySource(url, new JwksClient({ jwksUri: url, cache: false, rateLimit: false, timeout: JWKS_FETCH_TIMEOUT_MS, fetcher })),
     );
@@ -68,6 +70,10 @@ export class JwksKeyStore implements OnApplicationBootstrap {
   /** Fetches every JWKS once at start (not awaited: a provider that is down does not stop the gateway). */
   onApplicationBootstrap(): void {
     if (this.config.jwt.enabled) for (const source of this.sources) void this.refresh(source);
+  }
+
+  onApplicationShutdown(): void {
+    this.closing.abort();
   }
 
   /** The key that verifies a token with this header, or a JwtRejection saying why there is none. */
@@ -157,6 +163,7 @@ export class JwksKeyStore implements OnApplicationBootstrap {
         this.log.info({ url: source.url, keys: source.keys.length }, 'JWKS fetched');
       } catch (err) {
         source.lastFailed = true;
+        if (this.closing.signal.aborted) return;
         const ageSec = source.fetchedAt >= 0 ? Math.round((this.now() - source.fetchedAt) / 1000) : null;
         this.log.warn(
           { url: source.url, reason: (err as Error).message, knownKeysAgeSec: ageSec },
