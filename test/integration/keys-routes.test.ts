@@ -250,17 +250,13 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assert.ok(rows.every((r) => r.actor === k.created_by && r.actor_role === 'admin' && r.details.client_id === 'admin-app'));
   });
 
-  it(
-    'an admin JWT may use the path form /key/{key}/regenerate',
-    { todo: 'the auth route table does not yet count /key/{key}/regenerate as a management route (403 for admin JWTs)' },
-    async () => {
-      const jwt = await idp.token('admin-app', 'litellm_proxy_admin');
-      const k = await generate({}, jwt);
-      const r = await api('POST', `/key/${k.token}/regenerate`, {}, jwt);
-      assert.equal(r.status, 200, JSON.stringify(r.body));
-      secrets.push(r.body.key);
-    },
-  );
+  it('an admin JWT may use the path form /key/{key}/regenerate', async () => {
+    const jwt = await idp.token('admin-app', 'litellm_proxy_admin');
+    const k = await generate({}, jwt);
+    const r = await api('POST', `/key/${k.token}/regenerate`, {}, jwt);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    secrets.push(r.body.key);
+  });
 
   it('a project JWT is refused (403) on every management route, and a virtual key too', async () => {
     const jwt = await idp.token('project-a');
