@@ -25,6 +25,8 @@ const BEHAVIOUR: Record<string, Answer> = {
   'u-model': { json: chatCompletion('from u') },
   'v-model': { json: chatCompletion('from v') },
   'w-model': { json: chatCompletion('from w') },
+  'k-model': { json: errorBody('Incorrect API key provided: sk-up-k***cret.', 'invalid_request_error', 'invalid_api_key'), status: 401 },
+  'l-model': { json: chatCompletion('from l') },
   'y-model': { json: errorBody('slow down', 'rate_limit_error'), status: 429, headers: { 'retry-after': '20' } },
 };
 
@@ -40,7 +42,7 @@ describe('proxy router: shuffle, retries, cooldowns, timeouts, fallbacks, limits
     litellm_params: { model: openai/${id}-model, api_base: ${base}, api_key: sk-up-${id}-secret${extra} }
     model_info: { id: ${id} }`;
     gw = await startGateway(`
-model_list:${dep('pair', 'a')}${dep('pair', 'b')}${dep('flaky', 'c', ', weight: 100')}${dep('flaky', 'd', ', weight: 1')}${dep('slow', 'e', ', timeout: 0.3, weight: 100')}${dep('slow', 'f', ', weight: 1')}${dep('down', 'g')}${dep('down', 'h')}${dep('hung', 'i', ', timeout: 0.3')}${dep('hung', 'j', ', timeout: 0.3')}${dep('primary', 'p')}${dep('backup', 'q')}${dep('limited', 'r', ', weight: 100')}${dep('limited', 's', ', weight: 1')}${dep('refused', 'x', ', weight: 100', dead)}${dep('refused', 'u', ', weight: 1')}${dep('reset', 't', ', weight: 100')}${dep('reset', 'v', ', weight: 1')}${dep('capped', 'w', ', rpm: 2')}${dep('throttled', 'y')}
+model_list:${dep('pair', 'a')}${dep('pair', 'b')}${dep('flaky', 'c', ', weight: 100')}${dep('flaky', 'd', ', weight: 1')}${dep('slow', 'e', ', timeout: 0.3, weight: 100')}${dep('slow', 'f', ', weight: 1')}${dep('down', 'g')}${dep('down', 'h')}${dep('hung', 'i', ', timeout: 0.3')}${dep('hung', 'j', ', timeout: 0.3')}${dep('primary', 'p')}${dep('backup', 'q')}${dep('limited', 'r', ', weight: 100')}${dep('limited', 's', ', weight: 1')}${dep('refused', 'x', ', weight: 100', dead)}${dep('refused', 'u', ', weight: 1')}${dep('reset', 't', ', weight: 100')}${dep('reset', 'v', ', weight: 1')}${dep('capped', 'w', ', rpm: 2')}${dep('throttled', 'y')}${dep('badkey', 'k', ', weight: 100')}${dep('badkey', 'l', ', weight: 1')}${dep('badkey-only', 'k')}
 general_settings:
   master_key: ${MASTER}
 router_settings:
@@ -150,6 +152,20 @@ router_settings:
     assert.match(e.message, /timed out/);
     assert.equal(hits('i').length + hits('j').length, 3);
     for (const req of [...hits('i'), ...hits('j')]) assert.equal((await req.closed).aborted, true);
+  });
+
+  it("treats an upstream 401 as the deployment's fault: retried elsewhere, never passed to the caller as its own", async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await chat('badkey');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('x-litellm-model-id'), 'l');
+      await r.body?.cancel();
+    }
+    const only = await chat('badkey-only');
+    assert.equal(only.status, 502);
+    const text = await only.text();
+    assert.match(text, /refused the deployment's credentials/);
+    assert.doesNotMatch(text, /Incorrect API key|sk-up/);
   });
 
   it("answers 429 with the upstream's retry-after when every attempt was rate limited", async () => {

@@ -36,10 +36,15 @@ export function failureFromError(err: unknown): AttemptFailure {
 
 export function failureFromStatus(status: number, retryAfter?: string | string[]): AttemptFailure {
   const seconds = typeof retryAfter === 'string' && /^\d{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  return { kind: 'status', status, reason: `HTTP ${status}`, retryAfterSec: seconds };
+  const why = status === 401 || status === 403 ? ' (the upstream refused the deployment\'s credentials)' : '';
+  return { kind: status === 408 ? 'timeout' : 'status', status, reason: `HTTP ${status}${why}`, retryAfterSec: seconds };
 }
 
-/** Upstream answers worth another deployment: rate limited, server errors (and anything not 2xx/4xx). */
+/**
+ * Upstream answers worth another deployment: rate limited (429), timed out (408), server errors, anything not
+ * 2xx/4xx, and 401/403 — those judge the deployment's own api_key, not the caller: passing them on would tell the
+ * caller its key is wrong (and OpenAI's message quotes part of the upstream key).
+ */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500 || status < 200 || (status >= 300 && status < 400);
+  return status === 429 || status === 401 || status === 403 || status === 408 || status >= 500 || status < 200 || (status >= 300 && status < 400);
 }
