@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config.error';
 import { fileSchema, type FileConfig } from './config.schema';
@@ -60,16 +60,19 @@ function readConfigFile(path: string, env: Env, warnings: string[]): FileConfig 
   } catch (err) {
     throw new ConfigError(path, '', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const where = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : 'YAML';
-    throw new ConfigError(path, where, `invalid YAML: ${e.message.split('\n')[0]}`);
+    const pos = lines.linePos(e.pos[0]);
+    throw new ConfigError(path, `line ${pos.line}, column ${pos.col}`, `invalid YAML: ${e.message.split('\n')[0]}`);
   }
   const raw: unknown = doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(path, '', 'the top level must be a mapping');
+  // Unknown keys go first (with a warning), so that an os.environ/ reference under an ignored key cannot stop the start.
+  dropUnknownKeys(raw as Record<string, unknown>, path, warnings);
   const resolved = resolveEnvRefs(raw, env, path, []);
-  return validate(resolved as Record<string, unknown>, path, warnings);
+  return validate(resolved, path);
 }
 
 function resolveEnvRefs(value: unknown, env: Env, file: string, at: (string | number)[]): unknown {
@@ -88,23 +91,32 @@ function resolveEnvRefs(value: unknown, env: Env, file: string, at: (string | nu
   return value;
 }
 
-/** Strict parse; unknown keys are warned about and dropped, except under litellm_jwtauth where they are fatal. */
-function validate(raw: Record<string, unknown>, file: string, warnings: string[]): FileConfig {
-  for (let attempt = 0; attempt < 50; attempt++) {
+/**
+ * Removes the keys the schema does not know, warning about each by path; under `litellm_jwtauth` an unknown key is
+ * fatal instead (a typo there would silently weaken token checks).
+ */
+function dropUnknownKeys(raw: Record<string, unknown>, file: string, warnings: string[]): void {
+  for (let pass = 0; pass < 20; pass++) {
     const result = fileSchema.safeParse(raw);
-    if (result.success) return result.data;
-    const unknown = result.error.issues.filter((i) => i.code === 'unrecognized_keys');
-    const fatal = result.error.issues.find((i) => i.code !== 'unrecognized_keys' || i.path.includes('litellm_jwtauth'));
-    if (fatal) throw issueToError(fatal, file);
+    const unknown = result.success ? [] : result.error.issues.filter((i) => i.code === 'unrecognized_keys');
+    if (unknown.length === 0) return;
     for (const issue of unknown) {
+      const keys = (issue as z.core.$ZodIssueUnrecognizedKeys).keys;
+      if (issue.path.includes('litellm_jwtauth')) throw new ConfigError(file, formatPath([...issue.path, keys[0]]), 'unknown key');
       const parent = getAt(raw, issue.path) as Record<string, unknown>;
-      for (const key of (issue as z.core.$ZodIssueUnrecognizedKeys).keys) {
+      for (const key of keys) {
         warnings.push(`${file}: ${formatPath([...issue.path, key])}: unknown key, ignored`);
         delete parent[key];
       }
     }
   }
-  throw new ConfigError(file, '', 'could not be validated');
+}
+
+/** Strict parse of the resolved file; the first problem stops the start. */
+function validate(resolved: unknown, file: string): FileConfig {
+  const result = fileSchema.safeParse(resolved, { error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined) });
+  if (result.success) return result.data;
+  throw issueToError(result.error.issues[0], file);
 }
 
 function issueToError(issue: z.core.$ZodIssue, file: string): ConfigError {

@@ -13,7 +13,8 @@ const REDACTED = '[REDACTED]';
  * final line as a last line of defence (a secret that reached a log message by accident still never lands).
  */
 export function createLogger(opts: { level: string; secrets: readonly string[] }, destination?: DestinationStream): Logger {
-  const secrets = opts.secrets.filter((s) => s.length >= 4);
+  // Longest first, so a secret that contains another is removed whole.
+  const secrets = opts.secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
   const redactPaths = CREDENTIAL_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`]);
   return pino(
     {
@@ -22,7 +23,8 @@ export function createLogger(opts: { level: string; secrets: readonly string[] }
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: redactPaths, censor: REDACTED },
       formatters: { level: (label) => ({ level: label }) },
-      hooks: secrets.length ? { streamWrite: (line) => scrub(line, secrets) } : undefined,
+      // Always scrub: bearer tokens and sk- keys are removed even when no secret is configured.
+      hooks: { streamWrite: (line) => scrub(line, secrets) },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -66,11 +66,19 @@ export interface SpawnedGateway {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the production build (`node dist/main.js`) as a separate process and waits for liveliness. */
-export async function spawnGateway(args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<SpawnedGateway> {
+export interface SpawnOptions {
+  /** Working directory of the process (default: the repository root). */
+  cwd?: string;
+}
+
+/**
+ * Runs the production build (`node dist/main.js`) as a separate process and waits for liveliness. Only PATH and the
+ * given env reach it (plus a fresh DATA_DIR unless given, HOST 127.0.0.1 and a free PORT unless given).
+ */
+export async function spawnGateway(args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000, opts: SpawnOptions = {}): Promise<SpawnedGateway> {
   const port = env.PORT ?? String(await freePort());
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: { PATH: process.env.PATH, DATA_DIR: join(tempDir('gw-data-'), 'data'), ...env, PORT: port, HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -106,9 +114,18 @@ export async function spawnGateway(args: string[], env: Record<string, string | 
 }
 
 /** Runs `node dist/main.js` expecting it to exit (bad config); resolves with exit code and output. */
-export function runGatewayToExit(args: string[], env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runGatewayToExit(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 20_000,
+  opts: SpawnOptions = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun, reject) => {
-    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
+      cwd: opts.cwd ?? ROOT,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
