@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { SSE_DONE, SseRelay, sseError } from '../../src/proxy/streaming/sse-relay';
 
 const ev = (o: object) => `data: ${JSON.stringify(o)}\n\n`;
@@ -49,6 +50,31 @@ describe('SSE relay', () => {
     assert.deepEqual(relay.usage, { promptTokens: 3, completionTokens: 4 });
     assert.equal(push(relay, multi), '');
     assert.deepEqual(relay.usage, { promptTokens: 5, completionTokens: 6 });
+  });
+
+  it('gives the same bytes and usage however the stream is cut into network chunks', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme' }), { minLength: 1, maxLength: 6 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), (words, crlf, cuts) => {
+        const sep = crlf ? '\r\n\r\n' : '\n\n';
+        const events = [...words.map((w) => chunk(w)), usageChunk, SSE_DONE].map((e) => e.replace(/\n\n$/, sep));
+        const whole = Buffer.from(events.join(''));
+        const points = [...new Set(cuts.map((c) => c % whole.length))].sort((a, b) => a - b);
+        for (const drop of [false, true]) {
+          const relay = new SseRelay(drop);
+          const out: Buffer[] = [];
+          let from = 0;
+          for (const p of [...points, whole.length]) {
+            out.push(relay.push(whole.subarray(from, p)));
+            from = p;
+          }
+          out.push(relay.finish());
+          const expected = drop ? events.filter((e) => !e.includes('"choices":[]')).join('') : events.join('');
+          assert.equal(Buffer.concat(out).toString('utf8'), expected);
+          assert.deepEqual(relay.usage, { promptTokens: 9, completionTokens: 2 });
+          assert.equal(relay.sawDone, true);
+        }
+      }),
+    );
   });
 
   it('never splits a multi-byte character cut between network chunks', () => {

@@ -1,7 +1,6 @@
 import { usageFromObject, type Usage } from './usage';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
-const DONE = Buffer.from('[DONE]');
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
@@ -22,20 +21,25 @@ export class SseRelay {
   /** Bytes to write to the client now (empty when no event is complete yet). */
   push(chunk: Buffer): Buffer {
     const data = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    // Searched as a latin1 string: one byte per char, so string offsets are byte offsets (and string search is
+    // far faster than Buffer#indexOf). Separators and keys are ASCII, so multi-byte characters never confuse it.
+    const text = data.toString('latin1');
     let kept: Buffer[] | null = null;
     let keptFrom = 0;
     let start = 0;
     // Positions of the next separators; -1 once known absent (so a chunk is scanned once, not once per event).
     let lf = -2;
     let crlf = -2;
+    let usage = -2;
     for (;;) {
-      if (lf !== -1 && lf < start) lf = data.indexOf('\n\n', start);
-      if (crlf !== -1 && crlf < start) crlf = data.indexOf('\r\n\r\n', start);
+      if (lf !== -1 && lf < start) lf = text.indexOf('\n\n', start);
+      if (crlf !== -1 && crlf < start) crlf = text.indexOf('\r\n\r\n', start);
       let end: number;
       if (crlf >= 0 && (lf < 0 || crlf < lf)) end = crlf + 4;
       else if (lf >= 0) end = lf + 2;
       else break;
-      if (!this.keep(data, start, end)) {
+      if (usage !== -1 && usage < start) usage = text.indexOf('"usage"', start);
+      if (!this.keep(text, data, start, end, usage >= 0 && usage < end ? usage : -1)) {
         (kept ??= []).push(data.subarray(keptFrom, start));
         keptFrom = end;
       }
@@ -50,7 +54,7 @@ export class SseRelay {
   /** What to write when the upstream stream ended: an unterminated last event, and `[DONE]` if it never came. */
   finish(): Buffer {
     let out: Buffer = EMPTY;
-    if (this.tail.toString('latin1').trim().length) {
+    if (this.tail.length && this.tail.toString('latin1').trim().length) {
       const event = Buffer.from(`${this.tail.toString('utf8').replace(/\s+$/, '')}\n\n`);
       this.tail = EMPTY;
       out = this.push(event);
@@ -58,42 +62,52 @@ export class SseRelay {
     return this.sawDone ? out : Buffer.concat([out, Buffer.from(SSE_DONE)]);
   }
 
-  private keep(data: Buffer, start: number, end: number): boolean {
-    const d = data.indexOf('data:', start);
+  /** `usageAt`: the first `"usage"` inside the event, or -1. */
+  private keep(text: string, data: Buffer, start: number, end: number, usageAt: number): boolean {
+    const d = text.indexOf('data:', start);
     if (d < 0 || d >= end) return true; // comment or other fields only
-    const value = d + (data[d + 5] === 0x20 ? 6 : 5);
-    if (value + DONE.length <= end && data.compare(DONE, 0, DONE.length, value, value + DONE.length) === 0) {
+    const value = d + (text.charCodeAt(d + 5) === 0x20 ? 6 : 5);
+    if (text.startsWith('[DONE]', value)) {
       this.sawDone = true;
       return true;
     }
     this.events++;
-    if (!hasUsageObject(data, start, end)) return true;
-    const chunk = parseData(data.toString('utf8', start, end));
+    if (usageAt < 0 || !hasUsageObject(text, usageAt, end)) return true;
+    // One `data:` line (the usual case): parse its value directly; several: join them as SSE defines.
+    const lineEnd = text.indexOf('\n', value);
+    const single = lineEnd === -1 || lineEnd >= end - 2 || !text.startsWith('data:', lineEnd + 1);
+    const chunk = single ? parseJson(data.toString('utf8', value, lineEnd === -1 ? end : lineEnd)) : parseData(data.toString('utf8', start, end));
     const usage = usageFromObject(chunk?.usage);
     if (usage) this.usage = usage;
     return !(this.dropUsageChunk && usage && Array.isArray(chunk?.choices) && chunk.choices.length === 0);
   }
 }
 
-/** `"usage"` followed by an object (not `null`) within [start, end). Escaped text (`\"usage\"`) never matches. */
-function hasUsageObject(data: Buffer, start: number, end: number): boolean {
-  for (let at = data.indexOf('"usage"', start); at >= 0 && at < end; at = data.indexOf('"usage"', at + 7)) {
+/** A `"usage"` key from `first` on, within [first, end), followed by an object (not `null`). Escaped text never matches. */
+function hasUsageObject(text: string, first: number, end: number): boolean {
+  for (let at = first; at >= 0 && at < end; at = text.indexOf('"usage"', at + 7)) {
     let i = at + 7;
-    while (data[i] === 0x20) i++;
-    if (data[i] !== 0x3a) continue;
+    while (text.charCodeAt(i) === 0x20) i++;
+    if (text.charCodeAt(i) !== 0x3a) continue;
     i++;
-    while (data[i] === 0x20) i++;
-    if (data[i] === 0x7b) return true;
+    while (text.charCodeAt(i) === 0x20) i++;
+    if (text.charCodeAt(i) === 0x7b) return true;
   }
   return false;
 }
 
+type Chunk = { usage?: unknown; choices?: unknown[] } | null;
+
 /** The JSON of an event's `data:` lines (joined with newlines, as SSE defines), or null. */
-function parseData(event: string): { usage?: unknown; choices?: unknown[] } | null {
+function parseData(event: string): Chunk {
   const parts: string[] = [];
   for (const line of event.split(/\r?\n/)) if (line.startsWith('data:')) parts.push(line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5));
+  return parseJson(parts.join('\n'));
+}
+
+function parseJson(text: string): Chunk {
   try {
-    return JSON.parse(parts.join('\n')) as { usage?: unknown; choices?: unknown[] };
+    return JSON.parse(text) as Chunk;
   } catch {
     return null;
   }
