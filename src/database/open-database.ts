@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
+import { lockDataDir } from './embedded-lock';
 import { applyMigrations } from './migration-runner';
 import type { SqlExecutor } from './sql-executor';
 
@@ -75,10 +76,23 @@ async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
 
 async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabase> {
   mkdirSync(dirname(dataDir), { recursive: true });
+  const unlock = lockDataDir(dataDir);
   const started = Date.now();
-  const pg = await PGlite.create(dataDir);
-  log.info({ dataDir, ms: Date.now() - started }, 'embedded database opened (for trying out and a single instance)');
-  await migrate({ query: async (sql, params) => (await pg.query<never>(sql, params)).rows, exec: async (s) => void (await pg.exec(s)) }, log);
+  let pg: PGlite | undefined;
+  try {
+    pg = await PGlite.create(dataDir);
+    log.info({ dataDir, ms: Date.now() - started }, 'embedded database opened (for trying out and a single instance)');
+    const db = pg;
+    await migrate({ query: async (sql, params) => (await db.query<never>(sql, params)).rows, exec: async (s) => void (await db.exec(s)) }, log);
+  } catch (err) {
+    await pg?.close().catch(() => undefined);
+    unlock();
+    throw err;
+  }
+  return embedded(pg, unlock);
+}
+
+function embedded(pg: PGlite, unlock: () => void): OpenedDatabase {
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
   const listeners = new Map<string, Set<(p: string) => void>>();
   return {
@@ -97,6 +111,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
     async close() {
       await prisma.$disconnect().catch(() => undefined);
       await pg.close().catch(() => undefined);
+      unlock();
     },
   };
 }
