@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import './auth/caller';
-import { sendError } from './common/errors/openai-exception.filter';
+import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import type { GatewayConfig } from './config/gateway-config';
 import { PinoNestLogger } from './logging/logger';
 
@@ -15,7 +15,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function createGateway(config: GatewayConfig, log: Logger): Promise<NestFastifyApplication> {
   const prefix = randomBytes(4).toString('hex');
   let seq = 0;
-  const adapter = new FastifyAdapter({
+  const adapter = new GatewayFastifyAdapter({
     logger: false,
     bodyLimit: config.server.bodyLimitBytes,
     requestIdHeader: false,
@@ -26,10 +26,12 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-  });
+  }, log);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log), adapter, {
     logger: new PinoNestLogger(log),
     abortOnError: false,
+    // Fastify's own JSON parser only: Nest's would add a form (urlencoded) parser this API has no use for.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, reply, done) => {
@@ -55,7 +57,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     );
     done();
   });
-  // Errors raised by Fastify itself before a Nest handler runs (bad JSON, body too large, bad headers).
-  fastify.setErrorHandler((err, req, reply) => sendError(reply, req, err, log));
+  // The API speaks JSON only: without Fastify's default text/plain parser, any other content type is a 415.
+  fastify.removeContentTypeParser('text/plain');
   return app;
 }

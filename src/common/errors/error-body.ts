@@ -61,6 +61,7 @@ function httpMessage(err: HttpException): string {
 }
 
 function notFoundMessage(err: HttpException): string {
-  // Nest's "Cannot POST /x" names method and path; keep it, it helps callers and holds no secret.
-  return httpMessage(err).replace(/^Cannot /, 'Unknown route: ');
+  // Nest's "Cannot POST /x?y" names method and path: keep those, they help callers; drop the query string, which
+  // may carry anything (a key pasted into the wrong place).
+  return httpMessage(err).replace(/^Cannot /, 'Unknown route: ').replace(/\?.*$/s, '');
 }

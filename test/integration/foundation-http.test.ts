@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+
+const MASTER = 'sk-foundation-master-9f3a';
+const UPSTREAM_KEY = 'upstream-secret-key-77c1';
+const CONFIG = `general_settings:
+  master_key: ${MASTER}
+  max_request_size_mb: 0.01
+model_list:
+  - model_name: gpt
+    litellm_params:
+      model: openai/gpt-4o
+      api_base: http://127.0.0.1:9/v1
+      api_key: os.environ/FOUNDATION_UPSTREAM_KEY
+`;
+
+function assertOpenAIError(body: { error?: Record<string, unknown> }, status: number, type: string): void {
+  assert.ok(body.error, JSON.stringify(body));
+  assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type']);
+  assert.equal(body.error.type, type, `status ${status}`);
+  assert.equal(typeof body.error.message, 'string');
+  assert.doesNotMatch(JSON.stringify(body), /\bat .+\.(js|ts):\d+/, 'no stack');
+}
+
+/** The access-log lines (parsed) of one request id. */
+function accessLines(gw: InProcessGateway, reqId: string): Record<string, unknown>[] {
+  return gw.logs.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request' && l.reqId === reqId);
+}
+
+describe('HTTP foundation: errors, request ids, access log, redaction', () => {
+  let gw: InProcessGateway;
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+
+  before(async () => {
+    process.on('warning', onWarning);
+    gw = await startGateway(CONFIG, { FOUNDATION_UPSTREAM_KEY: UPSTREAM_KEY, LOG_LEVEL: 'debug' });
+  });
+  after(async () => {
+    process.off('warning', onWarning);
+    await gw?.close();
+  });
+
+  it('starts without Fastify warnings (one error handler: Nest installs it, we wrap it)', () => {
+    assert.deepEqual(
+      warnings.filter((w) => /FSTWRN/.test(`${(w as { code?: string }).code} ${w.message}`)).map((w) => w.message),
+      [],
+    );
+  });
+
+  it('unknown routes answer 404 in the OpenAI shape for every method, without echoing the query', async () => {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+      const r = await fetch(`${gw.url}/no/such/route?key=${MASTER}`, { method });
+      assert.equal(r.status, 404, method);
+      const text = await r.text();
+      assertOpenAIError(JSON.parse(text), 404, 'not_found_error');
+      assert.equal(JSON.parse(text).error.message, `Unknown route: ${method} /no/such/route`);
+      assert.doesNotMatch(text, new RegExp(MASTER));
+    }
+    const head = await fetch(`${gw.url}/no/such/route`, { method: 'HEAD' });
+    assert.equal(head.status, 404);
+  });
+
+  it('a malformed or empty JSON body is a 400, not a 500', async () => {
+    for (const body of ['{"model": "gpt",', '']) {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      const json = await readJson(r);
+      assertOpenAIError(json, 400, 'invalid_request_error');
+      assert.equal(json.error.code, 'invalid_json');
+    }
+  });
+
+  it('a body over the configured limit is a 413', async () => {
+    const big = JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'x'.repeat(20_000) }] });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: big });
+    assert.equal(r.status, 413);
+    const json = await readJson(r);
+    assertOpenAIError(json, 413, 'invalid_request_error');
+    assert.equal(json.error.code, 'request_too_large');
+  });
+
+  it('a content type other than JSON is a 415', async () => {
+    for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded']) {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${MASTER}` }, body: 'model=gpt' });
+      assert.equal(r.status, 415, type);
+      const json = await readJson(r);
+      assertOpenAIError(json, 415, 'invalid_request_error');
+      assert.equal(json.error.code, 'unsupported_media_type');
+    }
+  });
+
+  it('x-request-id: a sane one is echoed, none or a hostile one gets a generated id', async () => {
+    const given = await fetch(`${gw.url}/health/liveliness`, { headers: { 'x-request-id': 'client-req.42:a_b-c' } });
+    assert.equal(given.headers.get('x-request-id'), 'client-req.42:a_b-c');
+    const none1 = (await fetch(`${gw.url}/health/liveliness`)).headers.get('x-request-id');
+    const none2 = (await fetch(`${gw.url}/health/liveliness`)).headers.get('x-request-id');
+    assert.ok(none1 && none2 && none1 !== none2, `${none1} ${none2}`);
+    for (const hostile of ['<script>alert(1)</script>', 'a b', 'x'.repeat(129), '{"level":"error"}']) {
+      const id = (await fetch(`${gw.url}/health/liveliness`, { headers: { 'x-request-id': hostile } })).headers.get('x-request-id');
+      assert.ok(id && id !== hostile && /^[A-Za-z0-9._:-]{1,128}$/.test(id), `${hostile} -> ${id}`);
+    }
+    // Errors carry it too.
+    const err = await fetch(`${gw.url}/nope`, { headers: { 'x-request-id': 'err-req-1' } });
+    assert.equal(err.headers.get('x-request-id'), 'err-req-1');
+  });
+
+  it('exactly one access-log line per request, with method, path (no query), status and duration', async () => {
+    const cases: [string, RequestInit, number][] = [
+      ['/health/liveliness', {}, 200],
+      ['/no/such/route?token=abc', {}, 404],
+      ['/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }, 400],
+      ['/v1/models', {}, 401],
+    ];
+    for (const [i, [path, init, status]] of cases.entries()) {
+      const reqId = `access-log-${i}`;
+      const r = await fetch(gw.url + path, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-request-id': reqId } });
+      await r.arrayBuffer();
+      assert.equal(r.status, status, path);
+      await new Promise((res) => setImmediate(res));
+      const lines = accessLines(gw, reqId);
+      assert.equal(lines.length, 1, `${path}: ${JSON.stringify(lines)}`);
+      assert.equal(lines[0].status, status);
+      assert.equal(lines[0].path, path.split('?')[0]);
+      assert.equal(lines[0].method, init.method ?? 'GET');
+      assert.equal(typeof lines[0].ms, 'number');
+    }
+  });
+
+  it('credential headers and configured secrets never reach the logs', async () => {
+    const jwtLike = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNlY3JldA';
+    const wrongKey = 'sk-not-a-real-key-5d1e9a';
+    const sends: Record<string, string>[] = [
+      { authorization: `Bearer ${MASTER}` },
+      { 'api-key': MASTER },
+      { 'x-litellm-api-key': MASTER },
+      { authorization: `Bearer ${wrongKey}` },
+      { authorization: `Bearer ${jwtLike}` },
+      { 'api-key': wrongKey },
+    ];
+    for (const headers of sends) {
+      for (const path of ['/v1/models', '/key/list', '/v1/chat/completions', '/no/such/route']) {
+        const init: RequestInit = path.endsWith('completions')
+          ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }) }
+          : { headers };
+        await (await fetch(gw.url + path, init)).arrayBuffer();
+      }
+    }
+    // A raw request with the secret in a header name-value pair Fastify may choke on.
+    await new Promise<void>((resolve) => {
+      const req = httpRequest(`${gw.url}/v1/models`, { headers: { authorization: `Basic ${MASTER}`, 'x-api-key': UPSTREAM_KEY } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.end();
+    });
+    await new Promise((res) => setTimeout(res, 50));
+    const text = gw.logs.text();
+    assert.ok(gw.logs.lines.filter((l) => l.includes('"msg":"request"')).length >= sends.length * 4, 'the requests were logged');
+    for (const secret of [MASTER, UPSTREAM_KEY, wrongKey, jwtLike, 'c2lnbmF0dXJlLXNlY3JldA']) {
+      assert.ok(!text.includes(secret), `a secret reached the logs: ${secret.slice(0, 6)}...`);
+    }
+  });
+});
