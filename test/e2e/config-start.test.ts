@@ -10,7 +10,8 @@ const MODEL = 'model_list:\n  - model_name: gpt\n    litellm_params:\n      mode
 
 /** The production build refuses the config: non-zero exit, exactly one line on stderr naming file and key path, no stack. */
 async function refused(args: string[], env: Record<string, string>, expected: RegExp): Promise<string> {
-  const r = await runGatewayToExit(args, env);
+  // In an empty working directory: a developer's own ./config.yaml in the repository must not change the outcome.
+  const r = await runGatewayToExit(args, env, 20_000, { cwd: tempDir('gw-cwd-') });
   assert.notEqual(r.code, 0, `exit code for ${expected}`);
   assert.equal(r.stdout, '', 'nothing on stdout');
   const lines = r.stderr.split('\n').filter(Boolean);
