@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import './auth/caller';
 import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import type { GatewayConfig } from './config/gateway-config';
+import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -38,23 +39,9 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     reply.header('x-request-id', req.id);
     done();
   });
+  const access = new AccessLog(log, config.secrets);
   fastify.addHook('onResponse', (req, reply, done) => {
-    const c = req.caller;
-    const q = req.url.indexOf('?');
-    log.info(
-      {
-        reqId: req.id,
-        method: req.method,
-        path: q === -1 ? req.url : req.url.slice(0, q),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-        role: c?.role,
-        project: c?.projectId,
-        user: c?.userId,
-        key: c?.keyHash?.slice(0, 12),
-      },
-      'request',
-    );
+    access.write(req, reply);
     done();
   });
   // The API speaks JSON only: without Fastify's default text/plain parser, any other content type is a 415.

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AccessLog } from '../../src/logging/access-log';
+import { createLogger } from '../../src/logging/logger';
+import { LogCapture } from '../support/gateway';
+
+const SECRET = 'master-secret-value';
+
+function request(url: string, caller?: Record<string, unknown>): FastifyRequest {
+  return { id: 'req-1', method: 'POST', url, caller } as unknown as FastifyRequest;
+}
+const reply = { statusCode: 201, elapsedTime: 1.23456 } as unknown as FastifyReply;
+
+describe('access log line', () => {
+  it('has the shape of a pino info line: level, time, base fields, request fields, msg', () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
+    log.info({ reqId: 'x' }, 'reference');
+    new AccessLog(log, [SECRET]).write(request('/v1/chat/completions?api-version=1', { role: 'project', projectId: 'p"1', userId: 'u1', keyHash: 'abcdef0123456789ff' }), reply);
+    const [ref, line] = out.lines.map((l) => JSON.parse(l));
+    assert.deepEqual(Object.keys(line).slice(0, 3), Object.keys(ref).slice(0, 3), 'level, time and base fields first, as pino writes them');
+    assert.equal(line.level, 'info');
+    assert.equal(line.svc, ref.svc);
+    assert.ok(!Number.isNaN(Date.parse(line.time)), 'ISO time');
+    assert.deepEqual(
+      { reqId: line.reqId, method: line.method, path: line.path, status: line.status, ms: line.ms, role: line.role, project: line.project, user: line.user, key: line.key, msg: line.msg },
+      { reqId: 'req-1', method: 'POST', path: '/v1/chat/completions', status: 201, ms: 1.23, role: 'project', project: 'p"1', user: 'u1', key: 'abcdef012345', msg: 'request' },
+    );
+  });
+
+  it('leaves out caller fields for a request without a caller, and scrubs secrets and keys from the path', () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
+    const access = new AccessLog(log, [SECRET]);
+    access.write(request(`/key/sk-abcdefgh12345678/regenerate`), reply);
+    access.write(request(`/x/${SECRET}`), reply);
+    const [a, b] = out.lines.map((l) => JSON.parse(l));
+    assert.equal(a.role, undefined);
+    assert.equal(a.path, '/key/sk-[REDACTED]/regenerate');
+    assert.equal(b.path, '/x/[REDACTED]');
+    assert.doesNotMatch(out.text(), /abcdefgh12345678|master-secret-value/);
+  });
+
+  it('writes nothing when the level is above info', () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: 'warn', secrets: [] }, out);
+    new AccessLog(log, []).write(request('/v1/models'), reply);
+    assert.equal(out.lines.length, 0);
+  });
+});
