@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Pool } from 'pg';
@@ -80,7 +81,8 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
   const started = Date.now();
   let pg: PGlite | undefined;
   try {
-    pg = await PGlite.create(dataDir);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initEmbeddedDataDir(dataDir);
+    pg = await PGlite.create(dataDir, { postgresqlconf: EMBEDDED_CONF });
     log.info({ dataDir, ms: Date.now() - started }, 'embedded database opened (for trying out and a single instance)');
     const db = pg;
     await migrate({ query: async (sql, params) => (await db.query<never>(sql, params)).rows, exec: async (s) => void (await db.exec(s)) }, log);
@@ -90,6 +92,25 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
     throw err;
   }
   return embedded(pg, unlock);
+}
+
+/**
+ * The embedded store's settings: the gateway's tables are small, so 16 MB of shared buffers (PostgreSQL's default
+ * is 128 MB, all of it touched at start inside PGlite's WebAssembly memory) keep ~110 MB out of the process.
+ */
+const EMBEDDED_CONF = ['shared_buffers=16MB'];
+
+/**
+ * Creates a new data folder in a short-lived child process: PGlite's initdb peaks at ~800 MB and a process never
+ * gives all of that back, so it is done where the memory goes away with the process.
+ */
+function initEmbeddedDataDir(dataDir: string): Promise<void> {
+  const script = `require(process.argv[1]).PGlite.create(process.argv[2]).then((pg) => pg.close()).catch((e) => { console.error(String(e && e.message || e)); process.exit(1); })`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script, require.resolve('@electric-sql/pglite'), dataDir], { timeout: 120_000 }, (err, _out, stderr) =>
+      err ? reject(new Error(`could not create the embedded database in ${dataDir}: ${stderr.trim() || err.message}`)) : resolve(),
+    );
+  });
 }
 
 function embedded(pg: PGlite, unlock: () => void): OpenedDatabase {
