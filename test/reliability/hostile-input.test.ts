@@ -142,6 +142,10 @@ router_settings:
       ['/key/delete', String.raw`{"key_aliases":["\u0000"]}`, 'key_aliases.0'],
       ['/key/update', String.raw`{"key":"sk-\u0000abc","metadata":{}}`, 'key'],
       ['/key/block', String.raw`{"key":"\ud800"}`, 'key'],
+      // Durations whose expiry no date type can hold (found by test/reliability/fuzz).
+      ['/key/generate', '{"duration":"99999999y"}', 'duration'],
+      ['/key/generate', '{"duration":"999999999mo"}', 'duration'],
+      ['/key/generate', '{"duration":"999999999w"}', 'duration'],
     ];
     for (const [path, body, param] of cases) {
       const e = await expect4xx(path, body, 400, `${path} ${body}`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateRouteList } from '../../auth/routes/route-matcher';
-import { isValidDuration } from '../util/duration';
+import { isStorableDuration, isValidDuration } from '../util/duration';
 import { KEY_PREFIX, MIN_CUSTOM_KEY_LENGTH } from '../secrets/key-secret';
 import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
 
@@ -12,7 +12,12 @@ const limit = z.number().int('must be an integer').nonnegative('must be 0 or mor
 export const keyFields = {
   key_alias: text.nullable().optional(),
   models: names.optional(),
-  duration: z.string().refine(isValidDuration, 'must be a number and a unit: 30s, 15m, 24h, 7d, 2w, 1mo, 1y').nullable().optional(),
+  duration: z
+    .string()
+    .refine(isValidDuration, 'must be a number and a unit: 30s, 15m, 24h, 7d, 2w, 1mo, 1y')
+    .refine((d) => isStorableDuration(d), 'is too long: the key would expire after the year 9999')
+    .nullable()
+    .optional(),
   max_budget: z.number().nonnegative('must be 0 or more').finite().nullable().optional(),
   rpm_limit: limit.nullable().optional(),
   tpm_limit: limit.nullable().optional(),
