@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import './auth/caller';
+import { sendError } from './common/errors/openai-exception.filter';
+import { clientErrorHandler } from './common/http/client-error';
 import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
@@ -26,6 +28,11 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Header overflow (431), CR/LF/NUL in a header, a bad request line: answered in the OpenAI error shape.
+    clientErrorHandler,
+    // Errors the router raises before any route or hook (bad percent-encoding, a path segment over
+    // maxParamLength): the same OpenAI error shape, without echoing the path.
+    frameworkErrors: (err, req, reply) => sendError(reply, req, err, log),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
   }, log);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log), adapter, {

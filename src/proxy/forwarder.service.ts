@@ -9,7 +9,7 @@ import type { Deployment } from './router/deployment';
 import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
-import { failureFromError, failureFromStatus, isRetryableStatus, type AttemptFailure } from './upstream/upstream-failure';
+import { failureFromError, failureFromStatus, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
 export interface Forwarded {
@@ -105,7 +105,7 @@ export class ForwarderService {
         continue;
       }
       throw new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
-        raw: { body: raw, contentType: headerValue(res.headers['content-type']) ?? 'application/json' },
+        raw: { body: withoutSecret(raw, d.config.apiKey), contentType: headerValue(res.headers['content-type']) ?? 'application/json' },
       });
     }
   }

@@ -15,8 +15,10 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'Request body is empty but content-type is application/json' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'request_too_large', message: 'Request body is larger than the configured limit' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Unsupported content-type; send application/json' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request', message: 'Content-Length does not match the body' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_request', message: 'Content-Length does not match the body (or the body is not valid UTF-8)' },
   FST_ERR_CTP_INVALID_TYPE: { status: 400, code: 'invalid_request', message: 'Invalid content-type header' },
+  FST_ERR_BAD_URL: { status: 400, code: 'invalid_url', message: 'The URL path is not validly percent-encoded' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'invalid_url', message: 'A segment of the URL path is too long' },
 };
 
 export function openAIError(status: number, message: string, code: string, param: string | null = null, type = defaultType(status)): string {

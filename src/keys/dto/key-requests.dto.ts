@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { customSecret, keyFields, keyRef } from './key-fields';
+import { isStorableText, NOT_STORABLE } from './storable';
 
 /** POST /key/generate: `{}` gives an unrestricted key. */
 export const generateKeySchema = z.strictObject({ ...keyFields, key: customSecret.optional() });
@@ -22,7 +23,7 @@ export type DeleteKeysRequest = z.output<typeof deleteKeysSchema>;
 /** POST /key/block, /key/unblock. */
 export const keyRefSchema = z.strictObject({ key: keyRef });
 
-const queryText = z.string().min(1).max(256);
+const queryText = z.string().min(1).max(256).refine(isStorableText, NOT_STORABLE);
 const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 /** GET /key/list query. */

@@ -9,6 +9,16 @@ export function isValidDuration(text: string): boolean {
   return DURATION.test(text);
 }
 
+/** Latest expiry a key may have: what JavaScript dates, Prisma and PostgreSQL all represent (4-digit years). */
+const LAST_YEAR = 9999;
+
+/** A valid duration whose expiry (from now) is a representable date, at most in the year 9999. */
+export function isStorableDuration(text: string, now = new Date()): boolean {
+  if (!DURATION.test(text)) return true; // reported by isValidDuration
+  const at = expiryFrom(text, now)!.getTime();
+  return Number.isFinite(at) && new Date(at).getUTCFullYear() <= LAST_YEAR;
+}
+
 export function expiryFrom(duration: string | null | undefined, now = new Date()): Date | null {
   if (duration === null || duration === undefined) return null;
   const m = DURATION.exec(duration);

@@ -1,3 +1,4 @@
+import { Errors } from '../../common/errors/gateway-error';
 import type { ProviderName } from '../../config/config.schema';
 import type { DeploymentConfig } from '../../config/gateway-config';
 
@@ -47,5 +48,18 @@ export function joinQuery(...parts: string[]): string {
 /** The OpenAI wire format: the client's body as is, with `model` set to the upstream's name for it. */
 export function openAIBody(payload: Record<string, unknown>, endpoint: UpstreamEndpoint): string {
   payload.model = endpoint.bodyModel;
-  return JSON.stringify(payload);
+  return serializeBody(payload);
+}
+
+/**
+ * JSON.stringify of a client's parsed body. JSON.parse accepts nesting that JSON.stringify cannot write back
+ * (thousands of levels overflow the stack): that body is the client's error (400), not the gateway's (500).
+ */
+export function serializeBody(payload: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(payload);
+  } catch (err) {
+    if (err instanceof RangeError) throw Errors.badRequest('The request body is nested too deeply', null, 'invalid_json');
+    throw err;
+  }
 }

@@ -48,3 +48,21 @@ export function failureFromStatus(status: number, retryAfter?: string | string[]
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 401 || status === 403 || status === 408 || status >= 500 || status < 200 || (status >= 300 && status < 400);
 }
+
+const REDACTED = Buffer.from('[REDACTED]');
+
+/**
+ * An upstream 4xx body passed on to the caller, with the deployment's own api key cut out: an upstream (or a proxy
+ * in front of it) may quote the key it was sent in any error message, not only in the 401s that are never passed on.
+ */
+export function withoutSecret(body: Buffer, secret: string | undefined): Buffer {
+  if (!secret || body.indexOf(secret) === -1) return body;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = body.indexOf(secret); at !== -1; at = body.indexOf(secret, from)) {
+    parts.push(body.subarray(from, at), REDACTED);
+    from = at + Buffer.byteLength(secret);
+  }
+  parts.push(body.subarray(from));
+  return Buffer.concat(parts);
+}
