@@ -1,6 +1,7 @@
 /** Why one attempt at a deployment failed, in words safe to show a caller (no address, no secret). */
 export interface AttemptFailure {
-  readonly kind: 'timeout' | 'network' | 'status';
+  /** `invalid`: a 2xx answer the gateway cannot pass on (a body that is not JSON). */
+  readonly kind: 'timeout' | 'network' | 'status' | 'invalid';
   /** Upstream HTTP status, for kind 'status'. */
   readonly status?: number;
   readonly reason: string;
@@ -47,4 +48,9 @@ export function failureFromStatus(status: number, retryAfter?: string | string[]
  */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 401 || status === 403 || status === 408 || status >= 500 || status < 200 || (status >= 300 && status < 400);
+}
+
+/** A 2xx non-streamed answer whose body is not JSON: the deployment is broken, another one may not be. */
+export function invalidBodyFailure(status: number): AttemptFailure {
+  return { kind: 'invalid', reason: `answered ${status} with a body that is not JSON` };
 }
