@@ -22,6 +22,9 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+/** Longest wait for one query's answer on the pool (the gateway's queries take milliseconds). */
+export const QUERY_TIMEOUT_MS = 10_000;
+
 export async function openDatabase(cfg: DatabaseConfig, log: Logger): Promise<OpenedDatabase> {
   return cfg.kind === 'postgres' ? openPostgres(cfg.url, log) : openEmbedded(cfg.dataDir, log);
 }
@@ -47,7 +50,9 @@ async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
   } finally {
     await client.end();
   }
-  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // query_timeout: a connection that goes silent (a network partition: no reset, no answer) fails its query after
+  // this instead of holding a request for the minutes TCP takes to notice; the connection is then discarded.
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, query_timeout: QUERY_TIMEOUT_MS });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const listeners = new Set<PgListener>();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { QUERY_TIMEOUT_MS } from '../../src/database/open-database';
 import { startTcpProxy, timed, waitFor, type TcpProxy } from '../support/faults';
 import { readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
@@ -194,6 +195,31 @@ general_settings:
     assert.ok(blocked < 2_000);
     assert.equal((await admin(b, '/key/unblock', { key: k3.key })).status, 200);
     await waitFor(async () => (await chat(a, k3.key)).status === 200, 'A to accept the key unblocked on B', 2_000);
+  });
+
+  it('a network partition (connections silent, no reset): nothing hangs past the query timeout; healed, all recovers and no spend is lost', async () => {
+    // The LISTEN reconnection above dropped A's key cache (messages may have been missed): warm k1 again.
+    assert.equal((await chat(a, k1.key)).status, 200);
+    calls.k1++;
+    assert.equal((await readiness(a)).status, 200, 'A holds an idle pool connection now');
+    proxy.blackhole();
+    const bound = QUERY_TIMEOUT_MS + 5_000;
+    const [unknownKey, info, ready] = await Promise.all([chat(a, 'sk-never-issued-faults-db-0002'), admin(a, `/key/info?key=${k1.token}`), readiness(a)]);
+    for (const [r, code] of [[unknownKey, 'key_store_unavailable'], [info, 'database_unavailable'], [ready, 'database_unavailable']] as const) {
+      assert.equal(r.status, 503, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, code);
+      assert.ok(r.ms < bound, `${code}: answered after ${Math.round(r.ms)} ms`);
+    }
+    const cached = await chat(a, k1.key);
+    assert.equal(cached.status, 200);
+    calls.k1++;
+    proxy.heal();
+    await waitFor(async () => (await readiness(a)).status === 200, 'readiness 200 after the partition', 15_000);
+    await waitFor(async () => (await admin(a, `/key/info?key=${k1.token}`)).status === 200, 'key management after the partition', 15_000);
+    await waitFor(async () => {
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k1.token]);
+      return Math.abs(Number(row.spend) - calls.k1 * COST) < 1e-9;
+    }, 'the spend of the call made during the partition, written once', 15_000);
   });
 
   it('the logs said what happened, with no secret in them', () => {

@@ -67,12 +67,21 @@ export interface TcpProxy {
   stop(): Promise<void>;
   /** "Start the service" again, on the same port. */
   start(): Promise<void>;
+  blackhole(): void;
+  heal(): void;
   close(): Promise<void>;
 }
 
 /** A TCP proxy to `targetHost:targetPort` on a random local port, up at once. */
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+  let silent = false;
+  const held = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
   const server = createTcpServer((client) => {
+    if (silent) {
+      held.add(client.on('error', () => undefined)); // accepted, never answered
+      return;
+    }
     const target = connect(targetPort, targetHost);
     const cut = () => {
       client.destroy();
@@ -82,6 +91,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     target.on('error', cut).on('close', cut);
     client.pipe(target);
     target.pipe(client);
+    const pair: [Socket, Socket] = [client, target];
+    pairs.add(pair);
+    client.once('close', () => pairs.delete(pair));
   });
   const listener = new Reopenable(server);
   await listener.start();
@@ -94,7 +106,30 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     stop: () => listener.stop(),
     start: () => listener.start(),
-    close: () => listener.stop(),
+    /** A network partition without resets: nothing flows on open connections, new ones are accepted and never answered. */
+    blackhole() {
+      silent = true;
+      for (const [client, target] of pairs) {
+        client.unpipe(target);
+        target.unpipe(client);
+        client.pause();
+        target.pause();
+      }
+    },
+    /** Ends a blackhole: the held connections are cut (as a partition's end finds them), new ones work again. */
+    heal() {
+      silent = false;
+      for (const [client, target] of pairs) {
+        client.destroy();
+        target.destroy();
+      }
+      for (const s of held) s.destroy();
+      held.clear();
+    },
+    close: async () => {
+      for (const s of held) s.destroy();
+      await listener.stop();
+    },
   };
 }
 
