@@ -3,7 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { QUERY_TIMEOUT_MS } from '../../src/database/open-database';
 import { startTcpProxy, timed, waitFor, type TcpProxy } from '../support/faults';
-import { readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
+import { KeysRepository } from '../../src/keys/keys.repository';
+import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
+import { readJson, spawnGateway, startGateway, writeConfig, type InProcessGateway, type SpawnedGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
 import { createTestDatabase, sql } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
@@ -229,5 +231,43 @@ general_settings:
       for (const secret of [MASTER, k1.key, k2.key, jwt.split('.')[2], 'sk-upstream-faults-db']) assert.ok(!out.includes(secret), 'a secret is in the logs');
     }
     assert.match(a.output(), /broadcast reconnected/);
+  });
+});
+
+describe('database faults: a spend write whose answer is lost (committed, then the connection broke) is not counted twice', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+  before(async () => {
+    db = await createTestDatabase('gw_faults_spend');
+    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url });
+  });
+  after(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  it('retries the same batch, which the database recognises; newer amounts are still written', async () => {
+    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const { token } = await readJson(res);
+    const repo = gw.app.get(KeysRepository);
+    const spend = gw.app.get(SpendWriter);
+    const realAddSpend = repo.addSpend.bind(repo);
+    let cut = 1;
+    repo.addSpend = async (...args: Parameters<KeysRepository['addSpend']>) => {
+      const result = await realAddSpend(...args);
+      if (cut-- > 0) throw new Error('Connection terminated unexpectedly'); // committed; the answer never arrives
+      return result;
+    };
+    spend.add(token, 'project-lost-answer', 0.5);
+    await spend.flush();
+    assert.ok(spend.hasPending, 'the write looked failed to the gateway');
+    assert.equal(spend.unflushed(token), 0.5);
+    spend.add(token, 'project-lost-answer', 0.25);
+    await spend.flush();
+    assert.equal(spend.hasPending, false);
+    const [key] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [token]);
+    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM team_spend WHERE team_id = 'project-lost-answer'");
+    assert.equal(Number(key.spend), 0.75);
+    assert.equal(Number(team.spend), 0.75);
   });
 });
