@@ -206,6 +206,7 @@ function toGatewayConfig(
       userIdField: ja.user_id_jwt_field,
       adminAllowedRoutes: ja.admin_allowed_routes,
       publicKeyTtlSec: ja.public_key_ttl,
+      publicKeyStaleTtlSec: ja.public_key_stale_ttl,
       leewaySec: ja.leeway,
     },
     allowedRoutes: gs.allowed_routes,

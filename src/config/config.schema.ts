@@ -58,6 +58,8 @@ export const jwtAuthSchema = z
     user_id_jwt_field: z.string().min(1).default('sub'),
     admin_allowed_routes: routeList.default(['management_routes', 'info_routes']),
     public_key_ttl: nonNegative.default(600),
+    /** Gateway extension: seconds past public_key_ttl that known keys keep verifying while the provider is unreachable. */
+    public_key_stale_ttl: nonNegative.default(3600),
     audience: z.union([z.string(), z.array(z.string())]).optional(),
     issuer: z.union([z.string(), z.array(z.string())]).optional(),
     leeway: nonNegative.default(0),

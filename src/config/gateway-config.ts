@@ -32,6 +32,8 @@ export interface JwtAuthConfig {
   readonly userIdField: string;
   readonly adminAllowedRoutes: readonly string[];
   readonly publicKeyTtlSec: number;
+  /** While the provider cannot be reached, keys fetched earlier keep verifying this long past the TTL (stale-if-error). */
+  readonly publicKeyStaleTtlSec: number;
   readonly leewaySec: number;
 }
 

@@ -39,10 +39,11 @@ export class DatabaseService implements OnApplicationShutdown {
 
   /**
    * Subscribe to a PostgreSQL NOTIFY channel (cross-instance cache invalidation without Redis). Embedded: in-process only.
+   * A lost connection is re-established by itself; `onReconnect` runs when it is back (messages may have been missed).
    * Returns an unsubscribe function.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
-    return this.db.listen(channel, onMessage);
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void = () => undefined): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onMessage, onReconnect);
   }
 
   notify(channel: string, payload: string): Promise<void> {

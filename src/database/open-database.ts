@@ -10,16 +10,21 @@ import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { lockDataDir } from './embedded-lock';
 import { applyMigrations } from './migration-runner';
+import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
 
 export interface OpenedDatabase {
   kind: 'postgres' | 'embedded';
   prisma: PrismaClient;
   ping(timeoutMs: number): Promise<void>;
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** `onReconnect`: the subscription was lost and is back (notifications in between were missed). */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Longest wait for one query's answer on the pool (the gateway's queries take milliseconds). */
+export const QUERY_TIMEOUT_MS = 10_000;
 
 export async function openDatabase(cfg: DatabaseConfig, log: Logger): Promise<OpenedDatabase> {
   return cfg.kind === 'postgres' ? openPostgres(cfg.url, log) : openEmbedded(cfg.dataDir, log);
@@ -46,29 +51,28 @@ async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
   } finally {
     await client.end();
   }
-  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // query_timeout: a connection that goes silent (a network partition: no reset, no answer) fails its query after
+  // this instead of holding a request for the minutes TCP takes to notice; the connection is then discarded.
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, query_timeout: QUERY_TIMEOUT_MS });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  let listener: Client | null = null;
+  const listeners = new Set<PgListener>();
   return {
     kind: 'postgres',
     prisma,
     ping: async (ms) => void (await withTimeout(pool.query('SELECT 1'), ms, 'database')),
-    async listen(channel, onMessage) {
-      const c = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-      c.on('error', (err) => log.warn({ err: err.message, channel }, 'database listener connection failed'));
-      c.on('notification', (n) => n.channel === channel && n.payload !== undefined && onMessage(n.payload));
-      await c.connect();
-      await c.query(`LISTEN "${channel.replace(/"/g, '')}"`);
-      listener = c;
+    async listen(channel, onMessage, onReconnect) {
+      const listener = new PgListener(url, channel, onMessage, onReconnect, log);
+      await listener.start();
+      listeners.add(listener);
       return async () => {
-        listener = null;
-        await c.end().catch(() => undefined);
+        listeners.delete(listener);
+        await listener.stop();
       };
     },
     notify: async (channel, payload) => void (await pool.query('SELECT pg_notify($1, $2)', [channel, payload])),
     async close() {
-      await listener?.end().catch(() => undefined);
+      await Promise.all([...listeners].map((l) => l.stop()));
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },

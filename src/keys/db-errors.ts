@@ -21,7 +21,7 @@ const ADAPTER_UNAVAILABLE = new Set([
 const ERRNO_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 // SQLSTATE: connection exceptions (08*), admin shutdown / cannot connect now (57P*), no such database, not accepting.
 const SQLSTATE_UNAVAILABLE = /^(08|57P0|3D000|55000|53300)/;
-const MESSAGE_UNAVAILABLE = /connection terminated|timeout exceeded when trying to connect|connection error|cannot use a pool after calling end|not queryable|database .* does not (exist|allow connections)|the database system is (starting up|shutting down)|Client was closed|PGlite is closed/i;
+const MESSAGE_UNAVAILABLE = /connection terminated|timeout exceeded when trying to connect|connection error|cannot use a pool after calling end|not queryable|database .* does not (exist|allow connections)|the database system is (starting up|shutting down)|Client was closed|PGlite is closed|query read timeout/i;
 
 /** True when an error from Prisma, its driver adapter, pg or PGlite means "the database cannot be reached now". */
 export function isDatabaseUnavailable(err: unknown): boolean {

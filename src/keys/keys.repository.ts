@@ -31,6 +31,14 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+export interface SpendResult {
+  /** False when this batch had been applied before (nothing was added now). */
+  applied: boolean;
+  /** Totals after the write, per key token and per project id (empty when not applied). */
+  keys: Map<string, number>;
+  teams: Map<string, number>;
+}
+
 export interface KeyFilter {
   teamId?: string;
   userId?: string;
@@ -111,31 +119,40 @@ export class KeysRepository {
 
   /**
    * Adds spend amounts in one transaction (`spend = spend + x`, so concurrent instances never overwrite each other)
-   * and answers the new totals. Keys that no longer exist are simply absent from the answer.
+   * and answers the new totals. Keys that no longer exist are simply absent from the answer. `batchId` makes it
+   * idempotent: a batch already applied (a retry after a lost answer) changes nothing and answers `applied: false`.
    */
-  async addSpend(keys: ReadonlyMap<string, number>, teams: ReadonlyMap<string, number>): Promise<{ keys: Map<string, number>; teams: Map<string, number> }> {
+  async addSpend(batchId: string, keys: ReadonlyMap<string, number>, teams: ReadonlyMap<string, number>): Promise<SpendResult> {
     const kt = [...keys.keys()];
     const ka = kt.map((t) => keys.get(t)!);
     const tt = [...teams.keys()];
     const ta = tt.map((t) => teams.get(t)!);
-    const [keyRows, teamRows] = await guard(
-      this.prisma.$transaction(async (tx) => [
-        kt.length === 0
-          ? []
-          : await tx.$queryRaw<{ token: string; spend: number }[]>`
-            UPDATE virtual_keys AS v SET spend = v.spend + d.amount
-            FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(token, amount)
-            WHERE v.token = d.token RETURNING v.token, v.spend`,
-        tt.length === 0
-          ? []
-          : await tx.$queryRaw<{ team_id: string; spend: number }[]>`
-            INSERT INTO team_spend (team_id, spend, updated_at)
-            SELECT d.team_id, d.amount, now() FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(team_id, amount)
-            ON CONFLICT (team_id) DO UPDATE SET spend = team_spend.spend + EXCLUDED.spend, updated_at = now()
-            RETURNING team_id, spend`,
-      ] as const),
+    const written = await guard(
+      this.prisma.$transaction(async (tx) => {
+        const fresh = await tx.$queryRaw<{ id: string }[]>`INSERT INTO spend_batches (id) VALUES (${batchId}) ON CONFLICT (id) DO NOTHING RETURNING id`;
+        if (fresh.length === 0) return null;
+        await tx.$executeRaw`DELETE FROM spend_batches WHERE applied_at < now() - interval '1 day'`;
+        const keyRows =
+          kt.length === 0
+            ? []
+            : await tx.$queryRaw<{ token: string; spend: number }[]>`
+              UPDATE virtual_keys AS v SET spend = v.spend + d.amount
+              FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(token, amount)
+              WHERE v.token = d.token RETURNING v.token, v.spend`;
+        const teamRows =
+          tt.length === 0
+            ? []
+            : await tx.$queryRaw<{ team_id: string; spend: number }[]>`
+              INSERT INTO team_spend (team_id, spend, updated_at)
+              SELECT d.team_id, d.amount, now() FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(team_id, amount)
+              ON CONFLICT (team_id) DO UPDATE SET spend = team_spend.spend + EXCLUDED.spend, updated_at = now()
+              RETURNING team_id, spend`;
+        return [keyRows, teamRows] as const;
+      }),
     );
-    return { keys: new Map(keyRows.map((r) => [r.token, Number(r.spend)])), teams: new Map(teamRows.map((r) => [r.team_id, Number(r.spend)])) };
+    if (written === null) return { applied: false, keys: new Map(), teams: new Map() };
+    const [keyRows, teamRows] = written;
+    return { applied: true, keys: new Map(keyRows.map((r) => [r.token, Number(r.spend)])), teams: new Map(teamRows.map((r) => [r.team_id, Number(r.spend)])) };
   }
 }
 

@@ -9,7 +9,8 @@ import type { Deployment } from './router/deployment';
 import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
-import { failureFromError, failureFromStatus, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
+import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
+import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
 export interface Forwarded {
@@ -19,6 +20,8 @@ export interface Forwarded {
   readonly headers: IncomingHttpHeaders;
   readonly body?: Buffer;
   readonly stream?: Dispatcher.ResponseData['body'];
+  /** The usage in `body` (null: none, or a compressed body). */
+  readonly usage: Usage | null;
   /** Bytes of the request body sent (a prompt-token estimate when the upstream reports no usage). */
   readonly requestBytes: number;
 }
@@ -26,7 +29,8 @@ export interface Forwarded {
 type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
 
 /**
- * Sends a call to a deployment of its group and, on connection errors, timeouts, 429 and 5xx, to another one
+ * Sends a call to a deployment of its group and, on connection errors, timeouts, 429, 5xx and 2xx answers that
+ * are not JSON, to another one
  * (up to `num_retries` more), then to the fallback groups in order. Failures count towards the deployment's
  * cooldown. An upstream 4xx other than 429 ends the call at once with that status and body.
  */
@@ -80,14 +84,18 @@ export class ForwarderService {
       const status = res.statusCode;
       if (status >= 200 && status < 300) {
         if (ctx.stream && isEventStream(res.headers)) {
-          return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, stream: res.body, requestBytes: body.length } };
+          return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, stream: res.body, usage: null, requestBytes: body.length } };
         }
+        let data: Buffer;
         try {
-          const data = Buffer.from(await res.body.arrayBuffer());
-          return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, body: data, requestBytes: body.length } };
+          data = Buffer.from(await res.body.arrayBuffer());
         } catch (err) {
           return this.failure(err, ctx);
         }
+        // Usage is read from plain JSON; an upstream that compresses anyway (it was asked not to) is passed on as is.
+        const usage = res.headers['content-encoding'] ? null : usageOfAnswer(data);
+        if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
+        return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, body: data, usage, requestBytes: body.length } };
       }
       if (isRetryableStatus(status)) {
         await res.body.dump().catch(() => undefined);

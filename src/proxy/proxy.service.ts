@@ -14,7 +14,7 @@ import type { Operation } from './providers/provider';
 import { RouterService } from './router/router.service';
 import { SseRelay } from './streaming/sse-relay';
 import { relayStream } from './streaming/stream-responder';
-import { usageFromJson, type Usage } from './streaming/usage';
+import type { Usage } from './streaming/usage';
 
 type Report = (report: CallReport | null) => void;
 
@@ -87,8 +87,7 @@ export class ProxyService {
       return;
     }
     const encoded = fwd.headers['content-encoding'];
-    // Usage is read from plain JSON; an upstream that compresses anyway (it was asked not to) is passed on as is.
-    const usage = (encoded ? null : usageFromJson(fwd.body!)) ?? { promptTokens: 0, completionTokens: 0 };
+    const usage = fwd.usage ?? { promptTokens: 0, completionTokens: 0 };
     reply.code(fwd.statusCode).header('content-type', fwd.headers['content-type'] ?? 'application/json').headers(headers);
     if (encoded) reply.header('content-encoding', encoded);
     reply.send(fwd.body);

@@ -16,6 +16,11 @@ function tool(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
+/** The migration folders in `dir`, in the order they apply. */
+function migrationDirs(dir: string): string[] {
+  return readdirSync(dir).filter((d) => d !== 'migration_lock.toml').sort();
+}
+
 /** A temp copy of prisma/ (schema + migrations) that a test may change freely. */
 function copyPrisma(): { schema: string; migrations: string } {
   const dir = join(tempDir('gw-prisma-'), 'prisma');
@@ -42,13 +47,15 @@ describe('migration tooling (db:new, db:check)', { concurrency: 4 }, () => {
     assert.match(drift.out, /has changes that no migration .* covers/);
     assert.match(drift.out, /ALTER TABLE "virtual_keys" ADD COLUMN\s+"nickname" TEXT/);
 
+    const existing = migrationDirs(p.migrations);
     const created = await tool(['new', 'add_nickname', '--schema', p.schema, '--migrations', p.migrations]);
     assert.equal(created.code, 0, created.out);
-    const dirs = readdirSync(p.migrations).filter((d) => d !== 'migration_lock.toml').sort();
-    assert.equal(dirs.length, 2);
-    assert.match(dirs[1], /^\d{14}_add_nickname$/);
-    assert.ok(dirs[1] > dirs[0], 'the new migration sorts after the existing ones');
-    assert.match(readFileSync(join(p.migrations, dirs[1], 'migration.sql'), 'utf8'), /ADD COLUMN\s+"nickname" TEXT/);
+    const dirs = migrationDirs(p.migrations);
+    assert.equal(dirs.length, existing.length + 1);
+    const added = dirs.at(-1)!;
+    assert.match(added, /^\d{14}_add_nickname$/);
+    assert.deepEqual(dirs.slice(0, -1), existing, 'the new migration sorts after the existing ones');
+    assert.match(readFileSync(join(p.migrations, added, 'migration.sql'), 'utf8'), /ADD COLUMN\s+"nickname" TEXT/);
 
     const clean = await tool(['check', '--schema', p.schema, '--migrations', p.migrations]);
     assert.equal(clean.code, 0, clean.out);
@@ -68,10 +75,11 @@ describe('migration tooling (db:new, db:check)', { concurrency: 4 }, () => {
 
   it('db:new writes nothing when there is nothing to migrate, and refuses a bad name', async () => {
     const p = copyPrisma();
+    const before = readdirSync(p.migrations).length;
     const none = await tool(['new', 'nothing_here', '--schema', p.schema, '--migrations', p.migrations]);
     assert.equal(none.code, 0, none.out);
     assert.match(none.out, /nothing written/);
-    assert.equal(readdirSync(p.migrations).length, 2);
+    assert.equal(readdirSync(p.migrations).length, before);
     const bad = await tool(['new', 'Bad Name!', '--schema', p.schema, '--migrations', p.migrations]);
     assert.equal(bad.code, 1);
     assert.match(bad.out, /usage: npm run db:new/);

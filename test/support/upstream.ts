@@ -29,8 +29,11 @@ export type Answer =
    * `delayMs` before each chunk; `[DONE]` last unless done: false; `resetAfter` n: the connection is cut after n chunks.
    */
   | { sse: SseItem[]; delayMs?: number; status?: number; done?: boolean; resetAfter?: number; headers?: Record<string, string> }
-  /** Bytes as given. */
-  | { raw: string | Buffer; status: number; headers?: Record<string, string>; delayMs?: number }
+  /**
+   * Bytes as given. `cutAfterBytes` n: the headers announce the whole body (content-length), only its first n
+   * bytes are sent, then the connection is cut (a reset mid-body).
+   */
+  | { raw: string | Buffer; status: number; headers?: Record<string, string>; delayMs?: number; cutAfterBytes?: number }
   /** Closes the connection without answering (after `delayMs`). */
   | { reset: true; delayMs?: number }
   /** Never answers; the request stays open until the caller gives up. */
@@ -126,8 +129,16 @@ async function send(req: IncomingMessage, res: ServerResponse, a: Answer, isClos
     return;
   }
   if ('raw' in a) {
-    res.writeHead(a.status, a.headers);
-    res.end(a.raw);
+    if (a.cutAfterBytes === undefined) {
+      res.writeHead(a.status, a.headers);
+      res.end(a.raw);
+      return;
+    }
+    const bytes = Buffer.from(a.raw);
+    res.writeHead(a.status, { 'content-length': bytes.length, ...a.headers });
+    res.write(bytes.subarray(0, a.cutAfterBytes));
+    await sleep(20); // let what was written reach the peer first
+    req.socket.destroy();
     return;
   }
   res.writeHead(a.status ?? 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...a.headers });

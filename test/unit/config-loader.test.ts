@@ -54,6 +54,7 @@ general_settings:
     user_id_jwt_field: sub
     admin_allowed_routes: ["management_routes", "info_routes"]
     public_key_ttl: 600
+    public_key_stale_ttl: 120
     audience: my-gateway
     issuer: https://idp.example/realms/x
     leeway: 5
@@ -84,6 +85,7 @@ router_settings:
     assert.deepEqual(c.jwt.audience, ['my-gateway']);
     assert.deepEqual(c.jwt.issuer, ['https://idp.example/realms/x']);
     assert.equal(c.jwt.leewaySec, 5);
+    assert.equal(c.jwt.publicKeyStaleTtlSec, 120);
     assert.deepEqual(c.allowedRoutes, ['/chat/completions', '/embeddings']);
     assert.deepEqual(c.router.fallbacks, { 'azure-gpt-3.5': ['azure-gpt-3.5'] });
     assert.deepEqual(c.warnings, []);
@@ -111,6 +113,7 @@ describe('config loader: defaults and precedence', () => {
     assert.equal(c.masterKey, undefined);
     assert.equal(c.jwt.enabled, false);
     assert.equal(c.jwt.adminScope, 'litellm_proxy_admin');
+    assert.deepEqual([c.jwt.publicKeyTtlSec, c.jwt.publicKeyStaleTtlSec], [600, 3600], 'JWKS trusted 10 min, then 1 h more while the provider is down');
     assert.equal(c.server.shutdownTimeoutMs, 10_000);
   });
 

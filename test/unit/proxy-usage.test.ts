@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { usageFromJson } from '../../src/proxy/streaming/usage';
+import { NOT_JSON, usageFromJson, usageOfAnswer } from '../../src/proxy/streaming/usage';
 
 const read = (o: unknown, space?: number) => usageFromJson(Buffer.from(JSON.stringify(o, null, space)));
 
@@ -30,6 +30,30 @@ describe('usage from a JSON answer', () => {
         if (c !== undefined) usage.completion_tokens = c;
         const body = { choices: [{ message: { content } }], usage };
         assert.deepEqual(read(body, pretty ? 2 : undefined), { promptTokens: p, completionTokens: c ?? 0 });
+      }),
+    );
+  });
+});
+
+describe('usage of a non-streamed answer, which must be JSON', () => {
+  const of = (text: string) => usageOfAnswer(Buffer.from(text));
+
+  it('reads the usage of a JSON object, or null when it has none', () => {
+    assert.deepEqual(of(' {"id":"x","usage":{"prompt_tokens":3,"completion_tokens":2}}\n'), { promptTokens: 3, completionTokens: 2 });
+    assert.equal(of('{"id":"x","choices":[]}'), null);
+    assert.equal(of('{"id":"x","usage":null}'), null);
+  });
+
+  it('tells bodies that are not a JSON object apart: HTML, truncated, empty, an array, braces around garbage', () => {
+    for (const text of ['<html>502</html>', '{"id":"x","choices":[{"index":0,', '', '   ', '[{"usage":{"prompt_tokens":1}}]', '{ not json }', 'null']) {
+      assert.equal(of(text), NOT_JSON, JSON.stringify(text));
+    }
+  });
+
+  it('never calls a serialised object "not JSON"', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.boolean(), (obj, pretty) => {
+        assert.notEqual(usageOfAnswer(Buffer.from(JSON.stringify(obj, null, pretty ? 2 : undefined))), NOT_JSON);
       }),
     );
   });

@@ -16,7 +16,10 @@ export const JWKS_FETCH_TIMEOUT_MS = 3_000;
 export const JWKS_REFETCH_INTERVAL_MS = 5_000;
 /** Least time between two fetches of one URL otherwise (after a failure, or when refreshing past the TTL). */
 export const JWKS_RETRY_INTERVAL_MS = 1_000;
-/** While the provider is unreachable, keys keep working this long past `public_key_ttl`, then are dropped. */
+/**
+ * Default of `litellm_jwtauth.public_key_stale_ttl`: while the provider is unreachable, keys keep working this long
+ * past `public_key_ttl`, then are dropped.
+ */
 export const JWKS_STALE_GRACE_MS = 60 * 60 * 1000;
 
 interface VerifyKey {
@@ -46,13 +49,15 @@ class KeySource {
 /**
  * The JWT verification keys. Each configured URL's JWKS is kept for `public_key_ttl`; past it, the next use
  * refreshes it in the background while the known keys keep working (stale-while-revalidate, bounded by
- * JWKS_STALE_GRACE_MS). An unknown `kid` refetches at once, at most once per JWKS_REFETCH_INTERVAL_MS per URL;
+ * `public_key_stale_ttl`). An unknown `kid` refetches at once, at most once per JWKS_REFETCH_INTERVAL_MS per URL;
  * concurrent misses share one fetch. jwks-rsa fetches (through our bounded fetcher) and turns JWKs into keys.
  */
 @Injectable()
 export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sources: KeySource[];
   private readonly ttlMs: number;
+  /** TTL plus the stale period: past it a key fetched earlier is no longer used. */
+  private readonly maxAgeMs: number;
   /** Aborts fetches still running when the gateway shuts down. */
   private readonly closing = new AbortController();
 
@@ -61,6 +66,7 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(APP_LOGGER) private readonly log: Logger,
   ) {
     this.ttlMs = config.jwt.publicKeyTtlSec * 1000;
+    this.maxAgeMs = this.ttlMs + config.jwt.publicKeyStaleTtlSec * 1000;
     const fetcher = (uri: string) => fetchJwksDocument(uri, JWKS_FETCH_TIMEOUT_MS, this.closing.signal);
     this.sources = config.jwt.publicKeyUrls.map(
       (url) => new KeySource(url, new JwksClient({ jwksUri: url, cache: false, rateLimit: false, timeout: JWKS_FETCH_TIMEOUT_MS, fetcher })),
@@ -99,12 +105,12 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     throw this.missReason(header, this.now());
   }
 
-  /** Past the TTL: refresh in the background, at most once per retry interval (a TTL of 0 cannot mean a fetch per token). */
   /** Monotonic milliseconds (a seam for tests that move time). */
   protected now(): number {
     return performance.now();
   }
 
+  /** Past the TTL: refresh in the background, at most once per retry interval (a TTL of 0 cannot mean a fetch per token). */
   private mayRevalidate(source: KeySource, now: number): boolean {
     return source.inflight === null && now - source.lastAttemptAt >= JWKS_RETRY_INTERVAL_MS;
   }
@@ -120,7 +126,7 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private usable(source: KeySource, now: number): boolean {
-    return source.fetchedAt >= 0 && now - source.fetchedAt <= this.ttlMs + JWKS_STALE_GRACE_MS;
+    return source.fetchedAt >= 0 && now - source.fetchedAt <= this.maxAgeMs;
   }
 
   private find(header: JoseHeader, now: number): KeyObject | null {
@@ -151,6 +157,12 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     return new JwtRejection('Invalid JWT: no key in the JWKS has its "kid"');
   }
 
+  private failureMessage(source: KeySource): string {
+    if (source.fetchedAt < 0) return 'JWKS fetch failed; JWTs cannot be verified until it succeeds';
+    if (this.usable(source, this.now())) return 'JWKS fetch failed; keys fetched earlier stay in use';
+    return 'JWKS fetch failed; keys fetched earlier are past public_key_ttl + public_key_stale_ttl and no longer used: JWTs are refused until it succeeds';
+  }
+
   private refresh(source: KeySource): Promise<void> {
     if (source.inflight) return source.inflight;
     source.lastAttemptAt = this.now();
@@ -165,10 +177,7 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
         source.lastFailed = true;
         if (this.closing.signal.aborted) return;
         const ageSec = source.fetchedAt >= 0 ? Math.round((this.now() - source.fetchedAt) / 1000) : null;
-        this.log.warn(
-          { url: source.url, reason: (err as Error).message, knownKeysAgeSec: ageSec },
-          ageSec === null ? 'JWKS fetch failed; JWTs cannot be verified until it succeeds' : 'JWKS fetch failed; keys fetched earlier stay in use',
-        );
+        this.log.warn({ url: source.url, reason: (err as Error).message, knownKeysAgeSec: ageSec }, this.failureMessage(source));
       } finally {
         source.inflight = null;
       }

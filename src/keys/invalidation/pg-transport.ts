@@ -13,8 +13,9 @@ export class PgTransport implements KeyEventTransport {
 
   constructor(private readonly db: DatabaseService) {}
 
-  async start(onMessage: (payload: string) => void): Promise<void> {
-    this.unlisten = await this.db.listen(PG_CHANNEL, onMessage);
+  /** A lost LISTEN connection reconnects by itself; `onReconnect` then resynchronises (messages may have been missed). */
+  async start(onMessage: (payload: string) => void, onReconnect: () => void): Promise<void> {
+    this.unlisten = await this.db.listen(PG_CHANNEL, onMessage, onReconnect);
   }
 
   publish(payload: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { APP_LOGGER } from '../../logging/logger';
 import { KeysRepository } from '../keys.repository';
@@ -9,14 +10,23 @@ export interface FlushResult {
   readonly teams: ReadonlyMap<string, number>;
 }
 
+/** Amounts written together, under one id (the idempotency key of the write). */
+interface Batch {
+  readonly id: string;
+  readonly keys: ReadonlyMap<string, number>;
+  readonly teams: ReadonlyMap<string, number>;
+}
+
 const FLUSH_EVERY_MS = 1_000;
 const SHUTDOWN_ATTEMPTS = 5;
 const RENAMES_KEPT = 10_000;
 
 /**
  * Spend off the request path: amounts accumulate per key and per project in memory and are written once a second
- * as `spend = spend + x` (so instances never overwrite each other). A failed write keeps the amounts for the next
- * tick; shutdown flushes before the database closes (onModuleDestroy runs before onApplicationShutdown).
+ * as `spend = spend + x` (so instances never overwrite each other). A failed write is retried as the same batch
+ * (same id) before anything newer: if its answer was lost after the database committed it (a connection cut at the
+ * wrong moment), the retry is recognised and not counted twice. Shutdown flushes before the database closes
+ * (onModuleDestroy runs before onApplicationShutdown).
  */
 @Injectable()
 export class SpendWriter implements OnModuleInit, OnModuleDestroy {
@@ -24,6 +34,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   private pendingTeams = new Map<string, number>();
   private writingKeys: ReadonlyMap<string, number> = new Map();
   private writingTeams: ReadonlyMap<string, number> = new Map();
+  /** A batch whose write failed: retried, unchanged, before the pending amounts. */
+  private failed: Batch | null = null;
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   /** Regenerated keys, old token -> new token: amounts still addressed to the old token follow the key. */
@@ -54,12 +66,12 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
 
   /** Spend recorded for a key in this process and not yet confirmed written (pending + being written). */
   unflushed(token: string): number {
-    return (this.pendingKeys.get(token) ?? 0) + (this.writingKeys.get(token) ?? 0);
+    return (this.pendingKeys.get(token) ?? 0) + (this.writingKeys.get(token) ?? 0) + (this.failed?.keys.get(token) ?? 0);
   }
 
   /** The same for a project. */
   unflushedProject(teamId: string): number {
-    return (this.pendingTeams.get(teamId) ?? 0) + (this.writingTeams.get(teamId) ?? 0);
+    return (this.pendingTeams.get(teamId) ?? 0) + (this.writingTeams.get(teamId) ?? 0) + (this.failed?.teams.get(teamId) ?? 0);
   }
 
   /**
@@ -86,7 +98,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   get hasPending(): boolean {
-    return this.pendingKeys.size > 0 || this.pendingTeams.size > 0;
+    return this.pendingKeys.size > 0 || this.pendingTeams.size > 0 || this.failed !== null;
   }
 
   /**
@@ -114,7 +126,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       await new Promise((r) => setTimeout(r, 200 * attempt));
     }
     this.log.error(
-      { keys: Object.fromEntries(this.pendingKeys), projects: Object.fromEntries(this.pendingTeams) },
+      { keys: Object.fromEntries(this.pendingKeys), projects: Object.fromEntries(this.pendingTeams), unconfirmedBatch: this.failed ? batchForLog(this.failed) : undefined },
       'spend could not be written before shutdown; amounts logged here for reconciliation',
     );
   }
@@ -131,30 +143,44 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   private async write(): Promise<void> {
-    const keys = this.pendingKeys;
-    const teams = this.pendingTeams;
-    this.pendingKeys = new Map();
-    this.pendingTeams = new Map();
-    this.writingKeys = keys;
-    this.writingTeams = teams;
+    const retry = this.failed;
+    const batch = retry ?? this.takePending();
+    this.failed = null;
+    this.writingKeys = batch.keys;
+    this.writingTeams = batch.teams;
     try {
-      const result = await this.repo.addSpend(keys, teams);
-      if (this.failures > 0) this.log.info({ failures: this.failures }, 'spend writes recovered');
+      const result = await this.repo.addSpend(batch.id, batch.keys, batch.teams);
+      if (this.failures > 0) this.log.info({ failures: this.failures, alreadyApplied: !result.applied || undefined }, 'spend writes recovered');
       this.failures = 0;
       this.writingKeys = new Map();
       this.writingTeams = new Map();
-      for (const [token, amount] of keys) {
-        if (result.keys.has(token)) continue;
-        const next = this.renamed.get(token);
-        if (next) this.add(next, null, amount); // regenerated while this was in flight
+      if (result.applied) {
+        for (const [token, amount] of batch.keys) {
+          if (result.keys.has(token)) continue;
+          const next = this.renamed.get(token);
+          if (next) this.add(next, null, amount); // regenerated while this was in flight
+        }
       }
       this.notify(result);
     } catch (err) {
-      for (const [t, a] of keys) this.pendingKeys.set(t, (this.pendingKeys.get(t) ?? 0) + a);
-      for (const [t, a] of teams) this.pendingTeams.set(t, (this.pendingTeams.get(t) ?? 0) + a);
+      this.failed = batch;
       this.writingKeys = new Map();
       this.writingTeams = new Map();
       if (this.failures++ % 30 === 0) this.log.warn({ err: (err as Error).message, failures: this.failures }, 'spend write failed; amounts kept for the next attempt');
+      return;
     }
+    // The retried batch is confirmed: what accumulated meanwhile goes now, not a tick later.
+    if (retry && (this.pendingKeys.size > 0 || this.pendingTeams.size > 0)) await this.write();
   }
+
+  private takePending(): Batch {
+    const batch = { id: randomBytes(12).toString('hex'), keys: this.pendingKeys, teams: this.pendingTeams };
+    this.pendingKeys = new Map();
+    this.pendingTeams = new Map();
+    return batch;
+  }
+}
+
+function batchForLog(b: Batch): object {
+  return { id: b.id, keys: Object.fromEntries(b.keys), projects: Object.fromEntries(b.teams) };
 }

@@ -26,6 +26,29 @@ export function usageFromJson(body: Buffer): Usage | null {
   return { promptTokens: prompt, completionTokens: completion ?? 0 };
 }
 
+/** A 2xx answer whose body is not a JSON object: an HTML error page, a truncated or empty body. */
+export const NOT_JSON = Symbol('not JSON');
+
+/**
+ * The usage of a non-streamed answer, checking on the way that the body is a JSON object. The usual answer (braces
+ * at both ends, usage found by the scan) costs no parse; one without usage is parsed to tell "no usage" from
+ * "not JSON".
+ */
+export function usageOfAnswer(body: Buffer): Usage | null | typeof NOT_JSON {
+  let first = 0;
+  let last = body.length - 1;
+  while (first <= last && SPACE.has(body[first])) first++;
+  while (last >= first && SPACE.has(body[last])) last--;
+  if (body[first] !== 0x7b /* { */ || body[last] !== 0x7d /* } */) return NOT_JSON;
+  const usage = usageFromJson(body);
+  if (usage !== null) return usage;
+  try {
+    return usageFromObject((JSON.parse(body.toString('utf8')) as { usage?: unknown }).usage);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
 /** Index of the `}` closing the object opened at `open` (usage holds numbers and small objects, no strings with braces). */
 function objectEnd(body: Buffer, open: number): number {
   let depth = 0;

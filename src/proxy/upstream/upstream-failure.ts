@@ -1,6 +1,7 @@
 /** Why one attempt at a deployment failed, in words safe to show a caller (no address, no secret). */
 export interface AttemptFailure {
-  readonly kind: 'timeout' | 'network' | 'status';
+  /** `invalid`: a 2xx answer the gateway cannot pass on (a body that is not JSON). */
+  readonly kind: 'timeout' | 'network' | 'status' | 'invalid';
   /** Upstream HTTP status, for kind 'status'. */
   readonly status?: number;
   readonly reason: string;
@@ -65,4 +66,9 @@ export function withoutSecret(body: Buffer, secret: string | undefined): Buffer 
   }
   parts.push(body.subarray(from));
   return Buffer.concat(parts);
+}
+
+/** A 2xx non-streamed answer whose body is not JSON: the deployment is broken, another one may not be. */
+export function invalidBodyFailure(status: number): AttemptFailure {
+  return { kind: 'invalid', reason: `answered ${status} with a body that is not JSON` };
 }
