@@ -8,6 +8,7 @@ import './auth/caller';
 import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import type { GatewayConfig } from './config/gateway-config';
 import { PinoNestLogger } from './logging/logger';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -34,11 +35,14 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(GatewayMetrics);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    metrics.requestStarted(reply.raw);
     done();
   });
   fastify.addHook('onResponse', (req, reply, done) => {
+    metrics.requestAnswered(req.routeOptions.url, reply.statusCode);
     const c = req.caller;
     const q = req.url.indexOf('?');
     log.info(
