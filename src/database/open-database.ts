@@ -7,7 +7,8 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
-import { lockDataDir } from './embedded-lock';
+import { LOCK_FILE, lockDataDir } from './embedded-lock';
+import { clearFailedCluster, clusterTemplate } from './embedded-template';
 import { applyMigrations } from './migration-runner';
 import type { SqlExecutor } from './sql-executor';
 
@@ -80,7 +81,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
   const started = Date.now();
   let pg: PGlite | undefined;
   try {
-    pg = await PGlite.create(dataDir);
+    pg = await createPGlite(dataDir, log);
     log.info({ dataDir, ms: Date.now() - started }, 'embedded database opened (for trying out and a single instance)');
     const db = pg;
     await migrate({ query: async (sql, params) => (await db.query<never>(sql, params)).rows, exec: async (s) => void (await db.exec(s)) }, log);
@@ -90,6 +91,20 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
     throw err;
   }
   return embedded(pg, unlock);
+}
+
+/** A new data folder starts from the build's empty-cluster template when there is one (no initdb), else as usual. */
+async function createPGlite(dataDir: string, log: Logger): Promise<PGlite> {
+  const template = clusterTemplate(dataDir);
+  if (template) {
+    try {
+      return await PGlite.create(dataDir, { loadDataDir: template });
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'embedded database: the cluster template did not load; running initdb instead');
+      clearFailedCluster(dataDir, LOCK_FILE);
+    }
+  }
+  return PGlite.create(dataDir);
 }
 
 function embedded(pg: PGlite, unlock: () => void): OpenedDatabase {
