@@ -39,10 +39,10 @@ export class DatabaseService implements OnApplicationShutdown {
 
   /**
    * Subscribe to a PostgreSQL NOTIFY channel (cross-instance cache invalidation without Redis). Embedded: in-process only.
-   * Returns an unsubscribe function.
+   * A lost listener connection comes back by itself; `onReconnect` then runs. Returns an unsubscribe function.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
-    return this.db.listen(channel, onMessage);
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onMessage, onReconnect);
   }
 
   notify(channel: string, payload: string): Promise<void> {

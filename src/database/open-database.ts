@@ -10,13 +10,15 @@ import { PrismaClient } from '../generated/prisma/client';
 import { LOCK_FILE, lockDataDir } from './embedded-lock';
 import { clearFailedCluster, clusterTemplate } from './embedded-template';
 import { applyMigrations } from './migration-runner';
+import { listenWithReconnect } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
 
 export interface OpenedDatabase {
   kind: 'postgres' | 'embedded';
   prisma: PrismaClient;
   ping(timeoutMs: number): Promise<void>;
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** `onReconnect`: the subscription was lost and is back (messages sent meanwhile were missed). */
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -49,26 +51,19 @@ async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
   const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  let listener: Client | null = null;
+  const stops: (() => Promise<void>)[] = [];
   return {
     kind: 'postgres',
     prisma,
     ping: async (ms) => void (await withTimeout(pool.query('SELECT 1'), ms, 'database')),
-    async listen(channel, onMessage) {
-      const c = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-      c.on('error', (err) => log.warn({ err: err.message, channel }, 'database listener connection failed'));
-      c.on('notification', (n) => n.channel === channel && n.payload !== undefined && onMessage(n.payload));
-      await c.connect();
-      await c.query(`LISTEN "${channel.replace(/"/g, '')}"`);
-      listener = c;
-      return async () => {
-        listener = null;
-        await c.end().catch(() => undefined);
-      };
+    async listen(channel, onMessage, onReconnect) {
+      const stop = await listenWithReconnect(url, channel, onMessage, onReconnect ?? (() => undefined), log);
+      stops.push(stop);
+      return stop;
     },
     notify: async (channel, payload) => void (await pool.query('SELECT pg_notify($1, $2)', [channel, payload])),
     async close() {
-      await listener?.end().catch(() => undefined);
+      await Promise.all(stops.map((stop) => stop()));
       await prisma.$disconnect().catch(() => undefined);
       await pool.end().catch(() => undefined);
     },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { LISTENER_APPLICATION_NAME } from '../../src/database/pg-listener';
 import { readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
 import { createTestDatabase, sql } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
@@ -124,6 +125,29 @@ for (const broadcast of ['redis', 'postgres'] as const) {
           assert.ok(Number(r.retryAfter) >= 1, `retry-after ${r.retryAfter}`);
           assert.equal(r.body.error!.code, 'rate_limit_exceeded');
         }
+      });
+    }
+
+    if (broadcast === 'postgres') {
+      it('a lost LISTEN connection comes back by itself, and changes on A reach B within 1 second again', async () => {
+        const k = await admin(a, '/key/generate', {});
+        assert.equal((await chat(b, k.key)).status, 200);
+        const listeners = () =>
+          sql<{ pid: number }>(db.url, 'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [db.name, LISTENER_APPLICATION_NAME]);
+        const before = (await listeners()).map((r) => r.pid);
+        assert.equal(before.length, 2, 'one listener per instance');
+        await sql(db.url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [db.name, LISTENER_APPLICATION_NAME]);
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const now = (await listeners()).map((r) => r.pid);
+          if (now.length === 2 && now.every((p) => !before.includes(p))) break;
+          assert.ok(Date.now() < deadline, `listeners did not come back: ${JSON.stringify(now)}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await admin(a, '/key/block', { key: k.token });
+        const t = Date.now();
+        const ms = await until(() => chat(b, k.key), 401, t);
+        assert.ok(ms < 1_000, `blocked on B after ${ms} ms`);
       });
     }
 

@@ -13,8 +13,9 @@ export class PgTransport implements KeyEventTransport {
 
   constructor(private readonly db: DatabaseService) {}
 
-  async start(onMessage: (payload: string) => void): Promise<void> {
-    this.unlisten = await this.db.listen(PG_CHANNEL, onMessage);
+  /** `onReconnect`: the listener connection was lost and is back; changes made meanwhile were not heard. */
+  async start(onMessage: (payload: string) => void, onReconnect: () => void): Promise<void> {
+    this.unlisten = await this.db.listen(PG_CHANNEL, onMessage, onReconnect);
   }
 
   publish(payload: string): Promise<void> {
