@@ -10,13 +10,14 @@ import { AuthModule } from './auth/auth.module';
 import { KeysModule } from './keys/keys.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [GatewayConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, HealthModule, KeysModule, AuthModule, ProxyModule],
+      imports: [GatewayConfigModule.forRoot(config), LoggingModule.forRoot(logger), MetricsModule, DatabaseModule, HealthModule, KeysModule, AuthModule, ProxyModule],
       providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],
     };
   }

@@ -11,6 +11,7 @@ import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -42,12 +43,15 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(GatewayMetrics);
   fastify.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    metrics.requestStarted(reply.raw);
     done();
   });
   const access = new AccessLog(log, config.secrets);
   fastify.addHook('onResponse', (req, reply, done) => {
+    metrics.requestAnswered(req.routeOptions.url, reply.statusCode);
     access.write(req, reply);
     done();
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 /** The embedded store (PGlite) is single-process: two processes writing one data folder would corrupt it. */
 export class DataDirInUseError extends Error {}
 
-const LOCK_FILE = 'gateway.lock';
+export const LOCK_FILE = 'gateway.lock';
 /** Folders this process holds, so a second open in the same process is refused too. */
 const held = new Set<string>();
 

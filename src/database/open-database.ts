@@ -8,7 +8,8 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
-import { lockDataDir } from './embedded-lock';
+import { LOCK_FILE, lockDataDir } from './embedded-lock';
+import { clearFailedCluster, clusterTemplate } from './embedded-template';
 import { applyMigrations } from './migration-runner';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
@@ -85,8 +86,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
   const started = Date.now();
   let pg: PGlite | undefined;
   try {
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initEmbeddedDataDir(dataDir);
-    pg = await PGlite.create(dataDir, { postgresqlconf: EMBEDDED_CONF });
+    pg = await createPGlite(dataDir, log);
     log.info({ dataDir, ms: Date.now() - started }, 'embedded database opened (for trying out and a single instance)');
     const db = pg;
     await migrate({ query: async (sql, params) => (await db.query<never>(sql, params)).rows, exec: async (s) => void (await db.exec(s)) }, log);
@@ -105,9 +105,25 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
 const EMBEDDED_CONF = ['shared_buffers=16MB'];
 
 /**
- * Creates a new data folder in a short-lived child process: PGlite's initdb peaks at ~800 MB and a process never
- * gives all of that back, so it is done where the memory goes away with the process.
+ * A new data folder starts from the build's empty-cluster template when there is one (no initdb); else initdb runs
+ * in a short-lived child process (it peaks at ~800 MB, and a process never gives all of that back).
  */
+async function createPGlite(dataDir: string, log: Logger): Promise<PGlite> {
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    const template = clusterTemplate(dataDir);
+    if (template) {
+      try {
+        return await PGlite.create(dataDir, { loadDataDir: template, postgresqlconf: EMBEDDED_CONF });
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'embedded database: the cluster template did not load; running initdb instead');
+        clearFailedCluster(dataDir, LOCK_FILE);
+      }
+    }
+    await initEmbeddedDataDir(dataDir);
+  }
+  return PGlite.create(dataDir, { postgresqlconf: EMBEDDED_CONF });
+}
+
 function initEmbeddedDataDir(dataDir: string): Promise<void> {
   const script = `require(process.argv[1]).PGlite.create(process.argv[2]).then((pg) => pg.close()).catch((e) => { console.error(String(e && e.message || e)); process.exit(1); })`;
   return new Promise((resolve, reject) => {

@@ -2,6 +2,8 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 
 /** First wait before reconnecting a lost LISTEN connection; doubled per failed attempt up to the max. */
+/** The listener's connections name themselves, so they can be told apart in pg_stat_activity (and cut in tests). */
+export const LISTENER_APPLICATION_NAME = 'llm-gateway-listener';
 export const LISTEN_RETRY_MIN_MS = 250;
 export const LISTEN_RETRY_MAX_MS = 2_000;
 /**
@@ -55,7 +57,7 @@ export class PgListener {
   }
 
   private async connect(): Promise<void> {
-    const c = new Client({ connectionString: this.url, connectionTimeoutMillis: 5_000, query_timeout: HEARTBEAT_TIMEOUT_MS, keepAlive: true });
+    const c = new Client({ connectionString: this.url, application_name: LISTENER_APPLICATION_NAME, connectionTimeoutMillis: 5_000, query_timeout: HEARTBEAT_TIMEOUT_MS, keepAlive: true });
     c.on('error', (err) => {
       if (this.client === c) this.log.warn({ err: err.message, channel: this.channel }, 'database listener connection failed; reconnecting');
     });

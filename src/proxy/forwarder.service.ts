@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
+import { GatewayMetrics, type UpstreamOutcome } from '../metrics/gateway-metrics';
 import { ClientGoneError, type CallContext } from './call-context';
 import type { Deployment } from './router/deployment';
 import type { ModelGroup } from './router/model-group';
@@ -39,6 +40,7 @@ export class ForwarderService {
   constructor(
     private readonly router: RouterService,
     @Inject(APP_LOGGER) private readonly log: Logger,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async forward(ctx: CallContext, group: ModelGroup): Promise<Forwarded> {
@@ -52,7 +54,17 @@ export class ForwarderService {
         if (!d) break;
         tried.push(d);
         d.usage.countRequest(now);
-        const a = await this.attempt(d, g, ctx);
+        const sent = performance.now();
+        let a: Attempt;
+        try {
+          a = await this.attempt(d, g, ctx);
+        } catch (err) {
+          // An upstream 4xx passed on, or the client hung up.
+          const outcome = err instanceof ClientGoneError ? 'cancelled' : err instanceof GatewayError ? 'client_error' : 'server_error';
+          this.metrics.upstreamAttempt(g.name, outcome, performance.now() - sent);
+          throw err;
+        }
+        this.metrics.upstreamAttempt(g.name, a.ok ? 'success' : outcomeOf(a.failure), performance.now() - sent);
         if (a.ok) return a.forwarded;
         failed.push({ deployment: d.id, failure: a.failure });
         const cooled = d.health.fail(Date.now());
@@ -134,6 +146,12 @@ export class ForwarderService {
     if (ctx.signal.aborted) throw new ClientGoneError();
     return { ok: false, failure: failureFromError(err) };
   }
+}
+
+function outcomeOf(f: AttemptFailure): UpstreamOutcome {
+  if (f.kind !== 'status') return f.kind;
+  if (f.status === 429) return 'rate_limited';
+  return f.status === 401 || f.status === 403 ? 'auth_error' : 'server_error';
 }
 
 function isEventStream(headers: IncomingHttpHeaders): boolean {

@@ -16,5 +16,6 @@ import { UpstreamPools } from './upstream/upstream-pools';
 @Module({
   controllers: [ChatController, EmbeddingsController, ModelsController],
   providers: [UpstreamPools, RouterService, ModelCatalog, ForwarderService, ProxyService],
+  exports: [RouterService, ModelCatalog],
 })
 export class ProxyModule {}

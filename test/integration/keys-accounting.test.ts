@@ -9,8 +9,9 @@ import { KeyCache } from '../../src/keys/key-cache.service';
 import { KeysRepository } from '../../src/keys/keys.repository';
 import { LIMITER } from '../../src/keys/limits/limiter';
 import { projectLimits } from '../../src/keys/project-limits';
+import { KeysRedis } from '../../src/keys/redis/keys-redis.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
-import { freePort, readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { createTestDatabase, sql } from '../support/postgres';
 
 const MASTER = 'sk-master-keys-accounting-01';
@@ -274,12 +275,15 @@ for (const mode of ['in-process', 'redis'] as const) {
 describe('keys: Redis unreachable', () => {
   let gw: InProcessGateway;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let closed = false;
   before(async () => {
     db = await createTestDatabase('gw_keys_noredis');
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    // Port 1: always refused. (A port that was merely free when the test started can be taken by another test's
+    // server meanwhile, and then the gateway's Redis client talks to that server instead of being refused.)
+    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1' });
   });
   after(async () => {
-    await gw?.close();
+    if (!closed) await gw?.close();
     await db?.drop();
   });
 
@@ -294,5 +298,20 @@ describe('keys: Redis unreachable', () => {
     await refusal(() => accounting.admit(caller, 'm'), 429);
     assert.match(gw.logs.text(), /using in-process limits meanwhile/);
     assert.equal((await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } })).status, 200);
+  });
+
+  it('closes without waiting on Redis, and leaves no reconnecting connection behind (nothing keeps the process alive)', async () => {
+    const redis = gw.app.get(KeysRedis);
+    const conns = [redis.client!, redis.subscriberConnection()];
+    assert.ok(conns.every((c) => c.status !== 'ready'), 'Redis is unreachable here');
+    const started = Date.now();
+    closed = true;
+    await gw.close();
+    assert.ok(Date.now() - started < 5_000, `close took ${Date.now() - started} ms`);
+    // A reconnect loop left running would keep the test process alive for ever: none may start after close.
+    const attempts: string[] = [];
+    for (const c of conns) for (const e of ['connecting', 'reconnecting', 'connect']) c.on(e, () => attempts.push(e));
+    await new Promise((r) => setTimeout(r, 2_500)); // longer than the longest reconnect delay (2 s)
+    assert.deepEqual(attempts, [], 'a Redis connection kept trying to reconnect after close');
   });
 });
