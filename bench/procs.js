@@ -77,4 +77,32 @@ function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-module.exports = { start, stop, freePort, cpuMicros, rssMiB, hasTaskset, cores };
+/**
+ * A fresh PostgreSQL database for a gateway-on-PostgreSQL target, when a server answers at BENCH_PG_URL (default:
+ * the local one the tests use); null when none does (the target is then left out).
+ */
+async function benchDatabase() {
+  const { Client } = require('pg');
+  const adminUrl = process.env.BENCH_PG_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const name = `gw_bench_${process.pid}_${Date.now()}`;
+  const admin = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch {
+    await admin.end().catch(() => undefined);
+    return null;
+  }
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const drop = async () => {
+    const c = new Client({ connectionString: adminUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+    await c.end();
+  };
+  return { url: url.toString(), drop };
+}
+
+module.exports = { start, stop, freePort, cpuMicros, rssMiB, benchDatabase, hasTaskset, cores };

@@ -60,13 +60,15 @@ function printTable(summary, soak) {
     const b = summary.find((r) => r.target === 'baseline' && r.connections === conns && r.stream === stream);
     return g && b ? g.rps / b.rps : NaN;
   };
-  const rssRatio = (() => {
-    const g = Math.max(...summary.filter((r) => r.target.startsWith('gateway') && r.connections === 128).map((r) => r.peakRssMiB));
+  const rssRatio = (prefix) => {
+    const g = Math.max(...summary.filter((r) => r.target.startsWith(prefix) && r.connections === 128).map((r) => r.peakRssMiB));
     const b = Math.max(...summary.filter((r) => r.target === 'baseline' && r.connections === 128).map((r) => r.peakRssMiB));
     return g / b;
-  })();
-  console.log(`\npeak RSS at 128 connections, gateway / baseline: ${fmt(rssRatio, 2)}`);
+  };
+  const onPg = summary.some((r) => r.target.startsWith('gateway-pg/')) ? `; on PostgreSQL: ${fmt(rssRatio('gateway-pg/'), 2)}` : '';
+  console.log(`\npeak RSS at 128 connections, gateway / baseline: embedded store ${fmt(rssRatio('gateway/'), 2)}${onPg}`);
   const parts = ['master', 'vkey', 'jwt'].map((k) => `${k} ${fmt(ratio(`gateway/${k}`, 32, false), 2)} / ${fmt(ratio(`gateway/${k}`, 32, true), 2)}`);
+  if (summary.some((r) => r.target === 'gateway-pg/vkey')) parts.push(`vkey on PostgreSQL ${fmt(ratio('gateway-pg/vkey', 32, false), 2)} / ${fmt(ratio('gateway-pg/vkey', 32, true), 2)}`);
   console.log(`gateway RPS / baseline RPS at 32 connections (non-stream / stream): ${parts.join(', ')}`);
 }
 

@@ -59,16 +59,23 @@ general_settings:
 `,
   );
   const live = (port) => async () => (await fetch(`http://127.0.0.1:${port}/health/liveliness`)).ok;
-  const gwPort = await P.freePort();
-  const gateway = await P.start('gateway', 0, process.execPath, [join(ROOT, 'dist', 'main.js'), '--config', configFile], {
-    env: { PORT: String(gwPort), HOST: '127.0.0.1', DATA_DIR: join(work, 'data'), JWT_PUBLIC_KEY_URL: jwks.url, LOG_LEVEL: 'warn', DATABASE_URL: '' },
-    ready: live(gwPort),
-  });
+  // The gateway as shipped: embedded database, logs at the default level (an access-log line per request).
+  const startGateway = async (name, databaseUrl) => {
+    const port = await P.freePort();
+    const proc = await P.start(name, 0, process.execPath, [join(ROOT, 'dist', 'main.js'), '--config', configFile], {
+      env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(work, `data-${name}`), JWT_PUBLIC_KEY_URL: jwks.url, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl },
+      ready: live(port),
+    });
+    return { proc, url: `http://127.0.0.1:${port}` };
+  };
+  const { proc: gateway, url: gwUrl } = await startGateway('gateway', '');
+  // The same gateway on PostgreSQL (when one is reachable): its memory without the embedded store's.
+  const pg = SOAK > 0 ? null : await P.benchDatabase();
+  const gatewayPg = pg ? await startGateway('gateway-pg', pg.url) : null;
   const blPort = await P.freePort();
   const baseline = await P.start('baseline', 0, process.execPath, [join(ROOT, 'dist-bench', 'bench', 'baseline.js'), String(blPort), upUrl], {
     ready: async (o) => o.includes('ready'),
   });
-  const gwUrl = `http://127.0.0.1:${gwPort}`;
   const vkey = await generateVirtualKey(gwUrl, MASTER);
   const jwt = jwks.sign({ sub: 'bench-user', client_id: 'bench-project', scope: 'openid' });
   const json = { 'content-type': 'application/json' };
@@ -79,6 +86,10 @@ general_settings:
     'gateway/vkey': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${vkey}` } },
     'gateway/jwt': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${jwt}` } },
   };
+  if (gatewayPg) {
+    const pgKey = await generateVirtualKey(gatewayPg.url, MASTER);
+    targets['gateway-pg/vkey'] = { url: gatewayPg.url, proc: gatewayPg.proc, headers: { ...json, authorization: `Bearer ${pgKey}` } };
+  }
   // Warm everything (JIT, pools, caches) and check every target answers 200.
   for (const [name, t] of Object.entries(targets)) {
     for (const stream of [false, true]) {
@@ -109,7 +120,8 @@ general_settings:
       }
     }
   } finally {
-    await Promise.all([gateway.stop(), baseline.stop(), upstream.stop(), jwks.close()]);
+    await Promise.all([gateway.stop(), gatewayPg?.proc.stop(), baseline.stop(), upstream.stop(), jwks.close()]);
+    await pg?.drop();
   }
   const summary = summarize(results, SOAK > 0);
   mkdirSync(join(__dirname, 'results'), { recursive: true });
