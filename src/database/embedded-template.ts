@@ -10,13 +10,24 @@ const TEMPLATE_VERSION = join('dist', 'pglite-template.version');
  * version; otherwise undefined (initdb runs as usual).
  */
 export function clusterTemplate(dataDir: string): Blob | undefined {
+  const file = clusterTemplateFile(dataDir);
+  try {
+    return file === undefined ? undefined : new Blob([readFileSync(file)]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The template's file path, under the same conditions as `clusterTemplate`. */
+export function clusterTemplateFile(dataDir: string): string | undefined {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
   const root = packageRoot();
   if (!root) return undefined;
   const version = installedPgliteVersion();
   try {
     if (!version || readFileSync(join(root, TEMPLATE_VERSION), 'utf8').trim() !== version) return undefined;
-    return new Blob([readFileSync(join(root, TEMPLATE))]);
+    const file = join(root, TEMPLATE);
+    return existsSync(file) ? file : undefined;
   } catch {
     return undefined;
   }

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { LOCK_FILE, lockDataDir } from './embedded-lock';
-import { clearFailedCluster, clusterTemplate } from './embedded-template';
+import { clearFailedCluster, clusterTemplateFile } from './embedded-template';
 import { applyMigrations } from './migration-runner';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
@@ -105,29 +105,35 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
 const EMBEDDED_CONF = ['shared_buffers=16MB'];
 
 /**
- * A new data folder starts from the build's empty-cluster template when there is one (no initdb); else initdb runs
- * in a short-lived child process (it peaks at ~800 MB, and a process never gives all of that back).
+ * A new data folder is created in a short-lived child process, from the build's empty-cluster template when there
+ * is one (no initdb), else by initdb: either peaks at hundreds of MB that a process never fully gives back, so it
+ * is done where the memory goes away with the process. Then the gateway opens the folder itself.
  */
 async function createPGlite(dataDir: string, log: Logger): Promise<PGlite> {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    const template = clusterTemplate(dataDir);
+    const template = clusterTemplateFile(dataDir);
     if (template) {
       try {
-        return await PGlite.create(dataDir, { loadDataDir: template, postgresqlconf: EMBEDDED_CONF });
+        await createInChild(dataDir, template);
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'embedded database: the cluster template did not load; running initdb instead');
         clearFailedCluster(dataDir, LOCK_FILE);
       }
     }
-    await initEmbeddedDataDir(dataDir);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createInChild(dataDir, '');
   }
   return PGlite.create(dataDir, { postgresqlconf: EMBEDDED_CONF });
 }
 
-function initEmbeddedDataDir(dataDir: string): Promise<void> {
-  const script = `require(process.argv[1]).PGlite.create(process.argv[2]).then((pg) => pg.close()).catch((e) => { console.error(String(e && e.message || e)); process.exit(1); })`;
+const CREATE_SCRIPT = `
+const [mod, dir, template] = process.argv.slice(1);
+const opts = template ? { loadDataDir: new Blob([require('node:fs').readFileSync(template)]) } : {};
+require(mod).PGlite.create(dir, opts).then((pg) => pg.close()).catch((e) => { console.error(String((e && e.message) || e)); process.exit(1); });
+`;
+
+function createInChild(dataDir: string, template: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script, require.resolve('@electric-sql/pglite'), dataDir], { timeout: 120_000 }, (err, _out, stderr) =>
+    execFile(process.execPath, ['-e', CREATE_SCRIPT, require.resolve('@electric-sql/pglite'), dataDir, template], { timeout: 120_000 }, (err, _out, stderr) =>
       err ? reject(new Error(`could not create the embedded database in ${dataDir}: ${stderr.trim() || err.message}`)) : resolve(),
     );
   });

@@ -42,6 +42,15 @@ describe('access log line', () => {
     assert.doesNotMatch(out.text(), /abcdefgh12345678|master-secret-value/);
   });
 
+  it('hands its lines to a batching destination as batched lines', () => {
+    const out = Object.assign(new LogCapture(), { batched: [] as string[], batch(line: string) { this.batched.push(line); } });
+    const log = createLogger({ level: 'info', secrets: [] }, out);
+    new AccessLog(log, []).write(request('/v1/models'), reply);
+    assert.equal(out.lines.length, 0);
+    assert.equal(out.batched.length, 1);
+    assert.equal(JSON.parse(out.batched[0]).path, '/v1/models');
+  });
+
   it('writes nothing when the level is above info', () => {
     const out = new LogCapture();
     const log = createLogger({ level: 'warn', secrets: [] }, out);
