@@ -9,16 +9,6 @@ const TEMPLATE_VERSION = join('dist', 'pglite-template.version');
  * running initdb. Only when `dataDir` holds no cluster yet and the template was made by the installed PGlite
  * version; otherwise undefined (initdb runs as usual).
  */
-export function clusterTemplate(dataDir: string): Blob | undefined {
-  const file = clusterTemplateFile(dataDir);
-  try {
-    return file === undefined ? undefined : new Blob([readFileSync(file)]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The template's file path, under the same conditions as `clusterTemplate`. */
 export function clusterTemplateFile(dataDir: string): string | undefined {
   if (existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
   const root = packageRoot();
