@@ -10,7 +10,7 @@ const TEMPLATE_VERSION = join('dist', 'pglite-template.version');
  * version; otherwise undefined (initdb runs as usual).
  */
 export function clusterTemplateFile(dataDir: string): string | undefined {
-  if (existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
+  if (hasCluster(dataDir)) return undefined;
   const root = packageRoot();
   if (!root) return undefined;
   const version = installedPgliteVersion();
@@ -21,6 +21,11 @@ export function clusterTemplateFile(dataDir: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether `dataDir` already holds a database cluster (PostgreSQL writes PG_VERSION first). */
+export function hasCluster(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
 }
 
 /** Removes what a failed template load left in a data folder that held no cluster before (the lock file stays). */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Pool } from 'pg';
@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { LOCK_FILE, lockDataDir } from './embedded-lock';
-import { clearFailedCluster, clusterTemplateFile } from './embedded-template';
+import { clearFailedCluster, clusterTemplateFile, hasCluster } from './embedded-template';
 import { applyMigrations } from './migration-runner';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
@@ -110,7 +110,7 @@ const EMBEDDED_CONF = ['shared_buffers=16MB'];
  * is done where the memory goes away with the process. Then the gateway opens the folder itself.
  */
 async function createPGlite(dataDir: string, log: Logger): Promise<PGlite> {
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+  if (!hasCluster(dataDir)) {
     const template = clusterTemplateFile(dataDir);
     if (template) {
       try {
@@ -120,7 +120,7 @@ async function createPGlite(dataDir: string, log: Logger): Promise<PGlite> {
         clearFailedCluster(dataDir, LOCK_FILE);
       }
     }
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createInChild(dataDir, '');
+    if (!hasCluster(dataDir)) await createInChild(dataDir, '');
   }
   return PGlite.create(dataDir, { postgresqlconf: EMBEDDED_CONF });
 }

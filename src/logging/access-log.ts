@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import pino, { type Logger } from 'pino';
-import { scrub, scrubList } from './logger';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { scrub, scrubList, type BatchingDestination } from './logger';
 
-interface LineSink {
-  write(line: string): unknown;
-  batch?(line: string): void;
-}
+/** The logger's destination: stdout batches (BatchingDestination), a test's capture stream does not. */
+type LineSink = DestinationStream & Partial<Pick<BatchingDestination, 'batch'>>;
+
+const HEAD = '{"level":"info","time":"';
 
 /**
  * The one access-log line per request, at `info`. It is on every request's path, so it is written as a
@@ -15,7 +15,7 @@ interface LineSink {
  */
 export class AccessLog {
   private readonly sink: LineSink | null;
-  private readonly head: string;
+  /** After the time: the logger's base fields (`svc`), as pino writes them. */
   private readonly tail: string;
   private readonly secrets: readonly string[];
 
@@ -24,7 +24,6 @@ export class AccessLog {
     this.sink = log.isLevelEnabled('info') ? ((log as unknown as Record<symbol, LineSink>)[pino.symbols.streamSym] ?? null) : null;
     const bindings = log.bindings();
     const base = Object.keys(bindings).length ? `,${JSON.stringify(bindings).slice(1, -1)}` : '';
-    this.head = `{"level":"info","time":"`;
     this.tail = `"${base}`;
   }
 
@@ -33,7 +32,7 @@ export class AccessLog {
     const c = req.caller;
     const url = req.url;
     const q = url.indexOf('?');
-    let line = `${this.head}${new Date().toISOString()}${this.tail},"reqId":${JSON.stringify(req.id)},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(q === -1 ? url : url.slice(0, q))},"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 100) / 100}`;
+    let line = `${HEAD}${new Date().toISOString()}${this.tail},"reqId":${JSON.stringify(req.id)},"method":${JSON.stringify(req.method)},"path":${JSON.stringify(q === -1 ? url : url.slice(0, q))},"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 100) / 100}`;
     if (c !== undefined) {
       line += `,"role":${JSON.stringify(c.role)}`;
       if (c.projectId !== undefined) line += `,"project":${JSON.stringify(c.projectId)}`;

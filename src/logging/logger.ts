@@ -35,7 +35,7 @@ export interface BatchingDestination extends DestinationStream {
   batch(line: string): void;
 }
 
-export const BATCH_WINDOW_MS = 50;
+const BATCH_WINDOW_MS = 50;
 const BATCH_BYTES = 16 * 1024;
 
 /**
