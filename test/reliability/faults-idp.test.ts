@@ -26,7 +26,8 @@ interface Answer {
 
 async function models(gw: SpawnedGateway, token: string): Promise<Answer> {
   const { value, ms } = await timed(async () => {
-    const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` } });
+    // A bound of its own, so a gateway that hangs fails this step by name instead of the whole file's timeout.
+    const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) });
     const body = (await res.json()) as { error?: { code: string; message: string } };
     return { status: res.status, code: body.error?.code, message: body.error?.message };
   });

@@ -11,18 +11,48 @@ export interface JwksDocument {
  * a slow provider. Errors name the URL and the problem, never a token.
  */
 export async function fetchJwksDocument(url: string, timeoutMs: number, cancel?: AbortSignal): Promise<JwksDocument> {
-  const signal = cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs);
-  const first = await fetchJson(url, signal);
-  if (Array.isArray(first.keys)) return { keys: first.keys };
-  if (typeof first.jwks_uri === 'string') {
-    const jwksUri = first.jwks_uri;
-    if (!/^https?:\/\//i.test(jwksUri)) throw new Error(`discovery document at ${url} has an invalid jwks_uri`);
-    const jwks = await fetchJson(jwksUri, signal);
-    if (Array.isArray(jwks.keys)) return { keys: jwks.keys };
-    throw new Error(`${jwksUri} (jwks_uri of ${url}) is not a JWKS: no "keys" array`);
-  }
-  throw new Error(`${url} is neither a JWKS ("keys") nor an OpenID discovery document ("jwks_uri")`);
+  return withDeadline(url, timeoutMs, cancel, async (signal) => {
+    const first = await fetchJson(url, signal);
+    if (Array.isArray(first.keys)) return { keys: first.keys };
+    if (typeof first.jwks_uri === 'string') {
+      const jwksUri = first.jwks_uri;
+      if (!/^https?:\/\//i.test(jwksUri)) throw new Error(`discovery document at ${url} has an invalid jwks_uri`);
+      const jwks = await fetchJson(jwksUri, signal);
+      if (Array.isArray(jwks.keys)) return { keys: jwks.keys };
+      throw new Error(`${jwksUri} (jwks_uri of ${url}) is not a JWKS: no "keys" array`);
+    }
+    throw new Error(`${url} is neither a JWKS ("keys") nor an OpenID discovery document ("jwks_uri")`);
+  });
 }
+
+/**
+ * Runs `work` (fetches starting at `url`) with a signal that aborts after `timeoutMs` (or when `cancel` aborts),
+ * and settles by then whatever `work` does. Not `AbortSignal.any([AbortSignal.timeout(ms), cancel])`: on Node 20 the timeout signal inside
+ * `any()` is only weakly held, so a garbage collection while the fetch waits loses it and a hung provider hangs
+ * the fetch (and every request waiting on it) for undici's 300 s header timeout. Here the timer holds the controller
+ * strongly, and the race settles the promise even if an abort never reaches the fetch.
+ */
+async function withDeadline<T>(url: string, timeoutMs: number, cancel: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    const stop = (reason: Error) => {
+      controller.abort(reason);
+      reject(reason);
+    };
+    timer = setTimeout(() => stop(new DOMException('timed out', 'TimeoutError')), timeoutMs);
+    if (cancel?.aborted) stop(new DOMException('cancelled', 'AbortError'));
+    cancel?.addEventListener('abort', () => stop(new DOMException('cancelled', 'AbortError')), { once: true, signal: controller.signal });
+  });
+  try {
+    return await Promise.race([work(controller.signal), deadline.catch((err: Error) => Promise.reject(new Error(`GET ${url} failed: ${describeAbort(err)}`)))]);
+  } finally {
+    clearTimeout(timer);
+    controller.abort(); // ends a fetch still reading, and removes the cancel listener
+  }
+}
+
+const describeAbort = (err: Error) => (err.name === 'TimeoutError' ? 'timed out' : 'cancelled');
 
 async function fetchJson(url: string, signal: AbortSignal): Promise<Record<string, unknown>> {
   let res: Response;
@@ -30,7 +60,7 @@ async function fetchJson(url: string, signal: AbortSignal): Promise<Record<strin
     res = await fetch(url, { signal, headers: { accept: 'application/json' }, redirect: 'follow' });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? 'timed out' : (e.cause?.code ?? e.message);
+    const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? describeAbort(signal.reason as Error) : (e.cause?.code ?? e.message);
     throw new Error(`GET ${url} failed: ${why}`);
   }
   if (!res.ok) {
