@@ -1,3 +1,4 @@
+import './runtime-flags'; // first: V8 flags must be set before any WebAssembly is compiled
 import { loadGatewayConfig } from './config/config.loader';
 import { ConfigError } from './config/config.error';
 import { runGateway } from './server';
