@@ -1,11 +1,15 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * V8 settings for the production process, applied before anything compiles WebAssembly. The gateway runs two large
- * WebAssembly modules off the request path: Prisma's query compiler (key management, spend writes) and, for the
- * embedded store, PGlite. By default V8 compiles each twice, a quick Liftoff build and then an optimised TurboFan
- * build of every hot function; the second build and its compile-time memory stay resident, ~65 MB for Prisma's
- * compiler and ~80 MB more with PGlite (measured with `npm run bench` and /proc smaps). Liftoff code is slower but
- * runs only for management calls and the once-a-second spend flush, so the model-call path does not notice.
+ * V8 settings for the production process, applied before anything compiles WebAssembly.
+ *
+ * Three WebAssembly modules run in the gateway: undici's HTTP parser (llhttp, on every upstream answer), Prisma's
+ * query compiler (key management, the once-a-second spend flush) and, for the embedded store, PGlite. V8 runs new
+ * WebAssembly code with its baseline compiler (Liftoff) and re-compiles a function with TurboFan once it has run a
+ * "tiering budget" of work. Prisma's compiler and PGlite do a burst of work when they start, which sent hundreds of
+ * their functions through TurboFan at once; that build and its compile memory stayed resident: ~65 MB for Prisma's
+ * compiler, ~80 MB more with PGlite (measured with /proc smaps and `npm run bench`). A budget ~5.5 x the default keeps
+ * start-up bursts on Liftoff, while llhttp, which runs on every call, still reaches TurboFan within seconds of load.
+ * (`--liftoff-only` saves the same memory but leaves llhttp unoptimised: a few per cent of CPU per call.)
  */
-setFlagsFromString('--liftoff-only');
+setFlagsFromString('--wasm-tiering-budget=10000000');
