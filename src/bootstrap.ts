@@ -8,6 +8,7 @@ import './auth/caller';
 import { sendError } from './common/errors/openai-exception.filter';
 import { clientErrorHandler } from './common/http/client-error';
 import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
+import { useStrictJsonBodies } from './common/http/json-body';
 import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
@@ -57,5 +58,6 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   });
   // The API speaks JSON only: without Fastify's default text/plain parser, any other content type is a 415.
   fastify.removeContentTypeParser('text/plain');
+  useStrictJsonBodies(fastify);
   return app;
 }
