@@ -51,6 +51,25 @@ describe('access log line', () => {
     assert.equal(JSON.parse(out.batched[0]).path, '/v1/models');
   });
 
+  it('writes the time as toISOString() would, and any path as valid JSON', (t) => {
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: [] }, out);
+    const access = new AccessLog(log, []);
+    const paths = ['/plain/path', '/a"quote', '/back\\slash', '/tab\there', '/nul\u0000', '/ü-utf8', '/\u2028'];
+    t.mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 10, 27, 7, 40, 59, 995) });
+    const times: string[] = [];
+    for (const [i, p] of paths.entries()) {
+      access.write(request(p), reply);
+      times.push(new Date().toISOString());
+      t.mock.timers.tick(i === 0 ? 4 : 1); // crosses a second: 07:40:59.999 -> 07:41:00.000
+    }
+    t.mock.timers.reset();
+    const lines = out.lines.map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.path), paths);
+    assert.deepEqual(lines.map((l) => l.time), times);
+    assert.ok(times.includes('2026-11-27T07:41:00.000Z') && times.includes('2026-11-27T07:40:59.999Z'));
+  });
+
   it('writes nothing when the level is above info', () => {
     const out = new LogCapture();
     const log = createLogger({ level: 'warn', secrets: [] }, out);
