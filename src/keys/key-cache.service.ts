@@ -62,6 +62,10 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     return this.keys.get(token);
   }
 
+  cached(token: string): CachedKey | undefined {
+    return this.keys.get(token);
+  }
+
   /** A key was created or changed on this instance: serve the new row from now on. */
   put(row: KeyRow): CachedKey {
     this.generation++;

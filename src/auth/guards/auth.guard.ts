@@ -35,7 +35,7 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     master: MasterKeyStrategy,
-    virtualKey: VirtualKeyStrategy,
+    private readonly virtualKey: VirtualKeyStrategy,
     jwt: JwtStrategy,
     private readonly verifiedTokens: VerifiedTokenCache,
     @Inject(APP_LOGGER) private readonly log: Logger,
@@ -56,10 +56,9 @@ export class AuthGuard implements CanActivate {
     const digest = sha256Hex(token);
     const kind = classifyCredential(token, digest, this.classify);
     if (kind === null) throw this.unrecognized(token);
-    if (kind === 'jwt') {
-      const cached = this.verifiedTokens.get(digest);
-      if (cached !== undefined) return this.authorize(req, cached);
-    }
+    // Warm credentials skip the Passport run: a JWT verified before (until its exp), a virtual key in the key cache.
+    const warm = kind === 'jwt' ? this.verifiedTokens.get(digest) : kind === 'virtual-key' ? this.virtualKey.warmResult(digest) : undefined;
+    if (warm !== undefined) return this.authorize(req, warm);
     (req as unknown as CredentialCarrier)[CREDENTIAL_DIGEST] = digest;
     return this.runners[kind].run(req).then(
       (result) => this.authorize(req, result),

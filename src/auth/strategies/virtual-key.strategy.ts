@@ -40,9 +40,22 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
     }
     if (record === null) throw Errors.unauthorized('Invalid API key: no such virtual key', 'invalid_api_key');
     if (record.blocked) throw Errors.unauthorized('This virtual key is blocked', 'key_blocked');
-    if (record.expires !== null && record.expires.getTime() <= Date.now()) {
-      throw Errors.unauthorized(`This virtual key expired at ${record.expires.toISOString()}`, 'key_expired');
-    }
+    if (expired(record)) throw Errors.unauthorized(`This virtual key expired at ${record.expires!.toISOString()}`, 'key_expired');
+    return this.resultOf(record);
+  }
+
+  /**
+   * The guard's fast path: a key already in memory, neither blocked nor expired, gives its result at once, without
+   * a Passport run and its promises. Anything else (not cached, blocked, expired) is undefined: the guard then runs
+   * the strategy, which loads or refuses it with the reason.
+   */
+  warmResult(digest: string): AuthResult | undefined {
+    const record = this.keys.cached(digest);
+    if (record === undefined || record.blocked || expired(record)) return undefined;
+    return this.resultOf(record);
+  }
+
+  private resultOf(record: KeyRecord): AuthResult {
     let result = this.results.get(record);
     if (result === undefined) {
       result = Object.freeze({ caller: callerOf(record), policy: this.policies.forKey(record.allowedRoutes) });
@@ -50,6 +63,10 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
     }
     return result;
   }
+}
+
+function expired(record: KeyRecord): boolean {
+  return record.expires !== null && record.expires.getTime() <= Date.now();
 }
 
 function callerOf(record: KeyRecord): Caller {
