@@ -25,15 +25,18 @@ export class ClientGoneError extends Error {
 }
 
 /**
- * Aborts the upstream request when the client hangs up. undici takes an EventEmitter with `aborted` and an
- * 'abort' event as its signal: much cheaper per request than an AbortController.
+ * Aborts the upstream request when the client hangs up: through `onAbort`, the hook a buffered (non-streaming)
+ * call sets while it runs, and as the 'abort' event of an EventEmitter with `aborted`, which undici's `request()`
+ * takes as its signal for streaming calls (much cheaper per request than an AbortController).
  */
 export class ClientAbort extends EventEmitter {
   aborted = false;
+  onAbort: (() => void) | null = null;
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
+    this.onAbort?.();
     this.emit('abort');
   }
 }

@@ -11,6 +11,7 @@ import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
 import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
+import { requestBuffered, type BufferedResponse } from './upstream/buffered-request';
 import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
@@ -28,6 +29,7 @@ export interface Forwarded {
 }
 
 type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
+const RETRY_WITHOUT_STREAM_OPTIONS = Symbol('retry without stream_options');
 
 /**
  * Sends a call to a deployment of its group and, on connection errors, timeouts, 429, 5xx and 2xx answers that
@@ -79,24 +81,31 @@ export class ForwarderService {
     for (;;) {
       const injected = this.prepareStreamOptions(d, ctx);
       const body = d.provider.body(ctx.op, ctx.payload, d.endpoint);
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await d.pool.request({
-          method: 'POST',
-          path: d.endpoint.paths[ctx.op],
-          headers: d.endpoint.headers,
-          body,
-          signal: ctx.signal,
-          headersTimeout: timeout,
-          bodyTimeout: timeout,
-        });
-      } catch (err) {
-        return this.failure(err, ctx);
-      }
-      const status = res.statusCode;
-      if (status >= 200 && status < 300) {
-        if (ctx.stream && isEventStream(res.headers)) {
+      const opts = { method: 'POST' as const, path: d.endpoint.paths[ctx.op], headers: d.endpoint.headers, body, headersTimeout: timeout, bodyTimeout: timeout };
+      let answer: Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS;
+      if (!ctx.stream) {
+        // Non-streaming: the answer is read whole anyway, so it is collected as it arrives (no stream per call).
+        let res: BufferedResponse;
+        try {
+          res = await requestBuffered(d.pool, opts, ctx.signal);
+        } catch (err) {
+          return this.failure(err, ctx);
+        }
+        answer = this.answer(d, group, res.statusCode, res.headers, res.body, injected, body.length);
+      } else {
+        let res: Dispatcher.ResponseData;
+        try {
+          res = await d.pool.request({ ...opts, signal: ctx.signal });
+        } catch (err) {
+          return this.failure(err, ctx);
+        }
+        const status = res.statusCode;
+        if (status >= 200 && status < 300 && isEventStream(res.headers)) {
           return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, stream: res.body, usage: null, requestBytes: body.length } };
+        }
+        if (isRetryableStatus(status)) {
+          await res.body.dump().catch(() => undefined);
+          return { ok: false, failure: failureFromStatus(status, res.headers['retry-after']) };
         }
         let data: Buffer;
         try {
@@ -104,30 +113,33 @@ export class ForwarderService {
         } catch (err) {
           return this.failure(err, ctx);
         }
-        // Usage is read from plain JSON; an upstream that compresses anyway (it was asked not to) is passed on as is.
-        const usage = res.headers['content-encoding'] ? null : usageOfAnswer(data);
-        if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
-        return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, body: data, usage, requestBytes: body.length } };
+        answer = this.answer(d, group, status, res.headers, data, injected, body.length);
       }
-      if (isRetryableStatus(status)) {
-        await res.body.dump().catch(() => undefined);
-        return { ok: false, failure: failureFromStatus(status, res.headers['retry-after']) };
-      }
-      let raw: Buffer;
-      try {
-        raw = Buffer.from(await res.body.arrayBuffer());
-      } catch (err) {
-        return this.failure(err, ctx);
-      }
-      if (status === 400 && injected && raw.includes('stream_options')) {
-        // An older API version refuses stream_options: send without it from now on (usage is then estimated).
-        d.streamUsage = false;
-        continue;
-      }
-      throw new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
-        raw: { body: withoutSecret(raw, d.config.apiKey), contentType: headerValue(res.headers['content-type']) ?? 'application/json' },
-      });
+      if (answer !== RETRY_WITHOUT_STREAM_OPTIONS) return answer;
     }
+  }
+
+  /**
+   * What a whole upstream answer means: a 2xx JSON answer is the call's result (a 2xx that is not JSON, 429 and 5xx
+   * are failed attempts); another status ends the call with that status and body, unless it is an older API version
+   * refusing the `stream_options` the gateway added, in which case the call is sent again without them.
+   */
+  private answer(d: Deployment, group: ModelGroup, status: number, headers: IncomingHttpHeaders, data: Buffer, injected: boolean, requestBytes: number): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS {
+    if (status >= 200 && status < 300) {
+      // Usage is read from plain JSON; an upstream that compresses anyway (it was asked not to) is passed on as is.
+      const usage = headers['content-encoding'] ? null : usageOfAnswer(data);
+      if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
+      return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes } };
+    }
+    if (isRetryableStatus(status)) return { ok: false, failure: failureFromStatus(status, headers['retry-after']) };
+    if (status === 400 && injected && data.includes('stream_options')) {
+      // An older API version refuses stream_options: send without it from now on (usage is then estimated).
+      d.streamUsage = false;
+      return RETRY_WITHOUT_STREAM_OPTIONS;
+    }
+    throw new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
+      raw: { body: withoutSecret(data, d.config.apiKey), contentType: headerValue(headers['content-type']) ?? 'application/json' },
+    });
   }
 
   /** Sets `stream_options` for this deployment (the client's own, plus include_usage when supported). */
