@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
 import type { Operation } from './providers/provider';
+import type { AbortHook } from './upstream/upstream-call';
 
 /** One client call as the forwarding path sees it. */
 export interface CallContext {
@@ -25,11 +25,10 @@ export class ClientGoneError extends Error {
 }
 
 /**
- * Aborts the upstream request when the client hangs up: through `onAbort`, the hook a buffered (non-streaming)
- * call sets while it runs, and as the 'abort' event of an EventEmitter with `aborted`, which undici's `request()`
- * takes as its signal for streaming calls (much cheaper per request than an AbortController).
+ * The client's hang-up, as the upstream call sees it: `aborted`, and `onAbort`, the hook the running upstream call
+ * sets (it cuts that call). A plain object per request: no EventEmitter or AbortController.
  */
-export class ClientAbort extends EventEmitter {
+export class ClientAbort implements AbortHook {
   aborted = false;
   onAbort: (() => void) | null = null;
 
@@ -37,6 +36,5 @@ export class ClientAbort extends EventEmitter {
     if (this.aborted) return;
     this.aborted = true;
     this.onAbort?.();
-    this.emit('abort');
   }
 }

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
 import { GatewayMetrics, type UpstreamOutcome } from '../metrics/gateway-metrics';
@@ -11,7 +10,7 @@ import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
 import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
-import { requestBuffered, type BufferedResponse } from './upstream/buffered-request';
+import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
 import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
@@ -21,7 +20,7 @@ export interface Forwarded {
   readonly statusCode: number;
   readonly headers: IncomingHttpHeaders;
   readonly body?: Buffer;
-  readonly stream?: Dispatcher.ResponseData['body'];
+  readonly stream?: UpstreamStream;
   /** The usage in `body` (null: none, or a compressed body). */
   readonly usage: Usage | null;
   /** Bytes of the request body sent (a prompt-token estimate when the upstream reports no usage). */
@@ -82,39 +81,16 @@ export class ForwarderService {
       const injected = this.prepareStreamOptions(d, ctx);
       const body = d.provider.body(ctx.op, ctx.payload, d.endpoint);
       const opts = { method: 'POST' as const, path: d.endpoint.paths[ctx.op], headers: d.endpoint.headers, body, headersTimeout: timeout, bodyTimeout: timeout };
-      let answer: Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS;
-      if (!ctx.stream) {
-        // Non-streaming: the answer is read whole anyway, so it is collected as it arrives (no stream per call).
-        let res: BufferedResponse;
-        try {
-          res = await requestBuffered(d.pool, opts, ctx.signal);
-        } catch (err) {
-          return this.failure(err, ctx);
-        }
-        answer = this.answer(d, group, res.statusCode, res.headers, res.body, injected, body.length);
-      } else {
-        let res: Dispatcher.ResponseData;
-        try {
-          res = await d.pool.request({ ...opts, signal: ctx.signal });
-        } catch (err) {
-          return this.failure(err, ctx);
-        }
-        const status = res.statusCode;
-        if (status >= 200 && status < 300 && isEventStream(res.headers)) {
-          return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers: res.headers, stream: res.body, usage: null, requestBytes: body.length } };
-        }
-        if (isRetryableStatus(status)) {
-          await res.body.dump().catch(() => undefined);
-          return { ok: false, failure: failureFromStatus(status, res.headers['retry-after']) };
-        }
-        let data: Buffer;
-        try {
-          data = Buffer.from(await res.body.arrayBuffer());
-        } catch (err) {
-          return this.failure(err, ctx);
-        }
-        answer = this.answer(d, group, status, res.headers, data, injected, body.length);
+      let res: UpstreamAnswer;
+      try {
+        res = await callUpstream(d.pool, opts, ctx.signal, ctx.stream);
+      } catch (err) {
+        return this.failure(err, ctx);
       }
+      if (res.stream) {
+        return { ok: true, forwarded: { deployment: d, group, statusCode: res.statusCode, headers: res.headers, stream: res.stream, usage: null, requestBytes: body.length } };
+      }
+      const answer = this.answer(d, group, res.statusCode, res.headers, res.body!, injected, body.length);
       if (answer !== RETRY_WITHOUT_STREAM_OPTIONS) return answer;
     }
   }
@@ -164,10 +140,6 @@ function outcomeOf(f: AttemptFailure): UpstreamOutcome {
   if (f.kind !== 'status') return f.kind;
   if (f.status === 429) return 'rate_limited';
   return f.status === 401 || f.status === 403 ? 'auth_error' : 'server_error';
-}
-
-function isEventStream(headers: IncomingHttpHeaders): boolean {
-  return headerValue(headers['content-type'])?.includes('text/event-stream') ?? false;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

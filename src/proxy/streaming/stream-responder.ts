@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Dispatcher } from 'undici';
+import type { UpstreamStream } from '../upstream/upstream-call';
 import { failureFromError, type AttemptFailure } from '../upstream/upstream-failure';
 import { sseError, type SseRelay } from './sse-relay';
 
@@ -18,7 +18,7 @@ export interface StreamEnd {
  */
 export function relayStream(
   reply: FastifyReply,
-  upstream: Dispatcher.ResponseData['body'],
+  upstream: UpstreamStream,
   relay: SseRelay,
   extraHeaders: Record<string, string>,
   signal: { readonly aborted: boolean },
@@ -30,39 +30,45 @@ export function relayStream(
     ...extraHeaders,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
-    connection: 'keep-alive',
+    // No `connection` header: Node keeps the connection alive after the stream unless the client asked to close it.
     'x-accel-buffering': 'no',
   });
   // No flushHeaders(): the headers leave with the first chunk, in one write.
   return new Promise<StreamEnd>((resolve) => {
     const resume = () => upstream.resume();
-    upstream.on('data', (chunk: Buffer) => {
-      let out: Buffer;
-      try {
-        out = relay.push(chunk);
-      } catch (err) {
-        upstream.destroy(err as Error); // ends below as a failed stream, never as an uncaught exception
-        return;
-      }
-      if (out.length && !res.write(out)) {
-        upstream.pause();
-        res.once('drain', resume);
-      }
-    });
-    upstream.once('end', () => {
-      res.end(relay.finish());
-      resolve({ ok: true, clientGone: false });
-    });
-    upstream.once('error', (err: Error) => {
-      res.removeListener('drain', resume);
-      if (signal.aborted || res.destroyed) {
-        if (!res.writableEnded) res.destroy();
-        resolve({ ok: false, clientGone: true });
-        return;
-      }
-      const failure = failureFromError(err);
-      res.end(sseError(`The upstream stream failed: ${failure.reason}`, failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error'));
-      resolve({ ok: false, clientGone: false, failure });
+    let broken = false;
+    upstream.attach({
+      data(chunk: Buffer): boolean {
+        if (broken) return true;
+        let out: Buffer;
+        try {
+          out = relay.push(chunk);
+        } catch (err) {
+          broken = true;
+          upstream.abort(err as Error); // ends below as a failed stream, never as an uncaught exception
+          return true;
+        }
+        if (out.length && !res.write(out)) {
+          res.once('drain', resume);
+          return false; // pauses the upstream until the client has taken what was written
+        }
+        return true;
+      },
+      end() {
+        res.end(relay.finish());
+        resolve({ ok: true, clientGone: false });
+      },
+      error(err: Error) {
+        res.removeListener('drain', resume);
+        if (signal.aborted || res.destroyed) {
+          if (!res.writableEnded) res.destroy();
+          resolve({ ok: false, clientGone: true });
+          return;
+        }
+        const failure = failureFromError(err);
+        res.end(sseError(`The upstream stream failed: ${failure.reason}`, failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error'));
+        resolve({ ok: false, clientGone: false, failure });
+      },
     });
   });
 }
