@@ -57,12 +57,8 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     return this.load(token);
   }
 
-  /** The cached key, without loading (synchronous, for admission). */
+  /** The cached key, without loading (synchronous: admission, and the auth guard's warm-key path). */
   get(token: string): CachedKey | undefined {
-    return this.keys.get(token);
-  }
-
-  cached(token: string): CachedKey | undefined {
     return this.keys.get(token);
   }
 

@@ -28,5 +28,5 @@ export interface KeyLookup {
   /** Resolves null for an unknown (or deleted) key. Served from memory when cached: no database round-trip. */
   findByHash(tokenHash: string): Promise<KeyRecord | null>;
   /** The key if it is in memory now (no load, no promise): the auth guard's fast path for warm keys. */
-  cached(tokenHash: string): KeyRecord | undefined;
+  get(tokenHash: string): KeyRecord | undefined;
 }

@@ -71,7 +71,7 @@ export async function startProbe(yaml: string, env: Record<string, string | unde
   const logs = new LogCapture();
   const log = createLogger({ level: env.LOG_LEVEL ?? 'debug', secrets: config.secrets }, logs);
   const state = new ProbeState();
-  const lookup: KeyLookup = { findByHash: async (hash) => state.keys.get(hash) ?? null, cached: (hash) => state.keys.get(hash) };
+  const lookup: KeyLookup = { findByHash: async (hash) => state.keys.get(hash) ?? null, get: (hash) => state.keys.get(hash) };
 
   @Global()
   @Module({ providers: [{ provide: ProbeState, useValue: state }, { provide: KEY_LOOKUP, useValue: lookup }], exports: [ProbeState, KEY_LOOKUP] })

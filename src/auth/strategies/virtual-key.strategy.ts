@@ -50,7 +50,7 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
    * the strategy, which loads or refuses it with the reason.
    */
   warmResult(digest: string): AuthResult | undefined {
-    const record = this.keys.cached(digest);
+    const record = this.keys.get(digest);
     if (record === undefined || record.blocked || expired(record)) return undefined;
     return this.resultOf(record);
   }
