@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { LINGER_BYTES } from '../../src/common/http/linger';
 import { after, before, describe, it } from 'node:test';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 
@@ -22,6 +24,11 @@ function assertOpenAIError(body: { error?: Record<string, unknown> }, status: nu
   assert.equal(body.error.type, type, `status ${status}`);
   assert.equal(typeof body.error.message, 'string');
   assert.doesNotMatch(JSON.stringify(body), /\bat .+\.(js|ts):\d+/, 'no stack');
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(check(), `timed out waiting for ${what}`);
 }
 
 /** The access-log lines (parsed) of one request id. */
@@ -80,6 +87,44 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     const json = await readJson(r);
     assertOpenAIError(json, 413, 'invalid_request_error');
     assert.equal(json.error.code, 'request_too_large');
+  });
+
+  it('a refused oversized body is read and dropped, not cut: the client gets its 413 and the connection serves the next request', async () => {
+    // Headers first; the 413 is answered on Content-Length alone. The rest of the body is sent after the answer
+    // came, then a second request on the same connection: without the lingering read the server has closed it.
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (c: Buffer) => received.push(c));
+    const length = 200_000;
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"pad":"`);
+    await until(() => Buffer.concat(received).includes('request_too_large'), 'the 413');
+    const first = Buffer.concat(received).toString();
+    assert.match(first, /^HTTP\/1\.1 413 /);
+    assert.doesNotMatch(first, /connection: close/i);
+    socket.write('x'.repeat(length - 8 - 2) + '"}');
+    received.length = 0;
+    socket.write(`GET /health/liveliness HTTP/1.1\r\nHost: g\r\n\r\n`);
+    await until(() => /\r\n\r\n/.test(Buffer.concat(received).toString()), 'the second answer');
+    assert.match(Buffer.concat(received).toString(), /^HTTP\/1\.1 200 /);
+    socket.destroy();
+  });
+
+  it('a client that keeps sending a refused body past the lingering bound is cut', async () => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    socket.on('data', () => undefined);
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.on('error', () => undefined);
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${4 * LINGER_BYTES}\r\n\r\n`);
+    const chunk = Buffer.alloc(1024 * 1024, 0x78);
+    let sent = 0;
+    let open = true;
+    void closed.then(() => (open = false));
+    while (open && sent < 3 * LINGER_BYTES) {
+      sent += chunk.length;
+      if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r).once('close', r));
+    }
+    await closed;
+    assert.ok(sent <= 2 * LINGER_BYTES, `the server read ${sent} bytes of a refused body before cutting`);
   });
 
   it('a content type other than JSON is a 415', async () => {

@@ -2,6 +2,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import { sendError } from '../errors/openai-exception.filter';
+import { lingerOverRefusedBody } from './linger';
 
 type ErrorHandler = (err: unknown, req: FastifyRequest, reply: FastifyReply) => unknown;
 
@@ -24,7 +25,10 @@ export class GatewayFastifyAdapter extends FastifyAdapter {
   override setErrorHandler(nestHandler: ErrorHandler) {
     const log = this.log;
     return super.setErrorHandler(function (this: unknown, err: unknown, req: FastifyRequest, reply: FastifyReply) {
-      if (isFastifyError(err)) return sendError(reply, req, err, log);
+      if (isFastifyError(err)) {
+        if ((err as { code: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') lingerOverRefusedBody(req, reply);
+        return sendError(reply, req, err, log);
+      }
       return nestHandler.call(this, err, req, reply);
     });
   }
