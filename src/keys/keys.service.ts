@@ -54,7 +54,8 @@ export class KeysService {
       token = toToken(keyRef);
     }
     const row = token ? await this.repo.findByToken(token) : null;
-    if (!row) throw notFound(keyRef ?? 'this key');
+    // A project (JWT) reads only its own project's keys; another project's key is answered as unknown.
+    if (!row || (caller.role === 'project' && row.teamId !== caller.projectId)) throw notFound(keyRef ?? 'this key');
     return { key: row.token, info: toKeyView(row, this.spend.unflushed(row.token)) };
   }
 

@@ -272,6 +272,20 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assertError(await api('POST', '/key/generate', {}, ''), 401);
   });
 
+  it("a project JWT reads /key/info only for its own project's keys; another project's key is answered as unknown", async () => {
+    const jwt = await idp.token('project-a');
+    const own = await generate({ team_id: 'project-a' });
+    const other = await generate({ team_id: 'project-b' });
+    const none = await generate({});
+    for (const ref of [own.key, own.token]) {
+      const r = await api('GET', `/key/info?key=${encodeURIComponent(ref)}`, undefined, jwt);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(r.body.info.team_id, 'project-a');
+    }
+    for (const ref of [other.key, other.token, none.token]) assertError(await api('GET', `/key/info?key=${encodeURIComponent(ref)}`, undefined, jwt), 404, /Key not found/);
+    assert.equal((await api('GET', `/key/info?key=${other.token}`)).status, 200, 'the master key reads any key');
+  });
+
   it('every change wrote an audit row (who, what, which key, when)', async () => {
     const rows = await sql<{ actor: string; action: string; key_hash: string | null; created_at: Date }>(db.url, 'SELECT actor, action, key_hash, created_at FROM audit_log');
     const actions = new Set(rows.map((r) => r.action));
