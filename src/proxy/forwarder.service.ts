@@ -10,7 +10,7 @@ import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
 import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
-import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
+import { callUpstream, headerValue, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
 import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
@@ -140,8 +140,4 @@ function outcomeOf(f: AttemptFailure): UpstreamOutcome {
   if (f.kind !== 'status') return f.kind;
   if (f.status === 429) return 'rate_limited';
   return f.status === 401 || f.status === 403 ? 'auth_error' : 'server_error';
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

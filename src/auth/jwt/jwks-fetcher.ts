@@ -27,10 +27,10 @@ export async function fetchJwksDocument(url: string, timeoutMs: number, cancel?:
 
 /**
  * Runs `work` (fetches starting at `url`) with a signal that aborts after `timeoutMs` (or when `cancel` aborts),
- * and settles by then whatever `work` does. Not `AbortSignal.any([AbortSignal.timeout(ms), cancel])`: on Node 20 the timeout signal inside
- * `any()` is only weakly held, so a garbage collection while the fetch waits loses it and a hung provider hangs
- * the fetch (and every request waiting on it) for undici's 300 s header timeout. Here the timer holds the controller
- * strongly, and the race settles the promise even if an abort never reaches the fetch.
+ * and settles by then whatever `work` does. Not `AbortSignal.any([AbortSignal.timeout(ms), cancel])`: on Node 20
+ * the timeout signal inside `any()` is only weakly held, so a garbage collection while the fetch waits loses it and
+ * a hung provider hangs the fetch (and every request waiting on it) for undici's 300 s header timeout. Here the
+ * timer holds the controller strongly, and the race settles the promise even if an abort never reaches the fetch.
  */
 async function withDeadline<T>(url: string, timeoutMs: number, cancel: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();

@@ -133,6 +133,10 @@ class CallHandler implements Dispatcher.DispatchHandler, UpstreamStream {
 }
 
 function isEventStream(headers: IncomingHttpHeaders): boolean {
-  const v = headers['content-type'];
-  return (Array.isArray(v) ? v[0] : v)?.includes('text/event-stream') ?? false;
+  return headerValue(headers['content-type'])?.includes('text/event-stream') ?? false;
+}
+
+/** A response header's value (the first, when it came more than once). */
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
