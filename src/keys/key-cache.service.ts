@@ -100,7 +100,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     const running = this.loading.get(token);
     if (running) return running;
     const gen = this.generation;
-    const p = this.repo.findByToken(token).then(
+    const p = this.spend.readConsistent(() => this.repo.findByToken(token)).then(
       (row) => {
         const key = row ? new CachedKey(row, this.spend.unflushed(token)) : null;
         if (this.loading.get(token) === p && this.generation === gen) {
@@ -153,7 +153,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       const gen = this.generation;
       let rows: KeyRow[];
       try {
-        rows = await this.repo.findByTokens(chunk);
+        rows = await this.spend.readConsistent(() => this.repo.findByTokens(chunk));
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'key cache resync skipped (database unavailable); cached keys keep serving');
         return;

@@ -53,7 +53,7 @@ export class KeysService {
       if (keyRef === undefined) throw Errors.badRequest('Give the key to look up: /key/info?key=<key or token>', 'key', 'missing_key');
       token = toToken(keyRef);
     }
-    const row = token ? await this.repo.findByToken(token) : null;
+    const row = token ? await this.spend.readConsistent(() => this.repo.findByToken(token)) : null;
     // A project (JWT) reads only its own project's keys; another project's key is answered as unknown.
     if (!row || (caller.role === 'project' && row.teamId !== caller.projectId)) throw notFound(keyRef ?? 'this key');
     return { key: row.token, info: toKeyView(row, this.spend.unflushed(row.token)) };
@@ -120,7 +120,7 @@ export class KeysService {
   }
 
   async list(q: ListKeysQuery): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
-    const { rows, total } = await this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size);
+    const { rows, total } = await this.spend.readConsistent(() => this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size));
     return {
       keys: q.return_full_object ? rows.map((r) => toKeyView(r, this.spend.unflushed(r.token))) : rows.map((r) => r.token),
       total_count: total,

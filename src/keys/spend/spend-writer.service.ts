@@ -42,6 +42,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   private readonly renamed = new Map<string, string>();
   private readonly listeners: ((r: FlushResult) => void)[] = [];
   private failures = 0;
+  /** Writes started so far: tells whether one ran during a read (see readConsistent). */
+  private writesStarted = 0;
 
   constructor(
     private readonly repo: KeysRepository,
@@ -67,6 +69,21 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   /** Spend recorded for a key in this process and not yet confirmed written (pending + being written). */
   unflushed(token: string): number {
     return (this.pendingKeys.get(token) ?? 0) + (this.writingKeys.get(token) ?? 0) + (this.failed?.keys.get(token) ?? 0);
+  }
+
+  /**
+   * Runs `read`, a database read of spend that the caller adds `unflushed()` to afterwards, when no write overlaps
+   * it: a write that committed while the read ran would be counted twice (in the row and still as being written) or
+   * not at all (read before its commit, no longer unflushed after). Waits for a running write, and reads again if
+   * one started meanwhile (a few times at most; writes are a second apart).
+   */
+  async readConsistent<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.flushing) await this.flushing;
+      const started = this.writesStarted;
+      const value = await read();
+      if ((this.writesStarted === started && this.flushing === null) || attempt >= 5) return value;
+    }
   }
 
   /** The same for a project. */
@@ -143,6 +160,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   private async write(): Promise<void> {
+    this.writesStarted++;
     const retry = this.failed;
     const batch = retry ?? this.takePending();
     this.failed = null;
