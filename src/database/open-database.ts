@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Pool } from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
@@ -90,12 +89,12 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
     log.info({ dataDir, ms: Date.now() - started }, 'embedded database opened (for trying out and a single instance)');
     const db = pg;
     await migrate({ query: async (sql, params) => (await db.query<never>(sql, params)).rows, exec: async (s) => void (await db.exec(s)) }, log);
+    return await embedded(pg, unlock);
   } catch (err) {
     await pg?.close().catch(() => undefined);
     unlock();
     throw err;
   }
-  return embedded(pg, unlock);
 }
 
 /**
@@ -122,6 +121,8 @@ async function createPGlite(dataDir: string, log: Logger): Promise<PGlite> {
     }
     if (!hasCluster(dataDir)) await createInChild(dataDir, '');
   }
+  // Loaded here, not at the top: a gateway on PostgreSQL never loads PGlite (its code stays out of memory).
+  const { PGlite } = await import('@electric-sql/pglite');
   return PGlite.create(dataDir, { postgresqlconf: EMBEDDED_CONF });
 }
 
@@ -139,7 +140,8 @@ function createInChild(dataDir: string, template: string): Promise<void> {
   });
 }
 
-function embedded(pg: PGlite, unlock: () => void): OpenedDatabase {
+async function embedded(pg: PGlite, unlock: () => void): Promise<OpenedDatabase> {
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pg) });
   const listeners = new Map<string, Set<(p: string) => void>>();
   return {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
@@ -51,7 +51,7 @@ export class KeysRedis implements OnApplicationShutdown {
   }
 
   private connect(role: string, offlineQueue: boolean): Redis {
-    const conn = new Redis(this.config.redisUrl!, {
+    const conn = new (loadRedis())(this.config.redisUrl!, {
       enableOfflineQueue: offlineQueue,
       maxRetriesPerRequest: offlineQueue ? null : 1,
       connectTimeout: 3_000,
@@ -70,6 +70,15 @@ export class KeysRedis implements OnApplicationShutdown {
     });
     return conn;
   }
+}
+
+/**
+ * ioredis, loaded on first use: without REDIS_URL the gateway never loads it (~4 MB of resident code and data).
+ * A synchronous require, since connections are made in constructors.
+ */
+function loadRedis(): typeof Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('ioredis') as { default: typeof Redis }).default;
 }
 
 /** QUIT when connected (bounded); otherwise stop reconnecting at once, so shutdown never waits on a dead Redis. */

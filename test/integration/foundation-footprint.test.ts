@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { readJson, startGateway } from '../support/gateway';
+import { createTestDatabase } from '../support/postgres';
+
+/** Packages of modules loaded in this process so far (node's test runner gives each test file its own process). */
+function loadedPackages(): Set<string> {
+  const found = new Set<string>();
+  for (const file of Object.keys(require.cache)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    if (m) found.add(m[1]);
+  }
+  return found;
+}
+
+const OPTIONAL = ['@electric-sql/pglite', 'pglite-prisma-adapter', 'ioredis'];
+
+describe('memory footprint: optional stores are loaded only when used', () => {
+  it('a gateway on PostgreSQL without REDIS_URL loads neither PGlite nor ioredis; the embedded store loads PGlite when opened', async () => {
+    const db = await createTestDatabase();
+    const gw = await startGateway('general_settings:\n  master_key: sk-test-master-123\n', { DATABASE_URL: db.url });
+    try {
+      const ready = await fetch(`${gw.url}/health/readiness`);
+      assert.equal(ready.status, 200);
+      assert.equal((await readJson(ready)).database, 'postgres');
+      const loaded = loadedPackages();
+      assert.ok(loaded.has('@prisma/client'), 'the check sees node_modules packages');
+      for (const name of OPTIONAL) assert.ok(!loaded.has(name), `${name} was loaded by a gateway that does not use it`);
+    } finally {
+      await gw.close();
+      await db.drop();
+    }
+
+    const embedded = await startGateway('general_settings:\n  master_key: sk-test-master-123\n');
+    try {
+      assert.equal((await readJson(await fetch(`${embedded.url}/health/readiness`))).database, 'embedded');
+      const loaded = loadedPackages();
+      assert.ok(loaded.has('@electric-sql/pglite') && loaded.has('pglite-prisma-adapter'), 'the embedded store loads PGlite');
+      assert.ok(!loaded.has('ioredis'), 'ioredis stays unloaded without REDIS_URL');
+    } finally {
+      await embedded.close();
+    }
+  });
+});
