@@ -77,7 +77,6 @@ export class KeysRedis implements OnApplicationShutdown {
  * A synchronous require, since connections are made in constructors.
  */
 function loadRedis(): typeof Redis {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('ioredis') as { default: typeof Redis }).default;
 }
 
