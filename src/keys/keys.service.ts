@@ -91,8 +91,9 @@ export class KeysService {
     }
     if (!row) throw notFound(ref);
     this.spend.completeRename(oldToken, token);
-    this.changed([row], [oldToken]);
-    return { key: secret, ...toKeyView(row, this.spend.unflushed(token)) };
+    const settled = await this.settled(row);
+    this.changed([settled], [oldToken]);
+    return { key: secret, ...toKeyView(settled, this.spend.unflushed(token)) };
   }
 
   async delete(req: DeleteKeysRequest, caller: Caller): Promise<{ deleted_keys: string[] }> {
@@ -133,8 +134,18 @@ export class KeysService {
     const token = toToken(keyRef);
     const row = token ? await this.repo.update(token, changes, actor, { action, keyHash: token, details: auditedFields(fields) }).catch(taken('key_alias')) : null;
     if (!row) throw notFound(keyRef);
-    this.changed([row], []);
-    return toKeyView(row, this.spend.unflushed(row.token));
+    const settled = await this.settled(row);
+    this.changed([settled], []);
+    return toKeyView(settled, this.spend.unflushed(settled.token));
+  }
+
+  /**
+   * A changed row with its spend read again so that no spend write overlaps the read (SpendWriter.readConsistent):
+   * the row an UPDATE returns may miss, or double with the unwritten amounts, a spend write that committed while it
+   * ran. This row goes to the key cache (budget checks) and into the answer. Deleted meanwhile: the row as written.
+   */
+  private async settled(row: KeyRow): Promise<KeyRow> {
+    return (await this.spend.readConsistent(() => this.repo.findByToken(row.token))) ?? row;
   }
 
   /** Apply to this instance now, then tell the others. */

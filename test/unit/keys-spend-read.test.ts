@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import type { KeysRepository } from '../../src/keys/keys.repository';
+import type { Caller } from '../../src/auth/caller';
+import type { KeyEventsService } from '../../src/keys/invalidation/key-events.service';
+import type { KeyCache } from '../../src/keys/key-cache.service';
+import type { KeyRow, KeysRepository } from '../../src/keys/keys.repository';
+import { KeysService } from '../../src/keys/keys.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 
 /** A spend store in memory whose writes commit when the test says so (or at once). */
@@ -14,8 +18,8 @@ class FakeStore {
     addSpend: (_id: string, keys: ReadonlyMap<string, number>) =>
       new Promise((resolve) => {
         const commit = () => {
-          this.spend += keys.get('t') ?? 0;
-          resolve({ applied: true, keys: new Map([['t', this.spend]]), teams: new Map() });
+          for (const amount of keys.values()) this.spend += amount;
+          resolve({ applied: true, keys: new Map([...keys.keys()].map((k) => [k, this.spend])), teams: new Map() });
         };
         if (this.autoCommit) commit();
         else this.release = commit;
@@ -58,4 +62,33 @@ describe('spend read from the database plus what is not written yet', () => {
     assert.equal(reads, 2);
     assert.equal(value + writer.unflushed('t'), 1.2);
   });
+
+  it('a key change answers, and caches, the spend of a write that committed while the change ran', async () => {
+    const token = 'a'.repeat(64);
+    const store = new FakeStore();
+    const row = (spend: number) =>
+      ({ token, keyAlias: null, keyName: 'sk-...0000', models: [], spend, maxBudget: null, expires: null, rpmLimit: null, tpmLimit: null, maxParallelRequests: null, metadata: {}, teamId: null, userId: null, allowedRoutes: [], blocked: false, createdAt: new Date(), updatedAt: new Date(), createdBy: 'master_key', updatedBy: 'master_key' }) as unknown as KeyRow;
+    const writer = new SpendWriter(store.repo, silent);
+    writer.add(token, null, 1.2);
+    const writing = writer.flush(); // a spend write in flight...
+    const repo = {
+      ...store.repo,
+      // ...the UPDATE reads the row before that write commits, and returns after it has
+      update: async () => {
+        const before = row(store.spend);
+        store.commit();
+        await writing;
+        return before;
+      },
+      findByToken: async () => row(store.spend),
+    } as unknown as KeysRepository;
+    const cached: KeyRow[] = [];
+    const cache = { put: (r: KeyRow) => void cached.push(r), drop: () => undefined } as unknown as KeyCache;
+    const events = { publish: () => undefined } as unknown as KeyEventsService;
+    const keys = new KeysService(repo, cache, writer, events);
+    const view = await keys.update({ key: token, key_alias: 'renamed' } as never, { role: 'master' } as Caller);
+    assert.equal(view.spend, 1.2);
+    assert.equal(cached.at(-1)?.spend, 1.2, 'the key cache (budget checks) gets the settled spend too');
+  });
 });
+
