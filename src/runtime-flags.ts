@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { holdTickObjectShape } from './runtime/tick-shape';
 
 /**
  * V8 settings for the production process, applied before anything compiles WebAssembly.
@@ -13,3 +14,6 @@ import { setFlagsFromString } from 'node:v8';
  * (`--liftoff-only` saves the same memory but leaves llhttp unoptimised: a few per cent of CPU per call.)
  */
 setFlagsFromString('--wasm-tiering-budget=10000000');
+
+// Before any full GC can drop the tick object's shape (see tick-shape.ts).
+holdTickObjectShape();
