@@ -25,14 +25,19 @@ export function relayStream(
 ): Promise<StreamEnd> {
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, {
-    ...(reply.getHeaders() as Record<string, string>),
-    ...extraHeaders,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    // No `connection` header: Node keeps the connection alive after the stream unless the client asked to close it.
-    'x-accel-buffering': 'no',
-  });
+  // Set one by one on the response (Node keeps them in a dictionary), not spread into a fresh object: the spread's
+  // V8 shape was dropped at full GCs like the tick object's (runtime/tick-shape.ts) and rebuilt for every stream.
+  const headers = reply.getHeaders();
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
+  for (const name in extraHeaders) res.setHeader(name, extraHeaders[name]);
+  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache');
+  // No `connection` header: Node keeps the connection alive after the stream unless the client asked to close it.
+  res.setHeader('x-accel-buffering', 'no');
+  res.writeHead(200);
   // No flushHeaders(): the headers leave with the first chunk, in one write.
   return new Promise<StreamEnd>((resolve) => {
     const resume = () => upstream.resume();
