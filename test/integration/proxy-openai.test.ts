@@ -114,6 +114,11 @@ general_settings:
     });
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /^text\/event-stream/);
+    // The headers set before the stream (request id) and for it (deployment, caching) all reach the client.
+    assert.ok(r.headers.get('x-request-id'));
+    assert.equal(r.headers.get('x-litellm-model-id'), 'gpt-4o#0');
+    assert.equal(r.headers.get('cache-control'), 'no-cache');
+    assert.equal(r.headers.get('x-accel-buffering'), 'no');
     const text = await r.text();
     assert.deepEqual(up.requests[0].body.stream_options, { include_usage: true });
     const events = text.split('\n\n').filter(Boolean);
