@@ -95,7 +95,8 @@ export async function spawnGateway(args: string[], env: Record<string, string | 
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  // 'close' (not 'exit'): by then the child's last output has been read, for callers that check it after stop().
+  const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -144,7 +145,8 @@ export function runGatewayToExit(
       proc.kill('SIGKILL');
       reject(new Error(`gateway did not exit within ${timeoutMs} ms: ${stdout}${stderr}`));
     }, timeoutMs);
-    proc.once('exit', (code) => {
+    // 'close', not 'exit': 'exit' can come before the last of the child's output has been read from its pipes.
+    proc.once('close', (code) => {
       clearTimeout(t);
       resolveRun({ code, stdout, stderr });
     });
