@@ -1,5 +1,8 @@
 import { executionAsyncResource } from 'node:async_hooks';
 
+/** The held tick object. Read by nothing: it only has to stay reachable. */
+let held: object | undefined;
+
 /**
  * Keeps `process.nextTick` on its fast path for the life of the process.
  *
@@ -9,17 +12,15 @@ import { executionAsyncResource } from 'node:async_hooks';
  * microseconds, so at a GC there usually is none), it drops the shapes, and the next tick object gets new ones. After
  * a few such GCs the inline cache of `nextTick`'s literal turns megamorphic for good, and every tick object is built
  * in the V8 runtime instead of by optimised code. Node's HTTP and stream internals call nextTick about eight times per
- * proxied request, so that was ~4 % of a model call's CPU in the gateway: measured with perf (`Runtime_DefineKeyed
- * OwnPropertyInLiteral` under `nextTick`), and seen as `MEGAMORPHIC` slots in `%DebugPrint(process.nextTick)`. It
- * struck with the embedded store (PGlite's memory makes full GCs frequent) and, with forced full GCs, on PostgreSQL too.
+ * proxied request: found with perf (`Runtime_DefineKeyedOwnPropertyInLiteral` under `nextTick`) and seen as
+ * `MEGAMORPHIC` slots in `%DebugPrint(process.nextTick)`; holding the shape took a non-streaming call from 102 to
+ * 87 us of CPU in an interleaved A/B. It struck with the embedded store (PGlite in the process: more full GCs at
+ * start-up and when idle) and, with forced full GCs, on PostgreSQL too.
  *
  * Holding one tick object for good keeps its shape, and through the shape's back pointers the whole transition chain,
  * alive: the shapes are never dropped, the cache stays monomorphic. Call once, first thing in the process (an inline
  * cache that has turned megamorphic never turns back).
  */
-/** Read by nothing: it only has to stay reachable. */
-export let held: object | undefined;
-
 export function holdTickObjectShape(): void {
   process.nextTick(() => {
     held = executionAsyncResource();
