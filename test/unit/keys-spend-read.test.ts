@@ -7,6 +7,7 @@ import type { KeyCache } from '../../src/keys/key-cache.service';
 import type { KeyRow, KeysRepository } from '../../src/keys/keys.repository';
 import { KeysService } from '../../src/keys/keys.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
+import { keyRecord } from '../support/auth-probe';
 
 /** A spend store in memory whose writes commit when the test says so (or at once). */
 class FakeStore {
@@ -67,7 +68,7 @@ describe('spend read from the database plus what is not written yet', () => {
     const token = 'a'.repeat(64);
     const store = new FakeStore();
     const row = (spend: number) =>
-      ({ token, keyAlias: null, keyName: 'sk-...0000', models: [], spend, maxBudget: null, expires: null, rpmLimit: null, tpmLimit: null, maxParallelRequests: null, metadata: {}, teamId: null, userId: null, allowedRoutes: [], blocked: false, createdAt: new Date(), updatedAt: new Date(), createdBy: 'master_key', updatedBy: 'master_key' }) as unknown as KeyRow;
+      ({ ...keyRecord(token, { spend }), createdAt: new Date(), updatedAt: new Date(), createdBy: 'master_key', updatedBy: 'master_key' }) as unknown as KeyRow;
     const writer = new SpendWriter(store.repo, silent);
     writer.add(token, null, 1.2);
     const writing = writer.flush(); // a spend write in flight...
@@ -91,4 +92,3 @@ describe('spend read from the database plus what is not written yet', () => {
     assert.equal(cached.at(-1)?.spend, 1.2, 'the key cache (budget checks) gets the settled spend too');
   });
 });
-
