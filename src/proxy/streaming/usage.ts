@@ -5,7 +5,12 @@ export interface Usage {
 }
 
 const USAGE_KEY = Buffer.from('"usage"');
-const SPACE = new Set([0x20, 0x0a, 0x0d, 0x09]);
+// Encoded once: Buffer#indexOf with a string needle encodes it on every call.
+const PROMPT_KEY = Buffer.from('"prompt_tokens"');
+const COMPLETION_KEY = Buffer.from('"completion_tokens"');
+
+/** JSON whitespace. */
+const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * Reads `usage` from an OpenAI JSON answer without parsing the whole body: the last `"usage"` key, its object,
@@ -20,8 +25,8 @@ export function usageFromJson(body: Buffer): Usage | null {
   if (body[i] !== 0x7b /* { */) return null; // "usage": null
   const end = objectEnd(body, i);
   if (end < 0) return usageByParse(body);
-  const prompt = counter(body, i, end, '"prompt_tokens"');
-  const completion = counter(body, i, end, '"completion_tokens"');
+  const prompt = counter(body, i, end, PROMPT_KEY);
+  const completion = counter(body, i, end, COMPLETION_KEY);
   if (prompt === undefined) return usageByParse(body);
   return { promptTokens: prompt, completionTokens: completion ?? 0 };
 }
@@ -37,8 +42,8 @@ export const NOT_JSON = Symbol('not JSON');
 export function usageOfAnswer(body: Buffer): Usage | null | typeof NOT_JSON {
   let first = 0;
   let last = body.length - 1;
-  while (first <= last && SPACE.has(body[first])) first++;
-  while (last >= first && SPACE.has(body[last])) last--;
+  while (first <= last && isSpace(body[first])) first++;
+  while (last >= first && isSpace(body[last])) last--;
   if (body[first] !== 0x7b /* { */ || body[last] !== 0x7d /* } */) return NOT_JSON;
   const usage = usageFromJson(body);
   if (usage !== null) return usage;
@@ -60,7 +65,7 @@ function objectEnd(body: Buffer, open: number): number {
 }
 
 /** The whole number after `"key":` within [from, end); the exact quoted key, so `prompt_tokens_details` never matches. */
-function counter(body: Buffer, from: number, end: number, key: string): number | undefined {
+function counter(body: Buffer, from: number, end: number, key: Buffer): number | undefined {
   const at = body.indexOf(key, from);
   if (at < 0 || at > end) return undefined;
   let i = skipSpace(body, at + key.length);
@@ -73,7 +78,7 @@ function counter(body: Buffer, from: number, end: number, key: string): number |
 }
 
 function skipSpace(body: Buffer, i: number): number {
-  while (SPACE.has(body[i])) i++;
+  while (isSpace(body[i])) i++;
   return i;
 }
 
