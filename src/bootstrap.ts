@@ -12,6 +12,7 @@ import { useStrictJsonBodies } from './common/http/json-body';
 import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
+import { CLIENT_ABORT } from './proxy/call-context';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,9 +46,17 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   });
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(GatewayMetrics);
+  fastify.decorateReply(CLIENT_ABORT, null);
   fastify.addHook('onRequest', (req, reply, done) => {
+    // reply.header, not res.setHeader: a header set on the raw response sends Node's writeHead down its slow path.
     reply.header('x-request-id', req.id);
-    metrics.requestStarted(reply.raw);
+    const res = reply.raw;
+    metrics.requestStarted();
+    // One close listener per request: the in-flight gauge, and the client hanging up on a forwarded call.
+    res.on('close', () => {
+      metrics.requestClosed();
+      if (!res.writableFinished) reply[CLIENT_ABORT]?.abort();
+    });
     done();
   });
   const access = new AccessLog(log, config.secrets);

@@ -33,10 +33,6 @@ export class GatewayMetrics {
   readonly latencySum: Float64Array;
   readonly latencyCount: Float64Array;
   inFlight = 0;
-  /** For the raw response's `close` (fires once per request, answered or aborted): one function, not one per request. */
-  readonly requestClosed = (): void => {
-    this.inFlight--;
-  };
   private readonly groupIndex = new Map<string, number>();
   private readonly routeIndex = new Map<string, number>();
   private readonly matchers = ROUTE_GROUP_NAMES.map((g: RouteGroupName) => RouteMatcher.compile([g]).matcher);
@@ -51,10 +47,14 @@ export class GatewayMetrics {
     this.latencyCount = new Float64Array(n);
   }
 
-  /** A request has come in (`onRequest`); `res` is its raw response, whose `close` ends it. */
-  requestStarted(res: { on(event: 'close', fn: () => void): unknown }): void {
+  /** A request has come in (`onRequest`). */
+  requestStarted(): void {
     this.inFlight++;
-    res.on('close', this.requestClosed);
+  }
+
+  /** Its raw response closed (once per request, answered or aborted). */
+  requestClosed(): void {
+    this.inFlight--;
   }
 
   /** A response was sent (`onResponse`). `route`: the registered route pattern, undefined when none matched. */

@@ -25,6 +25,18 @@ export class ClientGoneError extends Error {
 }
 
 /**
+ * Where the reply holds its call's ClientAbort (declared on every Fastify reply, null until a call is forwarded):
+ * the one `close` listener each request gets (bootstrap.ts) aborts it when the client hangs up.
+ */
+export const CLIENT_ABORT = Symbol('clientAbort');
+
+declare module 'fastify' {
+  interface FastifyReply {
+    [CLIENT_ABORT]: ClientAbort | null;
+  }
+}
+
+/**
  * The client's hang-up, as the upstream call sees it: `aborted`, and `onAbort`, the hook the running upstream call
  * sets (it cuts that call). A plain object per request: no EventEmitter or AbortController.
  */

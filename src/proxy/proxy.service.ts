@@ -5,7 +5,7 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
-import { ClientAbort, ClientGoneError, type CallContext } from './call-context';
+import { CLIENT_ABORT, ClientAbort, ClientGoneError, type CallContext } from './call-context';
 import { validateBody } from './dto/validate-body';
 import { ForwarderService, type Forwarded } from './forwarder.service';
 import type { ModelGroup } from './router/model-group';
@@ -64,10 +64,7 @@ export class ProxyService {
     const stream = op === 'chat' && payload.stream === true;
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
     const abort = new ClientAbort();
-    const res = reply.raw;
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+    reply[CLIENT_ABORT] = abort; // aborted by the request's close listener (bootstrap.ts) if the client hangs up
     const ctx: CallContext = {
       op,
       reqId: req.id,
