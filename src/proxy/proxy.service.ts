@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
+import { sendRaw } from '../common/http/raw-head';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
 import { CLIENT_ABORT, ClientAbort, ClientGoneError, type CallContext } from './call-context';
@@ -13,6 +14,7 @@ import { ModelCatalog } from './models/model-catalog.service';
 import type { Operation } from './providers/provider';
 import { RouterService } from './router/router.service';
 import { SseRelay } from './streaming/sse-relay';
+import { headerValue } from './upstream/upstream-call';
 import { relayStream } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
 
@@ -75,19 +77,18 @@ export class ProxyService {
       signal: abort,
     };
     const fwd = await this.forwarder.forward(ctx, group);
-    const headers = { 'x-litellm-model-id': fwd.deployment.headerId };
     if (fwd.stream) {
       const relay = new SseRelay(ctx.addStreamUsage);
-      const end = await relayStream(reply, fwd.stream, relay, headers, abort);
+      const end = await relayStream(reply, fwd.stream, relay, ['x-litellm-model-id', fwd.deployment.headerId], abort);
       const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
       this.finish(report, groupName, fwd, usage, started, end.ok);
       return;
     }
     const encoded = fwd.headers['content-encoding'];
     const usage = fwd.usage ?? { promptTokens: 0, completionTokens: 0 };
-    reply.code(fwd.statusCode).header('content-type', fwd.headers['content-type'] ?? 'application/json').headers(headers);
-    if (encoded) reply.header('content-encoding', encoded);
-    reply.send(fwd.body);
+    const head = ['content-type', headerValue(fwd.headers['content-type']) ?? 'application/json', 'x-litellm-model-id', fwd.deployment.headerId];
+    if (encoded) head.push('content-encoding', encoded);
+    sendRaw(reply, fwd.statusCode, head, fwd.body!);
     this.finish(report, groupName, fwd, usage, started, true);
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { rawHead } from '../../common/http/raw-head';
 import type { UpstreamStream } from '../upstream/upstream-call';
 import { failureFromError, type AttemptFailure } from '../upstream/upstream-failure';
 import { sseError, type SseRelay } from './sse-relay';
@@ -20,24 +21,12 @@ export function relayStream(
   reply: FastifyReply,
   upstream: UpstreamStream,
   relay: SseRelay,
-  extraHeaders: Record<string, string>,
+  extraHeaders: readonly string[],
   signal: { readonly aborted: boolean },
 ): Promise<StreamEnd> {
   reply.hijack();
   const res = reply.raw;
-  // Set one by one on the response (Node keeps them in a dictionary), not spread into a fresh object: the spread's
-  // V8 shape was dropped at full GCs like the tick object's (runtime/tick-shape.ts) and rebuilt for every stream.
-  const headers = reply.getHeaders();
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined) res.setHeader(name, value);
-  }
-  for (const name in extraHeaders) res.setHeader(name, extraHeaders[name]);
-  res.setHeader('content-type', 'text/event-stream; charset=utf-8');
-  res.setHeader('cache-control', 'no-cache');
-  // No `connection` header: Node keeps the connection alive after the stream unless the client asked to close it.
-  res.setHeader('x-accel-buffering', 'no');
-  res.writeHead(200);
+  res.writeHead(200, rawHead(reply, [...extraHeaders, ...SSE_HEADERS]));
   // No flushHeaders(): the headers leave with the first chunk, in one write.
   return new Promise<StreamEnd>((resolve) => {
     const resume = () => upstream.resume();
@@ -77,3 +66,6 @@ export function relayStream(
     });
   });
 }
+
+/** The stream's own headers. No `connection` header: Node keeps the connection alive after the stream unless the client asked to close it. */
+const SSE_HEADERS: readonly string[] = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'x-accel-buffering', 'no'];
