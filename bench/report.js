@@ -28,6 +28,10 @@ function summarize(rows, soak) {
     const [target, connections, stream] = k.split('|');
     const row = { target, connections: Number(connections), stream: stream === 'true' };
     for (const f of ['rps', 'p50ms', 'p99ms', 'cpuUsPerReq', 'peakRssMiB', 'p50us', 'p99us']) if (rs.some((r) => r[f] !== undefined)) row[f] = median(rs.map((r) => r[f]));
+    // This target's RPS over the baseline's in the same round (slices seconds apart), median over rounds: the
+    // machine's speed drifts between rounds, so a ratio of per-round pairs is steadier than a ratio of medians.
+    const base = (r) => rows.find((b) => b.target === 'baseline' && b.round === r.round && b.connections === r.connections && b.stream === r.stream);
+    if (target !== 'baseline' && rs.every((r) => r.rps !== undefined && base(r))) row.rpsRatio = median(rs.map((r) => r.rps / base(r).rps));
     row.non2xx = rs.reduce((a, r) => a + (r.non2xx || 0) + (r.bad || 0), 0);
     row.errors = rs.reduce((a, r) => a + (r.errors || 0), 0);
     out.push(row);
@@ -55,11 +59,7 @@ function printTable(summary, soak) {
     const over = base1 && r !== base1 ? `  (+${fmt(r.p50us - base1.p50us)} us over baseline)` : '';
     console.log(`  ${r.target.padEnd(16)} p50 ${fmt(r.p50us)} us  p99 ${fmt(r.p99us)} us${over}`);
   }
-  const ratio = (target, conns, stream) => {
-    const g = summary.find((r) => r.target === target && r.connections === conns && r.stream === stream);
-    const b = summary.find((r) => r.target === 'baseline' && r.connections === conns && r.stream === stream);
-    return g && b ? g.rps / b.rps : NaN;
-  };
+  const ratio = (target, conns, stream) => summary.find((r) => r.target === target && r.connections === conns && r.stream === stream)?.rpsRatio ?? NaN;
   const rssRatio = (prefix) => {
     const g = Math.max(...summary.filter((r) => r.target.startsWith(prefix) && r.connections === 128).map((r) => r.peakRssMiB));
     const b = Math.max(...summary.filter((r) => r.target === 'baseline' && r.connections === 128).map((r) => r.peakRssMiB));
@@ -69,7 +69,7 @@ function printTable(summary, soak) {
   console.log(`\npeak RSS at 128 connections, gateway / baseline: embedded store ${fmt(rssRatio('gateway/'), 2)}${onPg}`);
   const parts = ['master', 'vkey', 'jwt'].map((k) => `${k} ${fmt(ratio(`gateway/${k}`, 32, false), 2)} / ${fmt(ratio(`gateway/${k}`, 32, true), 2)}`);
   if (summary.some((r) => r.target === 'gateway-pg/vkey')) parts.push(`vkey on PostgreSQL ${fmt(ratio('gateway-pg/vkey', 32, false), 2)} / ${fmt(ratio('gateway-pg/vkey', 32, true), 2)}`);
-  console.log(`gateway RPS / baseline RPS at 32 connections (non-stream / stream): ${parts.join(', ')}`);
+  console.log(`gateway RPS / baseline RPS at 32 connections, median of per-round ratios (non-stream / stream): ${parts.join(', ')}`);
 }
 
 module.exports = { summarize, printTable, median };

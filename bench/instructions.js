@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench:instructions`: instructions per non-streaming call, counted by valgrind's callgrind, for the
+// baseline and the gateway (master key, PostgreSQL store when one answers at BENCH_PG_URL, else embedded).
+// Machine noise moves requests/s by tens of per cent between runs; an instruction count does not move with it, so
+// this is the number to compare two builds by. Only the main thread is counted (V8's compiler and GC helper threads
+// vary from run to run), with a fixed young generation (so the number of scavenges depends on the calls, not on
+// V8's sizing heuristics). The master key is used because a virtual key's spend is flushed once a second of wall
+// time, and under valgrind (~50x slower) that flush would be counted against ~50x fewer calls.
+// Options: --warm N (10000) --calls N (3000) --conns N (8). Needs valgrind; takes ~5 minutes.
+const { execFileSync, execSync } = require('node:child_process');
+const { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { Pool } = require('undici');
+const P = require('./procs');
+
+const ROOT = join(__dirname, '..');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? def : Number(args[i + 1]);
+};
+const WARM = opt('warm', 10_000);
+const CALLS = opt('calls', 3000);
+const CONNS = opt('conns', 8);
+const MASTER = 'sk-bench-master-key-0000';
+const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
+const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+
+async function count(name, core, script, scriptArgs, env, ready, headers, work, port) {
+  const out = join(work, `${name}.cg`);
+  // callgrind_control finds the process by a file named after HOST: the same value on both sides.
+  env = { ...env, HOST: '127.0.0.1' };
+  const proc = await P.start(name, core, 'valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS, script, ...scriptArgs], { env, ready, timeoutMs: 600_000 });
+  const url = `http://127.0.0.1:${port}`;
+  const pool = new Pool(url, { connections: CONNS });
+  const run = async (n) => {
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: CONNS }, async () => {
+        while (sent++ < n) {
+          const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', ...headers }, body });
+          await res.body.arrayBuffer();
+          if (res.statusCode !== 200) throw new Error(`${name} answered ${res.statusCode}`);
+        }
+      }),
+    );
+  };
+  const pause = () => new Promise((r) => setTimeout(r, 1500));
+  try {
+    // Warm-up in three bursts with pauses: the pauses run what idle time runs, so its deoptimisations happen here.
+    await run(WARM / 2);
+    await pause();
+    await run(WARM / 4);
+    await pause();
+    await run(WARM / 4);
+    const ctl = (...cmd) => execFileSync('callgrind_control', [...cmd, String(proc.pid)], { env: { ...process.env, HOST: '127.0.0.1' }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore' });
+    ctl('-i', 'on');
+    await run(CALLS);
+    ctl('-i', 'off');
+    ctl('-d');
+    await pause();
+  } finally {
+    await pool.close();
+    await proc.stop();
+  }
+  // The dump's file for thread 1 (`<name>.cg.1-01`); `<name>.cg-01` is the empty one written at exit.
+  const main = readdirSync(work).find((f) => f.startsWith(`${name}.cg.`) && f.endsWith('-01'));
+  const m = main && /^totals: (\d+)/m.exec(readFileSync(join(work, main), 'utf8'));
+  if (!m) throw new Error(`no callgrind totals for ${name}`);
+  return Number(m[1]) / CALLS;
+}
+
+async function main() {
+  try {
+    execSync('valgrind --version', { stdio: 'ignore' });
+  } catch {
+    console.error('valgrind is not installed (Debian: apt-get install valgrind)');
+    process.exit(2);
+  }
+  execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
+  const work = mkdtempSync(join(tmpdir(), 'gw-instr-'));
+  const upPort = await P.freePort();
+  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
+  const upUrl = `http://127.0.0.1:${upPort}`;
+  const configFile = join(work, 'config.yaml');
+  writeFileSync(
+    configFile,
+    `model_list:
+  - model_name: bench-model
+    litellm_params: { model: openai/gpt-bench-a, api_base: ${upUrl}, api_key: sk-upstream-a }
+    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
+general_settings:
+  master_key: ${MASTER}
+`,
+  );
+  const pg = await P.benchDatabase();
+  const blPort = await P.freePort();
+  const gwPort = await P.freePort();
+  const live = (port) => async () => (await fetch(`http://127.0.0.1:${port}/health/liveliness`)).ok;
+  try {
+    // Both at once, each on its own core (valgrind runs a process's threads one at a time).
+    const [baseline, gateway] = await Promise.all([
+      count('baseline', 0, join(ROOT, 'dist-bench', 'bench', 'baseline.js'), [String(blPort), upUrl], {}, async (o) => o.includes('ready'), {}, work, blPort),
+      count('gateway', 1, join(ROOT, 'dist', 'main.js'), ['--config', configFile], { PORT: String(gwPort), HOST: '127.0.0.1', DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info', DATABASE_URL: pg ? pg.url : '' }, live(gwPort), { authorization: `Bearer ${MASTER}` }, work, gwPort),
+    ]);
+    const line = (n, v) => `${n.padEnd(28)} ${(v / 1000).toFixed(1).padStart(7)} k instructions per call`;
+    console.log(`\n${line('baseline', baseline)}\n${line(`gateway (master key, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway)}`);
+    console.log(`gateway / baseline: ${(gateway / baseline).toFixed(3)}  (${CALLS} calls after ${WARM} warm-up calls, main thread)`);
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-instructions.json`);
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', baseline, gateway }, null, 2));
+    console.log(`results: ${file}`);
+  } finally {
+    await upstream.stop();
+    await pg?.drop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
