@@ -14,6 +14,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Pool } = require('undici');
 const P = require('./procs');
+const { MASTER, writeBenchConfig } = require('./config');
 
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -24,7 +25,6 @@ const opt = (name, def) => {
 const WARM = opt('warm', 10_000);
 const CALLS = opt('calls', 3000);
 const CONNS = opt('conns', 8);
-const MASTER = 'sk-bench-master-key-0000';
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
 
@@ -84,17 +84,7 @@ async function main() {
   const upPort = await P.freePort();
   const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
   const upUrl = `http://127.0.0.1:${upPort}`;
-  const configFile = join(work, 'config.yaml');
-  writeFileSync(
-    configFile,
-    `model_list:
-  - model_name: bench-model
-    litellm_params: { model: openai/gpt-bench-a, api_base: ${upUrl}, api_key: sk-upstream-a }
-    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
-general_settings:
-  master_key: ${MASTER}
-`,
-  );
+  const configFile = writeBenchConfig(work, upUrl);
   const pg = await P.benchDatabase();
   const blPort = await P.freePort();
   const gwPort = await P.freePort();

@@ -7,6 +7,7 @@ const { mkdirSync, mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const P = require('./procs');
+const { MASTER, writeBenchConfig } = require('./config');
 const { autocannonRun, sequential } = require('./load');
 const { startJwks, generateVirtualKey } = require('./credentials');
 const { printTable, summarize } = require('./report');
@@ -32,7 +33,6 @@ const quick = args.includes('--quick');
 const ROUNDS = quick ? 1 : opt('rounds', 3);
 const DURATION = quick ? 2 : opt('duration', 4);
 const SOAK = opt('soak', 0);
-const MASTER = 'sk-bench-master-key-0000';
 
 const chatBody = (stream) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(stream ? { stream: true } : {}) });
 
@@ -43,21 +43,7 @@ async function main() {
   const upUrl = `http://127.0.0.1:${upPort}`;
   const jwks = await startJwks();
   const work = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const configFile = join(work, 'config.yaml');
-  writeFileSync(
-    configFile,
-    `model_list:
-  - model_name: bench-model
-    litellm_params: { model: openai/gpt-bench-a, api_base: ${upUrl}, api_key: sk-upstream-a }
-    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
-  - model_name: bench-model
-    litellm_params: { model: openai/gpt-bench-b, api_base: ${upUrl}, api_key: sk-upstream-b }
-    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
-general_settings:
-  master_key: ${MASTER}
-  enable_jwt_auth: true
-`,
-  );
+  const configFile = writeBenchConfig(work, upUrl);
   const live = (port) => async () => (await fetch(`http://127.0.0.1:${port}/health/liveliness`)).ok;
   // The gateway as shipped: embedded database, logs at the default level (an access-log line per request).
   const startGateway = async (name, databaseUrl) => {

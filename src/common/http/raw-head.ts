@@ -30,9 +30,8 @@ function hasName(list: readonly string[], name: string): boolean {
  * probes the payload's kind and sets each header through a dictionary): status, the reply's headers plus `own`,
  * Content-Length, body. Fastify's onResponse hooks (access log, metrics) still run when the response finishes.
  */
-export function sendRaw(reply: FastifyReply, status: number, own: string[], body: Buffer): void {
+export function sendRaw(reply: FastifyReply, status: number, own: readonly string[], body: Buffer): void {
   reply.hijack();
-  own.push('content-length', String(body.length));
-  reply.raw.writeHead(status, rawHead(reply, own));
+  reply.raw.writeHead(status, rawHead(reply, [...own, 'content-length', String(body.length)]));
   reply.raw.end(body);
 }
