@@ -28,13 +28,17 @@ const CONNS = opt('conns', 8);
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
 
-async function count(name, core, script, scriptArgs, env, ready, headers, work, port) {
+/**
+ * Main-thread instructions per call of one target (`{ name, core, port, script, args, env, ready, headers }`) run
+ * under callgrind; its output files go to `work`.
+ */
+async function count(t, work) {
+  const { name, headers } = t;
   const out = join(work, `${name}.cg`);
   // callgrind_control finds the process by a file named after HOST: the same value on both sides.
-  env = { ...env, HOST: '127.0.0.1' };
-  const proc = await P.start(name, core, 'valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS, script, ...scriptArgs], { env, ready, timeoutMs: 600_000 });
-  const url = `http://127.0.0.1:${port}`;
-  const pool = new Pool(url, { connections: CONNS });
+  const env = { ...t.env, HOST: '127.0.0.1' };
+  const proc = await P.start(name, t.core, 'valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS, t.script, ...t.args], { env, ready: t.ready, timeoutMs: 600_000 });
+  const pool = new Pool(`http://127.0.0.1:${t.port}`, { connections: CONNS });
   const run = async (n) => {
     let sent = 0;
     await Promise.all(
@@ -92,8 +96,20 @@ async function main() {
   try {
     // Both at once, each on its own core (valgrind runs a process's threads one at a time).
     const [baseline, gateway] = await Promise.all([
-      count('baseline', 0, join(ROOT, 'dist-bench', 'bench', 'baseline.js'), [String(blPort), upUrl], {}, async (o) => o.includes('ready'), {}, work, blPort),
-      count('gateway', 1, join(ROOT, 'dist', 'main.js'), ['--config', configFile], { PORT: String(gwPort), HOST: '127.0.0.1', DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info', DATABASE_URL: pg ? pg.url : '' }, live(gwPort), { authorization: `Bearer ${MASTER}` }, work, gwPort),
+      count({ name: 'baseline', core: 0, port: blPort, script: join(ROOT, 'dist-bench', 'bench', 'baseline.js'), args: [String(blPort), upUrl], env: {}, ready: async (o) => o.includes('ready'), headers: {} }, work),
+      count(
+        {
+          name: 'gateway',
+          core: 1,
+          port: gwPort,
+          script: join(ROOT, 'dist', 'main.js'),
+          args: ['--config', configFile],
+          env: { PORT: String(gwPort), DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info', DATABASE_URL: pg ? pg.url : '' },
+          ready: live(gwPort),
+          headers: { authorization: `Bearer ${MASTER}` },
+        },
+        work,
+      ),
     ]);
     const line = (n, v) => `${n.padEnd(28)} ${(v / 1000).toFixed(1).padStart(7)} k instructions per call`;
     console.log(`\n${line('baseline', baseline)}\n${line(`gateway (master key, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway)}`);
@@ -101,7 +117,7 @@ async function main() {
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-instructions.json`);
     writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', baseline, gateway }, null, 2));
-    console.log(`results: ${file}`);
+    console.log(`results: ${file}\ncallgrind files (per function: callgrind_annotate <name>.cg.1-01): ${work}`);
   } finally {
     await upstream.stop();
     await pg?.drop();

@@ -12,8 +12,8 @@ import { useStrictJsonBodies } from './common/http/json-body';
 import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
-import { CLIENT_ABORT } from './proxy/call-context';
 import { GatewayMetrics } from './metrics/gateway-metrics';
+import { CLIENT_ABORT } from './proxy/call-context';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

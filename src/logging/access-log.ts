@@ -14,8 +14,8 @@ const quoted = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
  * The one access-log line per request, at `info`. It is on every request's path, so it is written as a
  * pre-shaped JSON string straight to the logger's destination (the same stream and fields as a `log.info(...)` line,
  * and the same scrubbing of what a client can put in them), without pino's generic per-call work: object walk,
- * redaction paths, formatters; and
- * batched when the destination batches (stdout: written within 50 ms). At `warn` and above it costs one test.
+ * redaction paths, formatters; and batched when the destination batches (stdout: written within 50 ms). At `warn`
+ * and above it costs one test.
  */
 export class AccessLog {
   private readonly sink: LineSink | null;

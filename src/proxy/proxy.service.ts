@@ -14,9 +14,9 @@ import { ModelCatalog } from './models/model-catalog.service';
 import type { Operation } from './providers/provider';
 import { RouterService } from './router/router.service';
 import { SseRelay } from './streaming/sse-relay';
-import { headerValue } from './upstream/upstream-call';
 import { relayStream } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
+import { headerValue } from './upstream/upstream-call';
 
 type Report = (report: CallReport | null) => void;
 

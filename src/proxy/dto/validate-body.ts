@@ -7,12 +7,12 @@ import { REQUEST_SCHEMAS } from './request-schemas';
  * offending field, as `param`.
  */
 export function validateBody(op: Operation, body: unknown): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+  if (!isObject(body)) {
     throw Errors.badRequest('The request body must be a JSON object (send content-type: application/json)');
   }
-  if (op === 'chat' && isPlainChatBody(body as Record<string, unknown>)) return body as Record<string, unknown>;
+  if (op === 'chat' && isPlainChatBody(body)) return body;
   const result = REQUEST_SCHEMAS[op].safeParse(body);
-  if (result.success) return body as Record<string, unknown>;
+  if (result.success) return body;
   const issue = result.error.issues[0];
   const param = issue.path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
   throw Errors.badRequest(`Invalid request body: '${param || 'body'}' ${issue.message}`, param || null);
