@@ -66,7 +66,7 @@ for (const broadcast of ['redis', 'postgres'] as const) {
       upstream = await startUpstream(() => ({ json: chatCompletion('hello', USAGE) }));
       db = await createTestDatabase('gw_keys_multi');
       const file = writeConfig(config(upstream.url));
-      const env = { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...(broadcast === 'redis' ? { REDIS_URL } : {}) };
+      const env = { DATABASE_URL: db.url, ...(broadcast === 'redis' ? { REDIS_URL } : {}) };
       a = await spawnGateway(['--config', file], env);
       b = await spawnGateway(['--config', file], env);
     });

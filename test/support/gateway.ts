@@ -81,15 +81,22 @@ export function startTimeoutMs(env: Record<string, string | undefined>): number 
   return env.DATABASE_URL ? 30_000 : 90_000;
 }
 
+/** How long stop() waits for the process to exit before it kills it and fails: past the gateway's own bound (10 s + 5 s). */
+const STOP_TIMEOUT_MS = 30_000;
+
 /**
  * Runs the production build (`node dist/main.js`) as a separate process and waits for liveliness. Only PATH and the
- * given env reach it (plus a fresh DATA_DIR unless given, HOST 127.0.0.1 and a free PORT unless given).
+ * given env reach it (plus a fresh DATA_DIR unless given, HOST 127.0.0.1, and PORT 0 unless given: the gateway binds
+ * a port the system picks and names it in its "gateway listening" line, so no other process can take it between
+ * choosing and binding, as it could with a port probed free beforehand).
  */
 export async function spawnGateway(args: string[], env: Record<string, string | undefined>, timeoutMs = startTimeoutMs(env), opts: SpawnOptions = {}): Promise<SpawnedGateway> {
-  const port = env.PORT ?? String(await freePort());
+  if (!env.PORT && env.LOG_LEVEL && !['trace', 'debug', 'info'].includes(env.LOG_LEVEL)) {
+    throw new Error(`spawnGateway learns the port from the info line "gateway listening": give PORT, or LOG_LEVEL info or lower (not ${env.LOG_LEVEL})`);
+  }
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { PATH: process.env.PATH, DATA_DIR: join(tempDir('gw-data-'), 'data'), ...env, PORT: port, HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH, DATA_DIR: join(tempDir('gw-data-'), 'data'), ...env, PORT: env.PORT ?? '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -97,20 +104,18 @@ export async function spawnGateway(args: string[], env: Record<string, string | 
   proc.stderr!.on('data', (d) => (out += d));
   // 'close' (not 'exit'): by then the child's last output has been read, for callers that check it after stop().
   const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
+  const fail = (why: string) => {
+    proc.kill('SIGKILL');
+    return new Error(`${why}:\n${out}`);
+  };
+  let url: string | undefined;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}:\n${out}`);
-    try {
-      const r = await fetch(`${url}/health/liveliness`);
-      if (r.ok) break;
-    } catch {
-      /* not yet */
-    }
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`gateway did not become live in ${timeoutMs} ms:\n${out}`);
-    }
+    url ??= listeningUrl(out);
+    // Each probe is bounded: whatever answers must be this gateway, and a probe must not outlive the start bound.
+    if (url && (await fetch(`${url}/health/liveliness`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false))) break;
+    if (Date.now() > deadline) throw fail(`gateway did not become live in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
@@ -119,9 +124,30 @@ export async function spawnGateway(args: string[], env: Record<string, string | 
     output: () => out,
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null) proc.kill(signal);
-      return exited;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), STOP_TIMEOUT_MS)));
+      const code = await Promise.race([exited, late]);
+      clearTimeout(timer);
+      if (code !== 'late') return code;
+      proc.kill('SIGKILL');
+      await exited;
+      throw new Error(`gateway did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}; killed:\n${out.slice(-4000)}`);
     },
   };
+}
+
+/** The address in the gateway's "gateway listening" log line (its bound port), once that line has been written. */
+function listeningUrl(out: string): string | undefined {
+  for (const line of out.split('\n')) {
+    if (!line.includes('"gateway listening"')) continue;
+    try {
+      const { port } = JSON.parse(line) as { port?: unknown };
+      if (typeof port === 'number' && port > 0) return `http://127.0.0.1:${port}`;
+    } catch {
+      /* a line still being written */
+    }
+  }
+  return undefined;
 }
 
 /** Runs `node dist/main.js` expecting it to exit (bad config); resolves with exit code and output. */

@@ -149,7 +149,7 @@ export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOid
     async token(clientId, scope, alg = 'RS256') {
       const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secrets.get(clientId) ?? '', resource: `https://${audience}/${alg}` });
       if (scope) form.set('scope', scope);
-      const res = await fetch(`${issuer}/token`, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await fetch(`${issuer}/token`, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(15_000) });
       const body = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
       if (!res.ok || !body.access_token) throw new Error(`token endpoint answered ${res.status}: ${body.error}: ${body.error_description}`);
       return body.access_token;
