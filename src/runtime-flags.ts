@@ -11,7 +11,8 @@ import { holdTickObjectShape } from './runtime/tick-shape';
  * their functions through TurboFan at once; that build and its compile memory stayed resident: ~65 MB for Prisma's
  * compiler, ~80 MB more with PGlite (measured with /proc smaps and `npm run bench`). A budget ~5.5 x the default keeps
  * start-up bursts on Liftoff, while llhttp, which runs on every call, still reaches TurboFan within seconds of load.
- * (`--liftoff-only` saves the same memory but leaves llhttp unoptimised: a few per cent of CPU per call.)
+ * (`--liftoff-only` saves the same memory but leaves llhttp unoptimised: a few per cent of CPU per call.) PGlite's
+ * start, a longer burst, is kept off TurboFan altogether (runtime/wasm-tiering.ts).
  */
 setFlagsFromString('--wasm-tiering-budget=10000000');
 

@@ -9,6 +9,7 @@ import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { LOCK_FILE, lockDataDir } from './embedded-lock';
 import { clearFailedCluster, clusterTemplateFile, hasCluster } from './embedded-template';
+import { withoutWasmTierUp } from '../runtime/wasm-tiering';
 import { applyMigrations } from './migration-runner';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
@@ -79,7 +80,11 @@ async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
   };
 }
 
-async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabase> {
+function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabase> {
+  return withoutWasmTierUp(() => openEmbeddedStore(dataDir, log));
+}
+
+async function openEmbeddedStore(dataDir: string, log: Logger): Promise<OpenedDatabase> {
   mkdirSync(dirname(dataDir), { recursive: true });
   const unlock = lockDataDir(dataDir);
   const started = Date.now();
