@@ -103,10 +103,11 @@ async function openEmbeddedStore(dataDir: string, log: Logger): Promise<OpenedDa
 }
 
 /**
- * The embedded store's settings: the gateway's tables are small, so 16 MB of shared buffers (PostgreSQL's default
- * is 128 MB, all of it touched at start inside PGlite's WebAssembly memory) keep ~110 MB out of the process.
+ * The embedded store's settings: the gateway's tables are small (keys, spend rows), so 4 MB of shared buffers.
+ * PostgreSQL's default is 128 MB, and PGlite touches all of it at start inside its WebAssembly memory: 16 MB kept
+ * ~110 MB out of the process, 4 MB another ~12 MB.
  */
-const EMBEDDED_CONF = ['shared_buffers=16MB'];
+const EMBEDDED_CONF = ['shared_buffers=4MB'];
 
 /**
  * A new data folder is created in a short-lived child process, from the build's empty-cluster template when there
