@@ -6,9 +6,14 @@ import { scrub, scrubList, type BatchingDestination } from './logger';
 type LineSink = DestinationStream & Partial<Pick<BatchingDestination, 'batch'>>;
 
 const HEAD = '{"level":"info","time":"';
-/** Printable ASCII without `"` and `\`: such a string is its own JSON body (no JSON.stringify needed). */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const quoted = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+/** A JSON string of `s`: as is between quotes when it is printable ASCII without `"` and `\` (the usual path). */
+function quoted(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
 
 /**
  * The one access-log line per request, at `info`. It is on every request's path, so it is written as a
@@ -42,7 +47,9 @@ export class AccessLog {
     // Only the fields a client can choose are scrubbed (the request id, which a client may send; the path; claims):
     // a secret can only reach the line through one of them, and scanning a few short strings costs far less than
     // flattening and scanning the whole line. The method is one Fastify routes; the role an enum; the key a hash.
-    let line = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${this.clean(req.id)}","method":"${req.method}","path":${quoted(this.clean(q === -1 ? url : url.slice(0, q)))},"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 100) / 100}`;
+    // A request id the gateway made up (prefix-sequence) holds nothing to scrub; one the client sent is scrubbed.
+    const id = req.id === req.headers['x-request-id'] ? this.clean(req.id) : req.id;
+    let line = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${quoted(this.clean(q === -1 ? url : url.slice(0, q)))},"status":${reply.statusCode},"ms":${Math.round(reply.elapsedTime * 100) / 100}`;
     if (c !== undefined) {
       line += `,"role":"${c.role}"`;
       if (c.projectId !== undefined) line += `,"project":${JSON.stringify(this.clean(c.projectId))}`;

@@ -7,8 +7,8 @@ import { LogCapture } from '../support/gateway';
 
 const SECRET = 'master-secret-value';
 
-function request(url: string, caller?: Record<string, unknown>): FastifyRequest {
-  return { id: 'req-1', method: 'POST', url, caller } as unknown as FastifyRequest;
+function request(url: string, caller?: Record<string, unknown>, id = 'req-1', headers: Record<string, string> = {}): FastifyRequest {
+  return { id, method: 'POST', url, caller, headers } as unknown as FastifyRequest;
 }
 const reply = { statusCode: 201, elapsedTime: 1.23456 } as unknown as FastifyReply;
 
@@ -39,6 +39,20 @@ describe('access log line', () => {
     assert.equal(a.role, undefined);
     assert.equal(a.path, '/key/sk-[REDACTED]/regenerate');
     assert.equal(b.path, '/x/[REDACTED]');
+    assert.doesNotMatch(out.text(), /abcdefgh12345678|master-secret-value/);
+  });
+
+  it('scrubs a request id the client sent (x-request-id), and writes one the gateway made up as it is', () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
+    const access = new AccessLog(log, [SECRET]);
+    access.write(request('/v1/models', undefined, 'sk-abcdefgh12345678', { 'x-request-id': 'sk-abcdefgh12345678' }), reply);
+    access.write(request('/v1/models', undefined, SECRET, { 'x-request-id': SECRET }), reply);
+    access.write(request('/v1/models', undefined, '1f2e3d4c-2a', { 'x-request-id': 'bad id!' }), reply);
+    const [a, b, c] = out.lines.map((l) => JSON.parse(l));
+    assert.equal(a.reqId, 'sk-[REDACTED]');
+    assert.equal(b.reqId, '[REDACTED]');
+    assert.equal(c.reqId, '1f2e3d4c-2a');
     assert.doesNotMatch(out.text(), /abcdefgh12345678|master-secret-value/);
   });
 

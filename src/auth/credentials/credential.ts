@@ -4,7 +4,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** The three ways a caller authenticates (SPEC §3), named as their Passport strategies. */
 export type CredentialKind = 'master-key' | 'virtual-key' | 'jwt';
 
-const BEARER = /^Bearer[ \t]+/i;
+/** "bearer", as char codes: the scheme is compared case-insensitively by OR-ing 0x20 into each letter. */
+const BEARER = [0x62, 0x65, 0x61, 0x72, 0x65, 0x72];
 
 /**
  * The credential of a request: `Authorization: Bearer <token>`, else `api-key: <token>` (Azure clients), else
@@ -12,14 +13,19 @@ const BEARER = /^Bearer[ \t]+/i;
  */
 export function extractCredential(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
-  if (auth !== undefined) {
-    const scheme = BEARER.exec(auth);
-    if (scheme) {
-      const token = auth.slice(scheme[0].length).trim();
-      if (token) return token;
-    }
+  if (auth !== undefined && isBearer(auth)) {
+    const token = auth.slice(BEARER.length + 1).trim();
+    if (token) return token;
   }
   return headerValue(headers['api-key']) ?? headerValue(headers['x-litellm-api-key']);
+}
+
+/** `Bearer` in any case, then a space or tab (what `/^Bearer[ \t]/i` matches, without a regex run per request). */
+function isBearer(auth: string): boolean {
+  if (auth.length <= BEARER.length) return false;
+  for (let i = 0; i < BEARER.length; i++) if ((auth.charCodeAt(i) | 0x20) !== BEARER[i]) return false;
+  const gap = auth.charCodeAt(BEARER.length);
+  return gap === 0x20 || gap === 0x09;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
