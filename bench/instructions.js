@@ -7,7 +7,8 @@
 // vary from run to run), with a fixed young generation (so the number of scavenges depends on the calls, not on
 // V8's sizing heuristics). The master key is used because a virtual key's spend is flushed once a second of wall
 // time, and under valgrind (~50x slower) that flush would be counted against ~50x fewer calls.
-// Options: --warm N (10000) --calls N (3000) --conns N (8). Needs valgrind; takes ~5 minutes.
+// Options: --warm N (10000) --calls N (3000) --conns N (8) --top N (25 functions listed). Needs valgrind; takes a few
+// minutes.
 const { execFileSync, execSync } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -15,6 +16,7 @@ const { join } = require('node:path');
 const { Pool } = require('undici');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
+const { functionCounts, topDifferences } = require('./callgrind-functions');
 
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -25,7 +27,9 @@ const opt = (name, def) => {
 const WARM = opt('warm', 10_000);
 const CALLS = opt('calls', 3000);
 const CONNS = opt('conns', 8);
-const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
+const TOP = opt('top', 25);
+// --perf-basic-prof: V8 writes its code objects' names, so callgrind's JIT addresses can be named.
+const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
 
 /**
@@ -73,7 +77,7 @@ async function count(t, work) {
   const main = readdirSync(work).find((f) => f.startsWith(`${name}.cg.`) && f.endsWith('-01'));
   const m = main && /^totals: (\d+)/m.exec(readFileSync(join(work, main), 'utf8'));
   if (!m) throw new Error(`no callgrind totals for ${name}`);
-  return Number(m[1]) / CALLS;
+  return { perCall: Number(m[1]) / CALLS, functions: functionCounts(join(work, main), proc.pid) };
 }
 
 async function main() {
@@ -111,12 +115,15 @@ async function main() {
         work,
       ),
     ]);
+    const top = topDifferences(baseline.functions, gateway.functions, CALLS, TOP);
+    console.log(`\nfunctions with the most instructions per call above the baseline (self cost; JS by V8's code names):`);
+    for (const t of top) console.log(`${String(t.perCall).padStart(8)}  ${t.name.slice(0, 110)}`);
     const line = (n, v) => `${n.padEnd(28)} ${(v / 1000).toFixed(1).padStart(7)} k instructions per call`;
-    console.log(`\n${line('baseline', baseline)}\n${line(`gateway (master key, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway)}`);
-    console.log(`gateway / baseline: ${(gateway / baseline).toFixed(3)}  (${CALLS} calls after ${WARM} warm-up calls, main thread)`);
+    console.log(`\n${line('baseline', baseline.perCall)}\n${line(`gateway (master key, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`);
+    console.log(`gateway / baseline: ${(gateway.perCall / baseline.perCall).toFixed(3)}  (${CALLS} calls after ${WARM} warm-up calls, main thread)`);
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-instructions.json`);
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', baseline, gateway }, null, 2));
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', baseline: baseline.perCall, gateway: gateway.perCall, aboveBaseline: top }, null, 2));
     console.log(`results: ${file}\ncallgrind files (per function: callgrind_annotate <name>.cg.1-01): ${work}`);
   } finally {
     await upstream.stop();
