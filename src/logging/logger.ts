@@ -25,26 +25,31 @@ export function createLogger(opts: { level: string; secrets: readonly string[] }
       // Always scrub: bearer tokens and sk- keys are removed even when no secret is configured.
       hooks: { streamWrite: (line) => scrub(line, secrets) },
     },
-    destination ?? stdoutDestination(),
+    destination ?? batchingDestination(1),
   );
 }
 
-/** A log destination that can also take lines in batches (the access log's: one line per request). */
-export interface BatchingDestination extends DestinationStream {
+/** A log destination (pino's SonicBoom) that can also take lines in batches (the access log's: one line per request). */
+export type BatchingDestination = ReturnType<typeof pino.destination> & {
   /** Queues a line; queued lines are written together within `BATCH_WINDOW_MS`, or at once past 16 KiB. */
   batch(line: string): void;
-}
+};
 
 const BATCH_WINDOW_MS = 50;
 const BATCH_BYTES = 16 * 1024;
 
 /**
- * stdout, written asynchronously (pino's SonicBoom). Ordinary lines are written as they come. Access-log lines are
- * batched: a write per request was a visible part of a request's cost under load, and one write per 50 ms is not.
- * `log.flush()` (graceful shutdown) and pino's exit handler write the batch first.
+ * A file descriptor or path (stdout: 1), written asynchronously (pino's SonicBoom). Access-log lines are batched: a
+ * write per request was a visible part of a request's cost under load, and one write per 50 ms is not. An ordinary
+ * line writes the queued batch before itself, so lines keep the order they were logged in (a warning or the
+ * shutdown's "stopped" line never comes before the access lines of earlier requests). `log.flush()` (graceful
+ * shutdown) and pino's exit handler write the batch too.
  */
-function stdoutDestination(): BatchingDestination {
-  const dest = pino.destination({ dest: 1, sync: false });
+export function batchingDestination(target: number | string): BatchingDestination {
+  const dest = pino.destination({ dest: target, sync: false });
+  const write = dest.write.bind(dest);
+  const flush = dest.flush.bind(dest);
+  const flushSync = dest.flushSync.bind(dest);
   let queued = '';
   let timer: NodeJS.Timeout | null = null;
   const push = () => {
@@ -53,11 +58,13 @@ function stdoutDestination(): BatchingDestination {
     if (queued === '') return;
     const out = queued;
     queued = '';
-    dest.write(out);
+    write(out);
   };
-  const flush = dest.flush.bind(dest);
-  const flushSync = dest.flushSync.bind(dest);
   return Object.assign(dest, {
+    write(line: string) {
+      if (queued !== '') push();
+      return write(line);
+    },
     batch(line: string) {
       queued += line;
       if (queued.length >= BATCH_BYTES) push();

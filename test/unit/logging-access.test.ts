@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { AccessLog } from '../../src/logging/access-log';
-import { createLogger } from '../../src/logging/logger';
-import { LogCapture } from '../support/gateway';
+import { batchingDestination, createLogger } from '../../src/logging/logger';
+import { LogCapture, tempDir } from '../support/gateway';
 
 const SECRET = 'master-secret-value';
 
@@ -63,6 +66,23 @@ describe('access log line', () => {
     assert.equal(out.lines.length, 0);
     assert.equal(out.batched.length, 1);
     assert.equal(JSON.parse(out.batched[0]).path, '/v1/models');
+  });
+
+  it('keeps lines in the order they were logged: an ordinary line writes the queued access lines first', async () => {
+    const file = join(tempDir('gw-log-'), 'out.log');
+    const dest = batchingDestination(file);
+    await once(dest, 'ready');
+    const log = createLogger({ level: 'info', secrets: [] }, dest);
+    const access = new AccessLog(log, []);
+    access.write(request('/v1/a'), reply);
+    access.write(request('/v1/b'), reply);
+    log.warn('after two requests');
+    access.write(request('/v1/c'), reply);
+    log.info('stopped');
+    dest.flushSync();
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path?: string; msg: string });
+    assert.deepEqual(lines.map((l) => l.path ?? l.msg), ['/v1/a', '/v1/b', 'after two requests', '/v1/c', 'stopped']);
+    dest.end();
   });
 
   it('writes the time as toISOString() would, and any path as valid JSON', (t) => {
