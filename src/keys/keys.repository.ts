@@ -118,41 +118,49 @@ export class KeysRepository {
   }
 
   /**
-   * Adds spend amounts in one transaction (`spend = spend + x`, so concurrent instances never overwrite each other)
-   * and answers the new totals. Keys that no longer exist are simply absent from the answer. `batchId` makes it
-   * idempotent: a batch already applied (a retry after a lost answer) changes nothing and answers `applied: false`.
+   * Adds spend amounts (`spend = spend + x`, so concurrent instances never overwrite each other) and answers the new
+   * totals. Keys that no longer exist are simply absent from the answer. `batchId` makes it idempotent: a batch
+   * already applied (a retry after a lost answer) changes nothing and answers `applied: false`. One statement, so one
+   * round trip and its own transaction: the batch row and the updates run on one snapshot, and the updates apply
+   * only when the batch row is new. It runs once a second under load, so it is kept to what that needs.
    */
   async addSpend(batchId: string, keys: ReadonlyMap<string, number>, teams: ReadonlyMap<string, number>): Promise<SpendResult> {
     const kt = [...keys.keys()];
     const ka = kt.map((t) => keys.get(t)!);
     const tt = [...teams.keys()];
     const ta = tt.map((t) => teams.get(t)!);
-    const written = await guard(
-      this.prisma.$transaction(async (tx) => {
-        const fresh = await tx.$queryRaw<{ id: string }[]>`INSERT INTO spend_batches (id) VALUES (${batchId}) ON CONFLICT (id) DO NOTHING RETURNING id`;
-        if (fresh.length === 0) return null;
-        await tx.$executeRaw`DELETE FROM spend_batches WHERE applied_at < now() - interval '1 day'`;
-        const keyRows =
-          kt.length === 0
-            ? []
-            : await tx.$queryRaw<{ token: string; spend: number }[]>`
-              UPDATE virtual_keys AS v SET spend = v.spend + d.amount
-              FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(token, amount)
-              WHERE v.token = d.token RETURNING v.token, v.spend`;
-        const teamRows =
-          tt.length === 0
-            ? []
-            : await tx.$queryRaw<{ team_id: string; spend: number }[]>`
-              INSERT INTO team_spend (team_id, spend, updated_at)
-              SELECT d.team_id, d.amount, now() FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(team_id, amount)
-              ON CONFLICT (team_id) DO UPDATE SET spend = team_spend.spend + EXCLUDED.spend, updated_at = now()
-              RETURNING team_id, spend`;
-        return [keyRows, teamRows] as const;
-      }),
+    const rows = await guard(
+      this.prisma.$queryRaw<{ kind: 'b' | 'k' | 't'; id: string; spend: number }[]>`
+        WITH fresh AS (
+          INSERT INTO spend_batches (id) VALUES (${batchId}) ON CONFLICT (id) DO NOTHING RETURNING id
+        ), k AS (
+          UPDATE virtual_keys AS v SET spend = v.spend + d.amount
+          FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(token, amount)
+          WHERE v.token = d.token AND EXISTS (SELECT 1 FROM fresh)
+          RETURNING v.token, v.spend
+        ), t AS (
+          INSERT INTO team_spend (team_id, spend, updated_at)
+          SELECT d.team_id, d.amount, now() FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(team_id, amount)
+          WHERE EXISTS (SELECT 1 FROM fresh)
+          ON CONFLICT (team_id) DO UPDATE SET spend = team_spend.spend + EXCLUDED.spend, updated_at = now()
+          RETURNING team_id, spend
+        )
+        SELECT 'b' AS kind, id, 0::float8 AS spend FROM fresh
+        UNION ALL SELECT 'k', token, spend FROM k
+        UNION ALL SELECT 't', team_id, spend FROM t`,
     );
-    if (written === null) return { applied: false, keys: new Map(), teams: new Map() };
-    const [keyRows, teamRows] = written;
-    return { applied: true, keys: new Map(keyRows.map((r) => [r.token, Number(r.spend)])), teams: new Map(teamRows.map((r) => [r.team_id, Number(r.spend)])) };
+    if (!rows.some((r) => r.kind === 'b')) return { applied: false, keys: new Map(), teams: new Map() };
+    const result: SpendResult = { applied: true, keys: new Map(), teams: new Map() };
+    for (const r of rows) {
+      if (r.kind === 'k') result.keys.set(r.id, Number(r.spend));
+      else if (r.kind === 't') result.teams.set(r.id, Number(r.spend));
+    }
+    return result;
+  }
+
+  /** Forgets spend batch ids older than a day (a retry comes within seconds); answers how many were removed. */
+  pruneSpendBatches(): Promise<number> {
+    return guard(this.prisma.$executeRaw`DELETE FROM spend_batches WHERE applied_at < now() - interval '1 day'`);
   }
 }
 

@@ -271,3 +271,29 @@ describe('database faults: a spend write whose answer is lost (committed, then t
     assert.equal(Number(team.spend), 0.75);
   });
 });
+
+describe('spend batch ids: kept a day for retries, then removed by the spend writer', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+  before(async () => {
+    db = await createTestDatabase('gw_spend_prune');
+    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url });
+  });
+  after(async () => {
+    await gw?.close();
+    await db?.drop();
+  });
+
+  it('the first write removes ids older than a day and keeps the newer ones', async () => {
+    await sql(db.url, "INSERT INTO spend_batches (id, applied_at) VALUES ('old-batch', now() - interval '2 days'), ('recent-batch', now() - interval '1 hour')");
+    const spend = gw.app.get(SpendWriter);
+    spend.add(null, 'project-prune', 0.5);
+    await spend.flush();
+    assert.equal(spend.hasPending, false);
+    const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_batches ORDER BY applied_at')).map((r) => r.id);
+    assert.equal(ids.length, 2, `rows: ${ids.join(', ')}`);
+    assert.equal(ids[0], 'recent-batch');
+    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM team_spend WHERE team_id = 'project-prune'");
+    assert.equal(Number(team.spend), 0.5);
+  });
+});

@@ -20,6 +20,8 @@ interface Batch {
 const FLUSH_EVERY_MS = 1_000;
 const SHUTDOWN_ATTEMPTS = 5;
 const RENAMES_KEPT = 10_000;
+/** How often applied batch ids older than a day are removed (a write that finds it due does it, after itself). */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * Spend off the request path: amounts accumulate per key and per project in memory and are written once a second
@@ -44,6 +46,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   private failures = 0;
   /** Writes started so far: tells whether one ran during a read (see readConsistent). */
   private writesStarted = 0;
+  /** When old batch ids were last removed (0: not yet in this process). */
+  private prunedAt = 0;
 
   constructor(
     private readonly repo: KeysRepository,
@@ -180,6 +184,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         }
       }
       this.notify(result);
+      await this.pruneIfDue();
     } catch (err) {
       this.failed = batch;
       this.writingKeys = new Map();
@@ -189,6 +194,19 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     }
     // The retried batch is confirmed: what accumulated meanwhile goes now, not a tick later.
     if (retry && (this.pendingKeys.size > 0 || this.pendingTeams.size > 0)) await this.write();
+  }
+
+  /** Old batch ids are only a retry's memory: removing them may fail or wait; spend never depends on it. */
+  private async pruneIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    try {
+      const removed = await this.repo.pruneSpendBatches();
+      if (removed > 0) this.log.debug({ removed }, 'old spend batch ids removed');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'removing old spend batch ids failed; retried in 10 minutes');
+    }
   }
 
   private takePending(): Batch {
