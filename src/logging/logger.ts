@@ -39,14 +39,16 @@ const BATCH_WINDOW_MS = 50;
 const BATCH_BYTES = 16 * 1024;
 
 /**
- * A file descriptor or path (stdout: 1), written asynchronously (pino's SonicBoom). Access-log lines are batched: a
- * write per request was a visible part of a request's cost under load, and one write per 50 ms is not. An ordinary
- * line writes the queued batch before itself, so lines keep the order they were logged in (a warning or the
- * shutdown's "stopped" line never comes before the access lines of earlier requests). `log.flush()` (graceful
- * shutdown) and pino's exit handler write the batch too.
+ * A file descriptor or path (stdout: 1), written synchronously (pino's SonicBoom, as pino's own default). Access-log
+ * lines are batched: a write per request was a visible part of a request's cost under load, and one write per 50 ms
+ * (or per 16 KiB) is not. An ordinary line writes the queued batch before itself, so lines keep the order they were
+ * logged in (a warning or the shutdown's "stopped" line never comes before the access lines of earlier requests).
+ * `log.flush()` (graceful shutdown) and pino's exit handler write the batch too. Not asynchronous: SonicBoom's
+ * flushSync (pino's exit handler) writes its buffer while an asynchronous write is still in flight, so lines could
+ * land out of order, and an exit could lose the write in flight.
  */
 export function batchingDestination(target: number | string): BatchingDestination {
-  const dest = pino.destination({ dest: target, sync: false });
+  const dest = pino.destination({ dest: target, sync: true });
   const write = dest.write.bind(dest);
   const flush = dest.flush.bind(dest);
   const flushSync = dest.flushSync.bind(dest);
