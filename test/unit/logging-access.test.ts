@@ -4,14 +4,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AccessLog } from '../../src/logging/access-log';
+import { AccessLog, hundredths } from '../../src/logging/access-log';
 import { batchingDestination, createLogger } from '../../src/logging/logger';
 import { LogCapture, tempDir } from '../support/gateway';
 
 const SECRET = 'master-secret-value';
 
-function request(url: string, caller?: Record<string, unknown>, id = 'req-1', headers: Record<string, string> = {}): FastifyRequest {
-  return { id, method: 'POST', url, caller, headers } as unknown as FastifyRequest;
+function request(url: string, caller?: Record<string, unknown>, id = 'req-1', headers: Record<string, string> = {}, route?: string): FastifyRequest {
+  return { id, method: 'POST', url, caller, headers, routeOptions: { url: route } } as unknown as FastifyRequest;
 }
 const reply = { statusCode: 201, elapsedTime: 1.23456 } as unknown as FastifyReply;
 
@@ -43,6 +43,22 @@ describe('access log line', () => {
     assert.equal(a.path, '/key/sk-[REDACTED]/regenerate');
     assert.equal(b.path, '/x/[REDACTED]');
     assert.doesNotMatch(out.text(), /abcdefgh12345678|master-secret-value/);
+  });
+
+  it('logs each request its own path: a declared route as kept, one with a route parameter as sent, scrubbed', () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
+    const access = new AccessLog(log, [SECRET]);
+    const azure = '/openai/deployments/:model/chat/completions';
+    access.write(request('/v1/chat/completions', undefined, 'a', {}, '/v1/chat/completions'), reply);
+    access.write(request('/openai/deployments/gpt-a/chat/completions', undefined, 'b', {}, azure), reply);
+    access.write(request(`/openai/deployments/${SECRET}/chat/completions`, undefined, 'c', {}, azure), reply);
+    access.write(request('/v1/chat/completions?x=1', undefined, 'd', {}, '/v1/chat/completions'), reply);
+    access.write(request('/v1/chat/completions/', undefined, 'e', {}, '/v1/chat/completions'), reply);
+    assert.deepEqual(
+      out.lines.map((l) => JSON.parse(l).path),
+      ['/v1/chat/completions', '/openai/deployments/gpt-a/chat/completions', '/openai/deployments/[REDACTED]/chat/completions', '/v1/chat/completions', '/v1/chat/completions/'],
+    );
   });
 
   it('scrubs a request id the client sent (x-request-id), and writes one the gateway made up as it is', () => {
@@ -109,5 +125,13 @@ describe('access log line', () => {
     const log = createLogger({ level: 'warn', secrets: [] }, out);
     new AccessLog(log, []).write(request('/v1/models'), reply);
     assert.equal(out.lines.length, 0);
+  });
+});
+
+describe('access log: the ms field', () => {
+  it('prints exactly what String(Math.round(ms * 100) / 100) prints', () => {
+    const samples = [0, 0.001, 0.004, 0.005, 0.05, 0.1, 0.99, 0.995, 1, 1.1, 1.01, 1.005, 9.999, 10, 12.5, 12.05, 99.99, 100, 1234.56, 21474836.47, 21474836.48, 1e9, -0.001];
+    for (let i = 0; i < 20_000; i++) samples.push(Math.random() * 10 ** ((i % 7) - 1));
+    for (const ms of samples) assert.equal(hundredths(ms), String(Math.round(ms * 100) / 100), `ms = ${ms}`);
   });
 });
