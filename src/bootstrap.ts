@@ -9,6 +9,7 @@ import { sendError } from './common/errors/openai-exception.filter';
 import { clientErrorHandler } from './common/http/client-error';
 import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import { useStrictJsonBodies } from './common/http/json-body';
+import { ROUTE_URL, routeOf } from './common/http/route-url';
 import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
@@ -47,7 +48,9 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(GatewayMetrics);
   fastify.decorateReply(CLIENT_ABORT, null);
+  fastify.decorateRequest(ROUTE_URL, undefined);
   fastify.addHook('onRequest', (req, reply, done) => {
+    req[ROUTE_URL] = req.routeOptions.url;
     // reply.header, not res.setHeader: a header set on the raw response sends Node's writeHead down its slow path.
     reply.header('x-request-id', req.id);
     const res = reply.raw;
@@ -61,7 +64,7 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   });
   const access = new AccessLog(log, config.secrets);
   fastify.addHook('onResponse', (req, reply, done) => {
-    metrics.requestAnswered(req.routeOptions.url, reply.statusCode);
+    metrics.requestAnswered(routeOf(req), reply.statusCode);
     access.write(req, reply);
     done();
   });

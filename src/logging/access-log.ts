@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { routeOf } from '../common/http/route-url';
 import { scrub, scrubList, type BatchingDestination } from './logger';
 
 /** The logger's destination: stdout batches (BatchingDestination), a test's capture stream does not. */
@@ -70,7 +71,7 @@ export class AccessLog {
     // flattening and scanning the whole line. The method is one Fastify routes; the role an enum; the key a hash.
     // A request id the gateway made up (prefix-sequence) holds nothing to scrub; one the client sent is scrubbed.
     const id = req.id === req.headers['x-request-id'] ? this.clean(req.id) : req.id;
-    let line = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, req.routeOptions.url)},"status":${reply.statusCode},"ms":${hundredths(reply.elapsedTime)}`;
+    let line = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, routeOf(req))},"status":${reply.statusCode},"ms":${hundredths(reply.elapsedTime)}`;
     if (c !== undefined) {
       line += `,"role":"${c.role}"`;
       if (c.projectId !== undefined) line += `,"project":${JSON.stringify(this.clean(c.projectId))}`;

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Errors, GatewayError } from '../../common/errors/gateway-error';
+import { routeOf } from '../../common/http/route-url';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import type { AuthResult } from '../auth-result';
@@ -80,7 +81,7 @@ export class AuthGuard implements CanActivate {
 
   private authorize(req: FastifyRequest, result: AuthResult): true {
     req.caller = result.caller;
-    const route = req.routeOptions.url ?? pathOf(req.url);
+    const route = routeOf(req) ?? pathOf(req.url);
     if (result.policy.allows(route)) return true;
     const who = result.caller.projectId !== undefined ? ` (project ${JSON.stringify(result.caller.projectId)})` : '';
     throw Errors.forbidden(
