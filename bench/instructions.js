@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run bench:instructions`: instructions per non-streaming call, counted by valgrind's callgrind, for the
+// `npm run bench:instructions`: instructions per call (non-streaming; streaming with --stream), counted by valgrind's callgrind, for the
 // baseline and the gateway (master key, PostgreSQL store when one answers at BENCH_PG_URL, else embedded).
 // Machine noise moves requests/s by tens of per cent between runs; an instruction count does not move with it, so
 // this is the number to compare two builds by. Only the main thread is counted (V8's compiler and GC helper threads
 // vary from run to run), with a fixed young generation (so the number of scavenges depends on the calls, not on
 // V8's sizing heuristics). The master key is used because a virtual key's spend is flushed once a second of wall
 // time, and under valgrind (~50x slower) that flush would be counted against ~50x fewer calls.
-// Options: --warm N (10000) --calls N (3000) --conns N (8) --top N (25 functions listed). Needs valgrind; takes a few
-// minutes.
+// Options: --warm N (10000) --calls N (3000) --conns N (8) --top N (25 functions listed) --stream (streaming calls).
+// Needs valgrind; takes a few minutes.
 const { execFileSync, execSync } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -28,9 +28,10 @@ const WARM = opt('warm', 10_000);
 const CALLS = opt('calls', 3000);
 const CONNS = opt('conns', 8);
 const TOP = opt('top', 25);
+const STREAM = args.includes('--stream');
 // --perf-basic-prof: V8 writes its code objects' names, so callgrind's JIT addresses can be named.
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
-const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(STREAM ? { stream: true } : {}) });
 
 /**
  * Main-thread instructions per call of one target (`{ name, core, port, script, args, env, ready, headers }`) run
@@ -120,10 +121,10 @@ async function main() {
     for (const t of top) console.log(`${String(t.perCall).padStart(8)}  ${t.name.slice(0, 110)}`);
     const line = (n, v) => `${n.padEnd(28)} ${(v / 1000).toFixed(1).padStart(7)} k instructions per call`;
     console.log(`\n${line('baseline', baseline.perCall)}\n${line(`gateway (master key, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`);
-    console.log(`gateway / baseline: ${(gateway.perCall / baseline.perCall).toFixed(3)}  (${CALLS} calls after ${WARM} warm-up calls, main thread)`);
+    console.log(`gateway / baseline: ${(gateway.perCall / baseline.perCall).toFixed(3)}  (${CALLS} ${STREAM ? 'streaming' : 'non-streaming'} calls after ${WARM} warm-up calls, main thread)`);
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-instructions.json`);
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', baseline: baseline.perCall, gateway: gateway.perCall, aboveBaseline: top }, null, 2));
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), stream: STREAM, warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', baseline: baseline.perCall, gateway: gateway.perCall, aboveBaseline: top }, null, 2));
     console.log(`results: ${file}\ncallgrind files (per function: callgrind_annotate <name>.cg.1-01): ${work}`);
   } finally {
     await upstream.stop();

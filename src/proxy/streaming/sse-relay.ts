@@ -28,9 +28,11 @@ export class SseRelay {
     let keptFrom = 0;
     let start = 0;
     // Positions of the next separators; -1 once known absent (so a chunk is scanned once, not once per event).
+    // CRLF separators are looked for only when the chunk has a CR at all (a one-character scan).
     let lf = -2;
-    let crlf = -2;
-    let usage = -2;
+    let crlf = text.indexOf('\r') === -1 ? -1 : -2;
+    // Where `"usage"` is: looked for once per chunk, then again only past an event that held it.
+    let usage = findUsageKey(text, 0);
     for (;;) {
       if (lf !== -1 && lf < start) lf = text.indexOf('\n\n', start);
       if (crlf !== -1 && crlf < start) crlf = text.indexOf('\r\n\r\n', start);
@@ -38,7 +40,7 @@ export class SseRelay {
       if (crlf >= 0 && (lf < 0 || crlf < lf)) end = crlf + 4;
       else if (lf >= 0) end = lf + 2;
       else break;
-      if (usage !== -1 && usage < start) usage = text.indexOf('"usage"', start);
+      if (usage !== -1 && usage < start) usage = findUsageKey(text, start);
       if (!this.keep(text, data, start, end, usage >= 0 && usage < end ? usage : -1)) {
         (kept ??= []).push(data.subarray(keptFrom, start));
         keptFrom = end;
@@ -64,10 +66,11 @@ export class SseRelay {
 
   /** `usageAt`: the first `"usage"` inside the event, or -1. */
   private keep(text: string, data: Buffer, start: number, end: number, usageAt: number): boolean {
-    const d = text.indexOf('data:', start);
+    // The usual event starts with its data line: no search for it.
+    const d = startsWithData(text, start) ? start : text.indexOf('data:', start);
     if (d < 0 || d >= end) return true; // comment or other fields only
     const value = d + (text.charCodeAt(d + 5) === 0x20 ? 6 : 5);
-    if (text.startsWith('[DONE]', value)) {
+    if (isDone(text, value)) {
       this.sawDone = true;
       return true;
     }
@@ -83,9 +86,31 @@ export class SseRelay {
   }
 }
 
+/** `data:` at `at` (compared by char codes: no search, no substring). */
+function startsWithData(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 0x64 && text.charCodeAt(at + 1) === 0x61 && text.charCodeAt(at + 2) === 0x74 && text.charCodeAt(at + 3) === 0x61 && text.charCodeAt(at + 4) === 0x3a;
+}
+
+/** `[DONE]` at `at`. */
+function isDone(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 0x5b && text.charCodeAt(at + 1) === 0x44 && text.startsWith('[DONE]', at);
+}
+
+/**
+ * The next `"usage"` from `from`. Searched as `usage"` and checked for the quote before it: V8 searches a pattern
+ * of 7 characters or more with Boyer-Moore-Horspool, whose table it builds on every call (~1 k instructions each),
+ * and a shorter one with a plain scan for its first character (rare here: `u`, not the ubiquitous quote).
+ */
+function findUsageKey(text: string, from: number): number {
+  for (let at = text.indexOf('usage"', from + 1); at !== -1; at = text.indexOf('usage"', at + 6)) {
+    if (text.charCodeAt(at - 1) === 0x22) return at - 1;
+  }
+  return -1;
+}
+
 /** A `"usage"` key from `first` on, within [first, end), followed by an object (not `null`). Escaped text never matches. */
 function hasUsageObject(text: string, first: number, end: number): boolean {
-  for (let at = first; at >= 0 && at < end; at = text.indexOf('"usage"', at + 7)) {
+  for (let at = first; at >= 0 && at < end; at = findUsageKey(text, at + 7)) {
     let i = at + 7;
     while (text.charCodeAt(i) === 0x20) i++;
     if (text.charCodeAt(i) !== 0x3a) continue;
