@@ -35,6 +35,27 @@ describe('usage from a JSON answer', () => {
   });
 });
 
+describe('usage from a JSON answer: the usage object read in one pass', () => {
+  it('reads only its own top-level counters, whatever its detail objects and strings hold', () => {
+    const detail = fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.nat(), fc.constant(null)));
+    fc.assert(
+      fc.property(fc.nat(), fc.option(fc.nat(), { nil: undefined }), detail, detail, fc.string(), fc.boolean(), fc.boolean(), (p, c, d1, d2, note, first, pretty) => {
+        // Detail objects may themselves hold "prompt_tokens" keys, braces and quotes in strings: none of it counts.
+        const details = { prompt_tokens_details: { ...d1, prompt_tokens: 999 }, completion_tokens_details: { ...d2, note: `{"completion_tokens": 5} ${note}` } };
+        const counters: Record<string, unknown> = { prompt_tokens: p, ...(c === undefined ? {} : { completion_tokens: c }) };
+        const usage = first ? { ...counters, ...details } : { ...details, ...counters };
+        assert.deepEqual(read({ id: 'x', usage }, pretty ? 2 : undefined), { promptTokens: p, completionTokens: c ?? 0 });
+      }),
+    );
+  });
+
+  it('falls back to JSON.parse for a prompt_tokens that is not a whole number, and for a usage object that never closes', () => {
+    assert.equal(read({ usage: { prompt_tokens: null, completion_tokens: 1 } }), null);
+    assert.deepEqual(read({ usage: { prompt_tokens: 2, completion_tokens: 'x' } }), { promptTokens: 2, completionTokens: 0 });
+    assert.equal(usageFromJson(Buffer.from('{"usage":{"prompt_tokens":3,"completion_tokens":1')), null);
+  });
+});
+
 describe('usage of a non-streamed answer, which must be JSON', () => {
   const of = (text: string) => usageOfAnswer(Buffer.from(text));
 

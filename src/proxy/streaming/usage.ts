@@ -23,12 +23,7 @@ export function usageFromJson(body: Buffer): Usage | null {
   if (body[i] !== 0x3a /* : */) return usageByParse(body);
   i = skipSpace(body, i + 1);
   if (body[i] !== 0x7b /* { */) return null; // "usage": null
-  const end = objectEnd(body, i);
-  if (end < 0) return usageByParse(body);
-  const prompt = counter(body, i, end, PROMPT_KEY);
-  const completion = counter(body, i, end, COMPLETION_KEY);
-  if (prompt === undefined) return usageByParse(body);
-  return { promptTokens: prompt, completionTokens: completion ?? 0 };
+  return countersOf(body, i) ?? usageByParse(body);
 }
 
 /** A 2xx answer whose body is not a JSON object: an HTML error page, a truncated or empty body. */
@@ -54,21 +49,47 @@ export function usageOfAnswer(body: Buffer): Usage | null | typeof NOT_JSON {
   }
 }
 
-/** Index of the `}` closing the object opened at `open` (usage holds numbers and small objects, no strings with braces). */
-function objectEnd(body: Buffer, open: number): number {
+/**
+ * The counters of the usage object opened at `open`, in one pass over its bytes: `prompt_tokens` and
+ * `completion_tokens` at its top level (the `*_details` objects inside are stepped over), by their exact quoted keys,
+ * so `prompt_tokens_details` never matches. Undefined when the object does not close or has no whole-number
+ * `prompt_tokens` (the caller then parses). One pass instead of a scan for the closing brace and a search per key:
+ * Buffer#indexOf builds a Boyer-Moore table on every call.
+ */
+function countersOf(body: Buffer, open: number): Usage | undefined {
   let depth = 0;
+  let prompt: number | undefined;
+  let completion: number | undefined;
   for (let i = open; i < body.length; i++) {
-    if (body[i] === 0x7b) depth++;
-    else if (body[i] === 0x7d && --depth === 0) return i;
+    const c = body[i];
+    if (c === 0x7b) depth++;
+    else if (c === 0x7d) {
+      if (--depth === 0) return prompt === undefined ? undefined : { promptTokens: prompt, completionTokens: completion ?? 0 };
+    } else if (c === 0x22) {
+      if (depth === 1 && prompt === undefined && keyAt(body, i, PROMPT_KEY)) {
+        prompt = counterAfter(body, i + PROMPT_KEY.length);
+        if (prompt === undefined) return undefined;
+        i += PROMPT_KEY.length - 1;
+      } else if (depth === 1 && completion === undefined && keyAt(body, i, COMPLETION_KEY)) {
+        completion = counterAfter(body, i + COMPLETION_KEY.length) ?? 0;
+        i += COMPLETION_KEY.length - 1;
+      } else {
+        // Any other string: stepped over whole, so a brace inside it is not counted.
+        for (i++; i < body.length && body[i] !== 0x22; i++) if (body[i] === 0x5c) i++;
+      }
+    }
   }
-  return -1;
+  return undefined;
 }
 
-/** The whole number after `"key":` within [from, end); the exact quoted key, so `prompt_tokens_details` never matches. */
-function counter(body: Buffer, from: number, end: number, key: Buffer): number | undefined {
-  const at = body.indexOf(key, from);
-  if (at < 0 || at > end) return undefined;
-  let i = skipSpace(body, at + key.length);
+function keyAt(body: Buffer, at: number, key: Buffer): boolean {
+  for (let k = 0; k < key.length; k++) if (body[at + k] !== key[k]) return false;
+  return true;
+}
+
+/** The whole number after `:` at `i` (spaces allowed around the colon), or undefined. */
+function counterAfter(body: Buffer, i: number): number | undefined {
+  i = skipSpace(body, i);
   if (body[i] !== 0x3a) return undefined;
   i = skipSpace(body, i + 1);
   const start = i;
