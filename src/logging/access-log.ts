@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { routeOf } from '../common/http/route-url';
+import { pathOf, routeOf } from '../common/http/route-url';
 import { scrub, scrubList, type BatchingDestination } from './logger';
 
 /** The logger's destination: stdout batches (BatchingDestination), a test's capture stream does not. */
@@ -63,9 +63,7 @@ export class AccessLog {
   write(req: FastifyRequest, reply: FastifyReply): void {
     if (this.sink === null) return;
     const c = req.caller;
-    const url = req.url;
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = pathOf(req.url);
     // Only the fields a client can choose are scrubbed (the request id, which a client may send; the path; claims):
     // a secret can only reach the line through one of them, and scanning a few short strings costs far less than
     // flattening and scanning the whole line. The method is one Fastify routes; the role an enum; the key a hash.

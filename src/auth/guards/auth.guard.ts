@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Errors, GatewayError } from '../../common/errors/gateway-error';
-import { routeOf } from '../../common/http/route-url';
+import { pathOf, routeOf } from '../../common/http/route-url';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import type { AuthResult } from '../auth-result';
@@ -103,9 +103,4 @@ export class AuthGuard implements CanActivate {
     else this.log.warn({ reqId: req.id, kind, reason: out.message }, 'credential could not be checked');
     return out;
   }
-}
-
-function pathOf(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }

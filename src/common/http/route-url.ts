@@ -18,3 +18,9 @@ export function routeOf(req: FastifyRequest): string | undefined {
   const kept = req[ROUTE_URL];
   return kept !== undefined ? kept : req.routeOptions.url;
 }
+
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}

@@ -5,7 +5,8 @@ export interface Usage {
 }
 
 const USAGE_KEY = Buffer.from('"usage"');
-// Encoded once: Buffer#indexOf with a string needle encodes it on every call.
+// Encoded once (USAGE_KEY: Buffer#lastIndexOf with a string needle would encode it on every call); the counter keys
+// are compared byte by byte inside the usage object.
 const PROMPT_KEY = Buffer.from('"prompt_tokens"');
 const COMPLETION_KEY = Buffer.from('"completion_tokens"');
 
