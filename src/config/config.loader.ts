@@ -17,6 +17,8 @@ export interface LoadOptions {
 
 const ENV_REF = 'os.environ/';
 const DEFAULT_BODY_LIMIT_MB = 10;
+/** Seconds between spend writes unless `proxy_batch_write_at` says otherwise: budgets shared by instances stay close. */
+const DEFAULT_SPEND_WRITE_SEC = 1;
 
 /** Reads, resolves and validates the whole configuration once. Throws ConfigError with a one-line message. */
 export function loadGatewayConfig(opts: LoadOptions = {}): GatewayConfig {
@@ -219,6 +221,7 @@ function toGatewayConfig(
       timeoutSec: file.router_settings.timeout,
       fallbacks,
     },
+    spend: { writeIntervalMs: Math.round((gs.proxy_batch_write_at ?? DEFAULT_SPEND_WRITE_SEC) * 1000) },
     secrets,
     warnings,
   };

@@ -74,6 +74,8 @@ const generalSettings = z
     litellm_jwtauth: jwtAuthSchema.default(() => jwtAuthSchema.parse({})),
     database_url: z.string().optional(),
     max_request_size_mb: positive.optional(),
+    /** Seconds between spend writes to the database (LiteLLM's key; its default is 10, the gateway's 1). */
+    proxy_batch_write_at: positive.max(3600).optional(),
   })
   .strict();
 

@@ -59,6 +59,11 @@ export interface ServerConfig {
   readonly logLevel: string;
 }
 
+export interface SpendConfig {
+  /** How often accumulated spend is written to the database (`general_settings.proxy_batch_write_at`). */
+  readonly writeIntervalMs: number;
+}
+
 /** Everything the gateway is configured with, parsed and validated once at start, then frozen. */
 export interface GatewayConfig {
   /** The config file used, or null when none. */
@@ -72,6 +77,7 @@ export interface GatewayConfig {
   readonly allowedRoutes?: readonly string[];
   readonly models: readonly DeploymentConfig[];
   readonly router: RouterConfig;
+  readonly spend: SpendConfig;
   /** Every configured secret value (master key, upstream api keys, database password): redacted from logs. */
   readonly secrets: readonly string[];
   /** Warnings found while loading (ignored keys): logged once at start. */

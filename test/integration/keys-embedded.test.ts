@@ -47,3 +47,25 @@ describe('keys: on the embedded store (no DATABASE_URL)', () => {
     assert.equal((await api('GET', '/key/info', undefined, r.body.key)).status, 401);
   });
 });
+
+describe('keys: general_settings.proxy_batch_write_at', () => {
+  let gw: InProcessGateway;
+  before(async () => {
+    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  proxy_batch_write_at: 3600\n`);
+  });
+  after(() => gw?.close());
+
+  it('sets how often spend is written: with an hour, the spend of a call is still pending seconds later (the default writes it within one)', async () => {
+    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const key = await readJson(res);
+    assert.equal(res.status, 200, JSON.stringify(key));
+    const spend = gw.app.get(SpendWriter);
+    const caller: Caller = { role: 'virtual_key', via: 'virtual_key', keyHash: key.token, scopes: [] };
+    (await gw.app.get<CallAccounting>(CALL_ACCOUNTING).admit(caller, 'm')).done({ modelGroup: 'm', deploymentId: 'd', promptTokens: 1, completionTokens: 1, cost: 0.5, latencyMs: 1, ok: true });
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(spend.hasPending, true, 'written before the configured interval');
+    assert.equal(spend.unflushed(key.token), 0.5);
+    await spend.flush();
+    assert.equal(spend.hasPending, false);
+  });
+});

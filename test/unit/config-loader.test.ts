@@ -163,6 +163,15 @@ describe('config loader: defaults and precedence', () => {
     assert.equal(load(null).jwt.audience, undefined);
   });
 
+  it('spend writes: every second, or every general_settings.proxy_batch_write_at seconds (LiteLLM key)', () => {
+    assert.equal(load(MODEL).spend.writeIntervalMs, 1000);
+    assert.equal(load(`${MODEL}general_settings:\n  proxy_batch_write_at: 60\n`).spend.writeIntervalMs, 60_000);
+    assert.equal(load(`${MODEL}general_settings:\n  proxy_batch_write_at: 0.5\n`).spend.writeIntervalMs, 500);
+    for (const bad of ['0', '-5', '"10"', '7200']) {
+      fails(() => load(`${MODEL}general_settings:\n  proxy_batch_write_at: ${bad}\n`), 'general_settings.proxy_batch_write_at', /.+/);
+    }
+  });
+
   it('database: DATABASE_URL (env over general_settings.database_url), else embedded in DATA_DIR', () => {
     assert.deepEqual(load(null, { DATABASE_URL: 'postgresql://h/db' }).database, { kind: 'postgres', url: 'postgresql://h/db' });
     assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', {}).database, { kind: 'postgres', url: 'postgresql://file/db' });

@@ -34,11 +34,12 @@ class FakeStore {
 }
 
 const silent = pino({ level: 'silent' });
+const EVERY_SECOND = { spend: { writeIntervalMs: 1000 } };
 
 describe('spend read from the database plus what is not written yet', () => {
   it('a read that would overlap a running write waits for it: counted once, not lost', async () => {
     const store = new FakeStore();
-    const writer = new SpendWriter(store.repo, silent);
+    const writer = new SpendWriter(store.repo, silent, EVERY_SECOND);
     writer.add('t', null, 1.2);
     const writing = writer.flush(); // in flight, not committed
     const read = writer.readConsistent(async () => store.spend);
@@ -51,7 +52,7 @@ describe('spend read from the database plus what is not written yet', () => {
   it('a read during which a write started and committed is read again', async () => {
     const store = new FakeStore();
     store.autoCommit = true;
-    const writer = new SpendWriter(store.repo, silent);
+    const writer = new SpendWriter(store.repo, silent, EVERY_SECOND);
     writer.add('t', null, 1.2);
     let reads = 0;
     const value = await writer.readConsistent(async () => {
@@ -69,7 +70,7 @@ describe('spend read from the database plus what is not written yet', () => {
     const store = new FakeStore();
     const row = (spend: number) =>
       ({ ...keyRecord(token, { spend }), createdAt: new Date(), updatedAt: new Date(), createdBy: 'master_key', updatedBy: 'master_key' }) as unknown as KeyRow;
-    const writer = new SpendWriter(store.repo, silent);
+    const writer = new SpendWriter(store.repo, silent, EVERY_SECOND);
     writer.add(token, null, 1.2);
     const writing = writer.flush(); // a spend write in flight...
     const repo = {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import { KeysRepository } from '../keys.repository';
 
@@ -17,15 +18,14 @@ interface Batch {
   readonly teams: ReadonlyMap<string, number>;
 }
 
-const FLUSH_EVERY_MS = 1_000;
 const SHUTDOWN_ATTEMPTS = 5;
 const RENAMES_KEPT = 10_000;
 /** How often applied batch ids older than a day are removed (a write that finds it due does it, after itself). */
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
- * Spend off the request path: amounts accumulate per key and per project in memory and are written once a second
- * as `spend = spend + x` (so instances never overwrite each other). A failed write is retried as the same batch
+ * Spend off the request path: amounts accumulate per key and per project in memory and are written every second
+ * (`general_settings.proxy_batch_write_at`) as `spend = spend + x` (so instances never overwrite each other). A failed write is retried as the same batch
  * (same id) before anything newer: if its answer was lost after the database committed it (a connection cut at the
  * wrong moment), the retry is recognised and not counted twice. Shutdown flushes before the database closes
  * (onModuleDestroy runs before onApplicationShutdown).
@@ -49,13 +49,18 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   /** When old batch ids were last removed (0: not yet in this process). */
   private prunedAt = 0;
 
+  private readonly everyMs: number;
+
   constructor(
     private readonly repo: KeysRepository,
     @Inject(APP_LOGGER) private readonly log: Logger,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'spend'>,
+  ) {
+    this.everyMs = config.spend.writeIntervalMs;
+  }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer = setInterval(() => void this.flush(), this.everyMs);
     this.timer.unref();
   }
 
@@ -79,7 +84,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
    * Runs `read`, a database read of spend that the caller adds `unflushed()` to afterwards, when no write overlaps
    * it: a write that committed while the read ran would be counted twice (in the row and still as being written) or
    * not at all (read before its commit, no longer unflushed after). Waits for a running write, and reads again if
-   * one started meanwhile (a few times at most; writes are a second apart).
+   * one started meanwhile (a few times at most; writes are an interval apart).
    */
   async readConsistent<T>(read: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
