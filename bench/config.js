@@ -5,8 +5,11 @@ const { join } = require('node:path');
 
 const MASTER = 'sk-bench-master-key-0000';
 
-/** Writes `config.yaml` into `dir` and returns its path. */
-function writeBenchConfig(dir, upstreamUrl) {
+/**
+ * Writes `config.yaml` into `dir` and returns its path. `spendWriteSec`: general_settings.proxy_batch_write_at
+ * (unset: the gateway's default).
+ */
+function writeBenchConfig(dir, upstreamUrl, { spendWriteSec } = {}) {
   const file = join(dir, 'config.yaml');
   writeFileSync(
     file,
@@ -20,7 +23,7 @@ function writeBenchConfig(dir, upstreamUrl) {
 general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: true
-`,
+${spendWriteSec ? `  proxy_batch_write_at: ${spendWriteSec}\n` : ''}`,
   );
   return file;
 }

@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run bench:instructions`: instructions per call (non-streaming; streaming with --stream), counted by valgrind's callgrind, for the
-// baseline and the gateway (master key, PostgreSQL store when one answers at BENCH_PG_URL, else embedded).
+// baseline and the gateway (master key; --virtual-key for a virtual key; PostgreSQL store when one answers at
+// BENCH_PG_URL, else embedded).
 // Machine noise moves requests/s by tens of per cent between runs; an instruction count does not move with it, so
 // this is the number to compare two builds by. Only the main thread is counted (V8's compiler and GC helper threads
 // vary from run to run), with a fixed young generation (so the number of scavenges depends on the calls, not on
-// V8's sizing heuristics). The master key is used because a virtual key's spend is flushed once a second of wall
-// time, and under valgrind (~50x slower) that flush would be counted against ~50x fewer calls.
-// Options: --warm N (10000) --calls N (3000) --conns N (8) --top N (25 functions listed) --stream (streaming calls).
-// Needs valgrind; takes a few minutes.
+// V8's sizing heuristics). Work done per interval of wall time is not per call: under valgrind (~50x slower) it
+// is counted against ~50x fewer calls. So the gateway writes spend once an hour here
+// (general_settings.proxy_batch_write_at; in production a write per second costs ~5 ms of CPU on the embedded
+// store, well under a microsecond per call at full load), and the access log's batches (a write per 50 ms or
+// 16 KiB) hold fewer lines than at full speed, which counts a little against the gateway. With --virtual-key, the
+// key cache's re-read of its keys every 30 s (one query) falls inside the counted calls and adds ~15-20 k
+// instructions per call that a call at full speed does not pay (a few milliseconds every 30 s): the master key,
+// which no cache re-reads, is the default.
+// Options: --warm N (10000) --calls N (3000) --conns N (8) --top N (25 functions listed) --stream (streaming calls)
+// --virtual-key. Needs valgrind; takes a few minutes.
 const { execFileSync, execSync } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -16,6 +23,7 @@ const { join } = require('node:path');
 const { Pool } = require('undici');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
+const { generateVirtualKey } = require('./credentials');
 const { functionCounts, topDifferences } = require('./callgrind-functions');
 
 const ROOT = join(__dirname, '..');
@@ -29,20 +37,23 @@ const CALLS = opt('calls', 3000);
 const CONNS = opt('conns', 8);
 const TOP = opt('top', 25);
 const STREAM = args.includes('--stream');
+const MASTER_KEY = !args.includes('--virtual-key');
 // --perf-basic-prof: V8 writes its code objects' names, so callgrind's JIT addresses can be named.
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(STREAM ? { stream: true } : {}) });
 
 /**
  * Main-thread instructions per call of one target (`{ name, core, port, script, args, env, ready, headers }`) run
- * under callgrind; its output files go to `work`.
+ * under callgrind; its output files go to `work`. `headers`: a function that returns the request headers once the
+ * target is ready.
  */
 async function count(t, work) {
-  const { name, headers } = t;
+  const { name } = t;
   const out = join(work, `${name}.cg`);
   // callgrind_control finds the process by a file named after HOST: the same value on both sides.
   const env = { ...t.env, HOST: '127.0.0.1' };
   const proc = await P.start(name, t.core, 'valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS, t.script, ...t.args], { env, ready: t.ready, timeoutMs: 600_000 });
+  const headers = await t.headers();
   const pool = new Pool(`http://127.0.0.1:${t.port}`, { connections: CONNS });
   const run = async (n) => {
     let sent = 0;
@@ -93,7 +104,7 @@ async function main() {
   const upPort = await P.freePort();
   const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
   const upUrl = `http://127.0.0.1:${upPort}`;
-  const configFile = writeBenchConfig(work, upUrl);
+  const configFile = writeBenchConfig(work, upUrl, { spendWriteSec: 3600 });
   const pg = await P.benchDatabase();
   const blPort = await P.freePort();
   const gwPort = await P.freePort();
@@ -101,7 +112,7 @@ async function main() {
   try {
     // Both at once, each on its own core (valgrind runs a process's threads one at a time).
     const [baseline, gateway] = await Promise.all([
-      count({ name: 'baseline', core: 0, port: blPort, script: join(ROOT, 'dist-bench', 'bench', 'baseline.js'), args: [String(blPort), upUrl], env: {}, ready: async (o) => o.includes('ready'), headers: {} }, work),
+      count({ name: 'baseline', core: 0, port: blPort, script: join(ROOT, 'dist-bench', 'bench', 'baseline.js'), args: [String(blPort), upUrl], env: {}, ready: async (o) => o.includes('ready'), headers: async () => ({}) }, work),
       count(
         {
           name: 'gateway',
@@ -111,7 +122,7 @@ async function main() {
           args: ['--config', configFile],
           env: { PORT: String(gwPort), DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info', DATABASE_URL: pg ? pg.url : '' },
           ready: live(gwPort),
-          headers: { authorization: `Bearer ${MASTER}` },
+          headers: async () => ({ authorization: `Bearer ${MASTER_KEY ? MASTER : await generateVirtualKey(`http://127.0.0.1:${gwPort}`, MASTER)}` }),
         },
         work,
       ),
@@ -120,11 +131,11 @@ async function main() {
     console.log(`\nfunctions with the most instructions per call above the baseline (self cost; JS by V8's code names):`);
     for (const t of top) console.log(`${String(t.perCall).padStart(8)}  ${t.name.slice(0, 110)}`);
     const line = (n, v) => `${n.padEnd(28)} ${(v / 1000).toFixed(1).padStart(7)} k instructions per call`;
-    console.log(`\n${line('baseline', baseline.perCall)}\n${line(`gateway (master key, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`);
+    console.log(`\n${line('baseline', baseline.perCall)}\n${line(`gateway (${MASTER_KEY ? 'master key' : 'virtual key'}, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`);
     console.log(`gateway / baseline: ${(gateway.perCall / baseline.perCall).toFixed(3)}  (${CALLS} ${STREAM ? 'streaming' : 'non-streaming'} calls after ${WARM} warm-up calls, main thread)`);
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-instructions.json`);
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), stream: STREAM, warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', baseline: baseline.perCall, gateway: gateway.perCall, aboveBaseline: top }, null, 2));
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), stream: STREAM, warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', credential: MASTER_KEY ? 'master' : 'virtual', baseline: baseline.perCall, gateway: gateway.perCall, aboveBaseline: top }, null, 2));
     console.log(`results: ${file}\ncallgrind files (per function: callgrind_annotate <name>.cg.1-01): ${work}`);
   } finally {
     await upstream.stop();
