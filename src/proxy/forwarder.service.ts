@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { GatewayError } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
@@ -10,7 +9,8 @@ import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
 import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
-import { callUpstream, headerValue, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
+import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
+import type { UpstreamHeaders } from './upstream/upstream-headers';
 import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
@@ -18,7 +18,7 @@ export interface Forwarded {
   readonly deployment: Deployment;
   readonly group: ModelGroup;
   readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
+  readonly headers: UpstreamHeaders;
   readonly body?: Buffer;
   readonly stream?: UpstreamStream;
   /** The usage in `body` (null: none, or a compressed body). */
@@ -97,21 +97,21 @@ export class ForwarderService {
    * are failed attempts); another status ends the call with that status and body, unless it is an older API version
    * refusing the `stream_options` the gateway added, in which case the call is sent again without them.
    */
-  private answer(d: Deployment, group: ModelGroup, status: number, headers: IncomingHttpHeaders, data: Buffer, injected: boolean, requestBytes: number): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS {
+  private answer(d: Deployment, group: ModelGroup, status: number, headers: UpstreamHeaders, data: Buffer, injected: boolean, requestBytes: number): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS {
     if (status >= 200 && status < 300) {
       // Usage is read from plain JSON; an upstream that compresses anyway (it was asked not to) is passed on as is.
-      const usage = headers['content-encoding'] ? null : usageOfAnswer(data);
+      const usage = headers.contentEncoding ? null : usageOfAnswer(data);
       if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
       return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes } };
     }
-    if (isRetryableStatus(status)) return { ok: false, failure: failureFromStatus(status, headers['retry-after']) };
+    if (isRetryableStatus(status)) return { ok: false, failure: failureFromStatus(status, headers.retryAfter) };
     if (status === 400 && injected && data.includes('stream_options')) {
       // An older API version refuses stream_options: send without it from now on (usage is then estimated).
       d.streamUsage = false;
       return RETRY_WITHOUT_STREAM_OPTIONS;
     }
     throw new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
-      raw: { body: withoutSecret(data, d.config.apiKey), contentType: headerValue(headers['content-type']) ?? 'application/json' },
+      raw: { body: withoutSecret(data, d.config.apiKey), contentType: headers.contentType ?? 'application/json' },
     });
   }
 

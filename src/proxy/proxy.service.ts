@@ -15,7 +15,6 @@ import { RouterService } from './router/router.service';
 import { SseRelay } from './streaming/sse-relay';
 import { relayStream } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
-import { headerValue } from './upstream/upstream-call';
 
 type Report = (report: CallReport | null) => void;
 
@@ -75,9 +74,9 @@ export class ProxyService {
         this.finish(report, groupName, fwd, usage, started, end.ok);
         return;
       }
-      const encoded = fwd.headers['content-encoding'];
+      const encoded = fwd.headers.contentEncoding;
       const usage = fwd.usage ?? { promptTokens: 0, completionTokens: 0 };
-      const head = ['content-type', headerValue(fwd.headers['content-type']) ?? 'application/json', 'x-litellm-model-id', fwd.deployment.headerId];
+      const head = ['content-type', fwd.headers.contentType ?? 'application/json', 'x-litellm-model-id', fwd.deployment.headerId];
       if (encoded) head.push('content-encoding', encoded);
       sendRaw(reply, fwd.statusCode, head, fwd.body!);
       this.finish(report, groupName, fwd, usage, started, true);

@@ -1,10 +1,10 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { errors, util, type Dispatcher } from 'undici';
+import { errors, type Dispatcher } from 'undici';
+import { pickUpstreamHeaders, type UpstreamHeaders } from './upstream-headers';
 
 /** An upstream answer: the whole body, or (a 2xx event stream, when asked for) the live stream. */
 export interface UpstreamAnswer {
   readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
+  readonly headers: UpstreamHeaders;
   readonly body?: Buffer;
   readonly stream?: UpstreamStream;
 }
@@ -44,9 +44,11 @@ export function callUpstream(pool: Dispatcher, opts: Dispatcher.DispatchOptions,
   });
 }
 
+const NO_HEADERS: UpstreamHeaders = Object.freeze({});
+
 class CallHandler implements Dispatcher.DispatchHandler, UpstreamStream {
   private statusCode = 0;
-  private headers: IncomingHttpHeaders = {};
+  private headers: UpstreamHeaders = NO_HEADERS;
   private chunks: Buffer[] = [];
   private length = 0;
   /** Answered: at the headers for an event stream, at the end otherwise. */
@@ -75,7 +77,7 @@ class CallHandler implements Dispatcher.DispatchHandler, UpstreamStream {
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx: the real answer follows
     this.statusCode = statusCode;
-    this.headers = util.parseHeaders(rawHeaders) as IncomingHttpHeaders;
+    this.headers = pickUpstreamHeaders(rawHeaders);
     this.resumeParser = resume;
     if (this.stream && statusCode < 300 && isEventStream(this.headers)) {
       this.live = true;
@@ -132,11 +134,6 @@ class CallHandler implements Dispatcher.DispatchHandler, UpstreamStream {
   }
 }
 
-function isEventStream(headers: IncomingHttpHeaders): boolean {
-  return headerValue(headers['content-type'])?.includes('text/event-stream') ?? false;
-}
-
-/** A response header's value (the first, when it came more than once). */
-export function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+function isEventStream(headers: UpstreamHeaders): boolean {
+  return headers.contentType?.includes('text/event-stream') ?? false;
 }

@@ -35,8 +35,8 @@ export function failureFromError(err: unknown): AttemptFailure {
   return { kind: 'network', reason: code ? `network error (${code})` : 'network error' };
 }
 
-export function failureFromStatus(status: number, retryAfter?: string | string[]): AttemptFailure {
-  const seconds = typeof retryAfter === 'string' && /^\d{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined;
+export function failureFromStatus(status: number, retryAfter?: string): AttemptFailure {
+  const seconds = retryAfter !== undefined && /^\d{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined;
   const why = status === 401 || status === 403 ? ' (the upstream refused the deployment\'s credentials)' : '';
   return { kind: status === 408 ? 'timeout' : 'status', status, reason: `HTTP ${status}${why}`, retryAfterSec: seconds };
 }
