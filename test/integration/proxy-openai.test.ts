@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { chatChunks, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
@@ -191,6 +192,23 @@ general_settings:
       client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], temperature: 9 }),
       (err: unknown) => err instanceof OpenAI.BadRequestError && err.status === 400 && err.code === 'invalid_value' && err.param === 'temperature',
     );
+  });
+
+  it('passes a compressed answer on as is, with its content-type and content-encoding (the upstream header names in any case)', async () => {
+    const answer = { id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    const zipped = gzipSync(JSON.stringify(answer));
+    up.respondWith({ raw: zipped, status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'CONTENT-ENCODING': 'gzip' } });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json', 'accept-encoding': 'identity' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(r.headers.get('content-encoding'), 'gzip');
+    assert.deepEqual(await r.json(), answer); // fetch decodes it
+    const res = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
+    assert.equal(res.choices[0].message.content, 'zipped');
   });
 
   it('answers an unknown model with a 404 naming the available groups', async () => {
