@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/cache/bounded-lru';
 import type { Logger } from 'pino';
 import { APP_LOGGER } from '../logging/logger';
 import { CachedKey } from './cached-key';
@@ -25,8 +25,8 @@ const NONE: Promise<null> = Promise.resolve(null);
  */
 @Injectable()
 export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
-  private readonly keys = new LRUCache<string, CachedKey>({ max: MAX_KEYS });
-  private readonly unknown = new LRUCache<string, true>({ max: MAX_UNKNOWN, ttl: UNKNOWN_TTL_MS });
+  private readonly keys = boundedLru<string, CachedKey>(MAX_KEYS);
+  private readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
   private readonly loading = new Map<string, Promise<CachedKey | null>>();
   private readonly projectSpend = new Map<string, number>();
   private generation = 0;

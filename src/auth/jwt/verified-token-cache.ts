@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../common/cache/bounded-lru';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import type { AuthResult } from '../auth-result';
 
@@ -13,7 +13,7 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
  */
 @Injectable()
 export class VerifiedTokenCache {
-  private readonly cache = new LRUCache<string, AuthResult>({ max: VERIFIED_TOKEN_CACHE_SIZE, ttlAutopurge: false, allowStale: false });
+  private readonly cache = boundedLru<string, AuthResult>(VERIFIED_TOKEN_CACHE_SIZE, { ttlAutopurge: false, allowStale: false });
   private readonly maxTtlMs: number;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../../common/cache/bounded-lru';
 import { ConfigError } from '../../config/config.error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { DEFAULT_CALLER_ROUTES } from '../route-groups';
@@ -18,7 +18,7 @@ export class RoutePolicies {
   readonly projectJwt: RoutePolicy;
   readonly virtualKey: RoutePolicy;
   /** Keys with their own `allowed_routes`: one compiled policy per distinct list. */
-  private readonly keyPolicies = new LRUCache<string, RoutePolicy>({ max: 1000 });
+  private readonly keyPolicies = boundedLru<string, RoutePolicy>(1000);
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     const file = config.configFile ?? '(no config file)';
