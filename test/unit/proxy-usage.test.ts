@@ -49,9 +49,13 @@ describe('usage from a JSON answer: the usage object read in one pass', () => {
     );
   });
 
-  it('falls back to JSON.parse for a prompt_tokens that is not a whole number, and for a usage object that never closes', () => {
+  it('falls back to JSON.parse for counters that are not whole numbers, and for a usage object that never closes', () => {
     assert.equal(read({ usage: { prompt_tokens: null, completion_tokens: 1 } }), null);
     assert.deepEqual(read({ usage: { prompt_tokens: 2, completion_tokens: 'x' } }), { promptTokens: 2, completionTokens: 0 });
+    // A counter with a fraction or an exponent is read by JSON.parse, not cut at its dot
+    assert.deepEqual(read({ usage: { prompt_tokens: 2.5, completion_tokens: 1 } }), { promptTokens: 2.5, completionTokens: 1 });
+    assert.deepEqual(read({ usage: { prompt_tokens: 2, completion_tokens: 1.5 } }), { promptTokens: 2, completionTokens: 1.5 });
+    assert.deepEqual(usageFromJson(Buffer.from('{"usage":{"prompt_tokens":2,"completion_tokens":1E2}}')), { promptTokens: 2, completionTokens: 100 });
     assert.equal(usageFromJson(Buffer.from('{"usage":{"prompt_tokens":3,"completion_tokens":1')), null);
   });
 });
@@ -79,3 +83,4 @@ describe('usage of a non-streamed answer, which must be JSON', () => {
     );
   });
 });
+

@@ -53,9 +53,9 @@ export function usageOfAnswer(body: Buffer): Usage | null | typeof NOT_JSON {
 /**
  * The counters of the usage object opened at `open`, in one pass over its bytes: `prompt_tokens` and
  * `completion_tokens` at its top level (the `*_details` objects inside are stepped over), by their exact quoted keys,
- * so `prompt_tokens_details` never matches. Undefined when the object does not close or has no whole-number
- * `prompt_tokens` (the caller then parses). One pass instead of a scan for the closing brace and a search per key:
- * Buffer#indexOf builds a Boyer-Moore table on every call.
+ * so `prompt_tokens_details` never matches. Undefined when the object does not close, has no `prompt_tokens`, or a
+ * counter is a number but not a plain whole number (the caller then parses). One pass instead of a scan for the
+ * closing brace and a search per key: Buffer#indexOf builds a Boyer-Moore table on every call.
  */
 function countersOf(body: Buffer, open: number): Usage | undefined {
   let depth = 0;
@@ -72,7 +72,10 @@ function countersOf(body: Buffer, open: number): Usage | undefined {
         if (prompt === undefined) return undefined;
         i += PROMPT_KEY.length - 1;
       } else if (depth === 1 && completion === undefined && keyAt(body, i, COMPLETION_KEY)) {
-        completion = counterAfter(body, i + COMPLETION_KEY.length) ?? 0;
+        completion = counterAfter(body, i + COMPLETION_KEY.length);
+        // Not a whole number: another number (the caller parses), or not a number at all (counts 0, as parsed).
+        if (completion === undefined && isNumberStart(body[valueAt(body, i + COMPLETION_KEY.length)])) return undefined;
+        completion ??= 0;
         i += COMPLETION_KEY.length - 1;
       } else {
         // Any other string: stepped over whole, so a brace inside it is not counted.
@@ -88,16 +91,24 @@ function keyAt(body: Buffer, at: number, key: Buffer): boolean {
   return true;
 }
 
-/** The whole number after `:` at `i` (spaces allowed around the colon), or undefined. */
-function counterAfter(body: Buffer, i: number): number | undefined {
+/** Where the value after `:` at `i` starts (spaces allowed around the colon), or -1 when no colon follows. */
+function valueAt(body: Buffer, i: number): number {
   i = skipSpace(body, i);
-  if (body[i] !== 0x3a) return undefined;
-  i = skipSpace(body, i + 1);
+  return body[i] === 0x3a ? skipSpace(body, i + 1) : -1;
+}
+
+/** The whole number after `:` at `i`, or undefined (no colon, not a number, a fraction or an exponent). */
+function counterAfter(body: Buffer, i: number): number | undefined {
+  i = valueAt(body, i);
+  if (i < 0) return undefined;
   const start = i;
   let n = 0;
   while (body[i] >= 0x30 && body[i] <= 0x39) n = n * 10 + (body[i++] - 0x30);
-  return i > start ? n : undefined;
+  const next = body[i];
+  return i > start && next !== 0x2e && next !== 0x65 && next !== 0x45 ? n : undefined;
 }
+
+const isNumberStart = (c: number | undefined) => c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39);
 
 function skipSpace(body: Buffer, i: number): number {
   while (isSpace(body[i])) i++;
