@@ -161,14 +161,22 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     assert.equal(basic.status, 401);
   });
 
-  it('caches a verified token by its hash, and never past its exp', async () => {
+  it('caches a verified token (only that very token), and never past its exp', async () => {
     const cache = probe.app.get(VerifiedTokenCache);
     const key = idp.signingKey('RS256');
     const token = signJwt('RS256', { kid: key.kid }, standardClaims(idp.issuer, idp.audience, 'short-lived', { exp: nowSec() + 2 }), key.privateKey);
     const sizeBefore = cache.size;
     assert.equal((await call(probe.url, '/models', token)).status, 200);
     assert.equal(cache.size, sizeBefore + 1);
-    assert.ok(cache.get(sha256Hex(token)), 'cached under the SHA-256 of the token');
+    assert.ok(cache.get(token), 'cached');
+    // Its signature on another header or payload is not a hit: that token is verified, and refused.
+    const [head, , sig] = token.split('.');
+    const other = Buffer.from(JSON.stringify(standardClaims(idp.issuer, idp.audience, 'someone-else', { exp: nowSec() + 60, scope: 'litellm_proxy_admin' }))).toString('base64url');
+    for (const forged of [`${head}.${other}.${sig}`, `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${token.split('.')[1]}.${sig}`]) {
+      assert.equal(cache.get(forged), undefined);
+      assert.equal((await call(probe.url, '/models', forged)).status, 401);
+      assert.equal((await call(probe.url, '/key/list', forged)).status, 401);
+    }
     assert.equal((await call(probe.url, '/models', token)).status, 200);
     await new Promise((r) => setTimeout(r, (nowSec() + 3) * 1000 - Date.now()));
     const late = await call(probe.url, '/models', token);
@@ -271,5 +279,28 @@ describe('auth guard: JWT auth disabled', () => {
     assert.match(r.body.error!.message, /JWT auth is not enabled/);
     assert.equal(idp.jwksRequests(), 0, 'the JWKS is not even fetched');
     assert.equal((await call(probe.url, '/models', MASTER)).status, 200);
+  });
+});
+
+describe('auth guard: a master key shaped like a JWT', () => {
+  const JWT_SHAPED_MASTER = 'master.key-with.three-parts';
+  let idp: TestOidcProvider;
+  let probe: Probe;
+  before(async () => {
+    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    probe = await startProbe(`general_settings:\n  master_key: ${JWT_SHAPED_MASTER}\n  enable_jwt_auth: true\n`, { JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience, JWT_ISSUER: idp.issuer });
+  });
+  after(async () => {
+    await probe?.close();
+    await idp?.stop();
+  });
+
+  it('is still the master key (checked before any JWT), and real JWTs still verify', async () => {
+    const master = await call(probe.url, '/key/list', JWT_SHAPED_MASTER);
+    assert.equal(master.status, 200);
+    assert.equal(master.body.caller?.role, 'master');
+    assert.equal((await call(probe.url, '/key/list', 'master.key-with.three-partz')).status, 401);
+    const token = await idp.token('project-a');
+    for (let i = 0; i < 2; i++) assert.equal((await call(probe.url, '/models', token)).status, 200); // cold, then cached
   });
 });

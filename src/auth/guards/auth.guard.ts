@@ -54,11 +54,17 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const token = extractCredential(req.headers);
     if (token === undefined) throw Errors.unauthorized(NO_CREDENTIAL, 'missing_api_key');
+    // A JWT verified before comes from the cache (which hashes only its signature), with no digest of the whole
+    // token: a hit is a token that was classified as a JWT then, so not the master key (the config does not change).
+    if (this.classify.jwtEnabled && isJwtShaped(token)) {
+      const verified = this.verifiedTokens.get(token);
+      if (verified !== undefined) return this.authorize(req, verified);
+    }
     const digest = sha256Hex(token);
     const kind = classifyCredential(token, digest, this.classify);
     if (kind === null) throw this.unrecognized(token);
-    // Warm credentials skip the Passport run: a JWT verified before (until its exp), a virtual key in the key cache.
-    const warm = kind === 'jwt' ? this.verifiedTokens.get(digest) : kind === 'virtual-key' ? this.virtualKey.warmResult(digest) : undefined;
+    // A warm virtual key (in the key cache) skips the Passport run too.
+    const warm = kind === 'virtual-key' ? this.virtualKey.warmResult(digest) : undefined;
     if (warm !== undefined) return this.authorize(req, warm);
     (req as unknown as CredentialCarrier)[CREDENTIAL_DIGEST] = digest;
     return this.runners[kind].run(req).then(
@@ -103,4 +109,9 @@ export class AuthGuard implements CanActivate {
     else this.log.warn({ reqId: req.id, kind, reason: out.message }, 'credential could not be checked');
     return out;
   }
+}
+
+/** What SPEC §3 classifies as a JWT: not `sk-...`, three dot-separated parts. */
+function isJwtShaped(token: string): boolean {
+  return !token.startsWith('sk-') && looksLikeJwt(token);
 }

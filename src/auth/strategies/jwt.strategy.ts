@@ -5,7 +5,7 @@ import { Strategy } from 'passport-jwt';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import type { AuthResult } from '../auth-result';
 import { extractCredential } from '../credentials/credential';
-import { requestDigest, type CredentialCarrier } from '../credentials/request-credential';
+import type { CredentialCarrier } from '../credentials/request-credential';
 import { parseJoseHeader } from '../jwt/jose-header';
 import { EDDSA_ALGORITHMS, JSONWEBTOKEN_ALGORITHMS, isEdDsa } from '../jwt/jwt-algorithms';
 import { callerFromClaims, type ClaimSettings } from '../jwt/jwt-claims';
@@ -96,8 +96,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof payload.exp !== 'number') throw new JwtRejection('Invalid JWT: it has no "exp" claim; tokens without an expiry are refused');
     const caller = callerFromClaims(payload, this.claims);
     const result: AuthResult = Object.freeze({ caller, policy: caller.role === 'admin' ? this.policies.adminJwt : this.policies.projectJwt });
-    const digest = requestDigest(req);
-    if (digest !== null) this.cache.set(digest, result, payload.exp);
+    const token = extractCredential(req.headers);
+    if (token !== undefined) this.cache.set(token, result, payload.exp);
     return result;
   }
 }
