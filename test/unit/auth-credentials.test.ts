@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { classifyCredential, digestsEqual, extractCredential, looksLikeJwt, sha256Hex } from '../../src/auth/credentials/credential';
+import { classifyCredential, digestsEqual, extractCredential, looksLikeJwt, sha256Hex, signatureStart } from '../../src/auth/credentials/credential';
 import { parseJoseHeader } from '../../src/auth/jwt/jose-header';
 import { isAllowedAlgorithm, keyFitsAlgorithm } from '../../src/auth/jwt/jwt-algorithms';
 import { callerFromClaims, claimString, parseScopes } from '../../src/auth/jwt/jwt-claims';
@@ -56,6 +56,12 @@ describe('classifyCredential (SPEC §3 order)', () => {
   it('treats JWT-shaped tokens as no credential when JWT auth is off', () => {
     assert.equal(kind('aaa.bbb.ccc', { ...opts, jwtEnabled: false }), null);
     assert.ok(looksLikeJwt('aaa.bbb.ccc'));
+  });
+
+  it('finds where the signature of a JWT-shaped token starts', () => {
+    assert.equal(signatureStart('aaa.bbb.ccc'), 8);
+    assert.equal(signatureStart('aaa.bbb.'), 8); // alg none: an empty signature
+    for (const not of ['aaa.bbb', '.bbb.ccc', 'aaa..ccc', 'a.b.c.d', 'abc', '']) assert.equal(signatureStart(not), -1, not);
   });
 
   it('digestsEqual', () => {

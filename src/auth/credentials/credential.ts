@@ -52,10 +52,15 @@ export function digestsEqual(a: string, b: string): boolean {
 
 /** Three dot-separated parts with non-empty header and payload (the signature part may be empty: `alg: none`). */
 export function looksLikeJwt(token: string): boolean {
+  return signatureStart(token) !== -1;
+}
+
+/** Where the signature part of a JWT-shaped token starts (see looksLikeJwt), or -1 when the token is not one. */
+export function signatureStart(token: string): number {
   const first = token.indexOf('.');
-  if (first <= 0) return false;
+  if (first <= 0) return -1;
   const second = token.indexOf('.', first + 1);
-  return second > first + 1 && token.indexOf('.', second + 1) === -1;
+  return second > first + 1 && token.indexOf('.', second + 1) === -1 ? second + 1 : -1;
 }
 
 export interface ClassifyOptions {

@@ -7,7 +7,7 @@ import { pathOf, routeOf } from '../../common/http/route-url';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import type { AuthResult } from '../auth-result';
-import { classifyCredential, extractCredential, looksLikeJwt, sha256Hex, type ClassifyOptions, type CredentialKind } from '../credentials/credential';
+import { classifyCredential, extractCredential, looksLikeJwt, sha256Hex, signatureStart, type ClassifyOptions, type CredentialKind } from '../credentials/credential';
 import { CREDENTIAL_DIGEST, type CredentialCarrier } from '../credentials/request-credential';
 import { IS_PUBLIC } from '../decorators/public.decorator';
 import { VerifiedTokenCache } from '../jwt/verified-token-cache';
@@ -56,8 +56,9 @@ export class AuthGuard implements CanActivate {
     if (token === undefined) throw Errors.unauthorized(NO_CREDENTIAL, 'missing_api_key');
     // A JWT verified before comes from the cache (which hashes only its signature), with no digest of the whole
     // token: a hit is a token that was classified as a JWT then, so not the master key (the config does not change).
-    if (this.classify.jwtEnabled && isJwtShaped(token)) {
-      const verified = this.verifiedTokens.get(token);
+    if (this.classify.jwtEnabled && !token.startsWith('sk-')) {
+      const sig = signatureStart(token);
+      const verified = sig === -1 ? undefined : this.verifiedTokens.get(token, sig);
       if (verified !== undefined) return this.authorize(req, verified);
     }
     const digest = sha256Hex(token);
@@ -109,9 +110,4 @@ export class AuthGuard implements CanActivate {
     else this.log.warn({ reqId: req.id, kind, reason: out.message }, 'credential could not be checked');
     return out;
   }
-}
-
-/** What SPEC §3 classifies as a JWT: not `sk-...`, three dot-separated parts. */
-function isJwtShaped(token: string): boolean {
-  return !token.startsWith('sk-') && looksLikeJwt(token);
 }

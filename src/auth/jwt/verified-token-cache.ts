@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { boundedLru } from '../../common/cache/bounded-lru';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import type { AuthResult } from '../auth-result';
-import { sha256Hex } from '../credentials/credential';
+import { sha256Hex, signatureStart } from '../credentials/credential';
 
 /** Most distinct JWTs remembered at once; the least recently used is dropped first. */
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
@@ -30,21 +30,21 @@ export class VerifiedTokenCache {
     this.maxTtlMs = config.jwt.publicKeyTtlSec * 1000;
   }
 
-  get(token: string): AuthResult | undefined {
-    const dot = token.lastIndexOf('.');
-    if (dot < 0 || dot === token.length - 1) return undefined;
-    const hit = this.cache.get(sha256Hex(token.slice(dot + 1)));
-    return hit !== undefined && hit.signed === token.slice(0, dot) ? hit.result : undefined;
+  /** `sig`: where the token's signature starts (`signatureStart`). */
+  get(token: string, sig = signatureStart(token)): AuthResult | undefined {
+    if (sig <= 0 || sig === token.length) return undefined;
+    const hit = this.cache.get(sha256Hex(token.slice(sig)));
+    return hit !== undefined && hit.signed === token.slice(0, sig - 1) ? hit.result : undefined;
   }
 
   /** `expSec`: the token's `exp` claim (seconds since the epoch). Unsigned tokens are never kept. */
   set(token: string, result: AuthResult, expSec: number): void {
-    const dot = token.lastIndexOf('.');
-    if (dot < 0 || dot === token.length - 1) return;
+    const sig = signatureStart(token);
+    if (sig <= 0 || sig === token.length) return;
     const ttl = Math.min(Math.floor(expSec * 1000 - Date.now()), this.maxTtlMs);
     // A copy: a slice of the token would keep the whole token, signature included, alive with the entry.
-    const signed = Buffer.from(token.slice(0, dot), 'latin1').toString('latin1');
-    if (ttl >= 1) this.cache.set(sha256Hex(token.slice(dot + 1)), { result, signed }, { ttl });
+    const signed = Buffer.from(token.slice(0, sig - 1), 'latin1').toString('latin1');
+    if (ttl >= 1) this.cache.set(sha256Hex(token.slice(sig)), { result, signed }, { ttl });
   }
 
   get size(): number {
