@@ -27,8 +27,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * Spend off the request path: amounts accumulate per key and per project in memory and are written every second
  * (`general_settings.proxy_batch_write_at`) as `spend = spend + x` (so instances never overwrite each other). A
  * failed write is retried as the same batch (same id) before anything newer: if its answer was lost after the
- * database committed it (a connection cut at the wrong moment), the retry is recognised and not counted twice. Shutdown flushes before the database closes
- * (onModuleDestroy runs before onApplicationShutdown).
+ * database committed it (a connection cut at the wrong moment), the retry is recognised and not counted twice.
+ * Shutdown flushes before the database closes (onModuleDestroy runs before onApplicationShutdown).
  */
 @Injectable()
 export class SpendWriter implements OnModuleInit, OnModuleDestroy {
