@@ -23,9 +23,17 @@ describe('memory footprint: optional stores are loaded only when used', () => {
       const ready = await fetch(`${gw.url}/health/readiness`);
       assert.equal(ready.status, 200);
       assert.equal((await readJson(ready)).database, 'postgres');
+      // A key is created: a query through Prisma's query compiler.
+      const key = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: 'Bearer sk-test-master-123', 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(key.status, 200);
       const loaded = loadedPackages();
       assert.ok(loaded.has('@prisma/client'), 'the check sees node_modules packages');
       for (const name of OPTIONAL) assert.ok(!loaded.has(name), `${name} was loaded by a gateway that does not use it`);
+      // Prisma's query compiler was compiled (for the key), from its base64 file read as text: imported
+      // as a module, the module cache would keep its 2.3 MB string for the life of the process.
+      const files = Object.keys(require.cache);
+      assert.ok(files.some((f) => f.endsWith('query_compiler_small_bg.postgresql.js')), 'the query compiler is loaded');
+      assert.deepEqual(files.filter((f) => f.endsWith('.wasm-base64.js')), [], 'no base64 module is kept in the module cache');
     } finally {
       await gw.close();
       await db.drop();
