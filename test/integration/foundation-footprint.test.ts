@@ -34,6 +34,9 @@ describe('memory footprint: optional stores are loaded only when used', () => {
       const files = Object.keys(require.cache);
       assert.ok(files.some((f) => f.endsWith('query_compiler_small_bg.postgresql.js')), 'the query compiler is loaded');
       assert.deepEqual(files.filter((f) => f.endsWith('.wasm-base64.js')), [], 'no base64 module is kept in the module cache');
+      // undici's pool and errors come from their own files: its index (fetch, WebSocket, caches...) stays unloaded.
+      assert.ok(files.some((f) => f.endsWith('undici/lib/dispatcher/pool.js')), 'the upstream pool is loaded');
+      assert.ok(!files.some((f) => f.endsWith('node_modules/undici/index.js')), "undici's index was loaded");
     } finally {
       await gw.close();
       await db.drop();

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { util } from 'undici';
+import * as undici from 'undici';
+import * as parts from '../../src/proxy/upstream/undici-parts';
 import { pickUpstreamHeaders } from '../../src/proxy/upstream/upstream-headers';
 
+const { util } = undici;
 const raw = (...pairs: string[]) => pairs.map((s) => Buffer.from(s, 'latin1'));
 
 describe('upstream answer headers', () => {
@@ -36,5 +38,13 @@ describe('upstream answer headers', () => {
       );
       assert.deepEqual(pickUpstreamHeaders(list), expected, pairs.join(' | '));
     }
+  });
+});
+
+describe("undici's parts loaded from their own files", () => {
+  it('are the very Pool class and errors object that undici exports', () => {
+    assert.equal(parts.Pool, undici.Pool);
+    assert.equal(parts.errors, undici.errors);
+    assert.ok(new parts.errors.RequestAbortedError() instanceof undici.errors.UndiciError);
   });
 });

@@ -1,4 +1,5 @@
-import { errors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { errors } from './undici-parts';
 import { pickUpstreamHeaders, type UpstreamHeaders } from './upstream-headers';
 
 /** An upstream answer: the whole body, or (a 2xx event stream, when asked for) the live stream. */

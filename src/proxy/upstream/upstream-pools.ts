@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'undici';
+import { Pool } from './undici-parts';
 
 /** Bound on concurrent connections to one upstream origin (requests beyond it queue in the pool). */
 export const MAX_CONNECTIONS_PER_ORIGIN = 256;
