@@ -52,3 +52,55 @@ describe('fetchJwksDocument deadline (a provider that never answers)', () => {
     assert.ok(performance.now() - started < 1_000);
   });
 });
+
+describe('fetchJwksDocument against a provider that answers', () => {
+  let server: Server;
+  let base: string;
+  const JWKS = { keys: [{ kty: 'RSA', kid: 'k1', n: 'AQAB', e: 'AQAB' }] };
+  const big = `{"keys":[],"pad":"${'x'.repeat(1024 * 1024)}"}`;
+  before(async () => {
+    server = createServer((req, res) => {
+      const path = req.url ?? '';
+      const json = (body: string, status = 200) => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+      if (path === '/jwks') return json(JSON.stringify(JWKS));
+      if (path === '/.well-known/openid-configuration') return json(JSON.stringify({ issuer: base, jwks_uri: `${base}/moved` }));
+      if (path === '/moved') return res.writeHead(302, { location: 'jwks' }).end(); // relative, as a proxy may send it
+      if (path === '/error') return json('{"error":"down"}', 503);
+      if (path === '/html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
+      if (path === '/array') return json('[1,2]');
+      if (path === '/neither') return json('{"issuer":"x"}');
+      if (path === '/big-chunked') return res.writeHead(200, { 'content-type': 'application/json' }).end(big);
+      if (path === '/big-declared') return res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) }).end(big);
+      json('{}', 404);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  const failure = (path: string) => fetchJwksDocument(`${base}${path}`, 5_000).then(() => 'answered', (err: Error) => err.message);
+
+  it('reads a JWKS, and one behind a discovery document whose jwks_uri redirects', async () => {
+    assert.deepEqual(await fetchJwksDocument(`${base}/jwks`, 5_000), JWKS);
+    assert.deepEqual(await fetchJwksDocument(`${base}/.well-known/openid-configuration`, 5_000), JWKS);
+  });
+
+  it('refuses error statuses, non-JSON, other documents and documents over 1 MB, naming the URL and the problem', async () => {
+    assert.equal(await failure('/error'), `GET ${base}/error answered HTTP 503`);
+    assert.equal(await failure('/html'), `GET ${base}/html: not JSON`);
+    assert.equal(await failure('/array'), `GET ${base}/array: not a JSON object`);
+    assert.equal(await failure('/neither'), `${base}/neither is neither a JWKS ("keys") nor an OpenID discovery document ("jwks_uri")`);
+    assert.equal(await failure('/big-chunked'), `GET ${base}/big-chunked: document too large`);
+    assert.equal(await failure('/big-declared'), `GET ${base}/big-declared: document too large`);
+  });
+
+  it('names a refused connection by its code', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks`;
+    await new Promise((r) => closed.close(r));
+    assert.equal(await fetchJwksDocument(url, 5_000).then(() => 'answered', (err: Error) => err.message), `GET ${url} failed: ECONNREFUSED`);
+  });
+});
