@@ -37,4 +37,4 @@ const read = [
   `const text = await (await import('node:fs/promises')).readFile(require.resolve(${file}), 'latin1')`,
   `return await decodeBase64AsWasm(text.slice(text.indexOf('"') + 1, text.lastIndexOf('"')))`,
 ].join(`\n${indent}`);
-writeFileSync(CLASS_FILE, source.replace(IMPORT, read));
+writeFileSync(CLASS_FILE, source.replace(IMPORT, () => read));
