@@ -19,6 +19,11 @@ const ENV_REF = 'os.environ/';
 const DEFAULT_BODY_LIMIT_MB = 10;
 /** Seconds between spend writes unless `proxy_batch_write_at` says otherwise: budgets shared by instances stay close. */
 const DEFAULT_SPEND_WRITE_SEC = 1;
+/**
+ * Seconds between re-reads of every cached virtual key unless `user_api_key_cache_ttl` says otherwise: a change
+ * whose broadcast did not reach this instance is picked up within this time.
+ */
+const DEFAULT_KEY_CACHE_TTL_SEC = 30;
 
 /** Reads, resolves and validates the whole configuration once. Throws ConfigError with a one-line message. */
 export function loadGatewayConfig(opts: LoadOptions = {}): GatewayConfig {
@@ -222,6 +227,7 @@ function toGatewayConfig(
       fallbacks,
     },
     spend: { writeIntervalMs: Math.round((gs.proxy_batch_write_at ?? DEFAULT_SPEND_WRITE_SEC) * 1000) },
+    keyCache: { resyncIntervalMs: Math.round((gs.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SEC) * 1000) },
     secrets,
     warnings,
   };

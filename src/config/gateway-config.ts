@@ -64,6 +64,11 @@ export interface SpendConfig {
   readonly writeIntervalMs: number;
 }
 
+export interface KeyCacheConfig {
+  /** How often every cached virtual key is read again from the database (`general_settings.user_api_key_cache_ttl`). */
+  readonly resyncIntervalMs: number;
+}
+
 /** Everything the gateway is configured with, parsed and validated once at start, then frozen. */
 export interface GatewayConfig {
   /** The config file used, or null when none. */
@@ -78,6 +83,7 @@ export interface GatewayConfig {
   readonly models: readonly DeploymentConfig[];
   readonly router: RouterConfig;
   readonly spend: SpendConfig;
+  readonly keyCache: KeyCacheConfig;
   /** Every configured secret value (master key, upstream api keys, database password): redacted from logs. */
   readonly secrets: readonly string[];
   /** Warnings found while loading (ignored keys): logged once at start. */

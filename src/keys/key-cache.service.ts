@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { boundedLru } from '../common/cache/bounded-lru';
 import type { Logger } from 'pino';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import { CachedKey } from './cached-key';
 import { KeyEventsService } from './invalidation/key-events.service';
@@ -13,8 +14,6 @@ const MAX_KEYS = 100_000;
 const MAX_UNKNOWN = 10_000;
 /** An unknown hash is answered from memory this long (a flood of bad keys costs one query per key, not per call). */
 const UNKNOWN_TTL_MS = 10_000;
-/** Safety net behind the broadcast: every cached key is re-read this often, so a missed message heals. */
-const RESYNC_EVERY_MS = 30_000;
 const RESYNC_CHUNK = 1_000;
 const NONE: Promise<null> = Promise.resolve(null);
 
@@ -37,12 +36,14 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     private readonly spend: SpendWriter,
     private readonly events: KeyEventsService,
     @Inject(APP_LOGGER) private readonly log: Logger,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   onModuleInit(): void {
     this.events.register({ onEvent: (e) => this.onEvent(e), onResync: () => this.clear() });
     this.spend.onFlushed((r) => this.afterFlush(r));
-    this.resyncTimer = setInterval(() => void this.resync(), RESYNC_EVERY_MS);
+    // Safety net behind the broadcast: every cached key is re-read this often, so a missed message heals.
+    this.resyncTimer = setInterval(() => void this.resync(), this.config.keyCache.resyncIntervalMs);
     this.resyncTimer.unref();
   }
 

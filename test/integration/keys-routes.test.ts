@@ -317,3 +317,38 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     for (const s of secrets) assert.equal(text.includes(s.slice(3)), false);
   });
 });
+
+describe('keys: general_settings.user_api_key_cache_ttl (a change no broadcast announced)', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const gateways: InProcessGateway[] = [];
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    for (const gw of gateways) await gw.close();
+    await db?.drop();
+  });
+  const models = async (gw: InProcessGateway, key: string) => (await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status;
+
+  it('a cached key is read again within the configured seconds; with the default 30 s, not within 3 s', async () => {
+    const short = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  user_api_key_cache_ttl: 1\n`, { DATABASE_URL: db.url });
+    gateways.push(short);
+    const usual = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url });
+    gateways.push(usual);
+    const res = await fetch(`${short.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const { key, token } = (await readJson(res)) as { key: string; token: string };
+    assert.equal(await models(short, key), 200);
+    assert.equal(await models(usual, key), 200); // both instances now serve the key from their cache
+    // Blocked in the database directly: no broadcast, as when a message between instances was lost.
+    await sql(db.url, 'UPDATE virtual_keys SET blocked = true WHERE token = $1', [token]);
+    const started = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - started < 5_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await models(short, key);
+    }
+    assert.equal(status, 401, 'the instance with a 1 s key cache still served the blocked key after 5 s');
+    assert.ok(Date.now() - started < 3_000, `took ${Date.now() - started} ms`);
+    assert.equal(await models(usual, key), 200, 'the default instance re-read its keys within seconds');
+  });
+});

@@ -172,6 +172,15 @@ describe('config loader: defaults and precedence', () => {
     }
   });
 
+  it('key cache: every cached key is read again each 30 s, or each general_settings.user_api_key_cache_ttl seconds (LiteLLM key)', () => {
+    assert.equal(load(MODEL).keyCache.resyncIntervalMs, 30_000);
+    assert.equal(load(`${MODEL}general_settings:\n  user_api_key_cache_ttl: 60\n`).keyCache.resyncIntervalMs, 60_000);
+    assert.equal(load(`${MODEL}general_settings:\n  user_api_key_cache_ttl: 1.5\n`).keyCache.resyncIntervalMs, 1500);
+    for (const bad of ['0', '-5', '"10"', '100000']) {
+      fails(() => load(`${MODEL}general_settings:\n  user_api_key_cache_ttl: ${bad}\n`), 'general_settings.user_api_key_cache_ttl', /.+/);
+    }
+  });
+
   it('database: DATABASE_URL (env over general_settings.database_url), else embedded in DATA_DIR', () => {
     assert.deepEqual(load(null, { DATABASE_URL: 'postgresql://h/db' }).database, { kind: 'postgres', url: 'postgresql://h/db' });
     assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', {}).database, { kind: 'postgres', url: 'postgresql://file/db' });
