@@ -6,10 +6,10 @@ const { join } = require('node:path');
 const MASTER = 'sk-bench-master-key-0000';
 
 /**
- * Writes `config.yaml` into `dir` and returns its path. `spendWriteSec`: general_settings.proxy_batch_write_at
- * (unset: the gateway's default).
+ * Writes `config.yaml` into `dir` and returns its path. `spendWriteSec`: general_settings.proxy_batch_write_at;
+ * `keyCacheTtlSec`: general_settings.user_api_key_cache_ttl (unset: the gateway's defaults).
  */
-function writeBenchConfig(dir, upstreamUrl, { spendWriteSec } = {}) {
+function writeBenchConfig(dir, upstreamUrl, { spendWriteSec, keyCacheTtlSec } = {}) {
   const file = join(dir, 'config.yaml');
   writeFileSync(
     file,
@@ -23,7 +23,7 @@ function writeBenchConfig(dir, upstreamUrl, { spendWriteSec } = {}) {
 general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: true
-${spendWriteSec ? `  proxy_batch_write_at: ${spendWriteSec}\n` : ''}`,
+${spendWriteSec ? `  proxy_batch_write_at: ${spendWriteSec}\n` : ''}${keyCacheTtlSec ? `  user_api_key_cache_ttl: ${keyCacheTtlSec}\n` : ''}`,
   );
   return file;
 }
