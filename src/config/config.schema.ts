@@ -76,7 +76,7 @@ const generalSettings = z
     max_request_size_mb: positive.optional(),
     /** Seconds between spend writes to the database (LiteLLM's key; its default is 10, the gateway's 1). */
     proxy_batch_write_at: positive.max(3600).optional(),
-    /** Seconds a cached virtual key is served before it is read again (LiteLLM's key; its default is 60, the gateway's 30). */
+    /** Seconds between re-reads of each cached virtual key (LiteLLM's key; its default is 60, the gateway's 30). */
     user_api_key_cache_ttl: positive.max(86400).optional(),
   })
   .strict();
