@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { pathOf, routeOf } from '../common/http/route-url';
-import { scrub, scrubList, type BatchingDestination } from './logger';
+import type { BatchingDestination } from './batching-destination';
+import { scrub, scrubList } from './logger';
 
 /** The logger's destination: stdout batches (BatchingDestination), a test's capture stream does not. */
 type LineSink = DestinationStream & Partial<Pick<BatchingDestination, 'batch'>>;

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { batchingDestination } from './batching-destination';
 
 export const APP_LOGGER = Symbol('APP_LOGGER');
 
@@ -27,60 +28,6 @@ export function createLogger(opts: { level: string; secrets: readonly string[] }
     },
     destination ?? batchingDestination(1),
   );
-}
-
-/** A log destination (pino's SonicBoom) that can also take lines in batches (the access log's: one line per request). */
-export type BatchingDestination = ReturnType<typeof pino.destination> & {
-  /** Queues a line; queued lines are written together within `BATCH_WINDOW_MS`, or at once past 16 KiB. */
-  batch(line: string): void;
-};
-
-const BATCH_WINDOW_MS = 50;
-const BATCH_BYTES = 16 * 1024;
-
-/**
- * A file descriptor or path (stdout: 1), written synchronously (pino's SonicBoom, as pino's own default). Access-log
- * lines are batched: a write per request was a visible part of a request's cost under load, and one write per 50 ms
- * (or per 16 KiB) is not. An ordinary line writes the queued batch before itself, so lines keep the order they were
- * logged in (a warning or the shutdown's "stopped" line never comes before the access lines of earlier requests).
- * `log.flush()` (graceful shutdown) and pino's exit handler write the batch too. Not asynchronous: SonicBoom's
- * flushSync (pino's exit handler) writes its buffer while an asynchronous write is still in flight, so lines could
- * land out of order, and an exit could lose the write in flight.
- */
-export function batchingDestination(target: number | string): BatchingDestination {
-  const dest = pino.destination({ dest: target, sync: true });
-  const write = dest.write.bind(dest);
-  const flush = dest.flush.bind(dest);
-  const flushSync = dest.flushSync.bind(dest);
-  let queued = '';
-  let timer: NodeJS.Timeout | null = null;
-  const push = () => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    if (queued === '') return;
-    const out = queued;
-    queued = '';
-    write(out);
-  };
-  return Object.assign(dest, {
-    write(line: string) {
-      if (queued !== '') push();
-      return write(line);
-    },
-    batch(line: string) {
-      queued += line;
-      if (queued.length >= BATCH_BYTES) push();
-      else if (timer === null) timer = setTimeout(push, BATCH_WINDOW_MS).unref();
-    },
-    flush(cb?: (err?: Error) => void) {
-      push();
-      flush(cb);
-    },
-    flushSync() {
-      push();
-      flushSync();
-    },
-  });
 }
 
 /** The configured secrets as `scrub` wants them: long enough to be secrets, longest first (a secret that contains another is removed whole). */

@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessLog, hundredths } from '../../src/logging/access-log';
-import { batchingDestination, createLogger } from '../../src/logging/logger';
+import { batchingDestination } from '../../src/logging/batching-destination';
+import { createLogger } from '../../src/logging/logger';
 import { LogCapture, tempDir } from '../support/gateway';
 
 const SECRET = 'master-secret-value';
@@ -98,6 +99,26 @@ describe('access log line', () => {
     dest.flushSync();
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path?: string; msg: string });
     assert.deepEqual(lines.map((l) => l.path ?? l.msg), ['/v1/a', '/v1/b', 'after two requests', '/v1/c', 'stopped']);
+    dest.end();
+  });
+
+  it('writes batches of any size whole and in order: full batches, multi-byte text, a line longer than a batch', async () => {
+    const file = join(tempDir('gw-log-'), 'out.log');
+    const dest = batchingDestination(file);
+    await once(dest, 'ready');
+    const sent: string[] = [];
+    const line = (text: string) => {
+      const l = `${JSON.stringify({ msg: text })}\n`;
+      sent.push(l);
+      dest.batch(l);
+    };
+    for (let i = 0; i < 400; i++) line(`line ${i} ${'ü€😀'.repeat(i % 7)}`); // ~10 batches of 16 KiB, 1-4 bytes a char
+    line('x'.repeat(40_000)); // longer than a batch: written after the queued lines, on its own
+    line('after the long one');
+    dest.write(`${JSON.stringify({ msg: 'ordinary' })}\n`);
+    line('queued at the end');
+    dest.flushSync();
+    assert.equal(readFileSync(file, 'utf8'), [...sent.slice(0, -1), `${JSON.stringify({ msg: 'ordinary' })}\n`, sent.at(-1)].join(''));
     dest.end();
   });
 
