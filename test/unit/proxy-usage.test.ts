@@ -57,6 +57,9 @@ describe('usage from a JSON answer: the usage object read in one pass', () => {
     assert.deepEqual(read({ usage: { prompt_tokens: 2, completion_tokens: 1.5 } }), { promptTokens: 2, completionTokens: 1.5 });
     assert.deepEqual(usageFromJson(Buffer.from('{"usage":{"prompt_tokens":2,"completion_tokens":1E2}}')), { promptTokens: 2, completionTokens: 100 });
     assert.equal(usageFromJson(Buffer.from('{"usage":{"prompt_tokens":3,"completion_tokens":1')), null);
+    // Past 2^53 a digit-by-digit sum rounds differently from JSON.parse: such a counter is parsed
+    const big = '{"usage":{"prompt_tokens":457736600753962050,"completion_tokens":9007199254740993}}';
+    assert.deepEqual(usageFromJson(Buffer.from(big)), { promptTokens: 457736600753962050, completionTokens: 9007199254740992 });
   });
 });
 

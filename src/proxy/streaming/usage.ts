@@ -97,7 +97,10 @@ function valueAt(body: Buffer, i: number): number {
   return body[i] === 0x3a ? skipSpace(body, i + 1) : -1;
 }
 
-/** The whole number after `:` at `i`, or undefined (no colon, not a number, a fraction or an exponent). */
+/**
+ * The whole number after `:` at `i`, or undefined (no colon, not a number, a fraction or an exponent, or more than 15
+ * digits: summed digit by digit, a number past 2^53 would not round as JSON.parse rounds it).
+ */
 function counterAfter(body: Buffer, i: number): number | undefined {
   i = valueAt(body, i);
   if (i < 0) return undefined;
@@ -105,7 +108,7 @@ function counterAfter(body: Buffer, i: number): number | undefined {
   let n = 0;
   while (body[i] >= 0x30 && body[i] <= 0x39) n = n * 10 + (body[i++] - 0x30);
   const next = body[i];
-  return i > start && next !== 0x2e && next !== 0x65 && next !== 0x45 ? n : undefined;
+  return i > start && i - start <= 15 && next !== 0x2e && next !== 0x65 && next !== 0x45 ? n : undefined;
 }
 
 const isNumberStart = (c: number | undefined) => c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39);
