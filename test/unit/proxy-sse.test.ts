@@ -77,6 +77,43 @@ describe('SSE relay', () => {
     );
   });
 
+  it('reads usage and drops usage-only chunks exactly as JSON.parse of each chunk decides, whatever the chunk holds', () => {
+    // Values that put "usage" and "choices" keys, brackets and quotes where a scan could be fooled: nested objects,
+    // strings, arrays; usage counters that are not whole numbers; either key missing, null, or of another type.
+    const tricky = fc.jsonValue({ maxDepth: 3 }).map((v) => v);
+    const nested = fc.dictionary(fc.constantFrom('usage', 'choices', 'x', 'prompt_tokens'), fc.oneof(tricky, fc.constant([]), fc.constant({ prompt_tokens: 7, completion_tokens: 1 })));
+    const counter = fc.oneof(fc.nat(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant('3'), fc.constant(null));
+    const usage = fc.oneof(
+      fc.constant(null),
+      fc.record({ prompt_tokens: counter, completion_tokens: counter, details: nested }, { requiredKeys: [] }),
+      tricky,
+    );
+    const choices = fc.oneof(fc.constant([]), fc.array(fc.record({ index: fc.nat(), delta: nested })), fc.constant(null), fc.string());
+    const chunkObject = fc.record({ id: fc.string(), choices, usage, extra: nested, note: fc.string() }, { requiredKeys: [] });
+    fc.assert(
+      fc.property(chunkObject, fc.boolean(), fc.boolean(), (obj, pretty, drop) => {
+        const json = pretty ? JSON.stringify(obj, null, 1).replace(/\n/g, ' ') : JSON.stringify(obj);
+        const event = `data: ${json}\n\n`;
+        const parsed = JSON.parse(json) as { usage?: unknown; choices?: unknown };
+        const u = parsed.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
+        const expectedUsage = u && typeof u === 'object' && typeof u.prompt_tokens === 'number' ? { promptTokens: u.prompt_tokens, completionTokens: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0 } : null;
+        const dropped = drop && expectedUsage !== null && Array.isArray(parsed.choices) && parsed.choices.length === 0;
+        const relay = new SseRelay(drop);
+        assert.equal(push(relay, event), dropped ? '' : event);
+        assert.deepEqual(relay.usage, expectedUsage);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('takes no usage from a chunk that is not one JSON object, as JSON.parse would refuse it', () => {
+    for (const bad of ['{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}', '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}} {}']) {
+      const relay = new SseRelay(true);
+      assert.equal(push(relay, `data: ${bad}\n\n`), `data: ${bad}\n\n`);
+      assert.equal(relay.usage, null);
+    }
+  });
+
   it('never splits a multi-byte character cut between network chunks', () => {
     const relay = new SseRelay(false);
     const bytes = Buffer.from(chunk('wörld 🌍') + SSE_DONE);

@@ -1,4 +1,4 @@
-import { usageFromObject, type Usage } from './usage';
+import { usageChunkOf, usageFromObject, type Usage } from './usage';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -76,10 +76,16 @@ export class SseRelay {
     }
     this.events++;
     if (usageAt < 0 || !hasUsageObject(text, usageAt, end)) return true;
-    // One `data:` line (the usual case): parse its value directly; several: join them as SSE defines.
+    // One `data:` line (the usual case): its value read by a scan, or parsed when unusual; several: joined as SSE defines.
     const lineEnd = text.indexOf('\n', value);
     const single = lineEnd === -1 || lineEnd >= end - 2 || !text.startsWith('data:', lineEnd + 1);
-    const chunk = single ? parseJson(data.toString('utf8', value, lineEnd === -1 ? end : lineEnd)) : parseData(data.toString('utf8', start, end));
+    const valueEnd = lineEnd === -1 ? end : lineEnd;
+    const read = single ? usageChunkOf(data, value, valueEnd) : undefined;
+    if (read !== undefined) {
+      if (read.usage) this.usage = read.usage;
+      return !(this.dropUsageChunk && read.usage && read.emptyChoices);
+    }
+    const chunk = single ? parseJson(data.toString('utf8', value, valueEnd)) : parseData(data.toString('utf8', start, end));
     const usage = usageFromObject(chunk?.usage);
     if (usage) this.usage = usage;
     return !(this.dropUsageChunk && usage && Array.isArray(chunk?.choices) && chunk.choices.length === 0);

@@ -9,6 +9,7 @@ const USAGE_KEY = Buffer.from('"usage"');
 // are compared byte by byte inside the usage object.
 const PROMPT_KEY = Buffer.from('"prompt_tokens"');
 const COMPLETION_KEY = Buffer.from('"completion_tokens"');
+const CHOICES_KEY = Buffer.from('"choices"');
 
 /** JSON whitespace. */
 const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -48,6 +49,54 @@ export function usageOfAnswer(body: Buffer): Usage | null | typeof NOT_JSON {
   } catch {
     return NOT_JSON;
   }
+}
+
+/** What the relay needs of a streamed chunk: its usage, and whether its `choices` is an empty array (a usage-only chunk). */
+export interface ChunkUsage {
+  usage: Usage | null;
+  emptyChoices: boolean;
+}
+
+/**
+ * The usage of the streamed chunk whose JSON is `data[from, to)`, read without parsing it: one pass over its top
+ * level (strings and nested values stepped over) finds the `usage` and `choices` keys, then the counters are read as
+ * in a whole answer. JSON.parse of a whole chunk, once per streamed call, cost more than a microsecond under load
+ * (its keys interned, its objects given shapes) for two facts. Undefined when the text is not one object with each
+ * key at most once and usage counters in whole numbers: the caller then parses it.
+ */
+export function usageChunkOf(data: Buffer, from: number, to: number): ChunkUsage | undefined {
+  let i = skipSpace(data, from);
+  if (data[i] !== 0x7b /* { */) return undefined;
+  let depth = 0;
+  let usageOpen = -1; // -1: no usage key; -2: a usage that is not an object
+  let choices = 0; // 0: no choices key; 1: not an empty array; 2: an empty array
+  for (; i < to; i++) {
+    const c = data[i];
+    if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (--depth === 0) break;
+    } else if (c === 0x22) {
+      const usageKey = depth === 1 && keyAt(data, i, USAGE_KEY);
+      const choicesKey = !usageKey && depth === 1 && keyAt(data, i, CHOICES_KEY);
+      const v = usageKey ? valueAt(data, i + USAGE_KEY.length) : choicesKey ? valueAt(data, i + CHOICES_KEY.length) : -1;
+      if (v >= 0) {
+        if (usageKey) {
+          if (usageOpen !== -1) return undefined;
+          usageOpen = data[v] === 0x7b ? v : -2;
+        } else {
+          if (choices !== 0) return undefined;
+          choices = data[v] === 0x5b && data[skipSpace(data, v + 1)] === 0x5d ? 2 : 1;
+        }
+        i = v - 1; // the value is read by the loop (its brackets counted)
+      } else {
+        for (i++; i < to && data[i] !== 0x22; i++) if (data[i] === 0x5c) i++;
+      }
+    }
+  }
+  if (depth !== 0 || i >= to || skipSpace(data, i + 1) < to) return undefined; // not closed, or more after it
+  if (usageOpen < 0) return { usage: null, emptyChoices: choices === 2 };
+  const usage = countersOf(data, usageOpen);
+  return usage === undefined ? undefined : { usage, emptyChoices: choices === 2 };
 }
 
 /**
