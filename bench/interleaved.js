@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+'use strict';
+// `npm run bench:interleaved`: the gateway's requests/s and CPU per call against the baseline's, in short slices that
+// alternate (baseline, gateway, baseline, ...), each gateway slice compared with the mean of the baseline slices just
+// before and after it, so a drift of the machine's speed cancels out; CPU per call is read per thread from /proc
+// (main thread, the rest: V8's GC and compiler helpers, libuv). With `--other <dist folder>` a second gateway build
+// (e.g. a copy of `dist/` from before a change) runs beside this one and is measured in the same alternation: the way
+// to compare two builds on a noisy machine. Virtual key, embedded store, 32 connections.
+// Options: --pairs N (10) --slice S (2) --stream --other DIR --conns N (32)
+const { execSync } = require('node:child_process');
+const { mkdtempSync, readFileSync, readdirSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join, resolve } = require('node:path');
+const P = require('./procs');
+const { MASTER, writeBenchConfig } = require('./config');
+const { autocannonRun } = require('./load');
+const { startJwks, generateVirtualKey } = require('./credentials');
+
+const ROOT = join(__dirname, '..');
+if (P.hasTaskset && P.cores > 1 && !process.env.BENCH_PINNED) {
+  const child = require('node:child_process').spawn('taskset', ['-c', '1', process.execPath, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
+  child.on('exit', (code) => process.exit(code ?? 1));
+  return;
+}
+const args = process.argv.slice(2);
+const arg = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
+const PAIRS = Number(arg('pairs', 10));
+const SLICE = Number(arg('slice', 2));
+const CONNS = Number(arg('conns', 32));
+const OTHER = arg('other', null);
+const STREAM = args.includes('--stream');
+const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(STREAM ? { stream: true } : {}) });
+
+/** CPU time in µs of a process's main thread and of all its other threads together. */
+function threadCpu(pid) {
+  const out = { main: 0, other: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out[tid === String(pid) ? 'main' : 'other'] += (Number(f[11]) + Number(f[12])) * 1e4; // CLK_TCK 100
+  }
+  return out;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
+  const upPort = await P.freePort();
+  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
+  const upUrl = `http://127.0.0.1:${upPort}`;
+  const jwks = await startJwks();
+  const work = mkdtempSync(join(tmpdir(), 'gw-interleaved-'));
+  const configFile = writeBenchConfig(work, upUrl);
+  const json = { 'content-type': 'application/json' };
+  const procs = [];
+  const gateway = async (name, dist) => {
+    const port = await P.freePort();
+    const proc = await P.start(name, 0, process.execPath, [join(dist, 'main.js'), '--config', configFile], {
+      env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(work, `data-${name}`), JWT_PUBLIC_KEY_URL: jwks.url, LOG_LEVEL: 'info', DATABASE_URL: '' },
+      ready: async () => (await fetch(`http://127.0.0.1:${port}/health/liveliness`)).ok,
+    });
+    procs.push(proc);
+    const url = `http://127.0.0.1:${port}`;
+    return { name, url, pid: proc.pid, headers: { ...json, authorization: `Bearer ${await generateVirtualKey(url, MASTER)}` } };
+  };
+  const targets = [await gateway('gateway', join(ROOT, 'dist'))];
+  if (OTHER) targets.push(await gateway('other', resolve(OTHER)));
+  const blPort = await P.freePort();
+  const bl = await P.start('baseline', 0, process.execPath, [join(ROOT, 'dist-bench', 'bench', 'baseline.js'), String(blPort), upUrl], { ready: async (o) => o.includes('ready') });
+  procs.push(bl, upstream);
+  const baseline = { name: 'baseline', url: `http://127.0.0.1:${blPort}`, pid: bl.pid, headers: json };
+  const totals = new Map([baseline, ...targets].map((t) => [t.name, { calls: 0, main: 0, other: 0 }]));
+  const slice = async (t, seconds, count = true) => {
+    const before = threadCpu(t.pid);
+    const r = await autocannonRun({ url: t.url, path: '/v1/chat/completions', headers: t.headers, body, connections: CONNS, durationSec: seconds });
+    if (r.non2xx || r.errors) throw new Error(`${t.name}: ${r.non2xx} non-2xx answers and ${r.errors} errors`);
+    const after = threadCpu(t.pid);
+    if (count) {
+      const tot = totals.get(t.name);
+      tot.calls += r.total;
+      tot.main += after.main - before.main;
+      tot.other += after.other - before.other;
+    }
+    return r.rps;
+  };
+  try {
+    for (const t of [baseline, ...targets]) await slice(t, 3, false); // warm-up: JIT, pools, caches
+    const ratios = new Map(targets.map((t) => [t.name, []]));
+    for (let pair = 0; pair < PAIRS; pair++) {
+      let before = await slice(baseline, SLICE);
+      for (const t of targets) {
+        const rps = await slice(t, SLICE);
+        const after = await slice(baseline, SLICE);
+        ratios.get(t.name).push(rps / ((before + after) / 2));
+        before = after;
+      }
+      process.stderr.write(`pair ${pair + 1}/${PAIRS} done\n`);
+    }
+    console.log(`\n${STREAM ? 'streaming' : 'non-streaming'}, ${CONNS} connections, ${PAIRS} pairs of ${SLICE} s slices${OTHER ? `; other: ${OTHER}` : ''}`);
+    for (const [name, rs] of ratios) console.log(`${name.padEnd(8)} RPS / baseline RPS: median ${median(rs).toFixed(3)} (${rs.map((r) => r.toFixed(2)).join(' ')})`);
+    for (const [name, t] of totals) {
+      const per = (us) => (us / t.calls).toFixed(1);
+      console.log(`${name.padEnd(8)} CPU µs per call: ${per(t.main + t.other)} (main thread ${per(t.main)}, other threads ${per(t.other)}) over ${t.calls} calls`);
+    }
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await jwks.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
