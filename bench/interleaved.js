@@ -7,21 +7,15 @@
 // (e.g. a copy of `dist/` from before a change) runs beside this one and is measured in the same alternation: the way
 // to compare two builds on a noisy machine. Virtual key, embedded store, 32 connections.
 // Options: --pairs N (10) --slice S (2) --stream --other DIR --conns N (32)
-const { execSync } = require('node:child_process');
-const { mkdtempSync, readFileSync, readdirSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join, resolve } = require('node:path');
-const P = require('./procs');
-const { MASTER, writeBenchConfig } = require('./config');
+const { readFileSync, readdirSync } = require('node:fs');
+const { resolve } = require('node:path');
+const { MASTER } = require('./config');
 const { autocannonRun } = require('./load');
-const { startJwks, generateVirtualKey } = require('./credentials');
+const { generateVirtualKey } = require('./credentials');
+const { median } = require('./report');
+const { repinnedToLoadCore, startBench, startGateway, startBaseline } = require('./setup');
 
-const ROOT = join(__dirname, '..');
-if (P.hasTaskset && P.cores > 1 && !process.env.BENCH_PINNED) {
-  const child = require('node:child_process').spawn('taskset', ['-c', '1', process.execPath, __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
-  child.on('exit', (code) => process.exit(code ?? 1));
-  return;
-}
+if (repinnedToLoadCore(__filename)) return;
 const args = process.argv.slice(2);
 const arg = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
 const PAIRS = Number(arg('pairs', 10));
@@ -42,34 +36,20 @@ function threadCpu(pid) {
   return out;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
-  execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
-  const upPort = await P.freePort();
-  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
-  const upUrl = `http://127.0.0.1:${upPort}`;
-  const jwks = await startJwks();
-  const work = mkdtempSync(join(tmpdir(), 'gw-interleaved-'));
-  const configFile = writeBenchConfig(work, upUrl);
+  const bench = await startBench('gw-interleaved-');
   const json = { 'content-type': 'application/json' };
-  const procs = [];
+  const procs = [bench.upstream];
   const gateway = async (name, dist) => {
-    const port = await P.freePort();
-    const proc = await P.start(name, 0, process.execPath, [join(dist, 'main.js'), '--config', configFile], {
-      env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(work, `data-${name}`), JWT_PUBLIC_KEY_URL: jwks.url, LOG_LEVEL: 'info', DATABASE_URL: '' },
-      ready: async () => (await fetch(`http://127.0.0.1:${port}/health/liveliness`)).ok,
-    });
+    const { proc, url } = await startGateway(name, bench, { dist });
     procs.push(proc);
-    const url = `http://127.0.0.1:${port}`;
     return { name, url, pid: proc.pid, headers: { ...json, authorization: `Bearer ${await generateVirtualKey(url, MASTER)}` } };
   };
-  const targets = [await gateway('gateway', join(ROOT, 'dist'))];
+  const targets = [await gateway('gateway')];
   if (OTHER) targets.push(await gateway('other', resolve(OTHER)));
-  const blPort = await P.freePort();
-  const bl = await P.start('baseline', 0, process.execPath, [join(ROOT, 'dist-bench', 'bench', 'baseline.js'), String(blPort), upUrl], { ready: async (o) => o.includes('ready') });
-  procs.push(bl, upstream);
-  const baseline = { name: 'baseline', url: `http://127.0.0.1:${blPort}`, pid: bl.pid, headers: json };
+  const bl = await startBaseline(bench);
+  procs.push(bl.proc);
+  const baseline = { name: 'baseline', url: bl.url, pid: bl.proc.pid, headers: json };
   const totals = new Map([baseline, ...targets].map((t) => [t.name, { calls: 0, main: 0, other: 0 }]));
   const slice = async (t, seconds, count = true) => {
     const before = threadCpu(t.pid);
@@ -107,7 +87,7 @@ async function main() {
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
-    await jwks.close();
+    await bench.jwks.close();
   }
 }
 

@@ -2,27 +2,17 @@
 'use strict';
 // `npm run bench`: the gateway's own cost, measured against a bare Nest-Fastify + undici forwarder.
 // Options: --rounds N (3) --duration S (4) --quick (1 round, 2 s) --soak S (soak only: RSS over S seconds)
-const { execSync, spawn } = require('node:child_process');
-const { mkdirSync, mkdtempSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const P = require('./procs');
-const { MASTER, writeBenchConfig } = require('./config');
+const { MASTER } = require('./config');
 const { autocannonRun, sequential } = require('./load');
-const { startJwks, generateVirtualKey } = require('./credentials');
+const { generateVirtualKey } = require('./credentials');
 const { printTable, summarize } = require('./report');
-
-const ROOT = join(__dirname, '..');
+const { repinnedToLoadCore, startBench, startGateway, startBaseline } = require('./setup');
 
 // The load generator runs on the second core, the gateway/baseline on the first.
-if (P.hasTaskset && P.cores > 1 && !process.env.BENCH_PINNED) {
-  const child = spawn('taskset', ['-c', '1', process.execPath, __filename, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
-  child.on('exit', (code) => process.exit(code ?? 1));
-  return;
-}
+if (repinnedToLoadCore(__filename)) return;
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -37,37 +27,19 @@ const SOAK = opt('soak', 0);
 const chatBody = (stream) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(stream ? { stream: true } : {}) });
 
 async function main() {
-  execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
-  const upPort = await P.freePort();
-  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
-  const upUrl = `http://127.0.0.1:${upPort}`;
-  const jwks = await startJwks();
-  const work = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const configFile = writeBenchConfig(work, upUrl);
-  const live = (port) => async () => (await fetch(`http://127.0.0.1:${port}/health/liveliness`)).ok;
-  // The gateway as shipped: embedded database, logs at the default level (an access-log line per request).
-  const startGateway = async (name, databaseUrl) => {
-    const port = await P.freePort();
-    const proc = await P.start(name, 0, process.execPath, [join(ROOT, 'dist', 'main.js'), '--config', configFile], {
-      env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(work, `data-${name}`), JWT_PUBLIC_KEY_URL: jwks.url, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl },
-      ready: live(port),
-    });
-    return { proc, url: `http://127.0.0.1:${port}` };
-  };
-  const { proc: gateway, url: gwUrl } = await startGateway('gateway', '');
+  const bench = await startBench('gw-bench-');
+  const { upstream, upUrl, jwks } = bench;
+  const { proc: gateway, url: gwUrl } = await startGateway('gateway', bench);
   // The same gateway on PostgreSQL (when one is reachable): its memory without the embedded store's.
   const pg = SOAK > 0 ? null : await P.benchDatabase();
-  const gatewayPg = pg ? await startGateway('gateway-pg', pg.url) : null;
-  const blPort = await P.freePort();
-  const baseline = await P.start('baseline', 0, process.execPath, [join(ROOT, 'dist-bench', 'bench', 'baseline.js'), String(blPort), upUrl], {
-    ready: async (o) => o.includes('ready'),
-  });
+  const gatewayPg = pg ? await startGateway('gateway-pg', bench, { databaseUrl: pg.url }) : null;
+  const { proc: baseline, url: blUrl } = await startBaseline(bench);
   const vkey = await generateVirtualKey(gwUrl, MASTER);
   const jwt = jwks.sign({ sub: 'bench-user', client_id: 'bench-project', scope: 'openid' });
   const json = { 'content-type': 'application/json' };
   const targets = {
     upstream: { url: upUrl, proc: upstream, headers: json },
-    baseline: { url: `http://127.0.0.1:${blPort}`, proc: baseline, headers: json },
+    baseline: { url: blUrl, proc: baseline, headers: json },
     'gateway/master': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${MASTER}` } },
     'gateway/vkey': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${vkey}` } },
     'gateway/jwt': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${jwt}` } },
