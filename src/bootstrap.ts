@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import './auth/caller';
 import { sendError } from './common/errors/openai-exception.filter';
 import { clientErrorHandler } from './common/http/client-error';
+import { directRoutes, useDirectRoutes } from './common/http/direct-routes';
 import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import { useStrictJsonBodies } from './common/http/json-body';
 import { ROUTE_URL, routeOf } from './common/http/route-url';
@@ -14,7 +15,9 @@ import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
 import { GatewayMetrics } from './metrics/gateway-metrics';
+import { AuthGuard } from './auth/guards/auth.guard';
 import { CLIENT_ABORT } from './proxy/call-context';
+import { DIRECT_CONTROLLERS } from './proxy/proxy.module';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -46,6 +49,8 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // The model-call routes skip Nest's per-request pipeline, guarded by the same guard (before init declares the routes).
+  useDirectRoutes(fastify, directRoutes(DIRECT_CONTROLLERS.map((c) => app.get(c)), app.get(AuthGuard)));
   const metrics = app.get(GatewayMetrics);
   fastify.decorateReply(CLIENT_ABORT, null);
   fastify.decorateRequest(ROUTE_URL, undefined);

@@ -24,9 +24,11 @@ import { VirtualKeyStrategy } from './strategies/virtual-key.strategy';
     MasterKeyStrategy,
     VirtualKeyStrategy,
     JwtStrategy,
-    { provide: APP_GUARD, useClass: AuthGuard },
+    AuthGuard,
+    // The one app-wide guard; the same instance guards the direct routes (bootstrap.ts).
+    { provide: APP_GUARD, useExisting: AuthGuard },
   ],
-  exports: [RoutePolicies],
+  exports: [RoutePolicies, AuthGuard],
 })
 export class AuthModule implements OnModuleInit {
   constructor(

@@ -1,5 +1,6 @@
 import { Controller, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DirectRoute } from '../common/http/direct-routes';
 import { ProxyService } from './proxy.service';
 
 /** `POST /chat/completions` (also `/v1/...` and the Azure form). The answer is written by the proxy service. */
@@ -7,12 +8,14 @@ import { ProxyService } from './proxy.service';
 export class ChatController {
   constructor(private readonly proxy: ProxyService) {}
 
+  @DirectRoute()
   @Post(['chat/completions', 'v1/chat/completions'])
   chat(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.handle('chat', req, reply);
   }
 
   /** Azure OpenAI clients: the path names the model group; `?api-version=` is accepted and not needed. */
+  @DirectRoute()
   @Post('openai/deployments/:model/chat/completions')
   azureChat(@Param('model') model: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.handle('chat', req, reply, model);

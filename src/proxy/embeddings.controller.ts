@@ -1,5 +1,6 @@
 import { Controller, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DirectRoute } from '../common/http/direct-routes';
 import { ProxyService } from './proxy.service';
 
 /** `POST /embeddings` (also `/v1/...` and the Azure form). */
@@ -7,11 +8,13 @@ import { ProxyService } from './proxy.service';
 export class EmbeddingsController {
   constructor(private readonly proxy: ProxyService) {}
 
+  @DirectRoute()
   @Post(['embeddings', 'v1/embeddings'])
   embeddings(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.handle('embeddings', req, reply);
   }
 
+  @DirectRoute()
   @Post('openai/deployments/:model/embeddings')
   azureEmbeddings(@Param('model') model: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.handle('embeddings', req, reply, model);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ROUTE_GROUPS } from '../../src/auth/route-groups';
+import { isDirectHandler } from '../../src/common/http/direct-routes';
 import { createGateway } from '../../src/bootstrap';
 import { loadGatewayConfig } from '../../src/config/config.loader';
 import { createLogger } from '../../src/logging/logger';
@@ -23,6 +24,8 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 interface Route {
   method: string;
   url: string;
+  /** Served by a direct route (common/http/direct-routes.ts) instead of Nest's per-request pipeline. */
+  direct: boolean;
 }
 
 interface Gateway {
@@ -37,7 +40,7 @@ async function bootWithRoutes(yaml: string, env: Record<string, string>): Promis
   const app = await createGateway(config, createLogger({ level: 'warn', secrets: config.secrets }, new LogCapture()));
   const routes: Route[] = [];
   app.getHttpAdapter().getInstance().addHook('onRoute', (opts) => {
-    for (const method of [opts.method].flat()) if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url: opts.url });
+    for (const method of [opts.method].flat()) if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, url: opts.url, direct: isDirectHandler(opts.handler) });
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
@@ -130,6 +133,25 @@ describe('route permission table (full gateway, every registered route, real cre
     }
     const expected = readFileSync(SNAPSHOT, 'utf8');
     assert.equal(table, expected, `route permissions changed; review, then UPDATE_SNAPSHOTS=1 npm test -- auth-route-table\n${table}`);
+  });
+
+  it('serves exactly the model-call routes directly, through the same guard as the table shows', () => {
+    const direct = rows.filter((r) => r.route.direct).map((r) => `${r.route.method} ${r.route.url}`);
+    assert.deepEqual(direct, [
+      'POST /chat/completions',
+      'POST /embeddings',
+      'POST /openai/deployments/:model/chat/completions',
+      'POST /openai/deployments/:model/embeddings',
+      'POST /v1/chat/completions',
+      'POST /v1/embeddings',
+    ]);
+    // Guarded as every other route: refused without a credential (401) and for an admin JWT, whose role may not
+    // call models (403 route_not_allowed); let through for the callers whose role may.
+    for (const r of rows.filter((x) => x.route.direct)) {
+      assert.equal(r.cells.anonymous, 'no', `${r.route.url} without a credential`);
+      assert.equal(r.cells['admin-jwt'], 'no', `${r.route.url} for an admin JWT`);
+      for (const c of ['virtual-key', 'project-jwt', 'master-key'] as const) assert.equal(r.cells[c], 'yes', `${r.route.url} for ${c}`);
+    }
   });
 
   it('leaves open exactly the public routes that exist, and nothing else', () => {

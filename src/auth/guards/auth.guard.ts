@@ -1,8 +1,9 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Errors, GatewayError } from '../../common/errors/gateway-error';
+import type { RouteGuard } from '../../common/http/direct-routes';
 import { pathOf, routeOf } from '../../common/http/route-url';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
@@ -27,7 +28,7 @@ const NO_CREDENTIAL =
  * route policy. No credential or a bad one: 401. A route outside the caller's policy: 403 naming both.
  */
 @Injectable()
-export class AuthGuard implements CanActivate {
+export class AuthGuard implements CanActivate, RouteGuard {
   private readonly publicHandlers = new Map<unknown, boolean>();
   private readonly runners: Readonly<Record<CredentialKind, StrategyRunner>>;
   private readonly classify: ClassifyOptions;
@@ -50,8 +51,12 @@ export class AuthGuard implements CanActivate {
   }
 
   canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
-    if (this.isPublic(ctx)) return true;
-    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    return this.check(ctx.switchToHttp().getRequest<FastifyRequest>(), ctx.getHandler(), ctx.getClass());
+  }
+
+  /** The decision for a request to `handler` of `controller`: Nest's routes ask through canActivate, direct routes (common/http/direct-routes.ts) here. */
+  check(req: FastifyRequest, handler: Function, controller: Type): boolean | Promise<boolean> {
+    if (this.isPublic(handler, controller)) return true;
     const token = extractCredential(req.headers);
     if (token === undefined) throw Errors.unauthorized(NO_CREDENTIAL, 'missing_api_key');
     // A JWT verified before comes from the cache (which hashes only its signature), with no digest of the whole
@@ -76,11 +81,10 @@ export class AuthGuard implements CanActivate {
     );
   }
 
-  private isPublic(ctx: ExecutionContext): boolean {
-    const handler = ctx.getHandler();
+  private isPublic(handler: Function, controller: Type): boolean {
     let open = this.publicHandlers.get(handler);
     if (open === undefined) {
-      open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, ctx.getClass()]) === true;
+      open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, controller]) === true;
       this.publicHandlers.set(handler, open);
     }
     return open;
