@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Caller } from '../auth/caller';
 import { pathOf, routeOf } from '../common/http/route-url';
 import type { BatchingDestination } from './batching-destination';
 import { scrub, scrubList } from './logger';
@@ -52,6 +53,7 @@ export class AccessLog {
    * parameter, a 404) are never kept.
    */
   private readonly routePaths = new Map<string, string>();
+  private readonly callerFields = new WeakMap<Caller, string>();
 
   constructor(log: Logger, secrets: readonly string[]) {
     this.secrets = scrubList(secrets);
@@ -70,16 +72,27 @@ export class AccessLog {
     // flattening and scanning the whole line. The method is one Fastify routes; the role an enum; the key a hash.
     // A request id the gateway made up (prefix-sequence) holds nothing to scrub; one the client sent is scrubbed.
     const id = req.id === req.headers['x-request-id'] ? this.clean(req.id) : req.id;
-    let line = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, routeOf(req))},"status":${reply.statusCode},"ms":${hundredths(reply.elapsedTime)}`;
-    if (c !== undefined) {
-      line += `,"role":"${c.role}"`;
-      if (c.projectId !== undefined) line += `,"project":${JSON.stringify(this.clean(c.projectId))}`;
-      if (c.userId !== undefined) line += `,"user":${JSON.stringify(this.clean(c.userId))}`;
-      if (c.keyHash !== undefined) line += `,"key":"${c.keyHash.slice(0, 12)}"`;
-    }
-    const out = `${line},"msg":"request"}\n`;
+    const who = c === undefined ? '' : this.fieldsOf(c);
+    const out = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, routeOf(req))},"status":${reply.statusCode},"ms":${hundredths(reply.elapsedTime)}${who},"msg":"request"}\n`;
     if (this.sink.batch !== undefined) this.sink.batch(out);
     else this.sink.write(out);
+  }
+
+  /**
+   * The caller's fields (`,"role":...` up to the key's first 12 characters), made on its first request and kept while
+   * the caller object lives: the guard hands out one frozen caller per key or verified token, so a JWT's claims are
+   * not scrubbed and quoted again on every request.
+   */
+  private fieldsOf(c: Caller): string {
+    let fields = this.callerFields.get(c);
+    if (fields === undefined) {
+      fields = `,"role":"${c.role}"`;
+      if (c.projectId !== undefined) fields += `,"project":${JSON.stringify(this.clean(c.projectId))}`;
+      if (c.userId !== undefined) fields += `,"user":${JSON.stringify(this.clean(c.userId))}`;
+      if (c.keyHash !== undefined) fields += `,"key":"${c.keyHash.slice(0, 12)}"`;
+      this.callerFields.set(c, fields);
+    }
+    return fields;
   }
 
   /** `path` as a JSON string, scrubbed; `route`: the matched route as declared (undefined when none matched). */

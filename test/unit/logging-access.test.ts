@@ -33,6 +33,20 @@ describe('access log line', () => {
     );
   });
 
+  it('writes each caller its own fields, for callers seen before too', () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
+    const access = new AccessLog(log, [SECRET]);
+    const key = Object.freeze({ role: 'virtual_key', keyHash: 'aaaaaaaaaaaa0000', projectId: 't1' });
+    const jwt = Object.freeze({ role: 'project', projectId: `team-${SECRET}`, userId: 'u"2' });
+    for (const c of [key, jwt, key, undefined, jwt]) access.write(request('/v1/models', c), reply);
+    const fields = out.lines.map((l) => JSON.parse(l)).map(({ role, project, user, key }) => ({ role, project, user, key }));
+    const keyFields = { role: 'virtual_key', project: 't1', user: undefined, key: 'aaaaaaaaaaaa' };
+    const jwtFields = { role: 'project', project: 'team-[REDACTED]', user: 'u"2', key: undefined };
+    const none = { role: undefined, project: undefined, user: undefined, key: undefined };
+    assert.deepEqual(fields, [keyFields, jwtFields, keyFields, none, jwtFields]);
+  });
+
   it('leaves out caller fields for a request without a caller, and scrubs secrets and keys from the path', () => {
     const out = new LogCapture();
     const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
