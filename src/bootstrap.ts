@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import './auth/caller';
+import { AuthGuard } from './auth/guards/auth.guard';
 import { sendError } from './common/errors/openai-exception.filter';
 import { clientErrorHandler } from './common/http/client-error';
 import { directRoutes, useDirectRoutes } from './common/http/direct-routes';
@@ -15,7 +16,6 @@ import type { GatewayConfig } from './config/gateway-config';
 import { AccessLog } from './logging/access-log';
 import { PinoNestLogger } from './logging/logger';
 import { GatewayMetrics } from './metrics/gateway-metrics';
-import { AuthGuard } from './auth/guards/auth.guard';
 import { CLIENT_ABORT } from './proxy/call-context';
 import { DIRECT_CONTROLLERS } from './proxy/proxy.module';
 

@@ -54,7 +54,10 @@ export class AuthGuard implements CanActivate, RouteGuard {
     return this.check(ctx.switchToHttp().getRequest<FastifyRequest>(), ctx.getHandler(), ctx.getClass());
   }
 
-  /** The decision for a request to `handler` of `controller`: Nest's routes ask through canActivate, direct routes (common/http/direct-routes.ts) here. */
+  /**
+   * The decision for a request to `handler` of `controller`: Nest's routes ask through canActivate, the direct routes
+   * (common/http/direct-routes.ts) here.
+   */
   check(req: FastifyRequest, handler: Function, controller: Type): boolean | Promise<boolean> {
     if (this.isPublic(handler, controller)) return true;
     const token = extractCredential(req.headers);

@@ -90,7 +90,8 @@ type Arg = { kind: RouteParamtypes.REQUEST } | { kind: RouteParamtypes.RESPONSE 
 
 function directHandler(instance: object, controller: Type, method: Function, args: readonly Arg[], hasParams: boolean, guard: RouteGuard): DirectHandler {
   const run = (req: FastifyRequest, reply: FastifyReply): unknown => {
-    const values = args.map((a) => (a.kind === RouteParamtypes.REQUEST ? req : a.kind === RouteParamtypes.RESPONSE ? reply : (req.params as Record<string, string>)[a.name]));
+    const params = req.params as Record<string, string>;
+    const values = args.map((a) => (a.kind === RouteParamtypes.REQUEST ? req : a.kind === RouteParamtypes.RESPONSE ? reply : params[a.name]));
     return method.apply(instance, values);
   };
   const handler: DirectHandler = (req, reply) => {
@@ -117,7 +118,8 @@ function directHandler(instance: object, controller: Type, method: Function, arg
 function refuseNestFeatures(where: string, controller: Type, method: Function): void {
   const own = [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA, EXCEPTION_FILTERS_METADATA];
   for (const key of own) {
-    const set = [...((Reflect.getMetadata(key, controller) as unknown[]) ?? []), ...((Reflect.getMetadata(key, method) as unknown[]) ?? [])];
+    const of = (target: object) => (Reflect.getMetadata(key, target) as unknown[] | undefined) ?? [];
+    const set = [...of(controller), ...of(method)];
     if (set.length) throw new Error(`${where} is a direct route but has ${key} of its own: Nest would apply them`);
   }
   for (const key of [HTTP_CODE_METADATA, HEADERS_METADATA, REDIRECT_METADATA, RENDER_METADATA, SSE_METADATA, VERSION_METADATA]) {
@@ -139,7 +141,9 @@ function argumentsOf(where: string, controller: Type, name: string): Arg[] {
     else throw new Error(`${where} is a direct route but its argument ${index} is not @Req(), @Res() or @Param(name)`);
   }
   for (let i = 0; i < args.length; i++) if (args[i] === undefined) throw new Error(`${where} is a direct route with an undecorated argument ${i}`);
-  if (!args.some((a) => a.kind === RouteParamtypes.RESPONSE)) throw new Error(`${where} is a direct route but does not take @Res(): it must write its own answer`);
+  if (!args.some((a) => a.kind === RouteParamtypes.RESPONSE)) {
+    throw new Error(`${where} is a direct route but does not take @Res(): it must write its own answer`);
+  }
   return args;
 }
 
