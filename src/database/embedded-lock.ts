@@ -9,23 +9,24 @@ export const LOCK_FILE = 'gateway.lock';
 const held = new Set<string>();
 
 /**
- * Takes the data folder for this process: `<dataDir>/gateway.lock` holds our pid. A lock left by a process that no
- * longer runs is taken over. Returns the release function (idempotent).
+ * Takes the data folder for this process: `<dataDir>/gateway.lock` holds our pid (then, for the embedded store's
+ * process, the pid of the gateway it serves). A lock left by a process that no longer runs is taken over. Returns
+ * the release function (idempotent).
  */
-export function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string, gatewayPid?: number): () => void {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, LOCK_FILE);
   if (held.has(file)) throw inUse(dataDir, process.pid);
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, gatewayPid ? `${process.pid}\n${gatewayPid}\n` : `${process.pid}\n`);
       closeSync(fd);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
-      const owner = readOwner(file);
-      if (owner !== null && owner !== process.pid && isRunning(owner)) throw inUse(dataDir, owner);
+      const [owner, gateway] = readOwners(file);
+      if (owner !== null && owner !== process.pid && isRunning(owner)) throw inUse(dataDir, owner, gateway);
       unlinkSync(file); // stale: its process is gone (or it is our own pid, left by a process we replaced)
     }
   }
@@ -33,26 +34,29 @@ export function lockDataDir(dataDir: string): () => void {
   return () => {
     if (!held.delete(file)) return;
     try {
-      if (readOwner(file) === process.pid) unlinkSync(file);
+      if (readOwners(file)[0] === process.pid) unlinkSync(file);
     } catch {
       /* already gone */
     }
   };
 }
 
-function inUse(dataDir: string, pid: number): DataDirInUseError {
+function inUse(dataDir: string, pid: number, gateway?: number | null): DataDirInUseError {
+  const by = gateway ? `process ${pid} (the embedded database of gateway process ${gateway})` : `process ${pid}`;
   return new DataDirInUseError(
-    `the embedded database folder ${dataDir} is in use by process ${pid}; the embedded store serves one process only ` +
+    `the embedded database folder ${dataDir} is in use by ${by}; the embedded store serves one process only ` +
       '(stop the other one, use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL database between instances)',
   );
 }
 
-function readOwner(file: string): number | null {
+/** The lock's pid and, when the embedded store's process holds it, the pid of the gateway it serves. */
+function readOwners(file: string): [number | null, number | null] {
   try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    const [pid, gateway] = readFileSync(file, 'utf8').split('\n').map((l) => Number.parseInt(l, 10));
+    const valid = (n: number | undefined): number | null => (n !== undefined && Number.isInteger(n) && n > 0 ? n : null);
+    return [valid(pid), valid(gateway)];
   } catch {
-    return null;
+    return [null, null];
   }
 }
 

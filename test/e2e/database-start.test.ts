@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findMigrationsDir, readMigrations } from '../../src/database/migration-runner';
@@ -9,6 +9,12 @@ import { createTestDatabase, sql } from '../support/postgres';
 
 const CONFIG = 'general_settings:\n  master_key: sk-db-test-master-1\n';
 const MIGRATIONS = readMigrations().map((m) => m.name);
+
+/** A process's parent pid, from /proc. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 
 /** The `applied` list of the migration log line of a started process. */
 function appliedBy(gw: SpawnedGateway): string[] {
@@ -33,18 +39,25 @@ describe('embedded database (production build)', () => {
       const ready = await fetch(`${first.url}/health/readiness`);
       assert.equal(ready.status, 200);
       assert.equal((await readJson(ready)).database, 'embedded');
-      assert.equal(readFileSync(join(dataDir, 'gateway.lock'), 'utf8').trim(), String(first.proc.pid));
+      // The lock is held by the gateway's store process (a child of the gateway), then names the gateway.
+      const [storePid, gatewayPid] = readFileSync(join(dataDir, 'gateway.lock'), 'utf8').trim().split('\n').map(Number);
+      assert.equal(gatewayPid, first.proc.pid);
+      assert.notEqual(storePid, first.proc.pid);
+      assert.equal(parentOf(storePid), first.proc.pid);
 
       // PGlite is single-process: a second gateway on the same folder is refused with one clear line.
       const second = await runGatewayToExit(['--config', config], { DATA_DIR: dataDir, PORT: '0' }, 60_000);
       assert.equal(second.code, 1);
       const lines = second.stderr.split('\n').filter(Boolean);
       assert.equal(lines.length, 1, second.stderr);
-      assert.match(lines[0], new RegExp(`embedded database folder ${dataDir.replace(/[/.]/g, '\\$&')} is in use by process ${first.proc.pid}`));
+      const dir = dataDir.replace(/[/.]/g, '\\$&');
+      assert.match(lines[0], new RegExp(`embedded database folder ${dir} is in use by process ${storePid} \\(the embedded database of gateway process ${first.proc.pid}\\)`));
       assert.doesNotMatch(second.stderr, /\n\s+at /);
     } finally {
       assert.equal(await first.stop(), 0);
     }
+    // The store process closed with its gateway and released the folder.
+    assert.equal(existsSync(join(dataDir, 'gateway.lock')), false);
 
     const again = await spawnGateway(['--config', config], { DATA_DIR: dataDir }, 60_000);
     try {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { readJson, startGateway } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
@@ -13,10 +14,26 @@ function loadedPackages(): Set<string> {
   return found;
 }
 
-const OPTIONAL = ['@electric-sql/pglite', 'pglite-prisma-adapter', 'ioredis'];
+const OPTIONAL = ['@electric-sql/pglite', '@electric-sql/pglite-socket', 'pglite-prisma-adapter', 'ioredis'];
+
+/** This process's children running the embedded store (embedded-server.js), from /proc. */
+function storeChildren(): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('embedded-server.js')) found.push(Number(name));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
 
 describe('memory footprint: optional stores are loaded only when used', () => {
-  it('a gateway on PostgreSQL without REDIS_URL loads neither PGlite nor ioredis; the embedded store loads PGlite when opened', async () => {
+  it('a gateway on PostgreSQL without REDIS_URL loads neither PGlite nor ioredis; the embedded store runs PGlite in a process of its own', async () => {
     const db = await createTestDatabase();
     const gw = await startGateway('general_settings:\n  master_key: sk-test-master-123\n', { DATABASE_URL: db.url });
     try {
@@ -45,11 +62,16 @@ describe('memory footprint: optional stores are loaded only when used', () => {
     const embedded = await startGateway('general_settings:\n  master_key: sk-test-master-123\n');
     try {
       assert.equal((await readJson(await fetch(`${embedded.url}/health/readiness`))).database, 'embedded');
+      const key = await fetch(`${embedded.url}/key/generate`, { method: 'POST', headers: { authorization: 'Bearer sk-test-master-123', 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(key.status, 200);
+      // The store answered through its socket; PGlite itself was never loaded in the gateway's process.
       const loaded = loadedPackages();
-      assert.ok(loaded.has('@electric-sql/pglite') && loaded.has('pglite-prisma-adapter'), 'the embedded store loads PGlite');
-      assert.ok(!loaded.has('ioredis'), 'ioredis stays unloaded without REDIS_URL');
+      assert.ok(loaded.has('pg') && loaded.has('@prisma/adapter-pg'), 'the embedded store is reached through pg');
+      for (const name of OPTIONAL) assert.ok(!loaded.has(name), `${name} was loaded in the gateway's process`);
+      assert.equal(storeChildren().length, 1, 'one store process runs beside the gateway');
     } finally {
       await embedded.close();
     }
+    assert.deepEqual(storeChildren(), [], 'the store process ended with the gateway');
   });
 });
