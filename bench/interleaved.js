@@ -9,6 +9,7 @@
 // Options: --pairs N (10) --slice S (2) --stream --other DIR --conns N (32)
 const { readFileSync, readdirSync } = require('node:fs');
 const { resolve } = require('node:path');
+const P = require('./procs');
 const { MASTER } = require('./config');
 const { autocannonRun } = require('./load');
 const { generateVirtualKey } = require('./credentials');
@@ -25,7 +26,10 @@ const OTHER = arg('other', null);
 const STREAM = args.includes('--stream');
 const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(STREAM ? { stream: true } : {}) });
 
-/** CPU time in µs of a process's main thread and of all its other threads together. */
+/**
+ * CPU time in µs of a process's main thread and of all its other threads together; an embedded gateway's store
+ * process (its spend writes) counts with the other threads.
+ */
 function threadCpu(pid) {
   const out = { main: 0, other: 0 };
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -33,6 +37,8 @@ function threadCpu(pid) {
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     out[tid === String(pid) ? 'main' : 'other'] += (Number(f[11]) + Number(f[12])) * 1e4; // CLK_TCK 100
   }
+  const store = P.storePid(pid);
+  if (store) out.other += P.cpuMicros(store);
   return out;
 }
 

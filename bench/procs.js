@@ -78,6 +78,21 @@ function rssMiB(pid) {
 }
 
 /**
+ * The embedded store's process (dist/database/embedded-server.js) of a gateway, or undefined (a gateway on
+ * PostgreSQL, or the baseline): its CPU and memory are the gateway's too, so the bench counts them.
+ */
+function storePid(pid) {
+  try {
+    for (const child of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean)) {
+      if (readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('embedded-server.js')) return Number(child);
+    }
+  } catch {
+    /* gone, or no children file: nothing to count */
+  }
+  return undefined;
+}
+
+/**
  * A fresh PostgreSQL database for a gateway-on-PostgreSQL target, when a server answers at BENCH_PG_URL (default:
  * the local one the tests use); null when none does (the target is then left out).
  */
@@ -105,4 +120,4 @@ async function benchDatabase() {
   return { url: url.toString(), drop };
 }
 
-module.exports = { start, stop, freePort, cpuMicros, rssMiB, benchDatabase, hasTaskset, cores };
+module.exports = { start, stop, freePort, cpuMicros, rssMiB, storePid, benchDatabase, hasTaskset, cores };

@@ -91,22 +91,40 @@ async function main() {
 
 async function measure(name, t, connections, stream) {
   const path = name === 'upstream' ? '/chat/completions' : '/v1/chat/completions';
-  const cpu0 = P.cpuMicros(t.proc.pid);
-  let peak = P.rssMiB(t.proc.pid);
-  const sampler = setInterval(() => (peak = Math.max(peak, P.rssMiB(t.proc.pid))), 100);
+  // An embedded gateway's store process works for it (spend writes): its CPU counts in the gateway's CPU per call,
+  // and its memory is reported beside the gateway process's.
+  const store = P.storePid(t.proc.pid);
+  const cpuNow = () => P.cpuMicros(t.proc.pid) + (store ? P.cpuMicros(store) : 0);
+  const cpu0 = cpuNow();
+  const mem = { peak: 0, store: 0, together: 0 };
+  const sample = () => {
+    const rss = P.rssMiB(t.proc.pid);
+    const storeRss = store ? P.rssMiB(store) : 0;
+    mem.peak = Math.max(mem.peak, rss);
+    mem.store = Math.max(mem.store, storeRss);
+    mem.together = Math.max(mem.together, rss + storeRss);
+  };
+  sample();
+  const sampler = setInterval(sample, 100);
   const r = await autocannonRun({ url: t.url, path, headers: t.headers, body: chatBody(stream), connections, durationSec: DURATION });
   clearInterval(sampler);
-  const cpu = P.cpuMicros(t.proc.pid) - cpu0;
-  return { ...r, cpuUsPerReq: r.total ? cpu / r.total : NaN, peakRssMiB: peak };
+  const cpu = cpuNow() - cpu0;
+  const memory = store ? { storePeakRssMiB: mem.store, withStorePeakRssMiB: mem.together } : {};
+  return { ...r, cpuUsPerReq: r.total ? cpu / r.total : NaN, peakRssMiB: mem.peak, ...memory };
 }
 
 async function soak(t, seconds) {
   const samples = [];
+  const storeSamples = [];
   const pid = t.proc.pid;
-  const sampler = setInterval(() => samples.push(P.rssMiB(pid)), 5000);
+  const store = P.storePid(pid);
+  const sampler = setInterval(() => {
+    samples.push(P.rssMiB(pid));
+    if (store) storeSamples.push(P.rssMiB(store));
+  }, 5000);
   const r = await autocannonRun({ url: t.url, path: '/v1/chat/completions', headers: t.headers, body: chatBody(false), connections: 128, durationSec: seconds });
   clearInterval(sampler);
-  return { target: t === undefined ? '?' : t.proc.name, seconds, ...r, rssSamplesMiB: samples };
+  return { target: t === undefined ? '?' : t.proc.name, seconds, ...r, rssSamplesMiB: samples, ...(store ? { storeRssSamplesMiB: storeSamples } : {}) };
 }
 
 main().catch((err) => {
