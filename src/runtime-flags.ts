@@ -4,8 +4,9 @@ import { holdTickObjectShape } from './runtime/tick-shape';
 /**
  * V8 settings for the production process, applied before anything compiles WebAssembly.
  *
- * Three WebAssembly modules run in the gateway: undici's HTTP parser (llhttp, on every upstream answer), Prisma's
- * query compiler (key management, the once-a-second spend flush) and, for the embedded store, PGlite. V8 runs new
+ * Three WebAssembly modules run in the gateway's processes: undici's HTTP parser (llhttp, on every upstream answer),
+ * Prisma's query compiler (key management, the once-a-second spend flush) and PGlite, in the embedded store's own
+ * process (database/embedded-server.ts, which applies these settings first too). V8 runs new
  * WebAssembly code with its baseline compiler (Liftoff) and re-compiles a function with TurboFan once it has run a
  * "tiering budget" of work. Prisma's compiler and PGlite do a burst of work when they start, which sent hundreds of
  * their functions through TurboFan at once; that build and its compile memory stayed resident: ~65 MB for Prisma's
