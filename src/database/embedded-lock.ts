@@ -2,7 +2,16 @@ import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } f
 import { join } from 'node:path';
 
 /** The embedded store (PGlite) is single-process: two processes writing one data folder would corrupt it. */
-export class DataDirInUseError extends Error {}
+export class DataDirInUseError extends Error {
+  constructor(
+    message: string,
+    /** The holder's pid, and the gateway it serves when the holder is an embedded store's process. */
+    readonly owner?: number,
+    readonly gateway?: number | null,
+  ) {
+    super(message);
+  }
+}
 
 export const LOCK_FILE = 'gateway.lock';
 /** Folders this process holds, so a second open in the same process is refused too. */
@@ -41,11 +50,31 @@ export function lockDataDir(dataDir: string, gatewayPid?: number): () => void {
   };
 }
 
+/**
+ * `lockDataDir` for the embedded store's process, which may start while the store of a gateway that was killed
+ * outright is still closing the same folder (a supervisor restarting the gateway at once): a holder whose gateway no
+ * longer runs is such an orphan, and is waited for, up to `waitMs`. Any other holder is refused at once.
+ */
+export async function lockDataDirAfterOrphan(dataDir: string, gatewayPid: number, waitMs: number): Promise<() => void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return lockDataDir(dataDir, gatewayPid);
+    } catch (err) {
+      const orphan = err instanceof DataDirInUseError && !!err.gateway && !isRunning(err.gateway);
+      if (!orphan || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 function inUse(dataDir: string, pid: number, gateway?: number | null): DataDirInUseError {
   const by = gateway ? `process ${pid} (the embedded database of gateway process ${gateway})` : `process ${pid}`;
   return new DataDirInUseError(
     `the embedded database folder ${dataDir} is in use by ${by}; the embedded store serves one process only ` +
       '(stop the other one, use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL database between instances)',
+    pid,
+    gateway,
   );
 }
 

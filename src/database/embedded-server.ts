@@ -17,7 +17,7 @@ import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { DataDirInUseError, LOCK_FILE, lockDataDir } from './embedded-lock';
+import { DataDirInUseError, LOCK_FILE, lockDataDirAfterOrphan } from './embedded-lock';
 import { clearFailedCluster, clusterTemplateFile, hasCluster } from './embedded-template';
 import { withoutWasmTierUp } from '../runtime/wasm-tiering';
 
@@ -31,6 +31,9 @@ export type EmbeddedServerMessage =
  * default is 128 MB, and PGlite touches all of it at start inside its WebAssembly memory.
  */
 const EMBEDDED_CONF = ['shared_buffers=4MB'];
+
+/** How long a new store waits for the store of a killed gateway to finish closing the folder (it takes ~0.1-1 s). */
+const ORPHAN_WAIT_MS = 15_000;
 
 const send = (msg: EmbeddedServerMessage): void => {
   if (process.connected) process.send?.(msg);
@@ -59,7 +62,7 @@ async function main(dataDir: string, socketPath: string): Promise<void> {
     if (m?.type === 'close') void close(0);
   });
   try {
-    unlock = lockDataDir(dataDir, process.ppid);
+    unlock = await lockDataDirAfterOrphan(dataDir, process.ppid, ORPHAN_WAIT_MS);
     pg = await withoutWasmTierUp(() => openPGlite(dataDir));
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     rmSync(socketPath, { force: true }); // left behind by a process that was killed
