@@ -123,8 +123,10 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
   private onEvent(e: KeyEvent): void {
     if (e.t === 'changed') {
       this.generation++;
+      const created = e.n && e.n.length > 0 ? new Set(e.n) : null;
       for (const token of e.k) {
-        this.keys.delete(token);
+        // A copy of a new row was read after the row was written: only "unknown", or a load still running, is stale.
+        if (!created?.has(token)) this.keys.delete(token);
         this.unknown.delete(token);
         this.loading.delete(token);
       }

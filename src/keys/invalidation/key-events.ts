@@ -1,9 +1,12 @@
 /**
  * Messages between instances sharing one database: keys changed (drop them from the cache, reload on next use) and
- * spend totals after a flush (so every instance enforces budgets on current spend).
+ * spend totals after a flush (so every instance enforces budgets on current spend). `n` lists the tokens of `k` that
+ * are new rows (generated, or the new token of a regenerated key): a copy another instance already holds of such a
+ * row was read after it was written, so only a remembered "unknown" is dropped for them, not the copy. (An instance
+ * that does not read `n` drops both, as before: only a needless reload.)
  */
 export type KeyEvent =
-  | { readonly o: string; readonly t: 'changed'; readonly k: readonly string[] }
+  | { readonly o: string; readonly t: 'changed'; readonly k: readonly string[]; readonly n?: readonly string[] }
   | { readonly o: string; readonly t: 'spend'; readonly k: readonly (readonly [string, number])[]; readonly p: readonly (readonly [string, number])[] };
 
 /** An event before the sender stamps its origin. */
@@ -28,7 +31,12 @@ export function encodeEvents(event: KeyEvent): string[] {
   const out: string[] = [];
   const per = 60; // 60 entries of a 64-char token and a number stay well under the limit
   if (event.t === 'changed') {
-    for (let i = 0; i < event.k.length; i += per) out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per) }));
+    const created = new Set(event.n ?? []);
+    for (let i = 0; i < event.k.length; i += per) {
+      const k = event.k.slice(i, i + per);
+      const n = k.filter((t) => created.has(t));
+      out.push(JSON.stringify({ o: event.o, t: event.t, k, ...(n.length > 0 ? { n } : {}) }));
+    }
   } else {
     for (let i = 0; i < event.k.length; i += per) out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per), p: [] }));
     for (let i = 0; i < event.p.length; i += per) out.push(JSON.stringify({ ...event, k: [], p: event.p.slice(i, i + per) }));
@@ -40,7 +48,11 @@ export function decodeEvent(payload: string): KeyEvent | null {
   try {
     const e = JSON.parse(payload) as KeyEvent;
     if (typeof e?.o !== 'string' || !Array.isArray(e.k)) return null;
-    if (e.t === 'changed' && e.k.every((x) => typeof x === 'string')) return e;
+    if (e.t === 'changed' && e.k.every((x) => typeof x === 'string')) {
+      const n = (e as { n?: unknown }).n;
+      if (n === undefined || (Array.isArray(n) && n.every((x) => typeof x === 'string' && e.k.includes(x)))) return e;
+      return null;
+    }
     if (e.t === 'spend' && Array.isArray(e.p)) return e;
     return null;
   } catch {
