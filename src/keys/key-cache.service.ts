@@ -104,11 +104,13 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     const p = this.spend.readConsistent(() => this.repo.findByToken(token)).then(
       (row) => {
         const key = row ? new CachedKey(row, this.spend.unflushed(token)) : null;
-        if (this.loading.get(token) === p && this.generation === gen) {
-          if (key) this.keys.set(token, key);
-          else this.unknown.set(token, true);
+        const current = this.loading.get(token) === p;
+        if (current) this.loading.delete(token);
+        // A creation message while this ran (the load was let go of, the generation kept) spoils only a "not found".
+        if (this.generation === gen) {
+          if (key && (current || !this.keys.peek(token))) this.keys.set(token, key);
+          else if (!key && current) this.unknown.set(token, true);
         }
-        if (this.loading.get(token) === p) this.loading.delete(token);
         return key;
       },
       (err: unknown) => {
@@ -122,10 +124,11 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
 
   private onEvent(e: KeyEvent): void {
     if (e.t === 'changed') {
-      this.generation++;
+      // A copy of a new row was read after the row was written: for those, only "unknown" (or a load that may yet
+      // answer "not found") is stale, and loads of other keys are not disturbed.
       const created = e.n && e.n.length > 0 ? new Set(e.n) : null;
+      if (!created || e.k.some((t) => !created.has(t))) this.generation++;
       for (const token of e.k) {
-        // A copy of a new row was read after the row was written: only "unknown", or a load still running, is stale.
         if (!created?.has(token)) this.keys.delete(token);
         this.unknown.delete(token);
         this.loading.delete(token);

@@ -62,13 +62,28 @@ describe('key cache: messages from other instances', () => {
     c.close();
   });
 
+  it('a load running when the creation message arrives keeps what it found', async () => {
+    const table = new Map([[T, keyRecord(T) as KeyRow]]);
+    const c = cacheOver(table);
+    const running = c.cache.findByHash(T);
+    c.emit({ t: 'changed', k: [T], n: [T] });
+    assert.equal((await running)?.token, T);
+    const reads = c.reads();
+    table.set(T, keyRecord(T, { blocked: true }) as KeyRow);
+    assert.equal((await c.cache.findByHash(T))?.blocked, false, 'the key read during the message was not kept');
+    assert.equal(c.reads(), reads);
+    c.close();
+  });
+
   it('a load that started before a creation message is answered but not kept', async () => {
     const table = new Map<string, KeyRow>();
     const c = cacheOver(table);
     const early = c.cache.findByHash(U); // reads "not there"
     table.set(U, keyRecord(U) as KeyRow);
     c.emit({ t: 'changed', k: [U], n: [U] });
+    const later = c.cache.findByHash(U);
     assert.equal(await early, null);
+    assert.equal((await later)?.token, U, 'a caller after the message was given the load that began before it');
     assert.equal((await c.cache.findByHash(U))?.token, U, 'the stale "unknown" was kept');
     c.close();
   });
