@@ -5,8 +5,7 @@ import { join } from 'node:path';
 export class DataDirInUseError extends Error {
   constructor(
     message: string,
-    /** The holder's pid, and the gateway it serves when the holder is an embedded store's process. */
-    readonly owner?: number,
+    /** The gateway the holder serves, when the holder is an embedded store's process. */
     readonly gateway?: number | null,
   ) {
     super(message);
@@ -73,7 +72,6 @@ function inUse(dataDir: string, pid: number, gateway?: number | null): DataDirIn
   return new DataDirInUseError(
     `the embedded database folder ${dataDir} is in use by ${by}; the embedded store serves one process only ` +
       '(stop the other one, use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL database between instances)',
-    pid,
     gateway,
   );
 }
