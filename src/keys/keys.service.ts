@@ -40,7 +40,7 @@ export class KeysService {
         { action: 'key.generate', keyHash: token, details: { ...auditedFields(req), custom_key: req.key !== undefined } },
       )
       .catch(taken('key'));
-    this.changed([row], [], [row.token]);
+    this.changed([row], [], true);
     return { key: secret, ...toKeyView(row) };
   }
 
@@ -92,7 +92,7 @@ export class KeysService {
     if (!row) throw notFound(ref);
     this.spend.completeRename(oldToken, token);
     const settled = await this.settled(row);
-    this.changed([settled], [oldToken], [settled.token]);
+    this.changed([settled], [oldToken], true);
     return { key: secret, ...toKeyView(settled, this.spend.unflushed(token)) };
   }
 
@@ -148,11 +148,12 @@ export class KeysService {
     return (await this.spend.readConsistent(() => this.repo.findByToken(row.token))) ?? row;
   }
 
-  /** Apply to this instance now, then tell the others (`created`: the tokens among `rows` that are new rows). */
-  private changed(rows: KeyRow[], removed: string[], created: string[] = []): void {
+  /** Apply to this instance now, then tell the others (`rowsAreNew`: `rows` were just created, under new tokens). */
+  private changed(rows: KeyRow[], removed: string[], rowsAreNew = false): void {
     for (const t of removed) this.cache.drop(t);
     for (const r of rows) this.cache.put(r);
-    this.events.publish({ t: 'changed', k: [...removed, ...rows.map((r) => r.token)], ...(created.length > 0 ? { n: created } : {}) });
+    const tokens = rows.map((r) => r.token);
+    this.events.publish({ t: 'changed', k: [...removed, ...tokens], ...(rowsAreNew && tokens.length > 0 ? { n: tokens } : {}) });
   }
 }
 
