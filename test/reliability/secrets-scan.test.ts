@@ -132,6 +132,9 @@ router_settings:
     assert.equal(leaky400.status, 400, leaky400.body);
     assert.match(leaky400.body, /Input rejected for organization of key \[REDACTED\]: too long/, 'the upstream error is passed on, minus the key');
     assert.equal((await call('project JWT on a management route', '/key/generate', projectJwt, { body: {} })).status, 403);
+    const byPath = await call('project JWT regenerating a key named in the path', `/key/${CUSTOM_KEY}/regenerate`, projectJwt, { body: {} });
+    assert.equal(byPath.status, 403, byPath.body);
+    assert.match(byPath.body, /POST \/key\/:key\/regenerate is not allowed/, 'the refusal names the route, not the path');
 
     // Info routes.
     assert.equal((await call('model info', '/model/info', MASTER)).status, 200);

@@ -98,8 +98,9 @@ export class AuthGuard implements CanActivate, RouteGuard {
     const route = routeOf(req) ?? pathOf(req.url);
     if (result.policy.allows(route)) return true;
     const who = result.caller.projectId !== undefined ? ` (project ${JSON.stringify(result.caller.projectId)})` : '';
+    // The route's pattern, not the request's path: a path can carry a secret (/key/sk-.../regenerate).
     throw Errors.forbidden(
-      `Route ${req.method} ${pathOf(req.url)} is not allowed for role "${result.caller.role}"${who}; allowed: ${result.policy.describe()}`,
+      `Route ${req.method} ${route} is not allowed for role "${result.caller.role}"${who}; allowed: ${result.policy.describe()}`,
       'route_not_allowed',
     );
   }
