@@ -140,6 +140,7 @@ general_settings:
     for (const gw of [a, b]) {
       const r = await readiness(gw);
       assertOpenAiError(r, 503, 'database_unavailable');
+      assert.equal(r.body.error.message, 'Not ready: the database is unreachable', 'no driver text (host, port, user) to an unauthenticated caller');
     }
     // The key still works: the failed block changed nothing.
     assert.equal((await chat(a, k1.key)).status, 200);
