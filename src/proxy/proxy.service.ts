@@ -69,7 +69,7 @@ export class ProxyService {
       const fwd = await this.forwarder.forward(ctx, group);
       if (fwd.stream) {
         const relay = new SseRelay(ctx.addStreamUsage);
-        const end = await relayStream(reply, fwd.stream, relay, ['x-litellm-model-id', fwd.deployment.headerId], abort);
+        const end = await relayStream(reply, fwd.stream, relay, ['x-litellm-model-id', fwd.deployment.headerId], abort, fwd.deployment.streamTimeoutMs);
         const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
         this.finish(report, groupName, fwd, usage, started, end.ok);
         return;

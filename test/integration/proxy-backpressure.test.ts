@@ -79,6 +79,57 @@ general_settings:
   });
 });
 
+describe('proxy streaming: a client that stops reading is let go after stream_timeout', () => {
+  let upstream: Server;
+  let gw: InProcessGateway;
+  let upstreamClosed: Promise<number>;
+
+  before(async () => {
+    // Streams for ever (as fast as the gateway takes it); records when the gateway drops the call.
+    let closedAt!: (t: number) => void;
+    upstreamClosed = new Promise((r) => (closedAt = r));
+    upstream = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.once('close', () => closedAt(Date.now()));
+      let i = 0;
+      const pump = () => {
+        while (!res.destroyed) if (!res.write(event(i++))) return void res.once('drain', pump);
+      };
+      pump();
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    gw = await startGateway(`
+model_list:
+  - model_name: chat
+    litellm_params: { model: openai/chat-up, api_base: http://127.0.0.1:${(upstream.address() as AddressInfo).port}, api_key: sk-upstream-bp, stream_timeout: 1 }
+general_settings:
+  master_key: ${MASTER}
+`);
+  });
+  after(async () => {
+    await gw?.close();
+    upstream?.closeAllConnections();
+    await new Promise((r) => upstream?.close(r));
+  });
+
+  it('closes the stalled client connection and aborts the upstream call instead of holding both', async () => {
+    const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const socket = connect((new URL(gw.url).port as unknown as number) * 1, '127.0.0.1');
+    const started = Date.now();
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.pause(); // reads nothing, ever
+    const closedAt = await Promise.race([upstreamClosed, sleep(10_000).then(() => 0)]);
+    assert.ok(closedAt > 0, 'the upstream call was aborted while the client stalled');
+    assert.ok(closedAt - started >= 1_000, 'not before stream_timeout');
+    // The client's connection was closed by the gateway: once it reads again, it reaches the end.
+    const closed = new Promise<boolean>((r) => socket.once('close', () => r(true)));
+    socket.on('data', () => undefined);
+    socket.resume();
+    assert.equal(await Promise.race([closed, sleep(10_000).then(() => false)]), true, 'the gateway closed the client connection');
+  });
+});
+
 /** The body of a chunked HTTP/1.1 answer. */
 function dechunk(body: Buffer): Buffer {
   const parts: Buffer[] = [];

@@ -16,6 +16,10 @@ export interface StreamEnd {
  * Writes an upstream SSE body to the client as it arrives: each complete event as soon as it is in,
  * honouring the client's backpressure; `[DONE]` last. An upstream failure mid-stream ends the stream with an
  * OpenAI-shaped error event. The caller aborts the upstream request when the client hangs up.
+ *
+ * A client that takes nothing for `stallMs` while the upstream waits on it is treated as gone: its connection is
+ * closed and the upstream call aborted, so a reader that stops reading cannot hold an upstream connection and an
+ * admission slot for ever (undici's body timeout does not run while the upstream is paused).
  */
 export function relayStream(
   reply: FastifyReply,
@@ -23,17 +27,39 @@ export function relayStream(
   relay: SseRelay,
   extraHeaders: readonly string[],
   signal: { readonly aborted: boolean },
+  stallMs: number,
 ): Promise<StreamEnd> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, rawHead(reply, [...extraHeaders, ...SSE_HEADERS]));
   // No flushHeaders(): the headers leave with the first chunk, in one write.
   return new Promise<StreamEnd>((resolve) => {
-    const resume = () => upstream.resume();
+    // One wait for 'drain' at a time: chunks that came before attach() are all written without pausing anything.
+    let stall: NodeJS.Timeout | undefined;
+    const settle = () => {
+      clearTimeout(stall);
+      stall = undefined;
+      res.removeListener('drain', resume);
+    };
+    const resume = () => {
+      settle();
+      upstream.resume();
+    };
+    const stalled = () => {
+      settle();
+      res.destroy();
+      upstream.abort(new Error('the client stopped reading the stream'));
+    };
     let broken = false;
     upstream.attach({
       data(chunk: Buffer): boolean {
         if (broken) return true;
+        if (res.destroyed) {
+          // Gone between two chunks (the close listener aborts too; this only makes sure).
+          broken = true;
+          upstream.abort(new Error('the client hung up'));
+          return true;
+        }
         let out: Buffer;
         try {
           out = relay.push(chunk);
@@ -43,17 +69,21 @@ export function relayStream(
           return true;
         }
         if (out.length && !res.write(out)) {
-          res.once('drain', resume);
+          if (stall === undefined) {
+            res.once('drain', resume);
+            stall = setTimeout(stalled, stallMs);
+          }
           return false; // pauses the upstream until the client has taken what was written
         }
         return true;
       },
       end() {
+        settle();
         res.end(relay.finish());
         resolve({ ok: true, clientGone: false });
       },
       error(err: Error) {
-        res.removeListener('drain', resume);
+        settle();
         if (signal.aborted || res.destroyed) {
           if (!res.writableEnded) res.destroy();
           resolve({ ok: false, clientGone: true });
