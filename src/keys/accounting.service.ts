@@ -46,6 +46,12 @@ export class AccountingService implements CallAccounting, OnModuleInit {
     return FREE;
   }
 
+  mayUse(caller: Caller, modelGroup: string): boolean {
+    if (caller.role !== 'virtual_key' || !caller.keyHash) return true;
+    const key = this.cache.get(caller.keyHash);
+    return key !== undefined && (key.modelSet === null || key.modelSet.has(modelGroup));
+  }
+
   allowedModels(caller: Caller): readonly string[] | null {
     if (caller.role !== 'virtual_key' || !caller.keyHash) return null;
     const key = this.cache.get(caller.keyHash);

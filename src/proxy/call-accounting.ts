@@ -27,6 +27,8 @@ export const CALL_ACCOUNTING = Symbol('CALL_ACCOUNTING');
 
 export interface CallAccounting {
   admit(caller: Caller, modelGroup: string): Admission | Promise<Admission>;
+  /** Whether this caller may use a model group: a fallback group the caller may not call directly is skipped. */
+  mayUse(caller: Caller, modelGroup: string): boolean;
   /** Model groups this caller may use (for `GET /models`); null = every configured group. */
   allowedModels(caller: Caller): readonly string[] | null;
 }

@@ -61,6 +61,7 @@ export class ProxyService {
     const ctx: CallContext = {
       op,
       reqId: req.id,
+      caller,
       payload,
       stream,
       addStreamUsage: stream && own?.include_usage !== true,

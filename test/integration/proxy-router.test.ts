@@ -187,6 +187,27 @@ router_settings:
     assert.equal(hits('q').length, 1);
   });
 
+  it("skips a fallback group a virtual key may not call: the key's models bound its fallbacks too", async () => {
+    const generate = async (models: string[]) => {
+      const r = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ models }) });
+      assert.equal(r.status, 200);
+      return (await readJson(r)).key as string;
+    };
+    const call = (key: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] }) });
+    const backupBefore = hits('q').length;
+    const narrow = await call(await generate(['primary']));
+    const body = await readJson(narrow);
+    assert.ok(narrow.status >= 500, `the primary's failure, not an answer from backup: ${narrow.status} ${JSON.stringify(body)}`);
+    assert.equal(body.error.message.includes('backup'), false, 'the skipped group is not named');
+    assert.equal(hits('q').length, backupBefore, 'backup never called for a key without it');
+    // Control: a key that may use both falls back as before.
+    const wide = await call(await generate(['primary', 'backup']));
+    assert.equal(wide.status, 200);
+    assert.equal(wide.headers.get('x-litellm-model-id'), 'q');
+    assert.equal(hits('q').length, backupBefore + 1);
+  });
+
   it("respects a deployment's rpm: the call over it is refused with 429 and never sent", async () => {
     // rpm is counted per clock minute: start well inside one.
     const leftMs = 60_000 - (Date.now() % 60_000);
