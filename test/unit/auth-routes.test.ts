@@ -127,6 +127,16 @@ describe('RoutePolicies (compiled from the config once)', () => {
     assert.equal(p.forKey(['/key/info', '/spend/*']), a);
     assert.ok(a.allows('/spend/logs') && !a.allows('/chat/completions'));
     assert.ok(!p.forKey(['no_such_group']).allows('/chat/completions'), 'an invalid key list grants nothing');
+    // Two lists that a join would confuse keep their own policies, whichever is used first.
+    const wideList = ['/key/info', '/key/generate'];
+    const oddList = ['/key/info\n/key/generate'];
+    for (const wideFirst of [true, false]) {
+      const q = policies('general_settings: {}\n');
+      const odd = wideFirst ? (q.forKey(wideList), q.forKey(oddList)) : q.forKey(oddList);
+      const wide = q.forKey(wideList);
+      assert.ok(wide.allows('/key/generate') && wide.allows('/key/info'));
+      assert.ok(!odd.allows('/key/generate') && !odd.allows('/key/info'), 'an entry with a newline grants nothing');
+    }
   });
 
   it('stops the start on an invalid entry, naming the file and the key path', () => {

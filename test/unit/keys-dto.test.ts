@@ -57,6 +57,8 @@ describe('keys: request bodies', () => {
     assert.match(refused(() => parseInput(generateKeySchema, { key: 'sk-has spaces in it 12345' })).message, /letters, digits/);
     assert.match(refused(() => parseInput(generateKeySchema, { key: 'sk-dots.and!marks~0123456' })).message, /letters, digits/);
     assert.match(refused(() => parseInput(generateKeySchema, { allowed_routes: ['chat', '/ok'] })).message, /allowed_routes.*chat/);
+    assert.match(refused(() => parseInput(generateKeySchema, { allowed_routes: ['/key/info\n/key/generate'] })).message, /allowed_routes/);
+    assert.match(refused(() => parseInput(generateKeySchema, { allowed_routes: ['/key/ info'] })).message, /allowed_routes/);
     assert.deepEqual(parseInput(generateKeySchema, { allowed_routes: ['openai_routes', '/key/info', '/v1/*'] }), { allowed_routes: ['openai_routes', '/key/info', '/v1/*'] });
     assert.match(refused(() => parseInput(generateKeySchema, [1, 2])).message, /JSON object/);
     assert.match(refused(() => parseInput(generateKeySchema, 'text')).message, /JSON object/);

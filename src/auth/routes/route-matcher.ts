@@ -37,7 +37,9 @@ export class RouteMatcher {
     const invalid: string[] = [];
     for (const raw of entries) {
       const entry = raw.trim();
-      if (isRouteGroupName(entry)) {
+      if (NOT_IN_A_PATH.test(entry)) {
+        invalid.push(raw); // whitespace or a control character: no request path holds one
+      } else if (isRouteGroupName(entry)) {
         for (const route of ROUTE_GROUPS[entry]) literals.add(plainRoute(route));
       } else if (entry.endsWith('*') && (entry === '*' || entry.startsWith('/'))) {
         prefixes.push(entry.slice(0, -1));
@@ -60,6 +62,8 @@ export class RouteMatcher {
 }
 
 /** Why an allowed-routes entry is refused, or null when every entry is valid. For config and key validation. */
+const NOT_IN_A_PATH = /[\u0000-\u0020\u007f]/;
+
 export function describeInvalidRoutes(invalid: readonly string[]): string | null {
   if (invalid.length === 0) return null;
   const list = invalid.map((e) => JSON.stringify(e)).join(', ');

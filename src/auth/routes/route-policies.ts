@@ -30,7 +30,7 @@ export class RoutePolicies {
   /** The policy of a virtual key: the default one, or its own list (invalid entries in it match nothing). */
   forKey(allowedRoutes: readonly string[]): RoutePolicy {
     if (allowedRoutes.length === 0) return this.virtualKey;
-    const id = allowedRoutes.join('\n');
+    const id = JSON.stringify(allowedRoutes); // unambiguous, unlike a join: ["/a\n/b"] and ["/a", "/b"] differ
     let policy = this.keyPolicies.get(id);
     if (!policy) {
       policy = new RoutePolicy('virtual_key', RouteMatcher.compile(allowedRoutes).matcher);
