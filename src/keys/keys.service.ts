@@ -79,6 +79,8 @@ export class KeysService {
     if (!oldToken) throw notFound(ref);
     const secret = newKey ?? newSecret();
     const token = hashSecret(secret);
+    // Same secret: nothing would rotate, and the row's change would look like a rename onto itself to other instances.
+    if (token === oldToken) throw Errors.badRequest('new_key must differ from the key being regenerated', 'new_key', 'same_key');
     const changes: KeyChanges = { ...toKeyChanges(fields), token, keyName: maskSecret(secret) };
     this.spend.expectRename(oldToken, token);
     let row: KeyRow | null = null;

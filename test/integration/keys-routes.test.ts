@@ -194,6 +194,12 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assert.equal(withNew.status, 200);
     assert.equal(withNew.body.key, custom);
     secrets.push(custom);
+    // Regenerating a key to its own secret rotates nothing: refused, and the key keeps working.
+    const same = await api('POST', '/key/regenerate', { key: custom, new_key: custom });
+    assertError(same, 400, /new_key/);
+    assert.equal(same.body.error.param, 'new_key');
+    assert.equal(JSON.stringify(same.body).includes(custom), false, 'the refusal does not echo the secret');
+    assert.equal((await api('GET', '/key/info', undefined, custom)).status, 200);
     assertError(await api('POST', '/key/regenerate', { key: byPath.body.key }), 404);
     assertError(await api('POST', '/key/regenerate', {}), 400, /key/);
   });
