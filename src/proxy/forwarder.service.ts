@@ -10,6 +10,7 @@ import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
 import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
+import { upstreamClientError } from './upstream/upstream-error';
 import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
 import type { UpstreamHeaders } from './upstream/upstream-headers';
 import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
@@ -29,6 +30,8 @@ export interface Forwarded {
 }
 
 type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
+/** An error answer the upstream compressed (it was asked not to): not quoted, since it cannot be read as text. */
+const ENCODED = Buffer.from('(a compressed body)');
 const RETRY_WITHOUT_STREAM_OPTIONS = Symbol('retry without stream_options');
 
 /**
@@ -114,9 +117,7 @@ export class ForwarderService {
       d.streamUsage = false;
       return RETRY_WITHOUT_STREAM_OPTIONS;
     }
-    throw new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
-      raw: { body: withoutSecret(data, d.config.apiKey), contentType: headers.contentType ?? 'application/json' },
-    });
+    throw upstreamClientError(status, headers.contentEncoding ? ENCODED : withoutSecret(data, d.config.apiKey), headers.contentType);
   }
 
   /** Sets `stream_options` for this deployment (the client's own, plus include_usage when supported). */

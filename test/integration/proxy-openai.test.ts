@@ -194,6 +194,33 @@ general_settings:
     );
   });
 
+  it('puts an upstream 4xx that is not an OpenAI error (HTML, text, {"error": "..."}) in the OpenAI shape, quoting it', async () => {
+    const cases: { answer: { raw: string; status: number; headers: Record<string, string> }; quote: string }[] = [
+      { answer: { raw: '<html><body>\n<h1>404 Not Found</h1>\n</body></html>', status: 404, headers: { 'content-type': 'text/html' } }, quote: '<html><body> <h1>404 Not Found</h1> </body></html>' },
+      { answer: { raw: 'payload too large', status: 413, headers: { 'content-type': 'text/plain' } }, quote: 'payload too large' },
+      { answer: { raw: '{"error":"model not loaded"}', status: 422, headers: { 'content-type': 'application/json' } }, quote: 'model not loaded' },
+    ];
+    for (const { answer, quote } of cases) {
+      up.respondWith(answer);
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      });
+      assert.equal(r.status, answer.status);
+      assert.match(r.headers.get('content-type') ?? '', /application\/json/);
+      const body = await readJson(r);
+      assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message', 'param', 'type']);
+      assert.equal(body.error.message, `Upstream answered ${answer.status}: ${quote}`);
+      assert.equal(body.error.code, 'upstream_error');
+    }
+    up.respondWith(cases[0].answer);
+    await assert.rejects(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => err instanceof OpenAI.NotFoundError && err.message.includes('404 Not Found') && err.code === 'upstream_error',
+    );
+  });
+
   it('passes a compressed answer on as is, with its content-type and content-encoding (the upstream header names in any case)', async () => {
     const answer = { id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
     const zipped = gzipSync(JSON.stringify(answer));
