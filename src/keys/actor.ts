@@ -2,7 +2,7 @@ import type { Caller } from '../auth/caller';
 
 /** Who made a management change, as recorded in `created_by` / `updated_by` and the audit log. Never a secret. */
 export interface Actor {
-  /** `master_key`, `jwt:<sub>`, `project:<id>` or `key:<token prefix>`. */
+  /** `master_key`, `jwt:<sub>` or `key:<token>`. */
   readonly id: string;
   readonly role: string;
   readonly clientId?: string;
@@ -15,8 +15,10 @@ export function actorOf(caller: Caller): Actor {
     case 'admin':
       return { id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`, role: 'admin', clientId: caller.clientId };
     case 'project':
-      return { id: `project:${caller.projectId ?? 'unknown'}`, role: 'project', clientId: caller.clientId };
+      // SPEC §5: the JWT's subject is recorded (the project is the key's team_id).
+      return { id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`, role: 'project', clientId: caller.clientId };
     default:
-      return { id: `key:${(caller.keyHash ?? '').slice(0, 12)}`, role: caller.role };
+      // The whole hash (an id, not a secret): a key without a project manages the keys it created, matched on this.
+      return { id: `key:${caller.keyHash ?? 'unknown'}`, role: caller.role };
   }
 }

@@ -50,8 +50,8 @@ export class KeysController {
   }
 
   @Get('list')
-  list(@Query() query: unknown) {
-    return this.keys.list(parseInput(listKeysSchema, query, 'query'));
+  list(@Query() query: unknown, @Req() req: FastifyRequest) {
+    return this.keys.list(parseInput(listKeysSchema, query, 'query'), callerOf(req));
   }
 
   @Post('block')

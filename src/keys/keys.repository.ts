@@ -39,6 +39,12 @@ export interface SpendResult {
   teams: Map<string, number>;
 }
 
+/** The rows a caller may manage (key-scope.ts): empty for every row. */
+export interface KeyScopeWhere {
+  teamId?: string;
+  createdBy?: string;
+}
+
 export interface KeyFilter {
   teamId?: string;
   userId?: string;
@@ -58,12 +64,12 @@ export class KeysRepository {
     return guard(this.prisma.virtualKey.findUnique({ where: { token } }));
   }
 
-  findByTokens(tokens: readonly string[]): Promise<KeyRow[]> {
-    return guard(this.prisma.virtualKey.findMany({ where: { token: { in: [...tokens] } } }));
+  findByTokens(tokens: readonly string[], scope: KeyScopeWhere = {}): Promise<KeyRow[]> {
+    return guard(this.prisma.virtualKey.findMany({ where: { token: { in: [...tokens] }, ...scope } }));
   }
 
-  findByAliases(aliases: readonly string[]): Promise<KeyRow[]> {
-    return guard(this.prisma.virtualKey.findMany({ where: { keyAlias: { in: [...aliases] } } }));
+  findByAliases(aliases: readonly string[], scope: KeyScopeWhere = {}): Promise<KeyRow[]> {
+    return guard(this.prisma.virtualKey.findMany({ where: { keyAlias: { in: [...aliases] }, ...scope } }));
   }
 
   /** Inserts a key and its audit row in one transaction. A taken token or alias raises P2002 (see db-errors). */
@@ -77,11 +83,11 @@ export class KeysRepository {
     );
   }
 
-  /** Updates a key (the token itself too, for regenerate) and writes the audit row. Null when the key is unknown. */
-  update(token: string, changes: KeyChanges, actor: Actor, audit: AuditEntry): Promise<KeyRow | null> {
+  /** Updates a key (the token itself too, for regenerate) and writes the audit row. Null when the key is unknown (or out of `scope`). */
+  update(token: string, changes: KeyChanges, actor: Actor, audit: AuditEntry, scope: KeyScopeWhere = {}): Promise<KeyRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const found = await tx.virtualKey.updateMany({ where: { token }, data: { ...changes, updatedBy: actor.id } });
+        const found = await tx.virtualKey.updateMany({ where: { token, ...scope }, data: { ...changes, updatedBy: actor.id } });
         if (found.count === 0) return null;
         const newToken = typeof changes.token === 'string' ? changes.token : token;
         const row = await tx.virtualKey.findUniqueOrThrow({ where: { token: newToken } });
@@ -92,18 +98,18 @@ export class KeysRepository {
   }
 
   /** Deletes exactly these keys (all or nothing) with one audit row each; returns the rows deleted. */
-  deleteKeys(tokens: readonly string[], actor: Actor): Promise<number> {
+  deleteKeys(tokens: readonly string[], actor: Actor, scope: KeyScopeWhere = {}): Promise<number> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const res = await tx.virtualKey.deleteMany({ where: { token: { in: [...tokens] } } });
+        const res = await tx.virtualKey.deleteMany({ where: { token: { in: [...tokens] }, ...scope } });
         await tx.auditLog.createMany({ data: tokens.map((t) => auditData(actor, { action: 'key.delete', keyHash: t })) });
         return res.count;
       }),
     );
   }
 
-  async list(filter: KeyFilter, page: number, size: number): Promise<{ rows: KeyRow[]; total: number }> {
-    const where: Prisma.VirtualKeyWhereInput = { teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias };
+  async list(filter: KeyFilter, page: number, size: number, scope: KeyScopeWhere = {}): Promise<{ rows: KeyRow[]; total: number }> {
+    const where: Prisma.VirtualKeyWhereInput = { AND: [{ teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias }, scope] };
     const [rows, total] = await guard(
       this.prisma.$transaction([
         this.prisma.virtualKey.findMany({ where, orderBy: [{ createdAt: 'asc' }, { token: 'asc' }], skip: (page - 1) * size, take: size }),

@@ -1,12 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Caller } from '../auth/caller';
+import { DEFAULT_CALLER_ROUTES } from '../auth/route-groups';
 import { Errors } from '../common/errors/gateway-error';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { actorOf, type Actor } from './actor';
 import { UniqueViolation } from './db-errors';
 import type { DeleteKeysRequest, GenerateKeyRequest, ListKeysQuery, RegenerateKeyRequest, UpdateKeyRequest } from './dto/key-requests.dto';
 import type { KeyFields } from './dto/key-fields';
 import { auditedFields, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
+import { scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
 import { toKeyView, type KeyView } from './key-view';
 import { KeysRepository, type KeyChanges, type KeyRow } from './keys.repository';
 import { KeyEventsService } from './invalidation/key-events.service';
@@ -26,9 +29,11 @@ export class KeysService {
     private readonly cache: KeyCache,
     private readonly spend: SpendWriter,
     private readonly events: KeyEventsService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async generate(req: GenerateKeyRequest, caller: Caller): Promise<SecretAnswer> {
+  async generate(input: GenerateKeyRequest, caller: Caller): Promise<SecretAnswer> {
+    const req = withinScope(await this.scope(caller), input, true);
     const actor = actorOf(caller);
     const secret = req.key ?? newSecret();
     const token = hashSecret(secret);
@@ -61,15 +66,19 @@ export class KeysService {
 
   async update(req: UpdateKeyRequest, caller: Caller): Promise<KeyView> {
     const { key, ...fields } = req;
-    return this.change(key, toKeyChanges(fields), actorOf(caller), 'key.update', fields);
+    const scope = await this.scope(caller);
+    withinScope(scope, fields, false);
+    return this.change(key, toKeyChanges(fields), actorOf(caller), 'key.update', fields, scope);
   }
 
   async setBlocked(keyRef: string, blocked: boolean, caller: Caller): Promise<KeyView> {
-    return this.change(keyRef, { blocked }, actorOf(caller), blocked ? 'key.block' : 'key.unblock', {});
+    return this.change(keyRef, { blocked }, actorOf(caller), blocked ? 'key.block' : 'key.unblock', {}, await this.scope(caller));
   }
 
   async regenerate(req: RegenerateKeyRequest, pathKey: string | undefined, caller: Caller): Promise<SecretAnswer> {
     const { key: bodyKey, new_key: newKey, ...fields } = req;
+    const scope = await this.scope(caller);
+    withinScope(scope, fields, false);
     if (pathKey !== undefined && bodyKey !== undefined && toToken(pathKey) !== toToken(bodyKey)) {
       throw Errors.badRequest('The key in the path and the key in the body differ', 'key');
     }
@@ -86,7 +95,7 @@ export class KeysService {
     let row: KeyRow | null = null;
     try {
       row = await this.repo
-        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } })
+        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } }, scopeWhere(scope))
         .catch(taken('new_key'));
     } finally {
       if (!row) this.spend.cancelRename(oldToken, token);
@@ -99,11 +108,12 @@ export class KeysService {
   }
 
   async delete(req: DeleteKeysRequest, caller: Caller): Promise<{ deleted_keys: string[] }> {
+    const where = scopeWhere(await this.scope(caller)); // keys out of the caller's scope are not found
     const tokens = new Set<string>();
     const missing: string[] = [];
     const refs = req.keys ?? [];
     const byRef = refs.map((r) => [r, toToken(r)] as const);
-    const known = await this.repo.findByTokens(byRef.flatMap(([, t]) => (t ? [t] : [])));
+    const known = await this.repo.findByTokens(byRef.flatMap(([, t]) => (t ? [t] : [])), where);
     const knownSet = new Set(known.map((r) => r.token));
     for (const [ref, t] of byRef) {
       if (t && knownSet.has(t)) tokens.add(t);
@@ -111,19 +121,20 @@ export class KeysService {
     }
     const aliases = req.key_aliases ?? [];
     if (aliases.length > 0) {
-      const rows = await this.repo.findByAliases(aliases);
+      const rows = await this.repo.findByAliases(aliases, where);
       const found = new Set(rows.map((r) => r.keyAlias));
       for (const a of aliases) if (!found.has(a)) missing.push(`alias ${a}`);
       for (const r of rows) tokens.add(r.token);
     }
     if (missing.length > 0) throw Errors.notFound(`Key not found: ${missing.join(', ')}; nothing was deleted`, 'key_not_found', 'keys');
-    await this.repo.deleteKeys([...tokens], actorOf(caller));
+    await this.repo.deleteKeys([...tokens], actorOf(caller), where);
     this.changed([], [...tokens]);
     return { deleted_keys: [...tokens] };
   }
 
-  async list(q: ListKeysQuery): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
-    const { rows, total } = await this.spend.readConsistent(() => this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size));
+  async list(q: ListKeysQuery, caller: Caller): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
+    const where = scopeWhere(await this.scope(caller));
+    const { rows, total } = await this.spend.readConsistent(() => this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size, where));
     return {
       keys: q.return_full_object ? rows.map((r) => toKeyView(r, this.spend.unflushed(r.token))) : rows.map((r) => r.token),
       total_count: total,
@@ -132,13 +143,23 @@ export class KeysService {
     };
   }
 
-  private async change(keyRef: string, changes: KeyChanges, actor: Actor, action: string, fields: KeyFields): Promise<KeyView> {
+  private async change(keyRef: string, changes: KeyChanges, actor: Actor, action: string, fields: KeyFields, scope: KeyScope | null): Promise<KeyView> {
     const token = toToken(keyRef);
-    const row = token ? await this.repo.update(token, changes, actor, { action, keyHash: token, details: auditedFields(fields) }).catch(taken('key_alias')) : null;
+    const audit = { action, keyHash: token, details: auditedFields(fields) };
+    const row = token ? await this.repo.update(token, changes, actor, audit, scopeWhere(scope)).catch(taken('key_alias')) : null;
     if (!row) throw notFound(keyRef);
     const settled = await this.settled(row);
     this.changed([settled], []);
     return toKeyView(settled, this.spend.unflushed(settled.token));
+  }
+
+  /** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
+  private async scope(caller: Caller): Promise<KeyScope | null> {
+    if (caller.role === 'master' || caller.role === 'admin') return null;
+    if (caller.role === 'project') return scopeOf(caller, { routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, models: null });
+    const own = caller.keyHash ? await this.cache.findByHash(caller.keyHash) : null;
+    if (!own) throw Errors.unauthorized('This key no longer exists', 'invalid_api_key');
+    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null });
   }
 
   /**

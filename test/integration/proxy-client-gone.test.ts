@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { signJwt, standardClaims } from '../support/auth-tokens';
 import { startGateway, type InProcessGateway } from '../support/gateway';
+import { startStaticJwks, type StaticJwks } from '../support/static-jwks';
 import { startUpstream, type FakeUpstream } from '../support/upstream';
 
-const ISSUER = 'https://idp.client-gone.test';
-const AUDIENCE = 'llm-gateway';
-const JWKS_DELAY_MS = 1_500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -17,22 +12,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * must not have the call forwarded afterwards: nobody would read the answer, and the upstream would bill it.
  */
 describe('proxy: a client gone before the call is forwarded', () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  let jwks: Server;
-  let jwksAnsweredAt = 0;
+  let jwks: StaticJwks;
   let up: FakeUpstream;
   let gw: InProcessGateway;
-  const token = () => signJwt('RS256', { kid: 'k1', typ: 'JWT' }, standardClaims(ISSUER, AUDIENCE, 'project-gone'), privateKey);
+  const token = () => jwks.token('project-gone');
 
   before(async () => {
-    jwks = createServer((_req, res) => {
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
-        jwksAnsweredAt = Date.now();
-      }, JWKS_DELAY_MS);
-    });
-    await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+    jwks = await startStaticJwks({ delayMs: 1_500 });
     up = await startUpstream();
     gw = await startGateway(
       `
@@ -43,14 +29,13 @@ general_settings:
   master_key: sk-client-gone-master-1
   enable_jwt_auth: true
 `,
-      { JWT_PUBLIC_KEY_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
+      { JWT_PUBLIC_KEY_URL: jwks.url, JWT_ISSUER: jwks.issuer, JWT_AUDIENCE: jwks.audience },
     );
   });
   after(async () => {
     await gw?.close();
     await up?.close();
-    jwks?.closeAllConnections();
-    await new Promise((r) => jwks?.close(r));
+    await jwks?.close();
   });
 
   it('is not forwarded once authentication finishes; the next call is', async () => {
@@ -59,10 +44,10 @@ general_settings:
     socket.on('error', () => undefined);
     socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${token()}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     await sleep(300);
-    assert.equal(jwksAnsweredAt, 0, 'the gateway is still waiting for the JWKS');
+    assert.equal(jwks.answeredAt, 0, 'the gateway is still waiting for the JWKS');
     socket.destroy(); // the client gives up
-    for (let i = 0; i < 100 && jwksAnsweredAt === 0; i++) await sleep(50);
-    assert.ok(jwksAnsweredAt > 0, 'the JWKS answered');
+    for (let i = 0; i < 100 && jwks.answeredAt === 0; i++) await sleep(50);
+    assert.ok(jwks.answeredAt > 0, 'the JWKS answered');
     await sleep(500);
     assert.equal(up.requests.length, 0, 'the abandoned call did not reach the upstream');
     const errors = gw.logs.lines.filter((l) => JSON.parse(l).level >= 50);
