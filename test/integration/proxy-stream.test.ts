@@ -98,6 +98,26 @@ router_settings:
     assert.equal(text, 'one two');
   });
 
+  it('ends the stream with an error event when an upstream event grows past 4 MiB without ending', async () => {
+    const endless = Buffer.alloc(64 * 1024, 'x');
+    const chunks = chatChunks(['one']);
+    let sent = 0;
+    const more = async () => {
+      sent += endless.length;
+      await sleep(1);
+    };
+    // One event that never ends: 'data: {"x":"xxxx...' for ~6 MiB, sent 64 KiB at a time.
+    up.respondWith({ sse: [chunks[0], 'data: {"x":"', ...Array.from({ length: 96 }, () => [more, endless]).flat()], done: false });
+    const r = await post({ stream: true });
+    assert.equal(r.status, 200);
+    const events = (await r.text()).split('\n\n').filter(Boolean);
+    assert.equal(events.length, 2, 'the complete event, then the error; the oversized one is never passed on');
+    const last = JSON.parse(events[1].slice('data: '.length));
+    assert.equal(last.error.code, 'upstream_error');
+    assert.match(last.error.message, /larger than 4 MiB/);
+    assert.ok(sent < 6 * 1024 * 1024, `the upstream call was aborted (${sent} bytes sent)`);
+  });
+
   it('ends the stream with a timeout error event when the upstream stalls past stream_timeout', async () => {
     const chunks = chatChunks(['one', ' two']);
     up.respondWith({ sse: [chunks[0], chunks[1], () => sleep(8_000), chunks[2]] });

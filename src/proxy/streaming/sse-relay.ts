@@ -1,6 +1,16 @@
 import { usageChunkOf, usageFromObject, type Usage } from './usage';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
+/** The largest event held while waiting for its end: an upstream that never ends one cannot fill the memory. */
+export const MAX_SSE_EVENT_BYTES = 4 * 1024 * 1024;
+
+/** Thrown by `push` for an event over MAX_SSE_EVENT_BYTES; its code names the failure (upstream-failure.ts). */
+export class SseEventTooLarge extends Error {
+  readonly code = 'GW_SSE_EVENT_TOO_LARGE';
+  constructor() {
+    super(`an upstream stream event exceeded ${MAX_SSE_EVENT_BYTES} bytes`);
+  }
+}
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
@@ -18,7 +28,7 @@ export class SseRelay {
 
   constructor(private readonly dropUsageChunk: boolean) {}
 
-  /** Bytes to write to the client now (empty when no event is complete yet). */
+  /** Bytes to write to the client now (empty when no event is complete yet). Throws SseEventTooLarge. */
   push(chunk: Buffer): Buffer {
     const data = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
     // Searched as a latin1 string: one byte per char, so string offsets are byte offsets (and string search is
@@ -47,6 +57,7 @@ export class SseRelay {
       }
       start = end;
     }
+    if (data.length - start > MAX_SSE_EVENT_BYTES) throw new SseEventTooLarge();
     this.tail = start < data.length ? Buffer.from(data.subarray(start)) : EMPTY;
     if (kept === null) return start === data.length ? data : data.subarray(0, start);
     kept.push(data.subarray(keptFrom, start));

@@ -24,6 +24,7 @@ const REASONS: Record<string, { kind: AttemptFailure['kind']; reason: string }> 
   ENETUNREACH: { kind: 'network', reason: 'network unreachable' },
   ETIMEDOUT: { kind: 'timeout', reason: 'connection timed out' },
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { kind: 'network', reason: 'response shorter than announced' },
+  GW_SSE_EVENT_TOO_LARGE: { kind: 'invalid', reason: 'an event of the stream was larger than 4 MiB' },
 };
 
 /** Classifies an error thrown by undici while calling an upstream. */
