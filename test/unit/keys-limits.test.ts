@@ -122,5 +122,10 @@ describe('keys: broadcast messages', () => {
     assert.equal(spend.flatMap((p) => decodeEvent(p)!.k as readonly unknown[]).length, 500);
     assert.equal(decodeEvent('{nope'), null);
     assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [1] })), null);
+    for (const bad of [[['t', '5']], [['t', null]], [['t', -1]], [['t']], ['t'], [[1, 2]]]) {
+      assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: bad, p: [] })), null, `spend ${JSON.stringify(bad)}`);
+      assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: [], p: bad })), null, `project spend ${JSON.stringify(bad)}`);
+    }
+    assert.equal(decodeEvent('{"o":"x","t":"spend","k":[["t",1e999]],"p":[]}'), null, 'Infinity');
   });
 });

@@ -53,9 +53,15 @@ export function decodeEvent(payload: string): KeyEvent | null {
       if (n === undefined || (Array.isArray(n) && n.every((x) => typeof x === 'string' && e.k.includes(x)))) return e;
       return null;
     }
-    if (e.t === 'spend' && Array.isArray(e.p)) return e;
+    // Spend totals feed the budget checks: a total that is not a finite number (NaN would pass every check) drops the message.
+    if (e.t === 'spend' && Array.isArray(e.p) && (e.k as unknown[]).every(isTotal) && (e.p as unknown[]).every(isTotal)) return e;
     return null;
   } catch {
     return null;
   }
+}
+
+/** A `[id, total]` pair of a spend message. */
+function isTotal(x: unknown): boolean {
+  return Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'number' && Number.isFinite(x[1]) && x[1] >= 0;
 }
