@@ -54,20 +54,24 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   const metrics = app.get(GatewayMetrics);
   fastify.decorateReply(CLIENT_ABORT, null);
   fastify.decorateRequest(ROUTE_URL, undefined);
+  const access = new AccessLog(log, config.secrets);
   fastify.addHook('onRequest', (req, reply, done) => {
     req[ROUTE_URL] = req.routeOptions.url;
     // reply.header, not res.setHeader: a header set on the raw response sends Node's writeHead down its slow path.
     reply.header('x-request-id', req.id);
     const res = reply.raw;
     metrics.requestStarted();
-    // One close listener per request: the in-flight gauge, and the client hanging up on a forwarded call.
+    // One close listener per request: the in-flight gauge, and the client hanging up (the forwarded call is aborted,
+    // and the access line written here: Fastify's onResponse runs only for answers that finished).
     res.on('close', () => {
       metrics.requestClosed();
-      if (!res.writableFinished) reply[CLIENT_ABORT]?.abort();
+      if (!res.writableFinished) {
+        reply[CLIENT_ABORT]?.abort();
+        access.write(req, reply, true);
+      }
     });
     done();
   });
-  const access = new AccessLog(log, config.secrets);
   fastify.addHook('onResponse', (req, reply, done) => {
     metrics.requestAnswered(routeOf(req), reply.statusCode);
     access.write(req, reply);

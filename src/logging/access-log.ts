@@ -63,7 +63,11 @@ export class AccessLog {
     this.tail = `"${base}`;
   }
 
-  write(req: FastifyRequest, reply: FastifyReply): void {
+  /**
+   * `abandoned`: the client closed the connection before the answer was complete (the line says `"aborted":true`,
+   * with status 499, nginx's "client closed request", when no answer had started).
+   */
+  write(req: FastifyRequest, reply: FastifyReply, abandoned = false): void {
     if (this.sink === null) return;
     const c = req.caller;
     const path = pathOf(req.url);
@@ -73,7 +77,7 @@ export class AccessLog {
     // A request id the gateway made up (prefix-sequence) holds nothing to scrub; one the client sent is scrubbed.
     const id = req.id === req.headers['x-request-id'] ? this.clean(req.id) : req.id;
     const who = c === undefined ? '' : this.fieldsOf(c);
-    const out = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, routeOf(req))},"status":${reply.statusCode},"ms":${hundredths(reply.elapsedTime)}${who},"msg":"request"}\n`;
+    const out = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, routeOf(req))},"status":${abandoned && !reply.raw.headersSent ? 499 : reply.statusCode},"ms":${hundredths(reply.elapsedTime)}${who}${abandoned ? ',"aborted":true' : ''},"msg":"request"}\n`;
     if (this.sink.batch !== undefined) this.sink.batch(out);
     else this.sink.write(out);
   }

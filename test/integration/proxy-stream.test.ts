@@ -32,6 +32,12 @@ router_settings:
   });
   beforeEach(() => up.reset());
 
+  /** The access-log lines of model calls so far: status, and whether the client hung up. */
+  const accessLines = () =>
+    gw.logs.lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'request' && l.path === '/v1/chat/completions')
+      .map((l) => ({ status: l.status, ...(l.aborted ? { aborted: true } : {}) }));
   const post = (body: object, signal?: AbortSignal) =>
     fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
@@ -56,6 +62,7 @@ router_settings:
     assert.ok(closed, 'the upstream request was never closed');
     assert.equal(closed.aborted, true);
     assert.ok(closed.at - hungUpAt < 1_000, `upstream closed ${closed.at - hungUpAt} ms after the hang-up`);
+    assert.deepEqual(accessLines().at(-1), { status: 200, aborted: true }, 'an abandoned stream is in the access log');
   });
 
   it('aborts the upstream request when the client hangs up before a non-streamed answer', async () => {
@@ -70,6 +77,8 @@ router_settings:
     const closed = await Promise.race([up.requests[0].closed, sleep(5_000).then(() => null)]);
     assert.ok(closed, 'the upstream request was never closed');
     assert.ok(closed.at - hungUpAt < 1_000, `upstream closed ${closed.at - hungUpAt} ms after the hang-up`);
+    await sleep(50);
+    assert.deepEqual(accessLines().at(-1), { status: 499, aborted: true }, 'an abandoned call is in the access log, as 499');
   });
 
   it('ends the stream with an error event when the upstream connection breaks mid-stream', async () => {
