@@ -7,17 +7,30 @@ import { actorOf } from './actor';
  * The keys a caller given management routes may manage, and what it may give them. The master key and admin JWTs
  * manage every key. Anyone else (a project JWT whose `allowed_routes` include management routes, a virtual key
  * with such `allowed_routes`) manages only its project's keys — or, a virtual key without a project, only the keys it
- * created — and cannot give a key more than it has itself: no other project, no route and no model it lacks.
+ * created — and cannot give a key more than it has itself: no other project, no route, model or budget it lacks.
+ * A virtual key cannot change its own settings, and cannot regenerate (so obtain the secret of) a key that has more
+ * than it has.
  */
 export interface KeyScope {
   /** Only keys of this project (`team_id`). */
   readonly teamId?: string;
   /** Only keys this actor created. */
   readonly createdBy?: string;
+  /** The caller's own key (a virtual key), which it may not change. */
+  readonly self?: string;
   /** The caller's own route entries: a key it creates or changes gets only these. */
   readonly routes: readonly string[];
   /** The caller's own models, when it is limited to some. */
   readonly models: readonly string[] | null;
+  /** The caller's own `max_budget`, when it has one: the keys it creates or changes get one no larger. */
+  readonly maxBudget: number | null;
+}
+
+/** What a caller has itself: its key's fields (a virtual key), or the project's routes (a project JWT). */
+export interface OwnRights {
+  readonly routes: readonly string[];
+  readonly models: readonly string[] | null;
+  readonly maxBudget: number | null;
 }
 
 /** The fields of a generate or update request that the scope bounds. */
@@ -25,13 +38,14 @@ export interface ScopedFields {
   team_id?: string | null;
   models?: string[];
   allowed_routes?: string[];
+  max_budget?: number | null;
 }
 
-/** Null: every key, anything. `own` is what the caller itself may do (its key's fields, or the project routes). */
-export function scopeOf(caller: Caller, own: { routes: readonly string[]; models: readonly string[] | null }): KeyScope | null {
+/** Null: every key, anything. */
+export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
   const where = caller.projectId !== undefined ? { teamId: caller.projectId } : { createdBy: actorOf(caller).id };
-  return { ...where, routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES, models: own.models };
+  return { ...where, self: caller.keyHash, routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES, models: own.models, maxBudget: own.maxBudget };
 }
 
 /** The row filter of a scope, for the repository (empty: every key). */
@@ -42,10 +56,13 @@ export function scopeWhere(scope: KeyScope | null): { teamId?: string; createdBy
 
 /**
  * Checks the bounded fields of a new key (`creating`: absent fields take their defaults, which must fit too) or of
- * an update (only the fields given). Returns the fields with the project filled in for a new key.
+ * a change to key `target` (only the fields given). Returns the fields with the project filled in for a new key.
  */
-export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fields: T, creating: boolean): T {
+export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fields: T, creating: boolean, target?: string): T {
   if (!scope) return fields;
+  if (!creating && target !== undefined && target === scope.self && Object.values(fields).some((v) => v !== undefined)) {
+    throw outOfScope('A key cannot change its own settings; ask an admin', 'key');
+  }
   const team = fields.team_id;
   if (team !== undefined && (team ?? undefined) !== scope.teamId) {
     throw outOfScope(scope.teamId !== undefined ? `team_id must be your own project (${scope.teamId})` : 'team_id cannot be set by a key without a project', 'team_id');
@@ -66,7 +83,21 @@ export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fiel
       throw outOfScope(`models must be some of your own (${scope.models.join(', ')})`, 'models');
     }
   }
+  const budget = creating ? (fields.max_budget ?? null) : fields.max_budget;
+  if (scope.maxBudget !== null && budget !== undefined && (budget === null || budget > scope.maxBudget)) {
+    throw outOfScope(`max_budget must be set, and at most your own (${scope.maxBudget})`, 'max_budget');
+  }
   return creating && scope.teamId !== undefined && team === undefined ? { ...fields, team_id: scope.teamId } : fields;
+}
+
+/** A key the caller would regenerate, and so hold the secret of: it must not have more than the caller has. */
+export function mayTakeOver(scope: KeyScope | null, row: { token: string; models: string[]; allowedRoutes: string[]; maxBudget: number | null; teamId: string | null }): void {
+  if (!scope || row.token === scope.self) return;
+  try {
+    withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes, max_budget: row.maxBudget, team_id: row.teamId }, true);
+  } catch (err) {
+    throw outOfScope(`This key has more than you have (${(err as GatewayError).param}): only an admin may regenerate it`, 'key');
+  }
 }
 
 function outOfScope(message: string, param: string): GatewayError {

@@ -9,7 +9,7 @@ import type { DeleteKeysRequest, GenerateKeyRequest, ListKeysQuery, RegenerateKe
 import type { KeyFields } from './dto/key-fields';
 import { auditedFields, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
-import { scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
+import { mayTakeOver, scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
 import { toKeyView, type KeyView } from './key-view';
 import { KeysRepository, type KeyChanges, type KeyRow } from './keys.repository';
 import { KeyEventsService } from './invalidation/key-events.service';
@@ -67,7 +67,7 @@ export class KeysService {
   async update(req: UpdateKeyRequest, caller: Caller): Promise<KeyView> {
     const { key, ...fields } = req;
     const scope = await this.scope(caller);
-    withinScope(scope, fields, false);
+    withinScope(scope, fields, false, toToken(key) ?? undefined);
     return this.change(key, toKeyChanges(fields), actorOf(caller), 'key.update', fields, scope);
   }
 
@@ -77,8 +77,6 @@ export class KeysService {
 
   async regenerate(req: RegenerateKeyRequest, pathKey: string | undefined, caller: Caller): Promise<SecretAnswer> {
     const { key: bodyKey, new_key: newKey, ...fields } = req;
-    const scope = await this.scope(caller);
-    withinScope(scope, fields, false);
     if (pathKey !== undefined && bodyKey !== undefined && toToken(pathKey) !== toToken(bodyKey)) {
       throw Errors.badRequest('The key in the path and the key in the body differ', 'key');
     }
@@ -86,6 +84,14 @@ export class KeysService {
     if (ref === undefined) throw Errors.badRequest('Give the key to regenerate: {"key": "<key or token>"}', 'key', 'missing_key');
     const oldToken = toToken(ref);
     if (!oldToken) throw notFound(ref);
+    const scope = await this.scope(caller);
+    withinScope(scope, fields, false, oldToken);
+    if (scope) {
+      // The caller gets the new secret: the key must be one it could have made itself.
+      const [current] = await this.repo.findByTokens([oldToken], scopeWhere(scope));
+      if (!current) throw notFound(ref);
+      mayTakeOver(scope, current);
+    }
     const secret = newKey ?? newSecret();
     const token = hashSecret(secret);
     // Same secret: nothing would rotate, and the row's change would look like a rename onto itself to other instances.
@@ -156,10 +162,10 @@ export class KeysService {
   /** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
   private async scope(caller: Caller): Promise<KeyScope | null> {
     if (caller.role === 'master' || caller.role === 'admin') return null;
-    if (caller.role === 'project') return scopeOf(caller, { routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, models: null });
+    if (caller.role === 'project') return scopeOf(caller, { routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, models: null, maxBudget: null });
     const own = caller.keyHash ? await this.cache.findByHash(caller.keyHash) : null;
     if (!own) throw Errors.unauthorized('This key no longer exists', 'invalid_api_key');
-    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null });
+    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null, maxBudget: own.maxBudget });
   }
 
   /**

@@ -92,8 +92,26 @@ general_settings:
     refused(await api(manager.key, 'POST', '/key/update', { key: child.token, team_id: 'team-b' }), 403, 'key_scope_exceeded', 'team_id');
     refused(await api(manager.key, 'POST', '/key/update', { key: child.token, allowed_routes: ['management_routes', 'openai_routes'] }), 403, 'key_scope_exceeded', 'allowed_routes');
     refused(await api(manager.key, 'POST', '/key/update', { key: sibling.token, models: ['m2'] }), 403, 'key_scope_exceeded', 'models');
+    // Regenerating hands over the new secret: only for a key that has no more than the caller.
+    refused(await api(manager.key, 'POST', '/key/regenerate', { key: sibling.token }), 403, 'key_scope_exceeded', 'key');
+    assert.equal((await api(sibling.key, 'GET', '/key/info')).status, 200, 'the refused regenerate changed nothing');
+    const rotated = await api(manager.key, 'POST', '/key/regenerate', { key: child.token });
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    child.token = rotated.body.token;
+    // Its own settings are an admin's to change.
+    refused(await api(manager.key, 'POST', '/key/update', { key: manager.token, allowed_routes: ['management_routes'] }), 403, 'key_scope_exceeded', 'key');
+    refused(await api(manager.key, 'POST', '/key/update', { key: manager.key, max_budget: 1000 }), 403, 'key_scope_exceeded', 'key');
     assert.equal((await api(manager.key, 'POST', '/key/block', { key: sibling.token })).status, 200);
     assert.deepEqual((await api(manager.key, 'POST', '/key/delete', { keys: [child.token] })).body.deleted_keys, [child.token]);
+  });
+
+  it('a virtual key with a budget gives the keys it manages a budget no larger', async () => {
+    const budgeted = await generate(MASTER, { team_id: 'team-c', max_budget: 5, allowed_routes: ['management_routes', 'openai_routes', 'info_routes'] });
+    refused(await api(budgeted.key, 'POST', '/key/generate', {}), 403, 'key_scope_exceeded', 'max_budget');
+    refused(await api(budgeted.key, 'POST', '/key/generate', { max_budget: 10 }), 403, 'key_scope_exceeded', 'max_budget');
+    const child = await generate(budgeted.key, { max_budget: 3 });
+    refused(await api(budgeted.key, 'POST', '/key/update', { key: child.token, max_budget: null }), 403, 'key_scope_exceeded', 'max_budget');
+    assert.equal((await api(budgeted.key, 'POST', '/key/update', { key: child.token, max_budget: 5 })).status, 200);
   });
 
   it('a virtual key without a project manages only the keys it created', async () => {
