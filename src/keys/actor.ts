@@ -19,6 +19,11 @@ export function actorOf(caller: Caller): Actor {
       return { id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`, role: 'project', clientId: caller.clientId };
     default:
       // The whole hash (an id, not a secret): a key without a project manages the keys it created, matched on this.
-      return { id: `key:${caller.keyHash ?? 'unknown'}`, role: caller.role };
+      return { id: keyActorId(caller.keyHash ?? 'unknown'), role: caller.role };
   }
+}
+
+/** The actor id of a virtual key: its keys' `created_by` (follows the key when it is regenerated). */
+export function keyActorId(token: string): string {
+  return `key:${token}`;
 }

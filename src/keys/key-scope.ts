@@ -2,14 +2,16 @@ import type { Caller } from '../auth/caller';
 import { DEFAULT_CALLER_ROUTES } from '../auth/route-groups';
 import { GatewayError } from '../common/errors/gateway-error';
 import { actorOf } from './actor';
+import type { KeyScopeWhere } from './keys.repository';
 
 /**
  * The keys a caller given management routes may manage, and what it may give them. The master key and admin JWTs
  * manage every key. Anyone else (a project JWT whose `allowed_routes` include management routes, a virtual key
  * with such `allowed_routes`) manages only its project's keys — or, a virtual key without a project, only the keys it
- * created — and cannot give a key more than it has itself: no other project, no route, model or budget it lacks.
- * A virtual key cannot change its own settings, and cannot regenerate (so obtain the secret of) a key that has more
- * than it has.
+ * created — and cannot give a key more than it has itself: no other project, no route or model it lacks.
+ * A virtual key with limits of its own (a budget, rate limits, an expiry) cannot create or change keys at all: a key
+ * it made could outlive or outspend it. A virtual key cannot change its own settings, and cannot regenerate (so
+ * obtain the secret of) a key that has more than it has.
  */
 export interface KeyScope {
   /** Only keys of this project (`team_id`). */
@@ -22,15 +24,15 @@ export interface KeyScope {
   readonly routes: readonly string[];
   /** The caller's own models, when it is limited to some. */
   readonly models: readonly string[] | null;
-  /** The caller's own `max_budget`, when it has one: the keys it creates or changes get one no larger. */
-  readonly maxBudget: number | null;
+  /** The caller has limits of its own (budget, rate limits, expiry): it may not create or change keys. */
+  readonly limited: boolean;
 }
 
 /** What a caller has itself: its key's fields (a virtual key), or the project's routes (a project JWT). */
 export interface OwnRights {
   readonly routes: readonly string[];
   readonly models: readonly string[] | null;
-  readonly maxBudget: number | null;
+  readonly limited: boolean;
 }
 
 /** The fields of a generate or update request that the scope bounds. */
@@ -38,20 +40,20 @@ export interface ScopedFields {
   team_id?: string | null;
   models?: string[];
   allowed_routes?: string[];
-  max_budget?: number | null;
 }
 
 /** Null: every key, anything. */
 export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
   const where = caller.projectId !== undefined ? { teamId: caller.projectId } : { createdBy: actorOf(caller).id };
-  return { ...where, self: caller.keyHash, routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES, models: own.models, maxBudget: own.maxBudget };
+  return { ...where, self: caller.keyHash, routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES, models: own.models, limited: own.limited };
 }
 
-/** The row filter of a scope, for the repository (empty: every key). */
-export function scopeWhere(scope: KeyScope | null): { teamId?: string; createdBy?: string } {
+/** The row filter of a scope, for the repository (empty: every key). A key without a project also reaches itself. */
+export function scopeWhere(scope: KeyScope | null): KeyScopeWhere {
   if (!scope) return {};
-  return scope.teamId !== undefined ? { teamId: scope.teamId } : { createdBy: scope.createdBy };
+  if (scope.teamId !== undefined) return { teamId: scope.teamId };
+  return scope.self !== undefined ? { OR: [{ createdBy: scope.createdBy }, { token: scope.self }] } : { createdBy: scope.createdBy };
 }
 
 /**
@@ -60,8 +62,12 @@ export function scopeWhere(scope: KeyScope | null): { teamId?: string; createdBy
  */
 export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fields: T, creating: boolean, target?: string): T {
   if (!scope) return fields;
-  if (!creating && target !== undefined && target === scope.self && Object.values(fields).some((v) => v !== undefined)) {
-    throw outOfScope('A key cannot change its own settings; ask an admin', 'key');
+  const self = !creating && target !== undefined && target === scope.self;
+  const changes = Object.values(fields).some((v) => v !== undefined);
+  if (self && changes) throw outOfScope('A key cannot change its own settings; ask an admin', 'key');
+  // Regenerating itself (a new secret, nothing else) is the one change a limited key may make.
+  if (scope.limited && !(self && !changes)) {
+    throw outOfScope('A key with a budget, rate limits or an expiry of its own cannot create or change keys; ask an admin', 'key');
   }
   const team = fields.team_id;
   if (team !== undefined && (team ?? undefined) !== scope.teamId) {
@@ -83,18 +89,14 @@ export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fiel
       throw outOfScope(`models must be some of your own (${scope.models.join(', ')})`, 'models');
     }
   }
-  const budget = creating ? (fields.max_budget ?? null) : fields.max_budget;
-  if (scope.maxBudget !== null && budget !== undefined && (budget === null || budget > scope.maxBudget)) {
-    throw outOfScope(`max_budget must be set, and at most your own (${scope.maxBudget})`, 'max_budget');
-  }
   return creating && scope.teamId !== undefined && team === undefined ? { ...fields, team_id: scope.teamId } : fields;
 }
 
 /** A key the caller would regenerate, and so hold the secret of: it must not have more than the caller has. */
-export function mayTakeOver(scope: KeyScope | null, row: { token: string; models: string[]; allowedRoutes: string[]; maxBudget: number | null; teamId: string | null }): void {
+export function mayTakeOver(scope: KeyScope | null, row: { token: string; models: string[]; allowedRoutes: string[]; teamId: string | null }): void {
   if (!scope || row.token === scope.self) return;
   try {
-    withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes, max_budget: row.maxBudget, team_id: row.teamId }, true);
+    withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes, team_id: row.teamId }, true);
   } catch (err) {
     throw outOfScope(`This key has more than you have (${(err as GatewayError).param}): only an admin may regenerate it`, 'key');
   }

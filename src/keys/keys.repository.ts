@@ -40,10 +40,7 @@ export interface SpendResult {
 }
 
 /** The rows a caller may manage (key-scope.ts): empty for every row. */
-export interface KeyScopeWhere {
-  teamId?: string;
-  createdBy?: string;
-}
+export type KeyScopeWhere = Prisma.VirtualKeyWhereInput;
 
 export interface KeyFilter {
   teamId?: string;
@@ -83,12 +80,17 @@ export class KeysRepository {
     );
   }
 
-  /** Updates a key (the token itself too, for regenerate) and writes the audit row. Null when the key is unknown (or out of `scope`). */
-  update(token: string, changes: KeyChanges, actor: Actor, audit: AuditEntry, scope: KeyScopeWhere = {}): Promise<KeyRow | null> {
+  /**
+   * Updates a key (the token itself too, for regenerate) and writes the audit row. Null when the key is unknown (or
+   * out of `scope`). `creator`: rows created by `from` are now created by `to` (a regenerated key's new id).
+   */
+  update(token: string, changes: KeyChanges, actor: Actor, audit: AuditEntry, scope: KeyScopeWhere = {}, creator?: { from: string; to: string }): Promise<KeyRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
         const found = await tx.virtualKey.updateMany({ where: { token, ...scope }, data: { ...changes, updatedBy: actor.id } });
         if (found.count === 0) return null;
+        // A regenerated key keeps the keys it created (`created_by` names it by its hash).
+        if (creator) await tx.virtualKey.updateMany({ where: { createdBy: creator.from }, data: { createdBy: creator.to } });
         const newToken = typeof changes.token === 'string' ? changes.token : token;
         const row = await tx.virtualKey.findUniqueOrThrow({ where: { token: newToken } });
         await tx.auditLog.create({ data: auditData(actor, { ...audit, keyHash: audit.keyHash ?? newToken }) });

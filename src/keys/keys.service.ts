@@ -3,7 +3,7 @@ import type { Caller } from '../auth/caller';
 import { DEFAULT_CALLER_ROUTES } from '../auth/route-groups';
 import { Errors } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { actorOf, type Actor } from './actor';
+import { actorOf, keyActorId, type Actor } from './actor';
 import { UniqueViolation } from './db-errors';
 import type { DeleteKeysRequest, GenerateKeyRequest, ListKeysQuery, RegenerateKeyRequest, UpdateKeyRequest } from './dto/key-requests.dto';
 import type { KeyFields } from './dto/key-fields';
@@ -101,7 +101,10 @@ export class KeysService {
     let row: KeyRow | null = null;
     try {
       row = await this.repo
-        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } }, scopeWhere(scope))
+        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } }, scopeWhere(scope), {
+          from: keyActorId(oldToken),
+          to: keyActorId(token),
+        })
         .catch(taken('new_key'));
     } finally {
       if (!row) this.spend.cancelRename(oldToken, token);
@@ -162,10 +165,11 @@ export class KeysService {
   /** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
   private async scope(caller: Caller): Promise<KeyScope | null> {
     if (caller.role === 'master' || caller.role === 'admin') return null;
-    if (caller.role === 'project') return scopeOf(caller, { routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, models: null, maxBudget: null });
+    if (caller.role === 'project') return scopeOf(caller, { routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, models: null, limited: false });
     const own = caller.keyHash ? await this.cache.findByHash(caller.keyHash) : null;
     if (!own) throw Errors.unauthorized('This key no longer exists', 'invalid_api_key');
-    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null, maxBudget: own.maxBudget });
+    const limited = own.maxBudget !== null || own.rpmLimit !== null || own.tpmLimit !== null || own.maxParallelRequests !== null || own.expires !== null;
+    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null, limited });
   }
 
   /**

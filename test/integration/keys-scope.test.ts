@@ -105,13 +105,23 @@ general_settings:
     assert.deepEqual((await api(manager.key, 'POST', '/key/delete', { keys: [child.token] })).body.deleted_keys, [child.token]);
   });
 
-  it('a virtual key with a budget gives the keys it manages a budget no larger', async () => {
-    const budgeted = await generate(MASTER, { team_id: 'team-c', max_budget: 5, allowed_routes: ['management_routes', 'openai_routes', 'info_routes'] });
-    refused(await api(budgeted.key, 'POST', '/key/generate', {}), 403, 'key_scope_exceeded', 'max_budget');
-    refused(await api(budgeted.key, 'POST', '/key/generate', { max_budget: 10 }), 403, 'key_scope_exceeded', 'max_budget');
-    const child = await generate(budgeted.key, { max_budget: 3 });
-    refused(await api(budgeted.key, 'POST', '/key/update', { key: child.token, max_budget: null }), 403, 'key_scope_exceeded', 'max_budget');
-    assert.equal((await api(budgeted.key, 'POST', '/key/update', { key: child.token, max_budget: 5 })).status, 200);
+  it('a virtual key with limits of its own (budget, rate limits, expiry) cannot create or change keys', async () => {
+    const routes = ['management_routes', 'openai_routes', 'info_routes'];
+    const sibling = await generate(MASTER, { team_id: 'team-c' });
+    for (const limit of [{ max_budget: 5 }, { rpm_limit: 1 }, { tpm_limit: 10 }, { max_parallel_requests: 1 }, { duration: '1d' }]) {
+      const limited = await generate(MASTER, { team_id: 'team-c', allowed_routes: routes, ...limit });
+      const what = JSON.stringify(limit);
+      refused(await api(limited.key, 'POST', '/key/generate', { max_budget: 1, duration: '1h' }), 403, 'key_scope_exceeded', 'key');
+      refused(await api(limited.key, 'POST', '/key/update', { key: sibling.token, max_budget: 1 }), 403, 'key_scope_exceeded', 'key');
+      refused(await api(limited.key, 'POST', '/key/regenerate', { key: sibling.token }), 403, 'key_scope_exceeded', 'key');
+      refused(await api(limited.key, 'POST', '/key/update', { key: limited.token, ...limit, max_budget: null }), 403, 'key_scope_exceeded', 'key');
+      // It may still read, list and block within its project, and rotate its own secret.
+      assert.equal((await api(limited.key, 'GET', '/key/list')).status, 200, what);
+      assert.equal((await api(limited.key, 'POST', '/key/block', { key: sibling.token })).status, 200, what);
+      assert.equal((await api(limited.key, 'POST', '/key/unblock', { key: sibling.token })).status, 200, what);
+      const rotated = await api(limited.key, 'POST', '/key/regenerate', { key: limited.token });
+      assert.equal(rotated.status, 200, `${what}: ${JSON.stringify(rotated.body)}`);
+    }
   });
 
   it('a virtual key without a project manages only the keys it created', async () => {
@@ -120,9 +130,13 @@ general_settings:
     const mine = await generate(loner.key, {});
     assert.equal(mine.team_id, null);
     refused(await api(loner.key, 'POST', '/key/generate', { team_id: 'team-a' }), 403, 'key_scope_exceeded', 'team_id');
-    assert.deepEqual((await api(loner.key, 'GET', '/key/list')).body.keys, [mine.token]);
+    assert.deepEqual((await api(loner.key, 'GET', '/key/list')).body.keys, [loner.token, mine.token], 'itself and the key it created, oldest first');
     refused(await api(loner.key, 'POST', '/key/update', { key: bystander.token, key_alias: 'taken-over' }), 404, 'key_not_found');
     assert.equal((await api(loner.key, 'POST', '/key/update', { key: mine.token, key_alias: 'mine' })).status, 200);
+    // It reaches itself too: it may rotate its own secret.
+    const rotated = await api(loner.key, 'POST', '/key/regenerate', { key: loner.token });
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    assert.deepEqual((await api(rotated.body.key, 'GET', '/key/list')).body.keys, [rotated.body.token, mine.token]);
   });
 
   it("a project JWT given management routes manages its project's keys only", async () => {
