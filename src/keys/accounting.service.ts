@@ -9,7 +9,7 @@ import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from './limi
 import { PROJECT_LIMITS, type ProjectLimits } from './project-limits';
 import { SpendWriter } from './spend/spend-writer.service';
 
-const FREE: Admission = { done: () => undefined };
+const FREE: Admission = { models: null, done: () => undefined };
 
 /**
  * Enforcement and accounting on every model call (CALL_ACCOUNTING), entirely from memory: the key comes from the
@@ -46,12 +46,6 @@ export class AccountingService implements CallAccounting, OnModuleInit {
     return FREE;
   }
 
-  mayUse(caller: Caller, modelGroup: string): boolean {
-    if (caller.role !== 'virtual_key' || !caller.keyHash) return true;
-    const key = this.cache.get(caller.keyHash);
-    return key !== undefined && (key.modelSet === null || key.modelSet.has(modelGroup));
-  }
-
   allowedModels(caller: Caller): readonly string[] | null {
     if (caller.role !== 'virtual_key' || !caller.keyHash) return null;
     const key = this.cache.get(caller.keyHash);
@@ -75,13 +69,13 @@ export class AccountingService implements CallAccounting, OnModuleInit {
     const scopes: LimitScope[] = [];
     if (key.hasRateLimits) scopes.push({ id: `k:${key.token}`, label: 'key', rpm: key.rpmLimit, tpm: key.tpmLimit, parallel: key.maxParallelRequests });
     if (project?.hasRateLimits) scopes.push(projectScope(key.teamId!, project));
-    return this.withLimits(scopes, key.token, key.teamId);
+    return this.withLimits(scopes, key.token, key.teamId, key.modelSet);
   }
 
   private admitProject(projectId: string): Admission | Promise<Admission> {
     const project = this.projects.get(projectId);
     if (project) this.checkProjectBudget(projectId, project);
-    return this.withLimits(project?.hasRateLimits ? [projectScope(projectId, project)] : [], null, projectId);
+    return this.withLimits(project?.hasRateLimits ? [projectScope(projectId, project)] : [], null, projectId, null);
   }
 
   private checkProjectBudget(projectId: string, p: ProjectLimits): void {
@@ -91,11 +85,11 @@ export class AccountingService implements CallAccounting, OnModuleInit {
     }
   }
 
-  private withLimits(scopes: LimitScope[], token: string | null, projectId: string | null): Admission | Promise<Admission> {
-    if (scopes.length === 0) return new CallAdmission(this.cache, this.spend, token, projectId, null);
+  private withLimits(scopes: LimitScope[], token: string | null, projectId: string | null, models: ReadonlySet<string> | null): Admission | Promise<Admission> {
+    if (scopes.length === 0) return new CallAdmission(this.cache, this.spend, token, projectId, null, models);
     const ticket = this.limiter.acquire(scopes);
-    if (ticket instanceof Promise) return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, projectId, t));
-    return new CallAdmission(this.cache, this.spend, token, projectId, ticket);
+    if (ticket instanceof Promise) return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, projectId, t, models));
+    return new CallAdmission(this.cache, this.spend, token, projectId, ticket, models);
   }
 }
 
@@ -109,6 +103,7 @@ class CallAdmission implements Admission {
     private readonly token: string | null,
     private readonly projectId: string | null,
     private readonly ticket: LimitTicket | null,
+    readonly models: ReadonlySet<string> | null,
   ) {}
 
   done(report: CallReport | null): void {

@@ -15,6 +15,8 @@ export interface CallReport {
 
 /** A call admitted by the accounting: `done` must be called exactly once when the call ends (success or not). */
 export interface Admission {
+  /** The model groups the caller may use (a virtual key's `models`), read at admission; null: any. */
+  readonly models: ReadonlySet<string> | null;
   done(report: CallReport | null): void;
 }
 
@@ -27,8 +29,6 @@ export const CALL_ACCOUNTING = Symbol('CALL_ACCOUNTING');
 
 export interface CallAccounting {
   admit(caller: Caller, modelGroup: string): Admission | Promise<Admission>;
-  /** Whether this caller may use a model group: a fallback group the caller may not call directly is skipped. */
-  mayUse(caller: Caller, modelGroup: string): boolean;
   /** Model groups this caller may use (for `GET /models`); null = every configured group. */
   allowedModels(caller: Caller): readonly string[] | null;
 }

@@ -1,4 +1,3 @@
-import type { Caller } from '../auth/caller';
 import type { Operation } from './providers/provider';
 import type { AbortHook } from './upstream/upstream-call';
 
@@ -6,8 +5,8 @@ import type { AbortHook } from './upstream/upstream-call';
 export interface CallContext {
   readonly op: Operation;
   readonly reqId: string;
-  /** Who calls (set by the auth guard): fallback groups are limited to the ones this caller may use. */
-  readonly caller: Caller;
+  /** The model groups the caller may use (from its admission); null: any. Fallback groups outside it are skipped. */
+  readonly allowedGroups: ReadonlySet<string> | null;
   /** The client's parsed body (validated; unknown fields kept). Its `model` is rewritten per deployment. */
   readonly payload: Record<string, unknown>;
   readonly stream: boolean;

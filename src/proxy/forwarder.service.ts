@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
 import { GatewayMetrics, type UpstreamOutcome } from '../metrics/gateway-metrics';
-import { CALL_ACCOUNTING, type CallAccounting } from './call-accounting';
 import { ClientGoneError, type CallContext } from './call-context';
 import type { Deployment } from './router/deployment';
 import type { ModelGroup } from './router/model-group';
@@ -46,13 +45,13 @@ export class ForwarderService {
     private readonly router: RouterService,
     @Inject(APP_LOGGER) private readonly log: Logger,
     private readonly metrics: GatewayMetrics,
-    @Inject(CALL_ACCOUNTING) private readonly accounting: CallAccounting,
   ) {}
 
   async forward(ctx: CallContext, group: ModelGroup): Promise<Forwarded> {
     let chain = this.router.chain(group);
     // A fallback group is tried only if the caller could call it directly (a key limited to `models` stays inside them).
-    if (chain.length > 1) chain = chain.filter((g, i) => i === 0 || this.accounting.mayUse(ctx.caller, g.name));
+    const allowed = ctx.allowedGroups;
+    if (chain.length > 1 && allowed !== null) chain = chain.filter((g, i) => i === 0 || allowed.has(g.name));
     const tried: Deployment[] = [];
     const failed: FailedAttempt[] = [];
     for (const g of chain) {

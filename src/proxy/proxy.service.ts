@@ -50,7 +50,8 @@ export class ProxyService {
     const group = this.router.group(groupName);
     if (!group) throw this.unknownModel(groupName, caller);
     const admitted = this.accounting.admit(caller, groupName);
-    const report = this.reporter(admitted instanceof Promise ? await admitted : admitted);
+    const admission = admitted instanceof Promise ? await admitted : admitted;
+    const report = this.reporter(admission);
     // The forwarding, written out here rather than as its own async function (one promise less per call).
     const stream = op === 'chat' && payload.stream === true;
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
@@ -61,7 +62,7 @@ export class ProxyService {
     const ctx: CallContext = {
       op,
       reqId: req.id,
-      caller,
+      allowedGroups: admission.models,
       payload,
       stream,
       addStreamUsage: stream && own?.include_usage !== true,

@@ -19,6 +19,7 @@ const BEHAVIOUR: Record<string, Answer> = {
   'j-model': { hang: true },
   'p-model': { json: errorBody('primary down', 'server_error'), status: 502 },
   'q-model': { json: chatCompletion('from backup') },
+  'sp-model': { json: errorBody('slow primary down', 'server_error'), status: 502, delayMs: 600 },
   'r-model': { json: errorBody('slow down', 'rate_limit_error'), status: 429, headers: { 'retry-after': '20' } },
   's-model': { json: chatCompletion('from s') },
   't-model': { reset: true },
@@ -42,14 +43,14 @@ describe('proxy router: shuffle, retries, cooldowns, timeouts, fallbacks, limits
     litellm_params: { model: openai/${id}-model, api_base: ${base}, api_key: sk-up-${id}-secret${extra} }
     model_info: { id: ${id} }`;
     gw = await startGateway(`
-model_list:${dep('pair', 'a')}${dep('pair', 'b')}${dep('flaky', 'c', ', weight: 100')}${dep('flaky', 'd', ', weight: 1')}${dep('slow', 'e', ', timeout: 0.3, weight: 100')}${dep('slow', 'f', ', weight: 1')}${dep('down', 'g')}${dep('down', 'h')}${dep('hung', 'i', ', timeout: 0.3')}${dep('hung', 'j', ', timeout: 0.3')}${dep('primary', 'p')}${dep('backup', 'q')}${dep('limited', 'r', ', weight: 100')}${dep('limited', 's', ', weight: 1')}${dep('refused', 'x', ', weight: 100', dead)}${dep('refused', 'u', ', weight: 1')}${dep('reset', 't', ', weight: 100')}${dep('reset', 'v', ', weight: 1')}${dep('capped', 'w', ', rpm: 2')}${dep('throttled', 'y')}${dep('badkey', 'k', ', weight: 100')}${dep('badkey', 'l', ', weight: 1')}${dep('badkey-only', 'k')}
+model_list:${dep('pair', 'a')}${dep('pair', 'b')}${dep('flaky', 'c', ', weight: 100')}${dep('flaky', 'd', ', weight: 1')}${dep('slow', 'e', ', timeout: 0.3, weight: 100')}${dep('slow', 'f', ', weight: 1')}${dep('down', 'g')}${dep('down', 'h')}${dep('hung', 'i', ', timeout: 0.3')}${dep('hung', 'j', ', timeout: 0.3')}${dep('primary', 'p')}${dep('backup', 'q')}${dep('limited', 'r', ', weight: 100')}${dep('limited', 's', ', weight: 1')}${dep('refused', 'x', ', weight: 100', dead)}${dep('refused', 'u', ', weight: 1')}${dep('reset', 't', ', weight: 100')}${dep('reset', 'v', ', weight: 1')}${dep('capped', 'w', ', rpm: 2')}${dep('throttled', 'y')}${dep('badkey', 'k', ', weight: 100')}${dep('badkey', 'l', ', weight: 1')}${dep('badkey-only', 'k')}${dep('slowprimary', 'sp')}
 general_settings:
   master_key: ${MASTER}
 router_settings:
   num_retries: 2
   allowed_fails: 2
   cooldown_time: 30
-  fallbacks: [{ primary: [backup] }]
+  fallbacks: [{ primary: [backup] }, { slowprimary: [backup] }]
 `);
   });
   after(async () => {
@@ -206,6 +207,22 @@ router_settings:
     assert.equal(wide.status, 200);
     assert.equal(wide.headers.get('x-litellm-model-id'), 'q');
     assert.equal(hits('q').length, backupBefore + 1);
+  });
+
+  it("a call's fallbacks follow the key's models as admitted, even if the key changes or goes while it runs", async () => {
+    const r = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const key = (await readJson(r)).key as string;
+    const call = fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slowprimary', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    await new Promise((done) => setTimeout(done, 200)); // the primary attempt is running
+    const deleted = await fetch(`${gw.url}/key/delete`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ keys: [key] }) });
+    assert.equal(deleted.status, 200);
+    const answer = await call;
+    assert.equal(answer.status, 200, 'an admitted call with an unrestricted key still falls back');
+    assert.equal(answer.headers.get('x-litellm-model-id'), 'q');
   });
 
   it("respects a deployment's rpm: the call over it is refused with 429 and never sent", async () => {

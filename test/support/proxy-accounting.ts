@@ -26,7 +26,7 @@ export function recordAccounting(gw: InProcessGateway): AccountingRecord {
     allowed: null,
     restore: () => Object.assign(target, original),
   };
-  const admission = (): Admission => ({ done: (r) => rec.reports.push(r) });
+  const admission = (): Admission => ({ models: null, done: (r) => rec.reports.push(r) });
   Object.assign(target, {
     admit: (caller: Caller, modelGroup: string): Admission | Promise<Admission> => {
       rec.admits.push({ caller, modelGroup });
