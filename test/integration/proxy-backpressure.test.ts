@@ -36,11 +36,12 @@ describe('proxy streaming: a slow client slows the upstream down (backpressure),
       pump();
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    // stream_timeout of ~35 days: longer than setTimeout can wait; the pause below must not cut the stream.
     for (let i = 0; i < EVENTS; i++) total += event(i).length;
     gw = await startGateway(`
 model_list:
   - model_name: chat
-    litellm_params: { model: openai/chat-up, api_base: http://127.0.0.1:${(upstream.address() as AddressInfo).port}, api_key: sk-upstream-bp }
+    litellm_params: { model: openai/chat-up, api_base: http://127.0.0.1:${(upstream.address() as AddressInfo).port}, api_key: sk-upstream-bp, stream_timeout: 3000000 }
 general_settings:
   master_key: ${MASTER}
 `);

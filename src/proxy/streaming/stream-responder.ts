@@ -71,7 +71,7 @@ export function relayStream(
         if (out.length && !res.write(out)) {
           if (stall === undefined) {
             res.once('drain', resume);
-            stall = setTimeout(stalled, stallMs);
+            stall = setTimeout(stalled, Math.min(stallMs, MAX_TIMER_MS));
           }
           return false; // pauses the upstream until the client has taken what was written
         }
@@ -96,6 +96,9 @@ export function relayStream(
     });
   });
 }
+
+/** The longest delay setTimeout takes (a longer one fires at once): a stream_timeout of weeks waits this long. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** The stream's own headers. No `connection` header: Node keeps the connection alive after the stream unless the client asked to close it. */
 const SSE_HEADERS: readonly string[] = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'x-accel-buffering', 'no'];
