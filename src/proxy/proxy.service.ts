@@ -57,8 +57,6 @@ export class ProxyService {
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
     const abort = new ClientAbort();
     reply[CLIENT_ABORT] = abort; // aborted by the request's close listener (bootstrap.ts) if the client hangs up
-    // Gone already (during authentication or admission): the listener found nothing to abort. The call is never sent.
-    if (reply.raw.destroyed) abort.abort();
     const ctx: CallContext = {
       op,
       reqId: req.id,
@@ -70,6 +68,8 @@ export class ProxyService {
       signal: abort,
     };
     try {
+      // Gone already (during authentication or admission): the close listener found nothing to abort; never sent.
+      if (reply.raw.destroyed) throw new ClientGoneError();
       const fwd = await this.forwarder.forward(ctx, group);
       if (fwd.stream) {
         const relay = new SseRelay(ctx.addStreamUsage);

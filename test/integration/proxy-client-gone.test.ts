@@ -50,6 +50,8 @@ general_settings:
     assert.ok(jwks.answeredAt > 0, 'the JWKS answered');
     await sleep(500);
     assert.equal(up.requests.length, 0, 'the abandoned call did not reach the upstream');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /^gateway_upstream_requests_total\{model_group="chat",outcome="cancelled"\} 0$/m, 'no upstream attempt was even started');
     const errors = gw.logs.lines.filter((l) => JSON.parse(l).level >= 50);
     assert.deepEqual(errors, [], 'an abandoned call is not an error');
 
