@@ -116,7 +116,8 @@ export class ForwarderService {
       d.streamUsage = false;
       return RETRY_WITHOUT_STREAM_OPTIONS;
     }
-    throw upstreamClientError(status, headers.contentEncoding ? ENCODED : withoutSecret(data, d.config.apiKey), headers.contentType);
+    const encoded = headers.contentEncoding !== undefined && headers.contentEncoding !== 'identity';
+    throw upstreamClientError(status, encoded ? ENCODED : withoutSecret(data, d.config.apiKey), headers.contentType, d.config.apiKey);
   }
 
   /** Sets `stream_options` for this deployment (the client's own, plus include_usage when supported). */

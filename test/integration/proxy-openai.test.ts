@@ -199,6 +199,9 @@ general_settings:
       { answer: { raw: '<html><body>\n<h1>404 Not Found</h1>\n</body></html>', status: 404, headers: { 'content-type': 'text/html' } }, quote: '<html><body> <h1>404 Not Found</h1> </body></html>' },
       { answer: { raw: 'payload too large', status: 413, headers: { 'content-type': 'text/plain' } }, quote: 'payload too large' },
       { answer: { raw: '{"error":"model not loaded"}', status: 422, headers: { 'content-type': 'application/json' } }, quote: 'model not loaded' },
+      // The upstream's own key, JSON-escaped so the raw bytes do not hold it: scrubbed from the parsed text too.
+      { answer: { raw: `{"error":"key \\u00${UPSTREAM_KEY.charCodeAt(0).toString(16)}${UPSTREAM_KEY.slice(1)} rejected"}`, status: 400, headers: { 'content-type': 'application/json' } }, quote: 'key [REDACTED] rejected' },
+      { answer: { raw: 'plain, not compressed', status: 409, headers: { 'content-type': 'text/plain', 'content-encoding': 'identity' } }, quote: 'plain, not compressed' },
     ];
     for (const { answer, quote } of cases) {
       up.respondWith(answer);

@@ -7,9 +7,10 @@ const MAX_QUOTE = 500;
  * The error for an upstream 4xx that ends the call. An answer already in the OpenAI error shape (a JSON object
  * whose `error` is an object) is passed on as it is, so clients see the provider's own type, code and param.
  * Anything else (an HTML page from a proxy, plain text, `{"error": "..."}`, JSON of another shape) is put in the
- * OpenAI shape, quoting the upstream's text, so every client can read it. `body` is already free of the api key.
+ * OpenAI shape, quoting the upstream's text, so every client can read it. `body` is already free of the api key as
+ * written; the quote is scrubbed of it again, as parsed.
  */
-export function upstreamClientError(status: number, body: Buffer, contentType: string | undefined): GatewayError {
+export function upstreamClientError(status: number, body: Buffer, contentType: string | undefined, apiKey?: string): GatewayError {
   const text = body.toString('utf8');
   let parsed: unknown;
   try {
@@ -22,6 +23,9 @@ export function upstreamClientError(status: number, body: Buffer, contentType: s
     return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, { raw: { body, contentType: contentType ?? 'application/json' } });
   }
   const said = typeof error === 'string' ? error : parsed === undefined ? text : JSON.stringify(parsed);
-  const quote = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, MAX_QUOTE);
+  let quote = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  // Once more after parsing: a key the upstream wrote JSON-escaped (`\u0073k-...`) is plain text now.
+  if (apiKey) quote = quote.split(apiKey).join('[REDACTED]');
+  quote = quote.slice(0, MAX_QUOTE);
   return new GatewayError(status, 'upstream_error', quote ? `Upstream answered ${status}: ${quote}` : `Upstream answered ${status}`);
 }
