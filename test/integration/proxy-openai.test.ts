@@ -217,6 +217,15 @@ general_settings:
       assert.equal(body.error.message, `Upstream answered ${answer.status}: ${quote}`);
       assert.equal(body.error.code, 'upstream_error');
     }
+    // An OpenAI-shaped error passes as it is, unless it holds the key JSON-escaped: then it is written out scrubbed.
+    up.respondWith({ raw: `{"error":{"message":"bad key \\u00${UPSTREAM_KEY.charCodeAt(0).toString(16)}${UPSTREAM_KEY.slice(1)}","type":"invalid_request_error","param":null,"code":"bad"}}`, status: 400, headers: { 'content-type': 'application/json' } });
+    const escaped = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    assert.equal(escaped.status, 400);
+    assert.deepEqual(await readJson(escaped), { error: { message: 'bad key [REDACTED]', type: 'invalid_request_error', param: null, code: 'bad' } });
     up.respondWith(cases[0].answer);
     await assert.rejects(
       client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),

@@ -20,7 +20,10 @@ export function upstreamClientError(status: number, body: Buffer, contentType: s
   }
   const error = parsed !== null && typeof parsed === 'object' ? (parsed as { error?: unknown }).error : undefined;
   if (error !== null && typeof error === 'object' && !Array.isArray(error)) {
-    return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, { raw: { body, contentType: contentType ?? 'application/json' } });
+    // Written out again, scrubbed, only when the key is there once parsed (it was JSON-escaped in the bytes).
+    const plain = apiKey ? JSON.stringify(parsed) : '';
+    const out = apiKey && plain.includes(apiKey) ? Buffer.from(plain.split(apiKey).join('[REDACTED]')) : body;
+    return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, { raw: { body: out, contentType: contentType ?? 'application/json' } });
   }
   const said = typeof error === 'string' ? error : parsed === undefined ? text : JSON.stringify(parsed);
   let quote = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
