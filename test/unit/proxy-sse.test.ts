@@ -10,6 +10,31 @@ const push = (relay: SseRelay, text: string | Buffer) => relay.push(Buffer.isBuf
 const usageChunk = ev({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } });
 
 describe('SSE relay', () => {
+  it('passes long events (held in pieces) on whole, wherever the chunks cut them, CRLF or LF', () => {
+    const big = (n: number, sep: string) => `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x'.repeat(n) } }] })}${sep}`;
+    for (const sep of ['\n\n', '\r\n\r\n']) {
+      const text = big(300_000, sep) + chunk('after') + big(70_000, sep) + usageChunk.replace(/\n\n$/, sep) + 'data: [DONE]' + sep;
+      const bytes = Buffer.from(text);
+      for (const size of [1_000, 4_096, 65_537, 100_003]) {
+        const relay = new SseRelay(false);
+        const out: Buffer[] = [];
+        for (let at = 0; at < bytes.length; at += size) out.push(relay.push(bytes.subarray(at, at + size)));
+        out.push(relay.finish());
+        assert.equal(Buffer.concat(out).toString('utf8'), text, `${JSON.stringify(sep)} in chunks of ${size}`);
+        assert.equal(relay.events, 4);
+        assert.deepEqual(relay.usage, { promptTokens: 9, completionTokens: 2 });
+      }
+    }
+    // Every seam position of a CRLF separator split over two chunks.
+    const event = big(70_000, '\r\n\r\n');
+    for (let cut = event.length - 4; cut <= event.length; cut++) {
+      const relay = new SseRelay(false);
+      const first = relay.push(Buffer.from(event.slice(0, cut)));
+      const rest = relay.push(Buffer.from(event.slice(cut) + chunk('z')));
+      assert.equal(Buffer.concat([first, rest]).toString('utf8'), event + chunk('z'), `cut at ${cut}`);
+    }
+  });
+
   it('passes complete events through untouched and holds a partial one until it is complete', () => {
     const relay = new SseRelay(false);
     const text = chunk('a') + chunk('b');

@@ -3,6 +3,8 @@ import { usageChunkOf, usageFromObject, type Usage } from './usage';
 export const SSE_DONE = 'data: [DONE]\n\n';
 /** The largest event held while waiting for its end: an upstream that never ends one cannot fill the memory. */
 export const MAX_SSE_EVENT_BYTES = 4 * 1024 * 1024;
+/** An unfinished event longer than this is collected in pieces (see SseRelay.pieces). */
+const LONG_EVENT_BYTES = 64 * 1024;
 
 /** Thrown by `push` for an event over MAX_SSE_EVENT_BYTES; its code names the failure (upstream-failure.ts). */
 export class SseEventTooLarge extends Error {
@@ -25,12 +27,29 @@ export class SseRelay {
   /** Data events seen: a completion-token estimate when the upstream reports no usage. */
   events = 0;
   private tail: Buffer = EMPTY;
+  /**
+   * A long unfinished event (over LONG_EVENT_BYTES): its pieces, kept as they came until a chunk may hold its end, so
+   * a big event sent in small chunks costs linear time, not a copy and a rescan of all of it per chunk.
+   */
+  private pieces: Buffer[] | null = null;
+  private piecesBytes = 0;
 
   constructor(private readonly dropUsageChunk: boolean) {}
 
   /** Bytes to write to the client now (empty when no event is complete yet). Throws SseEventTooLarge. */
   push(chunk: Buffer): Buffer {
-    const data = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    let data: Buffer;
+    if (this.pieces !== null) {
+      this.piecesBytes += chunk.length;
+      if (this.piecesBytes > MAX_SSE_EVENT_BYTES) throw new SseEventTooLarge();
+      const last = this.pieces[this.pieces.length - 1];
+      this.pieces.push(chunk);
+      if (!mayEndEvent(last, chunk)) return EMPTY;
+      data = Buffer.concat(this.pieces, this.piecesBytes);
+      this.pieces = null;
+    } else {
+      data = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
+    }
     // Searched as a latin1 string: one byte per char, so string offsets are byte offsets (and string search is
     // far faster than Buffer#indexOf). Separators and keys are ASCII, so multi-byte characters never confuse it.
     const text = data.toString('latin1');
@@ -57,8 +76,14 @@ export class SseRelay {
       }
       start = end;
     }
-    if (data.length - start > MAX_SSE_EVENT_BYTES) throw new SseEventTooLarge();
+    const left = data.length - start;
+    if (left > MAX_SSE_EVENT_BYTES) throw new SseEventTooLarge();
     this.tail = start < data.length ? Buffer.from(data.subarray(start)) : EMPTY;
+    if (left > LONG_EVENT_BYTES) {
+      this.pieces = [this.tail];
+      this.piecesBytes = left;
+      this.tail = EMPTY;
+    }
     if (kept === null) return start === data.length ? data : data.subarray(0, start);
     kept.push(data.subarray(keptFrom, start));
     return Buffer.concat(kept);
@@ -66,6 +91,10 @@ export class SseRelay {
 
   /** What to write when the upstream stream ended: an unterminated last event, and `[DONE]` if it never came. */
   finish(): Buffer {
+    if (this.pieces !== null) {
+      this.tail = Buffer.concat(this.pieces, this.piecesBytes);
+      this.pieces = null;
+    }
     let out: Buffer = EMPTY;
     if (this.tail.length && this.tail.toString('latin1').trim().length) {
       const event = Buffer.from(`${this.tail.toString('utf8').replace(/\s+$/, '')}\n\n`);
@@ -101,6 +130,13 @@ export class SseRelay {
     if (usage) this.usage = usage;
     return !(this.dropUsageChunk && usage && Array.isArray(chunk?.choices) && chunk.choices.length === 0);
   }
+}
+
+/** Whether an event could end in `chunk` (a blank line in it, or across its start and the previous piece's end). */
+function mayEndEvent(previous: Buffer, chunk: Buffer): boolean {
+  const seam = Buffer.concat([previous.subarray(Math.max(0, previous.length - 3)), chunk.subarray(0, 3)]).toString('latin1');
+  if (seam.includes('\n\n') || seam.includes('\r\n\r\n')) return true;
+  return chunk.includes('\n\n') || chunk.includes('\r\n\r\n');
 }
 
 /** `data:` at `at` (compared by char codes: no search, no substring). */
