@@ -86,11 +86,13 @@ export class KeysService {
     if (!oldToken) throw notFound(ref);
     const scope = await this.scope(caller);
     withinScope(scope, fields, false, oldToken);
+    let where = scopeWhere(scope);
     if (scope) {
-      // The caller gets the new secret: the key must be one it could have made itself.
-      const [current] = await this.repo.findByTokens([oldToken], scopeWhere(scope));
+      // The caller gets the new secret: the key must be one it could have made itself, and still be so when written.
+      const [current] = await this.repo.findByTokens([oldToken], where);
       if (!current) throw notFound(ref);
       mayTakeOver(scope, current);
+      where = { AND: [where, { models: { equals: current.models }, allowedRoutes: { equals: current.allowedRoutes }, teamId: current.teamId }] };
     }
     const secret = newKey ?? newSecret();
     const token = hashSecret(secret);
@@ -101,7 +103,7 @@ export class KeysService {
     let row: KeyRow | null = null;
     try {
       row = await this.repo
-        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } }, scopeWhere(scope), {
+        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } }, where, {
           from: keyActorId(oldToken),
           to: keyActorId(token),
         })
