@@ -8,6 +8,24 @@ const MASTER = 'sk-test-master-key-backpressure-1';
 const EVENTS = 2048;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The gateway in front of a listening upstream, its one deployment with this `stream_timeout` (seconds). */
+function gatewayFor(upstream: Server, streamTimeoutSec: number): Promise<InProcessGateway> {
+  return startGateway(`
+model_list:
+  - model_name: chat
+    litellm_params: { model: openai/chat-up, api_base: http://127.0.0.1:${(upstream.address() as AddressInfo).port}, api_key: sk-upstream-bp, stream_timeout: ${streamTimeoutSec} }
+general_settings:
+  master_key: ${MASTER}
+`);
+}
+
+async function closeBoth(gw: InProcessGateway | undefined, upstream: Server | undefined): Promise<void> {
+  await gw?.close();
+  if (!upstream) return;
+  upstream.closeAllConnections();
+  await new Promise((r) => upstream.close(r));
+}
+
 /** One SSE chunk of ~16 KB of content. */
 function event(i: number): string {
   return `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: `${i}:${'x'.repeat(16_000)}` }, finish_reason: null }] })}\n\n`;
@@ -36,21 +54,11 @@ describe('proxy streaming: a slow client slows the upstream down (backpressure),
       pump();
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    // stream_timeout of ~35 days: longer than setTimeout can wait; the pause below must not cut the stream.
     for (let i = 0; i < EVENTS; i++) total += event(i).length;
-    gw = await startGateway(`
-model_list:
-  - model_name: chat
-    litellm_params: { model: openai/chat-up, api_base: http://127.0.0.1:${(upstream.address() as AddressInfo).port}, api_key: sk-upstream-bp, stream_timeout: 3000000 }
-general_settings:
-  master_key: ${MASTER}
-`);
+    // stream_timeout of ~35 days: longer than setTimeout can wait; the pause below must not cut the stream.
+    gw = await gatewayFor(upstream, 3_000_000);
   });
-  after(async () => {
-    await gw?.close();
-    upstream?.closeAllConnections();
-    await new Promise((r) => upstream?.close(r));
-  });
+  after(() => closeBoth(gw, upstream));
 
   it('pauses the upstream while the client does not read, then delivers every event and [DONE]', async () => {
     const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } });
@@ -100,19 +108,9 @@ describe('proxy streaming: a client that stops reading is let go after stream_ti
       pump();
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    gw = await startGateway(`
-model_list:
-  - model_name: chat
-    litellm_params: { model: openai/chat-up, api_base: http://127.0.0.1:${(upstream.address() as AddressInfo).port}, api_key: sk-upstream-bp, stream_timeout: 1 }
-general_settings:
-  master_key: ${MASTER}
-`);
+    gw = await gatewayFor(upstream, 1);
   });
-  after(async () => {
-    await gw?.close();
-    upstream?.closeAllConnections();
-    await new Promise((r) => upstream?.close(r));
-  });
+  after(() => closeBoth(gw, upstream));
 
   it('closes the stalled client connection and aborts the upstream call instead of holding both', async () => {
     const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x' }], stream: true });
