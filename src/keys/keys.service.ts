@@ -84,6 +84,10 @@ export class KeysService {
     if (ref === undefined) throw Errors.badRequest('Give the key to regenerate: {"key": "<key or token>"}', 'key', 'missing_key');
     const oldToken = toToken(ref);
     if (!oldToken) throw notFound(ref);
+    const secret = newKey ?? newSecret();
+    const token = hashSecret(secret);
+    // Same secret: nothing would rotate, and the row's change would look like a rename onto itself to other instances.
+    if (token === oldToken) throw Errors.badRequest('new_key must differ from the key being regenerated', 'new_key', 'same_key');
     const scope = await this.scope(caller);
     withinScope(scope, fields, false, oldToken);
     let where = scopeWhere(scope);
@@ -94,10 +98,6 @@ export class KeysService {
       mayTakeOver(scope, current);
       where = { AND: [where, { models: { equals: current.models }, allowedRoutes: { equals: current.allowedRoutes }, teamId: current.teamId }] };
     }
-    const secret = newKey ?? newSecret();
-    const token = hashSecret(secret);
-    // Same secret: nothing would rotate, and the row's change would look like a rename onto itself to other instances.
-    if (token === oldToken) throw Errors.badRequest('new_key must differ from the key being regenerated', 'new_key', 'same_key');
     const changes: KeyChanges = { ...toKeyChanges(fields), token, keyName: maskSecret(secret) };
     this.spend.expectRename(oldToken, token);
     let row: KeyRow | null = null;

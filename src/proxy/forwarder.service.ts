@@ -12,7 +12,7 @@ import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
 import { upstreamClientError } from './upstream/upstream-error';
 import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
 import type { UpstreamHeaders } from './upstream/upstream-headers';
-import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, withoutSecret, type AttemptFailure } from './upstream/upstream-failure';
+import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, type AttemptFailure } from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
 export interface Forwarded {
@@ -29,8 +29,6 @@ export interface Forwarded {
 }
 
 type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
-/** An error answer the upstream compressed (it was asked not to): not quoted, since it cannot be read as text. */
-const ENCODED = Buffer.from('(a compressed body)');
 const RETRY_WITHOUT_STREAM_OPTIONS = Symbol('retry without stream_options');
 
 /**
@@ -117,7 +115,7 @@ export class ForwarderService {
       return RETRY_WITHOUT_STREAM_OPTIONS;
     }
     const encoded = headers.contentEncoding !== undefined && headers.contentEncoding !== 'identity';
-    throw upstreamClientError(status, encoded ? ENCODED : withoutSecret(data, d.config.apiKey), headers.contentType, d.config.apiKey);
+    throw upstreamClientError(status, data, headers.contentType, d.config.apiKey, encoded);
   }
 
   /** Sets `stream_options` for this deployment (the client's own, plus include_usage when supported). */

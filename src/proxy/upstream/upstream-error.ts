@@ -1,5 +1,8 @@
 import { GatewayError } from '../../common/errors/gateway-error';
+import { withoutSecret } from './upstream-failure';
 
+/** What stands for a compressed error body, which cannot be read as text. */
+const ENCODED = Buffer.from('(a compressed body)');
 /** Longest piece of an upstream's own error text quoted in the gateway's message. */
 const MAX_QUOTE = 500;
 
@@ -7,10 +10,12 @@ const MAX_QUOTE = 500;
  * The error for an upstream 4xx that ends the call. An answer already in the OpenAI error shape (a JSON object
  * whose `error` is an object) is passed on as it is, so clients see the provider's own type, code and param.
  * Anything else (an HTML page from a proxy, plain text, `{"error": "..."}`, JSON of another shape) is put in the
- * OpenAI shape, quoting the upstream's text, so every client can read it. `body` is already free of the api key as
- * written; the quote is scrubbed of it again, as parsed.
+ * OpenAI shape, quoting the upstream's text, so every client can read it. The deployment's `apiKey` is removed as
+ * written and again as parsed (a JSON-escaped key is plain text once parsed). A compressed body (`encoded`; the
+ * upstream was asked not to) is not quoted.
  */
-export function upstreamClientError(status: number, body: Buffer, contentType: string | undefined, apiKey?: string): GatewayError {
+export function upstreamClientError(status: number, data: Buffer, contentType: string | undefined, apiKey: string | undefined, encoded: boolean): GatewayError {
+  const body = encoded ? ENCODED : withoutSecret(data, apiKey);
   const text = body.toString('utf8');
   let parsed: unknown;
   try {
@@ -27,7 +32,6 @@ export function upstreamClientError(status: number, body: Buffer, contentType: s
   }
   const said = typeof error === 'string' ? error : parsed === undefined ? text : JSON.stringify(parsed);
   let quote = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  // Once more after parsing: a key the upstream wrote JSON-escaped (`\u0073k-...`) is plain text now.
   if (apiKey) quote = quote.split(apiKey).join('[REDACTED]');
   quote = quote.slice(0, MAX_QUOTE);
   return new GatewayError(status, 'upstream_error', quote ? `Upstream answered ${status}: ${quote}` : `Upstream answered ${status}`);
