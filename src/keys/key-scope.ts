@@ -11,7 +11,7 @@ import type { KeyScopeWhere } from './keys.repository';
  * created — and cannot give a key more than it has itself: no other project, no route or model it lacks.
  * A virtual key with limits of its own (a budget, rate limits, an expiry) cannot create or change keys at all: a key
  * it made could outlive or outspend it. A virtual key cannot change its own settings, and cannot regenerate (so
- * obtain the secret of) a key that has more than it has.
+ * obtain the secret of) a key that has more than it has. A key an admin blocked stays blocked until an admin unblocks it.
  */
 export interface KeyScope {
   /** Only keys of this project (`team_id`). */
@@ -100,6 +100,25 @@ export function mayTakeOver(scope: KeyScope | null, row: { token: string; models
   } catch (err) {
     throw outOfScope(`This key has more than you have (${(err as GatewayError).param}): only an admin may regenerate it`, 'key');
   }
+}
+
+/** Roles whose block binds every caller that is not an admin. */
+const ADMIN_ROLES = ['master', 'admin'];
+
+/**
+ * The row filter for a change that sets `blocked`: a scoped caller reaches only keys no admin blocked, so it can
+ * neither lift an admin's block nor relabel it as its own (and the filter keeps that true when the row is written).
+ */
+export function blockWhere(scope: KeyScope | null, blocked: boolean | undefined, where: KeyScopeWhere): KeyScopeWhere {
+  if (!scope || blocked === undefined) return where;
+  return { AND: [where, { OR: [{ blockedBy: null }, { blockedBy: { notIn: ADMIN_ROLES } }] }] };
+}
+
+/** An admin blocked this key. */
+export const isAdminBlocked = (row: { blockedBy: string | null }): boolean => row.blockedBy !== null && ADMIN_ROLES.includes(row.blockedBy);
+
+export function adminBlocked(): GatewayError {
+  return outOfScope('An admin blocked this key: only an admin may unblock it', 'key');
 }
 
 function outOfScope(message: string, param: string): GatewayError {

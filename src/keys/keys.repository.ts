@@ -21,6 +21,8 @@ export interface KeyChanges {
   teamId?: string | null;
   userId?: string | null;
   blocked?: boolean;
+  /** The role of whoever blocked the key (null: not blocked); see key-scope.ts. */
+  blockedBy?: string | null;
 }
 
 export type NewKey = KeyChanges & { token: string; keyName: string; createdBy: string };

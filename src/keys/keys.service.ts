@@ -9,7 +9,7 @@ import type { DeleteKeysRequest, GenerateKeyRequest, ListKeysQuery, RegenerateKe
 import type { KeyFields } from './dto/key-fields';
 import { auditedFields, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
-import { mayTakeOver, scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
+import { adminBlocked, blockWhere, isAdminBlocked, mayTakeOver, scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
 import { toKeyView, type KeyView } from './key-view';
 import { KeysRepository, type KeyChanges, type KeyRow } from './keys.repository';
 import { KeyEventsService } from './invalidation/key-events.service';
@@ -37,7 +37,7 @@ export class KeysService {
     const actor = actorOf(caller);
     const secret = req.key ?? newSecret();
     const token = hashSecret(secret);
-    const c = toKeyChanges(req);
+    const c = recordBlocker(toKeyChanges(req), actor);
     const row = await this.repo
       .create(
         { ...c, token, keyName: maskSecret(secret), createdBy: actor.id },
@@ -96,9 +96,10 @@ export class KeysService {
       const [current] = await this.repo.findByTokens([oldToken], where);
       if (!current) throw notFound(ref);
       mayTakeOver(scope, current);
-      where = { AND: [where, { models: { equals: current.models }, allowedRoutes: { equals: current.allowedRoutes }, teamId: current.teamId }] };
+      if (fields.blocked !== undefined && isAdminBlocked(current)) throw adminBlocked();
+      where = blockWhere(scope, fields.blocked, { AND: [where, { models: { equals: current.models }, allowedRoutes: { equals: current.allowedRoutes }, teamId: current.teamId }] });
     }
-    const changes: KeyChanges = { ...toKeyChanges(fields), token, keyName: maskSecret(secret) };
+    const changes: KeyChanges = { ...recordBlocker(toKeyChanges(fields), actorOf(caller)), token, keyName: maskSecret(secret) };
     this.spend.expectRename(oldToken, token);
     let row: KeyRow | null = null;
     try {
@@ -157,8 +158,14 @@ export class KeysService {
   private async change(keyRef: string, changes: KeyChanges, actor: Actor, action: string, fields: KeyFields, scope: KeyScope | null): Promise<KeyView> {
     const token = toToken(keyRef);
     const audit = { action, keyHash: token, details: auditedFields(fields) };
-    const row = token ? await this.repo.update(token, changes, actor, audit, scopeWhere(scope)).catch(taken('key_alias')) : null;
-    if (!row) throw notFound(keyRef);
+    const where = scopeWhere(scope);
+    const guarded = blockWhere(scope, changes.blocked, where);
+    const row = token ? await this.repo.update(token, recordBlocker(changes, actor), actor, audit, guarded).catch(taken('key_alias')) : null;
+    if (!row) {
+      // In the caller's scope, yet not written: the block filter refused it.
+      if (token && guarded !== where && (await this.repo.findByTokens([token], where)).length > 0) throw adminBlocked();
+      throw notFound(keyRef);
+    }
     const settled = await this.settled(row);
     this.changed([settled], []);
     return toKeyView(settled, this.spend.unflushed(settled.token));
@@ -190,6 +197,11 @@ export class KeysService {
     const tokens = rows.map((r) => r.token);
     this.events.publish({ t: 'changed', k: [...removed, ...tokens], ...(rowsAreNew && tokens.length > 0 ? { n: tokens } : {}) });
   }
+}
+
+/** A change that blocks a key records who did (an admin's block binds callers that are not admins); unblocking clears it. */
+function recordBlocker(changes: KeyChanges, actor: Actor): KeyChanges {
+  return changes.blocked === undefined ? changes : { ...changes, blockedBy: changes.blocked ? actor.role : null };
 }
 
 function notFound(keyRef: string) {

@@ -155,4 +155,31 @@ general_settings:
     // The master key still manages everything.
     assert.equal((await api(MASTER, 'POST', '/key/delete', { keys: [outside.token, regenerated.body.token] })).status, 200);
   });
+
+  it('a key an admin blocked stays blocked until an admin unblocks it', async () => {
+    const jwt = jwks.token('team-blk');
+    const key = await generate(jwt, {});
+    const blocked = async () => (await api(jwt, 'GET', `/key/info?key=${key.token}`)).body.info.blocked;
+    // Its own block the project lifts itself.
+    assert.equal((await api(jwt, 'POST', '/key/block', { key: key.token })).status, 200);
+    assert.equal((await api(jwt, 'POST', '/key/unblock', { key: key.token })).status, 200);
+    assert.equal(await blocked(), false);
+    // An admin's block: no unblock, by any route, and no re-block that would make the block the project's own.
+    assert.equal((await api(MASTER, 'POST', '/key/block', { key: key.token })).status, 200);
+    refused(await api(jwt, 'POST', '/key/unblock', { key: key.token }), 403, 'key_scope_exceeded', 'key');
+    refused(await api(jwt, 'POST', '/key/update', { key: key.token, blocked: false }), 403, 'key_scope_exceeded', 'key');
+    refused(await api(jwt, 'POST', '/key/regenerate', { key: key.token, blocked: false }), 403, 'key_scope_exceeded', 'key');
+    refused(await api(jwt, 'POST', '/key/block', { key: key.token }), 403, 'key_scope_exceeded', 'key');
+    refused(await api(jwt, 'POST', '/key/unblock', { key: key.token }), 403, 'key_scope_exceeded', 'key');
+    assert.equal(await blocked(), true);
+    refused(await api(key.key, 'GET', '/v1/models'), 401, 'key_blocked');
+    // Changes that leave the block alone still work; a key of another project is still unknown.
+    assert.equal((await api(jwt, 'POST', '/key/update', { key: key.token, key_alias: 'blocked-by-admin' })).status, 200);
+    assert.equal(await blocked(), true);
+    refused(await api(jwks.token('team-other'), 'POST', '/key/unblock', { key: key.token }), 404, 'key_not_found');
+    // The admin lifts it.
+    assert.equal((await api(MASTER, 'POST', '/key/unblock', { key: key.token })).status, 200);
+    assert.equal(await blocked(), false);
+    assert.equal((await api(key.key, 'GET', '/v1/models')).status, 200);
+  });
 });

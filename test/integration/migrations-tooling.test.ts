@@ -73,6 +73,28 @@ describe('migration tooling (db:new, db:check)', { concurrency: 4 }, () => {
     }
   });
 
+  it('upgrading to key_blocked_by: keys blocked before it count as blocked by an admin', async () => {
+    const all = readMigrations();
+    const at = all.findIndex((m) => m.name.endsWith('_key_blocked_by'));
+    assert.ok(at > 0);
+    const pg = new PGlite();
+    try {
+      const exec = { query: async (s: string, params?: unknown[]) => (await pg.query<never>(s, params)).rows, exec: async (s: string) => void (await pg.exec(s)) };
+      await applyMigrations(exec, all.slice(0, at));
+      await pg.exec(
+        `INSERT INTO virtual_keys (token, key_name, created_by, blocked, updated_at) VALUES ('t-blocked', 'sk-...aaaa', 'master_key', true, now()), ('t-open', 'sk-...bbbb', 'master_key', false, now())`,
+      );
+      assert.deepEqual(await applyMigrations(exec, all), all.slice(at).map((m) => m.name));
+      const rows = await pg.query<{ token: string; blocked_by: string | null }>('SELECT token, blocked_by FROM virtual_keys ORDER BY token');
+      assert.deepEqual(rows.rows, [
+        { token: 't-blocked', blocked_by: 'admin' },
+        { token: 't-open', blocked_by: null },
+      ]);
+    } finally {
+      await pg.close();
+    }
+  });
+
   it('db:new writes nothing when there is nothing to migrate, and refuses a bad name', async () => {
     const p = copyPrisma();
     const before = readdirSync(p.migrations).length;
