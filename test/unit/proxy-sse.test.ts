@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { SSE_DONE, SseRelay, sseError } from '../../src/proxy/streaming/sse-relay';
+import { MAX_SSE_EVENT_BYTES, SSE_DONE, SseEventTooLarge, SseRelay, sseError } from '../../src/proxy/streaming/sse-relay';
 
 const ev = (o: object) => `data: ${JSON.stringify(o)}\n\n`;
 const chunk = (content: string) => ev({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }], usage: null });
@@ -153,6 +153,23 @@ describe('SSE relay', () => {
     const relay = new SseRelay(false);
     assert.equal(push(relay, chunk('a') + 'data: {"choices":[]}'), chunk('a'));
     assert.equal(relay.finish().toString('utf8'), 'data: {"choices":[]}\n\n' + SSE_DONE);
+  });
+
+  it('fails on an event over the limit, handing over the events that ended before it in the same chunk', () => {
+    const relay = new SseRelay(false);
+    const before = chunk('a') + chunk('b');
+    const big = Buffer.concat([Buffer.from(before + 'data: {"x":"'), Buffer.alloc(MAX_SSE_EVENT_BYTES, 'x')]);
+    assert.throws(
+      () => relay.push(big),
+      (err: unknown) => err instanceof SseEventTooLarge && err.complete.toString('utf8') === before,
+    );
+    // Held in pieces (the usual way, network chunks of 64 KiB): nothing before it is lost either.
+    const held = new SseRelay(false);
+    assert.equal(push(held, chunk('c') + 'data: {"x":"'), chunk('c'));
+    const piece = Buffer.alloc(64 * 1024, 'x');
+    assert.throws(() => {
+      for (let sent = 0; sent <= MAX_SSE_EVENT_BYTES; sent += piece.length) assert.equal(held.push(piece).length, 0);
+    }, SseEventTooLarge);
   });
 
   it('writes OpenAI-shaped error events', () => {

@@ -1,19 +1,22 @@
 import { usageChunkOf, usageFromObject, type Usage } from './usage';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
+const EMPTY: Buffer = Buffer.alloc(0);
 /** The largest event held while waiting for its end: an upstream that never ends one cannot fill the memory. */
 export const MAX_SSE_EVENT_BYTES = 4 * 1024 * 1024;
 /** An unfinished event longer than this is collected in pieces (see SseRelay.pieces). */
 const LONG_EVENT_BYTES = 64 * 1024;
 
-/** Thrown by `push` for an event over MAX_SSE_EVENT_BYTES; its code names the failure (upstream-failure.ts). */
+/**
+ * Thrown by `push` for an event over MAX_SSE_EVENT_BYTES; its code names the failure (upstream-failure.ts).
+ * `complete`: the events of the same chunk that ended before it, still to be written before the stream fails.
+ */
 export class SseEventTooLarge extends Error {
   readonly code = 'GW_SSE_EVENT_TOO_LARGE';
-  constructor() {
+  constructor(readonly complete: Buffer = EMPTY) {
     super(`an upstream stream event exceeded ${MAX_SSE_EVENT_BYTES} bytes`);
   }
 }
-const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
  * Passes an upstream Server-Sent-Events stream through, event by event, byte for byte: complete events are
@@ -76,17 +79,21 @@ export class SseRelay {
       }
       start = end;
     }
+    let out: Buffer;
+    if (kept === null) out = start === data.length ? data : data.subarray(0, start);
+    else {
+      kept.push(data.subarray(keptFrom, start));
+      out = Buffer.concat(kept);
+    }
     const left = data.length - start;
-    if (left > MAX_SSE_EVENT_BYTES) throw new SseEventTooLarge();
+    if (left > MAX_SSE_EVENT_BYTES) throw new SseEventTooLarge(out);
     this.tail = start < data.length ? Buffer.from(data.subarray(start)) : EMPTY;
     if (left > LONG_EVENT_BYTES) {
       this.pieces = [this.tail];
       this.piecesBytes = left;
       this.tail = EMPTY;
     }
-    if (kept === null) return start === data.length ? data : data.subarray(0, start);
-    kept.push(data.subarray(keptFrom, start));
-    return Buffer.concat(kept);
+    return out;
   }
 
   /** What to write when the upstream stream ended: an unterminated last event, and `[DONE]` if it never came. */

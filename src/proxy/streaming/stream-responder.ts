@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { rawHead } from '../../common/http/raw-head';
 import type { UpstreamStream } from '../upstream/upstream-call';
 import { failureFromError, type AttemptFailure } from '../upstream/upstream-failure';
-import { sseError, type SseRelay } from './sse-relay';
+import { SseEventTooLarge, sseError, type SseRelay } from './sse-relay';
 
 export interface StreamEnd {
   /** The upstream stream ended normally. */
@@ -65,6 +65,8 @@ export function relayStream(
           out = relay.push(chunk);
         } catch (err) {
           broken = true;
+          // The events that ended before an oversized one still reach the client, then the stream fails.
+          if (err instanceof SseEventTooLarge && err.complete.length) res.write(err.complete);
           upstream.abort(err as Error); // ends below as a failed stream, never as an uncaught exception
           return true;
         }
