@@ -274,7 +274,11 @@ general_settings:
       [{ model: 42, messages: [{ role: 'user', content: 'x' }] }, 'model'],
       [{ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], stream: 'yes' }, 'stream'],
       [{ model: 'text-embed' }, 'input', '/v1/embeddings'],
-      [{ model: 'text-embed', input: [{}] }, 'input', '/embeddings'],
+      [{ model: 'text-embed', input: [{}] }, 'input[0]', '/embeddings'],
+      [{ model: 'text-embed', input: [] }, 'input', '/v1/embeddings'],
+      [{ model: 'text-embed', input: ['a', 1] }, 'input[1]', '/v1/embeddings'],
+      [{ model: 'text-embed', input: [[1], [2, 'x']] }, 'input[1][1]', '/v1/embeddings'],
+      [{ model: 'text-embed', input: [1, 2.5] }, 'input[1]', '/v1/embeddings'],
     ];
     for (const [body, param, path] of cases) {
       const r = await post(body, path);
@@ -287,6 +291,30 @@ general_settings:
     const notObject = await post([1, 2]);
     assert.equal(notObject.status, 400);
     assert.equal(up.requests.length, 0);
+  });
+
+  it('refuses a 10 MB body of bad elements at the first one, and keeps serving', async () => {
+    // A validator that records every bad element (or tries each form of input over all of them) built millions
+    // of issue objects from such a body: seconds of a stalled event loop, then an out-of-memory crash.
+    const post = (path: string, json: string) =>
+      fetch(gw.url + path, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: json });
+    const many = (n: number, element: string) => Array(n).fill(element).join(',');
+    const bodies: [string, string, string][] = [
+      ['/v1/embeddings', `{"model":"text-embed","input":[${many(3_300_000, '{}')}]}`, 'input[0]'],
+      ['/v1/embeddings', `{"model":"text-embed","input":[${many(1_500_000, '1.5')}]}`, 'input[0]'],
+      ['/v1/embeddings', `{"model":"text-embed","input":[${many(2_000_000, '7')},"x"]}`, 'input[2000000]'],
+      ['/v1/chat/completions', `{"model":"gpt-4o","messages":[${many(3_300_000, '{}')}]}`, 'messages[0].role'],
+    ];
+    for (const [path, json, param] of bodies) {
+      assert.ok(json.length < 10 * 1024 * 1024);
+      const r = await post(path, json);
+      assert.equal(r.status, 400);
+      assert.equal((await readJson(r)).error.param, param);
+    }
+    assert.equal(up.requests.length, 0);
+    const ok = await client.embeddings.create({ model: 'text-embed', input: [1, 2, 3], encoding_format: 'float' });
+    assert.ok(ok.data.length > 0);
+    assert.deepEqual(up.requests[0].body.input, [1, 2, 3], 'a token array is passed on as it came');
   });
 
   it('never logs the upstream key or the master key', () => {
