@@ -222,6 +222,10 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
     forged['payload swapped'] = [real.split('.')[0], Buffer.from(JSON.stringify(claims({ scope: 'litellm_proxy_admin' }))).toString('base64url'), real.split('.')[2]].join('.');
     forged['unsupported crit header'] = signJwt('RS256', { kid: key.kid, crit: ['urn:example:critical'], 'urn:example:critical': true }, claims(), key.privateKey);
     forged['crit b64'] = signJwt('RS256', { kid: key.kid, crit: ['b64'], b64: false }, claims(), key.privateKey);
+    // Correctly signed, but the claims are not an object (jsonwebtoken threw on these in a promise callback: the process exited).
+    forged['signed null claims'] = signJwt('RS256', { kid: key.kid, typ: 'JWT' }, null as never, key.privateKey);
+    forged['signed array claims'] = signJwt('RS256', { kid: key.kid, typ: 'JWT' }, [claims()] as never, key.privateKey);
+    forged['signed string claims'] = signJwt('RS256', { kid: key.kid, typ: 'JWT' }, 'admin' as never, key.privateKey);
     forged['RS256 header on the EC key'] = signJwt('RS256', { kid: idp.signingKey('ES256').kid }, claims(), key.privateKey);
   });
   after(async () => {

@@ -36,3 +36,21 @@ export function parseJoseHeader(token: string): JoseHeader {
   if (kid !== undefined && typeof kid !== 'string') throw new JwtRejection('Invalid JWT: "kid" must be a string');
   return kid === undefined ? { alg } : { alg, kid };
 }
+
+/**
+ * The token's claims segment must be a JSON object. jsonwebtoken reads claims off whatever JSON it decodes, and a
+ * correctly signed `null` made it throw inside a promise callback (an unhandled rejection: the process exited).
+ */
+export function assertClaimsObject(token: string): void {
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  const segment = second > first ? token.slice(first + 1, second) : '';
+  if (!B64URL.test(segment)) throw new JwtRejection('Invalid JWT: malformed claims');
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw new JwtRejection('Invalid JWT: claims are not JSON');
+  }
+  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) throw new JwtRejection('Invalid JWT: claims are not a JSON object');
+}

@@ -6,7 +6,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config'
 import type { AuthResult } from '../auth-result';
 import { extractCredential } from '../credentials/credential';
 import type { CredentialCarrier } from '../credentials/request-credential';
-import { parseJoseHeader } from '../jwt/jose-header';
+import { assertClaimsObject, parseJoseHeader } from '../jwt/jose-header';
 import { EDDSA_ALGORITHMS, JSONWEBTOKEN_ALGORITHMS, isEdDsa } from '../jwt/jwt-algorithms';
 import { callerFromClaims, type ClaimSettings } from '../jwt/jwt-claims';
 import { JwtRejection } from '../jwt/jwt-rejection';
@@ -41,7 +41,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         } catch (err) {
           return done(err);
         }
-        keys.resolve(header).then((key) => done(null, key as never), (err: unknown) => done(err));
+        keys
+          .resolve(header)
+          .then((key) => done(null, key as never), (err: unknown) => done(err))
+          // jsonwebtoken verifies synchronously inside done(): whatever it throws is a refusal, never an unhandled rejection.
+          .catch((err: unknown) => done(err));
       },
       algorithms: JSONWEBTOKEN_ALGORITHMS,
       audience: jwt.audience ? [...jwt.audience] : undefined,
@@ -65,6 +69,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       let alg: string;
       try {
         alg = parseJoseHeader(token).alg;
+        assertClaimsObject(token);
       } catch (err) {
         return this.fail(err, 401);
       }
