@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { JWKS_REFETCH_INTERVAL_MS, JWKS_RETRY_INTERVAL_MS, JWKS_STALE_GRACE_MS, JwksKeyStore } from '../../src/auth/jwt/jwks-key-store';
@@ -7,6 +7,7 @@ import { JwtRejection } from '../../src/auth/jwt/jwt-rejection';
 import { loadGatewayConfig } from '../../src/config/config.loader';
 import { createLogger } from '../../src/logging/logger';
 import { LogCapture, ROOT, writeConfig } from '../support/gateway';
+import { nowSec, signJwt } from '../support/auth-tokens';
 
 /** The key store with a clock the test moves, against a real local JWKS server the test can break. */
 class ClockedStore extends JwksKeyStore {
@@ -43,7 +44,7 @@ describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
   });
   after(() => new Promise<void>((r) => server.close(() => r())));
 
-  const resolveK1 = () => store.resolve({ alg: 'RS256', kid: 'k1' });
+  const resolveK1 = () => store.resolve({ alg: 'RS256', kid: 'k1' }, '');
   const refused = async (p: Promise<unknown>, code: string) =>
     assert.rejects(p, (e: unknown) => e instanceof JwtRejection && e.code === code);
 
@@ -57,13 +58,13 @@ describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
 
   it('shares one fetch between concurrent misses, and refetches for unknown kids at most once per interval', async () => {
     store.clock += JWKS_REFETCH_INTERVAL_MS;
-    await Promise.all(Array.from({ length: 5 }, () => refused(store.resolve({ alg: 'RS256', kid: 'new' }), 'invalid_jwt')));
+    await Promise.all(Array.from({ length: 5 }, () => refused(store.resolve({ alg: 'RS256', kid: 'new' }, ''), 'invalid_jwt')));
     assert.equal(fetches, 2, 'five concurrent misses: one fetch');
     store.clock += JWKS_REFETCH_INTERVAL_MS - 1;
-    await refused(store.resolve({ alg: 'RS256', kid: 'new' }), 'invalid_jwt');
+    await refused(store.resolve({ alg: 'RS256', kid: 'new' }, ''), 'invalid_jwt');
     assert.equal(fetches, 2, 'within the interval: no fetch');
     store.clock += 1;
-    await refused(store.resolve({ alg: 'RS256', kid: 'new' }), 'invalid_jwt');
+    await refused(store.resolve({ alg: 'RS256', kid: 'new' }, ''), 'invalid_jwt');
     assert.equal(fetches, 3, 'after the interval: one more fetch');
   });
 
@@ -92,5 +93,44 @@ describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
     store.clock += JWKS_RETRY_INTERVAL_MS;
     assert.equal((await resolveK1()).asymmetricKeyType, 'rsa');
     assert.equal(fetches, before + 2);
+  });
+});
+
+describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
+  const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const a = rsa();
+  const b = rsa();
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = (k: ReturnType<typeof rsa>['publicKey'], extra: Record<string, unknown> = {}) => ({ ...k.export({ format: 'jwk' }), use: 'sig', ...extra });
+  const servers: Server[] = [];
+  const serve = async (keys: unknown[]): Promise<string> => {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
+  };
+  const storeFor = (urls: string[]) =>
+    new JwksKeyStore(
+      loadGatewayConfig({ argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n')], env: { JWT_PUBLIC_KEY_URL: urls.join(',') }, cwd: ROOT }),
+      createLogger({ level: 'info', secrets: ['unused-secret'] }, new LogCapture()),
+    );
+  const claims = { sub: 's', exp: nowSec() + 60 };
+  const same = (x: KeyObject, y: KeyObject) => x.equals(y);
+  after(() => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))));
+
+  it('the same kid in two JWKS: the key whose signature check passes is chosen, whichever JWKS holds it', async () => {
+    const store = storeFor([await serve([jwk(a.publicKey, { kid: 'k1' })]), await serve([jwk(b.publicKey, { kid: 'k1' })])]);
+    const fromA = signJwt('RS256', { kid: 'k1' }, claims, a.privateKey);
+    const fromB = signJwt('RS256', { kid: 'k1' }, claims, b.privateKey);
+    assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'k1' }, fromA), a.publicKey));
+    assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'k1' }, fromB), b.publicKey));
+  });
+
+  it('no kid: accepted when exactly one key fits the algorithm, whatever other kinds of key are there', async () => {
+    const store = storeFor([await serve([jwk(a.publicKey), jwk(ec.publicKey as never)])]);
+    assert.ok(same(await store.resolve({ alg: 'RS256' }, ''), a.publicKey));
+    assert.ok(same(await store.resolve({ alg: 'ES256' }, ''), ec.publicKey));
+    const two = storeFor([await serve([jwk(a.publicKey), jwk(b.publicKey)])]);
+    await assert.rejects(two.resolve({ alg: 'RS256' }, ''), (e: unknown) => e instanceof JwtRejection && /no "kid"/.test(e.message));
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { JwksClient } from 'jwks-rsa';
+import { compactVerify } from 'jose';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
@@ -82,15 +83,19 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     this.closing.abort();
   }
 
-  /** The key that verifies a token with this header, or a JwtRejection saying why there is none. */
-  async resolve(header: JoseHeader): Promise<KeyObject> {
+  /**
+   * The key that verifies `token` (whose parsed header is `header`), or a JwtRejection saying why there is none.
+   * Several JWKS may hold keys under the same `kid` (fixed kids like `1` are common): the one whose signature
+   * check passes is chosen, so a token is accepted when any JWKS holds its key.
+   */
+  async resolve(header: JoseHeader, token: string): Promise<KeyObject> {
     if (this.sources.length === 0) throw new JwtRejection('JWT auth is enabled but no JWT_PUBLIC_KEY_URL is configured', 'jwks_unavailable');
     const now = this.now();
     for (const source of this.sources) {
       if (source.fetchedAt >= 0 && now - source.fetchedAt > this.ttlMs && this.mayRevalidate(source, now)) void this.refresh(source);
     }
     const known = this.find(header, now);
-    if (known) return known;
+    if (known.length > 0) return pick(known, header, token);
     const fetches: Promise<void>[] = [];
     for (const source of this.sources) {
       if (source.inflight) fetches.push(source.inflight);
@@ -101,7 +106,7 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     }
     await Promise.all(fetches);
     const fetched = this.find(header, this.now());
-    if (fetched) return fetched;
+    if (fetched.length > 0) return pick(fetched, header, token);
     throw this.missReason(header, this.now());
   }
 
@@ -129,23 +134,15 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     return source.fetchedAt >= 0 && now - source.fetchedAt <= this.maxAgeMs;
   }
 
-  private find(header: JoseHeader, now: number): KeyObject | null {
-    if (header.kid !== undefined) {
-      for (const source of this.sources) {
-        if (!this.usable(source, now)) continue;
-        for (const k of source.keys) if (k.kid === header.kid && keyFitsAlgorithm(header.alg, k.key, k.jwkAlg)) return k.key;
-      }
-      return null;
-    }
-    // No kid: accepted only when all the JWKS together hold exactly one key.
-    let only: VerifyKey | null = null;
-    let count = 0;
+  /** The keys that may verify a token with this header: those with its `kid` that fit its algorithm, in every usable JWKS. */
+  private find(header: JoseHeader, now: number): KeyObject[] {
+    const found: KeyObject[] = [];
     for (const source of this.sources) {
       if (!this.usable(source, now)) continue;
-      count += source.keys.length;
-      if (source.keys.length > 0) only = source.keys[0];
+      for (const k of source.keys) if ((header.kid === undefined || k.kid === header.kid) && keyFitsAlgorithm(header.alg, k.key, k.jwkAlg)) found.push(k.key);
     }
-    return count === 1 && only !== null && keyFitsAlgorithm(header.alg, only.key, only.jwkAlg) ? only.key : null;
+    // No kid: accepted only when all the JWKS together hold exactly one key that fits its algorithm.
+    return header.kid === undefined && found.length !== 1 ? [] : found;
   }
 
   private missReason(header: JoseHeader, now: number): JwtRejection {
@@ -185,4 +182,18 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     source.inflight = run();
     return source.inflight;
   }
+}
+
+/** One candidate: that key. Several (the same `kid` in several JWKS): the first whose signature check passes, else the first. */
+async function pick(keys: KeyObject[], header: JoseHeader, token: string): Promise<KeyObject> {
+  if (keys.length === 1) return keys[0];
+  for (const key of keys) {
+    try {
+      await compactVerify(token, key, { algorithms: [header.alg] });
+      return key;
+    } catch {
+      // not this one
+    }
+  }
+  return keys[0];
 }

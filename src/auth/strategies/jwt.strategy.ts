@@ -42,7 +42,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
           return done(err);
         }
         keys
-          .resolve(header)
+          .resolve(header, rawToken)
           .then((key) => done(null, key as never), (err: unknown) => done(err))
           // jsonwebtoken verifies synchronously inside done(): whatever it throws is a refusal, never an unhandled rejection.
           .catch((err: unknown) => done(err));
@@ -84,7 +84,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private async authenticateEdDsa(req: CredentialCarrier, token: string): Promise<void> {
     let payload: JWTPayload;
     try {
-      const key = await this.keys.resolve(parseJoseHeader(token));
+      const key = await this.keys.resolve(parseJoseHeader(token), token);
       payload = (await jwtVerify(token, key, this.joseOptions)).payload;
     } catch (err) {
       return this.fail(err, 401);
