@@ -126,6 +126,11 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     if (e.t === 'changed') {
       // A copy of a new row was read after the row was written: for those, only "unknown" (or a load that may yet
       // answer "not found") is stale, and loads of other keys are not disturbed.
+      // A key regenerated on another instance: the spend this one holds for the old token follows the key.
+      for (const [from, to] of e.r ?? []) {
+        this.spend.expectRename(from, to);
+        this.spend.completeRename(from, to);
+      }
       const created = e.n && e.n.length > 0 ? new Set(e.n) : null;
       if (!created || e.k.some((t) => !created.has(t))) this.generation++;
       for (const token of e.k) {

@@ -115,7 +115,7 @@ export class KeysService {
     if (!row) throw notFound(ref);
     this.spend.completeRename(oldToken, token);
     const settled = await this.settled(row);
-    this.changed([settled], [oldToken], true);
+    this.changed([settled], [oldToken], true, [oldToken, token]);
     return { key: secret, ...toKeyView(settled, this.spend.unflushed(token)) };
   }
 
@@ -190,12 +190,15 @@ export class KeysService {
     return (await this.spend.readConsistent(() => this.repo.findByToken(row.token))) ?? row;
   }
 
-  /** Apply to this instance now, then tell the others (`rowsAreNew`: `rows` were just created, under new tokens). */
-  private changed(rows: KeyRow[], removed: string[], rowsAreNew = false): void {
+  /**
+   * Apply to this instance now, then tell the others (`rowsAreNew`: `rows` were just created, under new tokens;
+   * `renamed`: a regenerated key's [old, new] token, so the others move the spend they hold for it).
+   */
+  private changed(rows: KeyRow[], removed: string[], rowsAreNew = false, renamed?: readonly [string, string]): void {
     for (const t of removed) this.cache.drop(t);
     for (const r of rows) this.cache.put(r);
     const tokens = rows.map((r) => r.token);
-    this.events.publish({ t: 'changed', k: [...removed, ...tokens], ...(rowsAreNew && tokens.length > 0 ? { n: tokens } : {}) });
+    this.events.publish({ t: 'changed', k: [...removed, ...tokens], ...(rowsAreNew && tokens.length > 0 ? { n: tokens } : {}), ...(renamed ? { r: [renamed] } : {}) });
   }
 }
 

@@ -53,6 +53,8 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.equal(res.status, 200, JSON.stringify(json));
       return json as { key: string; token: string };
     }
+    /** A second instance on the same database (and Redis, in that mode), started once. */
+    const second = async () => (gw2 ??= await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env()));
     const callerOf = (k: { token: string }, projectId?: string): Caller => ({ role: 'virtual_key', via: 'virtual_key', keyHash: k.token, projectId, scopes: [] });
 
     before(async () => {
@@ -186,6 +188,32 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.equal(row.spend, 0.75);
     });
 
+    it('a key regenerated on one instance keeps the spend another instance holds for it, also of calls still running', async () => {
+      const other = await second();
+      const otherAccounting = other.app.get<CallAccounting>(CALL_ACCOUNTING);
+      const otherSpend = other.app.get(SpendWriter);
+      const team = `regen-${mode}-${Date.now()}`;
+      const k = await generate({ team_id: team });
+      await otherSpend.flush();
+      (await otherAccounting.admit(callerOf(k, team), 'm')).done(report(1, 1, 0.5)); // not yet written
+      const running = await otherAccounting.admit(callerOf(k, team), 'm'); // ends after the regenerate
+      const res = await fetch(`${gw.url}/key/regenerate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: k.token }) });
+      const renewed = await readJson(res);
+      assert.equal(res.status, 200);
+      const deadline = Date.now() + 5_000;
+      while (otherSpend.unflushed(renewed.token) !== 0.5) {
+        assert.ok(Date.now() < deadline, 'the other instance moved the unwritten amount to the new token');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      running.done(report(1, 1, 0.25));
+      await otherSpend.flush();
+      await otherSpend.flush(); // what the first write found no row for (the old token) goes to the new one
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [renewed.token]);
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      assert.equal(row.spend, 0.75);
+      assert.equal(t.spend, 0.75, 'key and project agree');
+    });
+
     it('project limits, when configured, count every key of the project and its JWTs together', async () => {
       const team = `proj-${mode}-${Date.now()}`;
       const app = gw.app;
@@ -221,8 +249,7 @@ for (const mode of ['in-process', 'redis'] as const) {
 
     if (mode === 'redis') {
       it('two instances on one Redis share one rpm limit and one parallel limit', async () => {
-        gw2 = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env());
-        const other = gw2.app.get<CallAccounting>(CALL_ACCOUNTING);
+        const other = (await second()).app.get<CallAccounting>(CALL_ACCOUNTING);
         const k = await generate({ rpm_limit: 5 });
         for (let i = 0; i < 5; i++) (await (i % 2 ? other : accounting).admit(callerOf(k), 'm')).done(null);
         await refusal(() => accounting.admit(callerOf(k), 'm'), 429);

@@ -3,10 +3,12 @@
  * spend totals after a flush (so every instance enforces budgets on current spend). `n` lists the tokens of `k` that
  * are new rows (generated, or the new token of a regenerated key): a copy another instance already holds of such a
  * row was read after it was written, so only a remembered "unknown" is dropped for them, not the copy. (An instance
- * that does not read `n` drops both, as before: only a needless reload.)
+ * that does not read `n` drops both, as before: only a needless reload.) `r` lists regenerated keys as
+ * [old token, new token]: every instance re-addresses the spend it holds for the old token (amounts not yet written,
+ * and calls still running) to the new one, which would otherwise be written to no row and lost.
  */
 export type KeyEvent =
-  | { readonly o: string; readonly t: 'changed'; readonly k: readonly string[]; readonly n?: readonly string[] }
+  | { readonly o: string; readonly t: 'changed'; readonly k: readonly string[]; readonly n?: readonly string[]; readonly r?: readonly (readonly [string, string])[] }
   | { readonly o: string; readonly t: 'spend'; readonly k: readonly (readonly [string, number])[]; readonly p: readonly (readonly [string, number])[] };
 
 /** An event before the sender stamps its origin. */
@@ -35,7 +37,8 @@ export function encodeEvents(event: KeyEvent): string[] {
     for (let i = 0; i < event.k.length; i += per) {
       const k = event.k.slice(i, i + per);
       const n = k.filter((t) => created.has(t));
-      out.push(JSON.stringify({ o: event.o, t: event.t, k, ...(n.length > 0 ? { n } : {}) }));
+      const r = (event.r ?? []).filter(([from, to]) => k.includes(from) && k.includes(to));
+      out.push(JSON.stringify({ o: event.o, t: event.t, k, ...(n.length > 0 ? { n } : {}), ...(r.length > 0 ? { r } : {}) }));
     }
   } else {
     for (let i = 0; i < event.k.length; i += per) out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per), p: [] }));
@@ -49,9 +52,11 @@ export function decodeEvent(payload: string): KeyEvent | null {
     const e = JSON.parse(payload) as KeyEvent;
     if (typeof e?.o !== 'string' || !Array.isArray(e.k)) return null;
     if (e.t === 'changed' && e.k.every((x) => typeof x === 'string')) {
-      const n = (e as { n?: unknown }).n;
-      if (n === undefined || (Array.isArray(n) && n.every((x) => typeof x === 'string' && e.k.includes(x)))) return e;
-      return null;
+      const { n, r } = e as { n?: unknown; r?: unknown };
+      const listed = (x: unknown) => typeof x === 'string' && e.k.includes(x);
+      if (n !== undefined && !(Array.isArray(n) && n.every(listed))) return null;
+      if (r !== undefined && !(Array.isArray(r) && r.every((p) => Array.isArray(p) && p.length === 2 && listed(p[0]) && listed(p[1])))) return null;
+      return e;
     }
     // Spend totals feed the budget checks: a total that is not a finite number (NaN would pass every check) drops the message.
     if (e.t === 'spend' && Array.isArray(e.p) && (e.k as unknown[]).every(isTotal) && (e.p as unknown[]).every(isTotal)) return e;
