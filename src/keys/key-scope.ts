@@ -26,6 +26,8 @@ export interface KeyScope {
   readonly models: readonly string[] | null;
   /** The caller has limits of its own (budget, rate limits, expiry): it may not create or change keys. */
   readonly limited: boolean;
+  /** The caller has rate limits (rpm, tpm, parallel): it may not rotate itself either (see mayRotateSelf). */
+  readonly rateLimited?: boolean;
 }
 
 /** What a caller has itself: its key's fields (a virtual key), or the project's routes (a project JWT). */
@@ -33,6 +35,7 @@ export interface OwnRights {
   readonly routes: readonly string[];
   readonly models: readonly string[] | null;
   readonly limited: boolean;
+  readonly rateLimited?: boolean;
 }
 
 /** The fields of a generate or update request that the scope bounds. */
@@ -46,7 +49,7 @@ export interface ScopedFields {
 export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
   const where = caller.projectId !== undefined ? { teamId: caller.projectId } : { createdBy: actorOf(caller).id };
-  return { ...where, self: caller.keyHash, routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES, models: own.models, limited: own.limited };
+  return { ...where, self: caller.keyHash, routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES, models: own.models, limited: own.limited, rateLimited: own.rateLimited };
 }
 
 /** The row filter of a scope, for the repository (empty: every key). A key without a project also reaches itself. */
@@ -90,6 +93,16 @@ export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fiel
     }
   }
   return creating && scope.teamId !== undefined && team === undefined ? { ...fields, team_id: scope.teamId } : fields;
+}
+
+/**
+ * A key regenerating itself: its rate windows (rpm, tpm, parallel calls) are counted per token, so a new token
+ * would start them afresh; a rate-limited key asks an admin to rotate it. Its spend and expiry stay on the row.
+ */
+export function mayRotateSelf(scope: KeyScope | null, target: string): void {
+  if (scope?.rateLimited && target === scope.self) {
+    throw outOfScope('A key with rate limits cannot regenerate itself (its rate windows would start afresh); ask an admin', 'key');
+  }
 }
 
 /** A key the caller would regenerate, and so hold the secret of: it must not have more than the caller has. */

@@ -9,7 +9,7 @@ import type { DeleteKeysRequest, GenerateKeyRequest, ListKeysQuery, RegenerateKe
 import type { KeyFields } from './dto/key-fields';
 import { auditedFields, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
-import { adminBlocked, blockWhere, isAdminBlocked, mayTakeOver, scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
+import { adminBlocked, blockWhere, isAdminBlocked, mayRotateSelf, mayTakeOver, scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
 import { toKeyView, type KeyView } from './key-view';
 import { KeysRepository, type KeyChanges, type KeyRow } from './keys.repository';
 import { KeyEventsService } from './invalidation/key-events.service';
@@ -90,6 +90,7 @@ export class KeysService {
     if (token === oldToken) throw Errors.badRequest('new_key must differ from the key being regenerated', 'new_key', 'same_key');
     const scope = await this.scope(caller);
     withinScope(scope, fields, false, oldToken);
+    mayRotateSelf(scope, oldToken);
     let where = scopeWhere(scope);
     if (scope) {
       // The caller gets the new secret: the key must be one it could have made itself, and still be so when written.
@@ -177,8 +178,9 @@ export class KeysService {
     if (caller.role === 'project') return scopeOf(caller, { routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, models: null, limited: false });
     const own = caller.keyHash ? await this.cache.findByHash(caller.keyHash) : null;
     if (!own) throw Errors.unauthorized('This key no longer exists', 'invalid_api_key');
-    const limited = own.maxBudget !== null || own.rpmLimit !== null || own.tpmLimit !== null || own.maxParallelRequests !== null || own.expires !== null;
-    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null, limited });
+    const rateLimited = own.rpmLimit !== null || own.tpmLimit !== null || own.maxParallelRequests !== null;
+    const limited = rateLimited || own.maxBudget !== null || own.expires !== null;
+    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null, limited, rateLimited });
   }
 
   /**
