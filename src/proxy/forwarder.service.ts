@@ -64,9 +64,10 @@ export class ForwarderService {
         // One attempt, written out here rather than as its own async function (one promise less per call). It sends
         // again at once, without stream_options, when an older API version refuses them.
         let a: Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS;
+        let refusedUsage = false;
         try {
           do {
-            const injected = this.prepareStreamOptions(d, ctx);
+            const injected = this.prepareStreamOptions(d, ctx, refusedUsage);
             const body = d.provider.body(ctx.op, ctx.payload, d.endpoint);
             const opts = { method: 'POST' as const, path: d.endpoint.paths[ctx.op], headers: d.endpoint.headers, body, headersTimeout: timeout, bodyTimeout: timeout };
             let res: UpstreamAnswer;
@@ -79,7 +80,12 @@ export class ForwarderService {
             a = res.stream
               ? { ok: true, forwarded: { deployment: d, group: g, statusCode: res.statusCode, headers: res.headers, stream: res.stream, usage: null, requestBytes: body.length } }
               : this.answer(d, g, res.statusCode, res.headers, res.body!, injected, body.length);
+            if (a === RETRY_WITHOUT_STREAM_OPTIONS) refusedUsage = true;
           } while (a === RETRY_WITHOUT_STREAM_OPTIONS);
+          // Refused with the usage request and served without it, the client having sent no stream_options of its
+          // own: this deployment does not take them (an older API version), so they are not sent from now on. A
+          // refusal that may be of the client's own options changes this call only, never the deployment for all.
+          if (refusedUsage && a.ok && ctx.clientStreamOptions == null) d.streamUsage = false;
         } catch (err) {
           // An upstream 4xx passed on, or the client hung up.
           const outcome = err instanceof ClientGoneError ? 'cancelled' : err instanceof GatewayError ? 'client_error' : 'server_error';
@@ -110,19 +116,19 @@ export class ForwarderService {
     }
     if (isRetryableStatus(status)) return { ok: false, failure: failureFromStatus(status, headers.retryAfter) };
     if (status === 400 && injected && data.includes('stream_options')) {
-      // An older API version refuses stream_options: send without it from now on (usage is then estimated).
-      d.streamUsage = false;
+      // Perhaps an older API version refusing stream_options: sent again without the usage request (usage is then
+      // estimated); see forward() for when the deployment stops asking for it.
       return RETRY_WITHOUT_STREAM_OPTIONS;
     }
     const encoded = headers.contentEncoding !== undefined && headers.contentEncoding !== 'identity';
     throw upstreamClientError(status, data, headers.contentType, d.config.apiKey, encoded);
   }
 
-  /** Sets `stream_options` for this deployment (the client's own, plus include_usage when supported). */
-  private prepareStreamOptions(d: Deployment, ctx: CallContext): boolean {
+  /** Sets `stream_options` for this deployment (the client's own, plus include_usage when supported and not refused). */
+  private prepareStreamOptions(d: Deployment, ctx: CallContext, refused: boolean): boolean {
     if (!ctx.addStreamUsage) return false;
     const own = ctx.clientStreamOptions;
-    if (!d.streamUsage) {
+    if (!d.streamUsage || refused) {
       ctx.payload.stream_options = own;
       return false;
     }

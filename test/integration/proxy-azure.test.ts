@@ -28,6 +28,12 @@ model_list:
       api_base: ${up.url}
       api_key: ${AZURE_NEW_KEY}
       api_version: "2024-10-21"
+  - model_name: azure-strict
+    litellm_params:
+      model: azure/gpt-4o-strict
+      api_base: ${up.url}
+      api_key: ${AZURE_NEW_KEY}
+      api_version: "2024-10-21"
   - model_name: azure-embed
     litellm_params:
       model: azure/ada-dep
@@ -102,6 +108,24 @@ general_settings:
     }
     assert.equal(refused, 1, 'stream_options was sent again after the upstream refused it');
     assert.equal(up.requests.length, 3);
+  });
+
+  it("a client's own unsupported stream_options fails its call only: the deployment keeps asking for usage", async () => {
+    // An upstream that knows include_usage but refuses any other stream_options key, naming it.
+    up.respondWith((req) => {
+      const unknown = Object.keys((req.body?.stream_options as object) ?? {}).filter((k) => k !== 'include_usage');
+      if (unknown.length > 0) return { json: errorBody(`Unrecognized request argument supplied: stream_options.${unknown[0]}`), status: 400 };
+      return { sse: chatChunks(['ok']) };
+    });
+    const client = azure('azure-strict');
+    await assert.rejects(
+      client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { bogus: 1 } as never }),
+      (err: unknown) => err instanceof Error && 'status' in err && err.status === 400,
+    );
+    up.reset();
+    const stream = await client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    for await (const chunk of stream) void chunk;
+    assert.deepEqual(up.requests.map((r) => r.body.stream_options), [{ include_usage: true }], "another caller's call still asks for usage");
   });
 
   it('forwards embeddings in the Azure form', async () => {
