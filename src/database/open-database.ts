@@ -33,6 +33,16 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * How long closing PostgreSQL connections may take at shutdown. A connection that stopped answering (a network
+ * partition: no reset) holds `pool.end()` until its query times out; the process is about to exit anyway.
+ */
+const CLOSE_MS = 2_000;
+
+async function closeWithin(p: Promise<unknown>, what: string, log: Logger): Promise<void> {
+  await withTimeout(p, CLOSE_MS, what).catch((err: Error) => log.warn({ err: err.message }, 'database connections left open at shutdown'));
+}
+
 async function migrate(exec: SqlExecutor, log: Logger): Promise<void> {
   const applied = await applyMigrations(exec, undefined, (m) => log.warn(m));
   log.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
@@ -50,7 +60,7 @@ async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
         await listener.stop();
       };
     },
-    close: async () => void (await Promise.all([...listeners].map((l) => l.stop()))),
+    close: () => closeWithin(Promise.all([...listeners].map((l) => l.stop())), 'the LISTEN connection', log),
   });
 }
 
@@ -108,8 +118,14 @@ async function openPool(kind: OpenedDatabase['kind'], conn: Connection, log: Log
     listen: extras.listen,
     notify: extras.notify ?? (async (channel, payload) => void (await pool.query('SELECT pg_notify($1, $2)', [channel, payload]))),
     async close() {
-      await prisma.$disconnect().catch(() => undefined);
-      await pool.end().catch(() => undefined);
+      await closeWithin(
+        (async () => {
+          await prisma.$disconnect().catch(() => undefined);
+          await pool.end().catch(() => undefined);
+        })(),
+        'the connection pool',
+        log,
+      );
       await extras.close();
     },
   };

@@ -12,6 +12,8 @@ export const LISTEN_RETRY_MAX_MS = 2_000;
  */
 export const LISTEN_HEARTBEAT_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = 5_000;
+/** How long stop() lets a connection close politely before its socket is destroyed. */
+const STOP_WAIT_MS = 1_000;
 
 /**
  * One dedicated connection LISTENing on a PostgreSQL channel, kept alive: when the connection is lost (the
@@ -53,7 +55,12 @@ export class PgListener {
     clearInterval(this.heartbeat);
     const c = this.client;
     this.client = null;
-    await c?.end().catch(() => undefined);
+    if (!c) return;
+    // end() waits for the server to close the connection; one that stopped answering (a network partition) never
+    // does, so after a moment the socket is destroyed, which ends it at once.
+    const cut = setTimeout(() => (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(), STOP_WAIT_MS);
+    await c.end().catch(() => undefined);
+    clearTimeout(cut);
   }
 
   private async connect(): Promise<void> {

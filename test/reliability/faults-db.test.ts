@@ -298,3 +298,60 @@ describe('spend batch ids: kept a day for retries, then removed by the spend wri
     assert.equal(Number(team.spend), 0.5);
   });
 });
+
+describe('database faults: stopped during a network partition, the spend not written is logged for reconciliation', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let proxy: TcpProxy;
+  let upstream: FakeUpstream;
+  let gw: SpawnedGateway | undefined;
+  before(async () => {
+    upstream = await startUpstream(() => ({ json: chatCompletion('hello', USAGE) }));
+    db = await createTestDatabase('gw_faults_stop');
+    const direct = new URL(db.url);
+    proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
+    const viaProxy = new URL(db.url);
+    viaProxy.port = String(proxy.port);
+    const file = writeConfig(`
+model_list:
+  - model_name: gpt-test
+    litellm_params: { model: openai/gpt-upstream, api_base: ${upstream.url}, api_key: sk-upstream-faults-stop }
+    model_info: { input_cost_per_token: ${IN_PRICE}, output_cost_per_token: ${OUT_PRICE} }
+general_settings:
+  master_key: ${MASTER}
+`);
+    gw = await spawnGateway(['--config', file], { DATABASE_URL: viaProxy.toString() });
+  });
+  after(async () => {
+    if (gw && gw.proc.exitCode === null) await gw.stop('SIGKILL');
+    await proxy?.close();
+    await upstream?.close();
+    await db?.drop();
+  });
+
+  it('SIGTERM while every database connection is silent: the process exits in bounded time and logs the amounts', async () => {
+    const post = (path: string, credential: string, body: object) =>
+      fetch(gw!.url + path, { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await post('/key/generate', MASTER, { team_id: 'project-stop' });
+    assert.equal(created.status, 200);
+    const key = (await readJson(created)) as { key: string; token: string };
+    const chat = () => post('/v1/chat/completions', key.key, { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal((await chat()).status, 200); // the key is cached now
+    proxy.blackhole();
+    for (let i = 0; i < 3; i++) assert.equal((await chat()).status, 200);
+    const { value: code, ms } = await timed(() => gw!.stop('SIGTERM'));
+    const out = gw!.output();
+    assert.ok(ms < 15_000, `exited after ${Math.round(ms)} ms: ${out.slice(-3000)}`);
+    assert.doesNotMatch(out, /shutdown timed out/, 'not forced out before the spend was logged');
+    const line = out.split('\n').find((l) => l.includes('amounts logged here for reconciliation'));
+    assert.ok(line, `no reconciliation line; exit ${code}; log tail: ${out.slice(-1500)}`);
+    const logged = JSON.parse(line) as { keys: Record<string, number>; projects: Record<string, number>; unconfirmedBatch?: { id: string; keys: Record<string, number>; projects: Record<string, number> } };
+    const keyTotal = (logged.keys[key.token] ?? 0) + (logged.unconfirmedBatch?.keys[key.token] ?? 0);
+    const projectTotal = (logged.projects['project-stop'] ?? 0) + (logged.unconfirmedBatch?.projects['project-stop'] ?? 0);
+    // Every call's cost is either in the database or in the log line (the first call's may have been written before the partition).
+    proxy.heal();
+    const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [key.token]);
+    assert.ok(Math.abs(Number(row.spend) + keyTotal - 4 * COST) < 1e-9, `written ${row.spend} + logged ${keyTotal} != ${4 * COST}`);
+    assert.ok(projectTotal >= 3 * COST - 1e-9, `project amounts logged: ${projectTotal}`);
+    assert.ok(!out.includes(key.key) && !out.includes(MASTER), 'no secret in the log');
+  });
+});

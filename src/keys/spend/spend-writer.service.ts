@@ -19,6 +19,12 @@ interface Batch {
 }
 
 const SHUTDOWN_ATTEMPTS = 5;
+/**
+ * How long the shutdown flush may try in all: a database that stopped answering (a partition: no reset) makes each
+ * write wait for its query timeout, and the process is forced out 5 s after the drain (server.ts). Within this
+ * bound the amounts not confirmed written are logged for reconciliation, never dropped without a word.
+ */
+export const SHUTDOWN_FLUSH_MS = 3_000;
 const RENAMES_KEPT = 10_000;
 /** How often applied batch ids older than a day are removed (a write that finds it due does it, after itself). */
 const PRUNE_EVERY_MS = 10 * 60_000;
@@ -38,6 +44,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   private writingTeams: ReadonlyMap<string, number> = new Map();
   /** A batch whose write failed: retried, unchanged, before the pending amounts. */
   private failed: Batch | null = null;
+  /** The batch being written now (its outcome not known yet). */
+  private writing: Batch | null = null;
   private flushing: Promise<void> | null = null;
   private timer?: NodeJS.Timeout;
   /** Regenerated keys, old token -> new token: amounts still addressed to the old token follow the key. */
@@ -146,13 +154,16 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     for (let attempt = 1; attempt <= SHUTDOWN_ATTEMPTS; attempt++) {
-      await this.flush();
+      if (!(await within(this.flush(), deadline - Date.now()))) break;
       if (!this.hasPending) return;
-      await new Promise((r) => setTimeout(r, 200 * attempt));
+      if (attempt < SHUTDOWN_ATTEMPTS) await within(new Promise((r) => setTimeout(r, 200 * attempt)), deadline - Date.now());
     }
+    // A write still waiting for its answer may yet commit: its batch id tells (spend_batches) whether it did.
+    const unconfirmed = this.failed ?? this.writing;
     this.log.error(
-      { keys: Object.fromEntries(this.pendingKeys), projects: Object.fromEntries(this.pendingTeams), unconfirmedBatch: this.failed ? batchForLog(this.failed) : undefined },
+      { keys: Object.fromEntries(this.pendingKeys), projects: Object.fromEntries(this.pendingTeams), unconfirmedBatch: unconfirmed ? batchForLog(unconfirmed) : undefined },
       'spend could not be written before shutdown; amounts logged here for reconciliation',
     );
   }
@@ -173,12 +184,14 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     const retry = this.failed;
     const batch = retry ?? this.takePending();
     this.failed = null;
+    this.writing = batch;
     this.writingKeys = batch.keys;
     this.writingTeams = batch.teams;
     try {
       const result = await this.repo.addSpend(batch.id, batch.keys, batch.teams);
       if (this.failures > 0) this.log.info({ failures: this.failures, alreadyApplied: !result.applied || undefined }, 'spend writes recovered');
       this.failures = 0;
+      this.writing = null;
       this.writingKeys = new Map();
       this.writingTeams = new Map();
       if (result.applied) {
@@ -192,6 +205,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       await this.pruneIfDue();
     } catch (err) {
       this.failed = batch;
+      this.writing = null;
       this.writingKeys = new Map();
       this.writingTeams = new Map();
       if (this.failures++ % 30 === 0) this.log.warn({ err: (err as Error).message, failures: this.failures }, 'spend write failed; amounts kept for the next attempt');
@@ -219,6 +233,18 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     this.pendingKeys = new Map();
     this.pendingTeams = new Map();
     return batch;
+  }
+}
+
+/** Whether `p` settled within `ms` (its outcome is not needed: flush never throws). */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  if (ms <= 0) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
