@@ -78,24 +78,37 @@ function readConfigFile(path: string, env: Env, warnings: string[]): FileConfig 
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(path, '', 'the top level must be a mapping');
   // Unknown keys go first (with a warning), so that an os.environ/ reference under an ignored key cannot stop the start.
   dropUnknownKeys(raw as Record<string, unknown>, path, warnings);
-  const resolved = resolveEnvRefs(raw, env, path, []);
-  return validate(resolved, path);
+  const fromEnv = new Set<string>();
+  const resolved = resolveEnvRefs(raw, env, path, [], fromEnv);
+  return validate(resolved, path, fromEnv);
 }
 
-function resolveEnvRefs(value: unknown, env: Env, file: string, at: (string | number)[]): unknown {
+/** Replaces `os.environ/NAME` values by the variable's text; `fromEnv` collects their paths (see validate). */
+function resolveEnvRefs(value: unknown, env: Env, file: string, at: (string | number)[], fromEnv: Set<string>): unknown {
   if (typeof value === 'string' && value.startsWith(ENV_REF)) {
     const name = value.slice(ENV_REF.length);
     const found = env[name];
     if (found === undefined || found === '') throw new ConfigError(file, formatPath(at), `${value} is not set in the environment`);
+    fromEnv.add(formatPath(at));
     return found;
   }
-  if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, env, file, [...at, i]));
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnvRefs(v, env, file, [...at, i], fromEnv));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = resolveEnvRefs(v, env, file, [...at, k]);
+    for (const [k, v] of Object.entries(value)) out[k] = resolveEnvRefs(v, env, file, [...at, k], fromEnv);
     return out;
   }
   return value;
+}
+
+const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/** An environment variable's text where the schema wants a number or a boolean (`600`, `0.5`, `true`, `False`). */
+function fromEnvText(text: string, expected: string): number | boolean | undefined {
+  const t = text.trim();
+  if (expected === 'number') return NUMBER_TEXT.test(t) && Number.isFinite(Number(t)) ? Number(t) : undefined;
+  if (expected === 'boolean') return /^true$/i.test(t) ? true : /^false$/i.test(t) ? false : undefined;
+  return undefined;
 }
 
 /**
@@ -120,10 +133,31 @@ function dropUnknownKeys(raw: Record<string, unknown>, file: string, warnings: s
 }
 
 /** Strict parse of the resolved file; the first problem stops the start. */
-function validate(resolved: unknown, file: string): FileConfig {
-  const result = fileSchema.safeParse(resolved, { error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined) });
-  if (result.success) return result.data;
-  throw issueToError(result.error.issues[0], file);
+/**
+ * Validates the resolved config. An environment variable is text: where the schema wants a number or a boolean at a
+ * value that came from `os.environ/NAME`, the text is read as one (and refused, naming the variable's place, when
+ * it is not one), so any value may come from the environment.
+ */
+function validate(resolved: unknown, file: string, fromEnv: ReadonlySet<string> = new Set()): FileConfig {
+  for (;;) {
+    const result = fileSchema.safeParse(resolved, { error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined) });
+    if (result.success) return result.data;
+    let converted = 0;
+    for (const issue of result.error.issues) {
+      if (issue.code !== 'invalid_type' || !fromEnv.has(formatPath(issue.path))) continue;
+      const text = getAt(resolved, issue.path);
+      if (typeof text !== 'string') continue;
+      const value = fromEnvText(text, issue.expected);
+      if (value === undefined) throw new ConfigError(file, formatPath(issue.path), `must be a ${issue.expected}; the environment variable it names holds something else`);
+      setAt(resolved, issue.path, value);
+      converted++;
+    }
+    if (converted === 0) throw issueToError(result.error.issues[0], file);
+  }
+}
+
+function setAt(root: unknown, path: readonly PropertyKey[], value: unknown): void {
+  (getAt(root, path.slice(0, -1)) as Record<PropertyKey, unknown>)[path[path.length - 1]] = value;
 }
 
 function issueToError(issue: z.core.$ZodIssue, file: string): ConfigError {

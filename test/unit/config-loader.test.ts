@@ -192,6 +192,21 @@ describe('config loader: defaults and precedence', () => {
     assert.deepEqual(load(null, { DATA_DIR: 'state' }, [], cwd).database, { kind: 'embedded', dataDir: join(cwd, 'state') });
   });
 
+  it('os.environ/ may give numbers and booleans too: the text is read as the type the setting wants', () => {
+    const yaml =
+      'model_list:\n  - model_name: m\n    litellm_params:\n      model: openai/x\n      api_key: os.environ/KEY_DIGITS\n      rpm: os.environ/RPM_V\n      timeout: os.environ/TIMEOUT_V\n' +
+      'general_settings:\n  master_key: sk-env-types\n  enable_jwt_auth: os.environ/JWT_ON\n';
+    const c = load(yaml, { KEY_DIGITS: '12345', RPM_V: ' 600 ', TIMEOUT_V: '2.5', JWT_ON: 'True' });
+    assert.equal(c.models[0].apiKey, '12345', 'a string setting keeps the text');
+    assert.equal(c.models[0].rpm, 600);
+    assert.equal(c.models[0].timeoutSec, 2.5);
+    assert.equal(c.jwt.enabled, true);
+    const bad = (env: Env, at: string, type: string) => fails(() => load(yaml, { KEY_DIGITS: '1', RPM_V: '1', TIMEOUT_V: '1', JWT_ON: 'false', ...env }), at, new RegExp(`must be a ${type}`));
+    bad({ RPM_V: 'lots' }, 'model_list[0].litellm_params.rpm', 'number');
+    bad({ JWT_ON: 'yes please' }, 'general_settings.enable_jwt_auth', 'boolean');
+    assert.equal(load(yaml, { KEY_DIGITS: '1', RPM_V: '1', TIMEOUT_V: '1', JWT_ON: 'false' }).jwt.enabled, false);
+  });
+
   it('an empty os.environ value counts as unset', () => {
     fails(() => load('general_settings:\n  master_key: os.environ/EMPTY_ONE\n', { EMPTY_ONE: '' }), 'general_settings.master_key', /os\.environ\/EMPTY_ONE is not set/);
   });
