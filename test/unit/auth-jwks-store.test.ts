@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { JWKS_REFETCH_INTERVAL_MS, JWKS_RETRY_INTERVAL_MS, JWKS_STALE_GRACE_MS, JwksKeyStore } from '../../src/auth/jwt/jwks-key-store';
 import { JwtRejection } from '../../src/auth/jwt/jwt-rejection';
+import { VerifiedTokenCache } from '../../src/auth/jwt/verified-token-cache';
+import type { GatewayConfig } from '../../src/config/gateway-config';
 import { loadGatewayConfig } from '../../src/config/config.loader';
 import { createLogger } from '../../src/logging/logger';
 import { LogCapture, ROOT, writeConfig } from '../support/gateway';
@@ -76,10 +78,15 @@ describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
     for (let i = 0; i < 250 && !logs.text().includes('keys fetched earlier stay in use'); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(fetches, 4, 'one background refresh');
     assert.match(logs.text(), /keys fetched earlier stay in use/);
+    // A token verified now is trusted from the cache no longer than these keys stay usable.
+    assert.equal(store.usableForMs(), JWKS_STALE_GRACE_MS - 1);
+    store.clock = fetchedAt + TTL_MS + JWKS_STALE_GRACE_MS - 500;
+    assert.equal(store.usableForMs(), 500);
     store.clock = fetchedAt + TTL_MS + JWKS_STALE_GRACE_MS;
     await resolveK1();
     store.clock = fetchedAt + TTL_MS + JWKS_STALE_GRACE_MS + JWKS_RETRY_INTERVAL_MS + 1;
     await refused(resolveK1(), 'jwks_unavailable');
+    assert.equal(store.usableForMs(), 0);
   });
 
   it('recovers as soon as the provider answers again (retry interval after a failure)', async () => {
@@ -132,5 +139,23 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
     assert.ok(same(await store.resolve({ alg: 'ES256' }, ''), ec.publicKey));
     const two = storeFor([await serve([jwk(a.publicKey), jwk(b.publicKey)])]);
     await assert.rejects(two.resolve({ alg: 'RS256' }, ''), (e: unknown) => e instanceof JwtRejection && /no "kid"/.test(e.message));
+  });
+});
+
+describe('VerifiedTokenCache: an entry never outlives the keys that verified it', () => {
+  it('keeps a token only as long as the keys stay usable, when that is shorter than exp and public_key_ttl', async () => {
+    const cache = new VerifiedTokenCache({ jwt: { publicKeyTtlSec: 600 } } as GatewayConfig);
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const token = signJwt('RS256', { kid: 'k1' }, { sub: 's', exp: nowSec() + 600 }, privateKey);
+    const other = signJwt('RS256', { kid: 'k1' }, { sub: 't', exp: nowSec() + 600 }, privateKey);
+    const result = { caller: { role: 'project' } } as never;
+    cache.set(token, result, nowSec() + 600, 40);
+    cache.set(other, result, nowSec() + 600);
+    assert.equal(cache.get(token), result);
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(cache.get(token), undefined, 'gone with the keys');
+    assert.equal(cache.get(other), result, 'without that bound: exp and public_key_ttl');
+    cache.set(token, result, nowSec() + 600, 0);
+    assert.equal(cache.get(token), undefined, 'keys no longer usable: not kept at all');
   });
 });

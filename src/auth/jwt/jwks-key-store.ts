@@ -110,6 +110,17 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     throw this.missReason(header, this.now());
   }
 
+  /**
+   * How long the keys held now stay usable if no fetch succeeds meanwhile (the least over the JWKS holding keys):
+   * a verified token is not trusted from the cache for longer than the keys that verified it.
+   */
+  usableForMs(): number {
+    const now = this.now();
+    let least = Infinity;
+    for (const s of this.sources) if (s.keys.length > 0 && this.usable(s, now)) least = Math.min(least, s.fetchedAt + this.maxAgeMs - now);
+    return least === Infinity ? 0 : least;
+  }
+
   /** Monotonic milliseconds (a seam for tests that move time). */
   protected now(): number {
     return performance.now();

@@ -19,7 +19,7 @@ interface Verified {
  * a call); the entry keeps the header and payload, which anyone who sees the token can read and which are no
  * credential without the signature, and a hit must match them exactly. The signature itself is never kept. An
  * entry lives until the token's `exp`, and never longer than `public_key_ttl` (a key withdrawn from the JWKS stops
- * being trusted within that time).
+ * being trusted within that time) nor than the keys that verified it stay usable while the JWKS cannot be fetched.
  */
 @Injectable()
 export class VerifiedTokenCache {
@@ -37,11 +37,14 @@ export class VerifiedTokenCache {
     return hit !== undefined && hit.signed === token.slice(0, sig - 1) ? hit.result : undefined;
   }
 
-  /** `expSec`: the token's `exp` claim (seconds since the epoch). Unsigned tokens are never kept. */
-  set(token: string, result: AuthResult, expSec: number): void {
+  /**
+   * `expSec`: the token's `exp` claim (seconds since the epoch); `keysUsableMs`: how long the keys that verified it
+   * stay usable (JwksKeyStore.usableForMs). Unsigned tokens are never kept.
+   */
+  set(token: string, result: AuthResult, expSec: number, keysUsableMs = Infinity): void {
     const sig = signatureStart(token);
     if (sig <= 0 || sig === token.length) return;
-    const ttl = Math.min(Math.floor(expSec * 1000 - Date.now()), this.maxTtlMs);
+    const ttl = Math.min(Math.floor(expSec * 1000 - Date.now()), this.maxTtlMs, Math.floor(keysUsableMs));
     // A copy: a slice of the token would keep the whole token, signature included, alive with the entry.
     const signed = Buffer.from(token.slice(0, sig - 1), 'latin1').toString('latin1');
     if (ttl >= 1) this.cache.set(sha256Hex(token.slice(sig)), { result, signed }, { ttl });
