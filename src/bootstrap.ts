@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import './auth/caller';
 import { AuthGuard } from './auth/guards/auth.guard';
 import { sendError } from './common/errors/openai-exception.filter';
+import { useCredentialFirst } from './auth/guards/credential-first';
 import { clientErrorHandler } from './common/http/client-error';
 import { directRoutes, useDirectRoutes } from './common/http/direct-routes';
 import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
@@ -80,5 +81,6 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   // The API speaks JSON only: without Fastify's default text/plain parser, any other content type is a 415.
   fastify.removeContentTypeParser('text/plain');
   useStrictJsonBodies(fastify);
+  useCredentialFirst(fastify);
   return app;
 }

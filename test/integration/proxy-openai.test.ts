@@ -317,6 +317,26 @@ general_settings:
     assert.deepEqual(up.requests[0].body.input, [1, 2, 3], 'a token array is passed on as it came');
   });
 
+  it('refuses a call without a credential with 401 before reading its body: bad JSON, another content type, 10 MB', async () => {
+    const post = (body: string, type: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': type }, body });
+    const cases: [string, string][] = [
+      ['{bad', 'application/json'],
+      ['hello', 'text/plain'],
+      [`{"model":"gpt-4o","messages":[${Array(3_000_000).fill('{}').join(',')}]}`, 'application/json'],
+    ];
+    for (const [body, type] of cases) {
+      const r = await post(body, type);
+      assert.equal(r.status, 401, `${type} ${body.slice(0, 10)}`);
+      assert.equal((await readJson(r)).error.code, 'missing_api_key');
+    }
+    // With a credential the body is read and checked as before; public routes need none.
+    const bad = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: '{bad' });
+    assert.equal(bad.status, 400);
+    assert.equal((await fetch(`${gw.url}/health/liveliness`)).status, 200);
+    assert.equal((await fetch(`${gw.url}/no/such/route`, { method: 'POST', body: '{}' })).status, 404);
+    assert.equal(up.requests.length, 0);
+  });
+
   it('never logs the upstream key or the master key', () => {
     const logs = gw.logs.text();
     assert.ok(logs.length > 0);

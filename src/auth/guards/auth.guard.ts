@@ -17,9 +17,8 @@ import { MasterKeyStrategy } from '../strategies/master-key.strategy';
 import { StrategyRunner } from '../strategies/strategy-runner';
 import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
 import { toAuthError } from './auth-errors';
+import { NO_CREDENTIAL } from './credential-first';
 
-const NO_CREDENTIAL =
-  'No credential: send "Authorization: Bearer <key or JWT>" (or an "api-key" / "x-litellm-api-key" header)';
 
 /**
  * The one place that decides who may call what. For every route not marked @Public(): read the credential,
