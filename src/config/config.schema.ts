@@ -1,3 +1,4 @@
+import { validateRouteList } from '../auth/routes/route-matcher';
 import { z } from 'zod';
 
 /**
@@ -6,7 +7,11 @@ import { z } from 'zod';
  */
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
-const routeList = z.array(z.string().min(1));
+/** Route entries: paths, `prefix*` or group names, checked as key `allowed_routes` are (one clear line at start). */
+const routeList = z.array(z.string().min(1)).superRefine((entries, ctx) => {
+  const problem = validateRouteList(entries);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const PROVIDERS = ['azure', 'openai'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -75,9 +80,9 @@ const generalSettings = z
     database_url: z.string().optional(),
     max_request_size_mb: positive.optional(),
     /** Seconds between spend writes to the database (LiteLLM's key; its default is 10, the gateway's 1). */
-    proxy_batch_write_at: positive.max(3600).optional(),
+    proxy_batch_write_at: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(3600).optional(),
     /** Seconds between re-reads of each cached virtual key (LiteLLM's key; its default is 60, the gateway's 30). */
-    user_api_key_cache_ttl: positive.max(86400).optional(),
+    user_api_key_cache_ttl: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(86400).optional(),
   })
   .strict();
 

@@ -235,6 +235,10 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assert.equal(odd.body.total_count, 2);
     assert.ok(odd.body.keys.every((k: { user_id: string; token: string }) => k.user_id === 'odd' && typeof k.token === 'string'));
     assert.equal(JSON.stringify(odd.body).includes('"key":'), false);
+    // The flag's other spellings, as Python's requests sends them (True) or as 1; anything else is a 400.
+    for (const spelling of ['True', '1']) assert.deepEqual((await api('GET', `/key/list?team_id=${team}&user_id=odd&return_full_object=${spelling}`)).body, odd.body, spelling);
+    assert.equal((await api('GET', `/key/list?team_id=${team}&return_full_object=False`)).body.keys.every((k: unknown) => typeof k === 'string'), true);
+    assert.equal((await api('GET', '/key/list?return_full_object=maybe')).status, 400);
     const alias = await api('GET', '/key/list?key_alias=full-key');
     assert.equal(alias.body.total_count, 1);
   });

@@ -267,6 +267,13 @@ describe('config loader: bad configs stop the start with one line', () => {
     fails(() => load('general_settings:\n  enable_jwt_auth: "maybe"\n'), 'general_settings.enable_jwt_auth', /expected boolean/);
   });
 
+  it('route lists that are not routes, and intervals under 0.1 s, stop the start with one line', () => {
+    fails(() => load('general_settings:\n  allowed_routes: [bogus_group]\n'), 'general_settings.allowed_routes', /"bogus_group": not a route group/);
+    fails(() => load('general_settings:\n  litellm_jwtauth:\n    admin_allowed_routes: ["/key/*", "nope"]\n'), 'general_settings.litellm_jwtauth.admin_allowed_routes', /"nope": not a route group/);
+    fails(() => load('general_settings:\n  proxy_batch_write_at: 0.0001\n'), 'general_settings.proxy_batch_write_at', /at least 0\.1/);
+    fails(() => load('general_settings:\n  user_api_key_cache_ttl: 0.0001\n'), 'general_settings.user_api_key_cache_ttl', /at least 0\.1/);
+  });
+
   it('non-numeric --port or PORT', () => {
     const arg = fails(() => load(null, {}, ['--port', 'eighty']), '', /"eighty" is not a valid port/);
     assert.equal(arg.source, '--port');

@@ -24,7 +24,12 @@ export type DeleteKeysRequest = z.output<typeof deleteKeysSchema>;
 export const keyRefSchema = z.strictObject({ key: keyRef });
 
 const queryText = z.string().min(1).max(256).refine(isStorableText, NOT_STORABLE);
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** A boolean query flag, in the spellings LiteLLM (FastAPI) accepts: `true`/`false` in any case, `1`/`0`. */
+const flag = z
+  .string()
+  .transform((v) => v.toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }))
+  .transform((v) => v === 'true' || v === '1');
 
 /** GET /key/list query. */
 export const listKeysSchema = z.strictObject({
