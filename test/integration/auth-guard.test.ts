@@ -260,6 +260,8 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
     assert.equal((await reason('not yet valid'))!.code, 'jwt_not_yet_valid');
     assert.match((await reason('wrong aud'))!.message, /audience/);
     assert.match((await reason('wrong iss'))!.message, /issuer/);
+    // The values the gateway accepts are not told to a caller it has not authenticated.
+    assert.ok(!(await reason('wrong aud'))!.message.includes(idp.audience) && !(await reason('wrong iss'))!.message.includes(idp.issuer));
     assert.match((await reason('unsupported crit header'))!.message, /crit/);
     assert.match((await reason('no exp'))!.message, /exp/);
   });

@@ -23,6 +23,7 @@ function jwtError(cause: unknown): GatewayError {
     return Errors.unauthorized('JWT is not valid yet (nbf)', 'jwt_not_yet_valid');
   }
   if (e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return Errors.unauthorized('Invalid JWT: invalid signature', 'invalid_jwt');
-  const reason = typeof e.message === 'string' && e.message.length > 0 && e.message.length < 200 ? e.message : 'verification failed';
+  // jsonwebtoken adds the accepted values ("jwt audience invalid. expected: ..."): not for an unauthenticated caller.
+  const reason = typeof e.message === 'string' && e.message.length > 0 && e.message.length < 200 ? e.message.replace(/\.? expected: .*$/s, '') : 'verification failed';
   return Errors.unauthorized(`Invalid JWT: ${reason}`, 'invalid_jwt');
 }
