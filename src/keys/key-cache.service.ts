@@ -147,13 +147,16 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     for (const [project, dbSpend] of e.p) if (this.projectSpend.has(project)) this.trackProject(project, dbSpend);
   }
 
-  /** Our own write answered the database totals: adopt them, and tell the other instances. */
+  /**
+   * Our own write answered the database totals: adopt them, and tell the other instances. Spend only grows, so a
+   * total is never lowered: another instance's newer total may have arrived (by broadcast) before this answer.
+   */
   private afterFlush(r: FlushResult): void {
     for (const [token, dbSpend] of r.keys) {
       const key = this.keys.peek(token);
-      if (key) key.spend = dbSpend + this.spend.unflushed(token);
+      if (key) key.spend = Math.max(key.spend, dbSpend + this.spend.unflushed(token));
     }
-    for (const [project, dbSpend] of r.teams) if (this.projectSpend.has(project)) this.projectSpend.set(project, dbSpend);
+    for (const [project, dbSpend] of r.teams) if (this.projectSpend.has(project)) this.trackProject(project, dbSpend);
     if (r.keys.size > 0 || r.teams.size > 0) this.events.publish({ t: 'spend', k: [...r.keys], p: [...r.teams] });
   }
 

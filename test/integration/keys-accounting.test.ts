@@ -12,6 +12,7 @@ import { projectLimits } from '../../src/keys/project-limits';
 import { KeysRedis } from '../../src/keys/redis/keys-redis.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { KeyEventsService } from '../../src/keys/invalidation/key-events.service';
 import { createTestDatabase, sql } from '../support/postgres';
 
 const MASTER = 'sk-master-keys-accounting-01';
@@ -212,6 +213,19 @@ for (const mode of ['in-process', 'redis'] as const) {
       const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
       assert.equal(row.spend, 0.75);
       assert.equal(t.spend, 0.75, 'key and project agree');
+    });
+
+    it("a spend total another instance broadcast is not lowered by this instance's own (older) write result", async () => {
+      const k = await generate({ max_budget: 100 });
+      const cache = gw.app.get(KeyCache);
+      const spend = gw.app.get(SpendWriter);
+      await spend.flush();
+      (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.5)); // not yet written
+      // The other instance wrote 2.0 for this key after the write this instance is about to make: its total arrives first.
+      (gw.app.get(KeyEventsService) as unknown as { receive(p: string): void }).receive(JSON.stringify({ o: 'another-instance', t: 'spend', k: [[k.token, 2]], p: [] }));
+      assert.equal(cache.get(k.token)!.spend, 2.5);
+      await spend.flush(); // the database answers 0.5: only this write, in this test
+      assert.equal(cache.get(k.token)!.spend, 2.5, 'the newer, higher total stands');
     });
 
     it('project limits, when configured, count every key of the project and its JWTs together', async () => {

@@ -127,5 +127,11 @@ describe('keys: broadcast messages', () => {
       assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: [], p: bad })), null, `project spend ${JSON.stringify(bad)}`);
     }
     assert.equal(decodeEvent('{"o":"x","t":"spend","k":[["t",1e999]],"p":[]}'), null, 'Infinity');
+    // A regenerate's rename travels with the change, and only between tokens the message names.
+    const renamed = encodeEvents({ o: 'me', t: 'changed', k: ['old', 'new'], n: ['new'], r: [['old', 'new']] });
+    assert.deepEqual(decodeEvent(renamed[0]), { o: 'me', t: 'changed', k: ['old', 'new'], n: ['new'], r: [['old', 'new']] });
+    for (const bad of [[['old', 'other']], [['old']], ['old'], [[1, 2]], 'x']) {
+      assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: ['old', 'new'], r: bad })), null, `rename ${JSON.stringify(bad)}`);
+    }
   });
 });
