@@ -32,8 +32,26 @@ export function loadGatewayConfig(opts: LoadOptions = {}): GatewayConfig {
   const args = parseArgs(opts.argv ?? []);
   const configFile = pickConfigFile(args.config, env, cwd);
   const warnings: string[] = [];
-  const file = configFile ? readConfigFile(configFile, env, warnings) : fileSchema.parse({});
-  return deepFreeze(toGatewayConfig(file, configFile, args.port, env, cwd, warnings));
+  const read = configFile ? readConfigFile(configFile, env, warnings) : { file: fileSchema.parse({}), env };
+  return deepFreeze(toGatewayConfig(read.file, configFile, args.port, read.env, cwd, warnings));
+}
+
+/**
+ * LiteLLM's top-level `environment_variables:`: variables the config file provides (e.g. DATABASE_URL, or the
+ * NAME of an `os.environ/NAME`). The process environment wins over them; they are read like it, never written to it.
+ */
+function withFileVariables(raw: Record<string, unknown>, env: Env, file: string): Env {
+  const vars = raw.environment_variables;
+  delete raw.environment_variables;
+  if (vars === undefined || vars === null) return env;
+  if (typeof vars !== 'object' || Array.isArray(vars)) throw new ConfigError(file, 'environment_variables', 'must be a mapping of NAME: value');
+  const merged: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new ConfigError(file, `environment_variables.${name}`, 'must be a string, a number or a boolean');
+    merged[name] = String(value);
+  }
+  for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[name] = value;
+  return merged;
 }
 
 function parseArgs(argv: readonly string[]): { config?: string; port?: string } {
@@ -60,7 +78,7 @@ function pickConfigFile(fromArgs: string | undefined, env: Env, cwd: string): st
   return existsSync(local) ? local : null;
 }
 
-function readConfigFile(path: string, env: Env, warnings: string[]): FileConfig {
+function readConfigFile(path: string, processEnv: Env, warnings: string[]): { file: FileConfig; env: Env } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -76,11 +94,12 @@ function readConfigFile(path: string, env: Env, warnings: string[]): FileConfig 
   }
   const raw: unknown = doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(path, '', 'the top level must be a mapping');
+  const env = withFileVariables(raw as Record<string, unknown>, processEnv, path);
   // Unknown keys go first (with a warning), so that an os.environ/ reference under an ignored key cannot stop the start.
   dropUnknownKeys(raw as Record<string, unknown>, path, warnings);
   const fromEnv = new Set<string>();
   const resolved = resolveEnvRefs(raw, env, path, [], fromEnv);
-  return validate(resolved, path, fromEnv);
+  return { file: validate(resolved, path, fromEnv), env };
 }
 
 /** Replaces `os.environ/NAME` values by the variable's text; `fromEnv` collects their paths (see validate). */

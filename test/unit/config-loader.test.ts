@@ -220,12 +220,27 @@ describe('config loader: unknown keys', () => {
         'model_list:\n  - model_name: gpt\n    litellm_params:\n      model: openai/gpt-4o\n      custom_llm_provider: openai\n    model_info:\n      supports_vision: true\n',
     );
     const text = c.warnings.join('\n');
-    for (const path of ['litellm_settings', 'environment_variables', 'general_settings.alerting', 'model_list[0].litellm_params.custom_llm_provider', 'model_list[0].model_info.supports_vision']) {
+    for (const path of ['litellm_settings', 'general_settings.alerting', 'model_list[0].litellm_params.custom_llm_provider', 'model_list[0].model_info.supports_vision']) {
       assert.match(text, new RegExp(`: ${path.replace(/[[\].]/g, '\\$&')}: unknown key, ignored`), path);
     }
-    assert.equal(c.warnings.length, 5);
+    assert.equal(c.warnings.length, 4, 'environment_variables is read (below), not ignored');
     assert.equal(c.masterKey, 'sk-kept-1');
     assert.equal(c.models[0].upstreamModel, 'gpt-4o');
+  });
+
+  it("environment_variables: the file's variables are read like the environment's, which wins over them", () => {
+    const yaml =
+      'environment_variables:\n  MK: sk-from-file-1\n  DATABASE_URL: postgresql://u:file-db-pass@h/db\n  RPM: 7\n' +
+      'general_settings:\n  master_key: os.environ/MK\n' +
+      'model_list:\n  - model_name: gpt\n    litellm_params:\n      model: openai/gpt-4o\n      rpm: os.environ/RPM\n';
+    const c = load(yaml);
+    assert.equal(c.masterKey, 'sk-from-file-1');
+    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgresql://u:file-db-pass@h/db' });
+    assert.equal(c.models[0].rpm, 7);
+    assert.ok(c.secrets.includes('file-db-pass') && c.secrets.includes('sk-from-file-1'), 'still redacted from logs');
+    assert.equal(load(yaml, { MK: 'sk-from-env-2' }).masterKey, 'sk-from-env-2');
+    fails(() => load('environment_variables: [A]\n'), 'environment_variables', /mapping/);
+    fails(() => load('environment_variables:\n  A: { b: 1 }\n'), 'environment_variables.A', /string, a number or a boolean/);
   });
 
   it('a fallback naming a model group that is not configured is warned about', () => {
