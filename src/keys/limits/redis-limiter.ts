@@ -13,6 +13,11 @@ interface LimitCommands {
 
 const KINDS: Record<number, LimitKind> = { 1: 'rpm', 2: 'tpm', 3: 'parallel' };
 const WARN_EVERY_MS = 30_000;
+/**
+ * When a release fails (a Redis blip), it is sent again after these delays: an unreleased parallel slot is held until
+ * its lease expires (the longest a call can take, often many minutes), locking out a key with max_parallel_requests 1.
+ */
+export const RELEASE_RETRY_MS: readonly number[] = [500, 2_000, 10_000, 30_000];
 
 /**
  * Limits shared by every instance through Redis (one script call per admitted call that has limits). When Redis
@@ -54,9 +59,17 @@ export class RedisLimiter implements Limiter {
         if (released) return;
         released = true;
         if (!scopes.some((s) => s.parallel !== null || (s.tpm !== null && tokens > 0))) return;
-        this.redis.gwLimitRelease(keys.length, ...keys, member, Math.max(0, Math.round(tokens)), ...releaseArgs).catch((err) => this.warn(err, 'release'));
+        this.sendRelease([...keys, member, Math.max(0, Math.round(tokens)), ...releaseArgs], keys.length, 0);
       },
     };
+  }
+
+  private sendRelease(args: (string | number)[], numKeys: number, attempt: number): void {
+    this.redis.gwLimitRelease(numKeys, ...args).catch((err: unknown) => {
+      this.warn(err, 'release');
+      if (attempt >= RELEASE_RETRY_MS.length) return;
+      setTimeout(() => this.sendRelease(args, numKeys, attempt + 1), RELEASE_RETRY_MS[attempt]).unref();
+    });
   }
 
   close(): void {
