@@ -156,7 +156,9 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     const cases: [string, RequestInit, number][] = [
       ['/health/liveliness', {}, 200],
       ['/no/such/route?token=abc', {}, 404],
-      ['/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }, 400],
+      ['/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: '{bad' }, 400],
+      // Without a credential the body is not even read: 401, with its access line like any other answer.
+      ['/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }, 401],
       ['/v1/models', {}, 401],
     ];
     for (const [i, [path, init, status]] of cases.entries()) {
