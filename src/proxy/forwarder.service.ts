@@ -8,7 +8,7 @@ import type { Deployment } from './router/deployment';
 import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
-import { NOT_JSON, usageOfAnswer, type Usage } from './streaming/usage';
+import { NOT_JSON, usageOfAnswer, usageOfEncodedAnswer, type Usage } from './streaming/usage';
 import { upstreamClientError } from './upstream/upstream-error';
 import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
 import type { UpstreamHeaders } from './upstream/upstream-headers';
@@ -109,8 +109,9 @@ export class ForwarderService {
    */
   private answer(d: Deployment, group: ModelGroup, status: number, headers: UpstreamHeaders, data: Buffer, injected: boolean, requestBytes: number): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS {
     if (status >= 200 && status < 300) {
-      // Usage is read from plain JSON; an upstream that compresses anyway (it was asked not to) is passed on as is.
-      const usage = headers.contentEncoding ? null : usageOfAnswer(data);
+      // An upstream that compresses anyway (it was asked not to) is passed on as is; its usage is read from a decoded copy.
+      const encoding = headers.contentEncoding;
+      const usage = encoding !== undefined && encoding !== 'identity' ? usageOfEncodedAnswer(data, encoding) : usageOfAnswer(data);
       if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
       return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes } };
     }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
+import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { chatChunks, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
 
@@ -342,5 +343,47 @@ general_settings:
     assert.ok(logs.length > 0);
     assert.doesNotMatch(logs, new RegExp(UPSTREAM_KEY));
     assert.doesNotMatch(logs, new RegExp(MASTER));
+  });
+});
+
+describe('proxy: an answer the upstream compressed anyway is still billed', () => {
+  let up: FakeUpstream;
+  let gw: InProcessGateway;
+  before(async () => {
+    up = await startUpstream();
+    gw = await startGateway(`
+model_list:
+  - model_name: priced
+    litellm_params: { model: openai/priced-real, api_base: ${up.url}/v1, api_key: ${UPSTREAM_KEY} }
+    model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 }
+general_settings:
+  master_key: ${MASTER}
+`);
+  });
+  after(async () => {
+    await gw?.close();
+    await up?.close();
+  });
+
+  it('reads the usage of a gzip, deflate or br answer from a decoded copy, and passes the answer on as it came', async () => {
+    const generated = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const key = (await readJson(generated)) as { key: string; token: string };
+    const answer = { id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'packed' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } };
+    const text = JSON.stringify(answer);
+    const encodings: [string, Buffer][] = [['gzip', gzipSync(text)], ['deflate', deflateSync(text)], ['br', brotliCompressSync(text)]];
+    for (const [encoding, body] of encodings) {
+      up.respondWith({ raw: body, status: 200, headers: { 'content-type': 'application/json', 'content-encoding': encoding } });
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'priced', messages: [{ role: 'user', content: 'x' }] }),
+      });
+      assert.equal(r.status, 200, encoding);
+      assert.equal(r.headers.get('content-encoding'), encoding);
+      assert.deepEqual(await r.json(), answer, encoding);
+    }
+    await gw.app.get(SpendWriter).flush();
+    const info = await readJson(await fetch(`${gw.url}/key/info?key=${key.token}`, { headers: { authorization: `Bearer ${MASTER}` } }));
+    assert.ok(Math.abs(info.info.spend - 3 * (10 * 0.001 + 5 * 0.002)) < 1e-9, `spend ${info.info.spend}`);
   });
 });

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 /** Token counts of one call, as the upstream reported them (or as estimated when it did not). */
 export interface Usage {
   promptTokens: number;
@@ -181,4 +182,28 @@ export function usageFromObject(u: unknown): Usage | null {
   const { prompt_tokens, completion_tokens } = u as { prompt_tokens?: unknown; completion_tokens?: unknown };
   if (typeof prompt_tokens !== 'number') return null;
   return { promptTokens: prompt_tokens, completionTokens: typeof completion_tokens === 'number' ? completion_tokens : 0 };
+}
+
+/** The most a compressed answer is expanded to, to read its usage: a bound on what a bad upstream can make us hold. */
+const MAX_DECODED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The usage of a non-streamed answer the upstream compressed although asked not to (`accept-encoding: identity`):
+ * the answer is passed on as it came, and a decoded copy is read only for its usage, so the call is still billed.
+ * An encoding this does not know, a body that does not decode or is not JSON: null (no usage, as before).
+ */
+export function usageOfEncodedAnswer(body: Buffer, encoding: string): Usage | null {
+  let decoded: Buffer;
+  try {
+    const opts = { maxOutputLength: MAX_DECODED_BYTES };
+    const e = encoding.trim().toLowerCase();
+    if (e === 'gzip' || e === 'x-gzip') decoded = gunzipSync(body, opts);
+    else if (e === 'deflate') decoded = inflateSync(body, opts);
+    else if (e === 'br') decoded = brotliDecompressSync(body, opts);
+    else return null;
+  } catch {
+    return null;
+  }
+  const usage = usageOfAnswer(decoded);
+  return usage === NOT_JSON ? null : usage;
 }
