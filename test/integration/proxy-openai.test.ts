@@ -227,6 +227,17 @@ general_settings:
     });
     assert.equal(escaped.status, 400);
     assert.deepEqual(await readJson(escaped), { error: { message: 'bad key [REDACTED]', type: 'invalid_request_error', param: null, code: 'bad' } });
+    // Azure's shape ({"error": {"code", "message"}}, no type or param): completed, its own fields kept.
+    up.respondWith({ json: { error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.', innererror: { x: 1 } } }, status: 404 });
+    const azureShaped = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    assert.equal(azureShaped.status, 404);
+    assert.deepEqual(await readJson(azureShaped), {
+      error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.', innererror: { x: 1 }, type: 'invalid_request_error', param: null },
+    });
     up.respondWith(cases[0].answer);
     await assert.rejects(
       client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),

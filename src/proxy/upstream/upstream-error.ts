@@ -25,14 +25,34 @@ export function upstreamClientError(status: number, data: Buffer, contentType: s
   }
   const error = parsed !== null && typeof parsed === 'object' ? (parsed as { error?: unknown }).error : undefined;
   if (error !== null && typeof error === 'object' && !Array.isArray(error)) {
-    // Written out again, scrubbed, only when the key is there once parsed (it was JSON-escaped in the bytes).
-    const plain = apiKey ? JSON.stringify(parsed) : '';
-    const out = apiKey && plain.includes(apiKey) ? Buffer.from(plain.split(apiKey).join('[REDACTED]')) : body;
-    return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, { raw: { body: out, contentType: contentType ?? 'application/json' } });
+    // An error object missing some of the OpenAI fields (Azure's {"error": {"code", "message"}}) gets them, its own
+    // fields kept; a complete one is passed as it came, written out again (scrubbed) only when the key is there once
+    // parsed (it was JSON-escaped in the bytes).
+    const complete = isOpenAiError(error as Record<string, unknown>);
+    const plain = !complete ? JSON.stringify({ ...(parsed as object), error: completed(error as Record<string, unknown>, status) }) : apiKey ? JSON.stringify(parsed) : '';
+    const scrubbed = apiKey && plain.includes(apiKey) ? plain.split(apiKey).join('[REDACTED]') : plain;
+    const out = !complete || scrubbed !== plain ? Buffer.from(scrubbed) : body;
+    return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, { raw: { body: out, contentType: complete ? (contentType ?? 'application/json') : 'application/json' } });
   }
   const said = typeof error === 'string' ? error : parsed === undefined ? text : JSON.stringify(parsed);
   let quote = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   if (apiKey) quote = quote.split(apiKey).join('[REDACTED]');
   quote = quote.slice(0, MAX_QUOTE);
   return new GatewayError(status, 'upstream_error', quote ? `Upstream answered ${status}: ${quote}` : `Upstream answered ${status}`);
+}
+
+function isOpenAiError(e: Record<string, unknown>): boolean {
+  return typeof e.message === 'string' && 'type' in e && 'param' in e && 'code' in e;
+}
+
+/** The OpenAI fields an upstream's error object lacks (absent, not null), filled in; the fields it has are kept. */
+function completed(e: Record<string, unknown>, status: number): Record<string, unknown> {
+  const type = status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'invalid_request_error';
+  return {
+    ...e,
+    message: typeof e.message === 'string' ? e.message : `Upstream answered ${status}`,
+    type: 'type' in e ? e.type : type,
+    param: e.param ?? null,
+    code: e.code ?? null,
+  };
 }
