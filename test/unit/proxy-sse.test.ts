@@ -155,6 +155,17 @@ describe('SSE relay', () => {
     assert.equal(relay.finish().toString('utf8'), 'data: {"choices":[]}\n\n' + SSE_DONE);
   });
 
+  it('ends a long event as soon as its separator is in, even when the separator comes one byte per chunk', () => {
+    for (const sep of ['\r\n\r\n', '\n\n']) {
+      const relay = new SseRelay(false);
+      const event = `data: {"x":"${'y'.repeat(100 * 1024)}"}`;
+      assert.equal(push(relay, event), ''); // held in pieces: longer than 64 KiB, not ended yet
+      const bytes = [...sep];
+      for (const b of bytes.slice(0, -1)) assert.equal(push(relay, b), '');
+      assert.equal(push(relay, bytes[bytes.length - 1]), event + sep, JSON.stringify(sep));
+    }
+  });
+
   it('fails on an event over the limit, handing over the events that ended before it in the same chunk', () => {
     const relay = new SseRelay(false);
     const before = chunk('a') + chunk('b');

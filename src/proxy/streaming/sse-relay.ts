@@ -36,6 +36,8 @@ export class SseRelay {
    */
   private pieces: Buffer[] | null = null;
   private piecesBytes = 0;
+  /** The last bytes of the pieces (up to 3): a separator may be cut across several small pieces. */
+  private piecesEnd: Buffer = EMPTY;
 
   constructor(private readonly dropUsageChunk: boolean) {}
 
@@ -45,9 +47,10 @@ export class SseRelay {
     if (this.pieces !== null) {
       this.piecesBytes += chunk.length;
       if (this.piecesBytes > MAX_SSE_EVENT_BYTES) throw new SseEventTooLarge();
-      const last = this.pieces[this.pieces.length - 1];
+      const end = this.piecesEnd;
       this.pieces.push(chunk);
-      if (!mayEndEvent(last, chunk)) return EMPTY;
+      this.piecesEnd = lastBytes(end, chunk);
+      if (!mayEndEvent(end, chunk)) return EMPTY;
       data = Buffer.concat(this.pieces, this.piecesBytes);
       this.pieces = null;
     } else {
@@ -91,6 +94,7 @@ export class SseRelay {
     if (left > LONG_EVENT_BYTES) {
       this.pieces = [this.tail];
       this.piecesBytes = left;
+      this.piecesEnd = lastBytes(EMPTY, this.tail);
       this.tail = EMPTY;
     }
     return out;
@@ -139,9 +143,16 @@ export class SseRelay {
   }
 }
 
-/** Whether an event could end in `chunk` (a blank line in it, or across its start and the previous piece's end). */
-function mayEndEvent(previous: Buffer, chunk: Buffer): boolean {
-  const seam = Buffer.concat([previous.subarray(Math.max(0, previous.length - 3)), chunk.subarray(0, 3)]).toString('latin1');
+/** The last 3 bytes of `before` followed by `chunk`. */
+function lastBytes(before: Buffer, chunk: Buffer): Buffer {
+  if (chunk.length >= 3) return Buffer.from(chunk.subarray(chunk.length - 3));
+  const both = Buffer.concat([before, chunk]);
+  return both.subarray(Math.max(0, both.length - 3));
+}
+
+/** Whether an event could end in `chunk` (a blank line in it, or across its start and the end of what came before). */
+function mayEndEvent(previousEnd: Buffer, chunk: Buffer): boolean {
+  const seam = Buffer.concat([previousEnd, chunk.subarray(0, 3)]).toString('latin1');
   if (seam.includes('\n\n') || seam.includes('\r\n\r\n')) return true;
   return chunk.includes('\n\n') || chunk.includes('\r\n\r\n');
 }
