@@ -133,6 +133,28 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
     assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'k1' }, fromB), b.publicKey));
   });
 
+  it('a key withdrawn from the JWKS: the tokens it verified are no longer taken from the verified-token cache', async () => {
+    let keys: unknown[] = [jwk(a.publicKey, { kid: 'old' })];
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    servers.push(server);
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
+    const store = new ClockedStore(
+      loadGatewayConfig({ argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n')], env: { JWT_PUBLIC_KEY_URL: url }, cwd: ROOT }),
+      createLogger({ level: 'info', secrets: ['unused-secret'] }, new LogCapture()),
+    );
+    const cache = new VerifiedTokenCache({ jwt: { publicKeyTtlSec: 600 } } as GatewayConfig, store);
+    const token = signJwt('RS256', { kid: 'old' }, claims, a.privateKey);
+    assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'old' }, token), a.publicKey));
+    const result = { caller: { role: 'project' } } as never;
+    cache.set(token, result, claims.exp, store.usableForMs());
+    assert.equal(cache.get(token), result);
+    keys = [jwk(b.publicKey, { kid: 'new' })]; // rotated: "old" withdrawn
+    store.clock += JWKS_REFETCH_INTERVAL_MS;
+    assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'new' }, ''), b.publicKey)); // an unknown kid refetches
+    assert.equal(cache.get(token), undefined);
+  });
+
   it('no kid: accepted when exactly one key fits the algorithm, whatever other kinds of key are there', async () => {
     const store = storeFor([await serve([jwk(a.publicKey), jwk(ec.publicKey as never)])]);
     assert.ok(same(await store.resolve({ alg: 'RS256' }, ''), a.publicKey));

@@ -74,6 +74,13 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     );
   }
 
+  private readonly withdrawnListeners: (() => void)[] = [];
+
+  /** Runs `fn` when a fetch finds that a key held before is gone from its JWKS. */
+  onKeyWithdrawn(fn: () => void): void {
+    this.withdrawnListeners.push(fn);
+  }
+
   /** Fetches every JWKS once at start (not awaited: a provider that is down does not stop the gateway). */
   onApplicationBootstrap(): void {
     if (this.config.jwt.enabled) for (const source of this.sources) void this.refresh(source);
@@ -177,7 +184,10 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     const run = async () => {
       try {
         const signing = await source.client.getSigningKeys();
+        const before = source.keys;
         source.keys = signing.map((k) => ({ kid: k.kid || undefined, jwkAlg: k.alg || undefined, key: createPublicKey(k.getPublicKey()) }));
+        // A key the provider withdrew (rotated out, or revoked after a leak): tokens it verified stop being trusted now.
+        if (before.some((old) => !source.keys.some((k) => k.key.equals(old.key)))) for (const fn of this.withdrawnListeners) fn();
         source.fetchedAt = this.now();
         source.lastFailed = false;
         this.log.info({ url: source.url, keys: source.keys.length }, 'JWKS fetched');

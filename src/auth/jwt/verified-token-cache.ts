@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { boundedLru } from '../../common/cache/bounded-lru';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import type { AuthResult } from '../auth-result';
 import { sha256Hex, signatureStart } from '../credentials/credential';
+import { JwksKeyStore } from './jwks-key-store';
 
 /** Most distinct JWTs remembered at once; the least recently used is dropped first. */
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
@@ -19,15 +20,18 @@ interface Verified {
  * a call); the entry keeps the header and payload, which anyone who sees the token can read and which are no
  * credential without the signature, and a hit must match them exactly. The signature itself is never kept. An
  * entry lives until the token's `exp`, and never longer than `public_key_ttl` (a key withdrawn from the JWKS stops
- * being trusted within that time) nor than the keys that verified it stay usable while the JWKS cannot be fetched.
+ * being trusted within that time) nor than the keys that verified it stay usable while the JWKS cannot be fetched;
+ * when a fetch finds a key withdrawn, every entry is dropped at once.
  */
 @Injectable()
 export class VerifiedTokenCache {
   private readonly cache = boundedLru<string, Verified>(VERIFIED_TOKEN_CACHE_SIZE, { ttlAutopurge: false, allowStale: false });
   private readonly maxTtlMs: number;
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, @Optional() keys?: JwksKeyStore) {
     this.maxTtlMs = config.jwt.publicKeyTtlSec * 1000;
+    // A key withdrawn from the JWKS: every remembered token is verified again (those of the withdrawn key then fail).
+    keys?.onKeyWithdrawn(() => this.cache.clear());
   }
 
   /** `sig`: where the token's signature starts (`signatureStart`). */
