@@ -30,6 +30,24 @@ interface Answer {
   ms: number;
 }
 
+/** A test database behind a TCP proxy the test controls, and a priced config for `upstreamUrl` (JWTs when `jwt`). */
+async function proxiedSetup(dbName: string, upstreamUrl: string, upstreamKey: string, jwt = false) {
+  const db = await createTestDatabase(dbName);
+  const direct = new URL(db.url);
+  const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
+  const viaProxy = new URL(db.url);
+  viaProxy.port = String(proxy.port);
+  const file = writeConfig(`
+model_list:
+  - model_name: gpt-test
+    litellm_params: { model: openai/gpt-upstream, api_base: ${upstreamUrl}, api_key: ${upstreamKey} }
+    model_info: { input_cost_per_token: ${IN_PRICE}, output_cost_per_token: ${OUT_PRICE} }
+general_settings:
+  master_key: ${MASTER}
+${jwt ? '  enable_jwt_auth: true\n' : ''}`);
+  return { db, proxy, file, databaseUrl: viaProxy.toString() };
+}
+
 describe('database faults: PostgreSQL stops and comes back under two running gateways (production build)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let proxy: TcpProxy;
@@ -70,21 +88,10 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
   before(async () => {
     upstream = await startUpstream(() => ({ json: chatCompletion('hello', USAGE) }));
     idp = await startOidcProvider({ clients: [{ clientId: 'project-db' }] });
-    db = await createTestDatabase('gw_faults_db');
-    const direct = new URL(db.url);
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    const file = writeConfig(`
-model_list:
-  - model_name: gpt-test
-    litellm_params: { model: openai/gpt-upstream, api_base: ${upstream.url}, api_key: sk-upstream-faults-db }
-    model_info: { input_cost_per_token: ${IN_PRICE}, output_cost_per_token: ${OUT_PRICE} }
-general_settings:
-  master_key: ${MASTER}
-  enable_jwt_auth: true
-`);
-    const env = { DATABASE_URL: viaProxy.toString(), JWT_PUBLIC_KEY_URL: idp.jwksUri };
+    let file: string;
+    let databaseUrl: string;
+    ({ db, proxy, file, databaseUrl } = await proxiedSetup('gw_faults_db', upstream.url, 'sk-upstream-faults-db', true));
+    const env = { DATABASE_URL: databaseUrl, JWT_PUBLIC_KEY_URL: idp.jwksUri };
     [a, b] = await Promise.all([spawnGateway(['--config', file], env), spawnGateway(['--config', file], env)]);
     jwt = await idp.token('project-db');
   });
@@ -306,20 +313,10 @@ describe('database faults: stopped during a network partition, the spend not wri
   let gw: SpawnedGateway | undefined;
   before(async () => {
     upstream = await startUpstream(() => ({ json: chatCompletion('hello', USAGE) }));
-    db = await createTestDatabase('gw_faults_stop');
-    const direct = new URL(db.url);
-    proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    const file = writeConfig(`
-model_list:
-  - model_name: gpt-test
-    litellm_params: { model: openai/gpt-upstream, api_base: ${upstream.url}, api_key: sk-upstream-faults-stop }
-    model_info: { input_cost_per_token: ${IN_PRICE}, output_cost_per_token: ${OUT_PRICE} }
-general_settings:
-  master_key: ${MASTER}
-`);
-    gw = await spawnGateway(['--config', file], { DATABASE_URL: viaProxy.toString() });
+    let file: string;
+    let databaseUrl: string;
+    ({ db, proxy, file, databaseUrl } = await proxiedSetup('gw_faults_stop', upstream.url, 'sk-upstream-faults-stop'));
+    gw = await spawnGateway(['--config', file], { DATABASE_URL: databaseUrl });
   });
   after(async () => {
     if (gw && gw.proc.exitCode === null) await gw.stop('SIGKILL');

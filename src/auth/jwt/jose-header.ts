@@ -18,16 +18,7 @@ const SYMMETRIC = /^HS\d+$/i;
  */
 export function parseJoseHeader(token: string): JoseHeader {
   const dot = token.indexOf('.');
-  const segment = dot > 0 ? token.slice(0, dot) : '';
-  if (!B64URL.test(segment)) throw new JwtRejection('Invalid JWT: malformed header');
-  let header: unknown;
-  try {
-    header = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-  } catch {
-    throw new JwtRejection('Invalid JWT: header is not JSON');
-  }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new JwtRejection('Invalid JWT: header is not a JSON object');
-  const { alg, kid, crit } = header as Record<string, unknown>;
+  const { alg, kid, crit } = jsonObjectSegment(dot > 0 ? token.slice(0, dot) : '', 'header');
   if (typeof alg !== 'string') throw new JwtRejection('Invalid JWT: header has no "alg"');
   if (alg.toLowerCase() === 'none') throw new JwtRejection('Invalid JWT: unsigned tokens (alg "none") are refused');
   if (SYMMETRIC.test(alg)) throw new JwtRejection(`Invalid JWT: symmetric algorithm ${alg} is refused; only RS*, PS*, ES* and EdDSA are accepted`);
@@ -44,13 +35,19 @@ export function parseJoseHeader(token: string): JoseHeader {
 export function assertClaimsObject(token: string): void {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
-  const segment = second > first ? token.slice(first + 1, second) : '';
-  if (!B64URL.test(segment)) throw new JwtRejection('Invalid JWT: malformed claims');
-  let claims: unknown;
+  jsonObjectSegment(second > first ? token.slice(first + 1, second) : '', 'claims');
+}
+
+/** A base64url token segment decoded as a JSON object, or a JwtRejection naming the `part` and what is wrong. */
+function jsonObjectSegment(segment: string, part: 'header' | 'claims'): Record<string, unknown> {
+  const is = part === 'claims' ? 'are' : 'is';
+  if (!B64URL.test(segment)) throw new JwtRejection(`Invalid JWT: malformed ${part}`);
+  let value: unknown;
   try {
-    claims = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
   } catch {
-    throw new JwtRejection('Invalid JWT: claims are not JSON');
+    throw new JwtRejection(`Invalid JWT: ${part} ${is} not JSON`);
   }
-  if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) throw new JwtRejection('Invalid JWT: claims are not a JSON object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JwtRejection(`Invalid JWT: ${part} ${is} not a JSON object`);
+  return value as Record<string, unknown>;
 }
