@@ -38,7 +38,9 @@ class ForwardController {
 class BaselineModule {}
 
 async function main() {
-  const app = await NestFactory.create<NestFastifyApplication>(BaselineModule, new FastifyAdapter({ logger: false }), { logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(BaselineModule, new FastifyAdapter({ logger: false }), {
+    logger: false,
+  });
   await app.listen(Number(portArg), '127.0.0.1');
   console.log(`ready ${portArg}`);
   // exit cleanly on SIGTERM, so that `--cpu-prof` writes its profile when profiling the baseline

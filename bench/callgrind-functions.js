@@ -11,7 +11,8 @@ function readPerfMap(file) {
   const ranges = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const [start, size, ...name] = line.split(' ');
-    if (name.length) ranges.push({ start: parseInt(start, 16), end: parseInt(start, 16) + parseInt(size, 16), name: name.join(' ') });
+    if (name.length)
+      ranges.push({ start: parseInt(start, 16), end: parseInt(start, 16) + parseInt(size, 16), name: name.join(' ') });
   }
   return ranges.sort((a, b) => a.start - b.start);
 }
@@ -33,14 +34,18 @@ function functionCounts(cgFile, pid) {
   const mapFile = `/tmp/perf-${pid}.map`;
   const ranges = readPerfMap(mapFile);
   rmSync(mapFile, { force: true });
-  const text = execFileSync('callgrind_annotate', ['--threshold=100', cgFile], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', cgFile], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const counts = new Map();
   for (const line of text.split('\n')) {
     const m = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
     if (!m || m[2].includes('PROGRAM TOTALS')) continue;
     let name = m[2].replace(/^\?\?\?:/, '').replace(/ \[\/usr\/bin\/node\]$/, '');
     const jit = /^0x([0-9a-f]+)/.exec(name);
-    if (jit) name = `JS ${(nameAt(ranges, parseInt(jit[1], 16)) ?? 'unnamed JIT code').replace(/^(JS|LazyCompile|Function):/, '')}`;
+    if (jit)
+      name = `JS ${(nameAt(ranges, parseInt(jit[1], 16)) ?? 'unnamed JIT code').replace(/^(JS|LazyCompile|Function):/, '')}`;
     name = name.split(process.cwd() + '/').join('');
     counts.set(name, (counts.get(name) ?? 0) + Number(m[1].replace(/,/g, '')));
   }

@@ -35,7 +35,8 @@ async function generateVirtualKey(gatewayUrl, masterKey) {
     body: JSON.stringify({ key_alias: `bench-${Date.now()}` }),
   });
   const body = await res.json();
-  if (res.status !== 200 || typeof body.key !== 'string') throw new Error(`/key/generate answered ${res.status}: ${JSON.stringify(body)}`);
+  if (res.status !== 200 || typeof body.key !== 'string')
+    throw new Error(`/key/generate answered ${res.status}: ${JSON.stringify(body)}`);
   return body.key;
 }
 

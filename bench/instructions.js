@@ -39,7 +39,11 @@ const STREAM = args.includes('--stream');
 const MASTER_KEY = !args.includes('--virtual-key');
 // --perf-basic-prof: V8 writes its code objects' names, so callgrind's JIT addresses can be named.
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
-const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(STREAM ? { stream: true } : {}) });
+const body = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+  ...(STREAM ? { stream: true } : {}),
+});
 
 /**
  * Main-thread instructions per call of one target (`{ name, core, port, script, args, env, ready, headers }`) run
@@ -51,7 +55,22 @@ async function count(t, work) {
   const out = join(work, `${name}.cg`);
   // callgrind_control finds the process by a file named after HOST: the same value on both sides.
   const env = { ...t.env, HOST: '127.0.0.1' };
-  const proc = await P.start(name, t.core, 'valgrind', ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}`, process.execPath, ...V8_FLAGS, t.script, ...t.args], { env, ready: t.ready, timeoutMs: 600_000 });
+  const proc = await P.start(
+    name,
+    t.core,
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      '--separate-threads=yes',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      ...V8_FLAGS,
+      t.script,
+      ...t.args,
+    ],
+    { env, ready: t.ready, timeoutMs: 600_000 },
+  );
   const headers = await t.headers();
   const pool = new Pool(`http://127.0.0.1:${t.port}`, { connections: CONNS });
   const run = async (n) => {
@@ -59,7 +78,12 @@ async function count(t, work) {
     await Promise.all(
       Array.from({ length: CONNS }, async () => {
         while (sent++ < n) {
-          const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', ...headers }, body });
+          const res = await pool.request({
+            method: 'POST',
+            path: '/v1/chat/completions',
+            headers: { 'content-type': 'application/json', ...headers },
+            body,
+          });
           await res.body.arrayBuffer();
           if (res.statusCode !== 200) throw new Error(`${name} answered ${res.statusCode}`);
         }
@@ -74,7 +98,11 @@ async function count(t, work) {
     await run(WARM / 4);
     await pause();
     await run(WARM / 4);
-    const ctl = (...cmd) => execFileSync('callgrind_control', [...cmd, String(proc.pid)], { env: { ...process.env, HOST: '127.0.0.1' }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore' });
+    const ctl = (...cmd) =>
+      execFileSync('callgrind_control', [...cmd, String(proc.pid)], {
+        env: { ...process.env, HOST: '127.0.0.1' },
+        stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore',
+      });
     ctl('-i', 'on');
     await run(CALLS);
     ctl('-i', 'off');
@@ -101,7 +129,9 @@ async function main() {
   execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
   const work = mkdtempSync(join(tmpdir(), 'gw-instr-'));
   const upPort = await P.freePort();
-  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
+  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], {
+    ready: async (o) => o.includes('ready'),
+  });
   const upUrl = `http://127.0.0.1:${upPort}`;
   const configFile = writeBenchConfig(work, upUrl, { spendWriteSec: 3600, keyCacheTtlSec: 3600 });
   const pg = await P.benchDatabase();
@@ -111,7 +141,19 @@ async function main() {
   try {
     // Both at once, each on its own core (valgrind runs a process's threads one at a time).
     const [baseline, gateway] = await Promise.all([
-      count({ name: 'baseline', core: 0, port: blPort, script: join(ROOT, 'dist-bench', 'bench', 'baseline.js'), args: [String(blPort), upUrl], env: {}, ready: async (o) => o.includes('ready'), headers: async () => ({}) }, work),
+      count(
+        {
+          name: 'baseline',
+          core: 0,
+          port: blPort,
+          script: join(ROOT, 'dist-bench', 'bench', 'baseline.js'),
+          args: [String(blPort), upUrl],
+          env: {},
+          ready: async (o) => o.includes('ready'),
+          headers: async () => ({}),
+        },
+        work,
+      ),
       count(
         {
           name: 'gateway',
@@ -119,22 +161,53 @@ async function main() {
           port: gwPort,
           script: join(ROOT, 'dist', 'main.js'),
           args: ['--config', configFile],
-          env: { PORT: String(gwPort), DATA_DIR: join(work, 'data'), LOG_LEVEL: 'info', DATABASE_URL: pg ? pg.url : '' },
+          env: {
+            PORT: String(gwPort),
+            DATA_DIR: join(work, 'data'),
+            LOG_LEVEL: 'info',
+            DATABASE_URL: pg ? pg.url : '',
+          },
           ready: live(gwPort),
-          headers: async () => ({ authorization: `Bearer ${MASTER_KEY ? MASTER : await generateVirtualKey(`http://127.0.0.1:${gwPort}`, MASTER)}` }),
+          headers: async () => ({
+            authorization: `Bearer ${MASTER_KEY ? MASTER : await generateVirtualKey(`http://127.0.0.1:${gwPort}`, MASTER)}`,
+          }),
         },
         work,
       ),
     ]);
     const top = topDifferences(baseline.functions, gateway.functions, CALLS, TOP);
-    console.log(`\nfunctions with the most instructions per call above the baseline (self cost; JS by V8's code names):`);
+    console.log(
+      `\nfunctions with the most instructions per call above the baseline (self cost; JS by V8's code names):`,
+    );
     for (const t of top) console.log(`${String(t.perCall).padStart(8)}  ${t.name.slice(0, 110)}`);
     const line = (n, v) => `${n.padEnd(28)} ${(v / 1000).toFixed(1).padStart(7)} k instructions per call`;
-    console.log(`\n${line('baseline', baseline.perCall)}\n${line(`gateway (${MASTER_KEY ? 'master key' : 'virtual key'}, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`);
-    console.log(`gateway / baseline: ${(gateway.perCall / baseline.perCall).toFixed(3)}  (${CALLS} ${STREAM ? 'streaming' : 'non-streaming'} calls after ${WARM} warm-up calls, main thread)`);
+    console.log(
+      `\n${line('baseline', baseline.perCall)}\n${line(`gateway (${MASTER_KEY ? 'master key' : 'virtual key'}, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`,
+    );
+    console.log(
+      `gateway / baseline: ${(gateway.perCall / baseline.perCall).toFixed(3)}  (${CALLS} ${STREAM ? 'streaming' : 'non-streaming'} calls after ${WARM} warm-up calls, main thread)`,
+    );
     mkdirSync(join(__dirname, 'results'), { recursive: true });
     const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}-instructions.json`);
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), stream: STREAM, warm: WARM, calls: CALLS, conns: CONNS, store: pg ? 'postgres' : 'embedded', credential: MASTER_KEY ? 'master' : 'virtual', baseline: baseline.perCall, gateway: gateway.perCall, aboveBaseline: top }, null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          stream: STREAM,
+          warm: WARM,
+          calls: CALLS,
+          conns: CONNS,
+          store: pg ? 'postgres' : 'embedded',
+          credential: MASTER_KEY ? 'master' : 'virtual',
+          baseline: baseline.perCall,
+          gateway: gateway.perCall,
+          aboveBaseline: top,
+        },
+        null,
+        2,
+      ),
+    );
     console.log(`results: ${file}\ncallgrind files (per function: callgrind_annotate <name>.cg.1-01): ${work}`);
   } finally {
     await upstream.stop();

@@ -24,7 +24,11 @@ const SLICE = Number(arg('slice', 2));
 const CONNS = Number(arg('conns', 32));
 const OTHER = arg('other', null);
 const STREAM = args.includes('--stream');
-const body = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(STREAM ? { stream: true } : {}) });
+const body = JSON.stringify({
+  model: 'bench-model',
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+  ...(STREAM ? { stream: true } : {}),
+});
 
 /**
  * CPU time in µs of a process's main thread and of all its other threads together; an embedded gateway's store
@@ -49,7 +53,12 @@ async function main() {
   const gateway = async (name, dist) => {
     const { proc, url } = await startGateway(name, bench, { dist });
     procs.push(proc);
-    return { name, url, pid: proc.pid, headers: { ...json, authorization: `Bearer ${await generateVirtualKey(url, MASTER)}` } };
+    return {
+      name,
+      url,
+      pid: proc.pid,
+      headers: { ...json, authorization: `Bearer ${await generateVirtualKey(url, MASTER)}` },
+    };
   };
   const targets = [await gateway('gateway')];
   if (OTHER) targets.push(await gateway('other', resolve(OTHER)));
@@ -59,7 +68,14 @@ async function main() {
   const totals = new Map([baseline, ...targets].map((t) => [t.name, { calls: 0, main: 0, other: 0 }]));
   const slice = async (t, seconds, count = true) => {
     const before = threadCpu(t.pid);
-    const r = await autocannonRun({ url: t.url, path: '/v1/chat/completions', headers: t.headers, body, connections: CONNS, durationSec: seconds });
+    const r = await autocannonRun({
+      url: t.url,
+      path: '/v1/chat/completions',
+      headers: t.headers,
+      body,
+      connections: CONNS,
+      durationSec: seconds,
+    });
     if (r.non2xx || r.errors) throw new Error(`${t.name}: ${r.non2xx} non-2xx answers and ${r.errors} errors`);
     const after = threadCpu(t.pid);
     if (count) {
@@ -85,11 +101,18 @@ async function main() {
       }
       process.stderr.write(counted ? `pair ${pair}/${PAIRS} done\n` : 'warm-up pair done\n');
     }
-    console.log(`\n${STREAM ? 'streaming' : 'non-streaming'}, ${CONNS} connections, ${PAIRS} pairs of ${SLICE} s slices${OTHER ? `; other: ${OTHER}` : ''}`);
-    for (const [name, rs] of ratios) console.log(`${name.padEnd(8)} RPS / baseline RPS: median ${median(rs).toFixed(3)} (${rs.map((r) => r.toFixed(2)).join(' ')})`);
+    console.log(
+      `\n${STREAM ? 'streaming' : 'non-streaming'}, ${CONNS} connections, ${PAIRS} pairs of ${SLICE} s slices${OTHER ? `; other: ${OTHER}` : ''}`,
+    );
+    for (const [name, rs] of ratios)
+      console.log(
+        `${name.padEnd(8)} RPS / baseline RPS: median ${median(rs).toFixed(3)} (${rs.map((r) => r.toFixed(2)).join(' ')})`,
+      );
     for (const [name, t] of totals) {
       const per = (us) => (us / t.calls).toFixed(1);
-      console.log(`${name.padEnd(8)} CPU µs per call: ${per(t.main + t.other)} (main thread ${per(t.main)}, other threads ${per(t.other)}) over ${t.calls} calls`);
+      console.log(
+        `${name.padEnd(8)} CPU µs per call: ${per(t.main + t.other)} (main thread ${per(t.main)}, other threads ${per(t.other)}) over ${t.calls} calls`,
+      );
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));

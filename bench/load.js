@@ -7,7 +7,16 @@ const { Pool } = require('undici');
 function autocannonRun({ url, path, headers, body, connections, durationSec }) {
   return new Promise((resolve, reject) => {
     autocannon(
-      { url: url + path, method: 'POST', headers, body, connections, duration: durationSec, pipelining: 1, timeout: 20 },
+      {
+        url: url + path,
+        method: 'POST',
+        headers,
+        body,
+        connections,
+        duration: durationSec,
+        pipelining: 1,
+        timeout: 20,
+      },
       (err, r) => {
         if (err) return reject(err);
         resolve({

@@ -24,7 +24,12 @@ const ROUNDS = quick ? 1 : opt('rounds', 3);
 const DURATION = quick ? 2 : opt('duration', 4);
 const SOAK = opt('soak', 0);
 
-const chatBody = (stream) => JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }], ...(stream ? { stream: true } : {}) });
+const chatBody = (stream) =>
+  JSON.stringify({
+    model: 'bench-model',
+    messages: [{ role: 'user', content: 'Say hello in five words.' }],
+    ...(stream ? { stream: true } : {}),
+  });
 
 async function main() {
   const bench = await startBench('gw-bench-');
@@ -46,13 +51,27 @@ async function main() {
   };
   if (gatewayPg) {
     const pgKey = await generateVirtualKey(gatewayPg.url, MASTER);
-    targets['gateway-pg/vkey'] = { url: gatewayPg.url, proc: gatewayPg.proc, headers: { ...json, authorization: `Bearer ${pgKey}` } };
+    targets['gateway-pg/vkey'] = {
+      url: gatewayPg.url,
+      proc: gatewayPg.proc,
+      headers: { ...json, authorization: `Bearer ${pgKey}` },
+    };
   }
   // Warm everything (JIT, pools, caches) and check every target answers 200.
   for (const [name, t] of Object.entries(targets)) {
     for (const stream of [false, true]) {
-      const r = await autocannonRun({ url: t.url, path: '/v1/chat/completions'.replace(name === 'upstream' ? '/v1' : '', ''), headers: t.headers, body: chatBody(stream), connections: 8, durationSec: 1 });
-      if (r.non2xx || r.errors) throw new Error(`${name} (stream=${stream}) answered ${r.non2xx} non-2xx and ${r.errors} errors during warm-up`);
+      const r = await autocannonRun({
+        url: t.url,
+        path: '/v1/chat/completions'.replace(name === 'upstream' ? '/v1' : '', ''),
+        headers: t.headers,
+        body: chatBody(stream),
+        connections: 8,
+        durationSec: 1,
+      });
+      if (r.non2xx || r.errors)
+        throw new Error(
+          `${name} (stream=${stream}) answered ${r.non2xx} non-2xx and ${r.errors} errors during warm-up`,
+        );
     }
   }
   const results = [];
@@ -65,13 +84,25 @@ async function main() {
         for (const connections of [32, 128]) {
           for (const stream of [false, true]) {
             for (const [name, t] of Object.entries(targets)) {
-              results.push({ round, target: name, connections, stream, ...(await measure(name, t, connections, stream)) });
+              results.push({
+                round,
+                target: name,
+                connections,
+                stream,
+                ...(await measure(name, t, connections, stream)),
+              });
             }
           }
         }
         for (const name of ['baseline', 'gateway/vkey', 'gateway/jwt']) {
           const t = targets[name];
-          const r = await sequential({ url: t.url, path: '/v1/chat/completions', headers: t.headers, body: chatBody(false), count: quick ? 500 : 2000 });
+          const r = await sequential({
+            url: t.url,
+            path: '/v1/chat/completions',
+            headers: t.headers,
+            body: chatBody(false),
+            count: quick ? 500 : 2000,
+          });
           results.push({ round, target: name, connections: 1, stream: false, ...r });
         }
         process.stderr.write(`round ${round}/${ROUNDS} done\n`);
@@ -83,8 +114,19 @@ async function main() {
   }
   const summary = summarize(results, SOAK > 0);
   mkdirSync(join(__dirname, 'results'), { recursive: true });
-  const file = join(__dirname, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}${SOAK ? '-soak' : ''}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, durationSec: DURATION, pinned: P.hasTaskset, results, summary }, null, 2));
+  const file = join(
+    __dirname,
+    'results',
+    `${new Date().toISOString().replace(/[:.]/g, '-')}${SOAK ? '-soak' : ''}.json`,
+  );
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { date: new Date().toISOString(), rounds: ROUNDS, durationSec: DURATION, pinned: P.hasTaskset, results, summary },
+      null,
+      2,
+    ),
+  );
   printTable(summary, SOAK > 0);
   console.log(`\nresults: ${file}`);
 }
@@ -106,7 +148,14 @@ async function measure(name, t, connections, stream) {
   };
   sample();
   const sampler = setInterval(sample, 100);
-  const r = await autocannonRun({ url: t.url, path, headers: t.headers, body: chatBody(stream), connections, durationSec: DURATION });
+  const r = await autocannonRun({
+    url: t.url,
+    path,
+    headers: t.headers,
+    body: chatBody(stream),
+    connections,
+    durationSec: DURATION,
+  });
   clearInterval(sampler);
   const cpu = cpuNow() - cpu0;
   const memory = store ? { storePeakRssMiB: mem.store, withStorePeakRssMiB: mem.together } : {};
@@ -122,9 +171,22 @@ async function soak(t, seconds) {
     samples.push(P.rssMiB(pid));
     if (store) storeSamples.push(P.rssMiB(store));
   }, 5000);
-  const r = await autocannonRun({ url: t.url, path: '/v1/chat/completions', headers: t.headers, body: chatBody(false), connections: 128, durationSec: seconds });
+  const r = await autocannonRun({
+    url: t.url,
+    path: '/v1/chat/completions',
+    headers: t.headers,
+    body: chatBody(false),
+    connections: 128,
+    durationSec: seconds,
+  });
   clearInterval(sampler);
-  return { target: t === undefined ? '?' : t.proc.name, seconds, ...r, rssSamplesMiB: samples, ...(store ? { storeRssSamplesMiB: storeSamples } : {}) };
+  return {
+    target: t === undefined ? '?' : t.proc.name,
+    seconds,
+    ...r,
+    rssSamplesMiB: samples,
+    ...(store ? { storeRssSamplesMiB: storeSamples } : {}),
+  };
 }
 
 main().catch((err) => {

@@ -15,7 +15,10 @@ const ROOT = join(__dirname, '..');
 /** Runs `file` again pinned to core 1 (the load generator's) when taskset exists; true when the caller should stop. */
 function repinnedToLoadCore(file) {
   if (!P.hasTaskset || P.cores < 2 || process.env.BENCH_PINNED) return false;
-  const child = spawn('taskset', ['-c', '1', process.execPath, file, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
+  const child = spawn('taskset', ['-c', '1', process.execPath, file, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  });
   child.on('exit', (code) => process.exit(code ?? 1));
   return true;
 }
@@ -24,7 +27,9 @@ function repinnedToLoadCore(file) {
 async function startBench(prefix, configOptions) {
   execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
   const upPort = await P.freePort();
-  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], { ready: async (o) => o.includes('ready') });
+  const upstream = await P.start('upstream', 1, process.execPath, [join(__dirname, 'upstream.js'), String(upPort)], {
+    ready: async (o) => o.includes('ready'),
+  });
   const upUrl = `http://127.0.0.1:${upPort}`;
   const jwks = await startJwks();
   const work = mkdtempSync(join(tmpdir(), prefix));
@@ -39,7 +44,14 @@ async function startGateway(name, bench, { dist = join(ROOT, 'dist'), databaseUr
   const port = await P.freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await P.start(name, 0, process.execPath, [join(dist, 'main.js'), '--config', bench.configFile], {
-    env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(bench.work, `data-${name}`), JWT_PUBLIC_KEY_URL: bench.jwks.url, LOG_LEVEL: 'info', DATABASE_URL: databaseUrl },
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: join(bench.work, `data-${name}`),
+      JWT_PUBLIC_KEY_URL: bench.jwks.url,
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl,
+    },
     ready: async () => (await fetch(`${url}/health/liveliness`)).ok,
   });
   return { proc, url };
@@ -48,7 +60,13 @@ async function startGateway(name, bench, { dist = join(ROOT, 'dist'), databaseUr
 /** The baseline forwarder (bench/baseline.ts), on core 0. */
 async function startBaseline(bench) {
   const port = await P.freePort();
-  const proc = await P.start('baseline', 0, process.execPath, [join(ROOT, 'dist-bench', 'bench', 'baseline.js'), String(port), bench.upUrl], { ready: async (o) => o.includes('ready') });
+  const proc = await P.start(
+    'baseline',
+    0,
+    process.execPath,
+    [join(ROOT, 'dist-bench', 'bench', 'baseline.js'), String(port), bench.upUrl],
+    { ready: async (o) => o.includes('ready') },
+  );
   return { proc, url: `http://127.0.0.1:${port}` };
 }
 

@@ -9,12 +9,19 @@ const chat = Buffer.from(
     object: 'chat.completion',
     created: 1700000000,
     model: 'gpt-bench',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.' }, finish_reason: 'stop' }],
+    choices: [
+      { index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.' }, finish_reason: 'stop' },
+    ],
     usage: { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 },
   }),
 );
 const embedding = Buffer.from(
-  JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: Array.from({ length: 64 }, (_, i) => i / 64) }], model: 'emb', usage: { prompt_tokens: 4, total_tokens: 4 } }),
+  JSON.stringify({
+    object: 'list',
+    data: [{ object: 'embedding', index: 0, embedding: Array.from({ length: 64 }, (_, i) => i / 64) }],
+    model: 'emb',
+    usage: { prompt_tokens: 4, total_tokens: 4 },
+  }),
 );
 const chunk = (content, extra = {}) =>
   `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1700000000, model: 'gpt-bench', choices: content === null ? [] : [{ index: 0, delta: { content }, finish_reason: null }], ...extra })}\n\n`;

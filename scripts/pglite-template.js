@@ -12,7 +12,9 @@ const dist = join(root, 'dist');
 
 async function main() {
   const { PGlite } = await import('@electric-sql/pglite');
-  const version = JSON.parse(readFileSync(join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')).version;
+  const version = JSON.parse(
+    readFileSync(join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8'),
+  ).version;
   const pg = await PGlite.create();
   const dump = await pg.dumpDataDir('gzip');
   await pg.close();
@@ -22,5 +24,7 @@ async function main() {
 
 main().catch((err) => {
   // Not fatal: without a template the embedded store runs initdb itself.
-  process.stderr.write(`pglite template not written (${err instanceof Error ? err.message : String(err)}); the embedded store will run initdb\n`);
+  process.stderr.write(
+    `pglite template not written (${err instanceof Error ? err.message : String(err)}); the embedded store will run initdb\n`,
+  );
 });

@@ -23,11 +23,14 @@ if (res.status !== 0) {
 }
 
 const CLASS_FILE = path.join(__dirname, '..', 'src', 'generated', 'prisma', 'internal', 'class.ts');
-const IMPORT = /const \{ wasm \} = await import\(("[^"]+\.wasm-base64\.js")\)\n(\s*)return await decodeBase64AsWasm\(wasm\)/;
+const IMPORT =
+  /const \{ wasm \} = await import\(("[^"]+\.wasm-base64\.js")\)\n(\s*)return await decodeBase64AsWasm\(wasm\)/;
 const source = readFileSync(CLASS_FILE, 'utf8');
 const m = IMPORT.exec(source);
 if (!m) {
-  console.error(`prisma-generate: ${CLASS_FILE} no longer imports its query compiler as expected; update scripts/prisma-generate.js`);
+  console.error(
+    `prisma-generate: ${CLASS_FILE} no longer imports its query compiler as expected; update scripts/prisma-generate.js`,
+  );
   process.exit(1);
 }
 const [, file, indent] = m;
@@ -37,4 +40,7 @@ const read = [
   `const text = await (await import('node:fs/promises')).readFile(require.resolve(${file}), 'latin1')`,
   `return await decodeBase64AsWasm(text.slice(text.indexOf('"') + 1, text.lastIndexOf('"')))`,
 ].join(`\n${indent}`);
-writeFileSync(CLASS_FILE, source.replace(IMPORT, () => read));
+writeFileSync(
+  CLASS_FILE,
+  source.replace(IMPORT, () => read),
+);

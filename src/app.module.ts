@@ -17,7 +17,16 @@ export class AppModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [GatewayConfigModule.forRoot(config), LoggingModule.forRoot(logger), MetricsModule, DatabaseModule, HealthModule, KeysModule, AuthModule, ProxyModule],
+      imports: [
+        GatewayConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        MetricsModule,
+        DatabaseModule,
+        HealthModule,
+        KeysModule,
+        AuthModule,
+        ProxyModule,
+      ],
       providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],
     };
   }

@@ -26,23 +26,26 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function createGateway(config: GatewayConfig, log: Logger): Promise<NestFastifyApplication> {
   const prefix = randomBytes(4).toString('hex');
   let seq = 0;
-  const adapter = new GatewayFastifyAdapter({
-    logger: false,
-    bodyLimit: config.server.bodyLimitBytes,
-    requestIdHeader: false,
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${prefix}-${(++seq).toString(36)}`;
+  const adapter = new GatewayFastifyAdapter(
+    {
+      logger: false,
+      bodyLimit: config.server.bodyLimitBytes,
+      requestIdHeader: false,
+      genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+        const given = req.headers['x-request-id'];
+        return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${prefix}-${(++seq).toString(36)}`;
+      },
+      return503OnClosing: true,
+      forceCloseConnections: 'idle',
+      // Header overflow (431), CR/LF/NUL in a header, a bad request line: answered in the OpenAI error shape.
+      clientErrorHandler,
+      // Errors the router raises before any route or hook (bad percent-encoding, a path segment over
+      // maxParamLength): the same OpenAI error shape, without echoing the path.
+      frameworkErrors: (err, req, reply) => sendError(reply, req, err, log),
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     },
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
-    // Header overflow (431), CR/LF/NUL in a header, a bad request line: answered in the OpenAI error shape.
-    clientErrorHandler,
-    // Errors the router raises before any route or hook (bad percent-encoding, a path segment over
-    // maxParamLength): the same OpenAI error shape, without echoing the path.
-    frameworkErrors: (err, req, reply) => sendError(reply, req, err, log),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
-  }, log);
+    log,
+  );
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log), adapter, {
     logger: new PinoNestLogger(log),
     abortOnError: false,
@@ -51,7 +54,13 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
   });
   const fastify = app.getHttpAdapter().getInstance();
   // The model-call routes skip Nest's per-request pipeline, guarded by the same guard (before init declares the routes).
-  useDirectRoutes(fastify, directRoutes(DIRECT_CONTROLLERS.map((c) => app.get(c)), app.get(AuthGuard)));
+  useDirectRoutes(
+    fastify,
+    directRoutes(
+      DIRECT_CONTROLLERS.map((c) => app.get(c)),
+      app.get(AuthGuard),
+    ),
+  );
   const metrics = app.get(GatewayMetrics);
   fastify.decorateReply(CLIENT_ABORT, null);
   fastify.decorateRequest(ROUTE_URL, undefined);

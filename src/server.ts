@@ -12,7 +12,10 @@ export async function runGateway(config: GatewayConfig): Promise<NestFastifyAppl
   // The bound port, not the configured one: with PORT=0 the system picks it, and this line is how to learn it.
   const address = app.getHttpServer().address();
   const port = address && typeof address === 'object' ? address.port : config.server.port;
-  log.info({ port, host: config.server.host, config: config.configFile, database: config.database.kind }, 'gateway listening');
+  log.info(
+    { port, host: config.server.host, config: config.configFile, database: config.database.kind },
+    'gateway listening',
+  );
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

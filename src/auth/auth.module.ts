@@ -46,11 +46,16 @@ export class AuthModule implements OnModuleInit {
     }
     const { jwt, masterKey } = this.config;
     if (jwt.enabled && jwt.publicKeyUrls.length === 0) {
-      this.log.warn('general_settings.enable_jwt_auth is true but JWT_PUBLIC_KEY_URL is not set: every JWT will be refused');
+      this.log.warn(
+        'general_settings.enable_jwt_auth is true but JWT_PUBLIC_KEY_URL is not set: every JWT will be refused',
+      );
     }
     if (!jwt.enabled && jwt.publicKeyUrls.length > 0) {
       this.log.warn('JWT_PUBLIC_KEY_URL is set but general_settings.enable_jwt_auth is false: JWTs are refused');
     }
-    if (!masterKey) this.log.warn('no master key (general_settings.master_key / LITELLM_MASTER_KEY): only JWTs and virtual keys can call');
+    if (!masterKey)
+      this.log.warn(
+        'no master key (general_settings.master_key / LITELLM_MASTER_KEY): only JWTs and virtual keys can call',
+      );
   }
 }

@@ -44,10 +44,12 @@ function withFileVariables(raw: Record<string, unknown>, env: Env, file: string)
   const vars = raw.environment_variables;
   delete raw.environment_variables;
   if (vars === undefined || vars === null) return env;
-  if (typeof vars !== 'object' || Array.isArray(vars)) throw new ConfigError(file, 'environment_variables', 'must be a mapping of NAME: value');
+  if (typeof vars !== 'object' || Array.isArray(vars))
+    throw new ConfigError(file, 'environment_variables', 'must be a mapping of NAME: value');
   const merged: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(vars)) {
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw new ConfigError(file, `environment_variables.${name}`, 'must be a string, a number or a boolean');
+    if (!['string', 'number', 'boolean'].includes(typeof value))
+      throw new ConfigError(file, `environment_variables.${name}`, 'must be a string, a number or a boolean');
     merged[name] = String(value);
   }
   for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[name] = value;
@@ -103,11 +105,18 @@ function readConfigFile(path: string, processEnv: Env, warnings: string[]): { fi
 }
 
 /** Replaces `os.environ/NAME` values by the variable's text; `fromEnv` collects their paths (see validate). */
-function resolveEnvRefs(value: unknown, env: Env, file: string, at: (string | number)[], fromEnv: Set<string>): unknown {
+function resolveEnvRefs(
+  value: unknown,
+  env: Env,
+  file: string,
+  at: (string | number)[],
+  fromEnv: Set<string>,
+): unknown {
   if (typeof value === 'string' && value.startsWith(ENV_REF)) {
     const name = value.slice(ENV_REF.length);
     const found = env[name];
-    if (found === undefined || found === '') throw new ConfigError(file, formatPath(at), `${value} is not set in the environment`);
+    if (found === undefined || found === '')
+      throw new ConfigError(file, formatPath(at), `${value} is not set in the environment`);
     fromEnv.add(formatPath(at));
     return found;
   }
@@ -141,7 +150,8 @@ function dropUnknownKeys(raw: Record<string, unknown>, file: string, warnings: s
     if (unknown.length === 0) return;
     for (const issue of unknown) {
       const keys = (issue as z.core.$ZodIssueUnrecognizedKeys).keys;
-      if (issue.path.includes('litellm_jwtauth')) throw new ConfigError(file, formatPath([...issue.path, keys[0]]), 'unknown key');
+      if (issue.path.includes('litellm_jwtauth'))
+        throw new ConfigError(file, formatPath([...issue.path, keys[0]]), 'unknown key');
       const parent = getAt(raw, issue.path) as Record<string, unknown>;
       for (const key of keys) {
         warnings.push(`${file}: ${formatPath([...issue.path, key])}: unknown key, ignored`);
@@ -159,7 +169,9 @@ function dropUnknownKeys(raw: Record<string, unknown>, file: string, warnings: s
  */
 function validate(resolved: unknown, file: string, fromEnv: ReadonlySet<string> = new Set()): FileConfig {
   for (;;) {
-    const result = fileSchema.safeParse(resolved, { error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined) });
+    const result = fileSchema.safeParse(resolved, {
+      error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'is required' : undefined),
+    });
     if (result.success) return result.data;
     let converted = 0;
     for (const issue of result.error.issues) {
@@ -167,7 +179,12 @@ function validate(resolved: unknown, file: string, fromEnv: ReadonlySet<string> 
       const text = getAt(resolved, issue.path);
       if (typeof text !== 'string') continue;
       const value = fromEnvText(text, issue.expected);
-      if (value === undefined) throw new ConfigError(file, formatPath(issue.path), `must be a ${issue.expected}; the environment variable it names holds something else`);
+      if (value === undefined)
+        throw new ConfigError(
+          file,
+          formatPath(issue.path),
+          `must be a ${issue.expected}; the environment variable it names holds something else`,
+        );
       setAt(resolved, issue.path, value);
       converted++;
     }
@@ -192,7 +209,10 @@ function getAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 function toGatewayConfig(
@@ -205,7 +225,10 @@ function toGatewayConfig(
 ): GatewayConfig {
   const gs = file.general_settings;
   const ja = gs.litellm_jwtauth;
-  const port = (portArg !== undefined ? parseEnvNumber(portArg, '--port', 'port') : parseEnvNumber(env.PORT, 'env PORT', 'port')) ?? 4000;
+  const port =
+    (portArg !== undefined
+      ? parseEnvNumber(portArg, '--port', 'port')
+      : parseEnvNumber(env.PORT, 'env PORT', 'port')) ?? 4000;
   const databaseUrl = env.DATABASE_URL || gs.database_url;
   const masterKey = gs.master_key ?? (env.LITELLM_MASTER_KEY || undefined);
   const models = file.model_list.map((d, i): DeploymentConfig => {
@@ -230,19 +253,29 @@ function toGatewayConfig(
     };
   });
   models.forEach((m, i) => {
-    if (m.provider === 'azure' && !m.apiBase) throw new ConfigError(configFile ?? '(none)', `model_list[${i}].litellm_params.api_base`, 'is required for azure deployments');
+    if (m.provider === 'azure' && !m.apiBase)
+      throw new ConfigError(
+        configFile ?? '(none)',
+        `model_list[${i}].litellm_params.api_base`,
+        'is required for azure deployments',
+      );
   });
   const groups = new Set(models.map((m) => m.modelName));
   const fallbacks: Record<string, string[]> = {};
   for (const entry of file.router_settings.fallbacks) {
     for (const [from, to] of Object.entries(entry)) {
-      for (const g of [from, ...to]) if (!groups.has(g)) warnings.push(`${configFile}: router_settings.fallbacks: model group "${g}" is not in model_list`);
+      for (const g of [from, ...to])
+        if (!groups.has(g))
+          warnings.push(`${configFile}: router_settings.fallbacks: model group "${g}" is not in model_list`);
       fallbacks[from] = [...(fallbacks[from] ?? []), ...to];
     }
   }
-  const secrets = [masterKey, ...models.map((m) => m.apiKey), passwordOf(databaseUrl), passwordOf(env.REDIS_URL)].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 4,
-  );
+  const secrets = [
+    masterKey,
+    ...models.map((m) => m.apiKey),
+    passwordOf(databaseUrl),
+    passwordOf(env.REDIS_URL),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   const bodyLimitMb = gs.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB;
   return {
     configFile,
@@ -250,10 +283,13 @@ function toGatewayConfig(
       host: env.HOST || '0.0.0.0',
       port,
       bodyLimitBytes: Math.floor(bodyLimitMb * 1024 * 1024),
-      shutdownTimeoutMs: (parseEnvNumber(env.SHUTDOWN_TIMEOUT_SECONDS, 'env SHUTDOWN_TIMEOUT_SECONDS', 'number') ?? 10) * 1000,
+      shutdownTimeoutMs:
+        (parseEnvNumber(env.SHUTDOWN_TIMEOUT_SECONDS, 'env SHUTDOWN_TIMEOUT_SECONDS', 'number') ?? 10) * 1000,
       logLevel: env.LOG_LEVEL || 'info',
     },
-    database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'embedded', dataDir: resolve(cwd, env.DATA_DIR || '.data') },
+    database: databaseUrl
+      ? { kind: 'postgres', url: databaseUrl }
+      : { kind: 'embedded', dataDir: resolve(cwd, env.DATA_DIR || '.data') },
     redisUrl: env.REDIS_URL || undefined,
     masterKey,
     jwt: {

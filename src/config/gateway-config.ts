@@ -48,8 +48,7 @@ export interface RouterConfig {
 }
 
 export type DatabaseConfig =
-  | { readonly kind: 'postgres'; readonly url: string }
-  | { readonly kind: 'embedded'; readonly dataDir: string };
+  { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string };
 
 export interface ServerConfig {
   readonly host: string;

@@ -42,7 +42,11 @@ export class DatabaseService implements OnApplicationShutdown {
    * A lost connection is re-established by itself; `onReconnect` runs when it is back (messages may have been missed).
    * Returns an unsubscribe function.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void = () => undefined): Promise<() => Promise<void>> {
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onReconnect: () => void = () => undefined,
+  ): Promise<() => Promise<void>> {
     return this.db.listen(channel, onMessage, onReconnect);
   }
 

@@ -79,8 +79,11 @@ function inUse(dataDir: string, pid: number, gateway?: number | null): DataDirIn
 /** The lock's pid and, when the embedded store's process holds it, the pid of the gateway it serves. */
 function readOwners(file: string): [number | null, number | null] {
   try {
-    const [pid, gateway] = readFileSync(file, 'utf8').split('\n').map((l) => Number.parseInt(l, 10));
-    const valid = (n: number | undefined): number | null => (n !== undefined && Number.isInteger(n) && n > 0 ? n : null);
+    const [pid, gateway] = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => Number.parseInt(l, 10));
+    const valid = (n: number | undefined): number | null =>
+      n !== undefined && Number.isInteger(n) && n > 0 ? n : null;
     return [valid(pid), valid(gateway)];
   } catch {
     return [null, null];

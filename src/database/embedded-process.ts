@@ -66,7 +66,8 @@ export class EmbeddedDatabaseProcess {
     });
     this.child = child;
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      for (const line of text.split('\n')) if (line.trim()) this.log.warn({ pid: child.pid }, `embedded database: ${line.slice(0, 1000)}`);
+      for (const line of text.split('\n'))
+        if (line.trim()) this.log.warn({ pid: child.pid }, `embedded database: ${line.slice(0, 1000)}`);
     });
     child.on('error', (err) => this.log.error({ err: err.message }, 'embedded database process error'));
     child.on('message', (m: EmbeddedServerMessage) => {
@@ -107,7 +108,10 @@ export class EmbeddedDatabaseProcess {
 
   private exited(child: ChildProcess, code: number | null, signal: string | null): void {
     if (this.closing || child !== this.child) return;
-    this.log.error({ code, signal }, `embedded database process exited unexpectedly; restarting in ${this.restartDelay} ms`);
+    this.log.error(
+      { code, signal },
+      `embedded database process exited unexpectedly; restarting in ${this.restartDelay} ms`,
+    );
     this.scheduleRestart();
   }
 
@@ -123,7 +127,10 @@ export class EmbeddedDatabaseProcess {
         },
         (err: Error) => {
           if (this.closing) return;
-          this.log.error({ err: err.message }, `embedded database did not restart; trying again in ${this.restartDelay} ms`);
+          this.log.error(
+            { err: err.message },
+            `embedded database did not restart; trying again in ${this.restartDelay} ms`,
+          );
           this.scheduleRestart();
         },
       );

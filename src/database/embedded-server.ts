@@ -22,9 +22,7 @@ import { clearFailedCluster, clusterTemplateFile, hasCluster } from './embedded-
 import { withoutWasmTierUp } from '../runtime/wasm-tiering';
 
 export type EmbeddedServerMessage =
-  | { type: 'ready' }
-  | { type: 'failed'; message: string; inUse: boolean }
-  | { type: 'warn'; message: string };
+  { type: 'ready' } | { type: 'failed'; message: string; inUse: boolean } | { type: 'warn'; message: string };
 
 /**
  * The store's settings: the gateway's tables are small (keys, spend rows), so 4 MB of shared buffers. PostgreSQL's
@@ -90,7 +88,10 @@ async function openPGlite(dataDir: string): Promise<PGlite> {
       try {
         await createInChild(dataDir, template);
       } catch (err) {
-        send({ type: 'warn', message: `the cluster template did not load (${(err as Error).message}); running initdb instead` });
+        send({
+          type: 'warn',
+          message: `the cluster template did not load (${(err as Error).message}); running initdb instead`,
+        });
         clearFailedCluster(dataDir, LOCK_FILE);
       }
     }
@@ -108,8 +109,14 @@ require(mod).PGlite.create(dir, opts).then((pg) => pg.close()).catch((e) => { co
 
 function createInChild(dataDir: string, template: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', CREATE_SCRIPT, require.resolve('@electric-sql/pglite'), dataDir, template], { timeout: 120_000 }, (err, _out, stderr) =>
-      err ? reject(new Error(`could not create the embedded database in ${dataDir}: ${stderr.trim() || err.message}`)) : resolve(),
+    execFile(
+      process.execPath,
+      ['-e', CREATE_SCRIPT, require.resolve('@electric-sql/pglite'), dataDir, template],
+      { timeout: 120_000 },
+      (err, _out, stderr) =>
+        err
+          ? reject(new Error(`could not create the embedded database in ${dataDir}: ${stderr.trim() || err.message}`))
+          : resolve(),
     );
   });
 }

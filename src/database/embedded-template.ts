@@ -30,7 +30,8 @@ export function hasCluster(dataDir: string): boolean {
 
 /** Removes what a failed template load left in a data folder that held no cluster before (the lock file stays). */
 export function clearFailedCluster(dataDir: string, keep: string): void {
-  for (const name of readdirSync(dataDir)) if (name !== keep) rmSync(join(dataDir, name), { recursive: true, force: true });
+  for (const name of readdirSync(dataDir))
+    if (name !== keep) rmSync(join(dataDir, name), { recursive: true, force: true });
 }
 
 /** The folder holding `dist/` with the template: the gateway's own root (from dist/ or from compiled tests). */

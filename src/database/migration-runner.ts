@@ -56,18 +56,26 @@ interface Row {
  * Does what `prisma migrate deploy` does, byte-compatible with its bookkeeping, so the online Prisma CLI later
  * accepts the same database. Returns the names of the migrations it applied.
  */
-export async function applyMigrations(db: SqlExecutor, migrations: Migration[] = readMigrations(), warn: (m: string) => void = () => {}): Promise<string[]> {
+export async function applyMigrations(
+  db: SqlExecutor,
+  migrations: Migration[] = readMigrations(),
+  warn: (m: string) => void = () => {},
+): Promise<string[]> {
   await db.query('SELECT pg_advisory_lock($1)', [PRISMA_LOCK_KEY]);
   try {
     await db.exec(CREATE_TABLE);
-    const rows = await db.query<Row>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at');
+    const rows = await db.query<Row>(
+      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
+    );
     const failed = rows.find((r) => !r.finished_at && !r.rolled_back_at);
     if (failed) {
       throw new MigrationError(
         `migration ${failed.migration_name} failed earlier and is not resolved (Prisma P3009); fix the database, then mark it rolled back`,
       );
     }
-    const done = new Map(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]));
+    const done = new Map(
+      rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]),
+    );
     const applied: string[] = [];
     for (const m of migrations) {
       const seen = done.get(m.name);
@@ -76,18 +84,19 @@ export async function applyMigrations(db: SqlExecutor, migrations: Migration[] =
         continue;
       }
       const id = randomUUID();
-      await db.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [
-        id,
-        m.checksum,
-        m.name,
-      ]);
+      await db.query(
+        'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
+        [id, m.checksum, m.name],
+      );
       try {
         await db.exec(m.sql);
       } catch (err) {
         await db.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, String((err as Error).message)]);
         throw new MigrationError(`migration ${m.name} failed: ${(err as Error).message}`);
       }
-      await db.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+      await db.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [
+        id,
+      ]);
       applied.push(m.name);
     }
     return applied;

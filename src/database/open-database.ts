@@ -40,7 +40,9 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 const CLOSE_MS = 2_000;
 
 async function closeWithin(p: Promise<unknown>, what: string, log: Logger): Promise<void> {
-  await withTimeout(p, CLOSE_MS, what).catch((err: Error) => log.warn({ err: err.message }, 'database connections left open at shutdown'));
+  await withTimeout(p, CLOSE_MS, what).catch((err: Error) =>
+    log.warn({ err: err.message }, 'database connections left open at shutdown'),
+  );
 }
 
 async function migrate(exec: SqlExecutor, log: Logger): Promise<void> {
@@ -72,7 +74,10 @@ async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
 async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabase> {
   const started = Date.now();
   const store = await EmbeddedDatabaseProcess.start(dataDir, log);
-  log.info({ dataDir, pid: store.pid, ms: Date.now() - started }, 'embedded database opened (for trying out and a single instance)');
+  log.info(
+    { dataDir, pid: store.pid, ms: Date.now() - started },
+    'embedded database opened (for trying out and a single instance)',
+  );
   const listeners = new Map<string, Set<(p: string) => void>>();
   try {
     const conn = { host: store.socketDir, port: EMBEDDED_PORT, user: 'postgres', database: 'postgres', max: 1 };
@@ -98,25 +103,44 @@ type Connection = Pick<PoolConfig, 'connectionString' | 'host' | 'port' | 'user'
 type Extras = Pick<OpenedDatabase, 'listen'> & Partial<Pick<OpenedDatabase, 'notify'>> & { close(): Promise<void> };
 
 /** Migrates over one connection, then opens the pool and the Prisma client on it. `extras.close` runs last. */
-async function openPool(kind: OpenedDatabase['kind'], conn: Connection, log: Logger, extras: Extras): Promise<OpenedDatabase> {
+async function openPool(
+  kind: OpenedDatabase['kind'],
+  conn: Connection,
+  log: Logger,
+  extras: Extras,
+): Promise<OpenedDatabase> {
   const client = new Client({ ...conn, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
-    await migrate({ query: async (sql, params) => (await client.query(sql, params)).rows, exec: async (s) => void (await client.query(s)) }, log);
+    await migrate(
+      {
+        query: async (sql, params) => (await client.query(sql, params)).rows,
+        exec: async (s) => void (await client.query(s)),
+      },
+      log,
+    );
   } finally {
     await client.end();
   }
   // query_timeout: a connection that goes silent (a network partition: no reset, no answer) fails its query after
   // this instead of holding a request for the minutes TCP takes to notice; the connection is then discarded.
-  const pool = new Pool({ ...conn, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, query_timeout: QUERY_TIMEOUT_MS });
+  const pool = new Pool({
+    ...conn,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    query_timeout: QUERY_TIMEOUT_MS,
+  });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind,
     prisma,
-    ping: async (ms) => void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),
+    ping: async (ms) =>
+      void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),
     listen: extras.listen,
-    notify: extras.notify ?? (async (channel, payload) => void (await pool.query('SELECT pg_notify($1, $2)', [channel, payload]))),
+    notify:
+      extras.notify ??
+      (async (channel, payload) => void (await pool.query('SELECT pg_notify($1, $2)', [channel, payload]))),
     async close() {
       await closeWithin(
         (async () => {

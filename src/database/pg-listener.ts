@@ -58,15 +58,25 @@ export class PgListener {
     if (!c) return;
     // end() waits for the server to close the connection; one that stopped answering (a network partition) never
     // does, so after a moment the socket is destroyed, which ends it at once.
-    const cut = setTimeout(() => (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(), STOP_WAIT_MS);
+    const cut = setTimeout(
+      () => (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(),
+      STOP_WAIT_MS,
+    );
     await c.end().catch(() => undefined);
     clearTimeout(cut);
   }
 
   private async connect(): Promise<void> {
-    const c = new Client({ connectionString: this.url, application_name: LISTENER_APPLICATION_NAME, connectionTimeoutMillis: 5_000, query_timeout: HEARTBEAT_TIMEOUT_MS, keepAlive: true });
+    const c = new Client({
+      connectionString: this.url,
+      application_name: LISTENER_APPLICATION_NAME,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: HEARTBEAT_TIMEOUT_MS,
+      keepAlive: true,
+    });
     c.on('error', (err) => {
-      if (this.client === c) this.log.warn({ err: err.message, channel: this.channel }, 'database listener connection failed; reconnecting');
+      if (this.client === c)
+        this.log.warn({ err: err.message, channel: this.channel }, 'database listener connection failed; reconnecting');
     });
     c.on('notification', (n) => n.channel === this.channel && n.payload !== undefined && this.onMessage(n.payload));
     let ended = false;
@@ -97,7 +107,10 @@ export class PgListener {
       await c.query('SELECT 1');
     } catch (err) {
       if (this.client !== c) return;
-      this.log.warn({ err: (err as Error).message, channel: this.channel }, 'database listener connection does not answer; reconnecting');
+      this.log.warn(
+        { err: (err as Error).message, channel: this.channel },
+        'database listener connection does not answer; reconnecting',
+      );
       this.client = null;
       void c.end().catch(() => undefined);
       if (!this.stopped) this.schedule();
@@ -121,7 +134,11 @@ export class PgListener {
     try {
       await this.connect();
     } catch (err) {
-      if (this.failedAttempts++ === 0) this.log.warn({ err: (err as Error).message, channel: this.channel }, 'database listener cannot reconnect yet; retrying');
+      if (this.failedAttempts++ === 0)
+        this.log.warn(
+          { err: (err as Error).message, channel: this.channel },
+          'database listener cannot reconnect yet; retrying',
+        );
       if (!this.stopped) this.schedule();
       return;
     }

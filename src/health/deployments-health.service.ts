@@ -50,7 +50,12 @@ export class DeploymentsHealthService {
         (entry.cooldown_remaining_seconds === undefined ? healthy : unhealthy).push(entry);
       });
     }
-    return { healthy_endpoints: healthy, unhealthy_endpoints: unhealthy, healthy_count: healthy.length, unhealthy_count: unhealthy.length };
+    return {
+      healthy_endpoints: healthy,
+      unhealthy_endpoints: unhealthy,
+      healthy_count: healthy.length,
+      unhealthy_count: unhealthy.length,
+    };
   }
 }
 
@@ -64,5 +69,9 @@ function describe(d: Deployment, params: Readonly<Record<string, unknown>>, now:
   };
   const left = d.health.cooldownLeftMs(now);
   if (left <= 0) return base;
-  return { ...base, cooldown_remaining_seconds: Math.ceil(left / 1000), error: 'cooling down after repeated failures (router_settings.allowed_fails within a minute)' };
+  return {
+    ...base,
+    cooldown_remaining_seconds: Math.ceil(left / 1000),
+    error: 'cooling down after repeated failures (router_settings.allowed_fails within a minute)',
+  };
 }

@@ -17,7 +17,7 @@ export class HealthController {
   @Get(['liveliness', 'liveness'])
   @HttpCode(200)
   live() {
-    return 'I\'m alive!';
+    return "I'm alive!";
   }
 
   @Public()

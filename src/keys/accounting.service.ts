@@ -38,7 +38,10 @@ export class AccountingService implements CallAccounting, OnModuleInit {
       const key = caller.keyHash ? this.cache.get(caller.keyHash) : undefined;
       if (key) return this.admitKey(key, modelGroup);
       return this.cache.findByHash(caller.keyHash ?? '').then((k) => {
-        if (!k) throw Errors.unauthorized('Invalid API key: this key does not exist (it may have been deleted or regenerated)');
+        if (!k)
+          throw Errors.unauthorized(
+            'Invalid API key: this key does not exist (it may have been deleted or regenerated)',
+          );
         return this.admitKey(k, modelGroup);
       });
     }
@@ -54,7 +57,8 @@ export class AccountingService implements CallAccounting, OnModuleInit {
 
   private admitKey(key: CachedKey, modelGroup: string): Admission | Promise<Admission> {
     if (key.blocked) throw Errors.unauthorized('This key is blocked', 'key_blocked');
-    if (key.expires !== null && key.expires.getTime() <= Date.now()) throw Errors.unauthorized(`This key expired at ${key.expires.toISOString()}`, 'key_expired');
+    if (key.expires !== null && key.expires.getTime() <= Date.now())
+      throw Errors.unauthorized(`This key expired at ${key.expires.toISOString()}`, 'key_expired');
     if (key.modelSet !== null && !key.modelSet.has(modelGroup)) {
       throw Errors.unauthorized(
         `This key is not allowed to access model=${modelGroup}. It can only access models=[${key.models.join(', ')}]`,
@@ -62,12 +66,21 @@ export class AccountingService implements CallAccounting, OnModuleInit {
       );
     }
     if (key.maxBudget !== null && key.spend >= key.maxBudget) {
-      throw Errors.budgetExceeded(`Budget has been exceeded for this key: current spend ${round(key.spend)}, max_budget ${key.maxBudget}`);
+      throw Errors.budgetExceeded(
+        `Budget has been exceeded for this key: current spend ${round(key.spend)}, max_budget ${key.maxBudget}`,
+      );
     }
     const project = key.teamId ? this.projects.get(key.teamId) : undefined;
     if (project) this.checkProjectBudget(key.teamId!, project);
     const scopes: LimitScope[] = [];
-    if (key.hasRateLimits) scopes.push({ id: `k:${key.token}`, label: 'key', rpm: key.rpmLimit, tpm: key.tpmLimit, parallel: key.maxParallelRequests });
+    if (key.hasRateLimits)
+      scopes.push({
+        id: `k:${key.token}`,
+        label: 'key',
+        rpm: key.rpmLimit,
+        tpm: key.tpmLimit,
+        parallel: key.maxParallelRequests,
+      });
     if (project?.hasRateLimits) scopes.push(projectScope(key.teamId!, project));
     return this.withLimits(scopes, key.token, key.teamId, key.modelSet);
   }
@@ -81,14 +94,22 @@ export class AccountingService implements CallAccounting, OnModuleInit {
   private checkProjectBudget(projectId: string, p: ProjectLimits): void {
     const spent = this.cache.projectSpendOf(projectId) + this.spend.unflushedProject(projectId);
     if (p.maxBudget !== null && spent >= p.maxBudget) {
-      throw Errors.budgetExceeded(`Budget has been exceeded for project ${projectId}: current spend ${round(spent)}, max_budget ${p.maxBudget}`);
+      throw Errors.budgetExceeded(
+        `Budget has been exceeded for project ${projectId}: current spend ${round(spent)}, max_budget ${p.maxBudget}`,
+      );
     }
   }
 
-  private withLimits(scopes: LimitScope[], token: string | null, projectId: string | null, models: ReadonlySet<string> | null): Admission | Promise<Admission> {
+  private withLimits(
+    scopes: LimitScope[],
+    token: string | null,
+    projectId: string | null,
+    models: ReadonlySet<string> | null,
+  ): Admission | Promise<Admission> {
     if (scopes.length === 0) return new CallAdmission(this.cache, this.spend, token, projectId, null, models);
     const ticket = this.limiter.acquire(scopes);
-    if (ticket instanceof Promise) return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, projectId, t, models));
+    if (ticket instanceof Promise)
+      return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, projectId, t, models));
     return new CallAdmission(this.cache, this.spend, token, projectId, ticket, models);
   }
 }

@@ -16,7 +16,11 @@ export function actorOf(caller: Caller): Actor {
       return { id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`, role: 'admin', clientId: caller.clientId };
     case 'project':
       // SPEC §5: the JWT's subject is recorded (the project is the key's team_id).
-      return { id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`, role: 'project', clientId: caller.clientId };
+      return {
+        id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`,
+        role: 'project',
+        clientId: caller.clientId,
+      };
     default:
       // The whole hash (an id, not a secret): a key without a project manages the keys it created, matched on this.
       return { id: keyActorId(caller.keyHash ?? 'unknown'), role: caller.role };

@@ -101,23 +101,25 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     const running = this.loading.get(token);
     if (running) return running;
     const gen = this.generation;
-    const p = this.spend.readConsistent(() => this.repo.findByToken(token)).then(
-      (row) => {
-        const key = row ? new CachedKey(row, this.spend.unflushed(token)) : null;
-        const current = this.loading.get(token) === p;
-        if (current) this.loading.delete(token);
-        // A creation message while this ran (the load was let go of, the generation kept) spoils only a "not found".
-        if (this.generation === gen) {
-          if (key && (current || !this.keys.peek(token))) this.keys.set(token, key);
-          else if (!key && current) this.unknown.set(token, true);
-        }
-        return key;
-      },
-      (err: unknown) => {
-        if (this.loading.get(token) === p) this.loading.delete(token);
-        throw err;
-      },
-    );
+    const p = this.spend
+      .readConsistent(() => this.repo.findByToken(token))
+      .then(
+        (row) => {
+          const key = row ? new CachedKey(row, this.spend.unflushed(token)) : null;
+          const current = this.loading.get(token) === p;
+          if (current) this.loading.delete(token);
+          // A creation message while this ran (the load was let go of, the generation kept) spoils only a "not found".
+          if (this.generation === gen) {
+            if (key && (current || !this.keys.peek(token))) this.keys.set(token, key);
+            else if (!key && current) this.unknown.set(token, true);
+          }
+          return key;
+        },
+        (err: unknown) => {
+          if (this.loading.get(token) === p) this.loading.delete(token);
+          throw err;
+        },
+      );
     this.loading.set(token, p);
     return p;
   }
@@ -169,7 +171,10 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       try {
         rows = await this.spend.readConsistent(() => this.repo.findByTokens(chunk));
       } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'key cache resync skipped (database unavailable); cached keys keep serving');
+        this.log.warn(
+          { err: (err as Error).message },
+          'key cache resync skipped (database unavailable); cached keys keep serving',
+        );
         return;
       }
       if (this.generation !== gen) continue; // something changed meanwhile; the next round covers this chunk
@@ -177,7 +182,8 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       for (const token of chunk) {
         const row = found.get(token);
         if (row) {
-          if (this.keys.peek(token)) this.keys.set(token, new CachedKey(row, this.spend.unflushed(token)), { noUpdateTTL: true });
+          if (this.keys.peek(token))
+            this.keys.set(token, new CachedKey(row, this.spend.unflushed(token)), { noUpdateTTL: true });
         } else this.drop(token);
       }
     }

@@ -21,7 +21,20 @@ export function toKeyChanges(f: KeyFields, now = new Date()): KeyChanges {
   return c;
 }
 
-const FIELD_NAMES = ['key_alias', 'models', 'duration', 'max_budget', 'rpm_limit', 'tpm_limit', 'max_parallel_requests', 'metadata', 'team_id', 'user_id', 'allowed_routes', 'blocked'] as const;
+const FIELD_NAMES = [
+  'key_alias',
+  'models',
+  'duration',
+  'max_budget',
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+  'metadata',
+  'team_id',
+  'user_id',
+  'allowed_routes',
+  'blocked',
+] as const;
 
 /** What the audit row says was set: the request's key fields, never a secret (`key` / `new_key` are not among them). */
 export function auditedFields(f: KeyFields): Record<string, unknown> {

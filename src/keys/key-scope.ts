@@ -49,32 +49,54 @@ export interface ScopedFields {
 export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
   const where = caller.projectId !== undefined ? { teamId: caller.projectId } : { createdBy: actorOf(caller).id };
-  return { ...where, self: caller.keyHash, routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES, models: own.models, limited: own.limited, rateLimited: own.rateLimited };
+  return {
+    ...where,
+    self: caller.keyHash,
+    routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES,
+    models: own.models,
+    limited: own.limited,
+    rateLimited: own.rateLimited,
+  };
 }
 
 /** The row filter of a scope, for the repository (empty: every key). A key without a project also reaches itself. */
 export function scopeWhere(scope: KeyScope | null): KeyScopeWhere {
   if (!scope) return {};
   if (scope.teamId !== undefined) return { teamId: scope.teamId };
-  return scope.self !== undefined ? { OR: [{ createdBy: scope.createdBy }, { token: scope.self }] } : { createdBy: scope.createdBy };
+  return scope.self !== undefined
+    ? { OR: [{ createdBy: scope.createdBy }, { token: scope.self }] }
+    : { createdBy: scope.createdBy };
 }
 
 /**
  * Checks the bounded fields of a new key (`creating`: absent fields take their defaults, which must fit too) or of
  * a change to key `target` (only the fields given). Returns the fields with the project filled in for a new key.
  */
-export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fields: T, creating: boolean, target?: string): T {
+export function withinScope<T extends ScopedFields>(
+  scope: KeyScope | null,
+  fields: T,
+  creating: boolean,
+  target?: string,
+): T {
   if (!scope) return fields;
   const self = !creating && target !== undefined && target === scope.self;
   const changes = Object.values(fields).some((v) => v !== undefined);
   if (self && changes) throw outOfScope('A key cannot change its own settings; ask an admin', 'key');
   // Regenerating itself (a new secret, nothing else) is the one change a limited key may make.
   if (scope.limited && !(self && !changes)) {
-    throw outOfScope('A key with a budget, rate limits or an expiry of its own cannot create or change keys; ask an admin', 'key');
+    throw outOfScope(
+      'A key with a budget, rate limits or an expiry of its own cannot create or change keys; ask an admin',
+      'key',
+    );
   }
   const team = fields.team_id;
   if (team !== undefined && (team ?? undefined) !== scope.teamId) {
-    throw outOfScope(scope.teamId !== undefined ? `team_id must be your own project (${scope.teamId})` : 'team_id cannot be set by a key without a project', 'team_id');
+    throw outOfScope(
+      scope.teamId !== undefined
+        ? `team_id must be your own project (${scope.teamId})`
+        : 'team_id cannot be set by a key without a project',
+      'team_id',
+    );
   }
   const routes = fields.allowed_routes ?? (creating ? [] : undefined);
   if (routes !== undefined) {
@@ -82,7 +104,10 @@ export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fiel
     const own = new Set(scope.routes.map((r) => r.trim()));
     const extra = given.filter((r) => !own.has(r.trim()));
     if (extra.length > 0) {
-      throw outOfScope(`allowed_routes may only hold routes you have yourself (${scope.routes.join(', ')}); not ${extra.join(', ')}`, 'allowed_routes');
+      throw outOfScope(
+        `allowed_routes may only hold routes you have yourself (${scope.routes.join(', ')}); not ${extra.join(', ')}`,
+        'allowed_routes',
+      );
     }
   }
   const models = fields.models ?? (creating ? [] : undefined);
@@ -101,17 +126,26 @@ export function withinScope<T extends ScopedFields>(scope: KeyScope | null, fiel
  */
 export function mayRotateSelf(scope: KeyScope | null, target: string): void {
   if (scope?.rateLimited && target === scope.self) {
-    throw outOfScope('A key with rate limits cannot regenerate itself (its rate windows would start afresh); ask an admin', 'key');
+    throw outOfScope(
+      'A key with rate limits cannot regenerate itself (its rate windows would start afresh); ask an admin',
+      'key',
+    );
   }
 }
 
 /** A key the caller would regenerate, and so hold the secret of: it must not have more than the caller has. */
-export function mayTakeOver(scope: KeyScope | null, row: { token: string; models: string[]; allowedRoutes: string[]; teamId: string | null }): void {
+export function mayTakeOver(
+  scope: KeyScope | null,
+  row: { token: string; models: string[]; allowedRoutes: string[]; teamId: string | null },
+): void {
   if (!scope || row.token === scope.self) return;
   try {
     withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes, team_id: row.teamId }, true);
   } catch (err) {
-    throw outOfScope(`This key has more than you have (${(err as GatewayError).param}): only an admin may regenerate it`, 'key');
+    throw outOfScope(
+      `This key has more than you have (${(err as GatewayError).param}): only an admin may regenerate it`,
+      'key',
+    );
   }
 }
 
@@ -128,7 +162,8 @@ export function blockWhere(scope: KeyScope | null, blocked: boolean | undefined,
 }
 
 /** An admin blocked this key. */
-export const isAdminBlocked = (row: { blockedBy: string | null }): boolean => row.blockedBy !== null && ADMIN_ROLES.includes(row.blockedBy);
+export const isAdminBlocked = (row: { blockedBy: string | null }): boolean =>
+  row.blockedBy !== null && ADMIN_ROLES.includes(row.blockedBy);
 
 export function adminBlocked(): GatewayError {
   return outOfScope('An admin blocked this key: only an admin may unblock it', 'key');

@@ -2,7 +2,15 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestj
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
-import { deleteKeysSchema, generateKeySchema, keyInfoSchema, keyRefSchema, listKeysSchema, regenerateKeySchema, updateKeySchema } from './dto/key-requests.dto';
+import {
+  deleteKeysSchema,
+  generateKeySchema,
+  keyInfoSchema,
+  keyRefSchema,
+  listKeysSchema,
+  regenerateKeySchema,
+  updateKeySchema,
+} from './dto/key-requests.dto';
 import { parseInput } from './dto/parse';
 import { KeysService } from './keys.service';
 

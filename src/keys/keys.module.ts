@@ -34,7 +34,8 @@ import { SpendWriter } from './spend/spend-writer.service';
     {
       provide: LIMITER,
       inject: [GATEWAY_CONFIG, KeysRedis, KeyEventsService, APP_LOGGER],
-      useFactory: (config: GatewayConfig, redis: KeysRedis, events: KeyEventsService, log: Logger) => createLimiter(config, redis, events.instanceId, log),
+      useFactory: (config: GatewayConfig, redis: KeysRedis, events: KeyEventsService, log: Logger) =>
+        createLimiter(config, redis, events.instanceId, log),
     },
     LimiterLifecycle,
     // Per-project limits: none configured yet (no config key holds them; see project-limits.ts).

@@ -86,13 +86,24 @@ export class KeysRepository {
    * Updates a key (the token itself too, for regenerate) and writes the audit row. Null when the key is unknown (or
    * out of `scope`). `creator`: rows created by `from` are now created by `to` (a regenerated key's new id).
    */
-  update(token: string, changes: KeyChanges, actor: Actor, audit: AuditEntry, scope: KeyScopeWhere = {}, creator?: { from: string; to: string }): Promise<KeyRow | null> {
+  update(
+    token: string,
+    changes: KeyChanges,
+    actor: Actor,
+    audit: AuditEntry,
+    scope: KeyScopeWhere = {},
+    creator?: { from: string; to: string },
+  ): Promise<KeyRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const found = await tx.virtualKey.updateMany({ where: { token, ...scope }, data: { ...changes, updatedBy: actor.id } });
+        const found = await tx.virtualKey.updateMany({
+          where: { token, ...scope },
+          data: { ...changes, updatedBy: actor.id },
+        });
         if (found.count === 0) return null;
         // A regenerated key keeps the keys it created (`created_by` names it by its hash).
-        if (creator) await tx.virtualKey.updateMany({ where: { createdBy: creator.from }, data: { createdBy: creator.to } });
+        if (creator)
+          await tx.virtualKey.updateMany({ where: { createdBy: creator.from }, data: { createdBy: creator.to } });
         const newToken = typeof changes.token === 'string' ? changes.token : token;
         const row = await tx.virtualKey.findUniqueOrThrow({ where: { token: newToken } });
         await tx.auditLog.create({ data: auditData(actor, { ...audit, keyHash: audit.keyHash ?? newToken }) });
@@ -106,17 +117,31 @@ export class KeysRepository {
     return guard(
       this.prisma.$transaction(async (tx) => {
         const res = await tx.virtualKey.deleteMany({ where: { token: { in: [...tokens] }, ...scope } });
-        await tx.auditLog.createMany({ data: tokens.map((t) => auditData(actor, { action: 'key.delete', keyHash: t })) });
+        await tx.auditLog.createMany({
+          data: tokens.map((t) => auditData(actor, { action: 'key.delete', keyHash: t })),
+        });
         return res.count;
       }),
     );
   }
 
-  async list(filter: KeyFilter, page: number, size: number, scope: KeyScopeWhere = {}): Promise<{ rows: KeyRow[]; total: number }> {
-    const where: Prisma.VirtualKeyWhereInput = { AND: [{ teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias }, scope] };
+  async list(
+    filter: KeyFilter,
+    page: number,
+    size: number,
+    scope: KeyScopeWhere = {},
+  ): Promise<{ rows: KeyRow[]; total: number }> {
+    const where: Prisma.VirtualKeyWhereInput = {
+      AND: [{ teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias }, scope],
+    };
     const [rows, total] = await guard(
       this.prisma.$transaction([
-        this.prisma.virtualKey.findMany({ where, orderBy: [{ createdAt: 'asc' }, { token: 'asc' }], skip: (page - 1) * size, take: size }),
+        this.prisma.virtualKey.findMany({
+          where,
+          orderBy: [{ createdAt: 'asc' }, { token: 'asc' }],
+          skip: (page - 1) * size,
+          take: size,
+        }),
         this.prisma.virtualKey.count({ where }),
       ]),
     );
@@ -134,7 +159,11 @@ export class KeysRepository {
    * round trip and its own transaction: the batch row and the updates run on one snapshot, and the updates apply
    * only when the batch row is new. It runs once a second under load, so it is kept to what that needs.
    */
-  async addSpend(batchId: string, keys: ReadonlyMap<string, number>, teams: ReadonlyMap<string, number>): Promise<SpendResult> {
+  async addSpend(
+    batchId: string,
+    keys: ReadonlyMap<string, number>,
+    teams: ReadonlyMap<string, number>,
+  ): Promise<SpendResult> {
     const kt = [...keys.keys()];
     const ka = kt.map((t) => keys.get(t)!);
     const tt = [...teams.keys()];
@@ -176,7 +205,13 @@ export class KeysRepository {
 
 function auditData(actor: Actor, e: AuditEntry): Prisma.AuditLogCreateManyInput {
   const details = { ...(e.details ?? {}), ...(actor.clientId ? { client_id: actor.clientId } : {}) };
-  return { actor: actor.id, actorRole: actor.role, action: e.action, keyHash: e.keyHash, details: details as Prisma.InputJsonValue };
+  return {
+    actor: actor.id,
+    actorRole: actor.role,
+    action: e.action,
+    keyHash: e.keyHash,
+    details: details as Prisma.InputJsonValue,
+  };
 }
 
 function guard<T>(p: Promise<T>): Promise<T> {

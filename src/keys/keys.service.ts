@@ -5,11 +5,27 @@ import { Errors } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { actorOf, keyActorId, type Actor } from './actor';
 import { UniqueViolation } from './db-errors';
-import type { DeleteKeysRequest, GenerateKeyRequest, ListKeysQuery, RegenerateKeyRequest, UpdateKeyRequest } from './dto/key-requests.dto';
+import type {
+  DeleteKeysRequest,
+  GenerateKeyRequest,
+  ListKeysQuery,
+  RegenerateKeyRequest,
+  UpdateKeyRequest,
+} from './dto/key-requests.dto';
 import type { KeyFields } from './dto/key-fields';
 import { auditedFields, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
-import { adminBlocked, blockWhere, isAdminBlocked, mayRotateSelf, mayTakeOver, scopeOf, scopeWhere, withinScope, type KeyScope } from './key-scope';
+import {
+  adminBlocked,
+  blockWhere,
+  isAdminBlocked,
+  mayRotateSelf,
+  mayTakeOver,
+  scopeOf,
+  scopeWhere,
+  withinScope,
+  type KeyScope,
+} from './key-scope';
 import { toKeyView, type KeyView } from './key-view';
 import { KeysRepository, type KeyChanges, type KeyRow } from './keys.repository';
 import { KeyEventsService } from './invalidation/key-events.service';
@@ -39,11 +55,11 @@ export class KeysService {
     const token = hashSecret(secret);
     const c = recordBlocker(toKeyChanges(req), actor);
     const row = await this.repo
-      .create(
-        { ...c, token, keyName: maskSecret(secret), createdBy: actor.id },
-        actor,
-        { action: 'key.generate', keyHash: token, details: { ...auditedFields(req), custom_key: req.key !== undefined } },
-      )
+      .create({ ...c, token, keyName: maskSecret(secret), createdBy: actor.id }, actor, {
+        action: 'key.generate',
+        keyHash: token,
+        details: { ...auditedFields(req), custom_key: req.key !== undefined },
+      })
       .catch(taken('key'));
     this.changed([row], [], true);
     return { key: secret, ...toKeyView(row) };
@@ -53,9 +69,14 @@ export class KeysService {
     let token: string | null;
     if (caller.role === 'virtual_key') {
       token = keyRef === undefined ? (caller.keyHash ?? null) : toToken(keyRef);
-      if (token !== caller.keyHash) throw Errors.forbidden('A virtual key may only read its own info (call /key/info without ?key=)', 'key_info_forbidden');
+      if (token !== caller.keyHash)
+        throw Errors.forbidden(
+          'A virtual key may only read its own info (call /key/info without ?key=)',
+          'key_info_forbidden',
+        );
     } else {
-      if (keyRef === undefined) throw Errors.badRequest('Give the key to look up: /key/info?key=<key or token>', 'key', 'missing_key');
+      if (keyRef === undefined)
+        throw Errors.badRequest('Give the key to look up: /key/info?key=<key or token>', 'key', 'missing_key');
       token = toToken(keyRef);
     }
     const row = token ? await this.spend.readConsistent(() => this.repo.findByToken(token)) : null;
@@ -72,7 +93,14 @@ export class KeysService {
   }
 
   async setBlocked(keyRef: string, blocked: boolean, caller: Caller): Promise<KeyView> {
-    return this.change(keyRef, { blocked }, actorOf(caller), blocked ? 'key.block' : 'key.unblock', {}, await this.scope(caller));
+    return this.change(
+      keyRef,
+      { blocked },
+      actorOf(caller),
+      blocked ? 'key.block' : 'key.unblock',
+      {},
+      await this.scope(caller),
+    );
   }
 
   async regenerate(req: RegenerateKeyRequest, pathKey: string | undefined, caller: Caller): Promise<SecretAnswer> {
@@ -81,13 +109,15 @@ export class KeysService {
       throw Errors.badRequest('The key in the path and the key in the body differ', 'key');
     }
     const ref = pathKey ?? bodyKey;
-    if (ref === undefined) throw Errors.badRequest('Give the key to regenerate: {"key": "<key or token>"}', 'key', 'missing_key');
+    if (ref === undefined)
+      throw Errors.badRequest('Give the key to regenerate: {"key": "<key or token>"}', 'key', 'missing_key');
     const oldToken = toToken(ref);
     if (!oldToken) throw notFound(ref);
     const secret = newKey ?? newSecret();
     const token = hashSecret(secret);
     // Same secret: nothing would rotate, and the row's change would look like a rename onto itself to other instances.
-    if (token === oldToken) throw Errors.badRequest('new_key must differ from the key being regenerated', 'new_key', 'same_key');
+    if (token === oldToken)
+      throw Errors.badRequest('new_key must differ from the key being regenerated', 'new_key', 'same_key');
     const scope = await this.scope(caller);
     withinScope(scope, fields, false, oldToken);
     mayRotateSelf(scope, oldToken);
@@ -98,17 +128,37 @@ export class KeysService {
       if (!current) throw notFound(ref);
       mayTakeOver(scope, current);
       if (fields.blocked !== undefined && isAdminBlocked(current)) throw adminBlocked();
-      where = blockWhere(scope, fields.blocked, { AND: [where, { models: { equals: current.models }, allowedRoutes: { equals: current.allowedRoutes }, teamId: current.teamId }] });
+      where = blockWhere(scope, fields.blocked, {
+        AND: [
+          where,
+          {
+            models: { equals: current.models },
+            allowedRoutes: { equals: current.allowedRoutes },
+            teamId: current.teamId,
+          },
+        ],
+      });
     }
-    const changes: KeyChanges = { ...recordBlocker(toKeyChanges(fields), actorOf(caller)), token, keyName: maskSecret(secret) };
+    const changes: KeyChanges = {
+      ...recordBlocker(toKeyChanges(fields), actorOf(caller)),
+      token,
+      keyName: maskSecret(secret),
+    };
     this.spend.expectRename(oldToken, token);
     let row: KeyRow | null = null;
     try {
       row = await this.repo
-        .update(oldToken, changes, actorOf(caller), { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } }, where, {
-          from: keyActorId(oldToken),
-          to: keyActorId(token),
-        })
+        .update(
+          oldToken,
+          changes,
+          actorOf(caller),
+          { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } },
+          where,
+          {
+            from: keyActorId(oldToken),
+            to: keyActorId(token),
+          },
+        )
         .catch(taken('new_key'));
     } finally {
       if (!row) this.spend.cancelRename(oldToken, token);
@@ -126,7 +176,10 @@ export class KeysService {
     const missing: string[] = [];
     const refs = req.keys ?? [];
     const byRef = refs.map((r) => [r, toToken(r)] as const);
-    const known = await this.repo.findByTokens(byRef.flatMap(([, t]) => (t ? [t] : [])), where);
+    const known = await this.repo.findByTokens(
+      byRef.flatMap(([, t]) => (t ? [t] : [])),
+      where,
+    );
     const knownSet = new Set(known.map((r) => r.token));
     for (const [ref, t] of byRef) {
       if (t && knownSet.has(t)) tokens.add(t);
@@ -139,29 +192,46 @@ export class KeysService {
       for (const a of aliases) if (!found.has(a)) missing.push(`alias ${a}`);
       for (const r of rows) tokens.add(r.token);
     }
-    if (missing.length > 0) throw Errors.notFound(`Key not found: ${missing.join(', ')}; nothing was deleted`, 'key_not_found', 'keys');
+    if (missing.length > 0)
+      throw Errors.notFound(`Key not found: ${missing.join(', ')}; nothing was deleted`, 'key_not_found', 'keys');
     await this.repo.deleteKeys([...tokens], actorOf(caller), where);
     this.changed([], [...tokens]);
     return { deleted_keys: [...tokens] };
   }
 
-  async list(q: ListKeysQuery, caller: Caller): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
+  async list(
+    q: ListKeysQuery,
+    caller: Caller,
+  ): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
     const where = scopeWhere(await this.scope(caller));
-    const { rows, total } = await this.spend.readConsistent(() => this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size, where));
+    const { rows, total } = await this.spend.readConsistent(() =>
+      this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size, where),
+    );
     return {
-      keys: q.return_full_object ? rows.map((r) => toKeyView(r, this.spend.unflushed(r.token))) : rows.map((r) => r.token),
+      keys: q.return_full_object
+        ? rows.map((r) => toKeyView(r, this.spend.unflushed(r.token)))
+        : rows.map((r) => r.token),
       total_count: total,
       current_page: q.page,
       total_pages: Math.ceil(total / q.size),
     };
   }
 
-  private async change(keyRef: string, changes: KeyChanges, actor: Actor, action: string, fields: KeyFields, scope: KeyScope | null): Promise<KeyView> {
+  private async change(
+    keyRef: string,
+    changes: KeyChanges,
+    actor: Actor,
+    action: string,
+    fields: KeyFields,
+    scope: KeyScope | null,
+  ): Promise<KeyView> {
     const token = toToken(keyRef);
     const audit = { action, keyHash: token, details: auditedFields(fields) };
     const where = scopeWhere(scope);
     const guarded = blockWhere(scope, changes.blocked, where);
-    const row = token ? await this.repo.update(token, recordBlocker(changes, actor), actor, audit, guarded).catch(taken('key_alias')) : null;
+    const row = token
+      ? await this.repo.update(token, recordBlocker(changes, actor), actor, audit, guarded).catch(taken('key_alias'))
+      : null;
     if (!row) {
       // In the caller's scope, yet not written: the block filter refused it.
       if (token && guarded !== where && (await this.repo.findByTokens([token], where)).length > 0) throw adminBlocked();
@@ -175,12 +245,22 @@ export class KeysService {
   /** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
   private async scope(caller: Caller): Promise<KeyScope | null> {
     if (caller.role === 'master' || caller.role === 'admin') return null;
-    if (caller.role === 'project') return scopeOf(caller, { routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, models: null, limited: false });
+    if (caller.role === 'project')
+      return scopeOf(caller, {
+        routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES,
+        models: null,
+        limited: false,
+      });
     const own = caller.keyHash ? await this.cache.findByHash(caller.keyHash) : null;
     if (!own) throw Errors.unauthorized('This key no longer exists', 'invalid_api_key');
     const rateLimited = own.rpmLimit !== null || own.tpmLimit !== null || own.maxParallelRequests !== null;
     const limited = rateLimited || own.maxBudget !== null || own.expires !== null;
-    return scopeOf(caller, { routes: own.allowedRoutes, models: own.modelSet ? own.models : null, limited, rateLimited });
+    return scopeOf(caller, {
+      routes: own.allowedRoutes,
+      models: own.modelSet ? own.models : null,
+      limited,
+      rateLimited,
+    });
   }
 
   /**
@@ -200,7 +280,12 @@ export class KeysService {
     for (const t of removed) this.cache.drop(t);
     for (const r of rows) this.cache.put(r);
     const tokens = rows.map((r) => r.token);
-    this.events.publish({ t: 'changed', k: [...removed, ...tokens], ...(rowsAreNew && tokens.length > 0 ? { n: tokens } : {}), ...(renamed ? { r: [renamed] } : {}) });
+    this.events.publish({
+      t: 'changed',
+      k: [...removed, ...tokens],
+      ...(rowsAreNew && tokens.length > 0 ? { n: tokens } : {}),
+      ...(renamed ? { r: [renamed] } : {}),
+    });
   }
 }
 
@@ -219,7 +304,11 @@ function taken(secretField: string) {
     if (err instanceof UniqueViolation) {
       const alias = err.fields.some((f) => /alias/i.test(f));
       throw alias
-        ? Errors.badRequest('Another key already has this key_alias; aliases are unique', 'key_alias', 'key_alias_taken')
+        ? Errors.badRequest(
+            'Another key already has this key_alias; aliases are unique',
+            'key_alias',
+            'key_alias_taken',
+          )
         : Errors.badRequest(`This ${secretField} already exists; choose another`, secretField, 'key_exists');
     }
     throw err;

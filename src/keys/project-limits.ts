@@ -13,9 +13,20 @@ export interface ProjectLimits {
 /** Nest token: `ReadonlyMap<projectId, ProjectLimits>`, fixed at start. */
 export const PROJECT_LIMITS = Symbol('PROJECT_LIMITS');
 
-export function projectLimits(l: { max_budget?: number | null; rpm_limit?: number | null; tpm_limit?: number | null; max_parallel_requests?: number | null }): ProjectLimits {
+export function projectLimits(l: {
+  max_budget?: number | null;
+  rpm_limit?: number | null;
+  tpm_limit?: number | null;
+  max_parallel_requests?: number | null;
+}): ProjectLimits {
   const rpmLimit = l.rpm_limit ?? null;
   const tpmLimit = l.tpm_limit ?? null;
   const maxParallelRequests = l.max_parallel_requests ?? null;
-  return { maxBudget: l.max_budget ?? null, rpmLimit, tpmLimit, maxParallelRequests, hasRateLimits: rpmLimit !== null || tpmLimit !== null || maxParallelRequests !== null };
+  return {
+    maxBudget: l.max_budget ?? null,
+    rpmLimit,
+    tpmLimit,
+    maxParallelRequests,
+    hasRateLimits: rpmLimit !== null || tpmLimit !== null || maxParallelRequests !== null,
+  };
 }

@@ -57,7 +57,9 @@ export class AccessLog {
 
   constructor(log: Logger, secrets: readonly string[]) {
     this.secrets = scrubList(secrets);
-    this.sink = log.isLevelEnabled('info') ? ((log as unknown as Record<symbol, LineSink>)[pino.symbols.streamSym] ?? null) : null;
+    this.sink = log.isLevelEnabled('info')
+      ? ((log as unknown as Record<symbol, LineSink>)[pino.symbols.streamSym] ?? null)
+      : null;
     const bindings = log.bindings();
     const base = Object.keys(bindings).length ? `,${JSON.stringify(bindings).slice(1, -1)}` : '';
     this.tail = `"${base}`;

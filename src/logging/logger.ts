@@ -5,7 +5,14 @@ import { batchingDestination } from './batching-destination';
 export const APP_LOGGER = Symbol('APP_LOGGER');
 
 /** Header names that carry credentials: never logged. */
-export const CREDENTIAL_HEADERS = ['authorization', 'api-key', 'x-litellm-api-key', 'x-api-key', 'cookie', 'proxy-authorization'];
+export const CREDENTIAL_HEADERS = [
+  'authorization',
+  'api-key',
+  'x-litellm-api-key',
+  'x-api-key',
+  'cookie',
+  'proxy-authorization',
+];
 
 const REDACTED = '[REDACTED]';
 
@@ -13,7 +20,10 @@ const REDACTED = '[REDACTED]';
  * JSON logs. Credential headers are removed by path, and every configured secret value is scrubbed from the
  * final line as a last line of defence (a secret that reached a log message by accident still never lands).
  */
-export function createLogger(opts: { level: string; secrets: readonly string[] }, destination?: DestinationStream): Logger {
+export function createLogger(
+  opts: { level: string; secrets: readonly string[] },
+  destination?: DestinationStream,
+): Logger {
   const secrets = scrubList(opts.secrets);
   const redactPaths = CREDENTIAL_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`]);
   return pino(

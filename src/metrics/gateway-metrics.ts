@@ -8,12 +8,24 @@ import { renderMetrics } from './render';
 export const ROUTE_LABELS = [...ROUTE_GROUP_NAMES, 'unmatched'] as const;
 export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 /** How one upstream attempt ended. */
-export const OUTCOMES = ['success', 'client_error', 'rate_limited', 'auth_error', 'server_error', 'timeout', 'network', 'invalid', 'cancelled'] as const;
+export const OUTCOMES = [
+  'success',
+  'client_error',
+  'rate_limited',
+  'auth_error',
+  'server_error',
+  'timeout',
+  'network',
+  'invalid',
+  'cancelled',
+] as const;
 export type UpstreamOutcome = (typeof OUTCOMES)[number];
 /** Upstream latency histogram bounds, seconds. */
 export const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
 
-const OUTCOME_INDEX: Readonly<Record<UpstreamOutcome, number>> = Object.fromEntries(OUTCOMES.map((o, i) => [o, i])) as Record<UpstreamOutcome, number>;
+const OUTCOME_INDEX: Readonly<Record<UpstreamOutcome, number>> = Object.fromEntries(
+  OUTCOMES.map((o, i) => [o, i]),
+) as Record<UpstreamOutcome, number>;
 const UNMATCHED = ROUTE_LABELS.length - 1;
 /** Bound on remembered route patterns (the registered routes are a few dozen). */
 const MAX_ROUTES = 1024;

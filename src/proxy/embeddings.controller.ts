@@ -16,7 +16,11 @@ export class EmbeddingsController {
 
   @DirectRoute()
   @Post('openai/deployments/:model/embeddings')
-  azureEmbeddings(@Param('model') model: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  azureEmbeddings(
+    @Param('model') model: string,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.proxy.handle('embeddings', req, reply, model);
   }
 }

@@ -12,7 +12,13 @@ import { NOT_JSON, usageOfAnswer, usageOfEncodedAnswer, type Usage } from './str
 import { upstreamClientError } from './upstream/upstream-error';
 import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
 import type { UpstreamHeaders } from './upstream/upstream-headers';
-import { failureFromError, failureFromStatus, invalidBodyFailure, isRetryableStatus, type AttemptFailure } from './upstream/upstream-failure';
+import {
+  failureFromError,
+  failureFromStatus,
+  invalidBodyFailure,
+  isRetryableStatus,
+  type AttemptFailure,
+} from './upstream/upstream-failure';
 
 /** A 2xx upstream answer: the whole body (non-streaming) or the live SSE body (streaming). */
 export interface Forwarded {
@@ -69,7 +75,14 @@ export class ForwarderService {
           do {
             const injected = this.prepareStreamOptions(d, ctx, refusedUsage);
             const body = d.provider.body(ctx.op, ctx.payload, d.endpoint);
-            const opts = { method: 'POST' as const, path: d.endpoint.paths[ctx.op], headers: d.endpoint.headers, body, headersTimeout: timeout, bodyTimeout: timeout };
+            const opts = {
+              method: 'POST' as const,
+              path: d.endpoint.paths[ctx.op],
+              headers: d.endpoint.headers,
+              body,
+              headersTimeout: timeout,
+              bodyTimeout: timeout,
+            };
             let res: UpstreamAnswer;
             try {
               res = await callUpstream(d.pool, opts, ctx.signal, ctx.stream);
@@ -78,7 +91,18 @@ export class ForwarderService {
               break;
             }
             a = res.stream
-              ? { ok: true, forwarded: { deployment: d, group: g, statusCode: res.statusCode, headers: res.headers, stream: res.stream, usage: null, requestBytes: body.length } }
+              ? {
+                  ok: true,
+                  forwarded: {
+                    deployment: d,
+                    group: g,
+                    statusCode: res.statusCode,
+                    headers: res.headers,
+                    stream: res.stream,
+                    usage: null,
+                    requestBytes: body.length,
+                  },
+                }
               : this.answer(d, g, res.statusCode, res.headers, res.body!, injected, body.length);
             if (a === RETRY_WITHOUT_STREAM_OPTIONS) refusedUsage = true;
           } while (a === RETRY_WITHOUT_STREAM_OPTIONS);
@@ -88,7 +112,12 @@ export class ForwarderService {
           if (refusedUsage && a.ok && ctx.clientStreamOptions == null) d.streamUsage = false;
         } catch (err) {
           // An upstream 4xx passed on, or the client hung up.
-          const outcome = err instanceof ClientGoneError ? 'cancelled' : err instanceof GatewayError ? 'client_error' : 'server_error';
+          const outcome =
+            err instanceof ClientGoneError
+              ? 'cancelled'
+              : err instanceof GatewayError
+                ? 'client_error'
+                : 'server_error';
           this.metrics.upstreamAttempt(g.name, outcome, performance.now() - sent);
           throw err;
         }
@@ -96,7 +125,16 @@ export class ForwarderService {
         if (a.ok) return a.forwarded;
         failed.push({ deployment: d.id, failure: a.failure });
         const cooled = d.health.fail(Date.now());
-        this.log.warn({ reqId: ctx.reqId, group: g.name, deployment: d.id, reason: a.failure.reason, cooledDown: cooled || undefined }, 'upstream attempt failed');
+        this.log.warn(
+          {
+            reqId: ctx.reqId,
+            group: g.name,
+            deployment: d.id,
+            reason: a.failure.reason,
+            cooledDown: cooled || undefined,
+          },
+          'upstream attempt failed',
+        );
       }
     }
     throw exhaustedError(chain, failed, Date.now());
@@ -107,13 +145,25 @@ export class ForwarderService {
    * are failed attempts); another status ends the call with that status and body, unless it is an older API version
    * refusing the `stream_options` the gateway added, in which case the call is sent again without them.
    */
-  private answer(d: Deployment, group: ModelGroup, status: number, headers: UpstreamHeaders, data: Buffer, injected: boolean, requestBytes: number): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS {
+  private answer(
+    d: Deployment,
+    group: ModelGroup,
+    status: number,
+    headers: UpstreamHeaders,
+    data: Buffer,
+    injected: boolean,
+    requestBytes: number,
+  ): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS {
     if (status >= 200 && status < 300) {
       // An upstream that compresses anyway (it was asked not to) is passed on as is; its usage is read from a decoded copy.
       const encoding = headers.contentEncoding;
-      const usage = encoding !== undefined && encoding !== 'identity' ? usageOfEncodedAnswer(data, encoding) : usageOfAnswer(data);
+      const usage =
+        encoding !== undefined && encoding !== 'identity' ? usageOfEncodedAnswer(data, encoding) : usageOfAnswer(data);
       if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
-      return { ok: true, forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes } };
+      return {
+        ok: true,
+        forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes },
+      };
     }
     if (isRetryableStatus(status)) return { ok: false, failure: failureFromStatus(status, headers.retryAfter) };
     if (status === 400 && injected && data.includes('stream_options')) {
@@ -133,7 +183,8 @@ export class ForwarderService {
       ctx.payload.stream_options = own;
       return false;
     }
-    ctx.payload.stream_options = own && typeof own === 'object' ? { ...own, include_usage: true } : { include_usage: true };
+    ctx.payload.stream_options =
+      own && typeof own === 'object' ? { ...own, include_usage: true } : { include_usage: true };
     return true;
   }
 

@@ -20,7 +20,8 @@ export class ModelsController {
 
   @Get(['models/:model', 'v1/models/:model'])
   one(@Param('model') model: string, @Req() req: FastifyRequest) {
-    if (!this.visible(req).includes(model)) throw Errors.notFound(`Model '${model.slice(0, 100)}' not found`, 'model_not_found', 'model');
+    if (!this.visible(req).includes(model))
+      throw Errors.notFound(`Model '${model.slice(0, 100)}' not found`, 'model_not_found', 'model');
     return this.catalog.model(model);
   }
 

@@ -73,14 +73,26 @@ export class ProxyService {
       const fwd = await this.forwarder.forward(ctx, group);
       if (fwd.stream) {
         const relay = new SseRelay(ctx.addStreamUsage);
-        const end = await relayStream(reply, fwd.stream, relay, ['x-litellm-model-id', fwd.deployment.headerId], abort, fwd.deployment.streamTimeoutMs);
+        const end = await relayStream(
+          reply,
+          fwd.stream,
+          relay,
+          ['x-litellm-model-id', fwd.deployment.headerId],
+          abort,
+          fwd.deployment.streamTimeoutMs,
+        );
         const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
         this.finish(report, groupName, fwd, usage, started, end.ok);
         return;
       }
       const encoded = fwd.headers.contentEncoding;
       const usage = fwd.usage ?? { promptTokens: 0, completionTokens: 0 };
-      const head = ['content-type', fwd.headers.contentType ?? 'application/json', 'x-litellm-model-id', fwd.deployment.headerId];
+      const head = [
+        'content-type',
+        fwd.headers.contentType ?? 'application/json',
+        'x-litellm-model-id',
+        fwd.deployment.headerId,
+      ];
       if (encoded) head.push('content-encoding', encoded);
       sendRaw(reply, fwd.statusCode, head, fwd.body!);
       this.finish(report, groupName, fwd, usage, started, true);
@@ -124,6 +136,10 @@ export class ProxyService {
     const groups = this.catalog.visible(this.accounting.allowedModels(caller));
     const shown = name.length > 100 ? `${name.slice(0, 100)}...` : name;
     const list = groups.length ? groups.join(', ') : '(none)';
-    return Errors.notFound(`Model '${shown}' not found. Model groups available to you: ${list}`, 'model_not_found', 'model');
+    return Errors.notFound(
+      `Model '${shown}' not found. Model groups available to you: ${list}`,
+      'model_not_found',
+      'model',
+    );
   }
 }

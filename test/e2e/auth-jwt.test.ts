@@ -21,7 +21,9 @@ describe('e2e: JWT auth on the production build', () => {
   const issued: string[] = [];
 
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'ops-admin', scope: 'litellm_proxy_admin' }, { clientId: 'project-e2e' }] });
+    idp = await startOidcProvider({
+      clients: [{ clientId: 'ops-admin', scope: 'litellm_proxy_admin' }, { clientId: 'project-e2e' }],
+    });
     upstream = await startUpstream();
     db = await createTestDatabase();
     const file = writeConfig(`model_list:
@@ -31,7 +33,12 @@ general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: True
 `);
-    gw = await spawnGateway(['--config', file], { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.discoveryUrl, JWT_AUDIENCE: idp.audience, LOG_LEVEL: 'debug' });
+    gw = await spawnGateway(['--config', file], {
+      DATABASE_URL: db.url,
+      JWT_PUBLIC_KEY_URL: idp.discoveryUrl,
+      JWT_AUDIENCE: idp.audience,
+      LOG_LEVEL: 'debug',
+    });
   });
   after(async () => {
     await gw?.stop();
@@ -43,7 +50,11 @@ general_settings:
   it('admin JWT generates a key; project JWT chats through the official client; the upstream only ever sees its own key', async () => {
     const adminJwt = await idp.token('ops-admin', 'litellm_proxy_admin');
     issued.push(adminJwt);
-    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${adminJwt}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminJwt}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const key = await readJson(res);
     assert.equal(res.status, 200, JSON.stringify(key));
     assert.match(key.key, /^sk-/);
@@ -51,26 +62,43 @@ general_settings:
     const projectJwt = await idp.token('project-e2e', undefined, 'EdDSA');
     issued.push(projectJwt);
     const client = new OpenAI({ apiKey: projectJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    const completion = await client.chat.completions.create({ model: 'azure-gpt-3.5', messages: [{ role: 'user', content: "What's the weather like in Boston today?" }] });
+    const completion = await client.chat.completions.create({
+      model: 'azure-gpt-3.5',
+      messages: [{ role: 'user', content: "What's the weather like in Boston today?" }],
+    });
     assert.equal(completion.object, 'chat.completion');
     const viaKey = new OpenAI({ apiKey: key.key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    assert.equal((await viaKey.chat.completions.create({ model: 'azure-gpt-3.5', messages: [{ role: 'user', content: 'hi' }] })).object, 'chat.completion');
+    assert.equal(
+      (await viaKey.chat.completions.create({ model: 'azure-gpt-3.5', messages: [{ role: 'user', content: 'hi' }] }))
+        .object,
+      'chat.completion',
+    );
     assert.equal(upstream.requests.length, 2);
     for (const r of upstream.requests) assert.equal(r.headers.authorization, 'Bearer sk-upstream-e2e-secret');
   });
 
   it('refuses an expired token and a project token on a management route, and logs no credential', async () => {
     const key = idp.signingKey('RS256');
-    const expired = signJwt('RS256', { kid: key.kid }, standardClaims(idp.issuer, idp.audience, 'project-e2e', { exp: nowSec() - 5 }), key.privateKey);
+    const expired = signJwt(
+      'RS256',
+      { kid: key.kid },
+      standardClaims(idp.issuer, idp.audience, 'project-e2e', { exp: nowSec() - 5 }),
+      key.privateKey,
+    );
     issued.push(expired);
-    const r1 = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${expired}`, 'content-type': 'application/json' }, body: '{}' });
+    const r1 = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${expired}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(r1.status, 401);
     assert.equal((await readJson(r1)).error.code, 'jwt_expired');
     const project = await idp.token('project-e2e');
     issued.push(project);
     const r2 = await fetch(`${gw.url}/key/list`, { headers: { authorization: `Bearer ${project}` } });
     assert.equal(r2.status, 403);
-    for (let i = 0; i < 250 && !gw.output().includes('"project":"project-e2e"'); i++) await new Promise((r) => setTimeout(r, 20)); // async log flush
+    for (let i = 0; i < 250 && !gw.output().includes('"project":"project-e2e"'); i++)
+      await new Promise((r) => setTimeout(r, 20)); // async log flush
     const out = gw.output();
     assert.match(out, /"role":"project"/, 'the access log names the caller role');
     assert.match(out, /"project":"project-e2e"/);

@@ -23,12 +23,42 @@ async function refused(args: string[], env: Record<string, string>, expected: Re
 
 describe('config errors stop the production build with one line', { concurrency: 4 }, () => {
   const badConfigs: [string, string, Record<string, string>, string][] = [
-    ['YAML syntax error (with its line)', 'model_list:\n  - model_name: a\n    litellm_params: {model: openai/x\n', {}, 'line 4, column 1: invalid YAML'],
-    ['unknown key under litellm_jwtauth', 'general_settings:\n  litellm_jwtauth:\n    audiance: x\n', {}, 'general_settings.litellm_jwtauth.audiance: unknown key'],
-    ['os.environ/X unset', `${MODEL}      api_key: os.environ/GW_TEST_UNSET_VAR\n`, {}, 'model_list[0].litellm_params.api_key: os.environ/GW_TEST_UNSET_VAR is not set'],
-    ['model without model_name', 'model_list:\n  - litellm_params:\n      model: openai/x\n', {}, 'model_list[0].model_name: is required'],
-    ['model without litellm_params.model', 'model_list:\n  - model_name: a\n    litellm_params:\n      api_key: k\n', {}, 'model_list[0].litellm_params.model: is required'],
-    ['unknown provider prefix', 'model_list:\n  - model_name: a\n    litellm_params:\n      model: vertex_ai/gemini\n', {}, 'model_list[0].litellm_params.model: must be <provider>/<name>'],
+    [
+      'YAML syntax error (with its line)',
+      'model_list:\n  - model_name: a\n    litellm_params: {model: openai/x\n',
+      {},
+      'line 4, column 1: invalid YAML',
+    ],
+    [
+      'unknown key under litellm_jwtauth',
+      'general_settings:\n  litellm_jwtauth:\n    audiance: x\n',
+      {},
+      'general_settings.litellm_jwtauth.audiance: unknown key',
+    ],
+    [
+      'os.environ/X unset',
+      `${MODEL}      api_key: os.environ/GW_TEST_UNSET_VAR\n`,
+      {},
+      'model_list[0].litellm_params.api_key: os.environ/GW_TEST_UNSET_VAR is not set',
+    ],
+    [
+      'model without model_name',
+      'model_list:\n  - litellm_params:\n      model: openai/x\n',
+      {},
+      'model_list[0].model_name: is required',
+    ],
+    [
+      'model without litellm_params.model',
+      'model_list:\n  - model_name: a\n    litellm_params:\n      api_key: k\n',
+      {},
+      'model_list[0].litellm_params.model: is required',
+    ],
+    [
+      'unknown provider prefix',
+      'model_list:\n  - model_name: a\n    litellm_params:\n      model: vertex_ai/gemini\n',
+      {},
+      'model_list[0].litellm_params.model: must be <provider>/<name>',
+    ],
   ];
   for (const [what, yaml, env, message] of badConfigs) {
     it(what, async () => {
@@ -44,7 +74,11 @@ describe('config errors stop the production build with one line', { concurrency:
   });
 
   it('a --config file that does not exist', async () => {
-    await refused(['--config', '/nonexistent/dir/gw.yaml'], {}, /^config error: \/nonexistent\/dir\/gw\.yaml: cannot be read \(ENOENT\)$/);
+    await refused(
+      ['--config', '/nonexistent/dir/gw.yaml'],
+      {},
+      /^config error: \/nonexistent\/dir\/gw\.yaml: cannot be read \(ENOENT\)$/,
+    );
   });
 });
 
@@ -58,7 +92,9 @@ describe('config at start (production build)', () => {
   });
 
   it('unknown keys outside litellm_jwtauth: one warning naming each, and the gateway starts', async () => {
-    const file = writeConfig(`litellm_settings:\n  drop_params: true\ngeneral_settings:\n  master_key: sk-warn-test-1\n  alerting: [slack]\n${MODEL}      custom_llm_provider: openai\n`);
+    const file = writeConfig(
+      `litellm_settings:\n  drop_params: true\ngeneral_settings:\n  master_key: sk-warn-test-1\n  alerting: [slack]\n${MODEL}      custom_llm_provider: openai\n`,
+    );
     const gw = await spawnGateway(['--config', file], { DATABASE_URL: db.url });
     try {
       assert.equal((await fetch(`${gw.url}/health/readiness`)).status, 200);
@@ -67,12 +103,23 @@ describe('config at start (production build)', () => {
         .split('\n')
         .filter((l) => l.includes('"level":"warn"'))
         .map((l) => JSON.parse(l).msg as string);
-      for (const path of ['litellm_settings', 'general_settings.alerting', 'model_list[0].litellm_params.custom_llm_provider']) {
-        assert.equal(warnings.filter((w) => w === `${file}: ${path}: unknown key, ignored`).length, 1, `${path} in ${warnings.join(' | ')}`);
+      for (const path of [
+        'litellm_settings',
+        'general_settings.alerting',
+        'model_list[0].litellm_params.custom_llm_provider',
+      ]) {
+        assert.equal(
+          warnings.filter((w) => w === `${file}: ${path}: unknown key, ignored`).length,
+          1,
+          `${path} in ${warnings.join(' | ')}`,
+        );
       }
       const models = await fetch(`${gw.url}/v1/models`, { headers: { authorization: 'Bearer sk-warn-test-1' } });
       assert.equal(models.status, 200, 'the rest of the config is in force (master key, model list)');
-      assert.deepEqual(((await models.json()) as { data: { id: string }[] }).data.map((m: { id: string }) => m.id), ['gpt']);
+      assert.deepEqual(
+        ((await models.json()) as { data: { id: string }[] }).data.map((m: { id: string }) => m.id),
+        ['gpt'],
+      );
     } finally {
       assert.equal(await gw.stop(), 0);
     }
@@ -83,10 +130,16 @@ describe('config at start (production build)', () => {
     writeFileSync(join(cwd, 'config.yaml'), 'general_settings:\n  master_key: sk-cwd-config-1\n');
     const gw = await spawnGateway([], { DATABASE_URL: db.url }, 30_000, { cwd });
     try {
-      const listening = gw.output().split('\n').find((l) => l.includes('gateway listening'));
+      const listening = gw
+        .output()
+        .split('\n')
+        .find((l) => l.includes('gateway listening'));
       assert.ok(listening, gw.output());
       assert.equal(JSON.parse(listening).config, join(cwd, 'config.yaml'));
-      assert.equal((await fetch(`${gw.url}/key/list`, { headers: { authorization: 'Bearer sk-cwd-config-1' } })).status, 200);
+      assert.equal(
+        (await fetch(`${gw.url}/key/list`, { headers: { authorization: 'Bearer sk-cwd-config-1' } })).status,
+        200,
+      );
     } finally {
       assert.equal(await gw.stop(), 0);
     }

@@ -4,7 +4,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { findMigrationsDir, readMigrations } from '../../src/database/migration-runner';
-import { readJson, runGatewayToExit, spawnGateway, startGateway, tempDir, type SpawnedGateway } from '../support/gateway';
+import {
+  readJson,
+  runGatewayToExit,
+  spawnGateway,
+  startGateway,
+  tempDir,
+  type SpawnedGateway,
+} from '../support/gateway';
 import { createTestDatabase, sql } from '../support/postgres';
 
 const CONFIG = 'general_settings:\n  master_key: sk-db-test-master-1\n';
@@ -51,7 +58,12 @@ describe('embedded database (production build)', () => {
       const lines = second.stderr.split('\n').filter(Boolean);
       assert.equal(lines.length, 1, second.stderr);
       const dir = dataDir.replace(/[/.]/g, '\\$&');
-      assert.match(lines[0], new RegExp(`embedded database folder ${dir} is in use by process ${storePid} \\(the embedded database of gateway process ${first.proc.pid}\\)`));
+      assert.match(
+        lines[0],
+        new RegExp(
+          `embedded database folder ${dir} is in use by process ${storePid} \\(the embedded database of gateway process ${first.proc.pid}\\)`,
+        ),
+      );
       assert.doesNotMatch(second.stderr, /\n\s+at /);
     } finally {
       assert.equal(await first.stop(), 0);
@@ -82,13 +94,25 @@ describe('PostgreSQL database (production build)', () => {
   it('two instances started at the same moment on one empty database both come up; each migration is recorded once', async () => {
     const config = join(tempDir('gw-cfg-'), 'config.yaml');
     writeFileSync(config, CONFIG);
-    const [a, b] = await Promise.all([spawnGateway(['--config', config], { DATABASE_URL: db.url }), spawnGateway(['--config', config], { DATABASE_URL: db.url })]);
+    const [a, b] = await Promise.all([
+      spawnGateway(['--config', config], { DATABASE_URL: db.url }),
+      spawnGateway(['--config', config], { DATABASE_URL: db.url }),
+    ]);
     try {
       for (const gw of [a, b]) assert.equal((await fetch(`${gw.url}/health/readiness`)).status, 200);
       // The advisory lock serialised them: one applied everything, the other found nothing to do.
-      assert.deepEqual([appliedBy(a), appliedBy(b)].sort((x, y) => x.length - y.length), [[], MIGRATIONS]);
+      assert.deepEqual(
+        [appliedBy(a), appliedBy(b)].sort((x, y) => x.length - y.length),
+        [[], MIGRATIONS],
+      );
 
-      const rows = await sql<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; applied_steps_count: number }>(
+      const rows = await sql<{
+        migration_name: string;
+        checksum: string;
+        finished_at: Date | null;
+        rolled_back_at: Date | null;
+        applied_steps_count: number;
+      }>(
         db.url,
         'SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
       );
@@ -98,14 +122,23 @@ describe('PostgreSQL database (production build)', () => {
       );
       const dir = findMigrationsDir();
       for (const r of rows) {
-        const sha = createHash('sha256').update(readFileSync(join(dir, r.migration_name, 'migration.sql'))).digest('hex');
+        const sha = createHash('sha256')
+          .update(readFileSync(join(dir, r.migration_name, 'migration.sql')))
+          .digest('hex');
         assert.equal(r.checksum, sha, r.migration_name);
         assert.ok(r.finished_at instanceof Date);
         assert.equal(r.rolled_back_at, null);
         assert.equal(r.applied_steps_count, 1);
       }
-      const tables = await sql<{ table_name: string }>(db.url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
-      for (const t of ['audit_log', 'virtual_keys']) assert.ok(tables.some((r) => r.table_name === t), t);
+      const tables = await sql<{ table_name: string }>(
+        db.url,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+      );
+      for (const t of ['audit_log', 'virtual_keys'])
+        assert.ok(
+          tables.some((r) => r.table_name === t),
+          t,
+        );
     } finally {
       assert.deepEqual(await Promise.all([a.stop(), b.stop()]), [0, 0]);
     }

@@ -58,7 +58,10 @@ describe('embedded store process (production build)', () => {
       const [store, gateway] = lockOf(dataDir)!;
       assert.equal(gateway, gw.proc.pid);
       // No environment but Node's own IPC channel: none of the gateway's secrets (here the master key) reach the store.
-      const names = readFileSync(`/proc/${store}/environ`, 'utf8').split('\0').filter(Boolean).map((v) => v.split('=')[0]);
+      const names = readFileSync(`/proc/${store}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((v) => v.split('=')[0]);
       assert.deepEqual(names.sort(), ['NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE']);
       assert.match(readFileSync(`/proc/${gw.proc.pid}/environ`, 'utf8'), /LITELLM_MASTER_KEY=/);
       const socket = readFileSync(`/proc/${store}/cmdline`, 'utf8').split('\0')[3];

@@ -26,7 +26,10 @@ general_settings:
   master_key: ${MASTER}
 `;
 
-async function chat(gw: SpawnedGateway, key: string): Promise<{ status: number; body: { error?: { message: string; code: string } }; retryAfter: string | null }> {
+async function chat(
+  gw: SpawnedGateway,
+  key: string,
+): Promise<{ status: number; body: { error?: { message: string; code: string } }; retryAfter: string | null }> {
   const res = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -36,7 +39,11 @@ async function chat(gw: SpawnedGateway, key: string): Promise<{ status: number; 
 }
 
 async function admin(gw: SpawnedGateway, path: string, body: object) {
-  const res = await fetch(gw.url + path, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(gw.url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = await readJson(res);
   assert.equal(res.status, 200, JSON.stringify(json));
   return json;
@@ -47,7 +54,12 @@ async function admin(gw: SpawnedGateway, path: string, body: object) {
  * answered the change: it is committed and broadcast then. (The admin call's own time, a database transaction on
  * A, is not propagation; under a loaded machine it alone took up to ~250 ms.)
  */
-async function until(probe: () => Promise<{ status: number }>, status: number, since: number, limitMs = 3_000): Promise<number> {
+async function until(
+  probe: () => Promise<{ status: number }>,
+  status: number,
+  since: number,
+  limitMs = 3_000,
+): Promise<number> {
   for (;;) {
     if ((await probe()).status === status) return Date.now() - since;
     assert.ok(Date.now() - since < limitMs, `not ${status} after ${limitMs} ms`);
@@ -101,7 +113,9 @@ for (const broadcast of ['redis', 'postgres'] as const) {
       t = Date.now();
       seen.push(await until(() => chat(b, renewed.key), 401, t));
       assert.ok(seen[3] < 1_000, `deleted key refused on B after ${seen[3]} ms`);
-      ctx.diagnostic(`seen on B after (ms): block ${seen[0]}, unblock ${seen[1]}, regenerate ${seen[2]}, delete ${seen[3]}`);
+      ctx.diagnostic(
+        `seen on B after (ms): block ${seen[0]}, unblock ${seen[1]}, regenerate ${seen[2]}, delete ${seen[3]}`,
+      );
     });
 
     it('an update on A (models) is enforced on B within 1 second', async (ctx) => {
@@ -133,10 +147,18 @@ for (const broadcast of ['redis', 'postgres'] as const) {
         const k = await admin(a, '/key/generate', {});
         assert.equal((await chat(b, k.key)).status, 200);
         const listeners = () =>
-          sql<{ pid: number }>(db.url, 'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [db.name, LISTENER_APPLICATION_NAME]);
+          sql<{ pid: number }>(
+            db.url,
+            'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+            [db.name, LISTENER_APPLICATION_NAME],
+          );
         const before = (await listeners()).map((r) => r.pid);
         assert.equal(before.length, 2, 'one listener per instance');
-        await sql(db.url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [db.name, LISTENER_APPLICATION_NAME]);
+        await sql(
+          db.url,
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
+          [db.name, LISTENER_APPLICATION_NAME],
+        );
         const deadline = Date.now() + 15_000;
         for (;;) {
           const now = (await listeners()).map((r) => r.pid);

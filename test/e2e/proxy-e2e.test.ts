@@ -35,7 +35,11 @@ general_settings:
   it('serves chat, streaming and embeddings through the official client', async () => {
     const res = await client.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(res.choices[0].message.content, 'Hello from upstream');
-    const stream = await client.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-e2e',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     assert.equal(text, 'Hello from upstream');
@@ -50,7 +54,10 @@ general_settings:
   it('refuses a call without a credential, before any upstream call', async () => {
     const sent = up.requests.length;
     const anonymous = new OpenAI({ apiKey: 'not-a-key', baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    await assert.rejects(anonymous.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }), (e: unknown) => e instanceof OpenAI.AuthenticationError);
+    await assert.rejects(
+      anonymous.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }] }),
+      (e: unknown) => e instanceof OpenAI.AuthenticationError,
+    );
     assert.equal(up.requests.length, sent);
   });
 
@@ -59,7 +66,11 @@ general_settings:
     const gate = new Promise<void>((r) => (release = r));
     const chunks = chatChunks(['one', ' two', ' three']);
     up.respondWith({ sse: [chunks[0], chunks[1], () => gate, ...chunks.slice(2)], delayMs: 50 });
-    const stream = await client.chat.completions.create({ model: 'gpt-e2e', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-e2e',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
     let text = '';
     let exited: Promise<number | null> | undefined;
     for await (const chunk of stream) {

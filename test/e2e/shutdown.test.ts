@@ -99,7 +99,11 @@ describe('graceful shutdown (production build)', () => {
       const out = gw.output();
       assert.match(out, /"msg":"stopped"/);
       assert.ok(out.indexOf('"msg":"stopped"') > out.indexOf('shutting down'));
-      assert.equal(existsSync(join(dataDir, 'gateway.lock')), false, 'the embedded database was closed (its lock released)');
+      assert.equal(
+        existsSync(join(dataDir, 'gateway.lock')),
+        false,
+        'the embedded database was closed (its lock released)',
+      );
       assert.doesNotMatch(out, new RegExp(MASTER));
     } finally {
       release();
@@ -112,7 +116,10 @@ describe('graceful shutdown (production build)', () => {
     const db = await createTestDatabase();
     upstream.reset();
     upstream.respondWith({ hang: true });
-    const gw = await spawnGateway(['--config', configFor(upstream)], { DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    const gw = await spawnGateway(['--config', configFor(upstream)], {
+      DATABASE_URL: db.url,
+      SHUTDOWN_TIMEOUT_SECONDS: '1',
+    });
     try {
       const stuck = chat(gw.url).then(
         (r) => ({ cut: false, status: r.status }),

@@ -20,8 +20,14 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
   let projectJwt: string;
 
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'admin-cli', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }] });
-    probe = await startProbe(YAML, { JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience, JWT_ISSUER: idp.issuer });
+    idp = await startOidcProvider({
+      clients: [{ clientId: 'admin-cli', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }],
+    });
+    probe = await startProbe(YAML, {
+      JWT_PUBLIC_KEY_URL: idp.jwksUri,
+      JWT_AUDIENCE: idp.audience,
+      JWT_ISSUER: idp.issuer,
+    });
     adminJwt = await idp.token('admin-cli', 'litellm_proxy_admin');
     projectJwt = await idp.token('project-a');
   });
@@ -41,7 +47,12 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
   });
 
   it('lets the master key call every route, including routes in no group', async () => {
-    for (const [path, method] of [['/key/generate', 'POST'], ['/chat/completions', 'POST'], ['/spend/logs', 'GET'], ['/openai/deployments/gpt/embeddings', 'POST']] as const) {
+    for (const [path, method] of [
+      ['/key/generate', 'POST'],
+      ['/chat/completions', 'POST'],
+      ['/spend/logs', 'GET'],
+      ['/openai/deployments/gpt/embeddings', 'POST'],
+    ] as const) {
       const r = await call(probe.url, path, MASTER, method);
       assert.equal(r.status, 200, path);
       assert.deepEqual(r.body.caller, { role: 'master', via: 'master_key', scopes: [] });
@@ -56,7 +67,8 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     assert.equal(ok.body.caller?.subject, 'admin-cli');
     assert.equal(ok.body.caller?.clientId, 'admin-cli');
     assert.deepEqual(ok.body.caller?.scopes, ['litellm_proxy_admin']);
-    for (const path of ['/key/list', '/key/info', '/model/info', '/v1/model/info', '/health']) assert.equal((await call(probe.url, path, adminJwt)).status, 200, path);
+    for (const path of ['/key/list', '/key/info', '/model/info', '/v1/model/info', '/health'])
+      assert.equal((await call(probe.url, path, adminJwt)).status, 200, path);
     const refused = await call(probe.url, '/v1/chat/completions', adminJwt, 'POST');
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error?.type, 'permission_error');
@@ -105,7 +117,12 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
 
   it('refuses a valid JWT with neither the admin scope nor the team claim with 403 naming both claims', async () => {
     const key = idp.signingKey('RS256');
-    const token = signJwt('RS256', { kid: key.kid }, { iss: idp.issuer, aud: idp.audience, sub: 'someone', exp: nowSec() + 300, scope: 'read' }, key.privateKey);
+    const token = signJwt(
+      'RS256',
+      { kid: key.kid },
+      { iss: idp.issuer, aud: idp.audience, sub: 'someone', exp: nowSec() + 300, scope: 'read' },
+      key.privateKey,
+    );
     const r = await call(probe.url, '/models', token);
     assert.equal(r.status, 403);
     assert.equal(r.body.error?.code, 'jwt_no_role');
@@ -115,7 +132,12 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
 
   it('accepts the admin scope from "scp" as an array', async () => {
     const key = idp.signingKey('ES256');
-    const token = signJwt('ES256', { kid: key.kid }, standardClaims(idp.issuer, idp.audience, 'ops', { scp: ['read', 'litellm_proxy_admin'] }), key.privateKey);
+    const token = signJwt(
+      'ES256',
+      { kid: key.kid },
+      standardClaims(idp.issuer, idp.audience, 'ops', { scp: ['read', 'litellm_proxy_admin'] }),
+      key.privateKey,
+    );
     const r = await call(probe.url, '/key/list', token);
     assert.equal(r.status, 200);
     assert.equal(r.body.caller?.role, 'admin');
@@ -126,7 +148,14 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     probe.addKey(keyRecord(sha256Hex('sk-custom-key-1'), { allowedRoutes: ['/key/info', '/spend/*'] }));
     const ok = await call(probe.url, '/v1/chat/completions', 'sk-default-key-1', 'POST');
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.body.caller, { role: 'virtual_key', via: 'virtual_key', keyHash: sha256Hex('sk-default-key-1'), projectId: 'team-1', userId: 'u-1', scopes: [] });
+    assert.deepEqual(ok.body.caller, {
+      role: 'virtual_key',
+      via: 'virtual_key',
+      keyHash: sha256Hex('sk-default-key-1'),
+      projectId: 'team-1',
+      userId: 'u-1',
+      scopes: [],
+    });
     assert.equal((await call(probe.url, '/key/generate', 'sk-default-key-1', 'POST')).status, 403);
     assert.equal((await call(probe.url, '/spend/logs', 'sk-custom-key-1')).status, 200);
     assert.equal((await call(probe.url, '/key/info', 'sk-custom-key-1')).status, 200);
@@ -157,22 +186,36 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
       const r = await call(probe.url, '/models', bad);
       assert.equal(r.status, 401, bad.slice(0, 20));
     }
-    const basic = await fetch(`${probe.url}/models`, { headers: { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` } });
+    const basic = await fetch(`${probe.url}/models`, {
+      headers: { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` },
+    });
     assert.equal(basic.status, 401);
   });
 
   it('caches a verified token (only that very token), and never past its exp', async () => {
     const cache = probe.app.get(VerifiedTokenCache);
     const key = idp.signingKey('RS256');
-    const token = signJwt('RS256', { kid: key.kid }, standardClaims(idp.issuer, idp.audience, 'short-lived', { exp: nowSec() + 2 }), key.privateKey);
+    const token = signJwt(
+      'RS256',
+      { kid: key.kid },
+      standardClaims(idp.issuer, idp.audience, 'short-lived', { exp: nowSec() + 2 }),
+      key.privateKey,
+    );
     const sizeBefore = cache.size;
     assert.equal((await call(probe.url, '/models', token)).status, 200);
     assert.equal(cache.size, sizeBefore + 1);
     assert.ok(cache.get(token), 'cached');
     // Its signature on another header or payload is not a hit: that token is verified, and refused.
     const [head, , sig] = token.split('.');
-    const other = Buffer.from(JSON.stringify(standardClaims(idp.issuer, idp.audience, 'someone-else', { exp: nowSec() + 60, scope: 'litellm_proxy_admin' }))).toString('base64url');
-    for (const forged of [`${head}.${other}.${sig}`, `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${token.split('.')[1]}.${sig}`]) {
+    const other = Buffer.from(
+      JSON.stringify(
+        standardClaims(idp.issuer, idp.audience, 'someone-else', { exp: nowSec() + 60, scope: 'litellm_proxy_admin' }),
+      ),
+    ).toString('base64url');
+    for (const forged of [
+      `${head}.${other}.${sig}`,
+      `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${token.split('.')[1]}.${sig}`,
+    ]) {
       assert.equal(cache.get(forged), undefined);
       assert.equal((await call(probe.url, '/models', forged)).status, 401);
       assert.equal((await call(probe.url, '/key/list', forged)).status, 401);
@@ -187,7 +230,8 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
   it('never writes a credential into the logs', async () => {
     const text = probe.logs.text();
     assert.ok(text.includes('"role":"project"') || text.includes('credential refused'), 'logs were captured');
-    for (const secret of [MASTER, adminJwt, projectJwt, 'sk-default-key-1', adminJwt.split('.')[2]]) assert.ok(!text.includes(secret));
+    for (const secret of [MASTER, adminJwt, projectJwt, 'sk-default-key-1', adminJwt.split('.')[2]])
+      assert.ok(!text.includes(secret));
   });
 });
 
@@ -198,20 +242,42 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
 
   before(async () => {
     idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
-    probe = await startProbe(YAML, { JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience, JWT_ISSUER: idp.issuer });
+    probe = await startProbe(YAML, {
+      JWT_PUBLIC_KEY_URL: idp.jwksUri,
+      JWT_AUDIENCE: idp.audience,
+      JWT_ISSUER: idp.issuer,
+    });
     const real = await idp.token('project-a');
     const key = idp.signingKey('RS256');
-    const claims = (extra: Record<string, unknown> = {}) => standardClaims(idp.issuer, idp.audience, 'project-a', extra);
+    const claims = (extra: Record<string, unknown> = {}) =>
+      standardClaims(idp.issuer, idp.audience, 'project-a', extra);
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const publicPem = (await import('node:crypto')).createPublicKey(key.privateKey).export({ format: 'pem', type: 'spki' }) as string;
+    const publicPem = (await import('node:crypto'))
+      .createPublicKey(key.privateKey)
+      .export({ format: 'pem', type: 'spki' }) as string;
     forged['alg none'] = signJwt('none', { kid: key.kid }, claims());
     forged['alg none (uppercase)'] = signJwt('none', { alg: 'NONE', kid: key.kid }, claims());
     forged['HS256 with the public key PEM as secret'] = signJwt('HS256', { kid: key.kid }, claims(), publicPem);
-    forged['HS256 with the public JWK as secret'] = signJwt('HS256', { kid: key.kid }, claims(), JSON.stringify(key.publicJwk));
-    forged['signed by an unknown key (unknown kid)'] = signJwt('RS256', { kid: 'not-a-provider-key' }, claims(), stranger);
+    forged['HS256 with the public JWK as secret'] = signJwt(
+      'HS256',
+      { kid: key.kid },
+      claims(),
+      JSON.stringify(key.publicJwk),
+    );
+    forged['signed by an unknown key (unknown kid)'] = signJwt(
+      'RS256',
+      { kid: 'not-a-provider-key' },
+      claims(),
+      stranger,
+    );
     forged['signed by an unknown key (provider kid)'] = signJwt('RS256', { kid: key.kid }, claims(), stranger);
     forged['signed by an unknown key (no kid)'] = signJwt('RS256', {}, claims(), stranger);
-    forged['expired'] = signJwt('RS256', { kid: key.kid }, claims({ iat: nowSec() - 600, exp: nowSec() - 60 }), key.privateKey);
+    forged['expired'] = signJwt(
+      'RS256',
+      { kid: key.kid },
+      claims({ iat: nowSec() - 600, exp: nowSec() - 60 }),
+      key.privateKey,
+    );
     forged['not yet valid'] = signJwt('RS256', { kid: key.kid }, claims({ nbf: nowSec() + 300 }), key.privateKey);
     forged['wrong aud'] = signJwt('RS256', { kid: key.kid }, claims({ aud: 'another-api' }), key.privateKey);
     forged['wrong iss'] = signJwt('RS256', { kid: key.kid }, claims({ iss: 'https://evil.example' }), key.privateKey);
@@ -219,14 +285,28 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
     forged['garbage'] = 'abc.def.ghi';
     forged['garbage JSON'] = `${Buffer.from('{"alg":"RS256"').toString('base64url')}.e30.c2ln`;
     forged['truncated'] = real.slice(0, -12);
-    forged['payload swapped'] = [real.split('.')[0], Buffer.from(JSON.stringify(claims({ scope: 'litellm_proxy_admin' }))).toString('base64url'), real.split('.')[2]].join('.');
-    forged['unsupported crit header'] = signJwt('RS256', { kid: key.kid, crit: ['urn:example:critical'], 'urn:example:critical': true }, claims(), key.privateKey);
+    forged['payload swapped'] = [
+      real.split('.')[0],
+      Buffer.from(JSON.stringify(claims({ scope: 'litellm_proxy_admin' }))).toString('base64url'),
+      real.split('.')[2],
+    ].join('.');
+    forged['unsupported crit header'] = signJwt(
+      'RS256',
+      { kid: key.kid, crit: ['urn:example:critical'], 'urn:example:critical': true },
+      claims(),
+      key.privateKey,
+    );
     forged['crit b64'] = signJwt('RS256', { kid: key.kid, crit: ['b64'], b64: false }, claims(), key.privateKey);
     // Correctly signed, but the claims are not an object (jsonwebtoken threw on these in a promise callback: the process exited).
     forged['signed null claims'] = signJwt('RS256', { kid: key.kid, typ: 'JWT' }, null as never, key.privateKey);
     forged['signed array claims'] = signJwt('RS256', { kid: key.kid, typ: 'JWT' }, [claims()] as never, key.privateKey);
     forged['signed string claims'] = signJwt('RS256', { kid: key.kid, typ: 'JWT' }, 'admin' as never, key.privateKey);
-    forged['RS256 header on the EC key'] = signJwt('RS256', { kid: idp.signingKey('ES256').kid }, claims(), key.privateKey);
+    forged['RS256 header on the EC key'] = signJwt(
+      'RS256',
+      { kid: idp.signingKey('ES256').kid },
+      claims(),
+      key.privateKey,
+    );
   });
   after(async () => {
     await probe?.close();
@@ -241,12 +321,18 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
   it('every forged token is refused with 401 in the OpenAI error shape', async () => {
     const before = probe.state.calls;
     for (const [name, token] of Object.entries(forged)) {
-      for (const [path, method] of [['/v1/chat/completions', 'POST'], ['/key/list', 'GET']] as const) {
+      for (const [path, method] of [
+        ['/v1/chat/completions', 'POST'],
+        ['/key/list', 'GET'],
+      ] as const) {
         const r = await call(probe.url, path, token, method);
         assert.equal(r.status, 401, `${name} on ${path}: ${JSON.stringify(r.body)}`);
         assert.deepEqual(Object.keys(r.body.error ?? {}).sort(), ['code', 'message', 'param', 'type'], name);
         assert.equal(r.body.error?.type, 'authentication_error', name);
-        assert.ok(!r.body.error!.message.includes(token.split('.')[1] || token), `${name}: message must not echo the token`);
+        assert.ok(
+          !r.body.error!.message.includes(token.split('.')[1] || token),
+          `${name}: message must not echo the token`,
+        );
       }
     }
     assert.equal(probe.state.calls, before, 'no forged token reached a handler');
@@ -261,7 +347,10 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
     assert.match((await reason('wrong aud'))!.message, /audience/);
     assert.match((await reason('wrong iss'))!.message, /issuer/);
     // The values the gateway accepts are not told to a caller it has not authenticated.
-    assert.ok(!(await reason('wrong aud'))!.message.includes(idp.audience) && !(await reason('wrong iss'))!.message.includes(idp.issuer));
+    assert.ok(
+      !(await reason('wrong aud'))!.message.includes(idp.audience) &&
+        !(await reason('wrong iss'))!.message.includes(idp.issuer),
+    );
     assert.match((await reason('unsupported crit header'))!.message, /crit/);
     assert.match((await reason('no exp'))!.message, /exp/);
   });
@@ -294,7 +383,11 @@ describe('auth guard: a master key shaped like a JWT', () => {
   let probe: Probe;
   before(async () => {
     idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
-    probe = await startProbe(`general_settings:\n  master_key: ${JWT_SHAPED_MASTER}\n  enable_jwt_auth: true\n`, { JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience, JWT_ISSUER: idp.issuer });
+    probe = await startProbe(`general_settings:\n  master_key: ${JWT_SHAPED_MASTER}\n  enable_jwt_auth: true\n`, {
+      JWT_PUBLIC_KEY_URL: idp.jwksUri,
+      JWT_AUDIENCE: idp.audience,
+      JWT_ISSUER: idp.issuer,
+    });
   });
   after(async () => {
     await probe?.close();

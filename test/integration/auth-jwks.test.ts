@@ -34,7 +34,11 @@ describe('JWKS: discovery documents and several providers', () => {
   before(async () => {
     a = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
     b = await startOidcProvider({ clients: [{ clientId: 'project-b' }] });
-    probe = await startProbe(YAML(), { JWT_PUBLIC_KEY_URL: `${a.discoveryUrl}, ${b.jwksUri}`, JWT_ISSUER: `${a.issuer},${b.issuer}`, JWT_AUDIENCE: 'llm-gateway' });
+    probe = await startProbe(YAML(), {
+      JWT_PUBLIC_KEY_URL: `${a.discoveryUrl}, ${b.jwksUri}`,
+      JWT_ISSUER: `${a.issuer},${b.issuer}`,
+      JWT_AUDIENCE: 'llm-gateway',
+    });
   });
   after(async () => {
     await probe?.close();
@@ -75,7 +79,10 @@ describe('JWKS: key rotation at the provider', () => {
     assert.equal(kid, idp.signingKey().kid, 'signed with the new key');
     const fetchesBefore = idp.jwksRequests();
     const results = await Promise.all(fresh.map((t) => call(probe.url, '/models', t)));
-    assert.deepEqual(results.map((r) => r.status), fresh.map(() => 200));
+    assert.deepEqual(
+      results.map((r) => r.status),
+      fresh.map(() => 200),
+    );
     assert.equal(idp.jwksRequests(), fetchesBefore + 1, 'eight concurrent unknown-kid requests caused one JWKS fetch');
     // Keys the provider still publishes keep working.
     assert.equal((await call(probe.url, '/models', await idp.token('project-a', undefined, 'EdDSA'))).status, 200);
@@ -83,7 +90,8 @@ describe('JWKS: key rotation at the provider', () => {
 
   it('does not refetch for every unknown kid: random kids cannot make the gateway hammer the provider', async () => {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const unknownKid = () => signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger);
+    const unknownKid = () =>
+      signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger);
     const fetchesBefore = idp.jwksRequests();
     for (let i = 0; i < 6; i++) {
       const r = await call(probe.url, '/models', unknownKid());
@@ -92,7 +100,10 @@ describe('JWKS: key rotation at the provider', () => {
     }
     // Six unknown kids within far less than the refetch interval: at most one fetch (one only if the interval since
     // the previous test's refetch ran out meanwhile). The exact rule is checked with a moved clock in the unit test.
-    assert.ok(idp.jwksRequests() <= fetchesBefore + 1, `${idp.jwksRequests() - fetchesBefore} JWKS fetches for six unknown kids`);
+    assert.ok(
+      idp.jwksRequests() <= fetchesBefore + 1,
+      `${idp.jwksRequests() - fetchesBefore} JWKS fetches for six unknown kids`,
+    );
   });
 });
 
@@ -103,7 +114,8 @@ describe('JWKS: provider unreachable after the first fetch', () => {
   before(async () => {
     idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
     probe = await startProbe(YAML('  litellm_jwtauth:\n    public_key_ttl: 1\n'), { JWT_PUBLIC_KEY_URL: idp.jwksUri });
-    for (const alg of ['RS256', 'RS256', 'ES256', 'EdDSA'] as const) tokens.push(await idp.token('project-a', undefined, alg));
+    for (const alg of ['RS256', 'RS256', 'ES256', 'EdDSA'] as const)
+      tokens.push(await idp.token('project-a', undefined, alg));
   });
   after(async () => {
     await probe?.close();
@@ -113,7 +125,11 @@ describe('JWKS: provider unreachable after the first fetch', () => {
   it('keeps verifying tokens signed by known keys, past the TTL, and warns', async () => {
     assert.equal((await call(probe.url, '/models', tokens[0])).status, 200);
     await idp.stop();
-    assert.equal((await call(probe.url, '/models', tokens[1])).status, 200, 'a token never seen before, while the keys are fresh');
+    assert.equal(
+      (await call(probe.url, '/models', tokens[1])).status,
+      200,
+      'a token never seen before, while the keys are fresh',
+    );
     await sleep(1_500); // past public_key_ttl: the next use revalidates in the background and keeps the known keys
     assert.equal((await call(probe.url, '/models', tokens[2])).status, 200, 'stale keys still verify');
     await until(() => probe.logs.text().includes('keys fetched earlier stay in use'), 'the stale-keys warning');
@@ -125,7 +141,11 @@ describe('JWKS: provider unreachable after the first fetch', () => {
 
   it('answers an unknown kid with 401, not 500, while the provider is down', async () => {
     const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const r = await call(probe.url, '/models', signJwt('ES256', { kid: 'rotated-while-down' }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger));
+    const r = await call(
+      probe.url,
+      '/models',
+      signJwt('ES256', { kid: 'rotated-while-down' }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger),
+    );
     assert.equal(r.status, 401);
   });
 });
@@ -148,7 +168,9 @@ describe('JWKS: a provider that hangs or answers nonsense', () => {
     });
     const brokenPort = await listen(broken);
     hangProbe = await startProbe(YAML(), { JWT_PUBLIC_KEY_URL: `http://127.0.0.1:${hangPort}/jwks` });
-    brokenProbe = await startProbe(YAML(), { JWT_PUBLIC_KEY_URL: ['/500', '/html', '/json'].map((p) => `http://127.0.0.1:${brokenPort}${p}`).join(',') });
+    brokenProbe = await startProbe(YAML(), {
+      JWT_PUBLIC_KEY_URL: ['/500', '/html', '/json'].map((p) => `http://127.0.0.1:${brokenPort}${p}`).join(','),
+    });
   });
   after(async () => {
     await hangProbe?.close();
@@ -198,7 +220,10 @@ describe('JWKS: a single key without kid', () => {
     assert.equal(ok.status, 200);
     assert.equal(ok.body.caller?.projectId, 'project-k');
     assert.equal((await call(probe.url, '/models', signJwt('PS256', {}, claims, privateKey))).status, 200);
-    assert.equal((await call(probe.url, '/models', signJwt('RS256', { kid: 'other' }, claims, privateKey))).status, 401);
+    assert.equal(
+      (await call(probe.url, '/models', signJwt('RS256', { kid: 'other' }, claims, privateKey))).status,
+      401,
+    );
   });
 });
 

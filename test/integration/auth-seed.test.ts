@@ -14,10 +14,17 @@ import { startUpstream, type FakeUpstream } from '../support/upstream';
  * tokens from a real OpenID provider found through its discovery document.
  */
 const MASTER = 'sk-seed-master-key-0001';
-const CHAT = { model: 'azure-gpt-3.5', messages: [{ role: 'user', content: "What's the weather like in Boston today?" }] };
+const CHAT = {
+  model: 'azure-gpt-3.5',
+  messages: [{ role: 'user', content: "What's the weather like in Boston today?" }],
+};
 
 function post(url: string, path: string, token: string, body: unknown): Promise<Response> {
-  return fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('seed steps: admin and project JWTs on the full gateway', () => {
@@ -28,7 +35,9 @@ describe('seed steps: admin and project JWTs on the full gateway', () => {
   let projectJwt: string;
 
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'gateway-admin', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }] });
+    idp = await startOidcProvider({
+      clients: [{ clientId: 'gateway-admin', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }],
+    });
     db = await createTestDatabase();
     gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`, {
       DATABASE_URL: db.url,
@@ -86,7 +95,12 @@ describe('seed steps: admin and project JWTs on the full gateway', () => {
 
   it('a forged token is 401 on the management routes', async () => {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const forged = signJwt('RS256', { kid: idp.signingKey().kid }, standardClaims(idp.issuer, idp.audience, 'gateway-admin', { scope: 'litellm_proxy_admin' }), stranger);
+    const forged = signJwt(
+      'RS256',
+      { kid: idp.signingKey().kid },
+      standardClaims(idp.issuer, idp.audience, 'gateway-admin', { scope: 'litellm_proxy_admin' }),
+      stranger,
+    );
     assert.equal((await call(gw.url, '/key/list', forged)).status, 401);
     assert.equal((await post(gw.url, '/key/generate', forged, {})).status, 401);
   });
@@ -125,10 +139,17 @@ general_settings:
 
   it('lets the project call /v1/chat/completions and /embeddings, but not /models', async () => {
     const client = new OpenAI({ apiKey: projectJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    const completion = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     assert.equal(completion.object, 'chat.completion');
     assert.equal(upstream.requests.length, 1);
-    assert.equal(upstream.requests[0].headers.authorization, 'Bearer sk-upstream-secret-1', 'the upstream gets its own key, not the JWT');
+    assert.equal(
+      upstream.requests[0].headers.authorization,
+      'Bearer sk-upstream-secret-1',
+      'the upstream gets its own key, not the JWT',
+    );
     const emb = await post(gw.url, '/embeddings', projectJwt, { model: 'gpt-test', input: 'hello' });
     assert.ok(![401, 403].includes(emb.status), `embeddings refused: ${emb.status}`);
     const models = await client.models.list().then(
@@ -148,7 +169,10 @@ general_settings:
       signJwt('ES256', { kid: key.kid }, claims, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
       signJwt('ES256', { kid: key.kid }, { ...claims, exp: claims.iat }, key.privateKey),
     ]) {
-      const res = await post(gw.url, '/v1/chat/completions', token, { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+      const res = await post(gw.url, '/v1/chat/completions', token, {
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       assert.equal(res.status, 401);
     }
     assert.equal(upstream.requests.length, before, 'nothing reached the upstream');

@@ -24,7 +24,8 @@ function storeChildren(): number[] {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('embedded-server.js')) found.push(Number(name));
+      if (ppid === process.pid && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('embedded-server.js'))
+        found.push(Number(name));
     } catch {
       /* gone meanwhile */
     }
@@ -41,7 +42,11 @@ describe('memory footprint: optional stores are loaded only when used', () => {
       assert.equal(ready.status, 200);
       assert.equal((await readJson(ready)).database, 'postgres');
       // A key is created: a query through Prisma's query compiler.
-      const key = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: 'Bearer sk-test-master-123', 'content-type': 'application/json' }, body: '{}' });
+      const key = await fetch(`${gw.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-test-master-123', 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(key.status, 200);
       const loaded = loadedPackages();
       assert.ok(loaded.has('@prisma/client'), 'the check sees node_modules packages');
@@ -49,10 +54,20 @@ describe('memory footprint: optional stores are loaded only when used', () => {
       // Prisma's query compiler was compiled (for the key), from its base64 file read as text: imported
       // as a module, the module cache would keep its 2.3 MB string for the life of the process.
       const files = Object.keys(require.cache);
-      assert.ok(files.some((f) => f.endsWith('query_compiler_small_bg.postgresql.js')), 'the query compiler is loaded');
-      assert.deepEqual(files.filter((f) => f.endsWith('.wasm-base64.js')), [], 'no base64 module is kept in the module cache');
+      assert.ok(
+        files.some((f) => f.endsWith('query_compiler_small_bg.postgresql.js')),
+        'the query compiler is loaded',
+      );
+      assert.deepEqual(
+        files.filter((f) => f.endsWith('.wasm-base64.js')),
+        [],
+        'no base64 module is kept in the module cache',
+      );
       // undici's pool and errors come from their own files: its index (fetch, WebSocket, caches...) stays unloaded.
-      assert.ok(files.some((f) => f.endsWith('undici/lib/dispatcher/pool.js')), 'the upstream pool is loaded');
+      assert.ok(
+        files.some((f) => f.endsWith('undici/lib/dispatcher/pool.js')),
+        'the upstream pool is loaded',
+      );
       assert.ok(!files.some((f) => f.endsWith('node_modules/undici/index.js')), "undici's index was loaded");
     } finally {
       await gw.close();
@@ -62,7 +77,11 @@ describe('memory footprint: optional stores are loaded only when used', () => {
     const embedded = await startGateway('general_settings:\n  master_key: sk-test-master-123\n');
     try {
       assert.equal((await readJson(await fetch(`${embedded.url}/health/readiness`))).database, 'embedded');
-      const key = await fetch(`${embedded.url}/key/generate`, { method: 'POST', headers: { authorization: 'Bearer sk-test-master-123', 'content-type': 'application/json' }, body: '{}' });
+      const key = await fetch(`${embedded.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-test-master-123', 'content-type': 'application/json' },
+        body: '{}',
+      });
       assert.equal(key.status, 200);
       // The store answered through its socket; PGlite itself was never loaded in the gateway's process.
       const loaded = loadedPackages();

@@ -72,7 +72,11 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
 
   it('a malformed or empty JSON body is a 400, not a 500', async () => {
     for (const body of ['{"model": "gpt",', '']) {
-      const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body });
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
+        body,
+      });
       assert.equal(r.status, 400, JSON.stringify(body));
       const json = await readJson(r);
       assertOpenAIError(json, 400, 'invalid_request_error');
@@ -82,7 +86,11 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
 
   it('a body over the configured limit is a 413', async () => {
     const big = JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'x'.repeat(20_000) }] });
-    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: big });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
+      body: big,
+    });
     assert.equal(r.status, 413);
     const json = await readJson(r);
     assertOpenAIError(json, 413, 'invalid_request_error');
@@ -96,7 +104,9 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     const received: Buffer[] = [];
     socket.on('data', (c: Buffer) => received.push(c));
     const length = 200_000;
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"pad":"`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{"pad":"`,
+    );
     await until(() => Buffer.concat(received).includes('request_too_large'), 'the 413');
     const first = Buffer.concat(received).toString();
     assert.match(first, /^HTTP\/1\.1 413 /);
@@ -114,7 +124,9 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     socket.on('data', () => undefined);
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
     socket.on('error', () => undefined);
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${4 * LINGER_BYTES}\r\n\r\n`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${4 * LINGER_BYTES}\r\n\r\n`,
+    );
     const chunk = Buffer.alloc(1024 * 1024, 0x78);
     let sent = 0;
     let open = true;
@@ -129,7 +141,11 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
 
   it('a content type other than JSON is a 415', async () => {
     for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded']) {
-      const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${MASTER}` }, body: 'model=gpt' });
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': type, authorization: `Bearer ${MASTER}` },
+        body: 'model=gpt',
+      });
       assert.equal(r.status, 415, type);
       const json = await readJson(r);
       assertOpenAIError(json, 415, 'invalid_request_error');
@@ -144,7 +160,9 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     const none2 = (await fetch(`${gw.url}/health/liveliness`)).headers.get('x-request-id');
     assert.ok(none1 && none2 && none1 !== none2, `${none1} ${none2}`);
     for (const hostile of ['<script>alert(1)</script>', 'a b', 'x'.repeat(129), '{"level":"error"}']) {
-      const id = (await fetch(`${gw.url}/health/liveliness`, { headers: { 'x-request-id': hostile } })).headers.get('x-request-id');
+      const id = (await fetch(`${gw.url}/health/liveliness`, { headers: { 'x-request-id': hostile } })).headers.get(
+        'x-request-id',
+      );
       assert.ok(id && id !== hostile && /^[A-Za-z0-9._:-]{1,128}$/.test(id), `${hostile} -> ${id}`);
     }
     // Errors carry it too.
@@ -156,14 +174,25 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     const cases: [string, RequestInit, number][] = [
       ['/health/liveliness', {}, 200],
       ['/no/such/route?token=abc', {}, 404],
-      ['/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: '{bad' }, 400],
+      [
+        '/v1/chat/completions',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
+          body: '{bad',
+        },
+        400,
+      ],
       // Without a credential the body is not even read: 401, with its access line like any other answer.
       ['/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' }, 401],
       ['/v1/models', {}, 401],
     ];
     for (const [i, [path, init, status]] of cases.entries()) {
       const reqId = `access-log-${i}`;
-      const r = await fetch(gw.url + path, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-request-id': reqId } });
+      const r = await fetch(gw.url + path, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), 'x-request-id': reqId },
+      });
       await r.arrayBuffer();
       assert.equal(r.status, status, path);
       await new Promise((res) => setImmediate(res));
@@ -190,22 +219,33 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     for (const headers of sends) {
       for (const path of ['/v1/models', '/key/list', '/v1/chat/completions', '/no/such/route']) {
         const init: RequestInit = path.endsWith('completions')
-          ? { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }) }
+          ? {
+              method: 'POST',
+              headers: { ...headers, 'content-type': 'application/json' },
+              body: JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }),
+            }
           : { headers };
         await (await fetch(gw.url + path, init)).arrayBuffer();
       }
     }
     // A raw request with the secret in a header name-value pair Fastify may choke on.
     await new Promise<void>((resolve) => {
-      const req = httpRequest(`${gw.url}/v1/models`, { headers: { authorization: `Basic ${MASTER}`, 'x-api-key': UPSTREAM_KEY } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = httpRequest(
+        `${gw.url}/v1/models`,
+        { headers: { authorization: `Basic ${MASTER}`, 'x-api-key': UPSTREAM_KEY } },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.end();
     });
     await new Promise((res) => setTimeout(res, 50));
     const text = gw.logs.text();
-    assert.ok(gw.logs.lines.filter((l) => l.includes('"msg":"request"')).length >= sends.length * 4, 'the requests were logged');
+    assert.ok(
+      gw.logs.lines.filter((l) => l.includes('"msg":"request"')).length >= sends.length * 4,
+      'the requests were logged',
+    );
     for (const secret of [MASTER, UPSTREAM_KEY, wrongKey, jwtLike, 'c2lnbmF0dXJlLXNlY3JldA']) {
       assert.ok(!text.includes(secret), `a secret reached the logs: ${secret.slice(0, 6)}...`);
     }

@@ -54,7 +54,10 @@ router_settings:
     const body = JSON.parse(text);
     assert.equal(body.healthy_count, 2);
     assert.equal(body.unhealthy_count, 0);
-    assert.deepEqual(body.healthy_endpoints.map((e: { model_id: string }) => e.model_id), ['good-1', 'bad-1']);
+    assert.deepEqual(
+      body.healthy_endpoints.map((e: { model_id: string }) => e.model_id),
+      ['good-1', 'bad-1'],
+    );
     assert.equal(body.healthy_endpoints[0].api_base, `${good.url}/v1`, 'the api_base without its query');
     assert.equal(body.healthy_endpoints[1].model, 'azure/up-bad');
     for (const secret of [GOOD_KEY, BAD_KEY, MASTER]) assert.ok(!text.includes(secret), 'a secret in /health');
@@ -74,7 +77,10 @@ router_settings:
     const sick = body.unhealthy_endpoints[0];
     assert.equal(sick.model_id, 'bad-1');
     assert.equal(sick.model_name, 'gpt-bad');
-    assert.ok(sick.cooldown_remaining_seconds > 0 && sick.cooldown_remaining_seconds <= 60, String(sick.cooldown_remaining_seconds));
+    assert.ok(
+      sick.cooldown_remaining_seconds > 0 && sick.cooldown_remaining_seconds <= 60,
+      String(sick.cooldown_remaining_seconds),
+    );
     assert.match(sick.error, /cooling down/);
   });
 
@@ -87,7 +93,10 @@ router_settings:
     });
     const key = (await readJson(gen)).key as string;
     const body = await readJson(await get(key));
-    assert.deepEqual(body.healthy_endpoints.map((e: { model_name: string }) => e.model_name), ['gpt-good']);
+    assert.deepEqual(
+      body.healthy_endpoints.map((e: { model_name: string }) => e.model_name),
+      ['gpt-good'],
+    );
     assert.equal(body.unhealthy_count, 0);
   });
 });

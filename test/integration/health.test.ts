@@ -41,7 +41,11 @@ for (const kind of ['embedded', 'postgres'] as const) {
     });
 
     it('answers malformed JSON with a 400 in the OpenAI error shape', async () => {
-      const r = await fetch(gw.url + '/health/readiness', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{bad' });
+      const r = await fetch(gw.url + '/health/readiness', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{bad',
+      });
       assert.equal(r.status, 400);
       const body = await readJson(r);
       assert.equal(body.error.type, 'invalid_request_error');

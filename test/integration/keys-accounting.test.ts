@@ -49,14 +49,24 @@ for (const mode of ['in-process', 'redis'] as const) {
     const env = () => ({ DATABASE_URL: db.url, ...(mode === 'redis' ? { REDIS_URL } : {}) });
 
     async function generate(body: object, on = gw) {
-      const res = await fetch(`${on.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${on.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const json = await readJson(res);
       assert.equal(res.status, 200, JSON.stringify(json));
       return json as { key: string; token: string };
     }
     /** A second instance on the same database (and Redis, in that mode), started once. */
     const second = async () => (gw2 ??= await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env()));
-    const callerOf = (k: { token: string }, projectId?: string): Caller => ({ role: 'virtual_key', via: 'virtual_key', keyHash: k.token, projectId, scopes: [] });
+    const callerOf = (k: { token: string }, projectId?: string): Caller => ({
+      role: 'virtual_key',
+      via: 'virtual_key',
+      keyHash: k.token,
+      projectId,
+      scopes: [],
+    });
 
     before(async () => {
       db = await createTestDatabase('gw_keys_acct');
@@ -94,7 +104,9 @@ for (const mode of ['in-process', 'redis'] as const) {
 
     it('max_parallel_requests holds under concurrency, and a finished call frees its slot', async () => {
       const k = await generate({ max_parallel_requests: 3 });
-      const results = await Promise.allSettled(Array.from({ length: 20 }, () => Promise.resolve().then(() => accounting.admit(callerOf(k), 'm'))));
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, () => Promise.resolve().then(() => accounting.admit(callerOf(k), 'm'))),
+      );
       const admitted = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as GatewayError] : []));
       assert.equal(admitted.length, 3);
@@ -122,12 +134,16 @@ for (const mode of ['in-process', 'redis'] as const) {
       const e = await refusal(() => accounting.admit(callerOf(k), 'm'), 400);
       assert.equal(e.code, 'budget_exceeded');
       assert.equal(e.type, 'budget_exceeded');
-      const info = await readJson(await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } }));
+      const info = await readJson(
+        await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } }),
+      );
       assert.ok(Math.abs(info.info.spend - 1.2) < 1e-9, String(info.info.spend));
       await gw.app.get(SpendWriter).flush();
       const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
       assert.ok(Math.abs(row.spend - 1.2) < 1e-9);
-      const [team] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [`team-budget-${mode}`]);
+      const [team] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [
+        `team-budget-${mode}`,
+      ]);
       assert.ok(Math.abs(team.spend - 1.2) < 1e-9);
     });
 
@@ -158,10 +174,16 @@ for (const mode of ['in-process', 'redis'] as const) {
     it('a regenerated key keeps its unwritten spend', async () => {
       const k = await generate({});
       (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.25));
-      const res = await fetch(`${gw.url}/key/regenerate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: k.token }) });
+      const res = await fetch(`${gw.url}/key/regenerate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ key: k.token }),
+      });
       const renewed = await readJson(res);
       await gw.app.get(SpendWriter).flush();
-      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [renewed.token]);
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [
+        renewed.token,
+      ]);
       assert.equal(row.spend, 0.25);
     });
 
@@ -198,7 +220,11 @@ for (const mode of ['in-process', 'redis'] as const) {
       await otherSpend.flush();
       (await otherAccounting.admit(callerOf(k, team), 'm')).done(report(1, 1, 0.5)); // not yet written
       const running = await otherAccounting.admit(callerOf(k, team), 'm'); // ends after the regenerate
-      const res = await fetch(`${gw.url}/key/regenerate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: k.token }) });
+      const res = await fetch(`${gw.url}/key/regenerate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ key: k.token }),
+      });
       const renewed = await readJson(res);
       assert.equal(res.status, 200);
       const deadline = Date.now() + 5_000;
@@ -209,7 +235,9 @@ for (const mode of ['in-process', 'redis'] as const) {
       running.done(report(1, 1, 0.25));
       await otherSpend.flush();
       await otherSpend.flush(); // what the first write found no row for (the old token) goes to the new one
-      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [renewed.token]);
+      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [
+        renewed.token,
+      ]);
       const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
       assert.equal(row.spend, 0.75);
       assert.equal(t.spend, 0.75, 'key and project agree');
@@ -222,7 +250,9 @@ for (const mode of ['in-process', 'redis'] as const) {
       await spend.flush();
       (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.5)); // not yet written
       // The other instance wrote 2.0 for this key after the write this instance is about to make: its total arrives first.
-      (gw.app.get(KeyEventsService) as unknown as { receive(p: string): void }).receive(JSON.stringify({ o: 'another-instance', t: 'spend', k: [[k.token, 2]], p: [] }));
+      (gw.app.get(KeyEventsService) as unknown as { receive(p: string): void }).receive(
+        JSON.stringify({ o: 'another-instance', t: 'spend', k: [[k.token, 2]], p: [] }),
+      );
       assert.equal(cache.get(k.token)!.spend, 2.5);
       await spend.flush(); // the database answers 0.5: only this write, in this test
       assert.equal(cache.get(k.token)!.spend, 2.5, 'the newer, higher total stands');
@@ -233,7 +263,13 @@ for (const mode of ['in-process', 'redis'] as const) {
       const app = gw.app;
       const projects = new Map([[team, projectLimits({ rpm_limit: 4, max_budget: 0.625 })]]);
       await sql(db.url, 'INSERT INTO team_spend (team_id, spend, updated_at) VALUES ($1, 0.125, now())', [team]);
-      const scoped = new AccountingService(app.get(KeyCache), app.get(SpendWriter), app.get(KeysRepository), app.get(LIMITER), projects);
+      const scoped = new AccountingService(
+        app.get(KeyCache),
+        app.get(SpendWriter),
+        app.get(KeysRepository),
+        app.get(LIMITER),
+        projects,
+      );
       await scoped.onModuleInit();
       const k1 = await generate({ team_id: team });
       const k2 = await generate({ team_id: team });
@@ -248,7 +284,13 @@ for (const mode of ['in-process', 'redis'] as const) {
       const k3 = await generate({ team_id: `${team}-b` });
       (await scoped.admit(callerOf(k3), 'm')).done(null);
       // budget (amounts exact in binary): 0.125 in the database + 0.375 recorded here, then one more call reaches 0.625
-      const budgetOnly = new AccountingService(app.get(KeyCache), app.get(SpendWriter), app.get(KeysRepository), app.get(LIMITER), new Map([[team, projectLimits({ max_budget: 0.625 })]]));
+      const budgetOnly = new AccountingService(
+        app.get(KeyCache),
+        app.get(SpendWriter),
+        app.get(KeysRepository),
+        app.get(LIMITER),
+        new Map([[team, projectLimits({ max_budget: 0.625 })]]),
+      );
       await budgetOnly.onModuleInit();
       (await budgetOnly.admit(jwt, 'm')).done(report(1, 1, 0.125));
       const over = await refusal(() => budgetOnly.admit(callerOf(k1, team), 'm'), 400);
@@ -284,13 +326,23 @@ for (const mode of ['in-process', 'redis'] as const) {
       (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.5));
       await gw.app.get(SpendWriter).flush();
       await sql(db.url.replace(/\/[^/]+$/, '/postgres'), `ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS false`);
-      await sql(db.url.replace(/\/[^/]+$/, '/postgres'), 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db.name]);
+      await sql(
+        db.url.replace(/\/[^/]+$/, '/postgres'),
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [db.name],
+      );
       try {
-        const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+        const res = await fetch(`${gw.url}/key/generate`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
         assert.equal(res.status, 503);
         const body = await readJson(res);
         assert.match(body.error.message, /database is unavailable/);
-        const info = await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } });
+        const info = await fetch(`${gw.url}/key/info?key=${k.token}`, {
+          headers: { authorization: `Bearer ${MASTER}` },
+        });
         assert.equal(info.status, 503);
         const own = await fetch(`${gw.url}/key/list`, { headers: { authorization: `Bearer ${MASTER}` } });
         assert.equal(own.status, 503);
@@ -302,7 +354,9 @@ for (const mode of ['in-process', 'redis'] as const) {
       }
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
+        const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [
+          k.token,
+        ]);
         if (row.spend === 1.5) break;
         assert.ok(Date.now() < deadline, `spend is ${row.spend}, expected 1.5`);
         await new Promise((r) => setTimeout(r, 200));
@@ -321,7 +375,10 @@ describe('keys: Redis unreachable', () => {
     db = await createTestDatabase('gw_keys_noredis');
     // Port 1: always refused. (A port that was merely free when the test started can be taken by another test's
     // server meanwhile, and then the gateway's Redis client talks to that server instead of being refused.)
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1' });
+    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, {
+      DATABASE_URL: db.url,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
   });
   after(async () => {
     if (!closed) await gw?.close();
@@ -329,7 +386,11 @@ describe('keys: Redis unreachable', () => {
   });
 
   it('the gateway still starts, manages keys and enforces limits in-process, and says so in the log', async () => {
-    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{"rpm_limit": 2}' });
+    const res = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{"rpm_limit": 2}',
+    });
     assert.equal(res.status, 200);
     const k = await readJson(res);
     const accounting = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
@@ -338,13 +399,19 @@ describe('keys: Redis unreachable', () => {
     (await accounting.admit(caller, 'm')).done(null);
     await refusal(() => accounting.admit(caller, 'm'), 429);
     assert.match(gw.logs.text(), /using in-process limits meanwhile/);
-    assert.equal((await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } })).status, 200);
+    assert.equal(
+      (await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } })).status,
+      200,
+    );
   });
 
   it('closes without waiting on Redis, and leaves no reconnecting connection behind (nothing keeps the process alive)', async () => {
     const redis = gw.app.get(KeysRedis);
     const conns = [redis.client!, redis.subscriberConnection()];
-    assert.ok(conns.every((c) => c.status !== 'ready'), 'Redis is unreachable here');
+    assert.ok(
+      conns.every((c) => c.status !== 'ready'),
+      'Redis is unreachable here',
+    );
     const started = Date.now();
     closed = true;
     await gw.close();

@@ -12,7 +12,10 @@ describe('keys: on the embedded store (no DATABASE_URL)', () => {
   async function api(method: string, path: string, body?: unknown, token = MASTER) {
     const res = await fetch(gw.url + path, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, body: await readJson(res) };
@@ -27,12 +30,35 @@ describe('keys: on the embedded store (no DATABASE_URL)', () => {
     const g = await api('POST', '/key/generate', { team_id: 'emb-team', max_budget: 1, key_alias: 'emb' });
     assert.equal(g.status, 200, JSON.stringify(g.body));
     const accounting = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
-    const caller: Caller = { role: 'virtual_key', via: 'virtual_key', keyHash: g.body.token, projectId: 'emb-team', scopes: [] };
-    for (let i = 0; i < 3; i++) (await accounting.admit(caller, 'm')).done({ modelGroup: 'm', deploymentId: 'd', promptTokens: 1, completionTokens: 1, cost: 0.3, latencyMs: 1, ok: true });
+    const caller: Caller = {
+      role: 'virtual_key',
+      via: 'virtual_key',
+      keyHash: g.body.token,
+      projectId: 'emb-team',
+      scopes: [],
+    };
+    for (let i = 0; i < 3; i++)
+      (await accounting.admit(caller, 'm')).done({
+        modelGroup: 'm',
+        deploymentId: 'd',
+        promptTokens: 1,
+        completionTokens: 1,
+        cost: 0.3,
+        latencyMs: 1,
+        ok: true,
+      });
     await gw.app.get(SpendWriter).flush();
     const info = await api('GET', `/key/info?key=${g.body.token}`);
     assert.ok(Math.abs(info.body.info.spend - 0.9) < 1e-9);
-    (await accounting.admit(caller, 'm')).done({ modelGroup: 'm', deploymentId: 'd', promptTokens: 1, completionTokens: 1, cost: 0.3, latencyMs: 1, ok: true });
+    (await accounting.admit(caller, 'm')).done({
+      modelGroup: 'm',
+      deploymentId: 'd',
+      promptTokens: 1,
+      completionTokens: 1,
+      cost: 0.3,
+      latencyMs: 1,
+      ok: true,
+    });
     await assert.rejects(async () => accounting.admit(caller, 'm'), { status: 400, code: 'budget_exceeded' });
 
     const r = await api('POST', '/key/regenerate', { key: g.body.key });
@@ -56,12 +82,24 @@ describe('keys: general_settings.proxy_batch_write_at', () => {
   after(() => gw?.close());
 
   it('sets how often spend is written: with an hour, the spend of a call is still pending seconds later (the default writes it within one)', async () => {
-    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const key = await readJson(res);
     assert.equal(res.status, 200, JSON.stringify(key));
     const spend = gw.app.get(SpendWriter);
     const caller: Caller = { role: 'virtual_key', via: 'virtual_key', keyHash: key.token, scopes: [] };
-    (await gw.app.get<CallAccounting>(CALL_ACCOUNTING).admit(caller, 'm')).done({ modelGroup: 'm', deploymentId: 'd', promptTokens: 1, completionTokens: 1, cost: 0.5, latencyMs: 1, ok: true });
+    (await gw.app.get<CallAccounting>(CALL_ACCOUNTING).admit(caller, 'm')).done({
+      modelGroup: 'm',
+      deploymentId: 'd',
+      promptTokens: 1,
+      completionTokens: 1,
+      cost: 0.5,
+      latencyMs: 1,
+      ok: true,
+    });
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal(spend.hasPending, true, 'written before the configured interval');
     assert.equal(spend.unflushed(key.token), 0.5);

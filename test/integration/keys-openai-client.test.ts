@@ -15,7 +15,11 @@ describe('keys: the official openai client with a generated key', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
   async function newKey(body: object): Promise<{ key: string; token: string }> {
-    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 200);
     return readJson(res);
   }
@@ -29,10 +33,17 @@ describe('keys: the official openai client with a generated key', () => {
     }
     assert.fail('expected an API error');
   }
-  const ask = (c: OpenAI, model = 'gpt-test') => c.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+  const ask = (c: OpenAI, model = 'gpt-test') =>
+    c.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
 
   before(async () => {
-    up = await startUpstream((req) => (req.body?.stream ? { sse: chatChunks(['a', 'b'], USAGE) } : req.path.endsWith('/embeddings') ? { json: embeddingList(1) } : { json: chatCompletion('hello', USAGE) }));
+    up = await startUpstream((req) =>
+      req.body?.stream
+        ? { sse: chatChunks(['a', 'b'], USAGE) }
+        : req.path.endsWith('/embeddings')
+          ? { json: embeddingList(1) }
+          : { json: chatCompletion('hello', USAGE) },
+    );
     db = await createTestDatabase('gw_keys_openai');
     const prices = 'model_info:\n      input_cost_per_token: 0.0001\n      output_cost_per_token: 0.0002';
     gw = await startGateway(
@@ -67,7 +78,11 @@ general_settings:
     const c = client(k.key);
     const res = await ask(c);
     assert.equal(res.choices[0].message.content, 'hello');
-    const stream = await c.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await c.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     assert.equal(text, 'ab');
@@ -116,7 +131,11 @@ general_settings:
   it('a blocked key and a made-up key are AuthenticationErrors', async () => {
     const k = await newKey({});
     await ask(client(k.key));
-    await fetch(`${gw.url}/key/block`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ key: k.key }) });
+    await fetch(`${gw.url}/key/block`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ key: k.key }),
+    });
     assert.ok((await rejected(ask(client(k.key)))) instanceof OpenAI.AuthenticationError);
     assert.ok((await rejected(ask(client('sk-made-up-key-0000000000000')))) instanceof OpenAI.AuthenticationError);
   });

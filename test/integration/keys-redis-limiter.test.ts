@@ -16,15 +16,30 @@ describe('Redis limiter: a release lost to a Redis blip', () => {
 
   it('is sent again, so a parallel slot is not held until its lease expires', async () => {
     const logs = new LogCapture();
-    const limiter = new RedisLimiter(redis, `test-${randomBytes(4).toString('hex')}`, 600_000, createLogger({ level: 'info', secrets: ['unused-secret'] }, logs));
-    const scope: LimitScope = { id: `k:release-${randomBytes(6).toString('hex')}`, label: 'key', rpm: null, tpm: null, parallel: 1 } as LimitScope;
+    const limiter = new RedisLimiter(
+      redis,
+      `test-${randomBytes(4).toString('hex')}`,
+      600_000,
+      createLogger({ level: 'info', secrets: ['unused-secret'] }, logs),
+    );
+    const scope: LimitScope = {
+      id: `k:release-${randomBytes(6).toString('hex')}`,
+      label: 'key',
+      rpm: null,
+      tpm: null,
+      parallel: 1,
+    } as LimitScope;
     const ticket = await limiter.acquire([scope]);
-    await assert.rejects(Promise.resolve().then(() => limiter.acquire([scope])), (e: unknown) => e instanceof GatewayError && e.status === 429);
+    await assert.rejects(
+      Promise.resolve().then(() => limiter.acquire([scope])),
+      (e: unknown) => e instanceof GatewayError && e.status === 429,
+    );
     // The first release fails as a dropped connection would make it; later ones reach Redis.
     const commands = redis as unknown as { gwLimitRelease(...a: unknown[]): Promise<number> };
     const real = commands.gwLimitRelease.bind(redis);
     let failures = 1;
-    commands.gwLimitRelease = (...a: unknown[]) => (failures-- > 0 ? Promise.reject(new Error('Connection is closed.')) : real(...a));
+    commands.gwLimitRelease = (...a: unknown[]) =>
+      failures-- > 0 ? Promise.reject(new Error('Connection is closed.')) : real(...a);
     ticket.release(0);
     const deadline = Date.now() + 5_000;
     for (;;) {

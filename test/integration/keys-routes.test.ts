@@ -26,7 +26,10 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
   async function api(method: string, path: string, body?: unknown, token = MASTER) {
     const res = await fetch(gw.url + path, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const json = await readJson(res);
@@ -38,7 +41,11 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     secrets.push(r.body.key);
     return r.body;
   }
-  function assertError(r: { status: number; body: { error?: Record<string, unknown> } }, status: number, message?: RegExp) {
+  function assertError(
+    r: { status: number; body: { error?: Record<string, unknown> } },
+    status: number,
+    message?: RegExp,
+  ) {
     assert.equal(r.status, status, JSON.stringify(r.body));
     assert.deepEqual(Object.keys(r.body.error ?? {}).sort(), ['code', 'message', 'param', 'type']);
     if (message) assert.match(String(r.body.error!.message), message);
@@ -46,7 +53,9 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
 
   before(async () => {
     db = await createTestDatabase('gw_keys_routes');
-    idp = await startOidcProvider({ clients: [{ clientId: 'admin-app', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }] });
+    idp = await startOidcProvider({
+      clients: [{ clientId: 'admin-app', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }],
+    });
     gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`, {
       DATABASE_URL: db.url,
       JWT_PUBLIC_KEY_URL: idp.jwksUri,
@@ -63,10 +72,30 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assert.match(k.key, /^sk-[A-Za-z0-9_-]{43}$/);
     assert.equal(k.token, sha256(k.key));
     assert.equal(k.key_name, `sk-...${k.key.slice(-4)}`);
-    for (const field of ['key_alias', 'models', 'spend', 'max_budget', 'expires', 'rpm_limit', 'tpm_limit', 'max_parallel_requests', 'metadata', 'team_id', 'user_id', 'allowed_routes', 'blocked', 'created_at', 'updated_at', 'created_by']) {
+    for (const field of [
+      'key_alias',
+      'models',
+      'spend',
+      'max_budget',
+      'expires',
+      'rpm_limit',
+      'tpm_limit',
+      'max_parallel_requests',
+      'metadata',
+      'team_id',
+      'user_id',
+      'allowed_routes',
+      'blocked',
+      'created_at',
+      'updated_at',
+      'created_by',
+    ]) {
       assert.ok(field in k, field);
     }
-    assert.deepEqual([k.models, k.spend, k.max_budget, k.expires, k.blocked, k.created_by], [[], 0, null, null, false, 'master_key']);
+    assert.deepEqual(
+      [k.models, k.spend, k.max_budget, k.expires, k.blocked, k.created_by],
+      [[], 0, null, null, false, 'master_key'],
+    );
     const own = await api('GET', '/key/info', undefined, k.key);
     assert.equal(own.status, 200);
     assert.equal(own.body.key, k.token);
@@ -96,15 +125,41 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     const expires = Date.parse(k.expires);
     assert.ok(expires >= before + 86_400_000 - 1000 && expires <= Date.now() + 86_400_000 + 1000);
     assert.deepEqual(
-      [k.key_alias, k.models, k.max_budget, k.rpm_limit, k.tpm_limit, k.max_parallel_requests, k.metadata, k.team_id, k.user_id, k.allowed_routes],
-      ['full-key', ['gpt-a', 'gpt-b'], 12.5, 60, 9000, 4, { owner: 'team-x', n: 1 }, 'team-x', 'user-1', ['/chat/completions', '/key/info']],
+      [
+        k.key_alias,
+        k.models,
+        k.max_budget,
+        k.rpm_limit,
+        k.tpm_limit,
+        k.max_parallel_requests,
+        k.metadata,
+        k.team_id,
+        k.user_id,
+        k.allowed_routes,
+      ],
+      [
+        'full-key',
+        ['gpt-a', 'gpt-b'],
+        12.5,
+        60,
+        9000,
+        4,
+        { owner: 'team-x', n: 1 },
+        'team-x',
+        'user-1',
+        ['/chat/completions', '/key/info'],
+      ],
     );
     assertError(await api('POST', '/key/generate', { key: custom }), 400, /already exists/);
     assertError(await api('POST', '/key/generate', { key_alias: 'full-key' }), 400, /key_alias/);
   });
 
   it('refuses bad bodies with 400 naming the field', async () => {
-    assertError(await api('POST', '/key/generate', { models: ['x'], budget: 5, team: 't' }), 400, /Unknown fields.*budget, team/);
+    assertError(
+      await api('POST', '/key/generate', { models: ['x'], budget: 5, team: 't' }),
+      400,
+      /Unknown fields.*budget, team/,
+    );
     assertError(await api('POST', '/key/generate', { rpm_limit: -1 }), 400, /rpm_limit/);
     assertError(await api('POST', '/key/generate', { max_budget: 'lots' }), 400, /max_budget/);
     assertError(await api('POST', '/key/generate', { duration: '10 years' }), 400, /duration/);
@@ -120,7 +175,11 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assertError(await api('GET', '/key/list?page=0'), 400, /page/);
     assertError(await api('GET', '/key/list?order=desc'), 400, /order/);
     assertError(await api('GET', '/key/info?key=a&extra=1'), 400, /extra/);
-    const badJson = await fetch(gw.url + '/key/generate', { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{oops' });
+    const badJson = await fetch(gw.url + '/key/generate', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{oops',
+    });
     assert.equal(badJson.status, 400);
   });
 
@@ -146,9 +205,19 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
 
   it('POST /key/update changes fields, is seen at once, and 404s an unknown key', async () => {
     const k = await generate({ models: ['m1'], rpm_limit: 5 });
-    const r = await api('POST', '/key/update', { key: k.key, models: ['m2', 'm3'], rpm_limit: null, metadata: { a: 1 }, duration: '1h', user_id: 'u9' });
+    const r = await api('POST', '/key/update', {
+      key: k.key,
+      models: ['m2', 'm3'],
+      rpm_limit: null,
+      metadata: { a: 1 },
+      duration: '1h',
+      user_id: 'u9',
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual([r.body.models, r.body.rpm_limit, r.body.metadata, r.body.user_id, r.body.updated_by], [['m2', 'm3'], null, { a: 1 }, 'u9', 'master_key']);
+    assert.deepEqual(
+      [r.body.models, r.body.rpm_limit, r.body.metadata, r.body.user_id, r.body.updated_by],
+      [['m2', 'm3'], null, { a: 1 }, 'u9', 'master_key'],
+    );
     assert.ok(r.body.expires);
     assert.equal(JSON.stringify(r.body).includes(k.key), false, 'update never echoes the secret');
     const info = await api('GET', '/key/info', undefined, k.key);
@@ -226,18 +295,39 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     for (let i = 0; i < 5; i++) made.push(await generate({ team_id: team, user_id: i % 2 ? 'odd' : 'even' }));
     const p1 = await api('GET', `/key/list?team_id=${team}&size=2&page=1`);
     assert.equal(p1.status, 200);
-    assert.deepEqual([p1.body.total_count, p1.body.current_page, p1.body.total_pages, p1.body.keys.length], [5, 1, 3, 2]);
+    assert.deepEqual(
+      [p1.body.total_count, p1.body.current_page, p1.body.total_pages, p1.body.keys.length],
+      [5, 1, 3, 2],
+    );
     const p3 = await api('GET', `/key/list?team_id=${team}&size=2&page=3`);
     assert.equal(p3.body.keys.length, 1);
-    const all = [...p1.body.keys, ...(await api('GET', `/key/list?team_id=${team}&size=2&page=2`)).body.keys, ...p3.body.keys];
+    const all = [
+      ...p1.body.keys,
+      ...(await api('GET', `/key/list?team_id=${team}&size=2&page=2`)).body.keys,
+      ...p3.body.keys,
+    ];
     assert.deepEqual(all.sort(), made.map((k) => k.token).sort(), 'tokens, each once');
     const odd = await api('GET', `/key/list?team_id=${team}&user_id=odd&return_full_object=true`);
     assert.equal(odd.body.total_count, 2);
-    assert.ok(odd.body.keys.every((k: { user_id: string; token: string }) => k.user_id === 'odd' && typeof k.token === 'string'));
+    assert.ok(
+      odd.body.keys.every(
+        (k: { user_id: string; token: string }) => k.user_id === 'odd' && typeof k.token === 'string',
+      ),
+    );
     assert.equal(JSON.stringify(odd.body).includes('"key":'), false);
     // The flag's other spellings, as Python's requests sends them (True) or as 1; anything else is a 400.
-    for (const spelling of ['True', '1']) assert.deepEqual((await api('GET', `/key/list?team_id=${team}&user_id=odd&return_full_object=${spelling}`)).body, odd.body, spelling);
-    assert.equal((await api('GET', `/key/list?team_id=${team}&return_full_object=False`)).body.keys.every((k: unknown) => typeof k === 'string'), true);
+    for (const spelling of ['True', '1'])
+      assert.deepEqual(
+        (await api('GET', `/key/list?team_id=${team}&user_id=odd&return_full_object=${spelling}`)).body,
+        odd.body,
+        spelling,
+      );
+    assert.equal(
+      (await api('GET', `/key/list?team_id=${team}&return_full_object=False`)).body.keys.every(
+        (k: unknown) => typeof k === 'string',
+      ),
+      true,
+    );
     assert.equal((await api('GET', '/key/list?return_full_object=maybe')).status, 400);
     const alias = await api('GET', '/key/list?key_alias=full-key');
     assert.equal(alias.body.total_count, 1);
@@ -255,9 +345,18 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assert.match(k.created_by, /^jwt:/);
     const blocked = await api('POST', '/key/block', { key: k.token }, jwt);
     assert.equal(blocked.status, 200);
-    const rows = await sql<{ actor: string; actor_role: string; action: string; details: { client_id?: string } }>(db.url, 'SELECT actor, actor_role, action, details FROM audit_log WHERE key_hash = $1 ORDER BY id', [k.token]);
-    assert.deepEqual(rows.map((r) => r.action), ['key.generate', 'key.block']);
-    assert.ok(rows.every((r) => r.actor === k.created_by && r.actor_role === 'admin' && r.details.client_id === 'admin-app'));
+    const rows = await sql<{ actor: string; actor_role: string; action: string; details: { client_id?: string } }>(
+      db.url,
+      'SELECT actor, actor_role, action, details FROM audit_log WHERE key_hash = $1 ORDER BY id',
+      [k.token],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['key.generate', 'key.block'],
+    );
+    assert.ok(
+      rows.every((r) => r.actor === k.created_by && r.actor_role === 'admin' && r.details.client_id === 'admin-app'),
+    );
   });
 
   it('an admin JWT may use the path form /key/{key}/regenerate', async () => {
@@ -292,15 +391,22 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.equal(r.body.info.team_id, 'project-a');
     }
-    for (const ref of [other.key, other.token, none.token]) assertError(await api('GET', `/key/info?key=${encodeURIComponent(ref)}`, undefined, jwt), 404, /Key not found/);
+    for (const ref of [other.key, other.token, none.token])
+      assertError(await api('GET', `/key/info?key=${encodeURIComponent(ref)}`, undefined, jwt), 404, /Key not found/);
     assert.equal((await api('GET', `/key/info?key=${other.token}`)).status, 200, 'the master key reads any key');
   });
 
   it('every change wrote an audit row (who, what, which key, when)', async () => {
-    const rows = await sql<{ actor: string; action: string; key_hash: string | null; created_at: Date }>(db.url, 'SELECT actor, action, key_hash, created_at FROM audit_log');
+    const rows = await sql<{ actor: string; action: string; key_hash: string | null; created_at: Date }>(
+      db.url,
+      'SELECT actor, action, key_hash, created_at FROM audit_log',
+    );
     const actions = new Set(rows.map((r) => r.action));
-    for (const a of ['key.generate', 'key.update', 'key.block', 'key.unblock', 'key.regenerate', 'key.delete']) assert.ok(actions.has(a), a);
-    assert.ok(rows.every((r) => r.actor && r.key_hash && /^[0-9a-f]{64}$/.test(r.key_hash) && r.created_at instanceof Date));
+    for (const a of ['key.generate', 'key.update', 'key.block', 'key.unblock', 'key.regenerate', 'key.delete'])
+      assert.ok(actions.has(a), a);
+    assert.ok(
+      rows.every((r) => r.actor && r.key_hash && /^[0-9a-f]{64}$/.test(r.key_hash) && r.created_at instanceof Date),
+    );
   });
 
   it('the database holds no secret: every text, json and array column of every table', async () => {
@@ -312,10 +418,18 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     );
     assert.ok(columns.some((c) => c.table_name === 'virtual_keys' && c.column_name === 'key_name'));
     const patterns = secrets.map((s) => `%${s.slice(3)}%`); // the random part, with or without the sk- prefix
-    const control = await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "audit_log" WHERE "details"::text LIKE ANY($1)`, [['%full-key%']]);
+    const control = await sql<{ n: number }>(
+      db.url,
+      `SELECT count(*)::int AS n FROM "audit_log" WHERE "details"::text LIKE ANY($1)`,
+      [['%full-key%']],
+    );
     assert.equal(control[0].n, 1, 'the scan does find a value that is there');
     for (const { table_name, column_name } of columns) {
-      const [hit] = await sql<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM "${table_name}" WHERE "${column_name}"::text LIKE ANY($1)`, [patterns]);
+      const [hit] = await sql<{ n: number }>(
+        db.url,
+        `SELECT count(*)::int AS n FROM "${table_name}" WHERE "${column_name}"::text LIKE ANY($1)`,
+        [patterns],
+      );
       assert.equal(hit.n, 0, `${table_name}.${column_name} holds a secret`);
     }
     const stored = await sql<{ token: string }>(db.url, 'SELECT token FROM virtual_keys');
@@ -338,14 +452,21 @@ describe('keys: general_settings.user_api_key_cache_ttl (a change no broadcast a
     for (const gw of gateways) await gw.close();
     await db?.drop();
   });
-  const models = async (gw: InProcessGateway, key: string) => (await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status;
+  const models = async (gw: InProcessGateway, key: string) =>
+    (await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status;
 
   it('a cached key is read again within the configured seconds; with the default 30 s, not within 3 s', async () => {
-    const short = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  user_api_key_cache_ttl: 1\n`, { DATABASE_URL: db.url });
+    const short = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  user_api_key_cache_ttl: 1\n`, {
+      DATABASE_URL: db.url,
+    });
     gateways.push(short);
     const usual = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url });
     gateways.push(usual);
-    const res = await fetch(`${short.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${short.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const { key, token } = (await readJson(res)) as { key: string; token: string };
     assert.equal(await models(short, key), 200);
     assert.equal(await models(usual, key), 200); // both instances now serve the key from their cache

@@ -56,7 +56,11 @@ general_settings:
   });
 
   it("a virtual key with management routes manages its project's keys only, and never beyond its own rights", async () => {
-    const manager = await generate(MASTER, { team_id: 'team-a', models: ['m1'], allowed_routes: ['management_routes', 'info_routes'] });
+    const manager = await generate(MASTER, {
+      team_id: 'team-a',
+      models: ['m1'],
+      allowed_routes: ['management_routes', 'info_routes'],
+    });
     const other = await generate(MASTER, { team_id: 'team-b', key_alias: 'other-team' });
     const sibling = await generate(MASTER, { team_id: 'team-a' });
 
@@ -64,11 +68,43 @@ general_settings:
     const child = await generate(manager.key, { allowed_routes: ['info_routes'], models: ['m1'] });
     assert.equal(child.team_id, 'team-a', 'a new key joins the caller project');
     assert.equal(child.created_by, `key:${manager.token}`);
-    refused(await api(manager.key, 'POST', '/key/generate', { models: ['m1'] }), 403, 'key_scope_exceeded', 'allowed_routes'); // default routes include openai_routes
-    refused(await api(manager.key, 'POST', '/key/generate', { allowed_routes: ['management_routes', 'openai_routes'], models: ['m1'] }), 403, 'key_scope_exceeded', 'allowed_routes');
-    refused(await api(manager.key, 'POST', '/key/generate', { allowed_routes: ['info_routes'], models: ['m2'] }), 403, 'key_scope_exceeded', 'models');
-    refused(await api(manager.key, 'POST', '/key/generate', { allowed_routes: ['info_routes'] }), 403, 'key_scope_exceeded', 'models');
-    refused(await api(manager.key, 'POST', '/key/generate', { allowed_routes: ['info_routes'], models: ['m1'], team_id: 'team-b' }), 403, 'key_scope_exceeded', 'team_id');
+    refused(
+      await api(manager.key, 'POST', '/key/generate', { models: ['m1'] }),
+      403,
+      'key_scope_exceeded',
+      'allowed_routes',
+    ); // default routes include openai_routes
+    refused(
+      await api(manager.key, 'POST', '/key/generate', {
+        allowed_routes: ['management_routes', 'openai_routes'],
+        models: ['m1'],
+      }),
+      403,
+      'key_scope_exceeded',
+      'allowed_routes',
+    );
+    refused(
+      await api(manager.key, 'POST', '/key/generate', { allowed_routes: ['info_routes'], models: ['m2'] }),
+      403,
+      'key_scope_exceeded',
+      'models',
+    );
+    refused(
+      await api(manager.key, 'POST', '/key/generate', { allowed_routes: ['info_routes'] }),
+      403,
+      'key_scope_exceeded',
+      'models',
+    );
+    refused(
+      await api(manager.key, 'POST', '/key/generate', {
+        allowed_routes: ['info_routes'],
+        models: ['m1'],
+        team_id: 'team-b',
+      }),
+      403,
+      'key_scope_exceeded',
+      'team_id',
+    );
 
     // Listing: its project only, whatever filter it asks for.
     const listed = await api(manager.key, 'GET', '/key/list');
@@ -89,43 +125,109 @@ general_settings:
 
     // Its own project's keys: changed, but not moved out or widened.
     assert.equal((await api(manager.key, 'POST', '/key/update', { key: child.token, max_budget: 1 })).status, 200);
-    refused(await api(manager.key, 'POST', '/key/update', { key: child.token, team_id: 'team-b' }), 403, 'key_scope_exceeded', 'team_id');
-    refused(await api(manager.key, 'POST', '/key/update', { key: child.token, allowed_routes: ['management_routes', 'openai_routes'] }), 403, 'key_scope_exceeded', 'allowed_routes');
-    refused(await api(manager.key, 'POST', '/key/update', { key: sibling.token, models: ['m2'] }), 403, 'key_scope_exceeded', 'models');
+    refused(
+      await api(manager.key, 'POST', '/key/update', { key: child.token, team_id: 'team-b' }),
+      403,
+      'key_scope_exceeded',
+      'team_id',
+    );
+    refused(
+      await api(manager.key, 'POST', '/key/update', {
+        key: child.token,
+        allowed_routes: ['management_routes', 'openai_routes'],
+      }),
+      403,
+      'key_scope_exceeded',
+      'allowed_routes',
+    );
+    refused(
+      await api(manager.key, 'POST', '/key/update', { key: sibling.token, models: ['m2'] }),
+      403,
+      'key_scope_exceeded',
+      'models',
+    );
     // Regenerating hands over the new secret: only for a key that has no more than the caller.
-    refused(await api(manager.key, 'POST', '/key/regenerate', { key: sibling.token }), 403, 'key_scope_exceeded', 'key');
+    refused(
+      await api(manager.key, 'POST', '/key/regenerate', { key: sibling.token }),
+      403,
+      'key_scope_exceeded',
+      'key',
+    );
     assert.equal((await api(sibling.key, 'GET', '/key/info')).status, 200, 'the refused regenerate changed nothing');
     const rotated = await api(manager.key, 'POST', '/key/regenerate', { key: child.token });
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     child.token = rotated.body.token;
     // Its own settings are an admin's to change.
-    refused(await api(manager.key, 'POST', '/key/update', { key: manager.token, allowed_routes: ['management_routes'] }), 403, 'key_scope_exceeded', 'key');
-    refused(await api(manager.key, 'POST', '/key/update', { key: manager.key, max_budget: 1000 }), 403, 'key_scope_exceeded', 'key');
+    refused(
+      await api(manager.key, 'POST', '/key/update', { key: manager.token, allowed_routes: ['management_routes'] }),
+      403,
+      'key_scope_exceeded',
+      'key',
+    );
+    refused(
+      await api(manager.key, 'POST', '/key/update', { key: manager.key, max_budget: 1000 }),
+      403,
+      'key_scope_exceeded',
+      'key',
+    );
     assert.equal((await api(manager.key, 'POST', '/key/block', { key: sibling.token })).status, 200);
-    assert.deepEqual((await api(manager.key, 'POST', '/key/delete', { keys: [child.token] })).body.deleted_keys, [child.token]);
+    assert.deepEqual((await api(manager.key, 'POST', '/key/delete', { keys: [child.token] })).body.deleted_keys, [
+      child.token,
+    ]);
   });
 
   it('a virtual key with limits of its own (budget, rate limits, expiry) cannot create or change keys', async () => {
     const routes = ['management_routes', 'openai_routes', 'info_routes'];
     const sibling = await generate(MASTER, { team_id: 'team-c' });
-    for (const limit of [{ max_budget: 5 }, { rpm_limit: 1 }, { tpm_limit: 10 }, { max_parallel_requests: 1 }, { duration: '1d' }]) {
+    for (const limit of [
+      { max_budget: 5 },
+      { rpm_limit: 1 },
+      { tpm_limit: 10 },
+      { max_parallel_requests: 1 },
+      { duration: '1d' },
+    ]) {
       const limited = await generate(MASTER, { team_id: 'team-c', allowed_routes: routes, ...limit });
       const what = JSON.stringify(limit);
-      refused(await api(limited.key, 'POST', '/key/generate', { max_budget: 1, duration: '1h' }), 403, 'key_scope_exceeded', 'key');
-      refused(await api(limited.key, 'POST', '/key/update', { key: sibling.token, max_budget: 1 }), 403, 'key_scope_exceeded', 'key');
-      refused(await api(limited.key, 'POST', '/key/regenerate', { key: sibling.token }), 403, 'key_scope_exceeded', 'key');
-      refused(await api(limited.key, 'POST', '/key/update', { key: limited.token, ...limit, max_budget: null }), 403, 'key_scope_exceeded', 'key');
+      refused(
+        await api(limited.key, 'POST', '/key/generate', { max_budget: 1, duration: '1h' }),
+        403,
+        'key_scope_exceeded',
+        'key',
+      );
+      refused(
+        await api(limited.key, 'POST', '/key/update', { key: sibling.token, max_budget: 1 }),
+        403,
+        'key_scope_exceeded',
+        'key',
+      );
+      refused(
+        await api(limited.key, 'POST', '/key/regenerate', { key: sibling.token }),
+        403,
+        'key_scope_exceeded',
+        'key',
+      );
+      refused(
+        await api(limited.key, 'POST', '/key/update', { key: limited.token, ...limit, max_budget: null }),
+        403,
+        'key_scope_exceeded',
+        'key',
+      );
       // It may still read, list and block within its project, and rotate its own secret unless it has rate limits
       // (counted per token: a new one would start its rate windows afresh, a way round them).
       assert.equal((await api(limited.key, 'GET', '/key/list')).status, 200, what);
       assert.equal((await api(limited.key, 'POST', '/key/block', { key: sibling.token })).status, 200, what);
       assert.equal((await api(limited.key, 'POST', '/key/unblock', { key: sibling.token })).status, 200, what);
       const rotated = await api(limited.key, 'POST', '/key/regenerate', { key: limited.token });
-      if ('max_budget' in limit || 'duration' in limit) assert.equal(rotated.status, 200, `${what}: ${JSON.stringify(rotated.body)}`);
+      if ('max_budget' in limit || 'duration' in limit)
+        assert.equal(rotated.status, 200, `${what}: ${JSON.stringify(rotated.body)}`);
       else {
         refused(rotated, 403, 'key_scope_exceeded', 'key');
         assert.match(rotated.body.error.message, /rate limits/);
-        assert.equal((await api(MASTER, 'POST', '/key/regenerate', { key: limited.token })).status, 200, 'an admin rotates it');
+        assert.equal(
+          (await api(MASTER, 'POST', '/key/regenerate', { key: limited.token })).status,
+          200,
+          'an admin rotates it',
+        );
       }
     }
   });
@@ -136,8 +238,16 @@ general_settings:
     const mine = await generate(loner.key, {});
     assert.equal(mine.team_id, null);
     refused(await api(loner.key, 'POST', '/key/generate', { team_id: 'team-a' }), 403, 'key_scope_exceeded', 'team_id');
-    assert.deepEqual((await api(loner.key, 'GET', '/key/list')).body.keys, [loner.token, mine.token], 'itself and the key it created, oldest first');
-    refused(await api(loner.key, 'POST', '/key/update', { key: bystander.token, key_alias: 'taken-over' }), 404, 'key_not_found');
+    assert.deepEqual(
+      (await api(loner.key, 'GET', '/key/list')).body.keys,
+      [loner.token, mine.token],
+      'itself and the key it created, oldest first',
+    );
+    refused(
+      await api(loner.key, 'POST', '/key/update', { key: bystander.token, key_alias: 'taken-over' }),
+      404,
+      'key_not_found',
+    );
     assert.equal((await api(loner.key, 'POST', '/key/update', { key: mine.token, key_alias: 'mine' })).status, 200);
     // It reaches itself too: it may rotate its own secret.
     const rotated = await api(loner.key, 'POST', '/key/regenerate', { key: loner.token });
@@ -152,14 +262,22 @@ general_settings:
     assert.equal(own.team_id, 'team-p');
     assert.match(own.created_by, /^jwt:/, "the JWT's subject is recorded as the creator");
     refused(await api(jwt, 'POST', '/key/generate', { team_id: 'team-q' }), 403, 'key_scope_exceeded', 'team_id');
-    refused(await api(jwt, 'POST', '/key/generate', { allowed_routes: ['/key/list', 'openai_routes'] }), 403, 'key_scope_exceeded', 'allowed_routes');
+    refused(
+      await api(jwt, 'POST', '/key/generate', { allowed_routes: ['/key/list', 'openai_routes'] }),
+      403,
+      'key_scope_exceeded',
+      'allowed_routes',
+    );
     assert.deepEqual((await api(jwt, 'GET', '/key/list')).body.keys, [own.token]);
     refused(await api(jwt, 'POST', '/key/regenerate', { key: outside.token }), 404, 'key_not_found');
     refused(await api(jwt, 'POST', '/key/delete', { keys: [outside.token] }), 404, 'key_not_found');
     const regenerated = await api(jwt, 'POST', '/key/regenerate', { key: own.token });
     assert.equal(regenerated.status, 200);
     // The master key still manages everything.
-    assert.equal((await api(MASTER, 'POST', '/key/delete', { keys: [outside.token, regenerated.body.token] })).status, 200);
+    assert.equal(
+      (await api(MASTER, 'POST', '/key/delete', { keys: [outside.token, regenerated.body.token] })).status,
+      200,
+    );
   });
 
   it('a key an admin blocked stays blocked until an admin unblocks it', async () => {
@@ -173,14 +291,27 @@ general_settings:
     // An admin's block: no unblock, by any route, and no re-block that would make the block the project's own.
     assert.equal((await api(MASTER, 'POST', '/key/block', { key: key.token })).status, 200);
     refused(await api(jwt, 'POST', '/key/unblock', { key: key.token }), 403, 'key_scope_exceeded', 'key');
-    refused(await api(jwt, 'POST', '/key/update', { key: key.token, blocked: false }), 403, 'key_scope_exceeded', 'key');
-    refused(await api(jwt, 'POST', '/key/regenerate', { key: key.token, blocked: false }), 403, 'key_scope_exceeded', 'key');
+    refused(
+      await api(jwt, 'POST', '/key/update', { key: key.token, blocked: false }),
+      403,
+      'key_scope_exceeded',
+      'key',
+    );
+    refused(
+      await api(jwt, 'POST', '/key/regenerate', { key: key.token, blocked: false }),
+      403,
+      'key_scope_exceeded',
+      'key',
+    );
     refused(await api(jwt, 'POST', '/key/block', { key: key.token }), 403, 'key_scope_exceeded', 'key');
     refused(await api(jwt, 'POST', '/key/unblock', { key: key.token }), 403, 'key_scope_exceeded', 'key');
     assert.equal(await blocked(), true);
     refused(await api(key.key, 'GET', '/v1/models'), 401, 'key_blocked');
     // Changes that leave the block alone still work; a key of another project is still unknown.
-    assert.equal((await api(jwt, 'POST', '/key/update', { key: key.token, key_alias: 'blocked-by-admin' })).status, 200);
+    assert.equal(
+      (await api(jwt, 'POST', '/key/update', { key: key.token, key_alias: 'blocked-by-admin' })).status,
+      200,
+    );
     assert.equal(await blocked(), true);
     refused(await api(jwks.token('team-other'), 'POST', '/key/unblock', { key: key.token }), 404, 'key_not_found');
     // The admin lifts it.

@@ -67,14 +67,21 @@ router_settings:
 
   it('answers without a credential, every family with HELP and TYPE, and no secret', async () => {
     const { text, m } = await scrape();
-    for (const family of ['gateway_requests_total', 'gateway_requests_in_flight', 'gateway_upstream_requests_total', 'gateway_upstream_latency_seconds', 'process_resident_memory_bytes']) {
+    for (const family of [
+      'gateway_requests_total',
+      'gateway_requests_in_flight',
+      'gateway_upstream_requests_total',
+      'gateway_upstream_latency_seconds',
+      'process_resident_memory_bytes',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), family);
       assert.match(text, new RegExp(`^# HELP ${family} `, 'm'), family);
     }
     assert.ok(value(m, 'process_resident_memory_bytes') > 0);
     assert.ok(value(m, 'nodejs_heap_size_used_bytes') > 0);
     assert.equal(value(m, 'gateway_upstream_latency_seconds_count{model_group="gpt-m"}'), 0);
-    for (const secret of [MASTER, UPSTREAM_KEY, up.url]) assert.ok(!text.includes(secret), 'a secret or an address in /metrics');
+    for (const secret of [MASTER, UPSTREAM_KEY, up.url])
+      assert.ok(!text.includes(secret), 'a secret or an address in /metrics');
   });
 
   it('counts requests by route group and status class, and upstream attempts by model group and outcome', async () => {
@@ -94,12 +101,19 @@ router_settings:
     assert.equal(delta('gateway_requests_total{route_group="openai_routes",status_class="5xx"}'), 1);
     assert.equal(delta('gateway_requests_total{route_group="unmatched",status_class="4xx"}'), 1);
     assert.equal(delta('gateway_requests_total{route_group="management_routes",status_class="2xx"}'), 1);
-    assert.equal(delta('gateway_requests_total{route_group="public_routes",status_class="2xx"}'), 1, 'the first scrape');
+    assert.equal(
+      delta('gateway_requests_total{route_group="public_routes",status_class="2xx"}'),
+      1,
+      'the first scrape',
+    );
     assert.equal(delta('gateway_upstream_requests_total{model_group="gpt-m",outcome="success"}'), 1);
     assert.equal(delta('gateway_upstream_requests_total{model_group="gpt-m",outcome="client_error"}'), 1);
     assert.equal(delta('gateway_upstream_requests_total{model_group="gpt-m",outcome="server_error"}'), 1);
     assert.equal(delta('gateway_upstream_latency_seconds_count{model_group="gpt-m"}'), 3);
-    assert.equal(value(after, 'gateway_upstream_latency_seconds_bucket{model_group="gpt-m",le="+Inf"}'), value(after, 'gateway_upstream_latency_seconds_count{model_group="gpt-m"}'));
+    assert.equal(
+      value(after, 'gateway_upstream_latency_seconds_bucket{model_group="gpt-m",le="+Inf"}'),
+      value(after, 'gateway_upstream_latency_seconds_count{model_group="gpt-m"}'),
+    );
     assert.ok(delta('gateway_upstream_latency_seconds_sum{model_group="gpt-m"}') > 0);
   });
 

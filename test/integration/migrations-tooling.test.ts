@@ -10,15 +10,21 @@ import { PGlite } from '@electric-sql/pglite';
 /** Runs scripts/db-migrations.js (what `npm run db:new` / `db:check` run) against a schema and migrations folder. */
 function tool(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [join(ROOT, 'scripts', 'db-migrations.js'), ...args], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) =>
-      done({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: `${stdout}${stderr}` }),
+    execFile(
+      process.execPath,
+      [join(ROOT, 'scripts', 'db-migrations.js'), ...args],
+      { cwd: ROOT, timeout: 120_000 },
+      (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? null) : 0, out: `${stdout}${stderr}` }),
     );
   });
 }
 
 /** The migration folders in `dir`, in the order they apply. */
 function migrationDirs(dir: string): string[] {
-  return readdirSync(dir).filter((d) => d !== 'migration_lock.toml').sort();
+  return readdirSync(dir)
+    .filter((d) => d !== 'migration_lock.toml')
+    .sort();
 }
 
 /** A temp copy of prisma/ (schema + migrations) that a test may change freely. */
@@ -38,7 +44,10 @@ describe('migration tooling (db:new, db:check)', { concurrency: 4 }, () => {
 
   it('db:check fails with exit 2 and the missing SQL when schema.prisma changes without a migration; db:new fixes it', async () => {
     const p = copyPrisma();
-    const schema = readFileSync(p.schema, 'utf8').replace('  blocked             Boolean', '  nickname            String?\n  blocked             Boolean');
+    const schema = readFileSync(p.schema, 'utf8').replace(
+      '  blocked             Boolean',
+      '  nickname            String?\n  blocked             Boolean',
+    );
     assert.match(schema, /nickname/);
     writeFileSync(p.schema, schema);
 
@@ -63,10 +72,15 @@ describe('migration tooling (db:new, db:check)', { concurrency: 4 }, () => {
     // The authored migration is applied by the gateway's own runner, after the init migration.
     const pg = new PGlite();
     try {
-      const exec = { query: async (s: string, params?: unknown[]) => (await pg.query<never>(s, params)).rows, exec: async (s: string) => void (await pg.exec(s)) };
+      const exec = {
+        query: async (s: string, params?: unknown[]) => (await pg.query<never>(s, params)).rows,
+        exec: async (s: string) => void (await pg.exec(s)),
+      };
       const applied = await applyMigrations(exec, readMigrations(p.migrations));
       assert.deepEqual(applied, dirs);
-      const cols = await pg.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'virtual_keys' AND column_name = 'nickname'");
+      const cols = await pg.query<{ column_name: string }>(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'virtual_keys' AND column_name = 'nickname'",
+      );
       assert.equal(cols.rows.length, 1);
     } finally {
       await pg.close();
@@ -79,13 +93,21 @@ describe('migration tooling (db:new, db:check)', { concurrency: 4 }, () => {
     assert.ok(at > 0);
     const pg = new PGlite();
     try {
-      const exec = { query: async (s: string, params?: unknown[]) => (await pg.query<never>(s, params)).rows, exec: async (s: string) => void (await pg.exec(s)) };
+      const exec = {
+        query: async (s: string, params?: unknown[]) => (await pg.query<never>(s, params)).rows,
+        exec: async (s: string) => void (await pg.exec(s)),
+      };
       await applyMigrations(exec, all.slice(0, at));
       await pg.exec(
         `INSERT INTO virtual_keys (token, key_name, created_by, blocked, updated_at) VALUES ('t-blocked', 'sk-...aaaa', 'master_key', true, now()), ('t-open', 'sk-...bbbb', 'master_key', false, now())`,
       );
-      assert.deepEqual(await applyMigrations(exec, all), all.slice(at).map((m) => m.name));
-      const rows = await pg.query<{ token: string; blocked_by: string | null }>('SELECT token, blocked_by FROM virtual_keys ORDER BY token');
+      assert.deepEqual(
+        await applyMigrations(exec, all),
+        all.slice(at).map((m) => m.name),
+      );
+      const rows = await pg.query<{ token: string; blocked_by: string | null }>(
+        'SELECT token, blocked_by FROM virtual_keys ORDER BY token',
+      );
       assert.deepEqual(rows.rows, [
         { token: 't-blocked', blocked_by: 'admin' },
         { token: 't-open', blocked_by: null },
@@ -110,7 +132,14 @@ describe('migration tooling (db:new, db:check)', { concurrency: 4 }, () => {
   it('db:check fails (exit 1, clear message) when a migration does not apply', async () => {
     const p = copyPrisma();
     const dir = join(p.migrations, '20991231000000_broken');
-    cpSync(join(p.migrations, readdirSync(p.migrations).find((d) => d.endsWith('_init'))!), dir, { recursive: true });
+    cpSync(
+      join(
+        p.migrations,
+        readdirSync(p.migrations).find((d) => d.endsWith('_init'))!,
+      ),
+      dir,
+      { recursive: true },
+    );
     writeFileSync(join(dir, 'migration.sql'), 'ALTER TABLE "no_such_table" ADD COLUMN "x" TEXT;\n');
     const r = await tool(['check', '--schema', p.schema, '--migrations', p.migrations]);
     assert.equal(r.code, 1, r.out);

@@ -146,7 +146,10 @@ router_settings:
     acct.admit = async () => {
       throw Errors.budgetExceeded('Budget has been exceeded');
     };
-    await assert.rejects(client.chat.completions.create({ model: 'priced', messages }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === 'budget_exceeded');
+    await assert.rejects(
+      client.chat.completions.create({ model: 'priced', messages }),
+      (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === 'budget_exceeded',
+    );
     assert.equal(up.requests.length, 0);
     assert.equal(acct.reports.length, 0);
     acct.admit = async () => undefined;
@@ -162,7 +165,9 @@ router_settings:
       list.data.map((m: { id: string }) => m.id),
       ['other'],
     );
-    const info = await readJson(await fetch(`${gw.url}/model/info`, { headers: { authorization: `Bearer ${MASTER}` } }));
+    const info = await readJson(
+      await fetch(`${gw.url}/model/info`, { headers: { authorization: `Bearer ${MASTER}` } }),
+    );
     assert.deepEqual(
       info.data.map((d: { model_name: string }) => d.model_name),
       ['other'],

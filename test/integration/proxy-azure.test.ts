@@ -50,7 +50,8 @@ general_settings:
   });
   beforeEach(() => up.reset());
 
-  const azure = (deployment: string) => new AzureOpenAI({ endpoint: gw.url, apiKey: MASTER, apiVersion: '2024-10-21', deployment, maxRetries: 0 });
+  const azure = (deployment: string) =>
+    new AzureOpenAI({ endpoint: gw.url, apiKey: MASTER, apiVersion: '2024-10-21', deployment, maxRetries: 0 });
 
   function assertAzureCredentials(headers: Record<string, unknown>, key: string) {
     assert.equal(headers['api-key'], key);
@@ -59,7 +60,10 @@ general_settings:
   }
 
   it('forwards a chat call to {api_base}/openai/deployments/<deployment>/chat/completions?api-version=', async () => {
-    const res = await azure('azure-gpt-3.5').chat.completions.create({ model: 'ignored-by-azure-form', messages: [{ role: 'user', content: 'Hi' }] });
+    const res = await azure('azure-gpt-3.5').chat.completions.create({
+      model: 'ignored-by-azure-form',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     assert.equal(res.choices[0].message.content, 'Hello from upstream');
     assert.equal(up.requests.length, 1);
     const seen = up.requests[0];
@@ -83,7 +87,11 @@ general_settings:
   });
 
   it('streams through the Azure form; an old api-version is not sent stream_options', async () => {
-    const stream = await azure('azure-gpt-3.5').chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const stream = await azure('azure-gpt-3.5').chat.completions.create({
+      model: 'x',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     assert.equal(text, 'Hello from upstream');
@@ -101,7 +109,11 @@ general_settings:
       return { sse: chatChunks(['ok']) };
     });
     for (let i = 0; i < 2; i++) {
-      const stream = await azure('azure-new').chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      const stream = await azure('azure-new').chat.completions.create({
+        model: 'x',
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
       assert.equal(text, 'ok');
@@ -114,18 +126,32 @@ general_settings:
     // An upstream that knows include_usage but refuses any other stream_options key, naming it.
     up.respondWith((req) => {
       const unknown = Object.keys((req.body?.stream_options as object) ?? {}).filter((k) => k !== 'include_usage');
-      if (unknown.length > 0) return { json: errorBody(`Unrecognized request argument supplied: stream_options.${unknown[0]}`), status: 400 };
+      if (unknown.length > 0)
+        return { json: errorBody(`Unrecognized request argument supplied: stream_options.${unknown[0]}`), status: 400 };
       return { sse: chatChunks(['ok']) };
     });
     const client = azure('azure-strict');
     await assert.rejects(
-      client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { bogus: 1 } as never }),
+      client.chat.completions.create({
+        model: 'x',
+        messages: [{ role: 'user', content: 'Hi' }],
+        stream: true,
+        stream_options: { bogus: 1 } as never,
+      }),
       (err: unknown) => err instanceof Error && 'status' in err && err.status === 400,
     );
     up.reset();
-    const stream = await client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'x',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    });
     for await (const chunk of stream) void chunk;
-    assert.deepEqual(up.requests.map((r) => r.body.stream_options), [{ include_usage: true }], "another caller's call still asks for usage");
+    assert.deepEqual(
+      up.requests.map((r) => r.body.stream_options),
+      [{ include_usage: true }],
+      "another caller's call still asks for usage",
+    );
   });
 
   it('forwards embeddings in the Azure form', async () => {
@@ -138,7 +164,16 @@ general_settings:
   });
 
   it('passes an Azure 400 (content filter) back unchanged', async () => {
-    const body = { error: { message: 'The response was filtered', type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation' } } };
+    const body = {
+      error: {
+        message: 'The response was filtered',
+        type: null,
+        param: 'prompt',
+        code: 'content_filter',
+        status: 400,
+        innererror: { code: 'ResponsibleAIPolicyViolation' },
+      },
+    };
     up.respondWith({ json: body, status: 400 });
     const r = await fetch(`${gw.url}/openai/deployments/azure-gpt-3.5/chat/completions?api-version=2024-10-21`, {
       method: 'POST',

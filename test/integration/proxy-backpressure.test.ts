@@ -61,14 +61,24 @@ describe('proxy streaming: a slow client slows the upstream down (backpressure),
   after(() => closeBoth(gw, upstream));
 
   it('pauses the upstream while the client does not read, then delivers every event and [DONE]', async () => {
-    const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } });
+    const body = JSON.stringify({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const socket = connect((new URL(gw.url).port as unknown as number) * 1, '127.0.0.1');
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
     socket.pause(); // the client reads nothing for a while
     await sleep(1_500);
     const whilePaused = written;
     assert.ok(whilePaused > 0, 'the upstream started');
-    assert.ok(whilePaused < total / 2, `the upstream wrote ${whilePaused} of ${total} bytes while the client read nothing`);
+    assert.ok(
+      whilePaused < total / 2,
+      `the upstream wrote ${whilePaused} of ${total} bytes while the client read nothing`,
+    );
 
     const received: Buffer[] = [];
     socket.on('data', (c: Buffer) => received.push(c));
@@ -116,7 +126,9 @@ describe('proxy streaming: a client that stops reading is let go after stream_ti
     const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x' }], stream: true });
     const socket = connect((new URL(gw.url).port as unknown as number) * 1, '127.0.0.1');
     const started = Date.now();
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${MASTER}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     socket.pause(); // reads nothing, ever
     const closedAt = await Promise.race([upstreamClosed, sleep(10_000).then(() => 0)]);
     assert.ok(closedAt > 0, 'the upstream call was aborted while the client stalled');
@@ -125,7 +137,11 @@ describe('proxy streaming: a client that stops reading is let go after stream_ti
     const closed = new Promise<boolean>((r) => socket.once('close', () => r(true)));
     socket.on('data', () => undefined);
     socket.resume();
-    assert.equal(await Promise.race([closed, sleep(10_000).then(() => false)]), true, 'the gateway closed the client connection');
+    assert.equal(
+      await Promise.race([closed, sleep(10_000).then(() => false)]),
+      true,
+      'the gateway closed the client connection',
+    );
   });
 });
 

@@ -42,7 +42,9 @@ general_settings:
     const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x' }] });
     const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
     socket.on('error', () => undefined);
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${token()}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${token()}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
     await sleep(300);
     assert.equal(jwks.answeredAt, 0, 'the gateway is still waiting for the JWKS');
     socket.destroy(); // the client gives up
@@ -51,12 +53,20 @@ general_settings:
     await sleep(500);
     assert.equal(up.requests.length, 0, 'the abandoned call did not reach the upstream');
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
-    assert.match(metrics, /^gateway_upstream_requests_total\{model_group="chat",outcome="cancelled"\} 0$/m, 'no upstream attempt was even started');
+    assert.match(
+      metrics,
+      /^gateway_upstream_requests_total\{model_group="chat",outcome="cancelled"\} 0$/m,
+      'no upstream attempt was even started',
+    );
     const errors = gw.logs.lines.filter((l) => JSON.parse(l).level >= 50);
     assert.deepEqual(errors, [], 'an abandoned call is not an error');
 
     // Control: the same kind of call from a client that waits is forwarded (the keys are cached now).
-    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' }, body });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' },
+      body,
+    });
     assert.equal(r.status, 200, await r.text());
     assert.equal(up.requests.length, 1);
   });

@@ -5,7 +5,12 @@ import { readJson, startGateway, type InProcessGateway } from '../support/gatewa
 import { startUpstream, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-info-1234';
-const SECRETS = ['sk-openai-upstream-secret-1111', 'azure-upstream-secret-2222', 'basic-auth-pass-3333', 'query-token-4444'];
+const SECRETS = [
+  'sk-openai-upstream-secret-1111',
+  'azure-upstream-secret-2222',
+  'basic-auth-pass-3333',
+  'query-token-4444',
+];
 
 describe('proxy /model/info and the keys seam end to end', () => {
   let up: FakeUpstream;
@@ -58,7 +63,12 @@ general_settings:
       assert.equal(body.data.length, 2);
       const [openai, azure] = body.data;
       assert.equal(openai.model_name, 'gpt-4o');
-      assert.deepEqual(openai.litellm_params, { model: 'openai/gpt-4o', api_base: `${up.url}/v1`, rpm: 100, timeout: 30 });
+      assert.deepEqual(openai.litellm_params, {
+        model: 'openai/gpt-4o',
+        api_base: `${up.url}/v1`,
+        rpm: 100,
+        timeout: 30,
+      });
       assert.equal(openai.model_info.id, 'gpt4o-primary');
       assert.equal(openai.model_info.input_cost_per_token, 0.001);
       assert.equal(azure.litellm_params.api_base, up.url);
@@ -76,7 +86,7 @@ general_settings:
     assert.deepEqual(seen.query, { 'api-version': '2024-10-21', token: 'query-token-4444' });
   });
 
-  it("a virtual key sees only its models, is refused others, and its spend grows with each call", async () => {
+  it('a virtual key sees only its models, is refused others, and its spend grows with each call', async () => {
     const gen = await fetch(`${gw.url}/key/generate`, {
       method: 'POST',
       headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
@@ -95,7 +105,10 @@ general_settings:
       ['gpt-4o'],
     );
     const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    await assert.rejects(client.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.APIError && e.status === 401);
+    await assert.rejects(
+      client.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'x' }] }),
+      (e: unknown) => e instanceof OpenAI.APIError && e.status === 401,
+    );
     const sent = up.requests.length;
     await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
     assert.equal(up.requests.length, sent + 1);

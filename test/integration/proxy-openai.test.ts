@@ -74,7 +74,12 @@ general_settings:
   it('also answers on the path without /v1, with the serving deployment named', async () => {
     const r = await fetch(`${gw.url}/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json', cookie: 'session=abc', connection: 'keep-alive' },
+      headers: {
+        authorization: `Bearer ${MASTER}`,
+        'content-type': 'application/json',
+        cookie: 'session=abc',
+        connection: 'keep-alive',
+      },
       body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
     });
     assert.equal(r.status, 200);
@@ -97,7 +102,11 @@ general_settings:
         ...chunks.slice(2),
       ],
     });
-    const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'count' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'count' }],
+      stream: true,
+    });
     const received: string[] = [];
     for await (const chunk of stream) {
       const text = chunk.choices[0]?.delta?.content;
@@ -179,7 +188,12 @@ general_settings:
   });
 
   it('passes an upstream 400 back with the same status and body, without retrying', async () => {
-    const body = errorBody("Invalid value for 'temperature': must be <= 2.", 'invalid_request_error', 'invalid_value', 'temperature');
+    const body = errorBody(
+      "Invalid value for 'temperature': must be <= 2.",
+      'invalid_request_error',
+      'invalid_value',
+      'temperature',
+    );
     up.respondWith({ json: body, status: 400 });
     const r = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
@@ -191,18 +205,49 @@ general_settings:
     assert.equal(up.requests.length, 1);
     await assert.rejects(
       client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], temperature: 9 }),
-      (err: unknown) => err instanceof OpenAI.BadRequestError && err.status === 400 && err.code === 'invalid_value' && err.param === 'temperature',
+      (err: unknown) =>
+        err instanceof OpenAI.BadRequestError &&
+        err.status === 400 &&
+        err.code === 'invalid_value' &&
+        err.param === 'temperature',
     );
   });
 
   it('puts an upstream 4xx that is not an OpenAI error (HTML, text, {"error": "..."}) in the OpenAI shape, quoting it', async () => {
     const cases: { answer: { raw: string; status: number; headers: Record<string, string> }; quote: string }[] = [
-      { answer: { raw: '<html><body>\n<h1>404 Not Found</h1>\n</body></html>', status: 404, headers: { 'content-type': 'text/html' } }, quote: '<html><body> <h1>404 Not Found</h1> </body></html>' },
-      { answer: { raw: 'payload too large', status: 413, headers: { 'content-type': 'text/plain' } }, quote: 'payload too large' },
-      { answer: { raw: '{"error":"model not loaded"}', status: 422, headers: { 'content-type': 'application/json' } }, quote: 'model not loaded' },
+      {
+        answer: {
+          raw: '<html><body>\n<h1>404 Not Found</h1>\n</body></html>',
+          status: 404,
+          headers: { 'content-type': 'text/html' },
+        },
+        quote: '<html><body> <h1>404 Not Found</h1> </body></html>',
+      },
+      {
+        answer: { raw: 'payload too large', status: 413, headers: { 'content-type': 'text/plain' } },
+        quote: 'payload too large',
+      },
+      {
+        answer: { raw: '{"error":"model not loaded"}', status: 422, headers: { 'content-type': 'application/json' } },
+        quote: 'model not loaded',
+      },
       // The upstream's own key, JSON-escaped so the raw bytes do not hold it: scrubbed from the parsed text too.
-      { answer: { raw: `{"error":"key \\u00${UPSTREAM_KEY.charCodeAt(0).toString(16)}${UPSTREAM_KEY.slice(1)} rejected"}`, status: 400, headers: { 'content-type': 'application/json' } }, quote: 'key [REDACTED] rejected' },
-      { answer: { raw: 'plain, not compressed', status: 409, headers: { 'content-type': 'text/plain', 'content-encoding': 'identity' } }, quote: 'plain, not compressed' },
+      {
+        answer: {
+          raw: `{"error":"key \\u00${UPSTREAM_KEY.charCodeAt(0).toString(16)}${UPSTREAM_KEY.slice(1)} rejected"}`,
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+        },
+        quote: 'key [REDACTED] rejected',
+      },
+      {
+        answer: {
+          raw: 'plain, not compressed',
+          status: 409,
+          headers: { 'content-type': 'text/plain', 'content-encoding': 'identity' },
+        },
+        quote: 'plain, not compressed',
+      },
     ];
     for (const { answer, quote } of cases) {
       up.respondWith(answer);
@@ -219,16 +264,31 @@ general_settings:
       assert.equal(body.error.code, 'upstream_error');
     }
     // An OpenAI-shaped error passes as it is, unless it holds the key JSON-escaped: then it is written out scrubbed.
-    up.respondWith({ raw: `{"error":{"message":"bad key \\u00${UPSTREAM_KEY.charCodeAt(0).toString(16)}${UPSTREAM_KEY.slice(1)}","type":"invalid_request_error","param":null,"code":"bad"}}`, status: 400, headers: { 'content-type': 'application/json' } });
+    up.respondWith({
+      raw: `{"error":{"message":"bad key \\u00${UPSTREAM_KEY.charCodeAt(0).toString(16)}${UPSTREAM_KEY.slice(1)}","type":"invalid_request_error","param":null,"code":"bad"}}`,
+      status: 400,
+      headers: { 'content-type': 'application/json' },
+    });
     const escaped = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
     });
     assert.equal(escaped.status, 400);
-    assert.deepEqual(await readJson(escaped), { error: { message: 'bad key [REDACTED]', type: 'invalid_request_error', param: null, code: 'bad' } });
+    assert.deepEqual(await readJson(escaped), {
+      error: { message: 'bad key [REDACTED]', type: 'invalid_request_error', param: null, code: 'bad' },
+    });
     // Azure's shape ({"error": {"code", "message"}}, no type or param): completed, its own fields kept.
-    up.respondWith({ json: { error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.', innererror: { x: 1 } } }, status: 404 });
+    up.respondWith({
+      json: {
+        error: {
+          code: 'DeploymentNotFound',
+          message: 'The API deployment for this resource does not exist.',
+          innererror: { x: 1 },
+        },
+      },
+      status: 404,
+    });
     const azureShaped = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
@@ -236,19 +296,35 @@ general_settings:
     });
     assert.equal(azureShaped.status, 404);
     assert.deepEqual(await readJson(azureShaped), {
-      error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist.', innererror: { x: 1 }, type: 'invalid_request_error', param: null },
+      error: {
+        code: 'DeploymentNotFound',
+        message: 'The API deployment for this resource does not exist.',
+        innererror: { x: 1 },
+        type: 'invalid_request_error',
+        param: null,
+      },
     });
     up.respondWith(cases[0].answer);
     await assert.rejects(
       client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
-      (err: unknown) => err instanceof OpenAI.NotFoundError && err.message.includes('404 Not Found') && err.code === 'upstream_error',
+      (err: unknown) =>
+        err instanceof OpenAI.NotFoundError && err.message.includes('404 Not Found') && err.code === 'upstream_error',
     );
   });
 
   it('passes a compressed answer on as is, with its content-type and content-encoding (the upstream header names in any case)', async () => {
-    const answer = { id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+    const answer = {
+      id: 'c1',
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'zipped' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    };
     const zipped = gzipSync(JSON.stringify(answer));
-    up.respondWith({ raw: zipped, status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8', 'CONTENT-ENCODING': 'gzip' } });
+    up.respondWith({
+      raw: zipped,
+      status: 200,
+      headers: { 'Content-Type': 'application/json; charset=utf-8', 'CONTENT-ENCODING': 'gzip' },
+    });
     const r = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json', 'accept-encoding': 'identity' },
@@ -263,20 +339,27 @@ general_settings:
   });
 
   it('answers an unknown model with a 404 naming the available groups', async () => {
-    await assert.rejects(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-      assert.ok(err instanceof OpenAI.NotFoundError);
-      assert.equal(err.code, 'model_not_found');
-      assert.equal(err.param, 'model');
-      assert.match(err.message, /nope.*gpt-4o, text-embed/);
-      assert.doesNotMatch(err.message, /upstream|127\.0\.0\.1|sk-/);
-      return true;
-    });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => {
+        assert.ok(err instanceof OpenAI.NotFoundError);
+        assert.equal(err.code, 'model_not_found');
+        assert.equal(err.param, 'model');
+        assert.match(err.message, /nope.*gpt-4o, text-embed/);
+        assert.doesNotMatch(err.message, /upstream|127\.0\.0\.1|sk-/);
+        return true;
+      },
+    );
     assert.equal(up.requests.length, 0);
   });
 
   it('answers bad bodies with a 400 naming the field', async () => {
     const post = (body: unknown, path = '/v1/chat/completions') =>
-      fetch(gw.url + path, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(gw.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const cases: [unknown, string, string?][] = [
       [{ model: 'gpt-4o' }, 'messages'],
       [{ model: 'gpt-4o', messages: 'hi' }, 'messages'],
@@ -309,7 +392,11 @@ general_settings:
     // A validator that records every bad element (or tries each form of input over all of them) built millions
     // of issue objects from such a body: seconds of a stalled event loop, then an out-of-memory crash.
     const post = (path: string, json: string) =>
-      fetch(gw.url + path, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: json });
+      fetch(gw.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: json,
+      });
     const many = (n: number, element: string) => Array(n).fill(element).join(',');
     const bodies: [string, string, string][] = [
       ['/v1/embeddings', `{"model":"text-embed","input":[${many(3_300_000, '{}')}]}`, 'input[0]'],
@@ -330,7 +417,8 @@ general_settings:
   });
 
   it('refuses a call without a credential with 401 before reading its body: bad JSON, another content type, 10 MB', async () => {
-    const post = (body: string, type: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (body: string, type: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': type }, body });
     const cases: [string, string][] = [
       ['{bad', 'application/json'],
       ['hello', 'text/plain'],
@@ -342,7 +430,11 @@ general_settings:
       assert.equal((await readJson(r)).error.code, 'missing_api_key');
     }
     // With a credential the body is read and checked as before; public routes need none.
-    const bad = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` }, body: '{bad' });
+    const bad = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER}` },
+      body: '{bad',
+    });
     assert.equal(bad.status, 400);
     assert.equal((await fetch(`${gw.url}/health/liveliness`)).status, 200);
     assert.equal((await fetch(`${gw.url}/no/such/route`, { method: 'POST', body: '{}' })).status, 404);
@@ -377,13 +469,30 @@ general_settings:
   });
 
   it('reads the usage of a gzip, deflate or br answer from a decoded copy, and passes the answer on as it came', async () => {
-    const generated = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const generated = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const key = (await readJson(generated)) as { key: string; token: string };
-    const answer = { id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'packed' }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 } };
+    const answer = {
+      id: 'c1',
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'packed' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    };
     const text = JSON.stringify(answer);
-    const encodings: [string, Buffer][] = [['gzip', gzipSync(text)], ['deflate', deflateSync(text)], ['br', brotliCompressSync(text)]];
+    const encodings: [string, Buffer][] = [
+      ['gzip', gzipSync(text)],
+      ['deflate', deflateSync(text)],
+      ['br', brotliCompressSync(text)],
+    ];
     for (const [encoding, body] of encodings) {
-      up.respondWith({ raw: body, status: 200, headers: { 'content-type': 'application/json', 'content-encoding': encoding } });
+      up.respondWith({
+        raw: body,
+        status: 200,
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      });
       const r = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
@@ -394,7 +503,9 @@ general_settings:
       assert.deepEqual(await r.json(), answer, encoding);
     }
     await gw.app.get(SpendWriter).flush();
-    const info = await readJson(await fetch(`${gw.url}/key/info?key=${key.token}`, { headers: { authorization: `Bearer ${MASTER}` } }));
+    const info = await readJson(
+      await fetch(`${gw.url}/key/info?key=${key.token}`, { headers: { authorization: `Bearer ${MASTER}` } }),
+    );
     assert.ok(Math.abs(info.info.spend - 3 * (10 * 0.001 + 5 * 0.002)) < 1e-9, `spend ${info.info.spend}`);
   });
 });

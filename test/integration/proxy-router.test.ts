@@ -26,7 +26,10 @@ const BEHAVIOUR: Record<string, Answer> = {
   'u-model': { json: chatCompletion('from u') },
   'v-model': { json: chatCompletion('from v') },
   'w-model': { json: chatCompletion('from w') },
-  'k-model': { json: errorBody('Incorrect API key provided: sk-up-k***cret.', 'invalid_request_error', 'invalid_api_key'), status: 401 },
+  'k-model': {
+    json: errorBody('Incorrect API key provided: sk-up-k***cret.', 'invalid_request_error', 'invalid_api_key'),
+    status: 401,
+  },
   'l-model': { json: chatCompletion('from l') },
   'y-model': { json: errorBody('slow down', 'rate_limit_error'), status: 429, headers: { 'retry-after': '20' } },
 };
@@ -117,7 +120,10 @@ router_settings:
       if (bad !== 'x') assert.ok(hits(bad).length >= 1, `${group}: ${bad} never tried`);
     }
     const warned = gw.logs.lines.filter((l) => l.includes('upstream attempt failed') && l.includes('"deployment":"x"'));
-    assert.ok(warned.some((l) => l.includes('connection refused')), 'refused deployment was never tried');
+    assert.ok(
+      warned.some((l) => l.includes('connection refused')),
+      'refused deployment was never tried',
+    );
   });
 
   it('answers 502 when every deployment fails, then fails fast while they cool down', async () => {
@@ -190,16 +196,27 @@ router_settings:
 
   it("skips a fallback group a virtual key may not call: the key's models bound its fallbacks too", async () => {
     const generate = async (models: string[]) => {
-      const r = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ models }) });
+      const r = await fetch(`${gw.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ models }),
+      });
       assert.equal(r.status, 200);
       return (await readJson(r)).key as string;
     };
     const call = (key: string) =>
-      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] }) });
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] }),
+      });
     const backupBefore = hits('q').length;
     const narrow = await call(await generate(['primary']));
     const body = await readJson(narrow);
-    assert.ok(narrow.status >= 500, `the primary's failure, not an answer from backup: ${narrow.status} ${JSON.stringify(body)}`);
+    assert.ok(
+      narrow.status >= 500,
+      `the primary's failure, not an answer from backup: ${narrow.status} ${JSON.stringify(body)}`,
+    );
     assert.equal(body.error.message.includes('backup'), false, 'the skipped group is not named');
     assert.equal(hits('q').length, backupBefore, 'backup never called for a key without it');
     // Control: a key that may use both falls back as before.
@@ -210,7 +227,11 @@ router_settings:
   });
 
   it("a call's fallbacks follow the key's models as admitted, even if the key changes or goes while it runs", async () => {
-    const r = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const r = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const key = (await readJson(r)).key as string;
     const call = fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
@@ -218,7 +239,11 @@ router_settings:
       body: JSON.stringify({ model: 'slowprimary', messages: [{ role: 'user', content: 'hi' }] }),
     });
     await new Promise((done) => setTimeout(done, 200)); // the primary attempt is running
-    const deleted = await fetch(`${gw.url}/key/delete`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ keys: [key] }) });
+    const deleted = await fetch(`${gw.url}/key/delete`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ keys: [key] }),
+    });
     assert.equal(deleted.status, 200);
     const answer = await call;
     assert.equal(answer.status, 200, 'an admitted call with an unrestricted key still falls back');

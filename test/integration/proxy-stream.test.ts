@@ -78,7 +78,11 @@ router_settings:
     assert.ok(closed, 'the upstream request was never closed');
     assert.ok(closed.at - hungUpAt < 1_000, `upstream closed ${closed.at - hungUpAt} ms after the hang-up`);
     await sleep(50);
-    assert.deepEqual(accessLines().at(-1), { status: 499, aborted: true }, 'an abandoned call is in the access log, as 499');
+    assert.deepEqual(
+      accessLines().at(-1),
+      { status: 499, aborted: true },
+      'an abandoned call is in the access log, as 499',
+    );
   });
 
   it('ends the stream with an error event when the upstream connection breaks mid-stream', async () => {
@@ -96,7 +100,11 @@ router_settings:
 
     // The official client surfaces it as an error after the chunks it got.
     up.respondWith({ sse: chatChunks(['one', ' two', ' three']), resetAfter: 3 });
-    const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     let text = '';
     await assert.rejects(
       (async () => {
@@ -116,7 +124,10 @@ router_settings:
       await sleep(1);
     };
     // One event that never ends: 'data: {"x":"xxxx...' for ~6 MiB, sent 64 KiB at a time.
-    up.respondWith({ sse: [chunks[0], 'data: {"x":"', ...Array.from({ length: 96 }, () => [more, endless]).flat()], done: false });
+    up.respondWith({
+      sse: [chunks[0], 'data: {"x":"', ...Array.from({ length: 96 }, () => [more, endless]).flat()],
+      done: false,
+    });
     const r = await post({ stream: true });
     assert.equal(r.status, 200);
     const events = (await r.text()).split('\n\n').filter(Boolean);
@@ -145,7 +156,11 @@ router_settings:
     const bytes = Buffer.from(c0 + c1 + c2);
     const cut = bytes.indexOf(Buffer.from('🌍')) + 2; // inside the emoji's UTF-8 bytes
     up.respondWith({ sse: [bytes.subarray(0, cut), bytes.subarray(cut)], done: false, delayMs: 30 });
-    const stream = await client.chat.completions.create({ model: 'chat', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     assert.equal(text, 'héllo wörld 🌍');

@@ -5,7 +5,14 @@ import { QUERY_TIMEOUT_MS } from '../../src/database/open-database';
 import { startTcpProxy, timed, waitFor, type TcpProxy } from '../support/faults';
 import { KeysRepository } from '../../src/keys/keys.repository';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
-import { readJson, spawnGateway, startGateway, writeConfig, type InProcessGateway, type SpawnedGateway } from '../support/gateway';
+import {
+  readJson,
+  spawnGateway,
+  startGateway,
+  writeConfig,
+  type InProcessGateway,
+  type SpawnedGateway,
+} from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
 import { createTestDatabase, sql } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
@@ -61,7 +68,13 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
   /** Successful model calls per credential, to compare with the spend written. */
   const calls = { k1: 0, jwt: 0 };
 
-  const send = async (gw: SpawnedGateway, method: string, path: string, credential: string, body?: object): Promise<Answer> => {
+  const send = async (
+    gw: SpawnedGateway,
+    method: string,
+    path: string,
+    credential: string,
+    body?: object,
+  ): Promise<Answer> => {
     const { value, ms } = await timed(async () => {
       const res = await fetch(gw.url + path, {
         method,
@@ -72,8 +85,13 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     });
     return { ...value, ms };
   };
-  const admin = (gw: SpawnedGateway, path: string, body?: object) => send(gw, body ? 'POST' : 'GET', path, MASTER, body);
-  const chat = (gw: SpawnedGateway, credential: string) => send(gw, 'POST', '/v1/chat/completions', credential, { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+  const admin = (gw: SpawnedGateway, path: string, body?: object) =>
+    send(gw, body ? 'POST' : 'GET', path, MASTER, body);
+  const chat = (gw: SpawnedGateway, credential: string) =>
+    send(gw, 'POST', '/v1/chat/completions', credential, {
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
   const readiness = async (gw: SpawnedGateway) => {
     const { value, ms } = await timed(() => fetch(`${gw.url}/health/readiness`));
     return { status: value.status, body: await readJson(value), ms };
@@ -90,7 +108,12 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     idp = await startOidcProvider({ clients: [{ clientId: 'project-db' }] });
     let file: string;
     let databaseUrl: string;
-    ({ db, proxy, file, databaseUrl } = await proxiedSetup('gw_faults_db', upstream.url, 'sk-upstream-faults-db', true));
+    ({ db, proxy, file, databaseUrl } = await proxiedSetup(
+      'gw_faults_db',
+      upstream.url,
+      'sk-upstream-faults-db',
+      true,
+    ));
     const env = { DATABASE_URL: databaseUrl, JWT_PUBLIC_KEY_URL: idp.jwksUri };
     [a, b] = await Promise.all([spawnGateway(['--config', file], env), spawnGateway(['--config', file], env)]);
     jwt = await idp.token('project-db');
@@ -129,7 +152,10 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
       calls.jwt++;
     }
     const client = new OpenAI({ apiKey: k1.key, baseURL: `${a.url}/v1`, maxRetries: 0 });
-    const completion = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'still there?' }] });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'still there?' }],
+    });
     assert.equal(completion.choices[0].message.content, 'hello');
     calls.k1++;
     assert.equal((await chat(a, MASTER)).status, 200);
@@ -147,7 +173,11 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     for (const gw of [a, b]) {
       const r = await readiness(gw);
       assertOpenAiError(r, 503, 'database_unavailable');
-      assert.equal(r.body.error.message, 'Not ready: the database is unreachable', 'no driver text (host, port, user) to an unauthenticated caller');
+      assert.equal(
+        r.body.error.message,
+        'Not ready: the database is unreachable',
+        'no driver text (host, port, user) to an unauthenticated caller',
+      );
     }
     // The key still works: the failed block changed nothing.
     assert.equal((await chat(a, k1.key)).status, 200);
@@ -189,10 +219,14 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
       };
     };
     const close = (x: number, y: number) => Math.abs(x - y) < 1e-9;
-    await waitFor(async () => {
-      const s = await dbSpend();
-      return close(s.k1, expected.k1) && close(s.k2, expected.k2) && close(s.jwt, expected.jwt);
-    }, `spend ${JSON.stringify(expected)} in the database`, 10_000).catch(async (err) => {
+    await waitFor(
+      async () => {
+        const s = await dbSpend();
+        return close(s.k1, expected.k1) && close(s.k2, expected.k2) && close(s.jwt, expected.jwt);
+      },
+      `spend ${JSON.stringify(expected)} in the database`,
+      10_000,
+    ).catch(async (err) => {
       throw new Error(`${(err as Error).message}; found ${JSON.stringify(await dbSpend())}`);
     });
   });
@@ -201,7 +235,11 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     const k3 = (await admin(b, '/key/generate', { key_alias: 'after-outage' })).body;
     assert.equal((await chat(a, k3.key)).status, 200, 'created on B, accepted on A');
     assert.equal((await admin(b, '/key/block', { key: k3.key })).status, 200);
-    const blocked = await waitFor(async () => (await chat(a, k3.key)).status === 401, 'A to refuse the key blocked on B', 2_000);
+    const blocked = await waitFor(
+      async () => (await chat(a, k3.key)).status === 401,
+      'A to refuse the key blocked on B',
+      2_000,
+    );
     assert.ok(blocked < 2_000);
     assert.equal((await admin(b, '/key/unblock', { key: k3.key })).status, 200);
     await waitFor(async () => (await chat(a, k3.key)).status === 200, 'A to accept the key unblocked on B', 2_000);
@@ -214,8 +252,16 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     assert.equal((await readiness(a)).status, 200, 'A holds an idle pool connection now');
     proxy.blackhole();
     const bound = QUERY_TIMEOUT_MS + 5_000;
-    const [unknownKey, info, ready] = await Promise.all([chat(a, 'sk-never-issued-faults-db-0002'), admin(a, `/key/info?key=${k1.token}`), readiness(a)]);
-    for (const [r, code] of [[unknownKey, 'key_store_unavailable'], [info, 'database_unavailable'], [ready, 'database_unavailable']] as const) {
+    const [unknownKey, info, ready] = await Promise.all([
+      chat(a, 'sk-never-issued-faults-db-0002'),
+      admin(a, `/key/info?key=${k1.token}`),
+      readiness(a),
+    ]);
+    for (const [r, code] of [
+      [unknownKey, 'key_store_unavailable'],
+      [info, 'database_unavailable'],
+      [ready, 'database_unavailable'],
+    ] as const) {
       assert.equal(r.status, 503, JSON.stringify(r.body));
       assert.equal(r.body.error.code, code);
       assert.ok(r.ms < bound, `${code}: answered after ${Math.round(r.ms)} ms`);
@@ -225,18 +271,29 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     calls.k1++;
     proxy.heal();
     await waitFor(async () => (await readiness(a)).status === 200, 'readiness 200 after the partition', 15_000);
-    await waitFor(async () => (await admin(a, `/key/info?key=${k1.token}`)).status === 200, 'key management after the partition', 15_000);
-    await waitFor(async () => {
-      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k1.token]);
-      return Math.abs(Number(row.spend) - calls.k1 * COST) < 1e-9;
-    }, 'the spend of the call made during the partition, written once', 15_000);
+    await waitFor(
+      async () => (await admin(a, `/key/info?key=${k1.token}`)).status === 200,
+      'key management after the partition',
+      15_000,
+    );
+    await waitFor(
+      async () => {
+        const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [
+          k1.token,
+        ]);
+        return Math.abs(Number(row.spend) - calls.k1 * COST) < 1e-9;
+      },
+      'the spend of the call made during the partition, written once',
+      15_000,
+    );
   });
 
   it('the logs said what happened, with no secret in them', () => {
     for (const gw of [a, b]) {
       const out = gw.output();
       assert.match(out, /key management is paused|database_unavailable|database is unavailable/i);
-      for (const secret of [MASTER, k1.key, k2.key, jwt.split('.')[2], 'sk-upstream-faults-db']) assert.ok(!out.includes(secret), 'a secret is in the logs');
+      for (const secret of [MASTER, k1.key, k2.key, jwt.split('.')[2], 'sk-upstream-faults-db'])
+        assert.ok(!out.includes(secret), 'a secret is in the logs');
     }
     assert.match(a.output(), /broadcast reconnected/);
   });
@@ -255,7 +312,11 @@ describe('database faults: a spend write whose answer is lost (committed, then t
   });
 
   it('retries the same batch, which the database recognises; newer amounts are still written', async () => {
-    const res = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const { token } = await readJson(res);
     const repo = gw.app.get(KeysRepository);
     const spend = gw.app.get(SpendWriter);
@@ -274,7 +335,10 @@ describe('database faults: a spend write whose answer is lost (committed, then t
     await spend.flush();
     assert.equal(spend.hasPending, false);
     const [key] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [token]);
-    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM team_spend WHERE team_id = 'project-lost-answer'");
+    const [team] = await sql<{ spend: number }>(
+      db.url,
+      "SELECT spend FROM team_spend WHERE team_id = 'project-lost-answer'",
+    );
     assert.equal(Number(key.spend), 0.75);
     assert.equal(Number(team.spend), 0.75);
   });
@@ -293,12 +357,17 @@ describe('spend batch ids: kept a day for retries, then removed by the spend wri
   });
 
   it('the first write removes ids older than a day and keeps the newer ones', async () => {
-    await sql(db.url, "INSERT INTO spend_batches (id, applied_at) VALUES ('old-batch', now() - interval '2 days'), ('recent-batch', now() - interval '1 hour')");
+    await sql(
+      db.url,
+      "INSERT INTO spend_batches (id, applied_at) VALUES ('old-batch', now() - interval '2 days'), ('recent-batch', now() - interval '1 hour')",
+    );
     const spend = gw.app.get(SpendWriter);
     spend.add(null, 'project-prune', 0.5);
     await spend.flush();
     assert.equal(spend.hasPending, false);
-    const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_batches ORDER BY applied_at')).map((r) => r.id);
+    const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_batches ORDER BY applied_at')).map(
+      (r) => r.id,
+    );
     assert.equal(ids.length, 2, `rows: ${ids.join(', ')}`);
     assert.equal(ids[0], 'recent-batch');
     const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM team_spend WHERE team_id = 'project-prune'");
@@ -327,11 +396,16 @@ describe('database faults: stopped during a network partition, the spend not wri
 
   it('SIGTERM while every database connection is silent: the process exits in bounded time and logs the amounts', async () => {
     const post = (path: string, credential: string, body: object) =>
-      fetch(gw!.url + path, { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(gw!.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const created = await post('/key/generate', MASTER, { team_id: 'project-stop' });
     assert.equal(created.status, 200);
     const key = (await readJson(created)) as { key: string; token: string };
-    const chat = () => post('/v1/chat/completions', key.key, { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    const chat = () =>
+      post('/v1/chat/completions', key.key, { model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal((await chat()).status, 200); // the key is cached now
     proxy.blackhole();
     for (let i = 0; i < 3; i++) assert.equal((await chat()).status, 200);
@@ -341,13 +415,21 @@ describe('database faults: stopped during a network partition, the spend not wri
     assert.doesNotMatch(out, /shutdown timed out/, 'not forced out before the spend was logged');
     const line = out.split('\n').find((l) => l.includes('amounts logged here for reconciliation'));
     assert.ok(line, `no reconciliation line; exit ${code}; log tail: ${out.slice(-1500)}`);
-    const logged = JSON.parse(line) as { keys: Record<string, number>; projects: Record<string, number>; unconfirmedBatch?: { id: string; keys: Record<string, number>; projects: Record<string, number> } };
+    const logged = JSON.parse(line) as {
+      keys: Record<string, number>;
+      projects: Record<string, number>;
+      unconfirmedBatch?: { id: string; keys: Record<string, number>; projects: Record<string, number> };
+    };
     const keyTotal = (logged.keys[key.token] ?? 0) + (logged.unconfirmedBatch?.keys[key.token] ?? 0);
-    const projectTotal = (logged.projects['project-stop'] ?? 0) + (logged.unconfirmedBatch?.projects['project-stop'] ?? 0);
+    const projectTotal =
+      (logged.projects['project-stop'] ?? 0) + (logged.unconfirmedBatch?.projects['project-stop'] ?? 0);
     // Every call's cost is either in the database or in the log line (the first call's may have been written before the partition).
     proxy.heal();
     const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [key.token]);
-    assert.ok(Math.abs(Number(row.spend) + keyTotal - 4 * COST) < 1e-9, `written ${row.spend} + logged ${keyTotal} != ${4 * COST}`);
+    assert.ok(
+      Math.abs(Number(row.spend) + keyTotal - 4 * COST) < 1e-9,
+      `written ${row.spend} + logged ${keyTotal} != ${4 * COST}`,
+    );
     assert.ok(projectTotal >= 3 * COST - 1e-9, `project amounts logged: ${projectTotal}`);
     assert.ok(!out.includes(key.key) && !out.includes(MASTER), 'no secret in the log');
   });

@@ -27,7 +27,10 @@ interface Answer {
 async function models(gw: SpawnedGateway, token: string): Promise<Answer> {
   const { value, ms } = await timed(async () => {
     // A bound of its own, so a gateway that hangs fails this step by name instead of the whole file's timeout.
-    const res = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(20_000) });
+    const res = await fetch(`${gw.url}/v1/models`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(20_000),
+    });
     const body = (await res.json()) as { error?: { code: string; message: string } };
     return { status: res.status, code: body.error?.code, message: body.error?.message };
   });
@@ -84,7 +87,10 @@ describe('IdP faults while the keys are known (production build)', () => {
     front = await startJwksFront(idp.jwksUri);
     db = await createTestDatabase('gw_faults_idp');
     // public_key_ttl 1 s: every fault below is met with keys past their TTL (stale, revalidating); the stale period stays 1 h.
-    gw = await spawnGateway(['--config', config('    public_key_ttl: 1')], { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: front.url });
+    gw = await spawnGateway(['--config', config('    public_key_ttl: 1')], {
+      DATABASE_URL: db.url,
+      JWT_PUBLIC_KEY_URL: front.url,
+    });
     await waitFor(async () => (await models(gw, await token())).status === 200, 'a first JWT to verify');
   });
   after(async () => {
@@ -98,7 +104,10 @@ describe('IdP faults while the keys are known (production build)', () => {
     const before = await token();
     await idp.rotateKeys();
     const fresh = await token();
-    assert.notEqual(JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString()).kid, JSON.parse(Buffer.from(before.split('.')[0], 'base64url').toString()).kid);
+    assert.notEqual(
+      JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString()).kid,
+      JSON.parse(Buffer.from(before.split('.')[0], 'base64url').toString()).kid,
+    );
     assert.equal((await models(gw, fresh)).status, 200, 'the new kid is fetched on first sight');
     assert.equal((await models(gw, before)).status, 200, 'the old key is still published');
   });
@@ -120,14 +129,23 @@ describe('IdP faults while the keys are known (production build)', () => {
       for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
         const known = await models(gw, await token(alg));
         assert.equal(known.status, 200, `${alg}: ${known.message}`);
-        assert.ok(known.ms < JWKS_FETCH_TIMEOUT_MS - 1_000, `${alg}: a known key waited ${Math.round(known.ms)} ms on the provider`);
+        assert.ok(
+          known.ms < JWKS_FETCH_TIMEOUT_MS - 1_000,
+          `${alg}: a known key waited ${Math.round(known.ms)} ms on the provider`,
+        );
       }
       const unknown = await models(gw, unknownKeyToken());
       assert.equal(unknown.status, 401, unknown.message);
       assert.equal(unknown.code, 'invalid_jwt');
       assert.ok(unknown.ms < JWKS_FETCH_TIMEOUT_MS + MARGIN_MS, `an unknown kid took ${Math.round(unknown.ms)} ms`);
 
-      await waitFor(() => logLines(gw, from).some((l) => l.msg === 'JWKS fetch failed; keys fetched earlier stay in use' && reason.test(String(l.reason))), `the ${mode} warning`);
+      await waitFor(
+        () =>
+          logLines(gw, from).some(
+            (l) => l.msg === 'JWKS fetch failed; keys fetched earlier stay in use' && reason.test(String(l.reason)),
+          ),
+        `the ${mode} warning`,
+      );
       const warning = logLines(gw, from).find((l) => l.msg === 'JWKS fetch failed; keys fetched earlier stay in use')!;
       assert.equal(warning.level, 'warn');
       assert.equal(warning.url, front.url);
@@ -137,7 +155,11 @@ describe('IdP faults while the keys are known (production build)', () => {
       if (mode === 'down') await front.up();
       front.mode = 'pass';
       const fetchedBefore = fetchedLines(from);
-      await waitFor(async () => (await models(gw, await token())).status === 200 && fetchedLines(from) > fetchedBefore, 'a successful refetch', JWKS_FETCH_TIMEOUT_MS + 8_000);
+      await waitFor(
+        async () => (await models(gw, await token())).status === 200 && fetchedLines(from) > fetchedBefore,
+        'a successful refetch',
+        JWKS_FETCH_TIMEOUT_MS + 8_000,
+      );
     });
   }
 
@@ -149,15 +171,24 @@ describe('IdP faults while the keys are known (production build)', () => {
     assert.equal(r.status, 401);
     assert.match(String(r.code), /^(invalid_jwt|jwks_unavailable)$/);
     await front.up();
-    await waitFor(async () => (await models(gw, await token())).status === 200, 'the rotated key after the provider is back', 10_000);
+    await waitFor(
+      async () => (await models(gw, await token())).status === 200,
+      'the rotated key after the provider is back',
+      10_000,
+    );
   });
 
   it('never logs a token, and never answered a 5xx', () => {
     const out = gw.output();
     for (const t of issued) assert.ok(!out.includes(t.split('.')[2]), 'a JWT signature is in the logs');
-    const statuses = logLines(gw).filter((l) => l.msg === 'request').map((l) => l.status as number);
+    const statuses = logLines(gw)
+      .filter((l) => l.msg === 'request')
+      .map((l) => l.status as number);
     assert.ok(statuses.length > 10, 'access log lines carry the status');
-    assert.deepEqual(statuses.filter((s) => s >= 500), []);
+    assert.deepEqual(
+      statuses.filter((s) => s >= 500),
+      [],
+    );
   });
 });
 
@@ -174,7 +205,10 @@ describe('IdP down at start and past the stale period (production build)', () =>
     front = await startJwksFront(idp.jwksUri);
     front.mode = 'hang';
     db = await createTestDatabase('gw_faults_idp');
-    gw = await spawnGateway(['--config', config(`    public_key_ttl: ${TTL_S}\n    public_key_stale_ttl: ${STALE_S}`)], { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: front.url });
+    gw = await spawnGateway(
+      ['--config', config(`    public_key_ttl: ${TTL_S}\n    public_key_stale_ttl: ${STALE_S}`)],
+      { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: front.url },
+    );
   });
   after(async () => {
     await gw?.stop();
@@ -188,7 +222,10 @@ describe('IdP down at start and past the stale period (production build)', () =>
     assert.equal(r.status, 401);
     assert.equal(r.code, 'jwks_unavailable');
     assert.ok(r.ms < JWKS_FETCH_TIMEOUT_MS + MARGIN_MS, `took ${Math.round(r.ms)} ms`);
-    await waitFor(() => logLines(gw).some((l) => l.level === 'warn' && l.url === front.url && /timed out/.test(String(l.reason))), 'the timeout warning');
+    await waitFor(
+      () => logLines(gw).some((l) => l.level === 'warn' && l.url === front.url && /timed out/.test(String(l.reason))),
+      'the timeout warning',
+    );
     front.mode = 'pass';
     await waitFor(async () => (await models(gw, await idp.token('project-a'))).status === 200, 'recovery', 10_000);
   });
@@ -211,9 +248,19 @@ describe('IdP down at start and past the stale period (production build)', () =>
     assert.equal(expired.status, 401);
     assert.equal(expired.code, 'jwks_unavailable');
     assert.ok(expired.ms < JWKS_FETCH_TIMEOUT_MS + MARGIN_MS);
-    await waitFor(() => logLines(gw, from).some((l) => l.level === 'warn' && /no longer used/.test(String(l.msg)) && l.url === front.url), 'the keys-dropped warning');
+    await waitFor(
+      () =>
+        logLines(gw, from).some(
+          (l) => l.level === 'warn' && /no longer used/.test(String(l.msg)) && l.url === front.url,
+        ),
+      'the keys-dropped warning',
+    );
 
     await front.up();
-    await waitFor(async () => (await models(gw, await idp.token('project-a'))).status === 200, 'recovery after the provider is back', 10_000);
+    await waitFor(
+      async () => (await models(gw, await idp.token('project-a'))).status === 200,
+      'recovery after the provider is back',
+      10_000,
+    );
   });
 });

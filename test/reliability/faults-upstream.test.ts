@@ -4,7 +4,14 @@ import OpenAI from 'openai';
 import { timed, waitFor } from '../support/faults';
 import { freePort, readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
-import { chatChunks, chatCompletion, errorBody, startUpstream, type Answer, type FakeUpstream } from '../support/upstream';
+import {
+  chatChunks,
+  chatCompletion,
+  errorBody,
+  startUpstream,
+  type Answer,
+  type FakeUpstream,
+} from '../support/upstream';
 
 /**
  * Upstream faults against the production build, called with the official `openai` client (no client retries):
@@ -23,10 +30,23 @@ const GOOD = chatCompletion('from the healthy deployment');
 
 /** What each faulty upstream model answers (the deployment is told apart by its upstream model name). */
 const FAULTS: Record<string, Answer> = {
-  cut: { raw: JSON.stringify(chatCompletion('cut short')), status: 200, headers: { 'content-type': 'application/json' }, cutAfterBytes: 40 },
+  cut: {
+    raw: JSON.stringify(chatCompletion('cut short')),
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    cutAfterBytes: 40,
+  },
   slow: { json: chatCompletion('too late'), delayMs: 5_000 },
-  garbage: { raw: '<html><body>upstream proxy error</body></html>', status: 200, headers: { 'content-type': 'application/json' } },
-  truncated: { raw: '{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,', status: 200, headers: { 'content-type': 'application/json' } },
+  garbage: {
+    raw: '<html><body>upstream proxy error</body></html>',
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  },
+  truncated: {
+    raw: '{"id":"chatcmpl-x","object":"chat.completion","choices":[{"index":0,',
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  },
   empty: { raw: '', status: 200, headers: { 'content-type': 'application/json' } },
   limited: { json: errorBody('Rate limit reached', 'rate_limit_error'), status: 429, headers: { 'retry-after': '7' } },
   error: { json: errorBody('The server had an error', 'server_error'), status: 500 },
@@ -41,16 +61,25 @@ describe('upstream faults through the production build and the openai client', (
   const hits = (name: string) => up.requests.filter((r) => r.body?.model === name);
 
   before(async () => {
-    up = await startUpstream((req) => FAULTS[req.body?.model] ?? (req.body?.stream ? { sse: chatChunks(['ok']) } : { json: GOOD }));
+    up = await startUpstream(
+      (req) => FAULTS[req.body?.model] ?? (req.body?.stream ? { sse: chatChunks(['ok']) } : { json: GOOD }),
+    );
     db = await createTestDatabase('gw_faults_upstream');
     const dead = `http://127.0.0.1:${await freePort()}`;
     const dep = (group: string, model: string, extra = '', base = up.url) => `
   - model_name: ${group}
     litellm_params: { model: openai/${model}, api_base: ${base}, api_key: sk-up-faults-secret, timeout: ${TIMEOUT_S}, stream_timeout: ${TIMEOUT_S}${extra} }
     model_info: { id: ${group}:${model} }`;
-    let models = dep('healthy', 'good') + dep('refused-only', 'refused', '', dead) + dep('refused-pair', 'refused', ', weight: 100', dead) + dep('refused-pair', 'good', ', weight: 1');
+    let models =
+      dep('healthy', 'good') +
+      dep('refused-only', 'refused', '', dead) +
+      dep('refused-pair', 'refused', ', weight: 100', dead) +
+      dep('refused-pair', 'good', ', weight: 1');
     for (const fault of ['cut', 'slow', 'garbage', 'truncated', 'empty', 'limited', 'error']) {
-      models += dep(`${fault}-only`, fault) + dep(`${fault}-pair`, fault, ', weight: 100') + dep(`${fault}-pair`, 'good', ', weight: 1');
+      models +=
+        dep(`${fault}-only`, fault) +
+        dep(`${fault}-pair`, fault, ', weight: 100') +
+        dep(`${fault}-pair`, 'good', ', weight: 1');
     }
     models += dep('stall-stream-only', 'stall-stream');
     const file = writeConfig(`model_list:${models}
@@ -72,7 +101,8 @@ router_settings:
     assert.equal(code, 0, 'the gateway exits 0 on SIGTERM after all of it');
   });
 
-  const create = (model: string) => timed(() => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).withResponse());
+  const create = (model: string) =>
+    timed(() => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).withResponse());
   /** The APIError the client throws for `model`, and how long the call took. */
   const failure = async (model: string, stream = false) => {
     const { value, ms } = await timed(async () => {
@@ -107,9 +137,14 @@ router_settings:
         assert.equal(value.response.headers.get('x-litellm-model-id'), `${fault}-pair:good`);
         assert.ok(ms < BOUND_MS, `took ${Math.round(ms)} ms`);
       }
-      if (fault !== 'refused') assert.ok(hits(fault).length >= 1, `the ${fault} deployment was never tried (weight 100 against 1)`);
+      if (fault !== 'refused')
+        assert.ok(hits(fault).length >= 1, `the ${fault} deployment was never tried (weight 100 against 1)`);
       // The log line was written before the answer; it may reach this process's pipe a little later.
-      const warned = () => gw.output().split('\n').filter((l) => l.includes('upstream attempt failed') && l.includes(`"deployment":"${fault}-pair:${fault}"`));
+      const warned = () =>
+        gw
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('upstream attempt failed') && l.includes(`"deployment":"${fault}-pair:${fault}"`));
       await waitFor(() => warned().length >= 1, `the warning about the ${fault} deployment`, 5_000);
       assert.match(warned()[0], reason);
     });
@@ -124,7 +159,8 @@ router_settings:
       assert.match(err.message, /3 attempts/);
       assert.doesNotMatch(err.message, /127\.0\.0\.1|sk-up|<html>|server had an error/);
     }
-    for (const fault of ['garbage', 'truncated', 'empty']) assert.equal(hits(fault).length >= 3, true, `${fault}: every attempt reached it`);
+    for (const fault of ['garbage', 'truncated', 'empty'])
+      assert.equal(hits(fault).length >= 3, true, `${fault}: every attempt reached it`);
   });
 
   it('slow headers beyond the timeout (alone): 504 after the attempts, each upstream request closed', async () => {
@@ -151,7 +187,11 @@ router_settings:
 
   it('a stream that stalls mid-way beyond stream_timeout ends with an error the client sees; the upstream request is closed', async () => {
     const { value, ms } = await timed(async () => {
-      const stream = await client.chat.completions.create({ model: 'stall-stream-only', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      const stream = await client.chat.completions.create({
+        model: 'stall-stream-only',
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       const got: string[] = [];
       try {
         for await (const chunk of stream) got.push(chunk.choices[0]?.delta?.content ?? '');

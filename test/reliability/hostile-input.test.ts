@@ -73,7 +73,10 @@ router_settings:
     const e = await expect4xx('/v1/chat/completions', under, 400, 'under 10 MB');
     assert.equal(e.param, 'messages');
     // A lying Content-Length over the limit is refused before the body is read.
-    const lying = await rawRequest(gw.url, `POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\n${AUTH}\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{}`);
+    const lying = await rawRequest(
+      gw.url,
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\n${AUTH}\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n{}`,
+    );
     assert.equal(lying.status, 413);
     assertOpenAIError(lying.body, 'lying content-length');
     await assertAlive();
@@ -108,7 +111,10 @@ router_settings:
 
   it('deeply nested JSON: unclosed is invalid JSON, closed is refused as too deep, on every route (no 500)', async () => {
     assert.equal((await expect4xx('/v1/chat/completions', '['.repeat(100_000), 400, 'unclosed')).code, 'invalid_json');
-    assert.equal((await expect4xx('/v1/chat/completions', `{"a":${'{"a":'.repeat(100_000)}`, 400, 'unclosed objects')).code, 'invalid_json');
+    assert.equal(
+      (await expect4xx('/v1/chat/completions', `{"a":${'{"a":'.repeat(100_000)}`, 400, 'unclosed objects')).code,
+      'invalid_json',
+    );
     // Valid JSON 100k levels deep in a field the gateway passes through untouched.
     const chatDeep = `{"model":"gpt","messages":[{"role":"user","content":"x"}],"extra":${deep(100_000)}}`;
     assert.equal((await expect4xx('/v1/chat/completions', chatDeep, 400, 'deep chat')).code, 'invalid_json');
@@ -120,10 +126,18 @@ router_settings:
     const meta = await expect4xx('/key/generate', `{"metadata":{"a":${deep(100_000)}}}`, 400, 'deep metadata');
     assert.equal(meta.param, 'metadata');
     await expect4xx('/key/generate', `{"metadata":{"a":${deep(40)}}}`, 400, 'metadata 40 deep');
-    const ok = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: JSON_HEADERS, body: `{"metadata":{"a":${deep(5)},"b":{"c":{"d":1}}}}` });
+    const ok = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: `{"metadata":{"a":${deep(5)},"b":{"c":{"d":1}}}}`,
+    });
     assert.equal(ok.status, 200, await ok.text());
     // Moderate nesting in pass-through fields still goes through.
-    const fine = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: `{"model":"gpt","messages":[{"role":"user","content":"x"}],"extra":${deep(500)}}` });
+    const fine = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: `{"model":"gpt","messages":[{"role":"user","content":"x"}],"extra":${deep(500)}}`,
+    });
     assert.equal(fine.status, 200, await fine.text());
     assert.equal(upstream.requests.at(-1)?.rawBody.includes(deep(500)), true);
     upstream.reset();
@@ -157,22 +171,40 @@ router_settings:
       assertOpenAIError(await r.text(), q);
     }
     // Emoji (proper surrogate pairs) are fine.
-    const ok = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ key_alias: 'team 🚀 été', metadata: { note: '😀' } }) });
+    const ok = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ key_alias: 'team 🚀 été', metadata: { note: '😀' } }),
+    });
     assert.equal(ok.status, 200, await ok.text());
     await assertAlive();
   });
 
   it('huge headers get a clean 431, many small headers are served, CR/LF/NUL in a header value a clean 400', async () => {
     const body = JSON.stringify(CHAT);
-    const big = await rawRequest(gw.url, rawHttp('POST', '/v1/chat/completions', [AUTH, 'Content-Type: application/json', `X-Big: ${'a'.repeat(20_000)}`], body));
+    const big = await rawRequest(
+      gw.url,
+      rawHttp(
+        'POST',
+        '/v1/chat/completions',
+        [AUTH, 'Content-Type: application/json', `X-Big: ${'a'.repeat(20_000)}`],
+        body,
+      ),
+    );
     assert.equal(big.status, 431);
     assert.equal(assertOpenAIError(big.body, '431').code, 'headers_too_large');
     assert.match(big.headers['content-type'], /application\/json/);
-    const manyBig = await rawRequest(gw.url, rawHttp('GET', '/v1/models', [AUTH, ...Array.from({ length: 3000 }, (_, i) => `X-H${i}: v${i}`)]));
+    const manyBig = await rawRequest(
+      gw.url,
+      rawHttp('GET', '/v1/models', [AUTH, ...Array.from({ length: 3000 }, (_, i) => `X-H${i}: v${i}`)]),
+    );
     assert.equal(manyBig.status, 431);
     assertOpenAIError(manyBig.body, 'many headers over 16 KB');
     // 1500 headers under 16 KB: served normally.
-    const many = await rawRequest(gw.url, rawHttp('GET', '/v1/models', [AUTH, ...Array.from({ length: 1500 }, (_, i) => `h${i}: 1`)]));
+    const many = await rawRequest(
+      gw.url,
+      rawHttp('GET', '/v1/models', [AUTH, ...Array.from({ length: 1500 }, (_, i) => `h${i}: 1`)]),
+    );
     assert.equal(many.status, 200, many.body);
     for (const [name, header] of [
       ['CR', 'X-Request-Id: abc\rdef'],
@@ -181,7 +213,10 @@ router_settings:
       ['NUL', `Authorization: Bearer ${MASTER.slice(0, 6)}\u0000${MASTER.slice(6)}`],
       ['bad header name', 'Bad Name: x'],
     ]) {
-      const r = await rawRequest(gw.url, rawHttp('POST', '/v1/chat/completions', [AUTH, 'Content-Type: application/json', header], body));
+      const r = await rawRequest(
+        gw.url,
+        rawHttp('POST', '/v1/chat/completions', [AUTH, 'Content-Type: application/json', header], body),
+      );
       assert.equal(r.status, 400, `${name}: ${r.body}`);
       assert.equal(assertOpenAIError(r.body, name).type, 'invalid_request_error');
       assert.equal(r.headers.connection, 'close', name);
@@ -191,23 +226,39 @@ router_settings:
   });
 
   it('invalid UTF-8: in the body a 400 (never a 500), in credential headers a 401, in the request id a generated one', async () => {
-    const bad = Buffer.concat([Buffer.from('{"model":"gpt","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}]}')]);
-    const withLength = await rawRequest(gw.url, rawHttp('POST', '/v1/chat/completions', [AUTH, 'Content-Type: application/json'], bad));
+    const bad = Buffer.concat([
+      Buffer.from('{"model":"gpt","messages":[{"role":"user","content":"'),
+      Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]),
+      Buffer.from('"}]}'),
+    ]);
+    const withLength = await rawRequest(
+      gw.url,
+      rawHttp('POST', '/v1/chat/completions', [AUTH, 'Content-Type: application/json'], bad),
+    );
     assert.equal(withLength.status, 400, withLength.body);
     assertOpenAIError(withLength.body, 'invalid utf-8 body');
     const badKey = Buffer.concat([Buffer.from('{"key_alias":"'), Buffer.from([0xc0, 0xaf, 0xff]), Buffer.from('"}')]);
-    const keyGen = await rawRequest(gw.url, rawHttp('POST', '/key/generate', [AUTH, 'Content-Type: application/json'], badKey));
+    const keyGen = await rawRequest(
+      gw.url,
+      rawHttp('POST', '/key/generate', [AUTH, 'Content-Type: application/json'], badKey),
+    );
     assert.equal(keyGen.status, 400, keyGen.body);
     assertOpenAIError(keyGen.body, 'invalid utf-8 key body');
     // Chunked (no Content-Length): decoded with replacement characters; a valid request, or a 400, but never a 500.
     const chunked = Buffer.concat([
-      Buffer.from(`POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\n${AUTH}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${bad.length.toString(16)}\r\n`),
+      Buffer.from(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: g\r\n${AUTH}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${bad.length.toString(16)}\r\n`,
+      ),
       bad,
       Buffer.from('\r\n0\r\n\r\n'),
     ]);
     const c = await rawRequest(gw.url, chunked);
     assert.ok(c.status === 200 || c.status === 400, `${c.status} ${c.body}`);
-    for (const header of [`Authorization: Bearer sk-\xff\xfe${MASTER.slice(3)}`, `api-key: \xc3\x28${MASTER}`, 'x-litellm-api-key: \x80\x81\x82']) {
+    for (const header of [
+      `Authorization: Bearer sk-\xff\xfe${MASTER.slice(3)}`,
+      `api-key: \xc3\x28${MASTER}`,
+      'x-litellm-api-key: \x80\x81\x82',
+    ]) {
       const r = await rawRequest(gw.url, rawHttp('GET', '/v1/models', [header]));
       assert.equal(r.status, 401, `${header}: ${r.body}`);
       assert.equal(assertOpenAIError(r.body, 'bad utf-8 credential').type, 'authentication_error');
@@ -221,13 +272,30 @@ router_settings:
 
   it('path traversal in the Azure deployment name never reaches an upstream path outside the deployment', async () => {
     const names = [
-      '..%2F..%2Fx', '..%2f..%2fv1%2Fchat%2Fcompletions', '%2e%2e%2f%2e%2e%2fx', '%2e%2e', '..%5C..%5Cx', 'az%00', '%00',
-      'az%2F..%2F..%2Fdep2', 'az%3Fapi-version%3D1%26x%3D', 'az%23frag', 'az%0d%0aX-Injected:%20y', '%252e%252e%252f', 'az%20',
-      `${'a'.repeat(2000)}`, '..;', 'az%2e%2e',
+      '..%2F..%2Fx',
+      '..%2f..%2fv1%2Fchat%2Fcompletions',
+      '%2e%2e%2f%2e%2e%2fx',
+      '%2e%2e',
+      '..%5C..%5Cx',
+      'az%00',
+      '%00',
+      'az%2F..%2F..%2Fdep2',
+      'az%3Fapi-version%3D1%26x%3D',
+      'az%23frag',
+      'az%0d%0aX-Injected:%20y',
+      '%252e%252e%252f',
+      'az%20',
+      `${'a'.repeat(2000)}`,
+      '..;',
+      'az%2e%2e',
     ];
     const seen: string[] = [];
     for (const name of names) {
-      const r = await fetch(`${gw.url}/openai/deployments/${name}/chat/completions?api-version=2024-10-21`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ messages: CHAT.messages }) });
+      const r = await fetch(`${gw.url}/openai/deployments/${name}/chat/completions?api-version=2024-10-21`, {
+        method: 'POST',
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ messages: CHAT.messages }),
+      });
       const text = await r.text();
       const label = name.slice(0, 40);
       assert.ok(r.status >= 400 && r.status < 500, `${label}: ${r.status} ${text.slice(0, 200)}`);
@@ -237,22 +305,43 @@ router_settings:
       upstream.reset();
     }
     // Literal dot segments in the URL (not encoded) are not normalised into another route either.
-    for (const path of ['/openai/deployments/../../v1/chat/completions', '/openai/deployments/az/../../../key/generate', '/openai/deployments/./az/chat/completions']) {
-      const r = await rawRequest(gw.url, rawHttp('POST', path, [AUTH, 'Content-Type: application/json'], JSON.stringify(CHAT)));
+    for (const path of [
+      '/openai/deployments/../../v1/chat/completions',
+      '/openai/deployments/az/../../../key/generate',
+      '/openai/deployments/./az/chat/completions',
+    ]) {
+      const r = await rawRequest(
+        gw.url,
+        rawHttp('POST', path, [AUTH, 'Content-Type: application/json'], JSON.stringify(CHAT)),
+      );
       assert.equal(r.status, 404, `${path}: ${r.body}`);
       assertOpenAIError(r.body, path);
     }
     assert.deepEqual(seen, [], 'no hostile name reached the upstream');
     // Bad percent-encoding in the path: a 400 in the same shape.
-    for (const path of ['/openai/deployments/%zz/chat/completions', '/v1/chat/completions%', '/openai/deployments/%E0%A4%A/chat/completions']) {
-      const r = await rawRequest(gw.url, rawHttp('POST', path, [AUTH, 'Content-Type: application/json'], JSON.stringify(CHAT)));
+    for (const path of [
+      '/openai/deployments/%zz/chat/completions',
+      '/v1/chat/completions%',
+      '/openai/deployments/%E0%A4%A/chat/completions',
+    ]) {
+      const r = await rawRequest(
+        gw.url,
+        rawHttp('POST', path, [AUTH, 'Content-Type: application/json'], JSON.stringify(CHAT)),
+      );
       assert.ok(r.status === 400 || r.status === 404, `${path}: ${r.status} ${r.body}`);
       assertOpenAIError(r.body, path);
     }
     // The well-formed call still goes to exactly the configured deployment's path.
-    const good = await fetch(`${gw.url}/openai/deployments/az/chat/completions?api-version=2024-10-21`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ messages: CHAT.messages }) });
+    const good = await fetch(`${gw.url}/openai/deployments/az/chat/completions?api-version=2024-10-21`, {
+      method: 'POST',
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ messages: CHAT.messages }),
+    });
     assert.equal(good.status, 200);
-    assert.deepEqual(upstream.requests.map((q) => q.path), ['/openai/deployments/dep1/chat/completions']);
+    assert.deepEqual(
+      upstream.requests.map((q) => q.path),
+      ['/openai/deployments/dep1/chat/completions'],
+    );
     upstream.reset();
     await assertAlive();
   });

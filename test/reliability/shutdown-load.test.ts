@@ -22,18 +22,31 @@ const CHAT_USAGE = { prompt_tokens: 13, completion_tokens: 5 };
 const STREAM_USAGE = { prompt_tokens: 9, completion_tokens: 4 };
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const costOf = (u: { prompt_tokens: number; completion_tokens: number }) => u.prompt_tokens * IN_COST + u.completion_tokens * OUT_COST;
+const costOf = (u: { prompt_tokens: number; completion_tokens: number }) =>
+  u.prompt_tokens * IN_COST + u.completion_tokens * OUT_COST;
 
 /** One call on its own connection (no keep-alive): status and the whole body, or the network error. */
-function call(url: string, credential: string, body: object): Promise<{ status: number; body: string } | { error: string }> {
+function call(
+  url: string,
+  credential: string,
+  body: object,
+): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
-    const req = httpRequest(`${url}/v1/chat/completions`, { method: 'POST', agent: false, headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      res.on('error', (e) => resolve({ error: e.message }));
-    });
+    const req = httpRequest(
+      `${url}/v1/chat/completions`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', (e) => resolve({ error: e.message }));
+      },
+    );
     req.on('error', (e) => resolve({ error: `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}` }));
     req.end(JSON.stringify(body));
   });
@@ -91,10 +104,22 @@ model_list:
 router_settings:
   num_retries: 0
 `);
-    gw = await spawnGateway(['--config', config], { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri, SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS) }, 60_000);
+    gw = await spawnGateway(
+      ['--config', config],
+      {
+        DATABASE_URL: db.url,
+        JWT_PUBLIC_KEY_URL: idp.jwksUri,
+        SHUTDOWN_TIMEOUT_SECONDS: String(SHUTDOWN_TIMEOUT_SECONDS),
+      },
+      60_000,
+    );
     const keys: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+      const r = await fetch(`${gw.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       keys.push(((await r.json()) as { key: string }).key);
     }
     const jwt = await idp.token('proj-shutdown');
@@ -103,7 +128,11 @@ router_settings:
     const calls = Array.from({ length: IN_FLIGHT }, (_, i) => {
       const credential = credentials[i % credentials.length];
       const stream = i % 2 === 1;
-      const body = { model: 'slow', messages: [{ role: 'user', content: `call ${i}` }], ...(stream ? { stream: true } : {}) };
+      const body = {
+        model: 'slow',
+        messages: [{ role: 'user', content: `call ${i}` }],
+        ...(stream ? { stream: true } : {}),
+      };
       return { credential, stream, result: call(gw.url, credential, body) };
     });
     await until(`the upstream to hold all ${IN_FLIGHT} calls`, () => upstream.requests.length === IN_FLIGHT);
@@ -114,7 +143,10 @@ router_settings:
     // New connections are refused (the listening socket is closed), cleanly: no hang, no half answer.
     for (let i = 0; i < 5; i++) {
       const late = await call(gw.url, keys[0], { model: 'slow', messages: [{ role: 'user', content: 'late' }] });
-      assert.ok('error' in late && /ECONNREFUSED/.test(late.error), `a call after SIGTERM was refused: ${JSON.stringify(late)}`);
+      assert.ok(
+        'error' in late && /ECONNREFUSED/.test(late.error),
+        `a call after SIGTERM was refused: ${JSON.stringify(late)}`,
+      );
     }
     assert.equal(upstream.requests.length, IN_FLIGHT, 'nothing new reached the upstream');
 
@@ -125,7 +157,10 @@ router_settings:
       assert.ok('status' in r, `call ${i} was answered: ${JSON.stringify(r)}`);
       assert.equal(r.status, 200, `call ${i}: ${r.body.slice(0, 200)}`);
       if (calls[i].stream) {
-        assert.ok(r.body.includes('after') && r.body.endsWith('data: [DONE]\n\n'), `stream ${i} completed: ${r.body.slice(-120)}`);
+        assert.ok(
+          r.body.includes('after') && r.body.endsWith('data: [DONE]\n\n'),
+          `stream ${i} completed: ${r.body.slice(-120)}`,
+        );
       } else {
         assert.equal(JSON.parse(r.body).choices[0].message.content, 'finished after SIGTERM');
       }
@@ -135,17 +170,26 @@ router_settings:
 
     assert.equal(await exited, 0, gw.output().slice(-2000));
     const took = Date.now() - signalledAt;
-    assert.ok(took < SHUTDOWN_TIMEOUT_SECONDS * 1000, `the process exited once its calls were done (${took} ms), within the shutdown timeout`);
+    assert.ok(
+      took < SHUTDOWN_TIMEOUT_SECONDS * 1000,
+      `the process exited once its calls were done (${took} ms), within the shutdown timeout`,
+    );
     assert.match(gw.output(), /"msg":"stopped"/);
 
     // Spend of every completed call was written before the database closed.
     const rows = await sql<{ token: string; spend: number }>(db.url, 'SELECT token, spend FROM virtual_keys');
     for (const key of keys) {
       const row = rows.find((r) => r.token === sha(key));
-      assert.ok(row && Math.abs(row.spend - expected.get(key)!) < 1e-12, `key spend ${row?.spend} == ${expected.get(key)}`);
+      assert.ok(
+        row && Math.abs(row.spend - expected.get(key)!) < 1e-12,
+        `key spend ${row?.spend} == ${expected.get(key)}`,
+      );
     }
     const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'proj-shutdown'`);
-    assert.ok(team && Math.abs(team.spend - expected.get(jwt)!) < 1e-12, `project spend ${team?.spend} == ${expected.get(jwt)}`);
+    assert.ok(
+      team && Math.abs(team.spend - expected.get(jwt)!) < 1e-12,
+      `project spend ${team?.spend} == ${expected.get(jwt)}`,
+    );
   });
 
   it('SIGTERM with calls that never finish: the others complete, the stuck ones are cut after SHUTDOWN_TIMEOUT_SECONDS, completed spend is flushed, exit 0', async () => {
@@ -162,21 +206,40 @@ router_settings:
 `);
     gw = await spawnGateway(['--config', config], { DATABASE_URL: db.url, SHUTDOWN_TIMEOUT_SECONDS: '2' }, 60_000);
     const newKey = async () => {
-      const r = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: '{}' });
+      const r = await fetch(`${gw.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       return ((await r.json()) as { key: string }).key;
     };
     const finishing = await newKey();
     const stuckKey = await newKey();
     // The gate of the first test is open: these calls finish at once, so they are started after the stuck ones are held.
-    const stuck = Array.from({ length: 20 }, (_, i) => call(gw.url, stuckKey, { model: 'slow', messages: [{ role: 'user', content: `stuck ${i}` }], ...(i % 2 ? { stream: true } : {}) }));
+    const stuck = Array.from({ length: 20 }, (_, i) =>
+      call(gw.url, stuckKey, {
+        model: 'slow',
+        messages: [{ role: 'user', content: `stuck ${i}` }],
+        ...(i % 2 ? { stream: true } : {}),
+      }),
+    );
     await until('the upstream to hold the stuck calls', () => upstream.requests.length === 20);
     let release2!: () => void;
     const gate2 = new Promise<void>((r) => (release2 = r));
     upstream.respondWith(async (req) => {
       await gate2;
-      return req.body?.stream === true ? { sse: chatChunks(['done'], STREAM_USAGE) } : { json: chatCompletion('done', CHAT_USAGE) };
+      return req.body?.stream === true
+        ? { sse: chatChunks(['done'], STREAM_USAGE) }
+        : { json: chatCompletion('done', CHAT_USAGE) };
     });
-    const done = Array.from({ length: 20 }, (_, i) => ({ stream: i % 2 === 1, result: call(gw.url, finishing, { model: 'slow', messages: [{ role: 'user', content: `finishing ${i}` }], ...(i % 2 ? { stream: true } : {}) }) }));
+    const done = Array.from({ length: 20 }, (_, i) => ({
+      stream: i % 2 === 1,
+      result: call(gw.url, finishing, {
+        model: 'slow',
+        messages: [{ role: 'user', content: `finishing ${i}` }],
+        ...(i % 2 ? { stream: true } : {}),
+      }),
+    }));
     await until('the upstream to hold all 40 calls', () => upstream.requests.length === 40);
 
     const signalledAt = Date.now();
@@ -196,9 +259,14 @@ router_settings:
     assert.ok(took < 2_000 + 5_000, `and then cut (${took} ms)`);
     for (const r of await Promise.all(stuck)) {
       // Cut: a reset connection, or a stream that ends without [DONE] (never a 200 JSON answer).
-      assert.ok('error' in r || (r.status === 200 && !r.body.includes('[DONE]')) || r.status >= 500, JSON.stringify(r).slice(0, 300));
+      assert.ok(
+        'error' in r || (r.status === 200 && !r.body.includes('[DONE]')) || r.status >= 500,
+        JSON.stringify(r).slice(0, 300),
+      );
     }
-    const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [sha(finishing)]);
+    const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [
+      sha(finishing),
+    ]);
     assert.ok(Math.abs(row.spend - expected) < 1e-12, `spend of the completed calls ${row.spend} == ${expected}`);
     assert.doesNotMatch(gw.output(), /"msg":"unhandled error"/);
   });

@@ -83,7 +83,11 @@ router_settings:
     gw = await spawnGateway(['--config', config], { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri }, 60_000);
     const keys: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await fetch(`${gw.url}/key/generate`, { method: 'POST', headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' }, body: JSON.stringify({ key_alias: `soak-${i}` }) });
+      const r = await fetch(`${gw.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ key_alias: `soak-${i}` }),
+      });
       assert.equal(r.status, 200);
       keys.push(((await r.json()) as { key: string }).key);
     }
@@ -99,11 +103,19 @@ router_settings:
     let answered = 0;
     const oneCall = async (i: number) => {
       const credential = credentials[i % credentials.length];
-      const kind: Kind = ['chat', 'chat', 'chat', 'stream', 'stream', 'embeddings'][Math.floor(i / credentials.length) % 6] as Kind;
+      const kind: Kind = ['chat', 'chat', 'chat', 'stream', 'stream', 'embeddings'][
+        Math.floor(i / credentials.length) % 6
+      ] as Kind;
       const body =
         kind === 'embeddings'
           ? { model: 'mix', input: ['soak'] }
-          : { model: 'mix', messages: [{ role: 'user', content: `soak ${i}` }], ...(kind === 'stream' ? { stream: true, ...(i % 2 ? { stream_options: { include_usage: true } } : {}) } : {}) };
+          : {
+              model: 'mix',
+              messages: [{ role: 'user', content: `soak ${i}` }],
+              ...(kind === 'stream'
+                ? { stream: true, ...(i % 2 ? { stream_options: { include_usage: true } } : {}) }
+                : {}),
+            };
       sent++;
       try {
         const res = await pool.request({
@@ -143,7 +155,9 @@ router_settings:
     await Promise.all(Array.from({ length: WORKERS }, worker));
     const elapsed = (Date.now() - started) / 1000;
     await pool.close();
-    t.diagnostic(`${answered} requests in ${elapsed.toFixed(1)} s (${Math.round(answered / elapsed)}/s); statuses ${JSON.stringify(Object.fromEntries(statuses))}; kinds ${JSON.stringify(Object.fromEntries(kinds))}; upstream calls good ${goodCalls}, failing ${badCalls}`);
+    t.diagnostic(
+      `${answered} requests in ${elapsed.toFixed(1)} s (${Math.round(answered / elapsed)}/s); statuses ${JSON.stringify(Object.fromEntries(statuses))}; kinds ${JSON.stringify(Object.fromEntries(kinds))}; upstream calls good ${goodCalls}, failing ${badCalls}`,
+    );
 
     assert.equal(answered, sent, 'every request was answered');
     assert.deepEqual(failures.slice(0, 5), [], `${failures.length} requests failed`);
@@ -158,12 +172,18 @@ router_settings:
     for (const key of keys) {
       const row = rows.find((r) => r.token === sha(key));
       assert.ok(row, 'key row');
-      assert.ok(Math.abs(row.spend - expected.get(key)!) < 1e-9, `key spend ${row.spend} != calls ${expected.get(key)}`);
+      assert.ok(
+        Math.abs(row.spend - expected.get(key)!) < 1e-9,
+        `key spend ${row.spend} != calls ${expected.get(key)}`,
+      );
       assert.ok(row.spend > 0);
     }
     const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'proj-soak'`);
     assert.ok(team, 'project spend row');
-    assert.ok(Math.abs(team.spend - expected.get(jwt)!) < 1e-9, `project spend ${team.spend} != calls ${expected.get(jwt)}`);
+    assert.ok(
+      Math.abs(team.spend - expected.get(jwt)!) < 1e-9,
+      `project spend ${team.spend} != calls ${expected.get(jwt)}`,
+    );
     assert.doesNotMatch(gw.output(), /"msg":"unhandled error"/);
   });
 });

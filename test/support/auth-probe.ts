@@ -23,7 +23,11 @@ import { LogCapture, ROOT, writeConfig } from './gateway';
 const toNest = (p: string) => p.slice(1).replace(/\{(\w+)\}/g, ':$1');
 const PUBLIC_PATHS = ROUTE_GROUPS.public_routes.map(toNest);
 const PROTECTED_PATHS = [
-  ...new Set([...ROUTE_GROUPS.openai_routes, ...ROUTE_GROUPS.info_routes, ...ROUTE_GROUPS.management_routes, '/spend/logs'].map(toNest)),
+  ...new Set(
+    [...ROUTE_GROUPS.openai_routes, ...ROUTE_GROUPS.info_routes, ...ROUTE_GROUPS.management_routes, '/spend/logs'].map(
+      toNest,
+    ),
+  ),
 ];
 
 export class ProbeState {
@@ -71,10 +75,19 @@ export async function startProbe(yaml: string, env: Record<string, string | unde
   const logs = new LogCapture();
   const log = createLogger({ level: env.LOG_LEVEL ?? 'debug', secrets: config.secrets }, logs);
   const state = new ProbeState();
-  const lookup: KeyLookup = { findByHash: async (hash) => state.keys.get(hash) ?? null, get: (hash) => state.keys.get(hash) };
+  const lookup: KeyLookup = {
+    findByHash: async (hash) => state.keys.get(hash) ?? null,
+    get: (hash) => state.keys.get(hash),
+  };
 
   @Global()
-  @Module({ providers: [{ provide: ProbeState, useValue: state }, { provide: KEY_LOOKUP, useValue: lookup }], exports: [ProbeState, KEY_LOOKUP] })
+  @Module({
+    providers: [
+      { provide: ProbeState, useValue: state },
+      { provide: KEY_LOOKUP, useValue: lookup },
+    ],
+    exports: [ProbeState, KEY_LOOKUP],
+  })
   class ProbeSupportModule {}
 
   @Module({
@@ -84,7 +97,10 @@ export async function startProbe(yaml: string, env: Record<string, string | unde
   })
   class ProbeAppModule {}
 
-  const app = await NestFactory.create<NestFastifyApplication>(ProbeAppModule, new FastifyAdapter(), { logger: false, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(ProbeAppModule, new FastifyAdapter(), {
+    logger: false,
+    abortOnError: false,
+  });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   return {
@@ -126,12 +142,20 @@ export async function call(
   path: string,
   credential?: string | { header: string; value: string },
   method: 'GET' | 'POST' = 'GET',
-): Promise<{ status: number; body: { caller?: Record<string, unknown> | null; error?: { message: string; type: string; code: string } } }> {
+): Promise<{
+  status: number;
+  body: { caller?: Record<string, unknown> | null; error?: { message: string; type: string; code: string } };
+}> {
   const headers: Record<string, string> = {};
   if (typeof credential === 'string') headers.authorization = `Bearer ${credential}`;
   else if (credential) headers[credential.header] = credential.value;
   if (method === 'POST') headers['content-type'] = 'application/json';
-  const res = await fetch(base + path, { method, headers, body: method === 'POST' ? '{}' : undefined, signal: AbortSignal.timeout(20_000) });
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: method === 'POST' ? '{}' : undefined,
+    signal: AbortSignal.timeout(20_000),
+  });
   const text = await res.text();
   let body: Record<string, unknown> = {};
   try {

@@ -11,7 +11,12 @@ export type ForgeAlg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA' | 'HS256' | 'none';
  * Signs `payload` with `header` (whose `alg` is set from `alg` unless the header gives one). `key` is a private
  * KeyObject for RS/PS/ES/EdDSA, the secret (string or Buffer) for HS256, and ignored for `none`.
  */
-export function signJwt(alg: ForgeAlg, header: Record<string, unknown>, payload: Record<string, unknown>, key?: KeyObject | string | Buffer): string {
+export function signJwt(
+  alg: ForgeAlg,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key?: KeyObject | string | Buffer,
+): string {
   const input = `${b64url({ alg, ...header })}.${b64url(payload)}`;
   const data = Buffer.from(input);
   let sig: Buffer;
@@ -19,7 +24,9 @@ export function signJwt(alg: ForgeAlg, header: Record<string, unknown>, payload:
     case 'none':
       return `${input}.`;
     case 'HS256':
-      sig = createHmac('sha256', key as string | Buffer).update(data).digest();
+      sig = createHmac('sha256', key as string | Buffer)
+        .update(data)
+        .digest();
       break;
     case 'RS256':
       sig = sign('sha256', data, key as KeyObject);
@@ -42,7 +49,21 @@ export function nowSec(): number {
 }
 
 /** The claims a client-credentials access token of `clientId` carries, for hand-made tokens. */
-export function standardClaims(issuer: string, audience: string, clientId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function standardClaims(
+  issuer: string,
+  audience: string,
+  clientId: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const now = nowSec();
-  return { iss: issuer, aud: audience, sub: clientId, client_id: clientId, iat: now, exp: now + 600, jti: `${now}-${Math.random()}`, ...extra };
+  return {
+    iss: issuer,
+    aud: audience,
+    sub: clientId,
+    client_id: clientId,
+    iat: now,
+    exp: now + 600,
+    jti: `${now}-${Math.random()}`,
+    ...extra,
+  };
 }

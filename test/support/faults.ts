@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 
 /**
@@ -163,7 +168,9 @@ export async function startJwksFront(jwksUri: string): Promise<JwksFront> {
         res.writeHead(200, { 'content-type': 'application/json' }).end('<html><body>502 Bad Gateway</body></html>');
         return;
       case 'bad-keys':
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[null,5,"x",{"kty":"RSA","kid":"broken","n":"!!","e":"AQAB"}]}');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"keys":[null,5,"x",{"kty":"RSA","kid":"broken","n":"!!","e":"AQAB"}]}');
         return;
       case 'empty':
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":[]}');
@@ -173,7 +180,10 @@ export async function startJwksFront(jwksUri: string): Promise<JwksFront> {
         return;
       case 'pass':
         fetch(jwksUri).then(
-          async (r) => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(await r.text()),
+          async (r) =>
+            res
+              .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' })
+              .end(await r.text()),
           () => res.destroy(),
         );
     }
@@ -205,7 +215,11 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
 }
 
 /** Polls `check` every 50 ms until it is true; fails naming `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<number> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     if (await check()) return Date.now() - started;

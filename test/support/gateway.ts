@@ -46,7 +46,10 @@ export interface InProcessGateway {
  * Starts the real gateway in this process on a free port (config from YAML text + env), with logs captured.
  * Without DATABASE_URL in env, an embedded store in a fresh temp DATA_DIR is used.
  */
-export async function startGateway(yaml: string, env: Record<string, string | undefined> = {}): Promise<InProcessGateway> {
+export async function startGateway(
+  yaml: string,
+  env: Record<string, string | undefined> = {},
+): Promise<InProcessGateway> {
   const file = writeConfig(yaml);
   const fullEnv = { DATA_DIR: join(tempDir('gw-data-'), 'data'), ...env, PORT: '0' };
   const config = loadGatewayConfig({ argv: ['--config', file], env: fullEnv, cwd: ROOT });
@@ -90,13 +93,26 @@ const STOP_TIMEOUT_MS = 30_000;
  * a port the system picks and names it in its "gateway listening" line, so no other process can take it between
  * choosing and binding, as it could with a port probed free beforehand).
  */
-export async function spawnGateway(args: string[], env: Record<string, string | undefined>, timeoutMs = startTimeoutMs(env), opts: SpawnOptions = {}): Promise<SpawnedGateway> {
+export async function spawnGateway(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = startTimeoutMs(env),
+  opts: SpawnOptions = {},
+): Promise<SpawnedGateway> {
   if (!env.PORT && env.LOG_LEVEL && !['trace', 'debug', 'info'].includes(env.LOG_LEVEL)) {
-    throw new Error(`spawnGateway learns the port from the info line "gateway listening": give PORT, or LOG_LEVEL info or lower (not ${env.LOG_LEVEL})`);
+    throw new Error(
+      `spawnGateway learns the port from the info line "gateway listening": give PORT, or LOG_LEVEL info or lower (not ${env.LOG_LEVEL})`,
+    );
   }
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { PATH: process.env.PATH, DATA_DIR: join(tempDir('gw-data-'), 'data'), ...env, PORT: env.PORT ?? '0', HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH,
+      DATA_DIR: join(tempDir('gw-data-'), 'data'),
+      ...env,
+      PORT: env.PORT ?? '0',
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -114,7 +130,14 @@ export async function spawnGateway(args: string[], env: Record<string, string | 
     if (proc.exitCode !== null) throw new Error(`gateway exited with ${proc.exitCode}:\n${out}`);
     url ??= listeningUrl(out);
     // Each probe is bounded: whatever answers must be this gateway, and a probe must not outlive the start bound.
-    if (url && (await fetch(`${url}/health/liveliness`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false))) break;
+    if (
+      url &&
+      (await fetch(`${url}/health/liveliness`, { signal: AbortSignal.timeout(2_000) }).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      break;
     if (Date.now() > deadline) throw fail(`gateway did not become live in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -57,7 +57,9 @@ const SCOPES = ['litellm_proxy_admin', 'read', 'write'];
 const ALGS: SigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 // oidc-provider is ESM-only; keep a real dynamic import (tsc would turn `import()` into require() in CommonJS).
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<{ default: new (issuer: string, config: object) => OidcProviderInstance }>;
+const importEsm = new Function('specifier', 'return import(specifier)') as (
+  specifier: string,
+) => Promise<{ default: new (issuer: string, config: object) => OidcProviderInstance }>;
 
 interface OidcProviderInstance {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
@@ -126,7 +128,13 @@ export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOid
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx: unknown, resource: string) => {
             const alg = resource.slice(resource.lastIndexOf('/') + 1) as SigningAlg;
-            return { audience, scope: SCOPES.join(' '), accessTokenFormat: 'jwt', accessTokenTTL: ttl, jwt: { sign: { alg: ALGS.includes(alg) ? alg : 'RS256' } } };
+            return {
+              audience,
+              scope: SCOPES.join(' '),
+              accessTokenFormat: 'jwt',
+              accessTokenTTL: ttl,
+              jwt: { sign: { alg: ALGS.includes(alg) ? alg : 'RS256' } },
+            };
           },
         },
       },
@@ -147,11 +155,22 @@ export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOid
     discoveryUrl: `${issuer}/.well-known/openid-configuration`,
     audience,
     async token(clientId, scope, alg = 'RS256') {
-      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secrets.get(clientId) ?? '', resource: `https://${audience}/${alg}` });
+      const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: secrets.get(clientId) ?? '',
+        resource: `https://${audience}/${alg}`,
+      });
       if (scope) form.set('scope', scope);
-      const res = await fetch(`${issuer}/token`, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal: AbortSignal.timeout(15_000) });
+      const res = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        body: form,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        signal: AbortSignal.timeout(15_000),
+      });
       const body = (await res.json()) as { access_token?: string; error?: string; error_description?: string };
-      if (!res.ok || !body.access_token) throw new Error(`token endpoint answered ${res.status}: ${body.error}: ${body.error_description}`);
+      if (!res.ok || !body.access_token)
+        throw new Error(`token endpoint answered ${res.status}: ${body.error}: ${body.error_description}`);
       return body.access_token;
     },
     async rotateKeys() {

@@ -5,7 +5,9 @@ import { Client } from 'pg';
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** Creates a fresh, empty database for one test file; `drop()` removes it (and any connections to it). */
-export async function createTestDatabase(prefix = 'gw_test'): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(
+  prefix = 'gw_test',
+): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -26,7 +28,11 @@ export async function createTestDatabase(prefix = 'gw_test'): Promise<{ url: str
 }
 
 /** Runs one query against a database URL on a short-lived connection. */
-export async function sql<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {

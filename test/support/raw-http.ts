@@ -25,7 +25,8 @@ export function rawRequest(url: string, bytes: Buffer | string, timeoutMs = 15_0
       socket.destroy();
       if (err) return reject(err);
       const parsed = parseAnswer(buf);
-      if (!parsed) return reject(new Error(`no complete HTTP answer: ${JSON.stringify(buf.toString('latin1').slice(0, 300))}`));
+      if (!parsed)
+        return reject(new Error(`no complete HTTP answer: ${JSON.stringify(buf.toString('latin1').slice(0, 300))}`));
       resolve(parsed);
     };
     const timer = setTimeout(() => finish(new Error('no answer in time')), timeoutMs);
@@ -65,7 +66,10 @@ export function rawHttp(method: string, path: string, headers: string[], body?: 
 }
 
 /** The body is exactly the OpenAI error shape, with no stack trace in it. */
-export function assertOpenAIError(text: string, context = ''): { message: string; type: string; param: string | null; code: string } {
+export function assertOpenAIError(
+  text: string,
+  context = '',
+): { message: string; type: string; param: string | null; code: string } {
   let parsed: { error?: Record<string, unknown> };
   try {
     parsed = JSON.parse(text);

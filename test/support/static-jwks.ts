@@ -17,7 +17,9 @@ export interface StaticJwks {
   close(): Promise<void>;
 }
 
-export async function startStaticJwks(opts: { delayMs?: number; issuer?: string; audience?: string } = {}): Promise<StaticJwks> {
+export async function startStaticJwks(
+  opts: { delayMs?: number; issuer?: string; audience?: string } = {},
+): Promise<StaticJwks> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const issuer = opts.issuer ?? 'https://idp.static-jwks.test';
   const audience = opts.audience ?? 'llm-gateway';
@@ -25,12 +27,15 @@ export async function startStaticJwks(opts: { delayMs?: number; issuer?: string;
   const server: Server = createServer((_req, res) => {
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }));
+      res.end(
+        JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'RS256', use: 'sig' }] }),
+      );
       answeredAt = Date.now();
     }, opts.delayMs ?? 0);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const sign = (key: KeyObject, clientId: string, extra: Record<string, unknown>) => signJwt('RS256', { kid: 'k1', typ: 'JWT' }, standardClaims(issuer, audience, clientId, extra), key);
+  const sign = (key: KeyObject, clientId: string, extra: Record<string, unknown>) =>
+    signJwt('RS256', { kid: 'k1', typ: 'JWT' }, standardClaims(issuer, audience, clientId, extra), key);
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
     issuer,

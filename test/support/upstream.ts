@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -28,7 +34,14 @@ export type Answer =
    * SSE: objects are sent as `data: <json>\n\n`, strings and Buffers verbatim, functions are awaited (a gate the test opens);
    * `delayMs` before each chunk; `[DONE]` last unless done: false; `resetAfter` n: the connection is cut after n chunks.
    */
-  | { sse: SseItem[]; delayMs?: number; status?: number; done?: boolean; resetAfter?: number; headers?: Record<string, string> }
+  | {
+      sse: SseItem[];
+      delayMs?: number;
+      status?: number;
+      done?: boolean;
+      resetAfter?: number;
+      headers?: Record<string, string>;
+    }
   /**
    * Bytes as given. `cutAfterBytes` n: the headers announce the whole body (content-length), only its first n
    * bytes are sent, then the connection is cut (a reset mid-body).
@@ -124,7 +137,11 @@ async function send(req: IncomingMessage, res: ServerResponse, a: Answer, isClos
   }
   if ('json' in a) {
     const body = JSON.stringify(a.json);
-    res.writeHead(a.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...a.headers });
+    res.writeHead(a.status ?? 200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      ...a.headers,
+    });
     res.end(body);
     return;
   }
@@ -179,38 +196,75 @@ export interface UsageCounts {
   completion_tokens: number;
 }
 
-export function chatCompletion(content: string, usage: UsageCounts = { prompt_tokens: 11, completion_tokens: 7 }, model = 'gpt-upstream'): object {
+export function chatCompletion(
+  content: string,
+  usage: UsageCounts = { prompt_tokens: 11, completion_tokens: 7 },
+  model = 'gpt-upstream',
+): object {
   return {
     id: 'chatcmpl-test',
     object: 'chat.completion',
     created: 1700000000,
     model,
     choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
-    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens, prompt_tokens_details: { cached_tokens: 0 } },
+    usage: {
+      ...usage,
+      total_tokens: usage.prompt_tokens + usage.completion_tokens,
+      prompt_tokens_details: { cached_tokens: 0 },
+    },
   };
 }
 
 /** Streaming chunks for `words`; with `usage`, a final usage-only chunk (`choices: []`) as OpenAI sends it. */
 export function chatChunks(words: string[], usage?: UsageCounts, model = 'gpt-upstream'): object[] {
   const base = { id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1700000000, model };
-  const chunks: object[] = [{ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }], ...(usage ? { usage: null } : {}) }];
-  for (const w of words) chunks.push({ ...base, choices: [{ index: 0, delta: { content: w }, finish_reason: null }], ...(usage ? { usage: null } : {}) });
-  chunks.push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], ...(usage ? { usage: null } : {}) });
-  if (usage) chunks.push({ ...base, choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } });
+  const chunks: object[] = [
+    {
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+      ...(usage ? { usage: null } : {}),
+    },
+  ];
+  for (const w of words)
+    chunks.push({
+      ...base,
+      choices: [{ index: 0, delta: { content: w }, finish_reason: null }],
+      ...(usage ? { usage: null } : {}),
+    });
+  chunks.push({
+    ...base,
+    choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+    ...(usage ? { usage: null } : {}),
+  });
+  if (usage)
+    chunks.push({
+      ...base,
+      choices: [],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    });
   return chunks;
 }
 
 export function embeddingList(count: number, dims = 4, promptTokens = 5): object {
   return {
     object: 'list',
-    data: Array.from({ length: count }, (_, index) => ({ object: 'embedding', index, embedding: Array.from({ length: dims }, (_, i) => (index + 1) * 0.1 + i * 0.01) })),
+    data: Array.from({ length: count }, (_, index) => ({
+      object: 'embedding',
+      index,
+      embedding: Array.from({ length: dims }, (_, i) => (index + 1) * 0.1 + i * 0.01),
+    })),
     model: 'text-embedding-upstream',
     usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
   };
 }
 
 /** An OpenAI-style error body. */
-export function errorBody(message: string, type = 'invalid_request_error', code: string | null = null, param: string | null = null): object {
+export function errorBody(
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+  param: string | null = null,
+): object {
   return { error: { message, type, param, code } };
 }
 
@@ -221,7 +275,8 @@ export function defaultAnswer(req: RecordedRequest): Answer {
     return { json: embeddingList(Array.isArray(input) && typeof input[0] !== 'number' ? input.length : 1) };
   }
   if (req.body?.stream === true) {
-    const usage = req.body?.stream_options?.include_usage === true ? { prompt_tokens: 11, completion_tokens: 3 } : undefined;
+    const usage =
+      req.body?.stream_options?.include_usage === true ? { prompt_tokens: 11, completion_tokens: 3 } : undefined;
     return { sse: chatChunks(['Hello', ' from', ' upstream'], usage) };
   }
   return { json: chatCompletion('Hello from upstream') };

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { classifyCredential, digestsEqual, extractCredential, looksLikeJwt, sha256Hex, signatureStart } from '../../src/auth/credentials/credential';
+import {
+  classifyCredential,
+  digestsEqual,
+  extractCredential,
+  looksLikeJwt,
+  sha256Hex,
+  signatureStart,
+} from '../../src/auth/credentials/credential';
 import { parseJoseHeader } from '../../src/auth/jwt/jose-header';
 import { isAllowedAlgorithm, keyFitsAlgorithm } from '../../src/auth/jwt/jwt-algorithms';
 import { callerFromClaims, claimString, parseScopes } from '../../src/auth/jwt/jwt-claims';
@@ -16,7 +23,10 @@ describe('extractCredential', () => {
     assert.equal(extractCredential({ authorization: 'BEARER\tsk-3' }), 'sk-3');
     assert.equal(extractCredential({ 'api-key': ' sk-4 ' }), 'sk-4');
     assert.equal(extractCredential({ 'x-litellm-api-key': 'sk-5' }), 'sk-5');
-    assert.equal(extractCredential({ authorization: 'Bearer sk-a', 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }), 'sk-a');
+    assert.equal(
+      extractCredential({ authorization: 'Bearer sk-a', 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }),
+      'sk-a',
+    );
     assert.equal(extractCredential({ 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }), 'sk-b');
   });
 
@@ -49,8 +59,14 @@ describe('classifyCredential (SPEC §3 order)', () => {
 
   it('compares the master key by digest, whatever its form', () => {
     const jwtShaped = 'aa.bb.cc';
-    assert.equal(classifyCredential(jwtShaped, sha256Hex(jwtShaped), { masterDigest: sha256Hex(jwtShaped), jwtEnabled: true }), 'master-key');
-    assert.equal(classifyCredential(master, sha256Hex(master), { masterDigest: null, jwtEnabled: true }), 'virtual-key');
+    assert.equal(
+      classifyCredential(jwtShaped, sha256Hex(jwtShaped), { masterDigest: sha256Hex(jwtShaped), jwtEnabled: true }),
+      'master-key',
+    );
+    assert.equal(
+      classifyCredential(master, sha256Hex(master), { masterDigest: null, jwtEnabled: true }),
+      'virtual-key',
+    );
   });
 
   it('treats JWT-shaped tokens as no credential when JWT auth is off', () => {
@@ -61,7 +77,8 @@ describe('classifyCredential (SPEC §3 order)', () => {
   it('finds where the signature of a JWT-shaped token starts', () => {
     assert.equal(signatureStart('aaa.bbb.ccc'), 8);
     assert.equal(signatureStart('aaa.bbb.'), 8); // alg none: an empty signature
-    for (const not of ['aaa.bbb', '.bbb.ccc', 'aaa..ccc', 'a.b.c.d', 'abc', '']) assert.equal(signatureStart(not), -1, not);
+    for (const not of ['aaa.bbb', '.bbb.ccc', 'aaa..ccc', 'a.b.c.d', 'abc', ''])
+      assert.equal(signatureStart(not), -1, not);
   });
 
   it('digestsEqual', () => {
@@ -91,20 +108,37 @@ describe('JWT claims', () => {
 
   it('admin scope makes an admin, else the team claim a project, with user, subject and client recorded', () => {
     const admin = callerFromClaims({ sub: 'ops', client_id: 'cli', scope: 'openid litellm_proxy_admin' }, settings);
-    assert.deepEqual(admin, { role: 'admin', via: 'jwt', userId: 'ops', subject: 'ops', clientId: 'cli', scopes: ['openid', 'litellm_proxy_admin'] });
+    assert.deepEqual(admin, {
+      role: 'admin',
+      via: 'jwt',
+      userId: 'ops',
+      subject: 'ops',
+      clientId: 'cli',
+      scopes: ['openid', 'litellm_proxy_admin'],
+    });
     const project = callerFromClaims({ sub: 'u1', azp: 'proj', client_id: 'proj-x' }, settings);
     assert.equal(project.role, 'project');
     assert.equal(project.projectId, 'proj-x');
     assert.equal(project.clientId, 'proj-x');
-    const custom = callerFromClaims({ sub: 's', org: { team: 't-9' }, email: 'e@x' }, { adminScope: 'root', teamIdField: 'org.team', userIdField: 'email' });
-    assert.deepEqual([custom.role, custom.projectId, custom.userId, custom.clientId], ['project', 't-9', 'e@x', undefined]);
+    const custom = callerFromClaims(
+      { sub: 's', org: { team: 't-9' }, email: 'e@x' },
+      { adminScope: 'root', teamIdField: 'org.team', userIdField: 'email' },
+    );
+    assert.deepEqual(
+      [custom.role, custom.projectId, custom.userId, custom.clientId],
+      ['project', 't-9', 'e@x', undefined],
+    );
     assert.equal(callerFromClaims({ azp: 'p', scp: ['root'] }, { ...settings, adminScope: 'root' }).role, 'admin');
   });
 
   it('refuses a token with neither with 403 naming the claims looked for', () => {
     assert.throws(
       () => callerFromClaims({ sub: 'x', scope: 'read' }, settings),
-      (err: unknown) => err instanceof GatewayError && err.status === 403 && /"litellm_proxy_admin"/.test(err.message) && /"client_id"/.test(err.message),
+      (err: unknown) =>
+        err instanceof GatewayError &&
+        err.status === 403 &&
+        /"litellm_proxy_admin"/.test(err.message) &&
+        /"client_id"/.test(err.message),
     );
   });
 });
@@ -112,7 +146,10 @@ describe('JWT claims', () => {
 describe('JWS header checks (RFC 8725)', () => {
   const token = (header: unknown) => `${b64url(header)}.e30.c2ln`;
   const refused = (header: unknown, pattern: RegExp) =>
-    assert.throws(() => parseJoseHeader(typeof header === 'string' ? header : token(header)), (e: unknown) => e instanceof JwtRejection && pattern.test(e.message));
+    assert.throws(
+      () => parseJoseHeader(typeof header === 'string' ? header : token(header)),
+      (e: unknown) => e instanceof JwtRejection && pattern.test(e.message),
+    );
 
   it('accepts asymmetric algorithms only', () => {
     assert.deepEqual(parseJoseHeader(token({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })), { alg: 'RS256', kid: 'k1' });
@@ -123,7 +160,20 @@ describe('JWS header checks (RFC 8725)', () => {
     refused({ alg: 'hs512' }, /symmetric/);
     refused({ alg: 'RSA-OAEP' }, /not supported/);
     refused({ kid: 'x' }, /no "alg"/);
-    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']) assert.ok(isAllowedAlgorithm(alg), alg);
+    for (const alg of [
+      'RS256',
+      'RS384',
+      'RS512',
+      'PS256',
+      'PS384',
+      'PS512',
+      'ES256',
+      'ES384',
+      'ES512',
+      'EdDSA',
+      'Ed25519',
+    ])
+      assert.ok(isAllowedAlgorithm(alg), alg);
   });
 
   it('refuses crit, a non-string kid and malformed headers', () => {

@@ -32,7 +32,14 @@ describe('fetchJwksDocument deadline (a provider that never answers)', () => {
     const cancel = new AbortController();
     try {
       const outcomes = await Promise.race([
-        Promise.all(Array.from({ length: 10 }, () => fetchJwksDocument(url, 400, cancel.signal).then(() => 'answered', (err: Error) => err.message))),
+        Promise.all(
+          Array.from({ length: 10 }, () =>
+            fetchJwksDocument(url, 400, cancel.signal).then(
+              () => 'answered',
+              (err: Error) => err.message,
+            ),
+          ),
+        ),
         new Promise<string[]>((r) => (watchdog = setTimeout(() => r(['still waiting after 5 s']), 5_000))),
       ]);
       for (const o of outcomes) assert.equal(o, `GET ${url} failed: timed out`);
@@ -45,7 +52,10 @@ describe('fetchJwksDocument deadline (a provider that never answers)', () => {
 
   it('stops at once when cancelled (gateway shutdown), saying so', async () => {
     const cancel = new AbortController();
-    const pending = fetchJwksDocument(url, 10_000, cancel.signal).then(() => 'answered', (err: Error) => err.message);
+    const pending = fetchJwksDocument(url, 10_000, cancel.signal).then(
+      () => 'answered',
+      (err: Error) => err.message,
+    );
     setTimeout(() => cancel.abort(), 50);
     const started = performance.now();
     assert.equal(await pending, `GET ${url} failed: cancelled`);
@@ -61,16 +71,21 @@ describe('fetchJwksDocument against a provider that answers', () => {
   before(async () => {
     server = createServer((req, res) => {
       const path = req.url ?? '';
-      const json = (body: string, status = 200) => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+      const json = (body: string, status = 200) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(body);
       if (path === '/jwks') return json(JSON.stringify(JWKS));
-      if (path === '/.well-known/openid-configuration') return json(JSON.stringify({ issuer: base, jwks_uri: `${base}/moved` }));
+      if (path === '/.well-known/openid-configuration')
+        return json(JSON.stringify({ issuer: base, jwks_uri: `${base}/moved` }));
       if (path === '/moved') return res.writeHead(302, { location: 'jwks' }).end(); // relative, as a proxy may send it
       if (path === '/error') return json('{"error":"down"}', 503);
       if (path === '/html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
       if (path === '/array') return json('[1,2]');
       if (path === '/neither') return json('{"issuer":"x"}');
       if (path === '/big-chunked') return res.writeHead(200, { 'content-type': 'application/json' }).end(big);
-      if (path === '/big-declared') return res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) }).end(big);
+      if (path === '/big-declared')
+        return res
+          .writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(big)) })
+          .end(big);
       json('{}', 404);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -80,7 +95,11 @@ describe('fetchJwksDocument against a provider that answers', () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
   });
-  const failure = (path: string) => fetchJwksDocument(`${base}${path}`, 5_000).then(() => 'answered', (err: Error) => err.message);
+  const failure = (path: string) =>
+    fetchJwksDocument(`${base}${path}`, 5_000).then(
+      () => 'answered',
+      (err: Error) => err.message,
+    );
 
   it('reads a JWKS, and one behind a discovery document whose jwks_uri redirects', async () => {
     assert.deepEqual(await fetchJwksDocument(`${base}/jwks`, 5_000), JWKS);
@@ -91,7 +110,10 @@ describe('fetchJwksDocument against a provider that answers', () => {
     assert.equal(await failure('/error'), `GET ${base}/error answered HTTP 503`);
     assert.equal(await failure('/html'), `GET ${base}/html: not JSON`);
     assert.equal(await failure('/array'), `GET ${base}/array: not a JSON object`);
-    assert.equal(await failure('/neither'), `${base}/neither is neither a JWKS ("keys") nor an OpenID discovery document ("jwks_uri")`);
+    assert.equal(
+      await failure('/neither'),
+      `${base}/neither is neither a JWKS ("keys") nor an OpenID discovery document ("jwks_uri")`,
+    );
     assert.equal(await failure('/big-chunked'), `GET ${base}/big-chunked: document too large`);
     assert.equal(await failure('/big-declared'), `GET ${base}/big-declared: document too large`);
   });
@@ -101,6 +123,12 @@ describe('fetchJwksDocument against a provider that answers', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/jwks`;
     await new Promise((r) => closed.close(r));
-    assert.equal(await fetchJwksDocument(url, 5_000).then(() => 'answered', (err: Error) => err.message), `GET ${url} failed: ECONNREFUSED`);
+    assert.equal(
+      await fetchJwksDocument(url, 5_000).then(
+        () => 'answered',
+        (err: Error) => err.message,
+      ),
+      `GET ${url} failed: ECONNREFUSED`,
+    );
   });
 });

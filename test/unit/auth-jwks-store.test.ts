@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { JWKS_REFETCH_INTERVAL_MS, JWKS_RETRY_INTERVAL_MS, JWKS_STALE_GRACE_MS, JwksKeyStore } from '../../src/auth/jwt/jwks-key-store';
+import {
+  JWKS_REFETCH_INTERVAL_MS,
+  JWKS_RETRY_INTERVAL_MS,
+  JWKS_STALE_GRACE_MS,
+  JwksKeyStore,
+} from '../../src/auth/jwt/jwks-key-store';
 import { JwtRejection } from '../../src/auth/jwt/jwt-rejection';
 import { VerifiedTokenCache } from '../../src/auth/jwt/verified-token-cache';
 import type { GatewayConfig } from '../../src/config/gateway-config';
@@ -38,7 +43,10 @@ describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
     const config = loadGatewayConfig({
-      argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n  litellm_jwtauth:\n    public_key_ttl: 60\n')],
+      argv: [
+        '--config',
+        writeConfig('general_settings:\n  enable_jwt_auth: true\n  litellm_jwtauth:\n    public_key_ttl: 60\n'),
+      ],
       env: { JWT_PUBLIC_KEY_URL: url },
       cwd: ROOT,
     });
@@ -60,7 +68,9 @@ describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
 
   it('shares one fetch between concurrent misses, and refetches for unknown kids at most once per interval', async () => {
     store.clock += JWKS_REFETCH_INTERVAL_MS;
-    await Promise.all(Array.from({ length: 5 }, () => refused(store.resolve({ alg: 'RS256', kid: 'new' }, ''), 'invalid_jwt')));
+    await Promise.all(
+      Array.from({ length: 5 }, () => refused(store.resolve({ alg: 'RS256', kid: 'new' }, ''), 'invalid_jwt')),
+    );
     assert.equal(fetches, 2, 'five concurrent misses: one fetch');
     store.clock += JWKS_REFETCH_INTERVAL_MS - 1;
     await refused(store.resolve({ alg: 'RS256', kid: 'new' }, ''), 'invalid_jwt');
@@ -75,7 +85,8 @@ describe('JwksKeyStore timing rules (moved clock, real HTTP)', () => {
     up = false;
     store.clock = fetchedAt + TTL_MS + 1;
     await resolveK1(); // stale, served at once; a background refresh fails
-    for (let i = 0; i < 250 && !logs.text().includes('keys fetched earlier stay in use'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && !logs.text().includes('keys fetched earlier stay in use'); i++)
+      await new Promise((r) => setTimeout(r, 20));
     assert.equal(fetches, 4, 'one background refresh');
     assert.match(logs.text(), /keys fetched earlier stay in use/);
     // A token verified now is trusted from the cache no longer than these keys stay usable.
@@ -108,17 +119,27 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
   const a = rsa();
   const b = rsa();
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = (k: ReturnType<typeof rsa>['publicKey'], extra: Record<string, unknown> = {}) => ({ ...k.export({ format: 'jwk' }), use: 'sig', ...extra });
+  const jwk = (k: ReturnType<typeof rsa>['publicKey'], extra: Record<string, unknown> = {}) => ({
+    ...k.export({ format: 'jwk' }),
+    use: 'sig',
+    ...extra,
+  });
   const servers: Server[] = [];
   const serve = async (keys: unknown[]): Promise<string> => {
-    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     servers.push(server);
     return `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
   };
   const storeFor = (urls: string[]) =>
     new JwksKeyStore(
-      loadGatewayConfig({ argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n')], env: { JWT_PUBLIC_KEY_URL: urls.join(',') }, cwd: ROOT }),
+      loadGatewayConfig({
+        argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n')],
+        env: { JWT_PUBLIC_KEY_URL: urls.join(',') },
+        cwd: ROOT,
+      }),
       createLogger({ level: 'info', secrets: ['unused-secret'] }, new LogCapture()),
     );
   const claims = { sub: 's', exp: nowSec() + 60 };
@@ -126,7 +147,10 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
   after(() => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))));
 
   it('the same kid in two JWKS: the key whose signature check passes is chosen, whichever JWKS holds it', async () => {
-    const store = storeFor([await serve([jwk(a.publicKey, { kid: 'k1' })]), await serve([jwk(b.publicKey, { kid: 'k1' })])]);
+    const store = storeFor([
+      await serve([jwk(a.publicKey, { kid: 'k1' })]),
+      await serve([jwk(b.publicKey, { kid: 'k1' })]),
+    ]);
     const fromA = signJwt('RS256', { kid: 'k1' }, claims, a.privateKey);
     const fromB = signJwt('RS256', { kid: 'k1' }, claims, b.privateKey);
     assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'k1' }, fromA), a.publicKey));
@@ -135,12 +159,18 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
 
   it('a key withdrawn from the JWKS: the tokens it verified are no longer taken from the verified-token cache', async () => {
     let keys: unknown[] = [jwk(a.publicKey, { kid: 'old' })];
-    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     servers.push(server);
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks`;
     const store = new ClockedStore(
-      loadGatewayConfig({ argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n')], env: { JWT_PUBLIC_KEY_URL: url }, cwd: ROOT }),
+      loadGatewayConfig({
+        argv: ['--config', writeConfig('general_settings:\n  enable_jwt_auth: true\n')],
+        env: { JWT_PUBLIC_KEY_URL: url },
+        cwd: ROOT,
+      }),
       createLogger({ level: 'info', secrets: ['unused-secret'] }, new LogCapture()),
     );
     const cache = new VerifiedTokenCache({ jwt: { publicKeyTtlSec: 600 } } as GatewayConfig, store);
@@ -160,7 +190,10 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
     assert.ok(same(await store.resolve({ alg: 'RS256' }, ''), a.publicKey));
     assert.ok(same(await store.resolve({ alg: 'ES256' }, ''), ec.publicKey));
     const two = storeFor([await serve([jwk(a.publicKey), jwk(b.publicKey)])]);
-    await assert.rejects(two.resolve({ alg: 'RS256' }, ''), (e: unknown) => e instanceof JwtRejection && /no "kid"/.test(e.message));
+    await assert.rejects(
+      two.resolve({ alg: 'RS256' }, ''),
+      (e: unknown) => e instanceof JwtRejection && /no "kid"/.test(e.message),
+    );
   });
 });
 

@@ -8,7 +8,8 @@ import { loadGatewayConfig } from '../../src/config/config.loader';
 import { ROOT, writeConfig } from '../support/gateway';
 
 const matcher = (entries: string[]) => RouteMatcher.compile(entries).matcher;
-const policies = (yaml: string) => new RoutePolicies(loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: ROOT }));
+const policies = (yaml: string) =>
+  new RoutePolicies(loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: ROOT }));
 
 describe('route groups table', () => {
   it('is SPEC §4, plus OpenAI model retrieval and the path form of /key/regenerate', () => {
@@ -26,7 +27,16 @@ describe('route groups table', () => {
         '/openai/deployments/{model}/embeddings',
       ],
       info_routes: ['/key/info', '/model/info', '/v1/model/info', '/health'],
-      management_routes: ['/key/generate', '/key/update', '/key/delete', '/key/regenerate', '/key/{key}/regenerate', '/key/list', '/key/block', '/key/unblock'],
+      management_routes: [
+        '/key/generate',
+        '/key/update',
+        '/key/delete',
+        '/key/regenerate',
+        '/key/{key}/regenerate',
+        '/key/list',
+        '/key/block',
+        '/key/unblock',
+      ],
       public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
     });
     assert.deepEqual(DEFAULT_CALLER_ROUTES, ['openai_routes', 'info_routes']);
@@ -56,15 +66,29 @@ describe('plainRoute', () => {
 describe('RouteMatcher', () => {
   it('expands group names to their routes, with and without /v1 and in the Azure form', () => {
     const m = matcher(['openai_routes']);
-    for (const r of ['/chat/completions', '/v1/chat/completions', '/openai/deployments/:model/chat/completions', '/v1/models', '/models/:model', '/embeddings']) {
+    for (const r of [
+      '/chat/completions',
+      '/v1/chat/completions',
+      '/openai/deployments/:model/chat/completions',
+      '/v1/models',
+      '/models/:model',
+      '/embeddings',
+    ]) {
       assert.ok(m.matches(r), r);
     }
-    for (const r of ['/key/generate', '/chat/completions/extra', '/chat', '/model/info', '/health/liveliness']) assert.ok(!m.matches(r), r);
+    for (const r of ['/key/generate', '/chat/completions/extra', '/chat', '/model/info', '/health/liveliness'])
+      assert.ok(!m.matches(r), r);
   });
 
   it('matches a literal path with or without /v1, and in the Azure form', () => {
     const m = matcher(['/chat/completions', '/v1/embeddings']);
-    for (const r of ['/chat/completions', '/v1/chat/completions', '/openai/deployments/:model/chat/completions', '/embeddings', '/openai/deployments/:model/embeddings']) {
+    for (const r of [
+      '/chat/completions',
+      '/v1/chat/completions',
+      '/openai/deployments/:model/chat/completions',
+      '/embeddings',
+      '/openai/deployments/:model/embeddings',
+    ]) {
       assert.ok(m.matches(r), r);
     }
     assert.ok(!m.matches('/models'));
@@ -90,7 +114,10 @@ describe('RouteMatcher', () => {
     assert.deepEqual(invalid, ['llm_api_routes', 'chat/completions', 'key*', '/a*b']);
     assert.ok(!m.matches('/chat/completions'));
     assert.ok(m.matches('/ok'));
-    assert.match(validateRouteList(['management_routes', 'admin_routes'])!, /"admin_routes".*openai_routes, info_routes, management_routes, public_routes/);
+    assert.match(
+      validateRouteList(['management_routes', 'admin_routes'])!,
+      /"admin_routes".*openai_routes, info_routes, management_routes, public_routes/,
+    );
     assert.equal(validateRouteList(['management_routes', '/x', '/y/*']), null);
   });
 });
@@ -98,10 +125,18 @@ describe('RouteMatcher', () => {
 describe('RoutePolicies (compiled from the config once)', () => {
   it('defaults: admin JWT management + info, project JWT and virtual keys openai + info, master everything', () => {
     const p = policies('general_settings:\n  enable_jwt_auth: true\n');
-    assert.ok(p.adminJwt.allows('/key/generate') && p.adminJwt.allows('/v1/model/info') && p.adminJwt.allows('/key/:key/regenerate'));
+    assert.ok(
+      p.adminJwt.allows('/key/generate') &&
+        p.adminJwt.allows('/v1/model/info') &&
+        p.adminJwt.allows('/key/:key/regenerate'),
+    );
     assert.ok(!p.adminJwt.allows('/v1/chat/completions'));
     for (const policy of [p.projectJwt, p.virtualKey]) {
-      assert.ok(policy.allows('/v1/chat/completions') && policy.allows('/key/info') && policy.allows('/openai/deployments/:model/embeddings'));
+      assert.ok(
+        policy.allows('/v1/chat/completions') &&
+          policy.allows('/key/info') &&
+          policy.allows('/openai/deployments/:model/embeddings'),
+      );
       assert.ok(!policy.allows('/key/generate') && !policy.allows('/key/list'));
     }
     assert.ok(p.master.allows('/anything'));
@@ -142,11 +177,15 @@ describe('RoutePolicies (compiled from the config once)', () => {
   it('stops the start on an invalid entry, naming the file and the key path', () => {
     assert.throws(
       () => policies('general_settings:\n  allowed_routes: ["openai_routes", "llm_api_routes"]\n'),
-      (err: unknown) => err instanceof ConfigError && err.keyPath === 'general_settings.allowed_routes' && /llm_api_routes/.test(err.message),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.keyPath === 'general_settings.allowed_routes' &&
+        /llm_api_routes/.test(err.message),
     );
     assert.throws(
       () => policies('general_settings:\n  litellm_jwtauth:\n    admin_allowed_routes: ["management"]\n'),
-      (err: unknown) => err instanceof ConfigError && err.keyPath === 'general_settings.litellm_jwtauth.admin_allowed_routes',
+      (err: unknown) =>
+        err instanceof ConfigError && err.keyPath === 'general_settings.litellm_jwtauth.admin_allowed_routes',
     );
   });
 });

@@ -41,7 +41,10 @@ describe('bounded LRU caches', () => {
   it('take memory as entries arrive, not for their bound up front (lru-cache with `max` does)', () => {
     const preallocated = footprintMiB(10, () => new LRUCache<string, number>({ max: 100_000 }));
     const bounded = footprintMiB(10, () => boundedLru<string, number>(100_000));
-    assert.ok(preallocated > 20, `the check can see preallocation: ${preallocated.toFixed(1)} MiB for 10 caches with max`);
+    assert.ok(
+      preallocated > 20,
+      `the check can see preallocation: ${preallocated.toFixed(1)} MiB for 10 caches with max`,
+    );
     assert.ok(bounded < 2, `${bounded.toFixed(1)} MiB for 10 empty bounded caches of 100,000`);
   });
 });

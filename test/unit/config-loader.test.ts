@@ -92,9 +92,16 @@ router_settings:
   });
 
   it('lists every secret for log redaction and freezes the result', () => {
-    const c = load(seed, { ...env, DATABASE_URL: 'postgresql://u:db-pass-77@h/db', REDIS_URL: 'redis://:redis-pass-9@h:6379' });
-    for (const s of ['sk-1234', 'azure-secret-key-1', 'db-pass-77', 'redis-pass-9']) assert.ok(c.secrets.includes(s), s);
-    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.models) && Object.isFrozen(c.models[0]) && Object.isFrozen(c.jwt));
+    const c = load(seed, {
+      ...env,
+      DATABASE_URL: 'postgresql://u:db-pass-77@h/db',
+      REDIS_URL: 'redis://:redis-pass-9@h:6379',
+    });
+    for (const s of ['sk-1234', 'azure-secret-key-1', 'db-pass-77', 'redis-pass-9'])
+      assert.ok(c.secrets.includes(s), s);
+    assert.ok(
+      Object.isFrozen(c) && Object.isFrozen(c.models) && Object.isFrozen(c.models[0]) && Object.isFrozen(c.jwt),
+    );
     assert.throws(() => {
       (c as { masterKey?: string }).masterKey = 'x';
     }, TypeError);
@@ -113,13 +120,20 @@ describe('config loader: defaults and precedence', () => {
     assert.equal(c.masterKey, undefined);
     assert.equal(c.jwt.enabled, false);
     assert.equal(c.jwt.adminScope, 'litellm_proxy_admin');
-    assert.deepEqual([c.jwt.publicKeyTtlSec, c.jwt.publicKeyStaleTtlSec], [600, 3600], 'JWKS trusted 10 min, then 1 h more while the provider is down');
+    assert.deepEqual(
+      [c.jwt.publicKeyTtlSec, c.jwt.publicKeyStaleTtlSec],
+      [600, 3600],
+      'JWKS trusted 10 min, then 1 h more while the provider is down',
+    );
     assert.equal(c.server.shutdownTimeoutMs, 10_000);
   });
 
   it('config file: --config, else CONFIG_FILE_PATH, else ./config.yaml', () => {
     const cwd = tempDir('gw-cwd-');
-    writeFileSync(join(cwd, 'config.yaml'), 'model_list:\n  - model_name: local\n    litellm_params:\n      model: openai/x\n');
+    writeFileSync(
+      join(cwd, 'config.yaml'),
+      'model_list:\n  - model_name: local\n    litellm_params:\n      model: openai/x\n',
+    );
     const fromEnv = writeConfig('model_list:\n  - model_name: from-env\n    litellm_params:\n      model: openai/x\n');
     const fromArg = writeConfig('model_list:\n  - model_name: from-arg\n    litellm_params:\n      model: openai/x\n');
     const names = (argv: string[], env: Env) => loadGatewayConfig({ argv, env, cwd }).models.map((m) => m.modelName);
@@ -146,17 +160,28 @@ describe('config loader: defaults and precedence', () => {
   });
 
   it('master key: general_settings.master_key, else LITELLM_MASTER_KEY', () => {
-    assert.equal(load('general_settings:\n  master_key: sk-from-file\n', { LITELLM_MASTER_KEY: 'sk-from-env' }).masterKey, 'sk-from-file');
+    assert.equal(
+      load('general_settings:\n  master_key: sk-from-file\n', { LITELLM_MASTER_KEY: 'sk-from-env' }).masterKey,
+      'sk-from-file',
+    );
     assert.equal(load('general_settings: {}\n', { LITELLM_MASTER_KEY: 'sk-from-env' }).masterKey, 'sk-from-env');
-    assert.equal(load('general_settings:\n  master_key: os.environ/MY_KEY\n', { MY_KEY: 'sk-indirect' }).masterKey, 'sk-indirect');
+    assert.equal(
+      load('general_settings:\n  master_key: os.environ/MY_KEY\n', { MY_KEY: 'sk-indirect' }).masterKey,
+      'sk-indirect',
+    );
   });
 
   it('JWT: JWT_AUDIENCE / JWT_ISSUER override litellm_jwtauth; JWT_PUBLIC_KEY_URL is a comma list', () => {
-    const yaml = 'general_settings:\n  litellm_jwtauth:\n    audience: file-aud\n    issuer: [file-iss-1, file-iss-2]\n';
+    const yaml =
+      'general_settings:\n  litellm_jwtauth:\n    audience: file-aud\n    issuer: [file-iss-1, file-iss-2]\n';
     const fromFile = load(yaml);
     assert.deepEqual(fromFile.jwt.audience, ['file-aud']);
     assert.deepEqual(fromFile.jwt.issuer, ['file-iss-1', 'file-iss-2']);
-    const fromEnv = load(yaml, { JWT_AUDIENCE: 'env-aud', JWT_ISSUER: 'https://a, https://b', JWT_PUBLIC_KEY_URL: 'https://a/jwks , https://b/.well-known/openid-configuration' });
+    const fromEnv = load(yaml, {
+      JWT_AUDIENCE: 'env-aud',
+      JWT_ISSUER: 'https://a, https://b',
+      JWT_PUBLIC_KEY_URL: 'https://a/jwks , https://b/.well-known/openid-configuration',
+    });
     assert.deepEqual(fromEnv.jwt.audience, ['env-aud']);
     assert.deepEqual(fromEnv.jwt.issuer, ['https://a', 'https://b']);
     assert.deepEqual(fromEnv.jwt.publicKeyUrls, ['https://a/jwks', 'https://b/.well-known/openid-configuration']);
@@ -168,7 +193,11 @@ describe('config loader: defaults and precedence', () => {
     assert.equal(load(`${MODEL}general_settings:\n  proxy_batch_write_at: 60\n`).spend.writeIntervalMs, 60_000);
     assert.equal(load(`${MODEL}general_settings:\n  proxy_batch_write_at: 0.5\n`).spend.writeIntervalMs, 500);
     for (const bad of ['0', '-5', '"10"', '7200']) {
-      fails(() => load(`${MODEL}general_settings:\n  proxy_batch_write_at: ${bad}\n`), 'general_settings.proxy_batch_write_at', /.+/);
+      fails(
+        () => load(`${MODEL}general_settings:\n  proxy_batch_write_at: ${bad}\n`),
+        'general_settings.proxy_batch_write_at',
+        /.+/,
+      );
     }
   });
 
@@ -177,19 +206,36 @@ describe('config loader: defaults and precedence', () => {
     assert.equal(load(`${MODEL}general_settings:\n  user_api_key_cache_ttl: 60\n`).keyCache.resyncIntervalMs, 60_000);
     assert.equal(load(`${MODEL}general_settings:\n  user_api_key_cache_ttl: 1.5\n`).keyCache.resyncIntervalMs, 1500);
     for (const bad of ['0', '-5', '"10"', '100000']) {
-      fails(() => load(`${MODEL}general_settings:\n  user_api_key_cache_ttl: ${bad}\n`), 'general_settings.user_api_key_cache_ttl', /.+/);
+      fails(
+        () => load(`${MODEL}general_settings:\n  user_api_key_cache_ttl: ${bad}\n`),
+        'general_settings.user_api_key_cache_ttl',
+        /.+/,
+      );
     }
   });
 
   it('database: DATABASE_URL (env over general_settings.database_url), else embedded in DATA_DIR', () => {
-    assert.deepEqual(load(null, { DATABASE_URL: 'postgresql://h/db' }).database, { kind: 'postgres', url: 'postgresql://h/db' });
-    assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', {}).database, { kind: 'postgres', url: 'postgresql://file/db' });
-    assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', { DATABASE_URL: 'postgresql://env/db' }).database, {
+    assert.deepEqual(load(null, { DATABASE_URL: 'postgresql://h/db' }).database, {
       kind: 'postgres',
-      url: 'postgresql://env/db',
+      url: 'postgresql://h/db',
     });
+    assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', {}).database, {
+      kind: 'postgres',
+      url: 'postgresql://file/db',
+    });
+    assert.deepEqual(
+      load('general_settings:\n  database_url: postgresql://file/db\n', { DATABASE_URL: 'postgresql://env/db' })
+        .database,
+      {
+        kind: 'postgres',
+        url: 'postgresql://env/db',
+      },
+    );
     const cwd = tempDir('gw-cwd-');
-    assert.deepEqual(load(null, { DATA_DIR: 'state' }, [], cwd).database, { kind: 'embedded', dataDir: join(cwd, 'state') });
+    assert.deepEqual(load(null, { DATA_DIR: 'state' }, [], cwd).database, {
+      kind: 'embedded',
+      dataDir: join(cwd, 'state'),
+    });
   });
 
   it('os.environ/ may give numbers and booleans too: the text is read as the type the setting wants', () => {
@@ -201,14 +247,23 @@ describe('config loader: defaults and precedence', () => {
     assert.equal(c.models[0].rpm, 600);
     assert.equal(c.models[0].timeoutSec, 2.5);
     assert.equal(c.jwt.enabled, true);
-    const bad = (env: Env, at: string, type: string) => fails(() => load(yaml, { KEY_DIGITS: '1', RPM_V: '1', TIMEOUT_V: '1', JWT_ON: 'false', ...env }), at, new RegExp(`must be a ${type}`));
+    const bad = (env: Env, at: string, type: string) =>
+      fails(
+        () => load(yaml, { KEY_DIGITS: '1', RPM_V: '1', TIMEOUT_V: '1', JWT_ON: 'false', ...env }),
+        at,
+        new RegExp(`must be a ${type}`),
+      );
     bad({ RPM_V: 'lots' }, 'model_list[0].litellm_params.rpm', 'number');
     bad({ JWT_ON: 'yes please' }, 'general_settings.enable_jwt_auth', 'boolean');
     assert.equal(load(yaml, { KEY_DIGITS: '1', RPM_V: '1', TIMEOUT_V: '1', JWT_ON: 'false' }).jwt.enabled, false);
   });
 
   it('an empty os.environ value counts as unset', () => {
-    fails(() => load('general_settings:\n  master_key: os.environ/EMPTY_ONE\n', { EMPTY_ONE: '' }), 'general_settings.master_key', /os\.environ\/EMPTY_ONE is not set/);
+    fails(
+      () => load('general_settings:\n  master_key: os.environ/EMPTY_ONE\n', { EMPTY_ONE: '' }),
+      'general_settings.master_key',
+      /os\.environ\/EMPTY_ONE is not set/,
+    );
   });
 });
 
@@ -220,7 +275,12 @@ describe('config loader: unknown keys', () => {
         'model_list:\n  - model_name: gpt\n    litellm_params:\n      model: openai/gpt-4o\n      custom_llm_provider: openai\n    model_info:\n      supports_vision: true\n',
     );
     const text = c.warnings.join('\n');
-    for (const path of ['litellm_settings', 'general_settings.alerting', 'model_list[0].litellm_params.custom_llm_provider', 'model_list[0].model_info.supports_vision']) {
+    for (const path of [
+      'litellm_settings',
+      'general_settings.alerting',
+      'model_list[0].litellm_params.custom_llm_provider',
+      'model_list[0].model_info.supports_vision',
+    ]) {
       assert.match(text, new RegExp(`: ${path.replace(/[[\].]/g, '\\$&')}: unknown key, ignored`), path);
     }
     assert.equal(c.warnings.length, 4, 'environment_variables is read (below), not ignored');
@@ -240,7 +300,11 @@ describe('config loader: unknown keys', () => {
     assert.ok(c.secrets.includes('file-db-pass') && c.secrets.includes('sk-from-file-1'), 'still redacted from logs');
     assert.equal(load(yaml, { MK: 'sk-from-env-2' }).masterKey, 'sk-from-env-2');
     fails(() => load('environment_variables: [A]\n'), 'environment_variables', /mapping/);
-    fails(() => load('environment_variables:\n  A: { b: 1 }\n'), 'environment_variables.A', /string, a number or a boolean/);
+    fails(
+      () => load('environment_variables:\n  A: { b: 1 }\n'),
+      'environment_variables.A',
+      /string, a number or a boolean/,
+    );
   });
 
   it('a fallback naming a model group that is not configured is warned about', () => {
@@ -251,42 +315,102 @@ describe('config loader: unknown keys', () => {
 
 describe('config loader: bad configs stop the start with one line', () => {
   it('YAML syntax error: names the line', () => {
-    const err = fails(() => load('model_list:\n  - model_name: a\n    litellm_params: {model: openai/x\n'), 'line 4, column 1', /invalid YAML/);
+    const err = fails(
+      () => load('model_list:\n  - model_name: a\n    litellm_params: {model: openai/x\n'),
+      'line 4, column 1',
+      /invalid YAML/,
+    );
     assert.match(err.message, /config\.yaml: line 4, column 1: invalid YAML/);
-    fails(() => load('general_settings:\n  master_key: a\n  master_key: b\n'), 'line 3, column 3', /invalid YAML: Map keys must be unique/);
+    fails(
+      () => load('general_settings:\n  master_key: a\n  master_key: b\n'),
+      'line 3, column 3',
+      /invalid YAML: Map keys must be unique/,
+    );
   });
 
   it('unknown key under litellm_jwtauth', () => {
-    fails(() => load('general_settings:\n  litellm_jwtauth:\n    admin_jwt_scope: x\n    team_id_field: client_id\n'), 'general_settings.litellm_jwtauth.team_id_field', /unknown key/);
+    fails(
+      () => load('general_settings:\n  litellm_jwtauth:\n    admin_jwt_scope: x\n    team_id_field: client_id\n'),
+      'general_settings.litellm_jwtauth.team_id_field',
+      /unknown key/,
+    );
   });
 
   it('os.environ/X where X is unset', () => {
-    fails(() => load(`${MODEL}      api_key: os.environ/NO_SUCH_VAR_42\n`), 'model_list[0].litellm_params.api_key', /os\.environ\/NO_SUCH_VAR_42 is not set in the environment/);
+    fails(
+      () => load(`${MODEL}      api_key: os.environ/NO_SUCH_VAR_42\n`),
+      'model_list[0].litellm_params.api_key',
+      /os\.environ\/NO_SUCH_VAR_42 is not set in the environment/,
+    );
   });
 
   it('model_list entry without model_name, without litellm_params, or without litellm_params.model', () => {
-    fails(() => load('model_list:\n  - litellm_params:\n      model: openai/x\n'), 'model_list[0].model_name', /is required/);
+    fails(
+      () => load('model_list:\n  - litellm_params:\n      model: openai/x\n'),
+      'model_list[0].model_name',
+      /is required/,
+    );
     fails(() => load(`${MODEL}  - model_name: b\n`), 'model_list[1].litellm_params', /is required/);
-    fails(() => load('model_list:\n  - model_name: a\n    litellm_params:\n      api_base: https://x\n'), 'model_list[0].litellm_params.model', /is required/);
+    fails(
+      () => load('model_list:\n  - model_name: a\n    litellm_params:\n      api_base: https://x\n'),
+      'model_list[0].litellm_params.model',
+      /is required/,
+    );
   });
 
   it('unknown provider prefix, or none', () => {
-    fails(() => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: bedrock/claude\n'), 'model_list[0].litellm_params.model', /provider one of: azure, openai/);
-    fails(() => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: gpt-4o\n'), 'model_list[0].litellm_params.model', /<provider>\/<name>/);
-    fails(() => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: azure/\n'), 'model_list[0].litellm_params.model', /no name after the provider/);
+    fails(
+      () => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: bedrock/claude\n'),
+      'model_list[0].litellm_params.model',
+      /provider one of: azure, openai/,
+    );
+    fails(
+      () => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: gpt-4o\n'),
+      'model_list[0].litellm_params.model',
+      /<provider>\/<name>/,
+    );
+    fails(
+      () => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: azure/\n'),
+      'model_list[0].litellm_params.model',
+      /no name after the provider/,
+    );
   });
 
   it('azure deployment without api_base; wrong types', () => {
-    fails(() => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: azure/dep\n'), 'model_list[0].litellm_params.api_base', /required for azure/);
+    fails(
+      () => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: azure/dep\n'),
+      'model_list[0].litellm_params.api_base',
+      /required for azure/,
+    );
     fails(() => load(`${MODEL}      rpm: lots\n`), 'model_list[0].litellm_params.rpm', /expected number/);
-    fails(() => load('general_settings:\n  enable_jwt_auth: "maybe"\n'), 'general_settings.enable_jwt_auth', /expected boolean/);
+    fails(
+      () => load('general_settings:\n  enable_jwt_auth: "maybe"\n'),
+      'general_settings.enable_jwt_auth',
+      /expected boolean/,
+    );
   });
 
   it('route lists that are not routes, and intervals under 0.1 s, stop the start with one line', () => {
-    fails(() => load('general_settings:\n  allowed_routes: [bogus_group]\n'), 'general_settings.allowed_routes', /"bogus_group": not a route group/);
-    fails(() => load('general_settings:\n  litellm_jwtauth:\n    admin_allowed_routes: ["/key/*", "nope"]\n'), 'general_settings.litellm_jwtauth.admin_allowed_routes', /"nope": not a route group/);
-    fails(() => load('general_settings:\n  proxy_batch_write_at: 0.0001\n'), 'general_settings.proxy_batch_write_at', /at least 0\.1/);
-    fails(() => load('general_settings:\n  user_api_key_cache_ttl: 0.0001\n'), 'general_settings.user_api_key_cache_ttl', /at least 0\.1/);
+    fails(
+      () => load('general_settings:\n  allowed_routes: [bogus_group]\n'),
+      'general_settings.allowed_routes',
+      /"bogus_group": not a route group/,
+    );
+    fails(
+      () => load('general_settings:\n  litellm_jwtauth:\n    admin_allowed_routes: ["/key/*", "nope"]\n'),
+      'general_settings.litellm_jwtauth.admin_allowed_routes',
+      /"nope": not a route group/,
+    );
+    fails(
+      () => load('general_settings:\n  proxy_batch_write_at: 0.0001\n'),
+      'general_settings.proxy_batch_write_at',
+      /at least 0\.1/,
+    );
+    fails(
+      () => load('general_settings:\n  user_api_key_cache_ttl: 0.0001\n'),
+      'general_settings.user_api_key_cache_ttl',
+      /at least 0\.1/,
+    );
   });
 
   it('non-numeric --port or PORT', () => {
@@ -299,7 +423,11 @@ describe('config loader: bad configs stop the start with one line', () => {
   });
 
   it('a config file that does not exist', () => {
-    const err = fails(() => loadGatewayConfig({ argv: ['--config', '/nonexistent/gw.yaml'], env: {}, cwd: '/' }), '', /cannot be read \(ENOENT\)/);
+    const err = fails(
+      () => loadGatewayConfig({ argv: ['--config', '/nonexistent/gw.yaml'], env: {}, cwd: '/' }),
+      '',
+      /cannot be read \(ENOENT\)/,
+    );
     assert.equal(err.source, '/nonexistent/gw.yaml');
   });
 });

@@ -22,8 +22,18 @@ describe('embedded data folder lock', () => {
     const dir = tempDir('gw-lock-');
     // Our parent (the test runner) is a live process that is not us.
     writeFileSync(join(dir, 'gateway.lock'), `${process.ppid}\n`);
-    assert.throws(() => lockDataDir(dir), (err: Error) => err instanceof DataDirInUseError && err.message.includes(`in use by process ${process.ppid}`) && !err.message.includes('\n'));
-    assert.equal(readFileSync(join(dir, 'gateway.lock'), 'utf8').trim(), String(process.ppid), 'the other lock is left alone');
+    assert.throws(
+      () => lockDataDir(dir),
+      (err: Error) =>
+        err instanceof DataDirInUseError &&
+        err.message.includes(`in use by process ${process.ppid}`) &&
+        !err.message.includes('\n'),
+    );
+    assert.equal(
+      readFileSync(join(dir, 'gateway.lock'), 'utf8').trim(),
+      String(process.ppid),
+      'the other lock is left alone',
+    );
   });
 
   it("the embedded store's process writes the gateway it serves after its own pid; a second opener is told both", () => {
@@ -35,7 +45,9 @@ describe('embedded data folder lock', () => {
     writeFileSync(join(dir, 'gateway.lock'), `${process.ppid}\n4242\n`);
     assert.throws(
       () => lockDataDir(dir),
-      (err: Error) => err instanceof DataDirInUseError && err.message.includes(`in use by process ${process.ppid} (the embedded database of gateway process 4242)`),
+      (err: Error) =>
+        err instanceof DataDirInUseError &&
+        err.message.includes(`in use by process ${process.ppid} (the embedded database of gateway process 4242)`),
     );
     // The gateway named second is not what decides: a dead first pid is a stale lock, taken over.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
@@ -54,7 +66,9 @@ describe('embedded data folder lock', () => {
 
   it("a new store waits for an orphaned store (its gateway gone) to close the folder, and refuses a live gateway's store at once", async () => {
     const dir = join(tempDir('gw-lock-'), 'data');
-    const deadGateway = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const deadGateway = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+    );
     // The orphan: a live process holding the lock for a gateway that no longer runs; it exits after ~1 s.
     const orphan = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1000)'], { stdio: 'ignore' });
     const exited = new Promise((r) => orphan.once('exit', r));
@@ -72,7 +86,10 @@ describe('embedded data folder lock', () => {
     // Held by a live store whose gateway (the test runner) runs: refused at once, naming both.
     writeFileSync(join(dir, 'gateway.lock'), `${process.ppid}\n${process.ppid}\n`);
     const started = Date.now();
-    await assert.rejects(lockDataDirAfterOrphan(dir, process.pid, 15_000), (err: Error) => err instanceof DataDirInUseError && err.message.includes(`gateway process ${process.ppid}`));
+    await assert.rejects(
+      lockDataDirAfterOrphan(dir, process.pid, 15_000),
+      (err: Error) => err instanceof DataDirInUseError && err.message.includes(`gateway process ${process.ppid}`),
+    );
     assert.ok(Date.now() - started < 1_000, `refused after ${Date.now() - started} ms`);
 
     // An orphan that never lets go: refused once the wait is over.

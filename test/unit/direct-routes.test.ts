@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Body, Controller, ForbiddenException, Header, Param, Post, Req, Res, UseGuards, UseInterceptors, type Type } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  ForbiddenException,
+  Header,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+  UseInterceptors,
+  type Type,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DirectRoute, directRoutes, isDirectHandler, type RouteGuard } from '../../src/common/http/direct-routes';
 
@@ -46,7 +58,11 @@ describe('direct routes', () => {
     const res = reply();
     assert.equal(handler(req, res), 'ran');
     assert.deepEqual(instance.calls, [['gpt', req, res]]);
-    assert.deepEqual(g.asked, [[req, Models.prototype.run, Models]], 'the guard sees the handler and controller its @Public() check reads');
+    assert.deepEqual(
+      g.asked,
+      [[req, Models.prototype.run, Models]],
+      'the guard sees the handler and controller its @Public() check reads',
+    );
   });
 
   it('calls nothing when the guard throws, and answers 403 when it resolves to false, as Nest does', async () => {
@@ -57,12 +73,18 @@ describe('direct routes', () => {
       },
     };
     assert.throws(() => directRoutes([instance], refusing).get('POST /v2/b')!(request({}), reply()), /no credential/);
-    await assert.rejects(Promise.resolve(directRoutes([instance], guard(Promise.resolve(false))).get('POST /v2/b')!(request({}), reply())), ForbiddenException);
-    assert.equal(await directRoutes([instance], guard(Promise.resolve(true))).get('POST /v2/b')!(request({}), reply()), 'ran');
+    await assert.rejects(
+      Promise.resolve(directRoutes([instance], guard(Promise.resolve(false))).get('POST /v2/b')!(request({}), reply())),
+      ForbiddenException,
+    );
+    assert.equal(
+      await directRoutes([instance], guard(Promise.resolve(true))).get('POST /v2/b')!(request({}), reply()),
+      'ran',
+    );
     assert.equal(instance.calls.length, 1, 'only the allowed call reached the method');
   });
 
-  it('answers 404 for an empty path parameter before the guard runs, as Nest\'s Fastify adapter does', () => {
+  it("answers 404 for an empty path parameter before the guard runs, as Nest's Fastify adapter does", () => {
     const instance = new Models();
     const g = guard(true);
     const res = reply();
@@ -122,6 +144,11 @@ describe('direct routes', () => {
       }
     }
     cases.push(['does not take @Res()', WithoutReply]);
-    for (const [message, C] of cases) assert.throws(() => directRoutes([new C()], guard(true)), (err: Error) => err.message.includes(message), C.name);
+    for (const [message, C] of cases)
+      assert.throws(
+        () => directRoutes([new C()], guard(true)),
+        (err: Error) => err.message.includes(message),
+        C.name,
+      );
   });
 });

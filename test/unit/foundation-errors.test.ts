@@ -11,8 +11,18 @@ describe('error mapping (the one place errors become HTTP)', () => {
     const r = toErrorReply(Errors.rateLimited('slow down', 2.2));
     assert.equal(r.status, 429);
     assert.deepEqual(r.headers, { 'retry-after': '3' });
-    assert.deepEqual(parse(r.body), { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' });
-    assert.deepEqual(parse(toErrorReply(Errors.badRequest('bad model', 'model')).body), { message: 'bad model', type: 'invalid_request_error', param: 'model', code: 'invalid_request' });
+    assert.deepEqual(parse(r.body), {
+      message: 'slow down',
+      type: 'rate_limit_error',
+      param: null,
+      code: 'rate_limit_exceeded',
+    });
+    assert.deepEqual(parse(toErrorReply(Errors.badRequest('bad model', 'model')).body), {
+      message: 'bad model',
+      type: 'invalid_request_error',
+      param: 'model',
+      code: 'invalid_request',
+    });
     assert.equal(parse(toErrorReply(Errors.budgetExceeded('over')).body).type, 'budget_exceeded');
     assert.equal(toErrorReply(Errors.budgetExceeded('over')).status, 400);
     for (const [err, status, type] of [
@@ -31,8 +41,12 @@ describe('error mapping (the one place errors become HTTP)', () => {
   });
 
   it('an upstream error passed through keeps its exact body and content type', () => {
-    const raw = Buffer.from('{"error":{"message":"upstream says no","type":"invalid_request_error","param":null,"code":"x"}}');
-    const r = toErrorReply(new GatewayError(422, 'upstream', 'x', { raw: { body: raw, contentType: 'application/json' } }));
+    const raw = Buffer.from(
+      '{"error":{"message":"upstream says no","type":"invalid_request_error","param":null,"code":"x"}}',
+    );
+    const r = toErrorReply(
+      new GatewayError(422, 'upstream', 'x', { raw: { body: raw, contentType: 'application/json' } }),
+    );
     assert.equal(r.status, 422);
     assert.equal(r.body, raw);
     assert.equal(r.contentType, 'application/json');
@@ -45,7 +59,10 @@ describe('error mapping (the one place errors become HTTP)', () => {
       param: null,
       code: 'route_not_found',
     });
-    assert.equal(parse(toErrorReply(new BadRequestException(['a must be set', 'b too'])).body).message, 'a must be set; b too');
+    assert.equal(
+      parse(toErrorReply(new BadRequestException(['a must be set', 'b too'])).body).message,
+      'a must be set; b too',
+    );
     const big = toErrorReply(new PayloadTooLargeException());
     assert.equal(big.status, 413);
     assert.equal(parse(big.body).code, 'request_too_large');
@@ -72,8 +89,17 @@ describe('error mapping (the one place errors become HTTP)', () => {
     const r = toErrorReply(err, 'req-77');
     assert.equal(r.status, 500);
     assert.equal(r.internal, true);
-    assert.deepEqual(parse(r.body), { message: 'Internal gateway error (request id req-77)', type: 'api_error', param: null, code: 'internal_error' });
-    assert.equal(toErrorReply(Object.assign(new Error('x'), { statusCode: 503 })).status, 500, 'a 5xx statusCode from a library is still internal');
+    assert.deepEqual(parse(r.body), {
+      message: 'Internal gateway error (request id req-77)',
+      type: 'api_error',
+      param: null,
+      code: 'internal_error',
+    });
+    assert.equal(
+      toErrorReply(Object.assign(new Error('x'), { statusCode: 503 })).status,
+      500,
+      'a 5xx statusCode from a library is still internal',
+    );
     assert.equal(toErrorReply(null).status, 500);
     assert.equal(toErrorReply('a string').status, 500);
   });

@@ -22,15 +22,23 @@ function cacheOver(table: Map<string, KeyRow>) {
       return table.get(token) ?? null;
     },
   } as unknown as KeysRepository;
-  const spend = { readConsistent: <R>(fn: () => Promise<R>) => fn(), unflushed: () => 0, onFlushed: () => undefined } as unknown as SpendWriter;
-  const events = { register: (h: KeyEventHandlers) => (handlers = h), publish: () => undefined } as unknown as KeyEventsService;
+  const spend = {
+    readConsistent: <R>(fn: () => Promise<R>) => fn(),
+    unflushed: () => 0,
+    onFlushed: () => undefined,
+  } as unknown as SpendWriter;
+  const events = {
+    register: (h: KeyEventHandlers) => (handlers = h),
+    publish: () => undefined,
+  } as unknown as KeyEventsService;
   const config = { keyCache: { resyncIntervalMs: 3_600_000 } } as unknown as GatewayConfig;
   const cache = new KeyCache(repo, spend, events, pino({ level: 'silent' }), config);
   cache.onModuleInit();
   return {
     cache,
     reads: () => reads,
-    emit: (e: Omit<Extract<KeyEvent, { t: 'changed' }>, 'o'>) => handlers!.onEvent(decodeEvent(encodeEvents({ o: 'other', ...e })[0])!),
+    emit: (e: Omit<Extract<KeyEvent, { t: 'changed' }>, 'o'>) =>
+      handlers!.onEvent(decodeEvent(encodeEvents({ o: 'other', ...e })[0])!),
     close: () => cache.onModuleDestroy(),
   };
 }
@@ -91,13 +99,25 @@ describe('key cache: messages from other instances', () => {
   it('the new-row list travels with its tokens when a message is split, and is checked on arrival', () => {
     const tokens = Array.from({ length: 500 }, (_, i) => i.toString(16).padStart(64, '0'));
     const created = [tokens[3], tokens[250], tokens[499]];
-    const parts = encodeEvents({ o: 'me', t: 'changed', k: tokens, n: created }).map((p) => decodeEvent(p) as Extract<KeyEvent, { t: 'changed' }>);
+    const parts = encodeEvents({ o: 'me', t: 'changed', k: tokens, n: created }).map(
+      (p) => decodeEvent(p) as Extract<KeyEvent, { t: 'changed' }>,
+    );
     assert.ok(parts.length > 1);
-    assert.deepEqual(parts.flatMap((p) => p.k), tokens);
-    assert.deepEqual(parts.flatMap((p) => p.n ?? []), created);
+    assert.deepEqual(
+      parts.flatMap((p) => p.k),
+      tokens,
+    );
+    assert.deepEqual(
+      parts.flatMap((p) => p.n ?? []),
+      created,
+    );
     for (const p of parts) for (const t of p.n ?? []) assert.ok(p.k.includes(t));
     assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [T], n: [U] })), null, 'a new row outside k');
     assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [T], n: 'x' })), null);
-    assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [T] }))?.t, 'changed', 'a message without n (an older instance)');
+    assert.equal(
+      decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [T] }))?.t,
+      'changed',
+      'a message without n (an older instance)',
+    );
   });
 });

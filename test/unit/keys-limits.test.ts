@@ -7,7 +7,14 @@ import { MemoryLimiter } from '../../src/keys/limits/memory-limiter';
 import { MinuteWindow } from '../../src/keys/limits/minute-window';
 import { decodeEvent, encodeEvents, MAX_PAYLOAD_BYTES } from '../../src/keys/invalidation/key-events';
 
-const scope = (over: Partial<LimitScope>): LimitScope => ({ id: 'k:x', label: 'key', rpm: null, tpm: null, parallel: null, ...over });
+const scope = (over: Partial<LimitScope>): LimitScope => ({
+  id: 'k:x',
+  label: 'key',
+  rpm: null,
+  tpm: null,
+  parallel: null,
+  ...over,
+});
 
 function refusal(fn: () => unknown): GatewayError {
   try {
@@ -34,25 +41,29 @@ describe('keys: sliding minute window', () => {
 
   it('agrees with a naive list of events (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 1, max: 50 })), { maxLength: 80 }), fc.integer({ min: 1, max: 500 }), (steps, limit) => {
-        const w = new MinuteWindow();
-        const events: [number, number][] = [];
-        let now = 1_700_000_000_000;
-        for (const [dt, n] of steps) {
-          now += dt;
-          w.add(now, n);
-          events.push([Math.floor(now / 1000), n]);
-          const live = events.filter(([s]) => s > Math.floor(now / 1000) - 61);
-          const total = live.reduce((a, [, c]) => a + c, 0);
-          assert.equal(w.total(now), total);
-          const wait = w.msUntilBelow(now, limit);
-          assert.equal(wait === 0, total < limit);
-          if (wait > 0) {
-            assert.ok(w.total(now + wait) < limit, 'below the limit once the wait is over');
-            assert.ok(w.total(now + wait - 1000) >= limit || wait < 1000, 'and not a second earlier');
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 1, max: 50 })), { maxLength: 80 }),
+        fc.integer({ min: 1, max: 500 }),
+        (steps, limit) => {
+          const w = new MinuteWindow();
+          const events: [number, number][] = [];
+          let now = 1_700_000_000_000;
+          for (const [dt, n] of steps) {
+            now += dt;
+            w.add(now, n);
+            events.push([Math.floor(now / 1000), n]);
+            const live = events.filter(([s]) => s > Math.floor(now / 1000) - 61);
+            const total = live.reduce((a, [, c]) => a + c, 0);
+            assert.equal(w.total(now), total);
+            const wait = w.msUntilBelow(now, limit);
+            assert.equal(wait === 0, total < limit);
+            if (wait > 0) {
+              assert.ok(w.total(now + wait) < limit, 'below the limit once the wait is over');
+              assert.ok(w.total(now + wait - 1000) >= limit || wait < 1000, 'and not a second earlier');
+            }
           }
-        }
-      }),
+        },
+      ),
     );
   });
 });
@@ -117,21 +128,47 @@ describe('keys: broadcast messages', () => {
     const parts = encodeEvents({ o: 'me', t: 'changed', k: tokens });
     assert.ok(parts.length > 1);
     for (const p of parts) assert.ok(Buffer.byteLength(p) <= MAX_PAYLOAD_BYTES);
-    assert.deepEqual(parts.flatMap((p) => decodeEvent(p)!.k as readonly string[]), tokens);
-    const spend = encodeEvents({ o: 'me', t: 'spend', k: tokens.map((t, i) => [t, i * 0.123456789] as const), p: [['team', 1]] });
+    assert.deepEqual(
+      parts.flatMap((p) => decodeEvent(p)!.k as readonly string[]),
+      tokens,
+    );
+    const spend = encodeEvents({
+      o: 'me',
+      t: 'spend',
+      k: tokens.map((t, i) => [t, i * 0.123456789] as const),
+      p: [['team', 1]],
+    });
     assert.equal(spend.flatMap((p) => decodeEvent(p)!.k as readonly unknown[]).length, 500);
     assert.equal(decodeEvent('{nope'), null);
     assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [1] })), null);
     for (const bad of [[['t', '5']], [['t', null]], [['t', -1]], [['t']], ['t'], [[1, 2]]]) {
-      assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: bad, p: [] })), null, `spend ${JSON.stringify(bad)}`);
-      assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: [], p: bad })), null, `project spend ${JSON.stringify(bad)}`);
+      assert.equal(
+        decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: bad, p: [] })),
+        null,
+        `spend ${JSON.stringify(bad)}`,
+      );
+      assert.equal(
+        decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: [], p: bad })),
+        null,
+        `project spend ${JSON.stringify(bad)}`,
+      );
     }
     assert.equal(decodeEvent('{"o":"x","t":"spend","k":[["t",1e999]],"p":[]}'), null, 'Infinity');
     // A regenerate's rename travels with the change, and only between tokens the message names.
     const renamed = encodeEvents({ o: 'me', t: 'changed', k: ['old', 'new'], n: ['new'], r: [['old', 'new']] });
-    assert.deepEqual(decodeEvent(renamed[0]), { o: 'me', t: 'changed', k: ['old', 'new'], n: ['new'], r: [['old', 'new']] });
+    assert.deepEqual(decodeEvent(renamed[0]), {
+      o: 'me',
+      t: 'changed',
+      k: ['old', 'new'],
+      n: ['new'],
+      r: [['old', 'new']],
+    });
     for (const bad of [[['old', 'other']], [['old']], ['old'], [[1, 2]], 'x']) {
-      assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: ['old', 'new'], r: bad })), null, `rename ${JSON.stringify(bad)}`);
+      assert.equal(
+        decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: ['old', 'new'], r: bad })),
+        null,
+        `rename ${JSON.stringify(bad)}`,
+      );
     }
   });
 });

@@ -70,7 +70,13 @@ describe('spend read from the database plus what is not written yet', () => {
     const token = 'a'.repeat(64);
     const store = new FakeStore();
     const row = (spend: number) =>
-      ({ ...keyRecord(token, { spend }), createdAt: new Date(), updatedAt: new Date(), createdBy: 'master_key', updatedBy: 'master_key' }) as unknown as KeyRow;
+      ({
+        ...keyRecord(token, { spend }),
+        createdAt: new Date(),
+        updatedAt: new Date(),
+        createdBy: 'master_key',
+        updatedBy: 'master_key',
+      }) as unknown as KeyRow;
     const writer = new SpendWriter(store.repo, silent, EVERY_SECOND);
     writer.add(token, null, 1.2);
     const writing = writer.flush(); // a spend write in flight...

@@ -11,7 +11,13 @@ import { LogCapture, tempDir } from '../support/gateway';
 
 const SECRET = 'master-secret-value';
 
-function request(url: string, caller?: Record<string, unknown>, id = 'req-1', headers: Record<string, string> = {}, route?: string): FastifyRequest {
+function request(
+  url: string,
+  caller?: Record<string, unknown>,
+  id = 'req-1',
+  headers: Record<string, string> = {},
+  route?: string,
+): FastifyRequest {
   return { id, method: 'POST', url, caller, headers, routeOptions: { url: route } } as unknown as FastifyRequest;
 }
 const reply = { statusCode: 201, elapsedTime: 1.23456 } as unknown as FastifyReply;
@@ -21,15 +27,49 @@ describe('access log line', () => {
     const out = new LogCapture();
     const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
     log.info({ reqId: 'x' }, 'reference');
-    new AccessLog(log, [SECRET]).write(request('/v1/chat/completions?api-version=1', { role: 'project', projectId: 'p"1', userId: 'u1', keyHash: 'abcdef0123456789ff' }), reply);
+    new AccessLog(log, [SECRET]).write(
+      request('/v1/chat/completions?api-version=1', {
+        role: 'project',
+        projectId: 'p"1',
+        userId: 'u1',
+        keyHash: 'abcdef0123456789ff',
+      }),
+      reply,
+    );
     const [ref, line] = out.lines.map((l) => JSON.parse(l));
-    assert.deepEqual(Object.keys(line).slice(0, 3), Object.keys(ref).slice(0, 3), 'level, time and base fields first, as pino writes them');
+    assert.deepEqual(
+      Object.keys(line).slice(0, 3),
+      Object.keys(ref).slice(0, 3),
+      'level, time and base fields first, as pino writes them',
+    );
     assert.equal(line.level, 'info');
     assert.equal(line.svc, ref.svc);
     assert.ok(!Number.isNaN(Date.parse(line.time)), 'ISO time');
     assert.deepEqual(
-      { reqId: line.reqId, method: line.method, path: line.path, status: line.status, ms: line.ms, role: line.role, project: line.project, user: line.user, key: line.key, msg: line.msg },
-      { reqId: 'req-1', method: 'POST', path: '/v1/chat/completions', status: 201, ms: 1.23, role: 'project', project: 'p"1', user: 'u1', key: 'abcdef012345', msg: 'request' },
+      {
+        reqId: line.reqId,
+        method: line.method,
+        path: line.path,
+        status: line.status,
+        ms: line.ms,
+        role: line.role,
+        project: line.project,
+        user: line.user,
+        key: line.key,
+        msg: line.msg,
+      },
+      {
+        reqId: 'req-1',
+        method: 'POST',
+        path: '/v1/chat/completions',
+        status: 201,
+        ms: 1.23,
+        role: 'project',
+        project: 'p"1',
+        user: 'u1',
+        key: 'abcdef012345',
+        msg: 'request',
+      },
     );
   });
 
@@ -40,7 +80,9 @@ describe('access log line', () => {
     const key = Object.freeze({ role: 'virtual_key', keyHash: 'aaaaaaaaaaaa0000', projectId: 't1' });
     const jwt = Object.freeze({ role: 'project', projectId: `team-${SECRET}`, userId: 'u"2' });
     for (const c of [key, jwt, key, undefined, jwt]) access.write(request('/v1/models', c), reply);
-    const fields = out.lines.map((l) => JSON.parse(l)).map(({ role, project, user, key }) => ({ role, project, user, key }));
+    const fields = out.lines
+      .map((l) => JSON.parse(l))
+      .map(({ role, project, user, key }) => ({ role, project, user, key }));
     const keyFields = { role: 'virtual_key', project: 't1', user: undefined, key: 'aaaaaaaaaaaa' };
     const jwtFields = { role: 'project', project: 'team-[REDACTED]', user: 'u"2', key: undefined };
     const none = { role: undefined, project: undefined, user: undefined, key: undefined };
@@ -72,7 +114,13 @@ describe('access log line', () => {
     access.write(request('/v1/chat/completions/', undefined, 'e', {}, '/v1/chat/completions'), reply);
     assert.deepEqual(
       out.lines.map((l) => JSON.parse(l).path),
-      ['/v1/chat/completions', '/openai/deployments/gpt-a/chat/completions', '/openai/deployments/[REDACTED]/chat/completions', '/v1/chat/completions', '/v1/chat/completions/'],
+      [
+        '/v1/chat/completions',
+        '/openai/deployments/gpt-a/chat/completions',
+        '/openai/deployments/[REDACTED]/chat/completions',
+        '/v1/chat/completions',
+        '/v1/chat/completions/',
+      ],
     );
   });
 
@@ -80,7 +128,10 @@ describe('access log line', () => {
     const out = new LogCapture();
     const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
     const access = new AccessLog(log, [SECRET]);
-    access.write(request('/v1/models', undefined, 'sk-abcdefgh12345678', { 'x-request-id': 'sk-abcdefgh12345678' }), reply);
+    access.write(
+      request('/v1/models', undefined, 'sk-abcdefgh12345678', { 'x-request-id': 'sk-abcdefgh12345678' }),
+      reply,
+    );
     access.write(request('/v1/models', undefined, SECRET, { 'x-request-id': SECRET }), reply);
     access.write(request('/v1/models', undefined, '1f2e3d4c-2a', { 'x-request-id': 'bad id!' }), reply);
     const [a, b, c] = out.lines.map((l) => JSON.parse(l));
@@ -91,7 +142,12 @@ describe('access log line', () => {
   });
 
   it('hands its lines to a batching destination as batched lines', () => {
-    const out = Object.assign(new LogCapture(), { batched: [] as string[], batch(line: string) { this.batched.push(line); } });
+    const out = Object.assign(new LogCapture(), {
+      batched: [] as string[],
+      batch(line: string) {
+        this.batched.push(line);
+      },
+    });
     const log = createLogger({ level: 'info', secrets: [] }, out);
     new AccessLog(log, []).write(request('/v1/models'), reply);
     assert.equal(out.lines.length, 0);
@@ -111,8 +167,14 @@ describe('access log line', () => {
     access.write(request('/v1/c'), reply);
     log.info('stopped');
     dest.flushSync();
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { path?: string; msg: string });
-    assert.deepEqual(lines.map((l) => l.path ?? l.msg), ['/v1/a', '/v1/b', 'after two requests', '/v1/c', 'stopped']);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { path?: string; msg: string });
+    assert.deepEqual(
+      lines.map((l) => l.path ?? l.msg),
+      ['/v1/a', '/v1/b', 'after two requests', '/v1/c', 'stopped'],
+    );
     dest.end();
   });
 
@@ -132,7 +194,10 @@ describe('access log line', () => {
     dest.write(`${JSON.stringify({ msg: 'ordinary' })}\n`);
     line('queued at the end');
     dest.flushSync();
-    assert.equal(readFileSync(file, 'utf8'), [...sent.slice(0, -1), `${JSON.stringify({ msg: 'ordinary' })}\n`, sent.at(-1)].join(''));
+    assert.equal(
+      readFileSync(file, 'utf8'),
+      [...sent.slice(0, -1), `${JSON.stringify({ msg: 'ordinary' })}\n`, sent.at(-1)].join(''),
+    );
     dest.end();
   });
 
@@ -150,8 +215,14 @@ describe('access log line', () => {
     }
     t.mock.timers.reset();
     const lines = out.lines.map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.path), paths);
-    assert.deepEqual(lines.map((l) => l.time), times);
+    assert.deepEqual(
+      lines.map((l) => l.path),
+      paths,
+    );
+    assert.deepEqual(
+      lines.map((l) => l.time),
+      times,
+    );
     assert.ok(times.includes('2026-11-27T07:41:00.000Z') && times.includes('2026-11-27T07:40:59.999Z'));
   });
 
@@ -165,7 +236,10 @@ describe('access log line', () => {
 
 describe('access log: the ms field', () => {
   it('prints exactly what String(Math.round(ms * 100) / 100) prints', () => {
-    const samples = [0, 0.001, 0.004, 0.005, 0.05, 0.1, 0.99, 0.995, 1, 1.1, 1.01, 1.005, 9.999, 10, 12.5, 12.05, 99.99, 100, 1234.56, 21474836.47, 21474836.48, 1e9, -0.001];
+    const samples = [
+      0, 0.001, 0.004, 0.005, 0.05, 0.1, 0.99, 0.995, 1, 1.1, 1.01, 1.005, 9.999, 10, 12.5, 12.05, 99.99, 100, 1234.56,
+      21474836.47, 21474836.48, 1e9, -0.001,
+    ];
     for (let i = 0; i < 20_000; i++) samples.push(Math.random() * 10 ** ((i % 7) - 1));
     for (const ms of samples) assert.equal(hundredths(ms), String(Math.round(ms * 100) / 100), `ms = ${ms}`);
   });

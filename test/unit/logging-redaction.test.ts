@@ -35,7 +35,10 @@ describe('logger redaction', () => {
 
   it('scrubs bearer tokens and sk- keys even when no secret is configured', () => {
     const { log, out } = capture();
-    log.error({ err: new Error('upstream said: invalid key sk-proj-abcdefgh12345 for Bearer eyJhbGciOi.eyJzdWIi.sig-value') }, 'failed');
+    log.error(
+      { err: new Error('upstream said: invalid key sk-proj-abcdefgh12345 for Bearer eyJhbGciOi.eyJzdWIi.sig-value') },
+      'failed',
+    );
     const text = out.text();
     assert.doesNotMatch(text, /abcdefgh12345|eyJhbGciOi|sig-value/);
     assert.match(text, /sk-\[REDACTED\]/);

@@ -9,7 +9,14 @@ const base = { id: 'x', modelName: 'g', inputCostPerToken: 0, outputCostPerToken
 
 describe('providers', () => {
   it('azure: deployment path, api-version query, api-key header', () => {
-    const d: DeploymentConfig = { ...base, provider: 'azure', upstreamModel: 'my dep', apiBase: 'https://res.openai.azure.com', apiKey: 'k1', apiVersion: '2023-07-01-preview' };
+    const d: DeploymentConfig = {
+      ...base,
+      provider: 'azure',
+      upstreamModel: 'my dep',
+      apiBase: 'https://res.openai.azure.com',
+      apiKey: 'k1',
+      apiVersion: '2023-07-01-preview',
+    };
     const e = azureProvider.endpoint(d);
     assert.equal(e.origin, 'https://res.openai.azure.com');
     assert.equal(e.paths.chat, '/openai/deployments/my%20dep/chat/completions?api-version=2023-07-01-preview');
@@ -18,18 +25,37 @@ describe('providers', () => {
     assert.equal(e.streamUsage, false, 'old api versions refuse stream_options');
     const recent = azureProvider.endpoint({ ...d, apiVersion: undefined, apiBase: 'https://h:8443/prefix?x=1' });
     assert.equal(recent.origin, 'https://h:8443');
-    assert.equal(recent.paths.chat, `/prefix/openai/deployments/my%20dep/chat/completions?api-version=${AZURE_DEFAULT_API_VERSION}&x=1`);
+    assert.equal(
+      recent.paths.chat,
+      `/prefix/openai/deployments/my%20dep/chat/completions?api-version=${AZURE_DEFAULT_API_VERSION}&x=1`,
+    );
     assert.equal(recent.streamUsage, true);
   });
 
   it('openai: default base, bearer key, organization; compatible servers by api_base', () => {
-    const d: DeploymentConfig = { ...base, provider: 'openai', upstreamModel: 'gpt-4o', apiKey: 'k2', organization: 'org-1' };
+    const d: DeploymentConfig = {
+      ...base,
+      provider: 'openai',
+      upstreamModel: 'gpt-4o',
+      apiKey: 'k2',
+      organization: 'org-1',
+    };
     const e = openAIProvider.endpoint(d);
     assert.equal(e.origin, 'https://api.openai.com');
     assert.equal(e.paths.chat, '/v1/chat/completions');
     assert.equal(e.paths.embeddings, '/v1/embeddings');
-    assert.deepEqual(e.headers, { 'content-type': 'application/json', 'accept-encoding': 'identity', authorization: 'Bearer k2', 'openai-organization': 'org-1' });
-    const local = openAIProvider.endpoint({ ...d, apiKey: undefined, organization: undefined, apiBase: 'http://localhost:11434/v1' });
+    assert.deepEqual(e.headers, {
+      'content-type': 'application/json',
+      'accept-encoding': 'identity',
+      authorization: 'Bearer k2',
+      'openai-organization': 'org-1',
+    });
+    const local = openAIProvider.endpoint({
+      ...d,
+      apiKey: undefined,
+      organization: undefined,
+      apiBase: 'http://localhost:11434/v1',
+    });
     assert.equal(local.origin, 'http://localhost:11434');
     assert.equal(local.paths.chat, '/v1/chat/completions');
     assert.deepEqual(local.headers, { 'content-type': 'application/json', 'accept-encoding': 'identity' });
@@ -39,7 +65,12 @@ describe('providers', () => {
     const d: DeploymentConfig = { ...base, provider: 'openai', upstreamModel: 'llama3', apiBase: 'http://h' };
     const payload = { model: 'group', messages: [{ role: 'user', content: 'x' }], custom: { a: [1] }, temperature: 0 };
     const text = openAIProvider.body('chat', payload, openAIProvider.endpoint(d));
-    assert.deepEqual(JSON.parse(text), { model: 'llama3', messages: [{ role: 'user', content: 'x' }], custom: { a: [1] }, temperature: 0 });
+    assert.deepEqual(JSON.parse(text), {
+      model: 'llama3',
+      messages: [{ role: 'user', content: 'x' }],
+      custom: { a: [1] },
+      temperature: 0,
+    });
   });
 
   it('has a provider for every provider name the config accepts', () => {

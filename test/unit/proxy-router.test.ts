@@ -11,8 +11,21 @@ import { UsageWindow } from '../../src/proxy/router/usage-window';
 const pool = new Pool('http://127.0.0.1:9'); // never called: picking does not touch the network
 after(() => pool.close());
 
-function deployment(id: string, extra: Partial<DeploymentConfig> = {}, router = { allowedFails: 3, cooldownMs: 5_000 }): Deployment {
-  const config: DeploymentConfig = { id, modelName: 'g', provider: 'openai', upstreamModel: id, apiBase: 'http://127.0.0.1:9', inputCostPerToken: 0, outputCostPerToken: 0, ...extra };
+function deployment(
+  id: string,
+  extra: Partial<DeploymentConfig> = {},
+  router = { allowedFails: 3, cooldownMs: 5_000 },
+): Deployment {
+  const config: DeploymentConfig = {
+    id,
+    modelName: 'g',
+    provider: 'openai',
+    upstreamModel: id,
+    apiBase: 'http://127.0.0.1:9',
+    inputCostPerToken: 0,
+    outputCostPerToken: 0,
+    ...extra,
+  };
   return new Deployment(config, openAIProvider, openAIProvider.endpoint(config), pool, 1000, 1000, router);
 }
 
@@ -38,7 +51,11 @@ describe('router: simple-shuffle weights', () => {
   it('picks in proportion to the weights', () => {
     const g = new ModelGroup('g', [deployment('a', { weight: 1 }), deployment('b', { weight: 3 })]);
     assert.deepEqual(shares(g), { a: 250, b: 750 });
-    const byRpm = new ModelGroup('g', [deployment('a', { rpm: 100 }), deployment('b', { rpm: 300 }), deployment('c', { rpm: 600 })]);
+    const byRpm = new ModelGroup('g', [
+      deployment('a', { rpm: 100 }),
+      deployment('b', { rpm: 300 }),
+      deployment('c', { rpm: 600 }),
+    ]);
     assert.deepEqual(shares(byRpm), { a: 100, b: 300, c: 600 });
     const even = new ModelGroup('g', [deployment('a'), deployment('b')]);
     assert.deepEqual(shares(even), { a: 500, b: 500 });

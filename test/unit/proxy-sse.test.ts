@@ -1,19 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MAX_SSE_EVENT_BYTES, SSE_DONE, SseEventTooLarge, SseRelay, sseError } from '../../src/proxy/streaming/sse-relay';
+import {
+  MAX_SSE_EVENT_BYTES,
+  SSE_DONE,
+  SseEventTooLarge,
+  SseRelay,
+  sseError,
+} from '../../src/proxy/streaming/sse-relay';
 
 const ev = (o: object) => `data: ${JSON.stringify(o)}\n\n`;
-const chunk = (content: string) => ev({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }], usage: null });
+const chunk = (content: string) =>
+  ev({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }], usage: null });
 /** Feeds text (as UTF-8 bytes) and reads what the relay passes on as text. */
-const push = (relay: SseRelay, text: string | Buffer) => relay.push(Buffer.isBuffer(text) ? text : Buffer.from(text)).toString('utf8');
-const usageChunk = ev({ object: 'chat.completion.chunk', choices: [], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } });
+const push = (relay: SseRelay, text: string | Buffer) =>
+  relay.push(Buffer.isBuffer(text) ? text : Buffer.from(text)).toString('utf8');
+const usageChunk = ev({
+  object: 'chat.completion.chunk',
+  choices: [],
+  usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
+});
 
 describe('SSE relay', () => {
   it('passes long events (held in pieces) on whole, wherever the chunks cut them, CRLF or LF', () => {
-    const big = (n: number, sep: string) => `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x'.repeat(n) } }] })}${sep}`;
+    const big = (n: number, sep: string) =>
+      `data: ${JSON.stringify({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'x'.repeat(n) } }] })}${sep}`;
     for (const sep of ['\n\n', '\r\n\r\n']) {
-      const text = big(300_000, sep) + chunk('after') + big(70_000, sep) + usageChunk.replace(/\n\n$/, sep) + 'data: [DONE]' + sep;
+      const text =
+        big(300_000, sep) + chunk('after') + big(70_000, sep) + usageChunk.replace(/\n\n$/, sep) + 'data: [DONE]' + sep;
       const bytes = Buffer.from(text);
       for (const size of [1_000, 4_096, 65_537, 100_003]) {
         const relay = new SseRelay(false);
@@ -57,7 +71,10 @@ describe('SSE relay', () => {
   });
 
   it('keeps a chunk that carries both choices and usage, and ignores "usage": null and quoted text', () => {
-    const both = ev({ choices: [{ index: 0, delta: { content: 'x' } }], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    const both = ev({
+      choices: [{ index: 0, delta: { content: 'x' } }],
+      usage: { prompt_tokens: 1, completion_tokens: 1 },
+    });
     const quoted = chunk('the "usage": {"prompt_tokens": 99} text');
     const relay = new SseRelay(true);
     assert.equal(push(relay, quoted), quoted);
@@ -79,26 +96,31 @@ describe('SSE relay', () => {
 
   it('gives the same bytes and usage however the stream is cut into network chunks', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme' }), { minLength: 1, maxLength: 6 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 8 }), (words, crlf, cuts) => {
-        const sep = crlf ? '\r\n\r\n' : '\n\n';
-        const events = [...words.map((w) => chunk(w)), usageChunk, SSE_DONE].map((e) => e.replace(/\n\n$/, sep));
-        const whole = Buffer.from(events.join(''));
-        const points = [...new Set(cuts.map((c) => c % whole.length))].sort((a, b) => a - b);
-        for (const drop of [false, true]) {
-          const relay = new SseRelay(drop);
-          const out: Buffer[] = [];
-          let from = 0;
-          for (const p of [...points, whole.length]) {
-            out.push(relay.push(whole.subarray(from, p)));
-            from = p;
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme' }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        (words, crlf, cuts) => {
+          const sep = crlf ? '\r\n\r\n' : '\n\n';
+          const events = [...words.map((w) => chunk(w)), usageChunk, SSE_DONE].map((e) => e.replace(/\n\n$/, sep));
+          const whole = Buffer.from(events.join(''));
+          const points = [...new Set(cuts.map((c) => c % whole.length))].sort((a, b) => a - b);
+          for (const drop of [false, true]) {
+            const relay = new SseRelay(drop);
+            const out: Buffer[] = [];
+            let from = 0;
+            for (const p of [...points, whole.length]) {
+              out.push(relay.push(whole.subarray(from, p)));
+              from = p;
+            }
+            out.push(relay.finish());
+            const expected = drop ? events.filter((e) => !e.includes('"choices":[]')).join('') : events.join('');
+            assert.equal(Buffer.concat(out).toString('utf8'), expected);
+            assert.deepEqual(relay.usage, { promptTokens: 9, completionTokens: 2 });
+            assert.equal(relay.sawDone, true);
           }
-          out.push(relay.finish());
-          const expected = drop ? events.filter((e) => !e.includes('"choices":[]')).join('') : events.join('');
-          assert.equal(Buffer.concat(out).toString('utf8'), expected);
-          assert.deepEqual(relay.usage, { promptTokens: 9, completionTokens: 2 });
-          assert.equal(relay.sawDone, true);
-        }
-      }),
+        },
+      ),
     );
   });
 
@@ -106,22 +128,44 @@ describe('SSE relay', () => {
     // Values that put "usage" and "choices" keys, brackets and quotes where a scan could be fooled: nested objects,
     // strings, arrays; usage counters that are not whole numbers; either key missing, null, or of another type.
     const tricky = fc.jsonValue({ maxDepth: 3 });
-    const nested = fc.dictionary(fc.constantFrom('usage', 'choices', 'x', 'prompt_tokens'), fc.oneof(tricky, fc.constant([]), fc.constant({ prompt_tokens: 7, completion_tokens: 1 })));
-    const counter = fc.oneof(fc.nat(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant('3'), fc.constant(null));
+    const nested = fc.dictionary(
+      fc.constantFrom('usage', 'choices', 'x', 'prompt_tokens'),
+      fc.oneof(tricky, fc.constant([]), fc.constant({ prompt_tokens: 7, completion_tokens: 1 })),
+    );
+    const counter = fc.oneof(
+      fc.nat(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constant('3'),
+      fc.constant(null),
+    );
     const usage = fc.oneof(
       fc.constant(null),
       fc.record({ prompt_tokens: counter, completion_tokens: counter, details: nested }, { requiredKeys: [] }),
       tricky,
     );
-    const choices = fc.oneof(fc.constant([]), fc.array(fc.record({ index: fc.nat(), delta: nested })), fc.constant(null), fc.string());
-    const chunkObject = fc.record({ id: fc.string(), choices, usage, extra: nested, note: fc.string() }, { requiredKeys: [] });
+    const choices = fc.oneof(
+      fc.constant([]),
+      fc.array(fc.record({ index: fc.nat(), delta: nested })),
+      fc.constant(null),
+      fc.string(),
+    );
+    const chunkObject = fc.record(
+      { id: fc.string(), choices, usage, extra: nested, note: fc.string() },
+      { requiredKeys: [] },
+    );
     fc.assert(
       fc.property(chunkObject, fc.boolean(), fc.boolean(), (obj, pretty, drop) => {
         const json = pretty ? JSON.stringify(obj, null, 1).replace(/\n/g, ' ') : JSON.stringify(obj);
         const event = `data: ${json}\n\n`;
         const parsed = JSON.parse(json) as { usage?: unknown; choices?: unknown };
         const u = parsed.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
-        const expectedUsage = u && typeof u === 'object' && typeof u.prompt_tokens === 'number' ? { promptTokens: u.prompt_tokens, completionTokens: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0 } : null;
+        const expectedUsage =
+          u && typeof u === 'object' && typeof u.prompt_tokens === 'number'
+            ? {
+                promptTokens: u.prompt_tokens,
+                completionTokens: typeof u.completion_tokens === 'number' ? u.completion_tokens : 0,
+              }
+            : null;
         const dropped = drop && expectedUsage !== null && Array.isArray(parsed.choices) && parsed.choices.length === 0;
         const relay = new SseRelay(drop);
         assert.equal(push(relay, event), dropped ? '' : event);
@@ -132,7 +176,10 @@ describe('SSE relay', () => {
   });
 
   it('takes no usage from a chunk that is not one JSON object, as JSON.parse would refuse it', () => {
-    for (const bad of ['{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}', '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}} {}']) {
+    for (const bad of [
+      '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}',
+      '{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}} {}',
+    ]) {
       const relay = new SseRelay(true);
       assert.equal(push(relay, `data: ${bad}\n\n`), `data: ${bad}\n\n`);
       assert.equal(relay.usage, null);
@@ -186,6 +233,13 @@ describe('SSE relay', () => {
   it('writes OpenAI-shaped error events', () => {
     const e = sseError('The upstream stream failed: connection reset', 'upstream_error');
     assert.ok(e.startsWith('data: ') && e.endsWith('\n\n'));
-    assert.deepEqual(JSON.parse(e.slice(6)), { error: { message: 'The upstream stream failed: connection reset', type: 'api_error', param: null, code: 'upstream_error' } });
+    assert.deepEqual(JSON.parse(e.slice(6)), {
+      error: {
+        message: 'The upstream stream failed: connection reset',
+        type: 'api_error',
+        param: null,
+        code: 'upstream_error',
+      },
+    });
   });
 });

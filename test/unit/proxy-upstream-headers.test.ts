@@ -9,19 +9,50 @@ const raw = (...pairs: string[]) => pairs.map((s) => Buffer.from(s, 'latin1'));
 
 describe('upstream answer headers', () => {
   it('reads content-type, content-encoding and retry-after in any case, and nothing else', () => {
-    const h = pickUpstreamHeaders(raw('Date', 'x', 'Content-Type', 'application/json', 'CONTENT-ENCODING', 'gzip', 'retry-After', '7', 'x-retry-aftr', '9'));
+    const h = pickUpstreamHeaders(
+      raw(
+        'Date',
+        'x',
+        'Content-Type',
+        'application/json',
+        'CONTENT-ENCODING',
+        'gzip',
+        'retry-After',
+        '7',
+        'x-retry-aftr',
+        '9',
+      ),
+    );
     assert.deepEqual(h, { contentType: 'application/json', contentEncoding: 'gzip', retryAfter: '7' });
-    assert.deepEqual(pickUpstreamHeaders(raw('content-typo', 'a', 'content-encodinG', 'br')), { contentEncoding: 'br' });
+    assert.deepEqual(pickUpstreamHeaders(raw('content-typo', 'a', 'content-encodinG', 'br')), {
+      contentEncoding: 'br',
+    });
     assert.deepEqual(pickUpstreamHeaders([]), {});
   });
 
   it('names that only look alike under case folding do not match', () => {
     // 0x0d | 0x20 is "-": only letters are folded, so a CR never stands in for the dash
-    assert.deepEqual(pickUpstreamHeaders(raw('content\rtype', 'a', 'retry_after', '1', 'content type', 'b', 'CONTENT\x0dTYPE', 'c')), {});
+    assert.deepEqual(
+      pickUpstreamHeaders(raw('content\rtype', 'a', 'retry_after', '1', 'content type', 'b', 'CONTENT\x0dTYPE', 'c')),
+      {},
+    );
   });
 
   it('agrees with undici parseHeaders (first value of each) on random header lists', () => {
-    const names = ['content-type', 'Content-Type', 'CONTENT-TYPE', 'content-encoding', 'Content-Encoding', 'retry-after', 'Retry-After', 'date', 'x-request-id', 'content-length', 'retry-afte', 'content-types'];
+    const names = [
+      'content-type',
+      'Content-Type',
+      'CONTENT-TYPE',
+      'content-encoding',
+      'Content-Encoding',
+      'retry-after',
+      'Retry-After',
+      'date',
+      'x-request-id',
+      'content-length',
+      'retry-afte',
+      'content-types',
+    ];
     let seed = 7;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -34,7 +65,11 @@ describe('upstream answer headers', () => {
       const parsed = util.parseHeaders(list) as Record<string, string | string[] | undefined>;
       const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
       const expected = Object.fromEntries(
-        Object.entries({ contentType: first(parsed['content-type']), contentEncoding: first(parsed['content-encoding']), retryAfter: first(parsed['retry-after']) }).filter(([, v]) => v !== undefined),
+        Object.entries({
+          contentType: first(parsed['content-type']),
+          contentEncoding: first(parsed['content-encoding']),
+          retryAfter: first(parsed['retry-after']),
+        }).filter(([, v]) => v !== undefined),
       );
       assert.deepEqual(pickUpstreamHeaders(list), expected, pairs.join(' | '));
     }

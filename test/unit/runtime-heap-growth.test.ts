@@ -22,8 +22,14 @@ console.log('kept', live.length);
 describe("the old generation's growth between full GCs is bounded (runtime-flags)", () => {
   it('never grows past 2.5 x what the previous full GC kept', () => {
     const flags = join(__dirname, '..', '..', 'src', 'runtime-flags.js');
-    const out = execFileSync(process.execPath, ['--trace-gc', '-e', SCRIPT, flags], { encoding: 'utf8', timeout: 120_000 });
-    const gcs = [...out.matchAll(/Mark-Compact ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g)].map((m) => ({ before: Number(m[1]), after: Number(m[2]) }));
+    const out = execFileSync(process.execPath, ['--trace-gc', '-e', SCRIPT, flags], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const gcs = [...out.matchAll(/Mark-Compact ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/g)].map((m) => ({
+      before: Number(m[1]),
+      after: Number(m[2]),
+    }));
     assert.ok(gcs.length >= 4, `expected several full GCs, got:\n${out.slice(0, 3000)}`);
     // From the second on: each full GC started before the heap reached 2.5 x what the one before it kept.
     const growth = gcs.slice(1).map((gc, i) => gc.before / gcs[i].after);

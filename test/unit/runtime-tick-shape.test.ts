@@ -29,7 +29,10 @@ require(process.argv[1]).holdTickObjectShape();
 describe('process.nextTick stays on its fast path (runtime/tick-shape)', () => {
   it('the tick object literal keeps monomorphic inline caches across full GCs', () => {
     const module = join(__dirname, '..', '..', 'src', 'runtime', 'tick-shape.js');
-    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '-e', SCRIPT, module], { encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '-e', SCRIPT, module], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     const slots = out.split('\n').filter((l) => l.includes('DefineKeyedOwnPropertyInLiteral'));
     assert.equal(slots.length, 4, `expected the tick object's four property slots in:\n${out.slice(0, 2000)}`);
     for (const slot of slots) assert.match(slot, /MONOMORPHIC/, slot.trim());

@@ -36,7 +36,10 @@ const hot = (f) => { let s = 0; for (let i = 0; i < 3000; i++) s += f(10000); re
 describe('WebAssembly tier-up held off during the embedded store start (runtime/wasm-tiering)', () => {
   it('functions compiled inside stay on Liftoff however hot they run; functions compiled after still reach TurboFan', () => {
     const module = join(__dirname, '..', '..', 'src', 'runtime', 'wasm-tiering.js');
-    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '-e', SCRIPT, module], { encoding: 'utf8', timeout: 60_000 });
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '-e', SCRIPT, module], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.deepEqual(JSON.parse(out.trim()), { aLiftoff: true, aTurbofan: false, bTurbofan: true });
   });
 });

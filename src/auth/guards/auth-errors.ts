@@ -18,12 +18,17 @@ export function toAuthError(kind: CredentialKind, err: unknown): GatewayError {
 function jwtError(cause: unknown): GatewayError {
   if (cause instanceof JwtRejection) return Errors.unauthorized(cause.message, cause.code);
   const e = (cause ?? {}) as { name?: string; code?: string; claim?: string; message?: string };
-  if (e.name === 'TokenExpiredError' || e.code === 'ERR_JWT_EXPIRED') return Errors.unauthorized('JWT expired', 'jwt_expired');
+  if (e.name === 'TokenExpiredError' || e.code === 'ERR_JWT_EXPIRED')
+    return Errors.unauthorized('JWT expired', 'jwt_expired');
   if (e.name === 'NotBeforeError' || (e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && e.claim === 'nbf')) {
     return Errors.unauthorized('JWT is not valid yet (nbf)', 'jwt_not_yet_valid');
   }
-  if (e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return Errors.unauthorized('Invalid JWT: invalid signature', 'invalid_jwt');
+  if (e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+    return Errors.unauthorized('Invalid JWT: invalid signature', 'invalid_jwt');
   // jsonwebtoken adds the accepted values ("jwt audience invalid. expected: ..."): not for an unauthenticated caller.
-  const reason = typeof e.message === 'string' && e.message.length > 0 && e.message.length < 200 ? e.message.replace(/\.? expected: .*$/s, '') : 'verification failed';
+  const reason =
+    typeof e.message === 'string' && e.message.length > 0 && e.message.length < 200
+      ? e.message.replace(/\.? expected: .*$/s, '')
+      : 'verification failed';
   return Errors.unauthorized(`Invalid JWT: ${reason}`, 'invalid_jwt');
 }

@@ -8,7 +8,15 @@ import { pathOf, routeOf } from '../../common/http/route-url';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import type { AuthResult } from '../auth-result';
-import { classifyCredential, extractCredential, looksLikeJwt, sha256Hex, signatureStart, type ClassifyOptions, type CredentialKind } from '../credentials/credential';
+import {
+  classifyCredential,
+  extractCredential,
+  looksLikeJwt,
+  sha256Hex,
+  signatureStart,
+  type ClassifyOptions,
+  type CredentialKind,
+} from '../credentials/credential';
 import { CREDENTIAL_DIGEST, type CredentialCarrier } from '../credentials/request-credential';
 import { IS_PUBLIC } from '../decorators/public.decorator';
 import { VerifiedTokenCache } from '../jwt/verified-token-cache';
@@ -18,7 +26,6 @@ import { StrategyRunner } from '../strategies/strategy-runner';
 import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
 import { toAuthError } from './auth-errors';
 import { NO_CREDENTIAL } from './credential-first';
-
 
 /**
  * The one place that decides who may call what. For every route not marked @Public(): read the credential,
@@ -106,14 +113,17 @@ export class AuthGuard implements CanActivate, RouteGuard {
 
   private unrecognized(token: string): GatewayError {
     if (!this.classify.jwtEnabled && looksLikeJwt(token)) {
-      return Errors.unauthorized('Invalid credential: it looks like a JWT, but JWT auth is not enabled (general_settings.enable_jwt_auth)');
+      return Errors.unauthorized(
+        'Invalid credential: it looks like a JWT, but JWT auth is not enabled (general_settings.enable_jwt_auth)',
+      );
     }
     return Errors.unauthorized('Invalid API key: not the master key, a virtual key (sk-...) or a JWT');
   }
 
   private refusal(req: FastifyRequest, kind: CredentialKind, err: unknown): GatewayError {
     const out = toAuthError(kind, err);
-    if (out.status === 401 || out.status === 403) this.log.debug({ reqId: req.id, kind, reason: out.message }, 'credential refused');
+    if (out.status === 401 || out.status === 403)
+      this.log.debug({ reqId: req.id, kind, reason: out.message }, 'credential refused');
     else this.log.warn({ reqId: req.id, kind, reason: out.message }, 'credential could not be checked');
     return out;
   }

@@ -15,7 +15,11 @@ export const NO_CREDENTIAL =
 export function useCredentialFirst(fastify: FastifyInstance): void {
   fastify.addHook('preParsing', (req, _reply, payload, done) => {
     const route = req.routeOptions;
-    if (route.url !== undefined && (route.config as unknown as Record<string, unknown> | undefined)?.[PUBLIC_ROUTE] !== true && extractCredential(req.headers) === undefined) {
+    if (
+      route.url !== undefined &&
+      (route.config as unknown as Record<string, unknown> | undefined)?.[PUBLIC_ROUTE] !== true &&
+      extractCredential(req.headers) === undefined
+    ) {
       done(Errors.unauthorized(NO_CREDENTIAL, 'missing_api_key'));
       return;
     }

@@ -21,9 +21,14 @@ export function parseJoseHeader(token: string): JoseHeader {
   const { alg, kid, crit } = jsonObjectSegment(dot > 0 ? token.slice(0, dot) : '', 'header');
   if (typeof alg !== 'string') throw new JwtRejection('Invalid JWT: header has no "alg"');
   if (alg.toLowerCase() === 'none') throw new JwtRejection('Invalid JWT: unsigned tokens (alg "none") are refused');
-  if (SYMMETRIC.test(alg)) throw new JwtRejection(`Invalid JWT: symmetric algorithm ${alg} is refused; only RS*, PS*, ES* and EdDSA are accepted`);
-  if (!isAllowedAlgorithm(alg)) throw new JwtRejection(`Invalid JWT: algorithm ${JSON.stringify(alg.slice(0, 20))} is not supported`);
-  if (crit !== undefined) throw new JwtRejection('Invalid JWT: "crit" header lists extensions the gateway does not support');
+  if (SYMMETRIC.test(alg))
+    throw new JwtRejection(
+      `Invalid JWT: symmetric algorithm ${alg} is refused; only RS*, PS*, ES* and EdDSA are accepted`,
+    );
+  if (!isAllowedAlgorithm(alg))
+    throw new JwtRejection(`Invalid JWT: algorithm ${JSON.stringify(alg.slice(0, 20))} is not supported`);
+  if (crit !== undefined)
+    throw new JwtRejection('Invalid JWT: "crit" header lists extensions the gateway does not support');
   if (kid !== undefined && typeof kid !== 'string') throw new JwtRejection('Invalid JWT: "kid" must be a string');
   return kid === undefined ? { alg } : { alg, kid };
 }
@@ -48,6 +53,7 @@ function jsonObjectSegment(segment: string, part: 'header' | 'claims'): Record<s
   } catch {
     throw new JwtRejection(`Invalid JWT: ${part} ${is} not JSON`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JwtRejection(`Invalid JWT: ${part} ${is} not a JSON object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new JwtRejection(`Invalid JWT: ${part} ${is} not a JSON object`);
   return value as Record<string, unknown>;
 }

@@ -32,7 +32,12 @@ export async function fetchJwksDocument(url: string, timeoutMs: number, cancel?:
  * a hung provider hangs the fetch (and every request waiting on it) for undici's 300 s header timeout. Here the
  * timer holds the controller strongly, and the race settles the promise even if an abort never reaches the fetch.
  */
-async function withDeadline<T>(url: string, timeoutMs: number, cancel: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDeadline<T>(
+  url: string,
+  timeoutMs: number,
+  cancel: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -42,10 +47,16 @@ async function withDeadline<T>(url: string, timeoutMs: number, cancel: AbortSign
     };
     timer = setTimeout(() => stop(new DOMException('timed out', 'TimeoutError')), timeoutMs);
     if (cancel?.aborted) stop(new DOMException('cancelled', 'AbortError'));
-    cancel?.addEventListener('abort', () => stop(new DOMException('cancelled', 'AbortError')), { once: true, signal: controller.signal });
+    cancel?.addEventListener('abort', () => stop(new DOMException('cancelled', 'AbortError')), {
+      once: true,
+      signal: controller.signal,
+    });
   });
   try {
-    return await Promise.race([work(controller.signal), deadline.catch((err: Error) => Promise.reject(new Error(`GET ${url} failed: ${describeAbort(err)}`)))]);
+    return await Promise.race([
+      work(controller.signal),
+      deadline.catch((err: Error) => Promise.reject(new Error(`GET ${url} failed: ${describeAbort(err)}`))),
+    ]);
   } finally {
     clearTimeout(timer);
     controller.abort(); // ends a fetch still reading, and removes the cancel listener
@@ -60,7 +71,10 @@ async function fetchJson(url: string, signal: AbortSignal): Promise<Record<strin
     res = await fetch(url, { signal, headers: { accept: 'application/json' }, redirect: 'follow' });
   } catch (err) {
     const e = err as Error & { cause?: { code?: string } };
-    const why = e.name === 'TimeoutError' || e.name === 'AbortError' ? describeAbort(signal.reason as Error) : (e.cause?.code ?? e.message);
+    const why =
+      e.name === 'TimeoutError' || e.name === 'AbortError'
+        ? describeAbort(signal.reason as Error)
+        : (e.cause?.code ?? e.message);
     throw new Error(`GET ${url} failed: ${why}`);
   }
   if (!res.ok) {
@@ -76,7 +90,9 @@ async function fetchJson(url: string, signal: AbortSignal): Promise<Record<strin
   try {
     text = await res.text();
   } catch (err) {
-    throw new Error(`GET ${url} failed while reading: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`);
+    throw new Error(
+      `GET ${url} failed while reading: ${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message}`,
+    );
   }
   if (text.length > MAX_DOCUMENT_BYTES) throw new Error(`GET ${url}: document too large`);
   let doc: unknown;

@@ -70,7 +70,11 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     this.maxAgeMs = this.ttlMs + config.jwt.publicKeyStaleTtlSec * 1000;
     const fetcher = (uri: string) => fetchJwksDocument(uri, JWKS_FETCH_TIMEOUT_MS, this.closing.signal);
     this.sources = config.jwt.publicKeyUrls.map(
-      (url) => new KeySource(url, new JwksClient({ jwksUri: url, cache: false, rateLimit: false, timeout: JWKS_FETCH_TIMEOUT_MS, fetcher })),
+      (url) =>
+        new KeySource(
+          url,
+          new JwksClient({ jwksUri: url, cache: false, rateLimit: false, timeout: JWKS_FETCH_TIMEOUT_MS, fetcher }),
+        ),
     );
   }
 
@@ -96,10 +100,12 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
    * check passes is chosen, so a token is accepted when any JWKS holds its key.
    */
   async resolve(header: JoseHeader, token: string): Promise<KeyObject> {
-    if (this.sources.length === 0) throw new JwtRejection('JWT auth is enabled but no JWT_PUBLIC_KEY_URL is configured', 'jwks_unavailable');
+    if (this.sources.length === 0)
+      throw new JwtRejection('JWT auth is enabled but no JWT_PUBLIC_KEY_URL is configured', 'jwks_unavailable');
     const now = this.now();
     for (const source of this.sources) {
-      if (source.fetchedAt >= 0 && now - source.fetchedAt > this.ttlMs && this.mayRevalidate(source, now)) void this.refresh(source);
+      if (source.fetchedAt >= 0 && now - source.fetchedAt > this.ttlMs && this.mayRevalidate(source, now))
+        void this.refresh(source);
     }
     const known = this.find(header, now);
     if (known.length > 0) return pick(known, header, token);
@@ -124,7 +130,8 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
   usableForMs(): number {
     const now = this.now();
     let least = Infinity;
-    for (const s of this.sources) if (s.keys.length > 0 && this.usable(s, now)) least = Math.min(least, s.fetchedAt + this.maxAgeMs - now);
+    for (const s of this.sources)
+      if (s.keys.length > 0 && this.usable(s, now)) least = Math.min(least, s.fetchedAt + this.maxAgeMs - now);
     return least === Infinity ? 0 : least;
   }
 
@@ -145,7 +152,9 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
    */
   private mayFetchForMiss(source: KeySource, now: number): boolean {
     if (source.inflight !== null) return false;
-    return source.lastFailed ? now - source.lastAttemptAt >= JWKS_RETRY_INTERVAL_MS : now - source.lastMissFetchAt >= JWKS_REFETCH_INTERVAL_MS;
+    return source.lastFailed
+      ? now - source.lastAttemptAt >= JWKS_RETRY_INTERVAL_MS
+      : now - source.lastMissFetchAt >= JWKS_REFETCH_INTERVAL_MS;
   }
 
   private usable(source: KeySource, now: number): boolean {
@@ -157,7 +166,9 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     const found: KeyObject[] = [];
     for (const source of this.sources) {
       if (!this.usable(source, now)) continue;
-      for (const k of source.keys) if ((header.kid === undefined || k.kid === header.kid) && keyFitsAlgorithm(header.alg, k.key, k.jwkAlg)) found.push(k.key);
+      for (const k of source.keys)
+        if ((header.kid === undefined || k.kid === header.kid) && keyFitsAlgorithm(header.alg, k.key, k.jwkAlg))
+          found.push(k.key);
     }
     // No kid: accepted only when all the JWKS together hold exactly one key that fits its algorithm.
     return header.kid === undefined && found.length !== 1 ? [] : found;
@@ -165,10 +176,16 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
 
   private missReason(header: JoseHeader, now: number): JwtRejection {
     const usable = this.sources.filter((s) => this.usable(s, now));
-    if (usable.length === 0) return new JwtRejection('JWT signing keys are unavailable: the OpenID provider could not be reached', 'jwks_unavailable');
+    if (usable.length === 0)
+      return new JwtRejection(
+        'JWT signing keys are unavailable: the OpenID provider could not be reached',
+        'jwks_unavailable',
+      );
     const keys = usable.flatMap((s) => s.keys);
-    if (header.kid === undefined) return new JwtRejection('Invalid JWT: it has no "kid" and the JWKS does not hold exactly one suitable key');
-    if (keys.some((k) => k.kid === header.kid)) return new JwtRejection(`Invalid JWT: the key with its "kid" does not fit algorithm ${header.alg}`);
+    if (header.kid === undefined)
+      return new JwtRejection('Invalid JWT: it has no "kid" and the JWKS does not hold exactly one suitable key');
+    if (keys.some((k) => k.kid === header.kid))
+      return new JwtRejection(`Invalid JWT: the key with its "kid" does not fit algorithm ${header.alg}`);
     return new JwtRejection('Invalid JWT: no key in the JWKS has its "kid"');
   }
 
@@ -185,9 +202,14 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
       try {
         const signing = await source.client.getSigningKeys();
         const before = source.keys;
-        source.keys = signing.map((k) => ({ kid: k.kid || undefined, jwkAlg: k.alg || undefined, key: createPublicKey(k.getPublicKey()) }));
+        source.keys = signing.map((k) => ({
+          kid: k.kid || undefined,
+          jwkAlg: k.alg || undefined,
+          key: createPublicKey(k.getPublicKey()),
+        }));
         // A key the provider withdrew (rotated out, or revoked after a leak): tokens it verified stop being trusted now.
-        if (before.some((old) => !source.keys.some((k) => k.key.equals(old.key)))) for (const fn of this.withdrawnListeners) fn();
+        if (before.some((old) => !source.keys.some((k) => k.key.equals(old.key))))
+          for (const fn of this.withdrawnListeners) fn();
         source.fetchedAt = this.now();
         source.lastFailed = false;
         this.log.info({ url: source.url, keys: source.keys.length }, 'JWKS fetched');
@@ -195,7 +217,10 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
         source.lastFailed = true;
         if (this.closing.signal.aborted) return;
         const ageSec = source.fetchedAt >= 0 ? Math.round((this.now() - source.fetchedAt) / 1000) : null;
-        this.log.warn({ url: source.url, reason: (err as Error).message, knownKeysAgeSec: ageSec }, this.failureMessage(source));
+        this.log.warn(
+          { url: source.url, reason: (err as Error).message, knownKeysAgeSec: ageSec },
+          this.failureMessage(source),
+        );
       } finally {
         source.inflight = null;
       }

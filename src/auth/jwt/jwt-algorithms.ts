@@ -2,7 +2,17 @@ import type { KeyObject } from 'node:crypto';
 import type { Algorithm } from 'jsonwebtoken';
 
 /** Verified by jsonwebtoken (through passport-jwt): RSA PKCS#1 v1.5, RSA-PSS and ECDSA. */
-export const JSONWEBTOKEN_ALGORITHMS: Algorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+export const JSONWEBTOKEN_ALGORITHMS: Algorithm[] = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+];
 
 /** Verified by jose: EdDSA (Ed25519/Ed448) and the fully-specified `Ed25519` (RFC 9864). jsonwebtoken has neither. */
 export const EDDSA_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;

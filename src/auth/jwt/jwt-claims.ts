@@ -25,7 +25,12 @@ export function parseScopes(claims: Readonly<Record<string, unknown>>): string[]
 export function claimString(claims: Readonly<Record<string, unknown>>, name: string): string | undefined {
   let value: unknown = claims[name];
   if (value === undefined && name.includes('.')) {
-    value = name.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), claims);
+    value = name
+      .split('.')
+      .reduce<unknown>(
+        (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+        claims,
+      );
   }
   if (typeof value === 'string') return value || undefined;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
@@ -46,7 +51,15 @@ export function callerFromClaims(claims: Readonly<Record<string, unknown>>, sett
   }
   const projectId = claimString(claims, settings.teamIdField);
   if (projectId !== undefined) {
-    return Object.freeze({ role: 'project', via: 'jwt', projectId, userId, subject, clientId, scopes: Object.freeze(scopes) });
+    return Object.freeze({
+      role: 'project',
+      via: 'jwt',
+      projectId,
+      userId,
+      subject,
+      clientId,
+      scopes: Object.freeze(scopes),
+    });
   }
   throw Errors.forbidden(
     `JWT is valid but grants no role: it has neither the admin scope "${settings.adminScope}" (in "scope" or "scp") ` +

@@ -25,7 +25,10 @@ interface Verified {
  */
 @Injectable()
 export class VerifiedTokenCache {
-  private readonly cache = boundedLru<string, Verified>(VERIFIED_TOKEN_CACHE_SIZE, { ttlAutopurge: false, allowStale: false });
+  private readonly cache = boundedLru<string, Verified>(VERIFIED_TOKEN_CACHE_SIZE, {
+    ttlAutopurge: false,
+    allowStale: false,
+  });
   private readonly maxTtlMs: number;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, @Optional() keys?: JwksKeyStore) {

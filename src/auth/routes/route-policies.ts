@@ -22,8 +22,14 @@ export class RoutePolicies {
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     const file = config.configFile ?? '(no config file)';
-    this.adminJwt = new RoutePolicy('admin', compileOrThrow(config.jwt.adminAllowedRoutes, file, 'general_settings.litellm_jwtauth.admin_allowed_routes'));
-    this.projectJwt = new RoutePolicy('project', compileOrThrow(config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, file, 'general_settings.allowed_routes'));
+    this.adminJwt = new RoutePolicy(
+      'admin',
+      compileOrThrow(config.jwt.adminAllowedRoutes, file, 'general_settings.litellm_jwtauth.admin_allowed_routes'),
+    );
+    this.projectJwt = new RoutePolicy(
+      'project',
+      compileOrThrow(config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, file, 'general_settings.allowed_routes'),
+    );
     this.virtualKey = new RoutePolicy('virtual_key', RouteMatcher.compile(DEFAULT_CALLER_ROUTES).matcher);
   }
 

@@ -23,7 +23,12 @@ import { RoutePolicies } from '../routes/route-policies';
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly claims: ClaimSettings;
-  private readonly joseOptions: { algorithms: string[]; audience?: string[]; issuer?: string[]; clockTolerance: number };
+  private readonly joseOptions: {
+    algorithms: string[];
+    audience?: string[];
+    issuer?: string[];
+    clockTolerance: number;
+  };
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -43,7 +48,10 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         }
         keys
           .resolve(header, rawToken)
-          .then((key) => done(null, key as never), (err: unknown) => done(err))
+          .then(
+            (key) => done(null, key as never),
+            (err: unknown) => done(err),
+          )
           // jsonwebtoken verifies synchronously inside done(): whatever it throws is a refusal, never an unhandled rejection.
           .catch((err: unknown) => done(err));
       },
@@ -98,9 +106,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   /** Called with the verified payload: decides the role (403 when none) and caches the result until `exp`. */
   validate(req: CredentialCarrier, payload: Record<string, unknown>): AuthResult {
-    if (typeof payload.exp !== 'number') throw new JwtRejection('Invalid JWT: it has no "exp" claim; tokens without an expiry are refused');
+    if (typeof payload.exp !== 'number')
+      throw new JwtRejection('Invalid JWT: it has no "exp" claim; tokens without an expiry are refused');
     const caller = callerFromClaims(payload, this.claims);
-    const result: AuthResult = Object.freeze({ caller, policy: caller.role === 'admin' ? this.policies.adminJwt : this.policies.projectJwt });
+    const result: AuthResult = Object.freeze({
+      caller,
+      policy: caller.role === 'admin' ? this.policies.adminJwt : this.policies.projectJwt,
+    });
     const token = extractCredential(req.headers);
     if (token !== undefined) this.cache.set(token, result, payload.exp, this.keys.usableForMs());
     return result;

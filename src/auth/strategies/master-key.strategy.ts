@@ -17,11 +17,16 @@ export class MasterKeyStrategy extends PassportStrategy(Strategy, 'master-key') 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, policies: RoutePolicies) {
     super();
     this.masterDigest = config.masterKey ? sha256Hex(config.masterKey) : null;
-    this.result = Object.freeze({ caller: Object.freeze({ role: 'master', via: 'master_key', scopes: Object.freeze([]) }), policy: policies.master });
+    this.result = Object.freeze({
+      caller: Object.freeze({ role: 'master', via: 'master_key', scopes: Object.freeze([]) }),
+      policy: policies.master,
+    });
   }
 
   validate(req: CredentialCarrier): AuthResult | false {
     const digest = requestDigest(req);
-    return this.masterDigest !== null && digest !== null && digestsEqual(digest, this.masterDigest) ? this.result : false;
+    return this.masterDigest !== null && digest !== null && digestsEqual(digest, this.masterDigest)
+      ? this.result
+      : false;
   }
 }

@@ -7,7 +7,13 @@ export class StrategyFailure extends Error {
     /** What the strategy passed to `fail()`: usually an Error saying why. */
     readonly challenge: unknown,
   ) {
-    super(challenge instanceof Error ? challenge.message : typeof challenge === 'string' ? challenge : 'authentication failed');
+    super(
+      challenge instanceof Error
+        ? challenge.message
+        : typeof challenge === 'string'
+          ? challenge
+          : 'authentication failed',
+    );
     this.name = 'StrategyFailure';
   }
 }
@@ -31,11 +37,31 @@ export class StrategyRunner {
 
   constructor(strategy: Strategy) {
     this.proto = Object.create(strategy, {
-      success: { value: function (this: Settle, user: AuthResult) { this.resolve(user); } },
-      fail: { value: function (this: Settle, challenge?: unknown) { this.reject(new StrategyFailure(challenge)); } },
-      error: { value: function (this: Settle, err: unknown) { this.reject(err); } },
-      pass: { value: function (this: Settle) { this.reject(new StrategyFailure('no credential')); } },
-      redirect: { value: function (this: Settle) { this.reject(new StrategyFailure('redirect is not supported')); } },
+      success: {
+        value: function (this: Settle, user: AuthResult) {
+          this.resolve(user);
+        },
+      },
+      fail: {
+        value: function (this: Settle, challenge?: unknown) {
+          this.reject(new StrategyFailure(challenge));
+        },
+      },
+      error: {
+        value: function (this: Settle, err: unknown) {
+          this.reject(err);
+        },
+      },
+      pass: {
+        value: function (this: Settle) {
+          this.reject(new StrategyFailure('no credential'));
+        },
+      },
+      redirect: {
+        value: function (this: Settle) {
+          this.reject(new StrategyFailure('redirect is not supported'));
+        },
+      },
     });
   }
 

@@ -40,7 +40,8 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
     }
     if (record === null) throw Errors.unauthorized('Invalid API key: no such virtual key', 'invalid_api_key');
     if (record.blocked) throw Errors.unauthorized('This virtual key is blocked', 'key_blocked');
-    if (expired(record)) throw Errors.unauthorized(`This virtual key expired at ${record.expires!.toISOString()}`, 'key_expired');
+    if (expired(record))
+      throw Errors.unauthorized(`This virtual key expired at ${record.expires!.toISOString()}`, 'key_expired');
     return this.resultOf(record);
   }
 

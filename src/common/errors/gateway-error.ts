@@ -59,7 +59,8 @@ export const Errors = {
     new GatewayError(400, code, message, { param }),
   unauthorized: (message: string, code = 'invalid_api_key') => new GatewayError(401, code, message),
   forbidden: (message: string, code = 'forbidden') => new GatewayError(403, code, message),
-  notFound: (message: string, code = 'not_found', param: string | null = null) => new GatewayError(404, code, message, { param }),
+  notFound: (message: string, code = 'not_found', param: string | null = null) =>
+    new GatewayError(404, code, message, { param }),
   rateLimited: (message: string, retryAfterSec: number, code = 'rate_limit_exceeded') =>
     new GatewayError(429, code, message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSec))) } }),
   budgetExceeded: (message: string) => new GatewayError(400, 'budget_exceeded', message, { type: 'budget_exceeded' }),

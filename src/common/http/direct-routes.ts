@@ -86,12 +86,24 @@ export function useDirectRoutes(fastify: FastifyInstance, routes: ReadonlyMap<st
 }
 
 /** An argument: the request, the reply, or a named path parameter. */
-type Arg = { kind: RouteParamtypes.REQUEST } | { kind: RouteParamtypes.RESPONSE } | { kind: RouteParamtypes.PARAM; name: string };
+type Arg =
+  | { kind: RouteParamtypes.REQUEST }
+  | { kind: RouteParamtypes.RESPONSE }
+  | { kind: RouteParamtypes.PARAM; name: string };
 
-function directHandler(instance: object, controller: Type, method: Function, args: readonly Arg[], hasParams: boolean, guard: RouteGuard): DirectHandler {
+function directHandler(
+  instance: object,
+  controller: Type,
+  method: Function,
+  args: readonly Arg[],
+  hasParams: boolean,
+  guard: RouteGuard,
+): DirectHandler {
   const run = (req: FastifyRequest, reply: FastifyReply): unknown => {
     const params = req.params as Record<string, string>;
-    const values = args.map((a) => (a.kind === RouteParamtypes.REQUEST ? req : a.kind === RouteParamtypes.RESPONSE ? reply : params[a.name]));
+    const values = args.map((a) =>
+      a.kind === RouteParamtypes.REQUEST ? req : a.kind === RouteParamtypes.RESPONSE ? reply : params[a.name],
+    );
     return method.apply(instance, values);
   };
   const handler: DirectHandler = (req, reply) => {
@@ -122,16 +134,30 @@ function refuseNestFeatures(where: string, controller: Type, method: Function): 
     const set = [...of(controller), ...of(method)];
     if (set.length) throw new Error(`${where} is a direct route but has ${key} of its own: Nest would apply them`);
   }
-  for (const key of [HTTP_CODE_METADATA, HEADERS_METADATA, REDIRECT_METADATA, RENDER_METADATA, SSE_METADATA, VERSION_METADATA]) {
-    if (Reflect.getMetadata(key, method) !== undefined || (key === VERSION_METADATA && Reflect.getMetadata(key, controller) !== undefined)) {
+  for (const key of [
+    HTTP_CODE_METADATA,
+    HEADERS_METADATA,
+    REDIRECT_METADATA,
+    RENDER_METADATA,
+    SSE_METADATA,
+    VERSION_METADATA,
+  ]) {
+    if (
+      Reflect.getMetadata(key, method) !== undefined ||
+      (key === VERSION_METADATA && Reflect.getMetadata(key, controller) !== undefined)
+    ) {
       throw new Error(`${where} is a direct route but has ${key}: Nest would apply it`);
     }
   }
 }
 
 function argumentsOf(where: string, controller: Type, name: string): Arg[] {
-  if (Reflect.getMetadata(CUSTOM_ROUTE_ARGS_METADATA, controller, name)) throw new Error(`${where} is a direct route but has custom parameter decorators`);
-  const meta = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, { index: number; data?: unknown; pipes?: unknown[] }>;
+  if (Reflect.getMetadata(CUSTOM_ROUTE_ARGS_METADATA, controller, name))
+    throw new Error(`${where} is a direct route but has custom parameter decorators`);
+  const meta = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<
+    string,
+    { index: number; data?: unknown; pipes?: unknown[] }
+  >;
   const args: Arg[] = [];
   for (const [key, { index, data, pipes }] of Object.entries(meta)) {
     const kind = Number(key.split(':')[0]) as RouteParamtypes;
@@ -140,7 +166,8 @@ function argumentsOf(where: string, controller: Type, name: string): Arg[] {
     else if (kind === RouteParamtypes.PARAM && typeof data === 'string') args[index] = { kind, name: data };
     else throw new Error(`${where} is a direct route but its argument ${index} is not @Req(), @Res() or @Param(name)`);
   }
-  for (let i = 0; i < args.length; i++) if (args[i] === undefined) throw new Error(`${where} is a direct route with an undecorated argument ${i}`);
+  for (let i = 0; i < args.length; i++)
+    if (args[i] === undefined) throw new Error(`${where} is a direct route with an undecorated argument ${i}`);
   if (!args.some((a) => a.kind === RouteParamtypes.RESPONSE)) {
     throw new Error(`${where} is a direct route but does not take @Res(): it must write its own answer`);
   }
@@ -153,7 +180,12 @@ function routePaths(controller: Type, method: Function): string[] {
   const out: string[] = [];
   for (const base of list(Reflect.getMetadata(PATH_METADATA, controller))) {
     for (const route of list(Reflect.getMetadata(PATH_METADATA, method))) {
-      out.push(`/${[base, route].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`);
+      out.push(
+        `/${[base, route]
+          .map((p) => p.replace(/^\/+|\/+$/g, ''))
+          .filter(Boolean)
+          .join('/')}`,
+      );
     }
   }
   return out;

@@ -5,7 +5,12 @@ import { KEY_PREFIX, MIN_CUSTOM_KEY_LENGTH } from '../secrets/key-secret';
 import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
 
 /** The LiteLLM key fields shared by generate, update and regenerate (each optional; null clears where it makes sense). */
-const text = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters').refine(isStorableText, NOT_STORABLE);
+const text = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine(isStorableText, NOT_STORABLE);
 const names = z.array(text).max(1000, 'must have at most 1000 entries');
 const limit = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647, 'is too large');
 
@@ -53,7 +58,11 @@ export const customSecret = z
   .refine((s) => /^sk-[A-Za-z0-9_-]+$/.test(s), 'may only contain letters, digits, _ and - after sk-');
 
 /** Names a key to act on: its secret (`sk-...`) or its token (the SHA-256 hex). */
-export const keyRef = z.string().min(1, 'must not be empty').max(256, 'is too long').refine(isStorableText, NOT_STORABLE);
+export const keyRef = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'is too long')
+  .refine(isStorableText, NOT_STORABLE);
 
 export type KeyFields = {
   [K in keyof typeof keyFields]?: z.output<(typeof keyFields)[K]>;

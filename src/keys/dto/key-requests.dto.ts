@@ -11,13 +11,19 @@ export const updateKeySchema = z.strictObject({ ...keyFields, key: keyRef });
 export type UpdateKeyRequest = z.output<typeof updateKeySchema>;
 
 /** POST /key/regenerate (and /key/{key}/regenerate, where `key` may come from the path). */
-export const regenerateKeySchema = z.strictObject({ ...keyFields, key: keyRef.optional(), new_key: customSecret.optional() });
+export const regenerateKeySchema = z.strictObject({
+  ...keyFields,
+  key: keyRef.optional(),
+  new_key: customSecret.optional(),
+});
 export type RegenerateKeyRequest = z.output<typeof regenerateKeySchema>;
 
 /** POST /key/delete: `keys` (secrets or tokens) and/or `key_aliases`. */
 export const deleteKeysSchema = z
   .strictObject({ keys: z.array(keyRef).max(1000).optional(), key_aliases: z.array(keyRef).max(1000).optional() })
-  .refine((b) => (b.keys?.length ?? 0) + (b.key_aliases?.length ?? 0) > 0, { message: 'give at least one of keys, key_aliases' });
+  .refine((b) => (b.keys?.length ?? 0) + (b.key_aliases?.length ?? 0) > 0, {
+    message: 'give at least one of keys, key_aliases',
+  });
 export type DeleteKeysRequest = z.output<typeof deleteKeysSchema>;
 
 /** POST /key/block, /key/unblock. */

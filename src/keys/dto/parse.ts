@@ -6,18 +6,30 @@ import { Errors } from '../../common/errors/gateway-error';
  * 400 naming each of them; any other problem names the field and what is wrong. Never echoes values (a value could
  * be a secret).
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' = 'body'): z.output<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  where: 'body' | 'query' = 'body',
+): z.output<S> {
   const value = input === undefined || input === null ? {} : input;
-  if (typeof value !== 'object' || Array.isArray(value)) throw Errors.badRequest(`The request ${where} must be a JSON object`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw Errors.badRequest(`The request ${where} must be a JSON object`);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const unknown = result.error.issues.flatMap((i) =>
     i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k].map(String).join('.')) : [],
   );
   if (unknown.length > 0) {
-    throw Errors.badRequest(`Unknown field${unknown.length > 1 ? 's' : ''} in the request ${where}: ${unknown.join(', ')}`, unknown[0], 'unknown_field');
+    throw Errors.badRequest(
+      `Unknown field${unknown.length > 1 ? 's' : ''} in the request ${where}: ${unknown.join(', ')}`,
+      unknown[0],
+      'unknown_field',
+    );
   }
   const issue = result.error.issues[0];
   const path = issue.path.map(String).join('.');
-  throw Errors.badRequest(path ? `Invalid ${path}: ${issue.message}` : `Invalid request ${where}: ${issue.message}`, path || null);
+  throw Errors.badRequest(
+    path ? `Invalid ${path}: ${issue.message}` : `Invalid request ${where}: ${issue.message}`,
+    path || null,
+  );
 }

@@ -31,7 +31,9 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
     redis: KeysRedis,
     @Inject(APP_LOGGER) private readonly log: Logger,
   ) {
-    this.transport = redis.client ? new RedisTransport(redis.client, redis.subscriberConnection(), (c) => redis.ready(c)) : new PgTransport(db);
+    this.transport = redis.client
+      ? new RedisTransport(redis.client, redis.subscriberConnection(), (c) => redis.ready(c))
+      : new PgTransport(db);
   }
 
   get transportName(): string {
@@ -56,7 +58,14 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
   /** Sends without waiting for anyone; a failure is logged (the periodic cache resync bounds staleness). */
   publish(event: KeyEventBody): void {
     for (const payload of encodeEvents({ ...event, o: this.instanceId } as KeyEvent)) {
-      this.transport.publish(payload).catch((err: unknown) => this.log.warn({ err: (err as Error).message, transport: this.transport.name }, 'could not broadcast a key change'));
+      this.transport
+        .publish(payload)
+        .catch((err: unknown) =>
+          this.log.warn(
+            { err: (err as Error).message, transport: this.transport.name },
+            'could not broadcast a key change',
+          ),
+        );
     }
   }
 

@@ -8,8 +8,19 @@
  * and calls still running) to the new one, which would otherwise be written to no row and lost.
  */
 export type KeyEvent =
-  | { readonly o: string; readonly t: 'changed'; readonly k: readonly string[]; readonly n?: readonly string[]; readonly r?: readonly (readonly [string, string])[] }
-  | { readonly o: string; readonly t: 'spend'; readonly k: readonly (readonly [string, number])[]; readonly p: readonly (readonly [string, number])[] };
+  | {
+      readonly o: string;
+      readonly t: 'changed';
+      readonly k: readonly string[];
+      readonly n?: readonly string[];
+      readonly r?: readonly (readonly [string, string])[];
+    }
+  | {
+      readonly o: string;
+      readonly t: 'spend';
+      readonly k: readonly (readonly [string, number])[];
+      readonly p: readonly (readonly [string, number])[];
+    };
 
 /** An event before the sender stamps its origin. */
 export type KeyEventBody = KeyEvent extends infer E ? (E extends KeyEvent ? Omit<E, 'o'> : never) : never;
@@ -38,11 +49,15 @@ export function encodeEvents(event: KeyEvent): string[] {
       const k = event.k.slice(i, i + per);
       const n = k.filter((t) => created.has(t));
       const r = (event.r ?? []).filter(([from, to]) => k.includes(from) && k.includes(to));
-      out.push(JSON.stringify({ o: event.o, t: event.t, k, ...(n.length > 0 ? { n } : {}), ...(r.length > 0 ? { r } : {}) }));
+      out.push(
+        JSON.stringify({ o: event.o, t: event.t, k, ...(n.length > 0 ? { n } : {}), ...(r.length > 0 ? { r } : {}) }),
+      );
     }
   } else {
-    for (let i = 0; i < event.k.length; i += per) out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per), p: [] }));
-    for (let i = 0; i < event.p.length; i += per) out.push(JSON.stringify({ ...event, k: [], p: event.p.slice(i, i + per) }));
+    for (let i = 0; i < event.k.length; i += per)
+      out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per), p: [] }));
+    for (let i = 0; i < event.p.length; i += per)
+      out.push(JSON.stringify({ ...event, k: [], p: event.p.slice(i, i + per) }));
   }
   return out;
 }
@@ -55,11 +70,16 @@ export function decodeEvent(payload: string): KeyEvent | null {
       const { n, r } = e as { n?: unknown; r?: unknown };
       const listed = (x: unknown) => typeof x === 'string' && e.k.includes(x);
       if (n !== undefined && !(Array.isArray(n) && n.every(listed))) return null;
-      if (r !== undefined && !(Array.isArray(r) && r.every((p) => Array.isArray(p) && p.length === 2 && listed(p[0]) && listed(p[1])))) return null;
+      if (
+        r !== undefined &&
+        !(Array.isArray(r) && r.every((p) => Array.isArray(p) && p.length === 2 && listed(p[0]) && listed(p[1])))
+      )
+        return null;
       return e;
     }
     // Spend totals feed the budget checks: a total that is not a finite number (NaN would pass every check) drops the message.
-    if (e.t === 'spend' && Array.isArray(e.p) && (e.k as unknown[]).every(isTotal) && (e.p as unknown[]).every(isTotal)) return e;
+    if (e.t === 'spend' && Array.isArray(e.p) && (e.k as unknown[]).every(isTotal) && (e.p as unknown[]).every(isTotal))
+      return e;
     return null;
   } catch {
     return null;
@@ -68,5 +88,12 @@ export function decodeEvent(payload: string): KeyEvent | null {
 
 /** A `[id, total]` pair of a spend message. */
 function isTotal(x: unknown): boolean {
-  return Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'number' && Number.isFinite(x[1]) && x[1] >= 0;
+  return (
+    Array.isArray(x) &&
+    x.length === 2 &&
+    typeof x[0] === 'string' &&
+    typeof x[1] === 'number' &&
+    Number.isFinite(x[1]) &&
+    x[1] >= 0
+  );
 }

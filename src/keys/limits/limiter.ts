@@ -28,8 +28,13 @@ export type LimitKind = 'rpm' | 'tpm' | 'parallel';
 export function limitError(scope: LimitScope, kind: LimitKind, retryAfterMs: number): GatewayError {
   const retrySec = Math.max(1, Math.ceil(retryAfterMs / 1000));
   if (kind === 'parallel') {
-    return Errors.rateLimited(`Max parallel request limit reached for this ${scope.label}: max_parallel_requests is ${scope.parallel}`, retrySec, 'parallel_request_limit_exceeded');
+    return Errors.rateLimited(
+      `Max parallel request limit reached for this ${scope.label}: max_parallel_requests is ${scope.parallel}`,
+      retrySec,
+      'parallel_request_limit_exceeded',
+    );
   }
-  const what = kind === 'rpm' ? `${scope.rpm} requests per minute (rpm_limit)` : `${scope.tpm} tokens per minute (tpm_limit)`;
+  const what =
+    kind === 'rpm' ? `${scope.rpm} requests per minute (rpm_limit)` : `${scope.tpm} tokens per minute (tpm_limit)`;
   return Errors.rateLimited(`Rate limit reached for this ${scope.label}: ${what}; retry after ${retrySec} s`, retrySec);
 }

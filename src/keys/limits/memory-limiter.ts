@@ -63,6 +63,7 @@ export class MemoryLimiter implements Limiter {
   /** Drops idle scopes so memory follows the keys in use, not every key ever seen. */
   private sweep(): void {
     const now = this.now();
-    for (const [id, st] of this.states) if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) this.states.delete(id);
+    for (const [id, st] of this.states)
+      if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) this.states.delete(id);
   }
 }

@@ -80,7 +80,10 @@ export class RedisLimiter implements Limiter {
     const now = Date.now();
     if (now - this.lastWarn < WARN_EVERY_MS) return;
     this.lastWarn = now;
-    this.log.warn({ err: (err as Error).message, op }, 'redis rate limiting unavailable; using in-process limits meanwhile');
+    this.log.warn(
+      { err: (err as Error).message, op },
+      'redis rate limiting unavailable; using in-process limits meanwhile',
+    );
   }
 }
 

@@ -61,7 +61,8 @@ export class KeysRedis implements OnApplicationShutdown {
     });
     let down = false;
     conn.on('error', (err: Error) => {
-      if (!down) this.log.warn({ err: err.message, role }, 'redis connection problem (keys); falling back until it is back');
+      if (!down)
+        this.log.warn({ err: err.message, role }, 'redis connection problem (keys); falling back until it is back');
       down = true;
     });
     conn.on('ready', () => {

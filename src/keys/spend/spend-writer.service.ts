@@ -85,7 +85,9 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
 
   /** Spend recorded for a key in this process and not yet confirmed written (pending + being written). */
   unflushed(token: string): number {
-    return (this.pendingKeys.get(token) ?? 0) + (this.writingKeys.get(token) ?? 0) + (this.failed?.keys.get(token) ?? 0);
+    return (
+      (this.pendingKeys.get(token) ?? 0) + (this.writingKeys.get(token) ?? 0) + (this.failed?.keys.get(token) ?? 0)
+    );
   }
 
   /**
@@ -105,7 +107,11 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
 
   /** The same for a project. */
   unflushedProject(teamId: string): number {
-    return (this.pendingTeams.get(teamId) ?? 0) + (this.writingTeams.get(teamId) ?? 0) + (this.failed?.teams.get(teamId) ?? 0);
+    return (
+      (this.pendingTeams.get(teamId) ?? 0) +
+      (this.writingTeams.get(teamId) ?? 0) +
+      (this.failed?.teams.get(teamId) ?? 0)
+    );
   }
 
   /**
@@ -140,7 +146,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
    * at a time). Never throws: a failed write keeps its amounts for the next attempt.
    */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => this.flushing ?? (this.hasPending ? this.startWrite() : undefined));
+    if (this.flushing)
+      return this.flushing.then(() => this.flushing ?? (this.hasPending ? this.startWrite() : undefined));
     return this.hasPending ? this.startWrite() : Promise.resolve();
   }
 
@@ -158,12 +165,17 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     for (let attempt = 1; attempt <= SHUTDOWN_ATTEMPTS; attempt++) {
       if (!(await within(this.flush(), deadline - Date.now()))) break;
       if (!this.hasPending) return;
-      if (attempt < SHUTDOWN_ATTEMPTS) await within(new Promise((r) => setTimeout(r, 200 * attempt)), deadline - Date.now());
+      if (attempt < SHUTDOWN_ATTEMPTS)
+        await within(new Promise((r) => setTimeout(r, 200 * attempt)), deadline - Date.now());
     }
     // A write still waiting for its answer may yet commit: its batch id tells (spend_batches) whether it did.
     const unconfirmed = this.failed ?? this.writing;
     this.log.error(
-      { keys: Object.fromEntries(this.pendingKeys), projects: Object.fromEntries(this.pendingTeams), unconfirmedBatch: unconfirmed ? batchForLog(unconfirmed) : undefined },
+      {
+        keys: Object.fromEntries(this.pendingKeys),
+        projects: Object.fromEntries(this.pendingTeams),
+        unconfirmedBatch: unconfirmed ? batchForLog(unconfirmed) : undefined,
+      },
       'spend could not be written before shutdown; amounts logged here for reconciliation',
     );
   }
@@ -189,7 +201,11 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     this.writingTeams = batch.teams;
     try {
       const result = await this.repo.addSpend(batch.id, batch.keys, batch.teams);
-      if (this.failures > 0) this.log.info({ failures: this.failures, alreadyApplied: !result.applied || undefined }, 'spend writes recovered');
+      if (this.failures > 0)
+        this.log.info(
+          { failures: this.failures, alreadyApplied: !result.applied || undefined },
+          'spend writes recovered',
+        );
       this.failures = 0;
       this.writing = null;
       this.writingKeys = new Map();
@@ -208,7 +224,11 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       this.writing = null;
       this.writingKeys = new Map();
       this.writingTeams = new Map();
-      if (this.failures++ % 30 === 0) this.log.warn({ err: (err as Error).message, failures: this.failures }, 'spend write failed; amounts kept for the next attempt');
+      if (this.failures++ % 30 === 0)
+        this.log.warn(
+          { err: (err as Error).message, failures: this.failures },
+          'spend write failed; amounts kept for the next attempt',
+        );
       return;
     }
     // The retried batch is confirmed: what accumulated meanwhile goes now, not a tick later.

@@ -25,7 +25,8 @@ export function validateBody(op: Operation, body: unknown): Record<string, unkno
 }
 
 function modelProblem(model: unknown): Problem | null {
-  if (typeof model !== 'string') return { param: 'model', message: 'is required and must be a string (the model group name)' };
+  if (typeof model !== 'string')
+    return { param: 'model', message: 'is required and must be a string (the model group name)' };
   return model.length === 0 ? { param: 'model', message: 'must not be empty' } : null;
 }
 
@@ -36,13 +37,16 @@ function chatProblem(body: Record<string, unknown>): Problem | null {
   for (let i = 0; i < messages.length; i++) {
     const m: unknown = messages[i];
     if (!isObject(m)) return { param: `messages[${i}]`, message: 'must be an object (a message with a role)' };
-    if (typeof m.role !== 'string') return { param: `messages[${i}].role`, message: 'is required and must be a string' };
+    if (typeof m.role !== 'string')
+      return { param: `messages[${i}].role`, message: 'is required and must be a string' };
   }
   if (!isOptionalBoolean(body.stream)) return { param: 'stream', message: 'must be a boolean' };
   const options = body.stream_options;
   if (options === undefined || options === null) return null;
   if (!isObject(options)) return { param: 'stream_options', message: 'must be an object' };
-  return isOptionalBoolean(options.include_usage) ? null : { param: 'stream_options.include_usage', message: 'must be a boolean' };
+  return isOptionalBoolean(options.include_usage)
+    ? null
+    : { param: 'stream_options.include_usage', message: 'must be a boolean' };
 }
 
 const INPUT_FORMS = 'a string, an array of strings, an array of token ids (integers) or an array of token arrays';
@@ -54,17 +58,22 @@ function inputProblem(input: unknown): Problem | null {
   if (input.length === 0) return { param: 'input', message: 'must not be an empty array' };
   const first: unknown = input[0];
   if (typeof first === 'string') {
-    for (let i = 1; i < input.length; i++) if (typeof input[i] !== 'string') return { param: `input[${i}]`, message: 'must be a string, like the first element' };
+    for (let i = 1; i < input.length; i++)
+      if (typeof input[i] !== 'string')
+        return { param: `input[${i}]`, message: 'must be a string, like the first element' };
     return null;
   }
   if (typeof first === 'number') {
     const bad = firstNonToken(input);
-    return bad === -1 ? null : { param: `input[${bad}]`, message: 'must be a token id (an integer), like the first element' };
+    return bad === -1
+      ? null
+      : { param: `input[${bad}]`, message: 'must be a token id (an integer), like the first element' };
   }
   if (Array.isArray(first)) {
     for (let i = 0; i < input.length; i++) {
       const tokens: unknown = input[i];
-      if (!Array.isArray(tokens)) return { param: `input[${i}]`, message: 'must be an array of token ids, like the first element' };
+      if (!Array.isArray(tokens))
+        return { param: `input[${i}]`, message: 'must be an array of token ids, like the first element' };
       if (tokens.length === 0) return { param: `input[${i}]`, message: 'must not be an empty token array' };
       const bad = firstNonToken(tokens);
       if (bad !== -1) return { param: `input[${i}][${bad}]`, message: 'must be a token id (an integer)' };

@@ -32,7 +32,10 @@ export class ModelCatalog {
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     for (const d of config.models) {
       if (!this.models.has(d.modelName)) {
-        this.models.set(d.modelName, Object.freeze({ id: d.modelName, object: 'model', created: CREATED, owned_by: 'openai' }));
+        this.models.set(
+          d.modelName,
+          Object.freeze({ id: d.modelName, object: 'model', created: CREATED, owned_by: 'openai' }),
+        );
         this.info.set(d.modelName, []);
       }
       this.info.get(d.modelName)!.push(redactSecrets(infoEntry(d), config.secrets));
@@ -63,7 +66,15 @@ export class ModelCatalog {
 function infoEntry(d: DeploymentConfig): ModelInfoEntry {
   const params: Record<string, unknown> = { model: `${d.provider}/${d.upstreamModel}` };
   if (d.apiBase) params.api_base = publicUrl(d.apiBase);
-  const optional = { api_version: d.apiVersion, organization: d.organization, rpm: d.rpm, tpm: d.tpm, weight: d.weight, timeout: d.timeoutSec, stream_timeout: d.streamTimeoutSec };
+  const optional = {
+    api_version: d.apiVersion,
+    organization: d.organization,
+    rpm: d.rpm,
+    tpm: d.tpm,
+    weight: d.weight,
+    timeout: d.timeoutSec,
+    stream_timeout: d.streamTimeoutSec,
+  };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) params[k] = v;
   return {
     model_name: d.modelName,
@@ -89,7 +100,8 @@ function publicUrl(base: string): string {
 
 function redactSecrets<T>(value: T, secrets: readonly string[]): T {
   const scrub = (v: unknown): unknown => {
-    if (typeof v === 'string') return secrets.reduce((s, secret) => (s.includes(secret) ? s.split(secret).join(REDACTED) : s), v);
+    if (typeof v === 'string')
+      return secrets.reduce((s, secret) => (s.includes(secret) ? s.split(secret).join(REDACTED) : s), v);
     if (Array.isArray(v)) return v.map(scrub);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
     return v;

@@ -21,7 +21,13 @@ export const azureProvider: Provider = {
       chat: `${prefix}/chat/completions${q}`,
       embeddings: `${prefix}/embeddings${q}`,
     };
-    return { origin, paths, headers, bodyModel: d.upstreamModel, streamUsage: version.slice(0, 10) >= STREAM_OPTIONS_SINCE };
+    return {
+      origin,
+      paths,
+      headers,
+      bodyModel: d.upstreamModel,
+      streamUsage: version.slice(0, 10) >= STREAM_OPTIONS_SINCE,
+    };
   },
   body: (_op, payload, endpoint) => openAIBody(payload, endpoint),
 };

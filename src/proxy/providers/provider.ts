@@ -59,7 +59,8 @@ export function serializeBody(payload: Record<string, unknown>): string {
   try {
     return JSON.stringify(payload);
   } catch (err) {
-    if (err instanceof RangeError) throw Errors.badRequest('The request body is nested too deeply', null, 'invalid_json');
+    if (err instanceof RangeError)
+      throw Errors.badRequest('The request body is nested too deeply', null, 'invalid_json');
     throw err;
   }
 }

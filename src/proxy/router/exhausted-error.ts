@@ -13,7 +13,11 @@ export interface FailedAttempt {
  *  - nothing tried, all cooling down: 502 with retry-after; nothing tried, rpm/tpm reached: 429 with retry-after;
  *  - every attempt rate limited upstream: 429; every attempt timed out: 504; otherwise 502.
  */
-export function exhaustedError(chain: readonly ModelGroup[], failed: readonly FailedAttempt[], now: number): GatewayError {
+export function exhaustedError(
+  chain: readonly ModelGroup[],
+  failed: readonly FailedAttempt[],
+  now: number,
+): GatewayError {
   const groups = chain.map((g) => `'${g.name}'`).join(', then ');
   if (failed.length === 0) {
     const all = chain.flatMap((g) => g.deployments);
@@ -27,7 +31,11 @@ export function exhaustedError(chain: readonly ModelGroup[], failed: readonly Fa
       return withRetryAfter(err, wait);
     }
     const wait = Math.min(...all.filter((d) => d.health.available(now)).map((d) => d.usage.resetInMs(now))) / 1000;
-    return Errors.rateLimited(`No deployment of model ${groups} has rpm/tpm capacity left this minute`, wait, 'deployment_rate_limited');
+    return Errors.rateLimited(
+      `No deployment of model ${groups} has rpm/tpm capacity left this minute`,
+      wait,
+      'deployment_rate_limited',
+    );
   }
   const summary = failed.map((f) => `${f.deployment}: ${f.failure.reason}`).join('; ');
   const what = `${failed.length} attempt${failed.length === 1 ? '' : 's'} for model ${groups} failed (${summary})`;
@@ -40,5 +48,7 @@ export function exhaustedError(chain: readonly ModelGroup[], failed: readonly Fa
 }
 
 function withRetryAfter(err: GatewayError, seconds: number): GatewayError {
-  return new GatewayError(err.status, err.code, err.message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) } });
+  return new GatewayError(err.status, err.code, err.message, {
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(seconds))) },
+  });
 }

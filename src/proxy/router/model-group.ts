@@ -19,10 +19,17 @@ export class ModelGroup {
    * Undefined when none is usable (all cooling down or at their rpm/tpm).
    */
   pick(now: number, tried: readonly Deployment[], random: number): Deployment | undefined {
-    return this.choose(now, tried, random, false) ?? (tried.length > 0 ? this.choose(now, tried, random, true) : undefined);
+    return (
+      this.choose(now, tried, random, false) ?? (tried.length > 0 ? this.choose(now, tried, random, true) : undefined)
+    );
   }
 
-  private choose(now: number, tried: readonly Deployment[], random: number, allowTried: boolean): Deployment | undefined {
+  private choose(
+    now: number,
+    tried: readonly Deployment[],
+    random: number,
+    allowTried: boolean,
+  ): Deployment | undefined {
     const ds = this.deployments;
     const ws = this.weights;
     // Two passes over a handful of deployments, no allocation: total the usable weight, then walk to the pick.

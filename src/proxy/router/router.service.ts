@@ -24,15 +24,25 @@ export class RouterService {
     const endpoints = config.models.map((d) => PROVIDER_REGISTRY[d.provider].endpoint(d));
     // The connect timeout of a shared pool is the smallest timeout of the deployments on its origin.
     const connectMs = new Map<string, number>();
-    endpoints.forEach((e, i) => connectMs.set(e.origin, Math.min(connectMs.get(e.origin) ?? Infinity, timeoutMs(config.models[i]))));
+    endpoints.forEach((e, i) =>
+      connectMs.set(e.origin, Math.min(connectMs.get(e.origin) ?? Infinity, timeoutMs(config.models[i]))),
+    );
     const byGroup = new Map<string, Deployment[]>();
     config.models.forEach((d, i) => {
       const e = endpoints[i];
       const streamMs = (d.streamTimeoutSec ?? d.timeoutSec ?? r.timeoutSec) * 1000;
-      const dep = new Deployment(d, PROVIDER_REGISTRY[d.provider], e, pools.get(e.origin, connectMs.get(e.origin)!), timeoutMs(d), streamMs, {
-        allowedFails: r.allowedFails,
-        cooldownMs: r.cooldownTimeSec * 1000,
-      });
+      const dep = new Deployment(
+        d,
+        PROVIDER_REGISTRY[d.provider],
+        e,
+        pools.get(e.origin, connectMs.get(e.origin)!),
+        timeoutMs(d),
+        streamMs,
+        {
+          allowedFails: r.allowedFails,
+          cooldownMs: r.cooldownTimeSec * 1000,
+        },
+      );
       byGroup.set(d.modelName, [...(byGroup.get(d.modelName) ?? []), dep]);
     });
     for (const [name, deps] of byGroup) this.groups.set(name, new ModelGroup(name, deps));

@@ -136,7 +136,9 @@ export class SseRelay {
       if (read.usage) this.usage = read.usage;
       return !(this.dropUsageChunk && read.usage && read.emptyChoices);
     }
-    const chunk = single ? parseJson(data.toString('utf8', value, valueEnd)) : parseData(data.toString('utf8', start, end));
+    const chunk = single
+      ? parseJson(data.toString('utf8', value, valueEnd))
+      : parseData(data.toString('utf8', start, end));
     const usage = usageFromObject(chunk?.usage);
     if (usage) this.usage = usage;
     return !(this.dropUsageChunk && usage && Array.isArray(chunk?.choices) && chunk.choices.length === 0);
@@ -159,7 +161,13 @@ function mayEndEvent(previousEnd: Buffer, chunk: Buffer): boolean {
 
 /** `data:` at `at` (compared by char codes: no search, no substring). */
 function startsWithData(text: string, at: number): boolean {
-  return text.charCodeAt(at) === 0x64 && text.charCodeAt(at + 1) === 0x61 && text.charCodeAt(at + 2) === 0x74 && text.charCodeAt(at + 3) === 0x61 && text.charCodeAt(at + 4) === 0x3a;
+  return (
+    text.charCodeAt(at) === 0x64 &&
+    text.charCodeAt(at + 1) === 0x61 &&
+    text.charCodeAt(at + 2) === 0x74 &&
+    text.charCodeAt(at + 3) === 0x61 &&
+    text.charCodeAt(at + 4) === 0x3a
+  );
 }
 
 /** `[DONE]` at `at`. */
@@ -197,7 +205,8 @@ type Chunk = { usage?: unknown; choices?: unknown[] } | null;
 /** The JSON of an event's `data:` lines (joined with newlines, as SSE defines), or null. */
 function parseData(event: string): Chunk {
   const parts: string[] = [];
-  for (const line of event.split(/\r?\n/)) if (line.startsWith('data:')) parts.push(line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5));
+  for (const line of event.split(/\r?\n/))
+    if (line.startsWith('data:')) parts.push(line.slice(line.charCodeAt(5) === 0x20 ? 6 : 5));
   return parseJson(parts.join('\n'));
 }
 

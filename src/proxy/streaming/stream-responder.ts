@@ -92,7 +92,12 @@ export function relayStream(
           return;
         }
         const failure = failureFromError(err);
-        res.end(sseError(`The upstream stream failed: ${failure.reason}`, failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error'));
+        res.end(
+          sseError(
+            `The upstream stream failed: ${failure.reason}`,
+            failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error',
+          ),
+        );
         resolve({ ok: false, clientGone: false, failure });
       },
     });
@@ -103,4 +108,11 @@ export function relayStream(
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** The stream's own headers. No `connection` header: Node keeps the connection alive after the stream unless the client asked to close it. */
-const SSE_HEADERS: readonly string[] = ['content-type', 'text/event-stream; charset=utf-8', 'cache-control', 'no-cache', 'x-accel-buffering', 'no'];
+const SSE_HEADERS: readonly string[] = [
+  'content-type',
+  'text/event-stream; charset=utf-8',
+  'cache-control',
+  'no-cache',
+  'x-accel-buffering',
+  'no',
+];

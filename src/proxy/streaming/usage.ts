@@ -79,7 +79,11 @@ export function usageChunkOf(data: Buffer, from: number, to: number): ChunkUsage
     } else if (c === 0x22) {
       const usageKey = depth === 1 && keyAt(data, i, USAGE_KEY);
       const choicesKey = !usageKey && depth === 1 && keyAt(data, i, CHOICES_KEY);
-      const v = usageKey ? valueAt(data, i + USAGE_KEY.length) : choicesKey ? valueAt(data, i + CHOICES_KEY.length) : -1;
+      const v = usageKey
+        ? valueAt(data, i + USAGE_KEY.length)
+        : choicesKey
+          ? valueAt(data, i + CHOICES_KEY.length)
+          : -1;
       if (v >= 0) {
         if (usageKey) {
           if (usageOpen !== -1) return undefined;
@@ -115,7 +119,8 @@ function countersOf(body: Buffer, open: number): Usage | undefined {
     const c = body[i];
     if (c === 0x7b) depth++;
     else if (c === 0x7d) {
-      if (--depth === 0) return prompt === undefined ? undefined : { promptTokens: prompt, completionTokens: completion ?? 0 };
+      if (--depth === 0)
+        return prompt === undefined ? undefined : { promptTokens: prompt, completionTokens: completion ?? 0 };
     } else if (c === 0x22) {
       if (depth === 1 && prompt === undefined && keyAt(body, i, PROMPT_KEY)) {
         prompt = counterAfter(body, i + PROMPT_KEY.length);
@@ -181,7 +186,10 @@ export function usageFromObject(u: unknown): Usage | null {
   if (!u || typeof u !== 'object') return null;
   const { prompt_tokens, completion_tokens } = u as { prompt_tokens?: unknown; completion_tokens?: unknown };
   if (typeof prompt_tokens !== 'number') return null;
-  return { promptTokens: prompt_tokens, completionTokens: typeof completion_tokens === 'number' ? completion_tokens : 0 };
+  return {
+    promptTokens: prompt_tokens,
+    completionTokens: typeof completion_tokens === 'number' ? completion_tokens : 0,
+  };
 }
 
 /** The most a compressed answer is expanded to, to read its usage: a bound on what a bad upstream can make us hold. */

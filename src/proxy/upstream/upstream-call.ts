@@ -39,7 +39,12 @@ export interface AbortHook {
  * (backpressure by pausing the parser); any other answer is collected into one Buffer as it arrives. The client
  * hanging up aborts the call (RequestAbortedError).
  */
-export function callUpstream(pool: Dispatcher, opts: Dispatcher.DispatchOptions, client: AbortHook, stream: boolean): Promise<UpstreamAnswer> {
+export function callUpstream(
+  pool: Dispatcher,
+  opts: Dispatcher.DispatchOptions,
+  client: AbortHook,
+  stream: boolean,
+): Promise<UpstreamAnswer> {
   return new Promise<UpstreamAnswer>((resolve, reject) => {
     pool.dispatch(opts, new CallHandler(resolve, reject, client, stream));
   });

@@ -14,7 +14,13 @@ const MAX_QUOTE = 500;
  * written and again as parsed (a JSON-escaped key is plain text once parsed). A compressed body (`encoded`; the
  * upstream was asked not to) is not quoted.
  */
-export function upstreamClientError(status: number, data: Buffer, contentType: string | undefined, apiKey: string | undefined, encoded: boolean): GatewayError {
+export function upstreamClientError(
+  status: number,
+  data: Buffer,
+  contentType: string | undefined,
+  apiKey: string | undefined,
+  encoded: boolean,
+): GatewayError {
   const body = encoded ? ENCODED : withoutSecret(data, apiKey);
   const text = body.toString('utf8');
   let parsed: unknown;
@@ -29,16 +35,26 @@ export function upstreamClientError(status: number, data: Buffer, contentType: s
     // fields kept; a complete one is passed as it came, written out again (scrubbed) only when the key is there once
     // parsed (it was JSON-escaped in the bytes).
     const complete = isOpenAiError(error as Record<string, unknown>);
-    const plain = !complete ? JSON.stringify({ ...(parsed as object), error: completed(error as Record<string, unknown>, status) }) : apiKey ? JSON.stringify(parsed) : '';
+    const plain = !complete
+      ? JSON.stringify({ ...(parsed as object), error: completed(error as Record<string, unknown>, status) })
+      : apiKey
+        ? JSON.stringify(parsed)
+        : '';
     const scrubbed = apiKey && plain.includes(apiKey) ? plain.split(apiKey).join('[REDACTED]') : plain;
     const out = !complete || scrubbed !== plain ? Buffer.from(scrubbed) : body;
-    return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, { raw: { body: out, contentType: complete ? (contentType ?? 'application/json') : 'application/json' } });
+    return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
+      raw: { body: out, contentType: complete ? (contentType ?? 'application/json') : 'application/json' },
+    });
   }
   const said = typeof error === 'string' ? error : parsed === undefined ? text : JSON.stringify(parsed);
   let quote = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   if (apiKey) quote = quote.split(apiKey).join('[REDACTED]');
   quote = quote.slice(0, MAX_QUOTE);
-  return new GatewayError(status, 'upstream_error', quote ? `Upstream answered ${status}: ${quote}` : `Upstream answered ${status}`);
+  return new GatewayError(
+    status,
+    'upstream_error',
+    quote ? `Upstream answered ${status}: ${quote}` : `Upstream answered ${status}`,
+  );
 }
 
 function isOpenAiError(e: Record<string, unknown>): boolean {

@@ -38,8 +38,13 @@ export function failureFromError(err: unknown): AttemptFailure {
 
 export function failureFromStatus(status: number, retryAfter?: string): AttemptFailure {
   const seconds = retryAfter !== undefined && /^\d{1,6}$/.test(retryAfter) ? Number(retryAfter) : undefined;
-  const why = status === 401 || status === 403 ? ' (the upstream refused the deployment\'s credentials)' : '';
-  return { kind: status === 408 ? 'timeout' : 'status', status, reason: `HTTP ${status}${why}`, retryAfterSec: seconds };
+  const why = status === 401 || status === 403 ? " (the upstream refused the deployment's credentials)" : '';
+  return {
+    kind: status === 408 ? 'timeout' : 'status',
+    status,
+    reason: `HTTP ${status}${why}`,
+    retryAfterSec: seconds,
+  };
 }
 
 /**
@@ -48,7 +53,15 @@ export function failureFromStatus(status: number, retryAfter?: string): AttemptF
  * caller its key is wrong (and OpenAI's message quotes part of the upstream key).
  */
 export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 401 || status === 403 || status === 408 || status >= 500 || status < 200 || (status >= 300 && status < 400);
+  return (
+    status === 429 ||
+    status === 401 ||
+    status === 403 ||
+    status === 408 ||
+    status >= 500 ||
+    status < 200 ||
+    (status >= 300 && status < 400)
+  );
 }
 
 const REDACTED = Buffer.from('[REDACTED]');

@@ -23,7 +23,8 @@ export function pickUpstreamHeaders(raw: readonly Buffer[]): UpstreamHeaders {
     if (len === 12) {
       if (out.contentType === undefined && nameIs(name, CONTENT_TYPE)) out.contentType = raw[i + 1].toString('latin1');
     } else if (len === 16) {
-      if (out.contentEncoding === undefined && nameIs(name, CONTENT_ENCODING)) out.contentEncoding = raw[i + 1].toString('latin1');
+      if (out.contentEncoding === undefined && nameIs(name, CONTENT_ENCODING))
+        out.contentEncoding = raw[i + 1].toString('latin1');
     } else if (len === 11) {
       if (out.retryAfter === undefined && nameIs(name, RETRY_AFTER)) out.retryAfter = raw[i + 1].toString('latin1');
     }
