@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import type { Logger } from 'pino';
@@ -39,7 +40,7 @@ export class AuthModule implements OnModuleInit {
 
   onModuleInit(): void {
     // Declared up front so every Fastify request object has the same shape (no hidden-class change per request).
-    const fastify = this.adapterHost.httpAdapter?.getInstance?.();
+    const fastify = this.adapterHost.httpAdapter?.getInstance?.<FastifyInstance>();
     if (fastify && typeof fastify.decorateRequest === 'function') {
       if (!fastify.hasRequestDecorator('caller')) fastify.decorateRequest('caller', undefined);
       if (!fastify.hasRequestDecorator(CREDENTIAL_DIGEST)) fastify.decorateRequest(CREDENTIAL_DIGEST, null);

@@ -149,7 +149,7 @@ function dropUnknownKeys(raw: Record<string, unknown>, file: string, warnings: s
     const unknown = result.success ? [] : result.error.issues.filter((i) => i.code === 'unrecognized_keys');
     if (unknown.length === 0) return;
     for (const issue of unknown) {
-      const keys = (issue as z.core.$ZodIssueUnrecognizedKeys).keys;
+      const keys = issue.keys;
       if (issue.path.includes('litellm_jwtauth'))
         throw new ConfigError(file, formatPath([...issue.path, keys[0]]), 'unknown key');
       const parent = getAt(raw, issue.path) as Record<string, unknown>;
@@ -198,7 +198,7 @@ function setAt(root: unknown, path: readonly PropertyKey[], value: unknown): voi
 
 function issueToError(issue: z.core.$ZodIssue, file: string): ConfigError {
   if (issue.code === 'unrecognized_keys') {
-    const keys = (issue as z.core.$ZodIssueUnrecognizedKeys).keys;
+    const keys = issue.keys;
     return new ConfigError(file, formatPath([...issue.path, keys[0]]), 'unknown key');
   }
   return new ConfigError(file, formatPath(issue.path), issue.message);

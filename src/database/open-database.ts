@@ -114,7 +114,7 @@ async function openPool(
   try {
     await migrate(
       {
-        query: async (sql, params) => (await client.query(sql, params)).rows,
+        query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
         exec: async (s) => void (await client.query(s)),
       },
       log,

@@ -63,7 +63,7 @@ function describe(d: Deployment, params: Readonly<Record<string, unknown>>, now:
   const base = {
     model_name: d.config.modelName,
     model_id: d.id,
-    model: String(params.model ?? `${d.config.provider}/${d.config.upstreamModel}`),
+    model: typeof params.model === 'string' ? params.model : `${d.config.provider}/${d.config.upstreamModel}`,
     ...(typeof params.api_base === 'string' ? { api_base: params.api_base } : {}),
     recent_failures: d.health.recentFailures(now),
   };

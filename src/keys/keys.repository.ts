@@ -210,7 +210,7 @@ function auditData(actor: Actor, e: AuditEntry): Prisma.AuditLogCreateManyInput 
     actorRole: actor.role,
     action: e.action,
     keyHash: e.keyHash,
-    details: details as Prisma.InputJsonValue,
+    details: details,
   };
 }
 

@@ -1,7 +1,7 @@
 import { executionAsyncResource } from 'node:async_hooks';
 
 /** The held tick object. Read by nothing: it only has to stay reachable. */
-let held: object | undefined;
+let _held: object | undefined;
 
 /**
  * Keeps `process.nextTick` on its fast path for the life of the process.
@@ -23,6 +23,6 @@ let held: object | undefined;
  */
 export function holdTickObjectShape(): void {
   process.nextTick(() => {
-    held = executionAsyncResource();
+    _held = executionAsyncResource();
   });
 }

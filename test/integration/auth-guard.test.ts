@@ -72,8 +72,8 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     const refused = await call(probe.url, '/v1/chat/completions', adminJwt, 'POST');
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error?.type, 'permission_error');
-    assert.match(refused.body.error!.message, /\/v1\/chat\/completions/);
-    assert.match(refused.body.error!.message, /role "admin"/);
+    assert.match(refused.body.error.message, /\/v1\/chat\/completions/);
+    assert.match(refused.body.error.message, /role "admin"/);
   });
 
   it('project JWT: openai + info routes (also /v1 and the Azure form), not management routes', async () => {
@@ -94,7 +94,7 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     const refused = await call(probe.url, '/key/generate', projectJwt, 'POST');
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error?.code, 'route_not_allowed');
-    assert.match(refused.body.error!.message, /\/key\/generate.*role "project"/);
+    assert.match(refused.body.error.message, /\/key\/generate.*role "project"/);
     assert.equal((await call(probe.url, '/spend/logs', projectJwt)).status, 403);
   });
 
@@ -126,8 +126,8 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     const r = await call(probe.url, '/models', token);
     assert.equal(r.status, 403);
     assert.equal(r.body.error?.code, 'jwt_no_role');
-    assert.match(r.body.error!.message, /litellm_proxy_admin/);
-    assert.match(r.body.error!.message, /client_id/);
+    assert.match(r.body.error.message, /litellm_proxy_admin/);
+    assert.match(r.body.error.message, /client_id/);
   });
 
   it('accepts the admin scope from "scp" as an array', async () => {
@@ -177,7 +177,7 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     const expired = await call(probe.url, '/models', 'sk-expired-key-1');
     assert.equal(expired.status, 401);
     assert.equal(expired.body.error?.code, 'key_expired');
-    assert.match(expired.body.error!.message, /expired/);
+    assert.match(expired.body.error.message, /expired/);
     assert.equal(probe.state.calls, before, 'no refused request reached a handler');
   });
 
@@ -330,7 +330,7 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
         assert.deepEqual(Object.keys(r.body.error ?? {}).sort(), ['code', 'message', 'param', 'type'], name);
         assert.equal(r.body.error?.type, 'authentication_error', name);
         assert.ok(
-          !r.body.error!.message.includes(token.split('.')[1] || token),
+          !r.body.error.message.includes(token.split('.')[1] || token),
           `${name}: message must not echo the token`,
         );
       }

@@ -250,9 +250,9 @@ for (const mode of ['in-process', 'redis'] as const) {
       await spend.flush();
       (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.5)); // not yet written
       // The other instance wrote 2.0 for this key after the write this instance is about to make: its total arrives first.
-      (gw.app.get(KeyEventsService) as unknown as { receive(p: string): void }).receive(
-        JSON.stringify({ o: 'another-instance', t: 'spend', k: [[k.token, 2]], p: [] }),
-      );
+      gw.app
+        .get<KeyEventsService, { receive(p: string): void }>(KeyEventsService)
+        .receive(JSON.stringify({ o: 'another-instance', t: 'spend', k: [[k.token, 2]], p: [] }));
       assert.equal(cache.get(k.token)!.spend, 2.5);
       await spend.flush(); // the database answers 0.5: only this write, in this test
       assert.equal(cache.get(k.token)!.spend, 2.5, 'the newer, higher total stands');

@@ -28,7 +28,7 @@ describe('Redis limiter: a release lost to a Redis blip', () => {
       rpm: null,
       tpm: null,
       parallel: 1,
-    } as LimitScope;
+    };
     const ticket = await limiter.acquire([scope]);
     await assert.rejects(
       Promise.resolve().then(() => limiter.acquire([scope])),

@@ -13,7 +13,7 @@ const MASTER = 'sk-scope-master-key-0001';
 describe('keys: management by callers that are not admins is scoped', () => {
   let jwks: StaticJwks;
   let gw: InProcessGateway;
-  type Answer = { status: number; body: any };
+  type Answer = { status: number; body: Record<string, any> };
   const api = async (credential: string, method: 'GET' | 'POST', path: string, body?: object): Promise<Answer> => {
     const r = await fetch(`${gw.url}${path}`, {
       method,

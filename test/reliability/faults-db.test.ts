@@ -32,7 +32,6 @@ const BOUND_MS = 6_000;
 
 interface Answer {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   ms: number;
 }

@@ -116,8 +116,8 @@ export async function spawnGateway(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  proc.stdout.on('data', (d) => (out += d));
+  proc.stderr.on('data', (d) => (out += d));
   // 'close' (not 'exit'): by then the child's last output has been read, for callers that check it after stop().
   const exited = new Promise<number | null>((r) => proc.once('close', (code) => r(code)));
   const deadline = Date.now() + timeoutMs;
@@ -215,7 +215,6 @@ export async function freePort(): Promise<number> {
 }
 
 /** `await res.json()` typed loosely, for assertions. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function readJson(res: Response): Promise<any> {
   return res.json();
 }

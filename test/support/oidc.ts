@@ -57,6 +57,7 @@ const SCOPES = ['litellm_proxy_admin', 'read', 'write'];
 const ALGS: SigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 
 // oidc-provider is ESM-only; keep a real dynamic import (tsc would turn `import()` into require() in CommonJS).
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the dynamic import must survive compilation to CommonJS
 const importEsm = new Function('specifier', 'return import(specifier)') as (
   specifier: string,
 ) => Promise<{ default: new (issuer: string, config: object) => OidcProviderInstance }>;
@@ -85,7 +86,7 @@ function newKeySet(): KeySet {
 
 function publicJwk(jwk: JsonWebKey & { kid: string }): JsonWebKey & { kid: string } {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
-  return pub as JsonWebKey & { kid: string };
+  return pub;
 }
 
 export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOidcProvider> {

@@ -20,7 +20,6 @@ export interface RecordedRequest {
   readonly headers: IncomingHttpHeaders;
   readonly rawBody: string;
   /** The JSON body, or undefined when it was not JSON. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly body: any;
   readonly receivedAt: number;
   /** Resolves when the exchange is over: `aborted` when the connection closed before the answer was complete. */

@@ -95,7 +95,7 @@ describe('spend read from the database plus what is not written yet', () => {
     const cache = { put: (r: KeyRow) => void cached.push(r), drop: () => undefined } as unknown as KeyCache;
     const events = { publish: () => undefined } as unknown as KeyEventsService;
     const keys = new KeysService(repo, cache, writer, events, {} as GatewayConfig);
-    const view = await keys.update({ key: token, key_alias: 'renamed' } as never, { role: 'master' } as Caller);
+    const view = await keys.update({ key: token, key_alias: 'renamed' }, { role: 'master' } as Caller);
     assert.equal(view.spend, 1.2);
     assert.equal(cached.at(-1)?.spend, 1.2, 'the key cache (budget checks) gets the settled spend too');
   });

@@ -36,7 +36,7 @@ export class StrategyRunner {
   private readonly proto: object;
 
   constructor(strategy: Strategy) {
-    this.proto = Object.create(strategy, {
+    this.proto = <object>Object.create(strategy, {
       success: {
         value: function (this: Settle, user: AuthResult) {
           this.resolve(user);

@@ -16,6 +16,6 @@ export function useStrictJsonBodies(fastify: FastifyInstance): void {
       done(Errors.badRequest('Request body is not valid UTF-8', null, 'invalid_json'), undefined);
       return;
     }
-    parseJson(req, body.toString('utf8'), done);
+    void parseJson(req, body.toString('utf8'), done);
   });
 }

@@ -57,7 +57,7 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
 
   /** Sends without waiting for anyone; a failure is logged (the periodic cache resync bounds staleness). */
   publish(event: KeyEventBody): void {
-    for (const payload of encodeEvents({ ...event, o: this.instanceId } as KeyEvent)) {
+    for (const payload of encodeEvents({ ...event, o: this.instanceId })) {
       this.transport
         .publish(payload)
         .catch((err: unknown) =>

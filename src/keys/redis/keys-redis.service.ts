@@ -47,7 +47,7 @@ export class KeysRedis implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((c) => (c ? close(c) : undefined)));
+    await Promise.all([this.client, this.subscriber].map((c) => (c ? close(c) : Promise.resolve())));
   }
 
   private connect(role: string, offlineQueue: boolean): Redis {
@@ -78,6 +78,7 @@ export class KeysRedis implements OnApplicationShutdown {
  * A synchronous require, since connections are made in constructors.
  */
 function loadRedis(): typeof Redis {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous on purpose (see above)
   return (require('ioredis') as { default: typeof Redis }).default;
 }
 
