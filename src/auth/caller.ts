@@ -2,14 +2,14 @@
  * Who is calling: decided once per request by the global auth guard, then read by everything after it.
  * Never holds a secret (no token, no key): only ids and hashes.
  */
-export type CallerRole = 'master' | 'admin' | 'project' | 'virtual_key';
+export type CallerRole = 'master' | 'admin' | 'team' | 'virtual_key';
 
 export interface Caller {
   readonly role: CallerRole;
   /** How it authenticated. */
   readonly via: 'master_key' | 'jwt' | 'virtual_key';
-  /** Project / team id: the JWT's `team_id_jwt_field` claim, or the virtual key's `team_id`. */
-  readonly projectId?: string;
+  /** Team id: the JWT's `team_id_jwt_field` claim, or the virtual key's `team_id`. */
+  readonly teamId?: string;
   /** The JWT's `user_id_jwt_field` claim, or the virtual key's `user_id`. */
   readonly userId?: string;
   /** JWT `sub` and `client_id`/`azp`, recorded as the actor of admin actions. */

@@ -41,5 +41,5 @@ export function isRouteGroupName(name: string): name is RouteGroupName {
   return Object.prototype.hasOwnProperty.call(ROUTE_GROUPS, name);
 }
 
-/** What a project JWT may call when `general_settings.allowed_routes` is not set, and a virtual key by default. */
+/** What a team JWT may call when `general_settings.allowed_routes` is not set, and a virtual key by default. */
 export const DEFAULT_CALLER_ROUTES: readonly string[] = ['openai_routes', 'info_routes'];

@@ -77,7 +77,7 @@ export interface GatewayConfig {
   readonly redisUrl?: string;
   readonly masterKey?: string;
   readonly jwt: JwtAuthConfig;
-  /** `general_settings.allowed_routes`: what a project JWT may call; undefined = openai + info routes. */
+  /** `general_settings.allowed_routes`: what a team JWT may call; undefined = openai + info routes. */
   readonly allowedRoutes?: readonly string[];
   readonly models: readonly DeploymentConfig[];
   readonly router: RouterConfig;

@@ -6,14 +6,14 @@ import type { CachedKey } from './cached-key';
 import { KeyCache } from './key-cache.service';
 import { KeysRepository } from './keys.repository';
 import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from './limits/limiter';
-import { PROJECT_LIMITS, type ProjectLimits } from './project-limits';
+import { TEAM_LIMITS, type TeamLimits } from './team-limits';
 import { SpendWriter } from './spend/spend-writer.service';
 
 const FREE: Admission = { models: null, done: () => undefined };
 
 /**
  * Enforcement and accounting on every model call (CALL_ACCOUNTING), entirely from memory: the key comes from the
- * cache the auth guard already warmed, limits from the limiter (Redis only when the key or project has a limit),
+ * cache the auth guard already warmed, limits from the limiter (Redis only when the key or team has a limit),
  * spend goes to the batched writer. Master and admin callers are not limited.
  */
 @Injectable()
@@ -23,13 +23,13 @@ export class AccountingService implements CallAccounting, OnModuleInit {
     private readonly spend: SpendWriter,
     private readonly repo: KeysRepository,
     @Inject(LIMITER) private readonly limiter: Limiter,
-    @Optional() @Inject(PROJECT_LIMITS) private readonly projects: ReadonlyMap<string, ProjectLimits> = new Map(),
+    @Optional() @Inject(TEAM_LIMITS) private readonly teams: ReadonlyMap<string, TeamLimits> = new Map(),
   ) {}
 
-  /** Projects with a budget: their spend so far, kept current afterwards by flushes and broadcasts. */
+  /** Teams with a budget: their spend so far, kept current afterwards by flushes and broadcasts. */
   async onModuleInit(): Promise<void> {
-    for (const [id, limits] of this.projects) {
-      if (limits.maxBudget !== null) this.cache.trackProject(id, await this.repo.teamSpend(id));
+    for (const [id, limits] of this.teams) {
+      if (limits.maxBudget !== null) this.cache.trackTeam(id, await this.repo.teamSpend(id));
     }
   }
 
@@ -45,7 +45,7 @@ export class AccountingService implements CallAccounting, OnModuleInit {
         return this.admitKey(k, modelGroup);
       });
     }
-    if (caller.role === 'project' && caller.projectId) return this.admitProject(caller.projectId);
+    if (caller.role === 'team' && caller.teamId) return this.admitTeam(caller.teamId);
     return FREE;
   }
 
@@ -70,8 +70,8 @@ export class AccountingService implements CallAccounting, OnModuleInit {
         `Budget has been exceeded for this key: current spend ${round(key.spend)}, max_budget ${key.maxBudget}`,
       );
     }
-    const project = key.teamId ? this.projects.get(key.teamId) : undefined;
-    if (project) this.checkProjectBudget(key.teamId!, project);
+    const team = key.teamId ? this.teams.get(key.teamId) : undefined;
+    if (team) this.checkTeamBudget(key.teamId!, team);
     const scopes: LimitScope[] = [];
     if (key.hasRateLimits)
       scopes.push({
@@ -81,21 +81,21 @@ export class AccountingService implements CallAccounting, OnModuleInit {
         tpm: key.tpmLimit,
         parallel: key.maxParallelRequests,
       });
-    if (project?.hasRateLimits) scopes.push(projectScope(key.teamId!, project));
+    if (team?.hasRateLimits) scopes.push(teamScope(key.teamId!, team));
     return this.withLimits(scopes, key.token, key.teamId, key.modelSet);
   }
 
-  private admitProject(projectId: string): Admission | Promise<Admission> {
-    const project = this.projects.get(projectId);
-    if (project) this.checkProjectBudget(projectId, project);
-    return this.withLimits(project?.hasRateLimits ? [projectScope(projectId, project)] : [], null, projectId, null);
+  private admitTeam(teamId: string): Admission | Promise<Admission> {
+    const team = this.teams.get(teamId);
+    if (team) this.checkTeamBudget(teamId, team);
+    return this.withLimits(team?.hasRateLimits ? [teamScope(teamId, team)] : [], null, teamId, null);
   }
 
-  private checkProjectBudget(projectId: string, p: ProjectLimits): void {
-    const spent = this.cache.projectSpendOf(projectId) + this.spend.unflushedProject(projectId);
+  private checkTeamBudget(teamId: string, p: TeamLimits): void {
+    const spent = this.cache.teamSpendOf(teamId) + this.spend.unflushedTeam(teamId);
     if (p.maxBudget !== null && spent >= p.maxBudget) {
       throw Errors.budgetExceeded(
-        `Budget has been exceeded for project ${projectId}: current spend ${round(spent)}, max_budget ${p.maxBudget}`,
+        `Budget has been exceeded for team ${teamId}: current spend ${round(spent)}, max_budget ${p.maxBudget}`,
       );
     }
   }
@@ -103,14 +103,14 @@ export class AccountingService implements CallAccounting, OnModuleInit {
   private withLimits(
     scopes: LimitScope[],
     token: string | null,
-    projectId: string | null,
+    teamId: string | null,
     models: ReadonlySet<string> | null,
   ): Admission | Promise<Admission> {
-    if (scopes.length === 0) return new CallAdmission(this.cache, this.spend, token, projectId, null, models);
+    if (scopes.length === 0) return new CallAdmission(this.cache, this.spend, token, teamId, null, models);
     const ticket = this.limiter.acquire(scopes);
     if (ticket instanceof Promise)
-      return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, projectId, t, models));
-    return new CallAdmission(this.cache, this.spend, token, projectId, ticket, models);
+      return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, teamId, t, models));
+    return new CallAdmission(this.cache, this.spend, token, teamId, ticket, models);
   }
 }
 
@@ -122,7 +122,7 @@ class CallAdmission implements Admission {
     private readonly cache: KeyCache,
     private readonly spend: SpendWriter,
     private readonly token: string | null,
-    private readonly projectId: string | null,
+    private readonly teamId: string | null,
     private readonly ticket: LimitTicket | null,
     readonly models: ReadonlySet<string> | null,
   ) {}
@@ -134,7 +134,7 @@ class CallAdmission implements Admission {
     this.ticket?.release(tokens);
     const cost = report?.cost ?? 0;
     if (!(cost > 0)) return;
-    this.spend.add(this.token, this.projectId, cost);
+    this.spend.add(this.token, this.teamId, cost);
     if (this.token) {
       const key = this.cache.get(this.token);
       if (key) key.spend += cost;
@@ -142,8 +142,8 @@ class CallAdmission implements Admission {
   }
 }
 
-function projectScope(id: string, p: ProjectLimits): LimitScope {
-  return { id: `p:${id}`, label: 'project', rpm: p.rpmLimit, tpm: p.tpmLimit, parallel: p.maxParallelRequests };
+function teamScope(id: string, p: TeamLimits): LimitScope {
+  return { id: `t:${id}`, label: 'team', rpm: p.rpmLimit, tpm: p.tpmLimit, parallel: p.maxParallelRequests };
 }
 
 function round(n: number): number {

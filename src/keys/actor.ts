@@ -14,15 +14,15 @@ export function actorOf(caller: Caller): Actor {
       return { id: 'master_key', role: 'master' };
     case 'admin':
       return { id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`, role: 'admin', clientId: caller.clientId };
-    case 'project':
-      // SPEC §5: the JWT's subject is recorded (the project is the key's team_id).
+    case 'team':
+      // The JWT's subject is recorded (the team is the key's team_id).
       return {
         id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`,
-        role: 'project',
+        role: 'team',
         clientId: caller.clientId,
       };
     default:
-      // The whole hash (an id, not a secret): a key without a project manages the keys it created, matched on this.
+      // The whole hash (an id, not a secret): a key without a team manages the keys it created, matched on this.
       return { id: keyActorId(caller.keyHash ?? 'unknown'), role: caller.role };
   }
 }

@@ -27,7 +27,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
   private readonly keys = boundedLru<string, CachedKey>(MAX_KEYS);
   private readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
   private readonly loading = new Map<string, Promise<CachedKey | null>>();
-  private readonly projectSpend = new Map<string, number>();
+  private readonly teamTotals = new Map<string, number>();
   private generation = 0;
   private resyncTimer?: NodeJS.Timeout;
 
@@ -80,13 +80,13 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     this.unknown.set(token, true);
   }
 
-  /** Database spend of a project, as last learned (0 when never seen); `track` to be kept current. */
-  projectSpendOf(projectId: string): number {
-    return this.projectSpend.get(projectId) ?? 0;
+  /** Database spend of a team, as last learned (0 when never seen); `track` to be kept current. */
+  teamSpendOf(teamId: string): number {
+    return this.teamTotals.get(teamId) ?? 0;
   }
 
-  trackProject(projectId: string, spend: number): void {
-    this.projectSpend.set(projectId, Math.max(this.projectSpend.get(projectId) ?? 0, spend));
+  trackTeam(teamId: string, spend: number): void {
+    this.teamTotals.set(teamId, Math.max(this.teamTotals.get(teamId) ?? 0, spend));
   }
 
   /** Forget everything (a broadcast gap): the next use of each key reloads it. */
@@ -146,7 +146,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       const key = this.keys.peek(token);
       if (key) key.spend = Math.max(key.spend, dbSpend + this.spend.unflushed(token));
     }
-    for (const [project, dbSpend] of e.p) if (this.projectSpend.has(project)) this.trackProject(project, dbSpend);
+    for (const [team, dbSpend] of e.p) if (this.teamTotals.has(team)) this.trackTeam(team, dbSpend);
   }
 
   /**
@@ -158,7 +158,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       const key = this.keys.peek(token);
       if (key) key.spend = Math.max(key.spend, dbSpend + this.spend.unflushed(token));
     }
-    for (const [project, dbSpend] of r.teams) if (this.projectSpend.has(project)) this.trackProject(project, dbSpend);
+    for (const [team, dbSpend] of r.teams) if (this.teamTotals.has(team)) this.trackTeam(team, dbSpend);
     if (r.keys.size > 0 || r.teams.size > 0) this.events.publish({ t: 'spend', k: [...r.keys], p: [...r.teams] });
   }
 

@@ -6,15 +6,15 @@ import type { KeyScopeWhere } from './keys.repository';
 
 /**
  * The keys a caller given management routes may manage, and what it may give them. The master key and admin JWTs
- * manage every key. Anyone else (a project JWT whose `allowed_routes` include management routes, a virtual key
- * with such `allowed_routes`) manages only its project's keys — or, a virtual key without a project, only the keys it
- * created — and cannot give a key more than it has itself: no other project, no route or model it lacks.
+ * manage every key. Anyone else (a team JWT whose `allowed_routes` include management routes, a virtual key
+ * with such `allowed_routes`) manages only its team's keys — or, a virtual key without a team, only the keys it
+ * created — and cannot give a key more than it has itself: no other team, no route or model it lacks.
  * A virtual key with limits of its own (a budget, rate limits, an expiry) cannot create or change keys at all: a key
  * it made could outlive or outspend it. A virtual key cannot change its own settings, and cannot regenerate (so
  * obtain the secret of) a key that has more than it has. A key an admin blocked stays blocked until an admin unblocks it.
  */
 export interface KeyScope {
-  /** Only keys of this project (`team_id`). */
+  /** Only keys of this team (`team_id`). */
   readonly teamId?: string;
   /** Only keys this actor created. */
   readonly createdBy?: string;
@@ -30,7 +30,7 @@ export interface KeyScope {
   readonly rateLimited?: boolean;
 }
 
-/** What a caller has itself: its key's fields (a virtual key), or the project's routes (a project JWT). */
+/** What a caller has itself: its key's fields (a virtual key), or the team's routes (a team JWT). */
 export interface OwnRights {
   readonly routes: readonly string[];
   readonly models: readonly string[] | null;
@@ -48,7 +48,7 @@ export interface ScopedFields {
 /** Null: every key, anything. */
 export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
-  const where = caller.projectId !== undefined ? { teamId: caller.projectId } : { createdBy: actorOf(caller).id };
+  const where = caller.teamId !== undefined ? { teamId: caller.teamId } : { createdBy: actorOf(caller).id };
   return {
     ...where,
     self: caller.keyHash,
@@ -59,7 +59,7 @@ export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   };
 }
 
-/** The row filter of a scope, for the repository (empty: every key). A key without a project also reaches itself. */
+/** The row filter of a scope, for the repository (empty: every key). A key without a team also reaches itself. */
 export function scopeWhere(scope: KeyScope | null): KeyScopeWhere {
   if (!scope) return {};
   if (scope.teamId !== undefined) return { teamId: scope.teamId };
@@ -70,7 +70,7 @@ export function scopeWhere(scope: KeyScope | null): KeyScopeWhere {
 
 /**
  * Checks the bounded fields of a new key (`creating`: absent fields take their defaults, which must fit too) or of
- * a change to key `target` (only the fields given). Returns the fields with the project filled in for a new key.
+ * a change to key `target` (only the fields given). Returns the fields with the team filled in for a new key.
  */
 export function withinScope<T extends ScopedFields>(
   scope: KeyScope | null,
@@ -93,8 +93,8 @@ export function withinScope<T extends ScopedFields>(
   if (team !== undefined && (team ?? undefined) !== scope.teamId) {
     throw outOfScope(
       scope.teamId !== undefined
-        ? `team_id must be your own project (${scope.teamId})`
-        : 'team_id cannot be set by a key without a project',
+        ? `team_id must be your own team (${scope.teamId})`
+        : 'team_id cannot be set by a key without a team',
       'team_id',
     );
   }

@@ -12,7 +12,6 @@ import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
 import { LIMITER } from './limits/limiter';
 import { LimiterLifecycle, createLimiter } from './limits/limiter.factory';
-import { PROJECT_LIMITS } from './project-limits';
 import { KeysRedis } from './redis/keys-redis.service';
 import { SpendWriter } from './spend/spend-writer.service';
 
@@ -38,8 +37,6 @@ import { SpendWriter } from './spend/spend-writer.service';
         createLimiter(config, redis, events.instanceId, log),
     },
     LimiterLifecycle,
-    // Per-project limits: none configured yet (no config key holds them; see project-limits.ts).
-    { provide: PROJECT_LIMITS, useValue: new Map() },
     { provide: KEY_LOOKUP, useExisting: KeyCache },
     { provide: CALL_ACCOUNTING, useExisting: AccountingService },
   ],

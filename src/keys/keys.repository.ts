@@ -36,7 +36,7 @@ export interface AuditEntry {
 export interface SpendResult {
   /** False when this batch had been applied before (nothing was added now). */
   applied: boolean;
-  /** Totals after the write, per key token and per project id (empty when not applied). */
+  /** Totals after the write, per key token and per team id (empty when not applied). */
   keys: Map<string, number>;
   teams: Map<string, number>;
 }

@@ -80,8 +80,8 @@ export class KeysService {
       token = toToken(keyRef);
     }
     const row = token ? await this.spend.readConsistent(() => this.repo.findByToken(token)) : null;
-    // A project (JWT) reads only its own project's keys; another project's key is answered as unknown.
-    if (!row || (caller.role === 'project' && row.teamId !== caller.projectId)) throw notFound(keyRef ?? 'this key');
+    // A team (JWT) reads only its own team's keys; another team's key is answered as unknown.
+    if (!row || (caller.role === 'team' && row.teamId !== caller.teamId)) throw notFound(keyRef ?? 'this key');
     return { key: row.token, info: toKeyView(row, this.spend.unflushed(row.token)) };
   }
 
@@ -245,7 +245,7 @@ export class KeysService {
   /** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
   private async scope(caller: Caller): Promise<KeyScope | null> {
     if (caller.role === 'master' || caller.role === 'admin') return null;
-    if (caller.role === 'project')
+    if (caller.role === 'team')
       return scopeOf(caller, {
         routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES,
         models: null,

@@ -93,7 +93,7 @@ export class AccessLog {
     let fields = this.callerFields.get(c);
     if (fields === undefined) {
       fields = `,"role":"${c.role}"`;
-      if (c.projectId !== undefined) fields += `,"project":${JSON.stringify(this.clean(c.projectId))}`;
+      if (c.teamId !== undefined) fields += `,"team":${JSON.stringify(this.clean(c.teamId))}`;
       if (c.userId !== undefined) fields += `,"user":${JSON.stringify(this.clean(c.userId))}`;
       if (c.keyHash !== undefined) fields += `,"key":"${c.keyHash.slice(0, 12)}"`;
       this.callerFields.set(c, fields);

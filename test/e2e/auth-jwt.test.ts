@@ -22,7 +22,7 @@ describe('e2e: JWT auth on the production build', () => {
 
   before(async () => {
     idp = await startOidcProvider({
-      clients: [{ clientId: 'ops-admin', scope: 'litellm_proxy_admin' }, { clientId: 'project-e2e' }],
+      clients: [{ clientId: 'ops-admin', scope: 'litellm_proxy_admin' }, { clientId: 'team-e2e' }],
     });
     upstream = await startUpstream();
     db = await createTestDatabase();
@@ -47,7 +47,7 @@ general_settings:
     await idp?.stop();
   });
 
-  it('admin JWT generates a key; project JWT chats through the official client; the upstream only ever sees its own key', async () => {
+  it('admin JWT generates a key; team JWT chats through the official client; the upstream only ever sees its own key', async () => {
     const adminJwt = await idp.token('ops-admin', 'litellm_proxy_admin');
     issued.push(adminJwt);
     const res = await fetch(`${gw.url}/key/generate`, {
@@ -59,9 +59,9 @@ general_settings:
     assert.equal(res.status, 200, JSON.stringify(key));
     assert.match(key.key, /^sk-/);
 
-    const projectJwt = await idp.token('project-e2e', undefined, 'EdDSA');
-    issued.push(projectJwt);
-    const client = new OpenAI({ apiKey: projectJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const teamJwt = await idp.token('team-e2e', undefined, 'EdDSA');
+    issued.push(teamJwt);
+    const client = new OpenAI({ apiKey: teamJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     const completion = await client.chat.completions.create({
       model: 'azure-gpt-3.5',
       messages: [{ role: 'user', content: "What's the weather like in Boston today?" }],
@@ -77,12 +77,12 @@ general_settings:
     for (const r of upstream.requests) assert.equal(r.headers.authorization, 'Bearer sk-upstream-e2e-secret');
   });
 
-  it('refuses an expired token and a project token on a management route, and logs no credential', async () => {
+  it('refuses an expired token and a team token on a management route, and logs no credential', async () => {
     const key = idp.signingKey('RS256');
     const expired = signJwt(
       'RS256',
       { kid: key.kid },
-      standardClaims(idp.issuer, idp.audience, 'project-e2e', { exp: nowSec() - 5 }),
+      standardClaims(idp.issuer, idp.audience, 'team-e2e', { exp: nowSec() - 5 }),
       key.privateKey,
     );
     issued.push(expired);
@@ -93,15 +93,15 @@ general_settings:
     });
     assert.equal(r1.status, 401);
     assert.equal((await readJson(r1)).error.code, 'jwt_expired');
-    const project = await idp.token('project-e2e');
-    issued.push(project);
-    const r2 = await fetch(`${gw.url}/key/list`, { headers: { authorization: `Bearer ${project}` } });
+    const teamToken = await idp.token('team-e2e');
+    issued.push(teamToken);
+    const r2 = await fetch(`${gw.url}/key/list`, { headers: { authorization: `Bearer ${teamToken}` } });
     assert.equal(r2.status, 403);
-    for (let i = 0; i < 250 && !gw.output().includes('"project":"project-e2e"'); i++)
+    for (let i = 0; i < 250 && !gw.output().includes('"team":"team-e2e"'); i++)
       await new Promise((r) => setTimeout(r, 20)); // async log flush
     const out = gw.output();
-    assert.match(out, /"role":"project"/, 'the access log names the caller role');
-    assert.match(out, /"project":"project-e2e"/);
+    assert.match(out, /"role":"team"/, 'the access log names the caller role');
+    assert.match(out, /"team":"team-e2e"/);
     for (const token of issued) assert.ok(!out.includes(token.split('.')[2]), 'no JWT signature in the logs');
     assert.ok(!out.includes(MASTER));
   });

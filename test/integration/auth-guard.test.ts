@@ -17,11 +17,11 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
   let idp: TestOidcProvider;
   let probe: Probe;
   let adminJwt: string;
-  let projectJwt: string;
+  let teamJwt: string;
 
   before(async () => {
     idp = await startOidcProvider({
-      clients: [{ clientId: 'admin-cli', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }],
+      clients: [{ clientId: 'admin-cli', scope: 'litellm_proxy_admin' }, { clientId: 'team-a' }],
     });
     probe = await startProbe(YAML, {
       JWT_PUBLIC_KEY_URL: idp.jwksUri,
@@ -29,7 +29,7 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
       JWT_ISSUER: idp.issuer,
     });
     adminJwt = await idp.token('admin-cli', 'litellm_proxy_admin');
-    projectJwt = await idp.token('project-a');
+    teamJwt = await idp.token('team-a');
   });
   after(async () => {
     await probe?.close();
@@ -76,7 +76,7 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     assert.match(refused.body.error.message, /role "admin"/);
   });
 
-  it('project JWT: openai + info routes (also /v1 and the Azure form), not management routes', async () => {
+  it('team JWT: openai + info routes (also /v1 and the Azure form), not management routes', async () => {
     for (const [path, method] of [
       ['/chat/completions', 'POST'],
       ['/v1/chat/completions', 'POST'],
@@ -85,33 +85,33 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
       ['/models', 'GET'],
       ['/key/info', 'GET'],
     ] as const) {
-      const r = await call(probe.url, path, projectJwt, method);
+      const r = await call(probe.url, path, teamJwt, method);
       assert.equal(r.status, 200, path);
-      assert.equal(r.body.caller?.role, 'project');
-      assert.equal(r.body.caller?.projectId, 'project-a');
-      assert.equal(r.body.caller?.userId, 'project-a');
+      assert.equal(r.body.caller?.role, 'team');
+      assert.equal(r.body.caller?.teamId, 'team-a');
+      assert.equal(r.body.caller?.userId, 'team-a');
     }
-    const refused = await call(probe.url, '/key/generate', projectJwt, 'POST');
+    const refused = await call(probe.url, '/key/generate', teamJwt, 'POST');
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error?.code, 'route_not_allowed');
-    assert.match(refused.body.error.message, /\/key\/generate.*role "project"/);
-    assert.equal((await call(probe.url, '/spend/logs', projectJwt)).status, 403);
+    assert.match(refused.body.error.message, /\/key\/generate.*role "team"/);
+    assert.equal((await call(probe.url, '/spend/logs', teamJwt)).status, 403);
   });
 
   it('reads the credential from api-key and x-litellm-api-key too', async () => {
     for (const header of ['api-key', 'x-litellm-api-key']) {
-      assert.equal((await call(probe.url, '/models', { header, value: projectJwt })).status, 200, header);
+      assert.equal((await call(probe.url, '/models', { header, value: teamJwt })).status, 200, header);
       assert.equal((await call(probe.url, '/key/list', { header, value: MASTER })).status, 200, header);
     }
   });
 
   it('verifies PS256, ES256 and EdDSA access tokens from the provider', async () => {
     for (const alg of ['PS256', 'ES256', 'EdDSA'] as const) {
-      const token = await idp.token('project-a', undefined, alg);
+      const token = await idp.token('team-a', undefined, alg);
       assert.equal(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).alg, alg);
       const r = await call(probe.url, '/models', token);
       assert.equal(r.status, 200, alg);
-      assert.equal(r.body.caller?.projectId, 'project-a');
+      assert.equal(r.body.caller?.teamId, 'team-a');
     }
   });
 
@@ -152,7 +152,7 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
       role: 'virtual_key',
       via: 'virtual_key',
       keyHash: sha256Hex('sk-default-key-1'),
-      projectId: 'team-1',
+      teamId: 'team-1',
       userId: 'u-1',
       scopes: [],
     });
@@ -229,8 +229,8 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
 
   it('never writes a credential into the logs', async () => {
     const text = probe.logs.text();
-    assert.ok(text.includes('"role":"project"') || text.includes('credential refused'), 'logs were captured');
-    for (const secret of [MASTER, adminJwt, projectJwt, 'sk-default-key-1', adminJwt.split('.')[2]])
+    assert.ok(text.includes('"role":"team"') || text.includes('credential refused'), 'logs were captured');
+    for (const secret of [MASTER, adminJwt, teamJwt, 'sk-default-key-1', adminJwt.split('.')[2]])
       assert.ok(!text.includes(secret));
   });
 });
@@ -241,16 +241,15 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
   const forged: Record<string, string> = {};
 
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     probe = await startProbe(YAML, {
       JWT_PUBLIC_KEY_URL: idp.jwksUri,
       JWT_AUDIENCE: idp.audience,
       JWT_ISSUER: idp.issuer,
     });
-    const real = await idp.token('project-a');
+    const real = await idp.token('team-a');
     const key = idp.signingKey('RS256');
-    const claims = (extra: Record<string, unknown> = {}) =>
-      standardClaims(idp.issuer, idp.audience, 'project-a', extra);
+    const claims = (extra: Record<string, unknown> = {}) => standardClaims(idp.issuer, idp.audience, 'team-a', extra);
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const publicPem = (await import('node:crypto'))
       .createPublicKey(key.privateKey)
@@ -314,7 +313,7 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
   });
 
   it('a genuine token passes (control)', async () => {
-    const r = await call(probe.url, '/v1/chat/completions', await idp.token('project-a'), 'POST');
+    const r = await call(probe.url, '/v1/chat/completions', await idp.token('team-a'), 'POST');
     assert.equal(r.status, 200);
   });
 
@@ -360,7 +359,7 @@ describe('auth guard: JWT auth disabled', () => {
   let idp: TestOidcProvider;
   let probe: Probe;
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     probe = await startProbe(`general_settings:\n  master_key: ${MASTER}\n`, { JWT_PUBLIC_KEY_URL: idp.jwksUri });
   });
   after(async () => {
@@ -369,7 +368,7 @@ describe('auth guard: JWT auth disabled', () => {
   });
 
   it('treats a genuine JWT as a bad credential (401) when enable_jwt_auth is false', async () => {
-    const r = await call(probe.url, '/models', await idp.token('project-a'));
+    const r = await call(probe.url, '/models', await idp.token('team-a'));
     assert.equal(r.status, 401);
     assert.match(r.body.error!.message, /JWT auth is not enabled/);
     assert.equal(idp.jwksRequests(), 0, 'the JWKS is not even fetched');
@@ -382,7 +381,7 @@ describe('auth guard: a master key shaped like a JWT', () => {
   let idp: TestOidcProvider;
   let probe: Probe;
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     probe = await startProbe(`general_settings:\n  master_key: ${JWT_SHAPED_MASTER}\n  enable_jwt_auth: true\n`, {
       JWT_PUBLIC_KEY_URL: idp.jwksUri,
       JWT_AUDIENCE: idp.audience,
@@ -399,7 +398,7 @@ describe('auth guard: a master key shaped like a JWT', () => {
     assert.equal(master.status, 200);
     assert.equal(master.body.caller?.role, 'master');
     assert.equal((await call(probe.url, '/key/list', 'master.key-with.three-partz')).status, 401);
-    const token = await idp.token('project-a');
+    const token = await idp.token('team-a');
     for (let i = 0; i < 2; i++) assert.equal((await call(probe.url, '/models', token)).status, 200); // cold, then cached
   });
 });

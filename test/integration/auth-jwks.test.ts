@@ -32,8 +32,8 @@ describe('JWKS: discovery documents and several providers', () => {
   let b: TestOidcProvider;
   let probe: Probe;
   before(async () => {
-    a = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
-    b = await startOidcProvider({ clients: [{ clientId: 'project-b' }] });
+    a = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
+    b = await startOidcProvider({ clients: [{ clientId: 'team-b' }] });
     probe = await startProbe(YAML(), {
       JWT_PUBLIC_KEY_URL: `${a.discoveryUrl}, ${b.jwksUri}`,
       JWT_ISSUER: `${a.issuer},${b.issuer}`,
@@ -47,12 +47,12 @@ describe('JWKS: discovery documents and several providers', () => {
   });
 
   it('follows a discovery document to its jwks_uri, and accepts tokens of every configured provider', async () => {
-    const fromA = await call(probe.url, '/models', await a.token('project-a', undefined, 'ES256'));
+    const fromA = await call(probe.url, '/models', await a.token('team-a', undefined, 'ES256'));
     assert.equal(fromA.status, 200);
-    assert.equal(fromA.body.caller?.projectId, 'project-a');
-    const fromB = await call(probe.url, '/models', await b.token('project-b'));
+    assert.equal(fromA.body.caller?.teamId, 'team-a');
+    const fromB = await call(probe.url, '/models', await b.token('team-b'));
     assert.equal(fromB.status, 200);
-    assert.equal(fromB.body.caller?.projectId, 'project-b');
+    assert.equal(fromB.body.caller?.teamId, 'team-b');
     assert.ok(a.jwksRequests() >= 1, 'provider A JWKS fetched through its discovery document');
   });
 });
@@ -61,7 +61,7 @@ describe('JWKS: key rotation at the provider', () => {
   let idp: TestOidcProvider;
   let probe: Probe;
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     probe = await startProbe(YAML(), { JWT_PUBLIC_KEY_URL: idp.jwksUri });
     await until(() => idp.jwksRequests() >= 1, 'the JWKS fetch at start');
   });
@@ -71,10 +71,10 @@ describe('JWKS: key rotation at the provider', () => {
   });
 
   it('verifies a token signed by a new key without a restart; concurrent misses share one fetch', async () => {
-    const oldToken = await idp.token('project-a');
+    const oldToken = await idp.token('team-a');
     assert.equal((await call(probe.url, '/models', oldToken)).status, 200);
     await idp.rotateKeys();
-    const fresh = await Promise.all(Array.from({ length: 8 }, () => idp.token('project-a')));
+    const fresh = await Promise.all(Array.from({ length: 8 }, () => idp.token('team-a')));
     const kid = JSON.parse(Buffer.from(fresh[0].split('.')[0], 'base64url').toString()).kid;
     assert.equal(kid, idp.signingKey().kid, 'signed with the new key');
     const fetchesBefore = idp.jwksRequests();
@@ -85,13 +85,13 @@ describe('JWKS: key rotation at the provider', () => {
     );
     assert.equal(idp.jwksRequests(), fetchesBefore + 1, 'eight concurrent unknown-kid requests caused one JWKS fetch');
     // Keys the provider still publishes keep working.
-    assert.equal((await call(probe.url, '/models', await idp.token('project-a', undefined, 'EdDSA'))).status, 200);
+    assert.equal((await call(probe.url, '/models', await idp.token('team-a', undefined, 'EdDSA'))).status, 200);
   });
 
   it('does not refetch for every unknown kid: random kids cannot make the gateway hammer the provider', async () => {
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     const unknownKid = () =>
-      signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger);
+      signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'team-a'), stranger);
     const fetchesBefore = idp.jwksRequests();
     for (let i = 0; i < 6; i++) {
       const r = await call(probe.url, '/models', unknownKid());
@@ -112,10 +112,10 @@ describe('JWKS: provider unreachable after the first fetch', () => {
   let probe: Probe;
   const tokens: string[] = [];
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     probe = await startProbe(YAML('  litellm_jwtauth:\n    public_key_ttl: 1\n'), { JWT_PUBLIC_KEY_URL: idp.jwksUri });
     for (const alg of ['RS256', 'RS256', 'ES256', 'EdDSA'] as const)
-      tokens.push(await idp.token('project-a', undefined, alg));
+      tokens.push(await idp.token('team-a', undefined, alg));
   });
   after(async () => {
     await probe?.close();
@@ -144,7 +144,7 @@ describe('JWKS: provider unreachable after the first fetch', () => {
     const r = await call(
       probe.url,
       '/models',
-      signJwt('ES256', { kid: 'rotated-while-down' }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger),
+      signJwt('ES256', { kid: 'rotated-while-down' }, standardClaims(idp.issuer, idp.audience, 'team-a'), stranger),
     );
     assert.equal(r.status, 401);
   });
@@ -158,7 +158,7 @@ describe('JWKS: a provider that hangs or answers nonsense', () => {
   let brokenProbe: Probe;
   let idp: TestOidcProvider;
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     hanging = createTcpServer((s) => sockets.add(s)); // accepts, never answers
     const hangPort = await listen(hanging);
     broken = createServer((req, res) => {
@@ -182,14 +182,14 @@ describe('JWKS: a provider that hangs or answers nonsense', () => {
   });
 
   it('gives up on a provider that never answers (bounded fetch) and answers 401', async () => {
-    const r = await call(probe(hangProbe), '/models', await idp.token('project-a'));
+    const r = await call(probe(hangProbe), '/models', await idp.token('team-a'));
     assert.equal(r.status, 401);
     assert.equal(r.body.error?.code, 'jwks_unavailable');
     await until(() => hangProbe.logs.text().includes('timed out'), 'the fetch timeout warning');
   });
 
   it('answers 401 (never 500) when every JWKS URL answers an error or no keys', async () => {
-    const r = await call(probe(brokenProbe), '/models', await idp.token('project-a'));
+    const r = await call(probe(brokenProbe), '/models', await idp.token('team-a'));
     assert.equal(r.status, 401);
     assert.equal(r.body.error?.code, 'jwks_unavailable');
     const text = brokenProbe.logs.text();
@@ -215,10 +215,10 @@ describe('JWKS: a single key without kid', () => {
   });
 
   it('verifies a token without kid against the only key, and refuses one naming a kid it does not have', async () => {
-    const claims = standardClaims('https://idp.example', 'llm-gateway', 'project-k');
+    const claims = standardClaims('https://idp.example', 'llm-gateway', 'team-k');
     const ok = await call(probe.url, '/models', signJwt('RS256', {}, claims, privateKey));
     assert.equal(ok.status, 200);
-    assert.equal(ok.body.caller?.projectId, 'project-k');
+    assert.equal(ok.body.caller?.teamId, 'team-k');
     assert.equal((await call(probe.url, '/models', signJwt('PS256', {}, claims, privateKey))).status, 200);
     assert.equal(
       (await call(probe.url, '/models', signJwt('RS256', { kid: 'other' }, claims, privateKey))).status,

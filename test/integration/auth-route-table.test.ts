@@ -87,15 +87,15 @@ describe('route permission table (full gateway, every registered route, real cre
   const COLUMNS = [
     'anonymous',
     'virtual-key',
-    'project-jwt+allowed_routes',
-    'project-jwt',
+    'team-jwt+allowed_routes',
+    'team-jwt',
     'admin-jwt',
     'master-key',
   ] as const;
 
   before(async () => {
     idp = await startOidcProvider({
-      clients: [{ clientId: 'table-admin', scope: 'litellm_proxy_admin' }, { clientId: 'table-project' }],
+      clients: [{ clientId: 'table-admin', scope: 'litellm_proxy_admin' }, { clientId: 'table-team' }],
     });
     db = await createTestDatabase();
     const env = { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience };
@@ -110,12 +110,12 @@ describe('route permission table (full gateway, every registered route, real cre
     const key = (await readJson(generated)).key as string;
     assert.equal(generated.status, 200, 'the master key generates the virtual key used in the table');
     const adminJwt = await idp.token('table-admin', 'litellm_proxy_admin');
-    const projectJwt = await idp.token('table-project');
+    const teamJwt = await idp.token('table-team');
     const callers: Record<(typeof COLUMNS)[number], { gw: Gateway; credential: string | null }> = {
       anonymous: { gw: main, credential: null },
       'virtual-key': { gw: main, credential: key },
-      'project-jwt+allowed_routes': { gw: restricted, credential: projectJwt },
-      'project-jwt': { gw: main, credential: projectJwt },
+      'team-jwt+allowed_routes': { gw: restricted, credential: teamJwt },
+      'team-jwt': { gw: main, credential: teamJwt },
       'admin-jwt': { gw: main, credential: adminJwt },
       'master-key': { gw: main, credential: MASTER },
     };
@@ -140,7 +140,7 @@ describe('route permission table (full gateway, every registered route, real cre
       '# requests through the auth guard; review a change here like a permission change.',
       '# Rewrite: UPDATE_SNAPSHOTS=1 npm test -- auth-route-table',
       '# yes = the guard lets the caller through (the handler may still refuse); no = 401 (anonymous) / 403.',
-      '# project-jwt+allowed_routes: general_settings.allowed_routes = ["/chat/completions", "/embeddings"].',
+      '# team-jwt+allowed_routes: general_settings.allowed_routes = ["/chat/completions", "/embeddings"].',
       line(['METHOD', 'ROUTE', ...COLUMNS]),
       ...rows.map((r) => line([r.route.method, r.route.url, ...COLUMNS.map((c) => r.cells[c])])),
       '',
@@ -184,7 +184,7 @@ describe('route permission table (full gateway, every registered route, real cre
     for (const r of rows.filter((x) => x.route.direct)) {
       assert.equal(r.cells.anonymous, 'no', `${r.route.url} without a credential`);
       assert.equal(r.cells['admin-jwt'], 'no', `${r.route.url} for an admin JWT`);
-      for (const c of ['virtual-key', 'project-jwt', 'master-key'] as const)
+      for (const c of ['virtual-key', 'team-jwt', 'master-key'] as const)
         assert.equal(r.cells[c], 'yes', `${r.route.url} for ${c}`);
     }
   });

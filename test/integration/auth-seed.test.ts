@@ -27,16 +27,16 @@ function post(url: string, path: string, token: string, body: unknown): Promise<
   });
 }
 
-describe('seed steps: admin and project JWTs on the full gateway', () => {
+describe('seed steps: admin and team JWTs on the full gateway', () => {
   let idp: TestOidcProvider;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
   let adminJwt: string;
-  let projectJwt: string;
+  let teamJwt: string;
 
   before(async () => {
     idp = await startOidcProvider({
-      clients: [{ clientId: 'gateway-admin', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }],
+      clients: [{ clientId: 'gateway-admin', scope: 'litellm_proxy_admin' }, { clientId: 'team-a' }],
     });
     db = await createTestDatabase();
     gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`, {
@@ -46,7 +46,7 @@ describe('seed steps: admin and project JWTs on the full gateway', () => {
       JWT_ISSUER: idp.issuer,
     });
     adminJwt = await idp.token('gateway-admin', 'litellm_proxy_admin');
-    projectJwt = await idp.token('project-a');
+    teamJwt = await idp.token('team-a');
   });
   after(async () => {
     await gw?.close();
@@ -66,8 +66,8 @@ describe('seed steps: admin and project JWTs on the full gateway', () => {
     assert.deepEqual(Object.keys((await readJson(chat)).error).sort(), ['code', 'message', 'param', 'type']);
   });
 
-  it('project JWT -> POST /v1/chat/completions passes the guard (the official openai client)', async () => {
-    const client = new OpenAI({ apiKey: projectJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  it('team JWT -> POST /v1/chat/completions passes the guard (the official openai client)', async () => {
+    const client = new OpenAI({ apiKey: teamJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     const err = await client.chat.completions.create(CHAT as never).then(
       () => assert.fail('no model is configured: the call cannot succeed'),
       (e: unknown) => e,
@@ -78,13 +78,13 @@ describe('seed steps: admin and project JWTs on the full gateway', () => {
     assert.equal(typeof (err.error as { message?: unknown }).message, 'string');
   });
 
-  it('project JWT -> /key/generate is 403 naming the route and the role', async () => {
-    const res = await post(gw.url, '/key/generate', projectJwt, {});
+  it('team JWT -> /key/generate is 403 naming the route and the role', async () => {
+    const res = await post(gw.url, '/key/generate', teamJwt, {});
     const body = await readJson(res);
     assert.equal(res.status, 403);
     assert.equal(body.error.type, 'permission_error');
     assert.match(body.error.message, /\/key\/generate/);
-    assert.match(body.error.message, /project/);
+    assert.match(body.error.message, /role "team"/);
   });
 
   it('admin JWT may not call model routes by default (admin_allowed_routes = management + info)', async () => {
@@ -106,15 +106,15 @@ describe('seed steps: admin and project JWTs on the full gateway', () => {
   });
 });
 
-describe('seed steps: general_settings.allowed_routes for project JWTs, and nothing forwarded for a bad token', () => {
+describe('seed steps: general_settings.allowed_routes for team JWTs, and nothing forwarded for a bad token', () => {
   let idp: TestOidcProvider;
   let upstream: FakeUpstream;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
-  let projectJwt: string;
+  let teamJwt: string;
 
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-b' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-b' }] });
     upstream = await startUpstream();
     db = await createTestDatabase();
     gw = await startGateway(
@@ -128,7 +128,7 @@ general_settings:
 `,
       { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience },
     );
-    projectJwt = await idp.token('project-b', undefined, 'ES256');
+    teamJwt = await idp.token('team-b', undefined, 'ES256');
   });
   after(async () => {
     await gw?.close();
@@ -137,8 +137,8 @@ general_settings:
     await idp?.stop();
   });
 
-  it('lets the project call /v1/chat/completions and /embeddings, but not /models', async () => {
-    const client = new OpenAI({ apiKey: projectJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  it('lets the team call /v1/chat/completions and /embeddings, but not /models', async () => {
+    const client = new OpenAI({ apiKey: teamJwt, baseURL: `${gw.url}/v1`, maxRetries: 0 });
     const completion = await client.chat.completions.create({
       model: 'gpt-test',
       messages: [{ role: 'user', content: 'hi' }],
@@ -150,7 +150,7 @@ general_settings:
       'Bearer sk-upstream-secret-1',
       'the upstream gets its own key, not the JWT',
     );
-    const emb = await post(gw.url, '/embeddings', projectJwt, { model: 'gpt-test', input: 'hello' });
+    const emb = await post(gw.url, '/embeddings', teamJwt, { model: 'gpt-test', input: 'hello' });
     assert.ok(![401, 403].includes(emb.status), `embeddings refused: ${emb.status}`);
     const models = await client.models.list().then(
       () => assert.fail('/models must be refused'),
@@ -163,7 +163,7 @@ general_settings:
   it('forwards nothing for a forged, expired or unsigned token', async () => {
     const key = idp.signingKey('ES256');
     const before = upstream.requests.length;
-    const claims = standardClaims(idp.issuer, idp.audience, 'project-b');
+    const claims = standardClaims(idp.issuer, idp.audience, 'team-b');
     for (const token of [
       signJwt('none', { kid: key.kid }, claims),
       signJwt('ES256', { kid: key.kid }, claims, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),

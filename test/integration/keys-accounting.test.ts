@@ -8,7 +8,7 @@ import { AccountingService } from '../../src/keys/accounting.service';
 import { KeyCache } from '../../src/keys/key-cache.service';
 import { KeysRepository } from '../../src/keys/keys.repository';
 import { LIMITER } from '../../src/keys/limits/limiter';
-import { projectLimits } from '../../src/keys/project-limits';
+import { teamLimits } from '../../src/keys/team-limits';
 import { KeysRedis } from '../../src/keys/redis/keys-redis.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
@@ -60,11 +60,11 @@ for (const mode of ['in-process', 'redis'] as const) {
     }
     /** A second instance on the same database (and Redis, in that mode), started once. */
     const second = async () => (gw2 ??= await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env()));
-    const callerOf = (k: { token: string }, projectId?: string): Caller => ({
+    const callerOf = (k: { token: string }, teamId?: string): Caller => ({
       role: 'virtual_key',
       via: 'virtual_key',
       keyHash: k.token,
-      projectId,
+      teamId,
       scopes: [],
     });
 
@@ -147,17 +147,17 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.ok(Math.abs(team.spend - 1.2) < 1e-9);
     });
 
-    it('spend of many concurrent calls adds up exactly, per key and per project (JWT projects too)', async () => {
+    it('spend of many concurrent calls adds up exactly, per key and per team (team JWTs too)', async () => {
       const team = `team-sum-${mode}`;
       const k = await generate({ team_id: team });
-      const project: Caller = { role: 'project', via: 'jwt', projectId: team, scopes: [] };
+      const teamCaller: Caller = { role: 'team', via: 'jwt', teamId: team, scopes: [] };
       let expected = 0;
       let keyExpected = 0;
       await Promise.all(
         Array.from({ length: 200 }, async (_, i) => {
           const cost = (i % 7) * 0.001 + 0.0001;
           const viaKey = i % 4 !== 0;
-          const a = await accounting.admit(viaKey ? callerOf(k, team) : project, 'm');
+          const a = await accounting.admit(viaKey ? callerOf(k, team) : teamCaller, 'm');
           await new Promise((r) => setTimeout(r, i % 5));
           a.done(report(3, 4, cost));
           expected += cost;
@@ -240,7 +240,7 @@ for (const mode of ['in-process', 'redis'] as const) {
       ]);
       const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
       assert.equal(row.spend, 0.75);
-      assert.equal(t.spend, 0.75, 'key and project agree');
+      assert.equal(t.spend, 0.75, 'key and team agree');
     });
 
     it("a spend total another instance broadcast is not lowered by this instance's own (older) write result", async () => {
@@ -258,28 +258,28 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.equal(cache.get(k.token)!.spend, 2.5, 'the newer, higher total stands');
     });
 
-    it('project limits, when configured, count every key of the project and its JWTs together', async () => {
-      const team = `proj-${mode}-${Date.now()}`;
+    it('team limits, when configured, count every key of the team and its JWTs together', async () => {
+      const team = `team-${mode}-${Date.now()}`;
       const app = gw.app;
-      const projects = new Map([[team, projectLimits({ rpm_limit: 4, max_budget: 0.625 })]]);
+      const teams = new Map([[team, teamLimits({ rpm_limit: 4, max_budget: 0.625 })]]);
       await sql(db.url, 'INSERT INTO team_spend (team_id, spend, updated_at) VALUES ($1, 0.125, now())', [team]);
       const scoped = new AccountingService(
         app.get(KeyCache),
         app.get(SpendWriter),
         app.get(KeysRepository),
         app.get(LIMITER),
-        projects,
+        teams,
       );
       await scoped.onModuleInit();
       const k1 = await generate({ team_id: team });
       const k2 = await generate({ team_id: team });
-      const jwt: Caller = { role: 'project', via: 'jwt', projectId: team, scopes: [] };
+      const jwt: Caller = { role: 'team', via: 'jwt', teamId: team, scopes: [] };
       (await scoped.admit(callerOf(k1, team), 'm')).done(report(1, 1, 0.125));
       (await scoped.admit(callerOf(k2, team), 'm')).done(report(1, 1, 0.125));
       (await scoped.admit(jwt, 'm')).done(report(1, 1, 0.125));
       (await scoped.admit(callerOf(k1, team), 'm')).done(null);
       const e = await refusal(() => scoped.admit(callerOf(k2, team), 'm'), 429);
-      assert.match(e.message, /project/);
+      assert.match(e.message, /for this team/);
       (await scoped.admit(callerOf(await generate({}), undefined), 'm')).done(null); // other keys are not affected
       const k3 = await generate({ team_id: `${team}-b` });
       (await scoped.admit(callerOf(k3), 'm')).done(null);
@@ -289,13 +289,13 @@ for (const mode of ['in-process', 'redis'] as const) {
         app.get(SpendWriter),
         app.get(KeysRepository),
         app.get(LIMITER),
-        new Map([[team, projectLimits({ max_budget: 0.625 })]]),
+        new Map([[team, teamLimits({ max_budget: 0.625 })]]),
       );
       await budgetOnly.onModuleInit();
       (await budgetOnly.admit(jwt, 'm')).done(report(1, 1, 0.125));
       const over = await refusal(() => budgetOnly.admit(callerOf(k1, team), 'm'), 400);
       assert.equal(over.code, 'budget_exceeded');
-      assert.match(over.message, /project/);
+      assert.match(over.message, /for team /);
       await refusal(() => budgetOnly.admit(jwt, 'm'), 400);
       await app.get(SpendWriter).flush();
       const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);

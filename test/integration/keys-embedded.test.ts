@@ -26,7 +26,7 @@ describe('keys: on the embedded store (no DATABASE_URL)', () => {
   });
   after(() => gw?.close());
 
-  it('generates, enforces, records spend per key and project, regenerates, lists and deletes', async () => {
+  it('generates, enforces, records spend per key and team, regenerates, lists and deletes', async () => {
     const g = await api('POST', '/key/generate', { team_id: 'emb-team', max_budget: 1, key_alias: 'emb' });
     assert.equal(g.status, 200, JSON.stringify(g.body));
     const accounting = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
@@ -34,7 +34,7 @@ describe('keys: on the embedded store (no DATABASE_URL)', () => {
       role: 'virtual_key',
       via: 'virtual_key',
       keyHash: g.body.token,
-      projectId: 'emb-team',
+      teamId: 'emb-team',
       scopes: [],
     };
     for (let i = 0; i < 3; i++)

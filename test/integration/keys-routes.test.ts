@@ -54,7 +54,7 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
   before(async () => {
     db = await createTestDatabase('gw_keys_routes');
     idp = await startOidcProvider({
-      clients: [{ clientId: 'admin-app', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }],
+      clients: [{ clientId: 'admin-app', scope: 'litellm_proxy_admin' }, { clientId: 'team-a' }],
     });
     gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`, {
       DATABASE_URL: db.url,
@@ -367,12 +367,12 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     secrets.push(r.body.key);
   });
 
-  it('a project JWT is refused (403) on every management route, and a virtual key too', async () => {
-    const jwt = await idp.token('project-a');
+  it('a team JWT is refused (403) on every management route, and a virtual key too', async () => {
+    const jwt = await idp.token('team-a');
     const k = await generate();
     for (const [method, path] of MANAGEMENT) {
       const body = method === 'POST' ? { key: k.token } : undefined;
-      assertError(await api(method, path, body, jwt), 403, /project/);
+      assertError(await api(method, path, body, jwt), 403, /role "team"/);
       assertError(await api(method, path, body, k.key), 403);
     }
     assertError(await api('POST', `/key/${k.token}/regenerate`, {}, jwt), 403);
@@ -381,15 +381,15 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assertError(await api('POST', '/key/generate', {}, ''), 401);
   });
 
-  it("a project JWT reads /key/info only for its own project's keys; another project's key is answered as unknown", async () => {
-    const jwt = await idp.token('project-a');
-    const own = await generate({ team_id: 'project-a' });
-    const other = await generate({ team_id: 'project-b' });
+  it("a team JWT reads /key/info only for its own team's keys; another team's key is answered as unknown", async () => {
+    const jwt = await idp.token('team-a');
+    const own = await generate({ team_id: 'team-a' });
+    const other = await generate({ team_id: 'team-b' });
     const none = await generate({});
     for (const ref of [own.key, own.token]) {
       const r = await api('GET', `/key/info?key=${encodeURIComponent(ref)}`, undefined, jwt);
       assert.equal(r.status, 200, JSON.stringify(r.body));
-      assert.equal(r.body.info.team_id, 'project-a');
+      assert.equal(r.body.info.team_id, 'team-a');
     }
     for (const ref of [other.key, other.token, none.token])
       assertError(await api('GET', `/key/info?key=${encodeURIComponent(ref)}`, undefined, jwt), 404, /Key not found/);

@@ -6,8 +6,8 @@ import { startStaticJwks, type StaticJwks } from '../support/static-jwks';
 const MASTER = 'sk-scope-master-key-0001';
 
 /**
- * Management routes given to callers that are not admins (a virtual key's allowed_routes, a project JWT through
- * general_settings.allowed_routes) reach only their own project's keys — or, for a key without a project, the keys
+ * Management routes given to callers that are not admins (a virtual key's allowed_routes, a team JWT through
+ * general_settings.allowed_routes) reach only their own team's keys — or, for a key without a team, the keys
  * it created — and cannot mint or change a key into more than the caller has.
  */
 describe('keys: management by callers that are not admins is scoped', () => {
@@ -55,7 +55,7 @@ general_settings:
     await jwks?.close();
   });
 
-  it("a virtual key with management routes manages its project's keys only, and never beyond its own rights", async () => {
+  it("a virtual key with management routes manages its team's keys only, and never beyond its own rights", async () => {
     const manager = await generate(MASTER, {
       team_id: 'team-a',
       models: ['m1'],
@@ -64,9 +64,9 @@ general_settings:
     const other = await generate(MASTER, { team_id: 'team-b', key_alias: 'other-team' });
     const sibling = await generate(MASTER, { team_id: 'team-a' });
 
-    // Minting: within its project, its routes and its models.
+    // Minting: within its team, its routes and its models.
     const child = await generate(manager.key, { allowed_routes: ['info_routes'], models: ['m1'] });
-    assert.equal(child.team_id, 'team-a', 'a new key joins the caller project');
+    assert.equal(child.team_id, 'team-a', 'a new key joins the caller team');
     assert.equal(child.created_by, `key:${manager.token}`);
     refused(
       await api(manager.key, 'POST', '/key/generate', { models: ['m1'] }),
@@ -106,13 +106,13 @@ general_settings:
       'team_id',
     );
 
-    // Listing: its project only, whatever filter it asks for.
+    // Listing: its team only, whatever filter it asks for.
     const listed = await api(manager.key, 'GET', '/key/list');
     assert.equal(listed.status, 200);
     assert.deepEqual([...listed.body.keys].sort(), [manager.token, sibling.token, child.token].sort());
     assert.deepEqual((await api(manager.key, 'GET', '/key/list?team_id=team-b')).body.keys, []);
 
-    // Another project's key is unknown to it, for every change; nothing happens to it.
+    // Another team's key is unknown to it, for every change; nothing happens to it.
     refused(await api(manager.key, 'POST', '/key/update', { key: other.token, max_budget: 0 }), 404, 'key_not_found');
     refused(await api(manager.key, 'POST', '/key/block', { key: other.token }), 404, 'key_not_found');
     refused(await api(manager.key, 'POST', '/key/regenerate', { key: other.token }), 404, 'key_not_found');
@@ -123,7 +123,7 @@ general_settings:
     assert.deepEqual([untouched.body.info.max_budget, untouched.body.info.blocked], [null, false]);
     assert.equal((await api(other.key, 'GET', '/key/info')).status, 200, 'the other key still works');
 
-    // Its own project's keys: changed, but not moved out or widened.
+    // Its own team's keys: changed, but not moved out or widened.
     assert.equal((await api(manager.key, 'POST', '/key/update', { key: child.token, max_budget: 1 })).status, 200);
     refused(
       await api(manager.key, 'POST', '/key/update', { key: child.token, team_id: 'team-b' }),
@@ -212,7 +212,7 @@ general_settings:
         'key_scope_exceeded',
         'key',
       );
-      // It may still read, list and block within its project, and rotate its own secret unless it has rate limits
+      // It may still read, list and block within its team, and rotate its own secret unless it has rate limits
       // (counted per token: a new one would start its rate windows afresh, a way round them).
       assert.equal((await api(limited.key, 'GET', '/key/list')).status, 200, what);
       assert.equal((await api(limited.key, 'POST', '/key/block', { key: sibling.token })).status, 200, what);
@@ -232,7 +232,7 @@ general_settings:
     }
   });
 
-  it('a virtual key without a project manages only the keys it created', async () => {
+  it('a virtual key without a team manages only the keys it created', async () => {
     const loner = await generate(MASTER, { allowed_routes: ['management_routes', 'openai_routes', 'info_routes'] });
     const bystander = await generate(MASTER, {});
     const mine = await generate(loner.key, {});
@@ -255,7 +255,7 @@ general_settings:
     assert.deepEqual((await api(rotated.body.key, 'GET', '/key/list')).body.keys, [rotated.body.token, mine.token]);
   });
 
-  it("a project JWT given management routes manages its project's keys only", async () => {
+  it("a team JWT given management routes manages its team's keys only", async () => {
     const jwt = jwks.token('team-p');
     const outside = await generate(MASTER, { team_id: 'team-q' });
     const own = await generate(jwt, { models: ['m2'] });
@@ -284,11 +284,11 @@ general_settings:
     const jwt = jwks.token('team-blk');
     const key = await generate(jwt, {});
     const blocked = async () => (await api(jwt, 'GET', `/key/info?key=${key.token}`)).body.info.blocked;
-    // Its own block the project lifts itself.
+    // Its own block the team lifts itself.
     assert.equal((await api(jwt, 'POST', '/key/block', { key: key.token })).status, 200);
     assert.equal((await api(jwt, 'POST', '/key/unblock', { key: key.token })).status, 200);
     assert.equal(await blocked(), false);
-    // An admin's block: no unblock, by any route, and no re-block that would make the block the project's own.
+    // An admin's block: no unblock, by any route, and no re-block that would make the block the team's own.
     assert.equal((await api(MASTER, 'POST', '/key/block', { key: key.token })).status, 200);
     refused(await api(jwt, 'POST', '/key/unblock', { key: key.token }), 403, 'key_scope_exceeded', 'key');
     refused(
@@ -307,7 +307,7 @@ general_settings:
     refused(await api(jwt, 'POST', '/key/unblock', { key: key.token }), 403, 'key_scope_exceeded', 'key');
     assert.equal(await blocked(), true);
     refused(await api(key.key, 'GET', '/v1/models'), 401, 'key_blocked');
-    // Changes that leave the block alone still work; a key of another project is still unknown.
+    // Changes that leave the block alone still work; a key of another team is still unknown.
     assert.equal(
       (await api(jwt, 'POST', '/key/update', { key: key.token, key_alias: 'blocked-by-admin' })).status,
       200,

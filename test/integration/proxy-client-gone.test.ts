@@ -15,7 +15,7 @@ describe('proxy: a client gone before the call is forwarded', () => {
   let jwks: StaticJwks;
   let up: FakeUpstream;
   let gw: InProcessGateway;
-  const token = () => jwks.token('project-gone');
+  const token = () => jwks.token('team-gone');
 
   before(async () => {
     jwks = await startStaticJwks({ delayMs: 1_500 });

@@ -104,7 +104,7 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
 
   before(async () => {
     upstream = await startUpstream(() => ({ json: chatCompletion('hello', USAGE) }));
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-db' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-db' }] });
     let file: string;
     let databaseUrl: string;
     ({ db, proxy, file, databaseUrl } = await proxiedSetup(
@@ -115,7 +115,7 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     ));
     const env = { DATABASE_URL: databaseUrl, JWT_PUBLIC_KEY_URL: idp.jwksUri };
     [a, b] = await Promise.all([spawnGateway(['--config', file], env), spawnGateway(['--config', file], env)]);
-    jwt = await idp.token('project-db');
+    jwt = await idp.token('team-db');
   });
   after(async () => {
     await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
@@ -214,7 +214,7 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
       return {
         k1: Number(keys.find((r) => r.token === k1.token)?.spend ?? 0),
         k2: Number(keys.find((r) => r.token === k2.token)?.spend ?? 0),
-        jwt: Number(teams.find((r) => r.team_id === 'project-db')?.spend ?? 0),
+        jwt: Number(teams.find((r) => r.team_id === 'team-db')?.spend ?? 0),
       };
     };
     const close = (x: number, y: number) => Math.abs(x - y) < 1e-9;
@@ -326,17 +326,17 @@ describe('database faults: a spend write whose answer is lost (committed, then t
       if (cut-- > 0) throw new Error('Connection terminated unexpectedly'); // committed; the answer never arrives
       return result;
     };
-    spend.add(token, 'project-lost-answer', 0.5);
+    spend.add(token, 'team-lost-answer', 0.5);
     await spend.flush();
     assert.ok(spend.hasPending, 'the write looked failed to the gateway');
     assert.equal(spend.unflushed(token), 0.5);
-    spend.add(token, 'project-lost-answer', 0.25);
+    spend.add(token, 'team-lost-answer', 0.25);
     await spend.flush();
     assert.equal(spend.hasPending, false);
     const [key] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [token]);
     const [team] = await sql<{ spend: number }>(
       db.url,
-      "SELECT spend FROM team_spend WHERE team_id = 'project-lost-answer'",
+      "SELECT spend FROM team_spend WHERE team_id = 'team-lost-answer'",
     );
     assert.equal(Number(key.spend), 0.75);
     assert.equal(Number(team.spend), 0.75);
@@ -361,7 +361,7 @@ describe('spend batch ids: kept a day for retries, then removed by the spend wri
       "INSERT INTO spend_batches (id, applied_at) VALUES ('old-batch', now() - interval '2 days'), ('recent-batch', now() - interval '1 hour')",
     );
     const spend = gw.app.get(SpendWriter);
-    spend.add(null, 'project-prune', 0.5);
+    spend.add(null, 'team-prune', 0.5);
     await spend.flush();
     assert.equal(spend.hasPending, false);
     const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_batches ORDER BY applied_at')).map(
@@ -369,7 +369,7 @@ describe('spend batch ids: kept a day for retries, then removed by the spend wri
     );
     assert.equal(ids.length, 2, `rows: ${ids.join(', ')}`);
     assert.equal(ids[0], 'recent-batch');
-    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM team_spend WHERE team_id = 'project-prune'");
+    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM team_spend WHERE team_id = 'team-prune'");
     assert.equal(Number(team.spend), 0.5);
   });
 });
@@ -400,7 +400,7 @@ describe('database faults: stopped during a network partition, the spend not wri
         headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const created = await post('/key/generate', MASTER, { team_id: 'project-stop' });
+    const created = await post('/key/generate', MASTER, { team_id: 'team-stop' });
     assert.equal(created.status, 200);
     const key = (await readJson(created)) as { key: string; token: string };
     const chat = () =>
@@ -416,12 +416,11 @@ describe('database faults: stopped during a network partition, the spend not wri
     assert.ok(line, `no reconciliation line; exit ${code}; log tail: ${out.slice(-1500)}`);
     const logged = JSON.parse(line) as {
       keys: Record<string, number>;
-      projects: Record<string, number>;
-      unconfirmedBatch?: { id: string; keys: Record<string, number>; projects: Record<string, number> };
+      teams: Record<string, number>;
+      unconfirmedBatch?: { id: string; keys: Record<string, number>; teams: Record<string, number> };
     };
     const keyTotal = (logged.keys[key.token] ?? 0) + (logged.unconfirmedBatch?.keys[key.token] ?? 0);
-    const projectTotal =
-      (logged.projects['project-stop'] ?? 0) + (logged.unconfirmedBatch?.projects['project-stop'] ?? 0);
+    const teamTotal = (logged.teams['team-stop'] ?? 0) + (logged.unconfirmedBatch?.teams['team-stop'] ?? 0);
     // Every call's cost is either in the database or in the log line (the first call's may have been written before the partition).
     proxy.heal();
     const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [key.token]);
@@ -429,7 +428,7 @@ describe('database faults: stopped during a network partition, the spend not wri
       Math.abs(Number(row.spend) + keyTotal - 4 * COST) < 1e-9,
       `written ${row.spend} + logged ${keyTotal} != ${4 * COST}`,
     );
-    assert.ok(projectTotal >= 3 * COST - 1e-9, `project amounts logged: ${projectTotal}`);
+    assert.ok(teamTotal >= 3 * COST - 1e-9, `team amounts logged: ${teamTotal}`);
     assert.ok(!out.includes(key.key) && !out.includes(MASTER), 'no secret in the log');
   });
 });

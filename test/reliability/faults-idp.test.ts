@@ -70,20 +70,20 @@ describe('IdP faults while the keys are known (production build)', () => {
   const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
   const token = async (alg: SigningAlg = 'RS256') => {
-    const t = await idp.token('project-a', undefined, alg);
+    const t = await idp.token('team-a', undefined, alg);
     issued.push(t);
     return t;
   };
   /** Signed by a key the provider never published, under a kid nobody knows. */
   const unknownKeyToken = () => {
-    const t = signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'project-a'), stranger);
+    const t = signJwt('RS256', { kid: randomUUID() }, standardClaims(idp.issuer, idp.audience, 'team-a'), stranger);
     issued.push(t);
     return t;
   };
   const fetchedLines = (from: number) => logLines(gw, from).filter((l) => l.msg === 'JWKS fetched').length;
 
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     front = await startJwksFront(idp.jwksUri);
     db = await createTestDatabase('gw_faults_idp');
     // public_key_ttl 1 s: every fault below is met with keys past their TTL (stale, revalidating); the stale period stays 1 h.
@@ -201,7 +201,7 @@ describe('IdP down at start and past the stale period (production build)', () =>
   const STALE_S = 4;
 
   before(async () => {
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-a' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
     front = await startJwksFront(idp.jwksUri);
     front.mode = 'hang';
     db = await createTestDatabase('gw_faults_idp');
@@ -218,7 +218,7 @@ describe('IdP down at start and past the stale period (production build)', () =>
   });
 
   it('a provider that hangs from the start: 401 jwks_unavailable within the fetch timeout; then recovers by itself', async () => {
-    const r = await models(gw, await idp.token('project-a'));
+    const r = await models(gw, await idp.token('team-a'));
     assert.equal(r.status, 401);
     assert.equal(r.code, 'jwks_unavailable');
     assert.ok(r.ms < JWKS_FETCH_TIMEOUT_MS + MARGIN_MS, `took ${Math.round(r.ms)} ms`);
@@ -227,24 +227,24 @@ describe('IdP down at start and past the stale period (production build)', () =>
       'the timeout warning',
     );
     front.mode = 'pass';
-    await waitFor(async () => (await models(gw, await idp.token('project-a'))).status === 200, 'recovery', 10_000);
+    await waitFor(async () => (await models(gw, await idp.token('team-a'))).status === 200, 'recovery', 10_000);
   });
 
   it('known keys work for public_key_ttl + public_key_stale_ttl with the provider down, then 401 jwks_unavailable; back up, tokens verify again', async () => {
     // Pin the moment of the last successful fetch: use past the TTL triggers one, seen in the log.
     await sleep(TTL_S * 1000 + 200);
     const from = lineCount(gw);
-    await models(gw, await idp.token('project-a'));
+    await models(gw, await idp.token('team-a'));
     await waitFor(() => logLines(gw, from).some((l) => l.msg === 'JWKS fetched'), 'a revalidation');
     const fetchedAt = Date.now();
     await front.down();
 
     await sleep(TTL_S * 1000 + 1_000);
-    const stale = await models(gw, await idp.token('project-a', undefined, 'ES256'));
+    const stale = await models(gw, await idp.token('team-a', undefined, 'ES256'));
     assert.equal(stale.status, 200, `stale keys within the stale period: ${stale.message}`);
 
     await sleep(fetchedAt + (TTL_S + STALE_S) * 1000 + 1_500 - Date.now());
-    const expired = await models(gw, await idp.token('project-a', undefined, 'ES256'));
+    const expired = await models(gw, await idp.token('team-a', undefined, 'ES256'));
     assert.equal(expired.status, 401);
     assert.equal(expired.code, 'jwks_unavailable');
     assert.ok(expired.ms < JWKS_FETCH_TIMEOUT_MS + MARGIN_MS);
@@ -258,7 +258,7 @@ describe('IdP down at start and past the stale period (production build)', () =>
 
     await front.up();
     await waitFor(
-      async () => (await models(gw, await idp.token('project-a'))).status === 200,
+      async () => (await models(gw, await idp.token('team-a'))).status === 200,
       'recovery after the provider is back',
       10_000,
     );

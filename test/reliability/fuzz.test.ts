@@ -56,13 +56,13 @@ describe('property tests on credentials and bodies (production build)', () => {
   let gw: SpawnedGateway;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let virtualKey: string;
-  let projectJwt: string;
+  let teamJwt: string;
   let rssAfterWarmup = 0;
   const statuses = new Map<number, number>();
 
   before(async () => {
     upstream = await startUpstream();
-    idp = await startOidcProvider({ clients: [{ clientId: 'project-fuzz' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-fuzz' }] });
     db = await createTestDatabase();
     const config = writeConfig(`general_settings:
   master_key: ${MASTER}
@@ -96,7 +96,7 @@ router_settings:
       body: '{"models":["gpt"]}',
     });
     virtualKey = ((await gen.json()) as { key: string }).key;
-    projectJwt = await idp.token('project-fuzz');
+    teamJwt = await idp.token('team-fuzz');
     // Recording every upstream request would grow this process, not the gateway: keep none.
     upstream.respondWith((req) => {
       upstream.requests.length = 0;
@@ -152,7 +152,7 @@ router_settings:
     return r.status;
   }
 
-  const valid = () => [MASTER, virtualKey, projectJwt];
+  const valid = () => [MASTER, virtualKey, teamJwt];
 
   it('credentials: arbitrary or near-miss values in any of the three headers are 401, never 5xx; valid ones (in any header, any spacing) are accepted', async () => {
     const tokenArb = fc.oneof(
@@ -251,7 +251,7 @@ router_settings:
   );
 
   it('model routes: arbitrary JSON bodies (and near-valid ones) are answered 2xx or an OpenAI-shaped 4xx', async () => {
-    const auth = fc.constantFrom(`Bearer ${MASTER}`, `Bearer ${virtualKey}`, `Bearer ${projectJwt}`);
+    const auth = fc.constantFrom(`Bearer ${MASTER}`, `Bearer ${virtualKey}`, `Bearer ${teamJwt}`);
     await fc.assert(
       fc.asyncProperty(
         auth,

@@ -10,7 +10,7 @@ import { chatChunks, chatCompletion, startUpstream, type FakeUpstream } from '..
 /**
  * Graceful shutdown under load (issue 7, item 7), building on test/e2e/shutdown (single requests): SIGTERM while
  * 50 calls are in flight at a slow upstream (half of them streams already sending), from virtual keys and a
- * project JWT. New connections are refused from the signal on; the 50 finish with 200 (streams complete) once the
+ * team JWT. New connections are refused from the signal on; the 50 finish with 200 (streams complete) once the
  * upstream answers, within SHUTDOWN_TIMEOUT_SECONDS; spend for every completed call is in the database; exit 0.
  */
 const IN_FLIGHT = 50;
@@ -81,7 +81,7 @@ describe('graceful shutdown under load (production build)', () => {
       await gate;
       return { json: chatCompletion('finished after SIGTERM', CHAT_USAGE) };
     });
-    idp = await startOidcProvider({ clients: [{ clientId: 'proj-shutdown' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-shutdown' }] });
     db = await createTestDatabase();
   });
 
@@ -122,7 +122,7 @@ router_settings:
       });
       keys.push(((await r.json()) as { key: string }).key);
     }
-    const jwt = await idp.token('proj-shutdown');
+    const jwt = await idp.token('team-shutdown');
     const credentials = [...keys, jwt];
 
     const calls = Array.from({ length: IN_FLIGHT }, (_, i) => {
@@ -185,10 +185,10 @@ router_settings:
         `key spend ${row?.spend} == ${expected.get(key)}`,
       );
     }
-    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'proj-shutdown'`);
+    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'team-shutdown'`);
     assert.ok(
       team && Math.abs(team.spend - expected.get(jwt)!) < 1e-12,
-      `project spend ${team?.spend} == ${expected.get(jwt)}`,
+      `team spend ${team?.spend} == ${expected.get(jwt)}`,
     );
   });
 

@@ -9,11 +9,11 @@ import { errorBody, startUpstream, type FakeUpstream } from '../support/upstream
 
 /**
  * Soak (issue 7, item 6): SOAK_SECONDS (default 30) at SOAK_RPS (default 300) requests/s of mixed credentials
- * (master key, three virtual keys, a project JWT), chat, streams and embeddings, against a model group where one
+ * (master key, three virtual keys, a team JWT), chat, streams and embeddings, against a model group where one
  * of the two deployments answers every call with a 500 (so retries and cooldowns happen all along) while the
  * other always answers. Since one deployment never fails, any 5xx is the gateway's fault: there must be none.
  * Every request must be answered, and after SIGTERM the spend in the database must equal, per key and per
- * project, the sum of the costs of the calls made (from the usage the upstream reported).
+ * team, the sum of the costs of the calls made (from the usage the upstream reported).
  */
 const SECONDS = Number(process.env.SOAK_SECONDS ?? '30');
 const RPS = Number(process.env.SOAK_RPS ?? '300');
@@ -40,7 +40,7 @@ describe(`soak: ${SECONDS} s at ${RPS} requests/s (production build)`, () => {
   before(async () => {
     good = await startUpstream();
     bad = await startUpstream();
-    idp = await startOidcProvider({ clients: [{ clientId: 'proj-soak' }] });
+    idp = await startOidcProvider({ clients: [{ clientId: 'team-soak' }] });
     db = await createTestDatabase();
   });
 
@@ -91,7 +91,7 @@ router_settings:
       assert.equal(r.status, 200);
       keys.push(((await r.json()) as { key: string }).key);
     }
-    const jwt = await idp.token('proj-soak');
+    const jwt = await idp.token('team-soak');
     const credentials = [MASTER, ...keys, jwt];
 
     const pool = new Pool(gw.url, { connections: WORKERS, pipelining: 1 });
@@ -178,11 +178,11 @@ router_settings:
       );
       assert.ok(row.spend > 0);
     }
-    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'proj-soak'`);
-    assert.ok(team, 'project spend row');
+    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'team-soak'`);
+    assert.ok(team, 'team spend row');
     assert.ok(
       Math.abs(team.spend - expected.get(jwt)!) < 1e-9,
-      `project spend ${team.spend} != calls ${expected.get(jwt)}`,
+      `team spend ${team.spend} != calls ${expected.get(jwt)}`,
     );
     assert.doesNotMatch(gw.output(), /"msg":"unhandled error"/);
   });

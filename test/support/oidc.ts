@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
  * A real OpenID provider for tests: `oidc-provider` (a certified implementation) on a random local port, issuing
  * client-credentials access tokens as JWTs (RFC 9068, via resource indicators). Usage:
  *
- *   const idp = await startOidcProvider({ clients: [{ clientId: 'admin', scope: 'litellm_proxy_admin' }, { clientId: 'project-a' }] });
- *   const jwt = await idp.token('admin', 'litellm_proxy_admin');   // RS256 by default; idp.token('project-a', undefined, 'ES256')
+ *   const idp = await startOidcProvider({ clients: [{ clientId: 'admin', scope: 'litellm_proxy_admin' }, { clientId: 'team-a' }] });
+ *   const jwt = await idp.token('admin', 'litellm_proxy_admin');   // RS256 by default; idp.token('team-a', undefined, 'ES256')
  *   ... JWT_PUBLIC_KEY_URL = idp.jwksUri (or idp.discoveryUrl) ...
  *   await idp.stop();
  */

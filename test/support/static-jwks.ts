@@ -5,7 +5,7 @@ import { signJwt, standardClaims } from './auth-tokens';
 
 /**
  * A JWKS endpoint serving one RS256 key, for tests that need JWTs without a whole provider (or a JWKS that is slow
- * on purpose: `delayMs` before each answer). `token` signs access tokens of a client (the project) with that key.
+ * on purpose: `delayMs` before each answer). `token` signs access tokens of a client (the team) with that key.
  */
 export interface StaticJwks {
   readonly url: string;

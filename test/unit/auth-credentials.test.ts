@@ -106,7 +106,7 @@ describe('JWT claims', () => {
     assert.equal(claimString({ team: { id: 1 } }, 'team'), undefined);
   });
 
-  it('admin scope makes an admin, else the team claim a project, with user, subject and client recorded', () => {
+  it('admin scope makes an admin, else the team claim a team caller, with user, subject and client recorded', () => {
     const admin = callerFromClaims({ sub: 'ops', client_id: 'cli', scope: 'openid litellm_proxy_admin' }, settings);
     assert.deepEqual(admin, {
       role: 'admin',
@@ -116,18 +116,15 @@ describe('JWT claims', () => {
       clientId: 'cli',
       scopes: ['openid', 'litellm_proxy_admin'],
     });
-    const project = callerFromClaims({ sub: 'u1', azp: 'proj', client_id: 'proj-x' }, settings);
-    assert.equal(project.role, 'project');
-    assert.equal(project.projectId, 'proj-x');
-    assert.equal(project.clientId, 'proj-x');
+    const teamCaller = callerFromClaims({ sub: 'u1', azp: 'app', client_id: 'team-x' }, settings);
+    assert.equal(teamCaller.role, 'team');
+    assert.equal(teamCaller.teamId, 'team-x');
+    assert.equal(teamCaller.clientId, 'team-x');
     const custom = callerFromClaims(
       { sub: 's', org: { team: 't-9' }, email: 'e@x' },
       { adminScope: 'root', teamIdField: 'org.team', userIdField: 'email' },
     );
-    assert.deepEqual(
-      [custom.role, custom.projectId, custom.userId, custom.clientId],
-      ['project', 't-9', 'e@x', undefined],
-    );
+    assert.deepEqual([custom.role, custom.teamId, custom.userId, custom.clientId], ['team', 't-9', 'e@x', undefined]);
     assert.equal(callerFromClaims({ azp: 'p', scp: ['root'] }, { ...settings, adminScope: 'root' }).role, 'admin');
   });
 

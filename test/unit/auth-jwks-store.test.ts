@@ -176,7 +176,7 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
     const cache = new VerifiedTokenCache({ jwt: { publicKeyTtlSec: 600 } } as GatewayConfig, store);
     const token = signJwt('RS256', { kid: 'old' }, claims, a.privateKey);
     assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'old' }, token), a.publicKey));
-    const result = { caller: { role: 'project' } } as never;
+    const result = { caller: { role: 'team' } } as never;
     cache.set(token, result, claims.exp, store.usableForMs());
     assert.equal(cache.get(token), result);
     keys = [jwk(b.publicKey, { kid: 'new' })]; // rotated: "old" withdrawn
@@ -203,7 +203,7 @@ describe('VerifiedTokenCache: an entry never outlives the keys that verified it'
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const token = signJwt('RS256', { kid: 'k1' }, { sub: 's', exp: nowSec() + 600 }, privateKey);
     const other = signJwt('RS256', { kid: 'k1' }, { sub: 't', exp: nowSec() + 600 }, privateKey);
-    const result = { caller: { role: 'project' } } as never;
+    const result = { caller: { role: 'team' } } as never;
     cache.set(token, result, nowSec() + 600, 40);
     cache.set(other, result, nowSec() + 600);
     assert.equal(cache.get(token), result);

@@ -123,7 +123,7 @@ describe('RouteMatcher', () => {
 });
 
 describe('RoutePolicies (compiled from the config once)', () => {
-  it('defaults: admin JWT management + info, project JWT and virtual keys openai + info, master everything', () => {
+  it('defaults: admin JWT management + info, team JWT and virtual keys openai + info, master everything', () => {
     const p = policies('general_settings:\n  enable_jwt_auth: true\n');
     assert.ok(
       p.adminJwt.allows('/key/generate') &&
@@ -131,7 +131,7 @@ describe('RoutePolicies (compiled from the config once)', () => {
         p.adminJwt.allows('/key/:key/regenerate'),
     );
     assert.ok(!p.adminJwt.allows('/v1/chat/completions'));
-    for (const policy of [p.projectJwt, p.virtualKey]) {
+    for (const policy of [p.teamJwt, p.virtualKey]) {
       assert.ok(
         policy.allows('/v1/chat/completions') &&
           policy.allows('/key/info') &&
@@ -140,19 +140,19 @@ describe('RoutePolicies (compiled from the config once)', () => {
       assert.ok(!policy.allows('/key/generate') && !policy.allows('/key/list'));
     }
     assert.ok(p.master.allows('/anything'));
-    assert.equal(p.projectJwt.allows('/key/generate'), false, 'a cached decision gives the same answer');
+    assert.equal(p.teamJwt.allows('/key/generate'), false, 'a cached decision gives the same answer');
   });
 
-  it('uses general_settings.allowed_routes for project JWTs and admin_allowed_routes for admins', () => {
+  it('uses general_settings.allowed_routes for team JWTs and admin_allowed_routes for admins', () => {
     const p = policies(`general_settings:
   allowed_routes: ["/chat/completions", "/embeddings"]
   litellm_jwtauth:
     admin_allowed_routes: ["management_routes", "openai_routes"]
 `);
-    assert.ok(p.projectJwt.allows('/v1/chat/completions') && p.projectJwt.allows('/embeddings'));
-    assert.ok(!p.projectJwt.allows('/models') && !p.projectJwt.allows('/key/info'));
+    assert.ok(p.teamJwt.allows('/v1/chat/completions') && p.teamJwt.allows('/embeddings'));
+    assert.ok(!p.teamJwt.allows('/models') && !p.teamJwt.allows('/key/info'));
     assert.ok(p.adminJwt.allows('/v1/chat/completions') && !p.adminJwt.allows('/key/info'));
-    assert.match(p.projectJwt.describe(), /\/chat\/completions, \/embeddings/);
+    assert.match(p.teamJwt.describe(), /\/chat\/completions, \/embeddings/);
   });
 
   it('compiles a virtual key list once per distinct list', () => {

@@ -113,9 +113,9 @@ describe('keys: in-process limiter', () => {
 
   it('several scopes: a refusal by one records nothing in the others', () => {
     const key = scope({ id: 'k:both', rpm: 10 });
-    const project = scope({ id: 'p:both', label: 'project', parallel: 1 });
-    const held = limiter.acquire([key, project]);
-    assert.match(refusal(() => limiter.acquire([key, project])).message, /project/);
+    const team = scope({ id: 't:both', label: 'team', parallel: 1 });
+    const held = limiter.acquire([key, team]);
+    assert.match(refusal(() => limiter.acquire([key, team])).message, /for this team/);
     held.release(0);
     for (let i = 0; i < 9; i++) limiter.acquire([key]).release(0); // 1 + 9 = 10: the refused call was not counted
     refusal(() => limiter.acquire([key]));
@@ -150,7 +150,7 @@ describe('keys: broadcast messages', () => {
       assert.equal(
         decodeEvent(JSON.stringify({ o: 'x', t: 'spend', k: [], p: bad })),
         null,
-        `project spend ${JSON.stringify(bad)}`,
+        `team spend ${JSON.stringify(bad)}`,
       );
     }
     assert.equal(decodeEvent('{"o":"x","t":"spend","k":[["t",1e999]],"p":[]}'), null, 'Infinity');

@@ -29,8 +29,8 @@ describe('access log line', () => {
     log.info({ reqId: 'x' }, 'reference');
     new AccessLog(log, [SECRET]).write(
       request('/v1/chat/completions?api-version=1', {
-        role: 'project',
-        projectId: 'p"1',
+        role: 'team',
+        teamId: 'p"1',
         userId: 'u1',
         keyHash: 'abcdef0123456789ff',
       }),
@@ -53,7 +53,7 @@ describe('access log line', () => {
         status: line.status,
         ms: line.ms,
         role: line.role,
-        project: line.project,
+        team: line.team,
         user: line.user,
         key: line.key,
         msg: line.msg,
@@ -64,8 +64,8 @@ describe('access log line', () => {
         path: '/v1/chat/completions',
         status: 201,
         ms: 1.23,
-        role: 'project',
-        project: 'p"1',
+        role: 'team',
+        team: 'p"1',
         user: 'u1',
         key: 'abcdef012345',
         msg: 'request',
@@ -77,15 +77,13 @@ describe('access log line', () => {
     const out = new LogCapture();
     const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
     const access = new AccessLog(log, [SECRET]);
-    const key = Object.freeze({ role: 'virtual_key', keyHash: 'aaaaaaaaaaaa0000', projectId: 't1' });
-    const jwt = Object.freeze({ role: 'project', projectId: `team-${SECRET}`, userId: 'u"2' });
+    const key = Object.freeze({ role: 'virtual_key', keyHash: 'aaaaaaaaaaaa0000', teamId: 't1' });
+    const jwt = Object.freeze({ role: 'team', teamId: `team-${SECRET}`, userId: 'u"2' });
     for (const c of [key, jwt, key, undefined, jwt]) access.write(request('/v1/models', c), reply);
-    const fields = out.lines
-      .map((l) => JSON.parse(l))
-      .map(({ role, project, user, key }) => ({ role, project, user, key }));
-    const keyFields = { role: 'virtual_key', project: 't1', user: undefined, key: 'aaaaaaaaaaaa' };
-    const jwtFields = { role: 'project', project: 'team-[REDACTED]', user: 'u"2', key: undefined };
-    const none = { role: undefined, project: undefined, user: undefined, key: undefined };
+    const fields = out.lines.map((l) => JSON.parse(l)).map(({ role, team, user, key }) => ({ role, team, user, key }));
+    const keyFields = { role: 'virtual_key', team: 't1', user: undefined, key: 'aaaaaaaaaaaa' };
+    const jwtFields = { role: 'team', team: 'team-[REDACTED]', user: 'u"2', key: undefined };
+    const none = { role: undefined, team: undefined, user: undefined, key: undefined };
     assert.deepEqual(fields, [keyFields, jwtFields, keyFields, none, jwtFields]);
   });
 

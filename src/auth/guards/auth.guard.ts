@@ -103,7 +103,7 @@ export class AuthGuard implements CanActivate, RouteGuard {
     req.caller = result.caller;
     const route = routeOf(req) ?? pathOf(req.url);
     if (result.policy.allows(route)) return true;
-    const who = result.caller.projectId !== undefined ? ` (project ${JSON.stringify(result.caller.projectId)})` : '';
+    const who = result.caller.teamId !== undefined ? ` (team ${JSON.stringify(result.caller.teamId)})` : '';
     // The route's pattern, not the request's path: a path can carry a secret (/key/sk-.../regenerate).
     throw Errors.forbidden(
       `Route ${req.method} ${route} is not allowed for role "${result.caller.role}"${who}; allowed: ${result.policy.describe()}`,

@@ -38,8 +38,8 @@ export function claimString(claims: Readonly<Record<string, unknown>>, name: str
 }
 
 /**
- * SPEC §3: the admin scope makes an admin; else the team claim makes the project of that id; else the token is
- * refused (403) naming the claims that were looked for.
+ * The admin scope makes an admin; else the team claim makes a team caller of that id; else the token is refused
+ * (403) naming the claims that were looked for.
  */
 export function callerFromClaims(claims: Readonly<Record<string, unknown>>, settings: ClaimSettings): Caller {
   const scopes = parseScopes(claims);
@@ -49,12 +49,12 @@ export function callerFromClaims(claims: Readonly<Record<string, unknown>>, sett
   if (scopes.includes(settings.adminScope)) {
     return Object.freeze({ role: 'admin', via: 'jwt', userId, subject, clientId, scopes: Object.freeze(scopes) });
   }
-  const projectId = claimString(claims, settings.teamIdField);
-  if (projectId !== undefined) {
+  const teamId = claimString(claims, settings.teamIdField);
+  if (teamId !== undefined) {
     return Object.freeze({
-      role: 'project',
+      role: 'team',
       via: 'jwt',
-      projectId,
+      teamId,
       userId,
       subject,
       clientId,
@@ -63,7 +63,7 @@ export function callerFromClaims(claims: Readonly<Record<string, unknown>>, sett
   }
   throw Errors.forbidden(
     `JWT is valid but grants no role: it has neither the admin scope "${settings.adminScope}" (in "scope" or "scp") ` +
-      `nor a "${settings.teamIdField}" claim (the project id)`,
+      `nor a "${settings.teamIdField}" claim (the team id)`,
     'jwt_no_role',
   );
 }

@@ -8,14 +8,14 @@ import { RoutePolicy } from './route-policy';
 
 /**
  * Every allowed-routes list of the configuration, compiled once at start (SPEC §4):
- * master key → all; admin JWT → `admin_allowed_routes`; project JWT → `allowed_routes` or openai + info;
+ * master key → all; admin JWT → `admin_allowed_routes`; team JWT → `allowed_routes` or openai + info;
  * virtual key → openai + info, or its own `allowed_routes`. An invalid entry in the config stops the start.
  */
 @Injectable()
 export class RoutePolicies {
   readonly master = new RoutePolicy('master', null);
   readonly adminJwt: RoutePolicy;
-  readonly projectJwt: RoutePolicy;
+  readonly teamJwt: RoutePolicy;
   readonly virtualKey: RoutePolicy;
   /** Keys with their own `allowed_routes`: one compiled policy per distinct list. */
   private readonly keyPolicies = boundedLru<string, RoutePolicy>(1000);
@@ -26,8 +26,8 @@ export class RoutePolicies {
       'admin',
       compileOrThrow(config.jwt.adminAllowedRoutes, file, 'general_settings.litellm_jwtauth.admin_allowed_routes'),
     );
-    this.projectJwt = new RoutePolicy(
-      'project',
+    this.teamJwt = new RoutePolicy(
+      'team',
       compileOrThrow(config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, file, 'general_settings.allowed_routes'),
     );
     this.virtualKey = new RoutePolicy('virtual_key', RouteMatcher.compile(DEFAULT_CALLER_ROUTES).matcher);

@@ -111,7 +111,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     const caller = callerFromClaims(payload, this.claims);
     const result: AuthResult = Object.freeze({
       caller,
-      policy: caller.role === 'admin' ? this.policies.adminJwt : this.policies.projectJwt,
+      policy: caller.role === 'admin' ? this.policies.adminJwt : this.policies.teamJwt,
     });
     const token = extractCredential(req.headers);
     if (token !== undefined) this.cache.set(token, result, payload.exp, this.keys.usableForMs());

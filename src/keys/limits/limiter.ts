@@ -1,9 +1,9 @@
 import { Errors, type GatewayError } from '../../common/errors/gateway-error';
 
-/** One thing limits apply to: a key (`k:<token>`) or a project (`p:<id>`). A null limit is not enforced. */
+/** One thing limits apply to: a key (`k:<token>`) or a team (`t:<id>`). A null limit is not enforced. */
 export interface LimitScope {
   readonly id: string;
-  /** For messages: "key" or "project". */
+  /** For messages: "key" or "team". */
   readonly label: string;
   readonly rpm: number | null;
   readonly tpm: number | null;

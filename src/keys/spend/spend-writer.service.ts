@@ -6,7 +6,7 @@ import { APP_LOGGER } from '../../logging/logger';
 import { KeysRepository } from '../keys.repository';
 
 export interface FlushResult {
-  /** Database spend totals after this flush, per key token and per project id. */
+  /** Database spend totals after this flush, per key token and per team id. */
   readonly keys: ReadonlyMap<string, number>;
   readonly teams: ReadonlyMap<string, number>;
 }
@@ -30,7 +30,7 @@ const RENAMES_KEPT = 10_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
- * Spend off the request path: amounts accumulate per key and per project in memory and are written every second
+ * Spend off the request path: amounts accumulate per key and per team in memory and are written every second
  * (`general_settings.proxy_batch_write_at`) as `spend = spend + x` (so instances never overwrite each other). A
  * failed write is retried as the same batch (same id) before anything newer: if its answer was lost after the
  * database committed it (a connection cut at the wrong moment), the retry is recognised and not counted twice.
@@ -76,7 +76,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     this.listeners.push(fn);
   }
 
-  /** Records a call's cost for its key (if any) and its project (if any). */
+  /** Records a call's cost for its key (if any) and its team (if any). */
   add(token: string | null, teamId: string | null, cost: number): void {
     if (!(cost > 0) || !Number.isFinite(cost)) return;
     if (token) this.pendingKeys.set(token, (this.pendingKeys.get(token) ?? 0) + cost);
@@ -105,8 +105,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The same for a project. */
-  unflushedProject(teamId: string): number {
+  /** The same for a team. */
+  unflushedTeam(teamId: string): number {
     return (
       (this.pendingTeams.get(teamId) ?? 0) +
       (this.writingTeams.get(teamId) ?? 0) +
@@ -173,7 +173,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     this.log.error(
       {
         keys: Object.fromEntries(this.pendingKeys),
-        projects: Object.fromEntries(this.pendingTeams),
+        teams: Object.fromEntries(this.pendingTeams),
         unconfirmedBatch: unconfirmed ? batchForLog(unconfirmed) : undefined,
       },
       'spend could not be written before shutdown; amounts logged here for reconciliation',
@@ -269,5 +269,5 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 function batchForLog(b: Batch): object {
-  return { id: b.id, keys: Object.fromEntries(b.keys), projects: Object.fromEntries(b.teams) };
+  return { id: b.id, keys: Object.fromEntries(b.keys), teams: Object.fromEntries(b.teams) };
 }

@@ -1,8 +1,9 @@
 /**
- * Limits for a project (a project JWT's team claim, or a key's `team_id`), on top of each key's own limits.
- * Spend is always counted per project (table `team_spend`); these limits apply only to projects listed here.
+ * Limits of a team (a team JWT's team claim, or a key's `team_id`), shared by all its keys and JWT callers, on top
+ * of each key's own limits. Spend is always counted per team (table `team_spend`). AccountingService enforces the
+ * limits of the teams TEAM_LIMITS lists; the module that stores teams provides it (no provider: no team limits).
  */
-export interface ProjectLimits {
+export interface TeamLimits {
   readonly maxBudget: number | null;
   readonly rpmLimit: number | null;
   readonly tpmLimit: number | null;
@@ -10,15 +11,15 @@ export interface ProjectLimits {
   readonly hasRateLimits: boolean;
 }
 
-/** Nest token: `ReadonlyMap<projectId, ProjectLimits>`, fixed at start. */
-export const PROJECT_LIMITS = Symbol('PROJECT_LIMITS');
+/** Nest token: `ReadonlyMap<teamId, TeamLimits>`, read at start. */
+export const TEAM_LIMITS = Symbol('TEAM_LIMITS');
 
-export function projectLimits(l: {
+export function teamLimits(l: {
   max_budget?: number | null;
   rpm_limit?: number | null;
   tpm_limit?: number | null;
   max_parallel_requests?: number | null;
-}): ProjectLimits {
+}): TeamLimits {
   const rpmLimit = l.rpm_limit ?? null;
   const tpmLimit = l.tpm_limit ?? null;
   const maxParallelRequests = l.max_parallel_requests ?? null;
