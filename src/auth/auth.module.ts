@@ -1,10 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
-import { CREDENTIAL_DIGEST } from './credentials/request-credential';
 import { AuthGuard } from './guards/auth.guard';
 import { JwksKeyStore } from './jwt/jwks-key-store';
 import { VerifiedTokenCache } from './jwt/verified-token-cache';
@@ -26,25 +24,18 @@ import { VirtualKeyStrategy } from './strategies/virtual-key.strategy';
     VirtualKeyStrategy,
     JwtStrategy,
     AuthGuard,
-    // The one app-wide guard; the same instance guards the direct routes (bootstrap.ts).
+    // The one app-wide guard; the same instance guards the direct routes (common/http/pipeline.ts).
     { provide: APP_GUARD, useExisting: AuthGuard },
   ],
   exports: [RoutePolicies, AuthGuard],
 })
 export class AuthModule implements OnModuleInit {
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(APP_LOGGER) private readonly log: Logger,
   ) {}
 
   onModuleInit(): void {
-    // Declared up front so every Fastify request object has the same shape (no hidden-class change per request).
-    const fastify = this.adapterHost.httpAdapter?.getInstance?.<FastifyInstance>();
-    if (fastify && typeof fastify.decorateRequest === 'function') {
-      if (!fastify.hasRequestDecorator('caller')) fastify.decorateRequest('caller', undefined);
-      if (!fastify.hasRequestDecorator(CREDENTIAL_DIGEST)) fastify.decorateRequest(CREDENTIAL_DIGEST, null);
-    }
     const { jwt, masterKey } = this.config;
     if (jwt.enabled && jwt.publicKeyUrls.length === 0) {
       this.log.warn(

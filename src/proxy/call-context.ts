@@ -28,7 +28,7 @@ export class ClientGoneError extends Error {
 
 /**
  * Where the reply holds its call's ClientAbort (declared on every Fastify reply, null until a call is forwarded):
- * the one `close` listener each request gets (bootstrap.ts) aborts it when the client hangs up.
+ * the one `close` listener each request gets (common/http/pipeline.ts) aborts it when the client hangs up.
  */
 export const CLIENT_ABORT = Symbol('clientAbort');
 

@@ -13,7 +13,7 @@ import { UpstreamPools } from './upstream/upstream-pools';
  * routing with retries, cooldowns and fallbacks; plus `/models` and `/model/info`. Caller admission and spend go
  * through `CALL_ACCOUNTING` (provided globally by the keys module).
  */
-/** The controllers of the model-call routes, whose @DirectRoute() methods Fastify calls directly (bootstrap.ts). */
+/** The controllers of the model-call routes, whose @DirectRoute() methods Fastify calls directly (common/http/pipeline.ts). */
 export const DIRECT_CONTROLLERS = [ChatController, EmbeddingsController] as const;
 
 @Module({

@@ -56,7 +56,7 @@ export class ProxyService {
     const stream = op === 'chat' && payload.stream === true;
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
     const abort = new ClientAbort();
-    reply[CLIENT_ABORT] = abort; // aborted by the request's close listener (bootstrap.ts) if the client hangs up
+    reply[CLIENT_ABORT] = abort; // aborted by the request's close listener (common/http/pipeline.ts) if the client hangs up
     const ctx: CallContext = {
       op,
       reqId: req.id,

@@ -3,7 +3,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 
 export const IS_PUBLIC = 'gateway:isPublic';
 
-/** The Fastify route config key a public route carries, read before the body is (auth/guards/credential-first.ts). */
+/** The Fastify route config key a public route carries, read before the body is (auth/credentials/credential-first.ts). */
 export const PUBLIC_ROUTE = 'gatewayPublic';
 
 /** Marks a route as callable with no credential. Everything else is protected by the global guard. */

@@ -25,7 +25,7 @@ import { MasterKeyStrategy } from '../strategies/master-key.strategy';
 import { StrategyRunner } from '../strategies/strategy-runner';
 import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
 import { toAuthError } from './auth-errors';
-import { NO_CREDENTIAL } from './credential-first';
+import { NO_CREDENTIAL } from '../credentials/credential-first';
 
 /**
  * The one place that decides who may call what. For every route not marked @Public(): read the credential,

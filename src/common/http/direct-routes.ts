@@ -16,14 +16,14 @@ import {
   VERSION_METADATA,
 } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** The app-wide guard as a direct route calls it: what its `canActivate` decides, from the request and the handler. */
 export interface RouteGuard {
   check(req: FastifyRequest, handler: Function, controller: Type): boolean | Promise<boolean>;
 }
 
-type DirectHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
+export type DirectHandler = (req: FastifyRequest, reply: FastifyReply) => unknown;
 
 const DIRECT = Symbol('direct route');
 const handlers = new WeakSet<Function>();
@@ -47,7 +47,8 @@ export function isDirectHandler(handler: unknown): boolean {
 }
 
 /**
- * The direct routes of `controllers` (Nest's instances), by "METHOD /path" as Nest declares them to Fastify. Each
+ * The direct routes of `controllers` (Nest's instances), by "METHOD /path" as Nest declares them to Fastify (an
+ * onRoute hook in pipeline.ts puts each in place of Nest's handler as Nest declares the route). Each
  * one does what Nest's pipeline did for it: the guard (the same app-wide instance, with the handler and controller
  * its @Public() check reads), a 404 for an empty path parameter (Nest's Fastify adapter), then the method with its
  * @Req(), @Res() and @Param() arguments. A thrown or rejected error goes to Fastify's error handler, which is Nest's
@@ -73,15 +74,6 @@ export function directRoutes(controllers: readonly object[], guard: RouteGuard):
     }
   }
   return routes;
-}
-
-/** Puts each direct route's handler in place of Nest's as Nest declares the route (call before the app's init). */
-export function useDirectRoutes(fastify: FastifyInstance, routes: ReadonlyMap<string, DirectHandler>): void {
-  fastify.addHook('onRoute', (route) => {
-    if (typeof route.method !== 'string') return;
-    const direct = routes.get(`${route.method} ${route.url}`);
-    if (direct !== undefined) route.handler = direct;
-  });
 }
 
 /** An argument: the request, the reply, or a named path parameter. */

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 
-/** Where the request keeps its matched route as declared, read once per request (bootstrap.ts, onRequest). */
+/** Where the request keeps its matched route as declared, read once per request (pipeline.ts, onRequest). */
 export const ROUTE_URL = Symbol('routeUrl');
 
 declare module 'fastify' {

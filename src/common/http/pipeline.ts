@@ -1,0 +1,118 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyServerOptions } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import '../../auth/caller';
+import { refuseMissingCredential } from '../../auth/credentials/credential-first';
+import { CREDENTIAL_DIGEST } from '../../auth/credentials/request-credential';
+import { AuthGuard } from '../../auth/guards/auth.guard';
+import type { GatewayConfig } from '../../config/gateway-config';
+import { AccessLog } from '../../logging/access-log';
+import { GatewayMetrics } from '../../metrics/gateway-metrics';
+import { CLIENT_ABORT } from '../../proxy/call-context';
+import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
+import { sendError } from '../errors/openai-exception.filter';
+import { clientErrorHandler } from './client-error';
+import { directRoutes } from './direct-routes';
+import { strictJsonParser } from './json-body';
+import { ROUTE_URL, routeOf } from './route-url';
+
+/*
+ * The HTTP request pipeline: everything the gateway installs on Fastify, here, in the order a request meets it.
+ *
+ *   1. Node's HTTP parser   a malformed request (headers over 16 KB, CR/LF in a header, a bad request line) is
+ *                           answered on the socket in the OpenAI error shape: clientErrorHandler.
+ *   2. Router               no route: 404; a path the router cannot take (bad percent-encoding, a parameter over
+ *                           maxParamLength): frameworkErrors. Both in the OpenAI error shape.
+ *   3. Request id           the client's `x-request-id` when it is sane, else `<process prefix>-<sequence>`.
+ *   4. onRequest            the matched route kept on the request (routeOf), `x-request-id` on the answer, the
+ *                           in-flight gauge, and one close listener: a client that hangs up aborts the upstream
+ *                           call and gets its access line there.
+ *   5. preParsing           a protected route called without any credential: 401 before the body is read.
+ *   6. Body                 JSON only (text/plain removed: 415), valid UTF-8 only, at most body_limit (413).
+ *   7. Guard                the global AuthGuard (a Nest guard, auth/guards/auth.guard.ts): who calls, and may
+ *                           they call this route. The model-call routes are direct routes (onRoute below): the same
+ *                           guard and handler without Nest's per-request pipeline (common/http/direct-routes.ts).
+ *   8. Handler              the controller; for model calls ProxyService: admission (limits, budget), routing,
+ *                           the upstream call, the answer or stream relayed, spend recorded.
+ *   9. Errors               anything thrown answers in the OpenAI error shape: Fastify's own errors (FST_*) in
+ *                           GatewayFastifyAdapter, the rest through the global OpenAIExceptionFilter.
+ *  10. onResponse           request metrics and the access line.
+ *
+ * Request and reply decorations are declared before any request, so every request object has the same shape.
+ */
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Fastify's options: stages 1 to 3, and the body limit of stage 6. */
+export function fastifyOptions(config: GatewayConfig, log: Logger): FastifyServerOptions {
+  const prefix = randomBytes(4).toString('hex');
+  let seq = 0;
+  return {
+    logger: false,
+    bodyLimit: config.server.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${prefix}-${(++seq).toString(36)}`;
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    clientErrorHandler,
+    frameworkErrors: (err, req, reply) => sendError(reply, req, err, log),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+  };
+}
+
+/** Installs the decorations and hooks (stages 4 to 10) on the app's Fastify instance; call before `app.init()`. */
+export function installPipeline(app: NestFastifyApplication, config: GatewayConfig, log: Logger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+
+  fastify.decorateRequest('caller', undefined);
+  fastify.decorateRequest(CREDENTIAL_DIGEST, null);
+  fastify.decorateRequest(ROUTE_URL, undefined);
+  fastify.decorateReply(CLIENT_ABORT, null);
+
+  // Direct routes: put in place of Nest's handler as Nest declares each route at init.
+  const direct = directRoutes(
+    DIRECT_CONTROLLERS.map((c) => app.get(c)),
+    app.get(AuthGuard),
+  );
+  fastify.addHook('onRoute', (route) => {
+    if (typeof route.method !== 'string') return;
+    const handler = direct.get(`${route.method} ${route.url}`);
+    if (handler !== undefined) route.handler = handler;
+  });
+
+  const metrics = app.get(GatewayMetrics);
+  const access = new AccessLog(log, config.secrets);
+  fastify.addHook('onRequest', (req, reply, done) => {
+    req[ROUTE_URL] = req.routeOptions.url;
+    // reply.header, not res.setHeader: a header set on the raw response sends Node's writeHead down its slow path.
+    reply.header('x-request-id', req.id);
+    const res = reply.raw;
+    metrics.requestStarted();
+    // Fastify's onResponse runs only for answers that finished: a client that hung up is logged here.
+    res.on('close', () => {
+      metrics.requestClosed();
+      if (!res.writableFinished) {
+        reply[CLIENT_ABORT]?.abort();
+        access.write(req, reply, true);
+      }
+    });
+    done();
+  });
+
+  fastify.addHook('preParsing', refuseMissingCredential);
+
+  const json = strictJsonParser(fastify);
+  fastify.removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);
+
+  fastify.addHook('onResponse', (req, reply, done) => {
+    metrics.requestAnswered(routeOf(req), reply.statusCode);
+    access.write(req, reply);
+    done();
+  });
+}
