@@ -1,9 +1,10 @@
 import { validateRouteList } from '../auth/routes/route-matcher';
 import { z } from 'zod';
+import { splitModel } from './config.util';
 
 /**
- * The LiteLLM-compatible config file, as validated. Objects are strict: unknown keys are reported by the
- * loader (a warning and ignored everywhere, except under `litellm_jwtauth` where they stop the start).
+ * The LiteLLM-compatible config file, as validated: the settings the gateway implements. Other keys were checked
+ * against LiteLLM's settings table (litellm-settings.ts) and removed before this schema sees the file.
  */
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
@@ -13,18 +14,13 @@ const routeList = z.array(z.string().min(1)).superRefine((entries, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const PROVIDERS = ['azure', 'openai'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
-
 const litellmParams = z
   .object({
     model: z
       .string({ error: 'is required (provider/name, e.g. azure/my-deployment or openai/gpt-4o)' })
       .min(1, 'is required')
-      .refine((m) => m.includes('/') && PROVIDERS.includes(m.slice(0, m.indexOf('/')) as ProviderName), {
-        error: `must be <provider>/<name> with provider one of: ${PROVIDERS.join(', ')}`,
-      })
-      .refine((m) => m.indexOf('/') < m.length - 1, { error: 'has no name after the provider prefix' }),
+      .refine((m) => !m.endsWith('/'), { error: 'has no name after the provider prefix' }),
+    custom_llm_provider: z.string().min(1).optional(),
     api_base: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     api_key: z.string().optional(),
     api_version: z.string().optional(),
@@ -35,6 +31,9 @@ const litellmParams = z
     stream_timeout: positive.optional(),
     max_retries: nonNegative.optional(),
     organization: z.string().optional(),
+    drop_params: z.boolean().optional(),
+    input_cost_per_token: nonNegative.optional(),
+    output_cost_per_token: nonNegative.optional(),
   })
   .strict();
 
@@ -54,7 +53,16 @@ export const deploymentSchema = z
     litellm_params: litellmParams,
     model_info: modelInfo.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    const p = d.litellm_params;
+    if (splitModel(p.model, p.custom_llm_provider).provider === 'azure' && !p.api_base)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['litellm_params', 'api_base'],
+        message: 'is required for azure deployments',
+      });
+  });
 
 export const jwtAuthSchema = z
   .object({
@@ -68,6 +76,8 @@ export const jwtAuthSchema = z
     audience: z.union([z.string(), z.array(z.string())]).optional(),
     issuer: z.union([z.string(), z.array(z.string())]).optional(),
     leeway: nonNegative.default(0),
+    team_allowed_routes: routeList.optional(),
+    public_key_url: z.union([z.string(), z.array(z.string())]).optional(),
   })
   .strict();
 
@@ -86,14 +96,62 @@ const generalSettings = z
   })
   .strict();
 
+export const ROUTING_STRATEGIES = [
+  'simple-shuffle',
+  'least-busy',
+  'usage-based-routing',
+  'usage-based-routing-v2',
+  'latency-based-routing',
+  'cost-based-routing',
+] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+const fallbackList = z.array(z.record(z.string(), z.array(z.string())));
+const redisPort = z.union([z.number().int().positive(), z.string().regex(/^\d+$/, 'must be a port number')]);
+
 const routerSettings = z
   .object({
-    routing_strategy: z.enum(['simple-shuffle']).default('simple-shuffle'),
-    num_retries: z.number().int().nonnegative().default(2),
+    routing_strategy: z.enum(ROUTING_STRATEGIES).default('simple-shuffle'),
+    routing_strategy_args: z
+      .object({ ttl: positive.optional(), lowest_latency_buffer: nonNegative.optional() })
+      .loose()
+      .optional(),
+    num_retries: z.number().int().nonnegative().optional(),
     allowed_fails: z.number().int().positive().default(3),
     cooldown_time: nonNegative.default(5),
-    timeout: positive.default(600),
-    fallbacks: z.array(z.record(z.string(), z.array(z.string()))).default([]),
+    disable_cooldowns: z.boolean().default(false),
+    timeout: positive.optional(),
+    stream_timeout: positive.optional(),
+    fallbacks: fallbackList.default([]),
+    default_fallbacks: z.array(z.string()).optional(),
+    context_window_fallbacks: fallbackList.optional(),
+    content_policy_fallbacks: fallbackList.optional(),
+    model_group_alias: z
+      .record(z.string(), z.union([z.string(), z.object({ model: z.string(), hidden: z.boolean().optional() })]))
+      .default({}),
+    redis_host: z.string().min(1).optional(),
+    redis_port: redisPort.optional(),
+    redis_password: z.string().optional(),
+    redis_url: z.string().min(1).optional(),
+    redis_db: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+const litellmSettings = z
+  .object({
+    num_retries: z.number().int().nonnegative().optional(),
+    request_timeout: positive.optional(),
+    drop_params: z.boolean().default(false),
+    fallbacks: fallbackList.default([]),
+    default_fallbacks: z.array(z.string()).optional(),
+    context_window_fallbacks: fallbackList.default([]),
+    content_policy_fallbacks: fallbackList.default([]),
+    json_logs: z.boolean().default(false),
+    set_verbose: z.boolean().default(false),
+    cache_params: z
+      .object({ host: z.string().min(1).optional(), port: redisPort.optional(), password: z.string().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -102,6 +160,7 @@ export const fileSchema = z
     model_list: z.array(deploymentSchema).default([]),
     general_settings: generalSettings.default(() => generalSettings.parse({})),
     router_settings: routerSettings.default(() => routerSettings.parse({})),
+    litellm_settings: litellmSettings.default(() => litellmSettings.parse({})),
   })
   .strict();
 

@@ -23,3 +23,22 @@ export function parseEnvNumber(value: string | undefined, source: string, what: 
   if (!ok) throw new ConfigError(source, '', `"${value}" is not a valid ${what}${what === 'port' ? ' (0-65535)' : ''}`);
   return n;
 }
+
+/** `model_list[0].litellm_params.model` from `['model_list', 0, 'litellm_params', 'model']`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+    '',
+  );
+}
+
+/** `azure/my-dep` -> azure, my-dep; `gpt-4o` -> openai, gpt-4o; `custom_llm_provider` names the provider of a bare name. */
+export function splitModel(model: string, customProvider?: string): { provider: string; upstreamModel: string } {
+  const slash = model.indexOf('/');
+  if (customProvider) {
+    const prefixed = slash > 0 && model.slice(0, slash) === customProvider;
+    return { provider: customProvider, upstreamModel: prefixed ? model.slice(slash + 1) : model };
+  }
+  if (slash <= 0) return { provider: 'openai', upstreamModel: model };
+  return { provider: model.slice(0, slash), upstreamModel: model.slice(slash + 1) };
+}

@@ -1,13 +1,25 @@
-import type { ProviderName } from './config.schema';
+import type { RoutingStrategy } from './config.schema';
 
 /** One `model_list` entry, resolved and typed. */
 export interface DeploymentConfig {
   /** Stable id: `model_info.id` or `<model_name>#<index>`. Never contains a secret. */
   readonly id: string;
+  /** The name clients send; may be a wildcard (`*`, `openai/*`): see `wildcard`. */
   readonly modelName: string;
-  readonly provider: ProviderName;
-  /** The part after `provider/`: the Azure deployment name or the upstream model id. */
+  /** The `litellm_params.model` prefix (or `custom_llm_provider`); `openai` when there is none. */
+  readonly provider: string;
+  /** The part after `provider/`: the Azure deployment name or the upstream model id; `*` passes the requested name on. */
   readonly upstreamModel: string;
+  /** `model_name` has a `*`: it serves every requested name it matches. */
+  readonly wildcard?: boolean;
+  /** Why this deployment is never called (provider or credential form not implemented); set at start with a warning. */
+  readonly unavailable?: string;
+  /** Remove a parameter the upstream refuses as unsupported and send again (`drop_params`). */
+  readonly dropParams?: boolean;
+  /** `model_info.base_model`: the model whose price applies. */
+  readonly baseModel?: string;
+  /** Where the prices come from: `model_info` (or litellm_params), the price library, or none (0). */
+  readonly priceSource?: 'config' | 'library' | 'none';
   readonly apiBase?: string;
   readonly apiKey?: string;
   readonly apiVersion?: string;
@@ -38,13 +50,27 @@ export interface JwtAuthConfig {
 }
 
 export interface RouterConfig {
-  readonly routingStrategy: 'simple-shuffle';
+  readonly routingStrategy: RoutingStrategy;
+  /** latency-based-routing: how long a latency sample counts, and the share within the fastest that is shuffled. */
+  readonly latencyTtlMs: number;
+  readonly latencyBuffer: number;
   readonly numRetries: number;
   readonly allowedFails: number;
   readonly cooldownTimeSec: number;
   readonly timeoutSec: number;
+  /** Default for streaming calls (between chunks); `timeoutSec` when unset. */
+  readonly streamTimeoutSec?: number;
+  /** `litellm_settings.drop_params`, for every deployment. */
+  readonly dropParams: boolean;
   /** model group -> fallback groups, in order. */
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
+  /** Fallback groups for every group that has none of its own. */
+  readonly defaultFallbacks: readonly string[];
+  /** Groups tried when an upstream says the prompt exceeds the context window / its content filter refuses. */
+  readonly contextWindowFallbacks: Readonly<Record<string, readonly string[]>>;
+  readonly contentPolicyFallbacks: Readonly<Record<string, readonly string[]>>;
+  /** `model_group_alias`: a name clients may send -> the group it calls; hidden aliases are not listed. */
+  readonly aliases: Readonly<Record<string, { readonly group: string; readonly hidden: boolean }>>;
 }
 
 export type DatabaseConfig =
@@ -56,6 +82,8 @@ export interface ServerConfig {
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
+  /** `litellm_settings.json_logs`: JSON lines whatever the terminal. */
+  readonly jsonLogs: boolean;
 }
 
 export interface SpendConfig {

@@ -5,6 +5,8 @@ import type { AbortHook } from './upstream/upstream-call';
 export interface CallContext {
   readonly op: Operation;
   readonly reqId: string;
+  /** The model name the client sent (a pass-through deployment sends it on). */
+  readonly requestedModel: string;
   /** The model groups the caller may use (from its admission); null: any. Fallback groups outside it are skipped. */
   readonly allowedGroups: ReadonlySet<string> | null;
   /** The client's parsed body (validated; unknown fields kept). Its `model` is rewritten per deployment. */

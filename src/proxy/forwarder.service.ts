@@ -10,6 +10,7 @@ import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
 import { RouterService } from './router/router.service';
 import { NOT_JSON, usageOfAnswer, usageOfEncodedAnswer, type Usage } from './streaming/usage';
 import { upstreamClientError } from './upstream/upstream-error';
+import { specialRefusal, unsupportedParam } from './upstream/upstream-refusals';
 import { callUpstream, type UpstreamAnswer, type UpstreamStream } from './upstream/upstream-call';
 import type { UpstreamHeaders } from './upstream/upstream-headers';
 import {
@@ -36,6 +37,10 @@ export interface Forwarded {
 
 type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
 const RETRY_WITHOUT_STREAM_OPTIONS = Symbol('retry without stream_options');
+/** drop_params: the parameter the upstream refused was removed from the payload; send again. */
+const RETRY_WITHOUT_PARAM = Symbol('retry without an unsupported parameter');
+/** Parameters one call may lose to drop_params (each refusal names one). */
+const MAX_DROPPED = 5;
 
 /**
  * Sends a call to a deployment of its group and, on connection errors, timeouts, 429, 5xx and 2xx answers that
@@ -52,10 +57,26 @@ export class ForwarderService {
   ) {}
 
   async forward(ctx: CallContext, group: ModelGroup): Promise<Forwarded> {
-    let chain = this.router.chain(group);
-    // A fallback group is tried only if the caller could call it directly (a key limited to `models` stays inside them).
+    try {
+      return await this.forwardChain(ctx, this.router.chain(group));
+    } catch (err) {
+      // An upstream's "prompt too long" / content-filter refusal goes to the groups configured for it, if any.
+      const kind = err instanceof GatewayError ? specialRefusal(err) : undefined;
+      const more = kind ? this.allowedOnly(ctx, this.router.specialFallbacks(group, kind)) : [];
+      if (more.length === 0) throw err;
+      this.log.info({ reqId: ctx.reqId, group: group.name, kind, to: more.map((g) => g.name) }, 'special fallback');
+      return this.forwardChain(ctx, more);
+    }
+  }
+
+  /** A fallback group is tried only if the caller could call it directly (a key limited to `models` stays inside them). */
+  private allowedOnly(ctx: CallContext, groups: readonly ModelGroup[]): readonly ModelGroup[] {
     const allowed = ctx.allowedGroups;
-    if (chain.length > 1 && allowed !== null) chain = chain.filter((g, i) => i === 0 || allowed.has(g.name));
+    return allowed === null ? groups : groups.filter((g) => allowed.has(g.name));
+  }
+
+  private async forwardChain(ctx: CallContext, all: readonly ModelGroup[]): Promise<Forwarded> {
+    const chain = all.length > 1 ? [all[0], ...this.allowedOnly(ctx, all.slice(1))] : all;
     const tried: Deployment[] = [];
     const failed: FailedAttempt[] = [];
     for (const g of chain) {
@@ -69,12 +90,14 @@ export class ForwarderService {
         const timeout = ctx.stream ? d.streamTimeoutMs : d.timeoutMs;
         // One attempt, written out here rather than as its own async function (one promise less per call). It sends
         // again at once, without stream_options, when an older API version refuses them.
-        let a: Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS;
+        let a: Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS | typeof RETRY_WITHOUT_PARAM;
         let refusedUsage = false;
+        let dropped = 0;
+        const endpoint = d.passThrough ? { ...d.endpoint, bodyModel: d.upstreamFor(ctx.requestedModel) } : d.endpoint;
         try {
           do {
             const injected = this.prepareStreamOptions(d, ctx, refusedUsage);
-            const body = d.provider.body(ctx.op, ctx.payload, d.endpoint);
+            const body = d.provider.body(ctx.op, ctx.payload, endpoint);
             const opts = {
               method: 'POST' as const,
               path: d.endpoint.paths[ctx.op],
@@ -103,9 +126,10 @@ export class ForwarderService {
                     requestBytes: body.length,
                   },
                 }
-              : this.answer(d, g, res.statusCode, res.headers, res.body!, injected, body.length);
+              : this.answer(d, g, res.statusCode, res.headers, res.body!, injected, body.length, ctx, dropped);
             if (a === RETRY_WITHOUT_STREAM_OPTIONS) refusedUsage = true;
-          } while (a === RETRY_WITHOUT_STREAM_OPTIONS);
+            if (a === RETRY_WITHOUT_PARAM) dropped++;
+          } while (a === RETRY_WITHOUT_STREAM_OPTIONS || a === RETRY_WITHOUT_PARAM);
           // Refused with the usage request and served without it, the client having sent no stream_options of its
           // own: this deployment does not take them (an older API version), so they are not sent from now on. A
           // refusal that may be of the client's own options changes this call only, never the deployment for all.
@@ -153,7 +177,9 @@ export class ForwarderService {
     data: Buffer,
     injected: boolean,
     requestBytes: number,
-  ): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS {
+    ctx: CallContext,
+    dropped: number,
+  ): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS | typeof RETRY_WITHOUT_PARAM {
     if (status >= 200 && status < 300) {
       // An upstream that compresses anyway (it was asked not to) is passed on as is; its usage is read from a decoded copy.
       const encoding = headers.contentEncoding;
@@ -170,6 +196,13 @@ export class ForwarderService {
       // Perhaps an older API version refusing stream_options: sent again without the usage request (usage is then
       // estimated); see forward() for when the deployment stops asking for it.
       return RETRY_WITHOUT_STREAM_OPTIONS;
+    }
+    if (status === 400 && d.dropParams && dropped < MAX_DROPPED) {
+      const param = unsupportedParam(data);
+      if (param !== undefined && param !== 'model' && param !== 'messages' && param in ctx.payload) {
+        delete ctx.payload[param];
+        return RETRY_WITHOUT_PARAM;
+      }
     }
     const encoded = headers.contentEncoding !== undefined && headers.contentEncoding !== 'identity';
     throw upstreamClientError(status, data, headers.contentType, d.config.apiKey, encoded);

@@ -60,6 +60,7 @@ export class ProxyService {
     const ctx: CallContext = {
       op,
       reqId: req.id,
+      requestedModel: groupName,
       allowedGroups: admission.models,
       payload,
       stream,
@@ -133,6 +134,9 @@ export class ProxyService {
   }
 
   private unknownModel(name: string, caller: Caller) {
+    const unavailable = this.router.unavailableReason(name);
+    if (unavailable)
+      return Errors.badRequest(`Model '${name}' cannot be called: ${unavailable}`, 'model', 'provider_not_supported');
     const groups = this.catalog.visible(this.accounting.allowedModels(caller));
     const shown = name.length > 100 ? `${name.slice(0, 100)}...` : name;
     const list = groups.length ? groups.join(', ') : '(none)';

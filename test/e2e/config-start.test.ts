@@ -54,10 +54,10 @@ describe('config errors stop the production build with one line', { concurrency:
       'model_list[0].litellm_params.model: is required',
     ],
     [
-      'unknown provider prefix',
-      'model_list:\n  - model_name: a\n    litellm_params:\n      model: vertex_ai/gemini\n',
+      'misspelt security setting',
+      'general_settings:\n  master_kye: sk-1234\n',
       {},
-      'model_list[0].litellm_params.model: must be <provider>/<name>',
+      'general_settings.master_kye: unknown key: not a LiteLLM setting (did you mean master_key?)',
     ],
   ];
   for (const [what, yaml, env, message] of badConfigs) {
@@ -67,6 +67,28 @@ describe('config errors stop the production build with one line', { concurrency:
       assert.ok(line.includes(`${file}: ${message}`), line);
     });
   }
+
+  it('every problem of the file at once, one line each, exit 2', async () => {
+    const file = writeConfig(
+      'genral_settings:\n  master_key: sk-1\nmodel_list:\n  - model_name: a\n    litelm_params:\n      model: gpt-4o\n' +
+        'router_settings:\n  routing_strategy: fastest\n',
+    );
+    const r = await runGatewayToExit(['--config', file], {}, 20_000, { cwd: tempDir('gw-cwd-') });
+    assert.equal(r.code, 2);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    assert.equal(lines.length, 3, r.stderr);
+    assert.ok(
+      lines[0].includes(
+        `${file}: genral_settings: unknown key: not a LiteLLM setting (did you mean general_settings?)`,
+      ),
+    );
+    assert.ok(
+      lines[1].includes(
+        `${file}: model_list[0].litelm_params: unknown key: not a LiteLLM setting (did you mean litellm_params?)`,
+      ),
+    );
+    assert.ok(lines[2].includes(`${file}: router_settings.routing_strategy: `));
+  });
 
   it('non-numeric --port and PORT', async () => {
     await refused(['--port', '40x0'], {}, /^config error: --port: "40x0" is not a valid port/);
@@ -91,9 +113,9 @@ describe('config at start (production build)', () => {
     await db?.drop();
   });
 
-  it('unknown keys outside litellm_jwtauth: one warning naming each, and the gateway starts', async () => {
+  it('LiteLLM settings the gateway does not implement: one warning naming each, and the gateway starts', async () => {
     const file = writeConfig(
-      `litellm_settings:\n  drop_params: true\ngeneral_settings:\n  master_key: sk-warn-test-1\n  alerting: [slack]\n${MODEL}      custom_llm_provider: openai\n`,
+      `litellm_settings:\n  drop_params: true\n  callbacks: [langfuse]\ngeneral_settings:\n  master_key: sk-warn-test-1\n  alerting: [slack]\n${MODEL}      aws_region_name: us-east-1\n`,
     );
     const gw = await spawnGateway(['--config', file], { DATABASE_URL: db.url });
     try {
@@ -104,12 +126,13 @@ describe('config at start (production build)', () => {
         .filter((l) => l.includes('"level":"warn"'))
         .map((l) => JSON.parse(l).msg as string);
       for (const path of [
-        'litellm_settings',
+        'litellm_settings.callbacks',
         'general_settings.alerting',
-        'model_list[0].litellm_params.custom_llm_provider',
+        'model_list[0].litellm_params.aws_region_name',
       ]) {
         assert.equal(
-          warnings.filter((w) => w === `${file}: ${path}: unknown key, ignored`).length,
+          warnings.filter((w) => w === `${file}: ${path}: LiteLLM setting not implemented by the gateway; ignored`)
+            .length,
           1,
           `${path} in ${warnings.join(' | ')}`,
         );

@@ -40,6 +40,17 @@ export class ModelCatalog {
       }
       this.info.get(d.modelName)!.push(redactSecrets(infoEntry(d), config.secrets));
     }
+    // model_group_alias: listed like a group (unless hidden), showing the deployments of the group it calls.
+    for (const [alias, { group, hidden }] of Object.entries(config.router.aliases)) {
+      if (hidden || this.models.has(alias) || !this.info.has(group)) continue;
+      this.models.set(alias, Object.freeze({ id: alias, object: 'model', created: CREATED, owned_by: 'openai' }));
+      this.info.set(
+        alias,
+        this.info
+          .get(group)!
+          .map((e) => ({ ...e, model_name: alias, model_info: { ...e.model_info, alias_of: group } })),
+      );
+    }
     this.groups = [...this.models.keys()];
   }
 
@@ -84,6 +95,10 @@ function infoEntry(d: DeploymentConfig): ModelInfoEntry {
       db_model: false,
       input_cost_per_token: d.inputCostPerToken,
       output_cost_per_token: d.outputCostPerToken,
+      ...(d.baseModel !== undefined && { base_model: d.baseModel }),
+      ...(d.wildcard && { wildcard: true }),
+      // Accepted at start but never called: the reason, as calls to it answer.
+      ...(d.unavailable !== undefined && { unavailable: d.unavailable }),
     },
   };
 }

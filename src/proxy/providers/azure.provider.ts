@@ -9,6 +9,7 @@ const STREAM_OPTIONS_SINCE = '2024-09-01';
 /** `azure/<deployment>`: `{api_base}/openai/deployments/<deployment>/<op>?api-version=<v>`, header `api-key`. */
 export const azureProvider: Provider = {
   name: 'azure',
+  credentials: ['api_key'],
   endpoint(d: DeploymentConfig): UpstreamEndpoint {
     // The config loader requires api_base for azure deployments.
     const { origin, basePath, query } = splitBase(d.apiBase!);

@@ -9,6 +9,7 @@ const OPENAI_BASE = 'https://api.openai.com/v1';
  */
 export const openAIProvider: Provider = {
   name: 'openai',
+  credentials: ['api_key'],
   endpoint(d: DeploymentConfig): UpstreamEndpoint {
     const { origin, basePath, query } = splitBase(d.apiBase ?? OPENAI_BASE);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity' };

@@ -1,5 +1,4 @@
 import { Errors } from '../../common/errors/gateway-error';
-import type { ProviderName } from '../../config/config.schema';
 import type { DeploymentConfig } from '../../config/gateway-config';
 
 /** The model operations the gateway forwards. */
@@ -26,7 +25,10 @@ export interface UpstreamEndpoint {
  * in `provider-registry.ts`.
  */
 export interface Provider {
-  readonly name: ProviderName;
+  /** The prefix used in `litellm_params.model`. */
+  readonly name: string;
+  /** The `litellm_params` credential forms it can use (see CREDENTIAL_PARAMS); a deployment naming only others is refused. */
+  readonly credentials: readonly string[];
   /** At start: the endpoint of one deployment. */
   endpoint(deployment: DeploymentConfig): UpstreamEndpoint;
   /** Per call: the upstream body. `payload` is the client's parsed JSON (unknown fields kept); serialised once. */

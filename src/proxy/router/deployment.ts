@@ -13,6 +13,10 @@ export class Deployment {
   readonly usage: UsageWindow;
   /** Cleared when the upstream refuses `stream_options` (old API versions): usage is then estimated. */
   streamUsage: boolean;
+  /** `drop_params`: a parameter the upstream refuses as unsupported is removed and the call sent again. */
+  readonly dropParams: boolean;
+  /** A wildcard deployment (`model: openai/*`): the requested name is passed on as the upstream model. */
+  readonly passThrough: boolean;
 
   constructor(
     readonly config: DeploymentConfig,
@@ -23,13 +27,21 @@ export class Deployment {
     /** Response-headers and body-idle timeout, non-streaming / streaming calls. */
     readonly timeoutMs: number,
     readonly streamTimeoutMs: number,
-    router: { allowedFails: number; cooldownMs: number },
+    router: { allowedFails: number; cooldownMs: number; dropParams?: boolean },
   ) {
     this.id = config.id;
     this.headerId = /^[\x20-\x7e]*$/.test(config.id) ? config.id : encodeURIComponent(config.id);
     this.health = new DeploymentHealth(router.allowedFails, router.cooldownMs);
     this.usage = new UsageWindow(config.rpm, config.tpm);
     this.streamUsage = endpoint.streamUsage;
+    this.dropParams = config.dropParams ?? router.dropParams ?? false;
+    this.passThrough = config.upstreamModel === '*';
+  }
+
+  /** The upstream model for a requested name (pass-through deployments): without this provider's prefix. */
+  upstreamFor(requested: string): string {
+    const prefix = `${this.config.provider}/`;
+    return requested.startsWith(prefix) ? requested.slice(prefix.length) : requested;
   }
 
   /** Can take a call now: not cooling down and under its rpm/tpm. */

@@ -10,6 +10,7 @@ export class ModelGroup {
   constructor(
     readonly name: string,
     readonly deployments: readonly Deployment[],
+    _routing?: unknown,
   ) {
     this.weights = shuffleWeights(deployments.map((d) => d.config));
   }

@@ -1,0 +1,66 @@
+import { providerFor } from '../proxy/providers/provider-registry';
+import type { FileConfig } from './config.schema';
+import type { DeploymentConfig } from './gateway-config';
+import { splitModel } from './config.util';
+
+type Entry = FileConfig['model_list'][number];
+
+/**
+ * The `model_list`, resolved: provider and upstream name (a model without a provider prefix is an OpenAI model, as
+ * in LiteLLM), prices, and whether the gateway can call it at all. A deployment of a provider the gateway does not
+ * implement, or naming only credential forms its provider cannot use, does not stop the start: it gets one warning
+ * and `unavailable`, and is never called (so never called without the credential its config names).
+ */
+export function toDeployments(
+  list: readonly Entry[],
+  credentials: ReadonlyMap<number, readonly string[]>,
+  file: string,
+  warnings: string[],
+): DeploymentConfig[] {
+  return list.map((d, i): DeploymentConfig => {
+    const p = d.litellm_params;
+    const at = `model_list[${i}]`;
+    const { provider, upstreamModel } = splitModel(p.model, p.custom_llm_provider);
+    const impl = providerFor(provider);
+    let unavailable: string | undefined;
+    if (!impl) {
+      unavailable = `provider '${provider}' is not implemented by the gateway`;
+    } else {
+      const named = credentials.get(i) ?? [];
+      const usable = named.filter((c) => impl.credentials.includes(c));
+      const unusable = named.filter((c) => !impl.credentials.includes(c));
+      if (named.length > 0 && usable.length === 0)
+        unavailable = `credential ${unusable.join(', ')} is not supported for ${provider} deployments (use ${impl.credentials.join(', ')})`;
+      else if (unusable.length > 0)
+        warnings.push(
+          `${file}: ${at}.litellm_params: ${unusable.join(', ')} not supported for ${provider} deployments; ${usable.join(', ')} is used`,
+        );
+    }
+    if (unavailable) warnings.push(`${file}: ${at} (${d.model_name}): ${unavailable}; calls to it answer 400`);
+    const inputPrice = d.model_info?.input_cost_per_token ?? p.input_cost_per_token;
+    const outputPrice = d.model_info?.output_cost_per_token ?? p.output_cost_per_token;
+    const priced = inputPrice !== undefined || outputPrice !== undefined;
+    return {
+      id: d.model_info?.id ?? `${d.model_name}#${i}`,
+      modelName: d.model_name,
+      provider,
+      upstreamModel,
+      wildcard: d.model_name.includes('*'),
+      unavailable,
+      dropParams: p.drop_params ?? false,
+      baseModel: d.model_info?.base_model,
+      priceSource: priced ? 'config' : 'none',
+      apiBase: p.api_base?.replace(/\/+$/, ''),
+      apiKey: p.api_key,
+      apiVersion: p.api_version,
+      organization: p.organization,
+      rpm: p.rpm,
+      tpm: p.tpm,
+      weight: p.weight,
+      timeoutSec: p.timeout,
+      streamTimeoutSec: p.stream_timeout,
+      inputCostPerToken: inputPrice ?? 0,
+      outputCostPerToken: outputPrice ?? 0,
+    };
+  });
+}
