@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Tags } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config.error';
 import { fileSchema, type FileConfig } from './config.schema';
@@ -110,7 +110,13 @@ function readConfigFile(path: string, processEnv: Env, warnings: string[]): File
   }
   const lines = new LineCounter();
   // YAML 1.1 scalars, as LiteLLM (PyYAML) reads them: 20_000 is a number, yes/on/True are booleans.
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines, version: '1.1' });
+  const doc = parseDocument(text, {
+    prettyErrors: false,
+    uniqueKeys: true,
+    lineCounter: lines,
+    version: '1.1',
+    customTags: pyYamlBooleans,
+  });
   ConfigError.throwIfAny(
     doc.errors.map((e) => {
       const pos = lines.linePos(e.pos[0]);
@@ -132,6 +138,17 @@ function readConfigFile(path: string, processEnv: Env, warnings: string[]): File
   const file = validate(resolved, path, fromEnv, problems, keys.covered);
   ConfigError.throwIfAny(problems);
   return { file: file!, env, credentials: keys.credentials };
+}
+
+const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+/** YAML 1.1 booleans as PyYAML has them: without the single letters y/n (`id: y` stays a string there). */
+function pyYamlBooleans(tags: Tags): Tags {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool' || !('test' in t) || !t.test) return t;
+    return { ...t, test: t.test.test('true') ? PY_TRUE : PY_FALSE };
+  });
 }
 
 /** Replaces `os.environ/NAME` values by the variable's text; `fromEnv` collects their paths (see validate). */

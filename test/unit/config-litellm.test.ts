@@ -24,11 +24,12 @@ const MODEL = 'model_list:\n  - model_name: gpt\n    litellm_params:\n      mode
 describe('config: read as LiteLLM reads it', () => {
   it('YAML 1.1 scalars: 20_000 is a number; True, yes and on are booleans', () => {
     const c = load(
-      'model_list:\n  - model_name: g\n    litellm_params:\n      model: openai/x\n      tpm: 20_000\n      rpm: 1_000\n' +
+      'model_list:\n  - model_name: g\n    litellm_params:\n      model: openai/x\n      tpm: 20_000\n      rpm: 1_000\n    model_info:\n      id: y\n' +
         'general_settings:\n  enable_jwt_auth: yes\nlitellm_settings:\n  drop_params: True\n  json_logs: on\n',
     );
     assert.equal(c.models[0].tpm, 20000);
     assert.equal(c.models[0].rpm, 1000);
+    assert.equal(c.models[0].id, 'y', 'PyYAML reads a lone y as text');
     assert.equal(c.jwt.enabled, true);
     assert.equal(c.router.dropParams, true);
     assert.equal(c.server.jsonLogs, true);
