@@ -1,6 +1,7 @@
 import { providerFor } from '../proxy/providers/provider-registry';
 import type { FileConfig } from './config.schema';
 import type { DeploymentConfig } from './gateway-config';
+import { deploymentPrices } from '../pricing/deployment-prices';
 import { splitModel } from './config.util';
 
 type Entry = FileConfig['model_list'][number];
@@ -37,9 +38,13 @@ export function toDeployments(
         );
     }
     if (unavailable) warnings.push(`${file}: ${at} (${d.model_name}): ${unavailable}; calls to it answer 400`);
-    const inputPrice = d.model_info?.input_cost_per_token ?? p.input_cost_per_token;
-    const outputPrice = d.model_info?.output_cost_per_token ?? p.output_cost_per_token;
-    const priced = inputPrice !== undefined || outputPrice !== undefined;
+    const price = deploymentPrices({
+      provider,
+      upstreamModel,
+      baseModel: d.model_info?.base_model,
+      inputCostPerToken: d.model_info?.input_cost_per_token ?? p.input_cost_per_token,
+      outputCostPerToken: d.model_info?.output_cost_per_token ?? p.output_cost_per_token,
+    });
     return {
       id: d.model_info?.id ?? `${d.model_name}#${i}`,
       modelName: d.model_name,
@@ -49,7 +54,7 @@ export function toDeployments(
       unavailable,
       dropParams: p.drop_params ?? false,
       baseModel: d.model_info?.base_model,
-      priceSource: priced ? 'config' : 'none',
+      priceSource: price.source,
       apiBase: p.api_base?.replace(/\/+$/, ''),
       apiKey: p.api_key,
       apiVersion: p.api_version,
@@ -59,8 +64,8 @@ export function toDeployments(
       weight: p.weight,
       timeoutSec: p.timeout,
       streamTimeoutSec: p.stream_timeout,
-      inputCostPerToken: inputPrice ?? 0,
-      outputCostPerToken: outputPrice ?? 0,
+      inputCostPerToken: price.input,
+      outputCostPerToken: price.output,
     };
   });
 }

@@ -14,6 +14,7 @@ import { LIMITER } from './limits/limiter';
 import { LimiterLifecycle, createLimiter } from './limits/limiter.factory';
 import { KeysRedis } from './redis/keys-redis.service';
 import { SpendWriter } from './spend/spend-writer.service';
+import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
 
 /**
  * Virtual keys: management routes, the cached lookup the auth guard uses (KEY_LOOKUP), and the per-call
@@ -37,6 +38,7 @@ import { SpendWriter } from './spend/spend-writer.service';
         createLimiter(config, redis, events.instanceId, log),
     },
     LimiterLifecycle,
+    UnpricedBudgetCheck,
     { provide: KEY_LOOKUP, useExisting: KeyCache },
     { provide: CALL_ACCOUNTING, useExisting: AccountingService },
   ],

@@ -125,6 +125,11 @@ export class KeysRepository {
     );
   }
 
+  /** How many keys have a budget (for the start-up check of unpriced deployments). */
+  countWithBudget(): Promise<number> {
+    return this.prisma.virtualKey.count({ where: { maxBudget: { not: null } } });
+  }
+
   async list(
     filter: KeyFilter,
     page: number,

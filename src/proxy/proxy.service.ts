@@ -5,6 +5,7 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { sendRaw } from '../common/http/raw-head';
 import { APP_LOGGER } from '../logging/logger';
+import { passThroughPrice } from '../pricing/deployment-prices';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
 import { CLIENT_ABORT, ClientAbort, ClientGoneError, type CallContext } from './call-context';
 import { validateBody } from './dto/validate-body';
@@ -108,12 +109,17 @@ export class ProxyService {
     const d = fwd.deployment;
     const cfg = d.config;
     d.usage.countTokens(Date.now(), usage.promptTokens + usage.completionTokens);
+    // A wildcard deployment passed the requested model on: that model's price (looked up once per name).
+    const price =
+      d.passThrough && cfg.priceSource !== 'config' ? passThroughPrice(cfg.provider, d.upstreamFor(group)) : null;
     report({
       modelGroup: group,
       deploymentId: d.id,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
-      cost: usage.promptTokens * cfg.inputCostPerToken + usage.completionTokens * cfg.outputCostPerToken,
+      cost: price
+        ? usage.promptTokens * price.input + usage.completionTokens * price.output
+        : usage.promptTokens * cfg.inputCostPerToken + usage.completionTokens * cfg.outputCostPerToken,
       latencyMs: performance.now() - started,
       ok,
     });
