@@ -1,9 +1,9 @@
 /**
- * The route groups (SPEC §4): the one table every `*allowed_routes` list, the guard and the route-permission
+ * The route groups: the one table every `*allowed_routes` list, the guard and the route-permission
  * snapshot use. A group name may appear in any allowed-routes list beside literal paths and `prefix*` wildcards.
  * `{name}` stands for one path segment (a deployment name, a model id, a key).
  *
- * Beyond the SPEC's table, as in LiteLLM's own groups: `/models/{model}` (OpenAI's model retrieval) is an openai
+ * As in LiteLLM's own groups: `/models/{model}` (OpenAI's model retrieval) is an openai
  * route, and `/key/{key}/regenerate` (LiteLLM's path form of `/key/regenerate`) a management route.
  */
 export const ROUTE_GROUPS = {

@@ -4,8 +4,8 @@
  * DATABASE_URL is set and talks to it as to any PostgreSQL, through the same pg pool and Prisma adapter.
  *
  * Why a process of its own: PGlite runs its queries synchronously on the thread that calls it, so in the gateway
- * a spend flush or a key listing stopped every proxied call for its duration; and its WebAssembly memory, compiled
- * code and file-system bundle (~80 MB) no longer sit in the process that serves the calls.
+ * a spend flush or a key listing would stop every proxied call for its duration; and its WebAssembly memory, compiled
+ * code and file-system bundle stay out of the process that serves the calls.
  *
  * Started with `fork` and no environment (it needs none, so it holds none of the gateway's secrets). Arguments:
  * data folder, socket path. Messages to the gateway: `{ type: 'ready' }`, `{ type: 'failed', message, inUse }`,

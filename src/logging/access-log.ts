@@ -20,7 +20,7 @@ function quoted(s: string): string {
 
 /**
  * `String(Math.round(ms * 100) / 100)`, the same text, from integers: a double with a fraction is printed by V8's
- * shortest-digits algorithm (~1 us a call), while small integers come from its number-string cache.
+ * shortest-digits algorithm (slow), while small integers come from its number-string cache.
  */
 export function hundredths(ms: number): string {
   const h = Math.round(ms * 100);
@@ -117,7 +117,7 @@ export class AccessLog {
     return scrub(field, this.secrets);
   }
 
-  /** `new Date().toISOString()`, formatting a Date only when the second changes (it costs ~1 us a call). */
+  /** `new Date().toISOString()`, formatting a Date only when the second changes (formatting is slow). */
   private isoNow(): string {
     const now = Date.now();
     const ms = now - this.second;

@@ -14,11 +14,10 @@ const EAGAIN_WAIT_MS = 100;
 
 /**
  * A file descriptor or path (stdout: 1), written synchronously (pino's SonicBoom, as pino's own default). Access-log
- * lines are batched: a write per request was a visible part of a request's cost under load, and one write per 50 ms
+ * lines are batched: a system call per request is a visible part of a request's cost under load, one write per 50 ms
  * (or per 16 KiB) is not. Each queued line is encoded into the batch's buffer as it arrives, while the pieces it was
- * built from are still in the CPU's cache: a batch kept as one string (`queued += line`) was a rope of ~80 lines of
- * ~20 pieces each, spread over the megabytes a few dozen requests allocate, and flattening it for the write chased
- * those pointers (~2.5 us per request in `perf`, more than building the lines). An ordinary line writes the queued
+ * built from are still in the CPU's cache: a batch kept as one concatenated string would be flattened at write time
+ * by chasing pointers to pieces spread over everything the requests allocated since. An ordinary line writes the queued
  * batch before itself, so lines keep the order they were logged in (a warning or the shutdown's "stopped" line never
  * comes before the access lines of earlier requests). `log.flush()` (graceful shutdown) and pino's exit handler write
  * the batch too. Not asynchronous: SonicBoom's flushSync (pino's exit handler) writes its buffer while an

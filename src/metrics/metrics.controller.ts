@@ -2,7 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '../auth/decorators/public.decorator';
 import { GatewayMetrics } from './gateway-metrics';
 
-/** `GET /metrics` (SPEC public_routes): Prometheus text. Counts and timings only: no key, token or address. */
+/** `GET /metrics` (a public route): Prometheus text. Counts and timings only: no key, token or address. */
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: GatewayMetrics) {}

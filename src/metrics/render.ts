@@ -10,7 +10,7 @@ export function renderMetrics(m: GatewayMetrics): string {
   family(
     'gateway_requests_total',
     'counter',
-    'HTTP requests answered, by route group (SPEC route groups; unmatched = no route) and status class.',
+    'HTTP requests answered, by route group (unmatched = no route) and status class.',
   );
   ROUTE_LABELS.forEach((route, r) =>
     STATUS_CLASSES.forEach((cls, c) =>

@@ -11,11 +11,8 @@ let _held: object | undefined;
  * such transitions weakly: when a full (mark-compact) GC finds no live object of that shape (tick objects live for
  * microseconds, so at a GC there usually is none), it drops the shapes, and the next tick object gets new ones. After
  * a few such GCs the inline cache of `nextTick`'s literal turns megamorphic for good, and every tick object is built
- * in the V8 runtime instead of by optimised code. Node's HTTP and stream internals call nextTick about eight times per
- * proxied request: found with perf (`Runtime_DefineKeyedOwnPropertyInLiteral` under `nextTick`) and seen as
- * `MEGAMORPHIC` slots in `%DebugPrint(process.nextTick)`; holding the shape took a non-streaming call from 102 to
- * 87 us of CPU in an interleaved A/B. It struck with the embedded store (PGlite in the process: more full GCs at
- * start-up and when idle) and, with forced full GCs, on PostgreSQL too.
+ * in the V8 runtime instead of by optimised code. Node's HTTP and stream internals call nextTick several times per
+ * proxied request, so that slow path is paid on every call (docs/performance.md tells how it shows in a profile).
  *
  * Holding one tick object for good keeps its shape, and through the shape's back pointers the whole transition chain,
  * alive: the shapes are never dropped, the cache stays monomorphic. Call once, first thing in the process (an inline

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** The three ways a caller authenticates (SPEC §3), named as their Passport strategies. */
+/** The three ways a caller authenticates, named as their Passport strategies. */
 export type CredentialKind = 'master-key' | 'virtual-key' | 'jwt';
 
 /** "bearer", as char codes: the scheme is compared case-insensitively by OR-ing 0x20 into each letter. */
@@ -70,7 +70,7 @@ export interface ClassifyOptions {
 }
 
 /**
- * SPEC §3, in order: the master key (compared by digest, in constant time); `sk-...` a virtual key;
+ * In order: the master key (compared by digest, in constant time); `sk-...` a virtual key;
  * three dot-separated parts a JWT when JWT auth is enabled; anything else is no valid credential (null).
  */
 export function classifyCredential(token: string, digest: string, opts: ClassifyOptions): CredentialKind | null {

@@ -29,7 +29,7 @@ import { NO_CREDENTIAL } from '../credentials/credential-first';
 
 /**
  * The one place that decides who may call what. For every route not marked @Public(): read the credential,
- * classify it (SPEC §3), authenticate it with the matching Passport strategy (a warm JWT comes from the
+ * classify it, authenticate it with the matching Passport strategy (a warm JWT comes from the
  * verified-token cache instead), set `request.caller`, then check the route against the caller's compiled
  * route policy. No credential or a bad one: 401. A route outside the caller's policy: 403 naming both.
  */

@@ -19,7 +19,7 @@ export const EDDSA_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;
 
 const ALLOWED = new Set<string>([...JSONWEBTOKEN_ALGORITHMS, ...EDDSA_ALGORITHMS]);
 
-/** Only asymmetric signature algorithms (RFC 8725 §3.1): never `none`, never HS*. */
+/** Only asymmetric signature algorithms (as RFC 8725 advises): never `none`, never HS*. */
 export function isAllowedAlgorithm(alg: string): boolean {
   return ALLOWED.has(alg);
 }
@@ -32,7 +32,7 @@ const EC_CURVES: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384
 const MIN_RSA_BITS = 2048;
 
 /**
- * Whether `key` may verify a token signed with `alg` (RFC 8725 §3.1: the key decides the algorithm family).
+ * Whether `key` may verify a token signed with `alg` (RFC 8725: the key decides the algorithm family).
  * `jwkAlg` is the JWK's own `alg`, when it has one: the token must then use exactly that algorithm.
  */
 export function keyFitsAlgorithm(alg: string, key: KeyObject, jwkAlg?: string): boolean {

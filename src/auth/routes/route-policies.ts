@@ -7,7 +7,7 @@ import { RouteMatcher, describeInvalidRoutes } from './route-matcher';
 import { RoutePolicy } from './route-policy';
 
 /**
- * Every allowed-routes list of the configuration, compiled once at start (SPEC §4):
+ * Every allowed-routes list of the configuration, compiled once at start:
  * master key → all; admin JWT → `admin_allowed_routes`; team JWT → `allowed_routes` or openai + info;
  * virtual key → openai + info, or its own `allowed_routes`. An invalid entry in the config stops the start.
  */

@@ -3,7 +3,7 @@
  * spend totals after a flush (so every instance enforces budgets on current spend). `n` lists the tokens of `k` that
  * are new rows (generated, or the new token of a regenerated key): a copy another instance already holds of such a
  * row was read after it was written, so only a remembered "unknown" is dropped for them, not the copy. (An instance
- * that does not read `n` drops both, as before: only a needless reload.) `r` lists regenerated keys as
+ * that does not read `n` drops both: only a needless reload.) `r` lists regenerated keys as
  * [old token, new token]: every instance re-addresses the spend it holds for the old token (amounts not yet written,
  * and calls still running) to the new one, which would otherwise be written to no row and lost.
  */

@@ -74,7 +74,7 @@ export class KeysRedis implements OnApplicationShutdown {
 }
 
 /**
- * ioredis, loaded on first use: without REDIS_URL the gateway never loads it (~4 MB of resident code and data).
+ * ioredis, loaded on first use: without REDIS_URL the gateway never loads it (nor holds its code in memory).
  * A synchronous require, since connections are made in constructors.
  */
 function loadRedis(): typeof Redis {

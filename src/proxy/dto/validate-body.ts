@@ -6,8 +6,8 @@ import type { Operation } from '../providers/provider';
  * API adds next month) passes through untouched, and the body is handed back as it came (nothing copied or dropped).
  *
  * Plain checks that stop at the first problem, not a schema library: a body is up to 10 MB, and a validator that
- * records an issue per bad element (or tries each form of `input` over the whole array) turned one 10 MB body of
- * `{}` elements into millions of issue objects: seconds of a blocked event loop, then an out-of-memory crash.
+ * records an issue per bad element (or tries each form of `input` over the whole array) turns one 10 MB body of
+ * `{}` elements into millions of issue objects: a blocked event loop, then an out-of-memory crash.
  * Each check here is one pass that ends at the first bad element; a 400 names it, as `param`.
  */
 interface Problem {

@@ -198,7 +198,7 @@ const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 /**
  * The usage of a non-streamed answer the upstream compressed although asked not to (`accept-encoding: identity`):
  * the answer is passed on as it came, and a decoded copy is read only for its usage, so the call is still billed.
- * An encoding this does not know, a body that does not decode or is not JSON: null (no usage, as before).
+ * An encoding this does not know, a body that does not decode or is not JSON: null (no usage).
  */
 export function usageOfEncodedAnswer(body: Buffer, encoding: string): Usage | null {
   let decoded: Buffer;
