@@ -18,6 +18,12 @@ const FREE: Admission = { models: null, done: () => undefined };
  */
 @Injectable()
 export class AccountingService implements CallAccounting, OnModuleInit {
+  /**
+   * Spend per key and model group, for keys with a `model_max_budget`: kept by this instance since its start (not
+   * shared between instances, not persisted).
+   */
+  private readonly modelSpend = new Map<string, number>();
+
   constructor(
     private readonly cache: KeyCache,
     private readonly spend: SpendWriter,
@@ -49,6 +55,11 @@ export class AccountingService implements CallAccounting, OnModuleInit {
     return FREE;
   }
 
+  aliasOf(caller: Caller, model: string): string | undefined {
+    if (caller.role !== 'virtual_key' || !caller.keyHash) return undefined;
+    return this.cache.get(caller.keyHash)?.extras.aliases?.get(model);
+  }
+
   allowedModels(caller: Caller): readonly string[] | null {
     if (caller.role !== 'virtual_key' || !caller.keyHash) return null;
     const key = this.cache.get(caller.keyHash);
@@ -70,9 +81,28 @@ export class AccountingService implements CallAccounting, OnModuleInit {
         `Budget has been exceeded for this key: current spend ${round(key.spend)}, max_budget ${key.maxBudget}`,
       );
     }
+    const extras = key.extras;
+    const modelBudget = extras.modelMaxBudget?.get(modelGroup);
+    if (modelBudget !== undefined) {
+      const spent = this.modelSpend.get(`${key.token}\u0000${modelGroup}`) ?? 0;
+      if (spent >= modelBudget)
+        throw Errors.budgetExceeded(
+          `Budget has been exceeded for this key on model ${modelGroup}: current spend ${round(spent)}, model_max_budget ${modelBudget}`,
+        );
+    }
     const team = key.teamId ? this.teams.get(key.teamId) : undefined;
     if (team) this.checkTeamBudget(key.teamId!, team);
     const scopes: LimitScope[] = [];
+    const modelRpm = extras.modelRpm?.get(modelGroup);
+    const modelTpm = extras.modelTpm?.get(modelGroup);
+    if (modelRpm !== undefined || modelTpm !== undefined)
+      scopes.push({
+        id: `km:${key.token}:${modelGroup}`,
+        label: `key on model ${modelGroup}`,
+        rpm: modelRpm ?? null,
+        tpm: modelTpm ?? null,
+        parallel: null,
+      });
     if (key.hasRateLimits)
       scopes.push({
         id: `k:${key.token}`,
@@ -82,7 +112,7 @@ export class AccountingService implements CallAccounting, OnModuleInit {
         parallel: key.maxParallelRequests,
       });
     if (team?.hasRateLimits) scopes.push(teamScope(key.teamId!, team));
-    return this.withLimits(scopes, key.token, key.teamId, key.modelSet);
+    return this.withLimits(scopes, key.token, key.teamId, key.modelSet, extras.tags, modelBudget !== undefined);
   }
 
   private admitTeam(teamId: string): Admission | Promise<Admission> {
@@ -105,12 +135,15 @@ export class AccountingService implements CallAccounting, OnModuleInit {
     token: string | null,
     teamId: string | null,
     models: ReadonlySet<string> | null,
+    tags: readonly string[] | null = null,
+    perModelSpend = false,
   ): Admission | Promise<Admission> {
-    if (scopes.length === 0) return new CallAdmission(this.cache, this.spend, token, teamId, null, models);
+    const spendOf = perModelSpend ? this.modelSpend : null;
+    const make = (t: LimitTicket | null) =>
+      new CallAdmission(this.cache, this.spend, token, teamId, t, models, tags, spendOf);
+    if (scopes.length === 0) return make(null);
     const ticket = this.limiter.acquire(scopes);
-    if (ticket instanceof Promise)
-      return ticket.then((t) => new CallAdmission(this.cache, this.spend, token, teamId, t, models));
-    return new CallAdmission(this.cache, this.spend, token, teamId, ticket, models);
+    return ticket instanceof Promise ? ticket.then(make) : make(ticket);
   }
 }
 
@@ -125,6 +158,9 @@ class CallAdmission implements Admission {
     private readonly teamId: string | null,
     private readonly ticket: LimitTicket | null,
     readonly models: ReadonlySet<string> | null,
+    readonly tags: readonly string[] | null,
+    /** Per key and model group spend, when the key has a model_max_budget. */
+    private readonly modelSpend: Map<string, number> | null,
   ) {}
 
   done(report: CallReport | null): void {
@@ -135,6 +171,10 @@ class CallAdmission implements Admission {
     const cost = report?.cost ?? 0;
     if (!(cost > 0)) return;
     this.spend.add(this.token, this.teamId, cost);
+    if (this.modelSpend && this.token && report) {
+      const k = `${this.token}\u0000${report.modelGroup}`;
+      this.modelSpend.set(k, (this.modelSpend.get(k) ?? 0) + cost);
+    }
     if (this.token) {
       const key = this.cache.get(this.token);
       if (key) key.spend += cost;

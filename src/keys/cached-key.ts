@@ -1,5 +1,6 @@
 import type { KeyRow } from './keys.repository';
 import type { KeyRecord } from './key-record';
+import { keyExtras, type KeyExtras } from './key-extras';
 
 /** LiteLLM's special `models` entry meaning "every configured model group". */
 export const ALL_PROXY_MODELS = 'all-proxy-models';
@@ -29,6 +30,8 @@ export class CachedKey implements KeyRecord {
   readonly modelSet: ReadonlySet<string> | null;
   /** True when rpm, tpm or parallel limits apply: only then does admission consult the limiter. */
   readonly hasRateLimits: boolean;
+  /** LiteLLM fields with effect, from `extra` (key-extras.ts). */
+  readonly extras: KeyExtras;
 
   constructor(row: KeyRow, unflushedSpend: number) {
     this.token = row.token;
@@ -48,5 +51,6 @@ export class CachedKey implements KeyRecord {
     this.metadata = Object.freeze({ ...((row.metadata ?? {}) as Record<string, unknown>) });
     this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
+    this.extras = keyExtras(row.extra);
   }
 }

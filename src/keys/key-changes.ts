@@ -1,10 +1,11 @@
-import type { KeyFields } from './dto/key-fields';
+import { keyFields, type KeyFields } from './dto/key-fields';
+import { extraFields } from './dto/litellm-key-fields';
 import type { KeyChanges } from './keys.repository';
 import { expiryFrom } from './util/duration';
 import type { Prisma } from '../generated/prisma/client';
 
 /** Maps the LiteLLM request fields that were given to column changes (absent fields are left alone). */
-export function toKeyChanges(f: KeyFields, now = new Date()): KeyChanges {
+export function toKeyChanges(f: KeyFields & Record<string, unknown>, now = new Date()): KeyChanges {
   const c: KeyChanges = {};
   if (f.key_alias !== undefined) c.keyAlias = f.key_alias;
   if (f.models !== undefined) c.models = f.models;
@@ -18,6 +19,8 @@ export function toKeyChanges(f: KeyFields, now = new Date()): KeyChanges {
   if (f.user_id !== undefined) c.userId = f.user_id;
   if (f.allowed_routes !== undefined) c.allowedRoutes = f.allowed_routes;
   if (f.blocked !== undefined) c.blocked = f.blocked;
+  const extra = extraFields(f, keyFields);
+  if (extra) c.extra = extra;
   return c;
 }
 
@@ -37,8 +40,8 @@ const FIELD_NAMES = [
 ] as const;
 
 /** What the audit row says was set: the request's key fields, never a secret (`key` / `new_key` are not among them). */
-export function auditedFields(f: KeyFields): Record<string, unknown> {
+export function auditedFields(f: KeyFields & Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of FIELD_NAMES) if (f[name] !== undefined) out[name] = f[name];
-  return out;
+  return { ...extraFields(f, keyFields), ...out };
 }

@@ -2,6 +2,8 @@ import type { KeyRow } from './keys.repository';
 
 /** A key in LiteLLM's field names, as every management answer shows it. Never holds the secret. */
 export interface KeyView {
+  /** LiteLLM fields kept as sent (`extra`), answered back beside the columns. */
+  [field: string]: unknown;
   token: string;
   key_alias: string | null;
   key_name: string;
@@ -26,6 +28,7 @@ export interface KeyView {
 /** `unflushedSpend`: spend recorded by this instance and not yet written (so /key/info is current). */
 export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
   return {
+    ...((row.extra ?? {}) as Record<string, unknown>),
     token: row.token,
     key_alias: row.keyAlias,
     key_name: row.keyName,

@@ -23,6 +23,8 @@ export interface KeyChanges {
   blocked?: boolean;
   /** The role of whoever blocked the key (null: not blocked); see key-scope.ts. */
   blockedBy?: string | null;
+  /** LiteLLM fields to set in `extra` (a null value removes one); the others stored there are kept. */
+  extra?: Record<string, unknown>;
 }
 
 export type NewKey = KeyChanges & { token: string; keyName: string; createdBy: string };
@@ -75,7 +77,7 @@ export class KeysRepository {
   create(data: NewKey, actor: Actor, audit: AuditEntry): Promise<KeyRow> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const row = await tx.virtualKey.create({ data });
+        const row = await tx.virtualKey.create({ data: { ...data, extra: mergeExtra({}, data.extra) } });
         await tx.auditLog.create({ data: auditData(actor, audit) });
         return row;
       }),
@@ -96,9 +98,16 @@ export class KeysRepository {
   ): Promise<KeyRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
+        const { extra: patch, ...columns } = changes;
+        let extra: Prisma.InputJsonValue | undefined;
+        if (patch) {
+          const current = await tx.virtualKey.findFirst({ where: { token, ...scope }, select: { extra: true } });
+          if (!current) return null;
+          extra = mergeExtra(current.extra, patch);
+        }
         const found = await tx.virtualKey.updateMany({
           where: { token, ...scope },
-          data: { ...changes, updatedBy: actor.id },
+          data: { ...columns, ...(extra !== undefined && { extra }), updatedBy: actor.id },
         });
         if (found.count === 0) return null;
         // A regenerated key keeps the keys it created (`created_by` names it by its hash).
@@ -221,4 +230,14 @@ function auditData(actor: Actor, e: AuditEntry): Prisma.AuditLogCreateManyInput 
 
 function guard<T>(p: Promise<T>): Promise<T> {
   return p.catch(rethrowDatabaseError);
+}
+
+/** `extra` with `patch` applied: a null value removes the field. */
+function mergeExtra(current: unknown, patch: Record<string, unknown> | undefined): Prisma.InputJsonValue {
+  const out: Record<string, unknown> = { ...(current && typeof current === 'object' ? current : {}) };
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out as Prisma.InputJsonValue;
 }

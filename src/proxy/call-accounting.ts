@@ -11,12 +11,16 @@ export interface CallReport {
   readonly latencyMs: number;
   /** False when the call failed (no usage to count). */
   readonly ok: boolean;
+  /** The key's `tags` and the request's `metadata.tags` (for spend logs); undefined when none. */
+  readonly tags?: readonly string[];
 }
 
 /** A call admitted by the accounting: `done` must be called exactly once when the call ends (success or not). */
 export interface Admission {
   /** The model groups the caller may use (a virtual key's `models`), read at admission; null: any. */
   readonly models: ReadonlySet<string> | null;
+  /** The key's `tags`, recorded on the call's report. */
+  readonly tags?: readonly string[] | null;
   done(report: CallReport | null): void;
 }
 
@@ -31,4 +35,6 @@ export interface CallAccounting {
   admit(caller: Caller, modelGroup: string): Admission | Promise<Admission>;
   /** Model groups this caller may use (for `GET /models`); null = every configured group. */
   allowedModels(caller: Caller): readonly string[] | null;
+  /** The model group a virtual key's `aliases` map `model` to (asked only for names no group has). */
+  aliasOf(caller: Caller, model: string): string | undefined;
 }

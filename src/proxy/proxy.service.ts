@@ -48,11 +48,18 @@ export class ProxyService {
     const groupName = payload.model as string;
     // The global auth guard sets the caller on every non-public route; it is only handed on, never read here.
     const caller = req.caller as Caller;
-    const group = this.router.group(groupName);
-    if (!group) throw this.unknownModel(groupName, caller);
-    const admitted = this.accounting.admit(caller, groupName);
+    let group = this.router.group(groupName);
+    if (!group) {
+      // A virtual key's own `aliases`: a name it may send for a model group.
+      const aliased = this.accounting.aliasOf(caller, groupName);
+      group = aliased !== undefined ? this.router.group(aliased) : undefined;
+      if (!group) throw this.unknownModel(groupName, caller);
+    }
+    // Admitted, limited and reported as the group it calls; a wildcard group as the name requested.
+    const accountAs = group.name === groupName || group.name.includes('*') ? groupName : group.name;
+    const admitted = this.accounting.admit(caller, accountAs);
     const admission = admitted instanceof Promise ? await admitted : admitted;
-    const report = this.reporter(admission);
+    const report = this.reporter(admission, callTags(admission.tags, payload.metadata));
     // The forwarding, written out here rather than as its own async function (one promise less per call).
     const stream = op === 'chat' && payload.stream === true;
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
@@ -84,7 +91,7 @@ export class ProxyService {
           fwd.deployment.streamTimeoutMs,
         );
         const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
-        this.finish(report, groupName, fwd, usage, started, end.ok);
+        this.finish(report, accountAs, ctx, fwd, usage, started, end.ok);
         return;
       }
       const encoded = fwd.headers.contentEncoding;
@@ -97,7 +104,7 @@ export class ProxyService {
       ];
       if (encoded) head.push('content-encoding', encoded);
       sendRaw(reply, fwd.statusCode, head, fwd.body!);
-      this.finish(report, groupName, fwd, usage, started, true);
+      this.finish(report, accountAs, ctx, fwd, usage, started, true);
     } catch (err) {
       report(null);
       if (err instanceof ClientGoneError) return;
@@ -105,13 +112,23 @@ export class ProxyService {
     }
   }
 
-  private finish(report: Report, group: string, fwd: Forwarded, usage: Usage, started: number, ok: boolean): void {
+  private finish(
+    report: Report,
+    group: string,
+    ctx: CallContext,
+    fwd: Forwarded,
+    usage: Usage,
+    started: number,
+    ok: boolean,
+  ): void {
     const d = fwd.deployment;
     const cfg = d.config;
     d.usage.countTokens(Date.now(), usage.promptTokens + usage.completionTokens);
     // A wildcard deployment passed the requested model on: that model's price (looked up once per name).
     const price =
-      d.passThrough && cfg.priceSource !== 'config' ? passThroughPrice(cfg.provider, d.upstreamFor(group)) : null;
+      d.passThrough && cfg.priceSource !== 'config'
+        ? passThroughPrice(cfg.provider, d.upstreamFor(ctx.requestedModel))
+        : null;
     report({
       modelGroup: group,
       deploymentId: d.id,
@@ -126,13 +143,13 @@ export class ProxyService {
   }
 
   /** `admission.done`, guaranteed to run exactly once per call, and never to break the answer. */
-  private reporter(admission: Admission): Report {
+  private reporter(admission: Admission, tags: readonly string[] | undefined): Report {
     let reported = false;
     return (r) => {
       if (reported) return;
       reported = true;
       try {
-        admission.done(r);
+        admission.done(r && tags ? { ...r, tags } : r);
       } catch (err) {
         this.log.error({ err }, 'call accounting failed');
       }
@@ -152,4 +169,13 @@ export class ProxyService {
       'model',
     );
   }
+}
+
+/** The key's tags and the request's `metadata.tags` (strings only), for the call's report; undefined when none. */
+function callTags(keyTags: readonly string[] | null | undefined, metadata: unknown): readonly string[] | undefined {
+  const asked = metadata && typeof metadata === 'object' ? (metadata as { tags?: unknown }).tags : undefined;
+  if (!Array.isArray(asked) || asked.length === 0) return keyTags && keyTags.length > 0 ? keyTags : undefined;
+  const all = new Set(keyTags ?? []);
+  for (const t of asked) if (typeof t === 'string' && t.length <= 256) all.add(t);
+  return all.size > 0 ? [...all] : undefined;
 }

@@ -43,11 +43,13 @@ describe('keys: request bodies', () => {
     assert.deepEqual(parseInput(generateKeySchema, full), full);
   });
 
-  it('refuses unknown fields naming each of them', () => {
-    const e = refused(() => parseInput(generateKeySchema, { models: [], spend: 3, soft_budget: 1 }));
-    assert.match(e.message, /spend/);
-    assert.match(e.message, /soft_budget/);
+  it('refuses fields LiteLLM does not have, naming each of them; accepts those it has', () => {
+    const e = refused(() => parseInput(generateKeySchema, { models: [], spendd: 3, soft_budgets: 1 }));
+    assert.match(e.message, /spendd/);
+    assert.match(e.message, /soft_budgets/);
     assert.equal(e.code, 'unknown_field');
+    const ok = parseInput(generateKeySchema, { models: [], spend: 3, soft_budget: 1, key_type: 'llm_api' });
+    assert.equal(ok.soft_budget, 1);
   });
 
   it('names the field and the problem for bad values, never echoing the value', () => {

@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import { customSecret, keyFields, keyRef } from './key-fields';
+import { litellmKeyShape } from './litellm-key-fields';
 import { isStorableText, NOT_STORABLE } from './storable';
 
 /** POST /key/generate: `{}` gives an unrestricted key. */
-export const generateKeySchema = z.strictObject({ ...keyFields, key: customSecret.optional() });
+export const generateKeySchema = z.strictObject({ ...litellmKeyShape, ...keyFields, key: customSecret.optional() });
 export type GenerateKeyRequest = z.output<typeof generateKeySchema>;
 
 /** POST /key/update: `key` (secret or token) plus the fields to change. */
-export const updateKeySchema = z.strictObject({ ...keyFields, key: keyRef });
+export const updateKeySchema = z.strictObject({ ...litellmKeyShape, ...keyFields, key: keyRef });
 export type UpdateKeyRequest = z.output<typeof updateKeySchema>;
 
 /** POST /key/regenerate (and /key/{key}/regenerate, where `key` may come from the path). */
 export const regenerateKeySchema = z.strictObject({
+  ...litellmKeyShape,
   ...keyFields,
   key: keyRef.optional(),
   new_key: customSecret.optional(),

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
+
+/**
+ * LiteLLM's `/key/*` body fields beyond the key's own columns (key-fields.ts), so that every body LiteLLM documents
+ * is accepted. `acts`: stored and used (see cached-key.ts); `stored`: no effect here, stored and answered back as
+ * sent; `ignored`: accepted and dropped quietly. Stored ones live in the key's `extra` JSON column. A field added
+ * to key-fields.ts as a column of its own takes precedence over its entry here.
+ */
+export type KeyFieldEffect = 'acts' | 'stored' | 'ignored';
+
+const text = z.string().max(1024, 'is too long').refine(isStorableText, NOT_STORABLE);
+const count = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647);
+const money = z.number().nonnegative('must be 0 or more').finite();
+/** Any JSON LiteLLM would keep (objects, lists, scalars), bounded in depth and storable. */
+const json = z.unknown().superRefine((v, ctx) => {
+  const problem = jsonProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** LiteLLM decodes these from a JSON string too (form-encoded clients send them so). */
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      return v;
+    }
+  }, schema);
+const perModel = <T extends z.ZodType>(value: T) => jsonText(z.record(text, value).nullable());
+
+export const LITELLM_KEY_FIELDS: Readonly<Record<string, { effect: KeyFieldEffect; schema: z.ZodType }>> = {
+  aliases: { effect: 'acts', schema: perModel(text) },
+  model_max_budget: {
+    effect: 'acts',
+    schema: perModel(z.union([money, z.object({ budget_limit: money, time_period: text.optional() }).loose()])),
+  },
+  model_rpm_limit: { effect: 'acts', schema: perModel(count) },
+  model_tpm_limit: { effect: 'acts', schema: perModel(count) },
+  tags: { effect: 'acts', schema: z.array(text).max(100).nullable() },
+  key_type: { effect: 'ignored', schema: z.enum(['llm_api', 'management', 'read_only', 'default']).nullable() },
+  send_invite_email: { effect: 'ignored', schema: z.boolean().nullable() },
+  ...Object.fromEntries(
+    [
+      'spend',
+      'budget_duration',
+      'soft_budget',
+      'budget_limits',
+      'budget_fallbacks',
+      'budget_id',
+      'allowed_cache_controls',
+      'config',
+      'permissions',
+      'mcp_rpm_limit',
+      'tag_rpm_limit',
+      'guardrails',
+      'policies',
+      'prompts',
+      'object_permission',
+      'agent_id',
+      'enforced_params',
+      'allowed_passthrough_routes',
+      'allowed_vector_store_indexes',
+      'rpm_limit_type',
+      'tpm_limit_type',
+      'router_settings',
+      'access_group_ids',
+      'default_estimated_output_tokens',
+      'default_estimated_output_tokens_per_model',
+      'disable_global_guardrails',
+      'enable_prompt_caching',
+      'throttle_on_budget_exceeded',
+      'auto_rotate',
+      'rotation_interval',
+      'organization_id',
+      'project_id',
+      'temp_budget_increase',
+      'temp_budget_expiry',
+      'grace_period',
+      'new_master_key',
+    ].map((name) => [name, { effect: 'stored' as const, schema: json }]),
+  ),
+};
+
+/** The zod shape of the fields above, each optional, for the strict request schemas. */
+export const litellmKeyShape: Record<string, z.ZodOptional<z.ZodType>> = Object.fromEntries(
+  Object.entries(LITELLM_KEY_FIELDS).map(([name, f]) => [name, f.schema.optional()]),
+);
+
+/**
+ * The request's fields to keep in `extra` (those of this table that are not ignored and have no column), or
+ * undefined when it has none. A null value removes the field.
+ */
+export function extraFields(body: Record<string, unknown>, columns: object): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const [name, f] of Object.entries(LITELLM_KEY_FIELDS)) {
+    if (f.effect === 'ignored' || name in columns || body[name] === undefined) continue;
+    (out ??= {})[name] = body[name];
+  }
+  return out;
+}
