@@ -49,7 +49,7 @@ describe('keys: request bodies', () => {
     assert.match(e.message, /soft_budgets/);
     assert.equal(e.code, 'unknown_field');
     const ok = parseInput(generateKeySchema, { models: [], spend: 3, soft_budget: 1, key_type: 'llm_api' });
-    assert.equal(ok.soft_budget, 1);
+    assert.equal((ok as Record<string, unknown>).soft_budget, 1);
   });
 
   it('names the field and the problem for bad values, never echoing the value', () => {
