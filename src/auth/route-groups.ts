@@ -18,6 +18,7 @@ export const ROUTE_GROUPS = {
     '/v1/models/{model}',
     '/openai/deployments/{model}/chat/completions',
     '/openai/deployments/{model}/embeddings',
+    '/v1/messages',
   ],
   info_routes: ['/key/info', '/model/info', '/v1/model/info', '/health'],
   management_routes: [

@@ -20,6 +20,8 @@ export interface LoadOptions {
 }
 
 const ENV_REF = 'os.environ/';
+/** Microsoft Entra ID's global authority (sovereign clouds set AZURE_AUTHORITY_HOST). */
+const DEFAULT_AZURE_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const DEFAULT_BODY_LIMIT_MB = 10;
 /** Seconds between spend writes unless `proxy_batch_write_at` says otherwise: budgets shared by instances stay close. */
 const DEFAULT_SPEND_WRITE_SEC = 1;
@@ -271,9 +273,12 @@ function toGatewayConfig(
   const models = toDeployments(file.model_list, read.credentials, source, warnings);
   const router = toRouterConfig(file, models, source, warnings);
   const redis = redisUrlOf(file, env);
-  const secrets = [masterKey, ...models.map((m) => m.apiKey), passwordOf(databaseUrl), passwordOf(redis)].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 4,
-  );
+  const secrets = [
+    masterKey,
+    ...models.flatMap((m) => [m.apiKey, m.azureAdToken, m.clientSecret]),
+    passwordOf(databaseUrl),
+    passwordOf(redis),
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   const bodyLimitMb = gs.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB;
   return {
     configFile,
@@ -307,6 +312,7 @@ function toGatewayConfig(
     },
     allowedRoutes: gs.allowed_routes ?? ja.team_allowed_routes,
     models,
+    azureAuthorityHost: env.AZURE_AUTHORITY_HOST || DEFAULT_AZURE_AUTHORITY_HOST,
     router,
     spend: { writeIntervalMs: Math.round((gs.proxy_batch_write_at ?? DEFAULT_SPEND_WRITE_SEC) * 1000) },
     keyCache: { resyncIntervalMs: Math.round((gs.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SEC) * 1000) },

@@ -1,5 +1,6 @@
 import { validateRouteList } from '../auth/routes/route-matcher';
 import { z } from 'zod';
+import { providerFor } from '../proxy/providers/provider-registry';
 import { splitModel } from './config.util';
 
 /**
@@ -31,6 +32,11 @@ const litellmParams = z
     stream_timeout: positive.optional(),
     max_retries: nonNegative.optional(),
     organization: z.string().optional(),
+    /** Microsoft Entra ID for azure/: a fixed token, or an app registration's client credentials. */
+    azure_ad_token: z.string().min(1).optional(),
+    tenant_id: z.string().min(1).optional(),
+    client_id: z.string().min(1).optional(),
+    client_secret: z.string().min(1).optional(),
     drop_params: z.boolean().optional(),
     input_cost_per_token: nonNegative.optional(),
     output_cost_per_token: nonNegative.optional(),
@@ -55,13 +61,10 @@ export const deploymentSchema = z
   })
   .strict()
   .superRefine((d, ctx) => {
+    // Each provider's own rules (azure/ and hosted_vllm/ need api_base, ...) live with the provider.
     const p = d.litellm_params;
-    if (splitModel(p.model, p.custom_llm_provider).provider === 'azure' && !p.api_base)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['litellm_params', 'api_base'],
-        message: 'is required for azure deployments',
-      });
+    const problem = providerFor(splitModel(p.model, p.custom_llm_provider).provider)?.configProblem?.(p);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['litellm_params', problem.key], message: problem.message });
   });
 
 export const jwtAuthSchema = z

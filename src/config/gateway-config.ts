@@ -24,6 +24,10 @@ export interface DeploymentConfig {
   readonly apiKey?: string;
   readonly apiVersion?: string;
   readonly organization?: string;
+  readonly azureAdToken?: string;
+  readonly tenantId?: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
   readonly rpm?: number;
   readonly tpm?: number;
   readonly weight?: number;
@@ -108,6 +112,8 @@ export interface GatewayConfig {
   /** `general_settings.allowed_routes`: what a team JWT may call; undefined = openai + info routes. */
   readonly allowedRoutes?: readonly string[];
   readonly models: readonly DeploymentConfig[];
+  /** Microsoft Entra ID's authority host for client-credentials tokens (env `AZURE_AUTHORITY_HOST`). */
+  readonly azureAuthorityHost: string;
   readonly router: RouterConfig;
   readonly spend: SpendConfig;
   readonly keyCache: KeyCacheConfig;

@@ -51,6 +51,15 @@ export const CREDENTIAL_PARAMS = [
   'litellm_credential_name',
 ] as const;
 
+/** The credential forms some implemented provider uses (see each provider's `credentials`). */
+const IMPLEMENTED_CREDENTIALS: ReadonlySet<string> = new Set([
+  'api_key',
+  'azure_ad_token',
+  'tenant_id',
+  'client_id',
+  'client_secret',
+]);
+
 const PRICE_FIELDS = [
   'input_cost_per_second',
   'output_cost_per_second',
@@ -471,6 +480,10 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       api_key: 'the upstream key',
       api_version: 'Azure API version',
       organization: 'OpenAI organization header',
+      azure_ad_token: 'azure: a Microsoft Entra ID token, sent as Bearer',
+      tenant_id: 'azure: Entra ID tenant (with client_id and client_secret: client-credentials tokens, renewed)',
+      client_id: 'azure: Entra ID app registration',
+      client_secret: 'azure: Entra ID client secret',
       rpm: 'requests per minute for this deployment (and a shuffle weight)',
       tpm: 'tokens per minute for this deployment (and a shuffle weight)',
       weight: 'shuffle weight',
@@ -482,7 +495,7 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       output_cost_per_token: 'price (as model_info.output_cost_per_token)',
     },
     ignored: [
-      ...CREDENTIAL_PARAMS.filter((p) => p !== 'api_key'),
+      ...CREDENTIAL_PARAMS.filter((p) => !IMPLEMENTED_CREDENTIALS.has(p)),
       'vertex_project',
       'vertex_location',
       'region_name',

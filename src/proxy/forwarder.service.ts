@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { GatewayError } from '../common/errors/gateway-error';
+import { Errors, GatewayError } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
 import { GatewayMetrics, type UpstreamOutcome } from '../metrics/gateway-metrics';
 import { ClientGoneError, type CallContext } from './call-context';
+import type { Operation } from './providers/provider';
 import type { Deployment } from './router/deployment';
 import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
@@ -84,6 +85,8 @@ export class ForwarderService {
         const now = Date.now();
         const d = g.pick(now, tried, Math.random());
         if (!d) break;
+        const path = d.endpoint.paths[ctx.op];
+        if (path === undefined) throw unsupportedOperation(ctx.op, g.name, d.provider.name);
         tried.push(d);
         d.usage.countRequest(now);
         const sent = performance.now();
@@ -98,16 +101,19 @@ export class ForwarderService {
           do {
             const injected = this.prepareStreamOptions(d, ctx, refusedUsage);
             const body = d.provider.body(ctx.op, ctx.payload, endpoint);
-            const opts = {
-              method: 'POST' as const,
-              path: d.endpoint.paths[ctx.op],
-              headers: d.endpoint.headers,
-              body,
-              headersTimeout: timeout,
-              bodyTimeout: timeout,
-            };
+            const auth = d.endpoint.auth;
             let res: UpstreamAnswer;
             try {
+              // Expiring credentials (Entra ID) are awaited only when no good one is at hand.
+              const headers = auth === undefined ? d.endpoint.headers : (auth.now() ?? (await auth.fresh()));
+              const opts = {
+                method: 'POST' as const,
+                path,
+                headers,
+                body,
+                headersTimeout: timeout,
+                bodyTimeout: timeout,
+              };
               res = await callUpstream(d.pool, opts, ctx.signal, ctx.stream);
             } catch (err) {
               a = this.failure(err, ctx);
@@ -126,7 +132,7 @@ export class ForwarderService {
                     requestBytes: body.length,
                   },
                 }
-              : this.answer(d, g, res.statusCode, res.headers, res.body!, injected, body.length, ctx, dropped);
+              : this.answer(ctx, d, g, res.statusCode, res.headers, res.body!, injected, body.length, dropped);
             if (a === RETRY_WITHOUT_STREAM_OPTIONS) refusedUsage = true;
             if (a === RETRY_WITHOUT_PARAM) dropped++;
           } while (a === RETRY_WITHOUT_STREAM_OPTIONS || a === RETRY_WITHOUT_PARAM);
@@ -170,6 +176,7 @@ export class ForwarderService {
    * refusing the `stream_options` the gateway added, in which case the call is sent again without them.
    */
   private answer(
+    ctx: CallContext,
     d: Deployment,
     group: ModelGroup,
     status: number,
@@ -177,9 +184,16 @@ export class ForwarderService {
     data: Buffer,
     injected: boolean,
     requestBytes: number,
-    ctx: CallContext,
     dropped: number,
   ): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS | typeof RETRY_WITHOUT_PARAM {
+    const side = d.provider.response;
+    if (side !== undefined && status >= 200 && status < 300) {
+      // A provider with its own format: its answer translated for the client (unreadable: a failed attempt).
+      const translated = side.answer(ctx.op, data, Math.floor(Date.now() / 1000));
+      if (translated === null) return { ok: false, failure: invalidBodyFailure(status) };
+      const forwarded = { deployment: d, group, statusCode: status, headers: JSON_HEADERS, requestBytes };
+      return { ok: true, forwarded: { ...forwarded, body: translated.body, usage: translated.usage } };
+    }
     if (status >= 200 && status < 300) {
       // An upstream that compresses anyway (it was asked not to) is passed on as is; its usage is read from a decoded copy.
       const encoding = headers.contentEncoding;
@@ -204,6 +218,7 @@ export class ForwarderService {
         return RETRY_WITHOUT_PARAM;
       }
     }
+    if (side !== undefined) throw side.error(ctx.op, status, data, d.config.apiKey);
     const encoded = headers.contentEncoding !== undefined && headers.contentEncoding !== 'identity';
     throw upstreamClientError(status, data, headers.contentType, d.config.apiKey, encoded);
   }
@@ -225,6 +240,19 @@ export class ForwarderService {
     if (ctx.signal.aborted) throw new ClientGoneError();
     return { ok: false, failure: failureFromError(err) };
   }
+}
+
+/** The head of a translated answer (the gateway wrote its body). */
+const JSON_HEADERS: UpstreamHeaders = Object.freeze({ contentType: 'application/json' });
+
+function unsupportedOperation(op: Operation, group: string, provider: string): GatewayError {
+  const route = op === 'messages' ? '/v1/messages' : op === 'chat' ? '/chat/completions' : `/${op}`;
+  const served = op === 'messages' ? '; /v1/messages reaches anthropic/ deployments' : '';
+  return Errors.badRequest(
+    `Model '${group}' is served by a ${provider}/ deployment, which does not take ${route} calls${served}`,
+    'model',
+    'unsupported_operation',
+  );
 }
 
 function outcomeOf(f: AttemptFailure): UpstreamOutcome {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ChatController } from './chat.controller';
 import { EmbeddingsController } from './embeddings.controller';
 import { ForwarderService } from './forwarder.service';
+import { MessagesController } from './messages.controller';
 import { ModelsController } from './models.controller';
 import { ModelCatalog } from './models/model-catalog.service';
 import { ProxyService } from './proxy.service';
@@ -9,12 +10,13 @@ import { RouterService } from './router/router.service';
 import { UpstreamPools } from './upstream/upstream-pools';
 
 /**
- * Chat and embeddings forwarded to `model_list` deployments (Azure, OpenAI, OpenAI-compatible), streaming,
+ * Chat and embeddings forwarded to `model_list` deployments (providers/: Azure, OpenAI and the OpenAI-compatible
+ * family, Anthropic), Anthropic's `/v1/messages` to anthropic/ deployments, streaming,
  * routing with retries, cooldowns and fallbacks; plus `/models` and `/model/info`. Caller admission and spend go
  * through `CALL_ACCOUNTING` (provided globally by the keys module).
  */
 /** The controllers of the model-call routes, whose @DirectRoute() methods Fastify calls directly (common/http/pipeline.ts). */
-export const DIRECT_CONTROLLERS = [ChatController, EmbeddingsController] as const;
+export const DIRECT_CONTROLLERS = [ChatController, EmbeddingsController, MessagesController] as const;
 
 @Module({
   controllers: [...DIRECT_CONTROLLERS, ModelsController],

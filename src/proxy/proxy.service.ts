@@ -5,7 +5,6 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { sendRaw } from '../common/http/raw-head';
 import { APP_LOGGER } from '../logging/logger';
-import { passThroughPrice } from '../pricing/deployment-prices';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
 import { CLIENT_ABORT, ClientAbort, ClientGoneError, type CallContext } from './call-context';
 import { validateBody } from './dto/validate-body';
@@ -16,6 +15,7 @@ import { RouterService } from './router/router.service';
 import { SseRelay } from './streaming/sse-relay';
 import { relayStream } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
+import { callCost } from './call-cost';
 
 type Report = (report: CallReport | null) => void;
 
@@ -61,7 +61,7 @@ export class ProxyService {
     const admission = admitted instanceof Promise ? await admitted : admitted;
     const report = this.reporter(admission, callTags(admission.tags, payload.metadata));
     // The forwarding, written out here rather than as its own async function (one promise less per call).
-    const stream = op === 'chat' && payload.stream === true;
+    const stream = op !== 'embeddings' && payload.stream === true;
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
     const abort = new ClientAbort();
     reply[CLIENT_ABORT] = abort; // aborted by the request's close listener (common/http/pipeline.ts) if the client hangs up
@@ -72,7 +72,7 @@ export class ProxyService {
       allowedGroups: admission.models,
       payload,
       stream,
-      addStreamUsage: stream && own?.include_usage !== true,
+      addStreamUsage: stream && op === 'chat' && own?.include_usage !== true,
       clientStreamOptions: own,
       signal: abort,
     };
@@ -81,7 +81,12 @@ export class ProxyService {
       if (reply.raw.destroyed) throw new ClientGoneError();
       const fwd = await this.forwarder.forward(ctx, group);
       if (fwd.stream) {
-        const relay = new SseRelay(ctx.addStreamUsage);
+        // OpenAI-format streams pass through byte for byte; a provider with its own format translates its stream.
+        const side = fwd.deployment.provider.response;
+        const relay =
+          side === undefined
+            ? new SseRelay(ctx.addStreamUsage)
+            : side.stream(op, Math.floor(Date.now() / 1000), own?.include_usage === true);
         const end = await relayStream(
           reply,
           fwd.stream,
@@ -122,21 +127,13 @@ export class ProxyService {
     ok: boolean,
   ): void {
     const d = fwd.deployment;
-    const cfg = d.config;
     d.usage.countTokens(Date.now(), usage.promptTokens + usage.completionTokens);
-    // A wildcard deployment passed the requested model on: that model's price (looked up once per name).
-    const price =
-      d.passThrough && cfg.priceSource !== 'config'
-        ? passThroughPrice(cfg.provider, d.upstreamFor(ctx.requestedModel))
-        : null;
     report({
       modelGroup: group,
       deploymentId: d.id,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
-      cost: price
-        ? usage.promptTokens * price.input + usage.completionTokens * price.output
-        : usage.promptTokens * cfg.inputCostPerToken + usage.completionTokens * cfg.outputCostPerToken,
+      cost: callCost(usage, d, ctx.requestedModel),
       latencyMs: performance.now() - started,
       ok,
     });

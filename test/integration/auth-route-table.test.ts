@@ -178,6 +178,7 @@ describe('route permission table (full gateway, every registered route, real cre
       'POST /openai/deployments/:model/embeddings',
       'POST /v1/chat/completions',
       'POST /v1/embeddings',
+      'POST /v1/messages',
     ]);
     // Guarded as every other route: refused without a credential (401) and for an admin JWT, whose role may not
     // call models (403 route_not_allowed); let through for the callers whose role may.

@@ -12,7 +12,7 @@ const policies = (yaml: string) =>
   new RoutePolicies(loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: ROOT }));
 
 describe('route groups table', () => {
-  it('is SPEC §4, plus OpenAI model retrieval and the path form of /key/regenerate', () => {
+  it("is SPEC §4, plus OpenAI model retrieval, the path form of /key/regenerate and Anthropic's /v1/messages", () => {
     assert.deepEqual(ROUTE_GROUPS, {
       openai_routes: [
         '/chat/completions',
@@ -25,6 +25,7 @@ describe('route groups table', () => {
         '/v1/models/{model}',
         '/openai/deployments/{model}/chat/completions',
         '/openai/deployments/{model}/embeddings',
+        '/v1/messages',
       ],
       info_routes: ['/key/info', '/model/info', '/v1/model/info', '/health'],
       management_routes: [

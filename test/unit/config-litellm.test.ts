@@ -59,14 +59,14 @@ describe('config: read as LiteLLM reads it', () => {
 
   it('a credential form the provider cannot use: that deployment is refused (never called without it), with a warning', () => {
     const c = load(
-      'model_list:\n  - model_name: az\n    litellm_params:\n      model: azure/dep\n      api_base: https://x.openai.azure.com\n      azure_ad_token: os.environ/AZ_TOKEN\n' +
-        '  - model_name: az\n    litellm_params:\n      model: azure/dep2\n      api_base: https://x.openai.azure.com\n      api_key: k-123456\n      azure_ad_token: t\n',
-      { AZ_TOKEN: 'eyJ-token' },
+      'model_list:\n  - model_name: az\n    litellm_params:\n      model: azure/dep\n      api_base: https://x.openai.azure.com\n      azure_username: os.environ/AZ_USER\n' +
+        '  - model_name: az\n    litellm_params:\n      model: azure/dep2\n      api_base: https://x.openai.azure.com\n      api_key: k-123456\n      azure_username: u\n',
+      { AZ_USER: 'someone@example.com' },
     );
-    assert.match(c.models[0].unavailable ?? '', /credential azure_ad_token is not supported for azure deployments/);
+    assert.match(c.models[0].unavailable ?? '', /credential azure_username is not supported for azure deployments/);
     assert.equal(c.models[1].unavailable, undefined, 'api_key is used');
     assert.ok(
-      c.warnings.some((w) => /model_list\[1\]\.litellm_params: azure_ad_token not supported.*api_key is used/.test(w)),
+      c.warnings.some((w) => /model_list\[1\]\.litellm_params: azure_username not supported.*api_key is used/.test(w)),
     );
   });
 

@@ -91,6 +91,24 @@ router_settings:
     assert.deepEqual(c.warnings, []);
   });
 
+  it('Entra ID settings of azure deployments: read, their secrets redacted, the authority host from the environment', () => {
+    const c = load(
+      'model_list:\n  - model_name: a\n    litellm_params:\n      model: azure/d\n      api_base: https://r.example\n' +
+        '      tenant_id: t-1\n      client_id: c-1\n      client_secret: entra-secret-1\n' +
+        '  - model_name: b\n    litellm_params:\n      model: azure/e\n      api_base: https://r.example\n' +
+        '      azure_ad_token: fixed-ad-token-1\n',
+      { AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' },
+    );
+    assert.deepEqual(
+      [c.models[0].tenantId, c.models[0].clientId, c.models[0].clientSecret],
+      ['t-1', 'c-1', 'entra-secret-1'],
+    );
+    assert.equal(c.models[1].azureAdToken, 'fixed-ad-token-1');
+    assert.ok(c.secrets.includes('entra-secret-1') && c.secrets.includes('fixed-ad-token-1'));
+    assert.equal(c.azureAuthorityHost, 'https://login.microsoftonline.us');
+    assert.equal(load(null).azureAuthorityHost, 'https://login.microsoftonline.com');
+  });
+
   it('lists every secret for log redaction and freezes the result', () => {
     const c = load(seed, {
       ...env,
@@ -359,6 +377,22 @@ describe('config loader: bad configs stop the start with one line', () => {
       () => load('model_list:\n  - model_name: a\n    litellm_params:\n      api_base: https://x\n'),
       'model_list[0].litellm_params.model',
       /is required/,
+    );
+  });
+
+  it('provider rules from the registry: hosted_vllm/ needs api_base, Entra ID needs all three fields', () => {
+    fails(
+      () => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: hosted_vllm/llama\n'),
+      'model_list[0].litellm_params.api_base',
+      /required for hosted_vllm/,
+    );
+    fails(
+      () =>
+        load(
+          'model_list:\n  - model_name: a\n    litellm_params:\n      model: azure/d\n      api_base: https://r.example\n      tenant_id: t\n      client_id: c\n',
+        ),
+      'model_list[0].litellm_params.client_secret',
+      /required with tenant_id, client_id and client_secret/,
     );
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import type { DeploymentConfig } from '../../src/config/gateway-config';
-import { openAIProvider } from '../../src/proxy/providers/openai.provider';
+import { openAIProvider } from '../../src/proxy/providers/openai/openai.provider';
 import { Deployment } from '../../src/proxy/router/deployment';
 import { DeploymentHealth } from '../../src/proxy/router/deployment-health';
 import { ModelGroup, shuffleWeights } from '../../src/proxy/router/model-group';
@@ -26,7 +26,15 @@ function deployment(
     outputCostPerToken: 0,
     ...extra,
   };
-  return new Deployment(config, openAIProvider, openAIProvider.endpoint(config), pool, 1000, 1000, router);
+  return new Deployment(
+    config,
+    openAIProvider,
+    openAIProvider.endpoint(config, { azureAuthorityHost: 'https://login.microsoftonline.com' }),
+    pool,
+    1000,
+    1000,
+    router,
+  );
 }
 
 /** Counts picks over an even sweep of random values in [0, 1): exact shares, no randomness in the test. */

@@ -9,7 +9,7 @@ const BEARER = [0x62, 0x65, 0x61, 0x72, 0x65, 0x72];
 
 /**
  * The credential of a request: `Authorization: Bearer <token>`, else `api-key: <token>` (Azure clients), else
- * `x-litellm-api-key: <token>`. An Authorization header with another scheme is not a credential.
+ * `x-litellm-api-key: <token>`, else `x-api-key: <token>` (Anthropic clients). An Authorization header with another scheme is not a credential.
  */
 export function extractCredential(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
@@ -17,7 +17,9 @@ export function extractCredential(headers: IncomingHttpHeaders): string | undefi
     const token = auth.slice(BEARER.length + 1).trim();
     if (token) return token;
   }
-  return headerValue(headers['api-key']) ?? headerValue(headers['x-litellm-api-key']);
+  return (
+    headerValue(headers['api-key']) ?? headerValue(headers['x-litellm-api-key']) ?? headerValue(headers['x-api-key'])
+  );
 }
 
 /** `Bearer` in any case, then a space or tab (what `/^Bearer[ \t]/i` matches, without a regex run per request). */

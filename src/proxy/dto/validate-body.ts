@@ -2,7 +2,7 @@ import { Errors } from '../../common/errors/gateway-error';
 import type { Operation } from '../providers/provider';
 
 /**
- * The two hot bodies, checked only where the gateway depends on them: every other field (and every field the OpenAI
+ * The model-call bodies, checked only where the gateway depends on them: every other field (and every field the OpenAI
  * API adds next month) passes through untouched, and the body is handed back as it came (nothing copied or dropped).
  *
  * Plain checks that stop at the first problem, not a schema library: a body is up to 10 MB, and a validator that
@@ -19,7 +19,9 @@ export function validateBody(op: Operation, body: unknown): Record<string, unkno
   if (!isObject(body)) {
     throw Errors.badRequest('The request body must be a JSON object (send content-type: application/json)');
   }
-  const problem = modelProblem(body.model) ?? (op === 'chat' ? chatProblem(body) : inputProblem(body.input));
+  const problem =
+    modelProblem(body.model) ??
+    (op === 'chat' ? chatProblem(body) : op === 'messages' ? messagesProblem(body) : inputProblem(body.input));
   if (problem) throw Errors.badRequest(`Invalid request body: '${problem.param}' ${problem.message}`, problem.param);
   return body;
 }
@@ -47,6 +49,17 @@ function chatProblem(body: Record<string, unknown>): Problem | null {
   return isOptionalBoolean(options.include_usage)
     ? null
     : { param: 'stream_options.include_usage', message: 'must be a boolean' };
+}
+
+/** Anthropic's Messages body: the messages the gateway reads nothing of but that the call needs, and `stream`. */
+function messagesProblem(body: Record<string, unknown>): Problem | null {
+  const messages = body.messages;
+  if (!Array.isArray(messages) || messages.length === 0)
+    return { param: 'messages', message: 'is required and must be a non-empty array of messages' };
+  for (let i = 0; i < messages.length; i++)
+    if (!isObject(messages[i]))
+      return { param: `messages[${i}]`, message: 'must be an object (a message with a role)' };
+  return isOptionalBoolean(body.stream) ? null : { param: 'stream', message: 'must be a boolean' };
 }
 
 const INPUT_FORMS = 'a string, an array of strings, an array of token ids (integers) or an array of token arrays';

@@ -1,38 +1,83 @@
-import { Errors } from '../../common/errors/gateway-error';
+import { Errors, type GatewayError } from '../../common/errors/gateway-error';
 import type { DeploymentConfig } from '../../config/gateway-config';
+import type { StreamTranslator } from '../streaming/stream-translator';
+import type { Usage } from '../streaming/usage';
 
-/** The model operations the gateway forwards. */
-export type Operation = 'chat' | 'embeddings';
-
-export const OPERATIONS: readonly Operation[] = ['chat', 'embeddings'];
+/** The model operations the gateway forwards: OpenAI's chat and embeddings, and Anthropic's Messages API. */
+export type Operation = 'chat' | 'embeddings' | 'messages';
 
 /** Where and how one deployment is called: computed once at start, then only read on the hot path. */
 export interface UpstreamEndpoint {
   /** `scheme://host[:port]`: one keep-alive connection pool per origin. */
   readonly origin: string;
-  /** Request path (with query) per operation. */
-  readonly paths: Readonly<Record<Operation, string>>;
+  /** Request path (with query) per operation the provider serves; an operation left out is refused (400). */
+  readonly paths: Readonly<Partial<Record<Operation, string>>>;
   /** Headers sent on every call, credentials included (never logged, never answered). */
   readonly headers: Readonly<Record<string, string>>;
   /** The value written into the body's `model` field. */
   readonly bodyModel: string;
   /** Whether the upstream accepts `stream_options.include_usage` (used to read streaming usage). */
   readonly streamUsage: boolean;
+  /** Credentials that expire (Microsoft Entra ID tokens): the headers of a call come from here, not `headers`. */
+  readonly auth?: CallCredentials;
+}
+
+/** The headers of a call whose credential is renewed over time. */
+export interface CallCredentials {
+  /** The headers with a good credential, when one is at hand without waiting; else null. */
+  now(): Readonly<Record<string, string>> | null;
+  /** Waits for a good credential. Throws an error carrying an AttemptFailure when none can be had. */
+  fresh(): Promise<Readonly<Record<string, string>>>;
+}
+
+/** What start-up knows beyond one deployment's own settings. */
+export interface ProviderEnv {
+  /** Microsoft Entra ID's authority host (`AZURE_AUTHORITY_HOST`). */
+  readonly azureAuthorityHost: string;
+}
+
+/** A problem with one deployment's settings: the `litellm_params` key and what is wrong with it. */
+export interface ConfigProblem {
+  readonly key: string;
+  readonly message: string;
+}
+
+/** A provider's answer in the shape the client asked for, with its usage (null: none reported). */
+export interface ProviderAnswer {
+  readonly body: Buffer;
+  readonly usage: Usage | null;
 }
 
 /**
- * One kind of upstream API. Adding a provider (Anthropic, Bedrock, ...) is one new file implementing this, listed
- * in `provider-registry.ts`.
+ * The response side of a provider whose API is not OpenAI's: its answers, streams and errors translated into the
+ * shape of the operation the client called.
+ */
+export interface ResponseSide {
+  /** A 2xx answer for the client, with its usage; null when the body is not an answer (the attempt failed). */
+  answer(op: Operation, body: Buffer, created: number): ProviderAnswer | null;
+  /** A 2xx event stream, translated chunk by chunk. `includeUsage`: the client asked for a usage chunk. */
+  stream(op: Operation, created: number, includeUsage: boolean): StreamTranslator;
+  /** An upstream 4xx that ends the call (not retried), as the error the client gets. */
+  error(op: Operation, status: number, body: Buffer, apiKey: string | undefined): GatewayError;
+}
+
+/**
+ * One kind of upstream API, in its own folder under `providers/`, listed in `provider-registry.ts`. An
+ * OpenAI-compatible one is a call of `openAICompatible()`; another API adds a `response` side.
  */
 export interface Provider {
-  /** The prefix used in `litellm_params.model`. */
+  /** The prefix used in `litellm_params.model` (`azure`, `anthropic`, ...). */
   readonly name: string;
   /** The `litellm_params` credential forms it can use (see CREDENTIAL_PARAMS); a deployment naming only others is refused. */
   readonly credentials: readonly string[];
+  /** At start: what is wrong with a deployment's `litellm_params` for this provider (the start stops), or null. */
+  configProblem?(params: Readonly<Record<string, unknown>>): ConfigProblem | null;
   /** At start: the endpoint of one deployment. */
-  endpoint(deployment: DeploymentConfig): UpstreamEndpoint;
+  endpoint(deployment: DeploymentConfig, env: ProviderEnv): UpstreamEndpoint;
   /** Per call: the upstream body. `payload` is the client's parsed JSON (unknown fields kept); serialised once. */
   body(op: Operation, payload: Record<string, unknown>, endpoint: UpstreamEndpoint): string;
+  /** Absent: the upstream speaks OpenAI's format, and answers, streams and errors pass through untouched. */
+  readonly response?: ResponseSide;
 }
 
 /** `https://host:port/base/path?q` -> origin, path prefix (no trailing slash) and query (no `?`; '' when none). */
@@ -57,7 +102,7 @@ export function openAIBody(payload: Record<string, unknown>, endpoint: UpstreamE
  * JSON.stringify of a client's parsed body. JSON.parse accepts nesting that JSON.stringify cannot write back
  * (thousands of levels overflow the stack): that body is the client's error (400), not the gateway's (500).
  */
-export function serializeBody(payload: Record<string, unknown>): string {
+export function serializeBody(payload: unknown): string {
   try {
     return JSON.stringify(payload);
   } catch (err) {

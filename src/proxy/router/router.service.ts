@@ -33,7 +33,8 @@ export class RouterService {
       if (d.unavailable && !callable.some((c) => c.modelName === d.modelName))
         this.unavailable.set(d.modelName, d.unavailable);
     const timeoutMs = (d: { timeoutSec?: number }) => (d.timeoutSec ?? r.timeoutSec) * 1000;
-    const endpoints = callable.map((d) => providerFor(d.provider)!.endpoint(d));
+    const env = { azureAuthorityHost: config.azureAuthorityHost };
+    const endpoints = callable.map((d) => providerFor(d.provider)!.endpoint(d, env));
     // The connect timeout of a shared pool is the smallest timeout of the deployments on its origin.
     const connectMs = new Map<string, number>();
     endpoints.forEach((e, i) =>

@@ -2,7 +2,8 @@ import type { FastifyReply } from 'fastify';
 import { rawHead } from '../../common/http/raw-head';
 import type { UpstreamStream } from '../upstream/upstream-call';
 import { failureFromError, type AttemptFailure } from '../upstream/upstream-failure';
-import { SseEventTooLarge, sseError, type SseRelay } from './sse-relay';
+import { SseEventTooLarge, sseError } from './sse-relay';
+import type { StreamTranslator } from './stream-translator';
 
 export interface StreamEnd {
   /** The upstream stream ended normally. */
@@ -24,7 +25,7 @@ export interface StreamEnd {
 export function relayStream(
   reply: FastifyReply,
   upstream: UpstreamStream,
-  relay: SseRelay,
+  relay: StreamTranslator,
   extraHeaders: readonly string[],
   signal: { readonly aborted: boolean },
   stallMs: number,

@@ -29,7 +29,9 @@ const REASONS: Record<string, { kind: AttemptFailure['kind']; reason: string }> 
 
 /** Classifies an error thrown by undici while calling an upstream. */
 export function failureFromError(err: unknown): AttemptFailure {
-  const e = err as { code?: string; cause?: { code?: string } } | null;
+  const e = err as { code?: string; cause?: { code?: string }; failure?: AttemptFailure } | null;
+  // Errors of the gateway's own making before the call (an Entra ID token that could not be had) say what failed.
+  if (e?.failure !== undefined) return e.failure;
   const code = e?.code ?? e?.cause?.code;
   const known = code ? REASONS[code] : undefined;
   if (known) return known;

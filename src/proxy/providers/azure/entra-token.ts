@@ -4,7 +4,6 @@ import type { AttemptFailure } from '../../upstream/upstream-failure';
 
 /** The scope of Azure OpenAI (Cognitive Services) for a client-credentials token. */
 export const AZURE_COGNITIVE_SCOPE = 'https://cognitiveservices.azure.com/.default';
-export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 /** A token is renewed this long before it expires (or at half its life, when that is sooner). */
 const RENEW_BEFORE_MS = 5 * 60_000;
 /** After a failed renewal while the old token still works, the next try waits this long. */
@@ -12,7 +11,7 @@ const RETRY_AFTER_FAILURE_MS = 5_000;
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-export interface EntraCredentials {
+export interface EntraRegistration {
   readonly authorityHost: string;
   readonly tenantId: string;
   readonly clientId: string;
@@ -86,7 +85,7 @@ export class EntraTokenSource {
 
 /** Fetches a token from `{authorityHost}/{tenant}/oauth2/v2.0/token` (OAuth 2.0 client credentials). */
 export function clientCredentialsFetcher(
-  c: EntraCredentials,
+  c: EntraRegistration,
   now: () => number = Date.now,
 ): () => Promise<AccessToken> {
   const url = new URL(`${c.authorityHost.replace(/\/+$/, '')}/${encodeURIComponent(c.tenantId)}/oauth2/v2.0/token`);

@@ -1,0 +1,19 @@
+import { Controller, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DirectRoute } from '../common/http/direct-routes';
+import { ProxyService } from './proxy.service';
+
+/**
+ * `POST /v1/messages`: Anthropic's Messages API (Claude Code, Anthropic SDKs with their base URL set to the gateway)
+ * for model groups served by anthropic/ deployments; keys, limits and spend as for chat.
+ */
+@Controller()
+export class MessagesController {
+  constructor(private readonly proxy: ProxyService) {}
+
+  @DirectRoute()
+  @Post('v1/messages')
+  messages(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.handle('messages', req, reply);
+  }
+}

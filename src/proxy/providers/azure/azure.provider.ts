@@ -1,0 +1,64 @@
+import type { DeploymentConfig } from '../../../config/gateway-config';
+import {
+  joinQuery,
+  openAIBody,
+  splitBase,
+  type ConfigProblem,
+  type Provider,
+  type ProviderEnv,
+  type UpstreamEndpoint,
+} from '../provider';
+import { EntraCredentials } from './entra-credentials';
+
+/** Used when a deployment names no `api_version`: the current GA version. */
+export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
+/** `stream_options` is accepted from this API version on; older ones answer 400 to it. */
+const STREAM_OPTIONS_SINCE = '2024-09-01';
+
+/**
+ * `azure/<deployment>`: `{api_base}/openai/deployments/<deployment>/<op>?api-version=<v>`. Authenticated by
+ * `api_key` (header `api-key`), or by Microsoft Entra ID as `Authorization: Bearer`: a fixed `azure_ad_token`, or a
+ * client-credentials token of `tenant_id` + `client_id` + `client_secret`, fetched and renewed as it expires.
+ */
+export const azureProvider: Provider = {
+  name: 'azure',
+  credentials: ['api_key', 'azure_ad_token', 'tenant_id', 'client_id', 'client_secret'],
+  configProblem,
+  endpoint(d: DeploymentConfig, env: ProviderEnv): UpstreamEndpoint {
+    const { origin, basePath, query } = splitBase(d.apiBase!);
+    const version = d.apiVersion ?? AZURE_DEFAULT_API_VERSION;
+    const prefix = `${basePath}/openai/deployments/${encodeURIComponent(d.upstreamModel)}`;
+    const q = joinQuery(`api-version=${encodeURIComponent(version)}`, query);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity' };
+    if (d.apiKey) headers['api-key'] = d.apiKey;
+    else if (d.azureAdToken) headers.authorization = `Bearer ${d.azureAdToken}`;
+    const auth =
+      !d.apiKey && !d.azureAdToken && d.tenantId
+        ? new EntraCredentials(headers, {
+            authorityHost: env.azureAuthorityHost,
+            tenantId: d.tenantId,
+            clientId: d.clientId!,
+            clientSecret: d.clientSecret!,
+          })
+        : undefined;
+    return {
+      origin,
+      paths: { chat: `${prefix}/chat/completions${q}`, embeddings: `${prefix}/embeddings${q}` },
+      headers,
+      bodyModel: d.upstreamModel,
+      streamUsage: version.slice(0, 10) >= STREAM_OPTIONS_SINCE,
+      auth,
+    };
+  },
+  body: (_op, payload, endpoint) => openAIBody(payload, endpoint),
+};
+
+const ENTRA_FIELDS = ['tenant_id', 'client_id', 'client_secret'] as const;
+
+function configProblem(p: Readonly<Record<string, unknown>>): ConfigProblem | null {
+  if (!p.api_base) return { key: 'api_base', message: 'is required for azure deployments' };
+  if (ENTRA_FIELDS.some((k) => p[k] !== undefined))
+    for (const key of ENTRA_FIELDS)
+      if (!p[key]) return { key, message: 'is required with tenant_id, client_id and client_secret (Entra ID)' };
+  return null;
+}
