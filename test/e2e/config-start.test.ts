@@ -59,6 +59,12 @@ describe('config errors stop the production build with one line', { concurrency:
       {},
       'general_settings.master_kye: unknown key: not a LiteLLM setting (did you mean master_key?)',
     ],
+    [
+      'a provider rule broken (hosted_vllm/ needs its api_base)',
+      'model_list:\n  - model_name: a\n    litellm_params:\n      model: hosted_vllm/llama\n',
+      {},
+      'model_list[0].litellm_params.api_base: is required for hosted_vllm deployments',
+    ],
   ];
   for (const [what, yaml, env, message] of badConfigs) {
     it(what, async () => {
@@ -143,6 +149,29 @@ describe('config at start (production build)', () => {
         ((await models.json()) as { data: { id: string }[] }).data.map((m: { id: string }) => m.id),
         ['gpt'],
       );
+    } finally {
+      assert.equal(await gw.stop(), 0);
+    }
+  });
+
+  it('a model of a provider the gateway does not implement: the gateway starts, one warning names it, calls get 400', async () => {
+    const file = writeConfig(
+      'general_settings:\n  master_key: sk-unimpl-test-1\nmodel_list:\n  - model_name: gem\n    litellm_params:\n      model: vertex_ai/gemini-pro\n',
+    );
+    const gw = await spawnGateway(['--config', file], { DATABASE_URL: db.url });
+    try {
+      const warned = gw
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('"level":"warn"') && l.includes('vertex_ai'));
+      assert.equal(warned.length, 1, gw.output());
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer sk-unimpl-test-1', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gem', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(res.status, 400);
+      assert.match(((await res.json()) as { error: { message: string } }).error.message, /provider 'vertex_ai'/);
     } finally {
       assert.equal(await gw.stop(), 0);
     }
