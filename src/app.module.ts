@@ -11,6 +11,7 @@ import { KeysModule } from './keys/keys.module';
 import { ProxyModule } from './proxy/proxy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SpendModule } from './spend/spend.module';
 
 @Module({})
 export class AppModule {
@@ -20,12 +21,13 @@ export class AppModule {
       imports: [
         GatewayConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
-        MetricsModule,
+        MetricsModule.forRoot(config),
         DatabaseModule,
         HealthModule,
         KeysModule,
         AuthModule,
         ProxyModule,
+        SpendModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],
     };

@@ -31,6 +31,7 @@ export const ROUTE_GROUPS = {
     '/key/block',
     '/key/unblock',
   ],
+  spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
   public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config.error';
 import { fileSchema, type FileConfig } from './config.schema';
 import type { GatewayConfig } from './gateway-config';
-import { deepFreeze, formatPath, parseEnvNumber, splitList } from './config.util';
+import { deepFreeze, formatPath, parseEnvNumber, periodMs, splitList } from './config.util';
 import { toDeployments } from './deployments';
 import { checkKnownKeys } from './known-keys';
 import { redisUrlOf } from './redis-url';
@@ -30,6 +30,8 @@ const DEFAULT_SPEND_WRITE_SEC = 1;
  * whose broadcast did not reach this instance is picked up within this time.
  */
 const DEFAULT_KEY_CACHE_TTL_SEC = 30;
+/** How often old spend log rows are deleted unless `maximum_spend_logs_retention_interval` says otherwise. */
+const DEFAULT_RETENTION_INTERVAL = '1d';
 
 interface FileRead {
   readonly file: FileConfig;
@@ -314,7 +316,13 @@ function toGatewayConfig(
     models,
     azureAuthorityHost: env.AZURE_AUTHORITY_HOST || DEFAULT_AZURE_AUTHORITY_HOST,
     router,
-    spend: { writeIntervalMs: Math.round((gs.proxy_batch_write_at ?? DEFAULT_SPEND_WRITE_SEC) * 1000) },
+    spend: {
+      writeIntervalMs: Math.round((gs.proxy_batch_write_at ?? DEFAULT_SPEND_WRITE_SEC) * 1000),
+      logs: !gs.disable_spend_logs,
+      retentionMs: gs.maximum_spend_logs_retention_period ? periodMs(gs.maximum_spend_logs_retention_period) : null,
+      retentionIntervalMs: periodMs(gs.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_INTERVAL),
+    },
+    metrics: { requireAuth: file.litellm_settings.require_auth_for_metrics_endpoint },
     keyCache: { resyncIntervalMs: Math.round((gs.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SEC) * 1000) },
     secrets,
     warnings,

@@ -9,6 +9,8 @@ import { splitModel } from './config.util';
  */
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
+/** A period as LiteLLM writes it: `30s`, `15m`, `24h`, `30d`, `2w`. */
+const period = z.string().regex(/^\d{1,6}(s|m|h|d|w)$/, 'must be a number and a unit: s, m, h, d or w (e.g. "30d")');
 /** Route entries: paths, `prefix*` or group names, checked as key `allowed_routes` are (one clear line at start). */
 const routeList = z.array(z.string().min(1)).superRefine((entries, ctx) => {
   const problem = validateRouteList(entries);
@@ -72,7 +74,7 @@ export const jwtAuthSchema = z
     admin_jwt_scope: z.string().min(1).default('litellm_proxy_admin'),
     team_id_jwt_field: z.string().min(1).default('client_id'),
     user_id_jwt_field: z.string().min(1).default('sub'),
-    admin_allowed_routes: routeList.default(['management_routes', 'info_routes']),
+    admin_allowed_routes: routeList.default(['management_routes', 'info_routes', 'spend_tracking_routes']),
     public_key_ttl: nonNegative.default(600),
     /** Gateway extension: seconds past public_key_ttl that known keys keep verifying while the provider is unreachable. */
     public_key_stale_ttl: nonNegative.default(3600),
@@ -96,6 +98,12 @@ const generalSettings = z
     proxy_batch_write_at: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(3600).optional(),
     /** Seconds between re-reads of each cached virtual key (LiteLLM's key; its default is 60, the gateway's 30). */
     user_api_key_cache_ttl: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(86400).optional(),
+    /** No spend log rows (spend totals are still kept). */
+    disable_spend_logs: z.boolean().default(false),
+    /** Spend log rows older than this are deleted; unset: kept for ever. */
+    maximum_spend_logs_retention_period: period.optional(),
+    /** How often the deletion runs (LiteLLM's default: daily). */
+    maximum_spend_logs_retention_interval: period.optional(),
   })
   .strict();
 
@@ -155,6 +163,8 @@ const litellmSettings = z
       .object({ host: z.string().min(1).optional(), port: redisPort.optional(), password: z.string().optional() })
       .strict()
       .optional(),
+    /** `/metrics` needs an admin credential, and then names keys, teams and users in its labels. */
+    require_auth_for_metrics_endpoint: z.boolean().default(false),
   })
   .strict();
 

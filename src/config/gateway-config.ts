@@ -93,6 +93,17 @@ export interface ServerConfig {
 export interface SpendConfig {
   /** How often accumulated spend is written to the database (`general_settings.proxy_batch_write_at`). */
   readonly writeIntervalMs: number;
+  /** A spend log row per model call (`general_settings.disable_spend_logs` false). */
+  readonly logs: boolean;
+  /** Rows older than this are deleted (`maximum_spend_logs_retention_period`); null: kept. */
+  readonly retentionMs: number | null;
+  /** How often the deletion runs (`maximum_spend_logs_retention_interval`). */
+  readonly retentionIntervalMs: number;
+}
+
+export interface MetricsConfig {
+  /** `litellm_settings.require_auth_for_metrics_endpoint`: admin-only `/metrics`, with caller-naming labels. */
+  readonly requireAuth: boolean;
 }
 
 export interface KeyCacheConfig {
@@ -116,6 +127,7 @@ export interface GatewayConfig {
   readonly azureAuthorityHost: string;
   readonly router: RouterConfig;
   readonly spend: SpendConfig;
+  readonly metrics: MetricsConfig;
   readonly keyCache: KeyCacheConfig;
   /** Every configured secret value (master key, upstream api keys, database password): redacted from logs. */
   readonly secrets: readonly string[];

@@ -123,6 +123,9 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       max_request_size_mb: 'largest request body accepted',
       proxy_batch_write_at: 'seconds between spend writes',
       user_api_key_cache_ttl: 'seconds between re-reads of each cached virtual key',
+      disable_spend_logs: 'no spend log rows (spend totals are still kept)',
+      maximum_spend_logs_retention_period: 'spend log rows older than this (e.g. "30d") are deleted',
+      maximum_spend_logs_retention_interval: 'how often old spend log rows are deleted (default "1d")',
     },
     ignored: [
       'completion_model',
@@ -176,8 +179,6 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       'store_prompts_in_spend_logs',
       'disable_auto_add_proxy_admin_to_teams',
       'scheduled_job_stagger',
-      'maximum_spend_logs_retention_period',
-      'maximum_spend_logs_retention_interval',
       'maximum_autorouter_session_retention_period',
       'maximum_health_check_retention_period',
       'use_spend_logs_partitioning',
@@ -198,7 +199,6 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       'user_url_validation',
       'user_url_allowed_hosts',
       'provider_url_destination_allowed_hosts',
-      'disable_spend_logs',
       'disable_spend_updates',
       'disable_master_key_return',
       'disable_retry_on_max_parallel_request_limit_error',
@@ -302,6 +302,8 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       json_logs: 'logs as JSON lines',
       set_verbose: 'debug log level',
       cache_params: 'only redis host/port/password: the Redis of REDIS_URL (shared limits and routing state)',
+      require_auth_for_metrics_endpoint:
+        '/metrics needs an admin credential, and its labels then name keys, teams and users',
     },
     ignored: [
       'success_callback',

@@ -28,6 +28,11 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.db.prisma;
   }
 
+  /** Plain SQL on the same pool, for what Prisma cannot say or does slowly (multi-row writes, partitions). */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]> {
+    return this.db.query<T>(sql, params);
+  }
+
   get kind(): 'postgres' | 'embedded' {
     return this.db.kind;
   }

@@ -11,6 +11,8 @@ import type { SqlExecutor } from './sql-executor';
 export interface OpenedDatabase {
   kind: 'postgres' | 'embedded';
   prisma: PrismaClient;
+  /** One parameterised statement on the pool, without Prisma (bulk writes, partition upkeep, reports). */
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   ping(timeoutMs: number): Promise<void>;
   /** `onReconnect`: the subscription was lost and is back (notifications in between were missed). */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
@@ -135,6 +137,7 @@ async function openPool(
   return {
     kind,
     prisma,
+    query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
     ping: async (ms) =>
       void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),
     listen: extras.listen,

@@ -45,6 +45,8 @@ export class GatewayMetrics {
   readonly latencySum: Float64Array;
   readonly latencyCount: Float64Array;
   inFlight = 0;
+  /** More families, appended to each scrape by the modules that own them (LiteLLM's call and budget metrics). */
+  readonly collectors: ((out: string[]) => void)[] = [];
   private readonly groupIndex = new Map<string, number>();
   private readonly routeIndex = new Map<string, number>();
   private readonly matchers = ROUTE_GROUP_NAMES.map((g: RouteGroupName) => RouteMatcher.compile([g]).matcher);

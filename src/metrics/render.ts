@@ -1,5 +1,6 @@
 import type { GatewayMetrics } from './gateway-metrics';
 import { LATENCY_BUCKETS, OUTCOMES, ROUTE_LABELS, STATUS_CLASSES } from './gateway-metrics';
+import { esc } from './prom-text';
 
 /** Prometheus text format 0.0.4: HELP and TYPE lines, then one line per series. Label values are escaped. */
 export function renderMetrics(m: GatewayMetrics): string {
@@ -71,10 +72,6 @@ export function renderMetrics(m: GatewayMetrics): string {
   out.push(`nodejs_external_memory_bytes ${mem.external}`);
   family('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, seconds.');
   out.push(`process_start_time_seconds ${Math.round(Date.now() / 1000 - process.uptime())}`);
+  for (const collect of m.collectors) collect(out);
   return `${out.join('\n')}\n`;
-}
-
-/** A label value as the text format wants it: backslash, double quote and newline escaped. */
-function esc(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

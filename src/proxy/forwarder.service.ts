@@ -34,6 +34,8 @@ export interface Forwarded {
   readonly usage: Usage | null;
   /** Bytes of the request body sent (a prompt-token estimate when the upstream reports no usage). */
   readonly requestBytes: number;
+  /** `performance.now()` when the answering attempt was sent. */
+  readonly sentAt: number;
 }
 
 type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
@@ -130,9 +132,10 @@ export class ForwarderService {
                     stream: res.stream,
                     usage: null,
                     requestBytes: body.length,
+                    sentAt: sent,
                   },
                 }
-              : this.answer(ctx, d, g, res.statusCode, res.headers, res.body!, injected, body.length, dropped);
+              : this.answer(ctx, d, g, res.statusCode, res.headers, res.body!, injected, body.length, dropped, sent);
             if (a === RETRY_WITHOUT_STREAM_OPTIONS) refusedUsage = true;
             if (a === RETRY_WITHOUT_PARAM) dropped++;
           } while (a === RETRY_WITHOUT_STREAM_OPTIONS || a === RETRY_WITHOUT_PARAM);
@@ -185,13 +188,14 @@ export class ForwarderService {
     injected: boolean,
     requestBytes: number,
     dropped: number,
+    sentAt: number,
   ): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS | typeof RETRY_WITHOUT_PARAM {
     const side = d.provider.response;
     if (side !== undefined && status >= 200 && status < 300) {
       // A provider with its own format: its answer translated for the client (unreadable: a failed attempt).
       const translated = side.answer(ctx.op, data, Math.floor(Date.now() / 1000));
       if (translated === null) return { ok: false, failure: invalidBodyFailure(status) };
-      const forwarded = { deployment: d, group, statusCode: status, headers: JSON_HEADERS, requestBytes };
+      const forwarded = { deployment: d, group, statusCode: status, headers: JSON_HEADERS, requestBytes, sentAt };
       return { ok: true, forwarded: { ...forwarded, body: translated.body, usage: translated.usage } };
     }
     if (status >= 200 && status < 300) {
@@ -202,7 +206,7 @@ export class ForwarderService {
       if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
       return {
         ok: true,
-        forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes },
+        forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes, sentAt },
       };
     }
     if (isRetryableStatus(status)) return { ok: false, failure: failureFromStatus(status, headers.retryAfter) };

@@ -6,6 +6,7 @@ import { Errors } from '../common/errors/gateway-error';
 import { sendRaw } from '../common/http/raw-head';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
+import { CALL_RECORDER, CallTrace, type CallRecorder } from './call-record';
 import { CLIENT_ABORT, ClientAbort, ClientGoneError, type CallContext } from './call-context';
 import { validateBody } from './dto/validate-body';
 import { ForwarderService, type Forwarded } from './forwarder.service';
@@ -34,10 +35,30 @@ export class ProxyService {
     private readonly catalog: ModelCatalog,
     @Inject(CALL_ACCOUNTING) private readonly accounting: CallAccounting,
     @Inject(APP_LOGGER) private readonly log: Logger,
+    @Inject(CALL_RECORDER) private readonly recorder: CallRecorder,
   ) {}
 
+  /** Serves the call, then hands its trace (status, tokens, cost, times; no content) to the recorder. */
   async handle(op: Operation, req: FastifyRequest, reply: FastifyReply, pathGroup?: string): Promise<void> {
-    const started = performance.now();
+    const trace = new CallTrace(req, op, performance.now());
+    try {
+      await this.serve(op, req, reply, pathGroup, trace);
+    } catch (err) {
+      trace.failed(err);
+      throw err;
+    } finally {
+      this.record(trace);
+    }
+  }
+
+  private async serve(
+    op: Operation,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    pathGroup: string | undefined,
+    trace: CallTrace,
+  ): Promise<void> {
+    const started = trace.startedAt;
     if (pathGroup !== undefined && (!PATH_GROUP.test(pathGroup) || pathGroup.includes('..'))) {
       throw Errors.badRequest('Invalid deployment name in the URL path', 'model', 'invalid_model_name');
     }
@@ -46,6 +67,7 @@ export class ProxyService {
     if (pathGroup !== undefined && body && typeof body === 'object' && !Array.isArray(body)) body.model = pathGroup;
     const payload = validateBody(op, body);
     const groupName = payload.model as string;
+    trace.model = groupName;
     // The global auth guard sets the caller on every non-public route; it is only handed on, never read here.
     const caller = req.caller as Caller;
     let group = this.router.group(groupName);
@@ -59,6 +81,7 @@ export class ProxyService {
     const accountAs = group.name === groupName || group.name.includes('*') ? groupName : group.name;
     const admitted = this.accounting.admit(caller, accountAs);
     const admission = admitted instanceof Promise ? await admitted : admitted;
+    trace.keyTags = admission.tags ?? null;
     const report = this.reporter(admission, callTags(admission.tags, payload.metadata));
     // The forwarding, written out here rather than as its own async function (one promise less per call).
     const stream = op !== 'embeddings' && payload.stream === true;
@@ -96,7 +119,8 @@ export class ProxyService {
           fwd.deployment.streamTimeoutMs,
         );
         const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
-        this.finish(report, accountAs, ctx, fwd, usage, started, end.ok);
+        this.finish(report, accountAs, ctx, fwd, usage, started, end.ok, trace);
+        trace.streamEnded(end);
         return;
       }
       const encoded = fwd.headers.contentEncoding;
@@ -109,10 +133,10 @@ export class ProxyService {
       ];
       if (encoded) head.push('content-encoding', encoded);
       sendRaw(reply, fwd.statusCode, head, fwd.body!);
-      this.finish(report, accountAs, ctx, fwd, usage, started, true);
+      this.finish(report, accountAs, ctx, fwd, usage, started, true, trace);
     } catch (err) {
       report(null);
-      if (err instanceof ClientGoneError) return;
+      if (err instanceof ClientGoneError) return trace.clientGone();
       throw err;
     }
   }
@@ -125,18 +149,31 @@ export class ProxyService {
     usage: Usage,
     started: number,
     ok: boolean,
+    trace: CallTrace,
   ): void {
     const d = fwd.deployment;
     d.usage.countTokens(Date.now(), usage.promptTokens + usage.completionTokens);
+    const cost = callCost(usage, d, ctx.requestedModel);
+    trace.served(fwd, usage, cost);
     report({
       modelGroup: group,
       deploymentId: d.id,
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
-      cost: callCost(usage, d, ctx.requestedModel),
+      cost,
       latencyMs: performance.now() - started,
       ok,
     });
+  }
+
+  /** The recorder never breaks an answer: a failure there is logged. */
+  private record(trace: CallTrace): void {
+    trace.endedAt = performance.now();
+    try {
+      this.recorder.record(trace);
+    } catch (err) {
+      this.log.error({ err }, 'recording the call failed');
+    }
   }
 
   /** `admission.done`, guaranteed to run exactly once per call, and never to break the answer. */

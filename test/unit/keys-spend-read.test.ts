@@ -35,7 +35,9 @@ class FakeStore {
 }
 
 const silent = pino({ level: 'silent' });
-const EVERY_SECOND = { spend: { writeIntervalMs: 1000 } };
+const EVERY_SECOND = {
+  spend: { writeIntervalMs: 1000, logs: true, retentionMs: null, retentionIntervalMs: 86_400_000 },
+};
 
 describe('spend read from the database plus what is not written yet', () => {
   it('a read that would overlap a running write waits for it: counted once, not lost', async () => {

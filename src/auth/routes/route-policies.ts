@@ -24,7 +24,12 @@ export class RoutePolicies {
     const file = config.configFile ?? '(no config file)';
     this.adminJwt = new RoutePolicy(
       'admin',
-      compileOrThrow(config.jwt.adminAllowedRoutes, file, 'general_settings.litellm_jwtauth.admin_allowed_routes'),
+      compileOrThrow(
+        // An admin credential may always read /metrics when it is not public.
+        config.metrics.requireAuth ? [...config.jwt.adminAllowedRoutes, '/metrics'] : config.jwt.adminAllowedRoutes,
+        file,
+        'general_settings.litellm_jwtauth.admin_allowed_routes',
+      ),
     );
     this.teamJwt = new RoutePolicy(
       'team',

@@ -11,6 +11,8 @@ export interface StreamEnd {
   /** The client hung up (the upstream request was aborted). */
   readonly clientGone: boolean;
   readonly failure?: AttemptFailure;
+  /** `performance.now()` when the first bytes were written to the client (null: none). */
+  readonly firstByteAt: number | null;
 }
 
 /**
@@ -52,6 +54,7 @@ export function relayStream(
       upstream.abort(new Error('the client stopped reading the stream'));
     };
     let broken = false;
+    let firstByteAt: number | null = null;
     upstream.attach({
       data(chunk: Buffer): boolean {
         if (broken) return true;
@@ -71,6 +74,7 @@ export function relayStream(
           upstream.abort(err as Error); // ends below as a failed stream, never as an uncaught exception
           return true;
         }
+        if (out.length && firstByteAt === null) firstByteAt = performance.now();
         if (out.length && !res.write(out)) {
           if (stall === undefined) {
             res.once('drain', resume);
@@ -83,13 +87,13 @@ export function relayStream(
       end() {
         settle();
         res.end(relay.finish());
-        resolve({ ok: true, clientGone: false });
+        resolve({ ok: true, clientGone: false, firstByteAt });
       },
       error(err: Error) {
         settle();
         if (signal.aborted || res.destroyed) {
           if (!res.writableEnded) res.destroy();
-          resolve({ ok: false, clientGone: true });
+          resolve({ ok: false, clientGone: true, firstByteAt });
           return;
         }
         const failure = failureFromError(err);
@@ -99,7 +103,7 @@ export function relayStream(
             failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error',
           ),
         );
-        resolve({ ok: false, clientGone: false, failure });
+        resolve({ ok: false, clientGone: false, failure, firstByteAt });
       },
     });
   });

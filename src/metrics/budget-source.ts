@@ -1,0 +1,14 @@
+/** A team's budget as the metrics show it (`litellm_remaining_team_budget_metric`, `litellm_team_max_budget_metric`). */
+export interface TeamBudget {
+  readonly alias: string | null;
+  readonly maxBudget: number | null;
+  readonly spend: number;
+}
+
+/** Nest token: where the team budgets come from (the module that keeps teams provides it; none: not shown). */
+export const TEAM_BUDGETS = Symbol('TEAM_BUDGETS');
+
+export interface TeamBudgets {
+  /** From memory only: called for each team seen in calls, at every scrape. */
+  budgetOf(teamId: string): TeamBudget | undefined;
+}

@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service';
+import type { SpendLogRow } from './spend-log-row';
+
+const DAY_MS = 86_400_000;
+/** Daily partitions are named `spend_logs_YYYYMMDD` (UTC days). */
+const PARTITION = /^spend_logs_(\d{4})(\d{2})(\d{2})$/;
+/** One advisory lock key for the deletion of old rows: one instance deletes at a time. */
+const RETENTION_LOCK = 0x5e4d106;
+
+/** PostgreSQL's "already exists" codes: another instance created the same partition at the same moment. */
+const RACED = new Set(['42P07', '23505']);
+/** "no partition of relation found for row". */
+const NO_PARTITION = '23514';
+
+const INSERT = `INSERT INTO "spend_logs" ("id", "request_id", "call_type", "api_key", "key_alias", "team_id", "user",
+  "end_user", "model", "model_id", "api_base", "prompt_tokens", "completion_tokens", "total_tokens", "spend",
+  "start_time", "end_time", "completion_start_time", "status", "status_code", "request_tags")
+SELECT u.id, u.request_id, u.call_type, u.api_key, u.key_alias, u.team_id, u.usr, u.end_user, u.model, u.model_id,
+  u.api_base, u.prompt_tokens, u.completion_tokens, u.prompt_tokens + u.completion_tokens, u.spend, u.start_time,
+  u.end_time, u.completion_start_time, u.status, u.status_code,
+  ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb))
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+  $9::text[], $10::text[], $11::text[], $12::int[], $13::int[], $14::float8[], $15::timestamptz[],
+  $16::timestamptz[], $17::timestamptz[], $18::text[], $19::int[], $20::text[])
+  AS u(id, request_id, call_type, api_key, key_alias, team_id, usr, end_user, model, model_id, api_base,
+    prompt_tokens, completion_tokens, spend, start_time, end_time, completion_start_time, status, status_code, tags)
+ON CONFLICT DO NOTHING`;
+
+export function dayOf(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+export function partitionName(dayMs: number): string {
+  return `spend_logs_${new Date(dayMs).toISOString().slice(0, 10).replace(/-/g, '')}`;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/**
+ * The spend log table in SQL over the pg pool: one multi-row INSERT per batch (one array parameter per column, so a
+ * batch of any size is one statement of 20 parameters), daily partitions made before they are written into, and
+ * the deletion of old days.
+ */
+@Injectable()
+export class SpendLogStore {
+  /** Days whose partition this process made or found (a day is created once per process). */
+  private readonly days = new Set<number>();
+
+  constructor(private readonly db: DatabaseService) {}
+
+  async insert(rows: readonly SpendLogRow[]): Promise<void> {
+    try {
+      await this.insertOnce(rows);
+    } catch (err) {
+      // No partition for a row: a day this process knew was dropped meanwhile (retention on another instance).
+      if ((err as { code?: string }).code !== NO_PARTITION) throw err;
+      this.days.clear();
+      await this.insertOnce(rows);
+    }
+  }
+
+  private async insertOnce(rows: readonly SpendLogRow[]): Promise<void> {
+    for (const r of rows) {
+      const day = dayOf(r.startTime);
+      if (!this.days.has(day)) await this.ensurePartition(day);
+    }
+    const cols: unknown[][] = Array.from({ length: 20 }, () => new Array<unknown>(rows.length));
+    rows.forEach((r, i) => {
+      const values = [
+        r.id,
+        r.requestId,
+        r.callType,
+        r.apiKey,
+        r.keyAlias,
+        r.teamId,
+        r.user,
+        r.endUser,
+        r.model,
+        r.modelId,
+        r.apiBase,
+        r.promptTokens,
+        r.completionTokens,
+        r.spend,
+        iso(r.startTime),
+        iso(r.endTime),
+        iso(r.completionStartTime),
+        r.status,
+        r.statusCode,
+        JSON.stringify(r.requestTags),
+      ];
+      for (let c = 0; c < 20; c++) cols[c][i] = values[c];
+    });
+    await this.db.query(INSERT, cols);
+  }
+
+  async ensurePartition(dayMs: number): Promise<void> {
+    const from = new Date(dayMs).toISOString();
+    const to = new Date(dayMs + DAY_MS).toISOString();
+    try {
+      await this.db.query(
+        `CREATE TABLE IF NOT EXISTS "${partitionName(dayMs)}" PARTITION OF "spend_logs" FOR VALUES FROM ('${from}') TO ('${to}')`,
+      );
+    } catch (err) {
+      if (!RACED.has((err as { code?: string }).code ?? '')) throw err;
+    }
+    this.days.add(dayMs);
+  }
+
+  /** The days that have a partition, oldest first. */
+  async partitionDays(): Promise<number[]> {
+    const rows = await this.db.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = '"spend_logs"'::regclass`,
+    );
+    return rows
+      .map((r) => PARTITION.exec(r.name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+      .sort((a, b) => a - b);
+  }
+
+  /** Drops a whole day if this instance gets the retention lock; false when another instance holds it. */
+  async dropDay(dayMs: number): Promise<boolean> {
+    const table = partitionName(dayMs);
+    await this.db.query(
+      `DO $$ BEGIN IF pg_try_advisory_xact_lock(${RETENTION_LOCK}) THEN DROP TABLE IF EXISTS "${table}"; END IF; END $$`,
+    );
+    const [r] = await this.db.query<{ gone: boolean }>(`SELECT to_regclass($1) IS NULL AS gone`, [`"${table}"`]);
+    if (r?.gone) this.days.delete(dayMs);
+    return r?.gone === true;
+  }
+
+  /**
+   * Deletes up to `limit` rows of one day older than `beforeMs`, under the retention lock (in the same statement).
+   * Returns the number deleted, or -1 when another instance holds the lock.
+   */
+  async deleteOlder(dayMs: number, beforeMs: number, limit: number): Promise<number> {
+    const table = partitionName(dayMs);
+    const rows = await this.db.query<{ got: boolean; n: string }>(
+      `WITH lock AS (SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS got),
+       gone AS (DELETE FROM "${table}" WHERE ctid IN (
+         SELECT ctid FROM "${table}" WHERE "start_time" < $1 AND (SELECT got FROM lock) LIMIT $2) RETURNING 1)
+       SELECT (SELECT got FROM lock) AS got, (SELECT count(*) FROM gone) AS n`,
+      [new Date(beforeMs).toISOString(), limit],
+    );
+    return rows[0]?.got ? Number(rows[0].n) : -1;
+  }
+}

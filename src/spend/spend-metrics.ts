@@ -1,0 +1,84 @@
+import type { KeyLookup } from '../keys/key-record';
+import type { TeamBudgets } from '../metrics/budget-source';
+import type { CallMetrics } from '../metrics/call-metrics';
+import { family, labelText } from '../metrics/prom-text';
+import type { Deployment } from '../proxy/router/deployment';
+import { cleanApiBase } from './spend-log-row';
+import type { SpendLogWriter } from './spend-log-writer.service';
+
+/** Remaining and maximum budgets of the keys and teams seen in calls (names callers: authenticated /metrics only). */
+export function renderBudgets(
+  out: string[],
+  keyHashes: Iterable<string>,
+  keys: KeyLookup,
+  teamIds: Iterable<string>,
+  teams: TeamBudgets | null,
+): void {
+  const keyLines: string[][] = [[], []];
+  for (const hash of keyHashes) {
+    const k = keys.get(hash);
+    if (!k || k.maxBudget === null) continue;
+    const l = labelText(['hashed_api_key', 'api_key_alias'], [hash, k.keyAlias ?? '']);
+    keyLines[0].push(`litellm_remaining_api_key_budget_metric${l} ${k.maxBudget - k.spend}`);
+    keyLines[1].push(`litellm_api_key_max_budget_metric${l} ${k.maxBudget}`);
+  }
+  family(out, 'litellm_remaining_api_key_budget_metric', 'gauge', 'Remaining budget for api key');
+  out.push(...keyLines[0]);
+  family(out, 'litellm_api_key_max_budget_metric', 'gauge', 'Maximum budget set for api key');
+  out.push(...keyLines[1]);
+  const teamLines: string[][] = [[], []];
+  for (const id of teamIds) {
+    const t = teams?.budgetOf(id);
+    if (!t || t.maxBudget === null) continue;
+    const l = labelText(['team', 'team_alias'], [id, t.alias ?? '']);
+    teamLines[0].push(`litellm_remaining_team_budget_metric${l} ${t.maxBudget - t.spend}`);
+    teamLines[1].push(`litellm_team_max_budget_metric${l} ${t.maxBudget}`);
+  }
+  family(out, 'litellm_remaining_team_budget_metric', 'gauge', 'Remaining budget for team');
+  out.push(...teamLines[0]);
+  family(out, 'litellm_team_max_budget_metric', 'gauge', 'Maximum budget set for team');
+  out.push(...teamLines[1]);
+}
+
+/** LiteLLM's deployment state: 0 healthy, 1 partial outage (recent failures), 2 complete outage (cooling down). */
+export function renderDeploymentState(out: string[], deployments: readonly Deployment[], now: number): void {
+  family(
+    out,
+    'litellm_deployment_state',
+    'gauge',
+    'The state of the deployment: 0 = healthy, 1 = partial outage, 2 = complete outage',
+  );
+  for (const d of deployments) {
+    const c = d.config;
+    const state = !d.health.available(now) ? 2 : d.health.recentFailures(now) > 0 ? 1 : 0;
+    const l = labelText(
+      ['litellm_model_name', 'model_id', 'api_base', 'api_provider'],
+      [`${c.provider}/${c.upstreamModel}`, c.id, cleanApiBase(c.apiBase) ?? '', c.provider],
+    );
+    out.push(`litellm_deployment_state${l} ${state}`);
+  }
+}
+
+/** The spend log writer's own health: rows written, dropped (buffer full) and waiting. */
+export function renderSpendLogWriter(out: string[], w: SpendLogWriter, calls: CallMetrics): void {
+  family(out, 'gateway_spend_log_rows_written_total', 'counter', 'Spend log rows written to the database.');
+  out.push(`gateway_spend_log_rows_written_total ${w.written}`);
+  family(
+    out,
+    'gateway_spend_log_rows_dropped_total',
+    'counter',
+    'Spend log rows dropped because the buffer was full (the database was away too long). Spend totals are kept.',
+  );
+  out.push(`gateway_spend_log_rows_dropped_total ${w.dropped}`);
+  family(out, 'gateway_spend_log_rows_buffered', 'gauge', 'Spend log rows waiting to be written.');
+  out.push(`gateway_spend_log_rows_buffered ${w.pending}`);
+  family(out, 'gateway_spend_log_buffer_capacity', 'gauge', 'Spend log rows the buffer holds at most.');
+  out.push(`gateway_spend_log_buffer_capacity ${w.capacity}`);
+  family(
+    out,
+    'gateway_call_metric_series_overflow_total',
+    'counter',
+    'Calls counted under caller labels "overflow" because the call metrics hold their maximum number of series.',
+  );
+  out.push(`gateway_call_metric_series_overflow_total ${calls.overflowed}`);
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import type { Caller } from '../auth/caller';
+import { sha256Hex } from '../auth/credentials/credential';
+import { Errors } from '../common/errors/gateway-error';
+
+const DAY_MS = 86_400_000;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const date = z
+  .string()
+  .refine((s) => (DATE.test(s) ? !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) : !Number.isNaN(Date.parse(s))), {
+    error: 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time',
+  });
+const id = z.string().min(1).max(256);
+
+export const spendLogsQuery = z
+  .object({
+    api_key: id.optional(),
+    user_id: id.optional(),
+    team_id: id.optional(),
+    request_id: id.optional(),
+    start_date: date.optional(),
+    end_date: date.optional(),
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    page_size: z.coerce.number().int().min(1).max(1000).default(100),
+    /** LiteLLM's switch between rows and a summary: rows are always answered here. */
+    summarize: z.enum(['true', 'false', 'True', 'False']).optional(),
+  })
+  .strict();
+
+export const GROUPS = ['team', 'api_key', 'user', 'model', 'customer'] as const;
+export const spendReportQuery = z
+  .object({
+    start_date: date,
+    end_date: date,
+    group_by: z.enum(GROUPS).default('team'),
+  })
+  .strict();
+
+/** Inclusive start and exclusive end, epoch ms: a date alone covers its whole (UTC) day. */
+export function range(start?: string, end?: string): { from: number | null; to: number | null } {
+  const from = start === undefined ? null : Date.parse(DATE.test(start) ? `${start}T00:00:00Z` : start);
+  const to = end === undefined ? null : DATE.test(end) ? Date.parse(`${end}T00:00:00Z`) + DAY_MS : Date.parse(end) + 1;
+  if (from !== null && to !== null && to <= from) throw Errors.badRequest('end_date is before start_date', 'end_date');
+  return { from, to };
+}
+
+/** A raw virtual key given as `api_key` is looked for by its hash (the only form stored). */
+export function keyHashOf(apiKey: string): string {
+  return apiKey.startsWith('sk-') ? sha256Hex(apiKey) : apiKey;
+}
+
+/**
+ * The rows a caller may see: admins all; a team (a team JWT, or a virtual key of a team) its team's; a key of no
+ * team its own. A team caller naming another team is refused.
+ */
+export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId?: string; apiKey?: string } {
+  if (caller.role === 'master' || caller.role === 'admin') return {};
+  const team = caller.projectId;
+  if (team !== undefined) {
+    if (askedTeam !== undefined && askedTeam !== team)
+      throw Errors.forbidden(`A team caller sees only its own team's spend (team ${JSON.stringify(team)})`);
+    return { teamId: team };
+  }
+  if (caller.role === 'virtual_key' && caller.keyHash) return { apiKey: caller.keyHash };
+  throw Errors.forbidden('This caller has no team or key to see spend of');
+}
+
+/** WHERE conditions and their parameters, built from filters (never from values pasted into SQL). */
+export class Where {
+  readonly conds: string[] = [];
+  readonly params: unknown[] = [];
+
+  eq(column: string, value: string | undefined): this {
+    if (value !== undefined) this.conds.push(`"${column}" = $${this.params.push(value)}`);
+    return this;
+  }
+
+  between(from: number | null, to: number | null): this {
+    if (from !== null) this.conds.push(`"start_time" >= $${this.params.push(new Date(from).toISOString())}`);
+    if (to !== null) this.conds.push(`"start_time" < $${this.params.push(new Date(to).toISOString())}`);
+    return this;
+  }
+
+  get sql(): string {
+    return this.conds.length ? `WHERE ${this.conds.join(' AND ')}` : '';
+  }
+}

@@ -1,0 +1,174 @@
+import { Injectable } from '@nestjs/common';
+import type { z } from 'zod';
+import type { Caller } from '../auth/caller';
+import { DatabaseService } from '../database/database.service';
+import { keyHashOf, range, scopeOf, Where, type spendLogsQuery, type spendReportQuery } from './spend-queries';
+
+interface LogRow {
+  request_id: string;
+  call_type: string;
+  api_key: string | null;
+  key_alias: string | null;
+  team_id: string | null;
+  user: string | null;
+  end_user: string | null;
+  model: string;
+  model_id: string | null;
+  api_base: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  spend: number;
+  start_time: Date;
+  end_time: Date;
+  completion_start_time: Date | null;
+  status: string;
+  status_code: number;
+  request_tags: string[];
+}
+
+interface ReportRow {
+  day: string;
+  grp: string | null;
+  model: string;
+  api_key: string | null;
+  spend: number;
+  total_tokens: string;
+  prompt_tokens: string;
+  completion_tokens: string;
+  requests: string;
+}
+
+/** The group column and how LiteLLM names the list and the entry field of each `group_by`. */
+const GROUP_BY = {
+  team: { column: 'team_id', list: 'teams', field: 'team_name' },
+  api_key: { column: 'api_key', list: 'api_keys', field: 'api_key' },
+  user: { column: 'user', list: 'users', field: 'user' },
+  model: { column: 'model', list: 'models', field: 'model' },
+  customer: { column: 'end_user', list: 'customers', field: 'customer' },
+} as const;
+
+/** `/spend/logs` and `/global/spend/report`, read with plain SQL on the indexed, partitioned table. */
+@Injectable()
+export class SpendReadService {
+  constructor(private readonly db: DatabaseService) {}
+
+  async logs(q: z.output<typeof spendLogsQuery>, caller: Caller): Promise<object[]> {
+    const scope = scopeOf(caller, q.team_id);
+    const { from, to } = range(q.start_date, q.end_date);
+    const where = new Where()
+      .eq('team_id', scope.teamId ?? q.team_id)
+      .eq('api_key', scope.apiKey)
+      .eq('api_key', q.api_key === undefined ? undefined : keyHashOf(q.api_key))
+      .eq('user', q.user_id)
+      .eq('request_id', q.request_id)
+      .between(from, to);
+    const limit = where.params.push(q.page_size);
+    const offset = where.params.push((q.page - 1) * q.page_size);
+    const rows = await this.db.query<LogRow>(
+      `SELECT * FROM "spend_logs" ${where.sql} ORDER BY "start_time" DESC, "id" DESC LIMIT $${limit} OFFSET $${offset}`,
+      where.params,
+    );
+    return rows.map(toAnswer);
+  }
+
+  async report(q: z.output<typeof spendReportQuery>, caller: Caller): Promise<object[]> {
+    const scope = scopeOf(caller, undefined);
+    const { from, to } = range(q.start_date, q.end_date);
+    const where = new Where().eq('team_id', scope.teamId).eq('api_key', scope.apiKey).between(from, to);
+    const g = GROUP_BY[q.group_by];
+    const rows = await this.db.query<ReportRow>(
+      `SELECT to_char("start_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, "${g.column}" AS grp, "model", "api_key",
+         sum("spend") AS spend, sum("total_tokens") AS total_tokens, sum("prompt_tokens") AS prompt_tokens,
+         sum("completion_tokens") AS completion_tokens, count(*) AS requests
+       FROM "spend_logs" ${where.sql} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      where.params,
+    );
+    return assembleReport(rows, g.list, g.field);
+  }
+}
+
+/** A row as LiteLLM answers it (its field names), with the key's hash, never a secret. */
+function toAnswer(r: LogRow): object {
+  return {
+    request_id: r.request_id,
+    call_type: r.call_type,
+    api_key: r.api_key ?? '',
+    key_alias: r.key_alias,
+    spend: r.spend,
+    total_tokens: r.total_tokens,
+    prompt_tokens: r.prompt_tokens,
+    completion_tokens: r.completion_tokens,
+    startTime: r.start_time.toISOString(),
+    endTime: r.end_time.toISOString(),
+    completionStartTime: r.completion_start_time?.toISOString() ?? null,
+    request_duration_ms: r.end_time.getTime() - r.start_time.getTime(),
+    model: r.model,
+    model_group: r.model,
+    model_id: r.model_id,
+    api_base: r.api_base,
+    user: r.user ?? '',
+    end_user: r.end_user ?? '',
+    team_id: r.team_id,
+    status: r.status,
+    status_code: r.status_code,
+    request_tags: r.request_tags,
+    cache_hit: 'False',
+    metadata: {
+      user_api_key: r.api_key,
+      user_api_key_alias: r.key_alias,
+      user_api_key_team_id: r.team_id,
+      user_api_key_user_id: r.user,
+      status: r.status,
+    },
+  };
+}
+
+interface GroupEntry {
+  name: string | null;
+  spend: number;
+  tokens: number;
+  prompt: number;
+  completion: number;
+  requests: number;
+  metadata: object[];
+}
+
+/** Rows grouped by day, group, model and key, as one list of days, each with its groups and their details. */
+function assembleReport(rows: readonly ReportRow[], list: string, field: string): object[] {
+  const days = new Map<string, Map<string | null, GroupEntry>>();
+  for (const r of rows) {
+    let groups = days.get(r.day);
+    if (!groups) days.set(r.day, (groups = new Map<string | null, GroupEntry>()));
+    let e = groups.get(r.grp);
+    if (!e) {
+      e = { name: r.grp, spend: 0, tokens: 0, prompt: 0, completion: 0, requests: 0, metadata: [] };
+      groups.set(r.grp, e);
+    }
+    const tokens = Number(r.total_tokens);
+    e.spend += r.spend;
+    e.tokens += tokens;
+    e.prompt += Number(r.prompt_tokens);
+    e.completion += Number(r.completion_tokens);
+    e.requests += Number(r.requests);
+    e.metadata.push({
+      model: r.model,
+      api_key: r.api_key,
+      spend: r.spend,
+      total_tokens: tokens,
+      requests: Number(r.requests),
+    });
+  }
+  return [...days].map(([day, groups]) => ({
+    group_by_day: `${day}T00:00:00+00:00`,
+    [list]: [...groups.values()].map((e) => ({
+      [field]: e.name,
+      total_spend: e.spend,
+      total_tokens: e.tokens,
+      prompt_tokens: e.prompt,
+      completion_tokens: e.completion,
+      total_requests: e.requests,
+      metadata: e.metadata,
+    })),
+  }));
+}

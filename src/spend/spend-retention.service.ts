@@ -1,0 +1,81 @@
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { APP_LOGGER } from '../logging/logger';
+import { dayOf, SpendLogStore } from './spend-log-store';
+
+const DAY_MS = 86_400_000;
+/** Rows per DELETE in the day that straddles the cut, and DELETEs per run: each statement stays short. */
+export const DELETE_BATCH = 5_000;
+const MAX_BATCHES = 200;
+/** The first run waits this long after start (the gateway serves first). */
+const FIRST_RUN_MS = 30_000;
+
+export interface RetentionRun {
+  readonly droppedDays: number;
+  readonly deletedRows: number;
+  /** Another instance held the retention lock: it is doing the work. */
+  readonly busy: boolean;
+}
+
+/**
+ * `maximum_spend_logs_retention_period`: rows older than it go. Whole days older than the cut are dropped (their
+ * partition: no row-by-row delete, no bloat); in the day the cut falls in, rows are deleted in bounded batches. Each
+ * statement takes a transaction-scoped advisory lock: while one instance works, the others skip their run.
+ */
+@Injectable()
+export class SpendRetention implements OnModuleInit, OnModuleDestroy {
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<RetentionRun> | null = null;
+
+  constructor(
+    private readonly store: SpendLogStore,
+    @Inject(GATEWAY_CONFIG) private readonly config: Pick<GatewayConfig, 'spend'>,
+    @Inject(APP_LOGGER) private readonly log: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.config.spend.retentionMs === null) return;
+    const tick = () => void this.run().catch(() => undefined);
+    this.timers.push(setTimeout(tick, FIRST_RUN_MS), setInterval(tick, this.config.spend.retentionIntervalMs));
+    this.timers.forEach((t) => t.unref());
+  }
+
+  onModuleDestroy(): void {
+    this.timers.forEach((t) => clearTimeout(t));
+  }
+
+  /** One run now (one at a time in this process). Failures are logged and end the run. */
+  run(now = Date.now()): Promise<RetentionRun> {
+    this.running ??= this.runOnce(now).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async runOnce(now: number): Promise<RetentionRun> {
+    const keepMs = this.config.spend.retentionMs;
+    const result = { droppedDays: 0, deletedRows: 0, busy: false };
+    if (keepMs === null) return result;
+    const cut = now - keepMs;
+    try {
+      const days = await this.store.partitionDays();
+      for (const day of days) {
+        if (day + DAY_MS > cut) break;
+        if (!(await this.store.dropDay(day))) return { ...result, busy: true };
+        result.droppedDays++;
+      }
+      if (days.includes(dayOf(cut))) {
+        for (let i = 0; i < MAX_BATCHES; i++) {
+          const n = await this.store.deleteOlder(dayOf(cut), cut, DELETE_BATCH);
+          if (n < 0) return { ...result, busy: true };
+          result.deletedRows += n;
+          if (n < DELETE_BATCH) break;
+        }
+      }
+      if (result.droppedDays || result.deletedRows)
+        this.log.info({ ...result, before: new Date(cut).toISOString() }, 'old spend log rows deleted');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'deleting old spend log rows failed; tried again next interval');
+    }
+    return result;
+  }
+}

@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { waitFor } from '../support/faults';
+import { createTestDatabase, sql } from '../support/postgres';
+import { chatChunks, chatCompletion, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
+
+/**
+ * Spend logs end to end on PostgreSQL: real calls through the official client, rows read back through the API and
+ * from the table, each field checked against the call; filters, paging, team scope, the report's sums, and no
+ * prompt or answer text anywhere in the database.
+ */
+const MASTER = 'sk-spend-logs-master-0001';
+const IN = 0.000002;
+const OUT = 0.000005;
+const PROMPT_MARK = 'PROMPT-MARK-7d1f3b';
+const ANSWER_MARK = 'ANSWER-MARK-9c2e4a';
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const close = (a: number, b: number) => Math.abs(a - b) < 1e-12;
+
+describe('spend logs: a row per authenticated model call, read back by API and SQL', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let up: FakeUpstream;
+  let gw: InProcessGateway;
+  const keys: Record<string, { key: string; token: string }> = {};
+
+  const admin = (path: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${MASTER}` } });
+  const rowsOf = (requestId: string) => sql<any>(db.url, 'SELECT * FROM spend_logs WHERE request_id = $1', [requestId]);
+  const rowArrives = async (requestId: string) => {
+    await waitFor(async () => (await rowsOf(requestId)).length > 0, `spend log row ${requestId}`);
+    const rows = await rowsOf(requestId);
+    assert.equal(rows.length, 1, 'exactly one row per call');
+    return rows[0];
+  };
+  const clientOf = (apiKey: string, requestId: string) =>
+    new OpenAI({
+      apiKey,
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'x-request-id': requestId },
+    });
+  const messages = [{ role: 'user' as const, content: `tell me ${PROMPT_MARK}` }];
+
+  before(async () => {
+    db = await createTestDatabase('gw_spend_logs');
+    up = await startUpstream();
+    gw = await startGateway(
+      `
+model_list:
+  - model_name: priced
+    litellm_params: { model: openai/priced-up, api_base: ${up.url}/v1?token=not-shown, api_key: sk-upstream-spend }
+    model_info: { id: priced-1, input_cost_per_token: ${IN}, output_cost_per_token: ${OUT} }
+general_settings:
+  master_key: ${MASTER}
+  proxy_batch_write_at: 0.1
+router_settings: { num_retries: 0, allowed_fails: 1000 }
+`,
+      { DATABASE_URL: db.url },
+    );
+    const make = async (name: string, body: object) => {
+      const res = await fetch(`${gw.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 200);
+      keys[name] = await readJson(res);
+    };
+    await make('a', {
+      key_alias: 'alias-a',
+      team_id: 'team-a',
+      user_id: 'user-a',
+      metadata: { tags: ['key-tag'] },
+      allowed_routes: ['openai_routes', 'spend_tracking_routes'],
+    });
+    await make('b', { key_alias: 'alias-b', team_id: 'team-b', user_id: 'user-b' });
+    await make('solo', { key_alias: 'alias-solo', allowed_routes: ['openai_routes', 'spend_tracking_routes'] });
+  });
+  after(async () => {
+    await gw?.close();
+    await up?.close();
+    await db?.drop();
+  });
+
+  it('writes a JSON call with every field taken from the call', async () => {
+    up.respondWith({ json: chatCompletion(`${ANSWER_MARK} reply`, { prompt_tokens: 13, completion_tokens: 8 }) });
+    const before = Date.now();
+    await clientOf(keys.a.key, 'req-json-1').chat.completions.create({
+      model: 'priced',
+      messages,
+      user: 'customer-1',
+      metadata: { tags: ['job:42'] },
+    } as any);
+    const after = Date.now();
+    const r = await rowArrives('req-json-1');
+    assert.equal(r.call_type, 'acompletion');
+    assert.equal(r.api_key, keys.a.token);
+    assert.equal(r.api_key, sha(keys.a.key));
+    assert.equal(r.key_alias, 'alias-a');
+    assert.equal(r.team_id, 'team-a');
+    assert.equal(r.user, 'user-a');
+    assert.equal(r.end_user, 'customer-1');
+    assert.equal(r.model, 'priced');
+    assert.equal(r.model_id, 'priced-1');
+    assert.equal(r.api_base, `${up.url}/v1`, 'no query string (it may hold a credential)');
+    assert.equal(r.prompt_tokens, 13);
+    assert.equal(r.completion_tokens, 8);
+    assert.equal(r.total_tokens, 21);
+    assert.ok(close(r.spend, 13 * IN + 8 * OUT));
+    assert.ok(r.start_time.getTime() >= before - 1 && r.end_time.getTime() <= after + 1);
+    assert.ok(r.start_time <= r.end_time);
+    assert.equal(r.completion_start_time.getTime(), r.end_time.getTime(), 'a JSON answer starts when it ends');
+    assert.equal(r.status, 'success');
+    assert.equal(r.status_code, 200);
+    assert.deepEqual([...r.request_tags].sort(), ['job:42', 'key-tag']);
+
+    const res = await admin('/spend/logs?request_id=req-json-1');
+    assert.equal(res.status, 200);
+    const [a] = await readJson(res);
+    assert.equal(a.request_id, 'req-json-1');
+    assert.equal(a.api_key, keys.a.token);
+    assert.equal(a.spend, r.spend);
+    assert.equal(a.total_tokens, 21);
+    assert.equal(a.startTime, r.start_time.toISOString());
+    assert.equal(a.end_user, 'customer-1');
+    assert.equal(a.metadata.user_api_key_team_id, 'team-a');
+  });
+
+  it('writes a streamed call: usage of the final chunk, first-byte time between start and end', async () => {
+    up.respondWith({
+      sse: chatChunks(['a', ANSWER_MARK, 'c'], { prompt_tokens: 21, completion_tokens: 4 }),
+      delayMs: 30,
+    });
+    const stream = await clientOf(keys.b.key, 'req-stream-1').chat.completions.create({
+      model: 'priced',
+      messages,
+      stream: true,
+    });
+    for await (const _ of stream) void _;
+    const r = await rowArrives('req-stream-1');
+    assert.equal(r.api_key, keys.b.token);
+    assert.equal(r.team_id, 'team-b');
+    assert.equal(r.end_user, null);
+    assert.equal(r.prompt_tokens, 21);
+    assert.equal(r.completion_tokens, 4);
+    assert.ok(close(r.spend, 21 * IN + 4 * OUT));
+    assert.ok(r.completion_start_time > r.start_time && r.completion_start_time < r.end_time);
+    assert.equal(r.status, 'success');
+    assert.deepEqual(r.request_tags, []);
+  });
+
+  it('writes failed calls: upstream error, unknown model, bad body', async () => {
+    up.respondWith({ json: errorBody('upstream broke', 'server_error'), status: 500 });
+    const c = clientOf(keys.a.key, 'req-fail-1');
+    await assert.rejects(c.chat.completions.create({ model: 'priced', messages }));
+    const f = await rowArrives('req-fail-1');
+    assert.equal(f.status, 'failure');
+    assert.ok(f.status_code >= 500, `status ${f.status_code}`);
+    assert.equal(f.model, 'priced');
+    assert.equal(f.spend, 0);
+    assert.equal(f.total_tokens, 0);
+    assert.equal(f.completion_start_time, null);
+
+    await assert.rejects(clientOf(keys.a.key, 'req-fail-2').chat.completions.create({ model: 'nope', messages }));
+    const n = await rowArrives('req-fail-2');
+    assert.equal(n.status_code, 404);
+    assert.equal(n.model, 'nope');
+    assert.equal(n.model_id, null);
+
+    const bad = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.a.key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'req-fail-3',
+      },
+      body: JSON.stringify({ model: 'priced', messages: 'not a list' }),
+    });
+    assert.equal(bad.status, 400);
+    assert.equal((await rowArrives('req-fail-3')).status_code, 400);
+  });
+
+  it('writes a cancelled stream (the client hung up) with the tokens relayed until then', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    up.respondWith({ sse: [...chatChunks(['a', 'b']).slice(0, 2), () => gate, ...chatChunks(['c']).slice(1)] });
+    const ac = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.a.key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'req-cancel-1',
+      },
+      body: JSON.stringify({ model: 'priced', messages, stream: true }),
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    ac.abort();
+    const r = await rowArrives('req-cancel-1');
+    release();
+    assert.equal(r.status, 'failure');
+    assert.equal(r.status_code, 499);
+    assert.ok(r.completion_start_time !== null);
+  });
+
+  it('writes embeddings as aembedding', async () => {
+    up.reset();
+    await clientOf(keys.b.key, 'req-emb-1').embeddings.create({ model: 'priced', input: [PROMPT_MARK] });
+    const r = await rowArrives('req-emb-1');
+    assert.equal(r.call_type, 'aembedding');
+    assert.equal(r.completion_tokens, 0);
+    assert.ok(r.prompt_tokens > 0);
+  });
+
+  it('filters by key, user, team and dates, and pages newest first', async () => {
+    up.reset();
+    for (let i = 0; i < 5; i++)
+      await clientOf(keys.solo.key, `req-page-${i}`).chat.completions.create({ model: 'priced', messages });
+    await rowArrives('req-page-4');
+    const page = async (q: string) => {
+      const res = await admin(`/spend/logs?${q}`);
+      assert.equal(res.status, 200, q);
+      return (await readJson(res)) as any[];
+    };
+    const p1 = await page(`api_key=${keys.solo.token}&page_size=2`);
+    const p2 = await page(`api_key=${keys.solo.token}&page_size=2&page=2`);
+    const p3 = await page(`api_key=${keys.solo.token}&page_size=2&page=3`);
+    const ids = [...p1, ...p2, ...p3].map((r) => r.request_id);
+    assert.deepEqual(ids, ['req-page-4', 'req-page-3', 'req-page-2', 'req-page-1', 'req-page-0']);
+    assert.equal((await page(`api_key=${keys.solo.key}`)).length, 5, 'a raw key is looked for by its hash');
+    assert.ok((await page('user_id=user-a')).every((r) => r.user === 'user-a'));
+    const teamB = await page('team_id=team-b');
+    assert.ok(teamB.length >= 2 && teamB.every((r) => r.team_id === 'team-b'));
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal((await page(`api_key=${keys.solo.token}&start_date=${today}&end_date=${today}`)).length, 5);
+    assert.equal((await page(`api_key=${keys.solo.token}&end_date=2000-01-01`)).length, 0);
+    const bad = await admin('/spend/logs?start_date=yesterday');
+    assert.equal(bad.status, 400);
+    assert.equal((await readJson(bad)).error.param, 'start_date');
+  });
+
+  it('shows a team caller only its team, and a key of no team only its own rows', async () => {
+    const as = (key: string, q: string) =>
+      fetch(`${gw.url}/spend/logs?${q}`, { headers: { authorization: `Bearer ${key}` } });
+    const mine = (await readJson(await as(keys.a.key, 'page_size=1000'))) as any[];
+    assert.ok(mine.length >= 4);
+    assert.ok(mine.every((r) => r.team_id === 'team-a'));
+    assert.equal((await as(keys.a.key, 'team_id=team-b')).status, 403);
+    const solo = (await readJson(await as(keys.solo.key, 'page_size=1000'))) as any[];
+    assert.equal(solo.length, 5);
+    assert.ok(solo.every((r) => r.api_key === keys.solo.token));
+    assert.equal((await as(keys.b.key, '')).status, 403, 'spend routes are not granted to a key by default');
+    const report = (await readJson(
+      await fetch(`${gw.url}/global/spend/report?start_date=2000-01-01&end_date=2100-01-01&group_by=team`, {
+        headers: { authorization: `Bearer ${keys.a.key}` },
+      }),
+    )) as any[];
+    assert.ok(report.flatMap((d) => d.teams).every((t: any) => t.team_name === 'team-a'));
+  });
+
+  it('reports spend, tokens and requests per day and group; sums equal the rows', async () => {
+    const [totals] = await sql<any>(
+      db.url,
+      'SELECT sum(spend) AS spend, sum(total_tokens)::int AS tokens, count(*)::int AS n FROM spend_logs',
+    );
+    for (const [group, list, field] of [
+      ['team', 'teams', 'team_name'],
+      ['api_key', 'api_keys', 'api_key'],
+      ['user', 'users', 'user'],
+      ['model', 'models', 'model'],
+      ['customer', 'customers', 'customer'],
+    ]) {
+      const res = await admin(`/global/spend/report?start_date=2000-01-01&end_date=2100-01-01&group_by=${group}`);
+      assert.equal(res.status, 200, group);
+      const days = (await readJson(res)) as any[];
+      const entries = days.flatMap((d) => d[list]);
+      assert.ok(days.every((d) => /^\d{4}-\d{2}-\d{2}T00:00:00\+00:00$/.test(d.group_by_day)));
+      assert.ok(
+        close(
+          entries.reduce((s: number, e: any) => s + e.total_spend, 0),
+          totals.spend,
+        ),
+        group,
+      );
+      assert.equal(
+        entries.reduce((s: number, e: any) => s + e.total_tokens, 0),
+        totals.tokens,
+        group,
+      );
+      assert.equal(
+        entries.reduce((s: number, e: any) => s + e.total_requests, 0),
+        totals.n,
+        group,
+      );
+      assert.ok(entries.every((e: any) => field in e));
+    }
+    const teams = (await readJson(
+      await admin('/global/spend/report?start_date=2000-01-01&end_date=2100-01-01&group_by=team'),
+    )) as any[];
+    const [a] = await sql<any>(db.url, "SELECT sum(spend) AS s FROM spend_logs WHERE team_id = 'team-a'");
+    const teamA = teams.flatMap((d) => d.teams).find((t: any) => t.team_name === 'team-a');
+    assert.ok(close(teamA.total_spend, a.s));
+    assert.equal((await admin('/global/spend/report?group_by=team')).status, 400, 'dates are required');
+    assert.equal(
+      (await admin('/global/spend/report?start_date=2000-01-01&end_date=2000-01-02&group_by=x')).status,
+      400,
+    );
+  });
+
+  it('keeps no prompt or answer text anywhere in the database', async () => {
+    const tables = await sql<{ t: string }>(
+      db.url,
+      "SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    assert.ok(tables.some((t) => t.t === 'spend_logs'));
+    for (const { t } of tables) {
+      const rows = await sql<{ text: string }>(
+        db.url,
+        `SELECT coalesce(string_agg(x::text, ''), '') AS text FROM ${t} x`,
+      );
+      assert.ok(!rows[0].text.includes(PROMPT_MARK), `prompt text in ${t}`);
+      assert.ok(!rows[0].text.includes(ANSWER_MARK), `answer text in ${t}`);
+      assert.ok(!rows[0].text.includes('not-shown'), `api_base query in ${t}`);
+    }
+  });
+
+  it('keeps spend totals equal to the rows of each key', async () => {
+    await waitFor(async () => {
+      const [k] = await sql<any>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [keys.a.token]);
+      const [s] = await sql<any>(db.url, 'SELECT coalesce(sum(spend), 0) AS s FROM spend_logs WHERE api_key = $1', [
+        keys.a.token,
+      ]);
+      return close(k.spend, s.s) && s.s > 0;
+    }, 'key spend equal to its rows');
+  });
+});
