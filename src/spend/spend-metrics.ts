@@ -40,8 +40,16 @@ export function renderBudgets(
   out.push(...teamLines[1]);
 }
 
-/** LiteLLM's deployment state: 0 healthy, 1 partial outage (recent failures), 2 complete outage (cooling down). */
-export function renderDeploymentState(out: string[], deployments: readonly Deployment[], now: number): void {
+/**
+ * LiteLLM's deployment state: 0 healthy, 1 partial outage (recent failures), 2 complete outage (cooling down).
+ * The deployment's address (`api_base`) only on an authenticated /metrics.
+ */
+export function renderDeploymentState(
+  out: string[],
+  deployments: readonly Deployment[],
+  now: number,
+  showAddresses: boolean,
+): void {
   family(
     out,
     'litellm_deployment_state',
@@ -51,10 +59,15 @@ export function renderDeploymentState(out: string[], deployments: readonly Deplo
   for (const d of deployments) {
     const c = d.config;
     const state = !d.health.available(now) ? 2 : d.health.recentFailures(now) > 0 ? 1 : 0;
-    const l = labelText(
-      ['litellm_model_name', 'model_id', 'api_base', 'api_provider'],
-      [`${c.provider}/${c.upstreamModel}`, c.id, cleanApiBase(c.apiBase) ?? '', c.provider],
-    );
+    const l = showAddresses
+      ? labelText(
+          ['litellm_model_name', 'model_id', 'api_base', 'api_provider'],
+          [`${c.provider}/${c.upstreamModel}`, c.id, cleanApiBase(c.apiBase) ?? '', c.provider],
+        )
+      : labelText(
+          ['litellm_model_name', 'model_id', 'api_provider'],
+          [`${c.provider}/${c.upstreamModel}`, c.id, c.provider],
+        );
     out.push(`litellm_deployment_state${l} ${state}`);
   }
 }

@@ -105,7 +105,7 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
     this.drain();
     this.calls.render(out);
     if (this.calls.showCallers) renderBudgets(out, this.budgetKeys, this.keys, this.budgetTeams, this.teams);
-    renderDeploymentState(out, this.router.deployments(), Date.now());
+    renderDeploymentState(out, this.router.deployments(), Date.now(), this.calls.showCallers);
     renderSpendLogWriter(out, this.writer, this.calls);
   }
 }
