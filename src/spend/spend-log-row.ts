@@ -97,7 +97,7 @@ export function toRow(id: string, call: CallRecord, key: KeyRecord | undefined):
     callType: CALL_TYPES[call.op],
     apiKey: call.caller.keyHash ?? null,
     keyAlias: key?.keyAlias ?? null,
-    teamId: text(call.caller.projectId),
+    teamId: text(call.caller.teamId),
     user: text(call.caller.userId),
     endUser: text(call.endUser),
     model: call.model.slice(0, MAX_TEXT),

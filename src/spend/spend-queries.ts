@@ -55,7 +55,7 @@ export function keyHashOf(apiKey: string): string {
  */
 export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId?: string; apiKey?: string } {
   if (caller.role === 'master' || caller.role === 'admin') return {};
-  const team = caller.projectId;
+  const team = caller.teamId;
   if (team !== undefined) {
     if (askedTeam !== undefined && askedTeam !== team)
       throw Errors.forbidden(`A team caller sees only its own team's spend (team ${JSON.stringify(team)})`);
