@@ -91,6 +91,7 @@ export class ForwarderService {
         if (path === undefined) throw unsupportedOperation(ctx.op, g.name, d.provider.name);
         tried.push(d);
         d.usage.countRequest(now);
+        d.active++; // until the call ends (ProxyService) or this attempt fails
         const sent = performance.now();
         const timeout = ctx.stream ? d.streamTimeoutMs : d.timeoutMs;
         // One attempt, written out here rather than as its own async function (one promise less per call). It sends
@@ -144,6 +145,7 @@ export class ForwarderService {
           // refusal that may be of the client's own options changes this call only, never the deployment for all.
           if (refusedUsage && a.ok && ctx.clientStreamOptions == null) d.streamUsage = false;
         } catch (err) {
+          d.active--;
           // An upstream 4xx passed on, or the client hung up.
           const outcome =
             err instanceof ClientGoneError
@@ -155,7 +157,12 @@ export class ForwarderService {
           throw err;
         }
         this.metrics.upstreamAttempt(g.name, a.ok ? 'success' : outcomeOf(a.failure), performance.now() - sent);
-        if (a.ok) return a.forwarded;
+        if (a.ok) {
+          d.latency?.record(Date.now(), performance.now() - sent);
+          return a.forwarded;
+        }
+        d.active--;
+        if (a.failure.kind === 'timeout') d.latency?.record(Date.now(), timeout);
         failed.push({ deployment: d.id, failure: a.failure });
         const cooled = d.health.fail(Date.now());
         this.log.warn(

@@ -99,10 +99,11 @@ export class ProxyService {
       clientStreamOptions: own,
       signal: abort,
     };
+    let fwd: Forwarded | undefined;
     try {
       // Gone already (during authentication or admission): the close listener found nothing to abort; never sent.
       if (reply.raw.destroyed) throw new ClientGoneError();
-      const fwd = await this.forwarder.forward(ctx, group);
+      fwd = await this.forwarder.forward(ctx, group);
       if (fwd.stream) {
         // OpenAI-format streams pass through byte for byte; a provider with its own format translates its stream.
         const side = fwd.deployment.provider.response;
@@ -138,6 +139,8 @@ export class ProxyService {
       report(null);
       if (err instanceof ClientGoneError) return trace.clientGone();
       throw err;
+    } finally {
+      if (fwd) fwd.deployment.active--;
     }
   }
 

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { DeploymentConfig } from '../../config/gateway-config';
 import type { Provider, UpstreamEndpoint } from '../providers/provider';
 import { DeploymentHealth } from './deployment-health';
+import { LatencyWindow } from './latency-window';
 import { UsageWindow } from './usage-window';
 
 /** One `model_list` entry, compiled at start: everything a call needs, plus its live health and usage. */
@@ -17,6 +18,10 @@ export class Deployment {
   readonly dropParams: boolean;
   /** A wildcard deployment (`model: openai/*`): the requested name is passed on as the upstream model. */
   readonly passThrough: boolean;
+  /** Calls sent and not finished (least-busy routing). */
+  active = 0;
+  /** Recent answer latencies (latency-based routing only). */
+  readonly latency: LatencyWindow | null;
 
   constructor(
     readonly config: DeploymentConfig,
@@ -27,12 +32,19 @@ export class Deployment {
     /** Response-headers and body-idle timeout, non-streaming / streaming calls. */
     readonly timeoutMs: number,
     readonly streamTimeoutMs: number,
-    router: { allowedFails: number; cooldownMs: number; dropParams?: boolean },
+    router: {
+      allowedFails: number;
+      cooldownMs: number;
+      dropParams?: boolean;
+      trackUsage?: boolean;
+      latencyTtlMs?: number;
+    },
   ) {
     this.id = config.id;
     this.headerId = /^[\x20-\x7e]*$/.test(config.id) ? config.id : encodeURIComponent(config.id);
     this.health = new DeploymentHealth(router.allowedFails, router.cooldownMs);
-    this.usage = new UsageWindow(config.rpm, config.tpm);
+    this.usage = new UsageWindow(config.rpm, config.tpm, router.trackUsage);
+    this.latency = router.latencyTtlMs !== undefined ? new LatencyWindow(router.latencyTtlMs) : null;
     this.streamUsage = endpoint.streamUsage;
     this.dropParams = config.dropParams ?? router.dropParams ?? false;
     this.passThrough = config.upstreamModel === '*';

@@ -1,4 +1,5 @@
 import type { Deployment } from './deployment';
+import type { Strategy } from './strategies';
 
 /**
  * The deployments serving one `model_name`. `simple-shuffle` as LiteLLM does it: weighted by `weight` when any
@@ -10,7 +11,8 @@ export class ModelGroup {
   constructor(
     readonly name: string,
     readonly deployments: readonly Deployment[],
-    _routing?: unknown,
+    /** Another routing strategy than simple-shuffle (null: simple-shuffle, below). */
+    private readonly strategy: Strategy | null = null,
   ) {
     this.weights = shuffleWeights(deployments.map((d) => d.config));
   }
@@ -20,6 +22,7 @@ export class ModelGroup {
    * Undefined when none is usable (all cooling down or at their rpm/tpm).
    */
   pick(now: number, tried: readonly Deployment[], random: number): Deployment | undefined {
+    if (this.strategy !== null) return this.strategy.pick(this.deployments, now, tried, random);
     return (
       this.choose(now, tried, random, false) ?? (tried.length > 0 ? this.choose(now, tried, random, true) : undefined)
     );

@@ -4,6 +4,7 @@ import { providerFor } from '../providers/provider-registry';
 import { UpstreamPools } from '../upstream/upstream-pools';
 import { Deployment } from './deployment';
 import { ModelGroup } from './model-group';
+import { strategyFor } from './strategies';
 import { WildcardGroups } from './wildcards';
 
 /**
@@ -51,11 +52,18 @@ export class RouterService {
         pools.get(e.origin, connectMs.get(e.origin)!),
         timeoutMs(d),
         streamMs,
-        { allowedFails: r.allowedFails, cooldownMs: r.cooldownTimeSec * 1000, dropParams: r.dropParams },
+        {
+          allowedFails: r.allowedFails,
+          cooldownMs: r.cooldownTimeSec * 1000,
+          dropParams: r.dropParams,
+          trackUsage: r.routingStrategy.startsWith('usage-based'),
+          latencyTtlMs: r.routingStrategy === 'latency-based-routing' ? r.latencyTtlMs : undefined,
+        },
       );
       byGroup.set(d.modelName, [...(byGroup.get(d.modelName) ?? []), dep]);
     });
-    for (const [name, deps] of byGroup) this.groups.set(name, new ModelGroup(name, deps, r));
+    const strategy = strategyFor(r.routingStrategy, r.latencyBuffer);
+    for (const [name, deps] of byGroup) this.groups.set(name, new ModelGroup(name, deps, strategy));
     this.groupNames = [...new Set(config.models.map((d) => d.modelName))];
     const lookup = (names: readonly string[], self: string) =>
       names
