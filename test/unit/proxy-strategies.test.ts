@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import type { DeploymentConfig } from '../../src/config/gateway-config';
-import { openAIProvider } from '../../src/proxy/providers/openai.provider';
+import { openAIProvider } from '../../src/proxy/providers/openai/openai.provider';
 import { Deployment } from '../../src/proxy/router/deployment';
 import { ModelGroup } from '../../src/proxy/router/model-group';
 import { strategyFor } from '../../src/proxy/router/strategies';
@@ -22,12 +22,20 @@ function dep(id: string, extra: Partial<DeploymentConfig> = {}, latencyTtlMs?: n
     outputCostPerToken: 0,
     ...extra,
   };
-  return new Deployment(config, openAIProvider, openAIProvider.endpoint(config), pool, 1000, 1000, {
-    allowedFails: 3,
-    cooldownMs: 5000,
-    latencyTtlMs,
-    trackUsage,
-  });
+  return new Deployment(
+    config,
+    openAIProvider,
+    openAIProvider.endpoint(config, { azureAuthorityHost: 'https://login.microsoftonline.com' }),
+    pool,
+    1000,
+    1000,
+    {
+      allowedFails: 3,
+      cooldownMs: 5000,
+      latencyTtlMs,
+      trackUsage,
+    },
+  );
 }
 
 function picks(g: ModelGroup, n = 100, now = 0, tried: Deployment[] = []): Record<string, number> {
