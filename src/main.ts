@@ -1,13 +1,30 @@
 import './runtime-flags'; // first: V8 flags must be set before any WebAssembly is compiled
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCommandLine, usage } from './config/command-line';
 import { loadGatewayConfig } from './config/config.loader';
 import { ConfigError } from './config/config.error';
 import { runGateway } from './server';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
 
 async function main(): Promise<void> {
   let config;
   try {
     // The one place the process environment and arguments are read.
-    config = loadGatewayConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+    const argv = process.argv.slice(2);
+    const cli = parseCommandLine(argv, process.env);
+    if (cli.help || cli.version) {
+      process.stdout.write(cli.help ? usage(version()) : `llm-gateway ${version()}\n`);
+      return;
+    }
+    config = loadGatewayConfig({ argv, env: process.env, cwd: process.cwd() });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

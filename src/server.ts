@@ -1,21 +1,31 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createGateway } from './bootstrap';
+import { StartupError } from './common/errors/startup-error';
 import type { GatewayConfig } from './config/gateway-config';
-import { createLogger } from './logging/logger';
+import { alwaysShown, createLogger, problemsLogged } from './logging/logger';
+import { logStartSummary } from './logging/start-summary';
 
 /** Starts listening and installs graceful shutdown: stop accepting, finish in-flight (bounded), flush, close. */
 export async function runGateway(config: GatewayConfig): Promise<NestFastifyApplication> {
-  const log = createLogger({ level: config.server.logLevel, secrets: config.secrets });
+  const { logFormat, logLevel } = config.server;
+  const tty = process.stdout.isTTY === true;
+  const pretty = logFormat === 'pretty' || (logFormat === 'auto' && tty);
+  const log = createLogger({
+    level: logLevel,
+    secrets: config.secrets,
+    format: pretty ? 'pretty' : 'json',
+    color: tty,
+  });
   for (const w of config.warnings) log.warn(w);
   const app = await createGateway(config, log);
-  await app.listen(config.server.port, config.server.host);
-  // The bound port, not the configured one: with PORT=0 the system picks it, and this line is how to learn it.
+  await app.listen(config.server.port, config.server.host).catch(async (err: unknown) => {
+    await app.close().catch(() => undefined);
+    throw listenFailure(err, config);
+  });
+  // The bound port, not the configured one: with PORT=0 the system picks it, and the summary is how to learn it.
   const address = app.getHttpServer().address();
   const port = address && typeof address === 'object' ? address.port : config.server.port;
-  log.info(
-    { port, host: config.server.host, config: config.configFile, database: config.database.kind },
-    'gateway listening',
-  );
+  logStartSummary(alwaysShown(log), config, port, problemsLogged(log));
 
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -43,4 +53,19 @@ export async function runGateway(config: GatewayConfig): Promise<NestFastifyAppl
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
   return app;
+}
+
+/** The listen error as the one line that says what to change; others as they are. */
+function listenFailure(err: unknown, config: GatewayConfig): unknown {
+  const { port, host } = config.server;
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new StartupError(`port ${port} is in use (set --port or PORT)`);
+    case 'EACCES':
+      return new StartupError(`port ${port} needs privileges this user lacks (set --port or PORT, 1024 or above)`);
+    case 'EADDRNOTAVAIL':
+      return new StartupError(`address ${host} is not one of this machine's (set --host or HOST)`);
+    default:
+      return err;
+  }
 }

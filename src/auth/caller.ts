@@ -17,6 +17,8 @@ export interface Caller {
   readonly clientId?: string;
   /** SHA-256 hex of the virtual key (its id, LiteLLM's `token`). */
   readonly keyHash?: string;
+  /** The virtual key's `key_alias` (a name its owner chose, not a secret), for the access log. */
+  readonly keyAlias?: string;
   readonly scopes: readonly string[];
 }
 

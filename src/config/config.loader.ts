@@ -2,7 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument, type Tags } from 'yaml';
 import type { z } from 'zod';
+import { parseCommandLine, type CommandLine } from './command-line';
 import { ConfigError, type ConfigProblem } from './config.error';
+import { checkDatabaseUrl } from './database-url';
+import { logFormatOf, logLevelOf } from './log-settings';
 import { fileSchema, type FileConfig } from './config.schema';
 import type { GatewayConfig } from './gateway-config';
 import { deepFreeze, formatPath, parseEnvNumber, periodMs, splitList } from './config.util';
@@ -47,13 +50,13 @@ interface FileRead {
 export function loadGatewayConfig(opts: LoadOptions = {}): GatewayConfig {
   const env = opts.env ?? {};
   const cwd = opts.cwd ?? '.';
-  const args = parseArgs(opts.argv ?? []);
+  const args = parseCommandLine(opts.argv ?? [], env);
   const configFile = pickConfigFile(args.config, env, cwd);
-  const warnings: string[] = [];
+  const warnings: string[] = [...args.warnings];
   const read: FileRead = configFile
     ? readConfigFile(configFile, env, warnings)
     : { file: fileSchema.parse({}), env, credentials: new Map() };
-  return deepFreeze(toGatewayConfig(read, configFile, args.port, cwd, warnings));
+  return deepFreeze(toGatewayConfig(read, configFile, args, cwd, warnings));
 }
 
 /**
@@ -79,23 +82,6 @@ function withFileVariables(raw: Record<string, unknown>, env: Env, file: string,
   }
   for (const [name, value] of Object.entries(env)) if (value !== undefined && value !== '') merged[name] = value;
   return merged;
-}
-
-function parseArgs(argv: readonly string[]): { config?: string; port?: string } {
-  const out: { config?: string; port?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    for (const name of ['config', 'port'] as const) {
-      if (arg === `--${name}`) {
-        const value = argv[++i];
-        if (value === undefined || value.startsWith('--')) throw new ConfigError(`--${name}`, '', 'needs a value');
-        out[name] = value;
-      } else if (arg.startsWith(`--${name}=`)) {
-        out[name] = arg.slice(name.length + 3);
-      }
-    }
-  }
-  return out;
 }
 
 function pickConfigFile(fromArgs: string | undefined, env: Env, cwd: string): string | null {
@@ -257,7 +243,7 @@ function getAt(root: unknown, path: readonly PropertyKey[]): unknown {
 function toGatewayConfig(
   read: FileRead,
   configFile: string | null,
-  portArg: string | undefined,
+  args: CommandLine,
   cwd: string,
   warnings: string[],
 ): GatewayConfig {
@@ -267,16 +253,26 @@ function toGatewayConfig(
   const ja = gs.litellm_jwtauth;
   const ls = file.litellm_settings;
   const port =
-    (portArg !== undefined
-      ? parseEnvNumber(portArg, '--port', 'port')
+    (args.port !== undefined
+      ? parseEnvNumber(args.port, '--port', 'port')
       : parseEnvNumber(env.PORT, 'env PORT', 'port')) ?? 4000;
   const databaseUrl = env.DATABASE_URL || gs.database_url;
-  const masterKey = gs.master_key ?? (env.LITELLM_MASTER_KEY || undefined);
+  const databaseSource = env.DATABASE_URL ? 'DATABASE_URL' : 'general_settings.database_url';
+  if (databaseUrl) checkDatabaseUrl(databaseUrl, databaseSource);
+  // The environment wins, as it does for DATABASE_URL and the JWT settings: a deployment sets the key without
+  // editing the file it mounts (the start-up summary says which one is in force).
+  const masterKey = env.LITELLM_MASTER_KEY || gs.master_key;
+  const masterKeySource = env.LITELLM_MASTER_KEY
+    ? `LITELLM_MASTER_KEY${gs.master_key ? ', over general_settings.master_key' : ''}`
+    : gs.master_key
+      ? 'general_settings.master_key'
+      : undefined;
   const models = toDeployments(file.model_list, read.credentials, source, warnings);
   const router = toRouterConfig(file, models, source, warnings);
   const redis = redisUrlOf(file, env);
   const secrets = [
     masterKey,
+    gs.master_key,
     ...models.flatMap((m) => [m.apiKey, m.azureAdToken, m.clientSecret]),
     passwordOf(databaseUrl),
     passwordOf(redis),
@@ -285,20 +281,22 @@ function toGatewayConfig(
   return {
     configFile,
     server: {
-      host: env.HOST || '0.0.0.0',
+      host: args.host || env.HOST || '0.0.0.0',
       port,
       bodyLimitBytes: Math.floor(bodyLimitMb * 1024 * 1024),
       shutdownTimeoutMs:
         (parseEnvNumber(env.SHUTDOWN_TIMEOUT_SECONDS, 'env SHUTDOWN_TIMEOUT_SECONDS', 'number') ?? 10) * 1000,
-      // set_verbose is LiteLLM's debug switch; LOG_LEVEL says more and wins.
-      logLevel: env.LOG_LEVEL || (ls.set_verbose ? 'debug' : 'info'),
+      // set_verbose is LiteLLM's debug switch; --debug, LOG_LEVEL and LITELLM_LOG say more and win.
+      logLevel: logLevelOf(args.logLevel, env, ls.set_verbose ? 'debug' : 'info'),
+      logFormat: logFormatOf(env, ls.json_logs),
       jsonLogs: ls.json_logs,
     },
     database: databaseUrl
-      ? { kind: 'postgres', url: databaseUrl }
+      ? { kind: 'postgres', url: databaseUrl, source: databaseSource }
       : { kind: 'embedded', dataDir: resolve(cwd, env.DATA_DIR || '.data') },
     redisUrl: redis,
     masterKey,
+    masterKeySource,
     jwt: {
       enabled: gs.enable_jwt_auth,
       publicKeyUrls: env.JWT_PUBLIC_KEY_URL ? splitList(env.JWT_PUBLIC_KEY_URL) : (toList(ja.public_key_url) ?? []),

@@ -1,4 +1,5 @@
 import type { RoutingStrategy } from './config.schema';
+import type { LogFormat, LogLevel } from './log-settings';
 
 /** One `model_list` entry, resolved and typed. */
 export interface DeploymentConfig {
@@ -78,14 +79,18 @@ export interface RouterConfig {
 }
 
 export type DatabaseConfig =
-  { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string };
+  /** `source`: where the URL came from (`DATABASE_URL` or `general_settings.database_url`), for messages. */
+  | { readonly kind: 'postgres'; readonly url: string; readonly source: string }
+  | { readonly kind: 'embedded'; readonly dataDir: string };
 
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
+  /** `auto`: pretty on a terminal (see log-settings.ts). */
+  readonly logFormat: LogFormat;
   /** `litellm_settings.json_logs`: JSON lines whatever the terminal. */
   readonly jsonLogs: boolean;
 }
@@ -119,6 +124,8 @@ export interface GatewayConfig {
   readonly database: DatabaseConfig;
   readonly redisUrl?: string;
   readonly masterKey?: string;
+  /** Where the master key came from, for the start-up summary: `LITELLM_MASTER_KEY` (wins over the file) or `general_settings.master_key`. */
+  readonly masterKeySource?: string;
   readonly jwt: JwtAuthConfig;
   /** `general_settings.allowed_routes`: what a team JWT may call; undefined = openai + info routes. */
   readonly allowedRoutes?: readonly string[];

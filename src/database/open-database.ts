@@ -3,6 +3,8 @@ import { Client, Pool, type PoolConfig } from 'pg';
 import type { Logger } from 'pino';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
+import { databaseLocation } from '../config/database-url';
+import { CONNECT_TIMEOUT_MS, connectFailure } from './connect-error';
 import { EMBEDDED_PORT, EmbeddedDatabaseProcess } from './embedded-process';
 import { applyMigrations } from './migration-runner';
 import { PgListener } from './pg-listener';
@@ -24,7 +26,9 @@ export interface OpenedDatabase {
 export const QUERY_TIMEOUT_MS = 10_000;
 
 export async function openDatabase(cfg: DatabaseConfig, log: Logger): Promise<OpenedDatabase> {
-  return cfg.kind === 'postgres' ? openPostgres(cfg.url, log) : openEmbedded(cfg.dataDir, log);
+  return cfg.kind === 'postgres'
+    ? openPostgres(cfg.url, `database at ${databaseLocation(cfg.url)} (from ${cfg.source})`, log)
+    : openEmbedded(cfg.dataDir, log);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -52,9 +56,11 @@ async function migrate(exec: SqlExecutor, log: Logger): Promise<void> {
   log.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
 }
 
-async function openPostgres(url: string, log: Logger): Promise<OpenedDatabase> {
+/** `where`: the database as start-up messages name it (location and source, no credentials). */
+async function openPostgres(url: string, where: string, log: Logger): Promise<OpenedDatabase> {
   const listeners = new Set<PgListener>();
   return openPool('postgres', { connectionString: url, max: 10 }, log, {
+    where,
     async listen(channel, onMessage, onReconnect) {
       const listener = new PgListener(url, channel, onMessage, onReconnect, log);
       await listener.start();
@@ -102,7 +108,12 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
 }
 
 type Connection = Pick<PoolConfig, 'connectionString' | 'host' | 'port' | 'user' | 'database' | 'max'>;
-type Extras = Pick<OpenedDatabase, 'listen'> & Partial<Pick<OpenedDatabase, 'notify'>> & { close(): Promise<void> };
+type Extras = Pick<OpenedDatabase, 'listen'> &
+  Partial<Pick<OpenedDatabase, 'notify'>> & {
+    close(): Promise<void>;
+    /** Set: a failed first connection becomes one line naming this (see connect-error.ts). */
+    where?: string;
+  };
 
 /** Migrates over one connection, then opens the pool and the Prisma client on it. `extras.close` runs last. */
 async function openPool(
@@ -111,8 +122,10 @@ async function openPool(
   log: Logger,
   extras: Extras,
 ): Promise<OpenedDatabase> {
-  const client = new Client({ ...conn, connectionTimeoutMillis: 10_000 });
-  await client.connect();
+  const client = new Client({ ...conn, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  await client.connect().catch((err: unknown) => {
+    throw extras.where === undefined ? err : connectFailure(extras.where, err);
+  });
   try {
     await migrate(
       {

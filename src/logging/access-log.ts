@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Caller } from '../auth/caller';
 import { pathOf, routeOf } from '../common/http/route-url';
+import { CALL_REPORT, type CallReport } from '../proxy/call-accounting';
 import type { BatchingDestination } from './batching-destination';
 import { scrub, scrubList } from './logger';
 
@@ -33,6 +34,19 @@ export function hundredths(ms: number): string {
 }
 
 /**
+ * A cost in USD as a JSON number, to the nano-dollar: from integers, as `hundredths` does (a fraction printed by
+ * V8's shortest-digits algorithm costs ~1 us). Trailing zeros are kept: still the same number.
+ */
+export function usd(cost: number): string {
+  const nano = Math.round(cost * 1e9);
+  if (nano === 0) return '0';
+  if (!(nano > 0 && nano <= 0x7fffffff)) return String(Math.round(cost * 1e9) / 1e9);
+  const whole = (nano / 1e9) | 0;
+  const frac = `${nano - whole * 1e9}`;
+  return `${whole}.${'000000000'.slice(frac.length)}${frac}`;
+}
+
+/**
  * The one access-log line per request, at `info`. It is on every request's path, so it is written as a
  * pre-shaped JSON string straight to the logger's destination (the same stream and fields as a `log.info(...)` line,
  * and the same scrubbing of what a client can put in them), without pino's generic per-call work: object walk,
@@ -54,6 +68,8 @@ export class AccessLog {
    */
   private readonly routePaths = new Map<string, string>();
   private readonly callerFields = new WeakMap<Caller, string>();
+  /** `,"model_group":...,"model_id":...` per group and deployment: both come from the config, so this stays small. */
+  private readonly modelFields = new Map<string, Map<string, string>>();
 
   constructor(log: Logger, secrets: readonly string[]) {
     this.secrets = scrubList(secrets);
@@ -79,7 +95,9 @@ export class AccessLog {
     // A request id the gateway made up (prefix-sequence) holds nothing to scrub; one the client sent is scrubbed.
     const id = req.id === req.headers['x-request-id'] ? this.clean(req.id) : req.id;
     const who = c === undefined ? '' : this.fieldsOf(c);
-    const out = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, routeOf(req))},"status":${abandoned && !reply.raw.headersSent ? 499 : reply.statusCode},"ms":${hundredths(reply.elapsedTime)}${who}${abandoned ? ',"aborted":true' : ''},"msg":"request"}\n`;
+    const call = req[CALL_REPORT];
+    const what = call == null ? '' : this.callFields(call);
+    const out = `${HEAD}${this.isoNow()}${this.tail},"reqId":"${id}","method":"${req.method}","path":${this.loggedPath(path, routeOf(req))},"status":${abandoned && !reply.raw.headersSent ? 499 : reply.statusCode},"ms":${hundredths(reply.elapsedTime)}${who}${what}${abandoned ? ',"aborted":true' : ''},"msg":"request"}\n`;
     if (this.sink.batch !== undefined) this.sink.batch(out);
     else this.sink.write(out);
   }
@@ -96,9 +114,25 @@ export class AccessLog {
       if (c.teamId !== undefined) fields += `,"team":${JSON.stringify(this.clean(c.teamId))}`;
       if (c.userId !== undefined) fields += `,"user":${JSON.stringify(this.clean(c.userId))}`;
       if (c.keyHash !== undefined) fields += `,"key":"${c.keyHash.slice(0, 12)}"`;
+      if (c.keyAlias !== undefined) fields += `,"key_alias":${JSON.stringify(this.clean(c.keyAlias))}`;
       this.callerFields.set(c, fields);
     }
     return fields;
+  }
+
+  /**
+   * A model call's fields: its model group and deployment (LiteLLM's names: `model_group`, `model_id`), tokens and
+   * spend in USD. Numbers are written from integers (see `hundredths`); the names are quoted once per deployment.
+   */
+  private callFields(r: CallReport): string {
+    let byDeployment = this.modelFields.get(r.modelGroup);
+    if (byDeployment === undefined) this.modelFields.set(r.modelGroup, (byDeployment = new Map<string, string>()));
+    let names = byDeployment.get(r.deploymentId);
+    if (names === undefined) {
+      names = `,"model_group":${JSON.stringify(this.clean(r.modelGroup))},"model_id":${JSON.stringify(this.clean(r.deploymentId))}`;
+      byDeployment.set(r.deploymentId, names);
+    }
+    return `${names},"prompt_tokens":${r.promptTokens},"completion_tokens":${r.completionTokens},"spend":${usd(r.cost)}`;
   }
 
   /** `path` as a JSON string, scrubbed; `route`: the matched route as declared (undefined when none matched). */

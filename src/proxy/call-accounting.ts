@@ -15,6 +15,18 @@ export interface CallReport {
   readonly tags?: readonly string[];
 }
 
+/**
+ * Where the request holds its call's report once the call is done (declared on every request, null until then):
+ * the access line reads it. The report object exists anyway; keeping it costs one property write.
+ */
+export const CALL_REPORT = Symbol('callReport');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [CALL_REPORT]: CallReport | null;
+  }
+}
+
 /** A call admitted by the accounting: `done` must be called exactly once when the call ends (success or not). */
 export interface Admission {
   /** The model groups the caller may use (a virtual key's `models`), read at admission; null: any. */

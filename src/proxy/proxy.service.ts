@@ -5,7 +5,7 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { sendRaw } from '../common/http/raw-head';
 import { APP_LOGGER } from '../logging/logger';
-import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from './call-accounting';
+import { CALL_ACCOUNTING, CALL_REPORT, type Admission, type CallAccounting, type CallReport } from './call-accounting';
 import { CALL_RECORDER, CallTrace, type CallRecorder } from './call-record';
 import { CLIENT_ABORT, ClientAbort, ClientGoneError, type CallContext } from './call-context';
 import { validateBody } from './dto/validate-body';
@@ -120,8 +120,9 @@ export class ProxyService {
           fwd.deployment.streamTimeoutMs,
         );
         const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
-        this.finish(report, accountAs, ctx, fwd, usage, started, end.ok, trace);
+        this.finish(req, report, accountAs, ctx, fwd, usage, started, end.ok, trace);
         trace.streamEnded(end);
+        if (end.tail !== undefined) reply.raw.end(end.tail);
         return;
       }
       const encoded = fwd.headers.contentEncoding;
@@ -134,7 +135,7 @@ export class ProxyService {
       ];
       if (encoded) head.push('content-encoding', encoded);
       sendRaw(reply, fwd.statusCode, head, fwd.body!);
-      this.finish(report, accountAs, ctx, fwd, usage, started, true, trace);
+      this.finish(req, report, accountAs, ctx, fwd, usage, started, true, trace);
     } catch (err) {
       report(null);
       if (err instanceof ClientGoneError) return trace.clientGone();
@@ -145,6 +146,7 @@ export class ProxyService {
   }
 
   private finish(
+    req: FastifyRequest,
     report: Report,
     group: string,
     ctx: CallContext,
@@ -158,7 +160,7 @@ export class ProxyService {
     d.usage.countTokens(Date.now(), usage.promptTokens + usage.completionTokens);
     const cost = callCost(usage, d, ctx.requestedModel);
     trace.served(fwd, usage, cost);
-    report({
+    const r: CallReport = {
       modelGroup: group,
       deploymentId: d.id,
       promptTokens: usage.promptTokens,
@@ -166,7 +168,9 @@ export class ProxyService {
       cost,
       latencyMs: performance.now() - started,
       ok,
-    });
+    };
+    req[CALL_REPORT] = r;
+    report(r);
   }
 
   /** The recorder never breaks an answer: a failure there is logged. */

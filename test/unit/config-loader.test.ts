@@ -177,12 +177,18 @@ describe('config loader: defaults and precedence', () => {
     assert.equal(load(null, { HOST: '127.0.0.1' }).server.host, '127.0.0.1');
   });
 
-  it('master key: general_settings.master_key, else LITELLM_MASTER_KEY', () => {
-    assert.equal(
-      load('general_settings:\n  master_key: sk-from-file\n', { LITELLM_MASTER_KEY: 'sk-from-env' }).masterKey,
-      'sk-from-file',
-    );
-    assert.equal(load('general_settings: {}\n', { LITELLM_MASTER_KEY: 'sk-from-env' }).masterKey, 'sk-from-env');
+  it('master key: LITELLM_MASTER_KEY (wins, as the environment does elsewhere), else general_settings.master_key', () => {
+    const both = load('general_settings:\n  master_key: sk-from-file\n', { LITELLM_MASTER_KEY: 'sk-from-env' });
+    assert.equal(both.masterKey, 'sk-from-env');
+    assert.equal(both.masterKeySource, 'LITELLM_MASTER_KEY, over general_settings.master_key');
+    assert.ok(both.secrets.includes('sk-from-file'), 'the overridden key is still redacted from logs');
+    const file = load('general_settings:\n  master_key: sk-from-file\n');
+    assert.equal(file.masterKey, 'sk-from-file');
+    assert.equal(file.masterKeySource, 'general_settings.master_key');
+    const env = load('general_settings: {}\n', { LITELLM_MASTER_KEY: 'sk-from-env' });
+    assert.equal(env.masterKey, 'sk-from-env');
+    assert.equal(env.masterKeySource, 'LITELLM_MASTER_KEY');
+    assert.equal(load(null).masterKeySource, undefined);
     assert.equal(
       load('general_settings:\n  master_key: os.environ/MY_KEY\n', { MY_KEY: 'sk-indirect' }).masterKey,
       'sk-indirect',
@@ -236,10 +242,12 @@ describe('config loader: defaults and precedence', () => {
     assert.deepEqual(load(null, { DATABASE_URL: 'postgresql://h/db' }).database, {
       kind: 'postgres',
       url: 'postgresql://h/db',
+      source: 'DATABASE_URL',
     });
     assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', {}).database, {
       kind: 'postgres',
       url: 'postgresql://file/db',
+      source: 'general_settings.database_url',
     });
     assert.deepEqual(
       load('general_settings:\n  database_url: postgresql://file/db\n', { DATABASE_URL: 'postgresql://env/db' })
@@ -247,6 +255,7 @@ describe('config loader: defaults and precedence', () => {
       {
         kind: 'postgres',
         url: 'postgresql://env/db',
+        source: 'DATABASE_URL',
       },
     );
     const cwd = tempDir('gw-cwd-');
@@ -317,7 +326,7 @@ describe('config loader: unknown keys', () => {
       'model_list:\n  - model_name: gpt\n    litellm_params:\n      model: openai/gpt-4o\n      rpm: os.environ/RPM\n';
     const c = load(yaml);
     assert.equal(c.masterKey, 'sk-from-file-1');
-    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgresql://u:file-db-pass@h/db' });
+    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgresql://u:file-db-pass@h/db', source: 'DATABASE_URL' });
     assert.equal(c.models[0].rpm, 7);
     assert.ok(c.secrets.includes('file-db-pass') && c.secrets.includes('sk-from-file-1'), 'still redacted from logs');
     assert.equal(load(yaml, { MK: 'sk-from-env-2' }).masterKey, 'sk-from-env-2');

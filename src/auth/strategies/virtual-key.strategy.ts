@@ -75,6 +75,7 @@ function callerOf(record: KeyRecord): Caller {
     role: 'virtual_key',
     via: 'virtual_key',
     keyHash: record.token,
+    keyAlias: record.keyAlias ?? undefined,
     teamId: record.teamId ?? undefined,
     userId: record.userId ?? undefined,
     scopes: Object.freeze([]),

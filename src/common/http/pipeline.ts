@@ -9,6 +9,7 @@ import { AuthGuard } from '../../auth/guards/auth.guard';
 import type { GatewayConfig } from '../../config/gateway-config';
 import { AccessLog } from '../../logging/access-log';
 import { GatewayMetrics } from '../../metrics/gateway-metrics';
+import { CALL_REPORT } from '../../proxy/call-accounting';
 import { CLIENT_ABORT } from '../../proxy/call-context';
 import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
 import { sendError } from '../errors/openai-exception.filter';
@@ -71,6 +72,7 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
   fastify.decorateRequest('caller', undefined);
   fastify.decorateRequest(CREDENTIAL_DIGEST, null);
   fastify.decorateRequest(ROUTE_URL, undefined);
+  fastify.decorateRequest(CALL_REPORT, null);
   fastify.decorateReply(CLIENT_ABORT, null);
 
   // Direct routes: put in place of Nest's handler as Nest declares each route at init.

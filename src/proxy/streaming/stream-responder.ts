@@ -13,12 +13,19 @@ export interface StreamEnd {
   readonly failure?: AttemptFailure;
   /** `performance.now()` when the first bytes were written to the client (null: none). */
   readonly firstByteAt: number | null;
+  /**
+   * What ends the stream (the last events and `[DONE]`, or the error event), for the caller to write with
+   * `res.end` once it has recorded the call: the access line, written when the response finishes, then has the
+   * call's usage. Undefined when the client is gone.
+   */
+  readonly tail?: Buffer | string;
 }
 
 /**
  * Writes an upstream SSE body to the client as it arrives: each complete event as soon as it is in,
- * honouring the client's backpressure; `[DONE]` last. An upstream failure mid-stream ends the stream with an
- * OpenAI-shaped error event. The caller aborts the upstream request when the client hangs up.
+ * honouring the client's backpressure; the caller ends the response with `tail` (`[DONE]` last). An upstream
+ * failure mid-stream ends the stream with an OpenAI-shaped error event as its tail. The caller aborts the upstream
+ * request when the client hangs up.
  *
  * A client that takes nothing for `stallMs` while the upstream waits on it is treated as gone: its connection is
  * closed and the upstream call aborted, so a reader that stops reading cannot hold an upstream connection and an
@@ -86,8 +93,7 @@ export function relayStream(
       },
       end() {
         settle();
-        res.end(relay.finish());
-        resolve({ ok: true, clientGone: false, firstByteAt });
+        resolve({ ok: true, clientGone: false, firstByteAt, tail: relay.finish() });
       },
       error(err: Error) {
         settle();
@@ -97,13 +103,11 @@ export function relayStream(
           return;
         }
         const failure = failureFromError(err);
-        res.end(
-          sseError(
-            `The upstream stream failed: ${failure.reason}`,
-            failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error',
-          ),
+        const tail = sseError(
+          `The upstream stream failed: ${failure.reason}`,
+          failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error',
         );
-        resolve({ ok: false, clientGone: false, failure, firstByteAt });
+        resolve({ ok: false, clientGone: false, failure, firstByteAt, tail });
       },
     });
   });
