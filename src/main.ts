@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { parseCommandLine, usage } from './config/command-line';
 import { loadGatewayConfig } from './config/config.loader';
 import { ConfigError } from './config/config.error';
-import { runGateway } from './server';
 
 function version(): string {
   try {
@@ -32,6 +31,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Loaded only now: --help, --version and a refused command line answer without loading Nest and the rest.
+  const { runGateway } = await import('./server');
   await runGateway(config);
 }
 

@@ -99,10 +99,8 @@ export async function spawnGateway(
   timeoutMs = startTimeoutMs(env),
   opts: SpawnOptions = {},
 ): Promise<SpawnedGateway> {
-  if (!env.PORT && env.LOG_LEVEL && !['trace', 'debug', 'info'].includes(env.LOG_LEVEL)) {
-    throw new Error(
-      `spawnGateway learns the port from the info line "gateway listening": give PORT, or LOG_LEVEL info or lower (not ${env.LOG_LEVEL})`,
-    );
+  if (!env.PORT && env.LOG_LEVEL === 'silent') {
+    throw new Error('spawnGateway learns the port from the "gateway listening" line: give PORT with LOG_LEVEL=silent');
   }
   const proc = spawn(process.execPath, [join(ROOT, 'dist', 'main.js'), ...args], {
     cwd: opts.cwd ?? ROOT,
@@ -159,16 +157,22 @@ export async function spawnGateway(
   };
 }
 
-/** The address in the gateway's "gateway listening" log line (its bound port), once that line has been written. */
+/**
+ * The address in the gateway's "gateway listening" log line (its bound port), once that line has been written:
+ * a JSON line, or a pretty one (`... gateway listening url=... port=4000 ...`, LOG_FORMAT=pretty).
+ */
 function listeningUrl(out: string): string | undefined {
   for (const line of out.split('\n')) {
-    if (!line.includes('"gateway listening"')) continue;
-    try {
-      const { port } = JSON.parse(line) as { port?: unknown };
-      if (typeof port === 'number' && port > 0) return `http://127.0.0.1:${port}`;
-    } catch {
-      /* a line still being written */
+    if (line.includes('"gateway listening"')) {
+      try {
+        const { port } = JSON.parse(line) as { port?: unknown };
+        if (typeof port === 'number' && port > 0) return `http://127.0.0.1:${port}`;
+      } catch {
+        /* a line still being written */
+      }
     }
+    const pretty = / gateway listening .*\bport=(\d+) /.exec(line);
+    if (pretty && Number(pretty[1]) > 0) return `http://127.0.0.1:${pretty[1]}`;
   }
   return undefined;
 }
