@@ -1,7 +1,7 @@
 import './runtime-flags'; // first: V8 flags must be set before any WebAssembly is compiled
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCommandLine, usage } from './config/command-line';
+import { parseCommandLine, usage, type CommandLine } from './config/command-line';
 import { loadGatewayConfig } from './config/config.loader';
 import { ConfigError } from './config/config.error';
 
@@ -13,13 +13,22 @@ function version(): string {
   }
 }
 
+/** --help / --version, answered before any config is read; a refused command line is left to the loader to report. */
+function helpOrVersion(argv: readonly string[]): CommandLine | undefined {
+  try {
+    return parseCommandLine(argv);
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   let config;
   try {
     // The one place the process environment and arguments are read.
     const argv = process.argv.slice(2);
-    const cli = parseCommandLine(argv, process.env);
-    if (cli.help || cli.version) {
+    const cli = helpOrVersion(argv);
+    if (cli && (cli.help || cli.version)) {
       process.stdout.write(cli.help ? usage(version()) : `llm-gateway ${version()}\n`);
       return;
     }
