@@ -51,6 +51,32 @@ describe('deployment files', () => {
     });
     assert.deepEqual(c.warnings, []);
     assert.equal(c.models[0].modelName, 'azure-gpt-3.5');
+    assert.equal(c.models[0].upstreamModel, 'gpt-35-turbo', 'a real deployment name, not a placeholder');
+    assert.equal(c.jwt.enabled, false, 'JWT commented out: no warning on the first start');
+    const named = loadGatewayConfig({
+      argv: ['--config', join(ROOT, 'config.example.yaml')],
+      env: {
+        AZURE_API_BASE: 'https://example.openai.azure.com',
+        AZURE_API_KEY: 'k-123456',
+        AZURE_DEPLOYMENT: 'azure/mine',
+      },
+      cwd: ROOT,
+    });
+    assert.equal(named.models[0].upstreamModel, 'mine', 'the deployment name from AZURE_DEPLOYMENT');
+  });
+
+  it('config.jwt.example.yaml is a valid config with JWT auth on', () => {
+    const c = loadGatewayConfig({
+      argv: ['--config', join(ROOT, 'config.jwt.example.yaml')],
+      env: {
+        AZURE_API_BASE: 'https://example.openai.azure.com',
+        AZURE_API_KEY: 'k-123456',
+        JWT_PUBLIC_KEY_URL: 'http://localhost:8080/.well-known/openid-configuration',
+      },
+      cwd: ROOT,
+    });
+    assert.deepEqual(c.warnings, []);
     assert.equal(c.jwt.enabled, true);
+    assert.deepEqual(c.jwt.publicKeyUrls, ['http://localhost:8080/.well-known/openid-configuration']);
   });
 });
