@@ -19,7 +19,7 @@ export function strategyFor(name: RoutingStrategy, latencyBuffer: number): Strat
       return scored((d) => d.active, 0);
     case 'usage-based-routing':
     case 'usage-based-routing-v2':
-      // Fewest tokens this minute, then fewest requests (shared through Redis when set).
+      // Fewest tokens this minute, then fewest requests (counted by this instance).
       return scored((d, now) => d.usage.tokensNow(now) + d.usage.requestsNow(now) / 1e6, 0);
     case 'latency-based-routing':
       // Fastest recent answers; one never measured goes first, so every deployment gets measured.

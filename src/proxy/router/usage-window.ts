@@ -8,8 +8,6 @@ export class UsageWindow {
   private minute = -1;
   private requests = 0;
   private tokens = 0;
-  private sharedTokens = 0;
-  private sharedRequests = 0;
   private readonly limited: boolean;
 
   constructor(
@@ -21,32 +19,19 @@ export class UsageWindow {
     this.limited = track || rpm !== undefined || tpm !== undefined;
   }
 
-  /** Tokens counted in the current minute (this instance's, plus other instances' when shared). */
+  /** Tokens counted in the current minute, by this instance. */
   tokensNow(now: number): number {
     this.roll(now);
-    return this.tokens + this.sharedTokens;
+    return this.tokens;
   }
 
   requestsNow(now: number): number {
     this.roll(now);
-    return this.requests + this.sharedRequests;
-  }
-
-  /** Other instances' counts for the current minute (from the shared routing state). */
-  setShared(minute: number, tokens: number, requests: number): void {
-    if (minute !== this.minute) return;
-    this.sharedTokens = tokens;
-    this.sharedRequests = requests;
-  }
-
-  /** This instance's counts of the current minute, for sharing. */
-  local(now: number): { minute: number; tokens: number; requests: number } {
-    this.roll(now);
-    return { minute: this.minute, tokens: this.tokens, requests: this.requests };
+    return this.requests;
   }
 
   hasRoom(now: number): boolean {
-    if (!this.limited) return true;
+    if (this.rpm === undefined && this.tpm === undefined) return true;
     this.roll(now);
     return (this.rpm === undefined || this.requests < this.rpm) && (this.tpm === undefined || this.tokens < this.tpm);
   }
@@ -74,8 +59,6 @@ export class UsageWindow {
       this.minute = m;
       this.requests = 0;
       this.tokens = 0;
-      this.sharedTokens = 0;
-      this.sharedRequests = 0;
     }
   }
 }
