@@ -18,6 +18,8 @@ export interface CallContext {
   readonly clientStreamOptions: unknown;
   /** Aborted when the client hangs up. */
   readonly signal: ClientAbort;
+  /** Client headers its API sends on to the upstream (Anthropic's `anthropic-beta` on /v1/messages); usually none. */
+  readonly upstreamHeaders?: Readonly<Record<string, string>>;
 }
 
 /** The client went away: stop, answer nothing. */

@@ -108,7 +108,9 @@ export class ForwarderService {
             let res: UpstreamAnswer;
             try {
               // Expiring credentials (Entra ID) are awaited only when no good one is at hand.
-              const headers = auth === undefined ? d.endpoint.headers : (auth.now() ?? (await auth.fresh()));
+              const fixed = auth === undefined ? d.endpoint.headers : (auth.now() ?? (await auth.fresh()));
+              const extra = ctx.upstreamHeaders;
+              const headers = extra === undefined ? fixed : { ...fixed, ...extra };
               const opts = {
                 method: 'POST' as const,
                 path,

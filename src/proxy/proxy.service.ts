@@ -17,6 +17,7 @@ import { SseRelay } from './streaming/sse-relay';
 import { relayStream } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
+import { anthropicClientHeaders } from './providers/anthropic/anthropic-client-headers';
 
 type Report = (report: CallReport | null) => void;
 
@@ -98,6 +99,7 @@ export class ProxyService {
       addStreamUsage: stream && op === 'chat' && own?.include_usage !== true,
       clientStreamOptions: own,
       signal: abort,
+      upstreamHeaders: op === 'messages' ? anthropicClientHeaders(req.headers) : undefined,
     };
     let fwd: Forwarded | undefined;
     try {

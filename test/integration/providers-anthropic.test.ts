@@ -76,15 +76,18 @@ router_settings:
   beforeEach(() => up.reset());
 
   it('plain chat: system, max_tokens default, upstream key and version; the answer in OpenAI shape with usage', async () => {
-    const res = await client.chat.completions.create({
-      model: 'claude',
-      messages: [
-        { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: 'Hi' },
-      ],
-      temperature: 0.3,
-      stop: ['END'],
-    });
+    const res = await client.chat.completions.create(
+      {
+        model: 'claude',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ],
+        temperature: 0.3,
+        stop: ['END'],
+      },
+      { headers: { 'anthropic-beta': 'from-an-openai-client' } },
+    );
     assert.equal(res.choices[0].message.content, 'Hello from Claude');
     assert.equal(res.choices[0].finish_reason, 'stop');
     assert.equal(res.object, 'chat.completion');
@@ -98,6 +101,7 @@ router_settings:
     assert.equal(seen.headers['anthropic-version'], '2023-06-01');
     assert.equal(seen.headers.authorization, undefined);
     assert.doesNotMatch(JSON.stringify(seen.headers), new RegExp(MASTER));
+    assert.equal(seen.headers['anthropic-beta'], undefined, 'client headers of a chat call stay at the gateway');
     assert.deepEqual(seen.body, {
       model: 'claude-3-5-sonnet-real',
       system: 'Be brief.',
@@ -261,7 +265,12 @@ router_settings:
 
   it('/v1/messages: the Anthropic SDK with a virtual key, plain and streaming; passed through and billed', async () => {
     const key = await newKey();
-    const anthropic = new Anthropic({ apiKey: key, baseURL: gw.url, maxRetries: 0 });
+    const anthropic = new Anthropic({
+      apiKey: key,
+      baseURL: gw.url,
+      maxRetries: 0,
+      defaultHeaders: { 'anthropic-beta': 'prompt-caching-2024-07-31' },
+    });
     const msg = await anthropic.messages.create({
       model: 'claude',
       max_tokens: 100,
@@ -272,6 +281,7 @@ router_settings:
     assert.equal(msg.usage.input_tokens, ANTHROPIC_USAGE.input_tokens);
     const seen = up.requests[0];
     assert.equal(seen.headers['x-api-key'], ANTHROPIC_KEY, 'the caller key never reaches the upstream');
+    assert.equal(seen.headers['anthropic-beta'], 'prompt-caching-2024-07-31', "the client's beta features go on");
     assert.deepEqual(seen.body, {
       model: 'claude-3-5-sonnet-real',
       max_tokens: 100,
