@@ -38,6 +38,7 @@ describe('route groups table', () => {
         '/key/block',
         '/key/unblock',
       ],
+      spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
       public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
     });
     assert.deepEqual(DEFAULT_CALLER_ROUTES, ['openai_routes', 'info_routes']);
@@ -117,7 +118,7 @@ describe('RouteMatcher', () => {
     assert.ok(m.matches('/ok'));
     assert.match(
       validateRouteList(['management_routes', 'admin_routes'])!,
-      /"admin_routes".*openai_routes, info_routes, management_routes, public_routes/,
+      /"admin_routes".*openai_routes, info_routes, management_routes, spend_tracking_routes, public_routes/,
     );
     assert.equal(validateRouteList(['management_routes', '/x', '/y/*']), null);
   });
