@@ -1,0 +1,115 @@
+import { Errors } from '../../common/errors/gateway-error';
+
+/** The LiteLLM roles a JWT can be given (`role_mappings[].internal_role`). */
+export const JWT_ROLES = ['proxy_admin', 'proxy_admin_viewer', 'internal_user', 'team'] as const;
+export type JwtRole = (typeof JWT_ROLES)[number];
+
+/** Highest first: a token holding several mapped roles gets the strongest. */
+const RANK: Readonly<Record<JwtRole, number>> = { proxy_admin: 3, proxy_admin_viewer: 2, internal_user: 1, team: 0 };
+
+export interface RoleMapping {
+  readonly role: string;
+  readonly internalRole: JwtRole;
+}
+
+export interface ScopeMapping {
+  readonly scope: string;
+  readonly models: readonly string[];
+  readonly routes: readonly string[];
+}
+
+/** The `litellm_jwtauth` mapping settings beyond the admin scope and the team claim, prepared once at start. */
+export interface JwtMappingSettings {
+  readonly teamIdsField?: string;
+  readonly teamIdDefault?: string;
+  readonly userEmailField?: string;
+  readonly userAllowedEmailDomain?: string;
+  readonly userRolesField?: string;
+  readonly userAllowedRoles?: readonly string[];
+  readonly rolesField?: string;
+  readonly roleMappings?: readonly RoleMapping[];
+  readonly scopeMappings?: readonly ScopeMapping[];
+  readonly enforceScopeBasedAccess?: boolean;
+  readonly endUserIdField?: string;
+}
+
+/** A claim by name, or by dotted path (`realm_access.roles`, `resource_access.my-client.roles`) when no claim has the name. */
+export function claimValue(claims: Readonly<Record<string, unknown>>, name: string): unknown {
+  let value: unknown = claims[name];
+  if (value === undefined && name.includes('.')) {
+    value = name
+      .split('.')
+      .reduce<unknown>(
+        (node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined),
+        claims,
+      );
+  }
+  return value;
+}
+
+/** A list claim (groups, roles, team ids): an array of strings, or one string (a single entry). */
+export function claimList(claims: Readonly<Record<string, unknown>>, name: string): string[] {
+  const value = claimValue(claims, name);
+  if (typeof value === 'string') return value ? [value] : [];
+  if (typeof value === 'number' && Number.isFinite(value)) return [String(value)];
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const v of value) {
+    const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
+    if (typeof s === 'string' && s && !out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
+/** `user_allowed_email_domain`: the email claim must be of that domain (case-insensitive), or the token is refused. */
+export function checkEmailDomain(email: string | undefined, domain: string | undefined): void {
+  if (domain === undefined) return;
+  const at = email?.lastIndexOf('@') ?? -1;
+  if (email === undefined || at < 0 || email.slice(at + 1).toLowerCase() !== domain.toLowerCase()) {
+    throw Errors.forbidden(
+      `JWT is valid but its user email is not of the allowed domain ${JSON.stringify(domain)}`,
+      'user_email_not_allowed',
+    );
+  }
+}
+
+/** `user_roles_jwt_field` + `user_allowed_roles`: the token must hold one of the allowed roles. */
+export function checkUserRoles(claims: Readonly<Record<string, unknown>>, s: JwtMappingSettings): void {
+  if (!s.userRolesField || !s.userAllowedRoles) return;
+  const held = claimList(claims, s.userRolesField);
+  if (held.some((r) => s.userAllowedRoles!.includes(r))) return;
+  throw Errors.forbidden(
+    `JWT is valid but holds none of the allowed user roles (${s.userAllowedRoles.join(', ')}) in "${s.userRolesField}"`,
+    'user_role_not_allowed',
+  );
+}
+
+/** `roles_jwt_field` + `role_mappings`: the strongest role the IdP roles or groups map to, if any. */
+export function mappedRole(claims: Readonly<Record<string, unknown>>, s: JwtMappingSettings): JwtRole | undefined {
+  if (!s.rolesField || !s.roleMappings || s.roleMappings.length === 0) return undefined;
+  const held = new Set(claimList(claims, s.rolesField));
+  let best: JwtRole | undefined;
+  for (const m of s.roleMappings) {
+    if (held.has(m.role) && (best === undefined || RANK[m.internalRole] > RANK[best])) best = m.internalRole;
+  }
+  return best;
+}
+
+/**
+ * `scope_mappings` with `enforce_scope_based_access`: the models and routes the token's scopes grant (null: scope
+ * access is not enforced, so scopes limit nothing).
+ */
+export function scopeGrants(
+  scopes: readonly string[],
+  s: JwtMappingSettings,
+): { models: readonly string[]; routes: readonly string[] } | null {
+  if (!s.enforceScopeBasedAccess || !s.scopeMappings) return null;
+  const models = new Set<string>();
+  const routes = new Set<string>();
+  for (const m of s.scopeMappings) {
+    if (!scopes.includes(m.scope)) continue;
+    for (const x of m.models) models.add(x);
+    for (const r of m.routes) routes.add(r);
+  }
+  return { models: [...models], routes: [...routes] };
+}

@@ -1,0 +1,79 @@
+import { ALL_PROXY_MODELS } from '../cached-key';
+import type { ObjectKind } from './object-kind';
+
+/** The limit columns teams, users and end users share (their Prisma rows all have these). */
+export interface LimitColumns {
+  models: string[];
+  spend: number;
+  maxBudget: number | null;
+  softBudget: number | null;
+  budgetDuration: string | null;
+  budgetResetAt: Date | null;
+  softBudgetAlertedAt: Date | null;
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+  maxParallelRequests: number | null;
+  blocked: boolean;
+}
+
+/**
+ * A team, user or end user as admission holds it in memory: its limits, precomputed (the model set, whether any
+ * rate limit applies), and its spend in the current budget period: the database total as last learned plus what
+ * this instance recorded since. `resetAtMs` is the end of that period (Infinity: no period); once it has passed,
+ * the spend held counts as 0 until the database answers the new period.
+ */
+export class LimitedObject {
+  readonly models: readonly string[];
+  /** null: every model group. */
+  readonly modelSet: ReadonlySet<string> | null;
+  readonly maxBudget: number | null;
+  readonly softBudget: number | null;
+  readonly rpmLimit: number | null;
+  readonly tpmLimit: number | null;
+  readonly maxParallelRequests: number | null;
+  readonly blocked: boolean;
+  readonly hasRateLimits: boolean;
+  /** Anything admission must look at: a block, a model list, a budget or a rate limit. */
+  readonly enforced: boolean;
+  /** The rate-limit scope id (`t:<id>`, `u:<id>`, `e:<id>`). */
+  readonly scopeId: string;
+  spend: number;
+  resetAtMs: number;
+
+  constructor(
+    readonly kind: ObjectKind,
+    readonly id: string,
+    row: LimitColumns,
+    scopePrefix: string,
+  ) {
+    this.models = Object.freeze([...row.models]);
+    this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
+    this.maxBudget = row.maxBudget;
+    this.softBudget = row.softBudget;
+    this.rpmLimit = row.rpmLimit;
+    this.tpmLimit = row.tpmLimit;
+    this.maxParallelRequests = row.maxParallelRequests;
+    this.blocked = row.blocked;
+    this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
+    this.enforced = this.blocked || this.modelSet !== null || this.maxBudget !== null || this.hasRateLimits;
+    this.scopeId = scopePrefix + id;
+    this.spend = row.spend;
+    this.resetAtMs = row.budgetResetAt ? row.budgetResetAt.getTime() : Infinity;
+  }
+
+  /** Spend in the current period, as of `nowMs`. */
+  spendAt(nowMs: number): number {
+    return this.resetAtMs <= nowMs ? 0 : this.spend;
+  }
+
+  /**
+   * A database total for this object: a later period replaces what is held; the same period only raises it
+   * (another instance's newer total may have arrived first); an older period is ignored.
+   */
+  adopt(total: number, resetAtMs: number, unflushed: number): void {
+    if (resetAtMs > this.resetAtMs) {
+      this.resetAtMs = resetAtMs;
+      this.spend = total + unflushed;
+    } else if (resetAtMs === this.resetAtMs) this.spend = Math.max(this.spend, total + unflushed);
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../../database/database.service';
+import { rethrowDatabaseError } from '../db-errors';
+import type { LimitColumns } from './limited-object';
+import type { ObjectKind } from './object-kind';
+
+export type ObjectRow = LimitColumns & { id: string };
+
+/** Table and id column per kind: constants, never input. */
+const TABLES: Readonly<Record<ObjectKind, { table: string; id: string; all: boolean }>> = {
+  team: { table: 'teams', id: 'team_id', all: true },
+  user: { table: 'users', id: 'user_id', all: true },
+  // End users are many and mostly unlimited: only those admission must look at are held in memory.
+  end_user: { table: 'end_users', id: 'user_id', all: false },
+};
+
+const COLUMNS = `models, spend, max_budget AS "maxBudget", soft_budget AS "softBudget",
+  budget_duration AS "budgetDuration", budget_reset_at AS "budgetResetAt",
+  soft_budget_alerted_at AS "softBudgetAlertedAt", rpm_limit AS "rpmLimit", tpm_limit AS "tpmLimit",
+  max_parallel_requests AS "maxParallelRequests", blocked`;
+const ENFORCED = `(blocked OR cardinality(models) > 0 OR max_budget IS NOT NULL OR soft_budget IS NOT NULL
+  OR rpm_limit IS NOT NULL OR tpm_limit IS NOT NULL OR max_parallel_requests IS NOT NULL)`;
+
+/** What the in-memory mirror of teams, users and end users reads, and the lazy budget reset. */
+@Injectable()
+export class ObjectsRepository {
+  constructor(private readonly db: DatabaseService) {}
+
+  /** Every row the mirror holds of this kind. */
+  loadAll(kind: ObjectKind): Promise<ObjectRow[]> {
+    const t = TABLES[kind];
+    const where = t.all ? '' : ` WHERE ${ENFORCED}`;
+    return this.query(`SELECT ${t.id} AS id, ${COLUMNS} FROM ${t.table}${where}`);
+  }
+
+  /** These rows (absent ones are deleted, or not held: an end user without limits). */
+  load(kind: ObjectKind, ids: readonly string[]): Promise<ObjectRow[]> {
+    const t = TABLES[kind];
+    const where = t.all ? '' : ` AND ${ENFORCED}`;
+    return this.query(`SELECT ${t.id} AS id, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])${where}`, [
+      [...ids],
+    ]);
+  }
+
+  /**
+   * Ends the budget period of these rows where it is over: spend back to 0, the next end one duration after the
+   * previous (computed by the database, so every instance agrees). Guarded by the period end, so when several
+   * instances ask at once one resets and the others change nothing. Answers the rows as they are now.
+   */
+  async resetDue(kind: ObjectKind, ids: readonly string[]): Promise<ObjectRow[]> {
+    const t = TABLES[kind];
+    await this.query(
+      `UPDATE ${t.table} SET spend = 0, soft_budget_alerted_at = NULL,
+         budget_reset_at = llmgw_next_reset(budget_reset_at, budget_duration, now())
+       WHERE ${t.id} = ANY($1::text[]) AND budget_reset_at <= now() AND budget_duration IS NOT NULL RETURNING 1`,
+      [[...ids]],
+    );
+    return this.query(`SELECT ${t.id} AS id, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`, [[...ids]]);
+  }
+
+  /** The same for virtual keys (by token). */
+  async resetDueKeys(tokens: readonly string[]): Promise<number> {
+    const rows = await this.query(
+      `UPDATE virtual_keys SET spend = 0, soft_budget_alerted_at = NULL,
+         budget_reset_at = llmgw_next_reset(budget_reset_at, budget_duration, now())
+       WHERE token = ANY($1::text[]) AND budget_reset_at <= now() AND budget_duration IS NOT NULL RETURNING 1`,
+      [[...tokens]],
+    );
+    return rows.length;
+  }
+
+  private query<T = ObjectRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.db.prisma.$queryRawUnsafe<T[]>(sql, ...params).then(
+      (rows) => rows.map(numeric) as T[],
+      rethrowDatabaseError,
+    );
+  }
+}
+
+/** Raw rows as the mirror wants them: numbers and dates whatever the driver answered. */
+function numeric<T>(row: T): T {
+  const r = row as Record<string, unknown>;
+  for (const k of ['spend', 'maxBudget', 'softBudget'])
+    if (typeof r[k] === 'string' || typeof r[k] === 'bigint') r[k] = Number(r[k]);
+  for (const k of ['budgetResetAt', 'softBudgetAlertedAt'])
+    if (typeof r[k] === 'string' || typeof r[k] === 'number') r[k] = new Date(r[k] as string);
+  return row;
+}

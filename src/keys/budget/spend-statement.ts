@@ -1,0 +1,93 @@
+import { Prisma } from '../../generated/prisma/client';
+
+/**
+ * The SET list that adds `amount` to a row's spend within its budget period. A period that is over is ended in the
+ * same write: spend restarts from this amount, the next end is computed by the database from the previous one
+ * (llmgw_next_reset, no drift), and the soft-budget mark is cleared. `soft_budget_alerted_at` is set to now() by
+ * the write that crosses soft_budget: the one write whose answer says so logs the warning, once per period, however
+ * many instances write. `t` is the row's table (or alias), `amount` the added amount; both are constants here.
+ */
+function addWithinPeriod(t: string, amount: string): string {
+  const over = `${t}.budget_reset_at <= now()`;
+  return `spend = CASE WHEN ${over} THEN ${amount} ELSE ${t}.spend + ${amount} END,
+    budget_reset_at = CASE WHEN ${over}
+      THEN llmgw_next_reset(${t}.budget_reset_at, ${t}.budget_duration, now()) ELSE ${t}.budget_reset_at END,
+    soft_budget_alerted_at = CASE
+      WHEN ${t}.soft_budget IS NULL THEN NULL
+      WHEN ${over} THEN CASE WHEN ${amount} >= ${t}.soft_budget THEN now() END
+      WHEN ${t}.soft_budget_alerted_at IS NULL AND ${t}.spend + ${amount} >= ${t}.soft_budget THEN now()
+      ELSE ${t}.soft_budget_alerted_at END`;
+}
+
+const RETURNED = (t: string, id: string) =>
+  `${t}.${id} AS id, ${t}.spend, ${t}.budget_reset_at AS reset_at, ${t}.soft_budget AS soft,
+   (${t}.soft_budget_alerted_at IS NOT NULL AND ${t}.soft_budget_alerted_at = now()) AS crossed`;
+
+export type SpendKind = 'k' | 't' | 'u' | 'e';
+
+export interface SpendRowAnswer {
+  kind: 'b' | SpendKind;
+  id: string;
+  spend: number;
+  reset_at: Date | null;
+  soft: number | null;
+  crossed: boolean;
+}
+
+type Amounts = ReadonlyMap<string, number>;
+
+function columns(m: Amounts): [string[], number[]] {
+  const ids = [...m.keys()];
+  return [ids, ids.map((id) => m.get(id)!)];
+}
+
+/**
+ * One statement, so one round trip and one snapshot, that applies a spend batch once: the batch row is inserted
+ * first, and every update applies only when it is new (a retried batch changes nothing). Keys and users are only
+ * updated (unknown ones are skipped); teams and end users are created on first spend, as LiteLLM does.
+ */
+export function spendStatement(
+  batchId: string,
+  keys: Amounts,
+  teams: Amounts,
+  users: Amounts,
+  endUsers: Amounts,
+): Prisma.Sql {
+  const [kt, ka] = columns(keys);
+  const [tt, ta] = columns(teams);
+  const [ut, ua] = columns(users);
+  const [et, ea] = columns(endUsers);
+  const raw = Prisma.raw;
+  return Prisma.sql`
+    WITH fresh AS (
+      INSERT INTO spend_batches (id) VALUES (${batchId}) ON CONFLICT (id) DO NOTHING RETURNING id
+    ), k AS (
+      UPDATE virtual_keys AS v SET ${raw(addWithinPeriod('v', 'd.amount'))}
+      FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(id, amount)
+      WHERE v.token = d.id AND EXISTS (SELECT 1 FROM fresh)
+      RETURNING ${raw(RETURNED('v', 'token'))}
+    ), t AS (
+      INSERT INTO teams (team_id, spend)
+      SELECT d.id, d.amount FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(id, amount)
+      WHERE EXISTS (SELECT 1 FROM fresh)
+      ON CONFLICT (team_id) DO UPDATE SET ${raw(addWithinPeriod('teams', 'EXCLUDED.spend'))}
+      RETURNING ${raw(RETURNED('teams', 'team_id'))}
+    ), u AS (
+      UPDATE users AS x SET ${raw(addWithinPeriod('x', 'd.amount'))}
+      FROM unnest(${ut}::text[], ${ua}::float8[]) AS d(id, amount)
+      WHERE x.user_id = d.id AND EXISTS (SELECT 1 FROM fresh)
+      RETURNING ${raw(RETURNED('x', 'user_id'))}
+    ), e AS (
+      INSERT INTO end_users (user_id, spend)
+      SELECT d.id, d.amount FROM unnest(${et}::text[], ${ea}::float8[]) AS d(id, amount)
+      WHERE EXISTS (SELECT 1 FROM fresh)
+      ON CONFLICT (user_id) DO UPDATE SET ${raw(addWithinPeriod('end_users', 'EXCLUDED.spend'))}
+      RETURNING ${raw(RETURNED('end_users', 'user_id'))}
+    )
+    SELECT 'b' AS kind, id, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
+      FROM fresh
+    UNION ALL SELECT 'k', * FROM k
+    UNION ALL SELECT 't', * FROM t
+    UNION ALL SELECT 'u', * FROM u
+    UNION ALL SELECT 'e', * FROM e`;
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { isStorableText, NOT_STORABLE } from '../dto/storable';
+import { jsonObject, limitFields, names, stored, text } from '../access/limit-fields';
+
+/** A team member as LiteLLM writes it: a role and a user id and/or email. */
+export const memberSchema = z
+  .strictObject({
+    role: z.enum(['admin', 'user'], { error: 'must be "admin" or "user"' }).default('user'),
+    user_id: text.nullable().optional(),
+    user_email: text.nullable().optional(),
+  })
+  .refine((m) => !!m.user_id || !!m.user_email, { message: 'give user_id or user_email' });
+export type Member = z.output<typeof memberSchema>;
+
+/** LiteLLM team fields that have no effect here: accepted, stored and answered as sent. */
+export const TEAM_STORED_FIELDS = [
+  'team_member_permissions',
+  'router_settings',
+  'access_group_ids',
+  'model_aliases',
+  'tags',
+  'guardrails',
+  'prompts',
+  'policies',
+  'object_permission',
+  'team_member_budget',
+  'team_member_rpm_limit',
+  'team_member_tpm_limit',
+  'team_member_key_duration',
+  'model_rpm_limit',
+  'model_tpm_limit',
+  'model_max_budget',
+  'rpm_limit_type',
+  'tpm_limit_type',
+  'allowed_vector_store_indexes',
+  'allowed_passthrough_routes',
+  'secret_manager_settings',
+] as const;
+
+const storedFields = Object.fromEntries(TEAM_STORED_FIELDS.map((f) => [f, stored.optional()])) as Record<
+  (typeof TEAM_STORED_FIELDS)[number],
+  z.ZodOptional<typeof stored>
+>;
+
+const teamFields = {
+  ...limitFields,
+  ...storedFields,
+  team_alias: text.nullable().optional(),
+  organization_id: text.nullable().optional(),
+  admins: names.optional(),
+  members: names.optional(),
+  members_with_roles: z.array(memberSchema).max(1000).optional(),
+  metadata: jsonObject.nullable().optional(),
+};
+
+/** A team id: what a JWT claim or a path may carry. */
+export const teamId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine(isStorableText, NOT_STORABLE);
+
+/** POST /team/new: a missing team_id is generated. */
+export const newTeamSchema = z.strictObject({ ...teamFields, team_id: teamId.optional() });
+export type NewTeamRequest = z.output<typeof newTeamSchema>;
+
+/** POST /team/update: team_id plus the fields to change. */
+export const updateTeamSchema = z.strictObject({ ...teamFields, team_id: teamId });
+export type UpdateTeamRequest = z.output<typeof updateTeamSchema>;
+
+/** POST /team/delete. */
+export const deleteTeamsSchema = z.strictObject({ team_ids: z.array(teamId).min(1, 'give at least one').max(1000) });
+
+/** POST /team/block, /team/unblock. */
+export const teamRefSchema = z.strictObject({ team_id: teamId });
+
+/** POST /team/member_add: one member or a list. */
+export const memberAddSchema = z.strictObject({
+  team_id: teamId,
+  member: z.union([memberSchema, z.array(memberSchema).min(1).max(1000)]),
+  max_budget_in_team: z.number().nonnegative().finite().nullable().optional(),
+});
+
+/** POST /team/member_delete. */
+export const memberDeleteSchema = z
+  .strictObject({ team_id: teamId, user_id: text.optional(), user_email: text.optional() })
+  .refine((b) => b.user_id !== undefined || b.user_email !== undefined, { message: 'give user_id or user_email' });
+
+/** GET /team/info. */
+export const teamInfoSchema = z.strictObject({ team_id: teamId.optional() });
+
+/** GET /team/list. */
+export const listTeamsSchema = z.strictObject({ user_id: text.optional(), organization_id: text.optional() });

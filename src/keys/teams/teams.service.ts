@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { Caller } from '../../auth/caller';
+import { Errors } from '../../common/errors/gateway-error';
+import type { Prisma } from '../../generated/prisma/client';
+import { actorOf } from '../actor';
+import { ObjectChanges } from '../access/object-changes.service';
+import { isAdmin, mayReadTeam, readsAll, requireAdmin } from '../access/object-access';
+import { ObjectsRepository } from '../access/objects.repository';
+import { pick, toLimitChanges } from '../access/limit-fields';
+import { UniqueViolation } from '../db-errors';
+import { toKeyView } from '../key-view';
+import { SpendWriter } from '../spend/spend-writer.service';
+import {
+  TEAM_STORED_FIELDS,
+  type Member,
+  type NewTeamRequest,
+  type UpdateTeamRequest,
+  memberAddSchema,
+  memberDeleteSchema,
+} from './team-requests.dto';
+import { toTeamView } from './team-view';
+import { TeamsRepository, type TeamChanges, type TeamRow } from './teams.repository';
+
+type View = Record<string, unknown>;
+
+/** The `/team/*` routes: LiteLLM's team management, with an audit row per change. */
+@Injectable()
+export class TeamsService {
+  constructor(
+    private readonly repo: TeamsRepository,
+    private readonly objects: ObjectsRepository,
+    private readonly changes: ObjectChanges,
+    private readonly spend: SpendWriter,
+  ) {}
+
+  async create(req: NewTeamRequest, caller: Caller): Promise<View> {
+    requireAdmin(caller, 'create teams');
+    const teamId = req.team_id ?? randomUUID();
+    const members = [...(req.members_with_roles ?? [])];
+    // LiteLLM: whoever creates a team (when it is a user) becomes its admin.
+    if (caller.userId && !members.some((m) => m.user_id === caller.userId))
+      members.push({ role: 'admin', user_id: caller.userId });
+    const data: Prisma.TeamUncheckedCreateInput = {
+      ...columns(req),
+      teamId,
+      membersWithRoles: members as Prisma.InputJsonValue,
+      extra: stored(req),
+    };
+    const row = await this.repo
+      .create(data, actorOf(caller), 'team.new', auditFields(req))
+      .catch((err: unknown) => {
+        if (err instanceof UniqueViolation)
+          throw Errors.badRequest(
+            `Team id = ${teamId} already exists. Please use a different team id.`,
+            'team_id',
+            'team_exists',
+          );
+        throw err;
+      });
+    await this.changes.changed('team', [teamId]);
+    return toTeamView(row);
+  }
+
+  async info(teamId: string | undefined, caller: Caller): Promise<View> {
+    const id = teamId ?? caller.teamId;
+    if (id === undefined) throw Errors.badRequest('Give the team: /team/info?team_id=<id>', 'team_id', 'missing_team_id');
+    mayReadTeam(caller, id);
+    await this.objects.resetDue('team', [id]);
+    const row = await this.spend.readConsistent(() => this.repo.find(id));
+    if (!row) throw notFound(id);
+    const keys = await this.repo.keysOf(id);
+    return {
+      team_id: row.teamId,
+      team_info: this.view(row),
+      keys: keys.map((k) => toKeyView(k, this.spend.unflushed(k.token))),
+      team_memberships: [],
+    };
+  }
+
+  async update(req: UpdateTeamRequest, caller: Caller): Promise<View> {
+    requireAdmin(caller, 'change teams');
+    const { team_id: teamId, ...fields } = req;
+    const extra = stored(fields);
+    const row = await this.repo.update(
+      teamId,
+      (current) => ({
+        ...columns(fields),
+        ...(Object.keys(extra).length > 0 ? { extra: { ...(current.extra as object), ...extra } } : {}),
+      }),
+      actorOf(caller),
+      'team.update',
+      auditFields(fields),
+    );
+    if (!row) throw notFound(teamId);
+    await this.changes.changed('team', [teamId]);
+    return { team_id: teamId, data: this.view(row) };
+  }
+
+  async setBlocked(teamId: string, blocked: boolean, caller: Caller): Promise<View> {
+    requireAdmin(caller, blocked ? 'block teams' : 'unblock teams');
+    const row = await this.repo.update(teamId, { blocked }, actorOf(caller), blocked ? 'team.block' : 'team.unblock', {});
+    if (!row) throw notFound(teamId);
+    await this.changes.changed('team', [teamId]);
+    return this.view(row);
+  }
+
+  async delete(teamIds: string[], caller: Caller): Promise<View> {
+    requireAdmin(caller, 'delete teams');
+    const res = await this.repo.delete(teamIds, actorOf(caller));
+    if (!res) throw Errors.notFound(`Team not found among ${teamIds.join(', ')}; nothing was deleted`, 'team_not_found', 'team_ids');
+    this.changes.keysRemoved(res.tokens);
+    await this.changes.changed('team', teamIds);
+    return { deleted_teams: teamIds, deleted_keys: res.tokens };
+  }
+
+  /** Admins any team; a team caller its own team (adding its members changes none of its limits). */
+  async memberAdd(req: z.output<typeof memberAddSchema>, caller: Caller): Promise<View> {
+    this.mayManageMembers(req.team_id, caller);
+    const add = Array.isArray(req.member) ? req.member : [req.member];
+    const row = await this.repo.update(
+      req.team_id,
+      (current) => {
+        const members = (current.membersWithRoles as Member[]).filter((m) => !add.some((a) => same(a, m)));
+        members.push(...add);
+        return { membersWithRoles: members as Prisma.InputJsonValue, members: memberIds(members) };
+      },
+      actorOf(caller),
+      'team.member_add',
+      { member: add },
+    );
+    if (!row) throw notFound(req.team_id);
+    return { ...this.view(row), updated_users: add };
+  }
+
+  async memberDelete(req: z.output<typeof memberDeleteSchema>, caller: Caller): Promise<View> {
+    this.mayManageMembers(req.team_id, caller);
+    const gone = { role: 'user' as const, user_id: req.user_id, user_email: req.user_email };
+    const row = await this.repo.update(
+      req.team_id,
+      (current) => {
+        const members = (current.membersWithRoles as Member[]).filter((m) => !same(gone, m));
+        return {
+          membersWithRoles: members as Prisma.InputJsonValue,
+          members: memberIds(members),
+          admins: current.admins.filter((a) => a !== req.user_id),
+        };
+      },
+      actorOf(caller),
+      'team.member_delete',
+      pick(req, ['user_id', 'user_email']),
+    );
+    if (!row) throw notFound(req.team_id);
+    return this.view(row);
+  }
+
+  async list(q: { user_id?: string; organization_id?: string }, caller: Caller): Promise<View[]> {
+    const own = readsAll(caller)
+      ? undefined
+      : caller.teamId !== undefined
+        ? [caller.teamId]
+        : caller.userId !== undefined
+          ? undefined
+          : [];
+    const userId = readsAll(caller) || caller.teamId !== undefined ? q.user_id : caller.userId;
+    const rows = await this.repo.list({ userId, organizationId: q.organization_id, teamIds: own });
+    return rows.map((r) => this.view(r));
+  }
+
+  private view(row: TeamRow): View {
+    return toTeamView(row, this.spend.unflushedOf('team', row.teamId));
+  }
+
+  private mayManageMembers(teamId: string, caller: Caller): void {
+    if (isAdmin(caller) || (caller.role === 'team' && caller.teamId === teamId)) return;
+    throw Errors.forbidden(
+      `Only a proxy admin, or team ${JSON.stringify(teamId)} itself, may change its members`,
+      'team_forbidden',
+    );
+  }
+}
+
+/** The team columns of a request (the fields given; absent ones untouched). */
+function columns(f: Omit<NewTeamRequest, 'team_id'>): TeamChanges & Prisma.TeamUncheckedCreateInput {
+  const c = toLimitChanges(f) as Record<string, unknown>;
+  if (c.metadata !== undefined) c.metadata = c.metadata as Prisma.InputJsonValue;
+  if (f.team_alias !== undefined) c.teamAlias = f.team_alias;
+  if (f.organization_id !== undefined) c.organizationId = f.organization_id;
+  if (f.admins !== undefined) c.admins = f.admins;
+  if (f.members_with_roles !== undefined) {
+    c.membersWithRoles = f.members_with_roles as Prisma.InputJsonValue;
+    c.members = f.members ?? memberIds(f.members_with_roles);
+  } else if (f.members !== undefined) c.members = f.members;
+  return c as TeamChanges & Prisma.TeamUncheckedCreateInput;
+}
+
+function stored(f: Record<string, unknown>): Prisma.InputJsonObject {
+  return pick(f, TEAM_STORED_FIELDS) as Prisma.InputJsonObject;
+}
+
+function auditFields(f: Record<string, unknown>): Record<string, unknown> {
+  return pick(f, Object.keys(f));
+}
+
+function memberIds(members: readonly Member[]): string[] {
+  return [...new Set(members.flatMap((m) => (m.user_id ? [m.user_id] : [])))];
+}
+
+function same(a: Pick<Member, 'user_id' | 'user_email'>, b: Pick<Member, 'user_id' | 'user_email'>): boolean {
+  return (!!a.user_id && a.user_id === b.user_id) || (!!a.user_email && a.user_email === b.user_email);
+}
+
+function notFound(teamId: string) {
+  return Errors.notFound(`Team not found: ${teamId}`, 'team_not_found', 'team_id');
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { isStorableText, NOT_STORABLE } from '../dto/storable';
+import { jsonObject, limitFields, names, stored, text } from '../access/limit-fields';
+
+export const USER_ROLES = [
+  'proxy_admin',
+  'proxy_admin_viewer',
+  'internal_user',
+  'internal_user_viewer',
+  'team',
+  'customer',
+] as const;
+
+/** LiteLLM user fields that have no effect here: accepted, stored and answered as sent. */
+export const USER_STORED_FIELDS = [
+  'send_invite_email',
+  'aliases',
+  'config',
+  'permissions',
+  'model_max_budget',
+  'model_rpm_limit',
+  'model_tpm_limit',
+  'guardrails',
+  'allowed_cache_controls',
+  'sso_user_id',
+  'object_permission',
+  'prompts',
+  'organizations',
+] as const;
+
+const storedFields = Object.fromEntries(USER_STORED_FIELDS.map((f) => [f, stored.optional()])) as Record<
+  (typeof USER_STORED_FIELDS)[number],
+  z.ZodOptional<typeof stored>
+>;
+
+export const userId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine(isStorableText, NOT_STORABLE);
+
+const userFields = {
+  ...limitFields,
+  ...storedFields,
+  user_email: z.email('must be an email address').max(256).nullable().optional(),
+  user_alias: text.nullable().optional(),
+  user_role: z.enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` }).nullable().optional(),
+  teams: names.optional(),
+  metadata: jsonObject.nullable().optional(),
+  // Used only to log in to LiteLLM's own UI; never stored here.
+  password: z.string().max(256).optional(),
+};
+
+/** POST /user/new: a missing user_id is generated; a key for the user is created unless auto_create_key is false. */
+export const newUserSchema = z.strictObject({
+  ...userFields,
+  user_id: userId.optional(),
+  auto_create_key: z.boolean().optional(),
+  key_alias: text.nullable().optional(),
+  duration: z.string().nullable().optional(),
+  team_id: text.nullable().optional(),
+});
+export type NewUserRequest = z.output<typeof newUserSchema>;
+
+/** POST /user/update: user_id (or user_email) plus the fields to change. */
+export const updateUserSchema = z
+  .strictObject({ ...userFields, user_id: userId.optional() })
+  .refine((b) => b.user_id !== undefined || typeof b.user_email === 'string', {
+    message: 'give user_id or user_email',
+    path: ['user_id'],
+  });
+export type UpdateUserRequest = z.output<typeof updateUserSchema>;
+
+/** POST /user/delete. */
+export const deleteUsersSchema = z.strictObject({ user_ids: z.array(userId).min(1, 'give at least one').max(1000) });
+
+/** GET /user/info. */
+export const userInfoSchema = z.strictObject({ user_id: userId.optional() });
+
+/** GET /user/list. */
+export const listUsersSchema = z.strictObject({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(25),
+  role: z.enum(USER_ROLES).optional(),
+  user_ids: z.string().max(10_000).optional(),
+  team: text.optional(),
+});
+export type ListUsersQuery = z.output<typeof listUsersSchema>;

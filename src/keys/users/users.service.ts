@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Caller } from '../../auth/caller';
+import { Errors } from '../../common/errors/gateway-error';
+import type { Prisma } from '../../generated/prisma/client';
+import { actorOf } from '../actor';
+import { pick, toLimitChanges } from '../access/limit-fields';
+import { ObjectChanges } from '../access/object-changes.service';
+import { mayReadUser, readsAll, requireAdmin } from '../access/object-access';
+import { ObjectsRepository } from '../access/objects.repository';
+import { UniqueViolation } from '../db-errors';
+import { toKeyView } from '../key-view';
+import { KeysService } from '../keys.service';
+import { SpendWriter } from '../spend/spend-writer.service';
+import { toTeamView } from '../teams/team-view';
+import { USER_STORED_FIELDS, type ListUsersQuery, type NewUserRequest, type UpdateUserRequest } from './user-requests.dto';
+import { toUserView } from './user-view';
+import { UsersRepository, type UserChanges, type UserRow } from './users.repository';
+
+type View = Record<string, unknown>;
+const NOT_AUDITED = ['password'];
+
+/** The `/user/*` routes: LiteLLM's internal users, with an audit row per change. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly repo: UsersRepository,
+    private readonly objects: ObjectsRepository,
+    private readonly changes: ObjectChanges,
+    private readonly spend: SpendWriter,
+    private readonly keys: KeysService,
+  ) {}
+
+  async create(req: NewUserRequest, caller: Caller): Promise<View> {
+    requireAdmin(caller, 'create users');
+    const userId = req.user_id ?? randomUUID();
+    const data: Prisma.UserUncheckedCreateInput = { ...columns(req), userId, extra: stored(req) };
+    const row = await this.repo.create(data, actorOf(caller), audited(req)).catch((err: unknown) => {
+      if (err instanceof UniqueViolation)
+        throw Errors.badRequest(`User id = ${userId} already exists`, 'user_id', 'user_exists');
+      throw err;
+    });
+    await this.changes.changed('user', [userId]);
+    const view = this.view(row);
+    // LiteLLM creates a key for the new user unless told not to; its secret is shown this once.
+    if (req.auto_create_key === false) return view;
+    const key = await this.keys.generate(
+      {
+        user_id: userId,
+        key_alias: req.key_alias ?? undefined,
+        duration: req.duration ?? undefined,
+        team_id: req.team_id ?? undefined,
+      },
+      caller,
+    );
+    return { ...view, key: key.key, token: key.token, expires: key.expires, key_alias: key.key_alias };
+  }
+
+  async info(userId: string | undefined, caller: Caller): Promise<View> {
+    const id = userId ?? caller.userId;
+    if (id === undefined) throw Errors.badRequest('Give the user: /user/info?user_id=<id>', 'user_id', 'missing_user_id');
+    mayReadUser(caller, id);
+    await this.objects.resetDue('user', [id]);
+    const row = await this.spend.readConsistent(() => this.repo.find(id));
+    if (!row) throw notFound(id);
+    const [keys, teams] = await Promise.all([this.repo.keysOf(id), this.repo.teamsOf(id, row.teams)]);
+    return {
+      user_id: row.userId,
+      user_info: this.view(row),
+      keys: keys.map((k) => toKeyView(k, this.spend.unflushed(k.token))),
+      teams: teams.map((t) => toTeamView(t, this.spend.unflushedOf('team', t.teamId))),
+    };
+  }
+
+  async update(req: UpdateUserRequest, caller: Caller): Promise<View> {
+    requireAdmin(caller, 'change users');
+    const { user_id: givenId, ...fields } = req;
+    const userId = givenId ?? (await this.repo.findByEmail(req.user_email!))?.userId;
+    if (userId === undefined) throw notFound(req.user_email!);
+    const extra = stored(fields);
+    const row = await this.repo.update(
+      userId,
+      (current): UserChanges => ({
+        ...columns(fields),
+        ...(Object.keys(extra).length > 0 ? { extra: { ...(current.extra as object), ...extra } } : {}),
+      }),
+      actorOf(caller),
+      'user.update',
+      audited(fields),
+    );
+    if (!row) throw notFound(userId);
+    await this.changes.changed('user', [userId]);
+    return { user_id: userId, data: this.view(row) };
+  }
+
+  async delete(userIds: string[], caller: Caller): Promise<View> {
+    requireAdmin(caller, 'delete users');
+    const res = await this.repo.delete(userIds, actorOf(caller));
+    if (!res) throw Errors.notFound(`User not found among ${userIds.join(', ')}; nothing was deleted`, 'user_not_found', 'user_ids');
+    this.changes.keysRemoved(res.tokens);
+    await this.changes.changed('user', userIds);
+    return { deleted_users: userIds, deleted_keys: res.tokens };
+  }
+
+  async list(q: ListUsersQuery, caller: Caller): Promise<View> {
+    if (!readsAll(caller)) throw Errors.forbidden('Only a proxy admin or viewer may list users', 'admin_only');
+    const userIds = q.user_ids?.split(',').map((s) => s.trim()).filter(Boolean);
+    const { rows, total } = await this.repo.list({ role: q.role, userIds, team: q.team }, q.page, q.page_size);
+    return {
+      users: rows.map((r) => this.view(r)),
+      total,
+      page: q.page,
+      page_size: q.page_size,
+      total_pages: Math.ceil(total / q.page_size),
+    };
+  }
+
+  private view(row: UserRow): View {
+    return toUserView(row, this.spend.unflushedOf('user', row.userId));
+  }
+}
+
+function columns(f: Omit<NewUserRequest, 'user_id'>): UserChanges & Prisma.UserUncheckedCreateInput {
+  const c = toLimitChanges(f) as Record<string, unknown>;
+  if (f.user_email !== undefined) c.userEmail = f.user_email;
+  if (f.user_alias !== undefined) c.userAlias = f.user_alias;
+  if (f.user_role !== undefined) c.userRole = f.user_role;
+  if (f.teams !== undefined) c.teams = f.teams;
+  return c as UserChanges & Prisma.UserUncheckedCreateInput;
+}
+
+function stored(f: Record<string, unknown>): Prisma.InputJsonObject {
+  return pick(f, USER_STORED_FIELDS) as Prisma.InputJsonObject;
+}
+
+function audited(f: Record<string, unknown>): Record<string, unknown> {
+  return pick(f, Object.keys(f).filter((k) => !NOT_AUDITED.includes(k)));
+}
+
+function notFound(ref: string) {
+  return Errors.notFound(`User not found: ${ref}`, 'user_not_found', 'user_id');
+}

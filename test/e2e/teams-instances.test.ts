@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
+import { createTestDatabase } from '../support/postgres';
+import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+
+const MASTER = 'sk-master-teams-instances-1';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const config = (upstream: string) => `
+model_list:
+  - model_name: gpt-test
+    litellm_params: { model: openai/gpt-upstream, api_base: ${upstream}, api_key: sk-upstream-not-a-real-key }
+    model_info: { input_cost_per_token: 0.01, output_cost_per_token: 0.01 }
+general_settings:
+  master_key: ${MASTER}
+`;
+
+async function chat(gw: SpawnedGateway, key: string, user?: string): Promise<{ status: number }> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], user }),
+  });
+  await res.arrayBuffer();
+  return { status: res.status };
+}
+
+async function admin(gw: SpawnedGateway, path: string, body: object) {
+  const res = await fetch(gw.url + path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await readJson(res);
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json;
+}
+
+/** Polls until `probe` answers `status`; how long after `since` (the moment A answered the change). */
+async function until(probe: () => Promise<{ status: number }>, status: number, since: number): Promise<number> {
+  for (;;) {
+    if ((await probe()).status === status) return Date.now() - since;
+    assert.ok(Date.now() - since < 3_000, `not ${status} after 3 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+for (const broadcast of ['redis', 'postgres'] as const) {
+  describe(`teams, users, end users: two gateway processes on one database (${broadcast} broadcast)`, () => {
+    let upstream: FakeUpstream;
+    let db: Awaited<ReturnType<typeof createTestDatabase>>;
+    let a: SpawnedGateway;
+    let b: SpawnedGateway;
+    const run = randomBytes(3).toString('hex');
+
+    before(async () => {
+      upstream = await startUpstream(() => ({ json: chatCompletion('hello') }));
+      db = await createTestDatabase('gw_teams_multi');
+      const file = writeConfig(config(upstream.url));
+      const env = { DATABASE_URL: db.url, ...(broadcast === 'redis' ? { REDIS_URL } : {}) };
+      a = await spawnGateway(['--config', file], env);
+      b = await spawnGateway(['--config', file], env);
+    });
+    after(async () => {
+      await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
+      await upstream?.close();
+      await db?.drop();
+    });
+
+    it('a team, user or end user blocked on A is refused on B within 1 second, and unblocked likewise', async (ctx) => {
+      const team = `team-${run}`;
+      const user = `user-${run}`;
+      const cust = `cust-${run}`;
+      await admin(a, '/team/new', { team_id: team });
+      await admin(a, '/user/new', { user_id: user, auto_create_key: false });
+      const k = await admin(a, '/key/generate', { team_id: team, user_id: user });
+      assert.equal((await chat(b, k.key, cust)).status, 200);
+      const seen: string[] = [];
+      const steps: [string, object, number][] = [
+        ['/team/block', { team_id: team }, 401],
+        ['/team/unblock', { team_id: team }, 200],
+        ['/user/update', { user_id: user, blocked: true }, 401],
+        ['/user/update', { user_id: user, blocked: false }, 200],
+        ['/customer/block', { user_ids: [cust] }, 401],
+        ['/customer/unblock', { user_ids: [cust] }, 200],
+      ];
+      for (const [path, body, status] of steps) {
+        await admin(a, path, body);
+        const took = await until(() => chat(b, k.key, cust), status, Date.now());
+        assert.ok(took < 1_000, `${path} seen on B after ${took} ms`);
+        seen.push(`${path} ${took}`);
+      }
+      ctx.diagnostic(`seen on B after (ms): ${seen.join(', ')}`);
+    });
+
+    it('a team budget spent through A is enforced on B', async () => {
+      const team = `team-budget-${run}`;
+      await admin(a, '/team/new', { team_id: team, max_budget: 0.3 });
+      const k = await admin(a, '/key/generate', { team_id: team });
+      assert.equal((await chat(a, k.key)).status, 200);
+      assert.equal((await chat(a, k.key)).status, 200);
+      await until(() => chat(b, k.key), 400, Date.now());
+    });
+  });
+}

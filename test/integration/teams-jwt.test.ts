@@ -1,0 +1,255 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startGateway, type InProcessGateway } from '../support/gateway';
+import { assertError, managementApi } from '../support/management-api';
+import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
+import { createTestDatabase, sql } from '../support/postgres';
+import { defaultAnswer, startUpstream, type FakeUpstream } from '../support/upstream';
+
+const MASTER = 'sk-master-teams-jwt-0001';
+const realm = (roles: string[]) => ({ realm_access: { roles } });
+const client = (roles: string[]) => ({ resource_access: { gateway: { roles } } });
+const allowed = realm(['gateway-user']);
+
+describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider', () => {
+  let up: FakeUpstream;
+  let idp: TestOidcProvider;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+  let strict: InProcessGateway;
+  const { api, ok } = managementApi(() => gw.url, MASTER);
+  const jwt = (clientId: string, scope?: string) => idp.token(clientId, scope);
+  const chat = (token: string, model = 'gpt-a', headers: Record<string, string> = {}, base = () => gw.url) =>
+    fetch(`${base()}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+
+  before(async () => {
+    up = await startUpstream();
+    idp = await startOidcProvider({
+      clients: [
+        { clientId: 'team-a-app', claims: { team_id: 'jwt-team-a', email: 'a@example.com', ...allowed } },
+        { clientId: 'team-b-app', claims: { team_id: 'jwt-team-b', email: 'b@example.com', ...allowed } },
+        { clientId: 'groups-app', claims: { groups: ['jwt-g1', 'jwt-g2'], email: 'g@example.com', ...allowed } },
+        { clientId: 'nogroup-app', claims: { email: 'n@example.com', ...allowed } },
+        { clientId: 'kc-admin', claims: { email: 'adm@example.com', ...client(['gw-admin']), ...allowed } },
+        { clientId: 'kc-viewer', claims: { email: 'v@example.com', ...client(['gw-viewer', 'x']), ...allowed } },
+        { clientId: 'kc-user', claims: { email: 'u@example.com', ...client(['gw-user']), ...allowed } },
+        { clientId: 'evil-mail', claims: { team_id: 'jwt-team-a', email: 'x@evil.com', ...allowed } },
+        { clientId: 'no-realm-role', claims: { team_id: 'jwt-team-a', email: 'r@example.com', ...realm(['other']) } },
+        { clientId: 'cust-app', claims: { team_id: 'jwt-team-c', email: 'c@example.com', customer: 'jwt-cust', ...allowed } },
+        { clientId: 'scoped', scope: 'read write', claims: { team_id: 'jwt-team-s' } },
+        { clientId: 'unknown-team', claims: { team_id: 'never-created' } },
+        { clientId: 'known-team', scope: 'read', claims: { team_id: 'jwt-known' } },
+      ],
+    });
+    db = await createTestDatabase('gw_teams_jwt');
+    const models = ['gpt-a', 'gpt-b']
+      .map((m) => `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-up-jwt }`)
+      .join('\n');
+    gw = await startGateway(
+      `model_list:
+${models}
+general_settings:
+  master_key: ${MASTER}
+  enable_jwt_auth: true
+  litellm_jwtauth:
+    team_id_jwt_field: team_id
+    team_ids_jwt_field: groups
+    team_id_default: jwt-default
+    team_allowed_routes: [openai_routes, info_routes, /team/update, /team/member_add]
+    user_id_jwt_field: sub
+    user_id_upsert: true
+    user_email_jwt_field: email
+    user_allowed_email_domain: example.com
+    user_roles_jwt_field: realm_access.roles
+    user_allowed_roles: [gateway-user]
+    roles_jwt_field: resource_access.gateway.roles
+    role_mappings:
+      - { role: gw-admin, internal_role: proxy_admin }
+      - { role: gw-viewer, internal_role: proxy_admin_viewer }
+      - { role: gw-user, internal_role: internal_user }
+    end_user_id_jwt_field: customer
+`,
+      { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri },
+    );
+  });
+  after(async () => {
+    await gw?.close();
+    await strict?.close();
+    await idp?.stop();
+    await up?.close();
+    await db?.drop();
+  });
+
+  it('a team seen first in a JWT is created (team upsert), and its limits bind the JWT and its keys together', async () => {
+    const token = await jwt('team-a-app');
+    assert.equal((await chat(token)).status, 200);
+    const info = await ok('GET', '/team/info?team_id=jwt-team-a');
+    assert.equal(info.team_info.team_id, 'jwt-team-a');
+    const audit = await sql<{ action: string }>(db.url, "SELECT action FROM audit_log WHERE object_id = 'jwt-team-a'");
+    assert.deepEqual(
+      audit.map((r) => r.action),
+      ['team.upsert'],
+    );
+    await ok('POST', '/team/update', { team_id: 'jwt-team-a', rpm_limit: 2 });
+    const key = (await ok('POST', '/key/generate', { team_id: 'jwt-team-a' })).key;
+    assert.equal((await chat(key)).status, 200);
+    assert.equal((await chat(token)).status, 200);
+    const refused = await chat(key);
+    assert.equal(refused.status, 429, 'the key and the JWT share the team rpm_limit');
+    assert.equal((await chat(token)).status, 429);
+  });
+
+  it('team_ids_jwt_field: x-litellm-team-id picks a listed team; without it the first that may use the model', async () => {
+    await ok('POST', '/team/new', { team_id: 'jwt-g1', models: ['gpt-b'] });
+    await ok('POST', '/team/new', { team_id: 'jwt-g2', models: ['gpt-a'] });
+    const token = await jwt('groups-app');
+    assert.equal((await chat(token, 'gpt-a')).status, 200);
+    assert.equal((await chat(token, 'gpt-b')).status, 200);
+    const picked = await chat(token, 'gpt-a', { 'x-litellm-team-id': 'jwt-g1' });
+    assert.equal(picked.status, 401, 'team jwt-g1 may not use gpt-a');
+    const other = await chat(token, 'gpt-a', { 'x-litellm-team-id': 'jwt-team-b' });
+    assert.equal(other.status, 403, 'a team the token does not list');
+    await ok('POST', '/team/block', { team_id: 'jwt-g2' });
+    assert.equal((await chat(token, 'gpt-a', { 'x-litellm-team-id': 'jwt-g2' })).status, 401);
+    await ok('POST', '/team/unblock', { team_id: 'jwt-g2' });
+  });
+
+  it('team_id_default: a token without team claims belongs to the default team', async () => {
+    assert.equal((await chat(await jwt('nogroup-app'))).status, 200);
+    assert.equal((await ok('GET', '/team/info?team_id=jwt-default')).team_id, 'jwt-default');
+    await ok('POST', '/team/block', { team_id: 'jwt-default' });
+    assert.equal((await chat(await jwt('nogroup-app'))).status, 401);
+  });
+
+  it('user_id_upsert: the token subject is stored as a user, whose limits apply', async () => {
+    const token = await jwt('team-b-app');
+    assert.equal((await chat(token)).status, 200);
+    const user = await ok('GET', '/user/info?user_id=team-b-app');
+    assert.equal(user.user_info.user_email, 'b@example.com');
+    await ok('POST', '/user/update', { user_id: 'team-b-app', blocked: true });
+    assert.equal((await chat(token)).status, 401);
+  });
+
+  it('email domain and required user roles gate every token (403)', async () => {
+    assertError(await api('GET', '/models', undefined, await jwt('evil-mail')), 403, { code: 'user_email_not_allowed' });
+    assertError(await api('GET', '/models', undefined, await jwt('no-realm-role')), 403, {
+      code: 'user_role_not_allowed',
+    });
+  });
+
+  it('role_mappings on Keycloak nested roles: proxy_admin manages teams', async () => {
+    const admin = await jwt('kc-admin');
+    const t = await ok('POST', '/team/new', { team_id: 'made-by-idp-admin' }, admin);
+    assert.equal(t.team_id, 'made-by-idp-admin');
+  });
+
+  it('proxy_admin_viewer reads every info and list route and is refused every change', async () => {
+    const viewer = await jwt('kc-viewer');
+    for (const path of [
+      '/team/list',
+      '/team/info?team_id=jwt-team-a',
+      '/user/list',
+      '/user/info?user_id=team-b-app',
+      '/customer/list',
+      '/key/list',
+      '/model/info',
+    ])
+      assert.equal((await api('GET', path, undefined, viewer)).status, 200, path);
+    const changes: [string, object][] = [
+      ['/team/new', {}],
+      ['/team/update', { team_id: 'jwt-team-a', rpm_limit: 1000 }],
+      ['/team/delete', { team_ids: ['jwt-team-a'] }],
+      ['/team/block', { team_id: 'jwt-team-a' }],
+      ['/team/unblock', { team_id: 'jwt-team-a' }],
+      ['/team/member_add', { team_id: 'jwt-team-a', member: { user_id: 'v' } }],
+      ['/team/member_delete', { team_id: 'jwt-team-a', user_id: 'v' }],
+      ['/user/new', {}],
+      ['/user/update', { user_id: 'team-b-app', max_budget: 1 }],
+      ['/user/delete', { user_ids: ['team-b-app'] }],
+      ['/customer/new', { user_id: 'v-c' }],
+      ['/customer/update', { user_id: 'v-c', max_budget: 1 }],
+      ['/customer/delete', { user_ids: ['v-c'] }],
+      ['/customer/block', { user_ids: ['v-c'] }],
+      ['/customer/unblock', { user_ids: ['v-c'] }],
+      ['/key/generate', {}],
+      ['/key/update', { key: 'sk-x', max_budget: 1 }],
+      ['/key/delete', { keys: ['sk-x'] }],
+      ['/key/block', { key: 'sk-x' }],
+      ['/key/regenerate', { key: 'sk-x' }],
+    ];
+    for (const [path, body] of changes) assertError(await api('POST', path, body, viewer), 403);
+    assert.equal((await chat(viewer)).status, 403, 'a viewer calls no model');
+  });
+
+  it('internal_user calls models, manages its own keys and reads only its own user', async () => {
+    const token = await jwt('kc-user');
+    assert.equal((await chat(token)).status, 200);
+    const k = await ok('POST', '/key/generate', { key_alias: 'mine-kc-user' }, token);
+    const list = await ok('GET', '/key/list', undefined, token);
+    assert.deepEqual(list.keys, [k.token]);
+    assert.equal((await ok('GET', '/user/info', undefined, token)).user_id, 'kc-user');
+    assertError(await api('GET', '/user/info?user_id=team-b-app', undefined, token), 403);
+    assertError(await api('POST', '/team/new', {}, token), 403);
+  });
+
+  it('a team caller reads only its own team and cannot raise its own limits', async () => {
+    const token = await jwt('team-a-app');
+    assert.equal((await api('GET', '/team/info', undefined, token)).body.team_id, 'jwt-team-a');
+    assertError(await api('GET', '/team/info?team_id=jwt-g1', undefined, token), 403);
+    assertError(await api('POST', '/team/update', { team_id: 'jwt-team-a', rpm_limit: 100000 }, token), 403);
+    const other = (await ok('POST', '/key/generate', { team_id: 'jwt-g1' })).token;
+    assertError(await api('GET', `/key/info?key=${other}`, undefined, token), 404);
+    const added = await ok('POST', '/team/member_add', { team_id: 'jwt-team-a', member: { user_id: 'm1' } }, token);
+    assert.deepEqual(added.members, ['m1']);
+    assertError(await api('POST', '/team/member_add', { team_id: 'jwt-g1', member: { user_id: 'm1' } }, token), 403);
+  });
+
+  it('end_user_id_jwt_field: the claim names the end user, whose block refuses the call', async () => {
+    const token = await jwt('cust-app');
+    assert.equal((await chat(token)).status, 200);
+    await ok('POST', '/customer/block', { user_ids: ['jwt-cust'] });
+    assert.equal((await chat(token)).status, 401);
+  });
+
+  it('team_id_upsert false, scope_mappings + enforce_scope_based_access, enforce_team_based_model_access', async () => {
+    await ok('POST', '/team/new', { team_id: 'jwt-known' });
+    await ok('POST', '/team/new', { team_id: 'jwt-team-s', models: ['gpt-a', 'gpt-b'] });
+    const models = ['gpt-a', 'gpt-b']
+      .map((m) => `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-up-jwt }`)
+      .join('\n');
+    strict = await startGateway(
+      `model_list:
+${models}
+general_settings:
+  master_key: ${MASTER}
+  enable_jwt_auth: true
+  litellm_jwtauth:
+    team_id_jwt_field: team_id
+    team_id_upsert: false
+    enforce_team_based_model_access: true
+    enforce_scope_based_access: true
+    scope_mappings:
+      - { scope: read, models: [gpt-a] }
+      - { scope: write, models: [gpt-b], routes: [/key/list] }
+`,
+      { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri },
+    );
+    const base = () => strict.url;
+    const unknown = await chat(await jwt('unknown-team'), 'gpt-a', {}, base);
+    assert.equal(unknown.status, 403);
+    assert.equal(((await unknown.json()) as any).error.code, 'team_not_found');
+    const known = await jwt('known-team', 'read');
+    assert.equal((await chat(known, 'gpt-a', {}, base)).status, 403, 'its team lists no model');
+    const read = await jwt('scoped', 'read');
+    assert.equal((await chat(read, 'gpt-a', {}, base)).status, 200);
+    assert.equal((await chat(read, 'gpt-b', {}, base)).status, 403);
+    const both = await jwt('scoped', 'read write');
+    assert.equal((await chat(both, 'gpt-b', {}, base)).status, 200);
+    const keyList = await fetch(`${base()}/key/list`, { headers: { authorization: `Bearer ${both}` } });
+    assert.equal(keyList.status, 200, 'a scope mapping grants routes too');
+  });
+});

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { startGateway, type InProcessGateway } from '../support/gateway';
+import { assertError, managementApi, waitFor, type ApiAnswer } from '../support/management-api';
+import { createTestDatabase } from '../support/postgres';
+import { chatCompletion, defaultAnswer, startUpstream, type FakeUpstream } from '../support/upstream';
+
+const MASTER = 'sk-master-teams-limits-0001';
+/** Each call costs 11 + 7 tokens at 0.01 = 0.18. */
+const PRICE = 0.01;
+const COST = 0.18;
+const run = randomBytes(3).toString('hex');
+const id = (name: string) => `${name}-${run}`;
+
+describe('limits of teams, users and end users on every model call (PostgreSQL, Redis)', () => {
+  let up: FakeUpstream;
+  let gw: InProcessGateway;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const { api, ok } = managementApi(() => gw.url, MASTER);
+
+  async function call(key: string, model = 'gpt-a', user?: string): Promise<ApiAnswer> {
+    return api('POST', '/v1/chat/completions', { model, messages: [{ role: 'user', content: 'hi' }], user }, key);
+  }
+  async function key(body: object): Promise<string> {
+    return (await ok('POST', '/key/generate', body)).key as string;
+  }
+
+  before(async () => {
+    up = await startUpstream();
+    db = await createTestDatabase('gw_teams_limits');
+    const models = ['gpt-a', 'gpt-b']
+      .map(
+        (m) => `  - model_name: ${m}
+    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-upstream-limits }
+    model_info: { input_cost_per_token: ${PRICE}, output_cost_per_token: ${PRICE} }`,
+      )
+      .join('\n');
+    gw = await startGateway(`model_list:\n${models}\ngeneral_settings:\n  master_key: ${MASTER}\n`, {
+      DATABASE_URL: db.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+    });
+  });
+  after(async () => {
+    await gw?.close();
+    await up?.close();
+    await db?.drop();
+  });
+  beforeEach(() => up.respondWith(defaultAnswer));
+
+  for (const kind of ['team', 'user', 'end user'] as const) {
+    /** A key (and end user) belonging to a fresh object of this kind with `limits`. */
+    async function subject(limits: object): Promise<{ key: string; user?: string; objectId: string }> {
+      const objectId = id(`${kind.replace(' ', '-')}-${randomBytes(2).toString('hex')}`);
+      if (kind === 'team') {
+        await ok('POST', '/team/new', { team_id: objectId, ...limits });
+        return { key: await key({ team_id: objectId }), objectId };
+      }
+      if (kind === 'user') {
+        await ok('POST', '/user/new', { user_id: objectId, auto_create_key: false, ...limits });
+        return { key: await key({ user_id: objectId }), objectId };
+      }
+      await ok('POST', '/customer/new', { user_id: objectId, ...limits });
+      return { key: await key({}), user: objectId, objectId };
+    }
+    const block = (objectId: string, blocked: boolean) =>
+      kind === 'team'
+        ? ok('POST', blocked ? '/team/block' : '/team/unblock', { team_id: objectId })
+        : kind === 'user'
+          ? ok('POST', '/user/update', { user_id: objectId, blocked })
+          : ok('POST', blocked ? '/customer/block' : '/customer/unblock', { user_ids: [objectId] });
+
+    it(`a blocked ${kind} is refused (401) until unblocked`, async () => {
+      const s = await subject({});
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+      await block(s.objectId, true);
+      assertError(await call(s.key, 'gpt-a', s.user), 401, { message: new RegExp(`${kind} .*blocked`, 'i') });
+      await block(s.objectId, false);
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+    });
+
+    it(`a ${kind} with models may call only those (401 naming the model)`, async () => {
+      const s = await subject({ models: ['gpt-a'] });
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+      assertError(await call(s.key, 'gpt-b', s.user), 401, { message: /model=gpt-b/ });
+    });
+
+    it(`a ${kind} over max_budget is refused with 400 budget_exceeded`, async () => {
+      const s = await subject({ max_budget: COST * 1.5 });
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+      const r = await call(s.key, 'gpt-a', s.user);
+      assertError(r, 400, { code: 'budget_exceeded', message: new RegExp(kind, 'i') });
+    });
+
+    it(`a ${kind} rpm_limit refuses with 429 and retry-after`, async () => {
+      const s = await subject({ rpm_limit: 2 });
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+      const r = await call(s.key, 'gpt-a', s.user);
+      assertError(r, 429, { message: new RegExp(`${kind}.*rpm_limit`, 'i') });
+      assert.ok(Number(r.headers.get('retry-after')) >= 1);
+    });
+
+    it(`a ${kind} tpm_limit refuses once its tokens are used`, async () => {
+      const s = await subject({ tpm_limit: 10 });
+      assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
+      await waitFor(async () => (await call(s.key, 'gpt-a', s.user)).status === 429, 3_000, 'tpm refusal');
+    });
+
+    it(`a ${kind} max_parallel_requests refuses a second call while one runs`, async () => {
+      const s = await subject({ max_parallel_requests: 1 });
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      up.respondWith(async () => {
+        await gate;
+        return { json: chatCompletion('ok') };
+      });
+      const first = call(s.key, 'gpt-a', s.user);
+      await waitFor(() => up.requests.length > 0, 3_000, 'first call upstream');
+      assertError(await call(s.key, 'gpt-a', s.user), 429, { message: /max_parallel_requests/ });
+      release();
+      assert.equal((await first).status, 200);
+    });
+  }
+
+  it('two keys of one team share its rpm_limit', async () => {
+    const team = id('team-shared');
+    await ok('POST', '/team/new', { team_id: team, rpm_limit: 3 });
+    const [a, b] = [await key({ team_id: team }), await key({ team_id: team })];
+    assert.equal((await call(a)).status, 200);
+    assert.equal((await call(b)).status, 200);
+    assert.equal((await call(a)).status, 200);
+    assertError(await call(b), 429, { message: /team/ });
+    assertError(await call(a), 429);
+  });
+
+  it('the key, its team, its user and its end user all pass, and each is charged', async () => {
+    const team = id('team-all');
+    const user = id('user-all');
+    const cust = id('cust-all');
+    await ok('POST', '/team/new', { team_id: team, max_budget: 10 });
+    await ok('POST', '/user/new', { user_id: user, auto_create_key: false, max_budget: 10 });
+    await ok('POST', '/customer/new', { user_id: cust, max_budget: 10 });
+    const k = await ok('POST', '/key/generate', { team_id: team, user_id: user, max_budget: 10 });
+    assert.equal((await call(k.key, 'gpt-a', cust)).status, 200);
+    await waitFor(
+      async () => (await ok('GET', `/team/info?team_id=${team}`)).team_info.spend > 0,
+      5_000,
+      'team spend written',
+    );
+    assert.ok(Math.abs((await ok('GET', `/team/info?team_id=${team}`)).team_info.spend - COST) < 1e-9);
+    assert.ok(Math.abs((await ok('GET', `/user/info?user_id=${user}`)).user_info.spend - COST) < 1e-9);
+    assert.ok(Math.abs((await ok('GET', `/customer/info?end_user_id=${cust}`)).spend - COST) < 1e-9);
+    assert.ok(Math.abs((await ok('GET', `/key/info?key=${k.token}`)).info.spend - COST) < 1e-9);
+    const unknown = id('cust-new');
+    assert.equal((await call(k.key, 'gpt-a', unknown)).status, 200);
+    await waitFor(
+      async () => (await api('GET', `/customer/info?end_user_id=${unknown}`)).status === 200,
+      5_000,
+      'an end user seen first in a call is stored with its spend',
+    );
+  });
+
+  it('budget periods of a few seconds: spend restarts at 0 and the next reset is exactly one period later', async () => {
+    const team = id('team-period');
+    const t = await ok('POST', '/team/new', { team_id: team, max_budget: COST * 1.5, budget_duration: '2s' });
+    const k = await ok('POST', '/key/generate', { max_budget: COST * 1.5, budget_duration: '3s' });
+    const teamKey = await key({ team_id: team });
+    const firstTeamReset = Date.parse(t.budget_reset_at);
+    assert.equal((await call(teamKey)).status, 200);
+    assert.equal((await call(teamKey)).status, 200);
+    assertError(await call(teamKey), 400, { code: 'budget_exceeded' });
+    assert.equal((await call(k.key)).status, 200);
+    assert.equal((await call(k.key)).status, 200);
+    assertError(await call(k.key), 400, { code: 'budget_exceeded' });
+    await waitFor(async () => (await call(teamKey)).status === 200, 6_000, 'team budget period reset');
+    await waitFor(async () => (await call(k.key)).status === 200, 6_000, 'key budget period reset');
+    const info = await ok('GET', `/team/info?team_id=${team}`);
+    const next = Date.parse(info.team_info.budget_reset_at);
+    assert.ok(next > Date.now() - 50, 'the reset time answered is in the future');
+    assert.equal((next - firstTeamReset) % 2000, 0, 'periods follow each other exactly (no drift)');
+    assert.ok(info.team_info.spend <= COST + 1e-9, 'spend counts the current period only');
+    const keyInfo = await ok('GET', `/key/info?key=${k.token}`);
+    assert.equal((Date.parse(keyInfo.info.budget_reset_at) - Date.parse(k.budget_reset_at)) % 3000, 0);
+  });
+
+  it('soft_budget never refuses: one warning line per period, visible in /team/info', async () => {
+    const team = id('team-soft');
+    await ok('POST', '/team/new', { team_id: team, soft_budget: COST * 1.5 });
+    const k = await key({ team_id: team });
+    for (let i = 0; i < 4; i++) assert.equal((await call(k)).status, 200);
+    await waitFor(
+      async () => (await ok('GET', `/team/info?team_id=${team}`)).team_info.soft_budget_cooldown === true,
+      5_000,
+      'soft budget crossing recorded',
+    );
+    for (let i = 0; i < 2; i++) assert.equal((await call(k)).status, 200);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const warnings = gw.logs.lines.filter((l) => l.includes('soft_budget') && l.includes(team));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /"level":40/);
+  });
+});
