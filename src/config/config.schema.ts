@@ -81,10 +81,48 @@ export const jwtAuthSchema = z
     audience: z.union([z.string(), z.array(z.string())]).optional(),
     issuer: z.union([z.string(), z.array(z.string())]).optional(),
     leeway: nonNegative.default(0),
-    team_allowed_routes: routeList.optional(),
     public_key_url: z.union([z.string(), z.array(z.string())]).optional(),
+    team_ids_jwt_field: z.string().min(1).optional(),
+    team_id_default: z.string().min(1).optional(),
+    /** Gateway default true (LiteLLM's is false): a team seen in a valid JWT is created on first use. */
+    team_id_upsert: z.boolean().default(true),
+    team_allowed_routes: routeList.optional(),
+    user_id_upsert: z.boolean().default(false),
+    user_email_jwt_field: z.string().min(1).optional(),
+    user_allowed_email_domain: z.string().min(1).optional(),
+    user_roles_jwt_field: z.string().min(1).optional(),
+    user_allowed_roles: z.array(z.string().min(1)).optional(),
+    roles_jwt_field: z.string().min(1).optional(),
+    role_mappings: z
+      .array(
+        z
+          .object({
+            role: z.string().min(1),
+            internal_role: z.enum(['proxy_admin', 'proxy_admin_viewer', 'internal_user', 'team']),
+          })
+          .strict(),
+      )
+      .optional(),
+    scope_mappings: z
+      .array(
+        z
+          .object({ scope: z.string().min(1), models: z.array(z.string().min(1)).optional(), routes: routeList.optional() })
+          .strict(),
+      )
+      .optional(),
+    enforce_scope_based_access: z.boolean().default(false),
+    enforce_team_based_model_access: z.boolean().default(false),
+    end_user_id_jwt_field: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((j) => (j.user_roles_jwt_field === undefined) === (j.user_allowed_roles === undefined), {
+    message: 'user_roles_jwt_field and user_allowed_roles go together: give both or neither',
+    path: ['user_allowed_roles'],
+  })
+  .refine((j) => j.scope_mappings === undefined || j.enforce_scope_based_access, {
+    message: 'scope_mappings needs enforce_scope_based_access: true',
+    path: ['scope_mappings'],
+  });
 
 const generalSettings = z
   .object({

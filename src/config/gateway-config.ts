@@ -52,6 +52,39 @@ export interface JwtAuthConfig {
   /** While the provider cannot be reached, keys fetched earlier keep verifying this long past the TTL (stale-if-error). */
   readonly publicKeyStaleTtlSec: number;
   readonly leewaySec: number;
+  /** A claim holding a list of team ids (`team_ids_jwt_field`); header `x-litellm-team-id` picks one. */
+  readonly teamIdsField?: string;
+  readonly teamIdDefault?: string;
+  /** Create a team seen in a JWT on first use (else 403 `team_not_found`). */
+  readonly teamIdUpsert: boolean;
+  /** What a team JWT may call (`team_allowed_routes`); undefined: `allowed_routes`, else openai + info routes. */
+  readonly teamAllowedRoutes?: readonly string[];
+  readonly userIdUpsert: boolean;
+  readonly userEmailField?: string;
+  readonly userAllowedEmailDomain?: string;
+  readonly userRolesField?: string;
+  readonly userAllowedRoles?: readonly string[];
+  /** A claim holding IdP roles or groups, mapped to gateway roles by `roleMappings`. */
+  readonly rolesField?: string;
+  readonly roleMappings: readonly JwtRoleMapping[];
+  readonly scopeMappings: readonly JwtScopeMapping[];
+  readonly enforceScopeBasedAccess: boolean;
+  readonly enforceTeamBasedModelAccess: boolean;
+  readonly endUserIdField?: string;
+}
+
+/** The roles a JWT may be given through `role_mappings`. */
+export type JwtRole = 'proxy_admin' | 'proxy_admin_viewer' | 'internal_user' | 'team';
+
+export interface JwtRoleMapping {
+  readonly role: string;
+  readonly internalRole: JwtRole;
+}
+
+export interface JwtScopeMapping {
+  readonly scope: string;
+  readonly models: readonly string[];
+  readonly routes: readonly string[];
 }
 
 export interface RouterConfig {

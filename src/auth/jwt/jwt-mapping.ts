@@ -1,37 +1,20 @@
 import { Errors } from '../../common/errors/gateway-error';
-
-/** The LiteLLM roles a JWT can be given (`role_mappings[].internal_role`). */
-export const JWT_ROLES = ['proxy_admin', 'proxy_admin_viewer', 'internal_user', 'team'] as const;
-export type JwtRole = (typeof JWT_ROLES)[number];
+import type { JwtAuthConfig, JwtRole } from '../../config/gateway-config';
 
 /** Highest first: a token holding several mapped roles gets the strongest. */
 const RANK: Readonly<Record<JwtRole, number>> = { proxy_admin: 3, proxy_admin_viewer: 2, internal_user: 1, team: 0 };
 
-export interface RoleMapping {
-  readonly role: string;
-  readonly internalRole: JwtRole;
-}
-
-export interface ScopeMapping {
-  readonly scope: string;
-  readonly models: readonly string[];
-  readonly routes: readonly string[];
-}
-
-/** The `litellm_jwtauth` mapping settings beyond the admin scope and the team claim, prepared once at start. */
-export interface JwtMappingSettings {
-  readonly teamIdsField?: string;
-  readonly teamIdDefault?: string;
-  readonly userEmailField?: string;
-  readonly userAllowedEmailDomain?: string;
-  readonly userRolesField?: string;
-  readonly userAllowedRoles?: readonly string[];
-  readonly rolesField?: string;
-  readonly roleMappings?: readonly RoleMapping[];
-  readonly scopeMappings?: readonly ScopeMapping[];
-  readonly enforceScopeBasedAccess?: boolean;
-  readonly endUserIdField?: string;
-}
+/** The `litellm_jwtauth` settings the mapping reads. */
+export type JwtMappingSettings = Pick<
+  JwtAuthConfig,
+  | 'userAllowedEmailDomain'
+  | 'userRolesField'
+  | 'userAllowedRoles'
+  | 'rolesField'
+  | 'roleMappings'
+  | 'scopeMappings'
+  | 'enforceScopeBasedAccess'
+>;
 
 /** A claim by name, or by dotted path (`realm_access.roles`, `resource_access.my-client.roles`) when no claim has the name. */
 export function claimValue(claims: Readonly<Record<string, unknown>>, name: string): unknown {
@@ -86,7 +69,7 @@ export function checkUserRoles(claims: Readonly<Record<string, unknown>>, s: Jwt
 
 /** `roles_jwt_field` + `role_mappings`: the strongest role the IdP roles or groups map to, if any. */
 export function mappedRole(claims: Readonly<Record<string, unknown>>, s: JwtMappingSettings): JwtRole | undefined {
-  if (!s.rolesField || !s.roleMappings || s.roleMappings.length === 0) return undefined;
+  if (!s.rolesField || s.roleMappings.length === 0) return undefined;
   const held = new Set(claimList(claims, s.rolesField));
   let best: JwtRole | undefined;
   for (const m of s.roleMappings) {
@@ -103,7 +86,7 @@ export function scopeGrants(
   scopes: readonly string[],
   s: JwtMappingSettings,
 ): { models: readonly string[]; routes: readonly string[] } | null {
-  if (!s.enforceScopeBasedAccess || !s.scopeMappings) return null;
+  if (!s.enforceScopeBasedAccess) return null;
   const models = new Set<string>();
   const routes = new Set<string>();
   for (const m of s.scopeMappings) {
