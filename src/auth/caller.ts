@@ -2,14 +2,27 @@
  * Who is calling: decided once per request by the global auth guard, then read by everything after it.
  * Never holds a secret (no token, no key): only ids and hashes.
  */
-export type CallerRole = 'master' | 'admin' | 'team' | 'virtual_key';
+export type CallerRole = 'master' | 'admin' | 'proxy_admin_viewer' | 'internal_user' | 'team' | 'virtual_key';
 
 export interface Caller {
   readonly role: CallerRole;
   /** How it authenticated. */
   readonly via: 'master_key' | 'jwt' | 'virtual_key';
-  /** Team id: the JWT's `team_id_jwt_field` claim, or the virtual key's `team_id`. */
+  /**
+   * Team id: the JWT's `team_id_jwt_field` claim (else the first of `team_ids_jwt_field`, else `team_id_default`),
+   * or the virtual key's `team_id`.
+   */
   readonly teamId?: string;
+  /** The JWT's `team_ids_jwt_field` list: the call uses the first that may use its model, unless one is pinned. */
+  readonly teamIds?: readonly string[];
+  /** The team was picked by the request's `x-litellm-team-id` header. */
+  readonly teamPinned?: boolean;
+  /** The JWT's `user_email_jwt_field` claim. */
+  readonly userEmail?: string;
+  /** The JWT's `end_user_id_jwt_field` claim: the end user of its calls when the body names none. */
+  readonly endUserId?: string;
+  /** With `enforce_scope_based_access`: the models the token's scopes grant (undefined: not enforced). */
+  readonly scopeModels?: readonly string[];
   /** The JWT's `user_id_jwt_field` claim, or the virtual key's `user_id`. */
   readonly userId?: string;
   /** JWT `sub` and `client_id`/`azp`, recorded as the actor of admin actions. */

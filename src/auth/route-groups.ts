@@ -20,7 +20,7 @@ export const ROUTE_GROUPS = {
     '/openai/deployments/{model}/embeddings',
     '/v1/messages',
   ],
-  info_routes: ['/key/info', '/model/info', '/v1/model/info', '/health'],
+  info_routes: ['/key/info', '/team/info', '/user/info', '/customer/info', '/model/info', '/v1/model/info', '/health'],
   management_routes: [
     '/key/generate',
     '/key/update',
@@ -30,6 +30,27 @@ export const ROUTE_GROUPS = {
     '/key/list',
     '/key/block',
     '/key/unblock',
+    '/team/new',
+    '/team/info',
+    '/team/update',
+    '/team/delete',
+    '/team/list',
+    '/team/block',
+    '/team/unblock',
+    '/team/member_add',
+    '/team/member_delete',
+    '/user/new',
+    '/user/info',
+    '/user/update',
+    '/user/delete',
+    '/user/list',
+    '/customer/new',
+    '/customer/info',
+    '/customer/update',
+    '/customer/delete',
+    '/customer/list',
+    '/customer/block',
+    '/customer/unblock',
   ],
   spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
   public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
@@ -42,6 +63,34 @@ export const ROUTE_GROUP_NAMES = Object.keys(ROUTE_GROUPS) as RouteGroupName[];
 export function isRouteGroupName(name: string): name is RouteGroupName {
   return Object.prototype.hasOwnProperty.call(ROUTE_GROUPS, name);
 }
+
+/**
+ * What a `proxy_admin_viewer` may call: every info, list and spend route, nothing that changes anything (LiteLLM
+ * lets it read with any GET; here the read routes are named, so a new route is closed to it until listed).
+ */
+export const VIEWER_ROUTES: readonly string[] = [
+  'info_routes',
+  '/key/list',
+  '/team/list',
+  '/user/list',
+  '/customer/list',
+  '/spend/*',
+  '/global/spend/*',
+];
+
+/** What an `internal_user` may call: models, info routes, and the key routes (which reach only its own keys). */
+export const INTERNAL_USER_ROUTES: readonly string[] = [
+  'openai_routes',
+  'info_routes',
+  '/key/generate',
+  '/key/update',
+  '/key/delete',
+  '/key/regenerate',
+  '/key/{key}/regenerate',
+  '/key/list',
+  '/key/block',
+  '/key/unblock',
+];
 
 /** What a team JWT may call when `general_settings.allowed_routes` is not set, and a virtual key by default. */
 export const DEFAULT_CALLER_ROUTES: readonly string[] = ['openai_routes', 'info_routes'];

@@ -106,7 +106,11 @@ export const jwtAuthSchema = z
     scope_mappings: z
       .array(
         z
-          .object({ scope: z.string().min(1), models: z.array(z.string().min(1)).optional(), routes: routeList.optional() })
+          .object({
+            scope: z.string().min(1),
+            models: z.array(z.string().min(1)).optional(),
+            routes: routeList.optional(),
+          })
           .strict(),
       )
       .optional(),

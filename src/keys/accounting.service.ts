@@ -1,23 +1,26 @@
-import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import type { Admission, CallAccounting, CallReport } from '../proxy/call-accounting';
+import { AccessObjects } from './access/access-objects.service';
+import { checkObject, objectScope } from './access/admission-checks';
 import type { CachedKey } from './cached-key';
 import { KeyCache } from './key-cache.service';
-import { KeysRepository } from './keys.repository';
 import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from './limits/limiter';
-import { TEAM_LIMITS, type TeamLimits } from './team-limits';
 import { SpendWriter } from './spend/spend-writer.service';
 
 const FREE: Admission = { models: null, done: () => undefined };
 
 /**
- * Enforcement and accounting on every model call (CALL_ACCOUNTING), entirely from memory: the key comes from the
- * cache the auth guard already warmed, limits from the limiter (Redis only when the key or team has a limit),
- * spend goes to the batched writer. Master and admin callers are not limited.
+ * Enforcement and accounting on every model call (CALL_ACCOUNTING), entirely from memory. A call passes its key,
+ * its team, its user and its end user, in that order; the first that refuses answers. Rate limits of all of them go
+ * to the limiter in one request (Redis only when one of them has a rate limit). The cost goes to every one of them,
+ * and to the batched spend writer. Master and admin callers are limited only by the end user they name.
  */
 @Injectable()
-export class AccountingService implements CallAccounting, OnModuleInit {
+export class AccountingService implements CallAccounting {
+  private readonly teamModelAccess: boolean;
   /**
    * Spend per key and model group, for keys with a `model_max_budget`: kept by this instance since its start (not
    * shared between instances, not persisted).
@@ -26,33 +29,34 @@ export class AccountingService implements CallAccounting, OnModuleInit {
 
   constructor(
     private readonly cache: KeyCache,
+    private readonly objects: AccessObjects,
     private readonly spend: SpendWriter,
-    private readonly repo: KeysRepository,
     @Inject(LIMITER) private readonly limiter: Limiter,
-    @Optional() @Inject(TEAM_LIMITS) private readonly teams: ReadonlyMap<string, TeamLimits> = new Map(),
-  ) {}
-
-  /** Teams with a budget: their spend so far, kept current afterwards by flushes and broadcasts. */
-  async onModuleInit(): Promise<void> {
-    for (const [id, limits] of this.teams) {
-      if (limits.maxBudget !== null) this.cache.trackTeam(id, await this.repo.teamSpend(id));
-    }
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.teamModelAccess = config.jwt.enforceTeamBasedModelAccess;
   }
 
-  admit(caller: Caller, modelGroup: string): Admission | Promise<Admission> {
+  admit(caller: Caller, modelGroup: string, endUserId?: string): Admission | Promise<Admission> {
+    const endUser = endUserId ?? caller.endUserId;
     if (caller.role === 'virtual_key') {
       const key = caller.keyHash ? this.cache.get(caller.keyHash) : undefined;
-      if (key) return this.admitKey(key, modelGroup);
+      if (key) return this.admitKey(key, modelGroup, endUser);
       return this.cache.findByHash(caller.keyHash ?? '').then((k) => {
         if (!k)
           throw Errors.unauthorized(
             'Invalid API key: this key does not exist (it may have been deleted or regenerated)',
           );
-        return this.admitKey(k, modelGroup);
+        return this.admitKey(k, modelGroup, endUser);
       });
     }
-    if (caller.role === 'team' && caller.teamId) return this.admitTeam(caller.teamId);
-    return FREE;
+    if (caller.role === 'team' || caller.role === 'internal_user') return this.admitJwt(caller, modelGroup, endUser);
+    if (endUser === undefined) return FREE;
+    const now = Date.now();
+    const e = this.objects.get('end_user', endUser);
+    if (e?.enforced) checkObject(e, modelGroup, now, this.objects);
+    const call = { token: null, teamId: null, userId: null, endUserId: endUser };
+    return this.withLimits(e?.hasRateLimits ? [objectScope(e)] : [], call, null);
   }
 
   aliasOf(caller: Caller, model: string): string | undefined {
@@ -61,14 +65,18 @@ export class AccountingService implements CallAccounting, OnModuleInit {
   }
 
   allowedModels(caller: Caller): readonly string[] | null {
-    if (caller.role !== 'virtual_key' || !caller.keyHash) return null;
-    const key = this.cache.get(caller.keyHash);
-    return key?.modelSet ? key.models : null;
+    if (caller.role === 'virtual_key' && caller.keyHash) {
+      const key = this.cache.get(caller.keyHash);
+      return key?.modelSet ? key.models : null;
+    }
+    if (caller.scopeModels) return caller.scopeModels;
+    return null;
   }
 
-  private admitKey(key: CachedKey, modelGroup: string): Admission | Promise<Admission> {
+  private admitKey(key: CachedKey, modelGroup: string, endUser: string | undefined): Admission | Promise<Admission> {
+    const now = Date.now();
     if (key.blocked) throw Errors.unauthorized('This key is blocked', 'key_blocked');
-    if (key.expires !== null && key.expires.getTime() <= Date.now())
+    if (key.expires !== null && key.expires.getTime() <= now)
       throw Errors.unauthorized(`This key expired at ${key.expires.toISOString()}`, 'key_expired');
     if (key.modelSet !== null && !key.modelSet.has(modelGroup)) {
       throw Errors.unauthorized(
@@ -76,10 +84,13 @@ export class AccountingService implements CallAccounting, OnModuleInit {
         'key_model_access_denied',
       );
     }
-    if (key.maxBudget !== null && key.spend >= key.maxBudget) {
-      throw Errors.budgetExceeded(
-        `Budget has been exceeded for this key: current spend ${round(key.spend)}, max_budget ${key.maxBudget}`,
-      );
+    if (key.maxBudget !== null) {
+      if (key.resetAtMs <= now) this.cache.periodOver(key.token);
+      const spent = key.spendAt(now);
+      if (spent >= key.maxBudget)
+        throw Errors.budgetExceeded(
+          `Budget has been exceeded for this key: current spend ${round(spent)}, max_budget ${key.maxBudget}`,
+        );
     }
     const extras = key.extras;
     const modelBudget = extras.modelMaxBudget?.get(modelGroup);
@@ -90,8 +101,12 @@ export class AccountingService implements CallAccounting, OnModuleInit {
           `Budget has been exceeded for this key on model ${modelGroup}: current spend ${round(spent)}, model_max_budget ${modelBudget}`,
         );
     }
-    const team = key.teamId ? this.teams.get(key.teamId) : undefined;
-    if (team) this.checkTeamBudget(key.teamId!, team);
+    const team = key.teamId !== null ? this.objects.get('team', key.teamId) : undefined;
+    const user = key.userId !== null ? this.objects.get('user', key.userId) : undefined;
+    const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
+    if (team?.enforced) checkObject(team, modelGroup, now, this.objects);
+    if (user?.enforced) checkObject(user, modelGroup, now, this.objects);
+    if (end?.enforced) checkObject(end, modelGroup, now, this.objects);
     const scopes: LimitScope[] = [];
     const modelRpm = extras.modelRpm?.get(modelGroup);
     const modelTpm = extras.modelTpm?.get(modelGroup);
@@ -111,40 +126,76 @@ export class AccountingService implements CallAccounting, OnModuleInit {
         tpm: key.tpmLimit,
         parallel: key.maxParallelRequests,
       });
-    if (team?.hasRateLimits) scopes.push(teamScope(key.teamId!, team));
-    return this.withLimits(scopes, key.token, key.teamId, key.modelSet, extras.tags, modelBudget !== undefined);
+    if (team?.hasRateLimits) scopes.push(objectScope(team));
+    if (user?.hasRateLimits) scopes.push(objectScope(user));
+    if (end?.hasRateLimits) scopes.push(objectScope(end));
+    const call = { token: key.token, teamId: key.teamId, userId: key.userId, endUserId: endUser ?? null };
+    return this.withLimits(scopes, call, key.modelSet, extras.tags, modelBudget !== undefined);
   }
 
-  private admitTeam(teamId: string): Admission | Promise<Admission> {
-    const team = this.teams.get(teamId);
-    if (team) this.checkTeamBudget(teamId, team);
-    return this.withLimits(team?.hasRateLimits ? [teamScope(teamId, team)] : [], null, teamId, null);
-  }
-
-  private checkTeamBudget(teamId: string, p: TeamLimits): void {
-    const spent = this.cache.teamSpendOf(teamId) + this.spend.unflushedTeam(teamId);
-    if (p.maxBudget !== null && spent >= p.maxBudget) {
-      throw Errors.budgetExceeded(
-        `Budget has been exceeded for team ${teamId}: current spend ${round(spent)}, max_budget ${p.maxBudget}`,
+  /** A team or internal-user JWT: its scopes, its team (chosen among its teams), its user, its end user. */
+  private admitJwt(caller: Caller, modelGroup: string, endUser: string | undefined): Admission | Promise<Admission> {
+    const now = Date.now();
+    if (caller.scopeModels && !caller.scopeModels.includes(modelGroup)) {
+      throw Errors.forbidden(
+        `This token's scopes do not grant model=${modelGroup}; they grant [${caller.scopeModels.join(', ')}]`,
+        'scope_model_access_denied',
       );
     }
+    const teamId = this.pickTeam(caller, modelGroup);
+    const team = teamId !== undefined ? this.objects.get('team', teamId) : undefined;
+    if (this.teamModelAccess && !(team?.modelSet?.has(modelGroup) ?? false)) {
+      throw Errors.forbidden(
+        `Team-based model access is enforced: ${teamId === undefined ? 'this token has no team' : `team ${teamId}`} does not list model=${modelGroup}`,
+        'team_model_access_denied',
+      );
+    }
+    const user = caller.userId !== undefined ? this.objects.get('user', caller.userId) : undefined;
+    const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
+    if (team?.enforced) checkObject(team, modelGroup, now, this.objects);
+    if (user?.enforced) checkObject(user, modelGroup, now, this.objects);
+    if (end?.enforced) checkObject(end, modelGroup, now, this.objects);
+    const scopes: LimitScope[] = [];
+    if (team?.hasRateLimits) scopes.push(objectScope(team));
+    if (user?.hasRateLimits) scopes.push(objectScope(user));
+    if (end?.hasRateLimits) scopes.push(objectScope(end));
+    const call = { token: null, teamId: teamId ?? null, userId: caller.userId ?? null, endUserId: endUser ?? null };
+    return this.withLimits(scopes, call, null);
+  }
+
+  /** The caller's team; with a list of teams and none picked by header, the first whose models allow the model. */
+  private pickTeam(caller: Caller, modelGroup: string): string | undefined {
+    const ids = caller.teamIds;
+    if (!ids || ids.length < 2 || caller.teamPinned) return caller.teamId;
+    for (const id of ids) {
+      const t = this.objects.get('team', id);
+      if (!t || t.modelSet === null || t.modelSet.has(modelGroup)) return id;
+    }
+    return caller.teamId;
   }
 
   private withLimits(
     scopes: LimitScope[],
-    token: string | null,
-    teamId: string | null,
+    call: CallOwners,
     models: ReadonlySet<string> | null,
     tags: readonly string[] | null = null,
     perModelSpend = false,
   ): Admission | Promise<Admission> {
     const spendOf = perModelSpend ? this.modelSpend : null;
-    const make = (t: LimitTicket | null) =>
-      new CallAdmission(this.cache, this.spend, token, teamId, t, models, tags, spendOf);
+    const make = (ticket: LimitTicket | null) =>
+      new CallAdmission(this.cache, this.objects, this.spend, call, ticket, models, tags, spendOf);
     if (scopes.length === 0) return make(null);
     const ticket = this.limiter.acquire(scopes);
     return ticket instanceof Promise ? ticket.then(make) : make(ticket);
   }
+}
+
+/** Whom a call is charged to: its key, team, user and end user (each when it has one). */
+interface CallOwners {
+  readonly token: string | null;
+  readonly teamId: string | null;
+  readonly userId: string | null;
+  readonly endUserId: string | null;
 }
 
 /** One admitted call: `done` frees its limit slot, counts its tokens and records its cost, exactly once. */
@@ -153,9 +204,9 @@ class CallAdmission implements Admission {
 
   constructor(
     private readonly cache: KeyCache,
+    private readonly objects: AccessObjects,
     private readonly spend: SpendWriter,
-    private readonly token: string | null,
-    private readonly teamId: string | null,
+    private readonly call: CallOwners,
     private readonly ticket: LimitTicket | null,
     readonly models: ReadonlySet<string> | null,
     readonly tags: readonly string[] | null,
@@ -170,20 +221,20 @@ class CallAdmission implements Admission {
     this.ticket?.release(tokens);
     const cost = report?.cost ?? 0;
     if (!(cost > 0)) return;
-    this.spend.add(this.token, this.teamId, cost);
-    if (this.modelSpend && this.token && report) {
-      const k = `${this.token}\u0000${report.modelGroup}`;
+    const c = this.call;
+    this.spend.add(c.token, c.teamId, cost, c.userId, c.endUserId);
+    if (this.modelSpend && c.token && report) {
+      const k = `${c.token}\u0000${report.modelGroup}`;
       this.modelSpend.set(k, (this.modelSpend.get(k) ?? 0) + cost);
     }
-    if (this.token) {
-      const key = this.cache.get(this.token);
+    if (c.token) {
+      const key = this.cache.get(c.token);
       if (key) key.spend += cost;
     }
+    if (c.teamId !== null) this.objects.record('team', c.teamId, cost);
+    if (c.userId !== null) this.objects.record('user', c.userId, cost);
+    if (c.endUserId !== null) this.objects.record('end_user', c.endUserId, cost);
   }
-}
-
-function teamScope(id: string, p: TeamLimits): LimitScope {
-  return { id: `t:${id}`, label: 'team', rpm: p.rpmLimit, tpm: p.tpmLimit, parallel: p.maxParallelRequests };
 }
 
 function round(n: number): number {

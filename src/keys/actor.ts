@@ -15,10 +15,12 @@ export function actorOf(caller: Caller): Actor {
     case 'admin':
       return { id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`, role: 'admin', clientId: caller.clientId };
     case 'team':
-      // The JWT's subject is recorded (the team is the key's team_id).
+    case 'internal_user':
+    case 'proxy_admin_viewer':
+      // The JWT's subject is recorded (a team caller's keys carry the team as team_id).
       return {
         id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`,
-        role: 'team',
+        role: caller.role,
         clientId: caller.clientId,
       };
     default:

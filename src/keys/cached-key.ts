@@ -8,7 +8,8 @@ export const ALL_PROXY_MODELS = 'all-proxy-models';
 /**
  * A key as the hot path holds it: the stored row, plus what admission needs precomputed (the model set, whether
  * any limit applies). `spend` is the database value plus spend recorded here and not yet confirmed by a flush; it
- * only ever grows, except when the key is reloaded.
+ * only ever grows within a budget period. `resetAtMs` ends the period (Infinity: none): once passed, the spend held
+ * counts as 0 until the database answers the next period.
  */
 export class CachedKey implements KeyRecord {
   readonly token: string;
@@ -19,6 +20,7 @@ export class CachedKey implements KeyRecord {
   readonly expires: Date | null;
   readonly maxBudget: number | null;
   spend: number;
+  resetAtMs: number;
   readonly rpmLimit: number | null;
   readonly tpmLimit: number | null;
   readonly maxParallelRequests: number | null;
@@ -42,6 +44,7 @@ export class CachedKey implements KeyRecord {
     this.expires = row.expires;
     this.maxBudget = row.maxBudget;
     this.spend = row.spend + unflushedSpend;
+    this.resetAtMs = row.budgetResetAt ? row.budgetResetAt.getTime() : Infinity;
     this.rpmLimit = row.rpmLimit;
     this.tpmLimit = row.tpmLimit;
     this.maxParallelRequests = row.maxParallelRequests;
@@ -52,5 +55,21 @@ export class CachedKey implements KeyRecord {
     this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
     this.extras = keyExtras(row.extra);
+  }
+
+  /** Spend in the current budget period, as of `nowMs`. */
+  spendAt(nowMs: number): number {
+    return this.resetAtMs <= nowMs ? 0 : this.spend;
+  }
+
+  /**
+   * A database total: a later period replaces what is held; the same period only raises it (another instance's
+   * newer total may have arrived first); an older one is ignored.
+   */
+  adopt(total: number, resetAtMs: number, unflushed: number): void {
+    if (resetAtMs > this.resetAtMs) {
+      this.resetAtMs = resetAtMs;
+      this.spend = total + unflushed;
+    } else if (resetAtMs === this.resetAtMs) this.spend = Math.max(this.spend, total + unflushed);
   }
 }

@@ -5,7 +5,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import { CachedKey } from './cached-key';
 import { KeyEventsService } from './invalidation/key-events.service';
-import type { KeyEvent } from './invalidation/key-events';
+import type { KeyEvent, SpendTotal } from './invalidation/key-events';
 import type { KeyLookup } from './key-record';
 import { KeysRepository, type KeyRow } from './keys.repository';
 import { SpendWriter, type FlushResult } from './spend/spend-writer.service';
@@ -27,7 +27,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
   private readonly keys = boundedLru<string, CachedKey>(MAX_KEYS);
   private readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
   private readonly loading = new Map<string, Promise<CachedKey | null>>();
-  private readonly teamTotals = new Map<string, number>();
+  private readonly resetting = new Set<string>();
   private generation = 0;
   private resyncTimer?: NodeJS.Timeout;
 
@@ -80,13 +80,20 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     this.unknown.set(token, true);
   }
 
-  /** Database spend of a team, as last learned (0 when never seen); `track` to be kept current. */
-  teamSpendOf(teamId: string): number {
-    return this.teamTotals.get(teamId) ?? 0;
-  }
-
-  trackTeam(teamId: string, spend: number): void {
-    this.teamTotals.set(teamId, Math.max(this.teamTotals.get(teamId) ?? 0, spend));
+  /**
+   * The key's budget period is over (seen by admission): reset it in the database once, in the background, and
+   * serve the row as it is then. Until that answer the key's spend counts as 0.
+   */
+  periodOver(token: string): void {
+    if (this.resetting.has(token)) return;
+    this.resetting.add(token);
+    this.repo
+      .resetDuePeriod(token)
+      .then((row) => {
+        if (row && this.keys.peek(token)) this.put(row);
+      })
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'key budget period reset failed'))
+      .finally(() => this.resetting.delete(token));
   }
 
   /** Forget everything (a broadcast gap): the next use of each key reloads it. */
@@ -142,24 +149,36 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       }
       return;
     }
-    for (const [token, dbSpend] of e.k) {
+    if (e.t !== 'spend') return;
+    for (const [token, dbSpend, resetAt] of e.k) {
       const key = this.keys.peek(token);
-      if (key) key.spend = Math.max(key.spend, dbSpend + this.spend.unflushed(token));
+      if (key) key.adopt(dbSpend, resetAt ?? Infinity, this.spend.unflushed(token));
     }
-    for (const [team, dbSpend] of e.p) if (this.teamTotals.has(team)) this.trackTeam(team, dbSpend);
   }
 
   /**
-   * Our own write answered the database totals: adopt them, and tell the other instances. Spend only grows, so a
-   * total is never lowered: another instance's newer total may have arrived (by broadcast) before this answer.
+   * Our own write answered the database totals: adopt the keys' (teams, users and end users: AccessObjects), and
+   * tell the other instances all of them. Within a period spend only grows, so a total is never lowered: another
+   * instance's newer total may have arrived (by broadcast) before this answer.
    */
   private afterFlush(r: FlushResult): void {
     for (const [token, dbSpend] of r.keys) {
       const key = this.keys.peek(token);
-      if (key) key.spend = Math.max(key.spend, dbSpend + this.spend.unflushed(token));
+      if (key) key.adopt(dbSpend, r.periods?.get(`k:${token}`) ?? Infinity, this.spend.unflushed(token));
     }
-    for (const [team, dbSpend] of r.teams) if (this.teamTotals.has(team)) this.trackTeam(team, dbSpend);
-    if (r.keys.size > 0 || r.teams.size > 0) this.events.publish({ t: 'spend', k: [...r.keys], p: [...r.teams] });
+    const totals = (prefix: string, m: ReadonlyMap<string, number> | undefined): SpendTotal[] =>
+      [...(m ?? [])].map(([id, total]) => {
+        const end = r.periods?.get(prefix + id);
+        return end === undefined ? [id, total] : [id, total, end];
+      });
+    const event = {
+      t: 'spend' as const,
+      k: totals('k:', r.keys),
+      p: totals('t:', r.teams),
+      u: totals('u:', r.users),
+      e: totals('e:', r.endUsers),
+    };
+    if (event.k.length + event.p.length + event.u.length + event.e.length > 0) this.events.publish(event);
   }
 
   private async resync(): Promise<void> {

@@ -1,6 +1,7 @@
 import { keyFields, type KeyFields } from './dto/key-fields';
 import { extraFields } from './dto/litellm-key-fields';
 import type { KeyChanges } from './keys.repository';
+import { firstResetAt } from './budget/budget-period';
 import { expiryFrom } from './util/duration';
 import type { Prisma } from '../generated/prisma/client';
 
@@ -11,6 +12,12 @@ export function toKeyChanges(f: KeyFields & Record<string, unknown>, now = new D
   if (f.models !== undefined) c.models = f.models;
   if (f.duration !== undefined) c.expires = expiryFrom(f.duration, now);
   if (f.max_budget !== undefined) c.maxBudget = f.max_budget;
+  if (f.soft_budget !== undefined) c.softBudget = f.soft_budget;
+  if (f.budget_duration !== undefined) {
+    // A new duration starts a new budget period now.
+    c.budgetDuration = f.budget_duration;
+    c.budgetResetAt = firstResetAt(f.budget_duration, now);
+  }
   if (f.rpm_limit !== undefined) c.rpmLimit = f.rpm_limit;
   if (f.tpm_limit !== undefined) c.tpmLimit = f.tpm_limit;
   if (f.max_parallel_requests !== undefined) c.maxParallelRequests = f.max_parallel_requests;
@@ -29,6 +36,8 @@ const FIELD_NAMES = [
   'models',
   'duration',
   'max_budget',
+  'soft_budget',
+  'budget_duration',
   'rpm_limit',
   'tpm_limit',
   'max_parallel_requests',

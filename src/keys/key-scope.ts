@@ -48,7 +48,9 @@ export interface ScopedFields {
 /** Null: every key, anything. */
 export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
-  const where = caller.teamId !== undefined ? { teamId: caller.teamId } : { createdBy: actorOf(caller).id };
+  // An internal user manages the keys it created, whatever its team; a team caller its team's keys.
+  const byTeam = caller.teamId !== undefined && caller.role !== 'internal_user';
+  const where = byTeam ? { teamId: caller.teamId } : { createdBy: actorOf(caller).id };
   return {
     ...where,
     self: caller.keyHash,

@@ -10,6 +10,10 @@ export interface KeyView {
   models: string[];
   spend: number;
   max_budget: number | null;
+  soft_budget: number | null;
+  soft_budget_cooldown: boolean;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
   expires: string | null;
   rpm_limit: number | null;
   tpm_limit: number | null;
@@ -27,14 +31,20 @@ export interface KeyView {
 
 /** `unflushedSpend`: spend recorded by this instance and not yet written (so /key/info is current). */
 export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
+  // A budget period that ended and was not reset yet: its spend no longer counts.
+  const ended = row.budgetResetAt !== null && row.budgetResetAt.getTime() <= Date.now();
   return {
     ...((row.extra ?? {}) as Record<string, unknown>),
     token: row.token,
     key_alias: row.keyAlias,
     key_name: row.keyName,
     models: row.models,
-    spend: row.spend + unflushedSpend,
+    spend: ended ? 0 : row.spend + unflushedSpend,
     max_budget: row.maxBudget,
+    soft_budget: row.softBudget,
+    soft_budget_cooldown: !ended && row.softBudgetAlertedAt !== null,
+    budget_duration: row.budgetDuration,
+    budget_reset_at: row.budgetResetAt?.toISOString() ?? null,
     expires: row.expires?.toISOString() ?? null,
     rpm_limit: row.rpmLimit,
     tpm_limit: row.tpmLimit,

@@ -4,6 +4,19 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING } from '../proxy/call-accounting';
 import { AccountingService } from './accounting.service';
+import { ACCESS_DIRECTORY, JwtAccessDirectory } from './access/access-directory';
+import { AccessObjects } from './access/access-objects.service';
+import { ObjectChanges } from './access/object-changes.service';
+import { ObjectsRepository } from './access/objects.repository';
+import { CustomersController } from './customers/customers.controller';
+import { CustomersRepository } from './customers/customers.repository';
+import { CustomersService } from './customers/customers.service';
+import { TeamsController } from './teams/teams.controller';
+import { TeamsRepository } from './teams/teams.repository';
+import { TeamsService } from './teams/teams.service';
+import { UsersController } from './users/users.controller';
+import { UsersRepository } from './users/users.repository';
+import { UsersService } from './users/users.service';
 import { KeyEventsService } from './invalidation/key-events.service';
 import { KeyCache } from './key-cache.service';
 import { KEY_LOOKUP } from './key-record';
@@ -17,12 +30,13 @@ import { SpendWriter } from './spend/spend-writer.service';
 import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
 
 /**
- * Virtual keys: management routes, the cached lookup the auth guard uses (KEY_LOOKUP), and the per-call
- * enforcement and spend accounting the proxy uses (CALL_ACCOUNTING). Global so auth and proxy can inject both.
+ * The access model: virtual keys, teams, users and end users with their management routes, the cached lookups the
+ * auth guard uses (KEY_LOOKUP, ACCESS_DIRECTORY), and the per-call enforcement and spend accounting the proxy
+ * uses (CALL_ACCOUNTING). Global so auth and proxy can inject both.
  */
 @Global()
 @Module({
-  controllers: [KeysController],
+  controllers: [KeysController, TeamsController, UsersController, CustomersController],
   providers: [
     KeysRepository,
     KeysRedis,
@@ -31,6 +45,17 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     KeyCache,
     KeysService,
     AccountingService,
+    ObjectsRepository,
+    AccessObjects,
+    ObjectChanges,
+    TeamsRepository,
+    TeamsService,
+    UsersRepository,
+    UsersService,
+    CustomersRepository,
+    CustomersService,
+    JwtAccessDirectory,
+    { provide: ACCESS_DIRECTORY, useExisting: JwtAccessDirectory },
     {
       provide: LIMITER,
       inject: [GATEWAY_CONFIG, KeysRedis, KeyEventsService, APP_LOGGER],
@@ -42,6 +67,6 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     { provide: KEY_LOOKUP, useExisting: KeyCache },
     { provide: CALL_ACCOUNTING, useExisting: AccountingService },
   ],
-  exports: [KEY_LOOKUP, CALL_ACCOUNTING],
+  exports: [KEY_LOOKUP, CALL_ACCOUNTING, ACCESS_DIRECTORY, AccessObjects],
 })
 export class KeysModule {}

@@ -3,6 +3,14 @@ import { DatabaseService } from '../database/database.service';
 import { Prisma, type VirtualKey } from '../generated/prisma/client';
 import type { Actor } from './actor';
 import { rethrowDatabaseError } from './db-errors';
+import { spendStatement, type SpendKind, type SpendRowAnswer } from './budget/spend-statement';
+
+const CROSSING_KIND: Readonly<Record<SpendKind, SoftBudgetCrossing['kind']>> = {
+  k: 'key',
+  t: 'team',
+  u: 'user',
+  e: 'end_user',
+};
 
 export type KeyRow = VirtualKey;
 /** Columns a management change may set (plain values, valid for both create and update). */
@@ -14,6 +22,9 @@ export interface KeyChanges {
   allowedRoutes?: string[];
   expires?: Date | null;
   maxBudget?: number | null;
+  softBudget?: number | null;
+  budgetDuration?: string | null;
+  budgetResetAt?: Date | null;
   rpmLimit?: number | null;
   tpmLimit?: number | null;
   maxParallelRequests?: number | null;
@@ -38,9 +49,22 @@ export interface AuditEntry {
 export interface SpendResult {
   /** False when this batch had been applied before (nothing was added now). */
   applied: boolean;
-  /** Totals after the write, per key token and per team id (empty when not applied). */
-  keys: Map<string, number>;
-  teams: Map<string, number>;
+  /** Totals after the write, in the current budget period, per key token, team, user and end user id. */
+  keys: ReadonlyMap<string, number>;
+  teams: ReadonlyMap<string, number>;
+  users?: ReadonlyMap<string, number>;
+  endUsers?: ReadonlyMap<string, number>;
+  /** When the budget period of each total ends, by `k:`/`t:`/`u:`/`e:` and the id (absent: no period). */
+  periods?: ReadonlyMap<string, number>;
+  /** Rows this write took across their soft_budget (the first time in their period). */
+  crossings?: readonly SoftBudgetCrossing[];
+}
+
+export interface SoftBudgetCrossing {
+  readonly kind: 'key' | 'team' | 'user' | 'end_user';
+  readonly id: string;
+  readonly spend: number;
+  readonly softBudget: number;
 }
 
 /** The rows a caller may manage (key-scope.ts): empty for every row. */
@@ -52,7 +76,7 @@ export interface KeyFilter {
   keyAlias?: string;
 }
 
-/** Data access for virtual keys, team spend and the audit log: the only code that touches these tables. */
+/** Data access for virtual keys, spend and the audit log: the only code that touches these tables. */
 @Injectable()
 export class KeysRepository {
   constructor(private readonly db: DatabaseService) {}
@@ -162,53 +186,52 @@ export class KeysRepository {
     return { rows, total };
   }
 
-  teamSpend(teamId: string): Promise<number> {
-    return guard(this.prisma.teamSpend.findUnique({ where: { teamId } })).then((r) => r?.spend ?? 0);
-  }
-
   /**
-   * Adds spend amounts (`spend = spend + x`, so concurrent instances never overwrite each other) and answers the new
-   * totals. Keys that no longer exist are simply absent from the answer. `batchId` makes it idempotent: a batch
-   * already applied (a retry after a lost answer) changes nothing and answers `applied: false`. One statement, so one
-   * round trip and its own transaction: the batch row and the updates run on one snapshot, and the updates apply
-   * only when the batch row is new. It runs once a second under load, so it is kept to what that needs.
+   * Adds spend amounts (`spend = spend + x`, so concurrent instances never overwrite each other) within each row's
+   * budget period (budget/spend-statement.ts), and answers the new totals. `batchId` makes it idempotent: a batch
+   * already applied (a retry after a lost answer) changes nothing and answers `applied: false`. One statement, so
+   * one round trip. It runs once a second under load, so it is kept to what that needs.
    */
   async addSpend(
     batchId: string,
     keys: ReadonlyMap<string, number>,
     teams: ReadonlyMap<string, number>,
+    users: ReadonlyMap<string, number> = new Map(),
+    endUsers: ReadonlyMap<string, number> = new Map(),
   ): Promise<SpendResult> {
-    const kt = [...keys.keys()];
-    const ka = kt.map((t) => keys.get(t)!);
-    const tt = [...teams.keys()];
-    const ta = tt.map((t) => teams.get(t)!);
     const rows = await guard(
-      this.prisma.$queryRaw<{ kind: 'b' | 'k' | 't'; id: string; spend: number }[]>`
-        WITH fresh AS (
-          INSERT INTO spend_batches (id) VALUES (${batchId}) ON CONFLICT (id) DO NOTHING RETURNING id
-        ), k AS (
-          UPDATE virtual_keys AS v SET spend = v.spend + d.amount
-          FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(token, amount)
-          WHERE v.token = d.token AND EXISTS (SELECT 1 FROM fresh)
-          RETURNING v.token, v.spend
-        ), t AS (
-          INSERT INTO team_spend (team_id, spend, updated_at)
-          SELECT d.team_id, d.amount, now() FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(team_id, amount)
-          WHERE EXISTS (SELECT 1 FROM fresh)
-          ON CONFLICT (team_id) DO UPDATE SET spend = team_spend.spend + EXCLUDED.spend, updated_at = now()
-          RETURNING team_id, spend
-        )
-        SELECT 'b' AS kind, id, 0::float8 AS spend FROM fresh
-        UNION ALL SELECT 'k', token, spend FROM k
-        UNION ALL SELECT 't', team_id, spend FROM t`,
+      this.prisma.$queryRaw<SpendRowAnswer[]>(spendStatement(batchId, keys, teams, users, endUsers)),
     );
     if (!rows.some((r) => r.kind === 'b')) return { applied: false, keys: new Map(), teams: new Map() };
-    const result: SpendResult = { applied: true, keys: new Map(), teams: new Map() };
+    const totals = {
+      k: new Map<string, number>(),
+      t: new Map<string, number>(),
+      u: new Map<string, number>(),
+      e: new Map<string, number>(),
+    };
+    const periods = new Map<string, number>();
+    const crossings: SoftBudgetCrossing[] = [];
     for (const r of rows) {
-      if (r.kind === 'k') result.keys.set(r.id, Number(r.spend));
-      else if (r.kind === 't') result.teams.set(r.id, Number(r.spend));
+      if (r.kind === 'b') continue;
+      const spend = Number(r.spend);
+      totals[r.kind].set(r.id, spend);
+      if (r.reset_at !== null) periods.set(`${r.kind}:${r.id}`, new Date(r.reset_at).getTime());
+      if (r.crossed) crossings.push({ kind: CROSSING_KIND[r.kind], id: r.id, spend, softBudget: Number(r.soft) });
     }
-    return result;
+    return { applied: true, keys: totals.k, teams: totals.t, users: totals.u, endUsers: totals.e, periods, crossings };
+  }
+
+  /**
+   * Ends the key's budget period if it is over (spend to 0, the next end one duration after the previous, by the
+   * database), guarded by the period end so that several instances asking reset it once. Answers the row as it is.
+   */
+  async resetDuePeriod(token: string): Promise<KeyRow | null> {
+    await guard(
+      this.prisma.$executeRaw`UPDATE virtual_keys SET spend = 0, soft_budget_alerted_at = NULL,
+        budget_reset_at = llmgw_next_reset(budget_reset_at, budget_duration, now())
+        WHERE token = ${token} AND budget_reset_at <= now() AND budget_duration IS NOT NULL`,
+    );
+    return this.findByToken(token);
   }
 
   /** Forgets spend batch ids older than a day (a retry comes within seconds); answers how many were removed. */

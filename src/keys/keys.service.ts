@@ -79,9 +79,15 @@ export class KeysService {
         throw Errors.badRequest('Give the key to look up: /key/info?key=<key or token>', 'key', 'missing_key');
       token = toToken(keyRef);
     }
-    const row = token ? await this.spend.readConsistent(() => this.repo.findByToken(token)) : null;
-    // A team (JWT) reads only its own team's keys; another team's key is answered as unknown.
-    if (!row || (caller.role === 'team' && row.teamId !== caller.teamId)) throw notFound(keyRef ?? 'this key');
+    // A budget period that is over is ended first, so the answer shows the current period and its end.
+    const row = token ? await this.spend.readConsistent(() => this.repo.resetDuePeriod(token)) : null;
+    // A team (JWT) reads only its own team's keys, an internal user the keys it created; others are answered as unknown.
+    if (
+      !row ||
+      (caller.role === 'team' && row.teamId !== caller.teamId) ||
+      (caller.role === 'internal_user' && row.createdBy !== actorOf(caller).id)
+    )
+      throw notFound(keyRef ?? 'this key');
     return { key: row.token, info: toKeyView(row, this.spend.unflushed(row.token)) };
   }
 
@@ -244,10 +250,14 @@ export class KeysService {
 
   /** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
   private async scope(caller: Caller): Promise<KeyScope | null> {
-    if (caller.role === 'master' || caller.role === 'admin') return null;
-    if (caller.role === 'team')
+    // A viewer reaches every key to read; the guard refuses it every change.
+    if (caller.role === 'master' || caller.role === 'admin' || caller.role === 'proxy_admin_viewer') return null;
+    if (caller.role === 'team' || caller.role === 'internal_user')
       return scopeOf(caller, {
-        routes: this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES,
+        routes:
+          caller.role === 'team'
+            ? (this.config.jwt.teamAllowedRoutes ?? this.config.allowedRoutes ?? DEFAULT_CALLER_ROUTES)
+            : DEFAULT_CALLER_ROUTES,
         models: null,
         limited: false,
       });

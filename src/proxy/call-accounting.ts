@@ -44,7 +44,8 @@ export interface Admission {
 export const CALL_ACCOUNTING = Symbol('CALL_ACCOUNTING');
 
 export interface CallAccounting {
-  admit(caller: Caller, modelGroup: string): Admission | Promise<Admission>;
+  /** `endUserId`: the request's `user` field (LiteLLM's end user, or "customer"), when it has one. */
+  admit(caller: Caller, modelGroup: string, endUserId?: string): Admission | Promise<Admission>;
   /** Model groups this caller may use (for `GET /models`); null = every configured group. */
   allowedModels(caller: Caller): readonly string[] | null;
   /** The model group a virtual key's `aliases` map `model` to (asked only for names no group has). */

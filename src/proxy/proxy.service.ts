@@ -80,7 +80,8 @@ export class ProxyService {
     }
     // Admitted, limited and reported as the group it calls; a wildcard group as the name requested.
     const accountAs = group.name === groupName || group.name.includes('*') ? groupName : group.name;
-    const admitted = this.accounting.admit(caller, accountAs);
+    const endUser = typeof payload.user === 'string' && payload.user !== '' ? payload.user : undefined;
+    const admitted = this.accounting.admit(caller, accountAs, endUser);
     const admission = admitted instanceof Promise ? await admitted : admitted;
     trace.keyTags = admission.tags ?? null;
     const report = this.reporter(admission, callTags(admission.tags, payload.metadata));

@@ -182,7 +182,7 @@ for (const broadcast of ['redis', 'postgres'] as const) {
       const [codeA, codeB] = await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
       assert.deepEqual([codeA, codeB], [0, 0]);
       const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
-      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM teams WHERE team_id = $1', [team]);
       assert.ok(Math.abs(row.spend - ok * COST) < 1e-9, `key spend ${row.spend}, calls ${ok * COST}`);
       assert.ok(Math.abs(t.spend - ok * COST) < 1e-9, `team spend ${t.spend}`);
     });

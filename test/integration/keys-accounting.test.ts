@@ -4,11 +4,8 @@ import { Client } from 'pg';
 import type { Caller } from '../../src/auth/caller';
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from '../../src/proxy/call-accounting';
-import { AccountingService } from '../../src/keys/accounting.service';
 import { KeyCache } from '../../src/keys/key-cache.service';
-import { KeysRepository } from '../../src/keys/keys.repository';
-import { LIMITER } from '../../src/keys/limits/limiter';
-import { teamLimits } from '../../src/keys/team-limits';
+import { AccessObjects } from '../../src/keys/access/access-objects.service';
 import { KeysRedis } from '../../src/keys/redis/keys-redis.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
@@ -141,7 +138,7 @@ for (const mode of ['in-process', 'redis'] as const) {
       await gw.app.get(SpendWriter).flush();
       const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
       assert.ok(Math.abs(row.spend - 1.2) < 1e-9);
-      const [team] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [
+      const [team] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM teams WHERE team_id = $1', [
         `team-budget-${mode}`,
       ]);
       assert.ok(Math.abs(team.spend - 1.2) < 1e-9);
@@ -166,7 +163,7 @@ for (const mode of ['in-process', 'redis'] as const) {
       );
       await gw.app.get(SpendWriter).flush();
       const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
-      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM teams WHERE team_id = $1', [team]);
       assert.ok(Math.abs(row.spend - keyExpected) < 1e-9, `${row.spend} vs ${keyExpected}`);
       assert.ok(Math.abs(t.spend - expected) < 1e-9, `${t.spend} vs ${expected}`);
     });
@@ -238,7 +235,7 @@ for (const mode of ['in-process', 'redis'] as const) {
       const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [
         renewed.token,
       ]);
-      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM teams WHERE team_id = $1', [team]);
       assert.equal(row.spend, 0.75);
       assert.equal(t.spend, 0.75, 'key and team agree');
     });
@@ -258,49 +255,43 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.equal(cache.get(k.token)!.spend, 2.5, 'the newer, higher total stands');
     });
 
-    it('team limits, when configured, count every key of the team and its JWTs together', async () => {
+    it('team limits count every key of the team and its JWTs together', async () => {
       const team = `team-${mode}-${Date.now()}`;
       const app = gw.app;
-      const teams = new Map([[team, teamLimits({ rpm_limit: 4, max_budget: 0.625 })]]);
-      await sql(db.url, 'INSERT INTO team_spend (team_id, spend, updated_at) VALUES ($1, 0.125, now())', [team]);
-      const scoped = new AccountingService(
-        app.get(KeyCache),
-        app.get(SpendWriter),
-        app.get(KeysRepository),
-        app.get(LIMITER),
-        teams,
-      );
-      await scoped.onModuleInit();
+      const admin = async (path: string, body: object) => {
+        const res = await fetch(`${gw.url}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.equal(res.status, 200, JSON.stringify(await readJson(res)));
+      };
+      await admin('/team/new', { team_id: team, rpm_limit: 4, max_budget: 0.625 });
+      await sql(db.url, 'UPDATE teams SET spend = 0.125 WHERE team_id = $1', [team]);
+      await app.get(AccessObjects).reload('team', [team]);
       const k1 = await generate({ team_id: team });
       const k2 = await generate({ team_id: team });
       const jwt: Caller = { role: 'team', via: 'jwt', teamId: team, scopes: [] };
-      (await scoped.admit(callerOf(k1, team), 'm')).done(report(1, 1, 0.125));
-      (await scoped.admit(callerOf(k2, team), 'm')).done(report(1, 1, 0.125));
-      (await scoped.admit(jwt, 'm')).done(report(1, 1, 0.125));
-      (await scoped.admit(callerOf(k1, team), 'm')).done(null);
-      const e = await refusal(() => scoped.admit(callerOf(k2, team), 'm'), 429);
+      (await accounting.admit(callerOf(k1, team), 'm')).done(report(1, 1, 0.125));
+      (await accounting.admit(callerOf(k2, team), 'm')).done(report(1, 1, 0.125));
+      (await accounting.admit(jwt, 'm')).done(report(1, 1, 0.125));
+      (await accounting.admit(callerOf(k1, team), 'm')).done(null);
+      const e = await refusal(() => accounting.admit(callerOf(k2, team), 'm'), 429);
       assert.match(e.message, /for this team/);
-      (await scoped.admit(callerOf(await generate({}), undefined), 'm')).done(null); // other keys are not affected
+      (await accounting.admit(callerOf(await generate({}), undefined), 'm')).done(null); // other keys are not affected
       const k3 = await generate({ team_id: `${team}-b` });
-      (await scoped.admit(callerOf(k3), 'm')).done(null);
+      (await accounting.admit(callerOf(k3), 'm')).done(null);
       // budget (amounts exact in binary): 0.125 in the database + 0.375 recorded here, then one more call reaches 0.625
-      const budgetOnly = new AccountingService(
-        app.get(KeyCache),
-        app.get(SpendWriter),
-        app.get(KeysRepository),
-        app.get(LIMITER),
-        new Map([[team, teamLimits({ max_budget: 0.625 })]]),
-      );
-      await budgetOnly.onModuleInit();
-      (await budgetOnly.admit(jwt, 'm')).done(report(1, 1, 0.125));
-      const over = await refusal(() => budgetOnly.admit(callerOf(k1, team), 'm'), 400);
+      await admin('/team/update', { team_id: team, rpm_limit: null });
+      (await accounting.admit(jwt, 'm')).done(report(1, 1, 0.125));
+      const over = await refusal(() => accounting.admit(callerOf(k1, team), 'm'), 400);
       assert.equal(over.code, 'budget_exceeded');
       assert.match(over.message, /for team /);
-      await refusal(() => budgetOnly.admit(jwt, 'm'), 400);
+      await refusal(() => accounting.admit(jwt, 'm'), 400);
       await app.get(SpendWriter).flush();
-      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM team_spend WHERE team_id = $1', [team]);
+      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM teams WHERE team_id = $1', [team]);
       assert.equal(t.spend, 0.625);
-      await refusal(() => budgetOnly.admit(jwt, 'm'), 400);
+      await refusal(() => accounting.admit(jwt, 'm'), 400);
     });
 
     if (mode === 'redis') {

@@ -4,7 +4,7 @@ import { startGateway, type InProcessGateway } from '../support/gateway';
 import { assertError, managementApi } from '../support/management-api';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
 import { createTestDatabase, sql } from '../support/postgres';
-import { defaultAnswer, startUpstream, type FakeUpstream } from '../support/upstream';
+import { startUpstream, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-master-teams-jwt-0001';
 const realm = (roles: string[]) => ({ realm_access: { roles } });
@@ -39,7 +39,10 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
         { clientId: 'kc-user', claims: { email: 'u@example.com', ...client(['gw-user']), ...allowed } },
         { clientId: 'evil-mail', claims: { team_id: 'jwt-team-a', email: 'x@evil.com', ...allowed } },
         { clientId: 'no-realm-role', claims: { team_id: 'jwt-team-a', email: 'r@example.com', ...realm(['other']) } },
-        { clientId: 'cust-app', claims: { team_id: 'jwt-team-c', email: 'c@example.com', customer: 'jwt-cust', ...allowed } },
+        {
+          clientId: 'cust-app',
+          claims: { team_id: 'jwt-team-c', email: 'c@example.com', customer: 'jwt-cust', ...allowed },
+        },
         { clientId: 'scoped', scope: 'read write', claims: { team_id: 'jwt-team-s' } },
         { clientId: 'unknown-team', claims: { team_id: 'never-created' } },
         { clientId: 'known-team', scope: 'read', claims: { team_id: 'jwt-known' } },
@@ -47,7 +50,10 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
     });
     db = await createTestDatabase('gw_teams_jwt');
     const models = ['gpt-a', 'gpt-b']
-      .map((m) => `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-up-jwt }`)
+      .map(
+        (m) =>
+          `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-up-jwt }`,
+      )
       .join('\n');
     gw = await startGateway(
       `model_list:
@@ -135,7 +141,9 @@ general_settings:
   });
 
   it('email domain and required user roles gate every token (403)', async () => {
-    assertError(await api('GET', '/models', undefined, await jwt('evil-mail')), 403, { code: 'user_email_not_allowed' });
+    assertError(await api('GET', '/models', undefined, await jwt('evil-mail')), 403, {
+      code: 'user_email_not_allowed',
+    });
     assertError(await api('GET', '/models', undefined, await jwt('no-realm-role')), 403, {
       code: 'user_role_not_allowed',
     });
@@ -219,7 +227,10 @@ general_settings:
     await ok('POST', '/team/new', { team_id: 'jwt-known' });
     await ok('POST', '/team/new', { team_id: 'jwt-team-s', models: ['gpt-a', 'gpt-b'] });
     const models = ['gpt-a', 'gpt-b']
-      .map((m) => `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-up-jwt }`)
+      .map(
+        (m) =>
+          `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-up-jwt }`,
+      )
       .join('\n');
     strict = await startGateway(
       `model_list:

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import OpenAI from 'openai';
 import { startGateway, type InProcessGateway } from '../support/gateway';
 import { assertError, managementApi, waitFor, type ApiAnswer } from '../support/management-api';
 import { createTestDatabase } from '../support/postgres';

@@ -12,9 +12,7 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
   const { api, ok } = managementApi(() => gw.url, MASTER);
   const actions = async (objectId: string) =>
     (
-      await sql<{ action: string }>(db.url, 'SELECT action FROM audit_log WHERE object_id = $1 ORDER BY id', [
-        objectId,
-      ])
+      await sql<{ action: string }>(db.url, 'SELECT action FROM audit_log WHERE object_id = $1 ORDER BY id', [objectId])
     ).map((r) => r.action);
 
   before(async () => {
@@ -127,7 +125,10 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     });
     assert.deepEqual(added.members.sort(), ['u-1', 'u-2']);
     assert.equal(added.updated_users.length, 2);
-    const again = await ok('POST', '/team/member_add', { team_id: 'team-mem', member: { role: 'admin', user_id: 'u-1' } });
+    const again = await ok('POST', '/team/member_add', {
+      team_id: 'team-mem',
+      member: { role: 'admin', user_id: 'u-1' },
+    });
     assert.equal(again.members_with_roles.length, 2, 'adding a member again replaces it');
     const left = await ok('POST', '/team/member_delete', { team_id: 'team-mem', user_id: 'u-1' });
     assert.deepEqual(left.members, ['u-2']);
@@ -135,11 +136,20 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assertError(await api('POST', '/team/member_add', { team_id: 'team-mem', member: { role: 'user' } }), 400, {
       param: 'member',
     });
-    assert.deepEqual(await actions('team-mem'), ['team.new', 'team.member_add', 'team.member_add', 'team.member_delete']);
+    assert.deepEqual(await actions('team-mem'), [
+      'team.new',
+      'team.member_add',
+      'team.member_add',
+      'team.member_delete',
+    ]);
   });
 
   it('/team/list lists teams, filtered by member user_id or organization_id', async () => {
-    await ok('POST', '/team/new', { team_id: 'team-l1', organization_id: 'org-l', members_with_roles: [{ user_id: 'lu' }] });
+    await ok('POST', '/team/new', {
+      team_id: 'team-l1',
+      organization_id: 'org-l',
+      members_with_roles: [{ user_id: 'lu' }],
+    });
     await ok('POST', '/team/new', { team_id: 'team-l2', organization_id: 'org-l' });
     const all = await ok('GET', '/team/list');
     assert.ok(all.some((t: { team_id: string }) => t.team_id === 'team-l1'));

@@ -210,7 +210,7 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     const expected = { k1: calls.k1 * COST, jwt: calls.jwt * COST, k2: COST };
     const dbSpend = async () => {
       const keys = await sql<{ token: string; spend: number }>(db.url, 'SELECT token, spend FROM virtual_keys');
-      const teams = await sql<{ team_id: string; spend: number }>(db.url, 'SELECT team_id, spend FROM team_spend');
+      const teams = await sql<{ team_id: string; spend: number }>(db.url, 'SELECT team_id, spend FROM teams');
       return {
         k1: Number(keys.find((r) => r.token === k1.token)?.spend ?? 0),
         k2: Number(keys.find((r) => r.token === k2.token)?.spend ?? 0),
@@ -334,10 +334,7 @@ describe('database faults: a spend write whose answer is lost (committed, then t
     await spend.flush();
     assert.equal(spend.hasPending, false);
     const [key] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [token]);
-    const [team] = await sql<{ spend: number }>(
-      db.url,
-      "SELECT spend FROM team_spend WHERE team_id = 'team-lost-answer'",
-    );
+    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM teams WHERE team_id = 'team-lost-answer'");
     assert.equal(Number(key.spend), 0.75);
     assert.equal(Number(team.spend), 0.75);
   });
@@ -369,7 +366,7 @@ describe('spend batch ids: kept a day for retries, then removed by the spend wri
     );
     assert.equal(ids.length, 2, `rows: ${ids.join(', ')}`);
     assert.equal(ids[0], 'recent-batch');
-    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM team_spend WHERE team_id = 'team-prune'");
+    const [team] = await sql<{ spend: number }>(db.url, "SELECT spend FROM teams WHERE team_id = 'team-prune'");
     assert.equal(Number(team.spend), 0.5);
   });
 });

@@ -185,7 +185,7 @@ router_settings:
         `key spend ${row?.spend} == ${expected.get(key)}`,
       );
     }
-    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'team-shutdown'`);
+    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM teams WHERE team_id = 'team-shutdown'`);
     assert.ok(
       team && Math.abs(team.spend - expected.get(jwt)!) < 1e-12,
       `team spend ${team?.spend} == ${expected.get(jwt)}`,

@@ -178,7 +178,7 @@ router_settings:
       );
       assert.ok(row.spend > 0);
     }
-    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM team_spend WHERE team_id = 'team-soak'`);
+    const [team] = await sql<{ spend: number }>(db.url, `SELECT spend FROM teams WHERE team_id = 'team-soak'`);
     assert.ok(team, 'team spend row');
     assert.ok(
       Math.abs(team.spend - expected.get(jwt)!) < 1e-9,

@@ -19,6 +19,8 @@ export interface OidcClientSpec {
   secret?: string;
   /** Space-separated scopes the client may be granted (e.g. `litellm_proxy_admin`); `read` by default. */
   scope?: string;
+  /** Extra claims every access token of this client carries (roles, groups, email, team lists, nested objects). */
+  claims?: Record<string, unknown>;
 }
 
 export interface OidcStartOptions {
@@ -120,6 +122,8 @@ export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOid
       jwks: { keys: keySets.flatMap((k) => [k.rsa.jwk, k.ec.jwk, k.ed.jwk]) },
       cookies: { keys: ['test-cookie-key'] },
       ttl: { ClientCredentials: () => ttl },
+      extraTokenClaims: (_ctx: unknown, token: { clientId?: string }) =>
+        opts.clients.find((c) => c.clientId === token.clientId)?.claims,
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },

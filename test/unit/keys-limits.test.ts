@@ -129,7 +129,7 @@ describe('keys: broadcast messages', () => {
     assert.ok(parts.length > 1);
     for (const p of parts) assert.ok(Buffer.byteLength(p) <= MAX_PAYLOAD_BYTES);
     assert.deepEqual(
-      parts.flatMap((p) => decodeEvent(p)!.k as readonly string[]),
+      parts.flatMap((p) => (decodeEvent(p) as { k: readonly string[] }).k),
       tokens,
     );
     const spend = encodeEvents({
@@ -138,7 +138,7 @@ describe('keys: broadcast messages', () => {
       k: tokens.map((t, i) => [t, i * 0.123456789] as const),
       p: [['team', 1]],
     });
-    assert.equal(spend.flatMap((p) => decodeEvent(p)!.k as readonly unknown[]).length, 500);
+    assert.equal(spend.flatMap((p) => (decodeEvent(p) as { k: readonly unknown[] }).k).length, 500);
     assert.equal(decodeEvent('{nope'), null);
     assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [1] })), null);
     for (const bad of [[['t', '5']], [['t', null]], [['t', -1]], [['t']], ['t'], [[1, 2]]]) {

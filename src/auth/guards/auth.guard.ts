@@ -8,6 +8,7 @@ import { pathOf, routeOf } from '../../common/http/route-url';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import type { AuthResult } from '../auth-result';
+import type { Caller } from '../caller';
 import {
   classifyCredential,
   extractCredential,
@@ -27,6 +28,8 @@ import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
 import { toAuthError } from './auth-errors';
 import { NO_CREDENTIAL } from '../credentials/credential-first';
 
+const TEAM_HEADER = 'x-litellm-team-id';
+
 /**
  * The one place that decides who may call what. For every route not marked @Public(): read the credential,
  * classify it, authenticate it with the matching Passport strategy (a warm JWT comes from the
@@ -36,6 +39,8 @@ import { NO_CREDENTIAL } from '../credentials/credential-first';
 @Injectable()
 export class AuthGuard implements CanActivate, RouteGuard {
   private readonly publicHandlers = new Map<unknown, boolean>();
+  /** Callers with a team picked by header, per token's caller and team (built once, reused). */
+  private readonly pinned = new WeakMap<Caller, Map<string, Caller>>();
   private readonly runners: Readonly<Record<CredentialKind, StrategyRunner>>;
   private readonly classify: ClassifyOptions;
 
@@ -100,7 +105,7 @@ export class AuthGuard implements CanActivate, RouteGuard {
   }
 
   private authorize(req: FastifyRequest, result: AuthResult): true {
-    req.caller = result.caller;
+    req.caller = result.caller.teamIds === undefined ? result.caller : this.pinTeam(req, result.caller);
     const route = routeOf(req) ?? pathOf(req.url);
     if (result.policy.allows(route)) return true;
     const who = result.caller.teamId !== undefined ? ` (team ${JSON.stringify(result.caller.teamId)})` : '';
@@ -109,6 +114,31 @@ export class AuthGuard implements CanActivate, RouteGuard {
       `Route ${req.method} ${route} is not allowed for role "${result.caller.role}"${who}; allowed: ${result.policy.describe()}`,
       'route_not_allowed',
     );
+  }
+
+  /**
+   * A JWT listing several teams (`team_ids_jwt_field`): the `x-litellm-team-id` header picks one of them (another
+   * team is 403); without it the caller keeps its list (admission uses the first team that may use the model).
+   */
+  private pinTeam(req: FastifyRequest, caller: Caller): Caller {
+    const asked = req.headers[TEAM_HEADER];
+    if (typeof asked !== 'string' || asked === '') return caller;
+    if (!caller.teamIds!.includes(asked))
+      throw Errors.forbidden(
+        `x-litellm-team-id ${JSON.stringify(asked.slice(0, 100))} is not one of this token's teams`,
+        'team_not_allowed',
+      );
+    let pinned = this.pinned.get(caller);
+    if (!pinned) {
+      pinned = new Map();
+      this.pinned.set(caller, pinned);
+    }
+    let c = pinned.get(asked);
+    if (!c) {
+      c = Object.freeze({ ...caller, teamId: asked, teamPinned: true });
+      pinned.set(asked, c);
+    }
+    return c;
   }
 
   private unrecognized(token: string): GatewayError {

@@ -1,11 +1,23 @@
 import { Errors } from '../../common/errors/gateway-error';
 import type { Caller } from '../caller';
+import {
+  checkEmailDomain,
+  checkUserRoles,
+  claimList,
+  mappedRole,
+  scopeGrants,
+  type JwtMappingSettings,
+} from './jwt-mapping';
 
-/** The claim names that decide a JWT's role (from `litellm_jwtauth`), prepared once at start. */
-export interface ClaimSettings {
+/** The claim names and mapping that decide a JWT's role (from `litellm_jwtauth`), prepared once at start. */
+export interface ClaimSettings extends Partial<JwtMappingSettings> {
   readonly adminScope: string;
   readonly teamIdField: string;
   readonly userIdField: string;
+  readonly teamIdsField?: string;
+  readonly teamIdDefault?: string;
+  readonly userEmailField?: string;
+  readonly endUserIdField?: string;
 }
 
 /** `scope` and `scp`: each a space-separated string or an array of strings (as providers differ). */
@@ -38,32 +50,52 @@ export function claimString(claims: Readonly<Record<string, unknown>>, name: str
 }
 
 /**
- * The admin scope makes an admin; else the team claim makes a team caller of that id; else the token is refused
- * (403) naming the claims that were looked for.
+ * The token's role, in this order: the admin scope makes an admin; else `role_mappings` decide (the strongest role
+ * the `roles_jwt_field` roles or groups map to); else a team (the `team_id_jwt_field` claim, else the first of
+ * `team_ids_jwt_field`, else `team_id_default`) makes a team caller; else the token is refused (403) naming the
+ * claims that were looked for. The email-domain and required-roles gates refuse a token first (403).
  */
 export function callerFromClaims(claims: Readonly<Record<string, unknown>>, settings: ClaimSettings): Caller {
   const scopes = parseScopes(claims);
   const subject = claimString(claims, 'sub');
   const clientId = claimString(claims, 'client_id') ?? claimString(claims, 'azp');
   const userId = claimString(claims, settings.userIdField);
-  if (scopes.includes(settings.adminScope)) {
+  const email = claimString(claims, settings.userEmailField ?? 'email');
+  checkEmailDomain(email, settings.userAllowedEmailDomain);
+  checkUserRoles(claims, settings);
+  const mapped = mappedRole(claims, settings);
+  if (scopes.includes(settings.adminScope) || mapped === 'proxy_admin') {
     return Object.freeze({ role: 'admin', via: 'jwt', userId, subject, clientId, scopes: Object.freeze(scopes) });
   }
-  const teamId = claimString(claims, settings.teamIdField);
-  if (teamId !== undefined) {
-    return Object.freeze({
-      role: 'team',
-      via: 'jwt',
-      teamId,
-      userId,
-      subject,
-      clientId,
-      scopes: Object.freeze(scopes),
-    });
+  const teamIds = settings.teamIdsField ? claimList(claims, settings.teamIdsField) : [];
+  const teamId = claimString(claims, settings.teamIdField) ?? teamIds[0] ?? settings.teamIdDefault;
+  const role = mapped ?? (teamId !== undefined ? 'team' : undefined);
+  if (role === undefined || (role === 'team' && teamId === undefined)) {
+    throw Errors.forbidden(
+      `JWT is valid but grants no role: it has neither the admin scope "${settings.adminScope}" (in "scope" or "scp") ` +
+        `nor a "${settings.teamIdField}" claim (the team id)`,
+      'jwt_no_role',
+    );
   }
-  throw Errors.forbidden(
-    `JWT is valid but grants no role: it has neither the admin scope "${settings.adminScope}" (in "scope" or "scp") ` +
-      `nor a "${settings.teamIdField}" claim (the team id)`,
-    'jwt_no_role',
-  );
+  const caller: Record<string, unknown> = {
+    role,
+    via: 'jwt',
+    userId,
+    subject,
+    clientId,
+    scopes: Object.freeze(scopes),
+  };
+  if (role !== 'proxy_admin_viewer' && teamId !== undefined) caller.teamId = teamId;
+  if (teamIds.length > 1) caller.teamIds = Object.freeze(teamIds);
+  if (email !== undefined && settings.userEmailField) caller.userEmail = email;
+  const endUserId = settings.endUserIdField ? claimString(claims, settings.endUserIdField) : undefined;
+  if (endUserId !== undefined) caller.endUserId = endUserId;
+  const grants = scopeGrants(scopes, settings);
+  if (grants) caller.scopeModels = Object.freeze(grants.models);
+  return Object.freeze(caller) as unknown as Caller;
+}
+
+/** Routes the token's scopes grant (`scope_mappings[].routes`, with `enforce_scope_based_access`). */
+export function scopeRoutes(scopes: readonly string[], settings: ClaimSettings): readonly string[] {
+  return scopeGrants(scopes, settings)?.routes ?? [];
 }

@@ -37,7 +37,7 @@ export function claimList(claims: Readonly<Record<string, unknown>>, name: strin
   if (typeof value === 'number' && Number.isFinite(value)) return [String(value)];
   if (!Array.isArray(value)) return [];
   const out: string[] = [];
-  for (const v of value) {
+  for (const v of value as unknown[]) {
     const s = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
     if (typeof s === 'string' && s && !out.includes(s)) out.push(s);
   }
@@ -57,7 +57,7 @@ export function checkEmailDomain(email: string | undefined, domain: string | und
 }
 
 /** `user_roles_jwt_field` + `user_allowed_roles`: the token must hold one of the allowed roles. */
-export function checkUserRoles(claims: Readonly<Record<string, unknown>>, s: JwtMappingSettings): void {
+export function checkUserRoles(claims: Readonly<Record<string, unknown>>, s: Partial<JwtMappingSettings>): void {
   if (!s.userRolesField || !s.userAllowedRoles) return;
   const held = claimList(claims, s.userRolesField);
   if (held.some((r) => s.userAllowedRoles!.includes(r))) return;
@@ -68,8 +68,11 @@ export function checkUserRoles(claims: Readonly<Record<string, unknown>>, s: Jwt
 }
 
 /** `roles_jwt_field` + `role_mappings`: the strongest role the IdP roles or groups map to, if any. */
-export function mappedRole(claims: Readonly<Record<string, unknown>>, s: JwtMappingSettings): JwtRole | undefined {
-  if (!s.rolesField || s.roleMappings.length === 0) return undefined;
+export function mappedRole(
+  claims: Readonly<Record<string, unknown>>,
+  s: Partial<JwtMappingSettings>,
+): JwtRole | undefined {
+  if (!s.rolesField || !s.roleMappings?.length) return undefined;
   const held = new Set(claimList(claims, s.rolesField));
   let best: JwtRole | undefined;
   for (const m of s.roleMappings) {
@@ -84,12 +87,12 @@ export function mappedRole(claims: Readonly<Record<string, unknown>>, s: JwtMapp
  */
 export function scopeGrants(
   scopes: readonly string[],
-  s: JwtMappingSettings,
+  s: Partial<JwtMappingSettings>,
 ): { models: readonly string[]; routes: readonly string[] } | null {
   if (!s.enforceScopeBasedAccess) return null;
   const models = new Set<string>();
   const routes = new Set<string>();
-  for (const m of s.scopeMappings) {
+  for (const m of s.scopeMappings ?? []) {
     if (!scopes.includes(m.scope)) continue;
     for (const x of m.models) models.add(x);
     for (const r of m.routes) routes.add(r);

@@ -2,13 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { boundedLru } from '../../common/cache/bounded-lru';
 import { ConfigError } from '../../config/config.error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
-import { DEFAULT_CALLER_ROUTES } from '../route-groups';
+import { DEFAULT_CALLER_ROUTES, INTERNAL_USER_ROUTES, VIEWER_ROUTES } from '../route-groups';
 import { RouteMatcher, describeInvalidRoutes } from './route-matcher';
 import { RoutePolicy } from './route-policy';
 
 /**
  * Every allowed-routes list of the configuration, compiled once at start:
- * master key → all; admin JWT → `admin_allowed_routes`; team JWT → `allowed_routes` or openai + info;
+ * master key → all; admin JWT → `admin_allowed_routes`; team JWT → `team_allowed_routes`, else `allowed_routes`,
+ * else openai + info; viewer and internal-user JWTs → their fixed lists (route-groups.ts);
  * virtual key → openai + info, or its own `allowed_routes`. An invalid entry in the config stops the start.
  */
 @Injectable()
@@ -16,7 +17,12 @@ export class RoutePolicies {
   readonly master = new RoutePolicy('master', null);
   readonly adminJwt: RoutePolicy;
   readonly teamJwt: RoutePolicy;
+  readonly viewerJwt = new RoutePolicy('proxy_admin_viewer', RouteMatcher.compile(VIEWER_ROUTES).matcher);
+  readonly internalUserJwt = new RoutePolicy('internal_user', RouteMatcher.compile(INTERNAL_USER_ROUTES).matcher);
   readonly virtualKey: RoutePolicy;
+  /** JWT roles with routes their scopes add (`scope_mappings[].routes`): one policy per role and distinct list. */
+  private readonly scopedPolicies = boundedLru<string, RoutePolicy>(1000);
+  private readonly lists: Readonly<Record<string, readonly string[]>>;
   /** Keys with their own `allowed_routes`: one compiled policy per distinct list. */
   private readonly keyPolicies = boundedLru<string, RoutePolicy>(1000);
 
@@ -31,11 +37,47 @@ export class RoutePolicies {
         'general_settings.litellm_jwtauth.admin_allowed_routes',
       ),
     );
+    const teamRoutes = config.jwt.teamAllowedRoutes ?? config.allowedRoutes ?? DEFAULT_CALLER_ROUTES;
     this.teamJwt = new RoutePolicy(
       'team',
-      compileOrThrow(config.allowedRoutes ?? DEFAULT_CALLER_ROUTES, file, 'general_settings.allowed_routes'),
+      compileOrThrow(
+        teamRoutes,
+        file,
+        config.jwt.teamAllowedRoutes
+          ? 'general_settings.litellm_jwtauth.team_allowed_routes'
+          : 'general_settings.allowed_routes',
+      ),
     );
+    this.lists = {
+      admin: config.jwt.adminAllowedRoutes,
+      team: teamRoutes,
+      proxy_admin_viewer: VIEWER_ROUTES,
+      internal_user: INTERNAL_USER_ROUTES,
+    };
     this.virtualKey = new RoutePolicy('virtual_key', RouteMatcher.compile(DEFAULT_CALLER_ROUTES).matcher);
+  }
+
+  /** The policy of a JWT of this role; `extraRoutes`: routes its scopes grant beside the role's own. */
+  forJwt(
+    role: 'admin' | 'proxy_admin_viewer' | 'internal_user' | 'team',
+    extraRoutes: readonly string[] = [],
+  ): RoutePolicy {
+    const base =
+      role === 'admin'
+        ? this.adminJwt
+        : role === 'proxy_admin_viewer'
+          ? this.viewerJwt
+          : role === 'internal_user'
+            ? this.internalUserJwt
+            : this.teamJwt;
+    if (extraRoutes.length === 0) return base;
+    const id = `${role}:${JSON.stringify(extraRoutes)}`;
+    let policy = this.scopedPolicies.get(id);
+    if (!policy) {
+      policy = new RoutePolicy(role, RouteMatcher.compile([...this.lists[role], ...extraRoutes]).matcher);
+      this.scopedPolicies.set(id, policy);
+    }
+    return policy;
   }
 
   /** The policy of a virtual key: the default one, or its own list (invalid entries in it match nothing). */

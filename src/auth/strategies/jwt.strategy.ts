@@ -8,7 +8,10 @@ import { extractCredential } from '../credentials/credential';
 import type { CredentialCarrier } from '../credentials/request-credential';
 import { assertClaimsObject, parseJoseHeader } from '../jwt/jose-header';
 import { EDDSA_ALGORITHMS, JSONWEBTOKEN_ALGORITHMS, isEdDsa } from '../jwt/jwt-algorithms';
-import { callerFromClaims, type ClaimSettings } from '../jwt/jwt-claims';
+import { callerFromClaims, scopeRoutes, type ClaimSettings } from '../jwt/jwt-claims';
+import { Errors } from '../../common/errors/gateway-error';
+import { ACCESS_DIRECTORY, type AccessDirectory } from '../../keys/access/access-directory';
+import type { Caller } from '../caller';
 import { JwtRejection } from '../jwt/jwt-rejection';
 import { JwksKeyStore } from '../jwt/jwks-key-store';
 import { VerifiedTokenCache } from '../jwt/verified-token-cache';
@@ -23,6 +26,8 @@ import { RoutePolicies } from '../routes/route-policies';
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly claims: ClaimSettings;
+  private readonly teamIdUpsert: boolean;
+  private readonly userIdUpsert: boolean;
   private readonly joseOptions: {
     algorithms: string[];
     audience?: string[];
@@ -35,6 +40,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly keys: JwksKeyStore,
     private readonly cache: VerifiedTokenCache,
     private readonly policies: RoutePolicies,
+    @Inject(ACCESS_DIRECTORY) private readonly directory: AccessDirectory,
   ) {
     const jwt = config.jwt;
     super({
@@ -61,7 +67,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       jsonWebTokenOptions: { clockTolerance: jwt.leewaySec },
       passReqToCallback: true,
     });
-    this.claims = { adminScope: jwt.adminScope, teamIdField: jwt.teamIdField, userIdField: jwt.userIdField };
+    this.claims = { ...jwt, adminScope: jwt.adminScope, teamIdField: jwt.teamIdField, userIdField: jwt.userIdField };
+    this.teamIdUpsert = jwt.teamIdUpsert;
+    this.userIdUpsert = jwt.userIdUpsert;
     this.joseOptions = {
       algorithms: [...EDDSA_ALGORITHMS],
       audience: jwt.audience ? [...jwt.audience] : undefined,
@@ -98,23 +106,56 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       return this.fail(err, 401);
     }
     try {
-      this.success(this.validate(req, payload));
+      this.success(await this.validate(req, payload));
     } catch (err) {
       this.error(err as Error);
     }
   }
 
-  /** Called with the verified payload: decides the role (403 when none) and caches the result until `exp`. */
-  validate(req: CredentialCarrier, payload: Record<string, unknown>): AuthResult {
+  /**
+   * Called with the verified payload: decides the role (403 when none), stores a team or user seen for the first
+   * time when `team_id_upsert` / `user_id_upsert` say so (an unknown team without upsert is 403 `team_not_found`),
+   * and caches the result until `exp`: this runs once per token, not per call.
+   */
+  async validate(req: CredentialCarrier, payload: Record<string, unknown>): Promise<AuthResult> {
     if (typeof payload.exp !== 'number')
       throw new JwtRejection('Invalid JWT: it has no "exp" claim; tokens without an expiry are refused');
     const caller = callerFromClaims(payload, this.claims);
+    await this.register(caller);
+    const role = caller.role as 'admin' | 'proxy_admin_viewer' | 'internal_user' | 'team';
     const result: AuthResult = Object.freeze({
       caller,
-      policy: caller.role === 'admin' ? this.policies.adminJwt : this.policies.teamJwt,
+      policy: this.policies.forJwt(role, scopeRoutes(caller.scopes, this.claims)),
     });
     const token = extractCredential(req.headers);
     if (token !== undefined) this.cache.set(token, result, payload.exp, this.keys.usableForMs());
     return result;
   }
+
+  /** The token's teams and user in the store (created on first use when configured so). */
+  private async register(caller: Caller): Promise<void> {
+    if (caller.role !== 'team' && caller.role !== 'internal_user') return;
+    const actor = {
+      id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`,
+      role: caller.role,
+      clientId: caller.clientId,
+    };
+    const teams = caller.teamIds ?? (caller.teamId !== undefined ? [caller.teamId] : []);
+    for (const teamId of teams.slice(0, MAX_UPSERTED_TEAMS)) {
+      if (this.directory.hasTeam(teamId)) continue;
+      if (!this.teamIdUpsert) {
+        if (caller.teamIds && teamId !== caller.teamId) continue;
+        throw Errors.forbidden(
+          `Team ${JSON.stringify(teamId)} of this JWT does not exist (team_id_upsert is off: an admin creates it with /team/new)`,
+          'team_not_found',
+        );
+      }
+      await this.directory.upsertTeam(teamId, actor);
+    }
+    if (this.userIdUpsert && caller.userId !== undefined && !this.directory.hasUser(caller.userId))
+      await this.directory.upsertUser(caller.userId, caller.userEmail, actor);
+  }
 }
+
+/** Teams a token's team list may create at once: a list claim holding every IdP group stays bounded. */
+const MAX_UPSERTED_TEAMS = 50;

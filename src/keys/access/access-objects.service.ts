@@ -2,7 +2,9 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
-import { SpendWriter } from '../spend/spend-writer.service';
+import { KeyEventsService } from '../invalidation/key-events.service';
+import type { KeyEvent, SpendTotal } from '../invalidation/key-events';
+import { SpendWriter, type FlushResult } from '../spend/spend-writer.service';
 import { LimitedObject } from './limited-object';
 import { KIND_SCOPE, OBJECT_KINDS, type ObjectKind } from './object-kind';
 import { ObjectsRepository, type ObjectRow } from './objects.repository';
@@ -30,11 +32,14 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly repo: ObjectsRepository,
     private readonly spend: SpendWriter,
+    private readonly events: KeyEventsService,
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.events.register({ onEvent: (e) => this.onEvent(e), onResync: () => void this.loadAll(false) });
+    this.spend.onFlushed((r) => this.afterFlush(r));
     await this.loadAll(true);
     this.timer = setInterval(() => void this.loadAll(false), this.config.keyCache.resyncIntervalMs);
     this.timer.unref();
@@ -84,14 +89,49 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     if (o) o.spend += cost;
   }
 
-  /** Database totals after a spend write (ours or another instance's). */
-  adopt(kind: ObjectKind, totals: Iterable<readonly [string, number, number | null]>): void {
+  /** Database totals after a spend write (ours or another instance's), with the end of their period if any. */
+  private adopt(kind: ObjectKind, totals: Iterable<SpendTotal>): void {
     const map = this.maps[kind];
     for (const [id, total, resetAt] of totals) {
       const o = map.get(id);
       if (o) o.adopt(total, resetAt ?? Infinity, this.spend.unflushedOf(kind, id));
     }
   }
+
+  private onEvent(e: KeyEvent): void {
+    if (e.t === 'objects') void this.reload(e.c, e.i);
+    else if (e.t === 'spend') {
+      this.adopt('team', e.p);
+      this.adopt('user', e.u ?? []);
+      this.adopt('end_user', e.e ?? []);
+    }
+  }
+
+  /**
+   * Our own spend write: adopt its totals, and log the soft budgets it crossed. The database marks a crossing
+   * once per period (only the write that crossed it reports it), so this is one warning per object and period,
+   * however many instances write.
+   */
+  private afterFlush(r: FlushResult): void {
+    const withPeriod = (prefix: string, m: ReadonlyMap<string, number> | undefined): SpendTotal[] =>
+      [...(m ?? [])].map(([id, total]) => {
+        const end = r.periods?.get(prefix + id);
+        return end === undefined ? [id, total] : [id, total, end];
+      });
+    this.adopt('team', withPeriod('t:', r.teams));
+    this.adopt('user', withPeriod('u:', r.users));
+    this.adopt('end_user', withPeriod('e:', r.endUsers));
+    for (const c of r.crossings ?? []) {
+      this.softCrossings[c.kind]++;
+      this.log.warn(
+        { [c.kind === 'key' ? 'key_token' : `${c.kind}_id`]: c.id, spend: c.spend, soft_budget: c.softBudget },
+        `soft_budget crossed by ${c.kind === 'end_user' ? 'end user' : c.kind} ${c.id}: spend ${c.spend} of soft_budget ${c.softBudget} (calls are not refused)`,
+      );
+    }
+  }
+
+  /** Soft budgets crossed by this instance's spend writes since start, per kind (metrics). */
+  readonly softCrossings: Record<'key' | ObjectKind, number> = { key: 0, team: 0, user: 0, end_user: 0 };
 
   /** The period of this object is over (seen by admission): reset it in the database, once, in the background. */
   periodOver(kind: ObjectKind, id: string): void {

@@ -12,10 +12,7 @@ import { KIND_LABEL } from './object-kind';
 export function checkObject(o: LimitedObject, modelGroup: string, nowMs: number, objects: AccessObjects): void {
   const label = KIND_LABEL[o.kind];
   if (o.blocked)
-    throw Errors.unauthorized(
-      `This ${label} (${o.id}) is blocked; an admin can unblock it`,
-      `${o.kind}_blocked`,
-    );
+    throw Errors.unauthorized(`This ${label} (${o.id}) is blocked; an admin can unblock it`, `${o.kind}_blocked`);
   if (o.modelSet !== null && !o.modelSet.has(modelGroup)) {
     throw Errors.unauthorized(
       `This ${label} (${o.id}) is not allowed to access model=${modelGroup}. It can only access models=[${o.models.join(', ')}]`,
@@ -34,5 +31,11 @@ export function checkObject(o: LimitedObject, modelGroup: string, nowMs: number,
 
 /** The object's rate-limit scope (shared by every key and caller of it, and through Redis by every instance). */
 export function objectScope(o: LimitedObject): LimitScope {
-  return { id: o.scopeId, label: KIND_LABEL[o.kind], rpm: o.rpmLimit, tpm: o.tpmLimit, parallel: o.maxParallelRequests };
+  return {
+    id: o.scopeId,
+    label: KIND_LABEL[o.kind],
+    rpm: o.rpmLimit,
+    tpm: o.tpmLimit,
+    parallel: o.maxParallelRequests,
+  };
 }

@@ -16,7 +16,8 @@ export function readsAll(caller: Caller): boolean {
 
 /** Changes reserved to admins: a team cannot raise its own limits, a viewer changes nothing. */
 export function requireAdmin(caller: Caller, what: string): void {
-  if (!isAdmin(caller)) throw Errors.forbidden(`Only a proxy admin may ${what} (your role: ${caller.role})`, 'admin_only');
+  if (!isAdmin(caller))
+    throw Errors.forbidden(`Only a proxy admin may ${what} (your role: ${caller.role})`, 'admin_only');
 }
 
 /** Reading one team: admins and viewers any; others only the team they call as (or their key belongs to). */

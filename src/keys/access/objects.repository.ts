@@ -58,22 +58,10 @@ export class ObjectsRepository {
     return this.query(`SELECT ${t.id} AS id, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`, [[...ids]]);
   }
 
-  /** The same for virtual keys (by token). */
-  async resetDueKeys(tokens: readonly string[]): Promise<number> {
-    const rows = await this.query(
-      `UPDATE virtual_keys SET spend = 0, soft_budget_alerted_at = NULL,
-         budget_reset_at = llmgw_next_reset(budget_reset_at, budget_duration, now())
-       WHERE token = ANY($1::text[]) AND budget_reset_at <= now() AND budget_duration IS NOT NULL RETURNING 1`,
-      [[...tokens]],
-    );
-    return rows.length;
-  }
-
   private query<T = ObjectRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.db.prisma.$queryRawUnsafe<T[]>(sql, ...params).then(
-      (rows) => rows.map(numeric) as T[],
-      rethrowDatabaseError,
-    );
+    return this.db.prisma
+      .$queryRawUnsafe<T[]>(sql, ...params)
+      .then((rows) => rows.map((r) => numeric(r)), rethrowDatabaseError);
   }
 }
 
@@ -83,6 +71,6 @@ function numeric<T>(row: T): T {
   for (const k of ['spend', 'maxBudget', 'softBudget'])
     if (typeof r[k] === 'string' || typeof r[k] === 'bigint') r[k] = Number(r[k]);
   for (const k of ['budgetResetAt', 'softBudgetAlertedAt'])
-    if (typeof r[k] === 'string' || typeof r[k] === 'number') r[k] = new Date(r[k] as string);
+    if (typeof r[k] === 'string' || typeof r[k] === 'number') r[k] = new Date(r[k]);
   return row;
 }

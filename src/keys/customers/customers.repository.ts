@@ -42,7 +42,9 @@ export class CustomersRepository {
   ): Promise<CustomerRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<{ user_id: string }[]>`SELECT user_id FROM end_users WHERE user_id = ${userId} FOR UPDATE`;
+        const locked = await tx.$queryRaw<
+          { user_id: string }[]
+        >`SELECT user_id FROM end_users WHERE user_id = ${userId} FOR UPDATE`;
         if (locked.length === 0) return null;
         const current = await tx.endUser.findUniqueOrThrow({ where: { userId } });
         const row = await tx.endUser.update({ where: { userId }, data: { ...change(current), updatedBy: actor.id } });
@@ -65,7 +67,10 @@ export class CustomersRepository {
             data: userIds.map((userId) => ({ userId, createdBy: actor.id })),
             skipDuplicates: true,
           });
-        await tx.endUser.updateMany({ where: { userId: { in: [...userIds] } }, data: { blocked, updatedBy: actor.id } });
+        await tx.endUser.updateMany({
+          where: { userId: { in: [...userIds] } },
+          data: { blocked, updatedBy: actor.id },
+        });
         await tx.auditLog.createMany({ data: userIds.map((id) => objectAudit(actor, action, id)) });
       }),
     );

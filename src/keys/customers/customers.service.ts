@@ -9,11 +9,7 @@ import { readsAll, requireAdmin } from '../access/object-access';
 import { ObjectsRepository } from '../access/objects.repository';
 import { UniqueViolation } from '../db-errors';
 import { SpendWriter } from '../spend/spend-writer.service';
-import {
-  CUSTOMER_STORED_FIELDS,
-  type NewCustomerRequest,
-  type UpdateCustomerRequest,
-} from './customer-requests.dto';
+import { CUSTOMER_STORED_FIELDS, type NewCustomerRequest, type UpdateCustomerRequest } from './customer-requests.dto';
 import { toCustomerView } from './customer-view';
 import { CustomersRepository, type CustomerChanges, type CustomerRow } from './customers.repository';
 
@@ -102,12 +98,14 @@ export class CustomersService {
   }
 }
 
-function columns(f: Omit<UpdateCustomerRequest, 'user_id'>): CustomerChanges & Omit<Prisma.EndUserUncheckedCreateInput, 'userId'> {
+function columns(
+  f: Omit<UpdateCustomerRequest, 'user_id'>,
+): CustomerChanges & Omit<Prisma.EndUserUncheckedCreateInput, 'userId'> {
   const c = toLimitChanges(f) as Record<string, unknown>;
   if (f.alias !== undefined) c.alias = f.alias;
   if (f.allowed_model_region !== undefined) c.allowedModelRegion = f.allowed_model_region;
   if (f.default_model !== undefined) c.defaultModel = f.default_model;
-  return c as CustomerChanges & Omit<Prisma.EndUserUncheckedCreateInput, 'userId'>;
+  return c;
 }
 
 function stored(f: Record<string, unknown>): Prisma.InputJsonObject {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validateRouteList } from '../../auth/routes/route-matcher';
+import { BUDGET_DURATION_HINT, isBudgetDuration } from '../budget/budget-period';
 import { isStorableDuration, isValidDuration } from '../util/duration';
 import { KEY_PREFIX, MIN_CUSTOM_KEY_LENGTH } from '../secrets/key-secret';
 import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
@@ -24,6 +25,8 @@ export const keyFields = {
     .nullable()
     .optional(),
   max_budget: z.number().nonnegative('must be 0 or more').finite().nullable().optional(),
+  soft_budget: z.number().nonnegative('must be 0 or more').finite().nullable().optional(),
+  budget_duration: z.string().refine(isBudgetDuration, BUDGET_DURATION_HINT).nullable().optional(),
   rpm_limit: limit.nullable().optional(),
   tpm_limit: limit.nullable().optional(),
   max_parallel_requests: limit.nullable().optional(),

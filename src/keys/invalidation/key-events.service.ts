@@ -24,7 +24,7 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
   /** This process, as the origin of the messages it sends. */
   readonly instanceId = randomBytes(6).toString('hex');
   private readonly transport: KeyEventTransport;
-  private handlers: KeyEventHandlers | null = null;
+  private readonly handlers: KeyEventHandlers[] = [];
 
   constructor(
     db: DatabaseService,
@@ -40,8 +40,9 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
     return this.transport.name;
   }
 
+  /** Each registered party hears every message (the key cache; the mirror of teams, users and end users). */
   register(handlers: KeyEventHandlers): void {
-    this.handlers = handlers;
+    this.handlers.push(handlers);
   }
 
   async onModuleInit(): Promise<void> {
@@ -49,7 +50,7 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
       (payload) => this.receive(payload),
       () => {
         this.log.warn({ transport: this.transport.name }, 'key change broadcast reconnected; dropping the key cache');
-        this.handlers?.onResync();
+        for (const h of this.handlers) h.onResync();
       },
     );
     this.log.info({ transport: this.transport.name }, 'key change broadcast ready');
@@ -76,6 +77,6 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
   private receive(payload: string): void {
     const event = decodeEvent(payload);
     if (!event || event.o === this.instanceId) return;
-    this.handlers?.onEvent(event);
+    for (const h of this.handlers) h.onEvent(event);
   }
 }

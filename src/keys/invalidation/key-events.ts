@@ -1,3 +1,5 @@
+import { OBJECT_KINDS, type ObjectKind } from '../access/object-kind';
+
 /**
  * Messages between instances sharing one database: keys changed (drop them from the cache, reload on next use) and
  * spend totals after a flush (so every instance enforces budgets on current spend). `n` lists the tokens of `k` that
@@ -6,6 +8,10 @@
  * that does not read `n` drops both: only a needless reload.) `r` lists regenerated keys as
  * [old token, new token]: every instance re-addresses the spend it holds for the old token (amounts not yet written,
  * and calls still running) to the new one, which would otherwise be written to no row and lost.
+ *
+ * Spend totals carry the end of their budget period as a third element when there is one (ms since the epoch): a
+ * total of a later period replaces the one held. `p`, `u` and `e` are the totals of teams, users and end users.
+ * `objects` names teams (`c: "team"`), users or end users (`end_user`) that changed: every instance reads them again.
  */
 export type KeyEvent =
   | {
@@ -18,9 +24,15 @@ export type KeyEvent =
   | {
       readonly o: string;
       readonly t: 'spend';
-      readonly k: readonly (readonly [string, number])[];
-      readonly p: readonly (readonly [string, number])[];
-    };
+      readonly k: readonly SpendTotal[];
+      readonly p: readonly SpendTotal[];
+      readonly u?: readonly SpendTotal[];
+      readonly e?: readonly SpendTotal[];
+    }
+  | { readonly o: string; readonly t: 'objects'; readonly c: ObjectKind; readonly i: readonly string[] };
+
+/** `[id, total]`, or `[id, total, end of its budget period]`. */
+export type SpendTotal = readonly [string, number] | readonly [string, number, number];
 
 /** An event before the sender stamps its origin. */
 export type KeyEventBody = KeyEvent extends infer E ? (E extends KeyEvent ? Omit<E, 'o'> : never) : never;
@@ -53,18 +65,27 @@ export function encodeEvents(event: KeyEvent): string[] {
         JSON.stringify({ o: event.o, t: event.t, k, ...(n.length > 0 ? { n } : {}), ...(r.length > 0 ? { r } : {}) }),
       );
     }
+  } else if (event.t === 'objects') {
+    for (let i = 0; i < event.i.length; i += per) out.push(JSON.stringify({ ...event, i: event.i.slice(i, i + per) }));
   } else {
-    for (let i = 0; i < event.k.length; i += per)
-      out.push(JSON.stringify({ ...event, k: event.k.slice(i, i + per), p: [] }));
-    for (let i = 0; i < event.p.length; i += per)
-      out.push(JSON.stringify({ ...event, k: [], p: event.p.slice(i, i + per) }));
+    const { o, t } = event;
+    for (const field of ['k', 'p', 'u', 'e'] as const) {
+      const list = event[field] ?? [];
+      for (let i = 0; i < list.length; i += per)
+        out.push(JSON.stringify({ o, t, k: [], p: [], [field]: list.slice(i, i + per) }));
+    }
   }
   return out;
 }
 
 export function decodeEvent(payload: string): KeyEvent | null {
   try {
-    const e = JSON.parse(payload) as KeyEvent;
+    const parsed = JSON.parse(payload) as KeyEvent;
+    if (parsed?.t === 'objects') {
+      const ok = typeof parsed.o === 'string' && OBJECT_KINDS.includes(parsed.c) && Array.isArray(parsed.i);
+      return ok && parsed.i.every((x) => typeof x === 'string') ? parsed : null;
+    }
+    const e = parsed;
     if (typeof e?.o !== 'string' || !Array.isArray(e.k)) return null;
     if (e.t === 'changed' && e.k.every((x) => typeof x === 'string')) {
       const { n, r } = e as { n?: unknown; r?: unknown };
@@ -78,7 +99,11 @@ export function decodeEvent(payload: string): KeyEvent | null {
       return e;
     }
     // Spend totals feed the budget checks: a total that is not a finite number (NaN would pass every check) drops the message.
-    if (e.t === 'spend' && Array.isArray(e.p) && (e.k as unknown[]).every(isTotal) && (e.p as unknown[]).every(isTotal))
+    if (
+      e.t === 'spend' &&
+      Array.isArray(e.p) &&
+      [e.k, e.p, e.u ?? [], e.e ?? []].every((list) => Array.isArray(list) && (list as unknown[]).every(isTotal))
+    )
       return e;
     return null;
   } catch {
@@ -86,11 +111,11 @@ export function decodeEvent(payload: string): KeyEvent | null {
   }
 }
 
-/** A `[id, total]` pair of a spend message. */
+/** A `[id, total]` pair of a spend message, or `[id, total, end of period]`. */
 function isTotal(x: unknown): boolean {
   return (
     Array.isArray(x) &&
-    x.length === 2 &&
+    (x.length === 2 || (x.length === 3 && typeof x[2] === 'number' && Number.isFinite(x[2]))) &&
     typeof x[0] === 'string' &&
     typeof x[1] === 'number' &&
     Number.isFinite(x[1]) &&

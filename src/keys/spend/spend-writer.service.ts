@@ -3,20 +3,22 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
-import { KeysRepository } from '../keys.repository';
+import type { ObjectKind } from '../access/object-kind';
+import { KeysRepository, type SpendResult } from '../keys.repository';
 
-export interface FlushResult {
-  /** Database spend totals after this flush, per key token and per team id. */
-  readonly keys: ReadonlyMap<string, number>;
-  readonly teams: ReadonlyMap<string, number>;
-}
+/** Database spend totals after a flush (see SpendResult). */
+export type FlushResult = Omit<SpendResult, 'applied'>;
 
 /** Amounts written together, under one id (the idempotency key of the write). */
 interface Batch {
   readonly id: string;
   readonly keys: ReadonlyMap<string, number>;
   readonly teams: ReadonlyMap<string, number>;
+  readonly users: ReadonlyMap<string, number>;
+  readonly endUsers: ReadonlyMap<string, number>;
 }
+
+const NONE: ReadonlyMap<string, number> = new Map();
 
 const SHUTDOWN_ATTEMPTS = 5;
 /**
@@ -30,7 +32,7 @@ const RENAMES_KEPT = 10_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
- * Spend off the request path: amounts accumulate per key and per team in memory and are written every second
+ * Spend off the request path: amounts accumulate per key, team, user and end user in memory and are written every second
  * (`general_settings.proxy_batch_write_at`) as `spend = spend + x` (so instances never overwrite each other). A
  * failed write is retried as the same batch (same id) before anything newer: if its answer was lost after the
  * database committed it (a connection cut at the wrong moment), the retry is recognised and not counted twice.
@@ -40,8 +42,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   private pendingKeys = new Map<string, number>();
   private pendingTeams = new Map<string, number>();
-  private writingKeys: ReadonlyMap<string, number> = new Map();
-  private writingTeams: ReadonlyMap<string, number> = new Map();
+  private pendingUsers = new Map<string, number>();
+  private pendingEndUsers = new Map<string, number>();
   /** A batch whose write failed: retried, unchanged, before the pending amounts. */
   private failed: Batch | null = null;
   /** The batch being written now (its outcome not known yet). */
@@ -76,17 +78,25 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     this.listeners.push(fn);
   }
 
-  /** Records a call's cost for its key (if any) and its team (if any). */
-  add(token: string | null, teamId: string | null, cost: number): void {
+  /** Records a call's cost for its key, team, user and end user (each when there is one). */
+  add(
+    token: string | null,
+    teamId: string | null,
+    cost: number,
+    userId: string | null = null,
+    endUserId: string | null = null,
+  ): void {
     if (!(cost > 0) || !Number.isFinite(cost)) return;
     if (token) this.pendingKeys.set(token, (this.pendingKeys.get(token) ?? 0) + cost);
     if (teamId) this.pendingTeams.set(teamId, (this.pendingTeams.get(teamId) ?? 0) + cost);
+    if (userId) this.pendingUsers.set(userId, (this.pendingUsers.get(userId) ?? 0) + cost);
+    if (endUserId) this.pendingEndUsers.set(endUserId, (this.pendingEndUsers.get(endUserId) ?? 0) + cost);
   }
 
   /** Spend recorded for a key in this process and not yet confirmed written (pending + being written). */
   unflushed(token: string): number {
     return (
-      (this.pendingKeys.get(token) ?? 0) + (this.writingKeys.get(token) ?? 0) + (this.failed?.keys.get(token) ?? 0)
+      (this.pendingKeys.get(token) ?? 0) + (this.writing?.keys.get(token) ?? 0) + (this.failed?.keys.get(token) ?? 0)
     );
   }
 
@@ -105,13 +115,11 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** The same for a team. */
-  unflushedTeam(teamId: string): number {
-    return (
-      (this.pendingTeams.get(teamId) ?? 0) +
-      (this.writingTeams.get(teamId) ?? 0) +
-      (this.failed?.teams.get(teamId) ?? 0)
-    );
+  /** The same for a team, user or end user. */
+  unflushedOf(kind: ObjectKind, id: string): number {
+    const field = kind === 'team' ? 'teams' : kind === 'user' ? 'users' : 'endUsers';
+    const pending = kind === 'team' ? this.pendingTeams : kind === 'user' ? this.pendingUsers : this.pendingEndUsers;
+    return (pending.get(id) ?? 0) + (this.writing?.[field].get(id) ?? 0) + (this.failed?.[field].get(id) ?? 0);
   }
 
   /**
@@ -138,7 +146,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   get hasPending(): boolean {
-    return this.pendingKeys.size > 0 || this.pendingTeams.size > 0 || this.failed !== null;
+    return this.hasNew || this.failed !== null;
   }
 
   /**
@@ -174,6 +182,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       {
         keys: Object.fromEntries(this.pendingKeys),
         teams: Object.fromEntries(this.pendingTeams),
+        users: Object.fromEntries(this.pendingUsers),
+        endUsers: Object.fromEntries(this.pendingEndUsers),
         unconfirmedBatch: unconfirmed ? batchForLog(unconfirmed) : undefined,
       },
       'spend could not be written before shutdown; amounts logged here for reconciliation',
@@ -197,10 +207,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     const batch = retry ?? this.takePending();
     this.failed = null;
     this.writing = batch;
-    this.writingKeys = batch.keys;
-    this.writingTeams = batch.teams;
     try {
-      const result = await this.repo.addSpend(batch.id, batch.keys, batch.teams);
+      const result = await this.repo.addSpend(batch.id, batch.keys, batch.teams, batch.users, batch.endUsers);
       if (this.failures > 0)
         this.log.info(
           { failures: this.failures, alreadyApplied: !result.applied || undefined },
@@ -208,8 +216,6 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         );
       this.failures = 0;
       this.writing = null;
-      this.writingKeys = new Map();
-      this.writingTeams = new Map();
       if (result.applied) {
         for (const [token, amount] of batch.keys) {
           if (result.keys.has(token)) continue;
@@ -217,13 +223,11 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
           if (next) this.add(next, null, amount); // regenerated while this was in flight
         }
       }
-      this.notify(result);
+      this.notify({ ...result, users: result.users ?? NONE, endUsers: result.endUsers ?? NONE });
       await this.pruneIfDue();
     } catch (err) {
       this.failed = batch;
       this.writing = null;
-      this.writingKeys = new Map();
-      this.writingTeams = new Map();
       if (this.failures++ % 30 === 0)
         this.log.warn(
           { err: (err as Error).message, failures: this.failures },
@@ -232,7 +236,16 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       return;
     }
     // The retried batch is confirmed: what accumulated meanwhile goes now, not a tick later.
-    if (retry && (this.pendingKeys.size > 0 || this.pendingTeams.size > 0)) await this.write();
+    if (retry && this.hasNew) await this.write();
+  }
+
+  private get hasNew(): boolean {
+    return (
+      this.pendingKeys.size > 0 ||
+      this.pendingTeams.size > 0 ||
+      this.pendingUsers.size > 0 ||
+      this.pendingEndUsers.size > 0
+    );
   }
 
   /** Old batch ids are only a retry's memory: removing them may fail or wait; spend never depends on it. */
@@ -249,9 +262,17 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   private takePending(): Batch {
-    const batch = { id: randomBytes(12).toString('hex'), keys: this.pendingKeys, teams: this.pendingTeams };
+    const batch = {
+      id: randomBytes(12).toString('hex'),
+      keys: this.pendingKeys,
+      teams: this.pendingTeams,
+      users: this.pendingUsers,
+      endUsers: this.pendingEndUsers,
+    };
     this.pendingKeys = new Map();
     this.pendingTeams = new Map();
+    this.pendingUsers = new Map();
+    this.pendingEndUsers = new Map();
     return batch;
   }
 }
@@ -269,5 +290,11 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 function batchForLog(b: Batch): object {
-  return { id: b.id, keys: Object.fromEntries(b.keys), teams: Object.fromEntries(b.teams) };
+  return {
+    id: b.id,
+    keys: Object.fromEntries(b.keys),
+    teams: Object.fromEntries(b.teams),
+    users: Object.fromEntries(b.users),
+    endUsers: Object.fromEntries(b.endUsers),
+  };
 }

@@ -62,11 +62,16 @@ export class TeamsRepository {
       this.prisma.$transaction(async (tx) => {
         let data = change;
         if (typeof change === 'function') {
-          const rows = await tx.$queryRaw<{ team_id: string }[]>`SELECT team_id FROM teams WHERE team_id = ${teamId} FOR UPDATE`;
+          const rows = await tx.$queryRaw<
+            { team_id: string }[]
+          >`SELECT team_id FROM teams WHERE team_id = ${teamId} FOR UPDATE`;
           if (rows.length === 0) return null;
           data = change((await tx.team.findUnique({ where: { teamId } }))!);
         }
-        const found = await tx.team.updateMany({ where: { teamId }, data: { ...(data as TeamChanges), updatedBy: actor.id } });
+        const found = await tx.team.updateMany({
+          where: { teamId },
+          data: { ...(data as TeamChanges), updatedBy: actor.id },
+        });
         if (found.count === 0) return null;
         await tx.auditLog.create({ data: objectAudit(actor, action, teamId, details as Record<string, unknown>) });
         return tx.team.findUniqueOrThrow({ where: { teamId } });

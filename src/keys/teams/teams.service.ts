@@ -45,27 +45,26 @@ export class TeamsService {
     const data: Prisma.TeamUncheckedCreateInput = {
       ...columns(req),
       teamId,
-      membersWithRoles: members as Prisma.InputJsonValue,
+      membersWithRoles: members,
       extra: stored(req),
     };
-    const row = await this.repo
-      .create(data, actorOf(caller), 'team.new', auditFields(req))
-      .catch((err: unknown) => {
-        if (err instanceof UniqueViolation)
-          throw Errors.badRequest(
-            `Team id = ${teamId} already exists. Please use a different team id.`,
-            'team_id',
-            'team_exists',
-          );
-        throw err;
-      });
+    const row = await this.repo.create(data, actorOf(caller), 'team.new', auditFields(req)).catch((err: unknown) => {
+      if (err instanceof UniqueViolation)
+        throw Errors.badRequest(
+          `Team id = ${teamId} already exists. Please use a different team id.`,
+          'team_id',
+          'team_exists',
+        );
+      throw err;
+    });
     await this.changes.changed('team', [teamId]);
     return toTeamView(row);
   }
 
   async info(teamId: string | undefined, caller: Caller): Promise<View> {
     const id = teamId ?? caller.teamId;
-    if (id === undefined) throw Errors.badRequest('Give the team: /team/info?team_id=<id>', 'team_id', 'missing_team_id');
+    if (id === undefined)
+      throw Errors.badRequest('Give the team: /team/info?team_id=<id>', 'team_id', 'missing_team_id');
     mayReadTeam(caller, id);
     await this.objects.resetDue('team', [id]);
     const row = await this.spend.readConsistent(() => this.repo.find(id));
@@ -100,7 +99,13 @@ export class TeamsService {
 
   async setBlocked(teamId: string, blocked: boolean, caller: Caller): Promise<View> {
     requireAdmin(caller, blocked ? 'block teams' : 'unblock teams');
-    const row = await this.repo.update(teamId, { blocked }, actorOf(caller), blocked ? 'team.block' : 'team.unblock', {});
+    const row = await this.repo.update(
+      teamId,
+      { blocked },
+      actorOf(caller),
+      blocked ? 'team.block' : 'team.unblock',
+      {},
+    );
     if (!row) throw notFound(teamId);
     await this.changes.changed('team', [teamId]);
     return this.view(row);
@@ -109,7 +114,12 @@ export class TeamsService {
   async delete(teamIds: string[], caller: Caller): Promise<View> {
     requireAdmin(caller, 'delete teams');
     const res = await this.repo.delete(teamIds, actorOf(caller));
-    if (!res) throw Errors.notFound(`Team not found among ${teamIds.join(', ')}; nothing was deleted`, 'team_not_found', 'team_ids');
+    if (!res)
+      throw Errors.notFound(
+        `Team not found among ${teamIds.join(', ')}; nothing was deleted`,
+        'team_not_found',
+        'team_ids',
+      );
     this.changes.keysRemoved(res.tokens);
     await this.changes.changed('team', teamIds);
     return { deleted_teams: teamIds, deleted_keys: res.tokens };
@@ -124,7 +134,7 @@ export class TeamsService {
       (current) => {
         const members = (current.membersWithRoles as Member[]).filter((m) => !add.some((a) => same(a, m)));
         members.push(...add);
-        return { membersWithRoles: members as Prisma.InputJsonValue, members: memberIds(members) };
+        return { membersWithRoles: members, members: memberIds(members) };
       },
       actorOf(caller),
       'team.member_add',
@@ -142,7 +152,7 @@ export class TeamsService {
       (current) => {
         const members = (current.membersWithRoles as Member[]).filter((m) => !same(gone, m));
         return {
-          membersWithRoles: members as Prisma.InputJsonValue,
+          membersWithRoles: members,
           members: memberIds(members),
           admins: current.admins.filter((a) => a !== req.user_id),
         };
@@ -184,12 +194,11 @@ export class TeamsService {
 /** The team columns of a request (the fields given; absent ones untouched). */
 function columns(f: Omit<NewTeamRequest, 'team_id'>): TeamChanges & Prisma.TeamUncheckedCreateInput {
   const c = toLimitChanges(f) as Record<string, unknown>;
-  if (c.metadata !== undefined) c.metadata = c.metadata as Prisma.InputJsonValue;
   if (f.team_alias !== undefined) c.teamAlias = f.team_alias;
   if (f.organization_id !== undefined) c.organizationId = f.organization_id;
   if (f.admins !== undefined) c.admins = f.admins;
   if (f.members_with_roles !== undefined) {
-    c.membersWithRoles = f.members_with_roles as Prisma.InputJsonValue;
+    c.membersWithRoles = f.members_with_roles;
     c.members = f.members ?? memberIds(f.members_with_roles);
   } else if (f.members !== undefined) c.members = f.members;
   return c as TeamChanges & Prisma.TeamUncheckedCreateInput;

@@ -44,7 +44,10 @@ const userFields = {
   ...storedFields,
   user_email: z.email('must be an email address').max(256).nullable().optional(),
   user_alias: text.nullable().optional(),
-  user_role: z.enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` }).nullable().optional(),
+  user_role: z
+    .enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` })
+    .nullable()
+    .optional(),
   teams: names.optional(),
   metadata: jsonObject.nullable().optional(),
   // Used only to log in to LiteLLM's own UI; never stored here.

@@ -2,7 +2,13 @@ import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/commo
 import type { FastifyRequest } from 'fastify';
 import { callerOf } from '../access/caller-of';
 import { parseInput } from '../dto/parse';
-import { deleteUsersSchema, listUsersSchema, newUserSchema, updateUserSchema, userInfoSchema } from './user-requests.dto';
+import {
+  deleteUsersSchema,
+  listUsersSchema,
+  newUserSchema,
+  updateUserSchema,
+  userInfoSchema,
+} from './user-requests.dto';
 import { UsersService } from './users.service';
 
 /** LiteLLM's user routes (internal users of the gateway). */

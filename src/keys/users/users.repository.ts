@@ -29,7 +29,9 @@ export class UsersRepository {
     return guard(
       this.prisma.$transaction(async (tx) => {
         const row = await tx.user.create({ data: { ...data, createdBy: actor.id, updatedBy: actor.id } });
-        await tx.auditLog.create({ data: objectAudit(actor, 'user.new', row.userId, details as Record<string, unknown>) });
+        await tx.auditLog.create({
+          data: objectAudit(actor, 'user.new', row.userId, details as Record<string, unknown>),
+        });
         return row;
       }),
     );
@@ -58,7 +60,9 @@ export class UsersRepository {
   ): Promise<UserRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<{ user_id: string }[]>`SELECT user_id FROM users WHERE user_id = ${userId} FOR UPDATE`;
+        const locked = await tx.$queryRaw<
+          { user_id: string }[]
+        >`SELECT user_id FROM users WHERE user_id = ${userId} FOR UPDATE`;
         if (locked.length === 0) return null;
         const current = await tx.user.findUniqueOrThrow({ where: { userId } });
         const row = await tx.user.update({ where: { userId }, data: { ...change(current), updatedBy: actor.id } });

@@ -13,7 +13,12 @@ import { toKeyView } from '../key-view';
 import { KeysService } from '../keys.service';
 import { SpendWriter } from '../spend/spend-writer.service';
 import { toTeamView } from '../teams/team-view';
-import { USER_STORED_FIELDS, type ListUsersQuery, type NewUserRequest, type UpdateUserRequest } from './user-requests.dto';
+import {
+  USER_STORED_FIELDS,
+  type ListUsersQuery,
+  type NewUserRequest,
+  type UpdateUserRequest,
+} from './user-requests.dto';
 import { toUserView } from './user-view';
 import { UsersRepository, type UserChanges, type UserRow } from './users.repository';
 
@@ -58,7 +63,8 @@ export class UsersService {
 
   async info(userId: string | undefined, caller: Caller): Promise<View> {
     const id = userId ?? caller.userId;
-    if (id === undefined) throw Errors.badRequest('Give the user: /user/info?user_id=<id>', 'user_id', 'missing_user_id');
+    if (id === undefined)
+      throw Errors.badRequest('Give the user: /user/info?user_id=<id>', 'user_id', 'missing_user_id');
     mayReadUser(caller, id);
     await this.objects.resetDue('user', [id]);
     const row = await this.spend.readConsistent(() => this.repo.find(id));
@@ -96,7 +102,12 @@ export class UsersService {
   async delete(userIds: string[], caller: Caller): Promise<View> {
     requireAdmin(caller, 'delete users');
     const res = await this.repo.delete(userIds, actorOf(caller));
-    if (!res) throw Errors.notFound(`User not found among ${userIds.join(', ')}; nothing was deleted`, 'user_not_found', 'user_ids');
+    if (!res)
+      throw Errors.notFound(
+        `User not found among ${userIds.join(', ')}; nothing was deleted`,
+        'user_not_found',
+        'user_ids',
+      );
     this.changes.keysRemoved(res.tokens);
     await this.changes.changed('user', userIds);
     return { deleted_users: userIds, deleted_keys: res.tokens };
@@ -104,7 +115,10 @@ export class UsersService {
 
   async list(q: ListUsersQuery, caller: Caller): Promise<View> {
     if (!readsAll(caller)) throw Errors.forbidden('Only a proxy admin or viewer may list users', 'admin_only');
-    const userIds = q.user_ids?.split(',').map((s) => s.trim()).filter(Boolean);
+    const userIds = q.user_ids
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const { rows, total } = await this.repo.list({ role: q.role, userIds, team: q.team }, q.page, q.page_size);
     return {
       users: rows.map((r) => this.view(r)),
@@ -134,7 +148,10 @@ function stored(f: Record<string, unknown>): Prisma.InputJsonObject {
 }
 
 function audited(f: Record<string, unknown>): Record<string, unknown> {
-  return pick(f, Object.keys(f).filter((k) => !NOT_AUDITED.includes(k)));
+  return pick(
+    f,
+    Object.keys(f).filter((k) => !NOT_AUDITED.includes(k)),
+  );
 }
 
 function notFound(ref: string) {
