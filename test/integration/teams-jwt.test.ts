@@ -129,6 +129,7 @@ general_settings:
     assert.equal((await ok('GET', '/team/info?team_id=jwt-default')).team_id, 'jwt-default');
     await ok('POST', '/team/block', { team_id: 'jwt-default' });
     assert.equal((await chat(await jwt('nogroup-app'))).status, 401);
+    await ok('POST', '/team/unblock', { team_id: 'jwt-default' });
   });
 
   it('user_id_upsert: the token subject is stored as a user, whose limits apply', async () => {

@@ -164,8 +164,8 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
 
   it('budget periods of a few seconds: spend restarts at 0 and the next reset is exactly one period later', async () => {
     const team = id('team-period');
-    const t = await ok('POST', '/team/new', { team_id: team, max_budget: COST * 1.5, budget_duration: '2s' });
-    const k = await ok('POST', '/key/generate', { max_budget: COST * 1.5, budget_duration: '3s' });
+    const t = await ok('POST', '/team/new', { team_id: team, max_budget: COST * 1.5, budget_duration: '3s' });
+    const k = await ok('POST', '/key/generate', { max_budget: COST * 1.5, budget_duration: '4s' });
     const teamKey = await key({ team_id: team });
     const firstTeamReset = Date.parse(t.budget_reset_at);
     assert.equal((await call(teamKey)).status, 200);
@@ -174,15 +174,15 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
     assert.equal((await call(k.key)).status, 200);
     assert.equal((await call(k.key)).status, 200);
     assertError(await call(k.key), 400, { code: 'budget_exceeded' });
-    await waitFor(async () => (await call(teamKey)).status === 200, 6_000, 'team budget period reset');
-    await waitFor(async () => (await call(k.key)).status === 200, 6_000, 'key budget period reset');
+    await waitFor(async () => (await call(teamKey)).status === 200, 8_000, 'team budget period reset');
+    await waitFor(async () => (await call(k.key)).status === 200, 8_000, 'key budget period reset');
     const info = await ok('GET', `/team/info?team_id=${team}`);
     const next = Date.parse(info.team_info.budget_reset_at);
     assert.ok(next > Date.now() - 50, 'the reset time answered is in the future');
-    assert.equal((next - firstTeamReset) % 2000, 0, 'periods follow each other exactly (no drift)');
+    assert.equal((next - firstTeamReset) % 3000, 0, 'periods follow each other exactly (no drift)');
     assert.ok(info.team_info.spend <= COST + 1e-9, 'spend counts the current period only');
     const keyInfo = await ok('GET', `/key/info?key=${k.token}`);
-    assert.equal((Date.parse(keyInfo.info.budget_reset_at) - Date.parse(k.budget_reset_at)) % 3000, 0);
+    assert.equal((Date.parse(keyInfo.info.budget_reset_at) - Date.parse(k.budget_reset_at)) % 4000, 0);
   });
 
   it('soft_budget never refuses: one warning line per period, visible in /team/info', async () => {
@@ -199,6 +199,6 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
     await new Promise((r) => setTimeout(r, 1_500));
     const warnings = gw.logs.lines.filter((l) => l.includes('soft_budget') && l.includes(team));
     assert.equal(warnings.length, 1, warnings.join('\n'));
-    assert.match(warnings[0], /"level":40/);
+    assert.match(warnings[0], /"level":"warn"/);
   });
 });

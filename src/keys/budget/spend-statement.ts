@@ -21,7 +21,7 @@ function addWithinPeriod(t: string, amount: string): string {
 
 const RETURNED = (t: string, id: string) =>
   `${t}.${id} AS id, ${t}.spend, ${t}.budget_reset_at AS reset_at, ${t}.soft_budget AS soft,
-   (${t}.soft_budget_alerted_at IS NOT NULL AND ${t}.soft_budget_alerted_at = now()) AS crossed`;
+   (${t}.soft_budget_alerted_at IS NOT NULL AND ${t}.soft_budget_alerted_at = now()::timestamptz(3)) AS crossed`;
 
 export type SpendKind = 'k' | 't' | 'u' | 'e';
 
