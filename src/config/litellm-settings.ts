@@ -245,7 +245,8 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       team_id_jwt_field: 'the claim carrying the team id',
       user_id_jwt_field: 'the claim carrying the user id',
       team_allowed_routes: 'what a team JWT may call (before general_settings.allowed_routes)',
-      team_ids_jwt_field: 'a claim with a list of team ids; header x-litellm-team-id picks one, else the first that may use the model',
+      team_ids_jwt_field:
+        'a claim with a list of team ids; header x-litellm-team-id picks one, else the first that may use the model',
       team_id_default: 'the team of a JWT that names none',
       team_id_upsert: 'create a team seen in a JWT on first use (default true here; false: 403 team_not_found)',
       user_email_jwt_field: 'the claim carrying the user email',
