@@ -32,7 +32,7 @@ export interface KeyView {
 /** `unflushedSpend`: spend recorded by this instance and not yet written (so /key/info is current). */
 export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
   // A budget period that ended and was not reset yet: its spend no longer counts.
-  const ended = row.budgetResetAt !== null && row.budgetResetAt.getTime() <= Date.now();
+  const ended = (row.budgetResetAt?.getTime() ?? Infinity) <= Date.now();
   return {
     ...((row.extra ?? {}) as Record<string, unknown>),
     token: row.token,
@@ -42,7 +42,7 @@ export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
     spend: ended ? 0 : row.spend + unflushedSpend,
     max_budget: row.maxBudget,
     soft_budget: row.softBudget,
-    soft_budget_cooldown: !ended && row.softBudgetAlertedAt !== null,
+    soft_budget_cooldown: !ended && (row.softBudgetAlertedAt ?? null) !== null,
     budget_duration: row.budgetDuration,
     budget_reset_at: row.budgetResetAt?.toISOString() ?? null,
     expires: row.expires?.toISOString() ?? null,
