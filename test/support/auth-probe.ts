@@ -9,6 +9,7 @@ import { OpenAIExceptionFilter } from '../../src/common/errors/openai-exception.
 import { loadGatewayConfig } from '../../src/config/config.loader';
 import { GatewayConfigModule } from '../../src/config/config.module';
 import type { GatewayConfig } from '../../src/config/gateway-config';
+import { ACCESS_DIRECTORY, type AccessDirectory } from '../../src/keys/access/access-directory';
 import { KEY_LOOKUP, type KeyLookup, type KeyRecord } from '../../src/keys/key-record';
 import { createLogger } from '../../src/logging/logger';
 import { LoggingModule } from '../../src/logging/logging.module';
@@ -85,8 +86,10 @@ export async function startProbe(yaml: string, env: Record<string, string | unde
     providers: [
       { provide: ProbeState, useValue: state },
       { provide: KEY_LOOKUP, useValue: lookup },
+      // Every team and user counts as stored: the probe checks authentication, not the team store.
+      { provide: ACCESS_DIRECTORY, useValue: everyoneKnown },
     ],
-    exports: [ProbeState, KEY_LOOKUP],
+    exports: [ProbeState, KEY_LOOKUP, ACCESS_DIRECTORY],
   })
   class ProbeSupportModule {}
 
@@ -113,6 +116,13 @@ export async function startProbe(yaml: string, env: Record<string, string | unde
     close: () => app.close(),
   };
 }
+
+const everyoneKnown: AccessDirectory = {
+  hasTeam: () => true,
+  hasUser: () => true,
+  upsertTeam: () => Promise.resolve(),
+  upsertUser: () => Promise.resolve(),
+};
 
 /** A KeyRecord with defaults, for the probe's in-memory lookup. */
 export function keyRecord(token: string, fields: Partial<KeyRecord> = {}): KeyRecord {
