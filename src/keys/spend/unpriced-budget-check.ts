@@ -1,9 +1,10 @@
-import { Inject, Injectable, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import { KeysRepository } from '../keys.repository';
-import { TEAM_LIMITS, type TeamLimits } from '../team-limits';
+import { AccessObjects } from '../access/access-objects.service';
+import { OBJECT_KINDS } from '../access/object-kind';
 
 /**
  * At start: a deployment without a price (neither `model_info` prices nor a model the price library knows) spends
@@ -16,7 +17,7 @@ export class UnpricedBudgetCheck implements OnApplicationBootstrap {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly keys: KeysRepository,
     @Inject(APP_LOGGER) private readonly log: Logger,
-    @Optional() @Inject(TEAM_LIMITS) private readonly teams: ReadonlyMap<string, TeamLimits> = new Map(),
+    private readonly objects: AccessObjects,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -25,7 +26,9 @@ export class UnpricedBudgetCheck implements OnApplicationBootstrap {
       (d) => d.priceSource === 'none' && !d.unavailable && d.upstreamModel !== '*',
     );
     if (unpriced.length === 0) return;
-    let budgets = [...this.teams.values()].filter((t) => t.maxBudget !== null).length;
+    // Teams, users and end users with a budget are in memory (loaded before the application bootstraps).
+    let budgets = 0;
+    for (const kind of OBJECT_KINDS) for (const o of this.objects.all(kind)) if (o.maxBudget !== null) budgets++;
     try {
       budgets += await this.keys.countWithBudget();
     } catch (err) {
@@ -35,7 +38,7 @@ export class UnpricedBudgetCheck implements OnApplicationBootstrap {
     for (const d of unpriced)
       this.log.warn(
         `deployment ${d.id} (model ${d.modelName}) has no price: its calls cost 0 towards the ${budgets} budget(s) ` +
-          'of keys and teams; set model_info.base_model to a known model, or input_cost_per_token / output_cost_per_token',
+          'of keys, teams, users and end users; set model_info.base_model to a known model, or input_cost_per_token / output_cost_per_token',
       );
   }
 }
