@@ -43,8 +43,6 @@ export const LITELLM_KEY_FIELDS: Readonly<Record<string, { effect: KeyFieldEffec
   ...Object.fromEntries(
     [
       'spend',
-      'budget_duration',
-      'soft_budget',
       'budget_limits',
       'budget_fallbacks',
       'budget_id',
