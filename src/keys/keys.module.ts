@@ -8,6 +8,8 @@ import { ACCESS_DIRECTORY, JwtAccessDirectory } from './access/access-directory'
 import { AccessObjects } from './access/access-objects.service';
 import { ObjectChanges } from './access/object-changes.service';
 import { ObjectsRepository } from './access/objects.repository';
+import { MirrorTeamBudgets } from './access/team-budgets';
+import { TEAM_BUDGETS } from '../metrics/budget-source';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomersService } from './customers/customers.service';
@@ -56,6 +58,8 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     CustomersService,
     JwtAccessDirectory,
     { provide: ACCESS_DIRECTORY, useExisting: JwtAccessDirectory },
+    MirrorTeamBudgets,
+    { provide: TEAM_BUDGETS, useExisting: MirrorTeamBudgets },
     {
       provide: LIMITER,
       inject: [GATEWAY_CONFIG, KeysRedis, KeyEventsService, APP_LOGGER],
@@ -67,6 +71,6 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     { provide: KEY_LOOKUP, useExisting: KeyCache },
     { provide: CALL_ACCOUNTING, useExisting: AccountingService },
   ],
-  exports: [KEY_LOOKUP, CALL_ACCOUNTING, ACCESS_DIRECTORY, AccessObjects],
+  exports: [KEY_LOOKUP, CALL_ACCOUNTING, ACCESS_DIRECTORY, AccessObjects, TEAM_BUDGETS],
 })
 export class KeysModule {}

@@ -39,13 +39,15 @@ export class LimitedObject {
   readonly scopeId: string;
   spend: number;
   resetAtMs: number;
+  readonly alias: string | null;
 
   constructor(
     readonly kind: ObjectKind,
     readonly id: string,
-    row: LimitColumns,
+    row: LimitColumns & { alias?: string | null },
     scopePrefix: string,
   ) {
+    this.alias = row.alias ?? null;
     this.models = Object.freeze([...row.models]);
     this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
     this.maxBudget = row.maxBudget;

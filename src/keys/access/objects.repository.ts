@@ -4,14 +4,14 @@ import { rethrowDatabaseError } from '../db-errors';
 import type { LimitColumns } from './limited-object';
 import type { ObjectKind } from './object-kind';
 
-export type ObjectRow = LimitColumns & { id: string };
+export type ObjectRow = LimitColumns & { id: string; alias: string | null };
 
 /** Table and id column per kind: constants, never input. */
-const TABLES: Readonly<Record<ObjectKind, { table: string; id: string; all: boolean }>> = {
-  team: { table: 'teams', id: 'team_id', all: true },
-  user: { table: 'users', id: 'user_id', all: true },
+const TABLES: Readonly<Record<ObjectKind, { table: string; id: string; alias: string; all: boolean }>> = {
+  team: { table: 'teams', id: 'team_id', alias: 'team_alias', all: true },
+  user: { table: 'users', id: 'user_id', alias: 'user_alias', all: true },
   // End users are many and mostly unlimited: only those admission must look at are held in memory.
-  end_user: { table: 'end_users', id: 'user_id', all: false },
+  end_user: { table: 'end_users', id: 'user_id', alias: 'alias', all: false },
 };
 
 const COLUMNS = `models, spend, max_budget AS "maxBudget", soft_budget AS "softBudget",
@@ -30,16 +30,17 @@ export class ObjectsRepository {
   loadAll(kind: ObjectKind): Promise<ObjectRow[]> {
     const t = TABLES[kind];
     const where = t.all ? '' : ` WHERE ${ENFORCED}`;
-    return this.query(`SELECT ${t.id} AS id, ${COLUMNS} FROM ${t.table}${where}`);
+    return this.query(`SELECT ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table}${where}`);
   }
 
   /** These rows (absent ones are deleted, or not held: an end user without limits). */
   load(kind: ObjectKind, ids: readonly string[]): Promise<ObjectRow[]> {
     const t = TABLES[kind];
     const where = t.all ? '' : ` AND ${ENFORCED}`;
-    return this.query(`SELECT ${t.id} AS id, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])${where}`, [
-      [...ids],
-    ]);
+    return this.query(
+      `SELECT ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])${where}`,
+      [[...ids]],
+    );
   }
 
   /**
@@ -55,7 +56,10 @@ export class ObjectsRepository {
        WHERE ${t.id} = ANY($1::text[]) AND budget_reset_at <= now() AND budget_duration IS NOT NULL RETURNING 1`,
       [[...ids]],
     );
-    return this.query(`SELECT ${t.id} AS id, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`, [[...ids]]);
+    return this.query(
+      `SELECT ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`,
+      [[...ids]],
+    );
   }
 
   private query<T = ObjectRow>(sql: string, params: unknown[] = []): Promise<T[]> {

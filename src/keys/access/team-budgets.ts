@@ -1,0 +1,14 @@
+import { Injectable } from '@nestjs/common';
+import type { TeamBudget, TeamBudgets } from '../../metrics/budget-source';
+import { AccessObjects } from './access-objects.service';
+
+/** Team budgets for the metrics (TEAM_BUDGETS), from the in-memory mirror: spend of the current period. */
+@Injectable()
+export class MirrorTeamBudgets implements TeamBudgets {
+  constructor(private readonly objects: AccessObjects) {}
+
+  budgetOf(teamId: string): TeamBudget | undefined {
+    const t = this.objects.get('team', teamId);
+    return t ? { alias: t.alias, maxBudget: t.maxBudget, spend: t.spendAt(Date.now()) } : undefined;
+  }
+}
