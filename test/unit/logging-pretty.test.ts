@@ -38,7 +38,7 @@ describe('access line: the model call', () => {
     );
     assert.equal(line.role, 'virtual_key');
     const pretty = prettyLine(out.lines[0], false);
-    assert.match(pretty, /^\d\d:\d\d:\d\d\.\d{3} INFO  POST \/v1\/chat\/completions 200 12\.5ms /);
+    assert.match(pretty, /^\d\d:\d\d:\d\d\.\d{3} INFO {2}POST \/v1\/chat\/completions 200 12\.5ms /);
     assert.match(pretty, / model_group=gpt model_id=gpt#0 prompt_tokens=11 completion_tokens=7 spend=0\.000015/);
     assert.ok(pretty.endsWith('\n') && !pretty.includes('{'), pretty);
   });
