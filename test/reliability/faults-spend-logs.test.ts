@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { GatewayConfig } from '../../src/config/gateway-config';
+import { DatabaseService } from '../../src/database/database.service';
+import { createLogger } from '../../src/logging/logger';
+import { SpendLogStore } from '../../src/spend/spend-log-store';
+import { SpendLogWriter } from '../../src/spend/spend-log-writer.service';
+import type { SpendLogRow } from '../../src/spend/spend-log-row';
+import { LogCapture, readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { startTcpProxy, waitFor, type TcpProxy } from '../support/faults';
+import { createTestDatabase, sql } from '../support/postgres';
+import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+
+/**
+ * PostgreSQL goes away under load and comes back: spend log rows wait in memory and arrive after recovery, the
+ * spend totals stay exact, and a buffer that fills drops its oldest rows (counted and logged) instead of growing.
+ */
+const MASTER = 'sk-faults-spend-master-01';
+const IN = 0.001;
+const OUT = 0.002;
+const COST = 11 * IN + 7 * OUT;
+
+async function proxiedDatabase(prefix: string) {
+  const db = await createTestDatabase(prefix);
+  const direct = new URL(db.url);
+  const proxy = await startTcpProxy(direct.hostname, Number(direct.port || 5432));
+  const via = new URL(db.url);
+  via.port = String(proxy.port);
+  return { db, proxy, url: via.toString() };
+}
+
+describe('spend logs across a database outage under load', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let proxy: TcpProxy;
+  let up: FakeUpstream;
+  let gw: InProcessGateway;
+
+  before(async () => {
+    const p = await proxiedDatabase('gw_faults_spend');
+    db = p.db;
+    proxy = p.proxy;
+    up = await startUpstream();
+    up.respondWith({ json: chatCompletion('ok') });
+    gw = await startGateway(
+      `
+model_list:
+  - model_name: gf
+    litellm_params: { model: openai/gf-up, api_base: ${up.url}, api_key: sk-upstream-faults-spend }
+    model_info: { input_cost_per_token: ${IN}, output_cost_per_token: ${OUT} }
+general_settings:
+  master_key: ${MASTER}
+  proxy_batch_write_at: 0.2
+`,
+      { DATABASE_URL: p.url },
+    );
+  });
+  after(async () => {
+    await gw?.close();
+    await proxy?.close();
+    await up?.close();
+    await db?.drop();
+  });
+
+  it('rows made while the database is down arrive after it is back; key spend equals the rows exactly', async () => {
+    const res = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ team_id: 'team-f' }),
+    });
+    const key = (await readJson(res)) as { key: string; token: string };
+    const call = async (i: number) => {
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json', 'x-request-id': `out-${i}` },
+        body: JSON.stringify({ model: 'gf', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    assert.equal(await call(0), 200, 'the key is warm before the outage');
+    await proxy.stop();
+    const CALLS = 60;
+    const statuses = await Promise.all(Array.from({ length: CALLS }, (_, i) => call(i + 1)));
+    assert.ok(
+      statuses.every((s) => s === 200),
+      `calls served from memory during the outage: ${statuses.join()}`,
+    );
+    const buffered = async () => {
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      return Number(/^gateway_spend_log_rows_buffered (\d+)$/m.exec(text)?.[1]);
+    };
+    await waitFor(async () => (await buffered()) >= CALLS, 'rows held while the database is down');
+    await proxy.start();
+    await waitFor(
+      async () => (await sql<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM spend_logs'))[0].n === CALLS + 1,
+      'every row written after recovery',
+      30_000,
+    );
+    assert.equal(await buffered(), 0);
+    const ids = await sql<{ request_id: string }>(db.url, 'SELECT request_id FROM spend_logs');
+    assert.equal(new Set(ids.map((r) => r.request_id)).size, CALLS + 1, 'each call once');
+    await waitFor(async () => {
+      const [k] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [key.token]);
+      return Math.abs(k.spend - (CALLS + 1) * COST) < 1e-9;
+    }, 'key spend exact after recovery');
+    const [rows] = await sql<{ s: number }>(db.url, 'SELECT sum(spend) AS s FROM spend_logs WHERE api_key = $1', [
+      key.token,
+    ]);
+    assert.ok(Math.abs(rows.s - (CALLS + 1) * COST) < 1e-9);
+  });
+});
+
+describe('spend log buffer: bounded while the database is away', () => {
+  it('drops the oldest rows past its capacity, counts and logs them, and writes the rest after recovery', async () => {
+    const { db, proxy, url } = await proxiedDatabase('gw_faults_spend_buf');
+    const logs = new LogCapture();
+    const log = createLogger({ level: 'info', secrets: [] }, logs);
+    const database = await new DatabaseService({ database: { kind: 'postgres', url } } as GatewayConfig, log).open();
+    const config = { spend: { writeIntervalMs: 100_000, logs: true, retentionMs: null, retentionIntervalMs: 1 } };
+    const writer = new SpendLogWriter(new SpendLogStore(database), log, config, 50);
+    try {
+      await proxy.stop();
+      const now = Date.now();
+      const row = (i: number): SpendLogRow => ({
+        id: `buf-${i}`,
+        requestId: `buf-${i}`,
+        callType: 'acompletion',
+        apiKey: null,
+        keyAlias: null,
+        teamId: null,
+        user: null,
+        endUser: null,
+        model: 'm',
+        modelId: null,
+        apiBase: null,
+        promptTokens: 1,
+        completionTokens: 1,
+        spend: 0.5,
+        startTime: now,
+        endTime: now,
+        completionStartTime: now,
+        status: 'success',
+        statusCode: 200,
+        requestTags: [],
+      });
+      for (let i = 0; i < 120; i++) writer.append(row(i));
+      await writer.flush(); // fails: the rows go back in front
+      assert.equal(writer.pending, 50, 'never more than the capacity');
+      assert.equal(writer.dropped, 70);
+      assert.match(logs.text(), /spend log buffer full: oldest rows dropped/);
+      await proxy.start();
+      await waitFor(async () => {
+        await writer.flush();
+        return writer.pending === 0;
+      }, 'buffer written after recovery');
+      const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_logs')).map((r) => r.id);
+      assert.equal(ids.length, 50);
+      assert.deepEqual(
+        ids.map((id) => Number(id.slice(4))).sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => 70 + i),
+        'the newest rows are the ones kept',
+      );
+    } finally {
+      await database.onApplicationShutdown();
+      await proxy.close();
+      await db.drop();
+    }
+  });
+});
