@@ -236,7 +236,7 @@ export class CallMetrics {
     value: (s: Series) => number,
   ): void {
     const { names: shown, idx } = this.pick(names);
-    family(out, name.replace(/_total$/, ''), 'counter', help);
+    family(out, name, 'counter', help);
     const groups = this.grouped(
       idx,
       () => ({ v: 0 }),
@@ -254,7 +254,7 @@ export class CallMetrics {
     map: (s: Series) => Map<string, number>,
   ): void {
     const { names: shown, idx } = this.pick(names);
-    family(out, name.replace(/_total$/, ''), 'counter', help);
+    family(out, name, 'counter', help);
     const groups = this.grouped(
       idx,
       () => new Map<string, number>(),

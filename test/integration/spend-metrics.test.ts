@@ -83,13 +83,13 @@ describe('LiteLLM metrics on a public /metrics, with spend logs off', () => {
     assert.equal(res.status, 200);
     const text = await res.text();
     for (const family of [
-      'litellm_requests_metric',
-      'litellm_spend_metric',
-      'litellm_total_tokens_metric',
-      'litellm_input_tokens_metric',
-      'litellm_output_tokens_metric',
-      'litellm_proxy_total_requests_metric',
-      'litellm_proxy_failed_requests_metric',
+      'litellm_requests_metric_total',
+      'litellm_spend_metric_total',
+      'litellm_total_tokens_metric_total',
+      'litellm_input_tokens_metric_total',
+      'litellm_output_tokens_metric_total',
+      'litellm_proxy_total_requests_metric_total',
+      'litellm_proxy_failed_requests_metric_total',
       'litellm_request_total_latency_metric',
       'litellm_llm_api_latency_metric',
       'litellm_deployment_state',
