@@ -3,6 +3,8 @@
  * snapshot use. A group name may appear in any allowed-routes list beside literal paths and `prefix*` wildcards.
  * `{name}` stands for one path segment (a deployment name, a model id, a key).
  *
+ * Azure clients' `/openai/...` and `/openai/v1/...` forms of these routes count as the plain route (route-matcher.ts).
+ *
  * As in LiteLLM's own groups: `/models/{model}` (OpenAI's model retrieval) is an openai
  * route, and `/key/{key}/regenerate` (LiteLLM's path form of `/key/regenerate`) a management route.
  */
@@ -19,6 +21,33 @@ export const ROUTE_GROUPS = {
     '/openai/deployments/{model}/chat/completions',
     '/openai/deployments/{model}/embeddings',
     '/v1/messages',
+    '/responses',
+    '/v1/responses',
+    '/responses/{response_id}',
+    '/v1/responses/{response_id}',
+    '/responses/{response_id}/input_items',
+    '/v1/responses/{response_id}/input_items',
+    '/responses/{response_id}/cancel',
+    '/v1/responses/{response_id}/cancel',
+    '/openai/deployments/{model}/responses',
+    '/completions',
+    '/v1/completions',
+    '/openai/deployments/{model}/completions',
+    '/moderations',
+    '/v1/moderations',
+    '/openai/deployments/{model}/moderations',
+    '/images/generations',
+    '/v1/images/generations',
+    '/openai/deployments/{model}/images/generations',
+    '/audio/speech',
+    '/v1/audio/speech',
+    '/openai/deployments/{model}/audio/speech',
+    '/audio/transcriptions',
+    '/v1/audio/transcriptions',
+    '/openai/deployments/{model}/audio/transcriptions',
+    '/audio/translations',
+    '/v1/audio/translations',
+    '/openai/deployments/{model}/audio/translations',
   ],
   info_routes: ['/key/info', '/team/info', '/user/info', '/customer/info', '/model/info', '/v1/model/info', '/health'],
   management_routes: [

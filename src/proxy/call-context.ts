@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Operation } from './providers/provider';
 import type { AbortHook } from './upstream/upstream-call';
 
@@ -12,6 +13,8 @@ export interface CallContext {
   /** The client's parsed body (validated; unknown fields kept). Its `model` is rewritten per deployment. */
   readonly payload: Record<string, unknown>;
   readonly stream: boolean;
+  /** A streamed answer of any content type (audio), not only an event stream. */
+  readonly anyStream: boolean;
   /** Streaming and the client did not ask for usage: the gateway asks for it and hides the usage chunk. */
   readonly addStreamUsage: boolean;
   /** The client's own `stream_options`, as sent. */
@@ -20,6 +23,20 @@ export interface CallContext {
   readonly signal: ClientAbort;
   /** Client headers its API sends on to the upstream (Anthropic's `anthropic-beta` on /v1/messages); usually none. */
   readonly upstreamHeaders?: Readonly<Record<string, string>>;
+  /** A streamed multipart body (audio transcriptions): sent instead of `payload`. */
+  readonly upload: Upload | null;
+}
+
+/** A client's multipart upload as the forwarding path sends it: streamed, not held whole. */
+export interface Upload {
+  /** The multipart content type (with its boundary). */
+  readonly contentType: string;
+  /** Bytes of the client's body read so far. */
+  readonly bytes: number;
+  /** Set when reading the client's body failed (over the size limit, cut off): that error ends the call. */
+  readonly failure: Error | null;
+  /** The body for one attempt, its `model` field set to `model`; throws when it can no longer be sent again. */
+  body(model: string): Readable;
 }
 
 /** The client went away: stop, answer nothing. */

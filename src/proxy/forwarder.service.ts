@@ -38,6 +38,9 @@ export interface Forwarded {
   readonly sentAt: number;
 }
 
+/** Operations whose 2xx answer may be other than JSON. */
+const TEXT_ANSWERS: ReadonlySet<Operation> = new Set<Operation>(['transcriptions', 'translations']);
+
 type Attempt = { ok: true; forwarded: Forwarded } | { ok: false; failure: AttemptFailure };
 const RETRY_WITHOUT_STREAM_OPTIONS = Symbol('retry without stream_options');
 /** drop_params: the parameter the upstream refused was removed from the payload; send again. */
@@ -59,9 +62,10 @@ export class ForwarderService {
     private readonly metrics: GatewayMetrics,
   ) {}
 
-  async forward(ctx: CallContext, group: ModelGroup): Promise<Forwarded> {
+  /** `chain`: the groups to try, when not the group's own chain (a Responses follow-up pinned to one deployment). */
+  async forward(ctx: CallContext, group: ModelGroup, chain = this.router.chain(group)): Promise<Forwarded> {
     try {
-      return await this.forwardChain(ctx, this.router.chain(group));
+      return await this.forwardChain(ctx, chain);
     } catch (err) {
       // An upstream's "prompt too long" / content-filter refusal goes to the groups configured for it, if any.
       const kind = err instanceof GatewayError ? specialRefusal(err) : undefined;
@@ -103,7 +107,9 @@ export class ForwarderService {
         try {
           do {
             const injected = this.prepareStreamOptions(d, ctx, refusedUsage);
-            const body = d.provider.body(ctx.op, ctx.payload, endpoint);
+            const upload = ctx.upload;
+            const body =
+              upload === null ? d.provider.body(ctx.op, ctx.payload, endpoint) : upload.body(endpoint.bodyModel);
             const auth = d.endpoint.auth;
             let res: UpstreamAnswer;
             try {
@@ -114,12 +120,12 @@ export class ForwarderService {
               const opts = {
                 method: 'POST' as const,
                 path,
-                headers,
+                headers: upload === null ? headers : { ...headers, 'content-type': upload.contentType },
                 body,
                 headersTimeout: timeout,
                 bodyTimeout: timeout,
               };
-              res = await callUpstream(d.pool, opts, ctx.signal, ctx.stream);
+              res = await callUpstream(d.pool, opts, ctx.signal, ctx.stream, ctx.anyStream);
             } catch (err) {
               a = this.failure(err, ctx);
               break;
@@ -134,11 +140,20 @@ export class ForwarderService {
                     headers: res.headers,
                     stream: res.stream,
                     usage: null,
-                    requestBytes: body.length,
+                    requestBytes: typeof body === 'string' ? body.length : upload!.bytes,
                     sentAt: sent,
                   },
                 }
-              : this.answer(ctx, d, g, res.statusCode, res.headers, res.body!, injected, body.length, dropped, sent);
+              : this.answer(
+                  ctx,
+                  d,
+                  g,
+                  res,
+                  injected,
+                  typeof body === 'string' ? body.length : upload!.bytes,
+                  dropped,
+                  sent,
+                );
             if (a === RETRY_WITHOUT_STREAM_OPTIONS) refusedUsage = true;
             if (a === RETRY_WITHOUT_PARAM) dropped++;
           } while (a === RETRY_WITHOUT_STREAM_OPTIONS || a === RETRY_WITHOUT_PARAM);
@@ -191,14 +206,14 @@ export class ForwarderService {
     ctx: CallContext,
     d: Deployment,
     group: ModelGroup,
-    status: number,
-    headers: UpstreamHeaders,
-    data: Buffer,
+    res: UpstreamAnswer,
     injected: boolean,
     requestBytes: number,
     dropped: number,
     sentAt: number,
   ): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS | typeof RETRY_WITHOUT_PARAM {
+    const { statusCode: status, headers } = res;
+    const data = res.body!;
     const side = d.provider.response;
     if (side !== undefined && status >= 200 && status < 300) {
       // A provider with its own format: its answer translated for the client (unreadable: a failed attempt).
@@ -210,9 +225,13 @@ export class ForwarderService {
     if (status >= 200 && status < 300) {
       // An upstream that compresses anyway (it was asked not to) is passed on as is; its usage is read from a decoded copy.
       const encoding = headers.contentEncoding;
-      const usage =
+      let usage =
         encoding !== undefined && encoding !== 'identity' ? usageOfEncodedAnswer(data, encoding) : usageOfAnswer(data);
-      if (usage === NOT_JSON) return { ok: false, failure: invalidBodyFailure(status) };
+      if (usage === NOT_JSON) {
+        // A transcript may be asked for as text, SRT or VTT; any other model call answers JSON.
+        if (!TEXT_ANSWERS.has(ctx.op)) return { ok: false, failure: invalidBodyFailure(status) };
+        usage = null;
+      }
       return {
         ok: true,
         forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes, sentAt },
@@ -251,6 +270,9 @@ export class ForwarderService {
 
   private failure(err: unknown, ctx: CallContext): Attempt {
     if (ctx.signal.aborted) throw new ClientGoneError();
+    // The client's upload failed (too large, cut off): that ends the call, whatever the upstream did.
+    const upload = ctx.upload?.failure;
+    if (upload) throw upload;
     return { ok: false, failure: failureFromError(err) };
   }
 }

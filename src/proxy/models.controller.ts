@@ -13,12 +13,12 @@ export class ModelsController {
     @Inject(CALL_ACCOUNTING) private readonly accounting: CallAccounting,
   ) {}
 
-  @Get(['models', 'v1/models'])
+  @Get(['models', 'v1/models', 'openai/models', 'openai/v1/models'])
   list(@Req() req: FastifyRequest) {
     return this.catalog.modelList(this.visible(req));
   }
 
-  @Get(['models/:model', 'v1/models/:model'])
+  @Get(['models/:model', 'v1/models/:model', 'openai/models/:model', 'openai/v1/models/:model'])
   one(@Param('model') model: string, @Req() req: FastifyRequest) {
     if (!this.visible(req).includes(model))
       throw Errors.notFound(`Model '${model.slice(0, 100)}' not found`, 'model_not_found', 'model');

@@ -13,13 +13,33 @@ import { ForwarderService, type Forwarded } from './forwarder.service';
 import { ModelCatalog } from './models/model-catalog.service';
 import type { Operation } from './providers/provider';
 import { RouterService } from './router/router.service';
+import { encodeIdsInAnswer } from './responses/response-id';
+import { followUpChain } from './responses/follow-up';
+import { ResponsesRelay } from './responses/responses-relay';
 import { SseRelay } from './streaming/sse-relay';
+import { BytesRelay } from './streaming/stream-relay';
+import { MultipartUpload } from './upload/multipart-upload';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { relayStream } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
 import { anthropicClientHeaders } from './providers/anthropic/anthropic-client-headers';
 
 type Report = (report: CallReport | null) => void;
+
+/** The operations that answer an event stream when the body asks for `stream: true`. */
+const EVENT_STREAMS: Readonly<Record<Operation, boolean>> = {
+  chat: true,
+  completions: true,
+  responses: true,
+  messages: true,
+  embeddings: false,
+  moderations: false,
+  images: false,
+  speech: false,
+  transcriptions: false,
+  translations: false,
+};
 
 /** A model group name as it may appear in the Azure path: no slash, no dot-dot, no odd characters. */
 const PATH_GROUP = /^[A-Za-z0-9_][A-Za-z0-9._:@+=-]{0,255}$/;
@@ -37,7 +57,13 @@ export class ProxyService {
     @Inject(CALL_ACCOUNTING) private readonly accounting: CallAccounting,
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(CALL_RECORDER) private readonly recorder: CallRecorder,
-  ) {}
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.bodyLimit = config.server.bodyLimitBytes;
+  }
+
+  /** The most bytes a request body may have (an upload's too). */
+  private readonly bodyLimit: number;
 
   /** Serves the call, then hands its trace (status, tokens, cost, times; no content) to the recorder. */
   async handle(op: Operation, req: FastifyRequest, reply: FastifyReply, pathGroup?: string): Promise<void> {
@@ -63,10 +89,17 @@ export class ProxyService {
     if (pathGroup !== undefined && (!PATH_GROUP.test(pathGroup) || pathGroup.includes('..'))) {
       throw Errors.badRequest('Invalid deployment name in the URL path', 'model', 'invalid_model_name');
     }
-    const body = req.body as Record<string, unknown> | null;
-    // Azure form: the path names the model group, whatever the body says.
-    if (pathGroup !== undefined && body && typeof body === 'object' && !Array.isArray(body)) body.model = pathGroup;
-    const payload = validateBody(op, body);
+    let payload: Record<string, unknown>;
+    let upload: MultipartUpload | null = null;
+    if (op === 'transcriptions' || op === 'translations') {
+      upload = await MultipartUpload.open(req, this.bodyLimit, pathGroup);
+      payload = { model: upload.model };
+    } else {
+      const body = req.body as Record<string, unknown> | null;
+      // Azure form: the path names the model group, whatever the body says.
+      if (pathGroup !== undefined && body && typeof body === 'object' && !Array.isArray(body)) body.model = pathGroup;
+      payload = validateBody(op, body);
+    }
     const groupName = payload.model as string;
     trace.model = groupName;
     // The global auth guard sets the caller on every non-public route; it is only handed on, never read here.
@@ -76,17 +109,26 @@ export class ProxyService {
       // A virtual key's own `aliases`: a name it may send for a model group.
       const aliased = this.accounting.aliasOf(caller, groupName);
       group = aliased !== undefined ? this.router.group(aliased) : undefined;
-      if (!group) throw this.unknownModel(groupName, caller);
+      if (!group) {
+        upload?.discard();
+        throw this.unknownModel(groupName, caller);
+      }
     }
     // Admitted, limited and reported as the group it calls; a wildcard group as the name requested.
     const accountAs = group.name === groupName || group.name.includes('*') ? groupName : group.name;
     const endUser = typeof payload.user === 'string' && payload.user !== '' ? payload.user : undefined;
-    const admitted = this.accounting.admit(caller, accountAs, endUser);
-    const admission = admitted instanceof Promise ? await admitted : admitted;
+    let admission: Admission;
+    try {
+      const admitted = this.accounting.admit(caller, accountAs, endUser);
+      admission = admitted instanceof Promise ? await admitted : admitted;
+    } catch (err) {
+      upload?.discard();
+      throw err;
+    }
     trace.keyTags = admission.tags ?? null;
     const report = this.reporter(admission, callTags(admission.tags, payload.metadata));
     // The forwarding, written out here rather than as its own async function (one promise less per call).
-    const stream = op !== 'embeddings' && payload.stream === true;
+    const stream = payload.stream === true ? EVENT_STREAMS[op] : op === 'speech';
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
     const abort = new ClientAbort();
     reply[CLIENT_ABORT] = abort; // aborted by the request's close listener (common/http/pipeline.ts) if the client hangs up
@@ -97,23 +139,32 @@ export class ProxyService {
       allowedGroups: admission.models,
       payload,
       stream,
-      addStreamUsage: stream && op === 'chat' && own?.include_usage !== true,
+      anyStream: op === 'speech',
+      addStreamUsage: stream && own?.include_usage !== true && (op === 'chat' || op === 'completions'),
       clientStreamOptions: own,
       signal: abort,
       upstreamHeaders: op === 'messages' ? anthropicClientHeaders(req.headers) : undefined,
+      upload,
     };
     let fwd: Forwarded | undefined;
     try {
       // Gone already (during authentication or admission): the close listener found nothing to abort; never sent.
       if (reply.raw.destroyed) throw new ClientGoneError();
-      fwd = await this.forwarder.forward(ctx, group);
+      fwd =
+        op === 'responses'
+          ? await this.forwarder.forward(ctx, group, followUpChain(payload, group, this.router))
+          : await this.forwarder.forward(ctx, group);
       if (fwd.stream) {
         // OpenAI-format streams pass through byte for byte; a provider with its own format translates its stream.
         const side = fwd.deployment.provider.response;
         const relay =
-          side === undefined
-            ? new SseRelay(ctx.addStreamUsage)
-            : side.stream(op, Math.floor(Date.now() / 1000), own?.include_usage === true);
+          side !== undefined
+            ? side.stream(op, Math.floor(Date.now() / 1000), own?.include_usage === true)
+            : op === 'responses'
+              ? new ResponsesRelay(fwd.deployment.id)
+              : op === 'speech'
+                ? new BytesRelay(fwd.headers.contentType)
+                : new SseRelay(ctx.addStreamUsage);
         const end = await relayStream(
           reply,
           fwd.stream,
@@ -137,7 +188,12 @@ export class ProxyService {
         fwd.deployment.headerId,
       ];
       if (encoded) head.push('content-encoding', encoded);
-      sendRaw(reply, fwd.statusCode, head, fwd.body!);
+      sendRaw(
+        reply,
+        fwd.statusCode,
+        head,
+        op === 'responses' ? encodeIdsInAnswer(fwd.body!, fwd.deployment.id) : fwd.body!,
+      );
       this.finish(req, report, accountAs, ctx, fwd, usage, started, true, trace);
     } catch (err) {
       report(null);
@@ -145,6 +201,7 @@ export class ProxyService {
       throw err;
     } finally {
       if (fwd) fwd.deployment.active--;
+      upload?.discard();
     }
   }
 

@@ -32,6 +32,13 @@ const CALL_TYPES: Readonly<Record<CallRecord['op'], string>> = {
   chat: 'acompletion',
   embeddings: 'aembedding',
   messages: 'anthropic_messages',
+  responses: 'aresponses',
+  completions: 'atext_completion',
+  moderations: 'amoderation',
+  images: 'aimage_generation',
+  speech: 'aspeech',
+  transcriptions: 'atranscription',
+  translations: 'atranscription',
 };
 const MAX_TEXT = 256;
 const MAX_TAGS = 32;

@@ -19,6 +19,8 @@ export interface RecordedRequest {
   readonly query: Record<string, string>;
   readonly headers: IncomingHttpHeaders;
   readonly rawBody: string;
+  /** The body's bytes as received (a multipart upload's file included). */
+  readonly bytes: Buffer;
   /** The JSON body, or undefined when it was not JSON. */
   readonly body: any;
   readonly receivedAt: number;
@@ -76,7 +78,8 @@ export async function startUpstream(responder: Responder = defaultAnswer): Promi
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
-      const rawBody = Buffer.concat(parts).toString('utf8');
+      const bytes = Buffer.concat(parts);
+      const rawBody = bytes.toString('utf8');
       const url = new URL(req.url ?? '/', 'http://upstream');
       let aborted = false;
       const closed = new Promise<{ aborted: boolean; at: number }>((resolve) =>
@@ -92,6 +95,7 @@ export async function startUpstream(responder: Responder = defaultAnswer): Promi
         query: Object.fromEntries(url.searchParams),
         headers: req.headers,
         rawBody,
+        bytes,
         body: parseJson(rawBody),
         receivedAt: Date.now(),
         closed,

@@ -1,18 +1,22 @@
 import { ROUTE_GROUPS, ROUTE_GROUP_NAMES, isRouteGroupName } from '../route-groups';
 
 const AZURE_FORM = /^\/openai\/deployments\/[^/]+(\/.+)$/;
+/** Azure clients' forms that name the model in the body: `/openai/...` and the v1 API's `/openai/v1/...`. */
+const AZURE_BODY_FORM = /^\/openai(?:\/v1)?(\/.+)$/;
 const PARAM = /\/(?:\{[^/}]+\}|:[^/]+)(?=\/|$)/g;
 
 /**
- * A route's plain form: without a trailing slash, without the `/v1` prefix, with the Azure form
- * `/openai/deployments/{model}/...` reduced to its plain route, and every parameter segment (`{key}` in the
+ * A route's plain form: without a trailing slash, without the `/v1` prefix, with the Azure forms
+ * `/openai/deployments/{model}/...`, `/openai/...` and `/openai/v1/...` reduced to their plain route, and every parameter segment (`{key}` in the
  * route-group table, `:key` in a registered route pattern) written `/:`. Works on paths and route patterns.
  */
 export function plainRoute(path: string): string {
   let p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   if (p.startsWith('/v1/')) p = p.slice(3);
-  const azure = AZURE_FORM.exec(p);
-  if (azure) p = azure[1];
+  if (p.startsWith('/openai/')) {
+    const azure = AZURE_FORM.exec(p) ?? AZURE_BODY_FORM.exec(p);
+    if (azure) p = azure[1];
+  }
   return p.includes(':') || p.includes('{') ? p.replace(PARAM, '/:') : p;
 }
 

@@ -17,6 +17,7 @@ import { clientErrorHandler } from './client-error';
 import { directRoutes } from './direct-routes';
 import { strictJsonParser } from './json-body';
 import { ROUTE_URL, routeOf } from './route-url';
+import { uploadStream } from './upload-body';
 
 /*
  * The HTTP request pipeline: everything the gateway installs on Fastify, here, in the order a request meets it.
@@ -30,7 +31,8 @@ import { ROUTE_URL, routeOf } from './route-url';
  *                           in-flight gauge, and one close listener: a client that hangs up aborts the upstream
  *                           call and gets its access line there.
  *   5. preParsing           a protected route called without any credential: 401 before the body is read.
- *   6. Body                 JSON only (text/plain removed: 415), valid UTF-8 only, at most body_limit (413).
+ *   6. Body                 JSON only (text/plain removed: 415), valid UTF-8 only, at most body_limit (413);
+ *                           multipart uploads are left unread, streamed on by their route (proxy/upload).
  *   7. Guard                the global AuthGuard (a Nest guard, auth/guards/auth.guard.ts): who calls, and may
  *                           they call this route. The model-call routes are direct routes (onRoute below): the same
  *                           guard and handler without Nest's per-request pipeline (common/http/direct-routes.ts).
@@ -111,6 +113,7 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
   fastify.removeContentTypeParser('text/plain');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);
+  fastify.addContentTypeParser('multipart/form-data', uploadStream);
 
   fastify.addHook('onResponse', (req, reply, done) => {
     metrics.requestAnswered(routeOf(req), reply.statusCode);

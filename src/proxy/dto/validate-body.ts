@@ -21,7 +21,13 @@ export function validateBody(op: Operation, body: unknown): Record<string, unkno
   }
   const problem =
     modelProblem(body.model) ??
-    (op === 'chat' ? chatProblem(body) : op === 'messages' ? messagesProblem(body) : inputProblem(body.input));
+    (op === 'chat'
+      ? chatProblem(body)
+      : op === 'embeddings'
+        ? inputProblem(body.input)
+        : op === 'messages'
+          ? messagesProblem(body)
+          : otherProblem(op, body));
   if (problem) throw Errors.badRequest(`Invalid request body: '${problem.param}' ${problem.message}`, problem.param);
   return body;
 }
@@ -60,6 +66,26 @@ function messagesProblem(body: Record<string, unknown>): Problem | null {
     if (!isObject(messages[i]))
       return { param: `messages[${i}]`, message: 'must be an object (a message with a role)' };
   return isOptionalBoolean(body.stream) ? null : { param: 'stream', message: 'must be a boolean' };
+}
+
+/**
+ * The other JSON operations: the fields the gateway reads (`stream`) and those without which the upstream could only
+ * refuse the call; the rest is the upstream's to judge.
+ */
+function otherProblem(op: Operation, body: Record<string, unknown>): Problem | null {
+  if (!isOptionalBoolean(body.stream)) return { param: 'stream', message: 'must be a boolean' };
+  switch (op) {
+    case 'completions':
+      return body.prompt === undefined ? { param: 'prompt', message: 'is required' } : null;
+    case 'moderations':
+      return body.input === undefined ? { param: 'input', message: 'is required' } : null;
+    case 'images':
+      return typeof body.prompt !== 'string' ? { param: 'prompt', message: 'is required and must be a string' } : null;
+    case 'speech':
+      return typeof body.input !== 'string' ? { param: 'input', message: 'is required and must be a string' } : null;
+    default:
+      return null;
+  }
 }
 
 const INPUT_FORMS = 'a string, an array of strings, an array of token ids (integers) or an array of token arrays';

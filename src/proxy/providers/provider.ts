@@ -3,8 +3,32 @@ import type { DeploymentConfig } from '../../config/gateway-config';
 import type { StreamTranslator } from '../streaming/stream-translator';
 import type { Usage } from '../streaming/usage';
 
-/** The model operations the gateway forwards: OpenAI's chat and embeddings, and Anthropic's Messages API. */
-export type Operation = 'chat' | 'embeddings' | 'messages';
+/** The OpenAI API's model operations, each with its path (after `/v1`). */
+export const OPENAI_OPERATION_PATHS = {
+  chat: 'chat/completions',
+  embeddings: 'embeddings',
+  responses: 'responses',
+  completions: 'completions',
+  moderations: 'moderations',
+  images: 'images/generations',
+  speech: 'audio/speech',
+  transcriptions: 'audio/transcriptions',
+  translations: 'audio/translations',
+} as const;
+
+export type OpenAIOperation = keyof typeof OPENAI_OPERATION_PATHS;
+
+const OPENAI_OPERATIONS = Object.keys(OPENAI_OPERATION_PATHS) as OpenAIOperation[];
+
+/** The model operations the gateway forwards: OpenAI's, and Anthropic's Messages API. */
+export type Operation = OpenAIOperation | 'messages';
+
+/** The paths of every OpenAI operation on one upstream: `prefix/<op path><query>`. */
+export function openAIOperationPaths(prefix: string, query: string): Record<OpenAIOperation, string> {
+  const paths = {} as Record<OpenAIOperation, string>;
+  for (const op of OPENAI_OPERATIONS) paths[op] = `${prefix}/${OPENAI_OPERATION_PATHS[op]}${query}`;
+  return paths;
+}
 
 /** Where and how one deployment is called: computed once at start, then only read on the hot path. */
 export interface UpstreamEndpoint {
@@ -20,6 +44,11 @@ export interface UpstreamEndpoint {
   readonly streamUsage: boolean;
   /** Credentials that expire (Microsoft Entra ID tokens): the headers of a call come from here, not `headers`. */
   readonly auth?: CallCredentials;
+  /**
+   * The path of a stored response (Responses API): `id` as the upstream knows it, `suffix` '' or `/input_items` or
+   * `/cancel`, `query` the client's own query string (without `?`; '' when none). Absent: no Responses API.
+   */
+  responsePath?(id: string, suffix: string, query: string): string;
 }
 
 /** The headers of a call whose credential is renewed over time. */

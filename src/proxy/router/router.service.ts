@@ -22,6 +22,8 @@ export class RouterService {
   private readonly unavailable = new Map<string, string>();
   private readonly contextWindow = new Map<string, readonly ModelGroup[]>();
   private readonly contentPolicy = new Map<string, readonly ModelGroup[]>();
+  /** Per deployment id: a chain of that deployment alone (in a group of its group's name). */
+  private readonly pins = new Map<string, readonly ModelGroup[]>();
   /** Configured group names, in config order. */
   readonly groupNames: readonly string[];
   readonly numRetries: number;
@@ -64,6 +66,8 @@ export class RouterService {
     });
     const strategy = strategyFor(r.routingStrategy, r.latencyBuffer);
     for (const [name, deps] of byGroup) this.groups.set(name, new ModelGroup(name, deps, strategy));
+    for (const [name, deps] of byGroup)
+      for (const d of deps) this.pins.set(d.id, [new ModelGroup(name, [d], strategy)]);
     this.groupNames = [...new Set(config.models.map((d) => d.modelName))];
     const lookup = (names: readonly string[], self: string) =>
       names
@@ -101,6 +105,14 @@ export class RouterService {
   /** Groups to try when a deployment of `group` says the prompt is too long / its content filter refused. */
   specialFallbacks(group: ModelGroup, kind: 'context_window' | 'content_policy'): readonly ModelGroup[] {
     return (kind === 'context_window' ? this.contextWindow : this.contentPolicy).get(group.name) ?? [];
+  }
+
+  /**
+   * The chain that sends a call to deployment `id` only (retries included, no fallbacks): for calls about state kept
+   * by that deployment (a stored response). Undefined for an id not configured.
+   */
+  pinned(id: string): readonly ModelGroup[] | undefined {
+    return this.pins.get(id);
   }
 
   deployments(): Deployment[] {

@@ -39,7 +39,11 @@ export class SseRelay {
   /** The last bytes of the pieces (up to 3): a separator may be cut across several small pieces. */
   private piecesEnd: Buffer = EMPTY;
 
-  constructor(private readonly dropUsageChunk: boolean) {}
+  constructor(
+    private readonly dropUsageChunk: boolean,
+    /** Chat and completions streams end with `[DONE]`; the Responses API's do not. */
+    private readonly endWithDone = true,
+  ) {}
 
   /** Bytes to write to the client now (empty when no event is complete yet). Throws SseEventTooLarge. */
   push(chunk: Buffer): Buffer {
@@ -112,7 +116,7 @@ export class SseRelay {
       this.tail = EMPTY;
       out = this.push(event);
     }
-    return this.sawDone ? out : Buffer.concat([out, Buffer.from(SSE_DONE)]);
+    return this.sawDone || !this.endWithDone ? out : Buffer.concat([out, Buffer.from(SSE_DONE)]);
   }
 
   /** `usageAt`: the first `"usage"` inside the event, or -1. */

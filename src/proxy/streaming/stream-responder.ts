@@ -41,7 +41,7 @@ export function relayStream(
 ): Promise<StreamEnd> {
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, rawHead(reply, [...extraHeaders, ...SSE_HEADERS]));
+  res.writeHead(200, rawHead(reply, [...extraHeaders, ...(relay.head ?? SSE_HEADERS)]));
   // No flushHeaders(): the headers leave with the first chunk, in one write.
   return new Promise<StreamEnd>((resolve) => {
     // One wait for 'drain' at a time: chunks that came before attach() are all written without pausing anything.
@@ -103,11 +103,12 @@ export function relayStream(
           return;
         }
         const failure = failureFromError(err);
-        const tail = sseError(
-          `The upstream stream failed: ${failure.reason}`,
-          failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error',
-        );
-        resolve({ ok: false, clientGone: false, failure, firstByteAt, tail });
+        const message = `The upstream stream failed: ${failure.reason}`;
+        const code = failure.kind === 'timeout' ? 'upstream_timeout' : 'upstream_error';
+        const tail = relay.failure ? relay.failure(message, code) : sseError(message, code);
+        // A body that has no way to say it failed (audio) is cut: the client sees it incomplete.
+        if (tail === null) res.destroy();
+        resolve({ ok: false, clientGone: false, failure, firstByteAt, tail: tail ?? undefined });
       },
     });
   });

@@ -12,4 +12,8 @@ export interface StreamTranslator {
   readonly usage: Usage | null;
   /** Data events seen: a completion-token estimate when the upstream reports no usage. */
   readonly events: number;
+  /** The answer's content headers as a flat [name, value, ...] list; absent: an event stream's. */
+  readonly head?: readonly string[];
+  /** What ends the body when the upstream fails mid-way (null: the connection is cut); absent: an OpenAI error event. */
+  failure?(message: string, code: string): string | null;
 }

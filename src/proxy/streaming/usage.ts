@@ -181,15 +181,20 @@ function usageByParse(body: Buffer): Usage | null {
   }
 }
 
-/** `usage` of a parsed OpenAI answer or chunk. */
+/**
+ * `usage` of a parsed OpenAI answer or chunk: `prompt_tokens` / `completion_tokens`, or the Responses API's (and
+ * image and transcription answers') `input_tokens` / `output_tokens`.
+ */
 export function usageFromObject(u: unknown): Usage | null {
   if (!u || typeof u !== 'object') return null;
-  const { prompt_tokens, completion_tokens } = u as { prompt_tokens?: unknown; completion_tokens?: unknown };
-  if (typeof prompt_tokens !== 'number') return null;
-  return {
-    promptTokens: prompt_tokens,
-    completionTokens: typeof completion_tokens === 'number' ? completion_tokens : 0,
-  };
+  const { prompt_tokens, completion_tokens, input_tokens, output_tokens } = u as Record<string, unknown>;
+  if (typeof prompt_tokens === 'number')
+    return {
+      promptTokens: prompt_tokens,
+      completionTokens: typeof completion_tokens === 'number' ? completion_tokens : 0,
+    };
+  if (typeof input_tokens !== 'number') return null;
+  return { promptTokens: input_tokens, completionTokens: typeof output_tokens === 'number' ? output_tokens : 0 };
 }
 
 /** The most a compressed answer is expanded to, to read its usage: a bound on what a bad upstream can make us hold. */

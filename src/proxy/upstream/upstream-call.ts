@@ -35,7 +35,7 @@ export interface AbortHook {
  * One upstream call on undici's dispatcher interface. `pool.request()` would wrap every call in an AsyncResource
  * and a Readable stream and follow an abort signal with listeners; this keeps the pool, the timeouts
  * (`headersTimeout`/`bodyTimeout` in `opts`) and undici's own errors, without that machinery. With `stream`, a 2xx
- * `text/event-stream` answer resolves as soon as its headers are in, and its chunks go to the sink attached to it
+ * `text/event-stream` answer (with `anyType`, any 2xx answer) resolves as soon as its headers are in, and its chunks go to the sink attached to it
  * (backpressure by pausing the parser); any other answer is collected into one Buffer as it arrives. The client
  * hanging up aborts the call (RequestAbortedError).
  */
@@ -44,9 +44,10 @@ export function callUpstream(
   opts: Dispatcher.DispatchOptions,
   client: AbortHook,
   stream: boolean,
+  anyType = false,
 ): Promise<UpstreamAnswer> {
   return new Promise<UpstreamAnswer>((resolve, reject) => {
-    pool.dispatch(opts, new CallHandler(resolve, reject, client, stream));
+    pool.dispatch(opts, new CallHandler(resolve, reject, client, stream, anyType));
   });
 }
 
@@ -71,6 +72,8 @@ class CallHandler implements Dispatcher.DispatchHandler, UpstreamStream {
     private readonly reject: (err: Error) => void,
     private readonly client: AbortHook,
     private readonly stream: boolean,
+    /** With `stream`: any 2xx body is live (audio), not only an event stream. */
+    private readonly anyType: boolean,
   ) {}
 
   onConnect(abort: (err?: Error) => void): void {
@@ -85,7 +88,7 @@ class CallHandler implements Dispatcher.DispatchHandler, UpstreamStream {
     this.statusCode = statusCode;
     this.headers = pickUpstreamHeaders(rawHeaders);
     this.resumeParser = resume;
-    if (this.stream && statusCode < 300 && isEventStream(this.headers)) {
+    if (this.stream && statusCode < 300 && (this.anyType || isEventStream(this.headers))) {
       this.live = true;
       this.answered = true;
       this.resolve({ statusCode, headers: this.headers, stream: this });

@@ -2,6 +2,7 @@ import type { DeploymentConfig } from '../../../config/gateway-config';
 import {
   joinQuery,
   openAIBody,
+  openAIOperationPaths,
   splitBase,
   type ConfigProblem,
   type Provider,
@@ -14,9 +15,13 @@ import { EntraCredentials } from './entra-credentials';
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 /** `stream_options` is accepted from this API version on; older ones answer 400 to it. */
 const STREAM_OPTIONS_SINCE = '2024-09-01';
+/** `api_version` values that name Azure's v1 API (`/openai/v1/...`, no dated version) rather than a date. */
+const V1_VERSIONS = new Set(['v1', 'latest', 'preview']);
 
 /**
- * `azure/<deployment>`: `{api_base}/openai/deployments/<deployment>/<op>?api-version=<v>`. Authenticated by
+ * `azure/<deployment>`: `{api_base}/openai/deployments/<deployment>/<op>?api-version=<v>`; the Responses API at
+ * `{api_base}/openai/v1/responses` (no `api_version`, or `v1` / `preview`) or `{api_base}/openai/responses?api-version=`
+ * (a dated version), the deployment as `model`. Authenticated by
  * `api_key` (header `api-key`), or by Microsoft Entra ID as `Authorization: Bearer`: a fixed `azure_ad_token`, or a
  * client-credentials token of `tenant_id` + `client_id` + `client_secret`, fetched and renewed as it expires.
  */
@@ -41,13 +46,25 @@ export const azureProvider: Provider = {
             clientSecret: d.clientSecret!,
           })
         : undefined;
+    // The Responses API has no deployment path: the deployment is the body's `model`.
+    const v1 = d.apiVersion === undefined || V1_VERSIONS.has(d.apiVersion);
+    const responses = `${basePath}/openai${v1 ? '/v1' : ''}/responses`;
+    const responsesQuery = v1
+      ? d.apiVersion === 'preview'
+        ? 'api-version=preview'
+        : ''
+      : `api-version=${encodeURIComponent(version)}`;
+    const paths = openAIOperationPaths(prefix, q);
+    paths.responses = `${responses}${joinQuery(responsesQuery, query)}`;
     return {
       origin,
-      paths: { chat: `${prefix}/chat/completions${q}`, embeddings: `${prefix}/embeddings${q}` },
+      paths,
       headers,
       bodyModel: d.upstreamModel,
       streamUsage: version.slice(0, 10) >= STREAM_OPTIONS_SINCE,
       auth,
+      responsePath: (id, suffix, own) =>
+        `${responses}/${encodeURIComponent(id)}${suffix}${joinQuery(responsesQuery, query, own)}`,
     };
   },
   body: (_op, payload, endpoint) => openAIBody(payload, endpoint),

@@ -1,5 +1,12 @@
 import type { DeploymentConfig } from '../../../config/gateway-config';
-import { joinQuery, openAIBody, splitBase, type Provider, type UpstreamEndpoint } from '../provider';
+import {
+  joinQuery,
+  openAIBody,
+  openAIOperationPaths,
+  splitBase,
+  type Provider,
+  type UpstreamEndpoint,
+} from '../provider';
 
 export interface OpenAICompatibleSpec {
   /** The prefix in `litellm_params.model`. */
@@ -9,7 +16,7 @@ export interface OpenAICompatibleSpec {
 }
 
 /**
- * A provider whose API is OpenAI's: `{api_base}/chat/completions` and `/embeddings`, `Authorization: Bearer
+ * A provider whose API is OpenAI's: `{api_base}/chat/completions`, `/embeddings`, `/responses` and the other operations, `Authorization: Bearer
  * <api_key>`, `model` rewritten to the name after the prefix. Answers, streams and errors pass through untouched.
  */
 export function openAICompatible(spec: OpenAICompatibleSpec): Provider {
@@ -30,7 +37,14 @@ export function openAIEndpoint(d: DeploymentConfig, apiBase: string): UpstreamEn
   const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity' };
   if (d.apiKey) headers.authorization = `Bearer ${d.apiKey}`;
   if (d.organization) headers['openai-organization'] = d.organization;
-  const q = joinQuery(query);
-  const paths = { chat: `${basePath}/chat/completions${q}`, embeddings: `${basePath}/embeddings${q}` };
-  return { origin, paths, headers, bodyModel: d.upstreamModel, streamUsage: true };
+  const paths = openAIOperationPaths(basePath, joinQuery(query));
+  return {
+    origin,
+    paths,
+    headers,
+    bodyModel: d.upstreamModel,
+    streamUsage: true,
+    responsePath: (id, suffix, own) =>
+      `${basePath}/responses/${encodeURIComponent(id)}${suffix}${joinQuery(query, own)}`,
+  };
 }
