@@ -12,7 +12,7 @@ const policies = (yaml: string) =>
   new RoutePolicies(loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: ROOT }));
 
 describe('route groups table', () => {
-  it("is SPEC §4, plus OpenAI model retrieval, the path form of /key/regenerate and Anthropic's /v1/messages", () => {
+  it("is SPEC §4 and §11, plus OpenAI model retrieval, the path form of /key/regenerate and Anthropic's /v1/messages", () => {
     assert.deepEqual(ROUTE_GROUPS, {
       openai_routes: [
         '/chat/completions',
@@ -26,6 +26,33 @@ describe('route groups table', () => {
         '/openai/deployments/{model}/chat/completions',
         '/openai/deployments/{model}/embeddings',
         '/v1/messages',
+        '/responses',
+        '/v1/responses',
+        '/responses/{response_id}',
+        '/v1/responses/{response_id}',
+        '/responses/{response_id}/input_items',
+        '/v1/responses/{response_id}/input_items',
+        '/responses/{response_id}/cancel',
+        '/v1/responses/{response_id}/cancel',
+        '/openai/deployments/{model}/responses',
+        '/completions',
+        '/v1/completions',
+        '/openai/deployments/{model}/completions',
+        '/moderations',
+        '/v1/moderations',
+        '/openai/deployments/{model}/moderations',
+        '/images/generations',
+        '/v1/images/generations',
+        '/openai/deployments/{model}/images/generations',
+        '/audio/speech',
+        '/v1/audio/speech',
+        '/openai/deployments/{model}/audio/speech',
+        '/audio/transcriptions',
+        '/v1/audio/transcriptions',
+        '/openai/deployments/{model}/audio/transcriptions',
+        '/audio/translations',
+        '/v1/audio/translations',
+        '/openai/deployments/{model}/audio/translations',
       ],
       info_routes: [
         '/key/info',
@@ -75,7 +102,7 @@ describe('route groups table', () => {
 });
 
 describe('plainRoute', () => {
-  it('drops /v1, a trailing slash and the Azure deployment prefix, and unifies parameters', () => {
+  it('drops /v1, a trailing slash and the Azure prefixes (deployment, /openai, /openai/v1), and unifies parameters', () => {
     const cases: [string, string][] = [
       ['/v1/chat/completions', '/chat/completions'],
       ['/chat/completions/', '/chat/completions'],
@@ -89,6 +116,10 @@ describe('plainRoute', () => {
       ['/', '/'],
       ['/v1model/info', '/v1model/info'],
       ['/openai/deployments/x', '/openai/deployments/x'],
+      ['/openai/chat/completions', '/chat/completions'],
+      ['/openai/v1/responses/:response_id', '/responses/:'],
+      ['/openai/models', '/models'],
+      ['/openai/v1/audio/transcriptions', '/audio/transcriptions'],
     ];
     for (const [input, expected] of cases) assert.equal(plainRoute(input), expected, input);
   });

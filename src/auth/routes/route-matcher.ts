@@ -2,7 +2,7 @@ import { ROUTE_GROUPS, ROUTE_GROUP_NAMES, isRouteGroupName } from '../route-grou
 
 const AZURE_FORM = /^\/openai\/deployments\/[^/]+(\/.+)$/;
 /** Azure clients' forms that name the model in the body: `/openai/...` and the v1 API's `/openai/v1/...`. */
-const AZURE_BODY_FORM = /^\/openai(?:\/v1)?(\/.+)$/;
+const AZURE_BODY_FORM = /^\/openai(?:\/v1)?(\/(?!deployments\/).+)$/;
 const PARAM = /\/(?:\{[^/}]+\}|:[^/]+)(?=\/|$)/g;
 
 /**
