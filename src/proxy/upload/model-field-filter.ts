@@ -32,8 +32,16 @@ export class ModelFieldFilter {
 
   /** The bytes of `chunk` to send on, appended to `out`. Throws a 400 for a malformed body. */
   push(chunk: Buffer, out: Buffer[]): void {
-    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     const d = this.delimiter;
+    // Inside a part, the bytes kept back are fewer than a delimiter: unless one starts in them, they go out without
+    // copying the whole chunk behind them (a large upload would otherwise be copied once more, chunk by chunk).
+    if (this.pending.length && this.pending.length < d.length && chunk.length >= d.length && this.inContent()) {
+      if (Buffer.concat([this.pending, chunk.subarray(0, d.length)]).indexOf(d) === -1) {
+        this.content(this.pending, out);
+        this.pending = EMPTY;
+      }
+    }
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let pos = 0;
     for (;;) {
       if (this.mode === 'done') {
@@ -82,6 +90,10 @@ export class ModelFieldFilter {
   end(out: Buffer[]): void {
     if (this.pending.length && this.mode !== 'preamble' && this.mode !== 'model') out.push(this.pending);
     this.pending = EMPTY;
+  }
+
+  private inContent(): boolean {
+    return this.mode === 'body' || this.mode === 'model' || this.mode === 'preamble';
   }
 
   private content(piece: Buffer, out: Buffer[]): void {

@@ -86,7 +86,12 @@ export class MultipartUpload implements Upload {
     for (const b of this.held) yield b;
     if (this.file !== null) {
       for (let at = 0; at < this.fileBytes;) {
-        const { buffer, bytesRead } = await this.file.read(Buffer.alloc(FILE_CHUNK_BYTES), 0, FILE_CHUNK_BYTES, at);
+        const { buffer, bytesRead } = await this.file.read(
+          Buffer.allocUnsafe(FILE_CHUNK_BYTES),
+          0,
+          FILE_CHUNK_BYTES,
+          at,
+        );
         if (bytesRead === 0) break;
         at += bytesRead;
         yield buffer.subarray(0, bytesRead);
@@ -101,7 +106,7 @@ export class MultipartUpload implements Upload {
     }
   }
 
-  /** Lets go of the temp file (the client's unread bytes are Node's to discard after the answer). */
+  /** Lets go of the temp file, once the call is over (the client's unread bytes are Node's to discard after the answer). */
   discard(): void {
     const file = this.file;
     this.file = null;
