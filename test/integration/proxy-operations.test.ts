@@ -145,7 +145,7 @@ general_settings:
       file: await toFile(Buffer.from('tiny'), 'a.wav'),
       response_format: 'text',
     });
-    assert.equal(String(text).trim(), 'heard 4 bytes');
+    assert.equal((text as unknown as string).trim(), 'heard 4 bytes');
     assert.equal(up.requests[1].url, '/v1/audio/translations');
   });
 
