@@ -29,7 +29,7 @@ const DIRECT = Symbol('direct route');
 const handlers = new WeakSet<Function>();
 
 /**
- * Marks a controller method that Fastify may call through a direct route (the two model-call routes): Nest's
+ * Marks a controller method that Fastify may call through a direct route (the model-call routes): Nest's
  * per-request pipeline around it (execution context, guards consumer, parameter pipes, interceptors, response
  * mapping: several promises and an allocation per step) has nothing to do for a handler that takes the request,
  * the reply and path parameters and writes its own answer. The route is still declared, guarded and answered in
