@@ -48,7 +48,7 @@ export interface UpstreamEndpoint {
    * The path of a stored response (Responses API): `id` as the upstream knows it, `suffix` '' or `/input_items` or
    * `/cancel`, `query` the client's own query string (without `?`; '' when none). Absent: no Responses API.
    */
-  responsePath?(id: string, suffix: string, query: string): string;
+  readonly responsePath?: (id: string, suffix: string, query: string) => string;
 }
 
 /** The headers of a call whose credential is renewed over time. */
