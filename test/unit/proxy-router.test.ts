@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import type { DeploymentConfig } from '../../src/config/gateway-config';
-import { openAIProvider } from '../../src/proxy/providers/openai/openai.provider';
 import { Deployment } from '../../src/proxy/router/deployment';
 import { DeploymentHealth } from '../../src/proxy/router/deployment-health';
 import { ModelGroup, shuffleWeights } from '../../src/proxy/router/model-group';
 import { UsageWindow } from '../../src/proxy/router/usage-window';
+import { testDeployment } from '../support/deployment';
 
 const pool = new Pool('http://127.0.0.1:9'); // never called: picking does not touch the network
 after(() => pool.close());
@@ -16,25 +16,7 @@ function deployment(
   extra: Partial<DeploymentConfig> = {},
   router = { allowedFails: 3, cooldownMs: 5_000 },
 ): Deployment {
-  const config: DeploymentConfig = {
-    id,
-    modelName: 'g',
-    provider: 'openai',
-    upstreamModel: id,
-    apiBase: 'http://127.0.0.1:9',
-    inputCostPerToken: 0,
-    outputCostPerToken: 0,
-    ...extra,
-  };
-  return new Deployment(
-    config,
-    openAIProvider,
-    openAIProvider.endpoint(config, { azureAuthorityHost: 'https://login.microsoftonline.com' }),
-    pool,
-    1000,
-    1000,
-    router,
-  );
+  return testDeployment(pool, id, extra, router);
 }
 
 /** Counts picks over an even sweep of random values in [0, 1): exact shares, no randomness in the test. */

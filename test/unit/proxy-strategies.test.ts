@@ -2,40 +2,17 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import type { DeploymentConfig } from '../../src/config/gateway-config';
-import { openAIProvider } from '../../src/proxy/providers/openai/openai.provider';
 import { Deployment } from '../../src/proxy/router/deployment';
 import { ModelGroup } from '../../src/proxy/router/model-group';
 import { strategyFor } from '../../src/proxy/router/strategies';
 import { WildcardGroups } from '../../src/proxy/router/wildcards';
+import { testDeployment } from '../support/deployment';
 
 const pool = new Pool('http://127.0.0.1:9'); // never called
 after(() => pool.close());
 
 function dep(id: string, extra: Partial<DeploymentConfig> = {}, latencyTtlMs?: number, trackUsage = false) {
-  const config: DeploymentConfig = {
-    id,
-    modelName: 'g',
-    provider: 'openai',
-    upstreamModel: id,
-    apiBase: 'http://127.0.0.1:9',
-    inputCostPerToken: 0,
-    outputCostPerToken: 0,
-    ...extra,
-  };
-  return new Deployment(
-    config,
-    openAIProvider,
-    openAIProvider.endpoint(config, { azureAuthorityHost: 'https://login.microsoftonline.com' }),
-    pool,
-    1000,
-    1000,
-    {
-      allowedFails: 3,
-      cooldownMs: 5000,
-      latencyTtlMs,
-      trackUsage,
-    },
-  );
+  return testDeployment(pool, id, extra, { allowedFails: 3, cooldownMs: 5000, latencyTtlMs, trackUsage });
 }
 
 function picks(g: ModelGroup, n = 100, now = 0, tried: Deployment[] = []): Record<string, number> {
