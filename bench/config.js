@@ -7,10 +7,11 @@ const MASTER = 'sk-bench-master-key-0000';
 
 /**
  * Writes `config.yaml` into `dir` and returns its path. `spendWriteSec`: general_settings.proxy_batch_write_at;
- * `keyCacheTtlSec`: general_settings.user_api_key_cache_ttl (unset: the gateway's defaults).
+ * `keyCacheTtlSec`: general_settings.user_api_key_cache_ttl (unset: the gateway's defaults); `spendLogs` false sets
+ * general_settings.disable_spend_logs; `name`: the file's name without `.yaml`.
  */
-function writeBenchConfig(dir, upstreamUrl, { spendWriteSec, keyCacheTtlSec } = {}) {
-  const file = join(dir, 'config.yaml');
+function writeBenchConfig(dir, upstreamUrl, { spendWriteSec, keyCacheTtlSec, spendLogs = true, name = 'config' } = {}) {
+  const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
     `model_list:
@@ -23,7 +24,7 @@ function writeBenchConfig(dir, upstreamUrl, { spendWriteSec, keyCacheTtlSec } = 
 general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: true
-${spendWriteSec ? `  proxy_batch_write_at: ${spendWriteSec}\n` : ''}${keyCacheTtlSec ? `  user_api_key_cache_ttl: ${keyCacheTtlSec}\n` : ''}`,
+${spendLogs ? '' : '  disable_spend_logs: true\n'}${spendWriteSec ? `  proxy_batch_write_at: ${spendWriteSec}\n` : ''}${keyCacheTtlSec ? `  user_api_key_cache_ttl: ${keyCacheTtlSec}\n` : ''}`,
   );
   return file;
 }

@@ -6,11 +6,13 @@
 // (main thread, the rest: V8's GC and compiler helpers, libuv). With `--other <dist folder>` a second gateway build
 // (e.g. a copy of `dist/` from before a change) runs beside this one and is measured in the same alternation: the way
 // to compare two builds on a noisy machine. Virtual key, embedded store, 32 connections.
-// Options: --pairs N (10) --slice S (2) --stream --other DIR --conns N (32)
+// With `--spend-logs-off` the other gateway is this build with general_settings.disable_spend_logs: what spend logs
+// cost. `--pg`: the gateways on PostgreSQL (BENCH_PG_URL, default the local one) instead of the embedded store.
+// Options: --pairs N (10) --slice S (2) --stream --other DIR --spend-logs-off --pg --conns N (32)
 const { readFileSync, readdirSync } = require('node:fs');
 const { resolve } = require('node:path');
 const P = require('./procs');
-const { MASTER } = require('./config');
+const { MASTER, writeBenchConfig } = require('./config');
 const { autocannonRun } = require('./load');
 const { generateVirtualKey } = require('./credentials');
 const { median } = require('./report');
@@ -24,6 +26,8 @@ const SLICE = Number(arg('slice', 2));
 const CONNS = Number(arg('conns', 32));
 const OTHER = arg('other', null);
 const STREAM = args.includes('--stream');
+const SPEND_LOGS_OFF = args.includes('--spend-logs-off');
+const ON_PG = args.includes('--pg');
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say hello in five words.' }],
@@ -50,8 +54,12 @@ async function main() {
   const bench = await startBench('gw-interleaved-');
   const json = { 'content-type': 'application/json' };
   const procs = [bench.upstream];
-  const gateway = async (name, dist) => {
-    const { proc, url } = await startGateway(name, bench, { dist });
+  const dbs = [];
+  const gateway = async (name, dist, configFile) => {
+    const db = ON_PG ? await P.benchDatabase() : null;
+    if (ON_PG && !db) throw new Error('--pg: no PostgreSQL answers at BENCH_PG_URL');
+    if (db) dbs.push(db);
+    const { proc, url } = await startGateway(name, bench, { dist, configFile, databaseUrl: db?.url ?? '' });
     procs.push(proc);
     return {
       name,
@@ -62,6 +70,14 @@ async function main() {
   };
   const targets = [await gateway('gateway')];
   if (OTHER) targets.push(await gateway('other', resolve(OTHER)));
+  if (SPEND_LOGS_OFF)
+    targets.push(
+      await gateway(
+        'no-logs',
+        undefined,
+        writeBenchConfig(bench.work, bench.upUrl, { spendLogs: false, name: 'no-logs' }),
+      ),
+    );
   const bl = await startBaseline(bench);
   procs.push(bl.proc);
   const baseline = { name: 'baseline', url: bl.url, pid: bl.proc.pid, headers: json };
@@ -102,7 +118,7 @@ async function main() {
       process.stderr.write(counted ? `pair ${pair}/${PAIRS} done\n` : 'warm-up pair done\n');
     }
     console.log(
-      `\n${STREAM ? 'streaming' : 'non-streaming'}, ${CONNS} connections, ${PAIRS} pairs of ${SLICE} s slices${OTHER ? `; other: ${OTHER}` : ''}`,
+      `\n${STREAM ? 'streaming' : 'non-streaming'}, ${ON_PG ? 'PostgreSQL' : 'embedded store'}, ${CONNS} connections, ${PAIRS} pairs of ${SLICE} s slices${OTHER ? `; other: ${OTHER}` : ''}`,
     );
     for (const [name, rs] of ratios)
       console.log(
@@ -116,6 +132,7 @@ async function main() {
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
+    for (const db of dbs) await db.drop();
     await bench.jwks.close();
   }
 }

@@ -88,8 +88,27 @@ class Series {
 export class CallMetrics {
   private readonly series = new Map<string, Series>();
   overflowed = 0;
+  private last: { readonly asked: readonly string[]; readonly series: Series } | null = null;
 
   constructor(readonly showCallers: boolean) {}
+
+  /** The series of these labels, made if new; past MAX_SERIES, the overflow series of their model labels. */
+  private seriesOf(asked: readonly string[]): Series {
+    let key = asked.join('\u0001');
+    let series = this.series.get(key);
+    if (series) return series;
+    let labels = asked;
+    if (this.series.size >= MAX_SERIES) {
+      this.overflowed++;
+      labels = asked.map((l, i) => (i < CALLER_LABELS ? OVERFLOW : l));
+      key = labels.join('\u0001');
+      series = this.series.get(key);
+      if (series) return series;
+    }
+    series = new Series(labels);
+    this.series.set(key, series);
+    return series;
+  }
 
   get seriesCount(): number {
     return this.series.size;
@@ -99,19 +118,15 @@ export class CallMetrics {
     const labels = this.showCallers
       ? [s.endUser, s.hashedApiKey, s.apiKeyAlias, s.team, s.teamAlias, s.user, s.model, s.requestedModel]
       : ['', '', '', '', '', '', s.model, s.requestedModel];
-    let key = labels.join('\u0001');
-    let series = this.series.get(key);
-    if (!series) {
-      if (this.series.size >= MAX_SERIES) {
-        this.overflowed++;
-        for (let i = 0; i < CALLER_LABELS; i++) labels[i] = OVERFLOW;
-        key = labels.join('\u0001');
-        series = this.series.get(key);
-      }
-      if (!series) {
-        series = new Series(labels);
-        this.series.set(key, series);
-      }
+    // Calls in a row mostly share their labels (same key, same group): the last series is found without a join.
+    const last = this.last;
+    let series: Series;
+    if (last !== null && sameLabels(last.asked, labels)) {
+      series = last.series;
+      if (series.labels[0] === OVERFLOW && labels[0] !== OVERFLOW) this.overflowed++;
+    } else {
+      series = this.seriesOf(labels);
+      this.last = { asked: labels, series };
     }
     series.requests++;
     series.spend += s.spend;
@@ -295,4 +310,9 @@ export class CallMetrics {
       );
     }
   }
+}
+
+function sameLabels(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

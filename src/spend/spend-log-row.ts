@@ -45,9 +45,18 @@ const MAX_TAGS = 32;
 const MAX_TAG = 128;
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
+/**
+ * A client-sent string as PostgreSQL can store it: bounded, no NUL, no lone surrogate (either would fail the whole
+ * batch it is written in, and every retry of it).
+ */
+export function storable(v: string, max: number = MAX_TEXT): string {
+  const s = v.length > max ? v.slice(0, max) : v;
+  return s.includes('\0') || !s.isWellFormed() ? s.replaceAll('\0', '').toWellFormed() : s;
+}
+
 /** A short string, or null: client-sent values are bounded before they are kept. */
 function text(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v.slice(0, MAX_TEXT) : null;
+  return typeof v === 'string' && v.length > 0 ? storable(v) : null;
 }
 
 /**
@@ -62,7 +71,7 @@ export function tagsOf(requestTags: unknown, keyTags: unknown, key: KeyRecord | 
     if (!Array.isArray(list)) continue;
     for (const t of list) {
       if (out.size >= MAX_TAGS) break;
-      if (typeof t === 'string' && t.length > 0 && t.length <= MAX_TAG) out.add(t);
+      if (typeof t === 'string' && t.length > 0 && t.length <= MAX_TAG) out.add(storable(t));
     }
   }
   return [...out];
@@ -100,14 +109,14 @@ export function toRow(id: string, call: CallRecord, key: KeyRecord | undefined):
   const ok = call.statusCode < 400;
   return {
     id,
-    requestId: call.requestId.slice(0, MAX_TEXT),
+    requestId: storable(call.requestId),
     callType: CALL_TYPES[call.op],
     apiKey: call.caller.keyHash ?? null,
     keyAlias: key?.keyAlias ?? null,
     teamId: text(call.caller.teamId),
     user: text(call.caller.userId),
     endUser: text(call.endUser),
-    model: call.model.slice(0, MAX_TEXT),
+    model: storable(call.model),
     modelId: d?.id ?? null,
     apiBase: cleanApiBase(d?.apiBase),
     promptTokens: call.promptTokens,

@@ -182,6 +182,39 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     assert.equal((await rowArrives('req-fail-3')).status_code, 400);
   });
 
+  it('writes a call whose user and tags hold NUL and lone surrogates, and the calls after it', async () => {
+    // PostgreSQL stores neither a NUL nor a lone surrogate: written as sent, the whole batch would fail on every retry.
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.a.key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'req-odd-1',
+      },
+      body: JSON.stringify({
+        model: 'priced',
+        messages,
+        user: 'cu\u0000st\ud800omer',
+        metadata: { tags: ['t\u0000ag', 'half-\udc00'] },
+      }),
+    });
+    assert.equal(res.status, 400, 'an end user id the database cannot hold is refused');
+    assert.equal((await readJson(res)).error.param, 'user');
+    up.respondWith({ json: chatCompletion('ok', { prompt_tokens: 2, completion_tokens: 1 }) });
+    await clientOf(keys.a.key, 'req-odd-2').chat.completions.create({
+      model: 'priced',
+      messages,
+      metadata: { tags: ['t\u0000ag2'] },
+    } as any);
+    const r = await rowArrives('req-odd-1');
+    assert.equal(r.status_code, 400);
+    assert.equal(r.end_user, 'cust\ufffdomer');
+    assert.deepEqual([...r.request_tags].sort(), ['half-\ufffd', 'key-tag', 'tag']);
+    const ok = await rowArrives('req-odd-2');
+    assert.equal(ok.status, 'success');
+    assert.deepEqual([...ok.request_tags].sort(), ['key-tag', 'tag2']);
+  });
+
   it('writes a cancelled stream (the client hung up) with the tokens relayed until then', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));

@@ -1,4 +1,5 @@
 import { Errors } from '../../common/errors/gateway-error';
+import { isStorableText, NOT_STORABLE } from '../../keys/dto/storable';
 import type { Operation } from '../providers/provider';
 
 /**
@@ -21,6 +22,7 @@ export function validateBody(op: Operation, body: unknown): Record<string, unkno
   }
   const problem =
     modelProblem(body.model) ??
+    userProblem(body.user) ??
     (op === 'chat'
       ? chatProblem(body)
       : op === 'embeddings'
@@ -36,6 +38,11 @@ function modelProblem(model: unknown): Problem | null {
   if (typeof model !== 'string')
     return { param: 'model', message: 'is required and must be a string (the model group name)' };
   return model.length === 0 ? { param: 'model', message: 'must not be empty' } : null;
+}
+
+/** The end user a call is counted against: an id the database can hold. */
+function userProblem(user: unknown): Problem | null {
+  return typeof user === 'string' && !isStorableText(user) ? { param: 'user', message: NOT_STORABLE } : null;
 }
 
 function chatProblem(body: Record<string, unknown>): Problem | null {
