@@ -28,16 +28,46 @@ async function startJwks() {
   return { url, sign, close: () => new Promise((r) => server.close(r)) };
 }
 
-async function generateVirtualKey(gatewayUrl, masterKey) {
-  const res = await fetch(`${gatewayUrl}/key/generate`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ key_alias: `bench-${Date.now()}` }),
-  });
-  const body = await res.json();
-  if (res.status !== 200 || typeof body.key !== 'string')
-    throw new Error(`/key/generate answered ${res.status}: ${JSON.stringify(body)}`);
+async function generateVirtualKey(gatewayUrl, masterKey, fields = {}) {
+  const body = await adminCall(gatewayUrl, masterKey, '/key/generate', { key_alias: `bench-${Date.now()}`, ...fields });
+  if (typeof body.key !== 'string') throw new Error(`/key/generate answered no key: ${JSON.stringify(body)}`);
   return body.key;
 }
 
-module.exports = { startJwks, generateVirtualKey };
+/** POSTs an admin body with the master key; throws unless 200. */
+async function adminCall(gatewayUrl, masterKey, path, payload) {
+  const res = await fetch(`${gatewayUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  const body = await res.json();
+  if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/**
+ * A virtual key of a team and a user, each with limits (budget, rpm, tpm, parallel requests) far above what the bench
+ * reaches, and an end user with a budget: a call then passes every object's checks, as in an organisation.
+ */
+async function generateTeamKey(gatewayUrl, masterKey) {
+  const limits = { max_budget: 1e9, rpm_limit: 1e9, tpm_limit: 1e12, max_parallel_requests: 100000 };
+  const tag = Date.now();
+  await adminCall(gatewayUrl, masterKey, '/team/new', { team_id: `bench-team-${tag}`, ...limits });
+  await adminCall(gatewayUrl, masterKey, '/user/new', { user_id: `bench-user-${tag}`, ...limits });
+  await adminCall(gatewayUrl, masterKey, '/customer/new', { user_id: BENCH_END_USER, max_budget: 1e9 });
+  return generateVirtualKey(gatewayUrl, masterKey, {
+    team_id: `bench-team-${tag}`,
+    user_id: `bench-user-${tag}`,
+    ...limits,
+  });
+}
+
+const BENCH_END_USER = 'bench-end-user';
+
+module.exports = {
+  BENCH_END_USER,
+  generateTeamKey,
+  startJwks,
+  generateVirtualKey,
+};

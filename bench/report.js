@@ -120,7 +120,7 @@ function printTable(summary, soak) {
   console.log(
     `\npeak RSS at 128 connections, gateway / baseline: embedded store ${fmt(rssRatio('gateway/'), 2)} (with its store process, RSS summed: ${together})${onPg}`,
   );
-  const parts = ['master', 'vkey', 'jwt'].map(
+  const parts = ['master', 'vkey', 'jwt', 'team-key'].map(
     (k) => `${k} ${fmt(ratio(`gateway/${k}`, 32, false), 2)} / ${fmt(ratio(`gateway/${k}`, 32, true), 2)}`,
   );
   if (summary.some((r) => r.target === 'gateway-pg/vkey'))

@@ -2,12 +2,13 @@
 'use strict';
 // `npm run bench`: the gateway's own cost, measured against a bare Nest-Fastify + undici forwarder.
 // Options: --rounds N (3) --duration S (4) --quick (1 round, 2 s) --soak S (soak only: RSS over S seconds)
+// --spend-logs off (general_settings.disable_spend_logs: what spend logs cost, against a run without it)
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const P = require('./procs');
 const { MASTER } = require('./config');
 const { autocannonRun, sequential } = require('./load');
-const { generateVirtualKey } = require('./credentials');
+const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./credentials');
 const { printTable, summarize } = require('./report');
 const { repinnedToLoadCore, startBench, startGateway, startBaseline } = require('./setup');
 
@@ -23,16 +24,19 @@ const quick = args.includes('--quick');
 const ROUNDS = quick ? 1 : opt('rounds', 3);
 const DURATION = quick ? 2 : opt('duration', 4);
 const SOAK = opt('soak', 0);
+const SPEND_LOGS_OFF = args.includes('--spend-logs') && args[args.indexOf('--spend-logs') + 1] === 'off';
 
-const chatBody = (stream) =>
+/** `user`: the end user the call is for (the team-key target's). */
+const chatBody = (stream, user) =>
   JSON.stringify({
     model: 'bench-model',
+    ...(user ? { user } : {}),
     messages: [{ role: 'user', content: 'Say hello in five words.' }],
     ...(stream ? { stream: true } : {}),
   });
 
 async function main() {
-  const bench = await startBench('gw-bench-');
+  const bench = await startBench('gw-bench-', { spendLogs: !SPEND_LOGS_OFF });
   const { upstream, upUrl, jwks } = bench;
   const { proc: gateway, url: gwUrl } = await startGateway('gateway', bench);
   // The same gateway on PostgreSQL (when one is reachable): its memory without the embedded store's.
@@ -48,6 +52,12 @@ async function main() {
     'gateway/master': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${MASTER}` } },
     'gateway/vkey': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${vkey}` } },
     'gateway/jwt': { url: gwUrl, proc: gateway, headers: { ...json, authorization: `Bearer ${jwt}` } },
+    'gateway/team-key': {
+      url: gwUrl,
+      proc: gateway,
+      headers: { ...json, authorization: `Bearer ${await generateTeamKey(gwUrl, MASTER)}` },
+      user: BENCH_END_USER,
+    },
   };
   if (gatewayPg) {
     const pgKey = await generateVirtualKey(gatewayPg.url, MASTER);
@@ -64,7 +74,7 @@ async function main() {
         url: t.url,
         path: '/v1/chat/completions'.replace(name === 'upstream' ? '/v1' : '', ''),
         headers: t.headers,
-        body: chatBody(stream),
+        body: chatBody(stream, t.user),
         connections: 8,
         durationSec: 1,
       });
@@ -100,7 +110,7 @@ async function main() {
             url: t.url,
             path: '/v1/chat/completions',
             headers: t.headers,
-            body: chatBody(false),
+            body: chatBody(false, t.user),
             count: quick ? 500 : 2000,
           });
           results.push({ round, target: name, connections: 1, stream: false, ...r });
@@ -152,7 +162,7 @@ async function measure(name, t, connections, stream) {
     url: t.url,
     path,
     headers: t.headers,
-    body: chatBody(stream),
+    body: chatBody(stream, t.user),
     connections,
     durationSec: DURATION,
   });
@@ -175,7 +185,7 @@ async function soak(t, seconds) {
     url: t.url,
     path: '/v1/chat/completions',
     headers: t.headers,
-    body: chatBody(false),
+    body: chatBody(false, t.user),
     connections: 128,
     durationSec: seconds,
   });
