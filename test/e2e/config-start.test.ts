@@ -143,6 +143,12 @@ describe('config at start (production build)', () => {
           `${path} in ${warnings.join(' | ')}`,
         );
       }
+      const lines = gw.output().split('\n');
+      const warned = lines.filter((l) => l.includes('"level":"warn"')).length;
+      assert.ok(
+        lines.some((l) => l.includes(`"msg":"${warned} warning(s) at start: see above"`)),
+        `the start-up summary counts the ${warned} warnings`,
+      );
       const models = await fetch(`${gw.url}/v1/models`, { headers: { authorization: 'Bearer sk-warn-test-1' } });
       assert.equal(models.status, 200, 'the rest of the config is in force (master key, model list)');
       assert.deepEqual(
