@@ -184,6 +184,23 @@ describe('first hour: log format (production build)', () => {
     );
   });
 
+  it('LOG_LEVEL=error still shows where the gateway listens and the summary, and no info line besides', async () => {
+    const gw = await spawnGateway(['--config', config], { ...env, LOG_LEVEL: 'error' });
+    try {
+      assert.equal((await fetch(`${gw.url}/health/liveliness`)).status, 200);
+    } finally {
+      await gw.stop();
+    }
+    const said = jsonLines(gw.output()).map((l) => l.msg as string);
+    assert.ok(said.includes('gateway listening'), said.join(' | '));
+    assert.ok(
+      said.some((m) => m.startsWith('auth: ')),
+      said.join(' | '),
+    );
+    assert.ok(!said.includes('request'), 'no access line at error');
+    assert.ok(!said.some((m) => m.startsWith('applied ')), 'no other info line at error');
+  });
+
   it('a terminal gets pretty lines by itself; a pipe gets JSON', async () => {
     // `script` gives the gateway a pseudo-terminal as stdout, as a person running it in a shell has.
     const dataDir = join(tempDir('gw-tty-'), 'data');
