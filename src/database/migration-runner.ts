@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { sha256Hex } from '../common/crypto/sha256';
 import type { SqlExecutor } from './sql-executor';
 
 /** Prisma's own advisory-lock key for migrations: two gateways (or a gateway and `prisma migrate`) never race. */
@@ -41,7 +42,7 @@ export function readMigrations(dir = findMigrationsDir()): Migration[] {
     .sort()
     .map((name) => {
       const bytes = readFileSync(join(dir, name, 'migration.sql'));
-      return { name, sql: bytes.toString('utf8'), checksum: createHash('sha256').update(bytes).digest('hex') };
+      return { name, sql: bytes.toString('utf8'), checksum: sha256Hex(bytes) };
     });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/caller';
-import { sha256Hex } from '../auth/credentials/credential';
+import { sha256Hex } from '../common/crypto/sha256';
 import { Errors } from '../common/errors/gateway-error';
 
 const DAY_MS = 86_400_000;

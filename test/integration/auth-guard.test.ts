@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { sha256Hex } from '../../src/auth/credentials/credential';
 import { VerifiedTokenCache } from '../../src/auth/jwt/verified-token-cache';
+import { sha256Hex } from '../../src/common/crypto/sha256';
 import { call, keyRecord, startProbe, type Probe } from '../support/auth-probe';
 import { nowSec, signJwt, standardClaims } from '../support/auth-tokens';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';

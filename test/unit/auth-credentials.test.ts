@@ -6,9 +6,9 @@ import {
   digestsEqual,
   extractCredential,
   looksLikeJwt,
-  sha256Hex,
   signatureStart,
 } from '../../src/auth/credentials/credential';
+import { sha256Hex } from '../../src/common/crypto/sha256';
 import { parseJoseHeader } from '../../src/auth/jwt/jose-header';
 import { isAllowedAlgorithm, keyFitsAlgorithm } from '../../src/auth/jwt/jwt-algorithms';
 import { callerFromClaims, claimString, parseScopes } from '../../src/auth/jwt/jwt-claims';

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { extractCredential, sha256Hex } from './credential';
+import { sha256Hex } from '../../common/crypto/sha256';
+import { extractCredential } from './credential';
 
 /** Where the guard leaves the hex SHA-256 of the request's credential, so no strategy hashes it again. */
 export const CREDENTIAL_DIGEST = Symbol('gateway.credentialDigest');

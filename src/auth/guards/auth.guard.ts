@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Errors, GatewayError } from '../../common/errors/gateway-error';
 import type { RouteGuard } from '../../common/http/direct-routes';
+import { sha256Hex } from '../../common/crypto/sha256';
 import { pathOf, routeOf } from '../../common/http/route-url';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
@@ -13,7 +14,6 @@ import {
   classifyCredential,
   extractCredential,
   looksLikeJwt,
-  sha256Hex,
   signatureStart,
   type ClassifyOptions,
   type CredentialKind,

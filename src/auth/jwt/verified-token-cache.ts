@@ -1,8 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { boundedLru } from '../../common/cache/bounded-lru';
+import { sha256Hex } from '../../common/crypto/sha256';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import type { AuthResult } from '../auth-result';
-import { sha256Hex, signatureStart } from '../credentials/credential';
+import { signatureStart } from '../credentials/credential';
 import { JwksKeyStore } from './jwks-key-store';
 
 /** Most distinct JWTs remembered at once; the least recently used is dropped first. */

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
+import { sha256Hex } from '../../common/crypto/sha256';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import type { AuthResult } from '../auth-result';
-import { digestsEqual, sha256Hex } from '../credentials/credential';
+import { digestsEqual } from '../credentials/credential';
 import { requestDigest, type CredentialCarrier } from '../credentials/request-credential';
 import { RoutePolicies } from '../routes/route-policies';
 

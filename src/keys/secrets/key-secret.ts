@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../../common/crypto/sha256';
 
 /** Prefix of every virtual key secret (LiteLLM's convention). */
 export const KEY_PREFIX = 'sk-';
@@ -14,7 +15,7 @@ export function newSecret(): string {
 
 /** The key's id: hex SHA-256 of the secret (LiteLLM's `token`). The only form stored. */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return sha256Hex(secret);
 }
 
 /** A hint that identifies a key to a human without revealing it: `sk-...abcd`. */
