@@ -2,9 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Caller } from '../auth/caller';
 import { pathOf, routeOf } from '../common/http/route-url';
+import { scrub, scrubList } from '../common/redact';
 import { CALL_REPORT, type CallReport } from '../proxy/call-accounting';
 import type { BatchingDestination } from './batching-destination';
-import { scrub, scrubList } from './logger';
 
 /** The logger's destination: stdout batches (BatchingDestination), a test's capture stream does not. */
 type LineSink = DestinationStream & Partial<Pick<BatchingDestination, 'batch'>>;

@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { StartupError } from '../common/errors/startup-error';
+import { REDACTED, scrub, scrubList } from '../common/redact';
 import { batchingDestination } from './batching-destination';
 import { prettyDestination } from './pretty';
 
@@ -15,8 +16,6 @@ export const CREDENTIAL_HEADERS = [
   'cookie',
   'proxy-authorization',
 ];
-
-const REDACTED = '[REDACTED]';
 
 export interface LoggerOptions {
   level: string;
@@ -72,24 +71,6 @@ export function problemsLogged(log: Logger): number {
  */
 export function alwaysShown(log: Logger): Logger {
   return log.level === 'silent' || log.isLevelEnabled('info') ? log : log.child({}, { level: 'info' });
-}
-
-/** The configured secrets as `scrub` wants them: long enough to be secrets, longest first (a secret that contains another is removed whole). */
-export function scrubList(secrets: readonly string[]): string[] {
-  return secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
-}
-
-const BEARER_TOKEN = /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g;
-const SK_KEY = /\bsk-[A-Za-z0-9_-]{8,}/g;
-
-/** Removes every configured secret, and any bearer token or `sk-` key, from a log line. */
-export function scrub(line: string, secrets: readonly string[]): string {
-  let out = line;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  // A bearer token or sk- key inside a message is never logged either (the regexes only run when they can match).
-  if (out.includes('Bearer')) out = out.replace(BEARER_TOKEN, `$1${REDACTED}`);
-  if (out.includes('sk-')) out = out.replace(SK_KEY, `sk-${REDACTED}`);
-  return out;
 }
 
 /**

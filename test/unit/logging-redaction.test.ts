@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { redactDeep, redactSecrets } from '../../src/common/redact';
 import { createLogger, CREDENTIAL_HEADERS } from '../../src/logging/logger';
 import { LogCapture } from '../support/gateway';
 
@@ -43,5 +44,18 @@ describe('logger redaction', () => {
     assert.doesNotMatch(text, /abcdefgh12345|eyJhbGciOi|sig-value/);
     assert.match(text, /sk-\[REDACTED\]/);
     assert.match(text, /Bearer \[REDACTED\]/);
+  });
+});
+
+describe('redaction helper', () => {
+  it('replaces every occurrence of each secret, skips empty ones, and walks nested values', () => {
+    assert.equal(redactSecrets('a s3cret b s3cret', ['', 's3cret']), 'a [REDACTED] b [REDACTED]');
+    assert.equal(redactSecrets('nothing here', ['s3cret']), 'nothing here');
+    assert.deepEqual(redactDeep({ a: ['x s3cret'], b: { c: 's3cret' }, n: 3, z: null }, ['s3cret']), {
+      a: ['x [REDACTED]'],
+      b: { c: '[REDACTED]' },
+      n: 3,
+      z: null,
+    });
   });
 });

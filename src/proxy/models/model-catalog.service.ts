@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { REDACTED, redactDeep } from '../../common/redact';
 import { GATEWAY_CONFIG, type DeploymentConfig, type GatewayConfig } from '../../config/gateway-config';
 
 /** LiteLLM's fixed `created` for proxy model entries (clients only display it). */
 const CREATED = 1677610602;
-const REDACTED = '[REDACTED]';
 
 export interface ModelObject {
   readonly id: string;
@@ -38,7 +38,7 @@ export class ModelCatalog {
         );
         this.info.set(d.modelName, []);
       }
-      this.info.get(d.modelName)!.push(redactSecrets(infoEntry(d), config.secrets));
+      this.info.get(d.modelName)!.push(redactDeep(infoEntry(d), config.secrets));
     }
     // model_group_alias: listed like a group (unless hidden), showing the deployments of the group it calls.
     for (const [alias, { group, hidden }] of Object.entries(config.router.aliases)) {
@@ -111,15 +111,4 @@ function publicUrl(base: string): string {
   } catch {
     return REDACTED;
   }
-}
-
-function redactSecrets<T>(value: T, secrets: readonly string[]): T {
-  const scrub = (v: unknown): unknown => {
-    if (typeof v === 'string')
-      return secrets.reduce((s, secret) => (s.includes(secret) ? s.split(secret).join(REDACTED) : s), v);
-    if (Array.isArray(v)) return v.map(scrub);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x)]));
-    return v;
-  };
-  return scrub(value) as T;
 }

@@ -1,4 +1,5 @@
 import { GatewayError } from '../../common/errors/gateway-error';
+import { redactSecrets } from '../../common/redact';
 import { withoutSecret } from './upstream-failure';
 
 /** What stands for a compressed error body, which cannot be read as text. */
@@ -40,7 +41,7 @@ export function upstreamClientError(
       : apiKey
         ? JSON.stringify(parsed)
         : '';
-    const scrubbed = apiKey && plain.includes(apiKey) ? plain.split(apiKey).join('[REDACTED]') : plain;
+    const scrubbed = apiKey ? redactSecrets(plain, [apiKey]) : plain;
     const out = !complete || scrubbed !== plain ? Buffer.from(scrubbed) : body;
     return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
       raw: { body: out, contentType: complete ? (contentType ?? 'application/json') : 'application/json' },
@@ -48,7 +49,7 @@ export function upstreamClientError(
   }
   const said = typeof error === 'string' ? error : parsed === undefined ? text : JSON.stringify(parsed);
   let quote = said.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  if (apiKey) quote = quote.split(apiKey).join('[REDACTED]');
+  if (apiKey) quote = redactSecrets(quote, [apiKey]);
   quote = quote.slice(0, MAX_QUOTE);
   return new GatewayError(
     status,

@@ -1,3 +1,5 @@
+import { REDACTED } from '../../common/redact';
+
 /** Why one attempt at a deployment failed, in words safe to show a caller (no address, no secret). */
 export interface AttemptFailure {
   /** `invalid`: a 2xx answer the gateway cannot pass on (a body that is not JSON). */
@@ -66,7 +68,7 @@ export function isRetryableStatus(status: number): boolean {
   );
 }
 
-const REDACTED = Buffer.from('[REDACTED]');
+const REDACTED_BYTES = Buffer.from(REDACTED);
 
 /**
  * An upstream 4xx body passed on to the caller, with the deployment's own api key cut out: an upstream (or a proxy
@@ -77,7 +79,7 @@ export function withoutSecret(body: Buffer, secret: string | undefined): Buffer 
   const parts: Buffer[] = [];
   let from = 0;
   for (let at = body.indexOf(secret); at !== -1; at = body.indexOf(secret, from)) {
-    parts.push(body.subarray(from, at), REDACTED);
+    parts.push(body.subarray(from, at), REDACTED_BYTES);
     from = at + Buffer.byteLength(secret);
   }
   parts.push(body.subarray(from));

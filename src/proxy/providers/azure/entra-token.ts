@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { redactSecrets } from '../../../common/redact';
 import type { AttemptFailure } from '../../upstream/upstream-failure';
 
 /** The scope of Azure OpenAI (Cognitive Services) for a client-credentials token. */
@@ -106,7 +107,7 @@ export function clientCredentialsFetcher(
     if (status !== 200 || typeof answer.access_token !== 'string' || !answer.access_token) {
       const code = typeof answer.error === 'string' ? ` ${answer.error}` : '';
       const said = typeof answer.error_description === 'string' ? `: ${firstLine(answer.error_description)}` : '';
-      throw new EntraTokenError(scrub(`HTTP ${status}${code}${said}`, c.clientSecret));
+      throw new EntraTokenError(redactSecrets(`HTTP ${status}${code}${said}`, [c.clientSecret]));
     }
     const seconds = Number(answer.expires_in);
     const life = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 3600_000;
@@ -150,8 +151,4 @@ function asTokenError(err: Error): EntraTokenError {
 
 function firstLine(text: string): string {
   return text.split(/\r?\n/)[0].slice(0, 300);
-}
-
-function scrub(text: string, secret: string): string {
-  return secret ? text.split(secret).join('[REDACTED]') : text;
 }

@@ -1,0 +1,37 @@
+/** What stands in for a secret cut out of a log line, an error message or a listed setting. */
+export const REDACTED = '[REDACTED]';
+
+/** The text with every occurrence of each secret replaced by REDACTED (in the order given; empty secrets skipped). */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && out.includes(s)) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/** Every string inside a JSON-like value (objects, arrays) with the secrets redacted; other values as they are. */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactSecrets(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/** The configured secrets as `scrub` wants them: long enough to be secrets, longest first (a secret that contains another is removed whole). */
+export function scrubList(secrets: readonly string[]): string[] {
+  return secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+const BEARER_TOKEN = /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g;
+const SK_KEY = /\bsk-[A-Za-z0-9_-]{8,}/g;
+
+/** Removes every configured secret, and any bearer token or `sk-` key, from a log line. */
+export function scrub(line: string, secrets: readonly string[]): string {
+  let out = redactSecrets(line, secrets);
+  // A bearer token or sk- key inside a message is never logged either (the regexes only run when they can match).
+  if (out.includes('Bearer')) out = out.replace(BEARER_TOKEN, `$1${REDACTED}`);
+  if (out.includes('sk-')) out = out.replace(SK_KEY, `sk-${REDACTED}`);
+  return out;
+}
