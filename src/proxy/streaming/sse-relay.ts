@@ -1,3 +1,5 @@
+import { openAIError } from '../../common/errors/error-body';
+import type { OpenAIErrorType } from '../../common/errors/gateway-error';
 import { usageChunkOf, usageFromObject, type Usage } from './usage';
 
 export const SSE_DONE = 'data: [DONE]\n\n';
@@ -223,6 +225,6 @@ function parseJson(text: string): Chunk {
 }
 
 /** An SSE event carrying an OpenAI-shaped error, for failures after the stream started. */
-export function sseError(message: string, code: string, type = 'api_error'): string {
-  return `data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`;
+export function sseError(message: string, code: string, type: OpenAIErrorType = 'api_error'): string {
+  return `data: ${openAIError(500, message, code, null, type)}\n\n`;
 }
