@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Pool, type PoolConfig } from 'pg';
 import type { Logger } from 'pino';
+import { withTimeout } from '../common/time/timeout';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { databaseLocation } from '../config/database-url';
@@ -29,14 +30,6 @@ export async function openDatabase(cfg: DatabaseConfig, log: Logger): Promise<Op
   return cfg.kind === 'postgres'
     ? openPostgres(cfg.url, `database at ${databaseLocation(cfg.url)} (from ${cfg.source})`, log)
     : openEmbedded(cfg.dataDir, log);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /**

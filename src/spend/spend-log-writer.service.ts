@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { raceTimer } from '../common/time/timeout';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import { RingBuffer } from './ring-buffer';
@@ -83,7 +84,7 @@ export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
     const deadline = Date.now() + SHUTDOWN_MS;
     while (this.buffer.size > 0 && Date.now() < deadline) {
       const before = this.buffer.size;
-      await Promise.race([this.flush(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      await raceTimer(this.flush(), Math.max(0, deadline - Date.now()), () => undefined);
       if (this.buffer.size >= before) await new Promise((r) => setTimeout(r, 100));
     }
     if (this.buffer.size > 0)

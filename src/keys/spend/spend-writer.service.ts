@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import { settledWithin } from '../../common/time/timeout';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import type { ObjectKind } from '../access/object-kind';
@@ -171,10 +172,10 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     for (let attempt = 1; attempt <= SHUTDOWN_ATTEMPTS; attempt++) {
-      if (!(await within(this.flush(), deadline - Date.now()))) break;
+      if (!(await settledWithin(this.flush(), deadline - Date.now()))) break;
       if (!this.hasPending) return;
       if (attempt < SHUTDOWN_ATTEMPTS)
-        await within(new Promise((r) => setTimeout(r, 200 * attempt)), deadline - Date.now());
+        await settledWithin(new Promise((r) => setTimeout(r, 200 * attempt)), deadline - Date.now());
     }
     // A write still waiting for its answer may yet commit: its batch id tells (spend_batches) whether it did.
     const unconfirmed = this.failed ?? this.writing;
@@ -274,18 +275,6 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     this.pendingUsers = new Map();
     this.pendingEndUsers = new Map();
     return batch;
-  }
-}
-
-/** Whether `p` settled within `ms` (its outcome is not needed: flush never throws). */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  if (ms <= 0) return false;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
