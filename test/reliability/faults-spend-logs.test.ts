@@ -167,3 +167,47 @@ describe('spend log buffer: bounded while the database is away', () => {
     }
   });
 });
+
+describe('spend log store: a batch written again', () => {
+  it('skips the rows already there (an earlier attempt committed, its answer was lost) and writes the rest', async () => {
+    const db = await createTestDatabase('gw_spend_again');
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    const database = await new DatabaseService(
+      { database: { kind: 'postgres', url: db.url } } as GatewayConfig,
+      log,
+    ).open();
+    try {
+      const store = new SpendLogStore(database);
+      const now = Date.now();
+      const row = (i: number): SpendLogRow => ({
+        id: `again-${i}`,
+        requestId: `again-${i}`,
+        callType: 'acompletion',
+        apiKey: null,
+        keyAlias: null,
+        teamId: null,
+        user: null,
+        endUser: null,
+        model: 'm',
+        modelId: null,
+        apiBase: null,
+        promptTokens: 1,
+        completionTokens: 1,
+        spend: 0.25,
+        startTime: now,
+        endTime: now,
+        completionStartTime: now,
+        status: 'success',
+        statusCode: 200,
+        requestTags: [],
+      });
+      await store.insert([row(1), row(2)]);
+      await store.insert([row(1), row(2), row(3)]);
+      const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_logs ORDER BY id')).map((r) => r.id);
+      assert.deepEqual(ids, ['again-1', 'again-2', 'again-3'], 'each row once');
+    } finally {
+      await database.onApplicationShutdown();
+      await db.drop();
+    }
+  });
+});
