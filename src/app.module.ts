@@ -5,6 +5,7 @@ import { OpenAIExceptionFilter } from './common/errors/openai-exception.filter';
 import { GatewayConfigModule } from './config/config.module';
 import type { GatewayConfig } from './config/gateway-config';
 import { DatabaseModule } from './database/database.module';
+import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
 import { KeysModule } from './keys/keys.module';
@@ -28,6 +29,7 @@ export class AppModule {
         AuthModule,
         ProxyModule,
         SpendModule,
+        DocsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],
     };

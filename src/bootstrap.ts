@@ -7,6 +7,7 @@ import { GatewayFastifyAdapter } from './common/http/gateway-fastify.adapter';
 import { fastifyOptions, installPipeline } from './common/http/pipeline';
 import type { GatewayConfig } from './config/gateway-config';
 import { PinoNestLogger } from './logging/logger';
+import { DocsController } from './docs/docs.controller';
 
 /** Builds the whole gateway (not yet listening). Used by main.ts and by the tests, so both run the same thing. */
 export async function createGateway(config: GatewayConfig, log: Logger): Promise<NestFastifyApplication> {
@@ -18,5 +19,6 @@ export async function createGateway(config: GatewayConfig, log: Logger): Promise
     bodyParser: false,
   });
   installPipeline(app, config, log);
+  app.get(DocsController).describe(app);
   return app;
 }

@@ -82,7 +82,19 @@ export const ROUTE_GROUPS = {
     '/customer/unblock',
   ],
   spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
-  public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
+  public_routes: [
+    '/health/liveliness',
+    '/health/liveness',
+    '/health/readiness',
+    '/metrics',
+    '/',
+    '/openapi.json',
+    '/docs',
+    '/docs/init.js',
+    '/docs/swagger-ui.css',
+    '/docs/swagger-ui-bundle.js',
+    '/docs/favicon-32x32.png',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type RouteGroupName = keyof typeof ROUTE_GROUPS;

@@ -95,7 +95,19 @@ describe('route groups table', () => {
         '/customer/unblock',
       ],
       spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
-      public_routes: ['/health/liveliness', '/health/liveness', '/health/readiness', '/metrics'],
+      public_routes: [
+        '/health/liveliness',
+        '/health/liveness',
+        '/health/readiness',
+        '/metrics',
+        '/',
+        '/openapi.json',
+        '/docs',
+        '/docs/init.js',
+        '/docs/swagger-ui.css',
+        '/docs/swagger-ui-bundle.js',
+        '/docs/favicon-32x32.png',
+      ],
     });
     assert.deepEqual(DEFAULT_CALLER_ROUTES, ['openai_routes', 'info_routes']);
   });
