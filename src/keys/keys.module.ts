@@ -8,6 +8,7 @@ import { ACCESS_DIRECTORY, JwtAccessDirectory } from './access/access-directory'
 import { AccessObjects } from './access/access-objects.service';
 import { ObjectChanges } from './access/object-changes.service';
 import { ObjectsRepository } from './access/objects.repository';
+import { SoftBudgetCrossings } from './access/soft-budget-crossings';
 import { MirrorTeamBudgets } from './access/team-budgets';
 import { TEAM_BUDGETS } from '../metrics/budget-source';
 import { CustomersController } from './customers/customers.controller';
@@ -48,6 +49,7 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     KeysService,
     AccountingService,
     ObjectsRepository,
+    SoftBudgetCrossings,
     AccessObjects,
     ObjectChanges,
     TeamsRepository,

@@ -185,8 +185,17 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
     assert.equal((Date.parse(keyInfo.info.budget_reset_at) - Date.parse(k.budget_reset_at)) % 4000, 0);
   });
 
-  it('soft_budget never refuses: one warning line per period, visible in /team/info', async () => {
+  /** The public /metrics count of soft budgets crossed by objects of this kind. */
+  async function crossings(kind: string): Promise<number> {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`gateway_soft_budget_crossings_total{kind="${kind}"} `));
+    assert.ok(line, `gateway_soft_budget_crossings_total{kind="${kind}"} on /metrics`);
+    return Number(line.split(' ')[1]);
+  }
+
+  it('soft_budget never refuses: one warning line per period, visible in /team/info and /metrics', async () => {
     const team = id('team-soft');
+    const before = await crossings('team');
     await ok('POST', '/team/new', { team_id: team, soft_budget: COST * 1.5 });
     const k = await key({ team_id: team });
     for (let i = 0; i < 4; i++) assert.equal((await call(k)).status, 200);
@@ -200,5 +209,20 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
     const warnings = gw.logs.lines.filter((l) => l.includes('soft_budget') && l.includes(team));
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0], /"level":"warn"/);
+    assert.equal(await crossings('team'), before + 1, 'one crossing per period on /metrics');
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.ok(!text.includes(team), 'the public /metrics names no team');
+  });
+
+  it("a key's soft_budget: the call is not refused, one warning line, the metric counts the key", async () => {
+    const before = await crossings('key');
+    const k = await ok('POST', '/key/generate', { soft_budget: COST * 1.5 });
+    for (let i = 0; i < 4; i++) assert.equal((await call(k.key)).status, 200);
+    await waitFor(async () => (await crossings('key')) === before + 1, 5_000, 'key crossing on /metrics');
+    await new Promise((r) => setTimeout(r, 1_000));
+    const warnings = gw.logs.lines.filter((l) => l.includes('soft_budget crossed') && l.includes(k.token));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.equal(await crossings('key'), before + 1);
+    assert.equal((await ok('GET', `/key/info?key=${k.token}`)).info.soft_budget_cooldown, true);
   });
 });

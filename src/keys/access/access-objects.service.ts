@@ -8,6 +8,7 @@ import { SpendWriter, type FlushResult } from '../spend/spend-writer.service';
 import { LimitedObject } from './limited-object';
 import { KIND_SCOPE, OBJECT_KINDS, type ObjectKind } from './object-kind';
 import { ObjectsRepository, type ObjectRow } from './objects.repository';
+import { SoftBudgetCrossings } from './soft-budget-crossings';
 
 const RETRY_LOAD_MS = 2_000;
 
@@ -33,6 +34,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     private readonly repo: ObjectsRepository,
     private readonly spend: SpendWriter,
     private readonly events: KeyEventsService,
+    private readonly crossings: SoftBudgetCrossings,
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -57,6 +59,11 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   /** Whether a team of this id is stored (as far as this instance knows). */
   hasTeam(id: string): boolean {
     return this.maps.team.has(id);
+  }
+
+  /** Whether the mirror has been read once (before that, an absent object says nothing). */
+  get ready(): boolean {
+    return this.loaded;
   }
 
   /** Every held object of a kind (metrics). */
@@ -122,16 +129,13 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     this.adopt('user', withPeriod('u:', r.users));
     this.adopt('end_user', withPeriod('e:', r.endUsers));
     for (const c of r.crossings ?? []) {
-      this.softCrossings[c.kind]++;
+      this.crossings.crossed(c.kind, c.id);
       this.log.warn(
         { [c.kind === 'key' ? 'key_token' : `${c.kind}_id`]: c.id, spend: c.spend, soft_budget: c.softBudget },
         `soft_budget crossed by ${c.kind === 'end_user' ? 'end user' : c.kind} ${c.id}: spend ${c.spend} of soft_budget ${c.softBudget} (calls are not refused)`,
       );
     }
   }
-
-  /** Soft budgets crossed by this instance's spend writes since start, per kind (metrics). */
-  readonly softCrossings: Record<'key' | ObjectKind, number> = { key: 0, team: 0, user: 0, end_user: 0 };
 
   /** The period of this object is over (seen by admission): reset it in the database, once, in the background. */
   periodOver(kind: ObjectKind, id: string): void {
