@@ -103,7 +103,7 @@ describe('LiteLLM metrics on a public /metrics, with spend logs off', () => {
     assert.equal(sum(text, 'litellm_proxy_failed_requests_metric_total', ['exception_status="404"']), 1);
     assert.equal(sum(text, 'litellm_request_total_latency_metric_count', ['requested_model="gm"']), 2);
     assert.equal(sum(text, 'litellm_deployment_state', ['model_id="gm-1"']), 0);
-    for (const name of ['hashed_api_key', 'api_key_alias', 'team=', 'end_user', 'user=', 'api_base'])
+    for (const name of ['hashed_api_key', 'api_key_alias', 'team=', 'end_user=', 'user=', 'api_base'])
       assert.ok(!text.includes(name), `${name} on the public endpoint`);
     for (const value of [k.token, 'team-pub', 'user-pub', 'customer-pub', up.url, 'remaining_api_key_budget'])
       assert.ok(!text.includes(value), `${value} on the public endpoint`);
