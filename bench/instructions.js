@@ -14,7 +14,7 @@
 // re-reads its keys once an hour here (general_settings.user_api_key_cache_ttl): its re-read every 30 s (one query,
 // a few milliseconds) fell inside the counted calls of --virtual-key and added ~15-20 k instructions per call.
 // Options: --warm N (10000) --calls N (3000) --conns N (8) --top N (25 functions listed) --stream (streaming calls)
-// --virtual-key. Needs valgrind; takes a few minutes.
+// --virtual-key --spend-logs-off (general_settings.disable_spend_logs). Needs valgrind; takes a few minutes.
 const { execFileSync, execSync } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -133,7 +133,11 @@ async function main() {
     ready: async (o) => o.includes('ready'),
   });
   const upUrl = `http://127.0.0.1:${upPort}`;
-  const configFile = writeBenchConfig(work, upUrl, { spendWriteSec: 3600, keyCacheTtlSec: 3600 });
+  const configFile = writeBenchConfig(work, upUrl, {
+    spendWriteSec: 3600,
+    keyCacheTtlSec: 3600,
+    spendLogs: !args.includes('--spend-logs-off'),
+  });
   const pg = await P.benchDatabase();
   const blPort = await P.freePort();
   const gwPort = await P.freePort();
