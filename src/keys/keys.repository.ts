@@ -13,30 +13,20 @@ const CROSSING_KIND: Readonly<Record<SpendKind, SoftBudgetCrossing['kind']>> = {
 };
 
 export type KeyRow = VirtualKey;
-/** Columns a management change may set (plain values, valid for both create and update). */
-export interface KeyChanges {
-  token?: string;
-  keyName?: string;
-  keyAlias?: string | null;
-  models?: string[];
-  allowedRoutes?: string[];
-  expires?: Date | null;
-  maxBudget?: number | null;
-  softBudget?: number | null;
-  budgetDuration?: string | null;
-  budgetResetAt?: Date | null;
-  rpmLimit?: number | null;
-  tpmLimit?: number | null;
-  maxParallelRequests?: number | null;
+/**
+ * Columns a management change may set (plain values, valid for both create and update), typed from the row.
+ * `blockedBy`: the role of whoever blocked the key (null: not blocked); see key-scope.ts. `extra`: LiteLLM fields to
+ * set in the row's `extra` (a null value removes one); the others stored there are kept.
+ */
+export type KeyChanges = Partial<
+  Omit<
+    KeyRow,
+    'spend' | 'metadata' | 'extra' | 'createdBy' | 'updatedBy' | 'softBudgetAlertedAt' | 'createdAt' | 'updatedAt'
+  >
+> & {
   metadata?: Prisma.InputJsonValue;
-  teamId?: string | null;
-  userId?: string | null;
-  blocked?: boolean;
-  /** The role of whoever blocked the key (null: not blocked); see key-scope.ts. */
-  blockedBy?: string | null;
-  /** LiteLLM fields to set in `extra` (a null value removes one); the others stored there are kept. */
   extra?: Record<string, unknown>;
-}
+};
 
 export type NewKey = KeyChanges & { token: string; keyName: string; createdBy: string };
 
