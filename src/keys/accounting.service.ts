@@ -7,6 +7,7 @@ import { AccessObjects } from './access/access-objects.service';
 import { checkObject, objectScope } from './access/admission-checks';
 import type { CachedKey } from './cached-key';
 import { KeyCache } from './key-cache.service';
+import { unusableKeyError } from './key-usable';
 import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from './limits/limiter';
 import { SpendWriter } from './spend/spend-writer.service';
 
@@ -75,9 +76,8 @@ export class AccountingService implements CallAccounting {
 
   private admitKey(key: CachedKey, modelGroup: string, endUser: string | undefined): Admission | Promise<Admission> {
     const now = Date.now();
-    if (key.blocked) throw Errors.unauthorized('This key is blocked', 'key_blocked');
-    if (key.expires !== null && key.expires.getTime() <= now)
-      throw Errors.unauthorized(`This key expired at ${key.expires.toISOString()}`, 'key_expired');
+    const refused = unusableKeyError(key, now);
+    if (refused !== null) throw refused;
     if (key.modelSet !== null && !key.modelSet.has(modelGroup)) {
       throw Errors.unauthorized(
         `This key is not allowed to access model=${modelGroup}. It can only access models=[${key.models.join(', ')}]`,

@@ -4,6 +4,7 @@ import { Strategy } from 'passport-custom';
 import type { Logger } from 'pino';
 import { Errors } from '../../common/errors/gateway-error';
 import { KEY_LOOKUP, type KeyLookup, type KeyRecord } from '../../keys/key-record';
+import { isUsable, unusableKeyError } from '../../keys/key-usable';
 import { APP_LOGGER } from '../../logging/logger';
 import type { AuthResult } from '../auth-result';
 import type { Caller } from '../caller';
@@ -39,9 +40,8 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
       throw Errors.unavailable('Virtual keys cannot be checked right now; try again', 'key_store_unavailable');
     }
     if (record === null) throw Errors.unauthorized('Invalid API key: no such virtual key', 'invalid_api_key');
-    if (record.blocked) throw Errors.unauthorized('This virtual key is blocked', 'key_blocked');
-    if (expired(record))
-      throw Errors.unauthorized(`This virtual key expired at ${record.expires!.toISOString()}`, 'key_expired');
+    const refused = unusableKeyError(record);
+    if (refused !== null) throw refused;
     return this.resultOf(record);
   }
 
@@ -52,7 +52,7 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
    */
   warmResult(digest: string): AuthResult | undefined {
     const record = this.keys.get(digest);
-    if (record === undefined || record.blocked || expired(record)) return undefined;
+    if (record === undefined || !isUsable(record)) return undefined;
     return this.resultOf(record);
   }
 
@@ -64,10 +64,6 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
     }
     return result;
   }
-}
-
-function expired(record: KeyRecord): boolean {
-  return record.expires !== null && record.expires.getTime() <= Date.now();
 }
 
 function callerOf(record: KeyRecord): Caller {
