@@ -6,7 +6,7 @@ import { APP_LOGGER } from '../logging/logger';
 import { CachedKey } from './cached-key';
 import { KeyEventsService } from './invalidation/key-events.service';
 import type { KeyEvent, SpendTotal } from './invalidation/key-events';
-import type { KeyLookup } from './key-record';
+import type { KeyLookup } from '../auth/key-lookup';
 import { KeysRepository, type KeyRow } from './keys.repository';
 import { SpendWriter, type FlushResult } from './spend/spend-writer.service';
 

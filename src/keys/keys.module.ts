@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { KEY_LOOKUP } from '../auth/key-lookup';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING } from '../proxy/call-accounting';
@@ -22,7 +23,6 @@ import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
 import { KeyEventsService } from './invalidation/key-events.service';
 import { KeyCache } from './key-cache.service';
-import { KEY_LOOKUP } from './key-record';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';

@@ -1,4 +1,4 @@
-import type { KeyLookup } from '../keys/key-record';
+import type { KeyLookup } from '../auth/key-lookup';
 import type { TeamBudgets } from '../metrics/budget-source';
 import type { CallMetrics } from '../metrics/call-metrics';
 import { family, labelText } from '../metrics/prom-text';

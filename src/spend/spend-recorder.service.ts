@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
-import { KEY_LOOKUP, type KeyLookup, type KeyRecord } from '../keys/key-record';
+import { KEY_LOOKUP, type KeyLookup } from '../auth/key-lookup';
+import type { KeyRecord } from '../keys/key-record';
 import { TEAM_BUDGETS, type TeamBudgets } from '../metrics/budget-source';
 import { CallMetrics } from '../metrics/call-metrics';
 import { GatewayMetrics } from '../metrics/gateway-metrics';

@@ -3,11 +3,12 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
 import type { Logger } from 'pino';
 import { Errors } from '../../common/errors/gateway-error';
-import { KEY_LOOKUP, type KeyLookup, type KeyRecord } from '../../keys/key-record';
+import type { KeyRecord } from '../../keys/key-record';
 import { isUsable, unusableKeyError } from '../../keys/key-usable';
 import { APP_LOGGER } from '../../logging/logger';
 import type { AuthResult } from '../auth-result';
 import type { Caller } from '../caller';
+import { KEY_LOOKUP, type KeyLookup } from '../key-lookup';
 import { requestDigest, type CredentialCarrier } from '../credentials/request-credential';
 import { RoutePolicies } from '../routes/route-policies';
 
