@@ -22,11 +22,6 @@ const FREE: Admission = { models: null, done: () => undefined };
 @Injectable()
 export class AccountingService implements CallAccounting {
   private readonly teamModelAccess: boolean;
-  /**
-   * Spend per key and model group, for keys with a `model_max_budget`: kept by this instance since its start (not
-   * shared between instances, not persisted).
-   */
-  private readonly modelSpend = new Map<string, number>();
 
   constructor(
     private readonly cache: KeyCache,
@@ -95,7 +90,7 @@ export class AccountingService implements CallAccounting {
     const extras = key.extras;
     const modelBudget = extras.modelMaxBudget?.get(modelGroup);
     if (modelBudget !== undefined) {
-      const spent = this.modelSpend.get(`${key.token}\u0000${modelGroup}`) ?? 0;
+      const spent = key.modelSpend?.get(modelGroup) ?? 0;
       if (spent >= modelBudget)
         throw Errors.budgetExceeded(
           `Budget has been exceeded for this key on model ${modelGroup}: current spend ${round(spent)}, model_max_budget ${modelBudget}`,
@@ -181,9 +176,8 @@ export class AccountingService implements CallAccounting {
     tags: readonly string[] | null = null,
     perModelSpend = false,
   ): Admission | Promise<Admission> {
-    const spendOf = perModelSpend ? this.modelSpend : null;
     const make = (ticket: LimitTicket | null) =>
-      new CallAdmission(this.cache, this.objects, this.spend, call, ticket, models, tags, spendOf);
+      new CallAdmission(this.cache, this.objects, this.spend, call, ticket, models, tags, perModelSpend);
     if (scopes.length === 0) return make(null);
     const ticket = this.limiter.acquire(scopes);
     return ticket instanceof Promise ? ticket.then(make) : make(ticket);
@@ -210,8 +204,8 @@ class CallAdmission implements Admission {
     private readonly ticket: LimitTicket | null,
     readonly models: ReadonlySet<string> | null,
     readonly tags: readonly string[] | null,
-    /** Per key and model group spend, when the key has a model_max_budget. */
-    private readonly modelSpend: Map<string, number> | null,
+    /** The key has a model_max_budget: its spend is also counted per model group. */
+    private readonly perModelSpend: boolean,
   ) {}
 
   done(report: CallReport | null): void {
@@ -223,13 +217,14 @@ class CallAdmission implements Admission {
     if (!(cost > 0)) return;
     const c = this.call;
     this.spend.add(c.token, c.teamId, cost, c.userId, c.endUserId);
-    if (this.modelSpend && c.token && report) {
-      const k = `${c.token}\u0000${report.modelGroup}`;
-      this.modelSpend.set(k, (this.modelSpend.get(k) ?? 0) + cost);
-    }
+    if (this.perModelSpend && c.token && report) this.spend.addModel(c.token, report.modelGroup, cost);
     if (c.token) {
       const key = this.cache.get(c.token);
-      if (key) key.spend += cost;
+      if (key) {
+        key.spend += cost;
+        const m = key.modelSpend;
+        if (m && report && m.has(report.modelGroup)) m.set(report.modelGroup, m.get(report.modelGroup)! + cost);
+      }
     }
     if (c.teamId !== null) this.objects.record('team', c.teamId, cost);
     if (c.userId !== null) this.objects.record('user', c.userId, cost);

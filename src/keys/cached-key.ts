@@ -34,8 +34,13 @@ export class CachedKey implements KeyRecord {
   readonly hasRateLimits: boolean;
   /** LiteLLM fields with effect, from `extra` (key-extras.ts). */
   readonly extras: KeyExtras;
+  /**
+   * Spend per model group, for the groups of its model_max_budget only (database value plus unflushed here); like
+   * `spend`, it only grows.
+   */
+  readonly modelSpend: Map<string, number> | null;
 
-  constructor(row: KeyRow, unflushedSpend: number) {
+  constructor(row: KeyRow, unflushedSpend: number, unflushedModel: (group: string) => number = () => 0) {
     this.token = row.token;
     this.keyName = row.keyName;
     this.keyAlias = row.keyAlias;
@@ -55,6 +60,13 @@ export class CachedKey implements KeyRecord {
     this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
     this.extras = keyExtras(row.extra);
+    const budgets = this.extras.modelMaxBudget;
+    if (budgets) {
+      const stored = (row.modelSpend ?? {}) as Record<string, unknown>;
+      this.modelSpend = new Map();
+      for (const g of budgets.keys())
+        this.modelSpend.set(g, (typeof stored[g] === 'number' ? stored[g] : 0) + unflushedModel(g));
+    } else this.modelSpend = null;
   }
 
   /** Spend in the current budget period, as of `nowMs`. */
@@ -71,5 +83,14 @@ export class CachedKey implements KeyRecord {
       this.resetAtMs = resetAtMs;
       this.spend = total + unflushed;
     } else if (resetAtMs === this.resetAtMs) this.spend = Math.max(this.spend, total + unflushed);
+  }
+
+  /** Database totals per model group (a flush's answer, or another instance's): only ever raise what is held. */
+  adoptModels(totals: Readonly<Record<string, number>>, unflushed: (group: string) => number): void {
+    if (!this.modelSpend) return;
+    for (const [g, held] of this.modelSpend) {
+      const total = totals[g];
+      if (typeof total === 'number') this.modelSpend.set(g, Math.max(held, total + unflushed(g)));
+    }
   }
 }

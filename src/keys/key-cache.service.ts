@@ -66,7 +66,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
   /** A key was created or changed on this instance: serve the new row from now on. */
   put(row: KeyRow): CachedKey {
     this.generation++;
-    const key = new CachedKey(row, this.spend.unflushed(row.token));
+    const key = this.cached(row);
     this.keys.set(row.token, key);
     this.unknown.delete(row.token);
     return key;
@@ -96,6 +96,12 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       .finally(() => this.resetting.delete(token));
   }
 
+  /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */
+  private cached(row: KeyRow): CachedKey {
+    const t = row.token;
+    return new CachedKey(row, this.spend.unflushed(t), (g) => this.spend.unflushedModel(t, g));
+  }
+
   /** Forget everything (a broadcast gap): the next use of each key reloads it. */
   clear(): void {
     this.generation++;
@@ -112,7 +118,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       .readConsistent(() => this.repo.findByToken(token))
       .then(
         (row) => {
-          const key = row ? new CachedKey(row, this.spend.unflushed(token)) : null;
+          const key = row ? this.cached(row) : null;
           const current = this.loading.get(token) === p;
           if (current) this.loading.delete(token);
           // A creation message while this ran (the load was let go of, the generation kept) spoils only a "not found".
@@ -154,6 +160,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       const key = this.keys.peek(token);
       if (key) key.adopt(dbSpend, resetAt ?? Infinity, this.spend.unflushed(token));
     }
+    for (const [token, totals] of e.m ?? []) this.adoptModels(token, totals);
   }
 
   /**
@@ -166,6 +173,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       const key = this.keys.peek(token);
       if (key) key.adopt(dbSpend, r.periods?.get(`k:${token}`) ?? Infinity, this.spend.unflushed(token));
     }
+    for (const [token, totals] of r.keyModels ?? []) this.adoptModels(token, totals);
     const totals = (prefix: string, m: ReadonlyMap<string, number> | undefined): SpendTotal[] =>
       [...(m ?? [])].map(([id, total]) => {
         const end = r.periods?.get(prefix + id);
@@ -177,8 +185,13 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       p: totals('t:', r.teams),
       u: totals('u:', r.users),
       e: totals('e:', r.endUsers),
+      ...(r.keyModels && r.keyModels.size > 0 ? { m: [...r.keyModels] } : {}),
     };
     if (event.k.length + event.p.length + event.u.length + event.e.length > 0) this.events.publish(event);
+  }
+
+  private adoptModels(token: string, totals: Readonly<Record<string, number>>): void {
+    this.keys.peek(token)?.adoptModels(totals, (g) => this.spend.unflushedModel(token, g));
   }
 
   private async resync(): Promise<void> {
@@ -201,8 +214,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       for (const token of chunk) {
         const row = found.get(token);
         if (row) {
-          if (this.keys.peek(token))
-            this.keys.set(token, new CachedKey(row, this.spend.unflushed(token)), { noUpdateTTL: true });
+          if (this.keys.peek(token)) this.keys.set(token, this.cached(row), { noUpdateTTL: true });
         } else this.drop(token);
       }
     }

@@ -48,6 +48,8 @@ export interface SpendResult {
   periods?: ReadonlyMap<string, number>;
   /** Rows this write took across their soft_budget (the first time in their period). */
   crossings?: readonly SoftBudgetCrossing[];
+  /** Per key token written with per-model amounts: its whole spend per model group after the write. */
+  keyModels?: ReadonlyMap<string, Readonly<Record<string, number>>>;
 }
 
 export interface SoftBudgetCrossing {
@@ -188,9 +190,10 @@ export class KeysRepository {
     teams: ReadonlyMap<string, number>,
     users: ReadonlyMap<string, number> = new Map(),
     endUsers: ReadonlyMap<string, number> = new Map(),
+    keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
   ): Promise<SpendResult> {
     const rows = await guard(
-      this.prisma.$queryRaw<SpendRowAnswer[]>(spendStatement(batchId, keys, teams, users, endUsers)),
+      this.prisma.$queryRaw<SpendRowAnswer[]>(spendStatement(batchId, keys, teams, users, endUsers, keyModels)),
     );
     if (!rows.some((r) => r.kind === 'b')) return { applied: false, keys: new Map(), teams: new Map() };
     const totals = {
@@ -201,14 +204,25 @@ export class KeysRepository {
     };
     const periods = new Map<string, number>();
     const crossings: SoftBudgetCrossing[] = [];
+    const models = new Map<string, Readonly<Record<string, number>>>();
     for (const r of rows) {
       if (r.kind === 'b') continue;
+      if (r.kind === 'k' && keyModels.has(r.id) && r.models) models.set(r.id, r.models);
       const spend = Number(r.spend);
       totals[r.kind].set(r.id, spend);
       if (r.reset_at !== null) periods.set(`${r.kind}:${r.id}`, new Date(r.reset_at).getTime());
       if (r.crossed) crossings.push({ kind: CROSSING_KIND[r.kind], id: r.id, spend, softBudget: Number(r.soft) });
     }
-    return { applied: true, keys: totals.k, teams: totals.t, users: totals.u, endUsers: totals.e, periods, crossings };
+    return {
+      applied: true,
+      keys: totals.k,
+      teams: totals.t,
+      users: totals.u,
+      endUsers: totals.e,
+      periods,
+      crossings,
+      keyModels: models,
+    };
   }
 
   /**

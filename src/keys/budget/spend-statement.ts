@@ -19,8 +19,8 @@ function addWithinPeriod(t: string, amount: string): string {
       ELSE ${t}.soft_budget_alerted_at END`;
 }
 
-const RETURNED = (t: string, id: string) =>
-  `${t}.${id} AS id, ${t}.spend, ${t}.budget_reset_at AS reset_at, ${t}.soft_budget AS soft,
+const RETURNED = (t: string, id: string, models = 'NULL::jsonb') =>
+  `${t}.${id} AS id, ${models} AS models, ${t}.spend, ${t}.budget_reset_at AS reset_at, ${t}.soft_budget AS soft,
    (${t}.soft_budget_alerted_at IS NOT NULL AND ${t}.soft_budget_alerted_at = now()::timestamptz(3)) AS crossed`;
 
 export type SpendKind = 'k' | 't' | 'u' | 'e';
@@ -32,6 +32,8 @@ export interface SpendRowAnswer {
   reset_at: Date | null;
   soft: number | null;
   crossed: boolean;
+  /** Keys only: the spend per model group after the write. */
+  models: Record<string, number> | null;
 }
 
 type Amounts = ReadonlyMap<string, number>;
@@ -40,6 +42,14 @@ function columns(m: Amounts): [string[], number[]] {
   const ids = [...m.keys()];
   return [ids, ids.map((id) => m.get(id)!)];
 }
+
+/**
+ * Adds the per-model-group amounts `d.models` (`{"group": usd}`, null: none) into the key's `model_spend`; a key
+ * row is updated once per statement, so this rides along with its spend update.
+ */
+const ADD_MODEL_SPEND = `model_spend = CASE WHEN d.models IS NULL THEN v.model_spend ELSE (
+      SELECT jsonb_object_agg(g, COALESCE((v.model_spend->>g)::float8, 0) + COALESCE((d.models->>g)::float8, 0))
+      FROM jsonb_object_keys(v.model_spend || d.models) AS g) END`;
 
 /**
  * One statement, so one round trip and one snapshot, that applies a spend batch once: the batch row is inserted
@@ -52,8 +62,13 @@ export function spendStatement(
   teams: Amounts,
   users: Amounts,
   endUsers: Amounts,
+  keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
 ): Prisma.Sql {
   const [kt, ka] = columns(keys);
+  const km = kt.map((t) => {
+    const m = keyModels.get(t);
+    return m && m.size > 0 ? JSON.stringify(Object.fromEntries(m)) : null;
+  });
   const [tt, ta] = columns(teams);
   const [ut, ua] = columns(users);
   const [et, ea] = columns(endUsers);
@@ -62,10 +77,10 @@ export function spendStatement(
     WITH fresh AS (
       INSERT INTO spend_batches (id) VALUES (${batchId}) ON CONFLICT (id) DO NOTHING RETURNING id
     ), k AS (
-      UPDATE virtual_keys AS v SET ${raw(addWithinPeriod('v', 'd.amount'))}
-      FROM unnest(${kt}::text[], ${ka}::float8[]) AS d(id, amount)
+      UPDATE virtual_keys AS v SET ${raw(addWithinPeriod('v', 'd.amount'))}, ${raw(ADD_MODEL_SPEND)}
+      FROM unnest(${kt}::text[], ${ka}::float8[], ${km}::jsonb[]) AS d(id, amount, models)
       WHERE v.token = d.id AND EXISTS (SELECT 1 FROM fresh)
-      RETURNING ${raw(RETURNED('v', 'token'))}
+      RETURNING ${raw(RETURNED('v', 'token', 'v.model_spend'))}
     ), t AS (
       INSERT INTO teams (team_id, spend)
       SELECT d.id, d.amount FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(id, amount)
@@ -84,7 +99,7 @@ export function spendStatement(
       ON CONFLICT (user_id) DO UPDATE SET ${raw(addWithinPeriod('end_users', 'EXCLUDED.spend'))}
       RETURNING ${raw(RETURNED('end_users', 'user_id'))}
     )
-    SELECT 'b' AS kind, id, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
+    SELECT 'b' AS kind, id, NULL::jsonb AS models, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
       FROM fresh
     UNION ALL SELECT 'k', * FROM k
     UNION ALL SELECT 't', * FROM t

@@ -28,6 +28,8 @@ export type KeyEvent =
       readonly p: readonly SpendTotal[];
       readonly u?: readonly SpendTotal[];
       readonly e?: readonly SpendTotal[];
+      /** Keys' spend per model group (model_max_budget), `[token, {group: total}]`. */
+      readonly m?: readonly (readonly [string, Readonly<Record<string, number>>])[];
     }
   | { readonly o: string; readonly t: 'objects'; readonly c: ObjectKind; readonly i: readonly string[] };
 
@@ -69,6 +71,8 @@ export function encodeEvents(event: KeyEvent): string[] {
     for (let i = 0; i < event.i.length; i += per) out.push(JSON.stringify({ ...event, i: event.i.slice(i, i + per) }));
   } else {
     const { o, t } = event;
+    for (let i = 0; i < (event.m ?? []).length; i += per)
+      out.push(JSON.stringify({ o, t, k: [], p: [], m: event.m!.slice(i, i + per) }));
     for (const field of ['k', 'p', 'u', 'e'] as const) {
       const list = event[field] ?? [];
       for (let i = 0; i < list.length; i += per)
@@ -102,7 +106,8 @@ export function decodeEvent(payload: string): KeyEvent | null {
     if (
       e.t === 'spend' &&
       Array.isArray(e.p) &&
-      [e.k, e.p, e.u ?? [], e.e ?? []].every((list) => Array.isArray(list) && (list as unknown[]).every(isTotal))
+      [e.k, e.p, e.u ?? [], e.e ?? []].every((list) => Array.isArray(list) && (list as unknown[]).every(isTotal)) &&
+      (e.m === undefined || (Array.isArray(e.m) && (e.m as unknown[]).every(isModelTotals)))
     )
       return e;
     return null;
@@ -121,4 +126,12 @@ function isTotal(x: unknown): boolean {
     Number.isFinite(x[1]) &&
     x[1] >= 0
   );
+}
+
+/** A `[token, {group: total}]` pair of a spend message. */
+function isModelTotals(x: unknown): boolean {
+  if (!Array.isArray(x) || x.length !== 2 || typeof x[0] !== 'string') return false;
+  const m = x[1] as unknown;
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return false;
+  return Object.values(m).every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0);
 }

@@ -17,6 +17,8 @@ interface Batch {
   readonly teams: ReadonlyMap<string, number>;
   readonly users: ReadonlyMap<string, number>;
   readonly endUsers: ReadonlyMap<string, number>;
+  /** Per key token, the part of its amount per model group (keys with a model_max_budget only). */
+  readonly keyModels: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
 const NONE: ReadonlyMap<string, number> = new Map();
@@ -45,6 +47,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   private pendingTeams = new Map<string, number>();
   private pendingUsers = new Map<string, number>();
   private pendingEndUsers = new Map<string, number>();
+  private pendingKeyModels = new Map<string, Map<string, number>>();
   /** A batch whose write failed: retried, unchanged, before the pending amounts. */
   private failed: Batch | null = null;
   /** The batch being written now (its outcome not known yet). */
@@ -92,6 +95,20 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     if (teamId) this.pendingTeams.set(teamId, (this.pendingTeams.get(teamId) ?? 0) + cost);
     if (userId) this.pendingUsers.set(userId, (this.pendingUsers.get(userId) ?? 0) + cost);
     if (endUserId) this.pendingEndUsers.set(endUserId, (this.pendingEndUsers.get(endUserId) ?? 0) + cost);
+  }
+
+  /** The share of a key's cost (recorded with `add`) that went to one model group: for its model_max_budget. */
+  addModel(token: string, modelGroup: string, cost: number): void {
+    if (!(cost > 0) || !Number.isFinite(cost)) return;
+    let m = this.pendingKeyModels.get(token);
+    if (!m) this.pendingKeyModels.set(token, (m = new Map<string, number>()));
+    m.set(modelGroup, (m.get(modelGroup) ?? 0) + cost);
+  }
+
+  /** A key's spend on one model group recorded here and not yet confirmed written. */
+  unflushedModel(token: string, modelGroup: string): number {
+    const of = (m: ReadonlyMap<string, ReadonlyMap<string, number>> | undefined) => m?.get(token)?.get(modelGroup) ?? 0;
+    return of(this.pendingKeyModels) + of(this.writing?.keyModels) + of(this.failed?.keyModels);
   }
 
   /** Spend recorded for a key in this process and not yet confirmed written (pending + being written). */
@@ -143,6 +160,11 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     if (amount !== undefined) {
       this.pendingKeys.delete(oldToken);
       this.pendingKeys.set(newToken, (this.pendingKeys.get(newToken) ?? 0) + amount);
+    }
+    const models = this.pendingKeyModels.get(oldToken);
+    if (models) {
+      this.pendingKeyModels.delete(oldToken);
+      for (const [g, a] of models) this.addModel(newToken, g, a);
     }
   }
 
@@ -209,7 +231,14 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     this.failed = null;
     this.writing = batch;
     try {
-      const result = await this.repo.addSpend(batch.id, batch.keys, batch.teams, batch.users, batch.endUsers);
+      const result = await this.repo.addSpend(
+        batch.id,
+        batch.keys,
+        batch.teams,
+        batch.users,
+        batch.endUsers,
+        batch.keyModels,
+      );
       if (this.failures > 0)
         this.log.info(
           { failures: this.failures, alreadyApplied: !result.applied || undefined },
@@ -221,7 +250,9 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         for (const [token, amount] of batch.keys) {
           if (result.keys.has(token)) continue;
           const next = this.renamed.get(token);
-          if (next) this.add(next, null, amount); // regenerated while this was in flight
+          if (!next) continue; // regenerated while this was in flight
+          this.add(next, null, amount);
+          for (const [g, m] of batch.keyModels.get(token) ?? []) this.addModel(next, g, m);
         }
       }
       this.notify({ ...result, users: result.users ?? NONE, endUsers: result.endUsers ?? NONE });
@@ -269,7 +300,9 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       teams: this.pendingTeams,
       users: this.pendingUsers,
       endUsers: this.pendingEndUsers,
+      keyModels: this.pendingKeyModels,
     };
+    this.pendingKeyModels = new Map();
     this.pendingKeys = new Map();
     this.pendingTeams = new Map();
     this.pendingUsers = new Map();
@@ -285,5 +318,6 @@ function batchForLog(b: Batch): object {
     teams: Object.fromEntries(b.teams),
     users: Object.fromEntries(b.users),
     endUsers: Object.fromEntries(b.endUsers),
+    keyModels: Object.fromEntries([...b.keyModels].map(([t, m]) => [t, Object.fromEntries(m)])),
   };
 }
