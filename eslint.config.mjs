@@ -64,4 +64,9 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The admin UI runs in the browser.
+    files: ['ui/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

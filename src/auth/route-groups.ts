@@ -94,6 +94,9 @@ export const ROUTE_GROUPS = {
     '/docs/swagger-ui.css',
     '/docs/swagger-ui-bundle.js',
     '/docs/favicon-32x32.png',
+    '/ui',
+    '/ui/app.js',
+    '/ui/app.css',
   ],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -121,4 +121,22 @@ describe('GET /openapi.json and /docs', () => {
     assert.equal(root.status, 302);
     assert.equal(root.headers.get('location'), '/ui/');
   });
+
+  it('serves the admin UI build under a policy that allows nothing but the gateway itself', async () => {
+    const page = await fetch(`${base}/ui/`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    const policy = page.headers.get('content-security-policy') ?? '';
+    assert.match(policy, /default-src 'self'/);
+    assert.match(policy, /script-src 'self';/);
+    assert.doesNotMatch(policy, /unsafe/);
+    assert.doesNotMatch(html, /https?:\/\//, 'no external URL in the page');
+    assert.doesNotMatch(html, /<script>|<style|style=/, 'nothing inline');
+    for (const src of html.match(/(?<=(src|href)=")[^"]+/g) ?? []) {
+      const asset = await fetch(base + src);
+      assert.equal(asset.status, 200, src);
+      assert.ok(asset.headers.get('content-security-policy'), src);
+      assert.doesNotMatch(await asset.text(), /https?:\/\/(?!www\.w3\.org)/, `${src} names no other origin`);
+    }
+  });
 });

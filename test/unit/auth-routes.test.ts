@@ -107,6 +107,9 @@ describe('route groups table', () => {
         '/docs/swagger-ui.css',
         '/docs/swagger-ui-bundle.js',
         '/docs/favicon-32x32.png',
+        '/ui',
+        '/ui/app.js',
+        '/ui/app.css',
       ],
     });
     assert.deepEqual(DEFAULT_CALLER_ROUTES, ['openai_routes', 'info_routes']);
