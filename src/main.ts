@@ -2,8 +2,8 @@ import './runtime-flags'; // first: V8 flags must be set before any WebAssembly 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandLine, usage, type CommandLine } from './config/command-line';
-import { loadGatewayConfig } from './config/config.loader';
 import { ConfigError } from './config/config.error';
+import { loadProcessConfig } from './config/process-config';
 
 function version(): string {
   try {
@@ -25,14 +25,13 @@ function helpOrVersion(argv: readonly string[]): CommandLine | undefined {
 async function main(): Promise<void> {
   let config;
   try {
-    // The one place the process environment and arguments are read.
     const argv = process.argv.slice(2);
     const cli = helpOrVersion(argv);
     if (cli && (cli.help || cli.version)) {
       process.stdout.write(cli.help ? usage(version()) : `llm-gateway ${version()}\n`);
       return;
     }
-    config = loadGatewayConfig({ argv, env: process.env, cwd: process.cwd() });
+    config = loadProcessConfig(argv);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
