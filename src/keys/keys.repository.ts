@@ -21,7 +21,15 @@ export type KeyRow = VirtualKey;
 export type KeyChanges = Partial<
   Omit<
     KeyRow,
-    'spend' | 'metadata' | 'extra' | 'createdBy' | 'updatedBy' | 'softBudgetAlertedAt' | 'createdAt' | 'updatedAt'
+    | 'spend'
+    | 'modelSpend'
+    | 'metadata'
+    | 'extra'
+    | 'createdBy'
+    | 'updatedBy'
+    | 'softBudgetAlertedAt'
+    | 'createdAt'
+    | 'updatedAt'
   >
 > & {
   metadata?: Prisma.InputJsonValue;
