@@ -5,6 +5,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import type { Admission, CallAccounting, CallReport } from '../proxy/call-accounting';
 import { AccessObjects } from './access/access-objects.service';
 import { checkObject, objectScope } from './access/admission-checks';
+import { JwtTeams } from './access/jwt-teams';
 import type { CachedKey } from './cached-key';
 import { KeyCache } from './key-cache.service';
 import { unusableKeyError } from './key-usable';
@@ -27,6 +28,7 @@ export class AccountingService implements CallAccounting {
     private readonly cache: KeyCache,
     private readonly objects: AccessObjects,
     private readonly spend: SpendWriter,
+    private readonly jwtTeams: JwtTeams,
     @Inject(LIMITER) private readonly limiter: Limiter,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
@@ -130,7 +132,6 @@ export class AccountingService implements CallAccounting {
 
   /** A team or internal-user JWT: its scopes, its team (chosen among its teams), its user, its end user. */
   private admitJwt(caller: Caller, modelGroup: string, endUser: string | undefined): Admission | Promise<Admission> {
-    const now = Date.now();
     if (caller.scopeModels && !caller.scopeModels.includes(modelGroup)) {
       throw Errors.forbidden(
         `This token's scopes do not grant model=${modelGroup}; they grant [${caller.scopeModels.join(', ')}]`,
@@ -138,6 +139,19 @@ export class AccountingService implements CallAccounting {
       );
     }
     const teamId = this.pickTeam(caller, modelGroup);
+    const gone = teamId !== undefined ? this.jwtTeams.missing(caller, teamId) : undefined;
+    if (gone) return gone.then(() => this.admitJwtTeam(caller, teamId, modelGroup, endUser));
+    return this.admitJwtTeam(caller, teamId, modelGroup, endUser);
+  }
+
+  /** The JWT call with its team chosen (stored, unless the store was never read). */
+  private admitJwtTeam(
+    caller: Caller,
+    teamId: string | undefined,
+    modelGroup: string,
+    endUser: string | undefined,
+  ): Admission | Promise<Admission> {
+    const now = Date.now();
     const team = teamId !== undefined ? this.objects.get('team', teamId) : undefined;
     if (this.teamModelAccess && !(team?.modelSet?.has(modelGroup) ?? false)) {
       throw Errors.forbidden(
@@ -158,12 +172,16 @@ export class AccountingService implements CallAccounting {
     return this.withLimits(scopes, call, null);
   }
 
-  /** The caller's team; with a list of teams and none picked by header, the first whose models allow the model. */
+  /**
+   * The caller's team; with a list of teams and none picked by header, the first whose models allow the model. A
+   * listed team that is not stored is picked only if it may be created again (team_id_upsert).
+   */
   private pickTeam(caller: Caller, modelGroup: string): string | undefined {
     const ids = caller.teamIds;
     if (!ids || ids.length < 2 || caller.teamPinned) return caller.teamId;
     for (const id of ids) {
       const t = this.objects.get('team', id);
+      if (!t && !this.jwtTeams.upserts && this.objects.ready) continue;
       if (!t || t.modelSet === null || t.modelSet.has(modelGroup)) return id;
     }
     return caller.teamId;

@@ -9,6 +9,7 @@ import { ACCESS_DIRECTORY, JwtAccessDirectory } from './access/access-directory'
 import { AccessObjects } from './access/access-objects.service';
 import { ObjectChanges } from './access/object-changes.service';
 import { ObjectsRepository } from './access/objects.repository';
+import { JwtTeams } from './access/jwt-teams';
 import { SoftBudgetCrossings } from './access/soft-budget-crossings';
 import { MirrorTeamBudgets } from './access/team-budgets';
 import { TEAM_BUDGETS } from '../metrics/budget-source';
@@ -59,6 +60,7 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     CustomersRepository,
     CustomersService,
     JwtAccessDirectory,
+    JwtTeams,
     { provide: ACCESS_DIRECTORY, useExisting: JwtAccessDirectory },
     MirrorTeamBudgets,
     { provide: TEAM_BUDGETS, useExisting: MirrorTeamBudgets },

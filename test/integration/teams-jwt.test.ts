@@ -18,6 +18,7 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
   let gw: InProcessGateway;
   let strict: InProcessGateway;
   const { api, ok } = managementApi(() => gw.url, MASTER);
+  const strictApi = managementApi(() => strict.url, MASTER);
   const jwt = (clientId: string, scope?: string) => idp.token(clientId, scope);
   const chat = (token: string, model = 'gpt-a', headers: Record<string, string> = {}, base = () => gw.url) =>
     fetch(`${base()}/v1/chat/completions`, {
@@ -46,6 +47,8 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
         { clientId: 'scoped', scope: 'read write', claims: { team_id: 'jwt-team-s' } },
         { clientId: 'unknown-team', claims: { team_id: 'never-created' } },
         { clientId: 'known-team', scope: 'read', claims: { team_id: 'jwt-known' } },
+        { clientId: 'deleted-team', claims: { team_id: 'jwt-team-del', email: 'd@example.com', ...allowed } },
+        { clientId: 'deleted-strict', scope: 'read', claims: { team_id: 'jwt-strict-del' } },
       ],
     });
     db = await createTestDatabase('gw_teams_jwt');
@@ -107,6 +110,27 @@ general_settings:
     const refused = await chat(key);
     assert.equal(refused.status, 429, 'the key and the JWT share the team rpm_limit');
     assert.equal((await chat(token)).status, 429);
+  });
+
+  it('a team deleted while its verified JWT is cached is created again on its next call (team_id_upsert), limits and all', async () => {
+    const token = await jwt('deleted-team');
+    assert.equal((await chat(token)).status, 200);
+    await ok('POST', '/team/delete', { team_ids: ['jwt-team-del'] });
+    assertError(await api('GET', '/team/info?team_id=jwt-team-del'), 404);
+    assert.equal((await chat(token)).status, 200, 'the same token, verified before the deletion');
+    const info = await ok('GET', '/team/info?team_id=jwt-team-del');
+    assert.equal(info.team_info.rpm_limit, null, 'created again with defaults');
+    const audit = await sql<{ action: string }>(
+      db.url,
+      "SELECT action FROM audit_log WHERE object_id = 'jwt-team-del' ORDER BY id",
+    );
+    assert.deepEqual(
+      audit.map((r) => r.action),
+      ['team.upsert', 'team.delete', 'team.upsert'],
+    );
+    await ok('POST', '/team/update', { team_id: 'jwt-team-del', rpm_limit: 1 });
+    assert.equal((await chat(token)).status, 200);
+    assert.equal((await chat(token)).status, 429, "the team's limits bind the cached token again");
   });
 
   it('team_ids_jwt_field: x-litellm-team-id picks a listed team; without it the first that may use the model', async () => {
@@ -263,5 +287,24 @@ general_settings:
     assert.equal((await chat(both, 'gpt-b', {}, base)).status, 200);
     const keyList = await fetch(`${base()}/key/list`, { headers: { authorization: `Bearer ${both}` } });
     assert.equal(keyList.status, 200, 'a scope mapping grants routes too');
+  });
+
+  it('team_id_upsert false: a team deleted while its verified JWT is cached refuses the next call (403)', async () => {
+    await strictApi.ok('POST', '/team/new', { team_id: 'jwt-strict-del', models: ['gpt-a'] });
+    const token = await jwt('deleted-strict', 'read');
+    const base = () => strict.url;
+    assert.equal((await chat(token, 'gpt-a', {}, base)).status, 200);
+    await strictApi.ok('POST', '/team/delete', { team_ids: ['jwt-strict-del'] });
+    const refused = await strictApi.api(
+      'POST',
+      '/v1/chat/completions',
+      {
+        model: 'gpt-a',
+        messages: [{ role: 'user', content: 'hi' }],
+      },
+      token,
+    );
+    assertError(refused, 403, { code: 'team_not_found', message: /jwt-strict-del.*team_id_upsert is off/ });
+    assertError(await strictApi.api('GET', '/team/info?team_id=jwt-strict-del'), 404);
   });
 });

@@ -9,8 +9,9 @@ import type { CredentialCarrier } from '../credentials/request-credential';
 import { assertClaimsObject, parseJoseHeader } from '../jwt/jose-header';
 import { EDDSA_ALGORITHMS, JSONWEBTOKEN_ALGORITHMS, isEdDsa } from '../jwt/jwt-algorithms';
 import { callerFromClaims, scopeRoutes, type ClaimSettings } from '../jwt/jwt-claims';
-import { Errors } from '../../common/errors/gateway-error';
 import { ACCESS_DIRECTORY, type AccessDirectory } from '../../keys/access/access-directory';
+import { teamNotFound } from '../../keys/access/jwt-teams';
+import { actorOf } from '../../keys/actor';
 import type { Caller } from '../caller';
 import { JwtRejection } from '../jwt/jwt-rejection';
 import { JwksKeyStore } from '../jwt/jwks-key-store';
@@ -135,20 +136,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   /** The token's teams and user in the store (created on first use when configured so). */
   private async register(caller: Caller): Promise<void> {
     if (caller.role !== 'team' && caller.role !== 'internal_user') return;
-    const actor = {
-      id: `jwt:${caller.subject ?? caller.clientId ?? 'unknown'}`,
-      role: caller.role,
-      clientId: caller.clientId,
-    };
+    const actor = actorOf(caller);
     const teams = caller.teamIds ?? (caller.teamId !== undefined ? [caller.teamId] : []);
     for (const teamId of teams.slice(0, MAX_UPSERTED_TEAMS)) {
       if (this.directory.hasTeam(teamId)) continue;
       if (!this.teamIdUpsert) {
         if (caller.teamIds && teamId !== caller.teamId) continue;
-        throw Errors.forbidden(
-          `Team ${JSON.stringify(teamId)} of this JWT does not exist (team_id_upsert is off: an admin creates it with /team/new)`,
-          'team_not_found',
-        );
+        throw teamNotFound(teamId);
       }
       await this.directory.upsertTeam(teamId, actor);
     }
