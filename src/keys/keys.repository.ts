@@ -14,7 +14,8 @@ const CROSSING_KIND: Readonly<Record<SpendKind, SoftBudgetCrossing['kind']>> = {
 
 export type KeyRow = VirtualKey;
 /**
- * Columns a management change may set (plain values, valid for both create and update), typed from the row.
+ * Columns a management change may set (plain values, valid for both create and update), typed from the row; the
+ * spend columns are the spend writer's.
  * `blockedBy`: the role of whoever blocked the key (null: not blocked); see key-scope.ts. `extra`: LiteLLM fields to
  * set in the row's `extra` (a null value removes one); the others stored there are kept.
  */
