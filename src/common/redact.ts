@@ -19,19 +19,30 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   return walk(value) as T;
 }
 
-/** The configured secrets as `scrub` wants them: long enough to be secrets, longest first (a secret that contains another is removed whole). */
+/**
+ * The configured secrets as `scrub` wants them: long enough to be secrets, longest first (a secret that contains
+ * another is removed whole), each also percent-encoded, in both hex cases (as it may reach a line in a path or query).
+ */
 export function scrubList(secrets: readonly string[]): string[] {
-  return secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  const long = secrets.filter((s) => s.length >= 4);
+  const encoded = long.flatMap((s) => {
+    const e = encodeURIComponent(s);
+    return e === s ? [] : [e, e.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())];
+  });
+  return [...new Set([...long, ...encoded])].sort((a, b) => b.length - a.length);
 }
 
-const BEARER_TOKEN = /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g;
-const SK_KEY = /\bsk-[A-Za-z0-9_-]{8,}/g;
+const BEARER_TOKEN = /(Bearer(?:\s+|%20|\+))[A-Za-z0-9._~+/=%-]{8,}/g;
+const SK_KEY = /\bsk(?:-|%2[dD])[A-Za-z0-9_%-]{8,}/g;
+/** A JWT (JWS compact form): a base64url JSON header, which begins `{"` and so `eyJ`, then two more segments. */
+const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
-/** Removes every configured secret, and any bearer token or `sk-` key, from a log line. */
+/** Removes every configured secret, and any bearer token, JWT or `sk-` key, from a log line. */
 export function scrub(line: string, secrets: readonly string[]): string {
   let out = redactSecrets(line, secrets);
-  // A bearer token or sk- key inside a message is never logged either (the regexes only run when they can match).
+  // Never logged either, wherever they appear (the regexes only run when they can match).
   if (out.includes('Bearer')) out = out.replace(BEARER_TOKEN, `$1${REDACTED}`);
-  if (out.includes('sk-')) out = out.replace(SK_KEY, `sk-${REDACTED}`);
+  if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
+  if (out.includes('sk-') || out.includes('sk%2')) out = out.replace(SK_KEY, `sk-${REDACTED}`);
   return out;
 }

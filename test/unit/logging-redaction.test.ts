@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactDeep, redactSecrets } from '../../src/common/redact';
+import { redactDeep, redactSecrets, scrub, scrubList } from '../../src/common/redact';
 import { createLogger, CREDENTIAL_HEADERS } from '../../src/logging/logger';
 import { LogCapture } from '../support/gateway';
 
@@ -44,6 +44,34 @@ describe('logger redaction', () => {
     assert.doesNotMatch(text, /abcdefgh12345|eyJhbGciOi|sig-value/);
     assert.match(text, /sk-\[REDACTED\]/);
     assert.match(text, /Bearer \[REDACTED\]/);
+  });
+});
+
+describe('scrubbing client-chosen text: paths and queries', () => {
+  const jwt =
+    'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEiLCJzY29wZSI6InJlYWQifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU';
+
+  it('cuts JWT-shaped strings wherever they are, with or without a Bearer before them', () => {
+    const out = scrub(`/openai/deployments/${jwt}/chat/completions?token=${jwt}&x=1`, []);
+    assert.equal(out, '/openai/deployments/[REDACTED]/chat/completions?token=[REDACTED]&x=1');
+    assert.doesNotMatch(scrub(`{"path":"/v1/models?auth=Bearer%20${jwt}"}`, []), /eyJ|c2lnbmF0dXJl/);
+  });
+
+  it('cuts configured secrets percent-encoded in either hex case, and encoded sk- keys and bearer tokens', () => {
+    const secrets = scrubList(['sk+master/key=1234', 'azure-key-0001']);
+    for (const path of [
+      '/v1/models?key=sk%2Bmaster%2Fkey%3D1234',
+      '/v1/models?key=sk%2bmaster%2fkey%3d1234',
+      '/v1/models?key=sk+master/key=1234',
+    ])
+      assert.equal(scrub(path, secrets), '/v1/models?key=[REDACTED]', path);
+    assert.equal(scrub('/key/info?key=sk%2Dvirtual0123456789', []), '/key/info?key=sk-[REDACTED]');
+    assert.equal(scrub('/x?h=Bearer%20abcdefgh12345', []), '/x?h=Bearer%20[REDACTED]');
+  });
+
+  it('leaves ordinary paths and JSON as they are', () => {
+    for (const line of ['/v1/chat/completions', '{"path":"/team/info?team_id=eyJ-team","status":200}', '/a%20b?c=d'])
+      assert.equal(scrub(line, scrubList(['azure-key-0001'])), line);
   });
 });
 
