@@ -268,6 +268,10 @@ function toGatewayConfig(
       ? 'general_settings.master_key'
       : undefined;
   const models = toDeployments(file.model_list, read.credentials, source, warnings);
+  if (gs.enable_jwt_auth && !env.JWT_AUDIENCE && ja.audience === undefined)
+    warnings.push(
+      `${source}: general_settings.litellm_jwtauth.audience: not set (nor JWT_AUDIENCE): a token the same provider issued for any other application is accepted`,
+    );
   const router = toRouterConfig(file, models, source, warnings);
   const redis = redisUrlOf(file, env);
   const secrets = [

@@ -91,8 +91,9 @@ describe('classifyCredential (SPEC §3 order)', () => {
 describe('JWT claims', () => {
   const settings = { adminScope: 'litellm_proxy_admin', teamIdField: 'client_id', userIdField: 'sub' };
 
-  it('parses scope and scp, as strings or arrays', () => {
-    assert.deepEqual(parseScopes({ scope: 'a  b\tc' }), ['a', 'b', 'c']);
+  it('parses scope and scp, as strings or arrays; a string splits on spaces only, as OAuth defines it', () => {
+    assert.deepEqual(parseScopes({ scope: 'a  b c' }), ['a', 'b', 'c']);
+    assert.deepEqual(parseScopes({ scope: 'a b\tc d\ne' }), ['a', 'b\tc', 'd\ne']);
     assert.deepEqual(parseScopes({ scope: ['a', 'b', 3, ''] }), ['a', 'b']);
     assert.deepEqual(parseScopes({ scp: 'x y', scope: 'y z' }), ['y', 'z', 'x']);
     assert.deepEqual(parseScopes({}), []);
@@ -104,6 +105,11 @@ describe('JWT claims', () => {
     assert.equal(claimString({ team: 42 }, 'team'), '42');
     assert.equal(claimString({ team: '' }, 'team'), undefined);
     assert.equal(claimString({ team: { id: 1 } }, 'team'), undefined);
+  });
+
+  it('a tab or newline does not separate scopes: no admin scope smuggled beside another', () => {
+    for (const scope of ['read\tlitellm_proxy_admin', 'read\nlitellm_proxy_admin'])
+      assert.notEqual(callerFromClaims({ sub: 'u', client_id: 'team-1', scope }, settings)?.role, 'admin', scope);
   });
 
   it('admin scope makes an admin, else the team claim a team caller, with user, subject and client recorded', () => {

@@ -75,8 +75,25 @@ describe('deployment files', () => {
       },
       cwd: ROOT,
     });
-    assert.deepEqual(c.warnings, []);
+    // The audience is left for the operator to set (its commented line says how): until then, one warning says why.
+    assert.deepEqual(
+      c.warnings.map((w) => w.slice(w.indexOf(': ') + 2)),
+      [
+        'general_settings.litellm_jwtauth.audience: not set (nor JWT_AUDIENCE): a token the same provider issued for any other application is accepted',
+      ],
+    );
     assert.equal(c.jwt.enabled, true);
     assert.deepEqual(c.jwt.publicKeyUrls, ['http://localhost:8080/.well-known/openid-configuration']);
+    const withAudience = loadGatewayConfig({
+      argv: ['--config', join(ROOT, 'config.jwt.example.yaml')],
+      env: {
+        AZURE_API_BASE: 'https://example.openai.azure.com',
+        AZURE_API_KEY: 'k-123456',
+        JWT_PUBLIC_KEY_URL: 'http://localhost:8080/.well-known/openid-configuration',
+        JWT_AUDIENCE: 'my-gateway',
+      },
+      cwd: ROOT,
+    });
+    assert.deepEqual(withAudience.warnings, []);
   });
 });

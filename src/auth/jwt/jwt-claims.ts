@@ -20,12 +20,15 @@ export interface ClaimSettings extends Partial<JwtMappingSettings> {
   readonly endUserIdField?: string;
 }
 
-/** `scope` and `scp`: each a space-separated string or an array of strings (as providers differ). */
+/**
+ * `scope` and `scp`: each a space-separated string or an array of strings (as providers differ). Split on the space
+ * alone, as OAuth defines it: a tab or newline inside a scope string is part of a (strange) scope name.
+ */
 export function parseScopes(claims: Readonly<Record<string, unknown>>): string[] {
   const out: string[] = [];
   for (const value of [claims.scope, claims.scp]) {
     if (typeof value === 'string') {
-      for (const s of value.split(/\s+/)) if (s && !out.includes(s)) out.push(s);
+      for (const s of value.split(' ')) if (s && !out.includes(s)) out.push(s);
     } else if (Array.isArray(value)) {
       for (const s of value) if (typeof s === 'string' && s && !out.includes(s)) out.push(s);
     }
