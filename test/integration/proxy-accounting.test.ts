@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { Errors } from '../../src/common/errors/gateway-error';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
 import { recordAccounting, type AccountingRecord } from '../support/proxy-accounting';
-import { chatChunks, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
+import { chatChunks, errorBody, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-acct-1234';
 const IN = 0.000001;
@@ -15,31 +16,34 @@ describe('proxy accounting: admit before forwarding, one report after, with toke
   let gw: InProcessGateway;
   let acct: AccountingRecord;
   let client: OpenAI;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
-    up = await startUpstream();
-    gw = await startGateway(`
+    setup = await startProxy({
+      apiKey: MASTER,
+      yaml: (upstream) => `
 model_list:
   - model_name: priced
-    litellm_params: { model: openai/priced-up, api_base: ${up.url}, api_key: sk-upstream-acct-key }
+    litellm_params: { model: openai/priced-up, api_base: ${upstream}, api_key: sk-upstream-acct-key }
     model_info: { id: priced-1, input_cost_per_token: ${IN}, output_cost_per_token: ${OUT} }
   - model_name: other
-    litellm_params: { model: openai/other-up, api_base: ${up.url}, api_key: sk-upstream-acct-key }
+    litellm_params: { model: openai/other-up, api_base: ${upstream}, api_key: sk-upstream-acct-key }
   - model_name: broken
-    litellm_params: { model: openai/broken-up, api_base: ${up.url}, api_key: sk-upstream-acct-key }
+    litellm_params: { model: openai/broken-up, api_base: ${upstream}, api_key: sk-upstream-acct-key }
 general_settings:
   master_key: ${MASTER}
 router_settings:
   num_retries: 0
   allowed_fails: 1000
-`);
+`,
+    });
+    ({ up, gw } = setup);
     acct = recordAccounting(gw);
     client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
   after(async () => {
     acct?.restore();
-    await gw?.close();
-    await up?.close();
+    await setup?.close();
   });
   beforeEach(() => {
     up.reset();

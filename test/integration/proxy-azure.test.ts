@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { AzureOpenAI } from 'openai';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { chatChunks, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
+import { chatChunks, errorBody, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-azure-1234';
 const AZURE_KEY = 'azure-upstream-secret-key-9876';
@@ -11,43 +12,44 @@ const AZURE_NEW_KEY = 'azure-upstream-secret-key-5555';
 describe('proxy: AzureOpenAI client against the Azure form and azure/ deployments', () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
-    up = await startUpstream();
-    gw = await startGateway(`
+    setup = await startProxy({
+      apiKey: MASTER,
+      yaml: (upstream) => `
 model_list:
   - model_name: azure-gpt-3.5
     litellm_params:
       model: azure/my-gpt35-deployment
-      api_base: ${up.url}/
+      api_base: ${upstream}/
       api_key: ${AZURE_KEY}
       api_version: "2023-07-01-preview"
   - model_name: azure-new
     litellm_params:
       model: azure/gpt-4o-dep
-      api_base: ${up.url}
+      api_base: ${upstream}
       api_key: ${AZURE_NEW_KEY}
       api_version: "2024-10-21"
   - model_name: azure-strict
     litellm_params:
       model: azure/gpt-4o-strict
-      api_base: ${up.url}
+      api_base: ${upstream}
       api_key: ${AZURE_NEW_KEY}
       api_version: "2024-10-21"
   - model_name: azure-embed
     litellm_params:
       model: azure/ada-dep
-      api_base: ${up.url}
+      api_base: ${upstream}
       api_key: ${AZURE_KEY}
       api_version: "2023-05-15"
 general_settings:
   master_key: ${MASTER}
-`);
+`,
+    });
+    ({ up, gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-  });
+  after(() => setup?.close());
   beforeEach(() => up.reset());
 
   const azure = (deployment: string) =>

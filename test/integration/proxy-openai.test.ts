@@ -3,8 +3,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { chatChunks, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
+import { chatChunks, errorBody, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-proxy-1234';
 const UPSTREAM_KEY = 'sk-upstream-secret-openai-5678';
@@ -13,30 +14,30 @@ describe('proxy: OpenAI client against openai/ deployments', () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
   let client: OpenAI;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
-    up = await startUpstream();
-    gw = await startGateway(`
+    setup = await startProxy({
+      apiKey: MASTER,
+      yaml: (upstream) => `
 model_list:
   - model_name: gpt-4o
     litellm_params:
       model: openai/gpt-4o-real
-      api_base: ${up.url}/v1
+      api_base: ${upstream}/v1
       api_key: ${UPSTREAM_KEY}
   - model_name: text-embed
     litellm_params:
       model: openai/text-embedding-3-small
-      api_base: ${up.url}/v1
+      api_base: ${upstream}/v1
       api_key: ${UPSTREAM_KEY}
 general_settings:
   master_key: ${MASTER}
-`);
-    client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+`,
+    });
+    ({ up, gw, client } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-  });
+  after(() => setup?.close());
   beforeEach(() => up.reset());
 
   /** The upstream never sees the caller's credential, only its own key. */
@@ -452,21 +453,23 @@ general_settings:
 describe('proxy: an answer the upstream compressed anyway is still billed', () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
+
   before(async () => {
-    up = await startUpstream();
-    gw = await startGateway(`
+    setup = await startProxy({
+      apiKey: MASTER,
+      yaml: (upstream) => `
 model_list:
   - model_name: priced
-    litellm_params: { model: openai/priced-real, api_base: ${up.url}/v1, api_key: ${UPSTREAM_KEY} }
+    litellm_params: { model: openai/priced-real, api_base: ${upstream}/v1, api_key: ${UPSTREAM_KEY} }
     model_info: { input_cost_per_token: 0.001, output_cost_per_token: 0.002 }
 general_settings:
   master_key: ${MASTER}
-`);
+`,
+    });
+    ({ up, gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-  });
+  after(() => setup?.close());
 
   it('reads the usage of a gzip, deflate or br answer from a decoded copy, and passes the answer on as it came', async () => {
     const generated = await fetch(`${gw.url}/key/generate`, {

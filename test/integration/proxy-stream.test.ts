@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { startGateway, type InProcessGateway } from '../support/gateway';
-import { chatChunks, startUpstream, type FakeUpstream } from '../support/upstream';
+import type { InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
+import { chatChunks, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-stream-1234';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -11,25 +12,25 @@ describe('proxy streaming: hang-ups, mid-stream failures, stalls', () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
   let client: OpenAI;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
-    up = await startUpstream();
-    gw = await startGateway(`
+    setup = await startProxy({
+      apiKey: MASTER,
+      yaml: (upstream) => `
 model_list:
   - model_name: chat
-    litellm_params: { model: openai/chat-up, api_base: ${up.url}, api_key: sk-upstream-stream-key, stream_timeout: 0.5, timeout: 30 }
+    litellm_params: { model: openai/chat-up, api_base: ${upstream}, api_key: sk-upstream-stream-key, stream_timeout: 0.5, timeout: 30 }
 general_settings:
   master_key: ${MASTER}
 router_settings:
   num_retries: 0
   allowed_fails: 1000
-`);
-    client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+`,
+    });
+    ({ up, gw, client } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-  });
+  after(() => setup?.close());
   beforeEach(() => up.reset());
 
   /** The access-log lines of model calls so far: status, and whether the client hung up. */

@@ -1,0 +1,48 @@
+import OpenAI from 'openai';
+import { startGateway, type InProcessGateway } from './gateway';
+import { startUpstream, type FakeUpstream, type Responder } from './upstream';
+
+/** An OpenAI client of a gateway's /v1 with `apiKey`, without retries: a test sees each answer as it came. */
+export function openaiClient(gatewayUrl: string, apiKey: string): OpenAI {
+  return new OpenAI({ apiKey, baseURL: `${gatewayUrl}/v1`, maxRetries: 0 });
+}
+
+export interface ProxySetup {
+  readonly up: FakeUpstream;
+  readonly gw: InProcessGateway;
+  /** An OpenAI client of the gateway, with the setup's `apiKey`. */
+  readonly client: OpenAI;
+  /** Closes the gateway, then the upstream. */
+  close(): Promise<void>;
+}
+
+export interface ProxySetupOptions {
+  /** The gateway's config.yaml, given the fake upstream's URL. */
+  yaml: (upstreamUrl: string) => string;
+  /** The key the setup's client calls with (usually the master key). */
+  apiKey: string;
+  /** How the fake upstream answers (default: its own default answer). */
+  respond?: Responder;
+  env?: Record<string, string | undefined>;
+}
+
+/** The proxy tests' set-up: a fake upstream, a gateway from YAML pointing at it, and an OpenAI client. */
+export async function startProxy(opts: ProxySetupOptions): Promise<ProxySetup> {
+  const up = await startUpstream(opts.respond);
+  let gw: InProcessGateway;
+  try {
+    gw = await startGateway(opts.yaml(up.url), opts.env);
+  } catch (err) {
+    await up.close();
+    throw err;
+  }
+  return {
+    up,
+    gw,
+    client: openaiClient(gw.url, opts.apiKey),
+    close: async () => {
+      await gw.close();
+      await up.close();
+    },
+  };
+}
