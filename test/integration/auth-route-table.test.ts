@@ -89,17 +89,33 @@ describe('route permission table (full gateway, every registered route, real cre
     'virtual-key',
     'team-jwt+allowed_routes',
     'team-jwt',
+    'internal-user-jwt',
+    'viewer-jwt',
     'admin-jwt',
     'master-key',
   ] as const;
 
   before(async () => {
     idp = await startOidcProvider({
-      clients: [{ clientId: 'table-admin', scope: 'litellm_proxy_admin' }, { clientId: 'table-team' }],
+      clients: [
+        { clientId: 'table-admin', scope: 'litellm_proxy_admin' },
+        { clientId: 'table-team' },
+        { clientId: 'table-user', claims: { groups: ['idp-users'] } },
+        { clientId: 'table-viewer', claims: { groups: ['idp-viewers'] } },
+      ],
     });
     db = await createTestDatabase();
     const env = { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience };
-    const base = `general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`;
+    // Role mappings for the internal_user and proxy_admin_viewer columns (the other tokens hold no group).
+    const base = `general_settings:
+  master_key: ${MASTER}
+  enable_jwt_auth: true
+  litellm_jwtauth:
+    roles_jwt_field: groups
+    role_mappings:
+      - { role: idp-users, internal_role: internal_user }
+      - { role: idp-viewers, internal_role: proxy_admin_viewer }
+`;
     main = await bootWithRoutes(base, env);
     restricted = await bootWithRoutes(`${base}  allowed_routes: ["/chat/completions", "/embeddings"]\n`, env);
     const generated = await fetch(`${main.url}/key/generate`, {
@@ -111,11 +127,15 @@ describe('route permission table (full gateway, every registered route, real cre
     assert.equal(generated.status, 200, 'the master key generates the virtual key used in the table');
     const adminJwt = await idp.token('table-admin', 'litellm_proxy_admin');
     const teamJwt = await idp.token('table-team');
+    const userJwt = await idp.token('table-user');
+    const viewerJwt = await idp.token('table-viewer');
     const callers: Record<(typeof COLUMNS)[number], { gw: Gateway; credential: string | null }> = {
       anonymous: { gw: main, credential: null },
       'virtual-key': { gw: main, credential: key },
       'team-jwt+allowed_routes': { gw: restricted, credential: teamJwt },
       'team-jwt': { gw: main, credential: teamJwt },
+      'internal-user-jwt': { gw: main, credential: userJwt },
+      'viewer-jwt': { gw: main, credential: viewerJwt },
       'admin-jwt': { gw: main, credential: adminJwt },
       'master-key': { gw: main, credential: MASTER },
     };
@@ -141,6 +161,7 @@ describe('route permission table (full gateway, every registered route, real cre
       '# Rewrite: UPDATE_SNAPSHOTS=1 npm test -- auth-route-table',
       '# yes = the guard lets the caller through (the handler may still refuse); no = 401 (anonymous) / 403.',
       '# team-jwt+allowed_routes: general_settings.allowed_routes = ["/chat/completions", "/embeddings"].',
+      '# internal-user-jwt, viewer-jwt: JWTs whose IdP group role_mappings maps to internal_user, proxy_admin_viewer.',
       line(['METHOD', 'ROUTE', ...COLUMNS]),
       ...rows.map((r) => line([r.route.method, r.route.url, ...COLUMNS.map((c) => r.cells[c])])),
       '',
@@ -240,7 +261,8 @@ describe('route permission table (full gateway, every registered route, real cre
     for (const r of rows.filter((x) => x.route.direct)) {
       assert.equal(r.cells.anonymous, 'no', `${r.route.url} without a credential`);
       assert.equal(r.cells['admin-jwt'], 'no', `${r.route.url} for an admin JWT`);
-      for (const c of ['virtual-key', 'team-jwt', 'master-key'] as const)
+      assert.equal(r.cells['viewer-jwt'], 'no', `${r.route.url} for a proxy_admin_viewer JWT`);
+      for (const c of ['virtual-key', 'team-jwt', 'internal-user-jwt', 'master-key'] as const)
         assert.equal(r.cells[c], 'yes', `${r.route.url} for ${c}`);
     }
   });
