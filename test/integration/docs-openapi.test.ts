@@ -132,7 +132,7 @@ describe('GET /openapi.json and /docs', () => {
     assert.doesNotMatch(policy, /unsafe/);
     assert.doesNotMatch(html, /https?:\/\//, 'no external URL in the page');
     assert.doesNotMatch(html, /<script>|<style|style=/, 'nothing inline');
-    for (const src of html.match(/(?<=(src|href)=")[^"]+/g) ?? []) {
+    for (const src of html.match(/(?<=(src|href)=")\/[^"]+/g) ?? []) {
       const asset = await fetch(base + src);
       assert.equal(asset.status, 200, src);
       assert.ok(asset.headers.get('content-security-policy'), src);
