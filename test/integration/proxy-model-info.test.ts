@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { startUpstream, type FakeUpstream } from '../support/upstream';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { openaiClient, startProxy, type ProxySetup } from '../support/proxy-setup';
+import type { FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-info-1234';
 const SECRETS = [
@@ -15,16 +16,18 @@ const SECRETS = [
 describe('proxy /model/info and the keys seam end to end', () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
-    up = await startUpstream();
-    gw = await startGateway(
-      `
+    setup = await startProxy({
+      apiKey: MASTER,
+      env: { OPENAI_KEY: SECRETS[0] },
+      yaml: (upstream) => `
 model_list:
   - model_name: gpt-4o
     litellm_params:
       model: openai/gpt-4o
-      api_base: ${up.url}/v1
+      api_base: ${upstream}/v1
       api_key: os.environ/OPENAI_KEY
       rpm: 100
       timeout: 30
@@ -35,20 +38,17 @@ model_list:
   - model_name: azure-gpt
     litellm_params:
       model: azure/dep-1
-      api_base: ${up.url.replace('http://', 'http://user:basic-auth-pass-3333@')}/?token=query-token-4444
+      api_base: ${upstream.replace('http://', 'http://user:basic-auth-pass-3333@')}/?token=query-token-4444
       api_key: azure-upstream-secret-2222
       api_version: "2024-10-21"
       organization: org-visible
 general_settings:
   master_key: ${MASTER}
 `,
-      { OPENAI_KEY: SECRETS[0] },
-    );
+    });
+    ({ up, gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-  });
+  after(() => setup?.close());
 
   const get = (path: string, key = MASTER) => fetch(gw.url + path, { headers: { authorization: `Bearer ${key}` } });
 
@@ -79,7 +79,7 @@ general_settings:
   });
 
   it('keeps the query of an api_base when calling it', async () => {
-    const client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const client = openaiClient(gw.url, MASTER);
     await client.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'x' }] });
     const seen = up.requests.at(-1)!;
     assert.equal(seen.path, '/openai/deployments/dep-1/chat/completions');
@@ -104,7 +104,7 @@ general_settings:
       info.data.map((d: { model_name: string }) => d.model_name),
       ['gpt-4o'],
     );
-    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    const client = openaiClient(gw.url, key);
     await assert.rejects(
       client.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'x' }] }),
       (e: unknown) => e instanceof OpenAI.APIError && e.status === 401,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI, { AzureOpenAI, toFile } from 'openai';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
 import { apiUpstream, speechBytes, type ApiUpstream } from '../support/openai-apis';
 import { recordAccounting, type AccountingRecord } from '../support/proxy-accounting';
-import { startUpstream, type FakeUpstream } from '../support/upstream';
+import { type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-operations-1';
 const KEY = 'sk-upstream-ops-secret-00000001';
@@ -16,33 +17,36 @@ describe('proxy: completions, moderations, images, audio (openai client and Azur
   let gw: InProcessGateway;
   let acct: AccountingRecord;
   let client: OpenAI;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
     api = apiUpstream('ops');
-    up = await startUpstream(api.responder);
-    gw = await startGateway(`
+    setup = await startProxy({
+      apiKey: MASTER,
+      respond: api.responder,
+      yaml: (upstream) => `
 model_list:
-  - { model_name: text-model, litellm_params: { model: openai/gpt-3.5-turbo-instruct, api_base: "${up.url}/v1", api_key: ${KEY} } }
-  - { model_name: mod-model, litellm_params: { model: openai/omni-moderation-latest, api_base: "${up.url}/v1", api_key: ${KEY} } }
-  - { model_name: image-model, litellm_params: { model: openai/gpt-image-1, api_base: "${up.url}/v1", api_key: ${KEY} } }
-  - { model_name: tts, litellm_params: { model: openai/gpt-4o-mini-tts, api_base: "${up.url}/v1", api_key: ${KEY} } }
-  - { model_name: stt, litellm_params: { model: openai/gpt-4o-transcribe, api_base: "${up.url}/v1", api_key: ${KEY} } }
-  - { model_name: az-chat, litellm_params: { model: azure/chat-dep, api_base: "${up.url}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
-  - { model_name: az-embed, litellm_params: { model: azure/embed-dep, api_base: "${up.url}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
-  - { model_name: az-image, litellm_params: { model: azure/dalle-dep, api_base: "${up.url}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
-  - { model_name: az-tts, litellm_params: { model: azure/tts-dep, api_base: "${up.url}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
-  - { model_name: az-whisper, litellm_params: { model: azure/whisper-dep, api_base: "${up.url}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
-  - { model_name: az-text, litellm_params: { model: azure/instruct-dep, api_base: "${up.url}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
+  - { model_name: text-model, litellm_params: { model: openai/gpt-3.5-turbo-instruct, api_base: "${upstream}/v1", api_key: ${KEY} } }
+  - { model_name: mod-model, litellm_params: { model: openai/omni-moderation-latest, api_base: "${upstream}/v1", api_key: ${KEY} } }
+  - { model_name: image-model, litellm_params: { model: openai/gpt-image-1, api_base: "${upstream}/v1", api_key: ${KEY} } }
+  - { model_name: tts, litellm_params: { model: openai/gpt-4o-mini-tts, api_base: "${upstream}/v1", api_key: ${KEY} } }
+  - { model_name: stt, litellm_params: { model: openai/gpt-4o-transcribe, api_base: "${upstream}/v1", api_key: ${KEY} } }
+  - { model_name: az-chat, litellm_params: { model: azure/chat-dep, api_base: "${upstream}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
+  - { model_name: az-embed, litellm_params: { model: azure/embed-dep, api_base: "${upstream}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
+  - { model_name: az-image, litellm_params: { model: azure/dalle-dep, api_base: "${upstream}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
+  - { model_name: az-tts, litellm_params: { model: azure/tts-dep, api_base: "${upstream}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
+  - { model_name: az-whisper, litellm_params: { model: azure/whisper-dep, api_base: "${upstream}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
+  - { model_name: az-text, litellm_params: { model: azure/instruct-dep, api_base: "${upstream}", api_key: ${AZURE_KEY}, api_version: "2024-10-21" } }
 general_settings:
   master_key: ${MASTER}
-`);
+`,
+    });
+    ({ up, gw, client } = setup);
     acct = recordAccounting(gw);
-    client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
   });
   after(async () => {
     acct?.restore();
-    await gw?.close();
-    await up?.close();
+    await setup?.close();
   });
   beforeEach(() => {
     up.reset();
