@@ -10,6 +10,7 @@ import { StoredResponses } from './responses/stored-responses.service';
 import { ModelCatalog } from './models/model-catalog.service';
 import { ProxyService } from './proxy.service';
 import { RouterService } from './router/router.service';
+import { SharedRouterState } from './router/shared-router-state';
 import { UpstreamPools } from './upstream/upstream-pools';
 
 /**
@@ -30,7 +31,15 @@ export const DIRECT_CONTROLLERS = [
 
 @Module({
   controllers: [...DIRECT_CONTROLLERS, ModelsController],
-  providers: [UpstreamPools, RouterService, ModelCatalog, ForwarderService, ProxyService, StoredResponses],
+  providers: [
+    UpstreamPools,
+    RouterService,
+    SharedRouterState,
+    ModelCatalog,
+    ForwarderService,
+    ProxyService,
+    StoredResponses,
+  ],
   exports: [RouterService, ModelCatalog],
 })
 export class ProxyModule {}

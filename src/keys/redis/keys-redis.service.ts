@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
+import { closeRedis, loadRedis } from '../../common/redis/load-redis';
 
 /** Prefix of every Redis key and channel the keys module uses. */
 export const REDIS_PREFIX = 'llmgw:';
@@ -47,7 +48,7 @@ export class KeysRedis implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((c) => (c ? close(c) : Promise.resolve())));
+    await Promise.all([this.client, this.subscriber].map((c) => (c ? closeRedis(c) : Promise.resolve())));
   }
 
   private connect(role: string, offlineQueue: boolean): Redis {
@@ -71,24 +72,4 @@ export class KeysRedis implements OnApplicationShutdown {
     });
     return conn;
   }
-}
-
-/**
- * ioredis, loaded on first use: without REDIS_URL the gateway never loads it (nor holds its code in memory).
- * A synchronous require, since connections are made in constructors.
- */
-function loadRedis(): typeof Redis {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous on purpose (see above)
-  return (require('ioredis') as { default: typeof Redis }).default;
-}
-
-/** QUIT when connected (bounded); otherwise stop reconnecting at once, so shutdown never waits on a dead Redis. */
-async function close(conn: Redis): Promise<void> {
-  if (conn.status !== 'ready') {
-    conn.disconnect();
-    return;
-  }
-  const timer = setTimeout(() => conn.disconnect(), 1_000);
-  await conn.quit().catch(() => conn.disconnect());
-  clearTimeout(timer);
 }

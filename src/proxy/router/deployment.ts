@@ -20,6 +20,8 @@ export class Deployment {
   readonly passThrough: boolean;
   /** Calls sent and not finished (least-busy routing). */
   active = 0;
+  /** Calls in flight on the other instances, as of the last Redis sync (least-busy routing; 0 without Redis). */
+  othersActive = 0;
   /** Recent answer latencies (latency-based routing only). */
   readonly latency: LatencyWindow | null;
 

@@ -7,6 +7,9 @@ const MAX_SAMPLES = 20;
 export class LatencyWindow {
   private readonly at: number[] = [];
   private readonly ms: number[] = [];
+  /** The other instances' recent averages (sum and count, from the Redis sync; 0 without Redis). */
+  private othersSum = 0;
+  private othersCount = 0;
 
   constructor(private readonly ttlMs: number) {}
 
@@ -19,7 +22,20 @@ export class LatencyWindow {
     }
   }
 
-  /** Mean latency of the samples still counting; undefined when there are none. */
+  /** The other instances' averages, from the last sync. */
+  setOthers(sum: number, count: number): void {
+    this.othersSum = sum;
+    this.othersCount = count;
+  }
+
+  /** This instance's average and the other instances' averages, each weighing the same; undefined: none. */
+  clusterAverage(now: number): number | undefined {
+    const own = this.average(now);
+    if (this.othersCount === 0) return own;
+    return own === undefined ? this.othersSum / this.othersCount : (own + this.othersSum) / (this.othersCount + 1);
+  }
+
+  /** Mean latency of this instance's samples still counting; undefined when there are none. */
   average(now: number): number | undefined {
     let sum = 0;
     let n = 0;

@@ -15,15 +15,15 @@ export function strategyFor(name: RoutingStrategy, latencyBuffer: number): Strat
     case 'simple-shuffle':
       return null;
     case 'least-busy':
-      // Fewest calls in flight (on this instance).
-      return scored((d) => d.active, 0);
+      // Fewest calls in flight (on every instance, when Redis shares them).
+      return scored((d) => d.active + d.othersActive, 0);
     case 'usage-based-routing':
     case 'usage-based-routing-v2':
-      // Fewest tokens this minute, then fewest requests (counted by this instance).
+      // Fewest tokens this minute, then fewest requests (on every instance, when Redis shares them).
       return scored((d, now) => d.usage.tokensNow(now) + d.usage.requestsNow(now) / 1e6, 0);
     case 'latency-based-routing':
       // Fastest recent answers; one never measured goes first, so every deployment gets measured.
-      return scored((d, now) => d.latency?.average(now) ?? 0, latencyBuffer);
+      return scored((d, now) => d.latency?.clusterAverage(now) ?? 0, latencyBuffer);
     case 'cost-based-routing':
       // Cheapest tokens (prompt plus completion price).
       return scored((d) => d.config.inputCostPerToken + d.config.outputCostPerToken, 0);
