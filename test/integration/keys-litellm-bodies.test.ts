@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from '../../src/proxy/call-accounting';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
-import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+import { openaiClient, startProxy, type ProxySetup } from '../support/proxy-setup';
+import { chatCompletion } from '../support/upstream';
 
 const MASTER = 'sk-master-litellm-bodies-1234';
 
@@ -60,9 +61,9 @@ const STORED = [
 ] as const;
 
 describe('keys: LiteLLM-shaped /key/* bodies accepted, answered back, and the fields with effect acting', () => {
-  let up: FakeUpstream;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   const reports: CallReport[] = [];
 
   const post = async (path: string, body: object) => {
@@ -73,28 +74,30 @@ describe('keys: LiteLLM-shaped /key/* bodies accepted, answered back, and the fi
     });
     return { status: res.status, body: (await readJson(res)) as Record<string, any> };
   };
-  const client = (key: string) => new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  const client = (key: string) => openaiClient(gw.url, key);
   const ask = (key: string, model: string, extra: object = {}) =>
     client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
   before(async () => {
-    up = await startUpstream((req) => ({
-      json: chatCompletion(`from ${req.body?.model}`, { prompt_tokens: 10, completion_tokens: 5 }),
-    }));
     db = await createTestDatabase('gw_key_bodies');
-    gw = await startGateway(
-      `model_list:
+    setup = await startProxy({
+      apiKey: MASTER,
+      env: { DATABASE_URL: db.url },
+      respond: (req) => ({
+        json: chatCompletion(`from ${req.body?.model}`, { prompt_tokens: 10, completion_tokens: 5 }),
+      }),
+      yaml: (upstream) => `model_list:
   - model_name: gpt
-    litellm_params: { model: openai/gpt-up, api_base: ${up.url} }
+    litellm_params: { model: openai/gpt-up, api_base: ${upstream} }
     model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
   - model_name: other
-    litellm_params: { model: openai/other-up, api_base: ${up.url} }
+    litellm_params: { model: openai/other-up, api_base: ${upstream} }
     model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }
 general_settings:
   master_key: ${MASTER}
 `,
-      { DATABASE_URL: db.url },
-    );
+    });
+    ({ gw } = setup);
     // Sees each call's report as the keys accounting gets it (the real accounting still runs).
     const acct = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
     const admit = acct.admit.bind(acct);
@@ -112,8 +115,7 @@ general_settings:
     };
   });
   after(async () => {
-    await gw?.close();
-    await up?.close();
+    await setup?.close();
     await db?.drop();
   });
 
