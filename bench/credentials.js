@@ -51,7 +51,7 @@ async function adminCall(gatewayUrl, masterKey, path, payload) {
  * reaches, and an end user with a budget: a call then passes every object's checks, as in an organisation.
  */
 async function generateTeamKey(gatewayUrl, masterKey) {
-  const limits = { max_budget: 1e9, rpm_limit: 1e9, tpm_limit: 1e12, max_parallel_requests: 100000 };
+  const limits = { max_budget: 1e9, rpm_limit: 1e9, tpm_limit: 1e9, max_parallel_requests: 100000 };
   const tag = Date.now();
   await adminCall(gatewayUrl, masterKey, '/team/new', { team_id: `bench-team-${tag}`, ...limits });
   await adminCall(gatewayUrl, masterKey, '/user/new', { user_id: `bench-user-${tag}`, ...limits });
