@@ -98,6 +98,12 @@ describe('admin UI in a real browser', { skip }, () => {
     await page.getByRole('button', { name: 'Delete key browser-key' }).click();
     const confirm = page.getByRole('button', { name: 'Confirm delete' });
     await confirm.waitFor();
+    // Focus moves once the confirmation has rendered: wait for it (bounded), then check where it is.
+    await page
+      .waitForFunction("document.activeElement && document.activeElement.textContent === 'Confirm delete'", null, {
+        timeout: 5_000,
+      })
+      .catch(() => undefined);
     assert.equal(
       await page.evaluate('document.activeElement.textContent'),
       'Confirm delete',
