@@ -20,6 +20,32 @@ const IN = 0.001;
 const OUT = 0.002;
 const COST = 11 * IN + 7 * OUT;
 
+/** A spend log row of no caller and no deployment, for writing straight to the store. */
+function plainRow(id: string, at: number, spend: number): SpendLogRow {
+  return {
+    id,
+    requestId: id,
+    callType: 'acompletion',
+    apiKey: null,
+    keyAlias: null,
+    teamId: null,
+    user: null,
+    endUser: null,
+    model: 'm',
+    modelId: null,
+    apiBase: null,
+    promptTokens: 1,
+    completionTokens: 1,
+    spend,
+    startTime: at,
+    endTime: at,
+    completionStartTime: at,
+    status: 'success',
+    statusCode: 200,
+    requestTags: [],
+  };
+}
+
 async function proxiedDatabase(prefix: string) {
   const db = await createTestDatabase(prefix);
   const direct = new URL(db.url);
@@ -121,28 +147,7 @@ describe('spend log buffer: bounded while the database is away', () => {
     try {
       await proxy.stop();
       const now = Date.now();
-      const row = (i: number): SpendLogRow => ({
-        id: `buf-${i}`,
-        requestId: `buf-${i}`,
-        callType: 'acompletion',
-        apiKey: null,
-        keyAlias: null,
-        teamId: null,
-        user: null,
-        endUser: null,
-        model: 'm',
-        modelId: null,
-        apiBase: null,
-        promptTokens: 1,
-        completionTokens: 1,
-        spend: 0.5,
-        startTime: now,
-        endTime: now,
-        completionStartTime: now,
-        status: 'success',
-        statusCode: 200,
-        requestTags: [],
-      });
+      const row = (i: number) => plainRow(`buf-${i}`, now, 0.5);
       for (let i = 0; i < 120; i++) writer.append(row(i));
       await writer.flush(); // fails: the rows go back in front
       assert.equal(writer.pending, 50, 'never more than the capacity');
@@ -179,28 +184,7 @@ describe('spend log store: a batch written again', () => {
     try {
       const store = new SpendLogStore(database);
       const now = Date.now();
-      const row = (i: number): SpendLogRow => ({
-        id: `again-${i}`,
-        requestId: `again-${i}`,
-        callType: 'acompletion',
-        apiKey: null,
-        keyAlias: null,
-        teamId: null,
-        user: null,
-        endUser: null,
-        model: 'm',
-        modelId: null,
-        apiBase: null,
-        promptTokens: 1,
-        completionTokens: 1,
-        spend: 0.25,
-        startTime: now,
-        endTime: now,
-        completionStartTime: now,
-        status: 'success',
-        statusCode: 200,
-        requestTags: [],
-      });
+      const row = (i: number) => plainRow(`again-${i}`, now, 0.25);
       await store.insert([row(1), row(2)]);
       await store.insert([row(1), row(2), row(3)]);
       const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_logs ORDER BY id')).map((r) => r.id);
