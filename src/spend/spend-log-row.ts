@@ -1,5 +1,6 @@
 import type { KeyRecord } from '../keys/key-record';
 import type { CallRecord } from '../proxy/call-record';
+import { toStorableText } from '../keys/dto/storable';
 
 /** One spend log row as written: ids, names, numbers and times. Never a prompt, an answer or a secret. */
 export interface SpendLogRow {
@@ -45,13 +46,9 @@ const MAX_TAGS = 32;
 const MAX_TAG = 128;
 const NO_TAGS: readonly string[] = Object.freeze([]);
 
-/**
- * A client-sent string as PostgreSQL can store it: bounded, no NUL, no lone surrogate (either would fail the whole
- * batch it is written in, and every retry of it).
- */
-export function storable(v: string, max: number = MAX_TEXT): string {
-  const s = v.length > max ? v.slice(0, max) : v;
-  return s.includes('\0') || !s.isWellFormed() ? s.replaceAll('\0', '').toWellFormed() : s;
+/** A client-sent string as a row keeps it: bounded, then made storable. */
+function storable(v: string, max: number = MAX_TEXT): string {
+  return toStorableText(v.length > max ? v.slice(0, max) : v);
 }
 
 /** A short string, or null: client-sent values are bounded before they are kept. */

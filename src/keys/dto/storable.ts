@@ -11,6 +11,14 @@ export function isStorableText(s: string): boolean {
   return !UNSTORABLE.test(s);
 }
 
+/**
+ * `s` as PostgreSQL can store it, for text kept rather than refused (spend log rows): NUL characters dropped, lone
+ * surrogates replaced by U+FFFD. One value that cannot be stored would fail the whole batch it is written in.
+ */
+export function toStorableText(s: string): string {
+  return isStorableText(s) ? s : s.replaceAll('\0', '').toWellFormed();
+}
+
 /** Deepest nesting accepted in `metadata` (objects and arrays); plenty for labels, bounded for the database. */
 export const MAX_METADATA_DEPTH = 32;
 
