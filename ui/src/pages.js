@@ -1,0 +1,12 @@
+import { Customers } from './customers.js';
+import { Keys } from './keys.js';
+import { Teams } from './teams.js';
+import { Users } from './users.js';
+
+/** The pages of the admin, in navigation order: `#id` in the location selects one. */
+export const PAGES = [
+  { id: 'keys', label: 'Keys', component: Keys },
+  { id: 'teams', label: 'Teams', component: Teams },
+  { id: 'users', label: 'Users', component: Users },
+  { id: 'customers', label: 'Customers', component: Customers },
+];
