@@ -18,6 +18,8 @@ export const spendLogsQuery = z
     user_id: id.optional(),
     team_id: id.optional(),
     request_id: id.optional(),
+    /** The model group the call asked for (LiteLLM's UI filters its logs by it). */
+    model: id.optional(),
     start_date: date.optional(),
     end_date: date.optional(),
     page: z.coerce.number().int().min(1).max(1_000_000).default(1),

@@ -62,6 +62,7 @@ export class SpendReadService {
       .eq('api_key', q.api_key === undefined ? undefined : keyHashOf(q.api_key))
       .eq('user', q.user_id)
       .eq('request_id', q.request_id)
+      .eq('model', q.model)
       .between(from, to);
     const limit = where.params.push(q.page_size);
     const offset = where.params.push((q.page - 1) * q.page_size);

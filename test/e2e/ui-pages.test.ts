@@ -40,6 +40,15 @@ describe('admin UI pages in a real browser', { skip }, () => {
     await page.getByRole('heading', { name, level: 1 }).waitFor();
   };
 
+  /** Spend log rows are written in batches off the request path: wait (bounded) until `n` are readable. */
+  const waitForRows = async (n: number) => {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      if ((await admin('/spend/logs?page_size=1000')).length >= n) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail(`fewer than ${n} spend log rows after 10 s`);
+  };
+
   before(async () => {
     assert.ok(present, `${CHROMIUM} is missing: CI must install it (.ci/run)`);
     db = await createTestDatabase();
@@ -50,10 +59,13 @@ model_list:
   - model_name: ui-model
     litellm_params: { model: openai/ui-up, api_base: ${up.url}/v1, api_key: ${UPSTREAM_SECRET} }
     model_info: { id: ui-model-1, input_cost_per_token: 0.001, output_cost_per_token: 0.002 }
+  - model_name: ui-down
+    litellm_params: { model: openai/down, api_base: http://127.0.0.1:9/v1, api_key: ${UPSTREAM_SECRET} }
+    model_info: { id: ui-down-1 }
 general_settings:
   master_key: ${MASTER}
   proxy_batch_write_at: 0.1
-router_settings: { num_retries: 0 }
+router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
 `,
       { DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
     );
@@ -214,6 +226,75 @@ router_settings: { num_retries: 0 }
     await page.getByRole('button', { name: 'Confirm delete' }).click();
     await page.getByRole('row').filter({ hasText: 'end-user-1' }).waitFor({ state: 'detached' });
     assert.deepEqual(await admin('/customer/list'), []);
+  });
+
+  it('shows the deployments with their health, and no upstream secret', async () => {
+    // A deployment nobody listens for: its failure starts a cool-down.
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'ui-down', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.ok(res.status >= 500, `a refused connection answers ${res.status}`);
+    await go('Models');
+    const row = page.getByRole('row').filter({ hasText: 'ui-model-1' });
+    await row.getByText('healthy').waitFor();
+    await page.getByText('1 healthy, 1 cooling down').waitFor();
+    const down = page.getByRole('row').filter({ hasText: 'ui-down-1' });
+    assert.match(await down.innerText(), /cooling down \(\d+ s left\)/);
+    assert.match(await row.innerText(), /openai\/ui-up/);
+    assert.match(await row.innerText(), new RegExp(up.url.replace(/\./g, '\\.')));
+    assert.ok(!(await page.content()).includes(UPSTREAM_SECRET), 'the upstream api_key is nowhere on the page');
+  });
+
+  it('lists the calls in the logs, filtered by team, key, model and request id, with paging', async () => {
+    const teamKey = await admin('/key/generate', { key_alias: 'ui-team-key', team_id: 'team-ui-1' });
+    const soloKey = await admin('/key/generate', { key_alias: 'ui-solo-key' });
+    const call = async (key: string, requestId: string, user?: string) => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ model: 'ui-model', messages: [{ role: 'user', content: 'hi' }], user }),
+      });
+      assert.equal(res.status, 200, await res.text());
+    };
+    for (let i = 0; i < 3; i++) await call(teamKey.key, `req-team-${i}`, 'end-user-2');
+    for (let i = 0; i < 27; i++) await call(soloKey.key, `req-solo-${i}`);
+    await waitForRows(31); // with the failed call of the models test
+
+    await go('Logs');
+    const rows = page.getByRole('table').getByRole('row');
+    await page.getByText('25 calls on page 1', { exact: true }).waitFor();
+    assert.match(await rows.nth(1).innerText(), /req-solo-26/, 'newest first');
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('6 calls on page 2', { exact: true }).waitFor();
+    assert.match(await rows.nth(5).innerText(), /req-team-0/);
+    assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+
+    await page.getByLabel('Team id').fill('team-ui-1');
+    await page.keyboard.press('Enter');
+    await page.getByText('3 calls on page 1', { exact: true }).waitFor();
+    const teamRows = await rows.allInnerTexts();
+    assert.ok(
+      teamRows.slice(1).every((r) => r.includes('ui-team-key') && r.includes('end-user-2')),
+      teamRows.join('\n'),
+    );
+
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('Key (secret or hash)').fill(soloKey.key);
+    await page.getByLabel('Request id').fill('req-solo-7');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText('1 call on page 1', { exact: true }).waitFor();
+    assert.match(await rows.nth(1).innerText(), /req-solo-7/);
+
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByLabel('Model').fill('no-such-model');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText('0 calls on page 1', { exact: true }).waitFor();
+    await page.getByLabel('Model').fill('ui-model');
+    await page.getByLabel('From (date)').fill(new Date().toISOString().slice(0, 10));
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText('25 calls on page 1', { exact: true }).waitFor();
   });
 
   it('logged no console error and asked no other origin for anything', () => {

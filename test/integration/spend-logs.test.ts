@@ -268,6 +268,8 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     assert.ok((await page('user_id=user-a')).every((r) => r.user === 'user-a'));
     const teamB = await page('team_id=team-b');
     assert.ok(teamB.length >= 2 && teamB.every((r) => r.team_id === 'team-b'));
+    assert.equal((await page(`api_key=${keys.solo.token}&model=priced`)).length, 5);
+    assert.equal((await page(`api_key=${keys.solo.token}&model=other`)).length, 0, 'a model filter');
     const today = new Date().toISOString().slice(0, 10);
     assert.equal((await page(`api_key=${keys.solo.token}&start_date=${today}&end_date=${today}`)).length, 5);
     assert.equal((await page(`api_key=${keys.solo.token}&end_date=2000-01-01`)).length, 0);

@@ -1,5 +1,7 @@
 import { Customers } from './customers.js';
 import { Keys } from './keys.js';
+import { Logs } from './logs.js';
+import { Models } from './models.js';
 import { Teams } from './teams.js';
 import { Users } from './users.js';
 
@@ -9,4 +11,6 @@ export const PAGES = [
   { id: 'teams', label: 'Teams', component: Teams },
   { id: 'users', label: 'Users', component: Users },
   { id: 'customers', label: 'Customers', component: Customers },
+  { id: 'models', label: 'Models', component: Models },
+  { id: 'logs', label: 'Logs', component: Logs },
 ];
