@@ -33,6 +33,10 @@ const DEFAULT_SPEND_WRITE_SEC = 1;
  * whose broadcast did not reach this instance is picked up within this time.
  */
 const DEFAULT_KEY_CACHE_TTL_SEC = 30;
+/** LiteLLM's output reservation for a call that sets no cap and a model that lists no output limit. */
+const DEFAULT_RESERVED_OUTPUT_TOKENS = 16_384;
+/** A held slot is renewed every third of this; a dead instance's slots are free this long after it died. */
+const DEFAULT_LEASE_SEC = 30;
 /** How often old spend log rows are deleted unless `maximum_spend_logs_retention_interval` says otherwise. */
 const DEFAULT_RETENTION_INTERVAL = '1d';
 
@@ -345,6 +349,13 @@ function toGatewayConfig(
     },
     metrics: { requireAuth: file.litellm_settings.require_auth_for_metrics_endpoint },
     keyCache: { resyncIntervalMs: Math.round((gs.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SEC) * 1000) },
+    limits: {
+      budgetReservation: !gs.disable_budget_reservation,
+      defaultMaxTokens: gs.budget_reservation_default_max_tokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS,
+      leaseMs: Math.round(
+        (parseEnvNumber(env.LIMIT_LEASE_SECONDS, 'env LIMIT_LEASE_SECONDS', 'number') ?? DEFAULT_LEASE_SEC) * 1000,
+      ),
+    },
     secrets,
     warnings,
   };

@@ -146,6 +146,10 @@ const generalSettings = z
     maximum_spend_logs_retention_period: period.optional(),
     /** How often the deletion runs (LiteLLM's default: daily). */
     maximum_spend_logs_retention_interval: period.optional(),
+    /** Calls do not reserve their worst-case cost against budgets (LiteLLM's key). */
+    disable_budget_reservation: z.boolean().default(false),
+    /** Output tokens a call that sets no max_tokens reserves (the gateway's own key; LiteLLM's figure is 16,384). */
+    budget_reservation_default_max_tokens: z.number().int().nonnegative().optional(),
   })
   .strict();
 

@@ -144,6 +144,15 @@ export interface MetricsConfig {
   readonly requireAuth: boolean;
 }
 
+export interface LimitsConfig {
+  /** Calls reserve their worst-case cost against budgets (`general_settings.disable_budget_reservation` false). */
+  readonly budgetReservation: boolean;
+  /** Output tokens reserved for a call that names no `max_tokens` (`general_settings.budget_reservation_default_max_tokens`). */
+  readonly defaultMaxTokens: number;
+  /** How long a call's shared slot and reservation outlive their last renewal (env `LIMIT_LEASE_SECONDS`). */
+  readonly leaseMs: number;
+}
+
 export interface KeyCacheConfig {
   /** How often every cached virtual key is read again from the database (`general_settings.user_api_key_cache_ttl`). */
   readonly resyncIntervalMs: number;
@@ -169,6 +178,7 @@ export interface GatewayConfig {
   readonly spend: SpendConfig;
   readonly metrics: MetricsConfig;
   readonly keyCache: KeyCacheConfig;
+  readonly limits: LimitsConfig;
   /** Every configured secret value (master key, upstream api keys, database password): redacted from logs. */
   readonly secrets: readonly string[];
   /** Warnings found while loading (ignored keys): logged once at start. */

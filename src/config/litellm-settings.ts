@@ -126,6 +126,8 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       disable_spend_logs: 'no spend log rows (spend totals are still kept)',
       maximum_spend_logs_retention_period: 'spend log rows older than this (e.g. "30d") are deleted',
       maximum_spend_logs_retention_interval: 'how often old spend log rows are deleted (default "1d")',
+      disable_budget_reservation: 'calls do not hold their worst-case cost against budgets while they run',
+      budget_reservation_default_max_tokens: 'output tokens reserved for a call that sets no max_tokens (16384)',
     },
     ignored: [
       'completion_model',
@@ -194,7 +196,6 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       'store_model_in_db',
       'forward_client_headers_to_llm_api',
       'forward_openai_org_id',
-      'disable_budget_reservation',
       'apply_user_budget_to_team_keys',
       'user_url_validation',
       'user_url_allowed_hosts',

@@ -3,9 +3,11 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import type { Admission, CallAccounting, CallReport } from '../proxy/call-accounting';
+import type { Reservation } from '../proxy/reservation';
 import { AccessObjects } from './access/access-objects.service';
-import { checkObject, objectScope } from './access/admission-checks';
+import { checkObject, objectScope, periodOf } from './access/admission-checks';
 import { JwtTeams } from './access/jwt-teams';
+import type { LimitedObject } from './access/limited-object';
 import type { CachedKey } from './cached-key';
 import { KeyCache } from './key-cache.service';
 import { unusableKeyError } from './key-usable';
@@ -23,6 +25,8 @@ const FREE: Admission = { models: null, done: () => undefined };
 @Injectable()
 export class AccountingService implements CallAccounting {
   private readonly teamModelAccess: boolean;
+  /** Calls hold their worst-case cost against budgets while they run (`disable_budget_reservation` false). */
+  private readonly reserve: boolean;
 
   constructor(
     private readonly cache: KeyCache,
@@ -33,28 +37,32 @@ export class AccountingService implements CallAccounting {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.teamModelAccess = config.jwt.enforceTeamBasedModelAccess;
+    this.reserve = config.limits.budgetReservation;
   }
 
-  admit(caller: Caller, modelGroup: string, endUserId?: string): Admission | Promise<Admission> {
+  admit(caller: Caller, modelGroup: string, endUserId?: string, worst?: Reservation): Admission | Promise<Admission> {
     const endUser = endUserId ?? caller.endUserId;
     if (caller.role === 'virtual_key') {
       const key = caller.keyHash ? this.cache.get(caller.keyHash) : undefined;
-      if (key) return this.admitKey(key, modelGroup, endUser);
+      if (key) return this.admitKey(key, modelGroup, endUser, worst);
       return this.cache.findByHash(caller.keyHash ?? '').then((k) => {
         if (!k)
           throw Errors.unauthorized(
             'Invalid API key: this key does not exist (it may have been deleted or regenerated)',
           );
-        return this.admitKey(k, modelGroup, endUser);
+        return this.admitKey(k, modelGroup, endUser, worst);
       });
     }
-    if (caller.role === 'team' || caller.role === 'internal_user') return this.admitJwt(caller, modelGroup, endUser);
+    if (caller.role === 'team' || caller.role === 'internal_user')
+      return this.admitJwt(caller, modelGroup, endUser, worst);
     if (endUser === undefined) return FREE;
     const now = Date.now();
     const e = this.objects.get('end_user', endUser);
     if (e?.enforced) checkObject(e, modelGroup, now, this.objects);
     const call = { token: null, teamId: null, userId: null, endUserId: endUser };
-    return this.withLimits(e?.hasRateLimits ? [objectScope(e)] : [], call, null);
+    const scopes: LimitScope[] = [];
+    if (e) this.pushObject(scopes, e, now, worst);
+    return this.withLimits(scopes, call, null, worst);
   }
 
   aliasOf(caller: Caller, model: string): string | undefined {
@@ -71,7 +79,12 @@ export class AccountingService implements CallAccounting {
     return null;
   }
 
-  private admitKey(key: CachedKey, modelGroup: string, endUser: string | undefined): Admission | Promise<Admission> {
+  private admitKey(
+    key: CachedKey,
+    modelGroup: string,
+    endUser: string | undefined,
+    worst: Reservation | undefined,
+  ): Admission | Promise<Admission> {
     const now = Date.now();
     const refused = unusableKeyError(key, now);
     if (refused !== null) throw refused;
@@ -107,31 +120,57 @@ export class AccountingService implements CallAccounting {
     const scopes: LimitScope[] = [];
     const modelRpm = extras.modelRpm?.get(modelGroup);
     const modelTpm = extras.modelTpm?.get(modelGroup);
-    if (modelRpm !== undefined || modelTpm !== undefined)
+    const modelReserves = modelBudget !== undefined && this.reserves(worst);
+    if (modelRpm !== undefined || modelTpm !== undefined || modelReserves)
       scopes.push({
         id: `km:${key.token}:${modelGroup}`,
         label: `key on model ${modelGroup}`,
         rpm: modelRpm ?? null,
         tpm: modelTpm ?? null,
         parallel: null,
+        budget: modelReserves ? modelBudget : null,
+        spent: key.modelSpend?.get(modelGroup) ?? 0,
+        period: 0,
+        owner: `this key on model ${modelGroup}`,
       });
-    if (key.hasRateLimits)
+    const keyReserves = key.maxBudget !== null && this.reserves(worst);
+    if (key.hasRateLimits || keyReserves)
       scopes.push({
         id: `k:${key.token}`,
         label: 'key',
         rpm: key.rpmLimit,
         tpm: key.tpmLimit,
         parallel: key.maxParallelRequests,
+        budget: keyReserves ? key.maxBudget : null,
+        spent: key.spendAt(now),
+        period: periodOf(key.resetAtMs, now),
+        owner: 'this key',
       });
-    if (team?.hasRateLimits) scopes.push(objectScope(team));
-    if (user?.hasRateLimits) scopes.push(objectScope(user));
-    if (end?.hasRateLimits) scopes.push(objectScope(end));
+    if (team) this.pushObject(scopes, team, now, worst);
+    if (user) this.pushObject(scopes, user, now, worst);
+    if (end) this.pushObject(scopes, end, now, worst);
     const call = { token: key.token, teamId: key.teamId, userId: key.userId, endUserId: endUser ?? null };
-    return this.withLimits(scopes, call, key.modelSet, extras.tags, modelBudget !== undefined);
+    return this.withLimits(scopes, call, key.modelSet, worst, extras.tags, modelBudget !== undefined);
+  }
+
+  /** Whether this call holds a reservation against budgets: it has a price. */
+  private reserves(worst: Reservation | undefined): boolean {
+    return this.reserve && worst !== undefined && worst.measure().cost > 0;
+  }
+
+  /** The object's scope, when it has rate limits or a budget this call reserves against. */
+  private pushObject(scopes: LimitScope[], o: LimitedObject, now: number, worst: Reservation | undefined): void {
+    const reserves = o.maxBudget !== null && this.reserves(worst);
+    if (o.hasRateLimits || reserves) scopes.push(objectScope(o, reserves, now));
   }
 
   /** A team or internal-user JWT: its scopes, its team (chosen among its teams), its user, its end user. */
-  private admitJwt(caller: Caller, modelGroup: string, endUser: string | undefined): Admission | Promise<Admission> {
+  private admitJwt(
+    caller: Caller,
+    modelGroup: string,
+    endUser: string | undefined,
+    worst: Reservation | undefined,
+  ): Admission | Promise<Admission> {
     if (caller.scopeModels && !caller.scopeModels.includes(modelGroup)) {
       throw Errors.forbidden(
         `This token's scopes do not grant model=${modelGroup}; they grant [${caller.scopeModels.join(', ')}]`,
@@ -140,8 +179,8 @@ export class AccountingService implements CallAccounting {
     }
     const teamId = this.pickTeam(caller, modelGroup);
     const gone = teamId !== undefined ? this.jwtTeams.missing(caller, teamId) : undefined;
-    if (gone) return gone.then(() => this.admitJwtTeam(caller, teamId, modelGroup, endUser));
-    return this.admitJwtTeam(caller, teamId, modelGroup, endUser);
+    if (gone) return gone.then(() => this.admitJwtTeam(caller, teamId, modelGroup, endUser, worst));
+    return this.admitJwtTeam(caller, teamId, modelGroup, endUser, worst);
   }
 
   /** The JWT call with its team chosen (stored, unless the store was never read). */
@@ -150,6 +189,7 @@ export class AccountingService implements CallAccounting {
     teamId: string | undefined,
     modelGroup: string,
     endUser: string | undefined,
+    worst: Reservation | undefined,
   ): Admission | Promise<Admission> {
     const now = Date.now();
     const team = teamId !== undefined ? this.objects.get('team', teamId) : undefined;
@@ -165,11 +205,11 @@ export class AccountingService implements CallAccounting {
     if (user?.enforced) checkObject(user, modelGroup, now, this.objects);
     if (end?.enforced) checkObject(end, modelGroup, now, this.objects);
     const scopes: LimitScope[] = [];
-    if (team?.hasRateLimits) scopes.push(objectScope(team));
-    if (user?.hasRateLimits) scopes.push(objectScope(user));
-    if (end?.hasRateLimits) scopes.push(objectScope(end));
+    if (team) this.pushObject(scopes, team, now, worst);
+    if (user) this.pushObject(scopes, user, now, worst);
+    if (end) this.pushObject(scopes, end, now, worst);
     const call = { token: null, teamId: teamId ?? null, userId: caller.userId ?? null, endUserId: endUser ?? null };
-    return this.withLimits(scopes, call, null);
+    return this.withLimits(scopes, call, null, worst);
   }
 
   /**
@@ -191,13 +231,15 @@ export class AccountingService implements CallAccounting {
     scopes: LimitScope[],
     call: CallOwners,
     models: ReadonlySet<string> | null,
+    worst: Reservation | undefined,
     tags: readonly string[] | null = null,
     perModelSpend = false,
   ): Admission | Promise<Admission> {
     const make = (ticket: LimitTicket | null) =>
       new CallAdmission(this.cache, this.objects, this.spend, call, ticket, models, tags, perModelSpend);
     if (scopes.length === 0) return make(null);
-    const ticket = this.limiter.acquire(scopes);
+    const w = worst?.measure();
+    const ticket = this.limiter.acquire(scopes, w ? w.promptTokens + w.completionTokens : 0, w ? w.cost : 0);
     return ticket instanceof Promise ? ticket.then(make) : make(ticket);
   }
 }
@@ -230,8 +272,8 @@ class CallAdmission implements Admission {
     if (this.finished) return;
     this.finished = true;
     const tokens = report ? report.promptTokens + report.completionTokens : 0;
-    this.ticket?.release(tokens);
     const cost = report?.cost ?? 0;
+    this.ticket?.release(tokens, cost);
     if (!(cost > 0)) return;
     const c = this.call;
     this.spend.add(c.token, c.teamId, cost, c.userId, c.endUserId);

@@ -13,6 +13,7 @@ import { JwtTeams } from './access/jwt-teams';
 import { SoftBudgetCrossings } from './access/soft-budget-crossings';
 import { MirrorTeamBudgets } from './access/team-budgets';
 import { TEAM_BUDGETS } from '../metrics/budget-source';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomersService } from './customers/customers.service';
@@ -66,9 +67,14 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     { provide: TEAM_BUDGETS, useExisting: MirrorTeamBudgets },
     {
       provide: LIMITER,
-      inject: [GATEWAY_CONFIG, KeysRedis, KeyEventsService, APP_LOGGER],
-      useFactory: (config: GatewayConfig, redis: KeysRedis, events: KeyEventsService, log: Logger) =>
-        createLimiter(config, redis, events.instanceId, log),
+      inject: [GATEWAY_CONFIG, KeysRedis, KeyEventsService, APP_LOGGER, GatewayMetrics],
+      useFactory: (
+        config: GatewayConfig,
+        redis: KeysRedis,
+        events: KeyEventsService,
+        log: Logger,
+        metrics: GatewayMetrics,
+      ) => createLimiter(config, redis, events.instanceId, log, metrics),
     },
     LimiterLifecycle,
     UnpricedBudgetCheck,

@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/caller';
+import type { Reservation } from './reservation';
 
 /** What the proxy reports after a model call, for spend and token-rate accounting. */
 export interface CallReport {
@@ -44,8 +45,11 @@ export interface Admission {
 export const CALL_ACCOUNTING = Symbol('CALL_ACCOUNTING');
 
 export interface CallAccounting {
-  /** `endUserId`: the request's `user` field (LiteLLM's end user, or "customer"), when it has one. */
-  admit(caller: Caller, modelGroup: string, endUserId?: string): Admission | Promise<Admission>;
+  /**
+   * `endUserId`: the request's `user` field (LiteLLM's end user, or "customer"), when it has one. `worst`: the call's
+   * worst case, held against its budgets and tpm limits until `done`.
+   */
+  admit(caller: Caller, modelGroup: string, endUserId?: string, worst?: Reservation): Admission | Promise<Admission>;
   /** Model groups this caller may use (for `GET /models`); null = every configured group. */
   allowedModels(caller: Caller): readonly string[] | null;
   /** The model group a virtual key's `aliases` map `model` to (asked only for names no group has). */

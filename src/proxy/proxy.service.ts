@@ -23,6 +23,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { relayStream } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
+import { Reservation } from './reservation';
 import { anthropicClientHeaders } from './providers/anthropic/anthropic-client-headers';
 
 type Report = (report: CallReport | null) => void;
@@ -60,7 +61,11 @@ export class ProxyService {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.bodyLimit = config.server.bodyLimitBytes;
+    this.defaultMaxTokens = config.limits.defaultMaxTokens;
   }
+
+  /** Output tokens reserved for a call that sets no max_tokens. */
+  private readonly defaultMaxTokens: number;
 
   /** The most bytes a request body may have (an upload's too). */
   private readonly bodyLimit: number;
@@ -117,9 +122,17 @@ export class ProxyService {
     // Admitted, limited and reported as the group it calls; a wildcard group as the name requested.
     const accountAs = group.name === groupName || group.name.includes('*') ? groupName : group.name;
     const endUser = typeof payload.user === 'string' && payload.user !== '' ? payload.user : undefined;
+    const worst = new Reservation(
+      op,
+      payload,
+      upload !== null ? 0 : Number(req.headers['content-length']),
+      this.defaultMaxTokens,
+      this.router.chain(group),
+      groupName,
+    );
     let admission: Admission;
     try {
-      const admitted = this.accounting.admit(caller, accountAs, endUser);
+      const admitted = this.accounting.admit(caller, accountAs, endUser, worst);
       admission = admitted instanceof Promise ? await admitted : admitted;
     } catch (err) {
       upload?.discard();

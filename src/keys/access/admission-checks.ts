@@ -29,13 +29,29 @@ export function checkObject(o: LimitedObject, modelGroup: string, nowMs: number,
   }
 }
 
-/** The object's rate-limit scope (shared by every key and caller of it, and through Redis by every instance). */
-export function objectScope(o: LimitedObject): LimitScope {
+/**
+ * The object's limit scope (shared by every key and caller of it, and through Redis by every instance); with its
+ * budget when the call reserves against it.
+ */
+export function objectScope(o: LimitedObject, reserves: boolean, nowMs: number): LimitScope {
   return {
     id: o.scopeId,
     label: KIND_LABEL[o.kind],
     rpm: o.rpmLimit,
     tpm: o.tpmLimit,
     parallel: o.maxParallelRequests,
+    budget: reserves ? o.maxBudget : null,
+    spent: o.spendAt(nowMs),
+    period: periodOf(o.resetAtMs, nowMs),
+    owner: o.budgetOwner,
   };
+}
+
+/**
+ * The budget period as the shared counter knows it (limit-scripts.ts): its end; 0 for none; just after its end once
+ * it is over and the next one is not known yet (its spend then starts again from what this instance holds, 0).
+ */
+export function periodOf(resetAtMs: number, nowMs: number): number {
+  if (resetAtMs === Infinity) return 0;
+  return resetAtMs <= nowMs ? resetAtMs + 1 : resetAtMs;
 }

@@ -1,6 +1,9 @@
 import { Errors, type GatewayError } from '../../common/errors/gateway-error';
 
-/** One thing limits apply to: a key (`k:<token>`) or a team (`t:<id>`). A null limit is not enforced. */
+/**
+ * One thing limits apply to: a key (`k:<token>`), a key on one model (`km:<token>:<group>`), a team, user or end
+ * user. A null limit is not enforced.
+ */
 export interface LimitScope {
   readonly id: string;
   /** For messages: "key" or "team". */
@@ -8,19 +11,31 @@ export interface LimitScope {
   readonly rpm: number | null;
   readonly tpm: number | null;
   readonly parallel: number | null;
+  /** Its max_budget (model_max_budget for a key on one model), when calls reserve against it; else null. */
+  readonly budget?: number | null;
+  /** Its spend in the current budget period, as this instance knows it. */
+  readonly spent?: number;
+  /** End of its budget period (ms; 0: no period): shared spend counts per period. */
+  readonly period?: number;
+  /** For budget messages: "this key", "team t1", "this key on model m". */
+  readonly owner?: string;
 }
 
-/** A granted admission; `release` must be called once with the tokens the call used. */
+/** A granted admission; `release` must be called once with the tokens and the cost the call really had. */
 export interface LimitTicket {
-  release(tokens: number): void;
+  release(tokens: number, cost?: number): void;
 }
 
 /** Nest token for the limiter: in-process, or Redis-backed when REDIS_URL is set (several instances share limits). */
 export const LIMITER = Symbol('LIMITER');
 
 export interface Limiter {
-  /** Grants the call or throws a 429 GatewayError (with retry-after). Sync when no network is involved. */
-  acquire(scopes: readonly LimitScope[]): LimitTicket | Promise<LimitTicket>;
+  /**
+   * Grants the call or throws (429 with retry-after, or 400 budget_exceeded). `tokens` and `cost` are the call's
+   * worst case: reserved against every tpm limit and budget of its scopes until the release settles them to the
+   * real usage. Sync when no network is involved.
+   */
+  acquire(scopes: readonly LimitScope[], tokens?: number, cost?: number): LimitTicket | Promise<LimitTicket>;
 }
 
 export type LimitKind = 'rpm' | 'tpm' | 'parallel';
@@ -37,4 +52,17 @@ export function limitError(scope: LimitScope, kind: LimitKind, retryAfterMs: num
   const what =
     kind === 'rpm' ? `${scope.rpm} requests per minute (rpm_limit)` : `${scope.tpm} tokens per minute (tpm_limit)`;
   return Errors.rateLimited(`Rate limit reached for this ${scope.label}: ${what}; retry after ${retrySec} s`, retrySec);
+}
+
+/** The budget refusal, worded as admission's own (admission-checks.ts), plus what calls in flight hold. */
+export function budgetError(scope: LimitScope, spent: number, reserved: number): GatewayError {
+  const field = scope.id.startsWith('km:') ? 'model_max_budget' : 'max_budget';
+  const held = reserved > 0 ? `; calls in flight hold ${round(reserved)} more` : '';
+  return Errors.budgetExceeded(
+    `Budget has been exceeded for ${scope.owner}: current spend ${round(spent)}, ${field} ${scope.budget}${held}`,
+  );
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
 }

@@ -21,6 +21,18 @@ export class MinuteWindow {
     this.counts[i] += n;
   }
 
+  /**
+   * Corrects what `add` counted at `atMs` by `delta` (a reservation settled to the real count), in the same slot so
+   * it leaves the window with it. False when that slot has already left: nothing changed.
+   */
+  adjust(atMs: number, nowMs: number, delta: number): boolean {
+    const s = Math.floor(atMs / 1000);
+    const i = s % SLOTS;
+    if (this.seconds[i] !== s || s <= Math.floor(nowMs / 1000) - WINDOW_SECONDS) return false;
+    this.counts[i] = Math.max(0, this.counts[i] + delta);
+    return true;
+  }
+
   total(nowMs: number): number {
     const oldest = Math.floor(nowMs / 1000) - WINDOW_SECONDS;
     let sum = 0;

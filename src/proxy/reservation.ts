@@ -1,0 +1,62 @@
+import { callCost } from './call-cost';
+import type { Operation } from './providers/provider';
+import type { ModelGroup } from './router/model-group';
+import type { Usage } from './streaming/usage';
+
+/** Operations whose answer is text counted in output tokens (the others reserve their input only). */
+const WRITES_TEXT: Readonly<Record<Operation, boolean>> = {
+  chat: true,
+  completions: true,
+  responses: true,
+  messages: true,
+  embeddings: false,
+  moderations: false,
+  images: false,
+  speech: false,
+  transcriptions: false,
+  translations: false,
+};
+
+/**
+ * A call's worst case, held against its budgets and tpm limits while it runs: its prompt estimated from the body's
+ * bytes (4 a token, which JSON's own punctuation makes generous), plus the output it may ask for (`max_tokens`,
+ * `max_completion_tokens` or `max_output_tokens`, times `n`; else `defaultMax`), priced at the dearest deployment of
+ * its group and fallbacks. Worked out only when asked (`measure`): a caller without budgets or tpm limits never is.
+ */
+export class Reservation implements Usage {
+  promptTokens = 0;
+  completionTokens = 0;
+  cost = 0;
+  private measured = false;
+
+  constructor(
+    private readonly op: Operation,
+    private readonly payload: Record<string, unknown>,
+    /** The body's Content-Length (NaN: none). */
+    private readonly bodyBytes: number,
+    private readonly defaultMax: number,
+    private readonly chain: readonly ModelGroup[],
+    private readonly requested: string,
+  ) {}
+
+  /** Fills in the tokens and the cost (once). */
+  measure(): this {
+    if (this.measured) return this;
+    this.measured = true;
+    const payload = this.payload;
+    // A chunked body (no Content-Length, NaN here) is measured as its JSON.
+    const bytes = this.bodyBytes >= 0 ? this.bodyBytes : JSON.stringify(payload).length;
+    this.promptTokens = Math.ceil(bytes / 4);
+    if (WRITES_TEXT[this.op]) {
+      const cap = payload.max_tokens ?? payload.max_completion_tokens ?? payload.max_output_tokens;
+      const n = typeof payload.n === 'number' && payload.n > 1 ? Math.ceil(payload.n) : 1;
+      this.completionTokens = (typeof cap === 'number' && cap >= 0 ? Math.ceil(cap) : this.defaultMax) * n;
+    }
+    for (const g of this.chain)
+      for (const d of g.deployments) {
+        const c = callCost(this, d, this.requested);
+        if (c > this.cost) this.cost = c;
+      }
+    return this;
+  }
+}

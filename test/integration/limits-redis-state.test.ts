@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import Redis from 'ioredis';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { createTestDatabase } from '../support/postgres';
+import { chatChunks, chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+
+/**
+ * Shared limits as states (issue 30, items 2 and 4): a parallel slot is renewed while its call runs, however long,
+ * and freed only when its holder stops renewing it (it died); a Redis that stops answering costs one command
+ * timeout, not one per call, and the shared limits come back when it answers.
+ */
+const MASTER = 'sk-master-redis-state-3a9';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function configFor(upstream: FakeUpstream): string {
+  return `general_settings:
+  master_key: ${MASTER}
+model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-upstream
+      api_base: ${upstream.url}/v1
+      api_key: upstream-key
+router_settings:
+  num_retries: 0
+`;
+}
+
+async function generate(gw: InProcessGateway, fields: object): Promise<{ key: string; token: string }> {
+  const res = await fetch(`${gw.url}/key/generate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+    body: JSON.stringify(fields),
+  });
+  const json = await readJson(res);
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json;
+}
+
+async function chat(gw: InProcessGateway, key: string, stream = false): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP proxy to Redis that can stop forwarding (both ways, bytes held, not lost) and start again. */
+async function startRedisProxy(): Promise<{ url: string; blackhole(): void; heal(): void; close(): Promise<void> }> {
+  const target = new URL(REDIS_URL);
+  let holding = false;
+  const flushers: (() => void)[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const up = connect(Number(target.port || 6379), target.hostname);
+    sockets.add(client).add(up);
+    const toUp: Buffer[] = [];
+    const toClient: Buffer[] = [];
+    client.on('data', (d: Buffer) => (holding ? toUp.push(d) : up.write(d)));
+    up.on('data', (d: Buffer) => (holding ? toClient.push(d) : client.write(d)));
+    flushers.push(() => {
+      for (const d of toUp.splice(0)) up.write(d);
+      for (const d of toClient.splice(0)) client.write(d);
+    });
+    const end = () => {
+      client.destroy();
+      up.destroy();
+    };
+    client.on('error', end).on('close', end);
+    up.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    blackhole: () => (holding = true),
+    heal: () => {
+      holding = false;
+      for (const f of flushers) f();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('shared limits through Redis: slots renewed while calls run, Redis failure as a state', () => {
+  let upstream: FakeUpstream;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+  let proxy: Awaited<ReturnType<typeof startRedisProxy>>;
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  let streamGate: () => void = () => undefined;
+
+  before(async () => {
+    upstream = await startUpstream((req) => {
+      if (req.body?.stream !== true) return { json: chatCompletion('ok') };
+      const [first, ...rest] = chatChunks(['a', ' long', ' stream']);
+      return { sse: [first, () => new Promise<void>((r) => (streamGate = r)), ...rest] };
+    });
+    db = await createTestDatabase('gw_redis_state');
+    proxy = await startRedisProxy();
+    gw = await startGateway(configFor(upstream), {
+      DATABASE_URL: db.url,
+      REDIS_URL: proxy.url,
+      LIMIT_LEASE_SECONDS: '2',
+    });
+  });
+  after(async () => {
+    streamGate();
+    await gw?.close();
+    await proxy?.close();
+    await db?.drop();
+    await upstream?.close();
+    await redis.quit();
+  });
+
+  it('a stream outliving the lease keeps its slot; a slot whose holder died is freed after the lease', async () => {
+    const k = await generate(gw, { max_parallel_requests: 1 });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${k.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    await reader.read(); // the first chunk: the stream runs
+    await sleep(3_500); // past the 2 s lease
+    const second = await chat(gw, k.key);
+    assert.equal(second.status, 429, `the running stream still holds the key's one slot: ${second.text}`);
+    streamGate();
+    while (!(await reader.read()).done);
+    assert.equal((await chat(gw, k.key)).status, 200, 'freed when the stream ended');
+
+    // An instance that died holding the slot (its entry is never renewed): free once the lease has passed.
+    const [sec, micro] = await redis.time();
+    await redis.zadd(`llmgw:rl:{k:${k.token}}:par`, Number(sec) * 1000 + Math.floor(Number(micro) / 1000), 'dead:1');
+    assert.equal((await chat(gw, k.key)).status, 429, 'held by the dead instance meanwhile');
+    await sleep(2_500);
+    assert.equal((await chat(gw, k.key)).status, 200, 'the dead holder stopped renewing it');
+  });
+
+  it('Redis blackholed: after the first timeout calls decide locally at once; shared limits return once it answers', async () => {
+    const k = await generate(gw, { rpm_limit: 1000 });
+    const counted = async () => {
+      const slots = await redis.hgetall(`llmgw:rl:{k:${k.token}}:rpm`);
+      return Object.values(slots).reduce((a, b) => a + Number(b), 0);
+    };
+    assert.equal((await chat(gw, k.key)).status, 200);
+    assert.equal(await counted(), 1, 'counted in Redis');
+
+    proxy.blackhole();
+    const first = await chat(gw, k.key);
+    assert.equal(first.status, 200, 'served with in-process limits');
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      assert.equal((await chat(gw, k.key)).status, 200);
+      times.push(performance.now() - t0);
+    }
+    assert.ok(Math.max(...times) < 300, `no call waits for Redis' 1 s timeout: ${times.map(Math.round).join(', ')} ms`);
+    assert.match(gw.logs.text(), /redis rate limiting unavailable/);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /^gateway_redis_breaker_open 1$/m);
+
+    proxy.heal();
+    const deadline = Date.now() + 10_000;
+    while (!/redis rate limiting answers again/.test(gw.logs.text())) {
+      assert.ok(Date.now() < deadline, 'the breaker closed once Redis answered');
+      await sleep(100);
+    }
+    assert.match(await (await fetch(`${gw.url}/metrics`)).text(), /^gateway_redis_breaker_open 0$/m);
+    const before = await counted();
+    assert.equal((await chat(gw, k.key)).status, 200);
+    assert.equal(await counted(), before + 1, 'counted in Redis again');
+    assert.equal(gw.logs.text().match(/redis rate limiting unavailable/g)?.length, 1, 'one line when it opened');
+  });
+});

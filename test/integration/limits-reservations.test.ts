@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { createTestDatabase } from '../support/postgres';
+import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+
+/**
+ * Reservations (issue 30, item 1): a call holds its worst case (prompt estimated from the body's bytes, plus its
+ * max_tokens, at the deployment's price) against its key's budget and tpm limit while it runs, so 50 concurrent calls
+ * against a small budget stay within one reservation of it: on one instance, and on two sharing Redis and PostgreSQL.
+ */
+const MASTER = 'sk-master-reservations-7f1';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const IN_COST = 0.00001;
+const OUT_COST = 0.00003;
+const USAGE = { prompt_tokens: 10, completion_tokens: 100 };
+const CALL_COST = USAGE.prompt_tokens * IN_COST + USAGE.completion_tokens * OUT_COST;
+
+const body = (maxTokens: number) =>
+  JSON.stringify({ model: 'm', max_tokens: maxTokens, messages: [{ role: 'user', content: 'hi' }] });
+/** What admission reserves for `body(maxTokens)`: its bytes / 4 as prompt, plus max_tokens. */
+const reservedTokens = (maxTokens: number) => Math.ceil(Buffer.byteLength(body(maxTokens)) / 4) + maxTokens;
+const reservedCost = (maxTokens: number) =>
+  Math.ceil(Buffer.byteLength(body(maxTokens)) / 4) * IN_COST + maxTokens * OUT_COST;
+
+function configFor(upstream: FakeUpstream): string {
+  return `general_settings:
+  master_key: ${MASTER}
+model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-upstream
+      api_base: ${upstream.url}/v1
+      api_key: upstream-key
+    model_info:
+      input_cost_per_token: ${IN_COST}
+      output_cost_per_token: ${OUT_COST}
+router_settings:
+  num_retries: 0
+`;
+}
+
+async function generate(gw: InProcessGateway, fields: object): Promise<string> {
+  const res = await fetch(`${gw.url}/key/generate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+    body: JSON.stringify(fields),
+  });
+  const json = await readJson(res);
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json.key as string;
+}
+
+/** `n` calls at once, spread over the instances: the statuses and error codes. */
+async function burst(gws: InProcessGateway[], key: string, n: number, maxTokens: number) {
+  const results = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const res = await fetch(`${gws[i % gws.length].url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body(maxTokens),
+      });
+      const json = await readJson(res);
+      return { status: res.status, code: json?.error?.code as string | undefined };
+    }),
+  );
+  return {
+    ok: results.filter((r) => r.status === 200).length,
+    refused: results.filter((r) => r.status !== 200),
+  };
+}
+
+for (const mode of ['one instance', 'two instances, Redis'] as const) {
+  describe(`reservations under concurrency (${mode})`, () => {
+    let upstream: FakeUpstream;
+    let db: Awaited<ReturnType<typeof createTestDatabase>>;
+    const gws: InProcessGateway[] = [];
+
+    before(async () => {
+      // Slow enough that every call of a burst is admitted before any ends.
+      upstream = await startUpstream(() => ({ json: chatCompletion('ok', USAGE), delayMs: 400 }));
+      db = await createTestDatabase('gw_reservations');
+      const env = { DATABASE_URL: db.url, ...(mode === 'one instance' ? {} : { REDIS_URL }) };
+      gws.push(await startGateway(configFor(upstream), env));
+      if (mode !== 'one instance') gws.push(await startGateway(configFor(upstream), env));
+    });
+    after(async () => {
+      for (const gw of gws) await gw.close();
+      await db?.drop();
+      await upstream?.close();
+    });
+
+    it('50 concurrent calls on a key with max_budget 0.01 spend at most one reservation beyond it', async () => {
+      const budget = 0.01;
+      const key = await generate(gws[0], { max_budget: budget });
+      const { ok, refused } = await burst(gws, key, 50, 100);
+      assert.ok(ok >= 1, 'the first calls are served');
+      assert.ok(
+        ok * CALL_COST <= budget + reservedCost(100),
+        `${ok} calls served cost ${ok * CALL_COST}, over ${budget} + one reservation ${reservedCost(100)}`,
+      );
+      assert.equal(refused.length, 50 - ok);
+      assert.ok(
+        refused.every((r) => r.status === 400 && r.code === 'budget_exceeded'),
+        JSON.stringify(refused.slice(0, 3)),
+      );
+      // Settled to the real cost: once written, the spend the key reports is what the served calls cost.
+      let spend = -1;
+      for (let tries = 0; tries < 50 && Math.abs(spend - ok * CALL_COST) > 1e-9; tries++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const info = await readJson(
+          await fetch(`${gws[0].url}/key/info?key=${key}`, { headers: { authorization: `Bearer ${MASTER}` } }),
+        );
+        spend = info.info.spend;
+      }
+      assert.ok(Math.abs(spend - ok * CALL_COST) < 1e-9, `${spend} vs ${ok * CALL_COST}`);
+    });
+
+    it('30 concurrent calls on a key with tpm_limit 100 use at most one reservation beyond it', async () => {
+      const key = await generate(gws[0], { tpm_limit: 100 });
+      const maxTokens = 10;
+      upstream.respondWith(() => ({
+        json: chatCompletion('ok', { prompt_tokens: 10, completion_tokens: maxTokens }),
+        delayMs: 400,
+      }));
+      const { ok, refused } = await burst(gws, key, 30, maxTokens);
+      const used = ok * (10 + maxTokens);
+      assert.ok(ok >= 1, 'the first calls are served');
+      assert.ok(used <= 100 + reservedTokens(maxTokens), `${ok} calls used ${used} tokens`);
+      assert.ok(
+        refused.every((r) => r.status === 429),
+        JSON.stringify(refused.slice(0, 3)),
+      );
+    });
+  });
+}
