@@ -297,6 +297,47 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     await page.getByText('25 calls on page 1', { exact: true }).waitFor();
   });
 
+  it('charts the spend per day by team, model and key, and lists the top spenders', async () => {
+    await go('Spend');
+    const chart = page.getByRole('img', { name: /Spend \(USD\) per day by team/ });
+    await chart.waitFor();
+    assert.ok((await chart.locator('rect').count()) >= 2, 'a bar per team that spent today');
+    const top = page.getByRole('table', { name: /Top teams by spend/ });
+    const cells = async (name: string) =>
+      (await top.getByRole('row').filter({ hasText: name }).innerText()).split('\t');
+    assert.equal((await cells('team-ui-1'))[3], '3', 'three calls of the team');
+    assert.equal((await cells('(none)'))[3], '28', 'the calls of no team');
+
+    await page.getByLabel('Group by', { exact: true }).selectOption('model');
+    await page.getByLabel('Measure', { exact: true }).selectOption('total_requests');
+    const byModel = page.getByRole('img', { name: /Requests per day by model/ });
+    await byModel.waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    const titles = await byModel.locator('rect title').allTextContents();
+    assert.ok(titles.includes(`${today} · ui-model: 30`), titles.join(', '));
+    assert.ok(titles.includes(`${today} · ui-down: 1`), titles.join(', '));
+
+    await page.getByLabel('Group by', { exact: true }).selectOption('api_key');
+    const keys = page.getByRole('table', { name: /Top keys by spend/ });
+    await keys.getByRole('row').filter({ hasText: 'ui-solo-key' }).waitFor();
+    assert.equal((await keys.getByRole('row').filter({ hasText: 'ui-solo-key' }).innerText()).split('\t')[3], '27');
+
+    await page.getByLabel('From', { exact: true }).fill('2001-01-01');
+    await page.getByLabel('To', { exact: true }).fill('2001-01-31');
+    await page.getByText('No calls from 2001-01-01 to 2001-01-31.').waitFor();
+  });
+
+  it('fits a phone: the page does not scroll sideways, wide tables scroll inside themselves', async () => {
+    await page.setViewportSize({ width: 390, height: 800 });
+    for (const name of ['Teams', 'Models', 'Logs', 'Spend']) {
+      await go(name);
+      await page.getByRole('table').first().waitFor();
+      const [page_, viewport] = (await page.evaluate('[document.documentElement.scrollWidth, innerWidth]')) as number[];
+      assert.ok(page_ <= viewport, `${name}: the page is ${page_} px wide on a ${viewport} px screen`);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   it('logged no console error and asked no other origin for anything', () => {
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);

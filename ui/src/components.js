@@ -17,16 +17,19 @@ export function useLoad(load, deps) {
   const [data, setData] = useState(null);
   const [error, setError] = useState('');
   const fail = useCallback((err) => (err.status === 401 ? onUnauthorized() : setError(err.message)), [onUnauthorized]);
-  const reload = useCallback(
-    () =>
-      load()
-        .then((d) => {
-          setData(d);
-          setError('');
-        })
-        .catch(fail),
-    deps,
-  );
+  const latest = useRef(0);
+  const reload = useCallback(() => {
+    // Answers can arrive out of order: only the last question's answer is shown.
+    const asked = ++latest.current;
+    return load().then(
+      (d) => {
+        if (asked !== latest.current) return;
+        setData(d);
+        setError('');
+      },
+      (err) => asked === latest.current && fail(err),
+    );
+  }, deps);
   useEffect(() => void reload(), [reload]);
   return { data, error, setError, fail, reload };
 }
@@ -147,6 +150,9 @@ export function usd(n) {
   if (n === null || n === undefined) return '';
   return `$${Number(n).toFixed(n !== 0 && Math.abs(n) < 0.01 ? 6 : 2)}`;
 }
+
+/** "1 team", "2 teams". */
+export const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** One page of `rows` (lists the API answers whole). */
 export const pageOf = (rows, page, size) => rows.slice((page - 1) * size, page * size);

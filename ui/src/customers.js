@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import {
   Alert,
+  count,
   ConfirmDialog,
   Field,
   FormDialog,
@@ -44,7 +45,7 @@ export function Customers() {
       data === null
         ? !error && html`<p>Loading…</p>`
         : html`<${Table}
-              caption=${`${rows.length} customers`}
+              caption=${count(rows.length, 'customer')}
               head=${['Customer', 'Models', 'Default model', 'Region', 'Spend', 'Budget', 'Limits', 'Status', 'Actions']}
             >
               ${pageOf(rows, page, SIZE).map(

@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { api } from './api.js';
-import { Alert, Table, useLoad } from './components.js';
+import { Alert, count, Table, useLoad } from './components.js';
 
 /** Per-token cost as USD per million tokens, the unit price lists use. */
 const perMillion = (c) => (typeof c === 'number' ? `$${+(c * 1e6).toFixed(4)}` : '');
@@ -36,7 +36,7 @@ export function Models() {
         ? !error && html`<p>Loading…</p>`
         : html`<p role="status">${data.health.healthy_count} healthy, ${data.health.unhealthy_count} cooling down</p>
             <${Table}
-              caption=${`${data.deployments.length} deployments`}
+              caption=${count(data.deployments.length, 'deployment')}
               head=${[
                 'Model group',
                 'Deployment',

@@ -2,6 +2,7 @@ import { Customers } from './customers.js';
 import { Keys } from './keys.js';
 import { Logs } from './logs.js';
 import { Models } from './models.js';
+import { Spend } from './spend.js';
 import { Teams } from './teams.js';
 import { Users } from './users.js';
 
@@ -12,5 +13,6 @@ export const PAGES = [
   { id: 'users', label: 'Users', component: Users },
   { id: 'customers', label: 'Customers', component: Customers },
   { id: 'models', label: 'Models', component: Models },
+  { id: 'spend', label: 'Spend', component: Spend },
   { id: 'logs', label: 'Logs', component: Logs },
 ];

@@ -1,7 +1,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
-import { Alert, Dialog, Field, Select, Table, useMayWrite } from './components.js';
+import { Alert, count, Dialog, Field, Select, Table, useMayWrite } from './components.js';
 
 const post = (path, body) => api(path, { method: 'POST', body });
 
@@ -35,7 +35,7 @@ export function Members({ team, onChanged, onClose }) {
 
   return html`<${Dialog} title=${`Members of team ${name}`} onClose=${onClose}>
     <${Table}
-      caption=${`${team.members_with_roles.length} members`}
+      caption=${count(team.members_with_roles.length, 'member')}
       head=${['User', 'Email', 'Role', write ? 'Actions' : '']}
     >
       ${team.members_with_roles.map(

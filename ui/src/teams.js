@@ -1,7 +1,18 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api } from './api.js';
-import { Alert, ConfirmDialog, FormDialog, Pager, Table, pageOf, usd, useLoad, useMayWrite } from './components.js';
+import {
+  Alert,
+  count,
+  ConfirmDialog,
+  FormDialog,
+  Pager,
+  Table,
+  pageOf,
+  usd,
+  useLoad,
+  useMayWrite,
+} from './components.js';
 import { LimitFields, limitBody, limitSummary } from './limits.js';
 import { Members } from './team-members.js';
 
@@ -30,7 +41,7 @@ export function Teams() {
       teams === null
         ? html`<p>Loading…</p>`
         : html`<${Table}
-              caption=${`${rows.length} teams`}
+              caption=${count(rows.length, 'team')}
               head=${['Team', 'Models', 'Spend', 'Budget', 'Limits', 'Members', 'Status', 'Actions']}
             >
               ${pageOf(rows, page, SIZE).map(

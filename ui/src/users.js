@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import {
   Alert,
+  count,
   ConfirmDialog,
   Field,
   FormDialog,
@@ -35,7 +36,7 @@ export function Users() {
       data === null
         ? !error && html`<p>Loading…</p>`
         : html`<${Table}
-              caption=${`${data.total} users`}
+              caption=${count(data.total, 'user')}
               head=${['User', 'Email', 'Role', 'Teams', 'Spend', 'Budget', 'Limits', 'Actions']}
             >
               ${data.users.map(
