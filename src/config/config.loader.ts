@@ -294,6 +294,7 @@ function toGatewayConfig(
       bodyLimitBytes: Math.floor(bodyLimitMb * 1024 * 1024),
       shutdownTimeoutMs:
         (parseEnvNumber(env.SHUTDOWN_TIMEOUT_SECONDS, 'env SHUTDOWN_TIMEOUT_SECONDS', 'number') ?? 10) * 1000,
+      ...clientLimits(env),
       // set_verbose is LiteLLM's debug switch; --debug, LOG_LEVEL and LITELLM_LOG say more and win.
       logLevel: logLevelOf(args.logLevel, env, ls.set_verbose ? 'debug' : 'info'),
       logFormat: logFormatOf(env, ls.json_logs),
@@ -373,4 +374,19 @@ function passwordOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Bounds on what slow or numerous clients may hold: each a whole positive number from the environment. */
+function clientLimits(env: Env) {
+  const positive = (name: string, def: number) => {
+    const n = parseEnvNumber(env[name], `env ${name}`, 'number') ?? def;
+    if (n < 1) throw new ConfigError(`env ${name}`, '', 'must be at least 1');
+    return n;
+  };
+  return {
+    headersTimeoutMs: positive('REQUEST_HEADERS_TIMEOUT_SECONDS', 10) * 1000,
+    requestTimeoutMs: positive('REQUEST_BODY_TIMEOUT_SECONDS', 60) * 1000,
+    maxConnections: positive('MAX_CONNECTIONS', 10_000),
+    maxBodiesInFlight: positive('MAX_REQUEST_BODIES_IN_FLIGHT', 1_000),
+  };
 }

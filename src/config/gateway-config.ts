@@ -121,6 +121,14 @@ export interface ServerConfig {
   readonly port: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** Time a client has to send its request line and headers (`REQUEST_HEADERS_TIMEOUT_SECONDS`). */
+  readonly headersTimeoutMs: number;
+  /** Time a client has to send its whole request, body included (`REQUEST_BODY_TIMEOUT_SECONDS`); not the answer. */
+  readonly requestTimeoutMs: number;
+  /** Open connections per instance (`MAX_CONNECTIONS`); more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** Request bodies being read at once (`MAX_REQUEST_BODIES_IN_FLIGHT`); more are refused 503 before they are read. */
+  readonly maxBodiesInFlight: number;
   readonly logLevel: LogLevel;
   /** `auto`: pretty on a terminal (see log-settings.ts). */
   readonly logFormat: LogFormat;

@@ -459,6 +459,26 @@ describe('config loader: bad configs stop the start with one line', () => {
     fails(() => load(null, {}, ['--port']), '', /needs a value/);
   });
 
+  it('client limits: whole numbers of at least 1, with defaults', () => {
+    const d = load(null).server;
+    assert.deepEqual(
+      [d.headersTimeoutMs, d.requestTimeoutMs, d.maxConnections, d.maxBodiesInFlight],
+      [10_000, 60_000, 10_000, 1_000],
+    );
+    const set = load(null, {
+      REQUEST_HEADERS_TIMEOUT_SECONDS: '3',
+      REQUEST_BODY_TIMEOUT_SECONDS: '30',
+      MAX_CONNECTIONS: '500',
+      MAX_REQUEST_BODIES_IN_FLIGHT: '50',
+    }).server;
+    assert.deepEqual(
+      [set.headersTimeoutMs, set.requestTimeoutMs, set.maxConnections, set.maxBodiesInFlight],
+      [3_000, 30_000, 500, 50],
+    );
+    assert.equal(fails(() => load(null, { MAX_CONNECTIONS: '0' }), '', /at least 1/).source, 'env MAX_CONNECTIONS');
+    fails(() => load(null, { REQUEST_BODY_TIMEOUT_SECONDS: '2.5' }), '', /not a valid number/);
+  });
+
   it('a config file that does not exist', () => {
     const err = fails(
       () => loadGatewayConfig({ argv: ['--config', '/nonexistent/gw.yaml'], env: {}, cwd: '/' }),

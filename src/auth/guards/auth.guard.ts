@@ -26,7 +26,7 @@ import { MasterKeyStrategy } from '../strategies/master-key.strategy';
 import { StrategyRunner } from '../strategies/strategy-runner';
 import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
 import { toAuthError } from './auth-errors';
-import { NO_CREDENTIAL } from '../credentials/credential-first';
+import { NO_CREDENTIAL, type CredentialCheck } from '../credentials/credential-first';
 
 const TEAM_HEADER = 'x-litellm-team-id';
 
@@ -37,7 +37,7 @@ const TEAM_HEADER = 'x-litellm-team-id';
  * route policy. No credential or a bad one: 401. A route outside the caller's policy: 403 naming both.
  */
 @Injectable()
-export class AuthGuard implements CanActivate, RouteGuard {
+export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
   private readonly publicHandlers = new Map<unknown, boolean>();
   /** Callers with a team picked by header, per token's caller and team (built once, reused). */
   private readonly pinned = new WeakMap<Caller, Map<string, Caller>>();
@@ -71,6 +71,13 @@ export class AuthGuard implements CanActivate, RouteGuard {
    */
   check(req: FastifyRequest, handler: Function, controller: Type): boolean | Promise<boolean> {
     if (this.isPublic(handler, controller)) return true;
+    // Decided before the body was read (auth/credentials/credential-first.ts): nothing is left to decide.
+    if (req.caller !== undefined) return true;
+    return this.authenticate(req);
+  }
+
+  /** Who calls, and may they call this route: sets `req.caller`, or throws (or rejects with) the refusal. */
+  authenticate(req: FastifyRequest): true | Promise<true> {
     const token = extractCredential(req.headers);
     if (token === undefined) throw Errors.unauthorized(NO_CREDENTIAL, 'missing_api_key');
     // A JWT verified before comes from the cache (which hashes only its signature), with no digest of the whole

@@ -1,5 +1,6 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { sendError } from '../errors/openai-exception.filter';
 import { lingerOverRefusedBody } from './linger';
@@ -16,7 +17,7 @@ type ErrorHandler = (err: unknown, req: FastifyRequest, reply: FastifyReply) => 
  */
 export class GatewayFastifyAdapter extends FastifyAdapter {
   constructor(
-    options: FastifyServerOptions,
+    options: FastifyHttpOptions<Server>,
     private readonly log: Logger,
   ) {
     super(options);
