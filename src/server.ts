@@ -4,6 +4,12 @@ import { StartupError } from './common/errors/startup-error';
 import type { GatewayConfig } from './config/gateway-config';
 import { alwaysShown, createLogger, problemsLogged } from './logging/logger';
 import { logStartSummary } from './logging/start-summary';
+import { CallDrain } from './proxy/call-drain';
+
+/** How often shutdown closes the keep-alive connections that went idle. */
+const IDLE_SWEEP_MS = 50;
+/** The longest shutdown waits for calls cut at the bound to record their spend. */
+const CUT_SETTLE_MS = 2_000;
 
 /** Starts listening and installs graceful shutdown: stop accepting, finish in-flight (bounded), flush, close. */
 export async function runGateway(config: GatewayConfig): Promise<NestFastifyApplication> {
@@ -32,19 +38,31 @@ export async function runGateway(config: GatewayConfig): Promise<NestFastifyAppl
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      log.error({ timeoutMs: config.server.shutdownTimeoutMs }, 'shutdown timed out; exiting');
-      log.flush();
-      process.exit(1);
-    }, config.server.shutdownTimeoutMs + 5_000);
+    const force = setTimeout(
+      () => {
+        log.error({ timeoutMs: config.server.shutdownTimeoutMs }, 'shutdown timed out; exiting');
+        log.flush();
+        process.exit(1);
+      },
+      config.server.shutdownTimeoutMs + CUT_SETTLE_MS + 5_000,
+    );
     force.unref();
     const fastify = app.getHttpAdapter().getInstance();
-    // 1. stop accepting and wait for in-flight requests, bounded; open streams are cut after the bound.
+    const calls = app.get(CallDrain);
+    // 1. stop accepting and wait for in-flight requests, bounded; open streams are cut after the bound. A keep-alive
+    // connection is closed as soon as it is idle (its last answer sent), not kept until its keep-alive timeout.
     const drained = fastify.close();
-    const bound = setTimeout(() => fastify.server.closeAllConnections(), config.server.shutdownTimeoutMs);
+    const idle = setInterval(() => fastify.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    const bound = setTimeout(() => {
+      calls.cutting = true;
+      fastify.server.closeAllConnections();
+    }, config.server.shutdownTimeoutMs);
     await drained.catch(() => undefined);
     clearTimeout(bound);
-    // 2. Nest hooks: flush spend (onModuleDestroy), then close the database (onApplicationShutdown).
+    clearInterval(idle);
+    // 2. the calls cut at the bound settle (billed, their spend log rows recorded) before anything is flushed.
+    await calls.idle(CUT_SETTLE_MS);
+    // 3. Nest hooks: flush spend (onModuleDestroy), then close the database (onApplicationShutdown).
     await app.close().catch((err: unknown) => log.error({ err }, 'error during shutdown'));
     log.info('stopped');
     log.flush();

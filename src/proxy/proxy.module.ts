@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CallDrain } from './call-drain';
 import { ChatController } from './chat.controller';
 import { EmbeddingsController } from './embeddings.controller';
 import { ForwarderService } from './forwarder.service';
@@ -39,6 +40,7 @@ export const DIRECT_CONTROLLERS = [
     ForwarderService,
     ProxyService,
     StoredResponses,
+    CallDrain,
   ],
   exports: [RouterService, ModelCatalog],
 })

@@ -21,6 +21,7 @@ import { BytesRelay } from './streaming/stream-relay';
 import { MultipartUpload } from './upload/multipart-upload';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { relayStream } from './streaming/stream-responder';
+import { CallDrain } from './call-drain';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
 import { Reservation } from './reservation';
@@ -59,6 +60,7 @@ export class ProxyService {
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(CALL_RECORDER) private readonly recorder: CallRecorder,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly drain: CallDrain,
   ) {
     this.bodyLimit = config.server.bodyLimitBytes;
     this.defaultMaxTokens = config.limits.defaultMaxTokens;
@@ -73,6 +75,7 @@ export class ProxyService {
   /** Serves the call, then hands its trace (status, tokens, cost, times; no content) to the recorder. */
   async handle(op: Operation, req: FastifyRequest, reply: FastifyReply, pathGroup?: string): Promise<void> {
     const trace = new CallTrace(req, op, performance.now());
+    this.drain.started();
     try {
       await this.serve(op, req, reply, pathGroup, trace);
     } catch (err) {
@@ -80,6 +83,7 @@ export class ProxyService {
       throw err;
     } finally {
       this.record(trace);
+      this.drain.ended();
     }
   }
 
@@ -189,6 +193,13 @@ export class ProxyService {
         const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
         this.finish(req, report, accountAs, ctx, fwd, usage, started, end.ok, trace);
         trace.streamEnded(end);
+        if (end.clientGone && this.drain.cutting) {
+          // Cut by shutdown at SHUTDOWN_TIMEOUT_SECONDS: billed as a hang-up is, from what it delivered.
+          this.log.warn(
+            { reqId: req.id, model: groupName, deployment: fwd.deployment.id, tokens: usage, spend: trace.spend },
+            'stream cut at shutdown; billed for what it delivered',
+          );
+        }
         if (end.tail !== undefined) reply.raw.end(end.tail);
         return;
       }

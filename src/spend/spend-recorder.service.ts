@@ -54,10 +54,14 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
     this.metrics.collectors.push((out) => this.render(out));
   }
 
-  /** Before the writer's own shutdown flush (destroyed after this: it is a dependency). */
-  onModuleDestroy(): void {
+  /**
+   * The calls ended since the last drain become rows, written with the writer's bounded shutdown flush: Nest may run
+   * the writer's own hook first, and it would find nothing yet (a call cut at the shutdown bound ends just before).
+   */
+  onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     this.drain();
+    return this.writer.onModuleDestroy();
   }
 
   record(call: CallRecord): void {
