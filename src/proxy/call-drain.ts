@@ -24,13 +24,12 @@ export class CallDrain {
   idle(ms: number): Promise<void> {
     if (this.running === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.onIdle = null;
+        this.onIdle = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.onIdle = done;
     });
   }
