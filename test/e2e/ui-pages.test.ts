@@ -332,8 +332,8 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     for (const name of ['Teams', 'Models', 'Logs', 'Spend']) {
       await go(name);
       await page.getByRole('table').first().waitFor();
-      const [page_, viewport] = (await page.evaluate('[document.documentElement.scrollWidth, innerWidth]')) as number[];
-      assert.ok(page_ <= viewport, `${name}: the page is ${page_} px wide on a ${viewport} px screen`);
+      const [wide, viewport] = await page.evaluate<number[]>('[document.documentElement.scrollWidth, innerWidth]');
+      assert.ok(wide <= viewport, `${name}: the page is ${wide} px wide on a ${viewport} px screen`);
     }
     await page.setViewportSize({ width: 1280, height: 800 });
   });
