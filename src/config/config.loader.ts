@@ -29,14 +29,18 @@ const DEFAULT_BODY_LIMIT_MB = 10;
 /** Seconds between spend writes unless `proxy_batch_write_at` says otherwise: budgets shared by instances stay close. */
 const DEFAULT_SPEND_WRITE_SEC = 1;
 /**
- * Seconds between re-reads of every cached virtual key unless `user_api_key_cache_ttl` says otherwise: a change
- * whose broadcast did not reach this instance is picked up within this time.
+ * Seconds between reads of the key change log unless `user_api_key_cache_ttl` says otherwise: a change whose
+ * broadcast did not reach this instance is picked up within this time.
  */
 const DEFAULT_KEY_CACHE_TTL_SEC = 30;
 /** LiteLLM's output reservation for a call that sets no cap and a model that lists no output limit. */
 const DEFAULT_RESERVED_OUTPUT_TOKENS = 16_384;
 /** A held slot is renewed every third of this; a dead instance's slots are free this long after it died. */
 const DEFAULT_LEASE_SEC = 30;
+/** Virtual keys held in memory unless `key_cache_max_keys` says otherwise (about 0.5 KB each: see performance.md). */
+const DEFAULT_KEY_CACHE_MAX_KEYS = 1_000_000;
+/** Failed credentials per client address and minute before it is refused for the rest of the minute. */
+const DEFAULT_AUTH_FAILURES_PER_MINUTE = 100;
 /** How often old spend log rows are deleted unless `maximum_spend_logs_retention_interval` says otherwise. */
 const DEFAULT_RETENTION_INTERVAL = '1d';
 
@@ -349,7 +353,6 @@ function toGatewayConfig(
       retentionIntervalMs: periodMs(gs.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_INTERVAL),
     },
     metrics: { requireAuth: file.litellm_settings.require_auth_for_metrics_endpoint },
-    keyCache: { resyncIntervalMs: Math.round((gs.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SEC) * 1000) },
     limits: {
       budgetReservation: !gs.disable_budget_reservation,
       defaultMaxTokens: gs.budget_reservation_default_max_tokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS,
@@ -357,6 +360,11 @@ function toGatewayConfig(
         (parseEnvNumber(env.LIMIT_LEASE_SECONDS, 'env LIMIT_LEASE_SECONDS', 'number') ?? DEFAULT_LEASE_SEC) * 1000,
       ),
     },
+    keyCache: {
+      resyncIntervalMs: Math.round((gs.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SEC) * 1000),
+      maxKeys: gs.key_cache_max_keys ?? DEFAULT_KEY_CACHE_MAX_KEYS,
+    },
+    authFailuresPerMinute: gs.max_auth_failures_per_minute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE,
     secrets,
     warnings,
   };

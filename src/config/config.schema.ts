@@ -140,6 +140,10 @@ const generalSettings = z
     proxy_batch_write_at: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(3600).optional(),
     /** Seconds between re-reads of each cached virtual key (LiteLLM's key; its default is 60, the gateway's 30). */
     user_api_key_cache_ttl: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(86400).optional(),
+    /** Most virtual keys held in memory (the gateway's own setting): all of them fit, and unknown keys cost nothing. */
+    key_cache_max_keys: z.number().int().min(1).max(100_000_000).optional(),
+    /** Failed credentials per client address and minute before 429 (the gateway's own setting); 0: no limit. */
+    max_auth_failures_per_minute: z.number().int().min(0).optional(),
     /** No spend log rows (spend totals are still kept). */
     disable_spend_logs: z.boolean().default(false),
     /** Spend log rows older than this are deleted; unset: kept for ever. */

@@ -162,8 +162,10 @@ export interface LimitsConfig {
 }
 
 export interface KeyCacheConfig {
-  /** How often every cached virtual key is read again from the database (`general_settings.user_api_key_cache_ttl`). */
+  /** How often the key change log is read (`general_settings.user_api_key_cache_ttl`). */
   readonly resyncIntervalMs: number;
+  /** Most keys held in memory (`general_settings.key_cache_max_keys`). */
+  readonly maxKeys: number;
 }
 
 /** Everything the gateway is configured with, parsed and validated once at start, then frozen. */
@@ -187,6 +189,8 @@ export interface GatewayConfig {
   readonly metrics: MetricsConfig;
   readonly keyCache: KeyCacheConfig;
   readonly limits: LimitsConfig;
+  /** Failed credentials a client address may send per minute before it is refused (429) until the minute ends; 0: no limit. */
+  readonly authFailuresPerMinute: number;
   /** Every configured secret value (master key, upstream api keys, database password): redacted from logs. */
   readonly secrets: readonly string[];
   /** Warnings found while loading (ignored keys): logged once at start. */

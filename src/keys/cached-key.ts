@@ -1,9 +1,13 @@
-import type { KeyRow } from './keys.repository';
+import type { KeySource } from './cache/key-store';
 import type { KeyRecord } from './key-record';
 import { keyExtras, type KeyExtras } from './key-extras';
 
 /** LiteLLM's special `models` entry meaning "every configured model group". */
 export const ALL_PROXY_MODELS = 'all-proxy-models';
+
+/** Shared by every key without models, routes or metadata: a million cached keys hold one of each, not a million. */
+const NO_STRINGS: readonly string[] = Object.freeze([]);
+const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * A key as the hot path holds it: the stored row, plus what admission needs precomputed (the model set, whether
@@ -39,13 +43,15 @@ export class CachedKey implements KeyRecord {
    * `spend`, it only grows.
    */
   readonly modelSpend: Map<string, number> | null;
+  /** The row's place in the key change log (key-store.ts): a copy read later from the log replaces this one. */
+  readonly seq: number;
 
-  constructor(row: KeyRow, unflushedSpend: number, unflushedModel: (group: string) => number = () => 0) {
+  constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = () => 0) {
     this.token = row.token;
     this.keyName = row.keyName;
     this.keyAlias = row.keyAlias;
-    this.models = Object.freeze([...row.models]);
-    this.allowedRoutes = Object.freeze([...row.allowedRoutes]);
+    this.models = row.models.length === 0 ? NO_STRINGS : Object.freeze([...row.models]);
+    this.allowedRoutes = row.allowedRoutes.length === 0 ? NO_STRINGS : Object.freeze([...row.allowedRoutes]);
     this.expires = row.expires;
     this.maxBudget = row.maxBudget;
     this.spend = row.spend + unflushedSpend;
@@ -56,7 +62,7 @@ export class CachedKey implements KeyRecord {
     this.teamId = row.teamId;
     this.userId = row.userId;
     this.blocked = row.blocked;
-    this.metadata = Object.freeze({ ...((row.metadata ?? {}) as Record<string, unknown>) });
+    this.metadata = frozenMetadata(row.metadata);
     this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
     this.extras = keyExtras(row.extra);
@@ -67,6 +73,7 @@ export class CachedKey implements KeyRecord {
       for (const g of budgets.keys())
         this.modelSpend.set(g, (typeof stored[g] === 'number' ? stored[g] : 0) + unflushedModel(g));
     } else this.modelSpend = null;
+    this.seq = Number(row.changeSeq ?? 0);
   }
 
   /** Spend in the current budget period, as of `nowMs`. */
@@ -93,4 +100,10 @@ export class CachedKey implements KeyRecord {
       if (typeof total === 'number') this.modelSpend.set(g, Math.max(held, total + unflushed(g)));
     }
   }
+}
+
+function frozenMetadata(m: unknown): Readonly<Record<string, unknown>> {
+  if (!m || typeof m !== 'object') return NO_METADATA;
+  for (const _ in m) return Object.freeze({ ...(m as Record<string, unknown>) });
+  return NO_METADATA;
 }

@@ -1,35 +1,51 @@
-import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { boundedLru } from '../common/cache/bounded-lru';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { boundedLru } from '../common/cache/bounded-lru';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
+import type { KeyLookup } from '../auth/key-lookup';
 import { CachedKey } from './cached-key';
+import { KeyBatches } from './cache/key-batches';
+import { KeyChangeLog } from './cache/key-change-log';
+import { KeyStore, type KeySource } from './cache/key-store';
+import { KeysRepository } from './keys.repository';
 import { KeyEventsService } from './invalidation/key-events.service';
 import type { KeyEvent, SpendTotal } from './invalidation/key-events';
-import type { KeyLookup } from '../auth/key-lookup';
-import { KeysRepository, type KeyRow } from './keys.repository';
 import { SpendWriter, type FlushResult } from './spend/spend-writer.service';
 
-const MAX_KEYS = 100_000;
 const MAX_UNKNOWN = 10_000;
-/** An unknown hash is answered from memory this long (a flood of bad keys costs one query per key, not per call). */
+/** An unknown hash is answered from memory this long (when not every key is held: see `complete`). */
 const UNKNOWN_TTL_MS = 10_000;
-const RESYNC_CHUNK = 1_000;
+const PAGE = 5_000;
 const NONE: Promise<null> = Promise.resolve(null);
 
 /**
- * The hot path's view of virtual keys (implements KEY_LOOKUP): a bounded in-memory map in front of the repository,
- * with negative entries. Changes made here apply at once; changes made by other instances arrive as KeyEvents.
- * A load that raced with a change is answered but not cached (a generation counter tells).
+ * The hot path's view of virtual keys (implements KEY_LOOKUP). At start every key is read in bulk, up to
+ * `key_cache_max_keys`; while all of them fit (`complete`), a hash not held is no key and is refused from memory.
+ * Beyond the bound, misses are read in batches (key-batches.ts) and unknown hashes remembered a while. Changes made
+ * here apply at once; other instances' arrive as KeyEvents, and a change log read every `user_api_key_cache_ttl`
+ * (key-change-log.ts) catches any message lost, at a cost that follows the changes, not the keys held.
  */
 @Injectable()
-export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
-  private readonly keys = boundedLru<string, CachedKey>(MAX_KEYS);
+export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly keys: LRUCache<string, CachedKey>;
   private readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
   private readonly loading = new Map<string, Promise<CachedKey | null>>();
   private readonly resetting = new Set<string>();
+  private readonly batches: KeyBatches;
+  private readonly changes: KeyChangeLog;
+  private readonly maxKeys: number;
+  /** Counts changes that spoil a load running meanwhile (see settle). */
   private generation = 0;
-  private resyncTimer?: NodeJS.Timeout;
+  /** Every key in the database is held: a hash not held is no key. */
+  private complete = false;
+  /** Tokens changed while the bulk load runs: its pages must not put back an older copy. */
+  private touched: Set<string> | null = null;
+  private bulk: Promise<void> | null = null;
+  /** A key could not be read while every key was held: the next poll reads them all again. */
+  private wantAll = false;
+  private pollTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly repo: KeysRepository,
@@ -37,23 +53,48 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     private readonly events: KeyEventsService,
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+    private readonly store: KeyStore,
+  ) {
+    this.maxKeys = config.keyCache.maxKeys;
+    this.keys = boundedLru<string, CachedKey>(this.maxKeys);
+    this.batches = new KeyBatches((tokens) => this.spend.readConsistent(() => this.store.byTokens(tokens)));
+    this.changes = new KeyChangeLog(store, {
+      apply: (row) => this.fromLog(row),
+      remove: (token, seq) => this.removedInLog(token, seq),
+    });
+  }
 
   onModuleInit(): void {
-    this.events.register({ onEvent: (e) => this.onEvent(e), onResync: () => this.clear() });
+    this.events.register({ onEvent: (e) => this.onEvent(e), onResync: () => this.resync() });
     this.spend.onFlushed((r) => this.afterFlush(r));
-    // Safety net behind the broadcast: every cached key is re-read this often, so a missed message heals.
-    this.resyncTimer = setInterval(() => void this.resync(), this.config.keyCache.resyncIntervalMs);
-    this.resyncTimer.unref();
+    this.pollTimer = setInterval(() => void this.poll(), this.config.keyCache.resyncIntervalMs);
+    this.pollTimer.unref();
+  }
+
+  onApplicationBootstrap(): void {
+    void this.loadAll();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.resyncTimer);
+    clearInterval(this.pollTimer);
+  }
+
+  /** Settles when the bulk load running now (if any) has ended. */
+  async loaded(): Promise<void> {
+    await this.bulk;
+  }
+
+  /** Every key is held, so unknown hashes are refused from memory. */
+  get holdsAllKeys(): boolean {
+    return this.complete;
   }
 
   findByHash(token: string): Promise<CachedKey | null> {
     const hit = this.keys.get(token);
     if (hit) return Promise.resolve(hit);
+    const running = this.loading.get(token);
+    if (running) return running;
+    if (this.complete) return this.absent(token);
     if (this.unknown.get(token)) return NONE;
     return this.load(token);
   }
@@ -64,11 +105,11 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
   }
 
   /** A key was created or changed on this instance: serve the new row from now on. */
-  put(row: KeyRow): CachedKey {
+  put(row: KeySource): CachedKey {
     this.generation++;
     const key = this.cached(row);
-    this.keys.set(row.token, key);
-    this.unknown.delete(row.token);
+    this.hold(key);
+    this.forgetLoads(row.token);
     return key;
   }
 
@@ -76,8 +117,8 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
   drop(token: string): void {
     this.generation++;
     this.keys.delete(token);
-    this.loading.delete(token);
-    this.unknown.set(token, true);
+    this.forgetLoads(token);
+    if (!this.complete) this.unknown.set(token, true);
   }
 
   /**
@@ -96,13 +137,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       .finally(() => this.resetting.delete(token));
   }
 
-  /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */
-  private cached(row: KeyRow): CachedKey {
-    const t = row.token;
-    return new CachedKey(row, this.spend.unflushed(t), (g) => this.spend.unflushedModel(t, g));
-  }
-
-  /** Forget everything (a broadcast gap): the next use of each key reloads it. */
+  /** Forget everything (a broadcast gap, when not every key is held): the next use of each key reloads it. */
   clear(): void {
     this.generation++;
     this.keys.clear();
@@ -110,31 +145,144 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
     this.loading.clear();
   }
 
+  /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */
+  private cached(row: KeySource): CachedKey {
+    const t = row.token;
+    return new CachedKey(row, this.spend.unflushed(t), (g) => this.spend.unflushedModel(t, g));
+  }
+
+  /** Holds a key; one more than the bound evicts the least used, and then not every key is held any more. */
+  private hold(key: CachedKey): void {
+    if (this.complete && this.keys.size >= this.maxKeys && !this.keys.has(key.token)) this.complete = false;
+    this.keys.set(key.token, key);
+    this.unknown.delete(key.token);
+  }
+
+  /** A change to this token: loads running for it answer their callers but are not kept (see settle). */
+  private forgetLoads(token: string): void {
+    this.loading.delete(token);
+    this.touched?.add(token);
+  }
+
+  /**
+   * Not held while every key is: no key. Decided after the I/O callbacks already due, so that a creation message
+   * that arrived with this request (a key made on another instance a moment ago) is read first.
+   */
+  private absent(token: string): Promise<CachedKey | null> {
+    return new Promise((resolve) =>
+      setImmediate(() => resolve(this.keys.get(token) ?? this.loading.get(token) ?? null)),
+    );
+  }
+
   private load(token: string): Promise<CachedKey | null> {
-    const running = this.loading.get(token);
-    if (running) return running;
     const gen = this.generation;
-    const p = this.spend
-      .readConsistent(() => this.repo.findByToken(token))
-      .then(
-        (row) => {
-          const key = row ? this.cached(row) : null;
-          const current = this.loading.get(token) === p;
-          if (current) this.loading.delete(token);
-          // A creation message while this ran (the load was let go of, the generation kept) spoils only a "not found".
-          if (this.generation === gen) {
-            if (key && (current || !this.keys.peek(token))) this.keys.set(token, key);
-            else if (!key && current) this.unknown.set(token, true);
-          }
-          return key;
-        },
-        (err: unknown) => {
-          if (this.loading.get(token) === p) this.loading.delete(token);
-          throw err;
-        },
-      );
+    const p: Promise<CachedKey | null> = this.batches.get(token).then(
+      (row) => this.settle(token, p, row, gen),
+      (err: unknown) => {
+        if (this.loading.get(token) === p) this.loading.delete(token);
+        // A key that could not be read is not held: until the next bulk load, misses go to the database.
+        if (this.complete) [this.complete, this.wantAll] = [false, true];
+        throw err;
+      },
+    );
     this.loading.set(token, p);
     return p;
+  }
+
+  /**
+   * A load's answer. Still the token's current load: nothing changed the token meanwhile, so what was found is
+   * kept. Let go of by a creation message only (the generation kept): the row was read after its creation, so a
+   * copy found is kept, a "not found" is not.
+   */
+  private settle(token: string, p: Promise<CachedKey | null>, row: KeySource | null, gen: number): CachedKey | null {
+    const key = row ? this.cached(row) : null;
+    if (this.loading.get(token) === p) {
+      this.loading.delete(token);
+      if (key) this.hold(key);
+      else if (!this.complete) this.unknown.set(token, true);
+    } else if (key && this.generation === gen && !this.keys.peek(token)) this.hold(key);
+    return key;
+  }
+
+  /**
+   * Reads every key, a page at a time, up to the bound; if all fitted, unknown hashes are refused from memory from
+   * then on. Run again after a broadcast gap, it refreshes what is held while the cache keeps serving.
+   */
+  private loadAll(): Promise<void> {
+    this.bulk ??= this.readAll().finally(() => (this.bulk = null));
+    return this.bulk;
+  }
+
+  private async readAll(): Promise<void> {
+    const started = Date.now();
+    const touched = (this.touched = new Set());
+    try {
+      const seq = await this.store.lastChange();
+      let after = '';
+      let count = 0;
+      let over = false;
+      for (;;) {
+        const rows = await this.spend.readConsistent(() => this.store.page(after, PAGE));
+        for (const row of rows) {
+          if (count === this.maxKeys) over = true;
+          if (over) break;
+          count++;
+          if (!touched.has(row.token)) this.hold(this.cached(row));
+        }
+        if (over || rows.length < PAGE) break;
+        after = rows[rows.length - 1].token;
+      }
+      if (!this.changes.started) this.changes.start(seq);
+      this.complete = !over;
+      this.wantAll = false;
+      if (!over) this.unknown.clear();
+      this.log.info({ keys: count, all: !over, ms: Date.now() - started }, 'key cache loaded');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'key cache bulk load failed; keys are read on first use');
+    } finally {
+      this.touched = null;
+    }
+  }
+
+  /** The change log since the last read (a safety net behind the broadcast); a failed bulk load is tried again. */
+  private async poll(): Promise<void> {
+    if (this.bulk) return;
+    if (!this.changes.started || this.wantAll) return void this.loadAll();
+    try {
+      await this.spend.readConsistent(() => this.changes.read());
+    } catch (err) {
+      this.log.warn(
+        { err: (err as Error).message },
+        'key change log not read (database unavailable); cached keys keep serving',
+      );
+    }
+  }
+
+  /** A changed row from the log: replaces an older copy; held from now on when every key is. */
+  private fromLog(row: KeySource): void {
+    const held = this.keys.peek(row.token);
+    if (held ? held.seq >= Number(row.changeSeq) : !this.complete) {
+      if (!held) this.unknown.delete(row.token);
+      return;
+    }
+    this.generation++;
+    this.forgetLoads(row.token);
+    this.hold(this.cached(row));
+  }
+
+  /** A token removed, from the log: a copy older than the removal goes. */
+  private removedInLog(token: string, seq: number): void {
+    const held = this.keys.peek(token);
+    if (!held || held.seq >= seq) return;
+    this.generation++;
+    this.keys.delete(token);
+    this.forgetLoads(token);
+  }
+
+  /** Broadcast messages may have been missed: read everything again (all held), or forget everything. */
+  private resync(): void {
+    if (this.complete) void this.loadAll().then(() => this.poll());
+    else this.clear();
   }
 
   private onEvent(e: KeyEvent): void {
@@ -151,7 +299,9 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       for (const token of e.k) {
         if (!created?.has(token)) this.keys.delete(token);
         this.unknown.delete(token);
-        this.loading.delete(token);
+        this.forgetLoads(token);
+        // Every key held: read the changed one now (callers meanwhile wait for it), so the set stays whole.
+        if (this.complete && !this.keys.peek(token)) void this.load(token).catch(() => undefined);
       }
       return;
     }
@@ -187,36 +337,10 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnModuleDestroy {
       e: totals('e:', r.endUsers),
       ...(r.keyModels && r.keyModels.size > 0 ? { m: [...r.keyModels] } : {}),
     };
-    if (event.k.length + event.p.length + event.u.length + event.e.length > 0) this.events.publish(event);
+    if (event.k.length + event.p.length + event.u.length + event.e.length > 0) void this.events.publish(event);
   }
 
   private adoptModels(token: string, totals: Readonly<Record<string, number>>): void {
     this.keys.peek(token)?.adoptModels(totals, (g) => this.spend.unflushedModel(token, g));
-  }
-
-  private async resync(): Promise<void> {
-    const tokens = [...this.keys.keys()];
-    for (let i = 0; i < tokens.length; i += RESYNC_CHUNK) {
-      const chunk = tokens.slice(i, i + RESYNC_CHUNK);
-      const gen = this.generation;
-      let rows: KeyRow[];
-      try {
-        rows = await this.spend.readConsistent(() => this.repo.findByTokens(chunk));
-      } catch (err) {
-        this.log.warn(
-          { err: (err as Error).message },
-          'key cache resync skipped (database unavailable); cached keys keep serving',
-        );
-        return;
-      }
-      if (this.generation !== gen) continue; // something changed meanwhile; the next round covers this chunk
-      const found = new Map(rows.map((r) => [r.token, r]));
-      for (const token of chunk) {
-        const row = found.get(token);
-        if (row) {
-          if (this.keys.peek(token)) this.keys.set(token, this.cached(row), { noUpdateTTL: true });
-        } else this.drop(token);
-      }
-    }
   }
 }

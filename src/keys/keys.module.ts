@@ -25,6 +25,7 @@ import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
 import { KeyEventsService } from './invalidation/key-events.service';
 import { KeyCache } from './key-cache.service';
+import { KeyStore } from './cache/key-store';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
@@ -44,6 +45,7 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
   controllers: [KeysController, TeamsController, UsersController, CustomersController],
   providers: [
     KeysRepository,
+    KeyStore,
     KeysRedis,
     KeyEventsService,
     SpendWriter,

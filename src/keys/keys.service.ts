@@ -61,7 +61,7 @@ export class KeysService {
         details: { ...auditedFields(req), custom_key: req.key !== undefined },
       })
       .catch(taken('key'));
-    this.changed([row], [], true);
+    await this.changed([row], [], true);
     return { key: secret, ...toKeyView(row) };
   }
 
@@ -172,7 +172,7 @@ export class KeysService {
     if (!row) throw notFound(ref);
     this.spend.completeRename(oldToken, token);
     const settled = await this.settled(row);
-    this.changed([settled], [oldToken], true, [oldToken, token]);
+    await this.changed([settled], [oldToken], true, [oldToken, token]);
     return { key: secret, ...toKeyView(settled, this.spend.unflushed(token)) };
   }
 
@@ -201,7 +201,7 @@ export class KeysService {
     if (missing.length > 0)
       throw Errors.notFound(`Key not found: ${missing.join(', ')}; nothing was deleted`, 'key_not_found', 'keys');
     await this.repo.deleteKeys([...tokens], actorOf(caller), where);
-    this.changed([], [...tokens]);
+    await this.changed([], [...tokens]);
     return { deleted_keys: [...tokens] };
   }
 
@@ -244,7 +244,7 @@ export class KeysService {
       throw notFound(keyRef);
     }
     const settled = await this.settled(row);
-    this.changed([settled], []);
+    await this.changed([settled], []);
     return toKeyView(settled, this.spend.unflushed(settled.token));
   }
 
@@ -286,11 +286,16 @@ export class KeysService {
    * Apply to this instance now, then tell the others (`rowsAreNew`: `rows` were just created, under new tokens;
    * `renamed`: a regenerated key's [old, new] token, so the others move the spend they hold for it).
    */
-  private changed(rows: KeyRow[], removed: string[], rowsAreNew = false, renamed?: readonly [string, string]): void {
+  private changed(
+    rows: KeyRow[],
+    removed: string[],
+    rowsAreNew = false,
+    renamed?: readonly [string, string],
+  ): Promise<void> {
     for (const t of removed) this.cache.drop(t);
     for (const r of rows) this.cache.put(r);
     const tokens = rows.map((r) => r.token);
-    this.events.publish({
+    return this.events.publish({
       t: 'changed',
       k: [...removed, ...tokens],
       ...(rowsAreNew && tokens.length > 0 ? { n: tokens } : {}),

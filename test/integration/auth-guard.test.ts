@@ -242,7 +242,9 @@ describe('auth guard: the forged-token matrix (each 401, nothing reaches a handl
 
   before(async () => {
     idp = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
-    probe = await startProbe(YAML, {
+    // Dozens of forged tokens from one address on purpose: the per-address limit of failed credentials (429 after
+    // max_auth_failures_per_minute; tested in keys-scale) would answer the later ones.
+    probe = await startProbe(`${YAML}  max_auth_failures_per_minute: 0\n`, {
       JWT_PUBLIC_KEY_URL: idp.jwksUri,
       JWT_AUDIENCE: idp.audience,
       JWT_ISSUER: idp.issuer,

@@ -64,9 +64,12 @@ describe('property tests on credentials and bodies (production build)', () => {
     upstream = await startUpstream();
     idp = await startOidcProvider({ clients: [{ clientId: 'team-fuzz' }] });
     db = await createTestDatabase();
+    // Thousands of made-up credentials from one address on purpose: the per-address limit of failed credentials
+    // (429 after max_auth_failures_per_minute; tested in keys-scale) would answer most of them.
     const config = writeConfig(`general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: true
+  max_auth_failures_per_minute: 0
 model_list:
   - model_name: gpt
     litellm_params:

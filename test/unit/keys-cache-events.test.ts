@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import type { KeyEventHandlers, KeyEventsService } from '../../src/keys/invalidation/key-events.service';
 import { decodeEvent, encodeEvents, type KeyEvent } from '../../src/keys/invalidation/key-events';
+import type { KeyStore } from '../../src/keys/cache/key-store';
 import { KeyCache } from '../../src/keys/key-cache.service';
 import type { KeyRow, KeysRepository } from '../../src/keys/keys.repository';
 import type { SpendWriter } from '../../src/keys/spend/spend-writer.service';
@@ -16,12 +17,13 @@ const U = 'b'.repeat(64);
 function cacheOver(table: Map<string, KeyRow>) {
   let reads = 0;
   let handlers: KeyEventHandlers | null = null;
-  const repo = {
-    findByToken: async (token: string) => {
+  const repo = {} as unknown as KeysRepository;
+  const store = {
+    byTokens: async (tokens: readonly string[]) => {
       reads++;
-      return table.get(token) ?? null;
+      return tokens.flatMap((t) => (table.has(t) ? [table.get(t)!] : []));
     },
-  } as unknown as KeysRepository;
+  } as unknown as KeyStore;
   const spend = {
     readConsistent: <R>(fn: () => Promise<R>) => fn(),
     unflushed: () => 0,
@@ -31,8 +33,8 @@ function cacheOver(table: Map<string, KeyRow>) {
     register: (h: KeyEventHandlers) => (handlers = h),
     publish: () => undefined,
   } as unknown as KeyEventsService;
-  const config = { keyCache: { resyncIntervalMs: 3_600_000 } } as unknown as GatewayConfig;
-  const cache = new KeyCache(repo, spend, events, pino({ level: 'silent' }), config);
+  const config = { keyCache: { resyncIntervalMs: 3_600_000, maxKeys: 1_000 } } as unknown as GatewayConfig;
+  const cache = new KeyCache(repo, spend, events, pino({ level: 'silent' }), config, store);
   cache.onModuleInit();
   return {
     cache,
@@ -87,6 +89,7 @@ describe('key cache: messages from other instances', () => {
     const table = new Map<string, KeyRow>();
     const c = cacheOver(table);
     const early = c.cache.findByHash(U); // reads "not there"
+    await new Promise((r) => setImmediate(r)); // misses are read together, after the I/O callbacks due
     table.set(U, keyRecord(U) as KeyRow);
     c.emit({ t: 'changed', k: [U], n: [U] });
     const later = c.cache.findByHash(U);

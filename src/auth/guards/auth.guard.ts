@@ -26,6 +26,7 @@ import { MasterKeyStrategy } from '../strategies/master-key.strategy';
 import { StrategyRunner } from '../strategies/strategy-runner';
 import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
 import { toAuthError } from './auth-errors';
+import { AuthFailures } from './auth-failures';
 import { NO_CREDENTIAL, type CredentialCheck } from '../credentials/credential-first';
 
 const TEAM_HEADER = 'x-litellm-team-id';
@@ -43,6 +44,7 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
   private readonly pinned = new WeakMap<Caller, Map<string, Caller>>();
   private readonly runners: Readonly<Record<CredentialKind, StrategyRunner>>;
   private readonly classify: ClassifyOptions;
+  private readonly failures: AuthFailures;
 
   constructor(
     private readonly reflector: Reflector,
@@ -54,6 +56,7 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
     @Inject(APP_LOGGER) private readonly log: Logger,
   ) {
     this.classify = { masterDigest: master.masterDigest, jwtEnabled: config.jwt.enabled };
+    this.failures = new AuthFailures(config.authFailuresPerMinute);
     this.runners = {
       'master-key': new StrategyRunner(master),
       'virtual-key': new StrategyRunner(virtualKey),
@@ -89,15 +92,22 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
     }
     const digest = sha256Hex(token);
     const kind = classifyCredential(token, digest, this.classify);
-    if (kind === null) throw this.unrecognized(token);
     // A warm virtual key (in the key cache) skips the Passport run too.
     const warm = kind === 'virtual-key' ? this.virtualKey.warmResult(digest) : undefined;
     if (warm !== undefined) return this.authorize(req, warm);
+    // Past here a credential costs a lookup or a verification: a client that keeps failing is refused first.
+    if (this.failures.tracking) this.failures.check(req.ip);
+    if (kind === null) {
+      this.failures.failed(req.ip);
+      throw this.unrecognized(token);
+    }
     (req as unknown as CredentialCarrier)[CREDENTIAL_DIGEST] = digest;
     return this.runners[kind].run(req).then(
       (result) => this.authorize(req, result),
       (err: unknown) => {
-        throw this.refusal(req, kind, err);
+        const out = this.refusal(req, kind, err);
+        if (out.status === 401) this.failures.failed(req.ip);
+        throw out;
       },
     );
   }

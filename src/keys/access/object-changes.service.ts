@@ -19,13 +19,13 @@ export class ObjectChanges {
   async changed(kind: ObjectKind, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.objects.reload(kind, ids);
-    this.events.publish({ t: 'objects', c: kind, i: [...ids] });
+    await this.events.publish({ t: 'objects', c: kind, i: [...ids] });
   }
 
   /** Keys removed with their team: refused from now on, here and everywhere. */
   keysRemoved(tokens: readonly string[]): void {
     if (tokens.length === 0) return;
     for (const t of tokens) this.keys.drop(t);
-    this.events.publish({ t: 'changed', k: [...tokens] });
+    void this.events.publish({ t: 'changed', k: [...tokens] });
   }
 }

@@ -2,11 +2,15 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DatabaseService } from '../../database/database.service';
+import { raceTimer } from '../../common/time/timeout';
 import { APP_LOGGER } from '../../logging/logger';
 import { KeysRedis } from '../redis/keys-redis.service';
 import { decodeEvent, encodeEvents, type KeyEvent, type KeyEventBody, type KeyEventTransport } from './key-events';
 import { PgTransport } from './pg-transport';
 import { RedisTransport } from './redis-transport';
+
+/** Longest wait for the transport to take a message (Redis or PostgreSQL unreachable: the change still applies). */
+const PUBLISH_WAIT_MS = 500;
 
 export interface KeyEventHandlers {
   onEvent(event: KeyEvent): void;
@@ -56,9 +60,13 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
     this.log.info({ transport: this.transport.name }, 'key change broadcast ready');
   }
 
-  /** Sends without waiting for anyone; a failure is logged (the periodic cache resync bounds staleness). */
-  publish(event: KeyEventBody): void {
-    for (const payload of encodeEvents({ ...event, o: this.instanceId })) {
+  /**
+   * Sends; settles when the transport took the message (bounded by PUBLISH_WAIT_MS), never rejects: a failure is
+   * logged, and the key change log bounds how stale another instance can be. A management change waits for it, so
+   * that a key created here is known elsewhere by the time its creator has the answer.
+   */
+  publish(event: KeyEventBody): Promise<void> {
+    const sent = encodeEvents({ ...event, o: this.instanceId }).map((payload) =>
       this.transport
         .publish(payload)
         .catch((err: unknown) =>
@@ -66,8 +74,13 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
             { err: (err as Error).message, transport: this.transport.name },
             'could not broadcast a key change',
           ),
-        );
-    }
+        ),
+    );
+    return raceTimer(
+      Promise.all(sent).then(() => undefined),
+      PUBLISH_WAIT_MS,
+      () => undefined,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

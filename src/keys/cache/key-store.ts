@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../../database/database.service';
+import type { KeyRow } from '../keys.repository';
+
+/**
+ * A key's columns as the key cache holds them (cached-key.ts), read over the pool directly: the bulk load, batched
+ * misses and the change log carry thousands of rows, where Prisma's per-row mapping would cost more than the query.
+ * `changeSeq` orders the row among all key changes (a number: it stays far below 2^53).
+ */
+export type KeySource = Pick<
+  KeyRow,
+  | 'token'
+  | 'keyName'
+  | 'keyAlias'
+  | 'models'
+  | 'allowedRoutes'
+  | 'expires'
+  | 'maxBudget'
+  | 'spend'
+  | 'rpmLimit'
+  | 'tpmLimit'
+  | 'maxParallelRequests'
+  | 'metadata'
+  | 'teamId'
+  | 'userId'
+  | 'blocked'
+  | 'extra'
+  | 'modelSpend'
+  | 'budgetResetAt'
+> & { readonly changeSeq: number | bigint };
+
+/** A token that stopped existing, at its place in the change sequence. */
+export interface KeyRemoval {
+  readonly token: string;
+  readonly changeSeq: number;
+}
+
+const COLUMNS = `token, key_name AS "keyName", key_alias AS "keyAlias", models, allowed_routes AS "allowedRoutes",
+  expires, max_budget AS "maxBudget", spend, rpm_limit AS "rpmLimit", tpm_limit AS "tpmLimit",
+  max_parallel_requests AS "maxParallelRequests", metadata, team_id AS "teamId", user_id AS "userId", blocked, extra,
+  model_spend AS "modelSpend", budget_reset_at AS "budgetResetAt", change_seq::float8 AS "changeSeq"`;
+
+/** The key cache's reads: plain parameterised SQL on the gateway's pool (DatabaseService.query). */
+@Injectable()
+export class KeyStore {
+  constructor(private readonly db: DatabaseService) {}
+
+  /** Up to `limit` keys with tokens after `after`, in token order (the bulk load's pages). */
+  page(after: string, limit: number): Promise<KeySource[]> {
+    return this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE token > $1 ORDER BY token LIMIT $2`, [
+      after,
+      limit,
+    ]);
+  }
+
+  /** These keys, those that exist: one query for any number of tokens. */
+  byTokens(tokens: readonly string[]): Promise<KeySource[]> {
+    return this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE token = ANY($1)`, [tokens]);
+  }
+
+  /** The last change recorded so far (0: none). */
+  async lastChange(): Promise<number> {
+    const [row] = await this.db.query<{ seq: number }>(
+      `SELECT GREATEST((SELECT max(change_seq) FROM virtual_keys), (SELECT max(change_seq) FROM virtual_key_tombstones),
+        0)::float8 AS seq`,
+    );
+    return row?.seq ?? 0;
+  }
+
+  /** Keys changed and tokens removed after `seq`. */
+  async changesSince(seq: number): Promise<{ rows: KeySource[]; removed: KeyRemoval[] }> {
+    const rows = await this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE change_seq > $1`, [seq]);
+    const removed = await this.db.query<KeyRemoval>(
+      'SELECT token, change_seq::float8 AS "changeSeq" FROM virtual_key_tombstones WHERE change_seq > $1',
+      [seq],
+    );
+    return { rows, removed };
+  }
+
+  /** Tombstones older than a day: every running instance has read them long before. */
+  async pruneRemovals(): Promise<void> {
+    await this.db.query(`DELETE FROM virtual_key_tombstones WHERE removed_at < now() - interval '1 day'`);
+  }
+}

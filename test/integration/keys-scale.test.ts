@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { applyMigrations } from '../../src/database/migration-runner';
+import { KeyCache } from '../../src/keys/key-cache.service';
+import { hashSecret } from '../../src/keys/secrets/key-secret';
+import { startGateway, type InProcessGateway } from '../support/gateway';
+import { createTestDatabase, sql } from '../support/postgres';
+import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+
+const MASTER = 'sk-master-keys-scale-1';
+const N = 10_000;
+const secretOf = (i: number) => `sk-scale-${i}`;
+
+const config = (upstream: string, extra = '') => `
+model_list:
+  - model_name: gpt-test
+    litellm_params:
+      model: openai/gpt-upstream
+      api_base: ${upstream}
+      api_key: sk-upstream-not-a-real-key
+general_settings:
+  master_key: ${MASTER}
+  user_api_key_cache_ttl: 3600
+${extra}`;
+
+/** Every statement the gateway's pg clients send that reads or writes `virtual_keys` (Prisma's included). */
+function spyKeyQueries(): { count: () => number; texts: string[]; stop: () => void } {
+  const original = Client.prototype.query;
+  const texts: string[] = [];
+  Client.prototype.query = function (this: Client, ...args: unknown[]) {
+    const q = args[0] as string | { text?: string };
+    const text = typeof q === 'string' ? q : (q?.text ?? '');
+    if (/virtual_keys/.test(text)) texts.push(text);
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  return { count: () => texts.length, texts, stop: () => void (Client.prototype.query = original) };
+}
+
+/** A chat call from `localAddress` (another client address on the loopback network). */
+function chat(url: string, key: string, localAddress = '127.0.0.1'): Promise<{ status: number; retryAfter?: string }> {
+  const body = JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/v1/chat/completions`,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The schema, then N keys in one statement (as an operator's import would). */
+async function seed(url: string, n: number): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await applyMigrations({
+      query: async <T>(s: string, p?: unknown[]) => (await c.query(s, p)).rows as T[],
+      exec: async (s) => void (await c.query(s)),
+    });
+    await c.query(
+      `INSERT INTO virtual_keys (token, key_name, created_by, updated_at)
+       SELECT encode(sha256(convert_to('sk-scale-' || i, 'UTF8')), 'hex'), 'sk-...' || i, 'seed', now()
+       FROM generate_series(1, $1) i`,
+      [n],
+    );
+  } finally {
+    await c.end();
+  }
+}
+
+describe('keys at scale: bulk-loaded at start, unknown keys and floods from memory', () => {
+  let upstream: FakeUpstream;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+
+  before(async () => {
+    upstream = await startUpstream(() => ({
+      json: chatCompletion('hello', { prompt_tokens: 1, completion_tokens: 1 }),
+    }));
+    db = await createTestDatabase('gw_keys_scale');
+    await seed(db.url, N);
+    gw = await startGateway(config(upstream.url), { DATABASE_URL: db.url });
+    await gw.app.get(KeyCache).loaded();
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+    await db?.drop();
+  });
+
+  it(`holds all ${N} keys after start: cold keys and unknown keys cost no query`, async () => {
+    assert.ok(gw.app.get(KeyCache).holdsAllKeys);
+    const spy = spyKeyQueries();
+    try {
+      for (let i = 1; i <= 40; i++) assert.equal((await chat(gw.url, secretOf(i * 97))).status, 200, `key ${i * 97}`);
+      for (let i = 0; i < 20; i++) assert.equal((await chat(gw.url, `sk-made-up-${i}`, '127.0.0.3')).status, 401);
+      assert.equal(spy.count(), 0, spy.texts.join('\n'));
+    } finally {
+      spy.stop();
+    }
+  });
+
+  it('a flood of failed credentials from one address gets 429, while another client is served', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 110; i++) statuses.push((await chat(gw.url, `sk-flood-${i}`, '127.0.0.4')).status);
+    assert.deepEqual(statuses.slice(0, 100), Array(100).fill(401), 'max_auth_failures_per_minute: 100 by default');
+    assert.deepEqual(statuses.slice(100), Array(10).fill(429));
+    const refused = await chat(gw.url, 'sk-flood-again', '127.0.0.4');
+    assert.ok(Number(refused.retryAfter) >= 1 && Number(refused.retryAfter) <= 60, refused.retryAfter);
+    assert.equal((await chat(gw.url, secretOf(5), '127.0.0.4')).status, 200, 'a key held in memory costs nothing');
+    assert.equal((await chat(gw.url, secretOf(6), '127.0.0.5')).status, 200, 'another client');
+    assert.equal((await chat(gw.url, 'sk-typo', '127.0.0.5')).status, 401, "another client's failure is its own");
+  });
+});
+
+describe('keys beyond key_cache_max_keys: misses read together', () => {
+  let upstream: FakeUpstream;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+
+  before(async () => {
+    upstream = await startUpstream(() => ({
+      json: chatCompletion('hello', { prompt_tokens: 1, completion_tokens: 1 }),
+    }));
+    db = await createTestDatabase('gw_keys_bound');
+    await seed(db.url, 1_000);
+    gw = await startGateway(config(upstream.url, '  key_cache_max_keys: 100'), { DATABASE_URL: db.url });
+    await gw.app.get(KeyCache).loaded();
+  });
+  after(async () => {
+    await gw?.close();
+    await upstream?.close();
+    await db?.drop();
+  });
+
+  it('concurrent misses are one query; concurrent calls with cold keys fewer than one each', async (ctx) => {
+    const cache = gw.app.get(KeyCache);
+    assert.equal(cache.holdsAllKeys, false);
+    const spy = spyKeyQueries();
+    try {
+      const tokens = Array.from({ length: 50 }, (_, i) => hashSecret(secretOf(500 + i)));
+      tokens.push(hashSecret('sk-not-a-key'));
+      const found = await Promise.all(tokens.map((t) => cache.findByHash(t)));
+      assert.equal(found.filter((k) => k !== null).length, 50);
+      assert.equal(spy.count(), 1, spy.texts.join('\n'));
+      const calls = await Promise.all(Array.from({ length: 100 }, (_, i) => chat(gw.url, secretOf(600 + i))));
+      assert.deepEqual(new Set(calls.map((c) => c.status)), new Set([200]));
+      // Misses that arrive while a read runs share the next one (here the client shares the process, so few do).
+      const reads = spy.texts.filter((t) => t.includes('token = ANY')).length - 1;
+      assert.ok(reads < 100, `${reads} reads for 100 concurrent cold keys`);
+      ctx.diagnostic(`${reads} reads for 100 concurrent calls with cold keys`);
+    } finally {
+      spy.stop();
+    }
+  });
+});
+
+describe('keys changed on another instance whose broadcast never arrives', () => {
+  let upstream: FakeUpstream;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let a: InProcessGateway;
+  let b: InProcessGateway;
+
+  before(async () => {
+    upstream = await startUpstream(() => ({
+      json: chatCompletion('hello', { prompt_tokens: 1, completion_tokens: 1 }),
+    }));
+    db = await createTestDatabase('gw_keys_log');
+    const yaml = config(upstream.url).replace('user_api_key_cache_ttl: 3600', 'user_api_key_cache_ttl: 0.5');
+    // A broadcasts on Redis, B listens on PostgreSQL: B hears nothing from A, only the change log tells it.
+    a = await startGateway(yaml, {
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    });
+    b = await startGateway(yaml, { DATABASE_URL: db.url });
+    await b.app.get(KeyCache).loaded();
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await upstream?.close();
+    await db?.drop();
+  });
+
+  async function admin(path: string, body: object): Promise<{ key: string; token: string }> {
+    const res = await fetch(a.url + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 200);
+    return (await res.json()) as { key: string; token: string };
+  }
+
+  /** How long until B answers `status` for `key` (the bound: user_api_key_cache_ttl, 0.5 s, plus a read). */
+  async function seenOnB(key: string, status: number): Promise<number> {
+    const t = Date.now();
+    for (;;) {
+      if ((await chat(b.url, key, '127.0.0.6')).status === status) return Date.now() - t;
+      assert.ok(Date.now() - t < 3_000, `B does not answer ${status} after 3 s`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  it('created, blocked, regenerated and deleted on A: B follows within the poll interval', async (ctx) => {
+    assert.ok(b.app.get(KeyCache).holdsAllKeys);
+    const k = await admin('/key/generate', {});
+    const seen = [await seenOnB(k.key, 200)];
+    await admin('/key/block', { key: k.token });
+    seen.push(await seenOnB(k.key, 401));
+    await admin('/key/unblock', { key: k.token });
+    seen.push(await seenOnB(k.key, 200));
+    const renewed = await admin('/key/regenerate', { key: k.token });
+    seen.push(await seenOnB(k.key, 401), await seenOnB(renewed.key, 200));
+    await admin('/key/delete', { keys: [renewed.token] });
+    seen.push(await seenOnB(renewed.key, 401));
+    for (const ms of seen) assert.ok(ms < 2_000, `${ms} ms`);
+    ctx.diagnostic(`seen on B after (ms): ${seen.join(', ')}`);
+    const rows = await sql<{ n: string }>(db.url, 'SELECT count(*) AS n FROM virtual_key_tombstones');
+    assert.equal(Number(rows[0].n), 2, 'the old token of the regenerated key, and the deleted one');
+  });
+});
