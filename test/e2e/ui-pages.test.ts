@@ -91,9 +91,14 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     await db?.drop();
   });
 
-  it('creates a team with limits (keyboard only), adds a member, and lists it; the API agrees', async () => {
-    await go('Teams');
-    await page.getByRole('button', { name: 'Create team' }).click();
+  it('creates a team with limits from the keyboard, adds a member, and lists it; the API agrees', async () => {
+    // Keyboard only: the page link, then Tab to the page's first control.
+    await page.getByRole('link', { name: 'Teams', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
+    for (let i = 0; i < 20 && (await page.evaluate('document.activeElement.textContent')) !== 'Create team'; i++)
+      await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Create team' });
     await dialog.waitFor();
     await page.waitForFunction("document.activeElement?.id === 'team-alias'"); // focus on the first field
@@ -154,6 +159,15 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     assert.equal(edited.budget_duration, '7d');
     assert.equal(edited.rpm_limit, null, 'an emptied field clears the limit');
     assert.equal(edited.tpm_limit, 6000);
+
+    await page.getByRole('button', { name: 'Members of team ui-team' }).click();
+    const members = page.getByRole('dialog', { name: 'Members of team ui-team' });
+    await page.waitForFunction("document.activeElement?.id === 'member-user-id'"); // a field, not a Remove button
+    await members.getByRole('button', { name: 'Remove member alice' }).click();
+    await members.getByText('0 members', { exact: true }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForFunction("document.activeElement?.textContent === 'Members'"); // back to the opener
+    assert.deepEqual((await admin('/team/info?team_id=team-ui-1')).team_info.members_with_roles, []);
 
     await page.getByRole('button', { name: 'Block team ui-team' }).click();
     await page.getByRole('button', { name: 'Unblock team ui-team' }).waitFor();

@@ -37,8 +37,8 @@ export function useLoad(load, deps) {
 export const Alert = ({ message }) => (message ? html`<p role="alert" class="error">${message}</p>` : null);
 
 /**
- * A modal dialog (the native <dialog>: focus stays inside, Escape closes). Focus goes to the first field, or to
- * the element marked `autofocus`, and back to where it was when the dialog closes.
+ * A modal dialog (the native <dialog>: focus stays inside, Escape closes). Focus goes to the element marked
+ * `autofocus`, else the first field, else the first button, and back to where it was when the dialog closes.
  */
 export function Dialog({ title, onClose, children }) {
   const ref = useRef(null);
@@ -46,8 +46,11 @@ export function Dialog({ title, onClose, children }) {
     const opener = document.activeElement;
     const dialog = ref.current;
     dialog.showModal();
-    (dialog.querySelector('[autofocus]') ?? dialog.querySelector('input, select, textarea, button'))?.focus();
-    return () => opener?.focus?.();
+    // A field before any button: a dialog must not open with focus on a button that removes something.
+    const first = (q) => dialog.querySelector(q);
+    (first('[autofocus]') ?? first('input, select, textarea') ?? first('button'))?.focus();
+    // The opener may be gone (its row was deleted): then the page itself takes the focus.
+    return () => (opener?.isConnected ? opener.focus() : document.querySelector('main')?.focus());
   }, []);
   const cancel = (e) => {
     e.preventDefault();
