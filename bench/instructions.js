@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run bench:instructions`: instructions per call (non-streaming; streaming with --stream), counted by valgrind's callgrind, for the
-// baseline and the gateway (master key; --virtual-key for a virtual key; PostgreSQL store when one answers at
+// baseline and the gateway (master key; --virtual-key for a virtual key; --team-key for a key of a team and a user calling for an end user; PostgreSQL store when one answers at
 // BENCH_PG_URL, else embedded).
 // Machine noise moves requests/s by tens of per cent between runs; an instruction count does not move with it, so
 // this is the number to compare two builds by. Only the main thread is counted (V8's compiler and GC helper threads
@@ -22,7 +22,7 @@ const { join } = require('node:path');
 const { Pool } = require('undici');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
-const { generateVirtualKey } = require('./credentials');
+const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./credentials');
 const { functionCounts, topDifferences } = require('./callgrind-functions');
 
 const ROOT = join(__dirname, '..');
@@ -36,13 +36,16 @@ const CALLS = opt('calls', 3000);
 const CONNS = opt('conns', 8);
 const TOP = opt('top', 25);
 const STREAM = args.includes('--stream');
-const MASTER_KEY = !args.includes('--virtual-key');
+const TEAM_KEY = args.includes('--team-key');
+const MASTER_KEY = !args.includes('--virtual-key') && !TEAM_KEY;
+const CREDENTIAL = MASTER_KEY ? 'master key' : TEAM_KEY ? 'key of a team and a user, for an end user' : 'virtual key';
 // --perf-basic-prof: V8 writes its code objects' names, so callgrind's JIT addresses can be named.
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say hello in five words.' }],
   ...(STREAM ? { stream: true } : {}),
+  ...(TEAM_KEY ? { user: BENCH_END_USER } : {}),
 });
 
 /**
@@ -172,9 +175,15 @@ async function main() {
             DATABASE_URL: pg ? pg.url : '',
           },
           ready: live(gwPort),
-          headers: async () => ({
-            authorization: `Bearer ${MASTER_KEY ? MASTER : await generateVirtualKey(`http://127.0.0.1:${gwPort}`, MASTER)}`,
-          }),
+          headers: async () => {
+            const url = `http://127.0.0.1:${gwPort}`;
+            const key = MASTER_KEY
+              ? MASTER
+              : TEAM_KEY
+                ? await generateTeamKey(url, MASTER)
+                : await generateVirtualKey(url, MASTER);
+            return { authorization: `Bearer ${key}` };
+          },
         },
         work,
       ),
@@ -186,7 +195,7 @@ async function main() {
     for (const t of top) console.log(`${String(t.perCall).padStart(8)}  ${t.name.slice(0, 110)}`);
     const line = (n, v) => `${n.padEnd(28)} ${(v / 1000).toFixed(1).padStart(7)} k instructions per call`;
     console.log(
-      `\n${line('baseline', baseline.perCall)}\n${line(`gateway (${MASTER_KEY ? 'master key' : 'virtual key'}, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`,
+      `\n${line('baseline', baseline.perCall)}\n${line(`gateway (${CREDENTIAL}, ${pg ? 'PostgreSQL' : 'embedded'})`, gateway.perCall)}`,
     );
     console.log(
       `gateway / baseline: ${(gateway.perCall / baseline.perCall).toFixed(3)}  (${CALLS} ${STREAM ? 'streaming' : 'non-streaming'} calls after ${WARM} warm-up calls, main thread)`,
@@ -203,7 +212,7 @@ async function main() {
           calls: CALLS,
           conns: CONNS,
           store: pg ? 'postgres' : 'embedded',
-          credential: MASTER_KEY ? 'master' : 'virtual',
+          credential: MASTER_KEY ? 'master' : TEAM_KEY ? 'team' : 'virtual',
           baseline: baseline.perCall,
           gateway: gateway.perCall,
           aboveBaseline: top,

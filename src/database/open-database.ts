@@ -8,6 +8,7 @@ import { databaseLocation } from '../config/database-url';
 import { CONNECT_TIMEOUT_MS, connectFailure } from './connect-error';
 import { EMBEDDED_PORT, EmbeddedDatabaseProcess } from './embedded-process';
 import { applyMigrations } from './migration-runner';
+import { copyIn } from './copy-in';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
 
@@ -16,6 +17,11 @@ export interface OpenedDatabase {
   prisma: PrismaClient;
   /** One parameterised statement on the pool, without Prisma (bulk writes, partition upkeep, reports). */
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * `COPY ... FROM STDIN` of `text` on a connection of the pool: PostgreSQL only (the embedded store's socket does
+   * not speak the COPY sub-protocol).
+   */
+  copyIn?(sql: string, text: string): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
   /** `onReconnect`: the subscription was lost and is back (notifications in between were missed). */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
@@ -54,6 +60,7 @@ async function openPostgres(url: string, where: string, log: Logger): Promise<Op
   const listeners = new Set<PgListener>();
   return openPool('postgres', { connectionString: url, max: 10 }, log, {
     where,
+    copy: true,
     async listen(channel, onMessage, onReconnect) {
       const listener = new PgListener(url, channel, onMessage, onReconnect, log);
       await listener.start();
@@ -106,6 +113,8 @@ type Extras = Pick<OpenedDatabase, 'listen'> &
     close(): Promise<void>;
     /** Set: a failed first connection becomes one line naming this (see connect-error.ts). */
     where?: string;
+    /** The store speaks COPY. */
+    copy?: boolean;
   };
 
 /** Migrates over one connection, then opens the pool and the Prisma client on it. `extras.close` runs last. */
@@ -144,6 +153,7 @@ async function openPool(
     kind,
     prisma,
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
+    copyIn: extras.copy ? (sql, text) => copyIn(pool, sql, text) : undefined,
     ping: async (ms) =>
       void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),
     listen: extras.listen,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
+import { COPY_ROWS, toCopyText } from './spend-log-copy';
 import type { SpendLogRow } from './spend-log-row';
 
 const DAY_MS = 86_400_000;
@@ -16,7 +17,7 @@ const NO_PARTITION = '23514';
 const DUPLICATE = '23505';
 
 /**
- * A whole batch is one JSON parameter (the rows as SpendLogRow objects, times as epoch milliseconds): JSON.stringify is
+ * Where COPY is not spoken, a whole batch is one JSON parameter (the rows as SpendLogRow objects, times as epoch milliseconds): JSON.stringify is
  * native and cheap per row, where array parameters and ISO date strings cost tens of microseconds of JavaScript each.
  */
 const INSERT = `INSERT INTO "spend_logs" ("id", "request_id", "call_type", "api_key", "key_alias", "team_id", "user",
@@ -46,9 +47,8 @@ export function partitionName(dayMs: number): string {
 }
 
 /**
- * The spend log table in SQL over the pg pool: one multi-row INSERT per batch (one JSON parameter, so a batch of any
- * size is one statement), daily partitions made before they are written into, and
- * the deletion of old days.
+ * The spend log table in SQL over the pg pool: one statement per batch (COPY on PostgreSQL, else one multi-row INSERT
+ * of one JSON parameter), daily partitions made before they are written into, and the deletion of old days.
  */
 @Injectable()
 export class SpendLogStore {
@@ -57,26 +57,30 @@ export class SpendLogStore {
 
   constructor(private readonly db: DatabaseService) {}
 
+  /**
+   * PostgreSQL: one COPY (its rows cost the database about half what the JSON statement's do). The embedded store,
+   * and a batch that must skip rows already there: the JSON statement.
+   */
   async insert(rows: readonly SpendLogRow[]): Promise<void> {
-    const json = JSON.stringify(rows);
     try {
-      await this.insertOnce(rows, json, INSERT);
+      await this.ensurePartitions(rows);
+      if (this.db.canCopy) await this.db.copyIn(COPY_ROWS, toCopyText(rows));
+      else await this.db.query(INSERT, [JSON.stringify(rows)]);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code === DUPLICATE) return this.insertOnce(rows, json, INSERT_AGAIN);
       // No partition for a row: a day this process knew was dropped meanwhile (retention on another instance).
-      if (code !== NO_PARTITION) throw err;
-      this.days.clear();
-      await this.insertOnce(rows, json, INSERT_AGAIN);
+      if (code === NO_PARTITION) this.days.clear();
+      else if (code !== DUPLICATE) throw err;
+      await this.ensurePartitions(rows);
+      await this.db.query(INSERT_AGAIN, [JSON.stringify(rows)]);
     }
   }
 
-  private async insertOnce(rows: readonly SpendLogRow[], json: string, sql: string): Promise<void> {
+  private async ensurePartitions(rows: readonly SpendLogRow[]): Promise<void> {
     for (const r of rows) {
       const day = dayOf(r.startTime);
       if (!this.days.has(day)) await this.ensurePartition(day);
     }
-    await this.db.query(sql, [json]);
   }
 
   async ensurePartition(dayMs: number): Promise<void> {

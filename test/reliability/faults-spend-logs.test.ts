@@ -5,10 +5,10 @@ import { DatabaseService } from '../../src/database/database.service';
 import { createLogger } from '../../src/logging/logger';
 import { SpendLogStore } from '../../src/spend/spend-log-store';
 import { SpendLogWriter } from '../../src/spend/spend-log-writer.service';
-import type { SpendLogRow } from '../../src/spend/spend-log-row';
 import { LogCapture, readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { startTcpProxy, waitFor, type TcpProxy } from '../support/faults';
 import { createTestDatabase, sql } from '../support/postgres';
+import { plainRow } from '../support/spend-rows';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
@@ -19,32 +19,6 @@ const MASTER = 'sk-faults-spend-master-01';
 const IN = 0.001;
 const OUT = 0.002;
 const COST = 11 * IN + 7 * OUT;
-
-/** A spend log row of no caller and no deployment, for writing straight to the store. */
-function plainRow(id: string, at: number, spend: number): SpendLogRow {
-  return {
-    id,
-    requestId: id,
-    callType: 'acompletion',
-    apiKey: null,
-    keyAlias: null,
-    teamId: null,
-    user: null,
-    endUser: null,
-    model: 'm',
-    modelId: null,
-    apiBase: null,
-    promptTokens: 1,
-    completionTokens: 1,
-    spend,
-    startTime: at,
-    endTime: at,
-    completionStartTime: at,
-    status: 'success',
-    statusCode: 200,
-    requestTags: [],
-  };
-}
 
 async function proxiedDatabase(prefix: string) {
   const db = await createTestDatabase(prefix);

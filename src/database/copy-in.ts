@@ -1,0 +1,33 @@
+import type { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { withTimeout } from '../common/time/timeout';
+
+/** Longest wait for one COPY: a connection gone silent must not hold the writer for the minutes TCP takes. */
+export const COPY_TIMEOUT_MS = 10_000;
+
+/**
+ * `COPY ... FROM STDIN` of `text` on a connection of the pool. The statement's own failure (a constraint, a missing
+ * partition) leaves the connection usable; a timeout or a broken socket discards it.
+ */
+export async function copyIn(pool: Pool, sql: string, text: string): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        const stream = client.query(copyFrom(sql));
+        stream.on('finish', resolve);
+        stream.on('error', reject);
+        stream.end(text);
+      }),
+      COPY_TIMEOUT_MS,
+      'the database (COPY)',
+    );
+  } catch (err) {
+    // A PostgreSQL error answer carries an SQLSTATE; anything else may have left the connection mid-protocol.
+    if (typeof (err as { code?: unknown }).code !== 'string') broken = err as Error;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

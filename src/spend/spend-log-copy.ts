@@ -1,0 +1,77 @@
+import type { SpendLogRow } from './spend-log-row';
+
+/** The columns of a spend log row in the order `toCopyText` writes them. */
+export const COPY_COLUMNS = [
+  'id',
+  'request_id',
+  'call_type',
+  'api_key',
+  'key_alias',
+  'team_id',
+  'user',
+  'end_user',
+  'model',
+  'model_id',
+  'api_base',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'spend',
+  'start_time',
+  'end_time',
+  'completion_start_time',
+  'status',
+  'status_code',
+  'request_tags',
+] as const;
+
+export const COPY_ROWS = `COPY "spend_logs" (${COPY_COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN`;
+
+/** The characters COPY's text format gives a meaning to; rows' strings rarely hold one. */
+const SPECIAL = /[\\\t\n\r]/;
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function text(v: string): string {
+  return SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]) : v;
+}
+
+function orNull(v: string | null): string {
+  return v === null ? '\\N' : text(v);
+}
+
+/** A text[] literal: every element quoted, its quotes and backslashes escaped (then escaped again for COPY). */
+function array(tags: readonly string[]): string {
+  if (tags.length === 0) return '{}';
+  return text(`{${tags.map((t) => `"${t.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`);
+}
+
+/**
+ * ISO-8601 instants, the whole second formatted once: the rows of a batch fall in few seconds, and V8's own
+ * formatting of a Date is the costliest part of a row.
+ */
+let lastSecond = NaN;
+let lastPrefix = '';
+function instant(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  const frac = ms - second * 1000;
+  return `${lastPrefix}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+}
+
+/** Rows as the body of `COPY ... FROM STDIN` (text format, one line a row). */
+export function toCopyText(rows: readonly SpendLogRow[]): string {
+  let out = '';
+  for (const r of rows) {
+    out +=
+      `${text(r.id)}\t${text(r.requestId)}\t${r.callType}\t${orNull(r.apiKey)}\t${orNull(r.keyAlias)}\t` +
+      `${orNull(r.teamId)}\t${orNull(r.user)}\t${orNull(r.endUser)}\t${text(r.model)}\t${orNull(r.modelId)}\t` +
+      `${orNull(r.apiBase)}\t${r.promptTokens}\t${r.completionTokens}\t${r.promptTokens + r.completionTokens}\t` +
+      `${r.spend}\t${instant(r.startTime)}\t${instant(r.endTime)}\t` +
+      `${r.completionStartTime === null ? '\\N' : instant(r.completionStartTime)}\t${r.status}\t${r.statusCode}\t` +
+      `${array(r.requestTags)}\n`;
+  }
+  return out;
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { GatewayConfig } from '../../src/config/gateway-config';
+import { DatabaseService } from '../../src/database/database.service';
+import { createLogger } from '../../src/logging/logger';
+import { SpendLogStore } from '../../src/spend/spend-log-store';
+import type { SpendLogRow } from '../../src/spend/spend-log-row';
+import { LogCapture } from '../support/gateway';
+import { createTestDatabase, sql } from '../support/postgres';
+
+type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
+import { plainRow } from '../support/spend-rows';
+
+/**
+ * Spend log rows go to PostgreSQL by COPY (text format) and to the embedded store by a JSON statement: the same
+ * rows must read back the same either way, whatever bytes a client put in its strings.
+ */
+const HOSTILE = ['tab\there', 'line\nbreak', 'carriage\rreturn', 'back\\slash', '\\N', 'quote"s', '{brace,comma}', ''];
+
+function hostileRows(prefix: string, at: number): SpendLogRow[] {
+  return HOSTILE.map((s, i) =>
+    plainRow(`${prefix}-${i}`, at + i * 1001 + (i % 3) * 7, 1e-9 * (i + 1), {
+      requestId: `${prefix}-req-${s}`,
+      apiKey: i % 2 ? 'a'.repeat(64) : null,
+      keyAlias: s || null,
+      teamId: `team ${s}`,
+      user: s || null,
+      endUser: i % 2 ? s : null,
+      model: `model/${s}`,
+      modelId: i % 2 ? null : `dep-${i}`,
+      apiBase: i % 2 ? 'https://example.test/v1' : null,
+      promptTokens: i * 1000,
+      completionTokens: i,
+      completionStartTime: i % 2 ? null : at + 5,
+      status: i % 2 ? 'failure' : 'success',
+      statusCode: i % 2 ? 429 : 200,
+      requestTags: i === 0 ? [] : [s, `tag-${i}`, 'quote " and \\ back'],
+    }),
+  );
+}
+
+interface Stored {
+  id: string;
+  request_id: string;
+  api_key: string | null;
+  key_alias: string | null;
+  team_id: string | null;
+  user: string | null;
+  end_user: string | null;
+  model: string;
+  model_id: string | null;
+  api_base: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  spend: number;
+  start_ms: string;
+  end_ms: string;
+  first_ms: string | null;
+  status: string;
+  status_code: number;
+  request_tags: string[];
+}
+
+async function readBack(url: string, prefix: string): Promise<Stored[]> {
+  return sql<Stored>(
+    url,
+    `SELECT id, request_id, api_key, key_alias, team_id, "user", end_user, model, model_id, api_base, prompt_tokens,
+       completion_tokens, total_tokens, spend, (extract(epoch FROM start_time) * 1000)::bigint::text AS start_ms,
+       (extract(epoch FROM end_time) * 1000)::bigint::text AS end_ms,
+       (extract(epoch FROM completion_start_time) * 1000)::bigint::text AS first_ms, status, status_code, request_tags
+     FROM spend_logs WHERE id LIKE $1 ORDER BY id`,
+    [`${prefix}-%`],
+  );
+}
+
+function expected(r: SpendLogRow): Stored {
+  return {
+    id: r.id,
+    request_id: r.requestId,
+    api_key: r.apiKey,
+    key_alias: r.keyAlias,
+    team_id: r.teamId,
+    user: r.user,
+    end_user: r.endUser,
+    model: r.model,
+    model_id: r.modelId,
+    api_base: r.apiBase,
+    prompt_tokens: r.promptTokens,
+    completion_tokens: r.completionTokens,
+    total_tokens: r.promptTokens + r.completionTokens,
+    spend: r.spend,
+    start_ms: String(r.startTime),
+    end_ms: String(r.endTime),
+    first_ms: r.completionStartTime === null ? null : String(r.completionStartTime),
+    status: r.status,
+    status_code: r.statusCode,
+    request_tags: [...r.requestTags],
+  };
+}
+
+describe('spend log rows: COPY and the JSON statement store the same', () => {
+  let db: TestDatabase;
+  let database: DatabaseService;
+
+  before(async () => {
+    db = await createTestDatabase('gw_spend_copy');
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    database = await new DatabaseService({ database: { kind: 'postgres', url: db.url } } as GatewayConfig, log).open();
+  });
+  after(async () => {
+    await database?.onApplicationShutdown();
+    await db?.drop();
+  });
+
+  it('speaks COPY to PostgreSQL', () => {
+    assert.equal(database.canCopy, true);
+  });
+
+  it('keeps every field of rows holding COPY-special characters, through COPY and through JSON', async () => {
+    const at = Date.UTC(2026, 11, 6, 10, 0, 0, 5);
+    const copied = hostileRows('copy', at);
+    await new SpendLogStore(database).insert(copied);
+    // The store as it is over the embedded store: no COPY, the JSON statement.
+    const noCopy = { canCopy: false, query: database.query.bind(database) } as unknown as DatabaseService;
+    const viaJson = hostileRows('json', at);
+    await new SpendLogStore(noCopy).insert(viaJson);
+
+    assert.deepEqual(await readBack(db.url, 'copy'), copied.map(expected));
+    assert.deepEqual(await readBack(db.url, 'json'), viaJson.map(expected));
+  });
+
+  it('writes times to the millisecond across second and day boundaries', async () => {
+    const midnight = Date.UTC(2026, 11, 7);
+    const rows = [midnight - 1, midnight, midnight + 999, midnight + 1000, midnight + 10].map((t, i) =>
+      plainRow(`edge-${i}`, t, 0.5, { endTime: t + 1, completionStartTime: t }),
+    );
+    await new SpendLogStore(database).insert(rows);
+    assert.deepEqual(await readBack(db.url, 'edge'), rows.map(expected));
+  });
+});
