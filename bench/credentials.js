@@ -34,16 +34,24 @@ async function generateVirtualKey(gatewayUrl, masterKey, fields = {}) {
   return body.key;
 }
 
-/** POSTs an admin body with the master key; throws unless 200. */
+/** How long a 503 (the key database not ready yet: a gateway under valgrind or a loaded machine) is waited out. */
+const READY_WAIT_MS = 120_000;
+
+/** POSTs an admin body with the master key; throws unless 200 (a 503 is tried again for a while). */
 async function adminCall(gatewayUrl, masterKey, path, payload) {
-  const res = await fetch(`${gatewayUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  const body = await res.json();
-  if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
-  return body;
+  const until = Date.now() + READY_WAIT_MS;
+  for (;;) {
+    const res = await fetch(`${gatewayUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
+    const body = await res.json();
+    if (res.status === 200) return body;
+    if (res.status !== 503 || Date.now() > until)
+      throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /**

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import type { GatewayConfig } from '../../src/config/gateway-config';
+import { DatabaseService } from '../../src/database/database.service';
+import { createLogger } from '../../src/logging/logger';
+import { SpendLogStore } from '../../src/spend/spend-log-store';
+import { LogCapture } from '../support/gateway';
+import { createTestDatabase } from '../support/postgres';
+import { plainRow } from '../support/spend-rows';
+
+/**
+ * The key, team and user indexes of the spend log table hold only rows that have a key, a team or a user (most rows
+ * lack one of them, and each index entry is CPU the database spends per row), and the filtered reads still use them,
+ * with a prepared statement's generic plan too.
+ */
+const FILTERS = [
+  ['api_key', 'spend_logs_api_key_start_time_idx'],
+  ['team_id', 'spend_logs_team_id_start_time_idx'],
+  ['user', 'spend_logs_user_start_time_idx'],
+] as const;
+
+describe('spend log indexes: partial, and used by the filtered reads', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: DatabaseService;
+  let client: Client;
+
+  before(async () => {
+    db = await createTestDatabase('gw_spend_idx');
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    database = await new DatabaseService({ database: { kind: 'postgres', url: db.url } } as GatewayConfig, log).open();
+    const at = Date.now();
+    const rows = Array.from({ length: 2000 }, (_, i) =>
+      plainRow(`idx-${i}`, at + i, 0.1, {
+        apiKey: i % 10 === 0 ? 'k'.repeat(64) : null,
+        teamId: i % 10 === 1 ? 'team-a' : null,
+        user: i % 10 === 2 ? 'user-a' : null,
+      }),
+    );
+    await new SpendLogStore(database).insert(rows);
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('VACUUM ANALYZE spend_logs');
+  });
+  after(async () => {
+    await client?.end();
+    await database?.onApplicationShutdown();
+    await db?.drop();
+  });
+
+  it('indexes only the rows that have a key, a team or a user', async () => {
+    for (const [column, index] of FILTERS) {
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT sum(c.reltuples)::bigint::text AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1`,
+        [index],
+      );
+      assert.equal(rows[0]?.n, '200', `${index}: the 200 rows with a ${column}`);
+    }
+  });
+
+  it('serves each filter of /spend/logs from its index, in a generic plan', async () => {
+    await client.query('SET plan_cache_mode = force_generic_plan');
+    await client.query('SET enable_seqscan = off');
+    for (const [column, index] of FILTERS) {
+      const name = `by_${column}`;
+      const ofPartition = index.replace('spend_logs_', 'spend_logs_\\d{8}_');
+      await client.query(
+        `PREPARE ${name}(text) AS SELECT * FROM "spend_logs" WHERE "${column}" = $1
+         ORDER BY "start_time" DESC, "id" DESC LIMIT 100`,
+      );
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}('x')`);
+      const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+      assert.match(plan, new RegExp(`Index Scan (Backward )?using ${ofPartition}`), plan);
+    }
+  });
+});
