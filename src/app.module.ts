@@ -13,6 +13,7 @@ import { ProxyModule } from './proxy/proxy.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SpendModule } from './spend/spend.module';
+import { UiModule } from './ui/ui.module';
 
 @Module({})
 export class AppModule {
@@ -30,6 +31,7 @@ export class AppModule {
         ProxyModule,
         SpendModule,
         DocsModule,
+        UiModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: OpenAIExceptionFilter }],
     };

@@ -97,6 +97,7 @@ export const ROUTE_GROUPS = {
     '/ui',
     '/ui/app.js',
     '/ui/app.css',
+    '/ui/config.json',
   ],
 } as const satisfies Record<string, readonly string[]>;
 

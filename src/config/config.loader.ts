@@ -13,6 +13,7 @@ import { toDeployments } from './deployments';
 import { checkKnownKeys } from './known-keys';
 import { redisUrlOf } from './redis-url';
 import { toRouterConfig } from './router-config';
+import { resolveUiOidc } from './ui-oidc';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -290,6 +291,12 @@ function toGatewayConfig(
     passwordOf(redis),
   ].filter((s): s is string => typeof s === 'string' && s.length >= 4);
   const bodyLimitMb = gs.max_request_size_mb ?? DEFAULT_BODY_LIMIT_MB;
+  const publicKeyUrls = env.JWT_PUBLIC_KEY_URL ? splitList(env.JWT_PUBLIC_KEY_URL) : (toList(ja.public_key_url) ?? []);
+  const issuer = env.JWT_ISSUER ? splitList(env.JWT_ISSUER) : toList(ja.issuer);
+  const problems: ConfigProblem[] = [];
+  const jwtSources = { enabled: gs.enable_jwt_auth, publicKeyUrls, issuer, teamIdField: ja.team_id_jwt_field };
+  const uiOidc = resolveUiOidc(gs.ui_oidc, jwtSources, source, problems, warnings);
+  ConfigError.throwIfAny(problems);
   return {
     configFile,
     server: {
@@ -312,9 +319,9 @@ function toGatewayConfig(
     masterKeySource,
     jwt: {
       enabled: gs.enable_jwt_auth,
-      publicKeyUrls: env.JWT_PUBLIC_KEY_URL ? splitList(env.JWT_PUBLIC_KEY_URL) : (toList(ja.public_key_url) ?? []),
+      publicKeyUrls,
       audience: env.JWT_AUDIENCE ? splitList(env.JWT_AUDIENCE) : toList(ja.audience),
-      issuer: env.JWT_ISSUER ? splitList(env.JWT_ISSUER) : toList(ja.issuer),
+      issuer,
       adminScope: ja.admin_jwt_scope,
       teamIdField: ja.team_id_jwt_field,
       userIdField: ja.user_id_jwt_field,
@@ -353,6 +360,7 @@ function toGatewayConfig(
       retentionIntervalMs: periodMs(gs.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_INTERVAL),
     },
     metrics: { requireAuth: file.litellm_settings.require_auth_for_metrics_endpoint },
+    ui: { oidc: uiOidc },
     limits: {
       budgetReservation: !gs.disable_budget_reservation,
       defaultMaxTokens: gs.budget_reservation_default_max_tokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS,

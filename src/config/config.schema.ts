@@ -2,6 +2,7 @@ import { validateRouteList } from '../auth/routes/route-matcher';
 import { z } from 'zod';
 import { providerFor } from '../proxy/providers/provider-registry';
 import { splitModel } from './config.util';
+import { uiOidcSchema } from './ui-oidc';
 
 /**
  * The LiteLLM-compatible config file, as validated: the settings the gateway implements. Other keys were checked
@@ -154,6 +155,8 @@ const generalSettings = z
     disable_budget_reservation: z.boolean().default(false),
     /** Output tokens a call that sets no max_tokens reserves (the gateway's own key; LiteLLM's figure is 16,384). */
     budget_reservation_default_max_tokens: z.number().int().nonnegative().optional(),
+    /** Gateway extension: admin UI sign-in through the OpenID provider (ui-oidc.ts). */
+    ui_oidc: uiOidcSchema.optional(),
   })
   .strict();
 

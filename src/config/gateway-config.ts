@@ -1,5 +1,6 @@
 import type { RoutingStrategy } from './config.schema';
 import type { LogFormat, LogLevel } from './log-settings';
+import type { UiOidcConfig } from './ui-oidc';
 
 /** One `model_list` entry, resolved and typed. */
 export interface DeploymentConfig {
@@ -191,6 +192,8 @@ export interface GatewayConfig {
   readonly limits: LimitsConfig;
   /** Failed credentials a client address may send per minute before it is refused (429) until the minute ends; 0: no limit. */
   readonly authFailuresPerMinute: number;
+  /** The admin UI: `oidc` when `general_settings.ui_oidc` signs people in through the OpenID provider. */
+  readonly ui: { readonly oidc?: UiOidcConfig };
   /** Every configured secret value (master key, upstream api keys, database password): redacted from logs. */
   readonly secrets: readonly string[];
   /** Warnings found while loading (ignored keys): logged once at start. */

@@ -131,6 +131,8 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       maximum_spend_logs_retention_interval: 'how often old spend log rows are deleted (default "1d")',
       disable_budget_reservation: 'calls do not hold their worst-case cost against budgets while they run',
       budget_reservation_default_max_tokens: 'output tokens reserved for a call that sets no max_tokens (16384)',
+      ui_oidc:
+        'gateway extension: sign-in to the admin UI through the OpenID provider (client_id, discovery_url, scopes)',
     },
     ignored: [
       'completion_model',

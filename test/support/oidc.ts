@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleInteraction, type InteractionProvider } from './oidc-interactions';
 
 /**
  * A real OpenID provider for tests: `oidc-provider` (a certified implementation) on a random local port, issuing
@@ -29,6 +30,11 @@ export interface OidcStartOptions {
   audience?: string;
   /** Access token lifetime in seconds. Default 3600. */
   accessTokenTtlSec?: number;
+  /**
+   * People who sign in through a browser (allowBrowserSignIn): the login name typed on the provider's login page
+   * and the extra claims their access tokens carry (roles, team). Any other name signs in with no extra claim.
+   */
+  accounts?: Record<string, Record<string, unknown>>;
 }
 
 /** A signing key of the provider, for tests that need a token the provider would not issue (expired, bad aud). */
@@ -52,6 +58,11 @@ export interface TestOidcProvider {
   signingKey(alg?: SigningAlg): ProviderKey;
   /** How many times the JWKS endpoint has been requested. */
   jwksRequests(): number;
+  /**
+   * Registers a public client (no secret, PKCE) for the authorization code flow, sent back to `redirectUri`, with
+   * the provider's development login and consent pages, and CORS on its endpoints for that page's origin only.
+   */
+  allowBrowserSignIn(clientId: string, redirectUri: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,7 +75,7 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (
   specifier: string,
 ) => Promise<{ default: new (issuer: string, config: object) => OidcProviderInstance }>;
 
-interface OidcProviderInstance {
+interface OidcProviderInstance extends InteractionProvider {
   callback(): (req: IncomingMessage, res: ServerResponse) => void;
 }
 
@@ -97,33 +108,52 @@ export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOid
   const ttl = opts.accessTokenTtlSec ?? 3600;
   const secrets = new Map(opts.clients.map((c) => [c.clientId, c.secret ?? `${c.clientId}-secret`]));
   let keySets: KeySet[] = [newKeySet()];
+  const browserClients: { clientId: string; redirectUri: string }[] = [];
   let jwksCount = 0;
   let current: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  let provider: OidcProviderInstance | undefined;
 
   const server = createServer((req, res) => {
     if (req.url?.split('?')[0] === '/jwks') jwksCount++;
+    if (provider && handleInteraction(provider, req, res)) return;
     current(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const build = () => {
-    const provider = new Provider(issuer, {
-      clients: opts.clients.map((c) => ({
-        client_id: c.clientId,
-        client_secret: secrets.get(c.clientId),
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_post',
-        scope: c.scope || 'read',
-      })),
+    provider = new Provider(issuer, {
+      clients: [
+        ...opts.clients.map((c) => ({
+          client_id: c.clientId,
+          client_secret: secrets.get(c.clientId),
+          grant_types: ['client_credentials'],
+          response_types: [],
+          redirect_uris: [],
+          token_endpoint_auth_method: 'client_secret_post',
+          scope: c.scope || 'read',
+        })),
+        ...browserClients.map((c) => ({
+          client_id: c.clientId,
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          redirect_uris: [c.redirectUri],
+          token_endpoint_auth_method: 'none',
+          scope: 'openid read',
+        })),
+      ],
+      clientBasedCORS: (_ctx: unknown, origin: string, client: { clientId: string }) =>
+        browserClients.some((c) => c.clientId === client.clientId && new URL(c.redirectUri).origin === origin),
+      findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+      interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
       scopes: SCOPES,
       jwks: { keys: keySets.flatMap((k) => [k.rsa.jwk, k.ec.jwk, k.ed.jwk]) },
       cookies: { keys: ['test-cookie-key'] },
       ttl: { ClientCredentials: () => ttl },
-      extraTokenClaims: (_ctx: unknown, token: { clientId?: string }) =>
-        opts.clients.find((c) => c.clientId === token.clientId)?.claims,
+      extraTokenClaims: (_ctx: unknown, token: { clientId?: string; accountId?: string }) =>
+        token.accountId !== undefined
+          ? opts.accounts?.[token.accountId]
+          : opts.clients.find((c) => c.clientId === token.clientId)?.claims,
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
@@ -184,6 +214,10 @@ export async function startOidcProvider(opts: OidcStartOptions): Promise<TestOid
     },
     signingKey: (alg = 'RS256') => keyFor(alg),
     jwksRequests: () => jwksCount,
+    async allowBrowserSignIn(clientId, redirectUri) {
+      browserClients.push({ clientId, redirectUri });
+      build();
+    },
     async stop() {
       await new Promise<void>((r) => {
         server.close(() => r());

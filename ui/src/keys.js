@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, session } from './api.js';
 
 const SIZE = 20;
 
@@ -32,7 +32,7 @@ export function Keys({ onUnauthorized }) {
 
   return html`<h1>Keys</h1>
     ${error && html`<p role="alert" class="error">${error}</p>`}
-    <${CreateKey} onCreated=${(s) => (setSecret(s), load())} onError=${fail} />
+    ${session.may('/key/generate') && html`<${CreateKey} onCreated=${(s) => (setSecret(s), load())} onError=${fail} />`}
     ${secret && html`<${Secret} secret=${secret} onDone=${() => setSecret(null)} />`}
     ${
       list === null
@@ -63,27 +63,32 @@ export function Keys({ onUnauthorized }) {
                       <td>${k.max_budget ?? ''}</td>
                       <td>${k.blocked ? 'blocked' : 'active'}</td>
                       <td>
-                        <button
-                          type="button"
-                          onClick=${() => act(k.blocked ? '/key/unblock' : '/key/block', { key: k.token })}
-                          aria-label=${`${k.blocked ? 'Unblock' : 'Block'} key ${k.key_alias ?? k.key_name}`}
-                        >
-                          ${k.blocked ? 'Unblock' : 'Block'}
-                        </button>
                         ${
-                          confirming === k.token
-                            ? html`<${Confirm}
-                                label=${`Delete key ${k.key_alias ?? k.key_name}?`}
-                                onYes=${() => (setConfirming(null), act('/key/delete', { keys: [k.token] }))}
-                                onNo=${() => setConfirming(null)}
-                              />`
-                            : html`<button
-                                type="button"
-                                onClick=${() => setConfirming(k.token)}
-                                aria-label=${`Delete key ${k.key_alias ?? k.key_name}`}
-                              >
-                                Delete
-                              </button>`
+                          session.may('/key/block') &&
+                          html`<button
+                            type="button"
+                            onClick=${() => act(k.blocked ? '/key/unblock' : '/key/block', { key: k.token })}
+                            aria-label=${`${k.blocked ? 'Unblock' : 'Block'} key ${k.key_alias ?? k.key_name}`}
+                          >
+                            ${k.blocked ? 'Unblock' : 'Block'}
+                          </button>`
+                        }
+                        ${
+                          !session.may('/key/delete')
+                            ? ''
+                            : confirming === k.token
+                              ? html`<${Confirm}
+                                  label=${`Delete key ${k.key_alias ?? k.key_name}?`}
+                                  onYes=${() => (setConfirming(null), act('/key/delete', { keys: [k.token] }))}
+                                  onNo=${() => setConfirming(null)}
+                                />`
+                              : html`<button
+                                  type="button"
+                                  onClick=${() => setConfirming(k.token)}
+                                  aria-label=${`Delete key ${k.key_alias ?? k.key_name}`}
+                                >
+                                  Delete
+                                </button>`
                         }
                       </td>
                     </tr>`,

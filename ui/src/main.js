@@ -10,7 +10,7 @@ import { SignIn } from './sign-in.js';
 const pageOf = () => PAGES.find((p) => `#${p.id}` === location.hash) ?? PAGES[0];
 
 function App() {
-  const [signedIn, setSignedIn] = useState(() => session.get() !== null);
+  const [signedIn, setSignedIn] = useState(() => session.who() !== null);
   const [page, setPage] = useState(pageOf);
   const main = useRef(null);
   useEffect(() => {
@@ -36,7 +36,7 @@ function App() {
       <button type="button" onClick=${signOut}>Sign out</button>
     </header>
     <main ref=${main} tabindex="-1">
-      <${Access.Provider} value=${{ write: true, onUnauthorized: signOut }}>
+      <${Access.Provider} value=${{ write: session.mayWrite(), onUnauthorized: signOut }}>
         <${Page} onUnauthorized=${signOut} />
       <//>
     </main>`;

@@ -25,6 +25,15 @@ export async function fetchJwksDocument(url: string, timeoutMs: number, cancel?:
   });
 }
 
+/** One JSON document (an OpenID discovery document), bounded like a JWKS fetch. */
+export function fetchJsonDocument(
+  url: string,
+  timeoutMs: number,
+  cancel?: AbortSignal,
+): Promise<Record<string, unknown>> {
+  return withDeadline(url, timeoutMs, cancel, (signal) => fetchJson(url, signal));
+}
+
 /**
  * Runs `work` (fetches starting at `url`) with a signal that aborts after `timeoutMs` (or when `cancel` aborts),
  * and settles by then whatever `work` does. Not `AbortSignal.any([AbortSignal.timeout(ms), cancel])`: on Node 20

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
+import { createTestDatabase } from '../support/postgres';
+
+/**
+ * Sign-in to the admin UI through the OpenID provider in a real browser: the page leaves for the provider's login
+ * and consent pages, comes back with a code, exchanges it (PKCE) at the provider's token endpoint and calls the
+ * gateway with the access token. An admin, a viewer and a team member each get what the API lets them do. The only
+ * requests to another origin are the provider's, during sign-in.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const MASTER = 'sk-ui-signin-master-01';
+const CLIENT = 'gateway-ui';
+const present = existsSync(CHROMIUM);
+const skip = !present && process.env.CI !== 'true' ? `no ${CHROMIUM} (apt-get install chromium)` : false;
+
+describe('admin UI sign-in through the OpenID provider, in a real browser', { skip }, () => {
+  let idp: TestOidcProvider;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+  let browser: Browser;
+  const problems: string[] = [];
+  const foreign: string[] = [];
+
+  before(async () => {
+    assert.ok(present, `${CHROMIUM} is missing: CI must install it (.ci/run)`);
+    idp = await startOidcProvider({
+      clients: [],
+      accounts: {
+        alice: { groups: ['idp-admins'] },
+        victor: { groups: ['idp-viewers'] },
+        tess: { team: 'team-a' },
+      },
+    });
+    db = await createTestDatabase();
+    gw = await startGateway(
+      `general_settings:
+  master_key: ${MASTER}
+  enable_jwt_auth: true
+  ui_oidc:
+    client_id: ${CLIENT}
+    scopes: [openid, read]
+  litellm_jwtauth:
+    team_id_jwt_field: team
+    team_allowed_routes: [openai_routes, info_routes, management_routes]
+    roles_jwt_field: groups
+    role_mappings:
+      - { role: idp-admins, internal_role: proxy_admin }
+      - { role: idp-viewers, internal_role: proxy_admin_viewer }
+`,
+      // The discovery document is the default: the one JWT_PUBLIC_KEY_URL names.
+      { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.discoveryUrl, JWT_AUDIENCE: idp.audience, LOG_LEVEL: 'warn' },
+    );
+    await idp.allowBrowserSignIn(CLIENT, `${gw.url}/ui/`);
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+  });
+  after(async () => {
+    await browser?.close();
+    await gw?.close();
+    await db?.drop();
+    await idp?.stop();
+  });
+
+  /** A fresh browser context (no provider session), watched for console errors and requests to other origins. */
+  async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${m.type()}: ${m.text()} (${page.url()})`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      const how = r.isNavigationRequest() ? 'navigate' : 'fetch';
+      if (url.origin !== gw.url) foreign.push(`${how} ${r.method()} ${url.origin}${url.pathname}`);
+    });
+    return { context, page };
+  }
+
+  /** The provider's own login and consent pages, as a person goes through them. */
+  async function signInAs(page: Page, login: string): Promise<void> {
+    await page.goto(`${gw.url}/ui/`);
+    await page.getByRole('button', { name: /^Sign in with 127\.0\.0\.1/ }).click();
+    await page.waitForURL((u) => u.origin === idp.issuer);
+    await page.getByLabel('Login').fill(login);
+    await page.getByLabel('Password').fill('any');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => u.origin === gw.url);
+    await page.getByRole('heading', { name: 'Keys' }).waitFor();
+  }
+
+  it('serves the provider facts the page needs, and a CSP that lets it reach the token endpoint only', async () => {
+    const res = await fetch(`${gw.url}/ui/config.json`);
+    const body = await readJson(res);
+    assert.equal(res.status, 200);
+    assert.deepEqual(body.oidc, {
+      client_id: CLIENT,
+      issuer: idp.issuer,
+      authorization_endpoint: `${idp.issuer}/auth`,
+      token_endpoint: `${idp.issuer}/token`,
+      end_session_endpoint: `${idp.issuer}/session/end`,
+      scopes: ['openid', 'read'],
+    });
+    const page = await fetch(`${gw.url}/ui`);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    assert.match(csp, new RegExp(`connect-src 'self' ${idp.issuer}/token;`));
+  });
+
+  it('signs an admin in with a real redirect flow; nothing is left in the URL; sign-out forgets the token', async () => {
+    const { context, page } = await newPage();
+    await signInAs(page, 'alice');
+    assert.equal(new URL(page.url()).search, '', 'the code and state are gone from the address bar');
+    const token = await page.evaluate<string>("sessionStorage.getItem('gateway-ui-token')");
+    assert.equal(token.split('.').length, 3, 'a JWT is kept');
+    const who = await readJson(await fetch(`${gw.url}/ui/session`, { headers: { authorization: `Bearer ${token}` } }));
+    assert.equal(who.role, 'admin');
+
+    await page.getByLabel('Alias').fill('made-by-alice');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByLabel('Secret', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('row').filter({ hasText: 'made-by-alice' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Master key').waitFor();
+    assert.equal(await page.evaluate('sessionStorage.length'), 0);
+    await context.close();
+  });
+
+  it('a viewer sees the keys and gets no control that changes them', async () => {
+    const { context, page } = await newPage();
+    await signInAs(page, 'victor');
+    await page.getByRole('row').filter({ hasText: 'made-by-alice' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Create key' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^(Block|Delete) key/ }).count(), 0);
+    await context.close();
+  });
+
+  it("a team member sees its team's keys only", async () => {
+    const created = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ key_alias: 'team-a-key', team_id: 'team-a' }),
+    });
+    assert.equal(created.status, 200);
+    const { context, page } = await newPage();
+    await signInAs(page, 'tess');
+    await page.getByRole('row').filter({ hasText: 'team-a-key' }).waitFor();
+    assert.equal(await page.getByRole('row').filter({ hasText: 'made-by-alice' }).count(), 0);
+    await context.close();
+  });
+
+  it('logged no console error; only the provider was asked, and only during sign-in', () => {
+    assert.deepEqual(problems, []);
+    // Going to the provider's pages (and their own form posts) is navigation; the one request the page itself sends
+    // to another origin is the code exchange at the token endpoint.
+    assert.deepEqual(
+      foreign.filter(
+        (r) => !r.startsWith(`navigate GET ${idp.issuer}/`) && !r.startsWith(`navigate POST ${idp.issuer}/`),
+      ),
+      [`fetch POST ${idp.issuer}/token`, `fetch POST ${idp.issuer}/token`, `fetch POST ${idp.issuer}/token`],
+    );
+  });
+});
