@@ -12,5 +12,5 @@ export const AnyCaller = () => RouteConfig({ [ANY_CALLER_ROUTE]: true });
 
 /** Whether the request's route is marked @AnyCaller() (Fastify builds routeOptions on each read: call it rarely). */
 export function isAnyCallerRoute(req: FastifyRequest): boolean {
-  return (req.routeOptions.config as Record<string, unknown> | undefined)?.[ANY_CALLER_ROUTE] === true;
+  return (req.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[ANY_CALLER_ROUTE] === true;
 }
