@@ -129,9 +129,10 @@ export class ProxyService {
     const worst = new Reservation(
       op,
       payload,
-      upload !== null ? 0 : Number(req.headers['content-length']),
+      upload !== null ? null : req.headers['content-length'],
       this.defaultMaxTokens,
-      this.router.chain(group),
+      group,
+      this.router,
       groupName,
     );
     let admission: Admission;

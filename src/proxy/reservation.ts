@@ -32,10 +32,11 @@ export class Reservation implements Usage {
   constructor(
     private readonly op: Operation,
     private readonly payload: Record<string, unknown>,
-    /** The body's Content-Length (NaN: none). */
-    private readonly bodyBytes: number,
+    /** The body's Content-Length header (undefined: chunked; null: an upload, priced on its output only). */
+    private readonly contentLength: string | null | undefined,
     private readonly defaultMax: number,
-    private readonly chain: readonly ModelGroup[],
+    private readonly group: ModelGroup,
+    private readonly chains: { chain(group: ModelGroup): readonly ModelGroup[] },
     private readonly requested: string,
   ) {}
 
@@ -44,15 +45,17 @@ export class Reservation implements Usage {
     if (this.measured) return this;
     this.measured = true;
     const payload = this.payload;
-    // A chunked body (no Content-Length, NaN here) is measured as its JSON.
-    const bytes = this.bodyBytes >= 0 ? this.bodyBytes : JSON.stringify(payload).length;
+    const declared = this.contentLength;
+    // A chunked body (no Content-Length) is measured as its JSON.
+    const bytes =
+      declared === null ? 0 : declared === undefined ? JSON.stringify(payload).length : Number(declared) || 0;
     this.promptTokens = Math.ceil(bytes / 4);
     if (WRITES_TEXT[this.op]) {
       const cap = payload.max_tokens ?? payload.max_completion_tokens ?? payload.max_output_tokens;
       const n = typeof payload.n === 'number' && payload.n > 1 ? Math.ceil(payload.n) : 1;
       this.completionTokens = (typeof cap === 'number' && cap >= 0 ? Math.ceil(cap) : this.defaultMax) * n;
     }
-    for (const g of this.chain)
+    for (const g of this.chains.chain(this.group))
       for (const d of g.deployments) {
         const c = callCost(this, d, this.requested);
         if (c > this.cost) this.cost = c;
