@@ -40,6 +40,9 @@ describe('admin UI pages in a real browser', { skip }, () => {
     await page.getByRole('heading', { name, level: 1 }).waitFor();
   };
 
+  // Focus is checked with CSS :focus locators, not waitForFunction: a string predicate that polls is run with eval,
+  // which the page's CSP refuses.
+
   /** Spend log rows are written in batches off the request path: wait (bounded) until `n` are readable. */
   const waitForRows = async (n: number) => {
     for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
@@ -101,7 +104,7 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Create team' });
     await dialog.waitFor();
-    await page.waitForFunction("document.activeElement?.id === 'team-alias'"); // focus on the first field
+    await page.locator('#team-alias:focus').waitFor(); // focus on the first field
     await page.keyboard.type('ui-team');
     await dialog.getByLabel('Team id (empty: generated)').fill('team-ui-1');
     await dialog.getByLabel('Models (comma-separated; empty: all)').fill('ui-model');
@@ -162,11 +165,11 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
 
     await page.getByRole('button', { name: 'Members of team ui-team' }).click();
     const members = page.getByRole('dialog', { name: 'Members of team ui-team' });
-    await page.waitForFunction("document.activeElement?.id === 'member-user-id'"); // a field, not a Remove button
+    await page.locator('#member-user-id:focus').waitFor(); // a field, not a Remove button
     await members.getByRole('button', { name: 'Remove member alice' }).click();
     await members.getByText('0 members', { exact: true }).waitFor();
     await page.keyboard.press('Escape');
-    await page.waitForFunction("document.activeElement?.textContent === 'Members'"); // back to the opener
+    await page.locator('button:focus', { hasText: 'Members' }).waitFor(); // back to the opener
     assert.deepEqual((await admin('/team/info?team_id=team-ui-1')).team_info.members_with_roles, []);
 
     await page.getByRole('button', { name: 'Block team ui-team' }).click();
@@ -180,13 +183,13 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     await page.getByRole('button', { name: 'Delete team team-ui-gone' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete team team-ui-gone?' });
     await confirm.waitFor();
-    await page.waitForFunction("document.activeElement?.textContent === 'Confirm delete'");
+    await page.locator('button:focus', { hasText: 'Confirm delete' }).waitFor();
     await page.keyboard.press('Escape');
     await confirm.waitFor({ state: 'detached' });
     assert.equal((await admin('/team/list')).length, 2, 'Escape deleted nothing');
     await page.getByRole('button', { name: 'Delete team team-ui-gone' }).click();
     await confirm.waitFor();
-    await page.waitForFunction("document.activeElement?.textContent === 'Confirm delete'");
+    await page.locator('button:focus', { hasText: 'Confirm delete' }).waitFor();
     await page.keyboard.press('Enter');
     await page.getByRole('row').filter({ hasText: 'team-ui-gone' }).waitFor({ state: 'detached' });
     assert.deepEqual(
