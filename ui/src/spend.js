@@ -1,6 +1,6 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { Legend, StackedBars } from './chart.js';
 import { Alert, Field, Select, Table, usd, useLoad } from './components.js';
 
@@ -66,12 +66,14 @@ function shape(report, groupBy, measure, days, names) {
 
 const sum = (xs) => xs.reduce((s, x) => s + x, 0);
 
-/** Key hashes → aliases, for a chart of keys (best effort: without the key list, hashes are shown). */
+/** Key hashes → aliases, for a chart of keys (best effort: a caller without the key list sees hashes). */
 const aliases = () =>
-  api('/key/list?page=1&size=100&return_full_object=true').then(
-    (l) => new Map(l.keys.filter((k) => k.key_alias).map((k) => [k.token, k.key_alias])),
-    () => new Map(),
-  );
+  !session.may('/key/list')
+    ? new Map()
+    : api('/key/list?page=1&size=100&return_full_object=true').then(
+        (l) => new Map(l.keys.filter((k) => k.key_alias).map((k) => [k.token, k.key_alias])),
+        () => new Map(),
+      );
 
 /** The Spend page: spend, requests or tokens per day by team, key, model, user or customer, and the top spenders. */
 export function Spend() {
