@@ -6,10 +6,10 @@ import { withTimeout } from '../common/time/timeout';
 export const COPY_TIMEOUT_MS = 10_000;
 
 /**
- * `COPY ... FROM STDIN` of `text` on a connection of the pool. The statement's own failure (a constraint, a missing
+ * `COPY ... FROM STDIN` of `data` on a connection of the pool. The statement's own failure (a constraint, a missing
  * partition) leaves the connection usable; a timeout or a broken socket discards it.
  */
-export async function copyIn(pool: Pool, sql: string, text: string): Promise<void> {
+export async function copyIn(pool: Pool, sql: string, data: Buffer): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -18,7 +18,7 @@ export async function copyIn(pool: Pool, sql: string, text: string): Promise<voi
         const stream = client.query(copyFrom(sql));
         stream.on('finish', resolve);
         stream.on('error', reject);
-        stream.end(text);
+        stream.end(data);
       }),
       COPY_TIMEOUT_MS,
       'the database (COPY)',

@@ -38,10 +38,10 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.db.copyIn !== undefined;
   }
 
-  /** `COPY ... FROM STDIN` of `text` (text format): the cheapest bulk write PostgreSQL has. */
-  copyIn(sql: string, text: string): Promise<void> {
+  /** `COPY ... FROM STDIN` of `data` (text format): the cheapest bulk write PostgreSQL has. */
+  copyIn(sql: string, data: Buffer): Promise<void> {
     if (!this.db.copyIn) return Promise.reject(new Error('this store does not speak COPY'));
-    return this.db.copyIn(sql, text);
+    return this.db.copyIn(sql, data);
   }
 
   get kind(): 'postgres' | 'embedded' {

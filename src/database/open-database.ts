@@ -18,10 +18,10 @@ export interface OpenedDatabase {
   /** One parameterised statement on the pool, without Prisma (bulk writes, partition upkeep, reports). */
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /**
-   * `COPY ... FROM STDIN` of `text` on a connection of the pool: PostgreSQL only (the embedded store's socket does
+   * `COPY ... FROM STDIN` of `data` on a connection of the pool: PostgreSQL only (the embedded store's socket does
    * not speak the COPY sub-protocol).
    */
-  copyIn?(sql: string, text: string): Promise<void>;
+  copyIn?(sql: string, data: Buffer): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
   /** `onReconnect`: the subscription was lost and is back (notifications in between were missed). */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
@@ -153,7 +153,7 @@ async function openPool(
     kind,
     prisma,
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
-    copyIn: extras.copy ? (sql, text) => copyIn(pool, sql, text) : undefined,
+    copyIn: extras.copy ? (sql, data) => copyIn(pool, sql, data) : undefined,
     ping: async (ms) =>
       void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),
     listen: extras.listen,

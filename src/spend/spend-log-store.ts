@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { COPY_ROWS, toCopyText } from './spend-log-copy';
+import { COPY_ROWS, toCopyData } from './spend-log-copy';
 import type { SpendLogRow } from './spend-log-row';
 
 const DAY_MS = 86_400_000;
@@ -58,13 +58,13 @@ export class SpendLogStore {
   constructor(private readonly db: DatabaseService) {}
 
   /**
-   * PostgreSQL: one COPY (its rows cost the database about half what the JSON statement's do). The embedded store,
+   * PostgreSQL: one COPY (the cheapest way into a table for the database). The embedded store,
    * and a batch that must skip rows already there: the JSON statement.
    */
   async insert(rows: readonly SpendLogRow[]): Promise<void> {
     try {
       await this.ensurePartitions(rows);
-      if (this.db.canCopy) await this.db.copyIn(COPY_ROWS, toCopyText(rows));
+      if (this.db.canCopy) await this.db.copyIn(COPY_ROWS, toCopyData(rows));
       else await this.db.query(INSERT, [JSON.stringify(rows)]);
     } catch (err) {
       const code = (err as { code?: string }).code;

@@ -35,12 +35,12 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return token || undefined;
 }
 
-/** Compares two hex digests of equal length without an early exit (no timing signal about where they differ). */
+/**
+ * Compares two SHA-256 digests. A plain comparison: how long it takes tells at most where a digest of the caller's
+ * own token differs from the master key's digest, which does not help find the master key (that needs a preimage).
+ */
 export function digestsEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
+  return a === b;
 }
 
 /** Three dot-separated parts with non-empty header and payload (the signature part may be empty: `alg: none`). */
