@@ -277,7 +277,12 @@ function toGatewayConfig(
       ? 'general_settings.master_key'
       : undefined;
   const models = toDeployments(file.model_list, read.credentials, source, warnings);
-  if (gs.enable_jwt_auth && !env.JWT_AUDIENCE && ja.audience === undefined)
+  const everyIssuerHasAudience =
+    (ja.issuers?.length ?? 0) > 0 &&
+    ja.issuers!.every((i) => i.audience !== undefined) &&
+    !env.JWT_PUBLIC_KEY_URL &&
+    ja.public_key_url === undefined;
+  if (gs.enable_jwt_auth && !env.JWT_AUDIENCE && ja.audience === undefined && !everyIssuerHasAudience)
     warnings.push(
       `${source}: general_settings.litellm_jwtauth.audience: not set (nor JWT_AUDIENCE): a token the same provider issued for any other application is accepted`,
     );
@@ -320,6 +325,7 @@ function toGatewayConfig(
     jwt: {
       enabled: gs.enable_jwt_auth,
       publicKeyUrls,
+      issuers: (ja.issuers ?? []).map((i) => ({ issuer: i.issuer, jwksUrl: i.jwks_url, audience: toList(i.audience) })),
       audience: env.JWT_AUDIENCE ? splitList(env.JWT_AUDIENCE) : toList(ja.audience),
       issuer,
       adminScope: ja.admin_jwt_scope,

@@ -83,6 +83,21 @@ export const jwtAuthSchema = z
     issuer: z.union([z.string(), z.array(z.string())]).optional(),
     leeway: nonNegative.default(0),
     public_key_url: z.union([z.string(), z.array(z.string())]).optional(),
+    /** Providers by issuer: tokens claiming `issuer` are verified only with the keys of its `jwks_url`. */
+    issuers: z
+      .array(
+        z
+          .object({
+            issuer: z.string().min(1),
+            jwks_url: z
+              .string()
+              .regex(/^https?:\/\//i, 'must be an http(s) URL')
+              .optional(),
+            audience: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     team_ids_jwt_field: z.string().min(1).optional(),
     team_id_default: z.string().min(1).optional(),
     /** Gateway default true (LiteLLM's is false): a team seen in a valid JWT is created on first use. */

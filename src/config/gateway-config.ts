@@ -39,10 +39,21 @@ export interface DeploymentConfig {
   readonly outputCostPerToken: number;
 }
 
+export interface JwtIssuer {
+  readonly issuer: string;
+  readonly jwksUrl?: string;
+  readonly audience?: readonly string[];
+}
+
 export interface JwtAuthConfig {
   readonly enabled: boolean;
   /** JWKS URLs or OpenID discovery document URLs. */
   readonly publicKeyUrls: readonly string[];
+  /**
+   * `litellm_jwtauth.issuers`: a token claiming `issuer` is verified only with the keys of `jwksUrl` (default: its
+   * OpenID discovery document's), and must then hold one of `audience` when given.
+   */
+  readonly issuers: readonly JwtIssuer[];
   readonly audience?: readonly string[];
   readonly issuer?: readonly string[];
   readonly adminScope: string;

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { call, startProbe, type Probe } from '../support/auth-probe';
 import { signJwt, standardClaims } from '../support/auth-tokens';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
+import { startStaticJwks, type StaticJwks } from '../support/static-jwks';
 
 const YAML = (extra = '') => `general_settings:
   master_key: sk-jwks-master-0001
@@ -54,6 +55,94 @@ describe('JWKS: discovery documents and several providers', () => {
     assert.equal(fromB.status, 200);
     assert.equal(fromB.body.caller?.teamId, 'team-b');
     assert.ok(a.jwksRequests() >= 1, 'provider A JWKS fetched through its discovery document');
+  });
+});
+
+describe('JWKS: several providers, each bound to its issuer', () => {
+  let a: TestOidcProvider;
+  let b: TestOidcProvider;
+  let probe: Probe;
+  before(async () => {
+    a = await startOidcProvider({ clients: [{ clientId: 'team-a' }] });
+    b = await startOidcProvider({ clients: [{ clientId: 'team-b' }] });
+    // A by its discovery document, B by its plain JWKS (its issuer found from the discovery document naming it).
+    probe = await startProbe(YAML(), {
+      JWT_PUBLIC_KEY_URL: `${a.discoveryUrl},${b.jwksUri}`,
+      JWT_AUDIENCE: 'llm-gateway',
+    });
+  });
+  after(async () => {
+    await probe?.close();
+    await a?.stop();
+    await b?.stop();
+  });
+
+  /** A token signed with `signer`'s key, whose claims say it comes from `claimed`. */
+  const forged = (signer: TestOidcProvider, claimed: TestOidcProvider, clientId: string) => {
+    const key = signer.signingKey('RS256');
+    return signJwt('RS256', { kid: key.kid }, standardClaims(claimed.issuer, 'llm-gateway', clientId), key.privateKey);
+  };
+
+  it("a token of provider A claiming provider B's issuer is refused (401), and the other way round", async () => {
+    const own = await call(probe.url, '/models', forged(a, a, 'team-a'));
+    assert.equal(own.status, 200, 'a token A signs with its own issuer passes');
+    for (const [signer, claimed] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const r = await call(probe.url, '/models', forged(signer, claimed, 'team-b'));
+      assert.equal(r.status, 401, JSON.stringify(r.body));
+      assert.equal(r.body.caller, undefined);
+    }
+    assert.equal((await call(probe.url, '/models', await b.token('team-b'))).status, 200);
+  });
+
+  it('a token with no issuer, or an issuer no provider has, is refused', async () => {
+    const key = a.signingKey('RS256');
+    const claims = standardClaims(a.issuer, 'llm-gateway', 'team-a');
+    delete claims.iss;
+    const none = await call(probe.url, '/models', signJwt('RS256', { kid: key.kid }, claims, key.privateKey));
+    assert.equal(none.status, 401);
+    assert.match(none.body.error!.message, /"iss"/);
+    const other = standardClaims('https://elsewhere.example', 'llm-gateway', 'team-a');
+    const stranger = await call(probe.url, '/models', signJwt('RS256', { kid: key.kid }, other, key.privateKey));
+    assert.equal(stranger.status, 401);
+    assert.match(stranger.body.error!.message, /issuer/);
+  });
+});
+
+describe('JWKS: litellm_jwtauth.issuers binds plain JWKS URLs to their issuers', () => {
+  let a: StaticJwks;
+  let b: StaticJwks;
+  let probe: Probe;
+  before(async () => {
+    a = await startStaticJwks({ issuer: 'https://a.idp.test' });
+    b = await startStaticJwks({ issuer: 'https://b.idp.test', audience: 'gateway-b' });
+    probe = await startProbe(
+      YAML(`  litellm_jwtauth:
+    issuers:
+      - { issuer: "${a.issuer}", jwks_url: "${a.url}", audience: llm-gateway }
+      - { issuer: "${b.issuer}", jwks_url: "${b.url}", audience: gateway-b }
+`),
+    );
+  });
+  after(async () => {
+    await probe?.close();
+    await a?.close();
+    await b?.close();
+  });
+
+  it("each provider's own tokens pass; one signed by A (same kid as B's) claiming B's issuer is 401", async () => {
+    assert.equal((await call(probe.url, '/models', a.token('team-a'))).status, 200);
+    assert.equal((await call(probe.url, '/models', b.token('team-b'))).status, 200);
+    const r = await call(probe.url, '/models', a.token('team-b', { iss: b.issuer, aud: 'gateway-b' }));
+    assert.equal(r.status, 401, JSON.stringify(r.body));
+  });
+
+  it("an issuer's audience is enforced for its tokens", async () => {
+    const r = await call(probe.url, '/models', a.token('team-a', { aud: 'gateway-b' }));
+    assert.equal(r.status, 401);
+    assert.match(r.body.error!.message, /audience/);
   });
 });
 

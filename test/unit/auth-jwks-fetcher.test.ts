@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { fetchJwksDocument } from '../../src/auth/jwt/jwks-fetcher';
+import { discoverIssuer, fetchJwksDocument } from '../../src/auth/jwt/jwks-fetcher';
 
 /** A full garbage collection on demand (the test runner does not start node with --expose-gc). */
 setFlagsFromString('--expose-gc');
@@ -103,7 +103,16 @@ describe('fetchJwksDocument against a provider that answers', () => {
 
   it('reads a JWKS, and one behind a discovery document whose jwks_uri redirects', async () => {
     assert.deepEqual(await fetchJwksDocument(`${base}/jwks`, 5_000), JWKS);
-    assert.deepEqual(await fetchJwksDocument(`${base}/.well-known/openid-configuration`, 5_000), JWKS);
+    // The discovery document's issuer comes with its keys: the keys verify only that issuer's tokens.
+    assert.deepEqual(await fetchJwksDocument(`${base}/.well-known/openid-configuration`, 5_000), {
+      ...JWKS,
+      issuer: base,
+    });
+  });
+
+  it('finds the issuer of a plain JWKS URL from the discovery document that names it, else none', async () => {
+    assert.equal(await discoverIssuer(`${base}/moved`, 5_000), base);
+    assert.equal(await discoverIssuer(`${base}/jwks`, 5_000), undefined, 'no discovery document names this URL');
   });
 
   it('refuses error statuses, non-JSON, other documents and documents over 1 MB, naming the URL and the problem', async () => {

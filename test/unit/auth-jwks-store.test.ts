@@ -146,13 +146,24 @@ describe('JwksKeyStore key choice across several JWKS (real HTTP)', () => {
   const same = (x: KeyObject, y: KeyObject) => x.equals(y);
   after(() => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))));
 
-  it('the same kid in two JWKS: the key whose signature check passes is chosen, whichever JWKS holds it', async () => {
-    const store = storeFor([
-      await serve([jwk(a.publicKey, { kid: 'k1' })]),
-      await serve([jwk(b.publicKey, { kid: 'k1' })]),
-    ]);
-    const fromA = signJwt('RS256', { kid: 'k1' }, claims, a.privateKey);
-    const fromB = signJwt('RS256', { kid: 'k1' }, claims, b.privateKey);
+  it('the same kid in two JWKS of one issuer: the key whose signature check passes is chosen, whichever JWKS holds it', async () => {
+    // Several JWKS: each bound to its issuer (here the same one, as for a provider publishing two key sets).
+    const urls = [await serve([jwk(a.publicKey, { kid: 'k1' })]), await serve([jwk(b.publicKey, { kid: 'k1' })])];
+    const entries = urls.map((u) => `      - { issuer: "https://idp.test", jwks_url: "${u}" }`).join('\n');
+    const store = new JwksKeyStore(
+      loadGatewayConfig({
+        argv: [
+          '--config',
+          writeConfig(`general_settings:\n  enable_jwt_auth: true\n  litellm_jwtauth:\n    issuers:\n${entries}\n`),
+        ],
+        env: {},
+        cwd: ROOT,
+      }),
+      createLogger({ level: 'info', secrets: ['unused-secret'] }, new LogCapture()),
+    );
+    const issued = { ...claims, iss: 'https://idp.test' };
+    const fromA = signJwt('RS256', { kid: 'k1' }, issued, a.privateKey);
+    const fromB = signJwt('RS256', { kid: 'k1' }, issued, b.privateKey);
     assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'k1' }, fromA), a.publicKey));
     assert.ok(same(await store.resolve({ alg: 'RS256', kid: 'k1' }, fromB), b.publicKey));
   });

@@ -459,6 +459,26 @@ describe('config loader: bad configs stop the start with one line', () => {
     fails(() => load(null, {}, ['--port']), '', /needs a value/);
   });
 
+  it('litellm_jwtauth.issuers: issuer, jwks_url and audience read; a per-issuer claim mapping stops the start', () => {
+    const c = load(
+      'general_settings:\n  enable_jwt_auth: true\n  litellm_jwtauth:\n    issuers:\n' +
+        '      - { issuer: "https://a", jwks_url: "https://a/keys", audience: gw }\n      - { issuer: "https://b" }\n',
+    );
+    assert.deepEqual(c.jwt.issuers, [
+      { issuer: 'https://a', jwksUrl: 'https://a/keys', audience: ['gw'] },
+      { issuer: 'https://b', jwksUrl: undefined, audience: undefined },
+    ]);
+    assert.throws(
+      () =>
+        load(
+          'general_settings:\n  enable_jwt_auth: true\n  litellm_jwtauth:\n    issuers:\n' +
+            '      - { issuer: "https://a", user_id_jwt_field: sub }\n',
+        ),
+      (err: unknown) =>
+        err instanceof ConfigError && /issuers/.test(err.message) && /user_id_jwt_field/.test(err.message),
+    );
+  });
+
   it('client limits: whole numbers of at least 1, with defaults', () => {
     const d = load(null).server;
     assert.deepEqual(

@@ -38,9 +38,14 @@ export function parseJoseHeader(token: string): JoseHeader {
  * correctly signed `null` made it throw inside a promise callback (an unhandled rejection: the process exited).
  */
 export function assertClaimsObject(token: string): void {
+  claimsOf(token);
+}
+
+/** The token's claims, unverified (a JwtRejection when they are no JSON object). */
+export function claimsOf(token: string): Record<string, unknown> {
   const first = token.indexOf('.');
   const second = first < 0 ? -1 : token.indexOf('.', first + 1);
-  jsonObjectSegment(second > first ? token.slice(first + 1, second) : '', 'claims');
+  return jsonObjectSegment(second > first ? token.slice(first + 1, second) : '', 'claims');
 }
 
 /** A base64url token segment decoded as a JSON object, or a JwtRejection naming the `part` and what is wrong. */

@@ -3,6 +3,8 @@ const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
 export interface JwksDocument {
   keys: unknown[];
+  /** The provider's issuer, when `url` was its OpenID discovery document. */
+  issuer?: string;
 }
 
 /**
@@ -18,7 +20,8 @@ export async function fetchJwksDocument(url: string, timeoutMs: number, cancel?:
       const jwksUri = first.jwks_uri;
       if (!/^https?:\/\//i.test(jwksUri)) throw new Error(`discovery document at ${url} has an invalid jwks_uri`);
       const jwks = await fetchJson(jwksUri, signal);
-      if (Array.isArray(jwks.keys)) return { keys: jwks.keys };
+      const issuer = typeof first.issuer === 'string' && first.issuer !== '' ? first.issuer : undefined;
+      if (Array.isArray(jwks.keys)) return { keys: jwks.keys, issuer };
       throw new Error(`${jwksUri} (jwks_uri of ${url}) is not a JWKS: no "keys" array`);
     }
     throw new Error(`${url} is neither a JWKS ("keys") nor an OpenID discovery document ("jwks_uri")`);
@@ -33,6 +36,45 @@ export function fetchJsonDocument(
 ): Promise<Record<string, unknown>> {
   return withDeadline(url, timeoutMs, cancel, (signal) => fetchJson(url, signal));
 }
+
+/**
+ * The issuer of a plain JWKS URL, found as OpenID Discovery places it: the discovery document of each issuer base the
+ * URL lies under (`https://idp/realms/x/protocol/openid-connect/certs` -> `https://idp/realms/x/protocol/openid-connect`,
+ * ..., `https://idp`), nearest first; the first whose `jwks_uri` is this very URL and whose `issuer` is the base it
+ * was fetched from names it. Undefined when none does.
+ */
+export async function discoverIssuer(
+  jwksUrl: string,
+  timeoutMs: number,
+  cancel?: AbortSignal,
+): Promise<string | undefined> {
+  let url: URL;
+  try {
+    url = new URL(jwksUrl);
+  } catch {
+    return undefined;
+  }
+  const segments = url.pathname.split('/').filter(Boolean);
+  for (let n = segments.length - 1; n >= 0 && n >= segments.length - MAX_ISSUER_PROBES; n--) {
+    const base = `${url.origin}${segments
+      .slice(0, n)
+      .map((s) => `/${s}`)
+      .join('')}`;
+    const discovery = `${base}/.well-known/openid-configuration`;
+    try {
+      const doc = await withDeadline(discovery, timeoutMs, cancel, (signal) => fetchJson(discovery, signal));
+      const issuer = typeof doc.issuer === 'string' ? doc.issuer : '';
+      if (doc.jwks_uri === jwksUrl && issuer.replace(/\/$/, '') === base) return issuer;
+    } catch {
+      // not a discovery document here
+    }
+    if (cancel?.aborted) return undefined;
+  }
+  return undefined;
+}
+
+/** Issuer bases tried for one JWKS URL (its path's parents, nearest first). */
+const MAX_ISSUER_PROBES = 4;
 
 /**
  * Runs `work` (fetches starting at `url`) with a signal that aborts after `timeoutMs` (or when `cancel` aborts),

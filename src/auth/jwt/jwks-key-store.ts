@@ -6,8 +6,8 @@ import { compactVerify } from 'jose';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
-import type { JoseHeader } from './jose-header';
-import { fetchJwksDocument } from './jwks-fetcher';
+import { claimsOf, type JoseHeader } from './jose-header';
+import { discoverIssuer, fetchJwksDocument, type JwksDocument } from './jwks-fetcher';
 import { keyFitsAlgorithm } from './jwt-algorithms';
 import { JwtRejection } from './jwt-rejection';
 
@@ -33,6 +33,12 @@ interface VerifyKey {
 /** One configured URL (a JWKS, or a discovery document whose `jwks_uri` is followed) and what it last gave. */
 class KeySource {
   keys: readonly VerifyKey[] = [];
+  /** The issuer whose tokens these keys verify: configured (`litellm_jwtauth.issuers`), else found by a fetch. */
+  issuer: string | undefined;
+  /** The last fetch gave a plain JWKS, with no discovery document naming its issuer. */
+  plain = false;
+  warnedNoIssuer = false;
+  readonly client: JwksClient;
   /** Time (JwksKeyStore.now) of the last successful fetch; -1 = never. */
   fetchedAt = -1;
   lastAttemptAt = -Infinity;
@@ -43,8 +49,24 @@ class KeySource {
 
   constructor(
     readonly url: string,
-    readonly client: JwksClient,
-  ) {}
+    readonly fixedIssuer: string | undefined,
+    fetch: (uri: string) => Promise<JwksDocument>,
+  ) {
+    this.issuer = fixedIssuer;
+    const fetcher = async (uri: string) => {
+      const doc = await fetch(uri);
+      this.plain = doc.issuer === undefined;
+      if (this.fixedIssuer === undefined && doc.issuer !== undefined) this.issuer = doc.issuer;
+      return doc;
+    };
+    this.client = new JwksClient({
+      jwksUri: url,
+      cache: false,
+      rateLimit: false,
+      timeout: JWKS_FETCH_TIMEOUT_MS,
+      fetcher,
+    });
+  }
 }
 
 /**
@@ -68,15 +90,20 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
   ) {
     this.ttlMs = config.jwt.publicKeyTtlSec * 1000;
     this.maxAgeMs = this.ttlMs + config.jwt.publicKeyStaleTtlSec * 1000;
-    const fetcher = (uri: string) => fetchJwksDocument(uri, JWKS_FETCH_TIMEOUT_MS, this.closing.signal);
-    this.sources = config.jwt.publicKeyUrls.map(
-      (url) =>
-        new KeySource(
-          url,
-          new JwksClient({ jwksUri: url, cache: false, rateLimit: false, timeout: JWKS_FETCH_TIMEOUT_MS, fetcher }),
-        ),
-    );
+    const fetch = (uri: string) => fetchJwksDocument(uri, JWKS_FETCH_TIMEOUT_MS, this.closing.signal);
+    // URL -> its configured issuer; an `issuers` entry without jwks_url is found through its discovery document.
+    const urls = new Map<string, string | undefined>(config.jwt.publicKeyUrls.map((u) => [u, undefined]));
+    for (const i of config.jwt.issuers)
+      urls.set(i.jwksUrl ?? `${i.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, i.issuer);
+    this.sources = [...urls].map(([url, issuer]) => new KeySource(url, issuer, fetch));
+    this.bound = this.sources.length > 1 || config.jwt.issuers.length > 0;
   }
+
+  /**
+   * Several providers (or issuers configured): a token is verified only with the keys of the provider whose issuer
+   * its `iss` names, so one provider's clients cannot pass as another's (their team ids, their admin scope).
+   */
+  private readonly bound: boolean;
 
   private readonly withdrawnListeners: (() => void)[] = [];
 
@@ -102,12 +129,13 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
   async resolve(header: JoseHeader, token: string): Promise<KeyObject> {
     if (this.sources.length === 0)
       throw new JwtRejection('JWT auth is enabled but no JWT_PUBLIC_KEY_URL is configured', 'jwks_unavailable');
+    const iss = this.bound ? issuerOf(token) : undefined;
     const now = this.now();
     for (const source of this.sources) {
       if (source.fetchedAt >= 0 && now - source.fetchedAt > this.ttlMs && this.mayRevalidate(source, now))
         void this.refresh(source);
     }
-    const known = this.find(header, now);
+    const known = this.find(header, now, iss);
     if (known.length > 0) return pick(known, header, token);
     const fetches: Promise<void>[] = [];
     for (const source of this.sources) {
@@ -118,9 +146,9 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
       }
     }
     await Promise.all(fetches);
-    const fetched = this.find(header, this.now());
+    const fetched = this.find(header, this.now(), iss);
     if (fetched.length > 0) return pick(fetched, header, token);
-    throw this.missReason(header, this.now());
+    throw this.missReason(header, this.now(), iss);
   }
 
   /**
@@ -161,11 +189,14 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     return source.fetchedAt >= 0 && now - source.fetchedAt <= this.maxAgeMs;
   }
 
-  /** The keys that may verify a token with this header: those with its `kid` that fit its algorithm, in every usable JWKS. */
-  private find(header: JoseHeader, now: number): KeyObject[] {
+  /**
+   * The keys that may verify a token with this header: those with its `kid` that fit its algorithm, in every usable
+   * JWKS (of its issuer `iss` when providers are bound to their issuers).
+   */
+  private find(header: JoseHeader, now: number, iss: string | undefined): KeyObject[] {
     const found: KeyObject[] = [];
     for (const source of this.sources) {
-      if (!this.usable(source, now)) continue;
+      if (!this.usable(source, now) || (this.bound && source.issuer !== iss)) continue;
       for (const k of source.keys)
         if ((header.kid === undefined || k.kid === header.kid) && keyFitsAlgorithm(header.alg, k.key, k.jwkAlg))
           found.push(k.key);
@@ -174,13 +205,20 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     return header.kid === undefined && found.length !== 1 ? [] : found;
   }
 
-  private missReason(header: JoseHeader, now: number): JwtRejection {
-    const usable = this.sources.filter((s) => this.usable(s, now));
+  private missReason(header: JoseHeader, now: number, iss: string | undefined): JwtRejection {
+    let usable = this.sources.filter((s) => this.usable(s, now));
     if (usable.length === 0)
       return new JwtRejection(
         'JWT signing keys are unavailable: the OpenID provider could not be reached',
         'jwks_unavailable',
       );
+    if (this.bound) {
+      usable = usable.filter((s) => s.issuer === iss);
+      if (usable.length === 0)
+        return new JwtRejection(
+          `Invalid JWT: its issuer ${JSON.stringify(iss?.slice(0, 200))} is not that of a configured provider; with several providers a token is verified only with the keys of its own issuer`,
+        );
+    }
     const keys = usable.flatMap((s) => s.keys);
     if (header.kid === undefined)
       return new JwtRejection('Invalid JWT: it has no "kid" and the JWKS does not hold exactly one suitable key');
@@ -193,6 +231,17 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     if (source.fetchedAt < 0) return 'JWKS fetch failed; JWTs cannot be verified until it succeeds';
     if (this.usable(source, this.now())) return 'JWKS fetch failed; keys fetched earlier stay in use';
     return 'JWKS fetch failed; keys fetched earlier are past public_key_ttl + public_key_stale_ttl and no longer used: JWTs are refused until it succeeds';
+  }
+
+  /** A plain JWKS URL among several providers: its issuer from a discovery document that names this URL, else none. */
+  private async findIssuer(source: KeySource): Promise<void> {
+    source.issuer = await discoverIssuer(source.url, JWKS_FETCH_TIMEOUT_MS, this.closing.signal);
+    if (source.issuer !== undefined || source.warnedNoIssuer) return;
+    source.warnedNoIssuer = true;
+    this.log.warn(
+      { url: source.url },
+      'JWKS has no known issuer: with several providers its tokens are refused; give its OpenID discovery URL, or an entry in litellm_jwtauth.issuers',
+    );
   }
 
   private refresh(source: KeySource): Promise<void> {
@@ -210,6 +259,7 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
         // A key the provider withdrew (rotated out, or revoked after a leak): tokens it verified stop being trusted now.
         if (before.some((old) => !source.keys.some((k) => k.key.equals(old.key))))
           for (const fn of this.withdrawnListeners) fn();
+        if (this.bound && source.issuer === undefined && source.plain) await this.findIssuer(source);
         source.fetchedAt = this.now();
         source.lastFailed = false;
         this.log.info({ url: source.url, keys: source.keys.length }, 'JWKS fetched');
@@ -228,6 +278,16 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     source.inflight = run();
     return source.inflight;
   }
+}
+
+/** The `iss` claim of a token whose signature is not checked yet (the key it picks does the check), or a refusal. */
+function issuerOf(token: string): string {
+  const iss = claimsOf(token).iss;
+  if (typeof iss !== 'string' || iss === '')
+    throw new JwtRejection(
+      'Invalid JWT: it has no "iss" claim; with several providers the issuer says whose keys verify it',
+    );
+  return iss;
 }
 
 /** One candidate: that key. Several (the same `kid` in several JWKS): the first whose signature check passes, else the first. */

@@ -28,6 +28,8 @@ import { RoutePolicies } from '../routes/route-policies';
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly claims: ClaimSettings;
   private readonly teamIdUpsert: boolean;
+  /** `litellm_jwtauth.issuers[].audience`: a token of that issuer must hold one of these. */
+  private readonly issuerAudience: ReadonlyMap<string, readonly string[]>;
   private readonly userIdUpsert: boolean;
   private readonly joseOptions: {
     algorithms: string[];
@@ -70,6 +72,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
     this.claims = { ...jwt, adminScope: jwt.adminScope, teamIdField: jwt.teamIdField, userIdField: jwt.userIdField };
     this.teamIdUpsert = jwt.teamIdUpsert;
+    this.issuerAudience = new Map(jwt.issuers.flatMap((i) => (i.audience ? [[i.issuer, i.audience] as const] : [])));
     this.userIdUpsert = jwt.userIdUpsert;
     this.joseOptions = {
       algorithms: [...EDDSA_ALGORITHMS],
@@ -121,6 +124,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(req: CredentialCarrier, payload: Record<string, unknown>): Promise<AuthResult> {
     if (typeof payload.exp !== 'number')
       throw new JwtRejection('Invalid JWT: it has no "exp" claim; tokens without an expiry are refused');
+    const wanted = typeof payload.iss === 'string' ? this.issuerAudience.get(payload.iss) : undefined;
+    if (wanted !== undefined && !holdsAudience(payload.aud, wanted))
+      throw new JwtRejection(
+        "Invalid JWT: its audience is not one its issuer's entry in litellm_jwtauth.issuers accepts",
+      );
     const caller = callerFromClaims(payload, this.claims);
     await this.register(caller);
     const role = caller.role as 'admin' | 'proxy_admin_viewer' | 'internal_user' | 'team';
@@ -153,3 +161,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
 /** Teams a token's team list may create at once: a list claim holding every IdP group stays bounded. */
 const MAX_UPSERTED_TEAMS = 50;
+
+function holdsAudience(aud: unknown, wanted: readonly string[]): boolean {
+  if (typeof aud === 'string') return wanted.includes(aud);
+  return Array.isArray(aud) && (aud as unknown[]).some((a) => typeof a === 'string' && wanted.includes(a));
+}
