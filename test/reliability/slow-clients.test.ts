@@ -110,7 +110,24 @@ describe('slow and numerous clients', () => {
     }
   });
 
+  /** One normal call's latency in ms. */
+  const normalCall = async () => {
+    const t = performance.now();
+    const r = await fetch(`${p.gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: CHAT,
+    });
+    await r.arrayBuffer();
+    assert.equal(r.status, 200);
+    return performance.now() - t;
+  };
+  const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)];
+
   it('slow-loris connections are closed within the timeouts while a normal client is served at full speed', async () => {
+    // The same client's latency without the attack, on this machine now: the attack must not move it much.
+    const quiet: number[] = [];
+    for (let i = 0; i < 30; i++) quiet.push(await normalCall());
     const started = Date.now();
     const sockets: { s: Socket; kind: string; closedAt?: number }[] = [];
     const kinds: [string, () => string][] = [
@@ -136,17 +153,9 @@ describe('slow and numerous clients', () => {
     }, 2_000);
     const latencies: number[] = [];
     try {
-      const until = started + (BODY_TIMEOUT_S + 3) * 1000;
+      const until = started + (BODY_TIMEOUT_S + 4) * 1000;
       while (Date.now() < until) {
-        const t = performance.now();
-        const r = await fetch(`${p.gw.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-          body: CHAT,
-        });
-        await r.arrayBuffer();
-        assert.equal(r.status, 200);
-        latencies.push(performance.now() - t);
+        latencies.push(await normalCall());
         await sleep(50);
       }
     } finally {
@@ -154,14 +163,16 @@ describe('slow and numerous clients', () => {
     }
     const open_ = sockets.filter((e) => e.closedAt === undefined);
     for (const e of sockets) e.s.destroy();
-    assert.equal(open_.length, 0, `still open after ${BODY_TIMEOUT_S + 3} s: ${open_.map((e) => e.kind).join('; ')}`);
-    const bound = (BODY_TIMEOUT_S + 2) * 1000;
+    assert.equal(open_.length, 0, `still open after ${BODY_TIMEOUT_S + 4} s: ${open_.map((e) => e.kind).join('; ')}`);
+    const bound = (BODY_TIMEOUT_S + 3) * 1000;
     const late = sockets.filter((e) => e.closedAt! - started > bound);
     assert.equal(late.length, 0, `closed later than ${bound} ms: ${late.map((e) => e.kind).join('; ')}`);
-    latencies.sort((a, b) => a - b);
-    const p95 = latencies[Math.floor(latencies.length * 0.95)];
     assert.ok(latencies.length >= 20, `${latencies.length} normal calls`);
-    assert.ok(p95 < 250, `normal client p95 ${p95.toFixed(1)} ms during the slow-loris run`);
+    const bar = Math.max(250, 3 * p95(quiet));
+    assert.ok(
+      p95(latencies) < bar,
+      `normal client p95 ${p95(latencies).toFixed(1)} ms during the run (bar ${bar.toFixed(0)} ms)`,
+    );
   });
 
   it('timeouts bound what the client sends, not the answer: a 5 MB body and a stream longer than them both pass', async () => {
