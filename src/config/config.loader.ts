@@ -34,8 +34,6 @@ const DEFAULT_SPEND_WRITE_SEC = 1;
  * broadcast did not reach this instance is picked up within this time.
  */
 const DEFAULT_KEY_CACHE_TTL_SEC = 30;
-/** LiteLLM's output reservation for a call that sets no cap and a model that lists no output limit. */
-const DEFAULT_RESERVED_OUTPUT_TOKENS = 16_384;
 /** A held slot is renewed every third of this; a dead instance's slots are free this long after it died. */
 const DEFAULT_LEASE_SEC = 30;
 /** Virtual keys held in memory unless `key_cache_max_keys` says otherwise (about 0.5 KB each: see performance.md). */
@@ -369,7 +367,6 @@ function toGatewayConfig(
     ui: { oidc: uiOidc },
     limits: {
       budgetReservation: !gs.disable_budget_reservation,
-      defaultMaxTokens: gs.budget_reservation_default_max_tokens ?? DEFAULT_RESERVED_OUTPUT_TOKENS,
       leaseMs: Math.round(
         (parseEnvNumber(env.LIMIT_LEASE_SECONDS, 'env LIMIT_LEASE_SECONDS', 'number') ?? DEFAULT_LEASE_SEC) * 1000,
       ),

@@ -53,6 +53,7 @@ const modelInfo = z
     output_cost_per_token: nonNegative.optional(),
     mode: z.string().optional(),
     base_model: z.string().optional(),
+    max_output_tokens: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -166,10 +167,8 @@ const generalSettings = z
     maximum_spend_logs_retention_period: period.optional(),
     /** How often the deletion runs (LiteLLM's default: daily). */
     maximum_spend_logs_retention_interval: period.optional(),
-    /** Calls do not reserve their worst-case cost against budgets (LiteLLM's key). */
+    /** Calls do not reserve their worst case against budgets and tpm limits (LiteLLM's key). */
     disable_budget_reservation: z.boolean().default(false),
-    /** Output tokens a call that sets no max_tokens reserves (the gateway's own key; LiteLLM's figure is 16,384). */
-    budget_reservation_default_max_tokens: z.number().int().nonnegative().optional(),
     /** Gateway extension: admin UI sign-in through the OpenID provider (ui-oidc.ts). */
     ui_oidc: uiOidcSchema.optional(),
   })

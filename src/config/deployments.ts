@@ -70,6 +70,7 @@ export function toDeployments(
       streamTimeoutSec: p.stream_timeout,
       inputCostPerToken: price.input,
       outputCostPerToken: price.output,
+      maxOutputTokens: d.model_info?.max_output_tokens,
     };
   });
 }

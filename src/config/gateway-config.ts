@@ -37,6 +37,8 @@ export interface DeploymentConfig {
   readonly streamTimeoutSec?: number;
   readonly inputCostPerToken: number;
   readonly outputCostPerToken: number;
+  /** `model_info.max_output_tokens`: the most output tokens a call reserves on it. */
+  readonly maxOutputTokens?: number;
 }
 
 export interface JwtIssuer {
@@ -165,10 +167,8 @@ export interface MetricsConfig {
 }
 
 export interface LimitsConfig {
-  /** Calls reserve their worst-case cost against budgets (`general_settings.disable_budget_reservation` false). */
+  /** Calls reserve their worst case against budgets and tpm limits (`general_settings.disable_budget_reservation` false). */
   readonly budgetReservation: boolean;
-  /** Output tokens reserved for a call that names no `max_tokens` (`general_settings.budget_reservation_default_max_tokens`). */
-  readonly defaultMaxTokens: number;
   /** How long a call's shared slot and reservation outlive their last renewal (env `LIMIT_LEASE_SECONDS`). */
   readonly leaseMs: number;
 }

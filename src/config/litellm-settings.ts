@@ -129,8 +129,7 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       disable_spend_logs: 'no spend log rows (spend totals are still kept)',
       maximum_spend_logs_retention_period: 'spend log rows older than this (e.g. "30d") are deleted',
       maximum_spend_logs_retention_interval: 'how often old spend log rows are deleted (default "1d")',
-      disable_budget_reservation: 'calls do not hold their worst-case cost against budgets while they run',
-      budget_reservation_default_max_tokens: 'output tokens reserved for a call that sets no max_tokens (16384)',
+      disable_budget_reservation: 'calls do not hold their worst case against budgets and tpm limits while they run',
       ui_oidc:
         'gateway extension: sign-in to the admin UI through the OpenID provider (client_id, discovery_url, scopes)',
     },
@@ -558,6 +557,7 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       output_cost_per_token: 'price per completion token, over the price library',
       base_model: 'the model whose library price applies (an Azure deployment name says nothing)',
       mode: 'shown in /model/info',
+      max_output_tokens: 'caps the output tokens a call reserves against budgets and tpm limits',
     },
     ignored: [
       'db_model',
@@ -567,7 +567,6 @@ export const LITELLM_SETTINGS: Readonly<Record<SectionName, SettingsSection>> = 
       'access_groups',
       'max_tokens',
       'max_input_tokens',
-      'max_output_tokens',
       'litellm_provider',
       'supports_vision',
       'supports_function_calling',

@@ -25,7 +25,7 @@ const FREE: Admission = { models: null, done: () => undefined };
 @Injectable()
 export class AccountingService implements CallAccounting {
   private readonly teamModelAccess: boolean;
-  /** Calls hold their worst-case cost against budgets while they run (`disable_budget_reservation` false). */
+  /** Calls hold their worst case against budgets and tpm limits while they run (`disable_budget_reservation` false). */
   private readonly reserve: boolean;
 
   constructor(
@@ -238,10 +238,22 @@ export class AccountingService implements CallAccounting {
     const make = (ticket: LimitTicket | null) =>
       new CallAdmission(this.cache, this.objects, this.spend, call, ticket, models, tags, perModelSpend);
     if (scopes.length === 0) return make(null);
-    const w = worst?.measure();
-    const ticket = this.limiter.acquire(scopes, w ? w.promptTokens + w.completionTokens : 0, w ? w.cost : 0);
+    // Worked out only for a scope that reserves: a caller with only rpm or parallel limits does not pay for it.
+    let tokens = 0;
+    let cost = 0;
+    if (this.reserve && worst !== undefined && scopes.some(reservesAgainst)) {
+      const w = worst.measure();
+      tokens = w.promptTokens + w.completionTokens;
+      cost = w.cost;
+    }
+    const ticket = this.limiter.acquire(scopes, tokens, cost);
     return ticket instanceof Promise ? ticket.then(make) : make(ticket);
   }
+}
+
+/** The scope holds a call's worst case while it runs: it has a tpm limit or a budget. */
+function reservesAgainst(s: LimitScope): boolean {
+  return s.tpm !== null || s.budget != null;
 }
 
 /** Whom a call is charged to: its key, team, user and end user (each when it has one). */

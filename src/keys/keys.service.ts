@@ -3,6 +3,7 @@ import type { Caller } from '../auth/caller';
 import { DEFAULT_CALLER_ROUTES } from '../auth/route-groups';
 import { Errors } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { ObjectChanges } from './access/object-changes.service';
 import { actorOf, keyActorId, type Actor } from './actor';
 import { UniqueViolation } from './db-errors';
 import type {
@@ -46,6 +47,7 @@ export class KeysService {
     private readonly spend: SpendWriter,
     private readonly events: KeyEventsService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly objectChanges: ObjectChanges,
   ) {}
 
   async generate(input: GenerateKeyRequest, caller: Caller): Promise<SecretAnswer> {
@@ -201,6 +203,7 @@ export class KeysService {
     if (missing.length > 0)
       throw Errors.notFound(`Key not found: ${missing.join(', ')}; nothing was deleted`, 'key_not_found', 'keys');
     await this.repo.deleteKeys([...tokens], actorOf(caller), where);
+    this.objectChanges.forgetKeys([...tokens]);
     await this.changed([], [...tokens]);
     return { deleted_keys: [...tokens] };
   }

@@ -63,11 +63,7 @@ export class ProxyService {
     private readonly drain: CallDrain,
   ) {
     this.bodyLimit = config.server.bodyLimitBytes;
-    this.defaultMaxTokens = config.limits.defaultMaxTokens;
   }
-
-  /** Output tokens reserved for a call that sets no max_tokens. */
-  private readonly defaultMaxTokens: number;
 
   /** The most bytes a request body may have (an upload's too). */
   private readonly bodyLimit: number;
@@ -130,7 +126,6 @@ export class ProxyService {
       op,
       payload,
       upload !== null ? null : req.headers['content-length'],
-      this.defaultMaxTokens,
       group,
       this.router,
       groupName,

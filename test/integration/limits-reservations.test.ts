@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import Redis from 'ioredis';
+import { Reservation } from '../../src/proxy/reservation';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
@@ -41,6 +43,10 @@ router_settings:
 }
 
 async function generate(gw: InProcessGateway, fields: object): Promise<string> {
+  return (await generateKey(gw, fields)).key;
+}
+
+async function generateKey(gw: InProcessGateway, fields: object): Promise<{ key: string; token: string }> {
   const res = await fetch(`${gw.url}/key/generate`, {
     method: 'POST',
     headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
@@ -48,7 +54,16 @@ async function generate(gw: InProcessGateway, fields: object): Promise<string> {
   });
   const json = await readJson(res);
   assert.equal(res.status, 200, JSON.stringify(json));
-  return json.key as string;
+  return json;
+}
+
+async function chatOnce(gw: InProcessGateway, key: string, payload: string) {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: payload,
+  });
+  return { status: res.status, text: await res.text() };
 }
 
 /** `n` calls at once, spread over the instances: the statuses and error codes. */
@@ -116,6 +131,25 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
       assert.ok(Math.abs(spend - ok * CALL_COST) < 1e-9, `${spend} vs ${ok * CALL_COST}`);
     });
 
+    it('the worst case is worked out only for a key with a tpm limit or a budget', async () => {
+      const measure = Reservation.prototype.measure;
+      let measured = 0;
+      Reservation.prototype.measure = function (this: Reservation) {
+        measured++;
+        return measure.call(this);
+      };
+      try {
+        const limited = await generate(gws[0], { rpm_limit: 1000, max_parallel_requests: 10 });
+        assert.equal((await chatOnce(gws[0], limited, body(10))).status, 200);
+        assert.equal(measured, 0, 'rpm and parallel limits need no worst case');
+        const tpm = await generate(gws[0], { tpm_limit: 100_000 });
+        assert.equal((await chatOnce(gws[0], tpm, body(10))).status, 200);
+        assert.ok(measured > 0, 'a tpm limit does');
+      } finally {
+        Reservation.prototype.measure = measure;
+      }
+    });
+
     it('30 concurrent calls on a key with tpm_limit 100 use at most one reservation beyond it', async () => {
       const key = await generate(gws[0], { tpm_limit: 100 });
       const maxTokens = 10;
@@ -132,5 +166,73 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
         JSON.stringify(refused.slice(0, 3)),
       );
     });
+
+    if (mode !== 'one instance')
+      it('a reservation whose holder died is freed once the scope has been idle past the lease', async () => {
+        const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+        try {
+          const k = await generateKey(gws[0], { max_budget: 0.01 });
+          assert.equal((await chatOnce(gws[0], k.key, body(10))).status, 200);
+          // What an instance that died mid-call leaves once its set of calls has expired (idle for a lease): its
+          // reservation in the budget hash, no entry in the set.
+          const bud = `llmgw:rl:{k:${k.token}}:bud`;
+          await redis.hset(bud, 'dead:1', '1');
+          await redis.hincrbyfloat(bud, 'r', 1);
+          await redis.del(`llmgw:rl:{k:${k.token}}:par`);
+          const res = await chatOnce(gws[1], k.key, body(10));
+          assert.equal(res.status, 200, `the dead holder's reservation no longer counts: ${res.text}`);
+          assert.equal(await redis.hget(bud, 'dead:1'), null);
+          assert.ok(Number(await redis.hget(bud, 'r')) < 0.01, 'the reserved total was rebuilt');
+
+          // A deleted key takes its shared state with it (a key created again with its secret starts afresh).
+          const del = await fetch(`${gws[0].url}/key/delete`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ keys: [k.key] }),
+          });
+          assert.equal(del.status, 200, await del.text());
+          assert.equal(await redis.exists(bud), 0, 'the deleted key has no budget state left');
+        } finally {
+          await redis.quit();
+        }
+      });
   });
 }
+
+describe('disable_budget_reservation: no reservations at all', () => {
+  let upstream: FakeUpstream;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let gw: InProcessGateway;
+
+  before(async () => {
+    upstream = await startUpstream(() => ({ json: chatCompletion('ok', USAGE) }));
+    db = await createTestDatabase('gw_no_reservations');
+    const config = configFor(upstream).replace(
+      'general_settings:\n',
+      'general_settings:\n  disable_budget_reservation: true\n',
+    );
+    gw = await startGateway(config, { DATABASE_URL: db.url });
+  });
+  after(async () => {
+    await gw?.close();
+    await db?.drop();
+    await upstream?.close();
+  });
+
+  it('a tpm limit reserves nothing either: the tokens count when the call ends', async () => {
+    const measure = Reservation.prototype.measure;
+    let measured = 0;
+    Reservation.prototype.measure = function (this: Reservation) {
+      measured++;
+      return measure.call(this);
+    };
+    try {
+      // A reservation (bytes / 4 + max_tokens) would be refused by the next call; the real use (110) is not.
+      const key = await generate(gw, { tpm_limit: 200, max_budget: 1 });
+      assert.equal((await chatOnce(gw, key, body(5000))).status, 200);
+      assert.equal(measured, 0, 'no worst case worked out');
+    } finally {
+      Reservation.prototype.measure = measure;
+    }
+  });
+});

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { Caller } from '../../src/auth/caller';
+import type { ObjectChanges } from '../../src/keys/access/object-changes.service';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import type { KeyEventsService } from '../../src/keys/invalidation/key-events.service';
 import type { KeyCache } from '../../src/keys/key-cache.service';
@@ -96,7 +97,8 @@ describe('spend read from the database plus what is not written yet', () => {
     const cached: KeyRow[] = [];
     const cache = { put: (r: KeyRow) => void cached.push(r), drop: () => undefined } as unknown as KeyCache;
     const events = { publish: () => undefined } as unknown as KeyEventsService;
-    const keys = new KeysService(repo, cache, writer, events, {} as GatewayConfig);
+    const changes = { forgetKeys: () => undefined } as unknown as ObjectChanges;
+    const keys = new KeysService(repo, cache, writer, events, {} as GatewayConfig, changes);
     const view = await keys.update({ key: token, key_alias: 'renamed' }, { role: 'master' } as Caller);
     assert.equal(view.spend, 1.2);
     assert.equal(cached.at(-1)?.spend, 1.2, 'the key cache (budget checks) gets the settled spend too');

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { KeyEventsService } from '../invalidation/key-events.service';
 import { KeyCache } from '../key-cache.service';
+import { LIMITER, type Limiter } from '../limits/limiter';
 import { AccessObjects } from './access-objects.service';
-import type { ObjectKind } from './object-kind';
+import { KIND_SCOPE, type ObjectKind } from './object-kind';
 
 /**
  * A change to teams, users or end users made here: applied to this instance's mirror before the answer goes out,
@@ -14,7 +15,14 @@ export class ObjectChanges {
     private readonly objects: AccessObjects,
     private readonly keys: KeyCache,
     private readonly events: KeyEventsService,
+    @Inject(LIMITER) private readonly limiter: Limiter,
   ) {}
+
+  /** Objects deleted: their shared limit counts and reservations go too (one created again starts afresh). */
+  async deleted(kind: ObjectKind, ids: readonly string[]): Promise<void> {
+    this.limiter.forget?.(ids.map((id) => KIND_SCOPE[kind] + id));
+    await this.changed(kind, ids);
+  }
 
   async changed(kind: ObjectKind, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
@@ -22,10 +30,25 @@ export class ObjectChanges {
     await this.events.publish({ t: 'objects', c: kind, i: [...ids] });
   }
 
-  /** Keys removed with their team: refused from now on, here and everywhere. */
+  /** Keys removed (with their team, or deleted): refused from now on, here and everywhere; their limit state goes. */
   keysRemoved(tokens: readonly string[]): void {
     if (tokens.length === 0) return;
+    this.forgetKeys(tokens);
     for (const t of tokens) this.keys.drop(t);
     void this.events.publish({ t: 'changed', k: [...tokens] });
+  }
+
+  /** The keys' shared limit state: the key's own, and its per-model scopes this instance knows of. */
+  forgetKeys(tokens: readonly string[]): void {
+    if (!this.limiter.forget) return;
+    const ids: string[] = [];
+    for (const t of tokens) {
+      ids.push(`k:${t}`);
+      const e = this.keys.get(t)?.extras;
+      const groups = new Set([...(e?.modelMaxBudget?.keys() ?? []), ...(e?.modelRpm?.keys() ?? [])]);
+      for (const g of e?.modelTpm?.keys() ?? []) groups.add(g);
+      for (const g of groups) ids.push(`km:${t}:${g}`);
+    }
+    this.limiter.forget(ids);
   }
 }

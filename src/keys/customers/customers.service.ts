@@ -84,7 +84,7 @@ export class CustomersService {
         'customer_not_found',
         'user_ids',
       );
-    await this.changes.changed('end_user', userIds);
+    await this.changes.deleted('end_user', userIds);
     return { deleted_customers: userIds };
   }
 

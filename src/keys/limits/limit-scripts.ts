@@ -50,18 +50,27 @@ local function window(key, limit)
   return total, 61000
 end
 
--- Calls whose holder stopped renewing them: their slots and reservations are freed.
+-- Calls whose holder stopped renewing them: their slots and reservations are freed. The set of calls expires one
+-- lease after its last renewal, so a reservation is kept only while its member is in the set: when the set is gone
+-- (every holder died and the scope stayed idle) or lost members, the reserved total is rebuilt from the live ones.
 local function prune(calls, budget)
-  local dead = redis.call('ZRANGEBYSCORE', calls, '-inf', nowMs - leaseMs)
-  if #dead == 0 then return end
-  for _, m in ipairs(dead) do
-    local amount = redis.call('HGET', budget, m)
-    if amount then
-      redis.call('HDEL', budget, m)
-      redis.call('HINCRBYFLOAT', budget, 'r', -tonumber(amount))
+  local cut = nowMs - leaseMs
+  local died = redis.call('ZREMRANGEBYSCORE', calls, '-inf', cut)
+  local live = redis.call('ZCARD', calls)
+  if died == 0 and (live > 0 or redis.call('HLEN', budget) <= 3) then return end
+  local raw = redis.call('HGETALL', budget)
+  local r = 0
+  for j = 1, #raw, 2 do
+    local f = raw[j]
+    if f ~= 'p' and f ~= 's' and f ~= 'r' then
+      if live > 0 and redis.call('ZSCORE', calls, f) then
+        r = r + tonumber(raw[j + 1])
+      else
+        redis.call('HDEL', budget, f)
+      end
     end
   end
-  redis.call('ZREMRANGEBYSCORE', calls, '-inf', nowMs - leaseMs)
+  if #raw > 0 then redis.call('HSET', budget, 'r', tostring(r)) end
 end
 
 for i = 1, n do

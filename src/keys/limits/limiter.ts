@@ -36,6 +36,11 @@ export interface Limiter {
    * real usage. Sync when no network is involved.
    */
   acquire(scopes: readonly LimitScope[], tokens?: number, cost?: number): LimitTicket | Promise<LimitTicket>;
+  /**
+   * Scopes whose owner was deleted: their shared counts and reservations go, so an object created again with the same
+   * id does not inherit them.
+   */
+  forget?(scopeIds: readonly string[]): void;
 }
 
 export type LimitKind = 'rpm' | 'tpm' | 'parallel';

@@ -7,10 +7,12 @@ import { MemoryLimiter } from './memory-limiter';
 import { RedisBreaker } from './redis-breaker';
 
 type ScriptReply = [number, number, number?, (number | string)?, string?];
+/** Arguments: ioredis flattens arrays among them (one level), which spares copying the keys into one array. */
+type ScriptArg = string | number | readonly (string | number)[];
 interface LimitCommands {
-  gwLimitAdmit(numKeys: number, ...args: (string | number)[]): Promise<ScriptReply>;
-  gwLimitRelease(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  gwLimitRenew(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  gwLimitAdmit(numKeys: number, ...args: ScriptArg[]): Promise<ScriptReply>;
+  gwLimitRelease(numKeys: number, ...args: ScriptArg[]): Promise<number>;
+  gwLimitRenew(numKeys: number, ...args: ScriptArg[]): Promise<number>;
 }
 
 const KINDS: Record<number, LimitKind> = { 1: 'rpm', 2: 'tpm', 3: 'parallel' };
@@ -22,6 +24,8 @@ export const RELEASE_RETRY_MS: readonly number[] = [500, 2_000, 10_000, 30_000];
 const WARN_EVERY_MS = 30_000;
 /** Most calls renewed by one script call. */
 const RENEW_BATCH = 500;
+/** Most scopes whose Redis keys are remembered (past it the memo starts again: it only saves building strings). */
+const KEYS_MEMO_MAX = 10_000;
 
 /**
  * Limits shared by every instance through Redis (one script call per admitted call that has limits or a budget).
@@ -38,6 +42,8 @@ export class RedisLimiter implements Limiter {
   private readonly heartbeat: NodeJS.Timeout;
   private seq = 0;
   private lastWarn = 0;
+  /** Each scope's four Redis keys (rpm, tpm, calls, budget), by scope id. */
+  private readonly keyMemo = new Map<string, readonly string[]>();
 
   constructor(
     redis: Redis,
@@ -63,15 +69,15 @@ export class RedisLimiter implements Limiter {
     const keys: string[] = [];
     const args: (string | number)[] = [`${this.instanceId}:${(++this.seq).toString(36)}`, this.leaseMs, tokens, cost];
     for (const s of scopes) {
-      const base = `${REDIS_PREFIX}rl:{${s.id}}:`;
-      keys.push(`${base}rpm`, `${base}tpm`, `${base}par`, `${base}bud`);
+      const own = this.keyMemo.get(s.id) ?? this.keysOf(s.id);
+      keys.push(own[0], own[1], own[2], own[3]);
       args.push(s.rpm ?? -1, s.tpm ?? -1, s.parallel ?? -1, s.budget ?? -1, s.spent ?? 0, s.period ?? 0);
     }
     let reply: ScriptReply;
     try {
-      reply = await this.redis.gwLimitAdmit(keys.length, ...keys, ...args);
+      reply = await this.redis.gwLimitAdmit(keys.length, keys, args);
     } catch (err) {
-      this.breaker.trip(err, 'admit');
+      this.failed(err, 'admit');
       return this.fallback.acquire(scopes, tokens, cost);
     }
     if (reply[0] !== 1) {
@@ -84,6 +90,40 @@ export class RedisLimiter implements Limiter {
     return ticket;
   }
 
+  private keysOf(id: string): readonly string[] {
+    const base = `${REDIS_PREFIX}rl:{${id}}:`;
+    const keys = [`${base}rpm`, `${base}tpm`, `${base}par`, `${base}bud`];
+    if (this.keyMemo.size >= KEYS_MEMO_MAX) this.keyMemo.clear();
+    this.keyMemo.set(id, keys);
+    return keys;
+  }
+
+  /**
+   * A command failed. Redis answering with an error (a script refusing its arguments) says nothing of its health: that
+   * call alone is decided here. A timeout or a lost connection opens the breaker.
+   */
+  private failed(err: unknown, op: string): void {
+    if ((err as Error | undefined)?.name !== 'ReplyError') {
+      this.breaker.trip(err, op);
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastWarn < WARN_EVERY_MS) return;
+    this.lastWarn = now;
+    this.log.warn({ err: (err as Error).message, op }, 'redis refused a limit command; that call decided in-process');
+  }
+
+  forget(scopeIds: readonly string[]): void {
+    // One command per scope: each scope's keys share a hash slot, different scopes need not.
+    for (const id of scopeIds) {
+      this.keyMemo.delete(id);
+      const base = `${REDIS_PREFIX}rl:{${id}}:`;
+      this.redis.del(`${base}rpm`, `${base}tpm`, `${base}par`, `${base}bud`).catch((err: unknown) => {
+        this.log.warn({ err: (err as Error).message, op: 'forget' }, 'could not remove a deleted scope from redis');
+      });
+    }
+  }
+
   /** Called once by each ticket. */
   settle(t: RedisTicket, used: number, cost: number): void {
     this.held.delete(t);
@@ -94,19 +134,19 @@ export class RedisLimiter implements Limiter {
       if (s.tpm !== null && (used > 0 || t.tokens > 0)) any = true;
     }
     if (!any) return;
-    const args = [
-      ...t.keys,
+    const args: ScriptArg[] = [
+      t.keys,
       t.member,
       Math.max(0, Math.round(used)),
       t.tokens,
       t.second,
       cost > 0 ? cost : 0,
-      ...flags,
+      flags,
     ];
     this.sendRelease(args, t.keys.length, 0);
   }
 
-  private sendRelease(args: (string | number)[], numKeys: number, attempt: number): void {
+  private sendRelease(args: ScriptArg[], numKeys: number, attempt: number): void {
     this.redis.gwLimitRelease(numKeys, ...args).catch((err: unknown) => {
       // Not a trip: releases are sent again anyway, and the next admission tells whether Redis is gone.
       const now = Date.now();
@@ -125,8 +165,8 @@ export class RedisLimiter implements Limiter {
     let keys: string[] = [];
     let members: string[] = [];
     const send = () => {
-      this.redis.gwLimitRenew(keys.length, ...keys, this.leaseMs, ...members).catch((err: unknown) => {
-        this.breaker.trip(err, 'renew');
+      this.redis.gwLimitRenew(keys.length, keys, this.leaseMs, members).catch((err: unknown) => {
+        this.failed(err, 'renew');
       });
       keys = [];
       members = [];

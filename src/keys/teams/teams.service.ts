@@ -121,7 +121,7 @@ export class TeamsService {
         'team_ids',
       );
     this.changes.keysRemoved(res.tokens);
-    await this.changes.changed('team', teamIds);
+    await this.changes.deleted('team', teamIds);
     return { deleted_teams: teamIds, deleted_keys: res.tokens };
   }
 

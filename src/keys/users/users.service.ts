@@ -109,7 +109,7 @@ export class UsersService {
         'user_ids',
       );
     this.changes.keysRemoved(res.tokens);
-    await this.changes.changed('user', userIds);
+    await this.changes.deleted('user', userIds);
     return { deleted_users: userIds, deleted_keys: res.tokens };
   }
 
