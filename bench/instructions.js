@@ -14,7 +14,7 @@
 // re-reads its keys once an hour here (general_settings.user_api_key_cache_ttl): its re-read every 30 s (one query,
 // a few milliseconds) fell inside the counted calls of --virtual-key and added ~15-20 k instructions per call.
 // Options: --warm N (10000) --calls N (3000) --conns N (8) --top N (25 functions listed) --stream (streaming calls)
-// --virtual-key --spend-logs-off (general_settings.disable_spend_logs). Needs valgrind; takes a few minutes.
+// --virtual-key --spend-logs-off (general_settings.disable_spend_logs) --dist DIR. Needs valgrind; takes a few minutes.
 const { execFileSync, execSync } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -39,6 +39,9 @@ const STREAM = args.includes('--stream');
 const TEAM_KEY = args.includes('--team-key');
 const MASTER_KEY = !args.includes('--virtual-key') && !TEAM_KEY;
 const CREDENTIAL = MASTER_KEY ? 'master key' : TEAM_KEY ? 'key of a team and a user, for an end user' : 'virtual key';
+// --dist DIR: another build of the gateway (a copy of dist/ from before a change, kept inside a checkout whose
+// node_modules it can load), to compare two builds.
+const DIST = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : join(ROOT, 'dist');
 // --perf-basic-prof: V8 writes its code objects' names, so callgrind's JIT addresses can be named.
 const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
 const body = JSON.stringify({
@@ -166,7 +169,7 @@ async function main() {
           name: 'gateway',
           core: 1,
           port: gwPort,
-          script: join(ROOT, 'dist', 'main.js'),
+          script: join(DIST, 'main.js'),
           args: ['--config', configFile],
           env: {
             PORT: String(gwPort),

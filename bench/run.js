@@ -3,6 +3,7 @@
 // `npm run bench`: the gateway's own cost, measured against a bare Nest-Fastify + undici forwarder.
 // Options: --rounds N (3) --duration S (4) --quick (1 round, 2 s) --soak S (soak only: RSS over S seconds)
 // --spend-logs off (general_settings.disable_spend_logs: what spend logs cost, against a run without it)
+// --scale [axis]: the scale bench instead (bench/scale.js)
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const P = require('./procs');
@@ -12,6 +13,8 @@ const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./crede
 const { printTable, summarize } = require('./report');
 const { repinnedToLoadCore, startBench, startGateway, startBaseline } = require('./setup');
 
+// `npm run bench -- --scale [axis]`: the scale bench (bench/scale.js) instead.
+if (process.argv.includes('--scale')) return void require('./scale');
 // The load generator runs on the second core, the gateway/baseline on the first.
 if (repinnedToLoadCore(__filename)) return;
 

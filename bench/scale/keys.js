@@ -1,0 +1,73 @@
+'use strict';
+// Keys: N keys in PostgreSQL (one INSERT ... SELECT from generate_series, as an import would), the gateway started
+// cold, and calls spread uniformly over all N keys from its first second: requests/s, p99, database transactions
+// per call, RSS, and how long the bulk load took; then the same gateway with one warm key, for the ratio.
+const C = require('./common');
+
+async function insertKeys(url, n) {
+  const t0 = Date.now();
+  await C.withClient(url, (c) =>
+    c.query(
+      `INSERT INTO virtual_keys (token, key_name, created_by, updated_at)
+       SELECT encode(sha256(convert_to('sk-scale-' || i, 'UTF8')), 'hex'), 'sk-...' || i, 'bench', now()
+       FROM generate_series(1, $1) i`,
+      [n],
+    ),
+  );
+  return Date.now() - t0;
+}
+
+async function point(n, upstream, { durationSec, maxKeys }) {
+  const db = await C.migratedDatabase();
+  if (!db) throw new Error('the keys axis needs PostgreSQL (BENCH_PG_URL)');
+  try {
+    const insertMs = await insertKeys(db.url, n);
+    const general = maxKeys ? `  key_cache_max_keys: ${maxKeys}\n` : '';
+    const config = C.writeConfig(C.deployment('scale-model', upstream.url), general);
+    const gw = await C.startGateway('gateway-keys', config, { databaseUrl: db.url });
+    try {
+      const body = C.chatBody('scale-model');
+      const before = await C.commits(db.url);
+      const peak = C.rssPeak(gw.pid);
+      const cold = await C.load({
+        url: gw.url,
+        body,
+        durationSec,
+        pid: gw.pid,
+        key: () => `sk-scale-${1 + Math.floor(Math.random() * n)}`,
+      });
+      const txPerCall = ((await C.commits(db.url)) - before) / cold.calls;
+      const rss = peak();
+      const loaded = /"keys":(\d+),"all":(true|false),"ms":(\d+)[^\n]*key cache loaded/.exec(gw.output());
+      const warm = await C.load({ url: gw.url, body, durationSec, pid: gw.pid, key: () => 'sk-scale-1' });
+      return {
+        keys: n,
+        insertMs,
+        startMs: gw.startMs,
+        bulkLoadMs: loaded ? Number(loaded[3]) : null,
+        allHeld: loaded ? loaded[2] === 'true' : null,
+        coldRps: Math.round(cold.rps),
+        coldP99ms: cold.p99ms,
+        coldCpuUs: Math.round(cold.cpuUsPerCall),
+        txPerCall: Number(txPerCall.toFixed(4)),
+        non2xx: cold.non2xx,
+        warmRps: Math.round(warm.rps),
+        warmP99ms: warm.p99ms,
+        ratio: Number((cold.rps / warm.rps).toFixed(2)),
+        rssMiB: Math.round(rss),
+      };
+    } finally {
+      await gw.stop();
+    }
+  } finally {
+    await db.drop();
+  }
+}
+
+async function keysAxis(upstream, opts) {
+  const out = [];
+  for (const n of opts.points ?? [10_000, 100_000, 1_000_000]) out.push(await point(n, upstream, opts));
+  return out;
+}
+
+module.exports = { keysAxis };
