@@ -18,6 +18,8 @@ const MAX_UNKNOWN = 10_000;
 /** An unknown hash is answered from memory this long (when not every key is held: see `complete`). */
 const UNKNOWN_TTL_MS = 10_000;
 const PAGE = 5_000;
+/** How long an unknown hash waits for a creation message before it is refused (all keys held). */
+const ABSENT_WAIT_MS = 25;
 const NONE: Promise<null> = Promise.resolve(null);
 
 /**
@@ -165,12 +167,13 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
   }
 
   /**
-   * Not held while every key is: no key. Decided after the I/O callbacks already due, so that a creation message
-   * that arrived with this request (a key made on another instance a moment ago) is read first.
+   * Not held while every key is: no key. Decided ABSENT_WAIT_MS later, so that the creation message of a key made on
+   * another instance a moment ago (its creator may be faster than the broadcast) is read first; a refusal costs no
+   * query, only that wait.
    */
   private absent(token: string): Promise<CachedKey | null> {
     return new Promise((resolve) =>
-      setImmediate(() => resolve(this.keys.get(token) ?? this.loading.get(token) ?? null)),
+      setTimeout(() => resolve(this.keys.get(token) ?? this.loading.get(token) ?? null), ABSENT_WAIT_MS),
     );
   }
 
