@@ -240,8 +240,13 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
       );
       req.end();
     });
+    // Secrets a client put in the path or query: a JWT, and the master key percent-encoded.
+    const encoded = encodeURIComponent(MASTER).replace(/-/g, '%2D');
+    for (const path of [`/v1/models/${jwtLike}`, `/v1/models?token=${jwtLike}`, `/v1/models/${encoded}`])
+      await (await fetch(gw.url + path, { headers: { authorization: `Bearer ${MASTER}` } })).arrayBuffer();
     await new Promise((res) => setTimeout(res, 50));
     const text = gw.logs.text();
+    assert.ok(!text.includes(encoded), 'a percent-encoded secret reached the logs');
     assert.ok(
       gw.logs.lines.filter((l) => l.includes('"msg":"request"')).length >= sends.length * 4,
       'the requests were logged',
