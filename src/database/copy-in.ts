@@ -9,7 +9,7 @@ export const COPY_TIMEOUT_MS = 10_000;
  * `COPY ... FROM STDIN` of `data` on a connection of the pool. The statement's own failure (a constraint, a missing
  * partition) leaves the connection usable; a timeout or a broken socket discards it.
  */
-export async function copyIn(pool: Pool, sql: string, data: Buffer): Promise<void> {
+export async function copyIn(pool: Pool, sql: string, data: string): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {

@@ -39,7 +39,7 @@ export class DatabaseService implements OnApplicationShutdown {
   }
 
   /** `COPY ... FROM STDIN` of `data` (text format): the cheapest bulk write PostgreSQL has. */
-  copyIn(sql: string, data: Buffer): Promise<void> {
+  copyIn(sql: string, data: string): Promise<void> {
     if (!this.db.copyIn) return Promise.reject(new Error('this store does not speak COPY'));
     return this.db.copyIn(sql, data);
   }

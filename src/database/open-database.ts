@@ -21,7 +21,7 @@ export interface OpenedDatabase {
    * `COPY ... FROM STDIN` of `data` on a connection of the pool: PostgreSQL only (the embedded store's socket does
    * not speak the COPY sub-protocol).
    */
-  copyIn?(sql: string, data: Buffer): Promise<void>;
+  copyIn?(sql: string, data: string): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
   /** `onReconnect`: the subscription was lost and is back (notifications in between were missed). */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
