@@ -110,6 +110,7 @@ describe('route groups table', () => {
         '/ui',
         '/ui/app.js',
         '/ui/app.css',
+        '/ui/config.json',
       ],
     });
     assert.deepEqual(DEFAULT_CALLER_ROUTES, ['openai_routes', 'info_routes']);
