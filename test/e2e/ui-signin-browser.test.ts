@@ -82,6 +82,24 @@ describe('admin UI sign-in through the OpenID provider, in a real browser', { sk
     return { context, page };
   }
 
+  const auth = { authorization: `Bearer ${MASTER}` };
+  const admin = async (path: string, body: object) => {
+    const res = await fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(res.status, 200, path);
+    return readJson(res);
+  };
+
+  /** Presses Tab until the element with `id` has the focus (bounded): keyboard-only navigation. */
+  async function tabTo(page: Page, id: string): Promise<void> {
+    for (let i = 0; i < 40 && (await page.evaluate('document.activeElement?.id')) !== id; i++)
+      await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement?.id'), id, `Tab reaches #${id}`);
+  }
+
   /** The provider's own login and consent pages, as a person goes through them. */
   async function signInAs(page: Page, login: string): Promise<void> {
     await page.goto(`${gw.url}/ui/`);
@@ -152,6 +170,64 @@ describe('admin UI sign-in through the OpenID provider, in a real browser', { sk
     await signInAs(page, 'tess');
     await page.getByRole('row').filter({ hasText: 'team-a-key' }).waitFor();
     assert.equal(await page.getByRole('row').filter({ hasText: 'made-by-alice' }).count(), 0);
+    await context.close();
+  });
+
+  it('keyboard only, at phone width: master-key sign-in, then a key created, filtered, paged, edited, regenerated', async () => {
+    for (let i = 0; i < 21; i++) await admin('/key/generate', { key_alias: `paged-${i}`, team_id: 'team-p' });
+    const { context, page } = await newPage();
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto(`${gw.url}/ui/`);
+    await tabTo(page, 'master-key');
+    await page.keyboard.type(MASTER);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Keys', level: 1 }).waitFor();
+    await tabTo(page, 'key-alias');
+    await page.keyboard.type('keyboard-key');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Secret', { exact: true }).waitFor();
+    const first = await page.getByLabel('Secret', { exact: true }).inputValue();
+    assert.equal(await page.evaluate('document.activeElement.id'), 'secret-title', 'focus on the new secret');
+    await page.getByRole('button', { name: 'Done' }).click();
+    const fits = await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+    assert.ok(fits, 'nothing wider than a 375 px screen but the scrolling table');
+
+    await tabTo(page, 'team_id');
+    await page.keyboard.type('team-p');
+    await page.keyboard.press('Enter');
+    await page.getByRole('table').getByText('21 keys').waitFor();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Page 2 of 2').waitFor();
+    assert.equal(await page.getByRole('row').filter({ hasText: 'paged-' }).count(), 1);
+    await page.getByLabel('Team id').fill('');
+    await page.getByLabel('Key name').fill('keyboard-key');
+    await page.keyboard.press('Enter');
+    const row = page.getByRole('row').filter({ hasText: 'keyboard-key' });
+    await row.waitFor();
+
+    await page.getByRole('button', { name: 'Edit key keyboard-key' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Edit key keyboard-key' });
+    await dialog.getByLabel('Requests per minute').fill('30');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await row.getByText('30 rpm').waitFor();
+
+    await page.getByRole('button', { name: 'Regenerate key keyboard-key' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Confirm regenerate' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    assert.equal(await page.getByLabel('Secret', { exact: true }).count(), 0, 'Escape cancelled it');
+    await page.getByRole('button', { name: 'Regenerate key keyboard-key' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Confirm regenerate' }).waitFor();
+    await page.keyboard.press('Enter');
+    const second = await page.getByLabel('Secret', { exact: true }).inputValue();
+    assert.notEqual(second, first);
+    const info = (key: string) => fetch(`${gw.url}/key/info?key=${encodeURIComponent(key)}`, { headers: auth });
+    assert.equal((await readJson(await info(second))).info.rpm_limit, 30);
+    assert.notEqual((await info(first)).status, 200, 'the old secret is gone');
     await context.close();
   });
 
