@@ -269,3 +269,66 @@ describe('bounded connections and bodies in flight', () => {
     }
   });
 });
+
+describe('body slots and refused bodies, while credentials are checked slowly', () => {
+  const JWKS_DELAY_MS = 2_000;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let p: ProxySetup;
+  let idp: StaticJwks;
+  before(async () => {
+    db = await createTestDatabase('gw_slots');
+    // The gateway's first JWKS fetch answers late: every JWT sent meanwhile waits on it.
+    idp = await startStaticJwks({ delayMs: JWKS_DELAY_MS });
+    p = await startProxy({
+      yaml,
+      apiKey: MASTER,
+      env: {
+        DATABASE_URL: db.url,
+        JWT_PUBLIC_KEY_URL: idp.url,
+        JWT_AUDIENCE: idp.audience,
+        MAX_REQUEST_BODIES_IN_FLIGHT: '3',
+      },
+    });
+  });
+  after(async () => {
+    await p?.close();
+    await idp?.close();
+    await db?.drop();
+  });
+
+  it('clients that hang up while their credential is checked leave no body slot taken', async () => {
+    assert.equal(idp.answeredAt, 0, 'the JWKS answered before the test could send');
+    const aborted: Socket[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = await open(p.gw.url);
+      s.on('error', () => undefined);
+      s.write(head(idp.token(`team-abort-${i}`), Buffer.byteLength(CHAT)) + CHAT.slice(0, 10));
+      aborted.push(s);
+    }
+    await sleep(200);
+    for (const s of aborted) s.destroy();
+    while (idp.answeredAt === 0) await sleep(50);
+    await sleep(300);
+    const served = await rawRequest(p.gw.url, head(MASTER, Buffer.byteLength(CHAT)) + CHAT);
+    assert.equal(served.status, 200, served.body);
+  });
+
+  it('an anonymous request with a large body sent slowly is cut soon after its 401', async () => {
+    const s = await open(p.gw.url);
+    let closedAt = 0;
+    s.on('close', () => (closedAt = Date.now()));
+    s.on('error', () => undefined);
+    s.write(head(null, 10 * 1024 * 1024) + '{');
+    const trickle = setInterval(() => s.destroyed || s.write('x'.repeat(1024)), 100);
+    try {
+      const answer = await firstAnswer(s, 2_000);
+      const answeredAt = Date.now();
+      assert.match(answer, /^HTTP\/1\.1 401 /);
+      while (closedAt === 0 && Date.now() - answeredAt < 6_000) await sleep(50);
+      assert.ok(closedAt !== 0 && closedAt - answeredAt < 2_000, `closed ${closedAt - answeredAt} ms after the 401`);
+    } finally {
+      clearInterval(trickle);
+      s.destroy();
+    }
+  });
+});

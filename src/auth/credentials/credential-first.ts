@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import { GatewayError } from '../../common/errors/gateway-error';
 import type { BodySlots } from '../../common/http/body-slots';
-import { lingerOverRefusedBody } from '../../common/http/linger';
+import { lingerOverRefusedBody, REFUSED_LINGER_BYTES, REFUSED_LINGER_MS } from '../../common/http/linger';
 
 export const NO_CREDENTIAL =
   'No credential: send "Authorization: Bearer <key or JWT>" (or an "api-key" / "x-litellm-api-key" header)';
@@ -23,16 +23,18 @@ const BUSY = () =>
  * before the body is read. A caller with no credential or a bad one gets its 401 (a refused route its 403) whatever
  * the body holds, and costs no body read and parse; a warm credential is decided synchronously, a cold virtual key or
  * JWT with one await. Then the request takes a body slot (BodySlots) or is refused 503. A refused request's unread
- * body is drained for a bounded time, so the client reads its answer (linger.ts).
+ * body is drained briefly (64 KB, 1 s), so a client sending a small one reads its answer (linger.ts).
  */
 export function credentialFirst(guard: CredentialCheck, bodies: BodySlots): preParsingHookHandler {
   const admit = (req: FastifyRequest, reply: FastifyReply, payload: RequestPayload, done: Done) => {
+    // The client hung up during a slow check: its answer's 'close' has passed, and nothing would read the body.
+    if (req.raw.destroyed || reply.raw.destroyed || req.raw.socket?.destroyed !== false) return;
     if (bodies.take(req)) return done(null, payload);
-    lingerOverRefusedBody(req, reply);
+    lingerOverRefusedBody(req, reply, REFUSED_LINGER_MS, REFUSED_LINGER_BYTES);
     done(BUSY());
   };
   const refuse = (req: FastifyRequest, reply: FastifyReply, err: unknown, done: Done) => {
-    lingerOverRefusedBody(req, reply);
+    lingerOverRefusedBody(req, reply, REFUSED_LINGER_MS, REFUSED_LINGER_BYTES);
     done(err as Error);
   };
   return (req, reply, payload, done) => {

@@ -28,6 +28,9 @@ export class BodySlots {
     if (this.taken >= this.max) return false;
     this.taken++;
     req[BODY_SLOT] = true;
+    // An aborted body never reaches its parser's end: the request's own close gives the slot back (release is
+    // idempotent, so whichever of the parser, the answer's close or this comes first frees it, once).
+    req.raw.once('close', () => this.release(req));
     return true;
   }
 
