@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
+import { applyMigrations } from '../../src/database/migration-runner';
+import { createTestDatabase } from '../support/postgres';
+
+/** Columns whose change the key cache must see, and those it must not (the spend batch writes these each second). */
+const CACHED = [
+  'token',
+  'key_name',
+  'key_alias',
+  'models',
+  'allowed_routes',
+  'expires',
+  'max_budget',
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+  'metadata',
+  'team_id',
+  'user_id',
+  'created_by',
+  'blocked',
+  'blocked_by',
+  'extra',
+  'budget_duration',
+  'budget_reset_at',
+  'soft_budget',
+  'created_at',
+];
+const NOT_CACHED = ['spend', 'model_spend', 'soft_budget_alerted_at', 'updated_at', 'updated_by', 'change_seq'];
+
+describe('virtual_keys change log trigger', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let c: Client;
+  const seqOf = async (token: string) =>
+    Number((await c.query('SELECT change_seq FROM virtual_keys WHERE token = $1', [token])).rows[0].change_seq);
+
+  before(async () => {
+    db = await createTestDatabase('gw_keys_change_log');
+    c = new Client({ connectionString: db.url });
+    await c.connect();
+    await applyMigrations({
+      query: async <T>(s: string, p?: unknown[]) => (await c.query(s, p)).rows as T[],
+      exec: async (s) => void (await c.query(s)),
+    });
+    await c.query(
+      `INSERT INTO virtual_keys (token, key_name, created_by, updated_at) VALUES ('t1', 'sk-...1', 'x', now())`,
+    );
+  });
+  after(async () => {
+    await c?.end();
+    await db?.drop();
+  });
+
+  it('a spend-only update neither raises change_seq nor runs the trigger function', async () => {
+    const seq = await seqOf('t1');
+    await c.query("SET track_functions = 'pl'");
+    await c.query('BEGIN');
+    await c.query(
+      `UPDATE virtual_keys SET spend = spend + 1, model_spend = '{"g":1}', soft_budget_alerted_at = now(),
+         updated_at = now(), updated_by = 'batch' WHERE token = 't1'`,
+    );
+    const calls = await c.query("SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'llmgw_key_changed'");
+    await c.query('COMMIT');
+    assert.equal(Number(calls.rows[0]?.calls ?? 0), 0);
+    assert.equal(await seqOf('t1'), seq);
+  });
+
+  it('a change to a held column raises change_seq; a token change and a delete leave tombstones', async () => {
+    const seq = await seqOf('t1');
+    await c.query(`UPDATE virtual_keys SET rpm_limit = 5 WHERE token = 't1'`);
+    const raised = await seqOf('t1');
+    assert.ok(raised > seq);
+    await c.query(`UPDATE virtual_keys SET metadata = '{"a":1}' WHERE token = 't1'`);
+    assert.ok((await seqOf('t1')) > raised);
+    await c.query(`UPDATE virtual_keys SET token = 't2' WHERE token = 't1'`);
+    await c.query(`DELETE FROM virtual_keys WHERE token = 't2'`);
+    const tombs = await c.query('SELECT token FROM virtual_key_tombstones ORDER BY change_seq');
+    assert.deepEqual(
+      tombs.rows.map((r) => r.token),
+      ['t1', 't2'],
+    );
+  });
+
+  it('every virtual_keys column is classified, and every held one is in the trigger condition', async () => {
+    const cols = (
+      await c.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'virtual_keys' ORDER BY column_name",
+      )
+    ).rows.map((r) => r.column_name as string);
+    assert.deepEqual(cols, [...CACHED, ...NOT_CACHED].sort());
+    const def = (
+      await c.query(
+        "SELECT pg_get_triggerdef(oid) AS d FROM pg_trigger WHERE tgname = 'virtual_keys_change_log_update'",
+      )
+    ).rows[0].d as string;
+    for (const col of CACHED) assert.match(def, new RegExp(`new\\.${col}\\b`, 'i'), col);
+  });
+});
