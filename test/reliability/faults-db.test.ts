@@ -65,7 +65,7 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
   let k1: { key: string; token: string };
   let k2: { key: string; token: string };
   /** Successful model calls per credential, to compare with the spend written. */
-  const calls = { k1: 0, jwt: 0 };
+  const calls = { k1: 0, jwt: 0, k2: 0 };
 
   const send = async (
     gw: SpawnedGateway,
@@ -127,7 +127,7 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
 
   it('before the outage: keys are created, used on both instances (cached), a JWT calls', async () => {
     k1 = (await admin(a, '/key/generate', { key_alias: 'cached' })).body;
-    k2 = (await admin(b, '/key/generate', { key_alias: 'never-used-on-a' })).body; // created on B: A has never loaded it
+    k2 = (await admin(b, '/key/generate', { key_alias: 'never-used-on-a' })).body; // created on B, never used on A
     assert.match(k1.key, /^sk-/);
     for (const gw of [a, b]) {
       assert.equal((await chat(gw, k1.key)).status, 200);
@@ -183,14 +183,15 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     calls.k1++;
   });
 
-  it('while PostgreSQL is down: a key not in the cache cannot be verified: 503, never accepted, never 500', async () => {
+  it('while PostgreSQL is down: every key is held, so one made on the other instance works and a made-up one is 401', async () => {
+    // A holds every key (bulk-loaded, then kept current from B's broadcast): no database needed to decide.
+    assert.equal((await chat(a, k2.key)).status, 200, 'the key made on B, never used on A');
+    calls.k2++;
     const upstreamCalls = upstream.requests.length;
-    for (const key of [k2.key, 'sk-never-issued-faults-db-0001']) {
-      const r = await chat(a, key);
-      assertOpenAiError(r, 503, 'key_store_unavailable');
-      assert.ok(!JSON.stringify(r.body).includes(key), 'the key is echoed');
-    }
-    assert.equal(upstream.requests.length, upstreamCalls, 'an unverified key reached the upstream');
+    const r = await chat(a, 'sk-never-issued-faults-db-0001');
+    assertOpenAiError(r, 401, 'invalid_api_key');
+    assert.ok(!JSON.stringify(r.body).includes('sk-never-issued'), 'the key is echoed');
+    assert.equal(upstream.requests.length, upstreamCalls, 'an unknown key reached the upstream');
   });
 
   it('the outage lasts: spend writes and the LISTEN reconnection keep failing (and are retried) until PostgreSQL is back', async () => {
@@ -206,8 +207,9 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
     await proxy.start();
     for (const gw of [a, b]) await waitFor(async () => (await readiness(gw)).status === 200, 'readiness 200', 15_000);
     await waitFor(async () => (await admin(a, '/key/list')).status === 200, 'key management on A', 10_000);
-    assert.equal((await chat(a, k2.key)).status, 200, 'the uncached key is verified now');
-    const expected = { k1: calls.k1 * COST, jwt: calls.jwt * COST, k2: COST };
+    assert.equal((await chat(a, k2.key)).status, 200, 'the key made on B, after the outage');
+    calls.k2++;
+    const expected = { k1: calls.k1 * COST, jwt: calls.jwt * COST, k2: calls.k2 * COST };
     const dbSpend = async () => {
       const keys = await sql<{ token: string; spend: number }>(db.url, 'SELECT token, spend FROM virtual_keys');
       const teams = await sql<{ team_id: string; spend: number }>(db.url, 'SELECT team_id, spend FROM teams');
@@ -256,8 +258,8 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
       admin(a, `/key/info?key=${k1.token}`),
       readiness(a),
     ]);
+    assertOpenAiError(unknownKey, 401, 'invalid_api_key'); // every key held: refused from memory
     for (const [r, code] of [
-      [unknownKey, 'key_store_unavailable'],
       [info, 'database_unavailable'],
       [ready, 'database_unavailable'],
     ] as const) {
