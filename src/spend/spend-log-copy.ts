@@ -1,7 +1,7 @@
 import type { SpendLogRow } from './spend-log-row';
 
-/** The columns of a spend log row in the order `toCopyText` writes them. */
-export const COPY_COLUMNS = [
+/** The columns of a spend log row, in the order both ways of writing rows give them (`toCopyData`, the JSON INSERT). */
+const ROW_COLUMNS = [
   'id',
   'request_id',
   'call_type',
@@ -25,7 +25,10 @@ export const COPY_COLUMNS = [
   'request_tags',
 ] as const;
 
-export const COPY_ROWS = `COPY "spend_logs" (${COPY_COLUMNS.map((c) => `"${c}"`).join(', ')}) FROM STDIN`;
+/** `"spend_logs" ("id", "request_id", ...)`: the target of a COPY or an INSERT of whole rows. */
+export const ROW_TARGET = `"spend_logs" (${ROW_COLUMNS.map((c) => `"${c}"`).join(', ')})`;
+
+export const COPY_ROWS = `COPY ${ROW_TARGET} FROM STDIN`;
 
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { COPY_ROWS, toCopyData } from './spend-log-copy';
+import { COPY_ROWS, ROW_TARGET, toCopyData } from './spend-log-copy';
 import type { SpendLogRow } from './spend-log-row';
 
 const DAY_MS = 86_400_000;
@@ -17,12 +17,10 @@ const NO_PARTITION = '23514';
 const DUPLICATE = '23505';
 
 /**
- * Where COPY is not spoken, a whole batch is one JSON parameter (the rows as SpendLogRow objects, times as epoch milliseconds): JSON.stringify is
- * native and cheap per row, where array parameters and ISO date strings cost tens of microseconds of JavaScript each.
+ * Where COPY is not spoken, a whole batch is one JSON parameter (the rows as SpendLogRow objects, times as epoch
+ * milliseconds): JSON.stringify is native and cheap per row, where array parameters and ISO date strings are not.
  */
-const INSERT = `INSERT INTO "spend_logs" ("id", "request_id", "call_type", "api_key", "key_alias", "team_id", "user",
-  "end_user", "model", "model_id", "api_base", "prompt_tokens", "completion_tokens", "total_tokens", "spend",
-  "start_time", "end_time", "completion_start_time", "status", "status_code", "request_tags")
+const INSERT = `INSERT INTO ${ROW_TARGET}
 SELECT u."id", u."requestId", u."callType", u."apiKey", u."keyAlias", u."teamId", u."user", u."endUser", u."model",
   u."modelId", u."apiBase", u."promptTokens", u."completionTokens", u."promptTokens" + u."completionTokens",
   u."spend", to_timestamp(u."startTime" / 1000.0), to_timestamp(u."endTime" / 1000.0),
