@@ -89,7 +89,7 @@ export function Keys() {
                   </tr>`,
               )}
             <//>
-            <${Pager} label="Key pages" page=${page} pages=${data.total_pages} onPage=${setPage} />`
+            <${Pager} label="Key pages" page=${data.current_page} pages=${data.total_pages} onPage=${setPage} />`
     }
     ${
       dialog?.kind === 'edit' &&

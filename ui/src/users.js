@@ -74,7 +74,7 @@ export function Users() {
                   </tr>`,
               )}
             <//>
-            <${Pager} label="User pages" page=${page} pages=${data.total_pages} onPage=${setPage} />`
+            <${Pager} label="User pages" page=${data.page} pages=${data.total_pages} onPage=${setPage} />`
     }
     ${dialog?.kind === 'edit' && html`<${UserForm} user=${dialog.user} onClose=${close} onSaved=${reload} />`}
     ${
