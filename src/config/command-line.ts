@@ -1,5 +1,5 @@
 import { ConfigError } from './config.error';
-import type { Env } from './config.loader';
+import type { Env } from './config.util';
 
 /** What the command line asks for. Values are as given; the loader checks them (port number, log level). */
 export interface CommandLine {

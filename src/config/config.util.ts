@@ -1,5 +1,8 @@
 import { ConfigError } from './config.error';
 
+/** Environment variables as the loader reads them: the process's, or a test's. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

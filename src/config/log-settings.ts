@@ -1,5 +1,5 @@
 import { ConfigError } from './config.error';
-import type { Env } from './config.loader';
+import type { Env } from './config.util';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 /** `auto`: pretty when stdout is a terminal, JSON otherwise (decided where stdout is known). */

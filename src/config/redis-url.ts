@@ -1,4 +1,4 @@
-import type { Env } from './config.loader';
+import type { Env } from './config.util';
 import type { FileConfig } from './config.schema';
 
 /**
