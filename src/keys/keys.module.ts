@@ -4,7 +4,7 @@ import { KEY_LOOKUP } from '../auth/key-lookup';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING } from '../proxy/call-accounting';
-import { AccountingService } from './accounting.service';
+import { AccountingService } from './accounting/accounting.service';
 import { ACCESS_DIRECTORY, JwtAccessDirectory } from './access/access-directory';
 import { AccessObjects } from './access/access-objects.service';
 import { ObjectChanges } from './access/object-changes.service';

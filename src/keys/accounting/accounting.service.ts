@@ -1,0 +1,194 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Caller } from '../../auth/caller';
+import { Errors } from '../../common/errors/gateway-error';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
+import type { Admission, CallAccounting } from '../../proxy/call-accounting';
+import type { Reservation } from '../../proxy/reservation';
+import { AccessObjects } from '../access/access-objects.service';
+import { checkObject, objectScope } from '../access/admission-checks';
+import { JwtTeams } from '../access/jwt-teams';
+import type { LimitedObject } from '../access/limited-object';
+import type { CachedKey } from '../cached-key';
+import { KeyCache } from '../key-cache.service';
+import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from '../limits/limiter';
+import { SpendWriter } from '../spend/spend-writer.service';
+import { CallAdmission, NO_KEY, type CallOwners, type KeyLimits } from './call-admission';
+import { checkKey, keyScopes } from './key-admission';
+import { pickTeam } from './team-choice';
+
+const FREE: Admission = { models: null, done: () => undefined };
+
+/**
+ * Enforcement and accounting on every model call (CALL_ACCOUNTING), entirely from memory. A call passes its key,
+ * its team, its user and its end user, in that order; the first that refuses answers. Rate limits of all of them go
+ * to the limiter in one request (Redis only when one of them has a rate limit). The cost goes to every one of them,
+ * and to the batched spend writer. Master and admin callers are limited only by the end user they name.
+ */
+@Injectable()
+export class AccountingService implements CallAccounting {
+  private readonly teamModelAccess: boolean;
+  /** Calls hold their worst case against budgets and tpm limits while they run (`disable_budget_reservation` false). */
+  private readonly reserve: boolean;
+
+  constructor(
+    private readonly cache: KeyCache,
+    private readonly objects: AccessObjects,
+    private readonly spend: SpendWriter,
+    private readonly jwtTeams: JwtTeams,
+    @Inject(LIMITER) private readonly limiter: Limiter,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.teamModelAccess = config.jwt.enforceTeamBasedModelAccess;
+    this.reserve = config.limits.budgetReservation;
+  }
+
+  admit(caller: Caller, modelGroup: string, endUserId?: string, worst?: Reservation): Admission | Promise<Admission> {
+    const endUser = endUserId ?? caller.endUserId;
+    if (caller.role === 'virtual_key') {
+      const key = caller.keyHash ? this.cache.get(caller.keyHash) : undefined;
+      if (key) return this.admitKey(key, modelGroup, endUser, worst);
+      return this.cache.findByHash(caller.keyHash ?? '').then((k) => {
+        if (!k)
+          throw Errors.unauthorized(
+            'Invalid API key: this key does not exist (it may have been deleted or regenerated)',
+          );
+        return this.admitKey(k, modelGroup, endUser, worst);
+      });
+    }
+    if (caller.role === 'team' || caller.role === 'internal_user')
+      return this.admitJwt(caller, modelGroup, endUser, worst);
+    if (endUser === undefined) return FREE;
+    const call = { token: null, teamId: null, userId: null, endUserId: endUser };
+    const end = this.objects.get('end_user', endUser);
+    return this.admitObjects([end], () => [], Date.now(), modelGroup, call, worst);
+  }
+
+  aliasOf(caller: Caller, model: string): string | undefined {
+    if (caller.role !== 'virtual_key' || !caller.keyHash) return undefined;
+    return this.cache.get(caller.keyHash)?.extras.aliases?.get(model);
+  }
+
+  allowedModels(caller: Caller): readonly string[] | null {
+    if (caller.role === 'virtual_key' && caller.keyHash) {
+      const key = this.cache.get(caller.keyHash);
+      return key?.modelSet ? key.models : null;
+    }
+    if (caller.scopeModels) return caller.scopeModels;
+    return null;
+  }
+
+  private admitKey(
+    key: CachedKey,
+    modelGroup: string,
+    endUser: string | undefined,
+    worst: Reservation | undefined,
+  ): Admission | Promise<Admission> {
+    const now = Date.now();
+    checkKey(key, modelGroup, now, this.cache);
+    const team = key.teamId !== null ? this.objects.get('team', key.teamId) : undefined;
+    const user = key.userId !== null ? this.objects.get('user', key.userId) : undefined;
+    const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
+    const call = { token: key.token, teamId: key.teamId, userId: key.userId, endUserId: endUser ?? null };
+    const own = () => keyScopes(key, modelGroup, now, () => this.reserves(worst));
+    const perModelSpend = key.extras.modelMaxBudget?.has(modelGroup) ?? false;
+    const limits = { models: key.modelSet, tags: key.extras.tags, perModelSpend };
+    return this.admitObjects([team, user, end], own, now, modelGroup, call, worst, limits);
+  }
+
+  /** A team or internal-user JWT: its scopes, its team (chosen among its teams), its user, its end user. */
+  private admitJwt(
+    caller: Caller,
+    modelGroup: string,
+    endUser: string | undefined,
+    worst: Reservation | undefined,
+  ): Admission | Promise<Admission> {
+    if (caller.scopeModels && !caller.scopeModels.includes(modelGroup)) {
+      throw Errors.forbidden(
+        `This token's scopes do not grant model=${modelGroup}; they grant [${caller.scopeModels.join(', ')}]`,
+        'scope_model_access_denied',
+      );
+    }
+    const teamId = pickTeam(caller, modelGroup, this.objects, this.jwtTeams);
+    const gone = teamId !== undefined ? this.jwtTeams.missing(caller, teamId) : undefined;
+    if (gone) return gone.then(() => this.admitJwtTeam(caller, teamId, modelGroup, endUser, worst));
+    return this.admitJwtTeam(caller, teamId, modelGroup, endUser, worst);
+  }
+
+  /** The JWT call with its team chosen (stored, unless the store was never read). */
+  private admitJwtTeam(
+    caller: Caller,
+    teamId: string | undefined,
+    modelGroup: string,
+    endUser: string | undefined,
+    worst: Reservation | undefined,
+  ): Admission | Promise<Admission> {
+    const now = Date.now();
+    const team = teamId !== undefined ? this.objects.get('team', teamId) : undefined;
+    if (this.teamModelAccess && !(team?.modelSet?.has(modelGroup) ?? false)) {
+      throw Errors.forbidden(
+        `Team-based model access is enforced: ${teamId === undefined ? 'this token has no team' : `team ${teamId}`} does not list model=${modelGroup}`,
+        'team_model_access_denied',
+      );
+    }
+    const user = caller.userId !== undefined ? this.objects.get('user', caller.userId) : undefined;
+    const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
+    const call = { token: null, teamId: teamId ?? null, userId: caller.userId ?? null, endUserId: endUser ?? null };
+    return this.admitObjects([team, user, end], () => [], now, modelGroup, call, worst);
+  }
+
+  /**
+   * Checks the call's team, user and end user (those it has, in that order), then asks the limiter for the scopes:
+   * the key's own (`own`, worked out once the checks passed) first, then theirs.
+   */
+  private admitObjects(
+    objects: readonly (LimitedObject | undefined)[],
+    own: () => LimitScope[],
+    now: number,
+    modelGroup: string,
+    call: CallOwners,
+    worst: Reservation | undefined,
+    key: KeyLimits = NO_KEY,
+  ): Admission | Promise<Admission> {
+    for (const o of objects) if (o?.enforced) checkObject(o, modelGroup, now, this.objects);
+    const scopes = own();
+    for (const o of objects) if (o) this.pushObject(scopes, o, now, worst);
+    return this.withLimits(scopes, call, worst, key);
+  }
+
+  /** Whether this call holds a reservation against budgets: it has a price. */
+  private reserves(worst: Reservation | undefined): boolean {
+    return this.reserve && worst !== undefined && worst.measure().cost > 0;
+  }
+
+  /** The object's scope, when it has rate limits or a budget this call reserves against. */
+  private pushObject(scopes: LimitScope[], o: LimitedObject, now: number, worst: Reservation | undefined): void {
+    const reserves = o.maxBudget !== null && this.reserves(worst);
+    if (o.hasRateLimits || reserves) scopes.push(objectScope(o, reserves, now));
+  }
+
+  private withLimits(
+    scopes: LimitScope[],
+    call: CallOwners,
+    worst: Reservation | undefined,
+    key: KeyLimits,
+  ): Admission | Promise<Admission> {
+    const make = (ticket: LimitTicket | null) =>
+      new CallAdmission(this.cache, this.objects, this.spend, call, ticket, key.models, key.tags, key.perModelSpend);
+    if (scopes.length === 0) return make(null);
+    // Worked out only for a scope that reserves: a caller with only rpm or parallel limits does not pay for it.
+    let tokens = 0;
+    let cost = 0;
+    if (this.reserve && worst !== undefined && scopes.some(reservesAgainst)) {
+      const w = worst.measure();
+      tokens = w.promptTokens + w.completionTokens;
+      cost = w.cost;
+    }
+    const ticket = this.limiter.acquire(scopes, tokens, cost);
+    return ticket instanceof Promise ? ticket.then(make) : make(ticket);
+  }
+}
+
+/** The scope holds a call's worst case while it runs: it has a tpm limit or a budget. */
+function reservesAgainst(s: LimitScope): boolean {
+  return s.tpm !== null || s.budget != null;
+}

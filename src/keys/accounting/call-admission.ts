@@ -1,0 +1,62 @@
+import type { Admission, CallReport } from '../../proxy/call-accounting';
+import type { AccessObjects } from '../access/access-objects.service';
+import type { KeyCache } from '../key-cache.service';
+import type { LimitTicket } from '../limits/limiter';
+import type { SpendWriter } from '../spend/spend-writer.service';
+
+/** Whom a call is charged to: its key, team, user and end user (each when it has one). */
+export interface CallOwners {
+  readonly token: string | null;
+  readonly teamId: string | null;
+  readonly userId: string | null;
+  readonly endUserId: string | null;
+}
+
+/** What an admission carries from the key: its models, its tags, whether it counts spend per model group. */
+export interface KeyLimits {
+  readonly models: ReadonlySet<string> | null;
+  readonly tags: readonly string[] | null;
+  readonly perModelSpend: boolean;
+}
+
+export const NO_KEY: KeyLimits = { models: null, tags: null, perModelSpend: false };
+
+/** One admitted call: `done` frees its limit slot, counts its tokens and records its cost, exactly once. */
+export class CallAdmission implements Admission {
+  private finished = false;
+
+  constructor(
+    private readonly cache: KeyCache,
+    private readonly objects: AccessObjects,
+    private readonly spend: SpendWriter,
+    private readonly call: CallOwners,
+    private readonly ticket: LimitTicket | null,
+    readonly models: ReadonlySet<string> | null,
+    readonly tags: readonly string[] | null,
+    /** The key has a model_max_budget: its spend is also counted per model group. */
+    private readonly perModelSpend: boolean,
+  ) {}
+
+  done(report: CallReport | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    const tokens = report ? report.promptTokens + report.completionTokens : 0;
+    const cost = report?.cost ?? 0;
+    this.ticket?.release(tokens, cost);
+    if (!(cost > 0)) return;
+    const c = this.call;
+    this.spend.add(c.token, c.teamId, cost, c.userId, c.endUserId);
+    if (this.perModelSpend && c.token && report) this.spend.addModel(c.token, report.modelGroup, cost);
+    if (c.token) {
+      const key = this.cache.get(c.token);
+      if (key) {
+        key.spend += cost;
+        const m = key.modelSpend;
+        if (m && report && m.has(report.modelGroup)) m.set(report.modelGroup, m.get(report.modelGroup)! + cost);
+      }
+    }
+    if (c.teamId !== null) this.objects.record('team', c.teamId, cost);
+    if (c.userId !== null) this.objects.record('user', c.userId, cost);
+    if (c.endUserId !== null) this.objects.record('end_user', c.endUserId, cost);
+  }
+}

@@ -1,0 +1,83 @@
+import { Errors } from '../../common/errors/gateway-error';
+import { periodOf } from '../access/admission-checks';
+import type { CachedKey } from '../cached-key';
+import type { KeyCache } from '../key-cache.service';
+import { unusableKeyError } from '../key-usable';
+import type { LimitScope } from '../limits/limiter';
+
+/**
+ * Admission against the key itself, from memory: usable (not blocked, not expired), the model among its models, its
+ * max_budget of the current period and its model_max_budget for the model not spent. A period seen over is reset
+ * in the background.
+ */
+export function checkKey(key: CachedKey, modelGroup: string, now: number, cache: KeyCache): void {
+  const refused = unusableKeyError(key, now);
+  if (refused !== null) throw refused;
+  if (key.modelSet !== null && !key.modelSet.has(modelGroup)) {
+    throw Errors.unauthorized(
+      `This key is not allowed to access model=${modelGroup}. It can only access models=[${key.models.join(', ')}]`,
+      'key_model_access_denied',
+    );
+  }
+  if (key.maxBudget !== null) {
+    if (key.resetAtMs <= now) cache.periodOver(key.token);
+    const spent = key.spendAt(now);
+    if (spent >= key.maxBudget)
+      throw Errors.budgetExceeded(
+        `Budget has been exceeded for this key: current spend ${round(spent)}, max_budget ${key.maxBudget}`,
+      );
+  }
+  const modelBudget = key.extras.modelMaxBudget?.get(modelGroup);
+  if (modelBudget !== undefined) {
+    const spent = key.modelSpend?.get(modelGroup) ?? 0;
+    if (spent >= modelBudget)
+      throw Errors.budgetExceeded(
+        `Budget has been exceeded for this key on model ${modelGroup}: current spend ${round(spent)}, model_max_budget ${modelBudget}`,
+      );
+  }
+}
+
+/**
+ * The key's limit scopes for a call to `modelGroup`: the key on that model (its model rpm/tpm, or its
+ * model_max_budget when the call reserves against it), then the key (its rate limits, or its max_budget when the call
+ * reserves against it). `reserves`: whether this call holds its worst case against budgets, asked only of a key with a
+ * budget (working it out measures the call).
+ */
+export function keyScopes(key: CachedKey, modelGroup: string, now: number, reserves: () => boolean): LimitScope[] {
+  const scopes: LimitScope[] = [];
+  const extras = key.extras;
+  const modelBudget = extras.modelMaxBudget?.get(modelGroup);
+  const modelRpm = extras.modelRpm?.get(modelGroup);
+  const modelTpm = extras.modelTpm?.get(modelGroup);
+  const modelReserves = modelBudget !== undefined && reserves();
+  if (modelRpm !== undefined || modelTpm !== undefined || modelReserves)
+    scopes.push({
+      id: `km:${key.token}:${modelGroup}`,
+      label: `key on model ${modelGroup}`,
+      rpm: modelRpm ?? null,
+      tpm: modelTpm ?? null,
+      parallel: null,
+      budget: modelReserves ? modelBudget : null,
+      spent: key.modelSpend?.get(modelGroup) ?? 0,
+      period: 0,
+      owner: `this key on model ${modelGroup}`,
+    });
+  const keyReserves = key.maxBudget !== null && reserves();
+  if (key.hasRateLimits || keyReserves)
+    scopes.push({
+      id: `k:${key.token}`,
+      label: 'key',
+      rpm: key.rpmLimit,
+      tpm: key.tpmLimit,
+      parallel: key.maxParallelRequests,
+      budget: keyReserves ? key.maxBudget : null,
+      spent: key.spendAt(now),
+      period: periodOf(key.resetAtMs, now),
+      owner: 'this key',
+    });
+  return scopes;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
