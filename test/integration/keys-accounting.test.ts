@@ -131,6 +131,9 @@ for (const mode of ['in-process', 'redis'] as const) {
       const e = await refusal(() => accounting.admit(callerOf(k), 'm'), 400);
       assert.equal(e.code, 'budget_exceeded');
       assert.equal(e.type, 'budget_exceeded');
+      // LiteLLM's wording, naming the key by its masked name, never the key itself.
+      const masked = `sk-...${k.key.slice(-4)}`;
+      assert.equal(e.message, `Budget has been exceeded! Key=${masked} Current cost: 1.2, Max budget: 1`);
       const info = await readJson(
         await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } }),
       );
@@ -286,7 +289,7 @@ for (const mode of ['in-process', 'redis'] as const) {
       (await accounting.admit(jwt, 'm')).done(report(1, 1, 0.125));
       const over = await refusal(() => accounting.admit(callerOf(k1, team), 'm'), 400);
       assert.equal(over.code, 'budget_exceeded');
-      assert.match(over.message, /for team /);
+      assert.match(over.message, new RegExp(`^Budget has been exceeded! Team=${team} Current cost: `));
       await refusal(() => accounting.admit(jwt, 'm'), 400);
       await app.get(SpendWriter).flush();
       const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM teams WHERE team_id = $1', [team]);

@@ -23,8 +23,11 @@ describe('error mapping (the one place errors become HTTP)', () => {
       param: 'model',
       code: 'invalid_request',
     });
-    assert.equal(parse(toErrorReply(Errors.budgetExceeded('over')).body).type, 'budget_exceeded');
-    assert.equal(toErrorReply(Errors.budgetExceeded('over')).status, 400);
+    const over = toErrorReply(Errors.budgetExceeded('Team=t1', 2.0000004, 1));
+    assert.equal(parse(over.body).type, 'budget_exceeded');
+    assert.equal(over.status, 400);
+    // LiteLLM's wording, which clients match on.
+    assert.equal(parse(over.body).message, 'Budget has been exceeded! Team=t1 Current cost: 2, Max budget: 1');
     for (const [err, status, type] of [
       [Errors.unauthorized('x'), 401, 'authentication_error'],
       [Errors.forbidden('x'), 403, 'permission_error'],

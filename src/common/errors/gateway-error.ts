@@ -63,8 +63,18 @@ export const Errors = {
     new GatewayError(404, code, message, { param }),
   rateLimited: (message: string, retryAfterSec: number, code = 'rate_limit_exceeded') =>
     new GatewayError(429, code, message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSec))) } }),
-  budgetExceeded: (message: string) => new GatewayError(400, 'budget_exceeded', message, { type: 'budget_exceeded' }),
+  budgetExceeded,
   unavailable: (message: string, code = 'service_unavailable') => new GatewayError(503, code, message),
   badGateway: (message: string, code = 'upstream_error') => new GatewayError(502, code, message),
   gatewayTimeout: (message: string, code = 'upstream_timeout') => new GatewayError(504, code, message),
 };
+
+/**
+ * The one budget refusal, in LiteLLM's words ("Budget has been exceeded! Team=t1 Current cost: 2, Max budget: 1"), so
+ * clients that read LiteLLM's message read this one. `owner` is LiteLLM's `Key=...`, `Team=...`; `note` says more.
+ */
+function budgetExceeded(owner: string, spent: number, maxBudget: number, note = ''): GatewayError {
+  const cost = Math.round(spent * 1e6) / 1e6;
+  const message = `Budget has been exceeded! ${owner} Current cost: ${cost}, Max budget: ${maxBudget}${note}`;
+  return new GatewayError(400, 'budget_exceeded', message, { type: 'budget_exceeded' });
+}

@@ -22,10 +22,7 @@ export function checkObject(o: LimitedObject, modelGroup: string, nowMs: number,
   if (o.maxBudget !== null) {
     if (o.resetAtMs <= nowMs) objects.periodOver(o.kind, o.id);
     const spent = o.spendAt(nowMs);
-    if (spent >= o.maxBudget)
-      throw Errors.budgetExceeded(
-        `Budget has been exceeded for ${label} ${o.id}: current spend ${Math.round(spent * 1e6) / 1e6}, max_budget ${o.maxBudget}`,
-      );
+    if (spent >= o.maxBudget) throw Errors.budgetExceeded(o.budgetOwner, spent, o.maxBudget);
   }
 }
 

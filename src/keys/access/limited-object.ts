@@ -1,5 +1,5 @@
 import { ALL_PROXY_MODELS } from '../cached-key';
-import { KIND_LABEL, type ObjectKind } from './object-kind';
+import { KIND_BUDGET_OWNER, type ObjectKind } from './object-kind';
 
 /** The limit columns teams, users and end users share (their Prisma rows all have these). */
 export interface LimitColumns {
@@ -37,7 +37,7 @@ export class LimitedObject {
   readonly enforced: boolean;
   /** The rate-limit scope id (`t:<id>`, `u:<id>`, `e:<id>`). */
   readonly scopeId: string;
-  /** For budget messages: "team t1". */
+  /** For budget messages, as LiteLLM names it: "Team=t1". */
   readonly budgetOwner: string;
   spend: number;
   resetAtMs: number;
@@ -61,7 +61,7 @@ export class LimitedObject {
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
     this.enforced = this.blocked || this.modelSet !== null || this.maxBudget !== null || this.hasRateLimits;
     this.scopeId = scopePrefix + id;
-    this.budgetOwner = `${KIND_LABEL[kind]} ${id}`;
+    this.budgetOwner = `${KIND_BUDGET_OWNER[kind]}=${id}`;
     this.spend = row.spend;
     this.resetAtMs = row.budgetResetAt ? row.budgetResetAt.getTime() : Infinity;
   }

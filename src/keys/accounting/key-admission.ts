@@ -22,18 +22,12 @@ export function checkKey(key: CachedKey, modelGroup: string, now: number, cache:
   if (key.maxBudget !== null) {
     if (key.resetAtMs <= now) cache.periodOver(key.token);
     const spent = key.spendAt(now);
-    if (spent >= key.maxBudget)
-      throw Errors.budgetExceeded(
-        `Budget has been exceeded for this key: current spend ${round(spent)}, max_budget ${key.maxBudget}`,
-      );
+    if (spent >= key.maxBudget) throw Errors.budgetExceeded(keyOwner(key), spent, key.maxBudget);
   }
   const modelBudget = key.extras.modelMaxBudget?.get(modelGroup);
   if (modelBudget !== undefined) {
     const spent = key.modelSpend?.get(modelGroup) ?? 0;
-    if (spent >= modelBudget)
-      throw Errors.budgetExceeded(
-        `Budget has been exceeded for this key on model ${modelGroup}: current spend ${round(spent)}, model_max_budget ${modelBudget}`,
-      );
+    if (spent >= modelBudget) throw Errors.budgetExceeded(keyOwner(key, modelGroup), spent, modelBudget);
   }
 }
 
@@ -60,7 +54,7 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
       budget: modelReserves ? modelBudget : null,
       spent: key.modelSpend?.get(modelGroup) ?? 0,
       period: 0,
-      owner: `this key on model ${modelGroup}`,
+      owner: keyOwner(key, modelGroup),
     });
   const keyReserves = key.maxBudget !== null && reserves();
   if (key.hasRateLimits || keyReserves)
@@ -73,11 +67,13 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
       budget: keyReserves ? key.maxBudget : null,
       spent: key.spendAt(now),
       period: periodOf(key.resetAtMs, now),
-      owner: 'this key',
+      owner: keyOwner(key),
     });
   return scopes;
 }
 
-function round(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
+/** The key as LiteLLM names it in a budget refusal: its alias and masked name (never the key). */
+function keyOwner(key: CachedKey, modelGroup?: string): string {
+  const name = key.keyAlias ? `${key.keyAlias} (${key.keyName})` : key.keyName;
+  return modelGroup === undefined ? `Key=${name}` : `Key=${name} on model ${modelGroup}`;
 }

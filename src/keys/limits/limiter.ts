@@ -17,7 +17,7 @@ export interface LimitScope {
   readonly spent?: number;
   /** End of its budget period (ms; 0: no period): shared spend counts per period. */
   readonly period?: number;
-  /** For budget messages: "this key", "team t1", "this key on model m". */
+  /** For budget messages, as LiteLLM names it: "Key=sk-...abcd", "Team=t1", "Key=sk-...abcd on model m". */
   readonly owner?: string;
 }
 
@@ -59,13 +59,10 @@ export function limitError(scope: LimitScope, kind: LimitKind, retryAfterMs: num
   return Errors.rateLimited(`Rate limit reached for this ${scope.label}: ${what}; retry after ${retrySec} s`, retrySec);
 }
 
-/** The budget refusal, worded as admission's own (admission-checks.ts), plus what calls in flight hold. */
+/** The budget refusal, as admission's own, plus what calls in flight hold. */
 export function budgetError(scope: LimitScope, spent: number, reserved: number): GatewayError {
-  const field = scope.id.startsWith('km:') ? 'model_max_budget' : 'max_budget';
   const held = reserved > 0 ? `; calls in flight hold ${round(reserved)} more` : '';
-  return Errors.budgetExceeded(
-    `Budget has been exceeded for ${scope.owner}: current spend ${round(spent)}, ${field} ${scope.budget}${held}`,
-  );
+  return Errors.budgetExceeded(scope.owner ?? scope.label, spent, scope.budget ?? 0, held);
 }
 
 function round(n: number): number {
