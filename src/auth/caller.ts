@@ -1,3 +1,5 @@
+import type { RoutePolicy } from './routes/route-policy';
+
 /**
  * Who is calling: decided once per request by the global auth guard, then read by everything after it.
  * Never holds a secret (no token, no key): only ids and hashes.
@@ -38,5 +40,7 @@ export interface Caller {
 declare module 'fastify' {
   interface FastifyRequest {
     caller?: Caller;
+    /** The caller's compiled route policy, set with `caller` by the guard. */
+    routePolicy?: RoutePolicy;
   }
 }

@@ -2,7 +2,6 @@ import { Controller, Get, Header, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AnyCaller } from '../auth/decorators/any-caller.decorator';
 import { Public } from '../auth/decorators/public.decorator';
-import { AuthGuard } from '../auth/guards/auth.guard';
 import { ROUTE_GROUPS } from '../auth/route-groups';
 import { callerOf } from '../keys/access/caller-of';
 import { UiOidcService, type UiOidcView } from './ui-oidc.service';
@@ -17,10 +16,7 @@ const UI_ROUTES: readonly string[] = [
 /** What the admin UI asks the gateway besides the API it manages: how to sign in, and who it signed in as. */
 @Controller('ui')
 export class UiApiController {
-  constructor(
-    private readonly oidc: UiOidcService,
-    private readonly guard: AuthGuard,
-  ) {}
+  constructor(private readonly oidc: UiOidcService) {}
 
   /** Public facts for the sign-in page: the OpenID provider's endpoints and the UI's public client (no secret). */
   @Public()
@@ -37,9 +33,10 @@ export class UiApiController {
   @AnyCaller()
   @Get('session')
   @Header('cache-control', 'no-store')
-  async session(@Req() req: FastifyRequest) {
+  session(@Req() req: FastifyRequest) {
     const caller = callerOf(req);
-    const { policy } = await this.guard.resultOf(req);
+    // Set with the caller by the guard, which has already checked the credential.
+    const policy = req.routePolicy!;
     return {
       role: caller.role,
       via: caller.via,

@@ -35,8 +35,9 @@ const TEAM_HEADER = 'x-litellm-team-id';
 /**
  * The one place that decides who may call what. For every route not marked @Public(): read the credential,
  * classify it, authenticate it with the matching Passport strategy (a warm JWT comes from the
- * verified-token cache instead), set `request.caller`, then check the route against the caller's compiled
- * route policy. No credential or a bad one: 401. A route outside the caller's policy: 403 naming both.
+ * verified-token cache instead), set `request.caller` and `request.routePolicy`, then check the route against the
+ * caller's compiled route policy. No credential or a bad one: 401. A route outside the caller's policy: 403 naming
+ * both.
  */
 @Injectable()
 export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
@@ -122,22 +123,9 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
     return open;
   }
 
-  /**
-   * The credential's result again, policy included, for an @AnyCaller() route that describes the caller to itself
-   * (after `authenticate` passed: the caches are warm). Off the request path of every other route.
-   */
-  resultOf(req: FastifyRequest): Promise<AuthResult> {
-    const token = extractCredential(req.headers);
-    if (token === undefined) return Promise.reject(Errors.unauthorized(NO_CREDENTIAL, 'missing_api_key'));
-    const digest = sha256Hex(token);
-    const kind = classifyCredential(token, digest, this.classify);
-    if (kind === null) return Promise.reject(this.unrecognized(token));
-    (req as unknown as CredentialCarrier)[CREDENTIAL_DIGEST] = digest;
-    return this.runners[kind].run(req);
-  }
-
   private authorize(req: FastifyRequest, result: AuthResult): true {
     req.caller = result.caller.teamIds === undefined ? result.caller : this.pinTeam(req, result.caller);
+    req.routePolicy = result.policy;
     const route = routeOf(req) ?? pathOf(req.url);
     // An @AnyCaller() route is read from the route's config only here, on the way to a refusal.
     if (result.policy.allows(route) || isAnyCallerRoute(req)) return true;

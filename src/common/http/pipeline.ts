@@ -91,6 +91,7 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
   const fastify = app.getHttpAdapter().getInstance();
 
   fastify.decorateRequest('caller', undefined);
+  fastify.decorateRequest('routePolicy', undefined);
   fastify.decorateRequest(CREDENTIAL_DIGEST, null);
   fastify.decorateRequest(ROUTE_URL, undefined);
   fastify.decorateRequest(BODY_SLOT, false);
