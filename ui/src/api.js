@@ -57,3 +57,6 @@ export async function api(path, { method = 'GET', body, token = session.get() } 
   }
   return data;
 }
+
+/** POSTs `body` as JSON to `path` (the API's writes). */
+export const post = (path, body) => api(path, { method: 'POST', body });

@@ -1,12 +1,11 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api, session } from './api.js';
+import { api, post, session } from './api.js';
 import { Alert, ConfirmDialog, count, FormDialog, Pager, Table, usd, useLoad } from './components.js';
 import { CreateKey, Secret } from './key-create.js';
 import { LimitFields, limitBody, limitSummary } from './limits.js';
 
 const SIZE = 20;
-const post = (path, body) => api(path, { method: 'POST', body });
 const FILTERS = [
   ['team_id', 'Team id'],
   ['key_alias', 'Key name'],

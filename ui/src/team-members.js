@@ -1,9 +1,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { api } from './api.js';
+import { post } from './api.js';
 import { Alert, count, Dialog, Field, Select, Table, useMayWrite } from './components.js';
-
-const post = (path, body) => api(path, { method: 'POST', body });
 
 /** A team's members (LiteLLM's members_with_roles): listed, added with a role, removed. */
 export function Members({ team, onChanged, onClose }) {

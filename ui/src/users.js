@@ -1,96 +1,37 @@
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
-import { api } from './api.js';
-import {
-  Alert,
-  count,
-  ConfirmDialog,
-  Field,
-  FormDialog,
-  Pager,
-  Select,
-  Table,
-  usd,
-  useLoad,
-  useMayWrite,
-} from './components.js';
+import { api, post } from './api.js';
+import { Field, FormDialog, Select, usd, useLoad } from './components.js';
 import { LimitFields, limitBody, limitSummary } from './limits.js';
+import { ObjectPage, PAGE_SIZE } from './object-page.js';
 
-const SIZE = 25;
-const post = (path, body) => api(path, { method: 'POST', body });
 const ROLES = ['internal_user', 'internal_user_viewer', 'proxy_admin', 'proxy_admin_viewer', 'team', 'customer'];
 
-/** The Users page (LiteLLM's internal users): list (paged), create, edit limits and role, delete. */
+/** The Users page (LiteLLM's internal users): list (paged by the API), create, edit limits and role, delete. */
 export function Users() {
-  const write = useMayWrite();
-  const [page, setPage] = useState(1);
-  const [dialog, setDialog] = useState(null);
-  const { data, error, reload } = useLoad(() => api(`/user/list?page=${page}&page_size=${SIZE}`), [page]);
-  const close = () => setDialog(null);
-  const name = (u) => u.user_alias ?? u.user_email ?? u.user_id;
-
-  return html`<h1>Users</h1>
-    <${Alert} message=${error} />
-    ${write && html`<button type="button" onClick=${() => setDialog({ kind: 'edit' })}>Create user</button>`}
-    ${
-      data === null
-        ? !error && html`<p>Loading…</p>`
-        : html`<${Table}
-              caption=${count(data.total, 'user')}
-              head=${['User', 'Email', 'Role', 'Teams', 'Spend', 'Budget', 'Limits', 'Actions']}
-            >
-              ${data.users.map(
-                (u) =>
-                  html`<tr key=${u.user_id}>
-                    <th scope="row">
-                      ${u.user_alias ?? u.user_id}${u.user_alias && html`<br /><small>${u.user_id}</small>`}
-                    </th>
-                    <td>${u.user_email ?? ''}</td>
-                    <td>${u.user_role ?? ''}</td>
-                    <td>${u.teams.join(', ')}</td>
-                    <td>${usd(u.spend)}</td>
-                    <td>${usd(u.max_budget)}</td>
-                    <td>${limitSummary(u)}</td>
-                    <td class="actions">
-                      ${
-                        write &&
-                        html`<button
-                            type="button"
-                            aria-label=${`Edit user ${name(u)}`}
-                            onClick=${() => setDialog({ kind: 'edit', user: u })}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            class="danger"
-                            aria-label=${`Delete user ${name(u)}`}
-                            onClick=${() => setDialog({ kind: 'delete', user: u })}
-                          >
-                            Delete
-                          </button>`
-                      }
-                    </td>
-                  </tr>`,
-              )}
-            <//>
-            <${Pager} label="User pages" page=${data.page} pages=${data.total_pages} onPage=${setPage} />`
-    }
-    ${dialog?.kind === 'edit' && html`<${UserForm} user=${dialog.user} onClose=${close} onSaved=${reload} />`}
-    ${
-      dialog?.kind === 'delete' &&
-      html`<${ConfirmDialog}
-        title=${`Delete user ${name(dialog.user)}?`}
-        message="The user and every key of the user are deleted. This cannot be undone."
-        confirmLabel="Confirm delete"
-        onConfirm=${() => post('/user/delete', { user_ids: [dialog.user.user_id] }).then(reload)}
-        onClose=${close}
-      />`
-    }`;
+  return html`<${ObjectPage}
+    title="Users"
+    noun="user"
+    useList=${(page) => useLoad(() => api(`/user/list?page=${page}&page_size=${PAGE_SIZE}`), [page])}
+    list=${(data) => ({ rows: data.users, total: data.total, page: data.page, pages: data.total_pages })}
+    head=${['User', 'Email', 'Role', 'Teams', 'Spend', 'Budget', 'Limits', 'Actions']}
+    cells=${(u) =>
+      html`<td>${u.user_email ?? ''}</td>
+        <td>${u.user_role ?? ''}</td>
+        <td>${u.teams.join(', ')}</td>
+        <td>${usd(u.spend)}</td>
+        <td>${usd(u.max_budget)}</td>
+        <td>${limitSummary(u)}</td>`}
+    id=${(u) => u.user_id}
+    alias=${(u) => u.user_alias}
+    name=${(u) => u.user_alias ?? u.user_email ?? u.user_id}
+    Form=${UserForm}
+    remove=${(u) => post('/user/delete', { user_ids: [u.user_id] })}
+    removal="The user and every key of the user are deleted. This cannot be undone."
+  />`;
 }
 
 /** Create (no `user`) or edit a user. No key is created with the user: the Keys page creates keys. */
-function UserForm({ user, onClose, onSaved }) {
+function UserForm({ item: user, onClose, onSaved }) {
   const save = (form) => {
     const value = (f) => form.elements.namedItem(f).value.trim();
     const body = limitBody(form, 'user', { clear: !!user });
