@@ -171,6 +171,26 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.ok(Math.abs(t.spend - expected) < 1e-9, `${t.spend} vs ${expected}`);
     });
 
+    it('a write answers the new totals of keys with a budget only; the others are written, not read back', async () => {
+      const budgeted = await generate({ max_budget: 100 });
+      const soft = await generate({ soft_budget: 100 });
+      const plain = await generate({});
+      const spend = gw.app.get(SpendWriter);
+      await spend.flush();
+      const answered: string[][] = [];
+      spend.onFlushed((r) => answered.push([...r.keys.keys()]));
+      for (const k of [budgeted, soft, plain]) spend.add(k.token, null, 0.5);
+      await spend.flush();
+      assert.deepEqual(answered.flat().sort(), [budgeted.token, soft.token].sort());
+      const rows = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = ANY($1)', [
+        [budgeted.token, soft.token, plain.token],
+      ]);
+      assert.deepEqual(
+        rows.map((r) => r.spend),
+        [0.5, 0.5, 0.5],
+      );
+    });
+
     it('a regenerated key keeps its unwritten spend', async () => {
       const k = await generate({});
       (await accounting.admit(callerOf(k), 'm')).done(report(1, 1, 0.25));

@@ -5,7 +5,7 @@ import { GatewayError } from '../../src/common/errors/gateway-error';
 import type { LimitScope } from '../../src/keys/limits/limiter';
 import { MemoryLimiter } from '../../src/keys/limits/memory-limiter';
 import { MinuteWindow } from '../../src/keys/limits/minute-window';
-import { decodeEvent, encodeEvents, MAX_PAYLOAD_BYTES } from '../../src/keys/invalidation/key-events';
+import { decodeEvent, encodeEvents, MAX_PAYLOAD_BYTES, sentBy } from '../../src/keys/invalidation/key-events';
 
 const scope = (over: Partial<LimitScope>): LimitScope => ({
   id: 'k:x',
@@ -139,6 +139,14 @@ describe('keys: broadcast messages', () => {
       p: [['team', 1]],
     });
     assert.equal(spend.flatMap((p) => (decodeEvent(p) as { k: readonly unknown[] }).k).length, 500);
+    // The origin leads every payload, whole or split, wherever the event held it: a receiver drops its own unparsed.
+    const objects = encodeEvents({ t: 'objects', c: 'team', i: tokens, o: 'me' });
+    const small = encodeEvents({ t: 'spend', k: [], p: [['team', 1]], o: 'me' });
+    for (const p of [...parts, ...spend, ...objects, ...small]) {
+      assert.ok(sentBy('me', p), p.slice(0, 40));
+      assert.ok(!sentBy('m', p) && !sentBy('mee', p), p.slice(0, 40));
+    }
+    assert.ok(!sentBy('me', JSON.stringify({ t: 'spend', k: [], p: [], x: '{"o":"me",' })));
     assert.equal(decodeEvent('{nope'), null);
     assert.equal(decodeEvent(JSON.stringify({ o: 'x', t: 'changed', k: [1] })), null);
     for (const bad of [[['t', '5']], [['t', null]], [['t', -1]], [['t']], ['t'], [[1, 2]]]) {

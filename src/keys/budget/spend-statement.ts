@@ -36,6 +36,16 @@ export interface SpendRowAnswer {
   models: Record<string, number> | null;
 }
 
+/**
+ * Whether a key's new total is answered: only a key with a budget (max_budget, soft_budget, model_max_budget) has
+ * its spend read back by anyone; for every other key the answer would be parsed, held and broadcast for nothing,
+ * once a second for every key that was used. `watched` tokens are answered whatever they hold: the writer needs to
+ * know whether their row still exists.
+ */
+const keyWanted = (watched: readonly string[]) =>
+  Prisma.sql`(v.max_budget IS NOT NULL OR v.soft_budget IS NOT NULL OR d.models IS NOT NULL
+    OR v.token = ANY(${watched}::text[]))`;
+
 type Amounts = ReadonlyMap<string, number>;
 
 function columns(m: Amounts): [string[], number[]] {
@@ -63,6 +73,7 @@ export function spendStatement(
   users: Amounts,
   endUsers: Amounts,
   keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
+  watched: readonly string[] = [],
 ): Prisma.Sql {
   const [kt, ka] = columns(keys);
   const km = kt.map((t) => {
@@ -80,7 +91,7 @@ export function spendStatement(
       UPDATE virtual_keys AS v SET ${raw(addWithinPeriod('v', 'd.amount'))}, ${raw(ADD_MODEL_SPEND)}
       FROM unnest(${kt}::text[], ${ka}::float8[], ${km}::jsonb[]) AS d(id, amount, models)
       WHERE v.token = d.id AND EXISTS (SELECT 1 FROM fresh)
-      RETURNING ${raw(RETURNED('v', 'token', 'v.model_spend'))}
+      RETURNING ${raw(RETURNED('v', 'token', 'v.model_spend'))}, ${keyWanted(watched)} AS wanted
     ), t AS (
       INSERT INTO teams (team_id, spend)
       SELECT d.id, d.amount FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(id, amount)
@@ -101,7 +112,7 @@ export function spendStatement(
     )
     SELECT 'b' AS kind, id, NULL::jsonb AS models, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
       FROM fresh
-    UNION ALL SELECT 'k', * FROM k
+    UNION ALL SELECT 'k', id, models, spend, reset_at, soft, crossed FROM k WHERE wanted
     UNION ALL SELECT 't', * FROM t
     UNION ALL SELECT 'u', * FROM u
     UNION ALL SELECT 'e', * FROM e`;

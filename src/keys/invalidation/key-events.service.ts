@@ -5,7 +5,14 @@ import { DatabaseService } from '../../database/database.service';
 import { raceTimer } from '../../common/time/timeout';
 import { APP_LOGGER } from '../../logging/logger';
 import { KeysRedis } from '../redis/keys-redis.service';
-import { decodeEvent, encodeEvents, type KeyEvent, type KeyEventBody, type KeyEventTransport } from './key-events';
+import {
+  decodeEvent,
+  encodeEvents,
+  sentBy,
+  type KeyEvent,
+  type KeyEventBody,
+  type KeyEventTransport,
+} from './key-events';
 import { PgTransport } from './pg-transport';
 import { RedisTransport } from './redis-transport';
 
@@ -88,6 +95,8 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private receive(payload: string): void {
+    // PostgreSQL delivers a sender's NOTIFY to its own LISTEN too: each second's spend totals would be parsed back.
+    if (sentBy(this.instanceId, payload)) return;
     const event = decodeEvent(payload);
     if (!event || event.o === this.instanceId) return;
     for (const h of this.handlers) h.onEvent(event);

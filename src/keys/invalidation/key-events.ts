@@ -51,9 +51,12 @@ export interface KeyEventTransport {
 /** PostgreSQL NOTIFY payloads must stay under 8000 bytes: big events are split. */
 export const MAX_PAYLOAD_BYTES = 7_000;
 
-/** Splits an event into payloads that each fit MAX_PAYLOAD_BYTES. */
+/**
+ * Splits an event into payloads that each fit MAX_PAYLOAD_BYTES. Each begins with its origin (`{"o":...`), so a
+ * receiver can drop its own messages unparsed (sentBy).
+ */
 export function encodeEvents(event: KeyEvent): string[] {
-  const whole = JSON.stringify(event);
+  const whole = JSON.stringify(originFirst(event));
   if (Buffer.byteLength(whole) <= MAX_PAYLOAD_BYTES) return [whole];
   const out: string[] = [];
   const per = 60; // 60 entries of a 64-char token and a number stay well under the limit
@@ -68,7 +71,8 @@ export function encodeEvents(event: KeyEvent): string[] {
       );
     }
   } else if (event.t === 'objects') {
-    for (let i = 0; i < event.i.length; i += per) out.push(JSON.stringify({ ...event, i: event.i.slice(i, i + per) }));
+    for (let i = 0; i < event.i.length; i += per)
+      out.push(JSON.stringify({ ...originFirst(event), i: event.i.slice(i, i + per) }));
   } else {
     const { o, t } = event;
     for (let i = 0; i < (event.m ?? []).length; i += per)
@@ -80,6 +84,16 @@ export function encodeEvents(event: KeyEvent): string[] {
     }
   }
   return out;
+}
+
+function originFirst<E extends KeyEvent>(event: E): E {
+  const { o, ...rest } = event;
+  return { o, ...rest } as E;
+}
+
+/** Whether an encoded payload was sent by `origin` (decided from its first bytes). */
+export function sentBy(origin: string, payload: string): boolean {
+  return payload.startsWith(`{"o":${JSON.stringify(origin)},`);
 }
 
 export function decodeEvent(payload: string): KeyEvent | null {

@@ -238,6 +238,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         batch.users,
         batch.endUsers,
         batch.keyModels,
+        this.watched(batch),
       );
       if (this.failures > 0)
         this.log.info(
@@ -269,6 +270,13 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     }
     // The retried batch is confirmed: what accumulated meanwhile goes now, not a tick later.
     if (retry && this.hasNew) await this.write();
+  }
+
+  /** The batch's tokens of keys regenerated lately: the write must say whether their rows still exist. */
+  private watched(batch: Batch): string[] {
+    const out: string[] = [];
+    for (const token of this.renamed.keys()) if (batch.keys.has(token)) out.push(token);
+    return out;
   }
 
   private get hasNew(): boolean {
