@@ -11,7 +11,7 @@ import {
 import { sha256Hex } from '../../src/common/crypto/sha256';
 import { parseJoseHeader } from '../../src/auth/jwt/jose-header';
 import { isAllowedAlgorithm, keyFitsAlgorithm } from '../../src/auth/jwt/jwt-algorithms';
-import { callerFromClaims, claimString, parseScopes } from '../../src/auth/jwt/jwt-claims';
+import { callerFromClaims, claimString, parseScopes, scopeRoutes } from '../../src/auth/jwt/jwt-claims';
 import { JwtRejection } from '../../src/auth/jwt/jwt-rejection';
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import { b64url } from '../support/auth-tokens';
@@ -107,9 +107,37 @@ describe('JWT claims', () => {
     assert.equal(claimString({ team: { id: 1 } }, 'team'), undefined);
   });
 
-  it('a tab or newline does not separate scopes: no admin scope smuggled beside another', () => {
-    for (const scope of ['read\tlitellm_proxy_admin', 'read\nlitellm_proxy_admin'])
+  it('only a space separates scopes: no admin scope smuggled beside another by a comma or other whitespace', () => {
+    const smuggled = [
+      'read\tlitellm_proxy_admin',
+      'read\nlitellm_proxy_admin',
+      'litellm_proxy_admin,x',
+      'read,litellm_proxy_admin',
+      'read;litellm_proxy_admin',
+      'read\u00a0litellm_proxy_admin',
+      'read\u3000litellm_proxy_admin',
+      'read\rlitellm_proxy_admin',
+      'read\vlitellm_proxy_admin',
+      'read\flitellm_proxy_admin',
+      'read\u2003litellm_proxy_admin',
+    ];
+    for (const scope of smuggled) {
+      assert.deepEqual(parseScopes({ scope }), [scope], JSON.stringify(scope));
       assert.notEqual(callerFromClaims({ sub: 'u', client_id: 'team-1', scope }, settings)?.role, 'admin', scope);
+      // An array element is one scope, whatever it holds.
+      assert.notEqual(callerFromClaims({ sub: 'u', client_id: 'team-1', scp: [scope] }, settings)?.role, 'admin');
+    }
+    assert.deepEqual(parseScopes({ scp: ['read litellm_proxy_admin'] }), ['read litellm_proxy_admin']);
+    // The same for the scopes scope_mappings grant by.
+    const mapped = {
+      ...settings,
+      enforceScopeBasedAccess: true,
+      scopeMappings: [{ scope: 'llm.keys', models: ['m'], routes: ['/key/list'] }],
+    };
+    for (const scope of ['llm.chat,llm.keys', 'llm.chat\tllm.keys', 'llm.chat\u00a0llm.keys'])
+      assert.deepEqual(scopeRoutes(parseScopes({ scope }), mapped), [], JSON.stringify(scope));
+    assert.deepEqual(scopeRoutes(parseScopes({ scope: 'llm.chat llm.keys' }), mapped), ['/key/list']);
+    assert.equal(callerFromClaims({ sub: 'u', scope: 'read litellm_proxy_admin' }, settings).role, 'admin');
   });
 
   it('admin scope makes an admin, else the team claim a team caller, with user, subject and client recorded', () => {
