@@ -187,6 +187,37 @@ describe('RouteMatcher', () => {
     assert.ok(matcher(['*']).matches('/anything/at/all'));
   });
 
+  it('an Azure path naming one deployment allows that deployment alone, not the route of every model', () => {
+    const azureChat = '/openai/deployments/:model/chat/completions';
+    const m = matcher(['/openai/deployments/gpt-4o/chat/completions']);
+    for (const r of ['/chat/completions', '/v1/chat/completions', '/openai/chat/completions', azureChat])
+      assert.ok(!m.matches(r), r);
+    assert.ok(m.matchesDeployment(azureChat, 'gpt-4o'));
+    for (const [route, deployment] of [
+      [azureChat, 'other'],
+      [azureChat, 'GPT-4o'],
+      ['/openai/deployments/:model/embeddings', 'gpt-4o'],
+      ['/chat/completions', 'gpt-4o'],
+      ['/models/:model', 'gpt-4o'],
+    ])
+      assert.ok(!m.matchesDeployment(route, deployment), `${route} ${deployment}`);
+    const wide = matcher(['/openai/deployments/gpt-4o/*', '/v1/openai/deployments/gpt%2D5/embeddings/']);
+    assert.ok(wide.matchesDeployment(azureChat, 'gpt-4o'));
+    assert.ok(wide.matchesDeployment('/openai/deployments/:model/embeddings', 'gpt-4o'));
+    assert.ok(wide.matchesDeployment('/openai/deployments/:model/embeddings', 'gpt-5'));
+    assert.ok(!wide.matchesDeployment(azureChat, 'gpt-5'));
+    // The parameter forms stay the route of every model.
+    for (const entry of ['/openai/deployments/{model}/chat/completions', '/openai/deployments/:model/chat/completions'])
+      assert.ok(matcher([entry]).matches('/chat/completions') && matcher([entry]).matches(azureChat), entry);
+    // Through a policy: refused by route, then allowed for the named deployment only (the refusal is not remembered
+    // as the deployment's answer).
+    const policy = policies('general_settings: {}\n').forKey(['/openai/deployments/gpt-4o/chat/completions']);
+    assert.ok(!policy.allows(azureChat, 'other'));
+    assert.ok(policy.allows(azureChat, 'gpt-4o'));
+    assert.ok(!policy.allows(azureChat));
+    assert.ok(!policy.allows('/chat/completions', 'gpt-4o'));
+  });
+
   it('refuses unknown group names and malformed entries, which then match nothing', () => {
     const { matcher: m, invalid } = RouteMatcher.compile(['llm_api_routes', 'chat/completions', '/ok', 'key*', '/a*b']);
     assert.deepEqual(invalid, ['llm_api_routes', 'chat/completions', 'key*', '/a*b']);

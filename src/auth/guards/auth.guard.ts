@@ -128,7 +128,7 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
     req.routePolicy = result.policy;
     const route = routeOf(req) ?? pathOf(req.url);
     // An @AnyCaller() route is read from the route's config only here, on the way to a refusal.
-    if (result.policy.allows(route) || isAnyCallerRoute(req)) return true;
+    if (result.policy.allows(route, deploymentOf(req)) || isAnyCallerRoute(req)) return true;
     const who = result.caller.teamId !== undefined ? ` (team ${JSON.stringify(result.caller.teamId)})` : '';
     // The route's pattern, not the request's path: a path can carry a secret (/key/sk-.../regenerate).
     throw Errors.forbidden(
@@ -178,4 +178,10 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
     else this.log.warn({ reqId: req.id, kind, reason: out.message }, 'credential could not be checked');
     return out;
   }
+}
+
+/** The deployment an Azure deployment route names (its `:model`, decoded), for entries allowing one deployment. */
+function deploymentOf(req: FastifyRequest): string | undefined {
+  const model = (req.params as Record<string, unknown> | undefined)?.model;
+  return typeof model === 'string' ? model : undefined;
 }

@@ -4,6 +4,16 @@ const AZURE_FORM = /^\/openai\/deployments\/[^/]+(\/.+)$/;
 /** Azure clients' forms that name the model in the body: `/openai/...` and the v1 API's `/openai/v1/...`. */
 const AZURE_BODY_FORM = /^\/openai(?:\/v1)?(\/(?!deployments\/).+)$/;
 const PARAM = /\/(?:\{[^/}]+\}|:[^/]+)(?=\/|$)/g;
+/** An Azure path naming one deployment (not a `{model}` / `:model` parameter): `/openai/deployments/gpt-4o/...`. */
+const DEPLOYMENT_ENTRY = /^\/openai\/deployments\/([^/{}:*][^/{}*]*)(\/.+)$/;
+
+/** What an Azure-path entry naming one deployment allows: that deployment's routes, by plain form or `prefix*`. */
+interface DeploymentGrant {
+  readonly deployment: string;
+  /** The operation's plain form (`/chat/completions`), or a prefix of it when `wildcard`. */
+  readonly rest: string;
+  readonly wildcard: boolean;
+}
 
 /**
  * A route's plain form: without a trailing slash, without the `/v1` prefix, with the Azure forms
@@ -29,7 +39,14 @@ export class RouteMatcher {
     private readonly prefixes: readonly string[],
     /** The entries as written, for messages. */
     readonly entries: readonly string[],
+    /** Azure-path entries naming one deployment: they allow the Azure route for that deployment only. */
+    private readonly deployments: readonly DeploymentGrant[],
   ) {}
+
+  /** Whether some entry allows a route only for one deployment, so a refusal by route alone is not the last word. */
+  get namesDeployments(): boolean {
+    return this.deployments.length > 0;
+  }
 
   /**
    * Compiles a list of group names, literal paths and `prefix*` wildcards. Entries that are none of these
@@ -39,10 +56,16 @@ export class RouteMatcher {
     const literals = new Set<string>();
     const prefixes: string[] = [];
     const invalid: string[] = [];
+    const deployments: DeploymentGrant[] = [];
     for (const raw of entries) {
       const entry = raw.trim();
       if (NOT_IN_A_PATH.test(entry)) {
         invalid.push(raw); // whitespace or a control character: no request path holds one
+        continue;
+      }
+      const grant = deploymentGrant(entry);
+      if (grant) {
+        deployments.push(grant);
       } else if (isRouteGroupName(entry)) {
         for (const route of ROUTE_GROUPS[entry]) literals.add(plainRoute(route));
       } else if (entry.endsWith('*') && (entry === '*' || entry.startsWith('/'))) {
@@ -53,7 +76,7 @@ export class RouteMatcher {
         invalid.push(raw);
       }
     }
-    return { matcher: new RouteMatcher(literals, prefixes, entries), invalid };
+    return { matcher: new RouteMatcher(literals, prefixes, entries, deployments), invalid };
   }
 
   /** `route` is a registered route pattern (`/openai/deployments/:model/embeddings`) or a path. */
@@ -63,6 +86,43 @@ export class RouteMatcher {
     for (const prefix of this.prefixes) if (route.startsWith(prefix) || plain.startsWith(prefix)) return true;
     return false;
   }
+
+  /**
+   * Whether an entry naming `deployment` allows `route`, an Azure deployment route
+   * (`/openai/deployments/:model/...`, the path's deployment being `deployment`, as decoded for the handler).
+   */
+  matchesDeployment(route: string, deployment: string): boolean {
+    if (!AZURE_ROUTE.test(route)) return false;
+    const plain = plainRoute(route);
+    for (const g of this.deployments) {
+      if (g.deployment === deployment && (g.wildcard ? plain.startsWith(g.rest) : plain === g.rest)) return true;
+    }
+    return false;
+  }
+}
+
+const AZURE_ROUTE = /^\/openai\/deployments\/:[^/]+\//;
+
+/**
+ * An entry naming one Azure deployment (`/openai/deployments/gpt-4o/chat/completions`, or `.../gpt-4o/*`): it allows
+ * that deployment's route, not the route of every model. Null for any other entry. The name is compared decoded, as
+ * the handler receives it.
+ */
+function deploymentGrant(entry: string): DeploymentGrant | null {
+  let p = entry.length > 1 && entry.endsWith('/') ? entry.slice(0, -1) : entry;
+  if (p.startsWith('/v1/')) p = p.slice(3);
+  const m = DEPLOYMENT_ENTRY.exec(p);
+  if (!m) return null;
+  let deployment: string;
+  try {
+    deployment = decodeURIComponent(m[1]);
+  } catch {
+    return null;
+  }
+  const wildcard = m[2].endsWith('*');
+  const rest = wildcard ? m[2].slice(0, -1) : m[2];
+  if (rest.includes('*')) return null;
+  return { deployment, rest: wildcard ? rest : plainRoute(rest), wildcard };
 }
 
 /** Why an allowed-routes entry is refused, or null when every entry is valid. For config and key validation. */

@@ -17,15 +17,20 @@ export class RoutePolicy {
     private readonly matcher: RouteMatcher | null,
   ) {}
 
-  /** `route`: the registered route pattern (Fastify's `routeOptions.url`). */
-  allows(route: string): boolean {
+  /**
+   * `route`: the registered route pattern (Fastify's `routeOptions.url`); `deployment`: an Azure deployment route's
+   * deployment (its `:model`), which an entry naming one deployment allows alone. The remembered decision is by
+   * pattern; a deployment is looked at only when the pattern alone is refused.
+   */
+  allows(route: string, deployment?: string): boolean {
     if (this.matcher === null) return true;
     let allowed = this.decisions.get(route);
     if (allowed === undefined) {
       allowed = this.matcher.matches(route);
       if (this.decisions.size < MAX_DECISIONS) this.decisions.set(route, allowed);
     }
-    return allowed;
+    if (allowed || deployment === undefined || !this.matcher.namesDeployments) return allowed;
+    return this.matcher.matchesDeployment(route, deployment);
   }
 
   /** The allowed-routes list as configured, for refusal messages. */
