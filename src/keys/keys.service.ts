@@ -194,14 +194,25 @@ export class KeysService {
       else missing.push(describeKeyRef(ref));
     }
     const aliases = req.key_aliases ?? [];
+    const ambiguous: string[] = [];
     if (aliases.length > 0) {
       const rows = await this.repo.findByAliases(aliases, where);
-      const found = new Set(rows.map((r) => r.keyAlias));
-      for (const a of aliases) if (!found.has(a)) missing.push(`alias ${a}`);
-      for (const r of rows) tokens.add(r.token);
+      for (const a of aliases) {
+        const held = rows.filter((r) => r.keyAlias === a);
+        if (held.length === 0) missing.push(`alias ${a}`);
+        // An alias is unique per team: one the caller sees in several teams names no single key to delete.
+        else if (held.length > 1) ambiguous.push(`${JSON.stringify(a)} (teams ${held.map(teamName).join(', ')})`);
+        else tokens.add(held[0].token);
+      }
     }
     if (missing.length > 0)
       throw Errors.notFound(`Key not found: ${missing.join(', ')}; nothing was deleted`, 'key_not_found', 'keys');
+    if (ambiguous.length > 0)
+      throw Errors.badRequest(
+        `key_alias ${ambiguous.join(', ')} is held by keys of several teams; delete them by "keys"; nothing was deleted`,
+        'key_aliases',
+        'key_alias_ambiguous',
+      );
     await this.repo.deleteKeys([...tokens], actorOf(caller), where);
     this.objectChanges.forgetKeys([...tokens]);
     await this.changed([], [...tokens]);
@@ -312,6 +323,10 @@ function recordBlocker(changes: KeyChanges, actor: Actor): KeyChanges {
   return changes.blocked === undefined ? changes : { ...changes, blockedBy: changes.blocked ? actor.role : null };
 }
 
+function teamName(row: KeyRow): string {
+  return row.teamId === null ? '(none)' : JSON.stringify(row.teamId);
+}
+
 function notFound(keyRef: string) {
   return Errors.notFound(`Key not found: ${describeKeyRef(keyRef)}`, 'key_not_found', 'key');
 }
@@ -323,7 +338,7 @@ function taken(secretField: string) {
       const alias = err.fields.some((f) => /alias/i.test(f));
       throw alias
         ? Errors.badRequest(
-            'Another key already has this key_alias; aliases are unique',
+            "Another key of the key's team already has this key_alias; aliases are unique within a team (keys without a team share one namespace)",
             'key_alias',
             'key_alias_taken',
           )

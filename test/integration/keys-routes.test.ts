@@ -151,7 +151,9 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
       ],
     );
     assertError(await api('POST', '/key/generate', { key: custom }), 400, /already exists/);
-    assertError(await api('POST', '/key/generate', { key_alias: 'full-key' }), 400, /key_alias/);
+    const sameTeam = await api('POST', '/key/generate', { key_alias: 'full-key', team_id: 'team-x' });
+    assertError(sameTeam, 400, /key_alias/);
+    assert.equal(sameTeam.body.error.code, 'key_alias_taken');
   });
 
   it('refuses bad bodies with 400 naming the field', async () => {
@@ -287,6 +289,44 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assert.equal(JSON.stringify(r.body).includes('sk-'), false, 'delete never echoes a secret');
     for (const k of [a, b, c]) assertError(await api('GET', '/key/info', undefined, k.key), 401);
     assertError(await api('POST', '/key/delete', { keys: [a.token] }), 404);
+  });
+
+  it('key_alias is unique per team (keys without a team are one namespace); delete by a shared alias is refused', async () => {
+    const a = await generate({ key_alias: 'shared-alias', team_id: 'alias-team-a' });
+    const b = await generate({ key_alias: 'shared-alias', team_id: 'alias-team-b' });
+    const none = await generate({ key_alias: 'shared-alias' });
+    for (const body of [
+      { key_alias: 'shared-alias', team_id: 'alias-team-a' },
+      { key_alias: 'shared-alias' },
+      { key_alias: 'shared-alias', team_id: null },
+    ]) {
+      const r = await api('POST', '/key/generate', body);
+      assertError(r, 400, /key_alias/);
+      assert.equal(r.body.error.code, 'key_alias_taken');
+    }
+    // A key renamed, or moved, onto an alias its (new) team already has.
+    const other = await generate({ key_alias: 'other-alias', team_id: 'alias-team-a' });
+    assertError(await api('POST', '/key/update', { key: other.token, key_alias: 'shared-alias' }), 400, /key_alias/);
+    const moved = await api('POST', '/key/update', { key: b.token, team_id: 'alias-team-a' });
+    assertError(moved, 400, /key_alias/);
+    assert.equal(
+      (await api('POST', '/key/update', { key: other.token, key_alias: 'shared-alias', team_id: 'alias-team-c' }))
+        .status,
+      200,
+    );
+    const listed = await api('GET', '/key/list?key_alias=shared-alias');
+    assert.deepEqual([...listed.body.keys].sort(), [a.token, b.token, none.token, other.token].sort());
+    // An alias several keys hold names no one key: nothing is deleted, the answer says which teams hold it.
+    const ambiguous = await api('POST', '/key/delete', { key_aliases: ['shared-alias'] });
+    assertError(ambiguous, 400, /"shared-alias".*"alias-team-a".*"alias-team-b".*nothing was deleted/);
+    assert.equal(ambiguous.body.error.code, 'key_alias_ambiguous');
+    for (const k of [a, b, none, other]) assert.equal((await api('GET', '/key/info', undefined, k.key)).status, 200);
+    const byKeys = await api('POST', '/key/delete', { keys: [a.token, b.token, other.token] });
+    assert.equal(byKeys.status, 200, JSON.stringify(byKeys.body));
+    // Held by one key again: deleted by its alias.
+    assert.deepEqual((await api('POST', '/key/delete', { key_aliases: ['shared-alias'] })).body.deleted_keys, [
+      none.token,
+    ]);
   });
 
   it('GET /key/list pages and filters', async () => {

@@ -176,6 +176,24 @@ general_settings:
     ]);
   });
 
+  it("key_alias is unique within a team: another team's alias is free to take, so a refusal reveals nothing", async () => {
+    const manager = await generate(MASTER, {
+      team_id: 'alias-a',
+      models: ['m1'],
+      allowed_routes: ['management_routes', 'info_routes'],
+    });
+    const theirs = await generate(MASTER, { team_id: 'alias-b', key_alias: 'their-project' });
+    const child = { key_alias: 'their-project', allowed_routes: ['info_routes'], models: ['m1'] };
+    const mine = await generate(manager.key, child);
+    assert.equal(mine.team_id, 'alias-a');
+    refused(await api(manager.key, 'POST', '/key/generate', child), 400, 'key_alias_taken', 'key_alias');
+    // By alias it reaches its own team's key only.
+    assert.deepEqual((await api(manager.key, 'GET', '/key/list?key_alias=their-project')).body.keys, [mine.token]);
+    const deleted = await api(manager.key, 'POST', '/key/delete', { key_aliases: ['their-project'] });
+    assert.deepEqual(deleted.body.deleted_keys, [mine.token]);
+    assert.equal((await api(theirs.key, 'GET', '/key/info')).status, 200, "the other team's key is untouched");
+  });
+
   it('a virtual key with limits of its own (budget, rate limits, expiry) cannot create or change keys', async () => {
     const routes = ['management_routes', 'openai_routes', 'info_routes'];
     const sibling = await generate(MASTER, { team_id: 'team-c' });
