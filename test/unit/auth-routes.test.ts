@@ -206,6 +206,12 @@ describe('RouteMatcher', () => {
     assert.ok(wide.matchesDeployment('/openai/deployments/:model/embeddings', 'gpt-4o'));
     assert.ok(wide.matchesDeployment('/openai/deployments/:model/embeddings', 'gpt-5'));
     assert.ok(!wide.matchesDeployment(azureChat, 'gpt-5'));
+    // A deployment named unreadably is refused, never read as the plain route (which would allow every model).
+    const odd = ['/openai/deployments/gpt%ZZ/chat/completions', '/openai/deployments/g*t/chat/completions'];
+    const { matcher: none, invalid } = RouteMatcher.compile([...odd, '/openai/deployments/gpt{x}/chat/completions']);
+    assert.deepEqual(invalid, odd);
+    assert.ok(!none.matches('/chat/completions') && !none.matches(azureChat));
+    assert.ok(none.matchesDeployment(azureChat, 'gpt{x}'));
     // The parameter forms stay the route of every model.
     for (const entry of ['/openai/deployments/{model}/chat/completions', '/openai/deployments/:model/chat/completions'])
       assert.ok(matcher([entry]).matches('/chat/completions') && matcher([entry]).matches(azureChat), entry);

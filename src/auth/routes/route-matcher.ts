@@ -4,8 +4,9 @@ const AZURE_FORM = /^\/openai\/deployments\/[^/]+(\/.+)$/;
 /** Azure clients' forms that name the model in the body: `/openai/...` and the v1 API's `/openai/v1/...`. */
 const AZURE_BODY_FORM = /^\/openai(?:\/v1)?(\/(?!deployments\/).+)$/;
 const PARAM = /\/(?:\{[^/}]+\}|:[^/]+)(?=\/|$)/g;
-/** An Azure path naming one deployment (not a `{model}` / `:model` parameter): `/openai/deployments/gpt-4o/...`. */
-const DEPLOYMENT_ENTRY = /^\/openai\/deployments\/([^/{}:*][^/{}*]*)(\/.+)$/;
+/** An Azure deployment path: `/openai/deployments/<deployment or parameter>/...`. */
+const DEPLOYMENT_ENTRY = /^\/openai\/deployments\/([^/]+)(\/.+)$/;
+const PARAM_SEGMENT = /^(?:\{[^/}]+\}|:.+)$/;
 
 /** What an Azure-path entry naming one deployment allows: that deployment's routes, by plain form or `prefix*`. */
 interface DeploymentGrant {
@@ -64,7 +65,9 @@ export class RouteMatcher {
         continue;
       }
       const grant = deploymentGrant(entry);
-      if (grant) {
+      if (grant === 'invalid') {
+        invalid.push(raw); // never read as the plain route, which would allow every model
+      } else if (grant) {
         deployments.push(grant);
       } else if (isRouteGroupName(entry)) {
         for (const route of ROUTE_GROUPS[entry]) literals.add(plainRoute(route));
@@ -105,24 +108,22 @@ const AZURE_ROUTE = /^\/openai\/deployments\/:[^/]+\//;
 
 /**
  * An entry naming one Azure deployment (`/openai/deployments/gpt-4o/chat/completions`, or `.../gpt-4o/*`): it allows
- * that deployment's route, not the route of every model. Null for any other entry. The name is compared decoded, as
- * the handler receives it.
+ * that deployment's route, not the route of every model. Null for any other entry (`{model}` / `:model` included);
+ * 'invalid' for one that names a deployment unreadably. The name is compared decoded, as the handler receives it.
  */
-function deploymentGrant(entry: string): DeploymentGrant | null {
+function deploymentGrant(entry: string): DeploymentGrant | 'invalid' | null {
   let p = entry.length > 1 && entry.endsWith('/') ? entry.slice(0, -1) : entry;
   if (p.startsWith('/v1/')) p = p.slice(3);
   const m = DEPLOYMENT_ENTRY.exec(p);
-  if (!m) return null;
-  let deployment: string;
-  try {
-    deployment = decodeURIComponent(m[1]);
-  } catch {
-    return null;
-  }
+  if (!m || PARAM_SEGMENT.test(m[1])) return null;
   const wildcard = m[2].endsWith('*');
   const rest = wildcard ? m[2].slice(0, -1) : m[2];
-  if (rest.includes('*')) return null;
-  return { deployment, rest: wildcard ? rest : plainRoute(rest), wildcard };
+  if (m[1].includes('*') || rest.includes('*')) return 'invalid';
+  try {
+    return { deployment: decodeURIComponent(m[1]), rest: wildcard ? rest : plainRoute(rest), wildcard };
+  } catch {
+    return 'invalid';
+  }
 }
 
 /** Why an allowed-routes entry is refused, or null when every entry is valid. For config and key validation. */
