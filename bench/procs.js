@@ -28,12 +28,26 @@ function freePort() {
   });
 }
 
-/** Starts a process and resolves once `ready()` (polled) says so; rejects with its output if it exits first. */
-async function start(name, core, cmd, args, { env = {}, ready, timeoutMs = 60_000 } = {}) {
+/**
+ * Starts a process and resolves once `ready()` (polled) says so; rejects with its output if it exits first. Only
+ * the last 100-200 KB of output are kept (access logs fill it); a line matching `mark` is kept apart (`marked()`),
+ * however much follows it.
+ */
+async function start(name, core, cmd, args, { env = {}, ready, timeoutMs = 60_000, mark } = {}) {
   const [c, a] = pinned(core, cmd, args);
   const proc = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let marked = '';
   const keep = (d) => {
+    if (mark && !marked) {
+      const text = String(d);
+      const m = mark.exec(text);
+      if (m)
+        marked = text.slice(
+          text.lastIndexOf('\n', m.index) + 1,
+          (text.indexOf('\n', m.index) + 1 || text.length + 1) - 1,
+        );
+    }
     out += d;
     if (out.length > 200_000) out = out.slice(-100_000);
   };
@@ -50,7 +64,7 @@ async function start(name, core, cmd, args, { env = {}, ready, timeoutMs = 60_00
     await new Promise((r) => setTimeout(r, 100));
   }
   // With taskset the child is taskset's exec'd process: same pid.
-  return { name, proc, pid: proc.pid, output: () => out, stop: () => stop(proc) };
+  return { name, proc, pid: proc.pid, output: () => out, marked: () => marked, stop: () => stop(proc) };
 }
 
 function stop(proc) {

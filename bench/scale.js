@@ -8,7 +8,8 @@
 //   connections  idle keep-alive connections (--idle 10000) and slow streams (--slow 1000): RSS per connection
 //   config       1,000 deployments in 300 groups: start time, CPU per call
 //   instances    two instances with Redis limits: Redis commands per call, latency
-// Options: --duration S (5 per measurement), --max-keys N (general_settings.key_cache_max_keys for the keys axis).
+// Options: --duration S (5 per measurement), --cold S (30: the keys axis's window from start), --max-keys N
+// (general_settings.key_cache_max_keys for the keys axis).
 // PostgreSQL at BENCH_PG_URL (default the local one), Redis at BENCH_REDIS_URL (default the local one).
 // Results are printed and written to bench/results/scale-*.json.
 const { execSync, spawnSync } = require('node:child_process');
@@ -46,6 +47,7 @@ async function main() {
   if (which.includes('streams')) execSync('npx tsc -p tsconfig.bench.json', { cwd: ROOT, stdio: 'inherit' });
   const opts = {
     durationSec: Number(arg('duration') ?? 5),
+    coldSec: Number(arg('cold') ?? 30),
     points: arg('points')?.split(',').map(Number),
     maxKeys: arg('max-keys') ? Number(arg('max-keys')) : undefined,
     idle: Number(arg('idle') ?? 10_000),

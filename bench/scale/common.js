@@ -33,7 +33,7 @@ const deployment = (group, upstreamUrl, model = 'gpt-scale') =>
   `    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }\n`;
 
 /** The built gateway on core 0 (file limit raised for the connections axis); `startMs`: spawn to live. */
-async function startGateway(name, config, { databaseUrl = '', env = {} } = {}) {
+async function startGateway(name, config, { databaseUrl = '', env = {}, mark } = {}) {
   const port = await P.freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
@@ -48,6 +48,7 @@ async function startGateway(name, config, { databaseUrl = '', env = {} } = {}) {
     },
     ready: async () => (await fetch(`${url}/health/liveliness`)).ok,
     timeoutMs: 300_000,
+    mark,
   });
   return { ...proc, url, startMs: Date.now() - t0 };
 }

@@ -1,7 +1,8 @@
 'use strict';
 // Keys: N keys in PostgreSQL (one INSERT ... SELECT from generate_series, as an import would), the gateway started
 // cold, and calls spread uniformly over all N keys from its first second: requests/s, p99, database transactions
-// per call, RSS, and how long the bulk load took; then the same gateway with one warm key, for the ratio.
+// per call, RSS, and how long the bulk load took, over the first `--cold` seconds (30: the target's window); then
+// calls over all keys again once loaded, and with one warm key, for the ratios.
 const C = require('./common');
 
 async function insertKeys(url, n) {
@@ -17,28 +18,25 @@ async function insertKeys(url, n) {
   return Date.now() - t0;
 }
 
-async function point(n, upstream, { durationSec, maxKeys }) {
+async function point(n, upstream, { durationSec, coldSec, maxKeys }) {
   const db = await C.migratedDatabase();
   if (!db) throw new Error('the keys axis needs PostgreSQL (BENCH_PG_URL)');
   try {
     const insertMs = await insertKeys(db.url, n);
     const general = maxKeys ? `  key_cache_max_keys: ${maxKeys}\n` : '';
     const config = C.writeConfig(C.deployment('scale-model', upstream.url), general);
-    const gw = await C.startGateway('gateway-keys', config, { databaseUrl: db.url });
+    const gw = await C.startGateway('gateway-keys', config, { databaseUrl: db.url, mark: /key cache loaded/ });
     try {
       const body = C.chatBody('scale-model');
       const before = await C.commits(db.url);
       const peak = C.rssPeak(gw.pid);
-      const cold = await C.load({
-        url: gw.url,
-        body,
-        durationSec,
-        pid: gw.pid,
-        key: () => `sk-scale-${1 + Math.floor(Math.random() * n)}`,
-      });
+      const anyKey = () => `sk-scale-${1 + Math.floor(Math.random() * n)}`;
+      const cold = await C.load({ url: gw.url, body, durationSec: coldSec, pid: gw.pid, key: anyKey });
       const txPerCall = ((await C.commits(db.url)) - before) / cold.calls;
+      const loaded = /"keys":(\d+),"all":(true|false),"ms":(\d+)[^\n]*key cache loaded/.exec(gw.marked());
+      // Calls over every key once the cache is loaded: what a cold key costs apart from the start.
+      const spread = await C.load({ url: gw.url, body, durationSec, pid: gw.pid, key: anyKey });
       const rss = peak();
-      const loaded = /"keys":(\d+),"all":(true|false),"ms":(\d+)[^\n]*key cache loaded/.exec(gw.output());
       const warm = await C.load({ url: gw.url, body, durationSec, pid: gw.pid, key: () => 'sk-scale-1' });
       return {
         keys: n,
@@ -51,9 +49,13 @@ async function point(n, upstream, { durationSec, maxKeys }) {
         coldCpuUs: Math.round(cold.cpuUsPerCall),
         txPerCall: Number(txPerCall.toFixed(4)),
         non2xx: cold.non2xx,
+        spreadRps: Math.round(spread.rps),
+        spreadCpuUs: Math.round(spread.cpuUsPerCall),
         warmRps: Math.round(warm.rps),
         warmP99ms: warm.p99ms,
+        warmCpuUs: Math.round(warm.cpuUsPerCall),
         ratio: Number((cold.rps / warm.rps).toFixed(2)),
+        spreadRatio: Number((spread.rps / warm.rps).toFixed(2)),
         rssMiB: Math.round(rss),
       };
     } finally {
