@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, skipWithoutChromium as skip, watchedPage } from '../support/browser';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
 
@@ -10,10 +10,7 @@ import { createTestDatabase } from '../support/postgres';
  * key, block it, and check through the API that it is blocked; with no console error and no request to another
  * origin. Without chromium the test is skipped on a developer's machine and fails in CI.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const MASTER = 'sk-ui-browser-master-01';
-const present = existsSync(CHROMIUM);
-const skip = !present && process.env.CI !== 'true' ? `no ${CHROMIUM} (apt-get install chromium)` : false;
 
 describe('admin UI in a real browser', { skip }, () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -24,22 +21,13 @@ describe('admin UI in a real browser', { skip }, () => {
   const foreign: string[] = [];
 
   before(async () => {
-    assert.ok(present, `${CHROMIUM} is missing: CI must install it (.ci/run)`);
+    browser = await launchChromium();
     db = await createTestDatabase();
     gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, {
       DATABASE_URL: db.url,
       LOG_LEVEL: 'warn',
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM });
-    page = await browser.newPage();
-    page.setDefaultTimeout(10_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('request', (r) => {
-      if (new URL(r.url()).origin !== gw.url) foreign.push(r.url());
-    });
+    page = await watchedPage(browser, () => gw.url, problems, foreign);
   });
   after(async () => {
     await browser?.close();

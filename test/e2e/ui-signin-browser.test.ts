@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, skipWithoutChromium as skip } from '../support/browser';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
 import { createTestDatabase } from '../support/postgres';
@@ -12,11 +12,8 @@ import { createTestDatabase } from '../support/postgres';
  * gateway with the access token. An admin, a viewer and a team member each get what the API lets them do. The only
  * requests to another origin are the provider's, during sign-in.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const MASTER = 'sk-ui-signin-master-01';
 const CLIENT = 'gateway-ui';
-const present = existsSync(CHROMIUM);
-const skip = !present && process.env.CI !== 'true' ? `no ${CHROMIUM} (apt-get install chromium)` : false;
 
 describe('admin UI sign-in through the OpenID provider, in a real browser', { skip }, () => {
   let idp: TestOidcProvider;
@@ -27,7 +24,7 @@ describe('admin UI sign-in through the OpenID provider, in a real browser', { sk
   const foreign: string[] = [];
 
   before(async () => {
-    assert.ok(present, `${CHROMIUM} is missing: CI must install it (.ci/run)`);
+    browser = await launchChromium();
     idp = await startOidcProvider({
       clients: [],
       accounts: {
@@ -56,7 +53,6 @@ describe('admin UI sign-in through the OpenID provider, in a real browser', { sk
       { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.discoveryUrl, JWT_AUDIENCE: idp.audience, LOG_LEVEL: 'warn' },
     );
     await idp.allowBrowserSignIn(CLIENT, `${gw.url}/ui/`);
-    browser = await chromium.launch({ executablePath: CHROMIUM });
   });
   after(async () => {
     await browser?.close();
