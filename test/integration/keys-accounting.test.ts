@@ -10,6 +10,7 @@ import { KeysRedis } from '../../src/keys/redis/keys-redis.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { KeyEventsService } from '../../src/keys/invalidation/key-events.service';
+import { generateKey } from '../support/management-api';
 import { createTestDatabase, sql } from '../support/postgres';
 
 const MASTER = 'sk-master-keys-accounting-01';
@@ -45,16 +46,7 @@ for (const mode of ['in-process', 'redis'] as const) {
     let accounting: CallAccounting;
     const env = () => ({ DATABASE_URL: db.url, ...(mode === 'redis' ? { REDIS_URL } : {}) });
 
-    async function generate(body: object, on = gw) {
-      const res = await fetch(`${on.url}/key/generate`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      const json = await readJson(res);
-      assert.equal(res.status, 200, JSON.stringify(json));
-      return json as { key: string; token: string };
-    }
+    const generate = (body: object, on = gw) => generateKey(on.url, MASTER, body);
     /** A second instance on the same database (and Redis, in that mode), started once. */
     const second = async () => (gw2 ??= await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env()));
     const callerOf = (k: { token: string }, teamId?: string): Caller => ({

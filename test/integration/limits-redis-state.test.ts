@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { startGateway, type InProcessGateway } from '../support/gateway';
+import { generateKey } from '../support/management-api';
+import { oneModelYaml } from '../support/proxy-setup';
 import { createTestDatabase } from '../support/postgres';
 import { chatChunks, chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
@@ -14,30 +16,9 @@ import { chatChunks, chatCompletion, startUpstream, type FakeUpstream } from '..
 const MASTER = 'sk-master-redis-state-3a9';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function configFor(upstream: FakeUpstream): string {
-  return `general_settings:
-  master_key: ${MASTER}
-model_list:
-  - model_name: m
-    litellm_params:
-      model: openai/gpt-upstream
-      api_base: ${upstream.url}/v1
-      api_key: upstream-key
-router_settings:
-  num_retries: 0
-`;
-}
+const configFor = (upstream: FakeUpstream) => oneModelYaml(MASTER, upstream.url);
 
-async function generate(gw: InProcessGateway, fields: object): Promise<{ key: string; token: string }> {
-  const res = await fetch(`${gw.url}/key/generate`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-    body: JSON.stringify(fields),
-  });
-  const json = await readJson(res);
-  assert.equal(res.status, 200, JSON.stringify(json));
-  return json;
-}
+const generate = (gw: InProcessGateway, fields: object) => generateKey(gw.url, MASTER, fields);
 
 async function chat(gw: InProcessGateway, key: string, stream = false): Promise<{ status: number; text: string }> {
   const res = await fetch(`${gw.url}/v1/chat/completions`, {

@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
 import { Reservation } from '../../src/proxy/reservation';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { generateKey } from '../support/management-api';
+import { oneModelYaml } from '../support/proxy-setup';
 import { createTestDatabase } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
@@ -25,36 +27,26 @@ const reservedTokens = (maxTokens: number) => Math.ceil(Buffer.byteLength(body(m
 const reservedCost = (maxTokens: number) =>
   Math.ceil(Buffer.byteLength(body(maxTokens)) / 4) * IN_COST + maxTokens * OUT_COST;
 
-function configFor(upstream: FakeUpstream): string {
-  return `general_settings:
-  master_key: ${MASTER}
-model_list:
-  - model_name: m
-    litellm_params:
-      model: openai/gpt-upstream
-      api_base: ${upstream.url}/v1
-      api_key: upstream-key
-    model_info:
-      input_cost_per_token: ${IN_COST}
-      output_cost_per_token: ${OUT_COST}
-router_settings:
-  num_retries: 0
-`;
-}
+const configFor = (upstream: FakeUpstream) =>
+  oneModelYaml(MASTER, upstream.url, { input_cost_per_token: IN_COST, output_cost_per_token: OUT_COST });
 
 async function generate(gw: InProcessGateway, fields: object): Promise<string> {
-  return (await generateKey(gw, fields)).key;
+  return (await generateKey(gw.url, MASTER, fields)).key;
 }
 
-async function generateKey(gw: InProcessGateway, fields: object): Promise<{ key: string; token: string }> {
-  const res = await fetch(`${gw.url}/key/generate`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-    body: JSON.stringify(fields),
-  });
-  const json = await readJson(res);
-  assert.equal(res.status, 200, JSON.stringify(json));
-  return json;
+/** Runs `body` counting the worst cases worked out (Reservation.measure) meanwhile. */
+async function countingMeasures(body: (measured: () => number) => Promise<void>): Promise<void> {
+  const measure = Reservation.prototype.measure;
+  let measured = 0;
+  Reservation.prototype.measure = function (this: Reservation) {
+    measured++;
+    return measure.call(this);
+  };
+  try {
+    await body(() => measured);
+  } finally {
+    Reservation.prototype.measure = measure;
+  }
 }
 
 async function chatOnce(gw: InProcessGateway, key: string, payload: string) {
@@ -131,24 +123,15 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
       assert.ok(Math.abs(spend - ok * CALL_COST) < 1e-9, `${spend} vs ${ok * CALL_COST}`);
     });
 
-    it('the worst case is worked out only for a key with a tpm limit or a budget', async () => {
-      const measure = Reservation.prototype.measure;
-      let measured = 0;
-      Reservation.prototype.measure = function (this: Reservation) {
-        measured++;
-        return measure.call(this);
-      };
-      try {
+    it('the worst case is worked out only for a key with a tpm limit or a budget', () =>
+      countingMeasures(async (measured) => {
         const limited = await generate(gws[0], { rpm_limit: 1000, max_parallel_requests: 10 });
         assert.equal((await chatOnce(gws[0], limited, body(10))).status, 200);
-        assert.equal(measured, 0, 'rpm and parallel limits need no worst case');
+        assert.equal(measured(), 0, 'rpm and parallel limits need no worst case');
         const tpm = await generate(gws[0], { tpm_limit: 100_000 });
         assert.equal((await chatOnce(gws[0], tpm, body(10))).status, 200);
-        assert.ok(measured > 0, 'a tpm limit does');
-      } finally {
-        Reservation.prototype.measure = measure;
-      }
-    });
+        assert.ok(measured() > 0, 'a tpm limit does');
+      }));
 
     it('30 concurrent calls on a key with tpm_limit 100 use at most one reservation beyond it', async () => {
       const key = await generate(gws[0], { tpm_limit: 100 });
@@ -171,7 +154,7 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
       it('a reservation whose holder died is freed once the scope has been idle past the lease', async () => {
         const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
         try {
-          const k = await generateKey(gws[0], { max_budget: 0.01 });
+          const k = await generateKey(gws[0].url, MASTER, { max_budget: 0.01 });
           assert.equal((await chatOnce(gws[0], k.key, body(10))).status, 200);
           // What an instance that died mid-call leaves once its set of calls has expired (idle for a lease): its
           // reservation in the budget hash, no entry in the set.
@@ -219,20 +202,11 @@ describe('disable_budget_reservation: no reservations at all', () => {
     await upstream?.close();
   });
 
-  it('a tpm limit reserves nothing either: the tokens count when the call ends', async () => {
-    const measure = Reservation.prototype.measure;
-    let measured = 0;
-    Reservation.prototype.measure = function (this: Reservation) {
-      measured++;
-      return measure.call(this);
-    };
-    try {
+  it('a tpm limit reserves nothing either: the tokens count when the call ends', () =>
+    countingMeasures(async (measured) => {
       // A reservation (bytes / 4 + max_tokens) would be refused by the next call; the real use (110) is not.
       const key = await generate(gw, { tpm_limit: 200, max_budget: 1 });
       assert.equal((await chatOnce(gw, key, body(5000))).status, 200);
-      assert.equal(measured, 0, 'no worst case worked out');
-    } finally {
-      Reservation.prototype.measure = measure;
-    }
-  });
+      assert.equal(measured(), 0, 'no worst case worked out');
+    }));
 });

@@ -28,6 +28,22 @@ export function managementApi(baseUrl: () => string, defaultToken: string) {
   return { api, ok };
 }
 
+/** A virtual key made through /key/generate with the master key: its secret (`key`) and its id (`token`). */
+export async function generateKey(
+  gatewayUrl: string,
+  masterKey: string,
+  fields: object = {},
+): Promise<{ key: string; token: string }> {
+  const res = await fetch(`${gatewayUrl}/key/generate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(fields),
+  });
+  const json = await readJson(res);
+  assert.equal(res.status, 200, JSON.stringify(json));
+  return json;
+}
+
 /** Asserts an OpenAI-shaped error with this status (and message, code or param when given). */
 export function assertError(
   r: ApiAnswer,

@@ -46,3 +46,22 @@ export async function startProxy(opts: ProxySetupOptions): Promise<ProxySetup> {
     },
   };
 }
+
+/**
+ * A gateway's config.yaml with `masterKey` and one model group, `m`, sent to the fake upstream at `upstreamUrl`
+ * without retries; `modelInfo` (e.g. its prices) goes under the deployment's model_info.
+ */
+export function oneModelYaml(masterKey: string, upstreamUrl: string, modelInfo: Record<string, number> = {}): string {
+  const info = Object.entries(modelInfo).map(([k, v]) => `\n      ${k}: ${v}`);
+  return `general_settings:
+  master_key: ${masterKey}
+model_list:
+  - model_name: m
+    litellm_params:
+      model: openai/gpt-upstream
+      api_base: ${upstreamUrl}/v1
+      api_key: upstream-key${info.length ? `\n    model_info:${info.join('')}` : ''}
+router_settings:
+  num_retries: 0
+`;
+}
