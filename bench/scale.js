@@ -9,7 +9,8 @@
 //   config       1,000 deployments in 300 groups: start time, CPU per call
 //   instances    two instances with Redis limits: Redis commands per call, latency
 // Options: --duration S (5 per measurement), --cold S (30: the keys axis's window from start), --max-keys N
-// (general_settings.key_cache_max_keys for the keys axis).
+// (general_settings.key_cache_max_keys for the keys axis), --soak S (keys, bodies, streams: S more seconds at the
+// axis's largest point, RSS read every 10 s; 300 for the flat-memory check).
 // PostgreSQL at BENCH_PG_URL (default the local one), Redis at BENCH_REDIS_URL (default the local one).
 // Results are printed and written to bench/results/scale-*.json.
 const { execSync, spawnSync } = require('node:child_process');
@@ -48,6 +49,7 @@ async function main() {
   const opts = {
     durationSec: Number(arg('duration') ?? 5),
     coldSec: Number(arg('cold') ?? 30),
+    soakSec: arg('soak') ? Number(arg('soak')) : 0,
     points: arg('points')?.split(',').map(Number),
     maxKeys: arg('max-keys') ? Number(arg('max-keys')) : undefined,
     idle: Number(arg('idle') ?? 10_000),
@@ -66,7 +68,8 @@ async function main() {
         await db?.drop();
       }
       console.log(`\n${axis}`);
-      console.table(results[axis]);
+      console.table(results[axis].map(({ soak, ...row }) => row));
+      for (const row of results[axis]) if (row.soak) console.log('RSS over a long run:', JSON.stringify(row.soak));
     }
   } finally {
     await upstream.stop();

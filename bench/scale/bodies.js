@@ -21,7 +21,7 @@ function floorUsPerMb(body) {
   return (d.user + d.system) / rounds / (body.length / (1 << 20));
 }
 
-async function bodiesAxis(upstream, { durationSec, databaseUrl }) {
+async function bodiesAxis(upstream, { durationSec, databaseUrl, soakSec }) {
   const config = C.writeConfig(C.deployment('scale-model', upstream.url));
   const gw = await C.startGateway('gateway-bodies', config, { databaseUrl });
   try {
@@ -41,6 +41,11 @@ async function bodiesAxis(upstream, { durationSec, databaseUrl }) {
         peakRssMiB: Math.round(peak()),
         non2xx: r.non2xx,
       });
+    }
+    if (soakSec) {
+      const body = bodyOf(SIZES['5MB']);
+      const load = (sec) => C.load({ url: gw.url, body, durationSec: sec, connections: 4, key: () => key });
+      out.push({ body: '5MB soak', soak: await C.soak(gw.pid, soakSec, load) });
     }
     return out;
   } finally {

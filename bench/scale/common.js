@@ -117,6 +117,29 @@ function rssPeak(pid) {
   };
 }
 
+/**
+ * The RSS over a long run (--soak S): `run(sec)` loads the gateway for `slice` seconds at a time, for `seconds` in
+ * all; RSS is read after each slice. Flat means every later reading within 10 % of the one after the first slice
+ * (the first slice warms caches and pools up).
+ */
+async function soak(pid, seconds, run, slice = 10) {
+  const readings = [];
+  for (let t = 0; t < seconds; t += slice) {
+    await run(Math.min(slice, seconds - t));
+    readings.push(Math.round(P.rssMiB(pid)));
+  }
+  const base = readings[0];
+  const drift = Math.max(...readings.slice(1).map((r) => Math.abs(r - base) / base), 0);
+  return {
+    seconds,
+    firstMiB: base,
+    lastMiB: readings.at(-1),
+    maxMiB: Math.max(...readings),
+    driftPct: Number((drift * 100).toFixed(1)),
+    flat: drift <= 0.1,
+  };
+}
+
 /** A fresh database with the gateway's schema (its own migration runner), or null without PostgreSQL. */
 async function migratedDatabase() {
   const db = await P.benchDatabase();
@@ -165,6 +188,7 @@ module.exports = {
   admin,
   load,
   rssPeak,
+  soak,
   migratedDatabase,
   withClient,
   commits,

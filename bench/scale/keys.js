@@ -18,7 +18,7 @@ async function insertKeys(url, n) {
   return Date.now() - t0;
 }
 
-async function point(n, upstream, { durationSec, coldSec, maxKeys }) {
+async function point(n, upstream, { durationSec, coldSec, maxKeys, soakSec }) {
   const db = await C.migratedDatabase();
   if (!db) throw new Error('the keys axis needs PostgreSQL (BENCH_PG_URL)');
   try {
@@ -38,6 +38,9 @@ async function point(n, upstream, { durationSec, coldSec, maxKeys }) {
       const spread = await C.load({ url: gw.url, body, durationSec, pid: gw.pid, key: anyKey });
       const rss = peak();
       const warm = await C.load({ url: gw.url, body, durationSec, pid: gw.pid, key: () => 'sk-scale-1' });
+      const soaked = soakSec
+        ? await C.soak(gw.pid, soakSec, (sec) => C.load({ url: gw.url, body, durationSec: sec, key: anyKey }))
+        : undefined;
       return {
         keys: n,
         insertMs,
@@ -57,6 +60,7 @@ async function point(n, upstream, { durationSec, coldSec, maxKeys }) {
         ratio: Number((cold.rps / warm.rps).toFixed(2)),
         spreadRatio: Number((spread.rps / warm.rps).toFixed(2)),
         rssMiB: Math.round(rss),
+        soak: soaked,
       };
     } finally {
       await gw.stop();
@@ -68,7 +72,8 @@ async function point(n, upstream, { durationSec, coldSec, maxKeys }) {
 
 async function keysAxis(upstream, opts) {
   const out = [];
-  for (const n of opts.points ?? [10_000, 100_000, 1_000_000]) out.push(await point(n, upstream, opts));
+  const points = opts.points ?? [10_000, 100_000, 1_000_000];
+  for (const n of points) out.push(await point(n, upstream, { ...opts, soakSec: n === points.at(-1) && opts.soakSec }));
   return out;
 }
 

@@ -7,7 +7,7 @@ const C = require('./common');
 
 const CHUNKS = [20, 2_000, 20_000];
 
-async function streamsAxis(upstream, { durationSec, databaseUrl }) {
+async function streamsAxis(upstream, { durationSec, databaseUrl, soakSec }) {
   const models = CHUNKS.map((n) => C.deployment(`chunks-${n}`, upstream.url, `chunks-${n}`)).join('');
   const gw = await C.startGateway('gateway-streams', C.writeConfig(models), { databaseUrl });
   const port = await P.freePort();
@@ -40,6 +40,11 @@ async function streamsAxis(upstream, { durationSec, databaseUrl }) {
         baselineUsPerChunk: Number((b.cpuUsPerCall / n).toFixed(2)),
         non2xx: g.non2xx,
       });
+    }
+    if (soakSec) {
+      const body = C.chatBody(`chunks-${CHUNKS.at(-1)}`, { stream: true });
+      const load = (sec) => C.load({ url: gw.url, body, durationSec: sec, connections: 2, key: () => key });
+      out.push({ chunks: `${CHUNKS.at(-1)} soak`, soak: await C.soak(gw.pid, soakSec, load) });
     }
     return out;
   } finally {
