@@ -1,4 +1,5 @@
-import { CREDENTIAL_PARAMS, LITELLM_SETTINGS } from './litellm-settings';
+import { CREDENTIAL_PARAMS } from './litellm-sections/credential-params';
+import { LITELLM_SETTINGS } from './litellm-settings';
 
 /**
  * docs/compatibility.md, written from the settings table (`npm run docs:compat`); a test fails when the file in the

@@ -1,5 +1,6 @@
 import type { ConfigProblem } from './config.error';
-import { CREDENTIAL_PARAMS, closestSetting, LITELLM_SETTINGS, type SectionName } from './litellm-settings';
+import { CREDENTIAL_PARAMS } from './litellm-sections/credential-params';
+import { closestSetting, LITELLM_SETTINGS, type SectionName } from './litellm-settings';
 import { formatPath } from './config.util';
 
 type Mapping = Record<string, unknown>;

@@ -1,0 +1,11 @@
+/** One section of LiteLLM's proxy config (see litellm-settings.ts for what each list means). */
+export interface SettingsSection {
+  /** Where the section sits in the file, as the docs show it. */
+  readonly path: string;
+  /** A key in neither list stops the start (else: a warning). */
+  readonly strict: boolean;
+  /** Settings the gateway acts on, with what it does. */
+  readonly implemented: Readonly<Record<string, string>>;
+  /** Settings accepted with one warning at start. */
+  readonly ignored: readonly string[];
+}
