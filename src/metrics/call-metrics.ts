@@ -1,4 +1,6 @@
-import { family, labelText } from './prom-text';
+import { renderCallFamilies } from './call-families';
+import { CALLER_LABELS, Series } from './call-series';
+import { FamilyWriter } from './family-writer';
 
 /** One ended model call, as the call metrics count it. Caller fields are '' when none (or not shown). */
 export interface CallSample {
@@ -22,63 +24,9 @@ export interface CallSample {
   readonly timeToFirstTokenSec: number | null;
 }
 
-/** LiteLLM's latency buckets, seconds (+Inf implied). */
-export const LITELLM_BUCKETS = [
-  0.005, 0.00625, 0.0125, 0.025, 0.05, 0.1, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5,
-  10, 15, 20, 25, 30, 60, 120, 180, 240, 300,
-] as const;
-
-/** Label names in storage order; the first six name the caller. */
-const LABELS = [
-  'end_user',
-  'hashed_api_key',
-  'api_key_alias',
-  'team',
-  'team_alias',
-  'user',
-  'model',
-  'requested_model',
-] as const;
-type Label = (typeof LABELS)[number];
-const CALLER_LABELS = 6;
 /** Series kept at most; calls of callers beyond it are counted under caller labels "overflow". */
 export const MAX_SERIES = 5_000;
 const OVERFLOW = 'overflow';
-
-class Histogram {
-  readonly counts = new Float64Array(LITELLM_BUCKETS.length + 1);
-  sum = 0;
-  n = 0;
-
-  observe(v: number): void {
-    let b = 0;
-    while (b < LITELLM_BUCKETS.length && v > LITELLM_BUCKETS[b]) b++;
-    this.counts[b]++;
-    this.sum += v;
-    this.n++;
-  }
-
-  add(h: Histogram): void {
-    for (let i = 0; i < this.counts.length; i++) this.counts[i] += h.counts[i];
-    this.sum += h.sum;
-    this.n += h.n;
-  }
-}
-
-class Series {
-  requests = 0;
-  spend = 0;
-  input = 0;
-  output = 0;
-  readonly byStatus = new Map<string, number>();
-  /** `exception_status\u0001exception_class` -> failed calls. */
-  readonly failures = new Map<string, number>();
-  readonly total = new Histogram();
-  readonly api = new Histogram();
-  readonly ttft = new Histogram();
-
-  constructor(readonly labels: readonly string[]) {}
-}
 
 /**
  * LiteLLM's per-call Prometheus families (same names, labels and buckets, so its Grafana dashboards work), counted
@@ -144,171 +92,7 @@ export class CallMetrics {
   }
 
   render(out: string[]): void {
-    const caller: readonly Label[] = ['end_user', 'hashed_api_key', 'api_key_alias', 'team', 'team_alias', 'user'];
-    this.counter(
-      out,
-      'litellm_requests_metric_total',
-      'Total number of LLM calls to litellm',
-      [...caller, 'model'],
-      (s) => s.requests,
-    );
-    this.counter(
-      out,
-      'litellm_spend_metric_total',
-      'Total spend on LLM requests',
-      [...caller, 'model'],
-      (s) => s.spend,
-    );
-    const tokens: Label[] = [...caller, 'model', 'requested_model'];
-    this.counter(
-      out,
-      'litellm_total_tokens_metric_total',
-      'Total number of input + output tokens from LLM requests',
-      tokens,
-      (s) => s.input + s.output,
-    );
-    this.counter(
-      out,
-      'litellm_input_tokens_metric_total',
-      'Total number of input tokens from LLM requests',
-      tokens,
-      (s) => s.input,
-    );
-    this.counter(
-      out,
-      'litellm_output_tokens_metric_total',
-      'Total number of output tokens from LLM requests',
-      tokens,
-      (s) => s.output,
-    );
-    this.keyed(
-      out,
-      'litellm_proxy_total_requests_metric_total',
-      'Total number of requests made to the proxy server',
-      [...caller, 'requested_model'],
-      ['status_code'],
-      (s) => s.byStatus,
-    );
-    this.keyed(
-      out,
-      'litellm_proxy_failed_requests_metric_total',
-      'Total number of failed responses from proxy',
-      [...caller, 'requested_model'],
-      ['exception_status', 'exception_class'],
-      (s) => s.failures,
-    );
-    this.histogram(
-      out,
-      'litellm_request_total_latency_metric',
-      'Total latency (seconds) for a request to LiteLLM',
-      [...caller, 'requested_model', 'model'],
-      (s) => s.total,
-    );
-    this.histogram(
-      out,
-      'litellm_llm_api_latency_metric',
-      'Total latency (seconds) for a models LLM API call',
-      [...caller, 'requested_model', 'model'],
-      (s) => s.api,
-    );
-    this.histogram(
-      out,
-      'litellm_llm_api_time_to_first_token_metric',
-      'Time to first token for a models LLM API call',
-      ['hashed_api_key', 'api_key_alias', 'team', 'team_alias', 'model'],
-      (s) => s.ttft,
-    );
-  }
-
-  /** The names shown and their positions in storage. */
-  private pick(names: readonly Label[]): { names: Label[]; idx: number[] } {
-    const shown = names.filter((n) => this.showCallers || LABELS.indexOf(n) >= CALLER_LABELS);
-    return { names: shown, idx: shown.map((n) => LABELS.indexOf(n)) };
-  }
-
-  /** Series summed over the labels a family does not have. */
-  private grouped<T>(
-    idx: readonly number[],
-    make: () => T,
-    add: (acc: T, s: Series) => void,
-  ): Map<string, { values: string[]; acc: T }> {
-    const groups = new Map<string, { values: string[]; acc: T }>();
-    for (const s of this.series.values()) {
-      const values = idx.map((i) => s.labels[i]);
-      const k = values.join('\u0001');
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { values, acc: make() }));
-      add(g.acc, s);
-    }
-    return groups;
-  }
-
-  private counter(
-    out: string[],
-    name: string,
-    help: string,
-    names: readonly Label[],
-    value: (s: Series) => number,
-  ): void {
-    const { names: shown, idx } = this.pick(names);
-    family(out, name, 'counter', help);
-    const groups = this.grouped(
-      idx,
-      () => ({ v: 0 }),
-      (acc, s) => (acc.v += value(s)),
-    );
-    for (const g of groups.values()) out.push(`${name}${labelText(shown, g.values)} ${g.acc.v}`);
-  }
-
-  private keyed(
-    out: string[],
-    name: string,
-    help: string,
-    names: readonly Label[],
-    extra: readonly string[],
-    map: (s: Series) => Map<string, number>,
-  ): void {
-    const { names: shown, idx } = this.pick(names);
-    family(out, name, 'counter', help);
-    const groups = this.grouped(
-      idx,
-      () => new Map<string, number>(),
-      (acc, s) => {
-        for (const [k, v] of map(s)) acc.set(k, (acc.get(k) ?? 0) + v);
-      },
-    );
-    for (const g of groups.values())
-      for (const [k, v] of g.acc)
-        out.push(`${name}${labelText([...shown, ...extra], [...g.values, ...k.split('\u0001')])} ${v}`);
-  }
-
-  private histogram(
-    out: string[],
-    name: string,
-    help: string,
-    names: readonly Label[],
-    pick: (s: Series) => Histogram,
-  ): void {
-    const { names: shown, idx } = this.pick(names);
-    family(out, name, 'histogram', help);
-    const groups = this.grouped(
-      idx,
-      () => new Histogram(),
-      (acc, s) => acc.add(pick(s)),
-    );
-    for (const g of groups.values()) {
-      if (g.acc.n === 0) continue;
-      let cumulative = 0;
-      for (let b = 0; b <= LITELLM_BUCKETS.length; b++) {
-        cumulative += g.acc.counts[b];
-        const le = b < LITELLM_BUCKETS.length ? String(LITELLM_BUCKETS[b]) : '+Inf';
-        out.push(`${name}_bucket${labelText([...shown, 'le'], [...g.values, le])} ${cumulative}`);
-      }
-      out.push(
-        `${name}_sum${labelText(shown, g.values)} ${g.acc.sum}`,
-        `${name}_count${labelText(shown, g.values)} ${g.acc.n}`,
-      );
-    }
+    renderCallFamilies(new FamilyWriter(out, this.series, this.showCallers));
   }
 }
 
