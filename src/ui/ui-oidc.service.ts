@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { fetchJsonDocument } from '../auth/jwt/jwks-fetcher';
-import { JWKS_FETCH_TIMEOUT_MS, JWKS_RETRY_INTERVAL_MS } from '../auth/jwt/jwks-key-store';
+import { JWKS_FETCH_TIMEOUT_MS, JWKS_RETRY_INTERVAL_MS } from '../auth/jwt/jwks-source';
 import { Errors, type GatewayError } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import type { UiOidcConfig } from '../config/ui-oidc';

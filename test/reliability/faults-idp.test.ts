@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { JWKS_FETCH_TIMEOUT_MS } from '../../src/auth/jwt/jwks-key-store';
+import { JWKS_FETCH_TIMEOUT_MS } from '../../src/auth/jwt/jwks-source';
 import { signJwt, standardClaims } from '../support/auth-tokens';
 import { startJwksFront, sleep, timed, waitFor, type JwksFront, type JwksMode } from '../support/faults';
 import { spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';

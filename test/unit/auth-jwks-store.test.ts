@@ -2,12 +2,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import {
-  JWKS_REFETCH_INTERVAL_MS,
-  JWKS_RETRY_INTERVAL_MS,
-  JWKS_STALE_GRACE_MS,
-  JwksKeyStore,
-} from '../../src/auth/jwt/jwks-key-store';
+import { JwksKeyStore } from '../../src/auth/jwt/jwks-key-store';
+import { JWKS_REFETCH_INTERVAL_MS, JWKS_RETRY_INTERVAL_MS, JWKS_STALE_GRACE_MS } from '../../src/auth/jwt/jwks-source';
 import { JwtRejection } from '../../src/auth/jwt/jwt-rejection';
 import { VerifiedTokenCache } from '../../src/auth/jwt/verified-token-cache';
 import type { GatewayConfig } from '../../src/config/gateway-config';
