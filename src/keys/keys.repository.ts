@@ -1,80 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { Prisma, type VirtualKey } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import type { Actor } from './actor';
 import { rethrowDatabaseError } from './db-errors';
-import { spendStatement, type SpendKind, type SpendRowAnswer } from './budget/spend-statement';
+import { spendResultOf, type SpendResult } from './budget/spend-result';
+import { spendStatement, type SpendRowAnswer } from './budget/spend-statement';
+import type { KeyChanges, KeyFilter, KeyRow, KeyScopeWhere, NewKey } from './key-row';
 
-const CROSSING_KIND: Readonly<Record<SpendKind, SoftBudgetCrossing['kind']>> = {
-  k: 'key',
-  t: 'team',
-  u: 'user',
-  e: 'end_user',
-};
-
-export type KeyRow = VirtualKey;
-/**
- * Columns a management change may set (plain values, valid for both create and update), typed from the row; the
- * spend columns are the spend writer's.
- * `blockedBy`: the role of whoever blocked the key (null: not blocked); see key-scope.ts. `extra`: LiteLLM fields to
- * set in the row's `extra` (a null value removes one); the others stored there are kept.
- */
-export type KeyChanges = Partial<
-  Omit<
-    KeyRow,
-    | 'spend'
-    | 'modelSpend'
-    | 'metadata'
-    | 'extra'
-    | 'createdBy'
-    | 'updatedBy'
-    | 'softBudgetAlertedAt'
-    | 'createdAt'
-    | 'updatedAt'
-  >
-> & {
-  metadata?: Prisma.InputJsonValue;
-  extra?: Record<string, unknown>;
-};
-
-export type NewKey = KeyChanges & { token: string; keyName: string; createdBy: string };
+// The repository's types, where its callers have always found them.
+export type { KeyChanges, KeyFilter, KeyRow, KeyScopeWhere, NewKey } from './key-row';
+export type { SoftBudgetCrossing, SpendResult } from './budget/spend-result';
 
 export interface AuditEntry {
   action: string;
   keyHash: string | null;
   details?: Record<string, unknown>;
-}
-
-export interface SpendResult {
-  /** False when this batch had been applied before (nothing was added now). */
-  applied: boolean;
-  /** Totals after the write, in the current budget period, per key token, team, user and end user id. */
-  keys: ReadonlyMap<string, number>;
-  teams: ReadonlyMap<string, number>;
-  users?: ReadonlyMap<string, number>;
-  endUsers?: ReadonlyMap<string, number>;
-  /** When the budget period of each total ends, by `k:`/`t:`/`u:`/`e:` and the id (absent: no period). */
-  periods?: ReadonlyMap<string, number>;
-  /** Rows this write took across their soft_budget (the first time in their period). */
-  crossings?: readonly SoftBudgetCrossing[];
-  /** Per key token written with per-model amounts: its whole spend per model group after the write. */
-  keyModels?: ReadonlyMap<string, Readonly<Record<string, number>>>;
-}
-
-export interface SoftBudgetCrossing {
-  readonly kind: 'key' | 'team' | 'user' | 'end_user';
-  readonly id: string;
-  readonly spend: number;
-  readonly softBudget: number;
-}
-
-/** The rows a caller may manage (key-scope.ts): empty for every row. */
-export type KeyScopeWhere = Prisma.VirtualKeyWhereInput;
-
-export interface KeyFilter {
-  teamId?: string;
-  userId?: string;
-  keyAlias?: string;
 }
 
 /** Data access for virtual keys, spend and the audit log: the only code that touches these tables. */
@@ -208,34 +148,7 @@ export class KeysRepository {
         spendStatement(batchId, keys, teams, users, endUsers, keyModels, watched),
       ),
     );
-    if (!rows.some((r) => r.kind === 'b')) return { applied: false, keys: new Map(), teams: new Map() };
-    const totals = {
-      k: new Map<string, number>(),
-      t: new Map<string, number>(),
-      u: new Map<string, number>(),
-      e: new Map<string, number>(),
-    };
-    const periods = new Map<string, number>();
-    const crossings: SoftBudgetCrossing[] = [];
-    const models = new Map<string, Readonly<Record<string, number>>>();
-    for (const r of rows) {
-      if (r.kind === 'b') continue;
-      if (r.kind === 'k' && keyModels.has(r.id) && r.models) models.set(r.id, r.models);
-      const spend = Number(r.spend);
-      totals[r.kind].set(r.id, spend);
-      if (r.reset_at !== null) periods.set(`${r.kind}:${r.id}`, new Date(r.reset_at).getTime());
-      if (r.crossed) crossings.push({ kind: CROSSING_KIND[r.kind], id: r.id, spend, softBudget: Number(r.soft) });
-    }
-    return {
-      applied: true,
-      keys: totals.k,
-      teams: totals.t,
-      users: totals.u,
-      endUsers: totals.e,
-      periods,
-      crossings,
-      keyModels: models,
-    };
+    return spendResultOf(rows, keyModels);
   }
 
   /**

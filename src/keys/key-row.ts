@@ -1,0 +1,39 @@
+import type { Prisma, VirtualKey } from '../generated/prisma/client';
+
+/** A stored virtual key, as Prisma reads it; the other shapes of a key (key-record, key-view) derive from it. */
+export type KeyRow = VirtualKey;
+
+/**
+ * Columns a management change may set (plain values, valid for both create and update), typed from the row; the
+ * spend columns are the spend writer's.
+ * `blockedBy`: the role of whoever blocked the key (null: not blocked); see key-scope.ts. `extra`: LiteLLM fields to
+ * set in the row's `extra` (a null value removes one); the others stored there are kept.
+ */
+export type KeyChanges = Partial<
+  Omit<
+    KeyRow,
+    | 'spend'
+    | 'modelSpend'
+    | 'metadata'
+    | 'extra'
+    | 'createdBy'
+    | 'updatedBy'
+    | 'softBudgetAlertedAt'
+    | 'createdAt'
+    | 'updatedAt'
+  >
+> & {
+  metadata?: Prisma.InputJsonValue;
+  extra?: Record<string, unknown>;
+};
+
+export type NewKey = KeyChanges & { token: string; keyName: string; createdBy: string };
+
+/** The rows a caller may manage (key-scope.ts): empty for every row. */
+export type KeyScopeWhere = Prisma.VirtualKeyWhereInput;
+
+export interface KeyFilter {
+  teamId?: string;
+  userId?: string;
+  keyAlias?: string;
+}
