@@ -1,3 +1,4 @@
+import type { Actor } from './actor';
 import { keyFields, type KeyFields } from './dto/key-fields';
 import { extraFields } from './dto/litellm-key-fields';
 import type { KeyChanges } from './keys.repository';
@@ -53,4 +54,9 @@ export function auditedFields(f: KeyFields & Record<string, unknown>): Record<st
   const out: Record<string, unknown> = {};
   for (const name of FIELD_NAMES) if (f[name] !== undefined) out[name] = f[name];
   return { ...extraFields(f, keyFields), ...out };
+}
+
+/** A change that blocks a key records who did (an admin's block binds callers that are not admins); unblocking clears it. */
+export function recordBlocker(changes: KeyChanges, actor: Actor): KeyChanges {
+  return changes.blocked === undefined ? changes : { ...changes, blockedBy: changes.blocked ? actor.role : null };
 }
