@@ -68,7 +68,7 @@ async function main() {
         await db?.drop();
       }
       console.log(`\n${axis}`);
-      console.table(results[axis].map(({ soak, ...row }) => row));
+      console.table(results[axis].map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => k !== 'soak'))));
       for (const row of results[axis]) if (row.soak) console.log('RSS over a long run:', JSON.stringify(row.soak));
     }
   } finally {
