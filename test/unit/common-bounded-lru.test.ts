@@ -30,7 +30,8 @@ describe('bounded LRU caches', () => {
   });
 
   it('keep per-entry TTLs', async () => {
-    const c = boundedLru<string, number>(10, { ttl: 30 });
+    // The default TTL is far beyond the wait: a loaded machine's late timer cannot expire it.
+    const c = boundedLru<string, number>(10, { ttl: 60_000 });
     c.set('short', 1, { ttl: 1 });
     c.set('long', 2);
     await new Promise((r) => setTimeout(r, 10));
