@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Operation } from './providers/provider';
 import type { AbortHook } from './upstream/upstream-call';
+import type { ClientJson } from './upstream/client-json';
 
 /** One client call as the forwarding path sees it. */
 export interface CallContext {
@@ -12,6 +13,8 @@ export interface CallContext {
   readonly allowedGroups: ReadonlySet<string> | null;
   /** The client's parsed body (validated; unknown fields kept). Its `model` is rewritten per deployment. */
   readonly payload: Record<string, unknown>;
+  /** The client's body as received, sent on with `payload`'s top-level changes (null: none, e.g. an upload). */
+  readonly client: ClientJson | null;
   readonly stream: boolean;
   /** A streamed answer of any content type (audio), not only an event stream. */
   readonly anyStream: boolean;

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { Errors, GatewayError } from '../common/errors/gateway-error';
 import { APP_LOGGER } from '../logging/logger';
 import { GatewayMetrics, type UpstreamOutcome } from '../metrics/gateway-metrics';
-import { ClientGoneError, type CallContext } from './call-context';
-import type { Operation } from './providers/provider';
+import { ClientGoneError, type CallContext, type Upload } from './call-context';
+import type { Operation, UpstreamBody } from './providers/provider';
 import type { Deployment } from './router/deployment';
 import type { ModelGroup } from './router/model-group';
 import { exhaustedError, type FailedAttempt } from './router/exhausted-error';
@@ -32,8 +32,8 @@ export interface Forwarded {
   readonly stream?: UpstreamStream;
   /** The usage in `body` (null: none, or a compressed body). */
   readonly usage: Usage | null;
-  /** Bytes of the request body sent (a prompt-token estimate when the upstream reports no usage). */
-  readonly requestBytes: number;
+  /** The request body's length as text (an upload's in bytes): a prompt-token estimate when the upstream reports no usage. */
+  readonly requestChars: () => number;
   /** `performance.now()` when the answering attempt was sent. */
   readonly sentAt: number;
 }
@@ -108,8 +108,9 @@ export class ForwarderService {
           do {
             const injected = this.prepareStreamOptions(d, ctx, refusedUsage);
             const upload = ctx.upload;
+            const json = upload === null ? d.provider.body(ctx.op, ctx.payload, endpoint, ctx.client) : null;
             const body =
-              upload === null ? d.provider.body(ctx.op, ctx.payload, endpoint) : upload.body(endpoint.bodyModel);
+              json === null ? upload!.body(endpoint.bodyModel) : typeof json === 'string' ? json : json.bytes;
             const auth = d.endpoint.auth;
             let res: UpstreamAnswer;
             try {
@@ -140,20 +141,11 @@ export class ForwarderService {
                     headers: res.headers,
                     stream: res.stream,
                     usage: null,
-                    requestBytes: typeof body === 'string' ? body.length : upload!.bytes,
+                    requestChars: charsOf(json, upload),
                     sentAt: sent,
                   },
                 }
-              : this.answer(
-                  ctx,
-                  d,
-                  g,
-                  res,
-                  injected,
-                  typeof body === 'string' ? body.length : upload!.bytes,
-                  dropped,
-                  sent,
-                );
+              : this.answer(ctx, d, g, res, injected, charsOf(json, upload), dropped, sent);
             if (a === RETRY_WITHOUT_STREAM_OPTIONS) refusedUsage = true;
             if (a === RETRY_WITHOUT_PARAM) dropped++;
           } while (a === RETRY_WITHOUT_STREAM_OPTIONS || a === RETRY_WITHOUT_PARAM);
@@ -208,7 +200,7 @@ export class ForwarderService {
     group: ModelGroup,
     res: UpstreamAnswer,
     injected: boolean,
-    requestBytes: number,
+    requestChars: () => number,
     dropped: number,
     sentAt: number,
   ): Attempt | typeof RETRY_WITHOUT_STREAM_OPTIONS | typeof RETRY_WITHOUT_PARAM {
@@ -219,7 +211,7 @@ export class ForwarderService {
       // A provider with its own format: its answer translated for the client (unreadable: a failed attempt).
       const translated = side.answer(ctx.op, data, Math.floor(Date.now() / 1000));
       if (translated === null) return { ok: false, failure: invalidBodyFailure(status) };
-      const forwarded = { deployment: d, group, statusCode: status, headers: JSON_HEADERS, requestBytes, sentAt };
+      const forwarded = { deployment: d, group, statusCode: status, headers: JSON_HEADERS, requestChars, sentAt };
       return { ok: true, forwarded: { ...forwarded, body: translated.body, usage: translated.usage } };
     }
     if (status >= 200 && status < 300) {
@@ -234,7 +226,7 @@ export class ForwarderService {
       }
       return {
         ok: true,
-        forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestBytes, sentAt },
+        forwarded: { deployment: d, group, statusCode: status, headers, body: data, usage, requestChars, sentAt },
       };
     }
     if (isRetryableStatus(status)) return { ok: false, failure: failureFromStatus(status, headers.retryAfter) };
@@ -275,6 +267,19 @@ export class ForwarderService {
     if (upload) throw upload;
     return { ok: false, failure: failureFromError(err) };
   }
+}
+
+/** The length of a request body as sent, worked out only if asked (a JSON body's bytes are counted then). */
+function charsOf(json: UpstreamBody | null, upload: Upload | null): () => number {
+  if (json === null) {
+    const bytes = upload!.bytes;
+    return () => bytes;
+  }
+  if (typeof json === 'string') {
+    const chars = json.length;
+    return () => chars;
+  }
+  return () => json.chars();
 }
 
 /** The head of a translated answer (the gateway wrote its body). */

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
+import { RAW_JSON } from '../common/http/json-body';
 import { sendRaw } from '../common/http/raw-head';
 import { APP_LOGGER } from '../logging/logger';
 import { CALL_ACCOUNTING, CALL_REPORT, type Admission, type CallAccounting, type CallReport } from './call-accounting';
@@ -25,6 +26,7 @@ import { CallDrain } from './call-drain';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
 import { Reservation } from './reservation';
+import { ClientJson } from './upstream/client-json';
 import { anthropicClientHeaders } from './providers/anthropic/anthropic-client-headers';
 
 type Report = (report: CallReport | null) => void;
@@ -96,13 +98,17 @@ export class ProxyService {
     }
     let payload: Record<string, unknown>;
     let upload: MultipartUpload | null = null;
+    let client: ClientJson | null = null;
     if (op === 'transcriptions' || op === 'translations') {
       upload = await MultipartUpload.open(req, this.bodyLimit, pathGroup);
       payload = { model: upload.model };
     } else {
       const body = req.body as Record<string, unknown> | null;
+      // Taken before anything changes the body: its top-level values as parsed from these bytes.
+      const raw = req[RAW_JSON];
+      if (raw !== null && isPlainObject(body)) client = new ClientJson(raw, body);
       // Azure form: the path names the model group, whatever the body says.
-      if (pathGroup !== undefined && body && typeof body === 'object' && !Array.isArray(body)) body.model = pathGroup;
+      if (pathGroup !== undefined && isPlainObject(body)) body.model = pathGroup;
       payload = validateBody(op, body);
     }
     const groupName = payload.model as string;
@@ -151,6 +157,7 @@ export class ProxyService {
       requestedModel: groupName,
       allowedGroups: admission.models,
       payload,
+      client,
       stream,
       anyStream: op === 'speech',
       addStreamUsage: stream && own?.include_usage !== true && (op === 'chat' || op === 'completions'),
@@ -186,7 +193,10 @@ export class ProxyService {
           abort,
           fwd.deployment.streamTimeoutMs,
         );
-        const usage = relay.usage ?? { promptTokens: Math.ceil(fwd.requestBytes / 4), completionTokens: relay.events };
+        const usage = relay.usage ?? {
+          promptTokens: Math.ceil(fwd.requestChars() / 4),
+          completionTokens: relay.events,
+        };
         this.finish(req, report, accountAs, ctx, fwd, usage, started, end.ok, trace);
         trace.streamEnded(end);
         if (end.clientGone && this.drain.cutting) {
@@ -290,6 +300,10 @@ export class ProxyService {
       'model',
     );
   }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The key's tags and the request's `metadata.tags` (strings only), for the call's report; undefined when none. */

@@ -72,6 +72,49 @@ general_settings:
     assert.equal(seen.body.stream_options, undefined);
   });
 
+  it("sends the client's own bytes on, changing only the top-level fields it must (model, stream_options)", async () => {
+    // Numbers as the client wrote them (a seed past 2^53 is not rounded), its spacing and escapes, its field order.
+    const members = [
+      '"messages" : [ {"role":"user","content":"caf\\u00e9 \\"x\\""} ]',
+      '"seed": 12345678901234567891',
+      '"temperature":1.50',
+      '"logit_bias":{"50256":-100}',
+    ];
+    const body = `{\n  "model":"gpt-4o",\n  ${members.slice(0, 2).join(',\n  ')},${members.slice(2).join(', ')} }`;
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body,
+    });
+    assert.equal(r.status, 200, await r.text());
+    assert.equal(
+      up.requests[0].rawBody,
+      `{"model":"gpt-4o-real",${members.slice(0, 2).join(',\n  ')},${members.slice(2).join(', ')}}`,
+    );
+    const streamed = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: `{"stream": true, ${members[1]}, "model": "gpt-4o", ${members[0]}}`,
+    });
+    assert.equal(streamed.status, 200);
+    await streamed.text();
+    assert.equal(
+      up.requests[1].rawBody,
+      `{"stream": true, ${members[1]},"model":"gpt-4o-real",${members[0]},"stream_options":{"include_usage":true}}`,
+    );
+    // A field given twice is read as its last value; an upstream that reads the first must not see the other one.
+    const twice = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: `{"model":"gpt-4o-expensive","max_tokens":1,"max_tokens":2,"model":"gpt-4o",${members[0]}}`,
+    });
+    assert.equal(twice.status, 200);
+    assert.equal(
+      up.requests[2].rawBody,
+      '{"model":"gpt-4o-real","max_tokens":2,"messages":[{"role":"user","content":"café \\"x\\""}]}',
+    );
+  });
+
   it('also answers on the path without /v1, with the serving deployment named', async () => {
     const r = await fetch(`${gw.url}/chat/completions`, {
       method: 'POST',

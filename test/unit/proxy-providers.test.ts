@@ -4,6 +4,7 @@ import type { DeploymentConfig } from '../../src/config/gateway-config';
 import { AZURE_DEFAULT_API_VERSION, azureProvider } from '../../src/proxy/providers/azure/azure.provider';
 import { openAIProvider } from '../../src/proxy/providers/openai/openai.provider';
 import { PROVIDER_REGISTRY, providerFor } from '../../src/proxy/providers/provider-registry';
+import { ClientJson, type JsonBytes } from '../../src/proxy/upstream/client-json';
 
 const ENV = { azureAuthorityHost: 'https://login.microsoftonline.com' };
 const base = { id: 'x', modelName: 'g', inputCostPerToken: 0, outputCostPerToken: 0 };
@@ -68,13 +69,17 @@ describe('providers', () => {
   it('serialises the client body once per deployment with model rewritten and everything else kept', () => {
     const d: DeploymentConfig = { ...base, provider: 'openai', upstreamModel: 'llama3', apiBase: 'http://h' };
     const payload = { model: 'group', messages: [{ role: 'user', content: 'x' }], custom: { a: [1] }, temperature: 0 };
-    const text = openAIProvider.body('chat', payload, openAIProvider.endpoint(d, ENV));
-    assert.deepEqual(JSON.parse(text), {
-      model: 'llama3',
-      messages: [{ role: 'user', content: 'x' }],
-      custom: { a: [1] },
-      temperature: 0,
-    });
+    const want = { model: 'llama3', messages: [{ role: 'user', content: 'x' }], custom: { a: [1] }, temperature: 0 };
+    const text = openAIProvider.body('chat', payload, openAIProvider.endpoint(d, ENV), null);
+    assert.equal(typeof text, 'string');
+    assert.deepEqual(JSON.parse(text as string), want);
+    // With the client's bytes at hand, those bytes are sent with `model` changed.
+    const raw = JSON.stringify({ ...payload, model: 'group' });
+    const parsed = JSON.parse(raw) as Record<string, unknown>;
+    const client = new ClientJson({ bytes: Buffer.from(raw), chars: raw.length }, parsed);
+    const bytes = openAIProvider.body('chat', parsed, openAIProvider.endpoint(d, ENV), client);
+    assert.equal(typeof bytes, 'object');
+    assert.deepEqual(JSON.parse((bytes as JsonBytes).bytes.toString()), want);
   });
 
   it('the registry: every provider under its own name, with the OpenAI-compatible family at their default bases', () => {

@@ -3,11 +3,27 @@ import type { FastifyBodyParser, FastifyInstance } from 'fastify';
 import { Errors } from '../errors/gateway-error';
 import type { BodySlots } from './body-slots';
 
+/** The client's JSON body as received: its bytes, and its length as text once decoded. */
+export interface RawJson {
+  readonly bytes: Buffer;
+  readonly chars: number;
+}
+
+/** Where a request keeps its JSON body's bytes (declared on every request, null until a JSON body is parsed). */
+export const RAW_JSON = Symbol('rawJson');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [RAW_JSON]: RawJson | null;
+  }
+}
+
 /**
  * The JSON body parser (installed by pipeline.ts, with `parseAs: 'buffer'`): Fastify's own (prototype-poisoning
  * protection, the empty-body and invalid-JSON errors), fed only bodies that are valid UTF-8. JSON between systems
  * must be UTF-8; a body that is not is refused with a 400 instead of being decoded with replacement characters and
- * forwarded changed, whether it came with a Content-Length or chunked.
+ * forwarded changed, whether it came with a Content-Length or chunked. The bytes stay on the request, for a model
+ * call to send on (proxy/upstream/client-json.ts).
  */
 export function strictJsonParser(fastify: FastifyInstance, bodies: BodySlots): FastifyBodyParser<Buffer> {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
@@ -17,6 +33,8 @@ export function strictJsonParser(fastify: FastifyInstance, bodies: BodySlots): F
       done(Errors.badRequest('Request body is not valid UTF-8', null, 'invalid_json'), undefined);
       return;
     }
-    void parseJson(req, body.toString('utf8'), done);
+    const text = body.toString('utf8');
+    req[RAW_JSON] = { bytes: body, chars: text.length };
+    void parseJson(req, text, done);
   };
 }

@@ -18,7 +18,7 @@ import { sendError } from '../errors/openai-exception.filter';
 import { BODY_SLOT, BodySlots } from './body-slots';
 import { clientErrorHandler } from './client-error';
 import { directRoutes } from './direct-routes';
-import { strictJsonParser } from './json-body';
+import { RAW_JSON, strictJsonParser } from './json-body';
 import { ROUTE_URL, routeOf } from './route-url';
 import { uploadStream } from './upload-body';
 
@@ -95,6 +95,7 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
   fastify.decorateRequest(CREDENTIAL_DIGEST, null);
   fastify.decorateRequest(ROUTE_URL, undefined);
   fastify.decorateRequest(BODY_SLOT, false);
+  fastify.decorateRequest(RAW_JSON, null);
   fastify.decorateRequest(CALL_REPORT, null);
   fastify.decorateReply(CLIENT_ABORT, null);
 

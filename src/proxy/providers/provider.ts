@@ -2,6 +2,7 @@ import { Errors, type GatewayError } from '../../common/errors/gateway-error';
 import type { DeploymentConfig } from '../../config/gateway-config';
 import type { StreamTranslator } from '../streaming/stream-translator';
 import type { Usage } from '../streaming/usage';
+import type { ClientJson, JsonBytes } from '../upstream/client-json';
 
 /** The OpenAI API's model operations, each with its path (after `/v1`). */
 export const OPENAI_OPERATION_PATHS = {
@@ -103,8 +104,16 @@ export interface Provider {
   configProblem?(params: Readonly<Record<string, unknown>>): ConfigProblem | null;
   /** At start: the endpoint of one deployment. */
   endpoint(deployment: DeploymentConfig, env: ProviderEnv): UpstreamEndpoint;
-  /** Per call: the upstream body. `payload` is the client's parsed JSON (unknown fields kept); serialised once. */
-  body(op: Operation, payload: Record<string, unknown>, endpoint: UpstreamEndpoint): string;
+  /**
+   * Per attempt: the upstream body. `payload` is the client's parsed JSON (unknown fields kept), `client` its bytes
+   * as received (null: none, e.g. a body the gateway made).
+   */
+  body(
+    op: Operation,
+    payload: Record<string, unknown>,
+    endpoint: UpstreamEndpoint,
+    client: ClientJson | null,
+  ): UpstreamBody;
   /** Absent: the upstream speaks OpenAI's format, and answers, streams and errors pass through untouched. */
   readonly response?: ResponseSide;
 }
@@ -121,10 +130,27 @@ export function joinQuery(...parts: string[]): string {
   return q ? `?${q}` : '';
 }
 
+/** A model call's upstream body: JSON text, or bytes (the client's own, mostly). */
+export type UpstreamBody = string | JsonBytes;
+
 /** The OpenAI wire format: the client's body as is, with `model` set to the upstream's name for it. */
-export function openAIBody(payload: Record<string, unknown>, endpoint: UpstreamEndpoint): string {
+export function openAIBody(
+  payload: Record<string, unknown>,
+  endpoint: UpstreamEndpoint,
+  client: ClientJson | null,
+): UpstreamBody {
   payload.model = endpoint.bodyModel;
-  return serializeBody(payload);
+  return clientBody(payload, client);
+}
+
+/** `payload` written as the client's bytes with its changes, when they can be; else as serializeBody writes it. */
+export function clientBody(payload: Record<string, unknown>, client: ClientJson | null): UpstreamBody {
+  if (client === null) return serializeBody(payload);
+  try {
+    return client.encode(payload) ?? serializeBody(payload);
+  } catch (err) {
+    throw tooDeep(err);
+  }
 }
 
 /**
@@ -135,8 +161,12 @@ export function serializeBody(payload: unknown): string {
   try {
     return JSON.stringify(payload);
   } catch (err) {
-    if (err instanceof RangeError)
-      throw Errors.badRequest('The request body is nested too deeply', null, 'invalid_json');
-    throw err;
+    throw tooDeep(err);
   }
+}
+
+function tooDeep(err: unknown): unknown {
+  return err instanceof RangeError
+    ? Errors.badRequest('The request body is nested too deeply', null, 'invalid_json')
+    : err;
 }

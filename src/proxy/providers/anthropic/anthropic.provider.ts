@@ -1,6 +1,6 @@
 import { GatewayError } from '../../../common/errors/gateway-error';
 import { withoutSecret } from '../../upstream/upstream-failure';
-import { joinQuery, serializeBody, splitBase, type Provider, type ResponseSide } from '../provider';
+import { clientBody, joinQuery, serializeBody, splitBase, type Provider, type ResponseSide } from '../provider';
 import { anthropicUsage, fromAnthropicAnswer } from './anthropic-answer';
 import { anthropicClientError } from './anthropic-errors';
 import { AnthropicMessagesRelay } from './anthropic-messages-relay';
@@ -55,10 +55,10 @@ export const anthropicProvider: Provider = {
     const messages = `${base}/v1/messages${joinQuery(query)}`;
     return { origin, paths: { chat: messages, messages }, headers, bodyModel: d.upstreamModel, streamUsage: false };
   },
-  body(op, payload, endpoint) {
+  body(op, payload, endpoint, client) {
     if (op === 'chat') return serializeBody(toAnthropicRequest(payload, endpoint.bodyModel));
     payload.model = endpoint.bodyModel;
-    return serializeBody(payload);
+    return clientBody(payload, client);
   },
   response,
 };

@@ -67,7 +67,7 @@ export const azureProvider: Provider = {
         `${responses}/${encodeURIComponent(id)}${suffix}${joinQuery(responsesQuery, query, own)}`,
     };
   },
-  body: (_op, payload, endpoint) => openAIBody(payload, endpoint),
+  body: (_op, payload, endpoint, client) => openAIBody(payload, endpoint, client),
 };
 
 const ENTRA_FIELDS = ['tenant_id', 'client_id', 'client_secret'] as const;

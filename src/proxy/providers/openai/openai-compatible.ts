@@ -28,7 +28,7 @@ export function openAICompatible(spec: OpenAICompatibleSpec): Provider {
         ? { key: 'api_base', message: `is required for ${spec.name} deployments (the server's URL)` }
         : null,
     endpoint: (d) => openAIEndpoint(d, d.apiBase ?? spec.apiBase!),
-    body: (_op, payload, endpoint) => openAIBody(payload, endpoint),
+    body: (_op, payload, endpoint, client) => openAIBody(payload, endpoint, client),
   };
 }
 

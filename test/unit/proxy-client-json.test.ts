@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ClientJson } from '../../src/proxy/upstream/client-json';
+import { jsonMembers, MAX_RAW_DEPTH } from '../../src/proxy/upstream/json-members';
+
+/** A body as the gateway receives it: its bytes, its length as text, and what JSON.parse makes of it. */
+function received(text: string): { client: ClientJson; payload: Record<string, unknown> } {
+  const payload = JSON.parse(text) as Record<string, unknown>;
+  return { client: new ClientJson({ bytes: Buffer.from(text), chars: text.length }, payload), payload };
+}
+
+function encoded(client: ClientJson, payload: Record<string, unknown>): { text: string; chars: number } {
+  const out = client.encode(payload);
+  assert.ok(out, 'encoded from the client bytes');
+  return { text: out.bytes.toString('utf8'), chars: out.chars() };
+}
+
+/** The top-level changes the call path makes: a value replaced, a field added, one removed, one set undefined. */
+const edits = fc.array(
+  fc.tuple(
+    fc.constantFrom('model', 'stream_options', 'user', 'previous_response_id', 'temperature', '0', 'n'),
+    fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constant('delete')),
+  ),
+  { maxLength: 4 },
+);
+
+function applyEdits(payload: Record<string, unknown>, list: [string, unknown][]): void {
+  for (const [key, value] of list) {
+    if (value === 'delete') delete payload[key];
+    else payload[key] = value;
+  }
+}
+
+/** Bodies of ASCII text, and of any characters (those beyond U+FFFF too: two units of a JavaScript string each). */
+const bodies = fc.oneof(
+  fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 }),
+  fc.dictionary(fc.string({ maxLength: 12, unit: 'binary' }), fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), {
+    maxKeys: 8,
+  }),
+);
+
+describe('the client body sent on as its own bytes', () => {
+  it('a compact body with any top-level changes comes out exactly as JSON.stringify writes the changed payload', () => {
+    fc.assert(
+      fc.property(bodies, edits, (body, list) => {
+        const text = JSON.stringify(body);
+        const { client, payload } = received(text);
+        applyEdits(payload, list);
+        const out = encoded(client, payload);
+        const want = JSON.stringify(payload);
+        assert.equal(out.text, want);
+        assert.equal(out.chars, want.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a body spaced out by the client keeps its own spacing and numbers and reads back as the changed payload', () => {
+    fc.assert(
+      fc.property(bodies, edits, (body, list) => {
+        const text = JSON.stringify(body, null, 2);
+        const { client, payload } = received(text);
+        applyEdits(payload, list);
+        const out = encoded(client, payload);
+        assert.deepEqual(JSON.parse(out.text), JSON.parse(JSON.stringify(payload)));
+        assert.equal(out.chars, out.text.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('numbers, escapes and characters beyond ASCII are sent as the client wrote them', () => {
+    const text =
+      '{ "model" : "group", "seed": 12345678901234567890, "t": 1.0E0, "s": "a\\"b\\\\", ' +
+      '"k\\u0065y": "\\u00e9 é 😀", "m": [ {"role":"user"} ] }';
+    const { client, payload } = received(text);
+    payload.model = 'upstream-model';
+    const out = encoded(client, payload);
+    assert.equal(
+      out.text,
+      '{"model":"upstream-model","seed": 12345678901234567890, "t": 1.0E0, "s": "a\\"b\\\\", ' +
+        '"k\\u0065y": "\\u00e9 é 😀", "m": [ {"role":"user"} ]}',
+    );
+    assert.equal(out.chars, out.text.length);
+  });
+
+  it('long strings and escaped quotes past the near scan are skipped whole', () => {
+    const long = 'x'.repeat(5000) + '\\"' + 'y'.repeat(100) + '\\\\';
+    const text = `{"messages":[{"role":"user","content":"${long}"}],"model":"g","z":"${long}"}`;
+    const { client, payload } = received(text);
+    payload.model = 'u';
+    assert.equal(encoded(client, payload).text, JSON.stringify(payload));
+  });
+
+  it('a key given twice, nesting past the bound, or a byte order mark: left to JSON.stringify', () => {
+    assert.equal(jsonMembers(Buffer.from('{"model":"a","x":1,"model":"b"}')), null);
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    assert.equal(jsonMembers(Buffer.from(`{"model":"a","x":${deep(MAX_RAW_DEPTH + 1)}}`)), null);
+    assert.ok(jsonMembers(Buffer.from(`{"model":"a","x":${deep(MAX_RAW_DEPTH)}}`)));
+    assert.equal(jsonMembers(Buffer.from('\ufeff{"model":"a"}')), null);
+    const { client, payload } = received('{"model":"a","x":1,"model":"b"}');
+    assert.equal(client.encode(payload), null);
+  });
+
+  it('members are found with their keys as JSON.parse reads them', () => {
+    const members = jsonMembers(Buffer.from(' {\n "a" : 1 , "b\\u0063":{"x":[1,"]"]},"":null}\n'));
+    assert.deepEqual([...(members ?? new Map()).keys()], ['a', 'bc', '']);
+  });
+});
