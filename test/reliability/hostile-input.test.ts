@@ -144,6 +144,26 @@ router_settings:
     await assertAlive();
   });
 
+  it('prototype poisoning keys are invalid JSON on every route, spelled plainly or with escapes; the words as text are fine', async () => {
+    const msgs = '"messages":[{"role":"user","content":"x"}]';
+    const poisoned = [
+      `{"model":"gpt",${msgs},"__proto__":{"admin":true}}`,
+      `{"model":"gpt",${msgs},"extra":{"\\u005f_proto__":{"admin":true}}}`,
+      `{"model":"gpt",${msgs},"constructor":{"prototype":{"admin":true}}}`,
+      `{"model":"gpt",${msgs},"x":[{"constr\\u0075ctor":{"prototype":{}}}]}`,
+    ];
+    for (const body of poisoned) {
+      assert.equal((await expect4xx('/v1/chat/completions', body, 400, body)).code, 'invalid_json', body);
+      await expect4xx('/key/generate', `{"metadata":${body}}`, 400, `key ${body}`);
+    }
+    assert.equal(upstream.requests.length, 0, 'nothing was forwarded');
+    const words = `{"model":"gpt","messages":[{"role":"user","content":"__proto__ and constructor \\u00e9"}],"constructor":"x"}`;
+    const fine = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: words });
+    assert.equal(fine.status, 200, await fine.text());
+    upstream.reset();
+    await assertAlive();
+  });
+
   it('strings PostgreSQL cannot store (NUL, unpaired surrogates) in key management bodies and queries: 400 naming the field', async () => {
     const cases: [string, string, string][] = [
       ['/key/generate', String.raw`{"key_alias":"a\u0000b"}`, 'key_alias'],
