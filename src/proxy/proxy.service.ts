@@ -107,6 +107,7 @@ export class ProxyService {
       // Taken before anything changes the body: its top-level values as parsed from these bytes.
       const raw = req[RAW_JSON];
       if (raw !== null && isPlainObject(body)) client = new ClientJson(raw, body);
+      req[RAW_JSON] = null; // held by the call from here, and let go once a copy of it is sent
       // Azure form: the path names the model group, whatever the body says.
       if (pathGroup !== undefined && isPlainObject(body)) body.model = pathGroup;
       payload = validateBody(op, body);

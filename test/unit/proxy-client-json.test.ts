@@ -20,15 +20,23 @@ function encoded(client: ClientJson, payload: Record<string, unknown>): { text: 
 const edits = fc.array(
   fc.tuple(
     fc.constantFrom('model', 'stream_options', 'user', 'previous_response_id', 'temperature', '0', 'n'),
-    fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constant('delete')),
+    fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined), fc.constantFrom('delete', 'restore')),
   ),
   { maxLength: 4 },
 );
 
-function applyEdits(payload: Record<string, unknown>, list: [string, unknown][]): void {
+/** `restore`: the field set back to the very value parsed (as a retry sets the client's own stream_options back). */
+function applyEdits(
+  payload: Record<string, unknown>,
+  list: [string, unknown][],
+  parsed: Record<string, unknown>,
+): void {
   for (const [key, value] of list) {
     if (value === 'delete') delete payload[key];
-    else payload[key] = value;
+    else if (value === 'restore') {
+      if (key in parsed) payload[key] = parsed[key];
+      else delete payload[key];
+    } else payload[key] = value;
   }
 }
 
@@ -41,16 +49,19 @@ const bodies = fc.oneof(
 );
 
 describe('the client body sent on as its own bytes', () => {
-  it('a compact body with any top-level changes comes out exactly as JSON.stringify writes the changed payload', () => {
+  it('a compact body with any top-level changes, attempt after attempt, comes out exactly as JSON.stringify writes it', () => {
     fc.assert(
-      fc.property(bodies, edits, (body, list) => {
+      fc.property(bodies, fc.array(edits, { minLength: 1, maxLength: 3 }), (body, attempts) => {
         const text = JSON.stringify(body);
         const { client, payload } = received(text);
-        applyEdits(payload, list);
-        const out = encoded(client, payload);
-        const want = JSON.stringify(payload);
-        assert.equal(out.text, want);
-        assert.equal(out.chars, want.length);
+        const parsed = { ...payload };
+        for (const list of attempts) {
+          applyEdits(payload, list, parsed);
+          const out = encoded(client, payload);
+          const want = JSON.stringify(payload);
+          assert.equal(out.text, want);
+          assert.equal(out.chars, want.length);
+        }
       }),
       { numRuns: 500 },
     );
@@ -61,7 +72,7 @@ describe('the client body sent on as its own bytes', () => {
       fc.property(bodies, edits, (body, list) => {
         const text = JSON.stringify(body, null, 2);
         const { client, payload } = received(text);
-        applyEdits(payload, list);
+        applyEdits(payload, list, { ...payload });
         const out = encoded(client, payload);
         assert.deepEqual(JSON.parse(out.text), JSON.parse(JSON.stringify(payload)));
         assert.equal(out.chars, out.text.length);

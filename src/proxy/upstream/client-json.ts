@@ -15,30 +15,34 @@ export interface JsonBytes {
  *
  * A member counts as unchanged when the payload's top-level value is the very value parsed: a change must assign a
  * new value to the top-level field, never edit the value in place (nothing on the call path does). The members come
- * out in the payload's own key order, as JSON.stringify would write them.
+ * out in the payload's own key order, as JSON.stringify would write them. Each body sent becomes the bytes the next
+ * attempt starts from, so a call holds one copy of its body, not two.
  */
 export class ClientJson {
+  private bytes: Buffer;
+  /** All of `bytes` is ASCII: as many characters as bytes. */
+  private ascii: boolean;
   private members: Map<string, JsonMember> | null | undefined;
-  /** The top-level values as parsed. */
-  private readonly parsed: Record<string, unknown>;
+  /** The top-level values `bytes` holds. */
+  private values: Record<string, unknown>;
 
-  /** `parsed`: the body as JSON.parse gave it, before anything changed it. */
-  constructor(
-    private readonly raw: RawJson,
-    parsed: Record<string, unknown>,
-  ) {
-    this.parsed = { ...parsed };
+  /** `parsed`: the body as JSON.parse gave it from `raw`, before anything changed it. */
+  constructor(raw: RawJson, parsed: Record<string, unknown>) {
+    this.bytes = raw.bytes;
+    this.ascii = raw.chars === raw.bytes.length;
+    this.values = { ...parsed };
   }
 
   /** The client's body with `payload`'s top-level fields; null when only JSON.stringify can write it. */
   encode(payload: Record<string, unknown>): JsonBytes | null {
-    if (this.members === undefined) this.members = jsonMembers(this.raw.bytes);
+    if (this.members === undefined) this.members = jsonMembers(this.bytes);
     const members = this.members;
     if (members === null) return null;
-    const bytes = this.raw.bytes;
-    const parsed = this.parsed;
+    const bytes = this.bytes;
+    const values = this.values;
     const parts: (Buffer | string)[] = [];
     let text = '{';
+    let ascii = this.ascii;
     let first = true;
     let runStart = -1;
     let runEnd = -1;
@@ -46,7 +50,7 @@ export class ClientJson {
     for (const key of Object.keys(payload)) {
       const value = payload[key];
       const m = members.get(key);
-      if (m !== undefined && value === parsed[key]) {
+      if (m !== undefined && value === values[key]) {
         if (m.index === last + 1) {
           runEnd = m.end; // the member after the last one copied, in the client's text: one copy for both
         } else {
@@ -65,12 +69,19 @@ export class ClientJson {
       runStart = -1;
       last = -2;
       if (!first) text += ',';
-      text += `${JSON.stringify(key)}:${json}`;
+      const member = `${JSON.stringify(key)}:${json}`;
+      ascii &&= Buffer.byteLength(member) === member.length;
+      text += member;
       first = false;
     }
     if (runStart >= 0) text = flush(parts, text, bytes.subarray(runStart, runEnd));
     parts.push(text + '}');
-    return new SplicedJson(parts, this.raw.chars === bytes.length);
+    const out = join(parts);
+    this.bytes = out;
+    this.ascii = ascii;
+    this.members = undefined;
+    this.values = { ...payload };
+    return { bytes: out, chars: () => (ascii ? out.length : utf16Length(out)) };
   }
 }
 
@@ -81,27 +92,13 @@ function flush(parts: (Buffer | string)[], text: string, run: Buffer): string {
   return '';
 }
 
-class SplicedJson implements JsonBytes {
-  readonly bytes: Buffer;
-
-  constructor(
-    private readonly parts: readonly (Buffer | string)[],
-    /** The client's bytes are all ASCII: as many characters as bytes. */
-    private readonly ascii: boolean,
-  ) {
-    let length = 0;
-    for (const p of parts) length += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
-    const out = Buffer.allocUnsafe(length);
-    let at = 0;
-    for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
-    this.bytes = out;
-  }
-
-  chars(): number {
-    let n = 0;
-    for (const p of this.parts) n += typeof p === 'string' ? p.length : this.ascii ? p.length : utf16Length(p);
-    return n;
-  }
+function join(parts: readonly (Buffer | string)[]): Buffer {
+  let length = 0;
+  for (const p of parts) length += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
+  return out;
 }
 
 /** The length as a JavaScript string of valid UTF-8 bytes: one unit per character, two for those beyond U+FFFF. */
