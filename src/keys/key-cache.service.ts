@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { boundedLru } from '../common/cache/bounded-lru';
-import { ClockCache } from '../common/cache/clock-cache';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import type { KeyLookup } from '../auth/key-lookup';
@@ -31,7 +31,7 @@ const NONE: Promise<null> = Promise.resolve(null);
  */
 @Injectable()
 export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
-  private readonly keys: ClockCache<string, CachedKey>;
+  private readonly keys: LRUCache<string, CachedKey>;
   private readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
   private readonly loading = new Map<string, Promise<CachedKey | null>>();
   private readonly resetting = new Set<string>();
@@ -58,7 +58,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
     private readonly store: KeyStore,
   ) {
     this.maxKeys = config.keyCache.maxKeys;
-    this.keys = new ClockCache<string, CachedKey>(this.maxKeys);
+    this.keys = boundedLru<string, CachedKey>(this.maxKeys);
     this.batches = new KeyBatches((tokens) => this.spend.readConsistent(() => this.store.byTokens(tokens)));
     this.changes = new KeyChangeLog(store, {
       apply: (row) => this.fromLog(row),
@@ -153,7 +153,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
     return new CachedKey(row, this.spend.unflushed(t), (g) => this.spend.unflushedModel(t, g));
   }
 
-  /** Holds a key; one more than the bound evicts one not used lately (ClockCache), and then not every key is held any more. */
+  /** Holds a key; one more than the bound evicts the least used, and then not every key is held any more. */
   private hold(key: CachedKey): void {
     if (this.complete && this.keys.size >= this.maxKeys && !this.keys.has(key.token)) this.complete = false;
     this.keys.set(key.token, key);
