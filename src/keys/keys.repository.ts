@@ -129,10 +129,10 @@ export class KeysRepository {
 
   /**
    * Adds spend amounts (`spend = spend + x`, so concurrent instances never overwrite each other) within each row's
-   * budget period (budget/spend-statement.ts), and answers the new totals (of keys: those with a budget, and the
-   * `watched` tokens). `batchId` makes it idempotent: a batch already applied (a retry after a lost answer) changes
-   * nothing and answers `applied: false`. One statement, so one round trip. It runs once a second under load, so it
-   * is kept to what that needs.
+   * budget period (budget/spend-statement.ts), and answers the new totals (of keys: those with a budget) and the key
+   * tokens it found no row for. `batchId` makes it idempotent: a batch already applied (a retry after a lost answer)
+   * changes nothing and answers `applied: false`. One statement, so one round trip. It runs once a second under
+   * load, so it is kept to what that needs.
    */
   async addSpend(
     batchId: string,
@@ -141,12 +141,9 @@ export class KeysRepository {
     users: ReadonlyMap<string, number> = new Map(),
     endUsers: ReadonlyMap<string, number> = new Map(),
     keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
-    watched: readonly string[] = [],
   ): Promise<SpendResult> {
     const rows = await guard(
-      this.prisma.$queryRaw<SpendRowAnswer[]>(
-        spendStatement(batchId, keys, teams, users, endUsers, keyModels, watched),
-      ),
+      this.prisma.$queryRaw<SpendRowAnswer[]>(spendStatement(batchId, keys, teams, users, endUsers, keyModels)),
     );
     return spendResultOf(rows, keyModels);
   }

@@ -15,6 +15,8 @@ export interface SpendResult {
   crossings?: readonly SoftBudgetCrossing[];
   /** Per key token written with per-model amounts: its whole spend per model group after the write. */
   keyModels?: ReadonlyMap<string, Readonly<Record<string, number>>>;
+  /** Key tokens the write found no row for (deleted, or renamed by a regenerate): their amounts were not added. */
+  missingKeys?: readonly string[];
 }
 
 /** A row whose spend reached its soft_budget with this write. */
@@ -47,8 +49,13 @@ export function spendResultOf(
   const periods = new Map<string, number>();
   const crossings: SoftBudgetCrossing[] = [];
   const models = new Map<string, Readonly<Record<string, number>>>();
+  const missing: string[] = [];
   for (const r of rows) {
     if (r.kind === 'b') continue;
+    if (r.kind === 'm') {
+      missing.push(r.id);
+      continue;
+    }
     if (r.kind === 'k' && keyModels.has(r.id) && r.models) models.set(r.id, r.models);
     const spend = Number(r.spend);
     totals[r.kind].set(r.id, spend);
@@ -64,5 +71,6 @@ export function spendResultOf(
     periods,
     crossings,
     keyModels: models,
+    missingKeys: missing,
   };
 }

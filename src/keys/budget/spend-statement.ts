@@ -26,7 +26,8 @@ const RETURNED = (t: string, id: string, models = 'NULL::jsonb') =>
 export type SpendKind = 'k' | 't' | 'u' | 'e';
 
 export interface SpendRowAnswer {
-  kind: 'b' | SpendKind;
+  /** `b`: the batch was new; `m`: a key token the write found no row for. */
+  kind: 'b' | 'm' | SpendKind;
   id: string;
   spend: number;
   reset_at: Date | null;
@@ -39,12 +40,9 @@ export interface SpendRowAnswer {
 /**
  * Whether a key's new total is answered: only a key with a budget (max_budget, soft_budget, model_max_budget) has
  * its spend read back by anyone; for every other key the answer would be parsed, held and broadcast for nothing,
- * once a second for every key that was used. `watched` tokens are answered whatever they hold: the writer needs to
- * know whether their row still exists.
+ * once a second for every key that was used. Tokens the write found no row for are answered apart (kind `m`).
  */
-const keyWanted = (watched: readonly string[]) =>
-  Prisma.sql`(v.max_budget IS NOT NULL OR v.soft_budget IS NOT NULL OR d.models IS NOT NULL
-    OR v.token = ANY(${watched}::text[]))`;
+const KEY_WANTED = '(v.max_budget IS NOT NULL OR v.soft_budget IS NOT NULL OR d.models IS NOT NULL)';
 
 type Amounts = ReadonlyMap<string, number>;
 
@@ -73,7 +71,6 @@ export function spendStatement(
   users: Amounts,
   endUsers: Amounts,
   keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
-  watched: readonly string[] = [],
 ): Prisma.Sql {
   const [kt, ka] = columns(keys);
   const km = kt.map((t) => {
@@ -91,7 +88,7 @@ export function spendStatement(
       UPDATE virtual_keys AS v SET ${raw(addWithinPeriod('v', 'd.amount'))}, ${raw(ADD_MODEL_SPEND)}
       FROM unnest(${kt}::text[], ${ka}::float8[], ${km}::jsonb[]) AS d(id, amount, models)
       WHERE v.token = d.id AND EXISTS (SELECT 1 FROM fresh)
-      RETURNING ${raw(RETURNED('v', 'token', 'v.model_spend'))}, ${keyWanted(watched)} AS wanted
+      RETURNING ${raw(RETURNED('v', 'token', 'v.model_spend'))}, ${raw(KEY_WANTED)} AS wanted
     ), t AS (
       INSERT INTO teams (team_id, spend)
       SELECT d.id, d.amount FROM unnest(${tt}::text[], ${ta}::float8[]) AS d(id, amount)
@@ -113,6 +110,8 @@ export function spendStatement(
     SELECT 'b' AS kind, id, NULL::jsonb AS models, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
       FROM fresh
     UNION ALL SELECT 'k', id, models, spend, reset_at, soft, crossed FROM k WHERE wanted
+    UNION ALL SELECT 'm', d.id, NULL::jsonb, 0::float8, NULL::timestamptz, NULL::float8, false FROM unnest(${kt}::text[]) AS d(id)
+      WHERE EXISTS (SELECT 1 FROM fresh) AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = d.id)
     UNION ALL SELECT 't', * FROM t
     UNION ALL SELECT 'u', * FROM u
     UNION ALL SELECT 'e', * FROM e`;

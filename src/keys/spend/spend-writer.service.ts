@@ -238,7 +238,6 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         batch.users,
         batch.endUsers,
         batch.keyModels,
-        this.watched(batch),
       );
       if (this.failures > 0)
         this.log.info(
@@ -247,14 +246,13 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         );
       this.failures = 0;
       this.writing = null;
-      if (result.applied) {
-        for (const [token, amount] of batch.keys) {
-          if (result.keys.has(token)) continue;
-          const next = this.renamed.get(token);
-          if (!next) continue; // regenerated while this was in flight
-          this.add(next, null, amount);
-          for (const [g, m] of batch.keyModels.get(token) ?? []) this.addModel(next, g, m);
-        }
+      // Amounts the write found no row for: a key regenerated meanwhile gets them under its new token.
+      for (const token of result.missingKeys ?? []) {
+        const next = this.renamed.get(token);
+        const amount = batch.keys.get(token);
+        if (!next || amount === undefined) continue;
+        this.add(next, null, amount);
+        for (const [g, m] of batch.keyModels.get(token) ?? []) this.addModel(next, g, m);
       }
       this.notify({ ...result, users: result.users ?? NONE, endUsers: result.endUsers ?? NONE });
       await this.pruneIfDue();
@@ -270,13 +268,6 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     }
     // The retried batch is confirmed: what accumulated meanwhile goes now, not a tick later.
     if (retry && this.hasNew) await this.write();
-  }
-
-  /** The batch's tokens of keys regenerated lately: the write must say whether their rows still exist. */
-  private watched(batch: Batch): string[] {
-    const out: string[] = [];
-    for (const token of this.renamed.keys()) if (batch.keys.has(token)) out.push(token);
-    return out;
   }
 
   private get hasNew(): boolean {
