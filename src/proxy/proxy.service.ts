@@ -99,6 +99,8 @@ export class ProxyService {
     let payload: Record<string, unknown>;
     let upload: MultipartUpload | null = null;
     let client: ClientJson | null = null;
+    // The body's size: its Content-Length, or the bytes received of a chunked one (undefined: neither; null: upload).
+    let size: string | null | undefined = null;
     if (op === 'transcriptions' || op === 'translations') {
       upload = await MultipartUpload.open(req, this.bodyLimit, pathGroup);
       payload = { model: upload.model };
@@ -107,6 +109,7 @@ export class ProxyService {
       // Taken before anything changes the body: its top-level values as parsed from these bytes.
       const raw = req[RAW_JSON];
       if (raw !== null && isPlainObject(body)) client = new ClientJson(raw, body);
+      size = req.headers['content-length'] ?? (raw !== null ? String(raw.bytes.length) : undefined);
       req[RAW_JSON] = null; // held by the call from here, and let go once a copy of it is sent
       // Azure form: the path names the model group, whatever the body says.
       if (pathGroup !== undefined && isPlainObject(body)) body.model = pathGroup;
@@ -129,14 +132,7 @@ export class ProxyService {
     // Admitted, limited and reported as the group it calls; a wildcard group as the name requested.
     const accountAs = group.name === groupName || group.name.includes('*') ? groupName : group.name;
     const endUser = typeof payload.user === 'string' && payload.user !== '' ? payload.user : undefined;
-    const worst = new Reservation(
-      op,
-      payload,
-      upload !== null ? null : req.headers['content-length'],
-      group,
-      this.router,
-      groupName,
-    );
+    const worst = new Reservation(op, payload, size, group, this.router, groupName);
     let admission: Admission;
     try {
       const admitted = this.accounting.admit(caller, accountAs, endUser, worst);

@@ -39,7 +39,7 @@ export class Reservation implements Usage {
   constructor(
     private readonly op: Operation,
     private readonly payload: Record<string, unknown>,
-    /** The body's Content-Length header (undefined: chunked; null: an upload, priced on its output only). */
+    /** The body's size in bytes, as a Content-Length (undefined: not known; null: an upload, priced on its output only). */
     private readonly contentLength: string | null | undefined,
     private readonly group: ModelGroup,
     private readonly chains: { chain(group: ModelGroup): readonly ModelGroup[] },
@@ -52,7 +52,7 @@ export class Reservation implements Usage {
     this.measured = true;
     const payload = this.payload;
     const declared = this.contentLength;
-    // A chunked body (no Content-Length) is measured as its JSON.
+    // A body of unknown size is measured as its JSON.
     const bytes =
       declared === null ? 0 : declared === undefined ? JSON.stringify(payload).length : Number(declared) || 0;
     this.promptTokens = Math.min(Math.ceil(bytes / 4), Number.MAX_SAFE_INTEGER);

@@ -133,6 +133,35 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
         assert.ok(measured() > 0, 'a tpm limit does');
       }));
 
+    if (mode === 'one instance')
+      it('a chunked body reserves its prompt from its bytes, as one with a Content-Length does', async () => {
+        const key = await generate(gws[0], { tpm_limit: 1_000_000 });
+        const content = 'é'.repeat(100);
+        const spaced = JSON.stringify({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content }] }, null, 2);
+        const prompts = new Map<Reservation, number>();
+        const measure = Reservation.prototype.measure;
+        Reservation.prototype.measure = function (this: Reservation) {
+          const r = measure.call(this);
+          prompts.set(r, r.promptTokens);
+          return r;
+        };
+        try {
+          assert.equal((await chatOnce(gws[0], key, spaced)).status, 200);
+          const bytes = new TextEncoder().encode(spaced);
+          const chunked = await fetch(`${gws[0].url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+            body: new ReadableStream({ start: (c) => (c.enqueue(bytes), c.close()) }),
+            duplex: 'half',
+          });
+          assert.equal(chunked.status, 200, await chunked.text());
+        } finally {
+          Reservation.prototype.measure = measure;
+        }
+        const tokens = Math.ceil(Buffer.byteLength(spaced) / 4);
+        assert.deepEqual([...prompts.values()], [tokens, tokens]);
+      });
+
     it('30 concurrent calls on a key with tpm_limit 100 use at most one reservation beyond it', async () => {
       const key = await generate(gws[0], { tpm_limit: 100 });
       const maxTokens = 10;
