@@ -125,7 +125,7 @@ for (const mode of ['in-process', 'redis'] as const) {
       assert.equal(e.type, 'budget_exceeded');
       // LiteLLM's wording, naming the key by its masked name, never the key itself.
       const masked = `sk-...${k.key.slice(-4)}`;
-      assert.equal(e.message, `Budget has been exceeded! Key=${masked} Current cost: 1.2, Max budget: 1`);
+      assert.equal(e.message, `Budget has been exceeded! Key=${masked} Current cost: 1.2, Max budget: 1.0`);
       const info = await readJson(
         await fetch(`${gw.url}/key/info?key=${k.token}`, { headers: { authorization: `Bearer ${MASTER}` } }),
       );

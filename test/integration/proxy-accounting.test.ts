@@ -148,7 +148,7 @@ router_settings:
     assert.equal(r.headers.get('retry-after'), '7');
     assert.equal((await readJson(r)).error.type, 'rate_limit_error');
     acct.admit = async () => {
-      throw Errors.budgetExceeded('Key=sk-...abcd', 1, 1);
+      throw Errors.budgetExceeded({ kind: 'key', name: 'sk-...abcd' }, 1, 1);
     };
     await assert.rejects(
       client.chat.completions.create({ model: 'priced', messages }),

@@ -90,7 +90,13 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
       assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
       assert.equal((await call(s.key, 'gpt-a', s.user)).status, 200);
       const r = await call(s.key, 'gpt-a', s.user);
-      assertError(r, 400, { code: 'budget_exceeded', message: new RegExp(kind, 'i') });
+      // LiteLLM's wording per kind, which clients match on.
+      const wording = {
+        team: /^Budget has been exceeded! Team=\S+ Current cost: [\d.e-]+, Max budget: [\d.e-]+$/,
+        user: /^ExceededBudget: User=\S+ over budget\. Spend=[\d.e-]+, Budget=[\d.e-]+$/,
+        'end user': /^ExceededBudget: End User=\S+ over budget\. Spend=[\d.e-]+, Budget=[\d.e-]+$/,
+      }[kind];
+      assertError(r, 400, { code: 'budget_exceeded', message: wording });
     });
 
     it(`a ${kind} rpm_limit refuses with 429 and retry-after`, async () => {

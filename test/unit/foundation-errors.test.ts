@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { toErrorReply } from '../../src/common/errors/error-body';
-import { Errors, GatewayError } from '../../src/common/errors/gateway-error';
+import { Errors, pyFloat, GatewayError } from '../../src/common/errors/gateway-error';
 
 const parse = (body: string | Buffer) => JSON.parse(body.toString()).error;
 
@@ -23,11 +23,38 @@ describe('error mapping (the one place errors become HTTP)', () => {
       param: 'model',
       code: 'invalid_request',
     });
-    const over = toErrorReply(Errors.budgetExceeded('Team=t1', 2.0000004, 1));
+    const over = toErrorReply(Errors.budgetExceeded({ kind: 'team', id: 't1' }, 2.0000004, 1));
     assert.equal(parse(over.body).type, 'budget_exceeded');
     assert.equal(over.status, 400);
-    // LiteLLM's wording, which clients match on.
-    assert.equal(parse(over.body).message, 'Budget has been exceeded! Team=t1 Current cost: 2, Max budget: 1');
+    // LiteLLM's three wordings, which clients match on, with amounts as Python writes floats.
+    assert.equal(parse(over.body).message, 'Budget has been exceeded! Team=t1 Current cost: 2.0, Max budget: 1.0');
+    const message = (...a: Parameters<typeof Errors.budgetExceeded>) => Errors.budgetExceeded(...a).message;
+    assert.equal(
+      message({ kind: 'key', name: 'ci (sk-...abcd)' }, 1.25, 1),
+      'Budget has been exceeded! Key=ci (sk-...abcd) Current cost: 1.25, Max budget: 1.0',
+    );
+    assert.equal(
+      message({ kind: 'user', id: 'u1' }, 0.000037, 0),
+      'ExceededBudget: User=u1 over budget. Spend=3.7e-05, Budget=0.0',
+    );
+    assert.equal(
+      message({ kind: 'end_user', id: 'cust-9' }, 3, 2.5),
+      'ExceededBudget: End User=cust-9 over budget. Spend=3.0, Budget=2.5',
+    );
+    assert.equal(
+      message({ kind: 'key_model', name: 'sk-...abcd', alias: null, model: 'gpt-4o' }, 2, 1),
+      'LiteLLM Virtual Key: sk-...abcd, key_alias: None, exceeded budget for model=gpt-4o. Current cost: 2.0, Max budget: 1.0',
+    );
+    assert.deepEqual([0, 1, -2, 0.5, 1e-4, 1.5e-5, 1e16, 123456.789].map(pyFloat), [
+      '0.0',
+      '1.0',
+      '-2.0',
+      '0.5',
+      '0.0001',
+      '1.5e-05',
+      '1e+16',
+      '123456.789',
+    ]);
     for (const [err, status, type] of [
       [Errors.unauthorized('x'), 401, 'authentication_error'],
       [Errors.forbidden('x'), 403, 'permission_error'],

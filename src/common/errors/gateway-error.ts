@@ -70,11 +70,41 @@ export const Errors = {
 };
 
 /**
- * The one budget refusal, in LiteLLM's words ("Budget has been exceeded! Team=t1 Current cost: 2, Max budget: 1"), so
- * clients that read LiteLLM's message read this one. `owner` is LiteLLM's `Key=...`, `Team=...`; `note` says more.
+ * Who is over a budget, as LiteLLM names it in its refusal: a key (`name`: its alias and masked secret), a team, an
+ * internal user or an end user (`id`), or a key on one model group (model_max_budget).
  */
-function budgetExceeded(owner: string, spent: number, maxBudget: number, note = ''): GatewayError {
-  const cost = Math.round(spent * 1e6) / 1e6;
-  const message = `Budget has been exceeded! ${owner} Current cost: ${cost}, Max budget: ${maxBudget}${note}`;
-  return new GatewayError(400, 'budget_exceeded', message, { type: 'budget_exceeded' });
+export type BudgetOwner =
+  | { readonly kind: 'key'; readonly name: string }
+  | { readonly kind: 'team' | 'user' | 'end_user'; readonly id: string }
+  | { readonly kind: 'key_model'; readonly name: string; readonly alias: string | null; readonly model: string };
+
+/**
+ * The one budget refusal, in LiteLLM's three wordings, so clients that match LiteLLM's message match this one:
+ * "Budget has been exceeded! Key=... Current cost: 2.0, Max budget: 1.0" (keys, teams),
+ * "ExceededBudget: User=u1 over budget. Spend=2.0, Budget=1.0" (users, end users: "End User="), and
+ * "LiteLLM Virtual Key: sk-...abcd, key_alias: a, exceeded budget for model=m" (model_max_budget). Amounts are
+ * written as Python writes floats; `note` says more.
+ */
+function budgetExceeded(owner: BudgetOwner, spent: number, maxBudget: number, note = ''): GatewayError {
+  const cost = pyFloat(Math.round(spent * 1e6) / 1e6);
+  const max = pyFloat(maxBudget);
+  let message: string;
+  if (owner.kind === 'user' || owner.kind === 'end_user') {
+    const who = owner.kind === 'user' ? 'User' : 'End User';
+    message = `ExceededBudget: ${who}=${owner.id} over budget. Spend=${cost}, Budget=${max}`;
+  } else if (owner.kind === 'key_model') {
+    message = `LiteLLM Virtual Key: ${owner.name}, key_alias: ${owner.alias ?? 'None'}, exceeded budget for model=${owner.model}. Current cost: ${cost}, Max budget: ${max}`;
+  } else {
+    const who = owner.kind === 'key' ? `Key=${owner.name}` : `Team=${owner.id}`;
+    message = `Budget has been exceeded! ${who} Current cost: ${cost}, Max budget: ${max}`;
+  }
+  return new GatewayError(400, 'budget_exceeded', message + note, { type: 'budget_exceeded' });
+}
+
+/** A number as Python's str(float) writes it (`2.0`, `3.7e-05`), which LiteLLM's messages carry. */
+export function pyFloat(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) return x.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  return Number.isInteger(x) ? x.toFixed(1) : String(x);
 }

@@ -1,5 +1,6 @@
 import { ALL_PROXY_MODELS } from '../cached-key';
-import { KIND_BUDGET_OWNER, type ObjectKind } from './object-kind';
+import type { BudgetOwner } from '../../common/errors/gateway-error';
+import type { ObjectKind } from './object-kind';
 
 /** The limit columns teams, users and end users share (their Prisma rows all have these). */
 export interface LimitColumns {
@@ -37,8 +38,8 @@ export class LimitedObject {
   readonly enforced: boolean;
   /** The rate-limit scope id (`t:<id>`, `u:<id>`, `e:<id>`). */
   readonly scopeId: string;
-  /** For budget messages, as LiteLLM names it: "Team=t1". */
-  readonly budgetOwner: string;
+  /** Who is over budget in a refusal (LiteLLM: "Team=t1", "User=u1", "End User=e1"). */
+  readonly budgetOwner: BudgetOwner;
   spend: number;
   resetAtMs: number;
   readonly alias: string | null;
@@ -61,7 +62,7 @@ export class LimitedObject {
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
     this.enforced = this.blocked || this.modelSet !== null || this.maxBudget !== null || this.hasRateLimits;
     this.scopeId = scopePrefix + id;
-    this.budgetOwner = `${KIND_BUDGET_OWNER[kind]}=${id}`;
+    this.budgetOwner = { kind, id };
     this.spend = row.spend;
     this.resetAtMs = row.budgetResetAt ? row.budgetResetAt.getTime() : Infinity;
   }

@@ -5,10 +5,4 @@ export const OBJECT_KINDS: readonly ObjectKind[] = ['team', 'user', 'end_user'];
 
 /** The word used in messages, and the prefix of each kind's rate-limit scope id. */
 export const KIND_LABEL: Readonly<Record<ObjectKind, string>> = { team: 'team', user: 'user', end_user: 'end user' };
-/** How LiteLLM names each kind in a budget refusal (`Team=t1`). */
-export const KIND_BUDGET_OWNER: Readonly<Record<ObjectKind, string>> = {
-  team: 'Team',
-  user: 'User',
-  end_user: 'End User',
-};
 export const KIND_SCOPE: Readonly<Record<ObjectKind, string>> = { team: 't:', user: 'u:', end_user: 'e:' };

@@ -1,4 +1,4 @@
-import { Errors } from '../../common/errors/gateway-error';
+import { Errors, type BudgetOwner } from '../../common/errors/gateway-error';
 import { periodOf } from '../access/admission-checks';
 import type { CachedKey } from '../cached-key';
 import type { KeyCache } from '../key-cache.service';
@@ -73,7 +73,7 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
 }
 
 /** The key as LiteLLM names it in a budget refusal: its alias and masked name (never the key). */
-function keyOwner(key: CachedKey, modelGroup?: string): string {
-  const name = key.keyAlias ? `${key.keyAlias} (${key.keyName})` : key.keyName;
-  return modelGroup === undefined ? `Key=${name}` : `Key=${name} on model ${modelGroup}`;
+function keyOwner(key: CachedKey, modelGroup?: string): BudgetOwner {
+  if (modelGroup !== undefined) return { kind: 'key_model', name: key.keyName, alias: key.keyAlias, model: modelGroup };
+  return { kind: 'key', name: key.keyAlias ? `${key.keyAlias} (${key.keyName})` : key.keyName };
 }

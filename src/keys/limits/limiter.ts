@@ -1,4 +1,4 @@
-import { Errors, type GatewayError } from '../../common/errors/gateway-error';
+import { Errors, type BudgetOwner, type GatewayError } from '../../common/errors/gateway-error';
 
 /**
  * One thing limits apply to: a key (`k:<token>`), a key on one model (`km:<token>:<group>`), a team, user or end
@@ -18,7 +18,7 @@ export interface LimitScope {
   /** End of its budget period (ms; 0: no period): shared spend counts per period. */
   readonly period?: number;
   /** For budget messages, as LiteLLM names it: "Key=sk-...abcd", "Team=t1", "Key=sk-...abcd on model m". */
-  readonly owner?: string;
+  readonly owner?: BudgetOwner;
 }
 
 /** A granted admission; `release` must be called once with the tokens and the cost the call really had. */
@@ -62,7 +62,7 @@ export function limitError(scope: LimitScope, kind: LimitKind, retryAfterMs: num
 /** The budget refusal, as admission's own, plus what calls in flight hold. */
 export function budgetError(scope: LimitScope, spent: number, reserved: number): GatewayError {
   const held = reserved > 0 ? `; calls in flight hold ${round(reserved)} more` : '';
-  return Errors.budgetExceeded(scope.owner ?? scope.label, spent, scope.budget ?? 0, held);
+  return Errors.budgetExceeded(scope.owner ?? { kind: 'key', name: scope.label }, spent, scope.budget ?? 0, held);
 }
 
 function round(n: number): number {
