@@ -29,7 +29,10 @@ describe('keys: model_max_budget spend is shared between instances and survives 
   const refused = (err: unknown) => {
     assert.ok(err instanceof OpenAI.BadRequestError, String(err));
     assert.equal(err.code, 'budget_exceeded');
-    assert.match(err.message, /^400 LiteLLM Virtual Key: sk-\.\.\.\w{4}, key_alias: \S+, exceeded budget for model=gpt/);
+    assert.match(
+      err.message,
+      /^400 LiteLLM Virtual Key: sk-\.\.\.\w{4}, key_alias: \S+, exceeded budget for model=gpt/,
+    );
     return true;
   };
 
