@@ -215,6 +215,21 @@ describe('RouteMatcher', () => {
     // The parameter forms stay the route of every model.
     for (const entry of ['/openai/deployments/{model}/chat/completions', '/openai/deployments/:model/chat/completions'])
       assert.ok(matcher([entry]).matches('/chat/completions') && matcher([entry]).matches(azureChat), entry);
+    // A parameter in a wildcard is every deployment's Azure routes, as `/openai/deployments/*` is.
+    for (const entry of ['/openai/deployments/{model}/*', '/openai/deployments/:model/*', '/openai/deployments/*']) {
+      const every = matcher([entry]);
+      assert.ok(every.matches(azureChat) && every.matches('/openai/deployments/:model/embeddings'), entry);
+      assert.ok(!every.matches('/chat/completions'), entry);
+    }
+    assert.ok(!matcher(['/openai/deployments/{model}/chat*']).matches('/openai/deployments/:model/embeddings'));
+    // A wildcard inside a deployment name, or a query string, would match nothing: refused, saying why.
+    const partial = [
+      '/openai/deployments/gpt*',
+      '/v1/openai/deployments/g*',
+      '/chat/completions?api-version=2024-10-21',
+    ];
+    assert.deepEqual(RouteMatcher.compile(partial).invalid, partial);
+    assert.match(validateRouteList(partial)!, /no query string.*"\/openai\/deployments\/gpt-4o\/\*", not/);
     // Through a policy: refused by route, then allowed for the named deployment only (the refusal is not remembered
     // as the deployment's answer).
     const policy = policies('general_settings: {}\n').forKey(['/openai/deployments/gpt-4o/chat/completions']);

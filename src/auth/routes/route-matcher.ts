@@ -60,8 +60,8 @@ export class RouteMatcher {
     const deployments: DeploymentGrant[] = [];
     for (const raw of entries) {
       const entry = raw.trim();
-      if (NOT_IN_A_PATH.test(entry)) {
-        invalid.push(raw); // whitespace or a control character: no request path holds one
+      if (NOT_IN_A_PATH.test(entry) || entry.includes('?') || entry.includes('#')) {
+        invalid.push(raw); // whitespace, a control character or a query: no route path holds one
         continue;
       }
       const grant = deploymentGrant(entry);
@@ -72,7 +72,11 @@ export class RouteMatcher {
       } else if (isRouteGroupName(entry)) {
         for (const route of ROUTE_GROUPS[entry]) literals.add(plainRoute(route));
       } else if (entry.endsWith('*') && (entry === '*' || entry.startsWith('/'))) {
-        prefixes.push(entry.slice(0, -1));
+        const prefix = entry.slice(0, -1);
+        const deployment = PARTIAL_DEPLOYMENT.exec(prefix);
+        // `/openai/deployments/gpt*`: a deployment name is compared whole, so this would match nothing.
+        if (deployment && deployment[1] !== '') invalid.push(raw);
+        else prefixes.push(prefix.includes('{') || prefix.includes(':') ? prefix.replace(PARAM, '/:') : prefix);
       } else if (entry.startsWith('/') && !entry.includes('*')) {
         literals.add(plainRoute(entry));
       } else {
@@ -86,7 +90,11 @@ export class RouteMatcher {
   matches(route: string): boolean {
     const plain = plainRoute(route);
     if (this.literals.has(plain)) return true;
-    for (const prefix of this.prefixes) if (route.startsWith(prefix) || plain.startsWith(prefix)) return true;
+    if (this.prefixes.length === 0) return false;
+    // A prefix with a parameter (`/openai/deployments/{model}/*`) is compared with the route's parameters as `/:`.
+    const params = route.includes(':') ? route.replace(PARAM, '/:') : route;
+    for (const prefix of this.prefixes)
+      if (route.startsWith(prefix) || plain.startsWith(prefix) || params.startsWith(prefix)) return true;
     return false;
   }
 
@@ -105,6 +113,8 @@ export class RouteMatcher {
 }
 
 const AZURE_ROUTE = /^\/openai\/deployments\/:[^/]+\//;
+/** A wildcard prefix ending inside the deployment segment: its partial name in [1]. */
+const PARTIAL_DEPLOYMENT = /^(?:\/v1)?\/openai\/deployments\/([^/]*)$/;
 
 /**
  * An entry naming one Azure deployment (`/openai/deployments/gpt-4o/chat/completions`, or `.../gpt-4o/*`): it allows
@@ -132,7 +142,7 @@ const NOT_IN_A_PATH = /[\u0000-\u0020\u007f]/;
 export function describeInvalidRoutes(invalid: readonly string[]): string | null {
   if (invalid.length === 0) return null;
   const list = invalid.map((e) => JSON.stringify(e)).join(', ');
-  return `${list}: not a route group (${ROUTE_GROUP_NAMES.join(', ')}), a path starting with "/", or a "/prefix*" wildcard`;
+  return `${list}: not a route group (${ROUTE_GROUP_NAMES.join(', ')}), a path starting with "/" (no query string), or a "/prefix*" wildcard (a deployment is named whole: "/openai/deployments/gpt-4o/*", not "/openai/deployments/gpt*")`;
 }
 
 /** Validates an allowed-routes list (e.g. a virtual key's `allowed_routes` before it is stored). */
