@@ -2,6 +2,7 @@ import { validateRouteList } from '../auth/routes/route-matcher';
 import { z } from 'zod';
 import { providerFor } from '../proxy/providers/provider-registry';
 import { splitModel } from './config.util';
+import { trustProxyEntryProblem } from './trust-proxy';
 import { uiOidcSchema } from './ui-oidc';
 
 /**
@@ -161,6 +162,17 @@ const generalSettings = z
     key_cache_max_keys: z.number().int().min(1).max(100_000_000).optional(),
     /** Failed credentials per client address and minute before 429 (the gateway's own setting); 0: no limit. */
     max_auth_failures_per_minute: z.number().int().min(0).optional(),
+    /** Which proxies' X-Forwarded-For names the client (the gateway's own setting; Fastify's `trustProxy`). */
+    trust_proxy: z
+      .union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .superRefine((v, ctx) => {
+        if (typeof v === 'boolean') return;
+        for (const entry of typeof v === 'string' ? v.split(',') : v) {
+          const problem = trustProxyEntryProblem(entry);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }
+      })
+      .optional(),
     /** No spend log rows (spend totals are still kept). */
     disable_spend_logs: z.boolean().default(false),
     /** Spend log rows older than this are deleted; unset: kept for ever. */

@@ -1,5 +1,6 @@
 import type { RoutingStrategy } from './config.schema';
 import type { LogFormat, LogLevel } from './log-settings';
+import type { TrustProxy } from './trust-proxy';
 import type { UiOidcConfig } from './ui-oidc';
 
 /** One `model_list` entry, resolved and typed. */
@@ -144,6 +145,8 @@ export interface ServerConfig {
   /** Request bodies being read at once (`MAX_REQUEST_BODIES_IN_FLIGHT`); more are refused 503 before they are read. */
   readonly maxBodiesInFlight: number;
   readonly logLevel: LogLevel;
+  /** Whose `X-Forwarded-For` names the client (`general_settings.trust_proxy`, Fastify's `trustProxy`). */
+  readonly trustProxy: TrustProxy;
   /** `auto`: pretty on a terminal (see log-settings.ts). */
   readonly logFormat: LogFormat;
   /** `litellm_settings.json_logs`: JSON lines whatever the terminal. */

@@ -4,6 +4,7 @@ import type { FileConfig } from './config.schema';
 import { parseEnvNumber, type Env } from './config.util';
 import type { ServerConfig } from './gateway-config';
 import { logFormatOf, logLevelOf } from './log-settings';
+import { trustProxyOf } from './trust-proxy';
 
 const DEFAULT_BODY_LIMIT_MB = 10;
 
@@ -27,6 +28,7 @@ export function toServerConfig(file: FileConfig, args: CommandLine, env: Env, po
     shutdownTimeoutMs:
       (parseEnvNumber(env.SHUTDOWN_TIMEOUT_SECONDS, 'env SHUTDOWN_TIMEOUT_SECONDS', 'number') ?? 10) * 1000,
     ...clientLimits(env),
+    trustProxy: trustProxyOf(file.general_settings.trust_proxy),
     // set_verbose is LiteLLM's debug switch; --debug, LOG_LEVEL and LITELLM_LOG say more and win.
     logLevel: logLevelOf(args.logLevel, env, ls.set_verbose ? 'debug' : 'info'),
     logFormat: logFormatOf(env, ls.json_logs),

@@ -508,3 +508,20 @@ describe('config loader: bad configs stop the start with one line', () => {
     assert.equal(err.source, '/nonexistent/gw.yaml');
   });
 });
+
+describe('config loader: general_settings.trust_proxy', () => {
+  const withTrust = (value: string) => `${MODEL}general_settings:\n  trust_proxy: ${value}\n`;
+
+  it("takes Fastify's trustProxy forms: off by default, a boolean, addresses and CIDR ranges", () => {
+    assert.equal(load(MODEL).server.trustProxy, false);
+    assert.equal(load(withTrust('true')).server.trustProxy, true);
+    assert.deepEqual(load(withTrust('"10.0.0.1, 10.1.0.0/16"')).server.trustProxy, ['10.0.0.1', '10.1.0.0/16']);
+    assert.deepEqual(load(withTrust('[loopback, "fd00::/8"]')).server.trustProxy, ['loopback', 'fd00::/8']);
+  });
+
+  it('refuses an entry that is not an address or range, naming it, and a hop count (Fastify would trust no one)', () => {
+    fails(() => load(withTrust('2')), 'general_settings.trust_proxy', /./);
+    fails(() => load(withTrust('"10.0.0.1, my-proxy"')), 'general_settings.trust_proxy', /"my-proxy" is not an IP/);
+    fails(() => load(withTrust('["10.0.0.0/40"]')), 'general_settings.trust_proxy', /prefix length outside 0..32/);
+  });
+});

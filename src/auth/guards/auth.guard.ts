@@ -27,7 +27,7 @@ import { MasterKeyStrategy } from '../strategies/master-key.strategy';
 import { StrategyRunner } from '../strategies/strategy-runner';
 import { VirtualKeyStrategy } from '../strategies/virtual-key.strategy';
 import { toAuthError } from './auth-errors';
-import { AuthFailures } from './auth-failures';
+import { AuthFailures, countsAsFailure } from './auth-failures';
 import { NO_CREDENTIAL, type CredentialCheck } from '../credentials/credential-first';
 
 const TEAM_HEADER = 'x-litellm-team-id';
@@ -108,7 +108,7 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
       (result) => this.authorize(req, result),
       (err: unknown) => {
         const out = this.refusal(req, kind, err);
-        if (out.status === 401) this.failures.failed(req.ip);
+        if (out.status === 401 && countsAsFailure(out.code)) this.failures.failed(req.ip);
         throw out;
       },
     );

@@ -65,6 +65,7 @@ export function fastifyOptions(config: GatewayConfig, log: Logger): FastifyHttpO
   return {
     logger: false,
     bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: typeof config.server.trustProxy === 'object' ? [...config.server.trustProxy] : config.server.trustProxy,
     // Node checks both timeouts on a timer: every second, rather than its default 30 s, so a slow client is cut
     // within a second of its bound. A request still being received is also cut at requestTimeout during shutdown.
     requestTimeout: requestTimeoutMs,

@@ -12,10 +12,13 @@ export const GENERAL_SETTINGS: SettingsSection = {
     database_url: 'PostgreSQL URL (env DATABASE_URL wins)',
     max_request_size_mb: 'largest request body accepted',
     proxy_batch_write_at: 'seconds between spend writes',
-    user_api_key_cache_ttl: 'seconds between reads of the key change log (a lost broadcast is healed within it)',
+    user_api_key_cache_ttl:
+      'seconds between reads of the change logs of keys, teams, users and end users (a lost broadcast is healed within it)',
     key_cache_max_keys: "most virtual keys held in memory (the gateway's own setting)",
     max_auth_failures_per_minute:
-      "failed credentials per client address and minute before 429 (the gateway's own setting)",
+      "unknown or invalid credentials per client address and minute before 429 (the gateway's own setting)",
+    trust_proxy:
+      "which proxies' X-Forwarded-For names the client address (the gateway's own setting; Fastify's trustProxy)",
     disable_spend_logs: 'no spend log rows (spend totals are still kept)',
     maximum_spend_logs_retention_period: 'spend log rows older than this (e.g. "30d") are deleted',
     maximum_spend_logs_retention_interval: 'how often old spend log rows are deleted (default "1d")',
