@@ -5,7 +5,7 @@
  */
 export const COMMIT_LAG_MS = 10_000;
 
-/** Where the next read of the key change log starts (the log itself: key-store.ts). */
+/** Where the next read of a change log starts (change-log.ts). */
 export class ChangeCursor {
   /** Positions seen, oldest first: [when, last sequence number]. */
   private marks: [number, number][] = [];
@@ -19,10 +19,10 @@ export class ChangeCursor {
     this.marks = [[0, seq]];
   }
 
-  /** Read from after this number: the position seen at least COMMIT_LAG_MS before `now`. */
-  from(now: number): number {
+  /** Read from after this number: the position seen at least `lagMs` (at most COMMIT_LAG_MS) before `now`. */
+  from(now: number, lagMs = COMMIT_LAG_MS): number {
     let seq = this.marks[0][1];
-    for (const [at, s] of this.marks) if (at <= now - COMMIT_LAG_MS) seq = s;
+    for (const [at, s] of this.marks) if (at <= now - lagMs) seq = s;
     return seq;
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
 import type { KeyRow } from '../keys.repository';
+import type { ChangeSource } from './change-log';
 
 /**
  * A key's columns as the key cache holds them (cached-key.ts), read over the pool directly: the bulk load, batched
@@ -42,7 +43,7 @@ const COLUMNS = `token, key_name AS "keyName", key_alias AS "keyAlias", models, 
 
 /** The key cache's reads: plain parameterised SQL on the gateway's pool (DatabaseService.query). */
 @Injectable()
-export class KeyStore {
+export class KeyStore implements ChangeSource<KeySource, KeyRemoval> {
   constructor(private readonly db: DatabaseService) {}
 
   /** Up to `limit` keys with tokens after `after`, in token order (the bulk load's pages). */

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { KeyCache } from '../../src/keys/key-cache.service';
+import { hashSecret } from '../../src/keys/secrets/key-secret';
+import type { InProcessGateway } from '../support/gateway';
+import { chat, deafPair, seedKeys, spyKeyQueries } from '../support/key-calls';
+import { createTestDatabase, sql } from '../support/postgres';
+import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+
+const MASTER = 'sk-master-keys-unknown-1';
+
+/** No poll during the test (an hour), and no per-address limit of failures (the flood below is on purpose). */
+const config = (upstream: string) => `
+model_list:
+  - model_name: gpt-test
+    litellm_params:
+      model: openai/gpt-upstream
+      api_base: ${upstream}
+      api_key: sk-upstream-not-a-real-key
+general_settings:
+  master_key: ${MASTER}
+  user_api_key_cache_ttl: 3600
+  max_auth_failures_per_minute: 0
+`;
+
+const isLogRead = (text: string) => /FROM virtual_keys WHERE change_seq > /.test(text);
+
+describe('a hash not held while every key is: one shared, rate-bounded read of the change log', () => {
+  let upstream: FakeUpstream;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let a: InProcessGateway;
+  let b: InProcessGateway;
+
+  before(async () => {
+    upstream = await startUpstream(() => ({
+      json: chatCompletion('hello', { prompt_tokens: 1, completion_tokens: 1 }),
+    }));
+    db = await createTestDatabase('gw_keys_unknown');
+    await seedKeys(db.url, 1_000);
+    ({ a, b } = await deafPair(config(upstream.url), db.url));
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await upstream?.close();
+    await db?.drop();
+  });
+
+  it('a key made on another instance, or straight in the database, works on its first call there', async () => {
+    assert.ok(b.app.get(KeyCache).holdsAllKeys);
+    const res = await fetch(`${a.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const made = (await res.json()) as { key: string };
+    const t = Date.now();
+    assert.equal((await chat(b.url, made.key)).status, 200, 'made on A, first call on B');
+    await sql(
+      db.url,
+      `INSERT INTO virtual_keys (token, key_name, created_by, updated_at) VALUES ($1, 'sk-...ect', 'import', now())`,
+      [hashSecret('sk-direct-import')],
+    );
+    assert.equal((await chat(b.url, 'sk-direct-import')).status, 200, 'inserted by hand, first call on B');
+    assert.ok(Date.now() - t < 2_000, 'no poll was waited for');
+    assert.equal((await chat(b.url, 'sk-never-made')).status, 401);
+  });
+
+  it('a flood of made-up keys is refused from memory past a few reads a second; none is looked up', async (ctx) => {
+    await new Promise((r) => setTimeout(r, 1_100)); // the reads of the test above are paid back
+    const spy = spyKeyQueries();
+    const t = Date.now();
+    let sent = 0;
+    try {
+      for (let round = 0; round < 20; round++) {
+        const calls = Array.from({ length: 25 }, () => chat(b.url, `sk-flood-${sent++}`));
+        assert.deepEqual(new Set((await Promise.all(calls)).map((c) => c.status)), new Set([401]));
+      }
+    } finally {
+      spy.stop();
+    }
+    assert.equal((await chat(b.url, 'sk-scale-7')).status, 200, 'a held key, after the flood');
+    const seconds = (Date.now() - t) / 1000;
+    const reads = spy.texts.filter(isLogRead).length;
+    ctx.diagnostic(`${sent} made-up keys in ${seconds.toFixed(2)} s: ${reads} change-log reads`);
+    assert.deepEqual(
+      spy.texts.filter((q) => !isLogRead(q)),
+      [],
+      'only change-log reads',
+    );
+    assert.ok(reads <= 10 + Math.ceil(seconds * 10) + 1, `${reads} reads in ${seconds} s`);
+    assert.ok(reads < sent / 10, `${reads} reads for ${sent} keys`);
+  });
+});
