@@ -2,22 +2,25 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
+import { ChangeLog } from '../cache/change-log';
 import { KeyEventsService } from '../invalidation/key-events.service';
-import type { KeyEvent, SpendTotal } from '../invalidation/key-events';
-import { SpendWriter, type FlushResult } from '../spend/spend-writer.service';
+import type { KeyEvent } from '../invalidation/key-events';
+import { SpendWriter } from '../spend/spend-writer.service';
 import { LimitedObject } from './limited-object';
 import { KIND_SCOPE, OBJECT_KINDS, type ObjectKind } from './object-kind';
-import { ObjectsRepository, type ObjectRow } from './objects.repository';
+import { ObjectSpendSync } from './object-spend-sync';
+import { ObjectsRepository, type ObjectChange, type ObjectRemoval, type ObjectRow } from './objects.repository';
 import { SoftBudgetCrossings } from './soft-budget-crossings';
 
 const RETRY_LOAD_MS = 2_000;
 
 /**
  * Teams, users and end users as admission sees them: an in-memory mirror (every team and user, the end users that
- * have limits), so a model call never waits for the database for any of them. Changes made here are applied at
- * once; changes from other instances arrive as broadcast messages naming the objects, which are read again. A
- * periodic full read heals a missed message. A budget period that ended is reset lazily: the first call that sees it
- * over asks the database, which resets it once whatever the number of instances asking.
+ * have limits), so a model call never waits for the database for any of them. Read whole at start; changes made here
+ * are applied at once; changes from other instances arrive as broadcast messages naming the objects, which are read
+ * again. A change log read every `user_api_key_cache_ttl` (the keys' kind: cache/change-log.ts) heals a missed
+ * message, at a cost that follows the changes, not the objects held. A budget period that ended is reset lazily:
+ * the first call that sees it over asks the database, which resets it once whatever the number of instances asking.
  */
 @Injectable()
 export class AccessObjects implements OnModuleInit, OnModuleDestroy {
@@ -29,21 +32,27 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   private readonly resetting = new Set<string>();
   private loaded = false;
   private timer?: NodeJS.Timeout;
+  /** What changed since the last look (exposed: tests read what its reads cost). */
+  readonly changes: ChangeLog<ObjectChange, ObjectRemoval>;
+  private readonly spendSync: ObjectSpendSync;
 
   constructor(
     private readonly repo: ObjectsRepository,
     private readonly spend: SpendWriter,
     private readonly events: KeyEventsService,
-    private readonly crossings: SoftBudgetCrossings,
+    crossings: SoftBudgetCrossings,
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.changes = new ChangeLog(repo, { apply: (r) => this.fromLog(r), remove: (g) => this.removedInLog(g) });
+    this.spendSync = new ObjectSpendSync(this.maps, spend, crossings, log);
+  }
 
   async onModuleInit(): Promise<void> {
     this.events.register({ onEvent: (e) => this.onEvent(e), onResync: () => void this.loadAll(false) });
-    this.spend.onFlushed((r) => this.afterFlush(r));
+    this.spend.onFlushed((r) => this.spendSync.afterFlush(r));
     await this.loadAll(true);
-    this.timer = setInterval(() => void this.loadAll(false), this.config.keyCache.resyncIntervalMs);
+    this.timer = setInterval(() => void this.poll(), this.config.keyCache.resyncIntervalMs);
     this.timer.unref();
   }
 
@@ -78,8 +87,8 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     try {
       rows = await this.repo.load(kind, ids);
     } catch (err) {
-      // The periodic full read picks the change up.
-      this.log.warn({ err: (err as Error).message, kind }, 'could not read changed objects; retried by the resync');
+      // The change log picks the change up.
+      this.log.warn({ err: (err as Error).message, kind }, 'could not read changed objects; the change log will');
       return;
     }
     const found = new Map(rows.map((r) => [r.id, r]));
@@ -96,45 +105,9 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     if (o) o.spend += cost;
   }
 
-  /** Database totals after a spend write (ours or another instance's), with the end of their period if any. */
-  private adopt(kind: ObjectKind, totals: Iterable<SpendTotal>): void {
-    const map = this.maps[kind];
-    for (const [id, total, resetAt] of totals) {
-      const o = map.get(id);
-      if (o) o.adopt(total, resetAt ?? Infinity, this.spend.unflushedOf(kind, id));
-    }
-  }
-
   private onEvent(e: KeyEvent): void {
     if (e.t === 'objects') void this.reload(e.c, e.i);
-    else if (e.t === 'spend') {
-      this.adopt('team', e.p);
-      this.adopt('user', e.u ?? []);
-      this.adopt('end_user', e.e ?? []);
-    }
-  }
-
-  /**
-   * Our own spend write: adopt its totals, and log the soft budgets it crossed. The database marks a crossing
-   * once per period (only the write that crossed it reports it), so this is one warning per object and period,
-   * however many instances write.
-   */
-  private afterFlush(r: FlushResult): void {
-    const withPeriod = (prefix: string, m: ReadonlyMap<string, number> | undefined): SpendTotal[] =>
-      [...(m ?? [])].map(([id, total]) => {
-        const end = r.periods?.get(prefix + id);
-        return end === undefined ? [id, total] : [id, total, end];
-      });
-    this.adopt('team', withPeriod('t:', r.teams));
-    this.adopt('user', withPeriod('u:', r.users));
-    this.adopt('end_user', withPeriod('e:', r.endUsers));
-    for (const c of r.crossings ?? []) {
-      this.crossings.crossed(c.kind, c.id);
-      this.log.warn(
-        { [c.kind === 'key' ? 'key_token' : `${c.kind}_id`]: c.id, spend: c.spend, soft_budget: c.softBudget },
-        `soft_budget crossed by ${c.kind === 'end_user' ? 'end user' : c.kind} ${c.id}: spend ${c.spend} of soft_budget ${c.softBudget} (calls are not refused)`,
-      );
-    }
+    else if (e.t === 'spend') this.spendSync.onSpend(e);
   }
 
   /** The period of this object is over (seen by admission): reset it in the database, once, in the background. */
@@ -152,25 +125,52 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   }
 
   private put(kind: ObjectKind, row: ObjectRow): void {
-    const o = new LimitedObject(kind, row.id, row, KIND_SCOPE[kind]);
-    o.spend += this.spend.unflushedOf(kind, row.id);
+    const o = this.limited(kind, row);
     if (kind === 'end_user' && !o.enforced) this.maps[kind].delete(row.id);
     else this.maps[kind].set(row.id, o);
   }
 
+  /** A row as held here: its spend plus what this instance has not written yet. */
+  private limited(kind: ObjectKind, row: ObjectRow): LimitedObject {
+    const o = new LimitedObject(kind, row.id, row, KIND_SCOPE[kind]);
+    o.spend += this.spend.unflushedOf(kind, row.id);
+    return o;
+  }
+
+  /** A changed row from the log: replaces an older copy (an end user without limits leaves the mirror). */
+  private fromLog(row: ObjectChange): void {
+    const held = this.maps[row.kind].get(row.id);
+    if (!held || held.seq < row.changeSeq) this.put(row.kind, row);
+  }
+
+  /** An object removed, from the log: a copy older than the removal goes. */
+  private removedInLog(gone: ObjectRemoval): void {
+    const held = this.maps[gone.kind].get(gone.id);
+    if (held && held.seq < gone.changeSeq) this.maps[gone.kind].delete(gone.id);
+  }
+
+  /** The change log since the last read; before the first whole read has succeeded, that read again. */
+  private async poll(): Promise<void> {
+    if (!this.changes.started) return this.loadAll(false);
+    try {
+      await this.spend.readConsistent(() => this.changes.read());
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'teams, users and end users change log not read; retried');
+    }
+  }
+
+  /** Every object, read again whole (at start, and after a broadcast gap); the change log starts from before it. */
   private async loadAll(first: boolean): Promise<void> {
     try {
+      const seq = await this.repo.lastChange();
       for (const kind of OBJECT_KINDS) {
-        const rows = await this.repo.loadAll(kind);
+        const rows = await this.spend.readConsistent(() => this.repo.loadAll(kind));
         const map = new Map<string, LimitedObject>();
-        for (const r of rows) {
-          const o = new LimitedObject(kind, r.id, r, KIND_SCOPE[kind]);
-          o.spend += this.spend.unflushedOf(kind, r.id);
-          map.set(r.id, o);
-        }
+        for (const r of rows) map.set(r.id, this.limited(kind, r));
         this.maps[kind].clear();
         for (const [id, o] of map) this.maps[kind].set(id, o);
       }
+      if (!this.changes.started) this.changes.start(seq);
       if (!this.loaded) this.log.debug('teams, users and end users loaded');
       this.loaded = true;
     } catch (err) {

@@ -43,14 +43,17 @@ export class LimitedObject {
   spend: number;
   resetAtMs: number;
   readonly alias: string | null;
+  /** The row's place in the change log (0: unknown): an older change read later does not replace it. */
+  readonly seq: number;
 
   constructor(
     readonly kind: ObjectKind,
     readonly id: string,
-    row: LimitColumns & { alias?: string | null },
+    row: LimitColumns & { alias?: string | null; changeSeq?: number },
     scopePrefix: string,
   ) {
     this.alias = row.alias ?? null;
+    this.seq = row.changeSeq ?? 0;
     this.models = Object.freeze([...row.models]);
     this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
     this.maxBudget = row.maxBudget;

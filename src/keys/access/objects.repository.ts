@@ -1,10 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
+import type { ChangeSource } from '../cache/change-log';
 import { rethrowDatabaseError } from '../db-errors';
 import type { LimitColumns } from './limited-object';
 import type { ObjectKind } from './object-kind';
 
-export type ObjectRow = LimitColumns & { id: string; alias: string | null };
+/** `changeSeq` orders the row among all changes of teams, users and end users (the mirror's change log). */
+export type ObjectRow = LimitColumns & { id: string; alias: string | null; changeSeq: number };
+/** A changed row, of any kind. */
+export type ObjectChange = ObjectRow & { kind: ObjectKind };
+/** An object that stopped existing (or changed id), at its place in the change sequence. */
+export interface ObjectRemoval {
+  readonly kind: ObjectKind;
+  readonly id: string;
+  readonly changeSeq: number;
+}
 
 /** Table and id column per kind: constants, never input. */
 const TABLES: Readonly<Record<ObjectKind, { table: string; id: string; alias: string; all: boolean }>> = {
@@ -17,14 +27,45 @@ const TABLES: Readonly<Record<ObjectKind, { table: string; id: string; alias: st
 const COLUMNS = `models, spend, max_budget AS "maxBudget", soft_budget AS "softBudget",
   budget_duration AS "budgetDuration", budget_reset_at AS "budgetResetAt",
   soft_budget_alerted_at AS "softBudgetAlertedAt", rpm_limit AS "rpmLimit", tpm_limit AS "tpmLimit",
-  max_parallel_requests AS "maxParallelRequests", blocked`;
+  max_parallel_requests AS "maxParallelRequests", blocked, change_seq::float8 AS "changeSeq"`;
 const ENFORCED = `(blocked OR cardinality(models) > 0 OR max_budget IS NOT NULL OR soft_budget IS NOT NULL
   OR rpm_limit IS NOT NULL OR tpm_limit IS NOT NULL OR max_parallel_requests IS NOT NULL)`;
 
-/** What the in-memory mirror of teams, users and end users reads, and the lazy budget reset. */
+/** Every kind's changed rows after $1, in one statement. */
+const CHANGED = (Object.entries(TABLES) as [ObjectKind, (typeof TABLES)[ObjectKind]][])
+  .map(
+    ([kind, t]) => `SELECT '${kind}' AS kind, ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table}
+    WHERE change_seq > $1`,
+  )
+  .join(' UNION ALL ');
+
+/** What the in-memory mirror of teams, users and end users reads (its change log included), and the lazy budget reset. */
 @Injectable()
-export class ObjectsRepository {
+export class ObjectsRepository implements ChangeSource<ObjectChange, ObjectRemoval> {
   constructor(private readonly db: DatabaseService) {}
+
+  async lastChange(): Promise<number> {
+    const [row] = await this.query<{ seq: number }>(
+      `SELECT GREATEST((SELECT max(change_seq) FROM teams), (SELECT max(change_seq) FROM users),
+        (SELECT max(change_seq) FROM end_users), (SELECT max(change_seq) FROM access_object_tombstones), 0)::float8 AS seq`,
+    );
+    return row?.seq ?? 0;
+  }
+
+  /** Rows of every kind changed after `seq` (end users without limits too: the mirror lets them go), and removals. */
+  async changesSince(seq: number): Promise<{ rows: ObjectChange[]; removed: ObjectRemoval[] }> {
+    const rows = await this.query<ObjectChange>(CHANGED, [seq]);
+    const removed = await this.query<ObjectRemoval>(
+      'SELECT kind, id, change_seq::float8 AS "changeSeq" FROM access_object_tombstones WHERE change_seq > $1',
+      [seq],
+    );
+    return { rows, removed };
+  }
+
+  /** Tombstones older than a day: every running instance has read them long before. */
+  async pruneRemovals(): Promise<void> {
+    await this.query(`DELETE FROM access_object_tombstones WHERE removed_at < now() - interval '1 day' RETURNING 1`);
+  }
 
   /** Every row the mirror holds of this kind. */
   loadAll(kind: ObjectKind): Promise<ObjectRow[]> {

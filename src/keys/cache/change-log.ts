@@ -36,7 +36,8 @@ export class ChangeLog<R extends Sequenced, G extends Sequenced> {
   private readonly cursor = new ChangeCursor();
   private prunedAt = Date.now();
   private reading: Promise<void> = Promise.resolve();
-  /** Entries (changed rows and tombstones) read so far: what the reads have cost. */
+  /** Reads so far, and the entries (changed rows and tombstones) they returned: what the log has cost. */
+  reads = 0;
   entriesRead = 0;
 
   constructor(
@@ -70,6 +71,7 @@ export class ChangeLog<R extends Sequenced, G extends Sequenced> {
     for (const r of rows) entries.push([Number(r.changeSeq), r, true]);
     for (const g of removed) entries.push([Number(g.changeSeq), g, false]);
     entries.sort((a, b) => a[0] - b[0]);
+    this.reads++;
     this.entriesRead += entries.length;
     let last = 0;
     for (const [seq, entry, changed] of entries) {

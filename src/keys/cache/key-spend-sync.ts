@@ -25,11 +25,7 @@ export class KeySpendSync {
   afterFlush(r: FlushResult): void {
     for (const [token, dbSpend] of r.keys) this.adopt(token, dbSpend, r.periods?.get(`k:${token}`) ?? Infinity);
     for (const [token, totals] of r.keyModels ?? []) this.adoptModels(token, totals);
-    const totals = (prefix: string, m: ReadonlyMap<string, number> | undefined): SpendTotal[] =>
-      [...(m ?? [])].map(([id, total]) => {
-        const end = r.periods?.get(prefix + id);
-        return end === undefined ? [id, total] : [id, total, end];
-      });
+    const totals = (prefix: string, m: ReadonlyMap<string, number> | undefined) => spendTotals(r, prefix, m);
     const event = {
       t: 'spend' as const,
       k: totals('k:', r.keys),
@@ -48,4 +44,12 @@ export class KeySpendSync {
   private adoptModels(token: string, totals: Readonly<Record<string, number>>): void {
     this.table.keys.peek(token)?.adoptModels(totals, (g) => this.spend.unflushedModel(token, g));
   }
+}
+
+/** A write's totals of one kind (`prefix`: its scope prefix in `periods`), each with the end of its period if any. */
+export function spendTotals(r: FlushResult, prefix: string, m: ReadonlyMap<string, number> | undefined): SpendTotal[] {
+  return [...(m ?? [])].map(([id, total]) => {
+    const end = r.periods?.get(prefix + id);
+    return end === undefined ? [id, total] : [id, total, end];
+  });
 }
