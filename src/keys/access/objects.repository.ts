@@ -39,7 +39,7 @@ const CHANGED = (Object.entries(TABLES) as [ObjectKind, (typeof TABLES)[ObjectKi
   )
   .join(' UNION ALL ');
 
-/** What the in-memory mirror of teams, users and end users reads (its change log included), and the lazy budget reset. */
+/** What the in-memory mirror of teams, users and end users reads (its change log too), and the lazy budget reset. */
 @Injectable()
 export class ObjectsRepository implements ChangeSource<ObjectChange, ObjectRemoval> {
   constructor(private readonly db: DatabaseService) {}
@@ -47,7 +47,8 @@ export class ObjectsRepository implements ChangeSource<ObjectChange, ObjectRemov
   async lastChange(): Promise<number> {
     const [row] = await this.query<{ seq: number }>(
       `SELECT GREATEST((SELECT max(change_seq) FROM teams), (SELECT max(change_seq) FROM users),
-        (SELECT max(change_seq) FROM end_users), (SELECT max(change_seq) FROM access_object_tombstones), 0)::float8 AS seq`,
+        (SELECT max(change_seq) FROM end_users), (SELECT max(change_seq) FROM access_object_tombstones),
+        0)::float8 AS seq`,
     );
     return row?.seq ?? 0;
   }
