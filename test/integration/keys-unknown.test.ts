@@ -4,6 +4,7 @@ import { KeyCache } from '../../src/keys/key-cache.service';
 import { hashSecret } from '../../src/keys/secrets/key-secret';
 import type { InProcessGateway } from '../support/gateway';
 import { chat, deafPair, seedKeys, spyKeyQueries } from '../support/key-calls';
+import { generateKey } from '../support/management-api';
 import { createTestDatabase, sql } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
@@ -47,12 +48,7 @@ describe('a hash not held while every key is: one shared, rate-bounded read of t
 
   it('a key made on another instance, or straight in the database, works on its first call there', async () => {
     assert.ok(b.app.get(KeyCache).holdsAllKeys);
-    const res = await fetch(`${a.url}/key/generate`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-      body: '{}',
-    });
-    const made = (await res.json()) as { key: string };
+    const made = await generateKey(a.url, MASTER);
     const t = Date.now();
     assert.equal((await chat(b.url, made.key)).status, 200, 'made on A, first call on B');
     await sql(
