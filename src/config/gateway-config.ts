@@ -177,7 +177,7 @@ export interface LimitsConfig {
 }
 
 export interface KeyCacheConfig {
-  /** How often the key change log is read (`general_settings.user_api_key_cache_ttl`). */
+  /** How often the change logs (keys; teams, users and end users) are read (`user_api_key_cache_ttl`). */
   readonly resyncIntervalMs: number;
   /** Most keys held in memory (`general_settings.key_cache_max_keys`). */
   readonly maxKeys: number;

@@ -17,8 +17,8 @@ const DEFAULT_AZURE_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 /** Seconds between spend writes unless `proxy_batch_write_at` says otherwise: budgets shared by instances stay close. */
 const DEFAULT_SPEND_WRITE_SEC = 1;
 /**
- * Seconds between reads of the key change log unless `user_api_key_cache_ttl` says otherwise: a change whose
- * broadcast did not reach this instance is picked up within this time.
+ * Seconds between reads of the change logs (keys; teams, users and end users) unless `user_api_key_cache_ttl` says
+ * otherwise: a change whose broadcast did not reach this instance is picked up within this time.
  */
 const DEFAULT_KEY_CACHE_TTL_SEC = 30;
 /** A held slot is renewed every third of this; a dead instance's slots are free this long after it died. */
