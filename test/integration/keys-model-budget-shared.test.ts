@@ -31,7 +31,7 @@ describe('keys: model_max_budget spend is shared between instances and survives 
     assert.equal(err.code, 'budget_exceeded');
     assert.match(
       err.message,
-      /^400 LiteLLM Virtual Key: sk-\.\.\.\w{4}, key_alias: \S+, exceeded budget for model=gpt/,
+      /^400 LiteLLM Virtual Key: sk-\.\.\.\S{4}, key_alias: \S+, exceeded budget for model=gpt/,
     );
     return true;
   };
