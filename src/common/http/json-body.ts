@@ -35,7 +35,7 @@ export function strictJsonParser(fastify: FastifyInstance, bodies: BodySlots): F
     }
     const text = body.toString('utf8');
     req[RAW_JSON] = { bytes: body, chars: text.length };
-    if (mayPoison(body)) return void parseJson(req, text, done);
+    if (mayPoison(text)) return void parseJson(req, text, done);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -51,6 +51,7 @@ export function strictJsonParser(fastify: FastifyInstance, bodies: BodySlots): F
  * over the whole text (two more passes over a big body): only when one of the words, or a `\u` escape that could
  * spell it, is in the bytes at all. Else the text is plain JSON.parse's.
  */
-function mayPoison(body: Buffer): boolean {
-  return body.indexOf('\\u') !== -1 || body.indexOf('__proto__') !== -1 || body.indexOf('constructor') !== -1;
+function mayPoison(text: string): boolean {
+  // Searched in the decoded text: a Buffer search converts its string needle to bytes on every call.
+  return text.includes('\\u') || text.includes('__proto__') || text.includes('constructor');
 }
