@@ -68,6 +68,66 @@ describe('keys: sliding minute window', () => {
   });
 });
 
+describe('keys: sliding minute window, its running total', () => {
+  /** The same ring of one-second slots with a pass over every slot on each question: what the total must equal. */
+  class EverySlot {
+    readonly counts = new Float64Array(62);
+    readonly seconds = new Float64Array(62).fill(-Infinity);
+    add(ms: number, n: number): void {
+      const s = Math.floor(ms / 1000);
+      if (this.seconds[s % 62] !== s) [this.seconds[s % 62], this.counts[s % 62]] = [s, 0];
+      this.counts[s % 62] += n;
+    }
+    adjust(atMs: number, nowMs: number, delta: number): void {
+      const s = Math.floor(atMs / 1000);
+      if (this.seconds[s % 62] === s && s > Math.floor(nowMs / 1000) - 61)
+        this.counts[s % 62] = Math.max(0, this.counts[s % 62] + delta);
+    }
+    total(ms: number): number {
+      const oldest = Math.floor(ms / 1000) - 61;
+      let sum = 0;
+      for (let i = 0; i < 62; i++) if (this.seconds[i] > oldest) sum += this.counts[i];
+      return sum;
+    }
+  }
+
+  it('equals a pass over every slot, with settled reservations and questions about other moments (property)', () => {
+    const op = fc.oneof(
+      fc.record({
+        k: fc.constant('add' as const),
+        dt: fc.integer({ min: 0, max: 4_000 }),
+        n: fc.integer({ min: 1, max: 99 }),
+      }),
+      fc.record({
+        k: fc.constant('adjust' as const),
+        back: fc.integer({ min: 0, max: 70_000 }),
+        d: fc.integer({ min: -150, max: 150 }),
+      }),
+      fc.record({ k: fc.constant('ask' as const), off: fc.integer({ min: -65_000, max: 65_000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 150 }), (ops) => {
+        const w = new MinuteWindow();
+        const ref = new EverySlot();
+        let now = 1_700_000_000_000;
+        for (const o of ops) {
+          if (o.k === 'add') {
+            now += o.dt;
+            w.add(now, o.n);
+            ref.add(now, o.n);
+          } else if (o.k === 'adjust') {
+            const at = now - o.back;
+            // Only a slot still holding its own second is settled (adjust answers false otherwise): the same here.
+            const held = w.adjust(at, now, o.d);
+            if (held) ref.adjust(at, now, o.d);
+          } else assert.equal(w.total(now + o.off), ref.total(now + o.off), `at ${o.off}`);
+          assert.equal(w.total(now), ref.total(now));
+        }
+      }),
+    );
+  });
+});
+
 describe('keys: in-process limiter', () => {
   let now = 1_700_000_000_000;
   const limiter = new MemoryLimiter(() => now);

@@ -10,15 +10,26 @@ const SLOTS = WINDOW_SECONDS + 1;
 export class MinuteWindow {
   private readonly counts = new Float64Array(SLOTS);
   private readonly seconds = new Float64Array(SLOTS).fill(-Infinity);
+  /** 1: the slot had left the window when last looked (at `expiredAt`), and its count is not in `sum`. */
+  private readonly out = new Uint8Array(SLOTS);
+  /**
+   * The counts of the slots not `out`: the total, kept as counts change, with the slots that left the window taken
+   * off once per second, so the total asked on every call is not a pass over all slots.
+   */
+  private sum = 0;
+  private expiredAt = -Infinity;
 
   add(nowMs: number, n: number): void {
     const s = Math.floor(nowMs / 1000);
     const i = s % SLOTS;
     if (this.seconds[i] !== s) {
+      if (this.out[i] === 0) this.sum -= this.counts[i];
       this.seconds[i] = s;
       this.counts[i] = 0;
+      this.out[i] = 0;
     }
     this.counts[i] += n;
+    if (this.out[i] === 0) this.sum += n;
   }
 
   /**
@@ -29,15 +40,31 @@ export class MinuteWindow {
     const s = Math.floor(atMs / 1000);
     const i = s % SLOTS;
     if (this.seconds[i] !== s || s <= Math.floor(nowMs / 1000) - WINDOW_SECONDS) return false;
-    this.counts[i] = Math.max(0, this.counts[i] + delta);
+    const before = this.counts[i];
+    this.counts[i] = Math.max(0, before + delta);
+    if (this.out[i] === 0) this.sum += this.counts[i] - before;
     return true;
   }
 
   total(nowMs: number): number {
-    const oldest = Math.floor(nowMs / 1000) - WINDOW_SECONDS;
-    let sum = 0;
-    for (let i = 0; i < SLOTS; i++) if (this.seconds[i] > oldest) sum += this.counts[i];
-    return sum;
+    const now = Math.floor(nowMs / 1000);
+    const oldest = now - WINDOW_SECONDS;
+    if (now < this.expiredAt) {
+      // Asked about an earlier second than last time (the clock went back): slots taken off since may count again.
+      let sum = 0;
+      for (let i = 0; i < SLOTS; i++) if (this.seconds[i] > oldest) sum += this.counts[i];
+      return sum;
+    }
+    if (now > this.expiredAt) {
+      this.expiredAt = now;
+      for (let i = 0; i < SLOTS; i++) {
+        if (this.out[i] === 0 && this.seconds[i] <= oldest) {
+          this.sum -= this.counts[i];
+          this.out[i] = 1;
+        }
+      }
+    }
+    return this.sum;
   }
 
   /** True when nothing in the window: the state can be dropped. */
