@@ -5,10 +5,9 @@
  */
 export const NOT_STORABLE = 'must not contain NUL characters or unpaired surrogates';
 
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 export function isStorableText(s: string): boolean {
-  return !UNSTORABLE.test(s);
+  // Native checks: this runs on every spend-log row's client-sent strings.
+  return s.isWellFormed() && !s.includes('\0');
 }
 
 /**
