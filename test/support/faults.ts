@@ -214,16 +214,27 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   return { value, ms: performance.now() - started };
 }
 
-/** Polls `check` every 50 ms until it is true; fails naming `what` after `timeoutMs`. */
+/**
+ * Polls `check` every 50 ms until it is true; fails naming `what` (and the last error a check threw) after
+ * `timeoutMs`. A check that throws (a poll's connection reset while a service recovers) counts as "not yet".
+ */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
   what: string,
   timeoutMs = 10_000,
 ): Promise<number> {
   const started = Date.now();
+  let last: unknown;
   for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    try {
+      if (await check()) return Date.now() - started;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() - started > timeoutMs) {
+      const why = last === undefined ? '' : ` (last check threw: ${(last as Error).message})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
     await sleep(50);
   }
 }
