@@ -3,6 +3,8 @@ import { Client } from 'pg';
 import { applyMigrations } from '../../src/database/migration-runner';
 import { KeyCache } from '../../src/keys/key-cache.service';
 import { startGateway, type InProcessGateway } from './gateway';
+import type { Pair } from './proxy-setup';
+import { chatCompletion, type Responder } from './upstream';
 
 /** Every statement the gateway's pg clients send that reads or writes `virtual_keys` (Prisma's included). */
 export function spyKeyQueries(): { count: () => number; texts: string[]; stop: () => void } {
@@ -66,15 +68,23 @@ export async function seedKeys(url: string, n: number): Promise<void> {
  * Two in-process gateways on one database that do not hear each other: A broadcasts on Redis, B listens on
  * PostgreSQL, so B learns of A's key changes only from the change log. Resolves once B's keys are loaded.
  */
-export async function deafPair(
-  yaml: string,
-  databaseUrl: string,
-): Promise<{ a: InProcessGateway; b: InProcessGateway; close: () => Promise<void> }> {
+export async function deafPair(yaml: string, databaseUrl: string): Promise<Pair<InProcessGateway>> {
   const a = await startGateway(yaml, {
     DATABASE_URL: databaseUrl,
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
   });
-  const b = await startGateway(yaml, { DATABASE_URL: databaseUrl });
-  await b.app.get(KeyCache).loaded();
+  let b: InProcessGateway | undefined;
+  try {
+    b = await startGateway(yaml, { DATABASE_URL: databaseUrl });
+    await b.app.get(KeyCache).loaded();
+  } catch (err) {
+    await Promise.all([a.close(), b?.close()]);
+    throw err;
+  }
   return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
 }
+
+/** The fake upstream's answer for these tests: a completion of one token in, one out. */
+export const helloAnswer: Responder = () => ({
+  json: chatCompletion('hello', { prompt_tokens: 1, completion_tokens: 1 }),
+});

@@ -4,10 +4,14 @@ import { Client } from 'pg';
 /** The server the tests use; CI and the machine have PostgreSQL here with trust auth. */
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop: () => Promise<void>;
+}
+
 /** Creates a fresh, empty database for one test file; `drop()` removes it (and any connections to it). */
-export async function createTestDatabase(
-  prefix = 'gw_test',
-): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(prefix = 'gw_test'): Promise<TestDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();

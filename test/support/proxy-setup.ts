@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { startGateway, type InProcessGateway } from './gateway';
+import { spawnGateway, startGateway, writeConfig, type InProcessGateway, type SpawnedGateway } from './gateway';
+import { createTestDatabase, type TestDatabase } from './postgres';
 import { startUpstream, type FakeUpstream, type Responder } from './upstream';
 
 /** An OpenAI client of a gateway's /v1 with `apiKey`, without retries: a test sees each answer as it came. */
@@ -64,4 +65,74 @@ model_list:
 router_settings:
   num_retries: 0
 `;
+}
+
+/** What a set-up on a database starts besides the upstream: its gateways, as named fields, and how to stop them. */
+export interface Gateways {
+  close(): Promise<void>;
+}
+
+/** Two gateways, A and B. */
+export interface Pair<G> extends Gateways {
+  readonly a: G;
+  readonly b: G;
+}
+
+/** A fake upstream, a fresh database and gateways on both. */
+export type DatabaseSetup<G extends Gateways> = Omit<G, 'close'> & {
+  readonly up: FakeUpstream;
+  readonly db: TestDatabase;
+  /** Stops the gateways, closes the upstream, then drops the database. */
+  close(): Promise<void>;
+};
+
+export interface DatabaseSetupOptions<G extends Gateways> {
+  /** The database's name prefix (createTestDatabase). */
+  dbPrefix: string;
+  /** How the fake upstream answers (default: its own default answer). */
+  respond?: Responder;
+  /** Seeds the database if need be and starts the gateways; stops what it started if it fails. */
+  start: (upstreamUrl: string, db: TestDatabase) => Promise<G>;
+}
+
+/** The multi-instance tests' set-up: gateways sharing one fresh database, all sent to one fake upstream. */
+export async function startOnDatabase<G extends Gateways>(opts: DatabaseSetupOptions<G>): Promise<DatabaseSetup<G>> {
+  const up = await startUpstream(opts.respond);
+  const db = await createTestDatabase(opts.dbPrefix).catch(async (err: unknown) => {
+    await up.close();
+    throw err;
+  });
+  let gateways: G;
+  try {
+    gateways = await opts.start(up.url, db);
+  } catch (err) {
+    await up.close();
+    await db.drop();
+    throw err;
+  }
+  return {
+    ...gateways,
+    up,
+    db,
+    close: async () => {
+      await gateways.close();
+      await up.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Two processes of the production build, A and B, on one config and env (e.g. one DATABASE_URL). */
+export async function spawnPair(yaml: string, env: Record<string, string | undefined>): Promise<Pair<SpawnedGateway>> {
+  const args = ['--config', writeConfig(yaml)];
+  const a = await spawnGateway(args, env);
+  let b: SpawnedGateway;
+  try {
+    b = await spawnGateway(args, env);
+  } catch (err) {
+    await a.stop('SIGKILL');
+    throw err;
+  }
+  // SIGKILL: a test that wants the graceful stop (spend flushed) stops them itself first.
+  return { a, b, close: async () => void (await Promise.all([a.stop('SIGKILL'), b.stop('SIGKILL')])) };
 }
