@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LISTENER_APPLICATION_NAME } from '../../src/database/pg-listener';
-import { readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
-import { createTestDatabase, sql } from '../support/postgres';
-import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+import { readJson, type SpawnedGateway } from '../support/gateway';
+import { sql } from '../support/postgres';
+import { spawnPair, startOnDatabase, type DatabaseSetup, type Pair } from '../support/proxy-setup';
+import { chatCompletion } from '../support/upstream';
 
 const MASTER = 'sk-master-keys-instances-1';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -69,49 +70,41 @@ async function until(
 
 for (const broadcast of ['redis', 'postgres'] as const) {
   describe(`keys: two gateway processes on one database (${broadcast} broadcast)`, () => {
-    let upstream: FakeUpstream;
-    let db: Awaited<ReturnType<typeof createTestDatabase>>;
-    let a: SpawnedGateway;
-    let b: SpawnedGateway;
-
+    let s: DatabaseSetup<Pair<SpawnedGateway>>;
     before(async () => {
-      upstream = await startUpstream(() => ({ json: chatCompletion('hello', USAGE) }));
-      db = await createTestDatabase('gw_keys_multi');
-      const file = writeConfig(config(upstream.url));
-      const env = { DATABASE_URL: db.url, ...(broadcast === 'redis' ? { REDIS_URL } : {}) };
-      a = await spawnGateway(['--config', file], env);
-      b = await spawnGateway(['--config', file], env);
+      s = await startOnDatabase({
+        dbPrefix: 'gw_keys_multi',
+        respond: () => ({ json: chatCompletion('hello', USAGE) }),
+        start: (upstream, db) =>
+          spawnPair(config(upstream), { DATABASE_URL: db.url, ...(broadcast === 'redis' ? { REDIS_URL } : {}) }),
+      });
     });
-    after(async () => {
-      await Promise.all([a?.stop('SIGKILL'), b?.stop('SIGKILL')]);
-      await upstream?.close();
-      await db?.drop();
-    });
+    after(() => s?.close());
 
     it('block, unblock, regenerate and delete on A are enforced on B within 1 second', async (ctx) => {
-      const k = await admin(a, '/key/generate', {});
-      assert.equal((await chat(b, k.key)).status, 200, 'B loads the key created on A');
+      const k = await admin(s.a, '/key/generate', {});
+      assert.equal((await chat(s.b, k.key)).status, 200, 'B loads the key created on A');
 
-      await admin(a, '/key/block', { key: k.token });
+      await admin(s.a, '/key/block', { key: k.token });
       let t = Date.now();
-      const blockedAfter = await until(() => chat(b, k.key), 401, t);
+      const blockedAfter = await until(() => chat(s.b, k.key), 401, t);
       assert.ok(blockedAfter < 1_000, `blocked on B after ${blockedAfter} ms`);
       const seen = [blockedAfter];
 
-      await admin(a, '/key/unblock', { key: k.token });
+      await admin(s.a, '/key/unblock', { key: k.token });
       t = Date.now();
-      seen.push(await until(() => chat(b, k.key), 200, t));
+      seen.push(await until(() => chat(s.b, k.key), 200, t));
       assert.ok(seen[1] < 1_000, `unblocked on B after ${seen[1]} ms`);
 
-      const renewed = await admin(a, '/key/regenerate', { key: k.token });
+      const renewed = await admin(s.a, '/key/regenerate', { key: k.token });
       t = Date.now();
-      seen.push(await until(() => chat(b, k.key), 401, t));
+      seen.push(await until(() => chat(s.b, k.key), 401, t));
       assert.ok(seen[2] < 1_000, `old secret refused on B after ${seen[2]} ms`);
-      assert.equal((await chat(b, renewed.key)).status, 200);
+      assert.equal((await chat(s.b, renewed.key)).status, 200);
 
-      await admin(a, '/key/delete', { keys: [renewed.token] });
+      await admin(s.a, '/key/delete', { keys: [renewed.token] });
       t = Date.now();
-      seen.push(await until(() => chat(b, renewed.key), 401, t));
+      seen.push(await until(() => chat(s.b, renewed.key), 401, t));
       assert.ok(seen[3] < 1_000, `deleted key refused on B after ${seen[3]} ms`);
       ctx.diagnostic(
         `seen on B after (ms): block ${seen[0]}, unblock ${seen[1]}, regenerate ${seen[2]}, delete ${seen[3]}`,
@@ -119,21 +112,21 @@ for (const broadcast of ['redis', 'postgres'] as const) {
     });
 
     it('an update on A (models) is enforced on B within 1 second', async (ctx) => {
-      const k = await admin(a, '/key/generate', {});
-      assert.equal((await chat(b, k.key)).status, 200);
-      await admin(a, '/key/update', { key: k.token, models: ['another-model'] });
+      const k = await admin(s.a, '/key/generate', {});
+      assert.equal((await chat(s.b, k.key)).status, 200);
+      await admin(s.a, '/key/update', { key: k.token, models: ['another-model'] });
       const t = Date.now();
-      const ms = await until(() => chat(b, k.key), 401, t);
+      const ms = await until(() => chat(s.b, k.key), 401, t);
       assert.ok(ms < 1_000, `${ms} ms`);
       ctx.diagnostic(`seen on B after ${ms} ms`);
-      assert.match((await chat(b, k.key)).body.error!.message, /gpt-test/);
+      assert.match((await chat(s.b, k.key)).body.error!.message, /gpt-test/);
     });
 
     if (broadcast === 'redis') {
       it('an rpm limit of 5 is shared: the 6th call over both instances is 429 with retry-after', async () => {
-        const k = await admin(a, '/key/generate', { rpm_limit: 5 });
-        for (let i = 0; i < 5; i++) assert.equal((await chat(i % 2 ? b : a, k.key)).status, 200, `call ${i + 1}`);
-        for (const gw of [a, b]) {
+        const k = await admin(s.a, '/key/generate', { rpm_limit: 5 });
+        for (let i = 0; i < 5; i++) assert.equal((await chat(i % 2 ? s.b : s.a, k.key)).status, 200, `call ${i + 1}`);
+        for (const gw of [s.a, s.b]) {
           const r = await chat(gw, k.key);
           assert.equal(r.status, 429);
           assert.ok(Number(r.retryAfter) >= 1, `retry-after ${r.retryAfter}`);
@@ -144,20 +137,20 @@ for (const broadcast of ['redis', 'postgres'] as const) {
 
     if (broadcast === 'postgres') {
       it('a lost LISTEN connection comes back by itself, and changes on A reach B within 1 second again', async () => {
-        const k = await admin(a, '/key/generate', {});
-        assert.equal((await chat(b, k.key)).status, 200);
+        const k = await admin(s.a, '/key/generate', {});
+        assert.equal((await chat(s.b, k.key)).status, 200);
         const listeners = () =>
           sql<{ pid: number }>(
-            db.url,
+            s.db.url,
             'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
-            [db.name, LISTENER_APPLICATION_NAME],
+            [s.db.name, LISTENER_APPLICATION_NAME],
           );
         const before = (await listeners()).map((r) => r.pid);
         assert.equal(before.length, 2, 'one listener per instance');
         await sql(
-          db.url,
+          s.db.url,
           'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
-          [db.name, LISTENER_APPLICATION_NAME],
+          [s.db.name, LISTENER_APPLICATION_NAME],
         );
         const deadline = Date.now() + 15_000;
         for (;;) {
@@ -166,23 +159,25 @@ for (const broadcast of ['redis', 'postgres'] as const) {
           assert.ok(Date.now() < deadline, `listeners did not come back: ${JSON.stringify(now)}`);
           await new Promise((r) => setTimeout(r, 100));
         }
-        await admin(a, '/key/block', { key: k.token });
+        await admin(s.a, '/key/block', { key: k.token });
         const t = Date.now();
-        const ms = await until(() => chat(b, k.key), 401, t);
+        const ms = await until(() => chat(s.b, k.key), 401, t);
         assert.ok(ms < 1_000, `blocked on B after ${ms} ms`);
       });
     }
 
     it('spend survives SIGTERM right after a burst: the database sum equals the sum of the calls', async () => {
       const team = `team-burst-${broadcast}`;
-      const k = await admin(a, '/key/generate', { team_id: team });
-      const calls = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(i % 2 ? a : b, k.key)));
+      const k = await admin(s.a, '/key/generate', { team_id: team });
+      const calls = await Promise.all(Array.from({ length: 60 }, (_, i) => chat(i % 2 ? s.a : s.b, k.key)));
       const ok = calls.filter((c) => c.status === 200).length;
       assert.equal(ok, 60);
-      const [codeA, codeB] = await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
+      const [codeA, codeB] = await Promise.all([s.a.stop('SIGTERM'), s.b.stop('SIGTERM')]);
       assert.deepEqual([codeA, codeB], [0, 0]);
-      const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [k.token]);
-      const [t] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM teams WHERE team_id = $1', [team]);
+      const [row] = await sql<{ spend: number }>(s.db.url, 'SELECT spend FROM virtual_keys WHERE token = $1', [
+        k.token,
+      ]);
+      const [t] = await sql<{ spend: number }>(s.db.url, 'SELECT spend FROM teams WHERE team_id = $1', [team]);
       assert.ok(Math.abs(row.spend - ok * COST) < 1e-9, `key spend ${row.spend}, calls ${ok * COST}`);
       assert.ok(Math.abs(t.spend - ok * COST) < 1e-9, `team spend ${t.spend}`);
     });

@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { KeyCache } from '../../src/keys/key-cache.service';
 import { hashSecret } from '../../src/keys/secrets/key-secret';
 import type { InProcessGateway } from '../support/gateway';
-import { chat, deafPair, seedKeys, spyKeyQueries } from '../support/key-calls';
+import { chat, deafPair, helloAnswer, seedKeys, spyKeyQueries } from '../support/key-calls';
 import { generateKey } from '../support/management-api';
-import { createTestDatabase, sql } from '../support/postgres';
-import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+import { sql } from '../support/postgres';
+import { startOnDatabase, type DatabaseSetup, type Pair } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-keys-unknown-1';
 
@@ -27,38 +27,32 @@ general_settings:
 const isLogRead = (text: string) => /FROM virtual_keys WHERE change_seq > /.test(text);
 
 describe('a hash not held while every key is: one shared, rate-bounded read of the change log', () => {
-  let upstream: FakeUpstream;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let a: InProcessGateway;
-  let b: InProcessGateway;
-
+  let s: DatabaseSetup<Pair<InProcessGateway>>;
   before(async () => {
-    upstream = await startUpstream(() => ({
-      json: chatCompletion('hello', { prompt_tokens: 1, completion_tokens: 1 }),
-    }));
-    db = await createTestDatabase('gw_keys_unknown');
-    await seedKeys(db.url, 1_000);
-    ({ a, b } = await deafPair(config(upstream.url), db.url));
+    s = await startOnDatabase({
+      dbPrefix: 'gw_keys_unknown',
+      respond: helloAnswer,
+      start: async (upstream, db) => {
+        await seedKeys(db.url, 1_000);
+        return deafPair(config(upstream), db.url);
+      },
+    });
   });
-  after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await upstream?.close();
-    await db?.drop();
-  });
+  after(() => s?.close());
 
   it('a key made on another instance, or straight in the database, works on its first call there', async () => {
-    assert.ok(b.app.get(KeyCache).holdsAllKeys);
-    const made = await generateKey(a.url, MASTER);
+    assert.ok(s.b.app.get(KeyCache).holdsAllKeys);
+    const made = await generateKey(s.a.url, MASTER);
     const t = Date.now();
-    assert.equal((await chat(b.url, made.key)).status, 200, 'made on A, first call on B');
+    assert.equal((await chat(s.b.url, made.key)).status, 200, 'made on A, first call on B');
     await sql(
-      db.url,
+      s.db.url,
       `INSERT INTO virtual_keys (token, key_name, created_by, updated_at) VALUES ($1, 'sk-...ect', 'import', now())`,
       [hashSecret('sk-direct-import')],
     );
-    assert.equal((await chat(b.url, 'sk-direct-import')).status, 200, 'inserted by hand, first call on B');
+    assert.equal((await chat(s.b.url, 'sk-direct-import')).status, 200, 'inserted by hand, first call on B');
     assert.ok(Date.now() - t < 2_000, 'no poll was waited for');
-    assert.equal((await chat(b.url, 'sk-never-made')).status, 401);
+    assert.equal((await chat(s.b.url, 'sk-never-made')).status, 401);
   });
 
   it('a flood of made-up keys is refused from memory past a few reads a second; none is looked up', async (ctx) => {
@@ -68,13 +62,13 @@ describe('a hash not held while every key is: one shared, rate-bounded read of t
     let sent = 0;
     try {
       for (let round = 0; round < 20; round++) {
-        const calls = Array.from({ length: 25 }, () => chat(b.url, `sk-flood-${sent++}`));
+        const calls = Array.from({ length: 25 }, () => chat(s.b.url, `sk-flood-${sent++}`));
         assert.deepEqual(new Set((await Promise.all(calls)).map((c) => c.status)), new Set([401]));
       }
     } finally {
       spy.stop();
     }
-    assert.equal((await chat(b.url, 'sk-scale-7')).status, 200, 'a held key, after the flood');
+    assert.equal((await chat(s.b.url, 'sk-scale-7')).status, 200, 'a held key, after the flood');
     const seconds = (Date.now() - t) / 1000;
     const reads = spy.texts.filter(isLogRead).length;
     ctx.diagnostic(`${sent} made-up keys in ${seconds.toFixed(2)} s: ${reads} change-log reads`);
