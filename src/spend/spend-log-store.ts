@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { COPY_ROWS, ROW_TARGET, toCopyData } from './spend-log-copy';
+import { COPY_ROWS, PLAIN_ROWS_INSERT, ROW_TARGET, plainCopyData, toCopyData } from './spend-log-copy';
 import type { SpendLogRow } from './spend-log-row';
 
 const DAY_MS = 86_400_000;
@@ -17,7 +17,8 @@ const NO_PARTITION = '23514';
 const DUPLICATE = '23505';
 
 /**
- * Where COPY is not spoken, a whole batch is one JSON parameter (the rows as SpendLogRow objects, times as epoch
+ * Where COPY is not spoken and a field needs an escape (rare: a tab, line break or backslash in a client's string),
+ * and for a batch written again, a whole batch is one JSON parameter (the rows as SpendLogRow objects, times as epoch
  * milliseconds): JSON.stringify is native and cheap per row, where array parameters and ISO date strings are not.
  */
 const INSERT = `INSERT INTO ${ROW_TARGET}
@@ -56,14 +57,19 @@ export class SpendLogStore {
   constructor(private readonly db: DatabaseService) {}
 
   /**
-   * PostgreSQL: one COPY (the cheapest way into a table for the database). The embedded store,
-   * and a batch that must skip rows already there: the JSON statement.
+   * PostgreSQL: one COPY (the cheapest way into a table for the database). The embedded store: the same text as one
+   * parameter, or the JSON statement when a field needs an escape. A batch that must skip rows already there: the
+   * JSON statement.
    */
   async insert(rows: readonly SpendLogRow[]): Promise<void> {
     try {
       await this.ensurePartitions(rows);
       if (this.db.canCopy) await this.db.copyIn(COPY_ROWS, toCopyData(rows));
-      else await this.db.query(INSERT, [JSON.stringify(rows)]);
+      else {
+        const plain = plainCopyData(rows);
+        if (plain !== undefined) await this.db.query(PLAIN_ROWS_INSERT, [plain]);
+        else await this.db.query(INSERT, [JSON.stringify(rows)]);
+      }
     } catch (err) {
       const code = (err as { code?: string }).code;
       // No partition for a row: a day this process knew was dropped meanwhile (retention on another instance).

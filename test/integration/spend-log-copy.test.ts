@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import { DatabaseService } from '../../src/database/database.service';
@@ -12,8 +15,9 @@ type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 import { plainRow } from '../support/spend-rows';
 
 /**
- * Spend log rows go to PostgreSQL by COPY (text format) and to the embedded store by a JSON statement: the same
- * rows must read back the same either way, whatever bytes a client put in its strings.
+ * Spend log rows go to PostgreSQL by COPY (text format) and to the embedded store by the same text as a parameter, or,
+ * when a field needs an escape, by a JSON statement: the same rows must read back the same every way, whatever bytes
+ * a client put in its strings.
  */
 const HOSTILE = ['tab\there', 'line\nbreak', 'carriage\rreturn', 'back\\slash', '\\N', 'quote"s', '{brace,comma}', ''];
 
@@ -62,9 +66,11 @@ interface Stored {
   request_tags: string[];
 }
 
-async function readBack(url: string, prefix: string): Promise<Stored[]> {
-  return sql<Stored>(
-    url,
+type Query = (text: string, params: unknown[]) => Promise<Stored[]>;
+
+async function readBack(from: string | Query, prefix: string): Promise<Stored[]> {
+  const query: Query = typeof from === 'string' ? (text, params) => sql<Stored>(from, text, params) : from;
+  return query(
     `SELECT id, request_id, api_key, key_alias, team_id, "user", end_user, model, model_id, api_base, prompt_tokens,
        completion_tokens, total_tokens, spend, (extract(epoch FROM start_time) * 1000)::bigint::text AS start_ms,
        (extract(epoch FROM end_time) * 1000)::bigint::text AS end_ms,
@@ -137,5 +143,71 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
     );
     await new SpendLogStore(database).insert(rows);
     assert.deepEqual(await readBack(db.url, 'edge'), rows.map(expected));
+  });
+
+  it('without COPY, sends plain rows as text and rows needing an escape as JSON, each stored whole', async () => {
+    const at = Date.UTC(2026, 11, 6, 11, 0, 0, 7);
+    const sent: string[] = [];
+    const noCopy = {
+      canCopy: false,
+      query: (text: string, params?: unknown[]) => (sent.push(text), database.query(text, params)),
+    } as unknown as DatabaseService;
+    const store = new SpendLogStore(noCopy);
+    const plain = plainRows('plain', at);
+    await store.insert(plain);
+    assert.match(sent.at(-1) ?? '', /string_to_table/);
+    const hostile = hostileRows('mixed', at);
+    await store.insert(hostile);
+    assert.match(sent.at(-1) ?? '', /json_to_recordset/);
+    assert.deepEqual(await readBack(db.url, 'plain'), plain.map(expected));
+    assert.deepEqual(await readBack(db.url, 'mixed'), hostile.map(expected));
+  });
+});
+
+/** Rows of every field shape (nulls, empty strings, tags, fractions of a cent, a second's edge) needing no escape. */
+function plainRows(prefix: string, at: number): SpendLogRow[] {
+  return [0, 1, 2, 3].map((i) =>
+    plainRow(`${prefix}-${i}`, at + i * 999, i === 3 ? 1.5e-9 : 0.25 * i, {
+      apiKey: i % 2 ? 'b'.repeat(64) : null,
+      keyAlias: i === 2 ? '' : `alias ${i}`,
+      teamId: i % 2 ? null : `team-${i}`,
+      user: i === 1 ? 'u@example.test' : null,
+      endUser: i === 3 ? '' : null,
+      modelId: i % 2 ? 'dep' : null,
+      apiBase: 'https://example.test/v1',
+      completionStartTime: i % 2 ? null : at + i,
+      status: i === 2 ? 'failure' : 'success',
+      statusCode: i === 2 ? 500 : 200,
+      requestTags: i === 0 ? [] : [`t${i}`, 'with space', 'comma,inside', 'ünï'],
+    }),
+  );
+}
+
+describe('spend log rows on the embedded store', () => {
+  let dir: string;
+  let database: DatabaseService;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-spend-embedded-'));
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    const config = { database: { kind: 'embedded', dataDir: join(dir, 'data') } } as GatewayConfig;
+    database = await new DatabaseService(config, log).open();
+  });
+  after(async () => {
+    await database?.onApplicationShutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores plain rows (as text) and rows needing escapes (as JSON) whole', async () => {
+    assert.equal(database.canCopy, false);
+    const at = Date.UTC(2026, 11, 6, 12, 0, 0, 9);
+    const store = new SpendLogStore(database);
+    const plain = plainRows('eplain', at);
+    const hostile = hostileRows('ehostile', at);
+    await store.insert(plain);
+    await store.insert(hostile);
+    const query: Query = (text, params) => database.query<Stored>(text, params);
+    assert.deepEqual(await readBack(query, 'eplain'), plain.map(expected));
+    assert.deepEqual(await readBack(query, 'ehostile'), hostile.map(expected));
   });
 });
