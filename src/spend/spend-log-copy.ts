@@ -106,6 +106,7 @@ function middle(r: SpendLogRow): string {
  * hash (hex), the call type and status (fixed words) are written as they are.
  */
 export function toCopyData(rows: readonly SpendLogRow[]): string {
+  previous = undefined; // a batch that threw half-way must not lend its text to this one
   let out = '';
   for (const r of rows) {
     out +=
@@ -136,4 +137,4 @@ export function plainCopyData(rows: readonly SpendLogRow[]): string | undefined 
 export const PLAIN_ROWS_INSERT = `INSERT INTO ${ROW_TARGET}
 SELECT a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]::int, a[13]::int, a[14]::int,
   a[15]::float8, a[16]::timestamptz, a[17]::timestamptz, a[18]::timestamptz, a[19], a[20]::int, a[21]::text[]
-FROM (SELECT string_to_array(l, E'\\t', '\\N') AS a FROM string_to_table($1, E'\\n') AS l WHERE l <> '' OFFSET 0) AS s`;
+FROM (SELECT string_to_array(l, E'\\t', E'\\\\N') AS a FROM string_to_table($1, E'\\n') AS l WHERE l <> '' OFFSET 0) AS s`;

@@ -164,10 +164,16 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
   });
 });
 
-/** Rows of every field shape (nulls, empty strings, tags, fractions of a cent, a second's edge) needing no escape. */
+/**
+ * Rows of every field shape needing no escape: nulls, empty strings and spaces, tags that read as words of an array
+ * literal, fractions of a cent, every counter and time different from the others.
+ */
 function plainRows(prefix: string, at: number): SpendLogRow[] {
   return [0, 1, 2, 3].map((i) =>
     plainRow(`${prefix}-${i}`, at + i * 999, i === 3 ? 1.5e-9 : 0.25 * i, {
+      promptTokens: 10 + i,
+      completionTokens: 100 + i,
+      endTime: at + i * 999 + 250,
       apiKey: i % 2 ? 'b'.repeat(64) : null,
       keyAlias: i === 2 ? '' : `alias ${i}`,
       teamId: i % 2 ? null : `team-${i}`,
@@ -178,7 +184,8 @@ function plainRows(prefix: string, at: number): SpendLogRow[] {
       completionStartTime: i % 2 ? null : at + i,
       status: i === 2 ? 'failure' : 'success',
       statusCode: i === 2 ? 500 : 200,
-      requestTags: i === 0 ? [] : [`t${i}`, 'with space', 'comma,inside', 'ünï'],
+      requestTags: i === 0 ? [] : [`t${i}`, 'with space', 'comma,inside', 'ünï 🙂', 'NULL', '  ', '{}'],
+      ...(i === 3 ? { user: '   ', keyAlias: 'NULL' } : {}),
     }),
   );
 }
@@ -201,13 +208,25 @@ describe('spend log rows on the embedded store', () => {
   it('stores plain rows (as text) and rows needing escapes (as JSON) whole', async () => {
     assert.equal(database.canCopy, false);
     const at = Date.UTC(2026, 11, 6, 12, 0, 0, 9);
-    const store = new SpendLogStore(database);
+    const sent: string[] = [];
+    const spied = {
+      canCopy: false,
+      query: (text: string, params?: unknown[]) => (sent.push(text), database.query(text, params)),
+    } as unknown as DatabaseService;
+    const store = new SpendLogStore(spied);
     const plain = plainRows('eplain', at);
     const hostile = hostileRows('ehostile', at);
+    // A hostile batch between two plain ones: what it escaped must not reach the next one.
+    const after = plainRows('eafter', at + 5);
     await store.insert(plain);
+    assert.match(sent.at(-1) ?? '', /string_to_table/);
     await store.insert(hostile);
+    assert.match(sent.at(-1) ?? '', /json_to_recordset/);
+    await store.insert(after);
+    assert.match(sent.at(-1) ?? '', /string_to_table/);
     const query: Query = (text, params) => database.query<Stored>(text, params);
     assert.deepEqual(await readBack(query, 'eplain'), plain.map(expected));
     assert.deepEqual(await readBack(query, 'ehostile'), hostile.map(expected));
+    assert.deepEqual(await readBack(query, 'eafter'), after.map(expected));
   });
 });
