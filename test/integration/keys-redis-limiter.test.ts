@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import Redis from 'ioredis';
 import { RedisLimiter } from '../../src/keys/limits/redis-limiter';
+import { REDIS_PREFIX } from '../../src/keys/redis/keys-redis.service';
 import type { LimitScope } from '../../src/keys/limits/limiter';
 import { createLogger } from '../../src/logging/logger';
 import { GatewayError } from '../../src/common/errors/gateway-error';
@@ -54,6 +55,45 @@ describe('Redis limiter: a release lost to a Redis blip', () => {
     }
     assert.ok(failures < 0, 'the failed release was followed by one that went through');
     assert.match(logs.text(), /"op":"release"/);
+    limiter.close();
+  });
+});
+
+describe('Redis limiter: the writes of one event-loop turn', () => {
+  const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  after(() => redis.quit().then(() => undefined));
+
+  it('leave in one write: admissions together, releases together', async () => {
+    const limiter = new RedisLimiter(
+      redis,
+      `test-${randomBytes(4).toString('hex')}`,
+      600_000,
+      createLogger({ level: 'silent', secrets: [] }, new LogCapture()),
+    );
+    const scope: LimitScope = {
+      id: `k:turn-${randomBytes(6).toString('hex')}`,
+      label: 'key',
+      rpm: 1000,
+      tpm: null,
+      parallel: 10,
+    };
+    // The script loaded first (the first call is answered NOSCRIPT and sent again whole).
+    (await limiter.acquire([scope])).release(0);
+    await new Promise((r) => setTimeout(r, 50));
+    const stream = redis.stream as unknown as Record<'_write' | '_writev', (...a: unknown[]) => void>;
+    let writes = 0;
+    for (const name of ['_write', '_writev'] as const) {
+      const real = stream[name].bind(stream);
+      stream[name] = (...a: unknown[]) => (writes++, real(...a));
+    }
+    const tickets = await Promise.all(Array.from({ length: 5 }, async () => limiter.acquire([scope])));
+    assert.equal(writes, 1, 'five admissions in one turn: one write');
+    writes = 0;
+    for (const t of tickets) t.release(0);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(writes, 1, 'five releases in one turn: one write');
+    const held = await redis.zcard(`${REDIS_PREFIX}rl:{${scope.id}}:par`);
+    assert.equal(held, 0, 'every slot was freed');
     limiter.close();
   });
 });

@@ -5,6 +5,7 @@ import { ADMIT_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './limit-scripts';
 import { budgetError, limitError, type LimitKind, type LimitScope, type LimitTicket, type Limiter } from './limiter';
 import { MemoryLimiter } from './memory-limiter';
 import { RedisBreaker } from './redis-breaker';
+import { TurnWrites } from './turn-writes';
 
 type ScriptReply = [number, number, number?, (number | string)?, string?];
 /** Arguments: ioredis flattens arrays among them (one level), which spares copying the keys into one array. */
@@ -44,6 +45,7 @@ export class RedisLimiter implements Limiter {
   private lastWarn = 0;
   /** Each scope's four Redis keys (rpm, tpm, calls, budget), by scope id. */
   private readonly keyMemo = new Map<string, readonly string[]>();
+  private readonly turn: TurnWrites;
 
   constructor(
     redis: Redis,
@@ -55,6 +57,7 @@ export class RedisLimiter implements Limiter {
     redis.defineCommand('gwLimitRelease', { lua: RELEASE_SCRIPT });
     redis.defineCommand('gwLimitRenew', { lua: RENEW_SCRIPT });
     this.redis = redis as Redis & LimitCommands;
+    this.turn = new TurnWrites(redis);
     this.breaker = new RedisBreaker(() => redis.ping(), log);
     this.heartbeat = setInterval(() => this.renew(), Math.max(100, Math.floor(leaseMs / 3)));
     this.heartbeat.unref();
@@ -75,6 +78,7 @@ export class RedisLimiter implements Limiter {
     }
     let reply: ScriptReply;
     try {
+      this.turn.hold();
       reply = await this.redis.gwLimitAdmit(keys.length, keys, args);
     } catch (err) {
       this.failed(err, 'admit');
@@ -147,6 +151,7 @@ export class RedisLimiter implements Limiter {
   }
 
   private sendRelease(args: ScriptArg[], numKeys: number, attempt: number): void {
+    this.turn.hold();
     this.redis.gwLimitRelease(numKeys, ...args).catch((err: unknown) => {
       // Not a trip: releases are sent again anyway, and the next admission tells whether Redis is gone.
       const now = Date.now();
