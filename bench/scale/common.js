@@ -119,7 +119,7 @@ function rssPeak(pid) {
 
 /**
  * The RSS over a long run (--soak S): `run(sec)` loads the gateway for `slice` seconds at a time, for `seconds` in
- * all; RSS is read after each slice. Flat means every later reading within 10 % of the one after the first slice
+ * all; RSS is read after each slice (all readings returned, to tell a warm-up from a climb). Flat means every later reading within 10 % of the one after the first slice
  * (the first slice warms caches and pools up).
  */
 async function soak(pid, seconds, run, slice = 10) {
@@ -137,6 +137,7 @@ async function soak(pid, seconds, run, slice = 10) {
     maxMiB: Math.max(...readings),
     driftPct: Number((drift * 100).toFixed(1)),
     flat: drift <= 0.1,
+    readings,
   };
 }
 
