@@ -77,7 +77,7 @@ describe('Redis limiter: the writes of one event-loop turn', () => {
       tpm: null,
       parallel: 10,
     };
-    // The script loaded first (the first call is answered NOSCRIPT and sent again whole).
+    // One call before counting: ioredis sends a script whole (EVAL) on its first use on a connection.
     (await limiter.acquire([scope])).release(0);
     await new Promise((r) => setTimeout(r, 50));
     const stream = redis.stream as unknown as Record<'_write' | '_writev', (...a: unknown[]) => void>;
