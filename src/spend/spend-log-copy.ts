@@ -106,16 +106,19 @@ function middle(r: SpendLogRow): string {
  * hash (hex), the call type and status (fixed words) are written as they are.
  */
 export function toCopyData(rows: readonly SpendLogRow[]): string {
-  previous = undefined; // a batch that threw half-way must not lend its text to this one
   let out = '';
-  for (const r of rows) {
-    out +=
-      `${r.id}\t${text(r.requestId)}\t${middle(r)}\t${r.promptTokens}\t${r.completionTokens}\t` +
-      `${r.promptTokens + r.completionTokens}\t${r.spend}\t${instant(r.startTime)}\t${instant(r.endTime)}\t` +
-      `${r.completionStartTime === null ? '\\N' : instant(r.completionStartTime)}\t${r.status}\t${r.statusCode}\t` +
-      `${array(r.requestTags)}\n`;
+  try {
+    for (const r of rows) {
+      out +=
+        `${r.id}\t${text(r.requestId)}\t${middle(r)}\t${r.promptTokens}\t${r.completionTokens}\t` +
+        `${r.promptTokens + r.completionTokens}\t${r.spend}\t${instant(r.startTime)}\t${instant(r.endTime)}\t` +
+        `${r.completionStartTime === null ? '\\N' : instant(r.completionStartTime)}\t${r.status}\t${r.statusCode}\t` +
+        `${array(r.requestTags)}\n`;
+    }
+  } finally {
+    // The memo is per batch: even one that threw half-way lends nothing to the next.
+    previous = undefined;
   }
-  previous = undefined;
   return out;
 }
 

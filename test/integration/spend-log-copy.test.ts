@@ -128,9 +128,8 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
     const copied = hostileRows('copy', at);
     await new SpendLogStore(database).insert(copied);
     // The store as it is over the embedded store: no COPY, the JSON statement.
-    const noCopy = { canCopy: false, query: database.query.bind(database) } as unknown as DatabaseService;
     const viaJson = hostileRows('json', at);
-    await new SpendLogStore(noCopy).insert(viaJson);
+    await new SpendLogStore(withoutCopy(database, [])).insert(viaJson);
 
     assert.deepEqual(await readBack(db.url, 'copy'), copied.map(expected));
     assert.deepEqual(await readBack(db.url, 'json'), viaJson.map(expected));
@@ -148,11 +147,7 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
   it('without COPY, sends plain rows as text and rows needing an escape as JSON, each stored whole', async () => {
     const at = Date.UTC(2026, 11, 6, 11, 0, 0, 7);
     const sent: string[] = [];
-    const noCopy = {
-      canCopy: false,
-      query: (text: string, params?: unknown[]) => (sent.push(text), database.query(text, params)),
-    } as unknown as DatabaseService;
-    const store = new SpendLogStore(noCopy);
+    const store = new SpendLogStore(withoutCopy(database, sent));
     const plain = plainRows('plain', at);
     await store.insert(plain);
     assert.match(sent.at(-1) ?? '', /string_to_table/);
@@ -163,6 +158,14 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
     assert.deepEqual(await readBack(db.url, 'mixed'), hostile.map(expected));
   });
 });
+
+/** `database` as a store that does not speak COPY (as the embedded store's socket), each statement's text kept in `sent`. */
+function withoutCopy(database: DatabaseService, sent: string[]): DatabaseService {
+  return {
+    canCopy: false,
+    query: (text: string, params?: unknown[]) => (sent.push(text), database.query(text, params)),
+  } as unknown as DatabaseService;
+}
 
 /**
  * Rows of every field shape needing no escape: nulls, empty strings and spaces, tags that read as words of an array
@@ -209,11 +212,7 @@ describe('spend log rows on the embedded store', () => {
     assert.equal(database.canCopy, false);
     const at = Date.UTC(2026, 11, 6, 12, 0, 0, 9);
     const sent: string[] = [];
-    const spied = {
-      canCopy: false,
-      query: (text: string, params?: unknown[]) => (sent.push(text), database.query(text, params)),
-    } as unknown as DatabaseService;
-    const store = new SpendLogStore(spied);
+    const store = new SpendLogStore(withoutCopy(database, sent));
     const plain = plainRows('eplain', at);
     const hostile = hostileRows('ehostile', at);
     // A hostile batch between two plain ones: what it escaped must not reach the next one.
