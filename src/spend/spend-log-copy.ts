@@ -74,12 +74,12 @@ function instant(ms: number): string {
 }
 
 /**
- * The columns from `call_type` to `api_base`, escaped: the same for every call of one key, end user and deployment,
- * so the previous row's text is reused when they are equal (a batch is mostly one caller's calls).
+ * The caller's columns (`call_type` to `end_user`), escaped: the previous row's text is reused while they are equal
+ * (a batch is mostly one caller's calls).
  */
 let previous: SpendLogRow | undefined;
-let previousMiddle = '';
-function middle(r: SpendLogRow): string {
+let previousCaller = '';
+function callerColumns(r: SpendLogRow): string {
   const p = previous;
   if (
     p !== undefined &&
@@ -88,17 +88,32 @@ function middle(r: SpendLogRow): string {
     r.keyAlias === p.keyAlias &&
     r.teamId === p.teamId &&
     r.user === p.user &&
-    r.endUser === p.endUser &&
-    r.model === p.model &&
-    r.modelId === p.modelId &&
-    r.apiBase === p.apiBase
+    r.endUser === p.endUser
   )
-    return previousMiddle;
+    return previousCaller;
   previous = r;
-  previousMiddle =
+  previousCaller =
     `${r.callType}\t${r.apiKey ?? '\\N'}\t${orNull(r.keyAlias)}\t${orNull(r.teamId)}\t${orNull(r.user)}\t` +
-    `${orNull(r.endUser)}\t${text(r.model)}\t${orNull(r.modelId)}\t${orNull(r.apiBase)}`;
-  return previousMiddle;
+    orNull(r.endUser);
+  return previousCaller;
+}
+
+/**
+ * The deployment's columns (`model` to `api_base`), escaped, kept per deployment id: a group's calls alternate
+ * between its deployments, so the previous row's would rarely match.
+ */
+interface DeploymentColumns {
+  readonly model: string;
+  readonly apiBase: string | null;
+  readonly text: string;
+}
+const deployments = new Map<string, DeploymentColumns>();
+function deploymentColumns(r: SpendLogRow): string {
+  const known = r.modelId === null ? undefined : deployments.get(r.modelId);
+  if (known !== undefined && known.model === r.model && known.apiBase === r.apiBase) return known.text;
+  const columns = `${text(r.model)}\t${orNull(r.modelId)}\t${orNull(r.apiBase)}`;
+  if (r.modelId !== null) deployments.set(r.modelId, { model: r.model, apiBase: r.apiBase, text: columns });
+  return columns;
 }
 
 /**
@@ -110,14 +125,15 @@ export function toCopyData(rows: readonly SpendLogRow[]): string {
   try {
     for (const r of rows) {
       out +=
-        `${r.id}\t${text(r.requestId)}\t${middle(r)}\t${r.promptTokens}\t${r.completionTokens}\t` +
+        `${r.id}\t${text(r.requestId)}\t${callerColumns(r)}\t${deploymentColumns(r)}\t${r.promptTokens}\t${r.completionTokens}\t` +
         `${r.promptTokens + r.completionTokens}\t${r.spend}\t${instant(r.startTime)}\t${instant(r.endTime)}\t` +
         `${r.completionStartTime === null ? '\\N' : instant(r.completionStartTime)}\t${r.status}\t${r.statusCode}\t` +
         `${array(r.requestTags)}\n`;
     }
   } finally {
-    // The memo is per batch: even one that threw half-way lends nothing to the next.
+    // The memos are per batch: even one that threw half-way lends nothing to the next.
     previous = undefined;
+    deployments.clear();
   }
   return out;
 }

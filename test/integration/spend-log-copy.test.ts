@@ -144,6 +144,27 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
     assert.deepEqual(await readBack(db.url, 'edge'), rows.map(expected));
   });
 
+  it('keeps each row its own caller and deployment columns when they alternate, repeat or change between rows', async () => {
+    const at = Date.UTC(2026, 11, 6, 12, 0, 0, 3);
+    const deps = [
+      { modelId: 'dep-a', apiBase: 'https://a.example.test/v1', model: 'group' },
+      { modelId: 'dep-b', apiBase: 'https://b.example.test/v1', model: 'group' },
+      { modelId: 'dep-a', apiBase: 'https://a2.example.test/v1', model: 'group' },
+      { modelId: 'dep-a', apiBase: 'https://a2.example.test/v1', model: 'other group' },
+      { modelId: null, apiBase: null, model: 'group' },
+    ];
+    const rows = Array.from({ length: 12 }, (_, i) =>
+      plainRow(`alt-${String(i).padStart(2, '0')}`, at + i, 0.5, {
+        ...deps[i % deps.length],
+        apiKey: i < 6 ? 'a'.repeat(64) : 'c'.repeat(64),
+        keyAlias: i < 6 ? 'first' : 'second',
+        teamId: i % 3 === 0 ? 'team-x' : null,
+      }),
+    );
+    await new SpendLogStore(database).insert(rows);
+    assert.deepEqual(await readBack(db.url, 'alt'), rows.map(expected));
+  });
+
   it('without COPY, sends plain rows as text and rows needing an escape as JSON, each stored whole', async () => {
     const at = Date.UTC(2026, 11, 6, 11, 0, 0, 7);
     const sent: string[] = [];
