@@ -13,8 +13,13 @@ export interface ProxySetup {
   readonly gw: InProcessGateway;
   /** An OpenAI client of the gateway, with the setup's `apiKey`. */
   readonly client: OpenAI;
-  /** Closes the gateway, then the upstream. */
+  /** Closes the gateway, then the upstream (then drops the database, if any). */
   close(): Promise<void>;
+}
+
+/** A proxy set-up whose gateway stores in a fresh PostgreSQL database of its own. */
+export interface ProxyOnDatabase extends ProxySetup {
+  readonly db: TestDatabase;
 }
 
 export interface ProxySetupOptions {
@@ -25,26 +30,46 @@ export interface ProxySetupOptions {
   /** How the fake upstream answers (default: its own default answer). */
   respond?: Responder;
   env?: Record<string, string | undefined>;
+  /**
+   * A fresh PostgreSQL database with this name prefix (createTestDatabase) for the gateway, as DATABASE_URL in its
+   * env, dropped by close(). Without it the gateway stores in an embedded store of its own.
+   */
+  database?: string;
 }
 
 /** The proxy tests' set-up: a fake upstream, a gateway from YAML pointing at it, and an OpenAI client. */
+export function startProxy(opts: ProxySetupOptions & { database: string }): Promise<ProxyOnDatabase>;
+export function startProxy(opts: ProxySetupOptions): Promise<ProxySetup>;
 export async function startProxy(opts: ProxySetupOptions): Promise<ProxySetup> {
+  if (opts.database !== undefined) {
+    if (opts.env?.DATABASE_URL !== undefined)
+      throw new Error('startProxy: give `database` or env.DATABASE_URL, not both');
+    const s = await startOnDatabase({
+      dbPrefix: opts.database,
+      respond: opts.respond,
+      start: async (upstreamUrl, db) => {
+        const gw = await startGateway(opts.yaml(upstreamUrl), { ...opts.env, DATABASE_URL: db.url });
+        return { gw, close: () => gw.close() };
+      },
+    });
+    return { ...s, client: openaiClient(s.gw.url, opts.apiKey) };
+  }
   const up = await startUpstream(opts.respond);
   let gw: InProcessGateway;
   try {
     gw = await startGateway(opts.yaml(up.url), opts.env);
   } catch (err) {
-    await up.close();
-    throw err;
+    return failedStart(err, () => up.close());
   }
   return {
     up,
     gw,
     client: openaiClient(gw.url, opts.apiKey),
-    close: async () => {
-      await gw.close();
-      await up.close();
-    },
+    close: () =>
+      inOrder(
+        () => gw.close(),
+        () => up.close(),
+      ),
   };
 }
 
@@ -95,31 +120,52 @@ export interface DatabaseSetupOptions<G extends Gateways> {
   start: (upstreamUrl: string, db: TestDatabase) => Promise<G>;
 }
 
-/** The multi-instance tests' set-up: gateways sharing one fresh database, all sent to one fake upstream. */
+/** The database tests' set-up: gateways (one or several) sharing one fresh database, all sent to one fake upstream. */
 export async function startOnDatabase<G extends Gateways>(opts: DatabaseSetupOptions<G>): Promise<DatabaseSetup<G>> {
   const up = await startUpstream(opts.respond);
-  const db = await createTestDatabase(opts.dbPrefix).catch(async (err: unknown) => {
-    await up.close();
-    throw err;
-  });
+  let db: TestDatabase;
+  try {
+    db = await createTestDatabase(opts.dbPrefix);
+  } catch (err) {
+    return failedStart(err, () => up.close());
+  }
   let gateways: G;
   try {
     gateways = await opts.start(up.url, db);
   } catch (err) {
-    await up.close();
-    await db.drop();
-    throw err;
+    return failedStart(
+      err,
+      () => up.close(),
+      () => db.drop(),
+    );
   }
   return {
     ...gateways,
     up,
     db,
-    close: async () => {
-      await gateways.close();
-      await up.close();
-      await db.drop();
-    },
+    close: () =>
+      inOrder(
+        () => gateways.close(),
+        () => up.close(),
+        () => db.drop(),
+      ),
   };
+}
+
+/**
+ * Runs every step in order, each even when one before it failed (a gateway that fails to close must not leave its
+ * database behind); rejects with the first failure.
+ */
+async function inOrder(...steps: (() => Promise<void>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) await step().catch((err: unknown) => void failures.push(err));
+  if (failures.length > 0) throw failures[0];
+}
+
+/** Undoes a start that failed half-way, then rejects with the start's own error: that is what the test must show. */
+async function failedStart(err: unknown, ...undo: (() => Promise<void>)[]): Promise<never> {
+  await inOrder(...undo).catch(() => undefined);
+  throw err;
 }
 
 /** Two processes of the production build, A and B, on one config and env (e.g. one DATABASE_URL). */
