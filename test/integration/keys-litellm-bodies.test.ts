@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from '../../src/proxy/call-accounting';
 import { readJson, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
 import { openaiClient, startProxy, type ProxySetup } from '../support/proxy-setup';
 import { chatCompletion } from '../support/upstream';
 
@@ -61,7 +60,6 @@ const STORED = [
 ] as const;
 
 describe('keys: LiteLLM-shaped /key/* bodies accepted, answered back, and the fields with effect acting', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
   let setup: ProxySetup | undefined;
   const reports: CallReport[] = [];
@@ -79,10 +77,9 @@ describe('keys: LiteLLM-shaped /key/* bodies accepted, answered back, and the fi
     client(key).chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
   before(async () => {
-    db = await createTestDatabase('gw_key_bodies');
     setup = await startProxy({
+      database: 'gw_key_bodies',
       apiKey: MASTER,
-      env: { DATABASE_URL: db.url },
       respond: (req) => ({
         json: chatCompletion(`from ${req.body?.model}`, { prompt_tokens: 10, completion_tokens: 5 }),
       }),
@@ -114,10 +111,7 @@ general_settings:
       return a instanceof Promise ? a.then(watch) : watch(a);
     };
   });
-  after(async () => {
-    await setup?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('/key/generate accepts the whole body; /key/info answers the stored fields back as sent', async () => {
     const gen = await post('/key/generate', LITELLM_BODY);

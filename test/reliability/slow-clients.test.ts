@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createTestDatabase } from '../support/postgres';
 import { startProxy, type ProxySetup } from '../support/proxy-setup';
 import { rawRequest } from '../support/raw-http';
 import { startStaticJwks, type StaticJwks } from '../support/static-jwks';
@@ -57,19 +56,17 @@ function firstAnswer(s: Socket, timeoutMs: number): Promise<string> {
 }
 
 describe('slow and numerous clients', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let p: ProxySetup;
   let idp: StaticJwks;
   let other: StaticJwks;
   before(async () => {
-    db = await createTestDatabase('gw_slow');
     idp = await startStaticJwks();
     other = await startStaticJwks({ issuer: idp.issuer }); // same claims, keys the gateway does not know
     p = await startProxy({
+      database: 'gw_slow',
       yaml,
       apiKey: MASTER,
       env: {
-        DATABASE_URL: db.url,
         JWT_PUBLIC_KEY_URL: idp.url,
         JWT_AUDIENCE: idp.audience,
         REQUEST_HEADERS_TIMEOUT_SECONDS: String(HEADERS_TIMEOUT_S),
@@ -81,7 +78,6 @@ describe('slow and numerous clients', () => {
     await p?.close();
     await idp?.close();
     await other?.close();
-    await db?.drop();
   });
 
   it('a bad credential with a bad body is 401, for every credential kind; a good one with a bad body is 400', async () => {
@@ -207,25 +203,20 @@ describe('slow and numerous clients', () => {
 });
 
 describe('bounded connections and bodies in flight', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let p: ProxySetup;
   before(async () => {
-    db = await createTestDatabase('gw_caps');
     p = await startProxy({
+      database: 'gw_caps',
       yaml,
       apiKey: MASTER,
       env: {
-        DATABASE_URL: db.url,
         JWT_PUBLIC_KEY_URL: 'http://127.0.0.1:9/jwks',
         MAX_CONNECTIONS: '20',
         MAX_REQUEST_BODIES_IN_FLIGHT: '2',
       },
     });
   });
-  after(async () => {
-    await p?.close();
-    await db?.drop();
-  });
+  after(() => p?.close());
 
   const connections = () =>
     new Promise<number>((r) => p.gw.app.getHttpServer().getConnections((_e: unknown, n: number) => r(n)));
@@ -272,18 +263,16 @@ describe('bounded connections and bodies in flight', () => {
 
 describe('body slots and refused bodies, while credentials are checked slowly', () => {
   const JWKS_DELAY_MS = 2_000;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let p: ProxySetup;
   let idp: StaticJwks;
   before(async () => {
-    db = await createTestDatabase('gw_slots');
     // The gateway's first JWKS fetch answers late: every JWT sent meanwhile waits on it.
     idp = await startStaticJwks({ delayMs: JWKS_DELAY_MS });
     p = await startProxy({
+      database: 'gw_slots',
       yaml,
       apiKey: MASTER,
       env: {
-        DATABASE_URL: db.url,
         JWT_PUBLIC_KEY_URL: idp.url,
         JWT_AUDIENCE: idp.audience,
         MAX_REQUEST_BODIES_IN_FLIGHT: '3',
@@ -293,7 +282,6 @@ describe('body slots and refused bodies, while credentials are checked slowly', 
   after(async () => {
     await p?.close();
     await idp?.close();
-    await db?.drop();
   });
 
   it('clients that hang up while their credential is checked leave no body slot taken', async () => {
