@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
-import { chatChunks, startUpstream, type FakeUpstream } from '../support/upstream';
+import type { InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
+import { chatChunks, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-metrics-master-key-0001';
 const UPSTREAM_KEY = 'sk-metrics-upstream-secret-0002';
@@ -21,8 +21,8 @@ function parse(text: string): Map<string, number> {
 
 describe('GET /metrics: Prometheus text, public, values move with the traffic', () => {
   let up: FakeUpstream;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   const scrape = async () => {
     const res = await fetch(`${gw.url}/metrics`);
     assert.equal(res.status, 200);
@@ -43,27 +43,23 @@ describe('GET /metrics: Prometheus text, public, values move with the traffic', 
   };
 
   before(async () => {
-    up = await startUpstream();
-    db = await createTestDatabase('gw_metrics');
-    gw = await startGateway(
-      `
+    setup = await startProxy({
+      database: 'gw_metrics',
+      apiKey: MASTER,
+      yaml: (upstream) => `
 model_list:
   - model_name: gpt-m
-    litellm_params: { model: openai/up, api_base: "${up.url}/v1", api_key: ${UPSTREAM_KEY} }
+    litellm_params: { model: openai/up, api_base: "${upstream}/v1", api_key: ${UPSTREAM_KEY} }
 general_settings:
   master_key: ${MASTER}
 router_settings:
   num_retries: 0
   allowed_fails: 100
 `,
-      { DATABASE_URL: db.url },
-    );
+    });
+    ({ up, gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-    await up?.close();
-  });
+  after(() => setup?.close());
 
   it('answers without a credential, every family with HELP and TYPE, and no secret', async () => {
     const { text, m } = await scrape();

@@ -3,17 +3,19 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { libraryPrice } from '../../src/pricing/price-library';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
+import type { TestDatabase } from '../support/postgres';
 import { recordAccounting, type AccountingRecord } from '../support/proxy-accounting';
-import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+import { chatCompletion, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-test-master-key-pricing-1234';
 const USAGE = { prompt_tokens: 1000, completion_tokens: 500 };
 
 describe('prices out of the box: the price library, base_model, model_info overrides, budgets that act', () => {
   let up: FakeUpstream;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
   let acct: AccountingRecord;
   const config = (base: string) => `
 model_list:
@@ -35,16 +37,18 @@ general_settings:
 `;
 
   before(async () => {
-    up = await startUpstream(() => ({ json: chatCompletion('priced', USAGE) }));
-    db = await createTestDatabase('gw_pricing');
-    gw = await startGateway(config(up.url), { DATABASE_URL: db.url });
+    setup = await startProxy({
+      database: 'gw_pricing',
+      apiKey: MASTER,
+      respond: () => ({ json: chatCompletion('priced', USAGE) }),
+      yaml: config,
+    });
+    ({ up, db, gw } = setup);
     acct = recordAccounting(gw);
   });
   after(async () => {
     acct?.restore();
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
+    await setup?.close();
   });
 
   const call = (model: string, key = MASTER) =>

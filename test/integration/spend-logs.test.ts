@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
 import { waitFor } from '../support/faults';
-import { createTestDatabase, sql } from '../support/postgres';
-import { chatChunks, chatCompletion, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
+import { sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+import { chatChunks, chatCompletion, errorBody, type FakeUpstream } from '../support/upstream';
 
 /**
  * Spend logs end to end on PostgreSQL: real calls through the official client, rows read back through the API and
@@ -21,9 +22,10 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-12;
 
 describe('spend logs: a row per authenticated model call, read back by API and SQL', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let up: FakeUpstream;
   let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
   const keys: Record<string, { key: string; token: string }> = {};
 
   const admin = (path: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${MASTER}` } });
@@ -44,21 +46,21 @@ describe('spend logs: a row per authenticated model call, read back by API and S
   const messages = [{ role: 'user' as const, content: `tell me ${PROMPT_MARK}` }];
 
   before(async () => {
-    db = await createTestDatabase('gw_spend_logs');
-    up = await startUpstream();
-    gw = await startGateway(
-      `
+    setup = await startProxy({
+      database: 'gw_spend_logs',
+      apiKey: MASTER,
+      yaml: (upstream) => `
 model_list:
   - model_name: priced
-    litellm_params: { model: openai/priced-up, api_base: ${up.url}/v1?token=not-shown, api_key: sk-upstream-spend }
+    litellm_params: { model: openai/priced-up, api_base: ${upstream}/v1?token=not-shown, api_key: sk-upstream-spend }
     model_info: { id: priced-1, input_cost_per_token: ${IN}, output_cost_per_token: ${OUT} }
 general_settings:
   master_key: ${MASTER}
   proxy_batch_write_at: 0.1
 router_settings: { num_retries: 0, allowed_fails: 1000 }
 `,
-      { DATABASE_URL: db.url },
-    );
+    });
+    ({ db, up, gw } = setup);
     const make = async (name: string, body: object) => {
       const res = await fetch(`${gw.url}/key/generate`, {
         method: 'POST',
@@ -78,11 +80,7 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     await make('b', { key_alias: 'alias-b', team_id: 'team-b', user_id: 'user-b' });
     await make('solo', { key_alias: 'alias-solo', allowed_routes: ['openai_routes', 'spend_tracking_routes'] });
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('writes a JSON call with every field taken from the call', async () => {
     up.respondWith({ json: chatCompletion(`${ANSWER_MARK} reply`, { prompt_tokens: 13, completion_tokens: 8 }) });

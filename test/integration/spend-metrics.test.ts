@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
 import { waitFor } from '../support/faults';
-import { createTestDatabase, sql } from '../support/postgres';
-import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+import { sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+import { chatCompletion, type FakeUpstream } from '../support/upstream';
 import { SpendRetention } from '../../src/spend/spend-retention.service';
 
 /**
@@ -58,21 +59,21 @@ function sum(text: string, name: string, pairs: string[] = []): number {
 }
 
 describe('LiteLLM metrics on a public /metrics, with spend logs off', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let up: FakeUpstream;
   let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
 
   before(async () => {
-    db = await createTestDatabase('gw_spend_metrics_pub');
-    up = await startUpstream();
+    setup = await startProxy({
+      database: 'gw_spend_metrics_pub',
+      apiKey: MASTER,
+      yaml: (upstream) => yaml(upstream, '  disable_spend_logs: true\n'),
+    });
+    ({ db, up, gw } = setup);
     up.respondWith({ json: chatCompletion('ok') });
-    gw = await startGateway(yaml(up.url, '  disable_spend_logs: true\n'), { DATABASE_URL: db.url });
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('counts calls, spend and tokens by model, names no caller, and writes no rows', async () => {
     const k = await newKey(gw, { team_id: 'team-pub', user_id: 'user-pub', max_budget: 10 });
@@ -118,27 +119,25 @@ describe('LiteLLM metrics on a public /metrics, with spend logs off', () => {
 });
 
 describe('LiteLLM metrics behind require_auth_for_metrics_endpoint, and retention', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let up: FakeUpstream;
   let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
 
   before(async () => {
-    db = await createTestDatabase('gw_spend_metrics_auth');
-    up = await startUpstream();
+    setup = await startProxy({
+      database: 'gw_spend_metrics_auth',
+      apiKey: MASTER,
+      yaml: (upstream) =>
+        yaml(
+          upstream,
+          '  maximum_spend_logs_retention_period: 30d\nlitellm_settings:\n  require_auth_for_metrics_endpoint: true\n',
+        ),
+    });
+    ({ db, up, gw } = setup);
     up.respondWith({ json: chatCompletion('ok') });
-    gw = await startGateway(
-      yaml(
-        up.url,
-        '  maximum_spend_logs_retention_period: 30d\nlitellm_settings:\n  require_auth_for_metrics_endpoint: true\n',
-      ),
-      { DATABASE_URL: db.url },
-    );
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('needs an admin credential, then names key, team, user and end user, and shows key budgets', async () => {
     const k = await newKey(gw, { key_alias: 'alias-m', team_id: 'team-m', user_id: 'user-m', max_budget: 5 });
