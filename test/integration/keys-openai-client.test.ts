@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase, sql } from '../support/postgres';
-import { chatChunks, chatCompletion, embeddingList, startUpstream, type FakeUpstream } from '../support/upstream';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+import { chatChunks, chatCompletion, embeddingList } from '../support/upstream';
 
 const MASTER = 'sk-master-keys-openai-client';
 const USAGE = { prompt_tokens: 100, completion_tokens: 50 };
 const COST = 100 * 0.0001 + 50 * 0.0002; // 0.02 per chat call
 
 describe('keys: the official openai client with a generated key', () => {
-  let up: FakeUpstream;
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
+  let setup: ProxyOnDatabase | undefined;
 
   async function newKey(body: object): Promise<{ key: string; token: string }> {
     const res = await fetch(`${gw.url}/key/generate`, {
@@ -37,41 +38,37 @@ describe('keys: the official openai client with a generated key', () => {
     c.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
 
   before(async () => {
-    up = await startUpstream((req) =>
-      req.body?.stream
-        ? { sse: chatChunks(['a', 'b'], USAGE) }
-        : req.path.endsWith('/embeddings')
-          ? { json: embeddingList(1) }
-          : { json: chatCompletion('hello', USAGE) },
-    );
-    db = await createTestDatabase('gw_keys_openai');
     const prices = 'model_info:\n      input_cost_per_token: 0.0001\n      output_cost_per_token: 0.0002';
-    gw = await startGateway(
-      `model_list:
+    setup = await startProxy({
+      database: 'gw_keys_openai',
+      apiKey: MASTER,
+      respond: (req) =>
+        req.body?.stream
+          ? { sse: chatChunks(['a', 'b'], USAGE) }
+          : req.path.endsWith('/embeddings')
+            ? { json: embeddingList(1) }
+            : { json: chatCompletion('hello', USAGE) },
+      yaml: (upstream) => `model_list:
   - model_name: gpt-test
     litellm_params:
       model: openai/gpt-upstream
-      api_base: ${up.url}
+      api_base: ${upstream}
     ${prices}
   - model_name: gpt-other
     litellm_params:
       model: openai/gpt-upstream-2
-      api_base: ${up.url}
+      api_base: ${upstream}
   - model_name: text-embed
     litellm_params:
       model: openai/embed-upstream
-      api_base: ${up.url}
+      api_base: ${upstream}
 general_settings:
   master_key: ${MASTER}
 `,
-      { DATABASE_URL: db.url },
-    );
+    });
+    ({ gw, db } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('chat, streaming and embeddings work with the key; spend is counted from usage and shows in /key/info', async () => {
     const k = await newKey({ models: ['gpt-test', 'text-embed'] });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { anthropicError, ANTHROPIC_USAGE, startAnthropic } from '../support/anthropic';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
+import { anthropicAnswer, anthropicError, ANTHROPIC_USAGE } from '../support/anthropic';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 import type { FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-master-providers-anthropic';
@@ -16,8 +16,8 @@ const CALL_COST = ANTHROPIC_USAGE.input_tokens * IN + ANTHROPIC_USAGE.output_tok
 describe('anthropic/ deployments: the openai client through the gateway, and /v1/messages with the Anthropic SDK', () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let client: OpenAI;
+  let setup: ProxyOnDatabase | undefined;
 
   async function rejected(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
     try {
@@ -43,14 +43,15 @@ describe('anthropic/ deployments: the openai client through the gateway, and /v1
   }
 
   before(async () => {
-    up = await startAnthropic();
-    db = await createTestDatabase('gw_providers_anthropic');
-    gw = await startGateway(
-      `model_list:
+    setup = await startProxy({
+      database: 'gw_providers_anthropic',
+      apiKey: MASTER,
+      respond: anthropicAnswer,
+      yaml: (upstream) => `model_list:
   - model_name: claude
     litellm_params:
       model: anthropic/claude-3-5-sonnet-real
-      api_base: ${up.url}
+      api_base: ${upstream}
       api_key: ${ANTHROPIC_KEY}
     model_info:
       input_cost_per_token: ${IN}
@@ -58,21 +59,17 @@ describe('anthropic/ deployments: the openai client through the gateway, and /v1
   - model_name: gpt
     litellm_params:
       model: openai/gpt-4o
-      api_base: ${up.url}/v1
+      api_base: ${upstream}/v1
 general_settings:
   master_key: ${MASTER}
 router_settings:
   num_retries: 0
 `,
-      { DATABASE_URL: db.url },
-    );
-    client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    });
+    // The setup's client: the master key, no retries.
+    ({ up, gw, client } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
   beforeEach(() => up.reset());
 
   it('plain chat: system, max_tokens default, upstream key and version; the answer in OpenAI shape with usage', async () => {

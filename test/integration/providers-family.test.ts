@@ -3,8 +3,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { startEntra, type FakeEntra } from '../support/entra';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
-import { startUpstream, type FakeUpstream } from '../support/upstream';
+import type { TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+import type { FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-master-providers-family';
 const GROQ_KEY = 'gsk-upstream-groq-secret';
@@ -19,32 +20,34 @@ describe('providers: OpenAI-compatible family, Azure with Entra ID, unimplemente
   let up: FakeUpstream;
   let entra: FakeEntra;
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let client: OpenAI;
+  let setup: ProxyOnDatabase | undefined;
   const ask = (model: string) => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }] });
 
   before(async () => {
-    up = await startUpstream();
     entra = await startEntra();
-    db = await createTestDatabase('gw_providers_family');
-    gw = await startGateway(
-      `model_list:
+    setup = await startProxy({
+      database: 'gw_providers_family',
+      apiKey: MASTER,
+      env: { AZURE_AUTHORITY_HOST: entra.url },
+      yaml: (upstream) => `model_list:
   - model_name: llama
     litellm_params:
       model: groq/llama-3.3-70b-versatile
-      api_base: ${up.url}/openai/v1
+      api_base: ${upstream}/openai/v1
       api_key: ${GROQ_KEY}
   - model_name: azure-entra
     litellm_params:
       model: azure/gpt4o-dep
-      api_base: ${up.url}
+      api_base: ${upstream}
       tenant_id: tenant-abc
       client_id: client-abc
       client_secret: ${CLIENT_SECRET}
   - model_name: azure-token
     litellm_params:
       model: azure/gpt4o-dep2
-      api_base: ${up.url}
+      api_base: ${upstream}
       azure_ad_token: ${AD_TOKEN}
   - model_name: titan
     litellm_params:
@@ -55,15 +58,13 @@ router_settings:
   num_retries: 0
   cooldown_time: 0
 `,
-      { DATABASE_URL: db.url, AZURE_AUTHORITY_HOST: entra.url },
-    );
-    client = new OpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+    });
+    // The setup's client: the master key, no retries.
+    ({ up, gw, db, client } = setup);
   });
   after(async () => {
-    await gw?.close();
-    await up?.close();
+    await setup?.close();
     await entra?.close();
-    await db?.drop();
   });
   beforeEach(() => {
     up.reset();
