@@ -7,7 +7,8 @@ import { signJwt, standardClaims } from '../support/auth-tokens';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
 import { createTestDatabase } from '../support/postgres';
-import { startUpstream, type FakeUpstream } from '../support/upstream';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
+import type { FakeUpstream } from '../support/upstream';
 
 /**
  * The seed page's steps, end to end on the full gateway (real keys module on PostgreSQL, real proxy), with
@@ -109,31 +110,30 @@ describe('seed steps: admin and team JWTs on the full gateway', () => {
 describe('seed steps: general_settings.allowed_routes for team JWTs, and nothing forwarded for a bad token', () => {
   let idp: TestOidcProvider;
   let upstream: FakeUpstream;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   let teamJwt: string;
 
   before(async () => {
     idp = await startOidcProvider({ clients: [{ clientId: 'team-b' }] });
-    upstream = await startUpstream();
-    db = await createTestDatabase();
-    gw = await startGateway(
-      `model_list:
+    setup = await startProxy({
+      database: 'gw_test',
+      apiKey: MASTER,
+      env: { JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience },
+      yaml: (up) => `model_list:
   - model_name: gpt-test
-    litellm_params: { model: openai/gpt-upstream, api_base: ${upstream.url}, api_key: sk-upstream-secret-1 }
+    litellm_params: { model: openai/gpt-upstream, api_base: ${up}, api_key: sk-upstream-secret-1 }
 general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: true
   allowed_routes: ["/chat/completions", "/embeddings"]
 `,
-      { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri, JWT_AUDIENCE: idp.audience },
-    );
+    });
+    ({ up: upstream, gw } = setup);
     teamJwt = await idp.token('team-b', undefined, 'ES256');
   });
   after(async () => {
-    await gw?.close();
-    await db?.drop();
-    await upstream?.close();
+    await setup?.close();
     await idp?.stop();
   });
 

@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { startGateway, type InProcessGateway } from '../support/gateway';
 import { assertError, managementApi } from '../support/management-api';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
-import { createTestDatabase, sql } from '../support/postgres';
-import { startUpstream, type FakeUpstream } from '../support/upstream';
+import { sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+import type { FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-master-teams-jwt-0001';
 const realm = (roles: string[]) => ({ realm_access: { roles } });
@@ -14,9 +15,10 @@ const allowed = realm(['gateway-user']);
 describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider', () => {
   let up: FakeUpstream;
   let idp: TestOidcProvider;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let gw: InProcessGateway;
   let strict: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
   const { api, ok } = managementApi(() => gw.url, MASTER);
   const strictApi = managementApi(() => strict.url, MASTER);
   const jwt = (clientId: string, scope?: string) => idp.token(clientId, scope);
@@ -28,7 +30,6 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
     });
 
   before(async () => {
-    up = await startUpstream();
     idp = await startOidcProvider({
       clients: [
         { clientId: 'team-a-app', claims: { team_id: 'jwt-team-a', email: 'a@example.com', ...allowed } },
@@ -51,16 +52,19 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
         { clientId: 'deleted-strict', scope: 'read', claims: { team_id: 'jwt-strict-del' } },
       ],
     });
-    db = await createTestDatabase('gw_teams_jwt');
-    const models = ['gpt-a', 'gpt-b']
-      .map(
-        (m) =>
-          `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-up-jwt }`,
-      )
-      .join('\n');
-    gw = await startGateway(
-      `model_list:
-${models}
+    const models = (upstream: string) =>
+      ['gpt-a', 'gpt-b']
+        .map(
+          (m) =>
+            `  - model_name: ${m}\n    litellm_params: { model: openai/${m}, api_base: ${upstream}, api_key: sk-up-jwt }`,
+        )
+        .join('\n');
+    setup = await startProxy({
+      database: 'gw_teams_jwt',
+      apiKey: MASTER,
+      env: { JWT_PUBLIC_KEY_URL: idp.jwksUri },
+      yaml: (upstream) => `model_list:
+${models(upstream)}
 general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: true
@@ -82,15 +86,13 @@ general_settings:
       - { role: gw-user, internal_role: internal_user }
     end_user_id_jwt_field: customer
 `,
-      { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.jwksUri },
-    );
+    });
+    ({ up, db, gw } = setup);
   });
   after(async () => {
-    await gw?.close();
-    await strict?.close();
+    await strict?.close(); // before the set-up drops the database it shares
+    await setup?.close();
     await idp?.stop();
-    await up?.close();
-    await db?.drop();
   });
 
   it('a team seen first in a JWT is created (team upsert), and its limits bind the JWT and its keys together', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startGateway, type InProcessGateway } from '../support/gateway';
+import type { InProcessGateway } from '../support/gateway';
 import { assertError, managementApi, waitFor, type ApiAnswer } from '../support/management-api';
-import { createTestDatabase } from '../support/postgres';
-import { chatCompletion, defaultAnswer, startUpstream, type FakeUpstream } from '../support/upstream';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
+import { chatCompletion, defaultAnswer, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-master-teams-limits-0001';
 /** Each call costs 11 + 7 tokens at 0.01 = 0.18. */
@@ -16,7 +16,7 @@ const id = (name: string) => `${name}-${run}`;
 describe('limits of teams, users and end users on every model call (PostgreSQL, Redis)', () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let setup: ProxySetup | undefined;
   const { api, ok } = managementApi(() => gw.url, MASTER);
 
   async function call(key: string, model = 'gpt-a', user?: string): Promise<ApiAnswer> {
@@ -27,25 +27,23 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
   }
 
   before(async () => {
-    up = await startUpstream();
-    db = await createTestDatabase('gw_teams_limits');
-    const models = ['gpt-a', 'gpt-b']
-      .map(
-        (m) => `  - model_name: ${m}
-    litellm_params: { model: openai/${m}, api_base: ${up.url}, api_key: sk-upstream-limits }
+    const models = (upstream: string) =>
+      ['gpt-a', 'gpt-b']
+        .map(
+          (m) => `  - model_name: ${m}
+    litellm_params: { model: openai/${m}, api_base: ${upstream}, api_key: sk-upstream-limits }
     model_info: { input_cost_per_token: ${PRICE}, output_cost_per_token: ${PRICE} }`,
-      )
-      .join('\n');
-    gw = await startGateway(`model_list:\n${models}\ngeneral_settings:\n  master_key: ${MASTER}\n`, {
-      DATABASE_URL: db.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
+        )
+        .join('\n');
+    setup = await startProxy({
+      database: 'gw_teams_limits',
+      apiKey: MASTER,
+      env: { REDIS_URL: 'redis://127.0.0.1:6379' },
+      yaml: (upstream) => `model_list:\n${models(upstream)}\ngeneral_settings:\n  master_key: ${MASTER}\n`,
     });
+    ({ up, gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
   beforeEach(() => up.respondWith(defaultAnswer));
 
   for (const kind of ['team', 'user', 'end user'] as const) {
