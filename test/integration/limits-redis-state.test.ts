@@ -2,11 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
-import { startGateway, type InProcessGateway } from '../support/gateway';
+import type { InProcessGateway } from '../support/gateway';
 import { generateKey } from '../support/management-api';
-import { oneModelYaml } from '../support/proxy-setup';
-import { createTestDatabase } from '../support/postgres';
-import { chatChunks, chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+import { oneModelYaml, startProxy, type ProxySetup } from '../support/proxy-setup';
+import { chatChunks, chatCompletion } from '../support/upstream';
 
 /**
  * Shared limits as states (issue 30, items 2 and 4): a parallel slot is renewed while its call runs, however long,
@@ -15,8 +14,6 @@ import { chatChunks, chatCompletion, startUpstream, type FakeUpstream } from '..
  */
 const MASTER = 'sk-master-redis-state-3a9';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-const configFor = (upstream: FakeUpstream) => oneModelYaml(MASTER, upstream.url);
 
 const generate = (gw: InProcessGateway, fields: object) => generateKey(gw.url, MASTER, fields);
 
@@ -72,33 +69,31 @@ async function startRedisProxy(): Promise<{ url: string; blackhole(): void; heal
 }
 
 describe('shared limits through Redis: slots renewed while calls run, Redis failure as a state', () => {
-  let upstream: FakeUpstream;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   let proxy: Awaited<ReturnType<typeof startRedisProxy>>;
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   let streamGate: () => void = () => undefined;
 
   before(async () => {
-    upstream = await startUpstream((req) => {
-      if (req.body?.stream !== true) return { json: chatCompletion('ok') };
-      const [first, ...rest] = chatChunks(['a', ' long', ' stream']);
-      return { sse: [first, () => new Promise<void>((r) => (streamGate = r)), ...rest] };
-    });
-    db = await createTestDatabase('gw_redis_state');
     proxy = await startRedisProxy();
-    gw = await startGateway(configFor(upstream), {
-      DATABASE_URL: db.url,
-      REDIS_URL: proxy.url,
-      LIMIT_LEASE_SECONDS: '2',
+    setup = await startProxy({
+      database: 'gw_redis_state',
+      apiKey: MASTER,
+      env: { REDIS_URL: proxy.url, LIMIT_LEASE_SECONDS: '2' },
+      respond: (req) => {
+        if (req.body?.stream !== true) return { json: chatCompletion('ok') };
+        const [first, ...rest] = chatChunks(['a', ' long', ' stream']);
+        return { sse: [first, () => new Promise<void>((r) => (streamGate = r)), ...rest] };
+      },
+      yaml: (upstream) => oneModelYaml(MASTER, upstream),
     });
+    ({ gw } = setup);
   });
   after(async () => {
     streamGate();
-    await gw?.close();
+    await setup?.close();
     await proxy?.close();
-    await db?.drop();
-    await upstream?.close();
     await redis.quit();
   });
 

@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { Reservation } from '../../src/proxy/reservation';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { generateKey } from '../support/management-api';
-import { oneModelYaml } from '../support/proxy-setup';
+import { oneModelYaml, startProxy, type ProxySetup } from '../support/proxy-setup';
 import { createTestDatabase } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
@@ -27,8 +27,8 @@ const reservedTokens = (maxTokens: number) => Math.ceil(Buffer.byteLength(body(m
 const reservedCost = (maxTokens: number) =>
   Math.ceil(Buffer.byteLength(body(maxTokens)) / 4) * IN_COST + maxTokens * OUT_COST;
 
-const configFor = (upstream: FakeUpstream) =>
-  oneModelYaml(MASTER, upstream.url, { input_cost_per_token: IN_COST, output_cost_per_token: OUT_COST });
+const configFor = (upstreamUrl: string) =>
+  oneModelYaml(MASTER, upstreamUrl, { input_cost_per_token: IN_COST, output_cost_per_token: OUT_COST });
 
 async function generate(gw: InProcessGateway, fields: object): Promise<string> {
   return (await generateKey(gw.url, MASTER, fields)).key;
@@ -88,8 +88,8 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
       upstream = await startUpstream(() => ({ json: chatCompletion('ok', USAGE), delayMs: 400 }));
       db = await createTestDatabase('gw_reservations');
       const env = { DATABASE_URL: db.url, ...(mode === 'one instance' ? {} : { REDIS_URL }) };
-      gws.push(await startGateway(configFor(upstream), env));
-      if (mode !== 'one instance') gws.push(await startGateway(configFor(upstream), env));
+      gws.push(await startGateway(configFor(upstream.url), env));
+      if (mode !== 'one instance') gws.push(await startGateway(configFor(upstream.url), env));
     });
     after(async () => {
       for (const gw of gws) await gw.close();
@@ -212,24 +212,20 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
 }
 
 describe('disable_budget_reservation: no reservations at all', () => {
-  let upstream: FakeUpstream;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
-    upstream = await startUpstream(() => ({ json: chatCompletion('ok', USAGE) }));
-    db = await createTestDatabase('gw_no_reservations');
-    const config = configFor(upstream).replace(
-      'general_settings:\n',
-      'general_settings:\n  disable_budget_reservation: true\n',
-    );
-    gw = await startGateway(config, { DATABASE_URL: db.url });
+    setup = await startProxy({
+      database: 'gw_no_reservations',
+      apiKey: MASTER,
+      respond: () => ({ json: chatCompletion('ok', USAGE) }),
+      yaml: (upstream) =>
+        configFor(upstream).replace('general_settings:\n', 'general_settings:\n  disable_budget_reservation: true\n'),
+    });
+    ({ gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-    await upstream?.close();
-  });
+  after(() => setup?.close());
 
   it('a tpm limit reserves nothing either: the tokens count when the call ends', () =>
     countingMeasures(async (measured) => {
