@@ -23,8 +23,8 @@ export interface ProxyOnDatabase extends ProxySetup {
 }
 
 export interface ProxySetupOptions {
-  /** The gateway's config.yaml, given the fake upstream's URL. */
-  yaml: (upstreamUrl: string) => string;
+  /** The gateway's config.yaml, given the fake upstream's URL (or as it is, for a config that names no upstream). */
+  yaml: string | ((upstreamUrl: string) => string);
   /** The key the setup's client calls with (usually the master key). */
   apiKey: string;
   /** How the fake upstream answers (default: its own default answer). */
@@ -48,7 +48,7 @@ export async function startProxy(opts: ProxySetupOptions): Promise<ProxySetup> {
       dbPrefix: opts.database,
       respond: opts.respond,
       start: async (upstreamUrl, db) => {
-        const gw = await startGateway(opts.yaml(upstreamUrl), { ...opts.env, DATABASE_URL: db.url });
+        const gw = await startGateway(configText(opts, upstreamUrl), { ...opts.env, DATABASE_URL: db.url });
         return { gw, close: () => gw.close() };
       },
     });
@@ -57,7 +57,7 @@ export async function startProxy(opts: ProxySetupOptions): Promise<ProxySetup> {
   const up = await startUpstream(opts.respond);
   let gw: InProcessGateway;
   try {
-    gw = await startGateway(opts.yaml(up.url), opts.env);
+    gw = await startGateway(configText(opts, up.url), opts.env);
   } catch (err) {
     return failedStart(err, () => up.close());
   }
@@ -71,6 +71,10 @@ export async function startProxy(opts: ProxySetupOptions): Promise<ProxySetup> {
         () => up.close(),
       ),
   };
+}
+
+function configText(opts: ProxySetupOptions, upstreamUrl: string): string {
+  return typeof opts.yaml === 'string' ? opts.yaml : opts.yaml(upstreamUrl);
 }
 
 /**
