@@ -1,25 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { KeyCache } from '../../src/keys/key-cache.service';
-import { startGateway, type InProcessGateway } from '../support/gateway';
+import type { InProcessGateway } from '../support/gateway';
 import { generateKey } from '../support/management-api';
-import { createTestDatabase, sql } from '../support/postgres';
+import { sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-cache-resync-01';
 
 describe('keys: the key cache resynchronised at its key_cache_max_keys bound', () => {
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
+  let setup: ProxyOnDatabase | undefined;
   before(async () => {
-    db = await createTestDatabase('gw_cache_resync');
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  key_cache_max_keys: 4\n`, {
-      DATABASE_URL: db.url,
+    setup = await startProxy({
+      database: 'gw_cache_resync',
+      apiKey: MASTER,
+      yaml: `general_settings:\n  master_key: ${MASTER}\n  key_cache_max_keys: 4\n`,
     });
+    ({ gw, db } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('a valid key is still held after a resync that met a deleted and a new key', async () => {
     const cache = gw.app.get(KeyCache);

@@ -2,25 +2,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
 import { generateKey } from '../support/management-api';
-import { createTestDatabase, sql } from '../support/postgres';
+import { sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-spend-race-01';
 
 describe('keys: a spend write racing a regenerate, for a key without a budget', () => {
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
+  let setup: ProxyOnDatabase | undefined;
   before(async () => {
-    db = await createTestDatabase('gw_spend_race');
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  proxy_batch_write_at: 3600\n`, {
-      DATABASE_URL: db.url,
+    setup = await startProxy({
+      database: 'gw_spend_race',
+      apiKey: MASTER,
+      yaml: `general_settings:\n  master_key: ${MASTER}\n  proxy_batch_write_at: 3600\n`,
     });
+    ({ gw, db } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('spend applied to the old token before the rename is not added again to the new token', async () => {
     const k = await generateKey(gw.url, MASTER, {});

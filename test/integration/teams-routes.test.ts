@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startGateway, type InProcessGateway } from '../support/gateway';
+import type { InProcessGateway } from '../support/gateway';
 import { assertError, managementApi } from '../support/management-api';
-import { createTestDatabase, sql } from '../support/postgres';
+import { sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-teams-routes-0001';
 
 describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', () => {
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
+  let setup: ProxyOnDatabase | undefined;
   const { api, ok } = managementApi(() => gw.url, MASTER);
   const actions = async (objectId: string) =>
     (
@@ -16,13 +18,14 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     ).map((r) => r.action);
 
   before(async () => {
-    db = await createTestDatabase('gw_teams_routes');
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url });
+    setup = await startProxy({
+      database: 'gw_teams_routes',
+      apiKey: MASTER,
+      yaml: `general_settings:\n  master_key: ${MASTER}\n`,
+    });
+    ({ gw, db } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('/team/new stores every field, answers LiteLLM_TeamTable fields, computes budget_reset_at', async () => {
     const before = Date.now();
