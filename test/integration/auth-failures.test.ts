@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { startGateway, type InProcessGateway } from '../support/gateway';
+import type { InProcessGateway } from '../support/gateway';
 import { managementApi } from '../support/management-api';
-import { createTestDatabase } from '../support/postgres';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-auth-failures-1';
 const MAX = 3;
@@ -46,18 +46,15 @@ function call(
 }
 
 describe('failed credentials per client address: only unknown or invalid credentials count', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   const { ok } = managementApi(() => gw.url, MASTER);
 
   before(async () => {
-    db = await createTestDatabase('gw_auth_failures');
-    gw = await startGateway(config(), { DATABASE_URL: db.url });
+    setup = await startProxy({ database: 'gw_auth_failures', apiKey: MASTER, yaml: config() });
+    ({ gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('a blocked or expired key is 401 with its reason as often as it is sent, and never pushes the client to 429', async () => {
     const blocked = await ok('POST', '/key/generate', {});
@@ -84,17 +81,18 @@ describe('failed credentials per client address: only unknown or invalid credent
 });
 
 describe('failed credentials behind a trusted proxy (general_settings.trust_proxy)', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
 
   before(async () => {
-    db = await createTestDatabase('gw_auth_failures_proxy');
-    gw = await startGateway(config('  trust_proxy: 127.0.0.31'), { DATABASE_URL: db.url });
+    setup = await startProxy({
+      database: 'gw_auth_failures_proxy',
+      apiKey: MASTER,
+      yaml: config('  trust_proxy: 127.0.0.31'),
+    });
+    ({ gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it("the trusted proxy's X-Forwarded-For names the client: one client's failures do not refuse the others", async () => {
     const proxy = '127.0.0.31';

@@ -4,9 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { call } from '../support/auth-probe';
 import { signJwt, standardClaims } from '../support/auth-tokens';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
-import { createTestDatabase } from '../support/postgres';
 import { startProxy, type ProxySetup } from '../support/proxy-setup';
 import type { FakeUpstream } from '../support/upstream';
 
@@ -30,8 +29,8 @@ function post(url: string, path: string, token: string, body: unknown): Promise<
 
 describe('seed steps: admin and team JWTs on the full gateway', () => {
   let idp: TestOidcProvider;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   let adminJwt: string;
   let teamJwt: string;
 
@@ -39,19 +38,18 @@ describe('seed steps: admin and team JWTs on the full gateway', () => {
     idp = await startOidcProvider({
       clients: [{ clientId: 'gateway-admin', scope: 'litellm_proxy_admin' }, { clientId: 'team-a' }],
     });
-    db = await createTestDatabase();
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`, {
-      DATABASE_URL: db.url,
-      JWT_PUBLIC_KEY_URL: idp.discoveryUrl,
-      JWT_AUDIENCE: idp.audience,
-      JWT_ISSUER: idp.issuer,
+    setup = await startProxy({
+      database: 'gw_test',
+      apiKey: MASTER,
+      env: { JWT_PUBLIC_KEY_URL: idp.discoveryUrl, JWT_AUDIENCE: idp.audience, JWT_ISSUER: idp.issuer },
+      yaml: `general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`,
     });
+    ({ gw } = setup);
     adminJwt = await idp.token('gateway-admin', 'litellm_proxy_admin');
     teamJwt = await idp.token('team-a');
   });
   after(async () => {
-    await gw?.close();
-    await db?.drop();
+    await setup?.close();
     await idp?.stop();
   });
 

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
-import { createTestDatabase, sql } from '../support/postgres';
+import { createTestDatabase, sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-keys-routes-0001';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -19,8 +20,9 @@ const MANAGEMENT: [string, string][] = [
 
 describe('keys: management routes (PostgreSQL, real auth guard)', () => {
   let gw: InProcessGateway;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let idp: TestOidcProvider;
+  let setup: ProxyOnDatabase | undefined;
   const secrets: string[] = [];
 
   async function api(method: string, path: string, body?: unknown, token = MASTER) {
@@ -52,19 +54,20 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
   }
 
   before(async () => {
-    db = await createTestDatabase('gw_keys_routes');
     idp = await startOidcProvider({
       clients: [{ clientId: 'admin-app', scope: 'litellm_proxy_admin' }, { clientId: 'team-a' }],
     });
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`, {
-      DATABASE_URL: db.url,
-      JWT_PUBLIC_KEY_URL: idp.jwksUri,
+    setup = await startProxy({
+      database: 'gw_keys_routes',
+      apiKey: MASTER,
+      env: { JWT_PUBLIC_KEY_URL: idp.jwksUri },
+      yaml: `general_settings:\n  master_key: ${MASTER}\n  enable_jwt_auth: true\n`,
     });
+    ({ gw, db } = setup);
   });
   after(async () => {
-    await gw?.close();
+    await setup?.close();
     await idp?.stop();
-    await db?.drop();
   });
 
   it('POST /key/generate {} gives an unrestricted key: secret once, its hash as token, LiteLLM field names', async () => {
