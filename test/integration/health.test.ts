@@ -1,25 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
 
 for (const kind of ['embedded', 'postgres'] as const) {
   describe(`health and errors (${kind} database)`, () => {
     let gw: InProcessGateway;
-    let drop: (() => Promise<void>) | undefined;
+    let setup: ProxySetup | undefined;
     before(async () => {
-      const env: Record<string, string> = {};
-      if (kind === 'postgres') {
-        const db = await createTestDatabase();
-        env.DATABASE_URL = db.url;
-        drop = db.drop;
-      }
-      gw = await startGateway('general_settings:\n  master_key: sk-test-master-123\n', env);
+      setup = await startProxy({
+        ...(kind === 'postgres' ? { database: 'gw_test' } : {}),
+        apiKey: 'sk-test-master-123',
+        yaml: 'general_settings:\n  master_key: sk-test-master-123\n',
+      });
+      ({ gw } = setup);
     });
-    after(async () => {
-      await gw?.close();
-      await drop?.();
-    });
+    after(() => setup?.close());
 
     it('answers liveliness, liveness and readiness without a credential', async () => {
       for (const path of ['/health/liveliness', '/health/liveness']) {

@@ -11,7 +11,8 @@ import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
 import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { KeyEventsService } from '../../src/keys/invalidation/key-events.service';
 import { generateKey } from '../support/management-api';
-import { createTestDatabase, sql } from '../support/postgres';
+import { createTestDatabase, sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-keys-accounting-01';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -42,13 +43,15 @@ for (const mode of ['in-process', 'redis'] as const) {
   describe(`keys: enforcement and spend on model calls (${mode} limits)`, () => {
     let gw: InProcessGateway;
     let gw2: InProcessGateway | undefined;
-    let db: Awaited<ReturnType<typeof createTestDatabase>>;
+    let db: TestDatabase;
+    let setup: ProxyOnDatabase | undefined;
     let accounting: CallAccounting;
-    const env = () => ({ DATABASE_URL: db.url, ...(mode === 'redis' ? { REDIS_URL } : {}) });
+    const redis = mode === 'redis' ? { REDIS_URL } : {};
 
     const generate = (body: object, on = gw) => generateKey(on.url, MASTER, body);
     /** A second instance on the same database (and Redis, in that mode), started once. */
-    const second = async () => (gw2 ??= await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env()));
+    const second = async () =>
+      (gw2 ??= await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url, ...redis }));
     const callerOf = (k: { token: string }, teamId?: string): Caller => ({
       role: 'virtual_key',
       via: 'virtual_key',
@@ -58,14 +61,18 @@ for (const mode of ['in-process', 'redis'] as const) {
     });
 
     before(async () => {
-      db = await createTestDatabase('gw_keys_acct');
-      gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, env());
+      setup = await startProxy({
+        database: 'gw_keys_acct',
+        apiKey: MASTER,
+        env: redis,
+        yaml: `general_settings:\n  master_key: ${MASTER}\n`,
+      });
+      ({ db, gw } = setup);
       accounting = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
     });
     after(async () => {
       await gw2?.close();
-      await gw?.close();
-      await db?.drop();
+      await setup?.close();
     });
 
     it('a model outside the key models is refused with 401 naming it; /models gets the key list', async () => {

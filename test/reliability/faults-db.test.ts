@@ -5,16 +5,10 @@ import { QUERY_TIMEOUT_MS } from '../../src/database/open-database';
 import { startTcpProxy, timed, waitFor, type TcpProxy } from '../support/faults';
 import { KeysRepository } from '../../src/keys/keys.repository';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
-import {
-  readJson,
-  spawnGateway,
-  startGateway,
-  writeConfig,
-  type InProcessGateway,
-  type SpawnedGateway,
-} from '../support/gateway';
+import { readJson, spawnGateway, writeConfig, type InProcessGateway, type SpawnedGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
-import { createTestDatabase, sql } from '../support/postgres';
+import { createTestDatabase, sql, type TestDatabase } from '../support/postgres';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
@@ -301,16 +295,18 @@ describe('database faults: PostgreSQL stops and comes back under two running gat
 });
 
 describe('database faults: a spend write whose answer is lost (committed, then the connection broke) is not counted twice', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
   before(async () => {
-    db = await createTestDatabase('gw_faults_spend');
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url });
+    setup = await startProxy({
+      database: 'gw_faults_spend',
+      apiKey: MASTER,
+      yaml: `general_settings:\n  master_key: ${MASTER}\n`,
+    });
+    ({ db, gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('retries the same batch, which the database recognises; newer amounts are still written', async () => {
     const res = await fetch(`${gw.url}/key/generate`, {
@@ -343,16 +339,18 @@ describe('database faults: a spend write whose answer is lost (committed, then t
 });
 
 describe('spend batch ids: kept a day for retries, then removed by the spend writer', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: TestDatabase;
   let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
   before(async () => {
-    db = await createTestDatabase('gw_spend_prune');
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, { DATABASE_URL: db.url });
+    setup = await startProxy({
+      database: 'gw_spend_prune',
+      apiKey: MASTER,
+      yaml: `general_settings:\n  master_key: ${MASTER}\n`,
+    });
+    ({ db, gw } = setup);
   });
-  after(async () => {
-    await gw?.close();
-    await db?.drop();
-  });
+  after(() => setup?.close());
 
   it('the first write removes ids older than a day and keeps the newer ones', async () => {
     await sql(
