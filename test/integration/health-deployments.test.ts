@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
 import { startUpstream, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-health-deployments-master-1';
@@ -12,20 +12,21 @@ const BAD_KEY = 'sk-upstream-bad-secret-0002';
 describe('GET /health: deployments, healthy and cooling down', () => {
   let good: FakeUpstream;
   let bad: FakeUpstream;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   const get = (credential: string | null) =>
     fetch(`${gw.url}/health`, { headers: credential ? { authorization: `Bearer ${credential}` } : {} });
 
   before(async () => {
-    good = await startUpstream();
     bad = await startUpstream(() => ({ json: { error: { message: 'boom' } }, status: 500 }));
-    db = await createTestDatabase('gw_health_dep');
-    gw = await startGateway(
-      `
+    // The set-up's own upstream is the good one.
+    setup = await startProxy({
+      database: 'gw_health_dep',
+      apiKey: MASTER,
+      yaml: (goodUrl) => `
 model_list:
   - model_name: gpt-good
-    litellm_params: { model: openai/up-good, api_base: "${good.url}/v1?token=${GOOD_KEY}", api_key: ${GOOD_KEY} }
+    litellm_params: { model: openai/up-good, api_base: "${goodUrl}/v1?token=${GOOD_KEY}", api_key: ${GOOD_KEY} }
     model_info: { id: good-1 }
   - model_name: gpt-bad
     litellm_params: { model: azure/up-bad, api_base: "${bad.url}", api_key: ${BAD_KEY}, api_version: "2024-10-21" }
@@ -37,13 +38,11 @@ router_settings:
   allowed_fails: 1
   cooldown_time: 60
 `,
-      { DATABASE_URL: db.url },
-    );
+    });
+    ({ up: good, gw } = setup);
   });
   after(async () => {
-    await gw?.close();
-    await db?.drop();
-    await good?.close();
+    await setup?.close();
     await bad?.close();
   });
 
