@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, skipWithoutChromium as skip, watchedPage } from '../support/browser';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
 
 /**
  * The admin UI in a real browser (Debian's chromium, which .ci/run installs): sign in with the master key, create a
@@ -13,8 +13,8 @@ import { createTestDatabase } from '../support/postgres';
 const MASTER = 'sk-ui-browser-master-01';
 
 describe('admin UI in a real browser', { skip }, () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
@@ -22,17 +22,18 @@ describe('admin UI in a real browser', { skip }, () => {
 
   before(async () => {
     browser = await launchChromium();
-    db = await createTestDatabase();
-    gw = await startGateway(`general_settings:\n  master_key: ${MASTER}\n`, {
-      DATABASE_URL: db.url,
-      LOG_LEVEL: 'warn',
+    setup = await startProxy({
+      database: 'gw_test',
+      apiKey: MASTER,
+      env: { LOG_LEVEL: 'warn' },
+      yaml: `general_settings:\n  master_key: ${MASTER}\n`,
     });
+    ({ gw } = setup);
     page = await watchedPage(browser, () => gw.url, problems, foreign);
   });
   after(async () => {
     await browser?.close();
-    await gw?.close();
-    await db?.drop();
+    await setup?.close();
   });
 
   it('refuses a wrong master key in the API words, without keeping it', async () => {

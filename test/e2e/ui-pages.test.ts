@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, skipWithoutChromium as skip, watchedPage } from '../support/browser';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
-import { startUpstream, type FakeUpstream } from '../support/upstream';
+import { readJson, type InProcessGateway } from '../support/gateway';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
+import type { FakeUpstream } from '../support/upstream';
 
 /**
  * The admin UI's pages beside keys, in a real browser (Debian's chromium, which .ci/run installs), signed in with the
@@ -16,9 +16,9 @@ const MASTER = 'sk-ui-pages-master-01';
 const UPSTREAM_SECRET = 'sk-upstream-ui-pages-secret';
 
 describe('admin UI pages in a real browser', { skip }, () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let up: FakeUpstream;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
@@ -51,13 +51,14 @@ describe('admin UI pages in a real browser', { skip }, () => {
 
   before(async () => {
     browser = await launchChromium();
-    db = await createTestDatabase();
-    up = await startUpstream();
-    gw = await startGateway(
-      `
+    setup = await startProxy({
+      database: 'gw_test',
+      apiKey: MASTER,
+      env: { LOG_LEVEL: 'warn' },
+      yaml: (upstream) => `
 model_list:
   - model_name: ui-model
-    litellm_params: { model: openai/ui-up, api_base: ${up.url}/v1, api_key: ${UPSTREAM_SECRET} }
+    litellm_params: { model: openai/ui-up, api_base: ${upstream}/v1, api_key: ${UPSTREAM_SECRET} }
     model_info: { id: ui-model-1, input_cost_per_token: 0.001, output_cost_per_token: 0.002 }
   - model_name: ui-down
     litellm_params: { model: openai/down, api_base: http://127.0.0.1:9/v1, api_key: ${UPSTREAM_SECRET} }
@@ -67,8 +68,8 @@ general_settings:
   proxy_batch_write_at: 0.1
 router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
 `,
-      { DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
-    );
+    });
+    ({ up, gw } = setup);
     page = await watchedPage(browser, () => gw.url, problems, foreign);
     await page.goto(`${gw.url}/ui`);
     await page.getByLabel('Master key').fill(MASTER);
@@ -77,9 +78,7 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
   });
   after(async () => {
     await browser?.close();
-    await gw?.close();
-    await up?.close();
-    await db?.drop();
+    await setup?.close();
   });
 
   it('creates a team with limits from the keyboard, adds a member, and lists it; the API agrees', async () => {

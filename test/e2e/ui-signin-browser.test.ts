@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, skipWithoutChromium as skip } from '../support/browser';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { readJson, type InProcessGateway } from '../support/gateway';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
-import { createTestDatabase } from '../support/postgres';
+import { startProxy, type ProxySetup } from '../support/proxy-setup';
 
 /**
  * Sign-in to the admin UI through the OpenID provider in a real browser: the page leaves for the provider's login
@@ -17,8 +17,8 @@ const CLIENT = 'gateway-ui';
 
 describe('admin UI sign-in through the OpenID provider, in a real browser', { skip }, () => {
   let idp: TestOidcProvider;
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let gw: InProcessGateway;
+  let setup: ProxySetup | undefined;
   let browser: Browser;
   const problems: string[] = [];
   const foreign: string[] = [];
@@ -33,9 +33,12 @@ describe('admin UI sign-in through the OpenID provider, in a real browser', { sk
         tess: { team: 'team-a' },
       },
     });
-    db = await createTestDatabase();
-    gw = await startGateway(
-      `general_settings:
+    setup = await startProxy({
+      database: 'gw_test',
+      apiKey: MASTER,
+      // The discovery document is the default: the one JWT_PUBLIC_KEY_URL names.
+      env: { JWT_PUBLIC_KEY_URL: idp.discoveryUrl, JWT_AUDIENCE: idp.audience, LOG_LEVEL: 'warn' },
+      yaml: `general_settings:
   master_key: ${MASTER}
   enable_jwt_auth: true
   ui_oidc:
@@ -49,15 +52,13 @@ describe('admin UI sign-in through the OpenID provider, in a real browser', { sk
       - { role: idp-admins, internal_role: proxy_admin }
       - { role: idp-viewers, internal_role: proxy_admin_viewer }
 `,
-      // The discovery document is the default: the one JWT_PUBLIC_KEY_URL names.
-      { DATABASE_URL: db.url, JWT_PUBLIC_KEY_URL: idp.discoveryUrl, JWT_AUDIENCE: idp.audience, LOG_LEVEL: 'warn' },
-    );
+    });
+    ({ gw } = setup);
     await idp.allowBrowserSignIn(CLIENT, `${gw.url}/ui/`);
   });
   after(async () => {
     await browser?.close();
-    await gw?.close();
-    await db?.drop();
+    await setup?.close();
     await idp?.stop();
   });
 
