@@ -50,8 +50,10 @@ export class CachedKey implements KeyRecord {
     this.token = row.token;
     this.keyName = row.keyName;
     this.keyAlias = row.keyAlias;
-    this.models = row.models.length === 0 ? NO_STRINGS : Object.freeze([...row.models]);
-    this.allowedRoutes = row.allowedRoutes.length === 0 ? NO_STRINGS : Object.freeze([...row.allowedRoutes]);
+    const models = row.models ?? NO_STRINGS;
+    this.models = models.length === 0 ? NO_STRINGS : Object.freeze([...models]);
+    const routes = row.allowedRoutes ?? NO_STRINGS;
+    this.allowedRoutes = routes.length === 0 ? NO_STRINGS : Object.freeze([...routes]);
     this.expires = row.expires;
     this.maxBudget = row.maxBudget;
     this.spend = row.spend + unflushedSpend;
@@ -63,7 +65,7 @@ export class CachedKey implements KeyRecord {
     this.userId = row.userId;
     this.blocked = row.blocked;
     this.metadata = frozenMetadata(row.metadata);
-    this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);
+    this.modelSet = models.length === 0 || models.includes(ALL_PROXY_MODELS) ? null : new Set(models);
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
     this.extras = keyExtras(row.extra);
     const budgets = this.extras.modelMaxBudget;

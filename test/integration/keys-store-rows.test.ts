@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { GatewayConfig } from '../../src/config/gateway-config';
+import { DatabaseService } from '../../src/database/database.service';
+import { KeyStore, type KeySource } from '../../src/keys/cache/key-store';
+import { CachedKey } from '../../src/keys/cached-key';
+import { createLogger } from '../../src/logging/logger';
+import { LogCapture } from '../support/gateway';
+import { createTestDatabase } from '../support/postgres';
+
+const BARE = 'a'.repeat(64);
+const FULL = 'b'.repeat(64);
+
+/** The full key's stored values, as its row holds them. */
+const FULL_VALUES = {
+  models: ['gpt-4o', 'all-proxy-models'],
+  allowedRoutes: ['/chat/completions'],
+  metadata: { tags: ['x'], owner: 'team a' },
+  extra: { model_max_budget: { 'gpt-4o': 5 }, aliases: { fast: 'gpt-4o' } },
+  modelSpend: { 'gpt-4o': 1.5 },
+};
+
+async function insertKeys(db: DatabaseService): Promise<void> {
+  await db.query(
+    `INSERT INTO virtual_keys (token, key_name, created_by, updated_at) VALUES ($1, 'sk-...bare', 'test', now())`,
+    [BARE],
+  );
+  await db.query(
+    `INSERT INTO virtual_keys (token, key_name, created_by, updated_at, models, allowed_routes, metadata, extra,
+      model_spend) VALUES ($1, 'sk-...full', 'test', now(), $2, $3, $4, $5, $6)`,
+    [
+      FULL,
+      FULL_VALUES.models,
+      FULL_VALUES.allowedRoutes,
+      JSON.stringify(FULL_VALUES.metadata),
+      JSON.stringify(FULL_VALUES.extra),
+      JSON.stringify(FULL_VALUES.modelSpend),
+    ],
+  );
+}
+
+/** What the hot path reads of a cached key (the fields these columns feed). */
+function view(k: CachedKey) {
+  return {
+    models: k.models,
+    allowedRoutes: k.allowedRoutes,
+    metadata: k.metadata,
+    modelSet: k.modelSet && [...k.modelSet],
+    aliases: k.extras.aliases && [...k.extras.aliases],
+    modelMaxBudget: k.extras.modelMaxBudget && [...k.extras.modelMaxBudget],
+    modelSpend: k.modelSpend && [...k.modelSpend],
+  };
+}
+
+/**
+ * The key cache's reads leave empty arrays and objects as null (the driver then parses nothing for them); a key
+ * cached from such a row must hold exactly what it holds from the row with its empty values written out.
+ */
+function checks(open: () => DatabaseService) {
+  it('reads empty arrays and objects as null and the others whole, on the page, by token and in the change log', async () => {
+    const store = new KeyStore(open());
+    const page = await store.page('', 10);
+    const byToken = await store.byTokens([BARE, FULL]);
+    const changed = (await store.changesSince(0)).rows;
+    for (const rows of [page, byToken, changed]) {
+      const bare = rows.find((r) => r.token === BARE)!;
+      const full = rows.find((r) => r.token === FULL)!;
+      assert.deepEqual(
+        [bare.models, bare.allowedRoutes, bare.metadata, bare.extra, bare.modelSpend],
+        [null, null, null, null, null],
+      );
+      assert.deepEqual(
+        [full.models, full.allowedRoutes, full.metadata, full.extra, full.modelSpend],
+        [
+          FULL_VALUES.models,
+          FULL_VALUES.allowedRoutes,
+          FULL_VALUES.metadata,
+          FULL_VALUES.extra,
+          FULL_VALUES.modelSpend,
+        ],
+      );
+    }
+  });
+
+  it('caches a key read with nulls exactly as the same key with its empty values written out', async () => {
+    const rows = await new KeyStore(open()).byTokens([BARE, FULL]);
+    for (const row of rows) {
+      const written: KeySource = {
+        ...row,
+        models: row.models ?? [],
+        allowedRoutes: row.allowedRoutes ?? [],
+        metadata: row.metadata ?? {},
+        extra: row.extra ?? {},
+        modelSpend: row.modelSpend ?? {},
+      };
+      assert.deepEqual(view(new CachedKey(row, 0)), view(new CachedKey(written, 0)));
+    }
+    const full = new CachedKey(
+      rows.find((r) => r.token === FULL)!,
+      0.25,
+    );
+    assert.equal(full.modelSet, null, 'all-proxy-models: every group');
+    assert.deepEqual([...full.modelSpend!], [['gpt-4o', 1.5]]);
+    assert.deepEqual(full.metadata, FULL_VALUES.metadata);
+    const bare = new CachedKey(
+      rows.find((r) => r.token === BARE)!,
+      0,
+    );
+    assert.deepEqual([bare.models, bare.allowedRoutes, bare.metadata], [[], [], {}]);
+    assert.equal(bare.modelSet, null);
+    assert.equal(bare.modelSpend, null);
+  });
+}
+
+describe('key cache rows on PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: DatabaseService;
+  before(async () => {
+    db = await createTestDatabase('gw_key_rows');
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    database = await new DatabaseService({ database: { kind: 'postgres', url: db.url } } as GatewayConfig, log).open();
+    await insertKeys(database);
+  });
+  after(async () => {
+    await database?.onApplicationShutdown();
+    await db?.drop();
+  });
+  checks(() => database);
+});
+
+describe('key cache rows on the embedded store', () => {
+  let dir: string;
+  let database: DatabaseService;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gw-key-rows-'));
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    const config = { database: { kind: 'embedded', dataDir: join(dir, 'data') } } as GatewayConfig;
+    database = await new DatabaseService(config, log).open();
+    await insertKeys(database);
+  });
+  after(async () => {
+    await database?.onApplicationShutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  checks(() => database);
+});
