@@ -11,7 +11,8 @@
 import { ENVIRONMENT_VARIABLES, TOP_LEVEL } from './litellm-sections/top-level';
 import { GENERAL_SETTINGS } from './litellm-sections/general-settings';
 import { LITELLM_JWTAUTH } from './litellm-sections/jwt-auth-settings';
-import { CACHE_PARAMS, LITELLM_SETTINGS_SECTION } from './litellm-sections/litellm-settings-section';
+import { CACHE_PARAMS } from './litellm-sections/cache-params';
+import { LITELLM_SETTINGS_SECTION } from './litellm-sections/litellm-settings-section';
 import { LITELLM_PARAMS, MODEL, MODEL_INFO } from './litellm-sections/model-list';
 import { ROUTER_SETTINGS } from './litellm-sections/router-settings';
 import type { SettingsSection } from './litellm-sections/section';

@@ -51,5 +51,9 @@ export const LITELLM_JWTAUTH: SettingsSection = {
     'virtual_key_mapping_cache_ttl',
     'routing_overrides',
     'disable_audience_validation',
+    'unregistered_jwt_client_behavior',
+    'team_claim_fallback',
+    'fallback_to_db_teams',
+    'jwt_client_id_field',
   ],
 };
