@@ -28,7 +28,10 @@ export function renderCompatibilityDoc(): string {
     if (s.strict) out.push('Unknown keys here stop the start.', '');
     out.push('| setting | status | what the gateway does |', '| --- | --- | --- |');
     for (const [name, what] of Object.entries(s.implemented)) out.push(`| \`${name}\` | implemented | ${what} |`);
-    for (const name of [...new Set(s.ignored)].sort()) out.push(`| \`${name}\` | ignored | warning at start |`);
+    for (const name of [...new Set(s.ignored)].sort()) {
+      const partly = s.partlyDone?.[name];
+      out.push(`| \`${name}\` | ignored | ${partly ? partly.does : 'warning at start'} |`);
+    }
     if (s.path === 'environment_variables')
       out.push(
         '| any other name | accepted | available to `os.environ/NAME` references; the process environment wins |',

@@ -19,9 +19,10 @@ const GUARDED = new Set(['general_settings', 'litellm_jwtauth', 'litellm_params'
 
 /**
  * Checks every key of the raw file against LiteLLM's settings table, removing those the gateway does not act on:
- * a LiteLLM setting it does not implement gives one warning naming it; a key that is no LiteLLM setting at all is a
- * problem in the strict sections (and where it looks like a misspelt required or security block), a warning
- * elsewhere, each with the closest known name.
+ * a LiteLLM setting it does not implement gives one warning naming it (none for a value asking only for what the
+ * gateway does anyway, see `partlyDone`); a key that is no LiteLLM setting at all is a problem in the strict
+ * sections (and where it looks like a misspelt required or security block), a warning elsewhere, each with the
+ * closest known name.
  */
 export function checkKnownKeys(raw: Mapping, file: string, warnings: string[], problems: ConfigProblem[]): KeyCheck {
   const out: KeyCheck = { credentials: new Map(), covered: new Set() };
@@ -37,7 +38,11 @@ export function checkKnownKeys(raw: Mapping, file: string, warnings: string[], p
         continue;
       }
       if (s.ignored.includes(key)) {
-        warnings.push(`${file}: ${path}: LiteLLM setting not implemented by the gateway; ignored`);
+        const rest = s.partlyDone?.[key] ? s.partlyDone[key].rest(node[key]) : '';
+        if (rest !== undefined)
+          warnings.push(
+            `${file}: ${path}: LiteLLM setting not implemented by the gateway${rest && ` (${rest})`}; ignored`,
+          );
         delete node[key];
         continue;
       }

@@ -4,9 +4,10 @@
  * generated from it (`npm run docs:compat`).
  *
  * `implemented`: the gateway acts on the setting (the text says how). `ignored`: accepted, with one warning at start
- * naming it. A key in neither is no LiteLLM setting at all: fatal in the sections marked `strict` (a misspelt
- * security setting must not pass silently), a warning elsewhere; both with the closest known name. Each section's
- * lists are in litellm-sections/, one file per part of the config file.
+ * naming it, unless `partlyDone` says its value asks only for what the gateway does anyway. A key in neither is no
+ * LiteLLM setting at all: fatal in the sections marked `strict` (a misspelt security setting must not pass silently),
+ * a warning elsewhere; both with the closest known name. Each section's lists are in litellm-sections/, one file per
+ * part of the config file.
  */
 import { ENVIRONMENT_VARIABLES, TOP_LEVEL } from './litellm-sections/top-level';
 import { GENERAL_SETTINGS } from './litellm-sections/general-settings';

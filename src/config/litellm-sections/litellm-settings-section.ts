@@ -1,5 +1,5 @@
 import { LITELLM_MODULE_SETTINGS } from './litellm-module-settings';
-import type { SettingsSection } from './section';
+import type { PartlyDone, SettingsSection } from './section';
 
 /** `litellm_settings`: retries, timeouts, fallbacks and logging of the calls. */
 export const LITELLM_SETTINGS_SECTION: SettingsSection = {
@@ -94,4 +94,28 @@ export const LITELLM_SETTINGS_SECTION: SettingsSection = {
     'store_audit_logs',
     ...LITELLM_MODULE_SETTINGS,
   ],
+  partlyDone: {
+    success_callback: callbacksBesidesPrometheus(),
+    failure_callback: callbacksBesidesPrometheus(),
+    callbacks: callbacksBesidesPrometheus(),
+    telemetry: {
+      does: '`false` needs nothing (the gateway sends no telemetry); `true`: warning at start',
+      rest: (value) => (value === false ? undefined : ''),
+    },
+  },
 };
+
+/**
+ * `prometheus` asks for metrics, which the gateway's /metrics always serves; any other callback is not done. A value
+ * that is no list of names (an os.environ/ reference, not read yet) gets the plain warning.
+ */
+function callbacksBesidesPrometheus(): PartlyDone {
+  return {
+    does: "`prometheus` needs nothing (the gateway's /metrics is always on); any other callback: warning at start naming it",
+    rest: (value) => {
+      const others = (Array.isArray(value) ? value : [value]).filter((c) => c !== 'prometheus' && c != null);
+      if (others.some((c) => typeof c !== 'string' || c.startsWith('os.environ/'))) return '';
+      return others.length > 0 ? others.join(', ') : undefined;
+    },
+  };
+}
