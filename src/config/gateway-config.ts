@@ -128,7 +128,13 @@ export interface RouterConfig {
 
 export type DatabaseConfig =
   /** `source`: where the URL came from (`DATABASE_URL` or `general_settings.database_url`), for messages. */
-  | { readonly kind: 'postgres'; readonly url: string; readonly source: string }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly source: string;
+      /** Most connections the pool opens (`general_settings.database_connection_pool_limit`). */
+      readonly poolLimit: number;
+    }
   | { readonly kind: 'embedded'; readonly dataDir: string };
 
 export interface ServerConfig {

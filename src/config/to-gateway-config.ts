@@ -27,6 +27,8 @@ const DEFAULT_LEASE_SEC = 30;
 const DEFAULT_KEY_CACHE_MAX_KEYS = 1_000_000;
 /** Failed credentials per client address and minute before it is refused for the rest of the minute. */
 const DEFAULT_AUTH_FAILURES_PER_MINUTE = 100;
+/** PostgreSQL connections in the pool unless `database_connection_pool_limit` says otherwise (LiteLLM's default). */
+const DEFAULT_POOL_LIMIT = 10;
 /** How often old spend log rows are deleted unless `maximum_spend_logs_retention_interval` says otherwise. */
 const DEFAULT_RETENTION_INTERVAL = '1d';
 
@@ -72,7 +74,12 @@ export function toGatewayConfig(
     configFile,
     server: toServerConfig(file, args, env, port),
     database: databaseUrl
-      ? { kind: 'postgres', url: databaseUrl, source: databaseSource }
+      ? {
+          kind: 'postgres',
+          url: databaseUrl,
+          source: databaseSource,
+          poolLimit: gs.database_connection_pool_limit ?? DEFAULT_POOL_LIMIT,
+        }
       : { kind: 'embedded', dataDir: resolve(cwd, env.DATA_DIR || '.data') },
     redisUrl: redis,
     masterKey,

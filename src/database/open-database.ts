@@ -34,7 +34,7 @@ export const QUERY_TIMEOUT_MS = 10_000;
 
 export async function openDatabase(cfg: DatabaseConfig, log: Logger): Promise<OpenedDatabase> {
   return cfg.kind === 'postgres'
-    ? openPostgres(cfg.url, `database at ${databaseLocation(cfg.url)} (from ${cfg.source})`, log)
+    ? openPostgres(cfg.url, cfg.poolLimit, `database at ${databaseLocation(cfg.url)} (from ${cfg.source})`, log)
     : openEmbedded(cfg.dataDir, log);
 }
 
@@ -56,9 +56,9 @@ async function migrate(exec: SqlExecutor, log: Logger): Promise<void> {
 }
 
 /** `where`: the database as start-up messages name it (location and source, no credentials). */
-async function openPostgres(url: string, where: string, log: Logger): Promise<OpenedDatabase> {
+async function openPostgres(url: string, poolLimit: number, where: string, log: Logger): Promise<OpenedDatabase> {
   const listeners = new Set<PgListener>();
-  return openPool('postgres', { connectionString: url, max: 10 }, log, {
+  return openPool('postgres', { connectionString: url, max: poolLimit }, log, {
     where,
     copy: true,
     async listen(channel, onMessage, onReconnect) {

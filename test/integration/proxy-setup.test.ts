@@ -23,7 +23,12 @@ describe('startProxy on a fresh database (the test helper itself)', () => {
     const s = await startProxy({ database: prefix, apiKey: MASTER, yaml: (up) => oneModelYaml(MASTER, up) });
     try {
       assert.deepEqual(await databasesNamed(prefix), [s.db.name]);
-      assert.deepEqual(s.gw.config.database, { kind: 'postgres', url: s.db.url, source: 'DATABASE_URL' });
+      assert.deepEqual(s.gw.config.database, {
+        kind: 'postgres',
+        url: s.db.url,
+        source: 'DATABASE_URL',
+        poolLimit: 10,
+      });
       const res = await s.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
       assert.ok(res.choices[0]?.message.content);
       assert.equal(s.up.requests.length, 1);

@@ -243,11 +243,13 @@ describe('config loader: defaults and precedence', () => {
       kind: 'postgres',
       url: 'postgresql://h/db',
       source: 'DATABASE_URL',
+      poolLimit: 10,
     });
     assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', {}).database, {
       kind: 'postgres',
       url: 'postgresql://file/db',
       source: 'general_settings.database_url',
+      poolLimit: 10,
     });
     assert.deepEqual(
       load('general_settings:\n  database_url: postgresql://file/db\n', { DATABASE_URL: 'postgresql://env/db' })
@@ -256,6 +258,7 @@ describe('config loader: defaults and precedence', () => {
         kind: 'postgres',
         url: 'postgresql://env/db',
         source: 'DATABASE_URL',
+        poolLimit: 10,
       },
     );
     const cwd = tempDir('gw-cwd-');
@@ -326,7 +329,12 @@ describe('config loader: unknown keys', () => {
       'model_list:\n  - model_name: gpt\n    litellm_params:\n      model: openai/gpt-4o\n      rpm: os.environ/RPM\n';
     const c = load(yaml);
     assert.equal(c.masterKey, 'sk-from-file-1');
-    assert.deepEqual(c.database, { kind: 'postgres', url: 'postgresql://u:file-db-pass@h/db', source: 'DATABASE_URL' });
+    assert.deepEqual(c.database, {
+      kind: 'postgres',
+      url: 'postgresql://u:file-db-pass@h/db',
+      source: 'DATABASE_URL',
+      poolLimit: 10,
+    });
     assert.equal(c.models[0].rpm, 7);
     assert.ok(c.secrets.includes('file-db-pass') && c.secrets.includes('sk-from-file-1'), 'still redacted from logs');
     assert.equal(load(yaml, { MK: 'sk-from-env-2' }).masterKey, 'sk-from-env-2');

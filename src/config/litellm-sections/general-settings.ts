@@ -12,6 +12,8 @@ export const GENERAL_SETTINGS: SettingsSection = {
     database_url: 'PostgreSQL URL (env DATABASE_URL wins)',
     max_request_size_mb: 'largest request body accepted',
     proxy_batch_write_at: 'seconds between spend writes',
+    database_connection_pool_limit:
+      'most PostgreSQL connections in the pool (default 10; the LISTEN connection is apart)',
     user_api_key_cache_ttl:
       'seconds between reads of the change logs of keys, teams, users and end users (a lost broadcast is healed within it)',
     key_cache_max_keys: "most virtual keys held in memory (the gateway's own setting)",
@@ -36,7 +38,6 @@ export const GENERAL_SETTINGS: SettingsSection = {
     'coordination_redis',
     'control_plane_url',
     'allow_cli_sso_verification_uri_complete',
-    'database_connection_pool_limit',
     'database_connection_timeout',
     'database_connect_timeout',
     'database_socket_timeout',
