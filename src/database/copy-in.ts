@@ -12,6 +12,11 @@ export const COPY_TIMEOUT_MS = 10_000;
 export async function copyIn(pool: Pool, sql: string, data: string): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no 'error' listener of the pool's: a socket lost during the COPY (the database
+  // restarted, a partition ended by a reset) would be an uncaught 'error' that ends the process. The COPY itself
+  // fails with the same error through its stream.
+  const onError = (err: Error) => void (broken ??= err);
+  client.on('error', onError);
   try {
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -25,9 +30,10 @@ export async function copyIn(pool: Pool, sql: string, data: string): Promise<voi
     );
   } catch (err) {
     // A PostgreSQL error answer carries an SQLSTATE; anything else may have left the connection mid-protocol.
-    if (typeof (err as { code?: unknown }).code !== 'string') broken = err as Error;
+    if (typeof (err as { code?: unknown }).code !== 'string') broken ??= err as Error;
     throw err;
   } finally {
+    client.removeListener('error', onError);
     client.release(broken);
   }
 }
