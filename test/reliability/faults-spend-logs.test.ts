@@ -169,3 +169,34 @@ describe('spend log store: a batch written again', () => {
     }
   });
 });
+
+describe('spend log store: a partition that ends while a COPY waits on a silent connection', () => {
+  it('fails that write, not the process; the next write and the pool work', async () => {
+    const { db, proxy, url } = await proxiedDatabase('gw_faults_spend_cut');
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    const database = await new DatabaseService({ database: { kind: 'postgres', url } } as GatewayConfig, log).open();
+    try {
+      const store = new SpendLogStore(database);
+      const now = Date.now();
+      // Makes today's partition known (the next insert is the COPY alone) and leaves an idle pool connection.
+      await store.insert([plainRow('cut-1', now, 0.25)]);
+      proxy.blackhole();
+      const copy = store.insert([plainRow('cut-2', now, 0.25)]).then(
+        () => null,
+        (err: Error) => err,
+      );
+      await new Promise((r) => setTimeout(r, 300)); // the COPY is waiting on the silent connection
+      proxy.heal(); // the partition's end resets the connection under the COPY
+      const failed = await copy;
+      assert.ok(failed, 'the COPY cut by the reset succeeded');
+      await database.ping(2_000);
+      await store.insert([plainRow('cut-2', now, 0.25)]);
+      const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_logs ORDER BY id')).map((r) => r.id);
+      assert.deepEqual(ids, ['cut-1', 'cut-2']);
+    } finally {
+      await database.onApplicationShutdown();
+      await proxy.close();
+      await db.drop();
+    }
+  });
+});
