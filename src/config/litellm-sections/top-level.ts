@@ -10,6 +10,7 @@ export const TOP_LEVEL: SettingsSection = {
     litellm_settings: 'see below',
     router_settings: 'see below',
     environment_variables: 'variables the file provides; the process environment wins',
+    include: 'other YAML files merged in (lists appended, other keys replaced), relative to this one',
   },
   ignored: [
     'callback_settings',
@@ -23,7 +24,6 @@ export const TOP_LEVEL: SettingsSection = {
     'files_settings',
     'finetune_settings',
     'assistant_settings',
-    'include',
     'worker_registry',
     'pass_through_endpoints',
     'agent_list',

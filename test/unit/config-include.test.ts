@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/config/config.error';
+import { loadGatewayConfig } from '../../src/config/config.loader';
+import { tempDir } from '../support/gateway';
+
+/** Writes `files` (name -> YAML) into a new folder and loads `config.yaml` from there, with `cwd` elsewhere. */
+function loadFrom(files: Record<string, string>, env: Record<string, string> = {}) {
+  const dir = tempDir('gw-include-');
+  for (const [name, yaml] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), yaml);
+  }
+  const config = loadGatewayConfig({ argv: ['--config', join(dir, 'config.yaml')], env, cwd: tempDir('gw-cwd-') });
+  return { config, warnings: config.warnings };
+}
+
+function refused(files: Record<string, string>): ConfigError {
+  try {
+    loadFrom(files);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err;
+  }
+  assert.fail('expected the config to be refused');
+}
+
+const model = (name: string) => `  - model_name: ${name}\n    litellm_params: { model: openai/${name}, api_key: k }\n`;
+
+/** LiteLLM's top-level `include`: other YAML files merged into the config, lists appended, other keys replaced. */
+describe('config include', () => {
+  it('appends the model_list of each included file, relative to the including file, in order', () => {
+    const { config } = loadFrom({
+      'config.yaml': `include:\n  - models/a.yaml\n  - b.yaml\nmodel_list:\n${model('parent')}general_settings:\n  master_key: sk-include-1234\n`,
+      'models/a.yaml': `model_list:\n${model('from-a')}`,
+      'b.yaml': `model_list:\n${model('from-b-1')}${model('from-b-2')}`,
+    });
+    assert.deepEqual(
+      config.models.map((m) => m.modelName),
+      ['parent', 'from-a', 'from-b-1', 'from-b-2'],
+    );
+    assert.equal(config.masterKey, 'sk-include-1234');
+  });
+
+  it('takes a single file too; a section from an included file replaces the parent one, as in LiteLLM', () => {
+    const { config } = loadFrom({
+      'config.yaml': `include: settings.yaml\nmodel_list:\n${model('m')}general_settings:\n  master_key: sk-parent-1234\n  proxy_batch_write_at: 5\n`,
+      'settings.yaml': 'general_settings:\n  master_key: sk-included-5678\nrouter_settings:\n  num_retries: 4\n',
+    });
+    assert.equal(config.masterKey, 'sk-included-5678');
+    assert.equal(config.spend.writeIntervalMs, 1_000, "the parent's general_settings is replaced whole");
+    assert.equal(config.router.numRetries, 4);
+  });
+
+  it('reads os.environ references and environment_variables of included files like the parent', () => {
+    const { config } = loadFrom(
+      {
+        'config.yaml': `include: [models.yaml, env.yaml]\ngeneral_settings:\n  master_key: os.environ/MK\n`,
+        'models.yaml': `model_list:\n  - model_name: m\n    litellm_params: { model: openai/m, api_key: os.environ/UPSTREAM_KEY }\n`,
+        'env.yaml': 'environment_variables:\n  UPSTREAM_KEY: up-key-from-file\n',
+      },
+      { MK: 'sk-env-master-1234' },
+    );
+    assert.equal(config.masterKey, 'sk-env-master-1234');
+    assert.equal(config.models[0].apiKey, 'up-key-from-file');
+  });
+
+  it("warns of an included file's own include instead of following it", () => {
+    const { config, warnings } = loadFrom({
+      'config.yaml': `include: [a.yaml]\ngeneral_settings:\n  master_key: sk-include-1234\n`,
+      'a.yaml': `include: [b.yaml]\nmodel_list:\n${model('a')}`,
+      'b.yaml': `model_list:\n${model('b')}`,
+    });
+    assert.deepEqual(
+      config.models.map((m) => m.modelName),
+      ['a'],
+    );
+    assert.ok(
+      warnings.some((w) => /a\.yaml: include: .*not followed/.test(w)),
+      warnings.join('\n'),
+    );
+  });
+
+  it('refuses a missing file, a file that is not a mapping, bad YAML and an include that is not paths', () => {
+    const missing = refused({ 'config.yaml': 'include: [nope.yaml]\n' });
+    assert.equal(missing.keyPath, 'include[0]');
+    assert.match(missing.problem, /nope\.yaml cannot be read \(ENOENT\)/);
+
+    const list = refused({ 'config.yaml': 'include: [list.yaml]\n', 'list.yaml': '- a\n- b\n' });
+    assert.match(list.source, /list\.yaml$/);
+    assert.match(list.problem, /top level must be a mapping/);
+
+    const bad = refused({ 'config.yaml': 'include: [bad.yaml]\n', 'bad.yaml': 'model_list: [\n' });
+    assert.match(bad.source, /bad\.yaml$/);
+    assert.match(bad.problem, /invalid YAML/);
+
+    const notPaths = refused({ 'config.yaml': 'include: {a: 1}\n' });
+    assert.equal(notPaths.keyPath, 'include');
+    assert.match(notPaths.problem, /file path or a list of file paths/);
+  });
+});
