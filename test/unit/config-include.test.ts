@@ -67,10 +67,24 @@ describe('config include', () => {
     assert.equal(config.models[0].apiKey, 'up-key-from-file');
   });
 
-  it("warns of an included file's own include instead of following it", () => {
+  it("follows an included file's list of includes, relative to the top file, after the top file's own", () => {
+    const { config, warnings } = loadFrom({
+      'config.yaml': `include: [models/a.yaml, c.yaml]\ngeneral_settings:\n  master_key: sk-include-1234\n`,
+      'models/a.yaml': `include: [b.yaml]\nmodel_list:\n${model('a')}`,
+      'b.yaml': `model_list:\n${model('b')}`,
+      'c.yaml': `model_list:\n${model('c')}`,
+    });
+    assert.deepEqual(
+      config.models.map((m) => m.modelName),
+      ['a', 'c', 'b'],
+    );
+    assert.deepEqual(warnings, []);
+  });
+
+  it("warns of an included file's single-path include, which LiteLLM does not follow either", () => {
     const { config, warnings } = loadFrom({
       'config.yaml': `include: [a.yaml]\ngeneral_settings:\n  master_key: sk-include-1234\n`,
-      'a.yaml': `include: [b.yaml]\nmodel_list:\n${model('a')}`,
+      'a.yaml': `include: b.yaml\nmodel_list:\n${model('a')}`,
       'b.yaml': `model_list:\n${model('b')}`,
     });
     assert.deepEqual(
@@ -78,14 +92,24 @@ describe('config include', () => {
       ['a'],
     );
     assert.ok(
-      warnings.some((w) => /a\.yaml: include: .*not followed/.test(w)),
+      warnings.some((w) => /a\.yaml: include: only a list of paths is followed/.test(w)),
       warnings.join('\n'),
     );
   });
 
+  it('refuses an include cycle instead of reading it for ever', () => {
+    const err = refused({
+      'config.yaml': 'include: [a.yaml]\n',
+      'a.yaml': 'include: [b.yaml]\n',
+      'b.yaml': 'include: [a.yaml]\n',
+    });
+    assert.equal(err.keyPath, 'include');
+    assert.match(err.problem, /a\.yaml is included more than once/);
+  });
+
   it('refuses a missing file, a file that is not a mapping, bad YAML and an include that is not paths', () => {
     const missing = refused({ 'config.yaml': 'include: [nope.yaml]\n' });
-    assert.equal(missing.keyPath, 'include[0]');
+    assert.equal(missing.keyPath, 'include: nope.yaml');
     assert.match(missing.problem, /nope\.yaml cannot be read \(ENOENT\)/);
 
     const list = refused({ 'config.yaml': 'include: [list.yaml]\n', 'list.yaml': '- a\n- b\n' });
