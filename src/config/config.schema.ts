@@ -156,8 +156,11 @@ const generalSettings = z
     max_request_size_mb: positive.optional(),
     /** Seconds between spend writes to the database (LiteLLM's key; its default is 10, the gateway's 1). */
     proxy_batch_write_at: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(3600).optional(),
-    /** Most PostgreSQL connections the gateway's pool opens (LiteLLM's default: 10). */
-    database_connection_pool_limit: z.number().int().min(1).max(1000).optional(),
+    /** Most PostgreSQL connections the gateway's pool opens; read leniently, as LiteLLM does (database-url.ts). */
+    database_connection_pool_limit: z.unknown().optional(),
+    /** Seconds a query waits for a pool connection (LiteLLM's key, and its older `database_connection_pool_timeout`). */
+    database_connection_timeout: z.unknown().optional(),
+    database_connection_pool_timeout: z.unknown().optional(),
     /** Seconds between reads of the change logs (LiteLLM's key; its default is 60, the gateway's 30). */
     user_api_key_cache_ttl: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(86400).optional(),
     /** Most virtual keys held in memory (the gateway's own setting): all of them fit, and unknown keys cost nothing. */

@@ -42,3 +42,37 @@ function withoutCredentials(text: string): string {
   const masked = at < 0 ? text : `${text.slice(0, from)}***${text.slice(at)}`;
   return masked.length > 80 ? `${masked.slice(0, 80)}...` : masked;
 }
+
+/** A whole-number database setting read as LiteLLM reads it: its name, default and bounds. */
+interface WholeSetting {
+  readonly name: string;
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** PostgreSQL connections in the pool (LiteLLM's default, 10). */
+export const POOL_LIMIT: WholeSetting = { name: 'database_connection_pool_limit', fallback: 10, min: 1, max: 1_000 };
+/** Seconds a query may wait for a connection of the pool: the gateway's default fails fast when the pool is stuck. */
+export const POOL_WAIT_SEC: WholeSetting = { name: 'database_connection_timeout', fallback: 5, min: 1, max: 600 };
+
+/**
+ * A `general_settings` number as LiteLLM reads it, never stopping the start: a fraction is cut to its whole part, a
+ * value below the bound or no number gives the default and one above the bound gives the bound, each with a warning
+ * where LiteLLM is silent.
+ */
+export function wholeSetting(value: unknown, s: WholeSetting, source: string, warnings: string[]): number {
+  if (value === undefined || value === null) return s.fallback;
+  const text = typeof value === 'string' && /^\s*\d+(\.\d*)?\s*$/.test(value) ? Number(value) : NaN;
+  const n = Math.trunc(typeof value === 'number' ? value : text);
+  const at = `${source}: general_settings.${s.name}`;
+  if (!(n >= s.min)) {
+    warnings.push(`${at}: not a number of at least ${s.min}; the default ${s.fallback} is used`);
+    return s.fallback;
+  }
+  if (n > s.max) {
+    warnings.push(`${at}: more than ${s.max}; ${s.max} is used`);
+    return s.max;
+  }
+  return n;
+}

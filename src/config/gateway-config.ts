@@ -134,6 +134,8 @@ export type DatabaseConfig =
       readonly source: string;
       /** Most connections the pool opens (`general_settings.database_connection_pool_limit`). */
       readonly poolLimit: number;
+      /** How long a query waits for a pool connection (`general_settings.database_connection_timeout`). */
+      readonly poolWaitMs: number;
     }
   | { readonly kind: 'embedded'; readonly dataDir: string };
 

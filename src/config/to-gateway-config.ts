@@ -3,7 +3,7 @@ import type { CommandLine } from './command-line';
 import type { FileRead } from './config-file';
 import { ConfigError, type ConfigProblem } from './config.error';
 import { parseEnvNumber, periodMs } from './config.util';
-import { checkDatabaseUrl } from './database-url';
+import { checkDatabaseUrl, POOL_LIMIT, POOL_WAIT_SEC, wholeSetting } from './database-url';
 import { toDeployments } from './deployments';
 import type { GatewayConfig } from './gateway-config';
 import { toJwtConfig, warnIfNoAudience } from './jwt-config';
@@ -27,8 +27,6 @@ const DEFAULT_LEASE_SEC = 30;
 const DEFAULT_KEY_CACHE_MAX_KEYS = 1_000_000;
 /** Failed credentials per client address and minute before it is refused for the rest of the minute. */
 const DEFAULT_AUTH_FAILURES_PER_MINUTE = 100;
-/** PostgreSQL connections in the pool unless `database_connection_pool_limit` says otherwise (LiteLLM's default). */
-const DEFAULT_POOL_LIMIT = 10;
 /** How often old spend log rows are deleted unless `maximum_spend_logs_retention_interval` says otherwise. */
 const DEFAULT_RETENTION_INTERVAL = '1d';
 
@@ -78,7 +76,14 @@ export function toGatewayConfig(
           kind: 'postgres',
           url: databaseUrl,
           source: databaseSource,
-          poolLimit: gs.database_connection_pool_limit ?? DEFAULT_POOL_LIMIT,
+          poolLimit: wholeSetting(gs.database_connection_pool_limit, POOL_LIMIT, source, warnings),
+          poolWaitMs:
+            wholeSetting(
+              gs.database_connection_timeout ?? gs.database_connection_pool_timeout,
+              POOL_WAIT_SEC,
+              source,
+              warnings,
+            ) * 1000,
         }
       : { kind: 'embedded', dataDir: resolve(cwd, env.DATA_DIR || '.data') },
     redisUrl: redis,

@@ -29,12 +29,15 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+/** Longest wait for a connection of the pool unless `database_connection_timeout` says otherwise. */
+const DEFAULT_POOL_WAIT_MS = 5_000;
+
 /** Longest wait for one query's answer on the pool (the gateway's queries take milliseconds). */
 export const QUERY_TIMEOUT_MS = 10_000;
 
 export async function openDatabase(cfg: DatabaseConfig, log: Logger): Promise<OpenedDatabase> {
   return cfg.kind === 'postgres'
-    ? openPostgres(cfg.url, cfg.poolLimit, `database at ${databaseLocation(cfg.url)} (from ${cfg.source})`, log)
+    ? openPostgres(cfg, `database at ${databaseLocation(cfg.url)} (from ${cfg.source})`, log)
     : openEmbedded(cfg.dataDir, log);
 }
 
@@ -56,9 +59,12 @@ async function migrate(exec: SqlExecutor, log: Logger): Promise<void> {
 }
 
 /** `where`: the database as start-up messages name it (location and source, no credentials). */
-async function openPostgres(url: string, poolLimit: number, where: string, log: Logger): Promise<OpenedDatabase> {
+async function openPostgres(cfg: PostgresConfig, where: string, log: Logger): Promise<OpenedDatabase> {
+  const url = cfg.url;
   const listeners = new Set<PgListener>();
-  return openPool('postgres', { connectionString: url, max: poolLimit }, log, {
+  // A config built by hand (as tests build them) may leave the pool's settings out: the loader's defaults then.
+  const conn = { connectionString: url, max: cfg.poolLimit ?? 10, waitMs: cfg.poolWaitMs ?? DEFAULT_POOL_WAIT_MS };
+  return openPool('postgres', conn, log, {
     where,
     copy: true,
     async listen(channel, onMessage, onReconnect) {
@@ -88,7 +94,14 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
   );
   const listeners = new Map<string, Set<(p: string) => void>>();
   try {
-    const conn = { host: store.socketDir, port: EMBEDDED_PORT, user: 'postgres', database: 'postgres', max: 1 };
+    const conn = {
+      host: store.socketDir,
+      port: EMBEDDED_PORT,
+      user: 'postgres',
+      database: 'postgres',
+      max: 1,
+      waitMs: DEFAULT_POOL_WAIT_MS,
+    };
     return await openPool('embedded', conn, log, {
       async listen(channel, onMessage) {
         const set = listeners.get(channel) ?? new Set();
@@ -107,7 +120,11 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
   }
 }
 
-type Connection = Pick<PoolConfig, 'connectionString' | 'host' | 'port' | 'user' | 'database' | 'max'>;
+type Connection = Pick<PoolConfig, 'connectionString' | 'host' | 'port' | 'user' | 'database' | 'max'> & {
+  /** How long a query waits for a connection of the pool. */
+  readonly waitMs: number;
+};
+type PostgresConfig = Extract<DatabaseConfig, { kind: 'postgres' }>;
 type Extras = Pick<OpenedDatabase, 'listen'> &
   Partial<Pick<OpenedDatabase, 'notify'>> & {
     close(): Promise<void>;
@@ -124,7 +141,8 @@ async function openPool(
   log: Logger,
   extras: Extras,
 ): Promise<OpenedDatabase> {
-  const client = new Client({ ...conn, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const { waitMs, ...poolConn } = conn;
+  const client = new Client({ ...poolConn, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   await client.connect().catch((err: unknown) => {
     throw extras.where === undefined ? err : connectFailure(extras.where, err);
   });
@@ -142,8 +160,8 @@ async function openPool(
   // query_timeout: a connection that goes silent (a network partition: no reset, no answer) fails its query after
   // this instead of holding a request for the minutes TCP takes to notice; the connection is then discarded.
   const pool = new Pool({
-    ...conn,
-    connectionTimeoutMillis: 5_000,
+    ...poolConn,
+    connectionTimeoutMillis: waitMs,
     idleTimeoutMillis: 30_000,
     query_timeout: QUERY_TIMEOUT_MS,
   });

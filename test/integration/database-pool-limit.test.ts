@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/config.error';
 import { loadGatewayConfig } from '../../src/config/config.loader';
 import { DatabaseService } from '../../src/database/database.service';
 import { createLogger } from '../../src/logging/logger';
@@ -50,12 +49,57 @@ describe('general_settings.database_connection_pool_limit', () => {
     assert.equal(await backendsFor('', 12), 10);
   });
 
-  it('refuses a limit that is not a whole number of at least 1', () => {
-    for (const bad of ['0', '2.5', '"many"']) {
-      assert.throws(
-        () => configWith(db.url, `  database_connection_pool_limit: ${bad}\n`),
-        (err: unknown) => err instanceof ConfigError && /database_connection_pool_limit/.test(err.message),
+  it('database_connection_timeout bounds how long a query waits for a connection of a full pool', async () => {
+    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
+    const open = (extra: string) =>
+      new DatabaseService(configWith(db.url, `  database_connection_pool_limit: 1\n${extra}`), log).open();
+    /** The second query's failure (null: it was served), and whether it settled before the busy one ended. */
+    const waits = async (database: DatabaseService) => {
+      let busyDone = false;
+      const busy = database.query('SELECT pg_sleep(2.5)').then(() => (busyDone = true));
+      const second = await database.query('SELECT 1 AS one').then(
+        () => null,
+        (err: Error) => err,
       );
+      const beforeBusy = !busyDone;
+      await busy;
+      return { second, beforeBusy };
+    };
+    const bounded = await open('  database_connection_timeout: 1\n');
+    try {
+      const { second, beforeBusy } = await waits(bounded);
+      assert.ok(second, 'the query waited past database_connection_timeout');
+      assert.match(second.message, /timeout/i);
+      assert.ok(beforeBusy, 'it gave up only when the busy connection came free');
+    } finally {
+      await bounded.onApplicationShutdown();
+    }
+    // LiteLLM's older name, and the default (5 s) outlasting the busy connection.
+    const older = configWith(db.url, '  database_connection_pool_timeout: 7\n');
+    assert.equal(older.database.kind === 'postgres' && older.database.poolWaitMs, 7_000);
+    const patient = await open('');
+    try {
+      assert.equal((await waits(patient)).second, null);
+    } finally {
+      await patient.onApplicationShutdown();
+    }
+  });
+
+  it('reads the limit as LiteLLM does, never stopping the start: a fraction cut, anything else the default', () => {
+    const cases: [string, number, RegExp | null][] = [
+      ['2.5', 2, null],
+      ['"3"', 3, null],
+      ['0', 10, /not a number of at least 1; the default 10/],
+      ['"many"', 10, /not a number of at least 1/],
+      ['true', 10, /not a number of at least 1/],
+      ['5000', 1000, /more than 1000; 1000 is used/],
+    ];
+    for (const [given, limit, warning] of cases) {
+      const config = configWith(db.url, `  database_connection_pool_limit: ${given}\n`);
+      assert.equal(config.database.kind === 'postgres' && config.database.poolLimit, limit, given);
+      const warned = config.warnings.filter((w) => w.includes('database_connection_pool_limit'));
+      if (warning === null) assert.deepEqual(warned, [], given);
+      else assert.ok(warned.length === 1 && warning.test(warned[0]), `${given}: ${warned.join(' | ')}`);
     }
   });
 });

@@ -28,6 +28,7 @@ describe('startProxy on a fresh database (the test helper itself)', () => {
         url: s.db.url,
         source: 'DATABASE_URL',
         poolLimit: 10,
+        poolWaitMs: 5_000,
       });
       const res = await s.client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
       assert.ok(res.choices[0]?.message.content);

@@ -244,12 +244,14 @@ describe('config loader: defaults and precedence', () => {
       url: 'postgresql://h/db',
       source: 'DATABASE_URL',
       poolLimit: 10,
+      poolWaitMs: 5_000,
     });
     assert.deepEqual(load('general_settings:\n  database_url: postgresql://file/db\n', {}).database, {
       kind: 'postgres',
       url: 'postgresql://file/db',
       source: 'general_settings.database_url',
       poolLimit: 10,
+      poolWaitMs: 5_000,
     });
     assert.deepEqual(
       load('general_settings:\n  database_url: postgresql://file/db\n', { DATABASE_URL: 'postgresql://env/db' })
@@ -259,6 +261,7 @@ describe('config loader: defaults and precedence', () => {
         url: 'postgresql://env/db',
         source: 'DATABASE_URL',
         poolLimit: 10,
+        poolWaitMs: 5_000,
       },
     );
     const cwd = tempDir('gw-cwd-');
@@ -334,6 +337,7 @@ describe('config loader: unknown keys', () => {
       url: 'postgresql://u:file-db-pass@h/db',
       source: 'DATABASE_URL',
       poolLimit: 10,
+      poolWaitMs: 5_000,
     });
     assert.equal(c.models[0].rpm, 7);
     assert.ok(c.secrets.includes('file-db-pass') && c.secrets.includes('sk-from-file-1'), 'still redacted from logs');

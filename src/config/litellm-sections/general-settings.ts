@@ -14,6 +14,8 @@ export const GENERAL_SETTINGS: SettingsSection = {
     proxy_batch_write_at: 'seconds between spend writes',
     database_connection_pool_limit:
       'most PostgreSQL connections in the pool (default 10; the LISTEN connection is apart)',
+    database_connection_timeout: 'seconds a query waits for a connection of the pool (default 5)',
+    database_connection_pool_timeout: "LiteLLM's older name of database_connection_timeout",
     user_api_key_cache_ttl:
       'seconds between reads of the change logs of keys, teams, users and end users (a lost broadcast is healed within it)',
     key_cache_max_keys: "most virtual keys held in memory (the gateway's own setting)",
@@ -38,7 +40,6 @@ export const GENERAL_SETTINGS: SettingsSection = {
     'coordination_redis',
     'control_plane_url',
     'allow_cli_sso_verification_uri_complete',
-    'database_connection_timeout',
     'database_connect_timeout',
     'database_socket_timeout',
     'database_extra_connection_params',
@@ -170,7 +171,6 @@ export const GENERAL_SETTINGS: SettingsSection = {
     'auto_redirect_ui_login_to_sso',
     'custom_auth_run_common_checks',
     'custom_ui_sso_sign_in_handler',
-    'database_connection_pool_timeout',
     'disable_error_logs',
     'enable_health_check_routing',
     'health_check_ignore_transient_errors',
