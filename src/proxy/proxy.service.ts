@@ -186,7 +186,7 @@ export class ProxyService {
           reply,
           fwd.stream,
           relay,
-          ['x-litellm-model-id', fwd.deployment.headerId],
+          ['x-litellm-model-id', fwd.deployment.headerId, 'x-litellm-call-id', req.id],
           abort,
           fwd.deployment.streamTimeoutMs,
         );
@@ -208,11 +208,17 @@ export class ProxyService {
       }
       const encoded = fwd.headers.contentEncoding;
       const usage = fwd.usage ?? { promptTokens: 0, completionTokens: 0 };
+      const cost = callCost(usage, fwd.deployment, ctx.requestedModel);
+      // LiteLLM's answer headers that scripts read: the call's cost (known before a JSON answer is sent) and its id.
       const head = [
         'content-type',
         fwd.headers.contentType ?? 'application/json',
         'x-litellm-model-id',
         fwd.deployment.headerId,
+        'x-litellm-call-id',
+        req.id,
+        'x-litellm-response-cost',
+        String(cost),
       ];
       if (encoded) head.push('content-encoding', encoded);
       sendRaw(
@@ -221,7 +227,7 @@ export class ProxyService {
         head,
         op === 'responses' ? encodeIdsInAnswer(fwd.body!, fwd.deployment.id) : fwd.body!,
       );
-      this.finish(req, report, accountAs, ctx, fwd, usage, started, true, trace);
+      this.finish(req, report, accountAs, ctx, fwd, usage, started, true, trace, cost);
     } catch (err) {
       report(null);
       if (err instanceof ClientGoneError) return trace.clientGone();
@@ -242,10 +248,10 @@ export class ProxyService {
     started: number,
     ok: boolean,
     trace: CallTrace,
+    cost = callCost(usage, fwd.deployment, ctx.requestedModel),
   ): void {
     const d = fwd.deployment;
     d.usage.countTokens(Date.now(), usage.promptTokens + usage.completionTokens);
-    const cost = callCost(usage, d, ctx.requestedModel);
     trace.served(fwd, usage, cost);
     const r: CallReport = {
       modelGroup: group,

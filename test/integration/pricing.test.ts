@@ -85,6 +85,22 @@ general_settings:
     near(await costOf('custom'), 1000 * 0.001 + 500 * lib.output);
   });
 
+  it("tells the call's cost and id in LiteLLM's answer headers, the cost as recorded", async () => {
+    acct.reports.length = 0;
+    const { response } = await setup!.client.chat.completions
+      .create({ model: 'custom', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
+    const recorded = acct.reports[0]!.cost;
+    assert.ok(recorded > 0);
+    assert.equal(Number(response.headers.get('x-litellm-response-cost')), recorded);
+    assert.equal(response.headers.get('x-litellm-call-id'), response.headers.get('x-request-id'));
+    const streamed = await setup!.client.chat.completions
+      .create({ model: 'custom', messages: [{ role: 'user', content: 'hi' }], stream: true })
+      .withResponse();
+    for await (const chunk of streamed.data) void chunk;
+    assert.equal(streamed.response.headers.get('x-litellm-call-id'), streamed.response.headers.get('x-request-id'));
+  });
+
   it('/model/info shows the prices in force', async () => {
     const res = await fetch(`${gw.url}/model/info`, { headers: { authorization: `Bearer ${MASTER}` } });
     const info = (await readJson(res)).data as { model_name: string; model_info: Record<string, unknown> }[];
