@@ -5,7 +5,7 @@ import { sha256Hex } from '../common/crypto/sha256';
 import type { SqlExecutor } from './sql-executor';
 
 /** Prisma's own advisory-lock key for migrations: two gateways (or a gateway and `prisma migrate`) never race. */
-const PRISMA_LOCK_KEY = 72707369;
+export const PRISMA_LOCK_KEY = 72707369;
 
 const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,

@@ -143,6 +143,9 @@ async function openPool(
 ): Promise<OpenedDatabase> {
   const { waitMs, ...poolConn } = conn;
   const client = new Client({ ...poolConn, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A connection cut under a migration statement also fails that statement, which fails the start; unlistened, its
+  // 'error' event would end the process first.
+  client.on('error', () => undefined);
   await client.connect().catch((err: unknown) => {
     throw extras.where === undefined ? err : connectFailure(extras.where, err);
   });
