@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { Client } from 'pg';
+import { DatabaseService } from '../../src/database/database.service';
 import { applyMigrations } from '../../src/database/migration-runner';
 import { KeyCache } from '../../src/keys/key-cache.service';
 import { startGateway, type InProcessGateway } from './gateway';
@@ -17,6 +18,22 @@ export function spyKeyQueries(): { count: () => number; texts: string[]; stop: (
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   return { count: () => texts.length, texts, stop: () => void (Client.prototype.query = original) };
+}
+
+/**
+ * The same, for one in-process gateway only: the statements its key cache sends through its DatabaseService. Another
+ * gateway of the same process may read keys meanwhile, on broadcasts that other test files publish on the shared
+ * Redis channel.
+ */
+export function spyGatewayKeyQueries(gw: InProcessGateway): { texts: string[]; stop: () => void } {
+  const db = gw.app.get(DatabaseService);
+  const texts: string[] = [];
+  const query = db.query.bind(db);
+  db.query = ((sql: string, params?: unknown[]) => {
+    if (/virtual_keys/.test(sql)) texts.push(sql);
+    return query(sql, params);
+  }) as typeof db.query;
+  return { texts, stop: () => void (db.query = query) };
 }
 
 /** A chat call from `localAddress` (another client address on the loopback network). */
