@@ -29,10 +29,10 @@ export function spyGatewayKeyQueries(gw: InProcessGateway): { texts: string[]; s
   const db = gw.app.get(DatabaseService);
   const texts: string[] = [];
   const query = db.query.bind(db);
-  db.query = ((sql: string, params?: unknown[]) => {
+  db.query = (sql: string, params?: unknown[]) => {
     if (/virtual_keys/.test(sql)) texts.push(sql);
     return query(sql, params);
-  }) as typeof db.query;
+  };
   return { texts, stop: () => void (db.query = query) };
 }
 
