@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { withTimeout } from '../common/time/timeout';
 import type { DatabaseConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
-import { databaseLocation } from '../config/database-url';
+import { databaseLocation, POOL_LIMIT, POOL_WAIT_SEC } from '../config/database-url';
 import { CONNECT_TIMEOUT_MS, connectFailure } from './connect-error';
 import { EMBEDDED_PORT, EmbeddedDatabaseProcess } from './embedded-process';
 import { applyMigrations } from './migration-runner';
@@ -30,7 +30,7 @@ export interface OpenedDatabase {
 }
 
 /** Longest wait for a connection of the pool unless `database_connection_timeout` says otherwise. */
-const DEFAULT_POOL_WAIT_MS = 5_000;
+const DEFAULT_POOL_WAIT_MS = POOL_WAIT_SEC.fallback * 1000;
 
 /** Longest wait for one query's answer on the pool (the gateway's queries take milliseconds). */
 export const QUERY_TIMEOUT_MS = 10_000;
@@ -63,7 +63,11 @@ async function openPostgres(cfg: PostgresConfig, where: string, log: Logger): Pr
   const url = cfg.url;
   const listeners = new Set<PgListener>();
   // A config built by hand (as tests build them) may leave the pool's settings out: the loader's defaults then.
-  const conn = { connectionString: url, max: cfg.poolLimit ?? 10, waitMs: cfg.poolWaitMs ?? DEFAULT_POOL_WAIT_MS };
+  const conn = {
+    connectionString: url,
+    max: cfg.poolLimit ?? POOL_LIMIT.fallback,
+    waitMs: cfg.poolWaitMs ?? DEFAULT_POOL_WAIT_MS,
+  };
   return openPool('postgres', conn, log, {
     where,
     copy: true,
