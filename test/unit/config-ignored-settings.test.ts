@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/config.error';
-import { loadGatewayConfig } from '../../src/config/config.loader';
-import { tempDir, writeConfig } from '../support/gateway';
+import { loadYaml, refusedBy } from '../support/config';
 
-function load(yaml: string) {
-  return loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: tempDir('gw-cwd-') });
-}
-
-function refused(yaml: string): ConfigError {
-  try {
-    load(yaml);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('expected the config to be refused');
-}
+const load = (yaml: string) => loadYaml(yaml);
+const refused = (yaml: string) => refusedBy(() => loadYaml(yaml));
 
 /** The warnings of a loaded config, without the file name in front. */
 function warned(c: { readonly warnings: readonly string[] }): string[] {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/config.error';
 import { loadGatewayConfig } from '../../src/config/config.loader';
+import { refusedBy } from '../support/config';
 import { tempDir } from '../support/gateway';
 
 /** Writes `files` (name -> YAML) into a new folder and loads `config.yaml` from there, with `cwd` elsewhere. */
@@ -17,15 +17,7 @@ function loadFrom(files: Record<string, string>, env: Record<string, string> = {
   return { config, warnings: config.warnings };
 }
 
-function refused(files: Record<string, string>): ConfigError {
-  try {
-    loadFrom(files);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('expected the config to be refused');
-}
+const refused = (files: Record<string, string>) => refusedBy(() => loadFrom(files));
 
 const model = (name: string) => `  - model_name: ${name}\n    litellm_params: { model: openai/${name}, api_key: k }\n`;
 

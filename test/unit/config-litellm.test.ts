@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../src/config/config.error';
-import { loadGatewayConfig, type Env } from '../../src/config/config.loader';
+import type { Env } from '../../src/config/config.loader';
 import { closestSetting, LITELLM_SETTINGS } from '../../src/config/litellm-settings';
-import { tempDir, writeConfig } from '../support/gateway';
+import { loadYaml, refusedBy } from '../support/config';
 
-function load(yaml: string, env: Env = {}) {
-  return loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env, cwd: tempDir('gw-cwd-') });
-}
-
-function refused(yaml: string, env: Env = {}): ConfigError {
-  try {
-    load(yaml, env);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err;
-  }
-  assert.fail('expected the config to be refused');
-}
+const load = loadYaml;
+const refused = (yaml: string, env: Env = {}) => refusedBy(() => loadYaml(yaml, env));
 
 const MODEL = 'model_list:\n  - model_name: gpt\n    litellm_params:\n      model: gpt-4o\n';
 
