@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { sha256Hex } from '../common/crypto/sha256';
 import { Errors } from '../common/errors/gateway-error';
+import { readsAll } from '../keys/access/object-access';
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -52,11 +53,11 @@ export function keyHashOf(apiKey: string): string {
 }
 
 /**
- * The rows a caller may see: admins all; a team (a team JWT, or a virtual key of a team) its team's; a key of no
- * team its own. A team caller naming another team is refused.
+ * The rows a caller may see: admins and proxy_admin_viewer all; a team (a team JWT, or a virtual key of a team) its
+ * team's; a key of no team its own. A team caller naming another team is refused.
  */
 export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId?: string; apiKey?: string } {
-  if (caller.role === 'master' || caller.role === 'admin') return {};
+  if (readsAll(caller)) return {};
   const team = caller.teamId;
   if (team !== undefined) {
     if (askedTeam !== undefined && askedTeam !== team)

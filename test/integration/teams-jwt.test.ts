@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startGateway, type InProcessGateway } from '../support/gateway';
-import { assertError, managementApi } from '../support/management-api';
+import { assertError, managementApi, waitFor } from '../support/management-api';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
 import { sql, type TestDatabase } from '../support/postgres';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
@@ -218,6 +218,26 @@ general_settings:
     ];
     for (const [path, body] of changes) assertError(await api('POST', path, body, viewer), 403);
     assert.equal((await chat(viewer)).status, 403, 'a viewer calls no model');
+  });
+
+  it('proxy_admin_viewer reads every spend log row and the spend report, of every team', async () => {
+    const viewer = await jwt('kc-viewer');
+    let teams = new Set<string>();
+    await waitFor(async () => {
+      const r = await api('GET', '/spend/logs', undefined, viewer);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      teams = new Set(r.body.map((x: any) => x.team_id));
+      return teams.has('jwt-team-a') && teams.has('jwt-g1');
+    });
+    const report = await api(
+      'GET',
+      '/global/spend/report?start_date=2000-01-01&end_date=2100-01-01',
+      undefined,
+      viewer,
+    );
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    const reported = report.body.flatMap((d: any) => d.teams.map((t: any) => t.team_name));
+    assert.ok(reported.includes('jwt-team-a') && reported.includes('jwt-g1'), JSON.stringify(reported));
   });
 
   it('internal_user calls models, manages its own keys and reads only its own user', async () => {
