@@ -1,3 +1,4 @@
+import { anthropicErrorEvent } from '../../../common/errors/anthropic-error';
 import { SseEventSplitter } from '../../streaming/sse-events';
 import type { StreamTranslator } from '../../streaming/stream-translator';
 import type { Usage } from '../../streaming/usage';
@@ -19,6 +20,10 @@ export class AnthropicMessagesRelay implements StreamTranslator {
 
   finish(): Buffer {
     return this.read(this.splitter.finish());
+  }
+
+  failure(message: string, code: string): string {
+    return anthropicErrorEvent(message, code);
   }
 
   private read({ events, bytes }: { events: { event: string; data: string }[]; bytes: Buffer }): Buffer {
