@@ -3,6 +3,7 @@ import type { FileConfig } from './config.schema';
 import type { Env } from './config.util';
 import { resolveEnvRefs, validate } from './env-refs';
 import { mergeIncludes } from './config-include';
+import type { ConfigOrigins } from './config-origins';
 import { checkKnownKeys } from './known-keys';
 import { readYamlMapping } from './yaml-file';
 
@@ -13,11 +14,11 @@ export interface FileRead {
   readonly credentials: ReadonlyMap<number, readonly string[]>;
 }
 
-export function readConfigFile(path: string, processEnv: Env, warnings: string[]): FileRead {
+export function readConfigFile(path: string, processEnv: Env, warnings: string[], origins?: ConfigOrigins): FileRead {
   const problems: ConfigProblem[] = [];
   const raw = readYamlMapping(path, problems);
   ConfigError.throwIfAny(problems);
-  mergeIncludes(raw!, path, warnings, problems);
+  mergeIncludes(raw!, path, warnings, problems, origins);
   ConfigError.throwIfAny(problems);
   const env = withFileVariables(raw!, processEnv, path, problems);
   // Keys first (warnings, removals), so that an os.environ/ reference under an ignored key cannot stop the start.

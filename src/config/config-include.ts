@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { ConfigProblem } from './config.error';
+import type { ConfigOrigins } from './config-origins';
 import { readYamlMapping } from './yaml-file';
 
 type Mapping = Record<string, unknown>;
@@ -11,7 +12,13 @@ type Mapping = Record<string, unknown>;
  * file's own list of includes is appended to the files still to read (its single-path form is not followed: a
  * warning says so). A file met twice is refused, where LiteLLM would read an include cycle for ever.
  */
-export function mergeIncludes(raw: Mapping, path: string, warnings: string[], problems: ConfigProblem[]): void {
+export function mergeIncludes(
+  raw: Mapping,
+  path: string,
+  warnings: string[],
+  problems: ConfigProblem[],
+  origins?: ConfigOrigins,
+): void {
   const given = raw.include;
   delete raw.include;
   if (given === undefined || given === null) return;
@@ -37,8 +44,13 @@ export function mergeIncludes(raw: Mapping, path: string, warnings: string[], pr
       warnings.push(`${full}: include: only a list of paths is followed in an included file (as in LiteLLM); ignored`);
     for (const [key, value] of Object.entries(included)) {
       const mine = raw[key];
-      raw[key] =
-        Array.isArray(value) && Array.isArray(mine) ? [...(mine as unknown[]), ...(value as unknown[])] : value;
+      if (Array.isArray(value) && Array.isArray(mine)) {
+        origins?.appended(key, mine.length, full);
+        raw[key] = [...(mine as unknown[]), ...(value as unknown[])];
+      } else {
+        origins?.replaced(key, full, value);
+        raw[key] = value;
+      }
     }
   }
 }

@@ -116,4 +116,36 @@ describe('config include', () => {
     assert.equal(notPaths.keyPath, 'include');
     assert.match(notPaths.problem, /file path or a list of file paths/);
   });
+
+  it('names the included file and its own index in warnings about what came from it', () => {
+    const { warnings } = loadFrom({
+      'config.yaml': `include: [models/b.yaml, router.yaml]\nmodel_list:\n${model('top-1')}${model('top-2')}general_settings:\n  master_key: sk-include-1234\n`,
+      'models/b.yaml': `model_list:\n${model('b-1')}  - model_name: b-2\n    litellm_params: { model: openai/b-2, api_key: k, aws_region_name: eu }\n`,
+      'router.yaml': 'router_settings:\n  num_retries: 2\n  polling_interval: 5\n',
+    });
+    const b = warnings.find((w) => w.includes('aws_region_name'));
+    assert.ok(b, warnings.join('\n'));
+    assert.match(b, /models\/b\.yaml: model_list\[1\]\.litellm_params\.aws_region_name: /);
+    const r = warnings.find((w) => w.includes('polling_interval'));
+    assert.ok(r, warnings.join('\n'));
+    assert.match(r, /router\.yaml: router_settings\.polling_interval: /);
+  });
+
+  it('names the included file and its own index in the errors that stop the start', () => {
+    const err = refused({
+      'config.yaml': `include: [more.yaml, gs.yaml]\nmodel_list:\n${model('top')}`,
+      'more.yaml': `model_list:\n${model('ok')}  - model_name: bad\n    litellm_params: { model: openai/bad, api_key: k, rpm: lots }\n`,
+      'gs.yaml': 'general_settings:\n  master_key: sk-include-1234\n  mastr_key: typo\n',
+    });
+    const lines = err.problems.map((p) => `${p.source}: ${p.keyPath}: ${p.problem}`);
+    assert.ok(
+      lines.some((l) => /gs\.yaml: general_settings\.mastr_key: unknown key/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /more\.yaml: model_list\[1\]\.litellm_params\.rpm: /.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((l) => /config\.yaml: (general_settings|model_list\[2\])/.test(l)), lines.join('\n'));
+  });
 });
