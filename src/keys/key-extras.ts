@@ -30,14 +30,20 @@ export function keyExtras(extra: unknown): KeyExtras {
     modelMaxBudget: mapOf(e.model_max_budget, (v) =>
       typeof v === 'number'
         ? v
-        : v && typeof v === 'object' && typeof (v as { budget_limit?: unknown }).budget_limit === 'number'
-          ? (v as { budget_limit: number }).budget_limit
+        : v && typeof v === 'object'
+          ? amount((v as { budget_limit?: unknown }).budget_limit)
           : undefined,
     ),
     modelRpm: mapOf(e.model_rpm_limit, (v) => (typeof v === 'number' ? v : undefined)),
     modelTpm: mapOf(e.model_tpm_limit, (v) => (typeof v === 'number' ? v : undefined)),
     tags: Array.isArray(e.tags) ? Object.freeze(e.tags.filter((t): t is string => typeof t === 'string')) : null,
   });
+}
+
+/** A budget_limit as stored: a number, or the text of one (as LiteLLM's docs send it). */
+function amount(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 function mapOf<T>(v: unknown, read: (x: unknown) => T | undefined): ReadonlyMap<string, T> | null {

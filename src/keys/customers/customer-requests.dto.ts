@@ -31,6 +31,8 @@ export const newCustomerSchema = z.strictObject({
   ...customerFields,
   user_id: endUserId,
   spend: z.number().nonnegative().finite().optional(),
+  // LiteLLM's BudgetNewRequest: when the first budget period ends (else one budget_duration from now).
+  budget_reset_at: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).nullable().optional(),
 });
 export type NewCustomerRequest = z.output<typeof newCustomerSchema>;
 

@@ -31,6 +31,7 @@ export class CustomersService {
       ...columns(req),
       userId: req.user_id,
       spend: req.spend ?? 0,
+      ...(req.budget_reset_at && req.budget_duration ? { budgetResetAt: new Date(req.budget_reset_at) } : {}),
       extra: stored(req),
     };
     const row = await this.repo.create(data, actorOf(caller), pick(req, Object.keys(req))).catch((err: unknown) => {

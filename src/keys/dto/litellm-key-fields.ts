@@ -12,6 +12,11 @@ export type KeyFieldEffect = 'acts' | 'stored' | 'ignored';
 const text = z.string().max(1024, 'is too long').refine(isStorableText, NOT_STORABLE);
 const count = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647);
 const money = z.number().nonnegative('must be 0 or more').finite();
+/** An amount as LiteLLM's docs also send it, as text ("0.0000001"): its models read it as a number. */
+const moneyText = z
+  .string()
+  .regex(/^\s*(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i, 'must be a number')
+  .refine((v) => Number.isFinite(Number(v)), 'must be a number');
 /** Any JSON LiteLLM would keep (objects, lists, scalars), bounded in depth and storable. */
 const json = z.unknown().superRefine((v, ctx) => {
   const problem = jsonProblem(v);
@@ -33,7 +38,9 @@ export const LITELLM_KEY_FIELDS: Readonly<Record<string, { effect: KeyFieldEffec
   aliases: { effect: 'acts', schema: perModel(text) },
   model_max_budget: {
     effect: 'acts',
-    schema: perModel(z.union([money, z.object({ budget_limit: money, time_period: text.optional() }).loose()])),
+    schema: perModel(
+      z.union([money, z.object({ budget_limit: z.union([money, moneyText]), time_period: text.optional() }).loose()]),
+    ),
   },
   model_rpm_limit: { effect: 'acts', schema: perModel(count) },
   model_tpm_limit: { effect: 'acts', schema: perModel(count) },

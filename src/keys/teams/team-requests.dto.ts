@@ -35,6 +35,15 @@ export const TEAM_STORED_FIELDS = [
   'allowed_vector_store_indexes',
   'allowed_passthrough_routes',
   'secret_manager_settings',
+  'budget_limits',
+  'default_team_member_models',
+  'disable_global_guardrails',
+  'default_estimated_output_tokens',
+  'default_estimated_output_tokens_per_model',
+  'mcp_rpm_limit',
+  'team_member_budget_duration',
+  'enforced_batch_output_expires_after',
+  'enforced_file_expires_after',
 ] as const;
 
 const storedFields = Object.fromEntries(TEAM_STORED_FIELDS.map((f) => [f, stored.optional()])) as Record<

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
-import { jsonObject, limitFields, names, stored, text } from '../access/limit-fields';
+import { jsonObject, limitFields, stored, text } from '../access/limit-fields';
 
 export const USER_ROLES = [
   'proxy_admin',
@@ -26,7 +26,19 @@ export const USER_STORED_FIELDS = [
   'object_permission',
   'prompts',
   'organizations',
+  'agent_id',
+  'budget_limits',
+  'budget_fallbacks',
+  'mcp_rpm_limit',
+  'tag_rpm_limit',
+  'policies',
 ] as const;
+
+/**
+ * GenerateRequestBase fields that make the key /user/new creates; /user/update takes them too (LiteLLM's
+ * UpdateUserRequest shares that base), where they have no effect: stored and answered as sent.
+ */
+export const USER_KEY_FIELDS = ['key_alias', 'duration', 'team_id'] as const;
 
 const storedFields = Object.fromEntries(USER_STORED_FIELDS.map((f) => [f, stored.optional()])) as Record<
   (typeof USER_STORED_FIELDS)[number],
@@ -48,8 +60,14 @@ const userFields = {
     .enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` })
     .nullable()
     .optional(),
-  teams: names.optional(),
+  // LiteLLM's NewUserRequestTeam objects ({team_id, max_budget_in_team, user_role}) name the teams too.
+  teams: z
+    .array(z.union([text, z.looseObject({ team_id: text }).transform((t) => t.team_id)]))
+    .max(1000, 'must have at most 1000 entries')
+    .optional(),
   metadata: jsonObject.nullable().optional(),
+  // LiteLLM's spend of the user: the starting spend on /user/new.
+  spend: z.number().nonnegative('must be 0 or more').finite().optional(),
   // Used only to log in to LiteLLM's own UI; never stored here.
   password: z.string().max(256).optional(),
 };
@@ -67,7 +85,14 @@ export type NewUserRequest = z.output<typeof newUserSchema>;
 
 /** POST /user/update: user_id (or user_email) plus the fields to change. */
 export const updateUserSchema = z
-  .strictObject({ ...userFields, user_id: userId.optional() })
+  .strictObject({
+    ...userFields,
+    ...(Object.fromEntries(USER_KEY_FIELDS.map((f) => [f, stored.optional()])) as Record<
+      (typeof USER_KEY_FIELDS)[number],
+      z.ZodOptional<typeof stored>
+    >),
+    user_id: userId.optional(),
+  })
   .refine((b) => b.user_id !== undefined || typeof b.user_email === 'string', {
     message: 'give user_id or user_email',
     path: ['user_id'],

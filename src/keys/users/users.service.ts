@@ -14,6 +14,7 @@ import { KeysService } from '../keys.service';
 import { SpendWriter } from '../spend/spend-writer.service';
 import { toTeamView } from '../teams/team-view';
 import {
+  USER_KEY_FIELDS,
   USER_STORED_FIELDS,
   type ListUsersQuery,
   type NewUserRequest,
@@ -39,7 +40,12 @@ export class UsersService {
   async create(req: NewUserRequest, caller: Caller): Promise<View> {
     requireAdmin(caller, 'create users');
     const userId = req.user_id ?? randomUUID();
-    const data: Prisma.UserUncheckedCreateInput = { ...columns(req), userId, extra: stored(req) };
+    const data: Prisma.UserUncheckedCreateInput = {
+      ...columns(req),
+      userId,
+      spend: req.spend ?? 0,
+      extra: stored(req),
+    };
     const row = await this.repo.create(data, actorOf(caller), audited(req)).catch((err: unknown) => {
       if (err instanceof UniqueViolation)
         throw Errors.badRequest(`User id = ${userId} already exists`, 'user_id', 'user_exists');
@@ -83,7 +89,7 @@ export class UsersService {
     const { user_id: givenId, ...fields } = req;
     const userId = givenId ?? (await this.repo.findByEmail(req.user_email!))?.userId;
     if (userId === undefined) throw notFound(req.user_email!);
-    const extra = stored(fields);
+    const extra = { ...stored(fields), ...(pick(fields, USER_KEY_FIELDS) as Prisma.InputJsonObject) };
     const row = await this.repo.update(
       userId,
       (current): UserChanges => ({
@@ -134,7 +140,9 @@ export class UsersService {
   }
 }
 
-function columns(f: Omit<NewUserRequest, 'user_id'>): UserChanges & Prisma.UserUncheckedCreateInput {
+function columns(
+  f: Omit<NewUserRequest, 'user_id' | (typeof USER_KEY_FIELDS)[number]>,
+): UserChanges & Prisma.UserUncheckedCreateInput {
   const c = toLimitChanges(f) as Record<string, unknown>;
   if (f.user_email !== undefined) c.userEmail = f.user_email;
   if (f.user_alias !== undefined) c.userAlias = f.user_alias;

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { InProcessGateway } from '../support/gateway';
+import { managementApi } from '../support/management-api';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+
+const MASTER = 'sk-master-litellm-bodies-01';
+
+/**
+ * Fields of LiteLLM's request models (GenerateRequestBase, NewUserRequest, UpdateUserRequest, TeamBase,
+ * NewTeamRequest, UpdateTeamRequest, BudgetNewRequest / NewCustomerRequest) and bodies from its docs: each is
+ * accepted, and a field without effect here is answered back as sent.
+ */
+const GENERATE_BASE_EXTRA = {
+  agent_id: 'agent-1',
+  budget_limits: [{ budget_duration: '1d', max_budget: 5 }],
+  budget_fallbacks: { 'gpt-a': ['gpt-b'] },
+  mcp_rpm_limit: { 'mcp-server': 5 },
+  tag_rpm_limit: { batch: 5 },
+  policies: ['policy-1'],
+};
+
+const TEAM_EXTRA = {
+  budget_limits: [{ budget_duration: '1d', max_budget: 5 }],
+  default_team_member_models: ['gpt-a'],
+  disable_global_guardrails: true,
+  default_estimated_output_tokens: 100,
+  default_estimated_output_tokens_per_model: { 'gpt-a': 50 },
+  mcp_rpm_limit: { 'mcp-server': 5 },
+  team_member_budget_duration: '30d',
+  enforced_batch_output_expires_after: { anchor: 'created_at', seconds: 3600 },
+  enforced_file_expires_after: { anchor: 'created_at', seconds: 3600 },
+};
+
+function assertEchoed(answer: Record<string, unknown>, sent: Record<string, unknown>, what: string): void {
+  for (const [k, v] of Object.entries(sent)) assert.deepEqual(answer[k], v, `${what}: ${k} answered as sent`);
+}
+
+describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () => {
+  let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
+  const { ok } = managementApi(() => gw.url, MASTER);
+
+  before(async () => {
+    setup = await startProxy({
+      database: 'gw_litellm_bodies',
+      apiKey: MASTER,
+      yaml: `general_settings:\n  master_key: ${MASTER}\n`,
+    });
+    ({ gw } = setup);
+  });
+  after(() => setup?.close());
+
+  it('/key/generate and /key/update take model_max_budget with budget_limit as text, as the docs send it', async () => {
+    const budget = { 'gpt-4o': { budget_limit: '0.0000001', time_period: '1d' } };
+    const k = await ok('POST', '/key/generate', { model_max_budget: budget });
+    assert.deepEqual(k.model_max_budget, budget);
+    const u = await ok('POST', '/key/update', { key: k.key, model_max_budget: { 'gpt-4o': { budget_limit: '2' } } });
+    assert.deepEqual(u.model_max_budget, { 'gpt-4o': { budget_limit: '2' } });
+  });
+
+  it('/user/new and /user/update take every GenerateRequestBase field; teams as NewUserRequestTeam objects', async () => {
+    await ok('POST', '/team/new', { team_id: 'team-b1' });
+    const u = await ok('POST', '/user/new', {
+      user_id: 'user-b1',
+      auto_create_key: false,
+      spend: 0,
+      teams: [{ team_id: 'team-b1', max_budget_in_team: 3, user_role: 'user' }],
+      ...GENERATE_BASE_EXTRA,
+    });
+    assertEchoed(u, GENERATE_BASE_EXTRA, '/user/new');
+    assert.deepEqual(u.teams, ['team-b1']);
+    const changed = { key_alias: 'user-key', duration: '1d', team_id: 'team-b1', ...GENERATE_BASE_EXTRA };
+    const up = await ok('POST', '/user/update', { user_id: 'user-b1', spend: 0, ...changed });
+    assertEchoed(up.data, changed, '/user/update');
+  });
+
+  it('/team/new and /team/update take every NewTeamRequest / UpdateTeamRequest field', async () => {
+    const t = await ok('POST', '/team/new', { team_alias: 'bodies', ...TEAM_EXTRA });
+    assertEchoed(t, TEAM_EXTRA, '/team/new');
+    const up = await ok('POST', '/team/update', {
+      team_id: t.team_id,
+      ...TEAM_EXTRA,
+      disable_global_guardrails: false,
+    });
+    assertEchoed(up.data, { ...TEAM_EXTRA, disable_global_guardrails: false }, '/team/update');
+  });
+
+  it('/customer/new takes budget_reset_at (BudgetNewRequest) and keeps it as the first reset', async () => {
+    const at = '2031-01-01T00:00:00.000Z';
+    const c = await ok('POST', '/customer/new', { user_id: 'cust-b1', budget_duration: '30d', budget_reset_at: at });
+    assert.equal(c.budget_reset_at, at);
+  });
+});
