@@ -18,6 +18,11 @@ export interface KeyScope {
   readonly teamId?: string;
   /** Only keys this actor created. */
   readonly createdBy?: string;
+  /**
+   * The keys it creates belong to its own user, and it names no other (null: it has no user id, so it names none):
+   * a key of no user, or of another, would escape its user's budget and limits.
+   */
+  readonly userId?: string | null;
   /** The caller's own key (a virtual key), which it may not change. */
   readonly self?: string;
   /** The caller's own route entries: a key it creates or changes gets only these. */
@@ -41,6 +46,7 @@ export interface OwnRights {
 /** The fields of a generate or update request that the scope bounds. */
 export interface ScopedFields {
   team_id?: string | null;
+  user_id?: string | null;
   models?: string[];
   allowed_routes?: string[];
 }
@@ -51,8 +57,10 @@ export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   // An internal user manages the keys it created, whatever its team; a team caller its team's keys.
   const byTeam = caller.teamId !== undefined && caller.role !== 'internal_user';
   const where = byTeam ? { teamId: caller.teamId } : { createdBy: actorOf(caller).id };
+  const bindsUser = caller.role === 'internal_user' || (caller.role === 'virtual_key' && caller.userId !== undefined);
   return {
     ...where,
+    ...(bindsUser ? { userId: caller.userId ?? null } : {}),
     self: caller.keyHash,
     routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES,
     models: own.models,
@@ -100,6 +108,15 @@ export function withinScope<T extends ScopedFields>(
       'team_id',
     );
   }
+  const user = fields.user_id;
+  if (scope.userId !== undefined && user !== undefined && (user ?? null) !== scope.userId) {
+    throw outOfScope(
+      scope.userId !== null
+        ? `You can only create keys for yourself: user_id must be your own (${scope.userId})`
+        : 'user_id cannot be set by a caller without a user id',
+      'user_id',
+    );
+  }
   const routes = fields.allowed_routes ?? (creating ? [] : undefined);
   if (routes !== undefined) {
     const given = routes.length > 0 ? routes : DEFAULT_CALLER_ROUTES;
@@ -119,7 +136,12 @@ export function withinScope<T extends ScopedFields>(
       throw outOfScope(`models must be some of your own (${scope.models.join(', ')})`, 'models');
     }
   }
-  return creating && scope.teamId !== undefined && team === undefined ? { ...fields, team_id: scope.teamId } : fields;
+  if (!creating) return fields;
+  return {
+    ...fields,
+    ...(scope.teamId !== undefined && team === undefined ? { team_id: scope.teamId } : {}),
+    ...(typeof scope.userId === 'string' && user === undefined ? { user_id: scope.userId } : {}),
+  };
 }
 
 /**

@@ -244,6 +244,15 @@ general_settings:
     const token = await jwt('kc-user');
     assert.equal((await chat(token)).status, 200);
     const k = await ok('POST', '/key/generate', { key_alias: 'mine-kc-user' }, token);
+    assert.equal(k.user_id, 'kc-user', 'its keys belong to its user');
+    await ok('POST', '/user/update', { user_id: 'kc-user', blocked: true });
+    assert.equal((await chat(k.key)).status, 401, "so its user's limits bind them");
+    await ok('POST', '/user/update', { user_id: 'kc-user', blocked: false });
+    for (const user_id of ['team-b-app', null])
+      assertError(await api('POST', '/key/generate', { user_id }, token), 403, { param: 'user_id' });
+    assertError(await api('POST', '/key/update', { key: k.token, user_id: 'team-b-app' }, token), 403, {
+      param: 'user_id',
+    });
     const list = await ok('GET', '/key/list', undefined, token);
     assert.deepEqual(list.keys, [k.token]);
     assert.equal((await ok('GET', '/user/info', undefined, token)).user_id, 'kc-user');
