@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadGatewayConfig } from '../../src/config/config.loader';
-import { DatabaseService } from '../../src/database/database.service';
-import { createLogger } from '../../src/logging/logger';
-import { LogCapture, tempDir, writeConfig } from '../support/gateway';
+import type { DatabaseService } from '../../src/database/database.service';
+import { tempDir, writeConfig } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
+import { openDatabase } from '../support/database';
 
 function configWith(url: string, extra: string) {
   const yaml = `general_settings:\n  master_key: sk-pool-limit-master-1234\n  database_url: ${url}\n${extra}`;
@@ -27,8 +27,7 @@ describe('general_settings.database_connection_pool_limit', () => {
   /** The distinct backends that `n` queries running at once were served by. */
   async function backendsFor(extra: string, n: number): Promise<number> {
     const config = configWith(db.url, extra);
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    const database = await new DatabaseService(config, log).open();
+    const database = await openDatabase(config);
     try {
       const rows = await Promise.all(
         Array.from({ length: n }, () =>
@@ -50,9 +49,7 @@ describe('general_settings.database_connection_pool_limit', () => {
   });
 
   it('database_connection_timeout bounds how long a query waits for a connection of a full pool', async () => {
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    const open = (extra: string) =>
-      new DatabaseService(configWith(db.url, `  database_connection_pool_limit: 1\n${extra}`), log).open();
+    const open = (extra: string) => openDatabase(configWith(db.url, `  database_connection_pool_limit: 1\n${extra}`));
     /** The second query's failure (null: it was served), and whether it settled before the busy one ended. */
     const waits = async (database: DatabaseService) => {
       let busyDone = false;

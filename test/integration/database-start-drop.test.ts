@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import type { GatewayConfig } from '../../src/config/gateway-config';
-import { DatabaseService } from '../../src/database/database.service';
 import { PRISMA_LOCK_KEY } from '../../src/database/migration-runner';
-import { createLogger } from '../../src/logging/logger';
 import { startTcpProxy, type TcpProxy } from '../support/faults';
-import { LogCapture } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
+import { openDatabase } from '../support/database';
 
 /**
  * The connection that applies migrations at start can be dropped under a running statement (the database restarted,
@@ -34,13 +32,12 @@ describe('database start: the migration connection dropped mid-statement', () =>
   it('fails the start with an error and leaves the process running', async () => {
     // Holding the migrations' lock keeps the gateway's migration statement waiting, where it can be ended.
     await holder.query('SELECT pg_advisory_lock($1)', [PRISMA_LOCK_KEY]);
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
     const viaProxy = new URL(db.url);
     viaProxy.port = String(proxy.port);
     const config = {
       database: { kind: 'postgres', url: viaProxy.toString(), source: 'DATABASE_URL' },
     } as GatewayConfig;
-    const opening = new DatabaseService(config, log).open().then(
+    const opening = openDatabase(config).then(
       () => null,
       (err: Error) => err,
     );

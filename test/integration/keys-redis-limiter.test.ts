@@ -7,6 +7,7 @@ import { REDIS_PREFIX } from '../../src/keys/redis/keys-redis.service';
 import type { LimitScope } from '../../src/keys/limits/limiter';
 import { createLogger } from '../../src/logging/logger';
 import { GatewayError } from '../../src/common/errors/gateway-error';
+import { silentLog } from '../support/database';
 import { LogCapture } from '../support/gateway';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -64,12 +65,7 @@ describe('Redis limiter: the writes of one event-loop turn', () => {
   after(() => redis.quit().then(() => undefined));
 
   it('leave in one write: admissions together, releases together', async () => {
-    const limiter = new RedisLimiter(
-      redis,
-      `test-${randomBytes(4).toString('hex')}`,
-      600_000,
-      createLogger({ level: 'silent', secrets: [] }, new LogCapture()),
-    );
+    const limiter = new RedisLimiter(redis, `test-${randomBytes(4).toString('hex')}`, 600_000, silentLog());
     const scope: LimitScope = {
       id: `k:turn-${randomBytes(6).toString('hex')}`,
       label: 'key',

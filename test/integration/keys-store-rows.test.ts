@@ -3,13 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { GatewayConfig } from '../../src/config/gateway-config';
-import { DatabaseService } from '../../src/database/database.service';
+import type { DatabaseService } from '../../src/database/database.service';
 import { KeyStore, type KeySource } from '../../src/keys/cache/key-store';
 import { CachedKey } from '../../src/keys/cached-key';
-import { createLogger } from '../../src/logging/logger';
-import { LogCapture } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
+import { openDatabase } from '../support/database';
 
 const BARE = 'a'.repeat(64);
 const FULL = 'b'.repeat(64);
@@ -120,8 +118,7 @@ describe('key cache rows on PostgreSQL', () => {
   let database: DatabaseService;
   before(async () => {
     db = await createTestDatabase('gw_key_rows');
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    database = await new DatabaseService({ database: { kind: 'postgres', url: db.url } } as GatewayConfig, log).open();
+    database = await openDatabase(db.url);
     await insertKeys(database);
   });
   after(async () => {
@@ -136,9 +133,7 @@ describe('key cache rows on the embedded store', () => {
   let database: DatabaseService;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-key-rows-'));
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    const config = { database: { kind: 'embedded', dataDir: join(dir, 'data') } } as GatewayConfig;
-    database = await new DatabaseService(config, log).open();
+    database = await openDatabase({ dataDir: join(dir, 'data') });
     await insertKeys(database);
   });
   after(async () => {

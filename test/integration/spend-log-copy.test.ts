@@ -3,16 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { GatewayConfig } from '../../src/config/gateway-config';
-import { DatabaseService } from '../../src/database/database.service';
-import { createLogger } from '../../src/logging/logger';
+import type { DatabaseService } from '../../src/database/database.service';
 import { SpendLogStore } from '../../src/spend/spend-log-store';
 import type { SpendLogRow } from '../../src/spend/spend-log-row';
-import { LogCapture } from '../support/gateway';
 import { createTestDatabase, sql } from '../support/postgres';
 
 type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
 import { plainRow } from '../support/spend-rows';
+import { openDatabase } from '../support/database';
 
 /**
  * Spend log rows go to PostgreSQL by COPY (text format) and to the embedded store by the same text as a parameter, or,
@@ -111,8 +109,7 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
 
   before(async () => {
     db = await createTestDatabase('gw_spend_copy');
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    database = await new DatabaseService({ database: { kind: 'postgres', url: db.url } } as GatewayConfig, log).open();
+    database = await openDatabase(db.url);
   });
   after(async () => {
     await database?.onApplicationShutdown();
@@ -220,9 +217,7 @@ describe('spend log rows on the embedded store', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gw-spend-embedded-'));
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    const config = { database: { kind: 'embedded', dataDir: join(dir, 'data') } } as GatewayConfig;
-    database = await new DatabaseService(config, log).open();
+    database = await openDatabase({ dataDir: join(dir, 'data') });
   });
   after(async () => {
     await database?.onApplicationShutdown();

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
-import type { GatewayConfig } from '../../src/config/gateway-config';
-import { DatabaseService } from '../../src/database/database.service';
-import { createLogger } from '../../src/logging/logger';
+import type { DatabaseService } from '../../src/database/database.service';
 import { SpendLogStore } from '../../src/spend/spend-log-store';
-import { LogCapture } from '../support/gateway';
 import { createTestDatabase } from '../support/postgres';
 import { plainRow } from '../support/spend-rows';
+import { openDatabase } from '../support/database';
 
 /**
  * The key, team and user indexes of the spend log table hold only rows that have a key, a team or a user (most rows
@@ -27,8 +25,7 @@ describe('spend log indexes: partial, and used by the filtered reads', () => {
 
   before(async () => {
     db = await createTestDatabase('gw_spend_idx');
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    database = await new DatabaseService({ database: { kind: 'postgres', url: db.url } } as GatewayConfig, log).open();
+    database = await openDatabase(db.url);
     const at = Date.now();
     const rows = Array.from({ length: 2000 }, (_, i) =>
       plainRow(`idx-${i}`, at + i, 0.1, {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { GatewayConfig } from '../../src/config/gateway-config';
-import { DatabaseService } from '../../src/database/database.service';
 import { createLogger } from '../../src/logging/logger';
 import { SpendLogStore } from '../../src/spend/spend-log-store';
 import { SpendLogWriter } from '../../src/spend/spend-log-writer.service';
@@ -10,6 +8,7 @@ import { startTcpProxy, waitFor, type TcpProxy } from '../support/faults';
 import { createTestDatabase, sql } from '../support/postgres';
 import { plainRow } from '../support/spend-rows';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
+import { openDatabase } from '../support/database';
 
 /**
  * PostgreSQL goes away under load and comes back: spend log rows wait in memory and arrive after recovery, the
@@ -115,7 +114,7 @@ describe('spend log buffer: bounded while the database is away', () => {
     const { db, proxy, url } = await proxiedDatabase('gw_faults_spend_buf');
     const logs = new LogCapture();
     const log = createLogger({ level: 'info', secrets: [] }, logs);
-    const database = await new DatabaseService({ database: { kind: 'postgres', url } } as GatewayConfig, log).open();
+    const database = await openDatabase(url, log);
     const config = { spend: { writeIntervalMs: 100_000, logs: true, retentionMs: null, retentionIntervalMs: 1 } };
     const writer = new SpendLogWriter(new SpendLogStore(database), log, config, 50);
     try {
@@ -150,11 +149,7 @@ describe('spend log buffer: bounded while the database is away', () => {
 describe('spend log store: a batch written again', () => {
   it('skips the rows already there (an earlier attempt committed, its answer was lost) and writes the rest', async () => {
     const db = await createTestDatabase('gw_spend_again');
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    const database = await new DatabaseService(
-      { database: { kind: 'postgres', url: db.url } } as GatewayConfig,
-      log,
-    ).open();
+    const database = await openDatabase(db.url);
     try {
       const store = new SpendLogStore(database);
       const now = Date.now();
@@ -173,8 +168,7 @@ describe('spend log store: a batch written again', () => {
 describe('spend log store: a partition that ends while a COPY waits on a silent connection', () => {
   it('fails that write, not the process; the next write and the pool work', async () => {
     const { db, proxy, url } = await proxiedDatabase('gw_faults_spend_cut');
-    const log = createLogger({ level: 'silent', secrets: [] }, new LogCapture());
-    const database = await new DatabaseService({ database: { kind: 'postgres', url } } as GatewayConfig, log).open();
+    const database = await openDatabase(url);
     try {
       const store = new SpendLogStore(database);
       const now = Date.now();
