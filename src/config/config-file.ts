@@ -4,6 +4,7 @@ import type { Env } from './config.util';
 import { resolveEnvRefs, validate } from './env-refs';
 import { mergeIncludes } from './config-include';
 import type { ConfigOrigins } from './config-origins';
+import { applyCredentialList } from './credential-list';
 import { checkKnownKeys } from './known-keys';
 import { readYamlMapping } from './yaml-file';
 
@@ -21,6 +22,7 @@ export function readConfigFile(path: string, processEnv: Env, warnings: string[]
   mergeIncludes(raw!, path, warnings, problems, origins);
   ConfigError.throwIfAny(problems);
   const env = withFileVariables(raw!, processEnv, path, problems);
+  applyCredentialList(raw!, path, warnings, problems);
   // Keys first (warnings, removals), so that an os.environ/ reference under an ignored key cannot stop the start.
   const keys = checkKnownKeys(raw!, path, warnings, problems);
   const fromEnv = new Set<string>();

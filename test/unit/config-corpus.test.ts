@@ -65,5 +65,13 @@ describe('LiteLLM config corpus: each starts with exactly the warnings it lists'
     const jwt = load('jwt-auth.yaml');
     assert.deepEqual(jwt.allowedRoutes, ['openai_routes', 'info_routes']);
     assert.equal(jwt.jwt.enabled, true);
+    const cred = load('credential-list.yaml');
+    assert.deepEqual(
+      cred.models.map((m) => [m.apiBase, m.apiKey, m.apiVersion, m.unavailable]),
+      [
+        [ENV.AZURE_API_BASE, ENV.AZURE_API_KEY, '2023-05-15', undefined],
+        [ENV.AZURE_API_BASE, ENV.AZURE_API_KEY, '2024-10-21', undefined],
+      ],
+    );
   });
 });

@@ -11,10 +11,11 @@ export const TOP_LEVEL: SettingsSection = {
     router_settings: 'see below',
     environment_variables: 'variables the file provides; the process environment wins',
     include: 'other YAML files merged in (lists appended, other keys replaced), relative to this one',
+    credential_list:
+      'credentials named by deployments (litellm_params.litellm_credential_name): their values fill the params a deployment does not set',
   },
   ignored: [
     'callback_settings',
-    'credential_list',
     'guardrails',
     'mcp_servers',
     'mcp_tools',
