@@ -5,6 +5,7 @@ import { resolveEnvRefs, validate } from './env-refs';
 import { mergeIncludes } from './config-include';
 import type { ConfigOrigins } from './config-origins';
 import { applyCredentialList } from './credential-list';
+import { liftDeploymentLimits } from './deployment-limits';
 import { checkKnownKeys } from './known-keys';
 import { readYamlMapping } from './yaml-file';
 
@@ -23,6 +24,7 @@ export function readConfigFile(path: string, processEnv: Env, warnings: string[]
   ConfigError.throwIfAny(problems);
   const env = withFileVariables(raw!, processEnv, path, problems);
   applyCredentialList(raw!, path, warnings, problems);
+  liftDeploymentLimits(raw!);
   // Keys first (warnings, removals), so that an os.environ/ reference under an ignored key cannot stop the start.
   const keys = checkKnownKeys(raw!, path, warnings, problems);
   const fromEnv = new Set<string>();
