@@ -23,8 +23,7 @@ const litellmParams = z
   .object({
     model: z
       .string({ error: 'is required (provider/name, e.g. azure/my-deployment or openai/gpt-4o)' })
-      .min(1, 'is required')
-      .refine((m) => !m.endsWith('/'), { error: 'has no name after the provider prefix' }),
+      .min(1, 'is required'),
     custom_llm_provider: z.string().min(1).optional(),
     api_base: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     api_key: z.string().optional(),

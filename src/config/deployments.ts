@@ -26,6 +26,9 @@ export function toDeployments(
     let unavailable: string | undefined;
     if (!impl) {
       unavailable = `provider '${provider}' is not implemented by the gateway`;
+    } else if (upstreamModel === '') {
+      // LiteLLM starts with `model: azure/` (its own example config has one); there is nothing here to call.
+      unavailable = `no model name after '${provider}/'`;
     } else {
       const named = credentials.get(i) ?? [];
       const usable = named.filter((c) => impl.credentials.includes(c));

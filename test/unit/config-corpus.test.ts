@@ -17,6 +17,8 @@ const ENV = {
   REDIS_PASSWORD: 'redis-pass-123',
   AWS_ACCESS_KEY_ID: 'AKIA-test',
   AWS_SECRET_ACCESS_KEY: 'aws-secret-test',
+  ANTHROPIC_API_KEY: 'sk-ant-test-123',
+  GROQ_API_KEY: 'gsk-test-123',
 };
 
 function expectedWarnings(text: string): string[] {
@@ -65,6 +67,16 @@ describe('LiteLLM config corpus: each starts with exactly the warnings it lists'
     const jwt = load('jwt-auth.yaml');
     assert.deepEqual(jwt.allowedRoutes, ['openai_routes', 'info_routes']);
     assert.equal(jwt.jwt.enabled, true);
+    const lbx = load('load-balancer-example.yaml');
+    assert.deepEqual(
+      lbx.models.map((m) => [m.tpm, m.rpm]),
+      [
+        [20000, 3],
+        [20000, 3],
+        [undefined, undefined],
+        [undefined, undefined],
+      ],
+    );
     const cred = load('credential-list.yaml');
     assert.deepEqual(
       cred.models.map((m) => [m.apiBase, m.apiKey, m.apiVersion, m.unavailable]),

@@ -417,12 +417,13 @@ describe('config loader: bad configs stop the start with one line', () => {
     );
   });
 
-  it('a provider prefix with nothing after it', () => {
-    fails(
-      () => load('model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/\n'),
-      'model_list[0].litellm_params.model',
-      /no name after the provider/,
-    );
+  it('a provider prefix with nothing after it: the start goes on, the deployment is never called', () => {
+    // LiteLLM's own proxy_server_config.yaml has `model: azure/` (a dall-e-2 deployment).
+    const c = load('model_list:\n  - model_name: a\n    litellm_params:\n      model: openai/\n');
+    assert.match(c.models[0].unavailable ?? '', /no model name after 'openai\/'/);
+    assert.deepEqual(c.warnings, [
+      `${c.configFile}: model_list[0] (a): no model name after 'openai/'; calls to it answer 400`,
+    ]);
   });
 
   it('azure deployment without api_base; wrong types', () => {
