@@ -25,7 +25,7 @@ export function applyCredentialList(raw: Mapping, file: string, warnings: string
         problems.push({ source: file, keyPath: `${at}.credential_name`, problem: 'is required (a name)' });
       else if (c.credential_values !== undefined && c.credential_values !== null && !isMapping(c.credential_values))
         problems.push({ source: file, keyPath: `${at}.credential_values`, problem: 'must be a mapping of params' });
-      else byName.set(c.credential_name, (c.credential_values as Mapping | null | undefined) ?? {});
+      else byName.set(c.credential_name, c.credential_values ?? {});
     });
   }
   const models = Array.isArray(raw.model_list) ? (raw.model_list as unknown[]) : [];
@@ -37,7 +37,7 @@ export function applyCredentialList(raw: Mapping, file: string, warnings: string
     const values = typeof name === 'string' ? byName.get(name) : undefined;
     if (!values) {
       warnings.push(
-        `${file}: model_list[${i}].litellm_params.litellm_credential_name: no credential '${String(name)}' in credential_list; ignored`,
+        `${file}: model_list[${i}].litellm_params.litellm_credential_name: no credential ${JSON.stringify(name)} in credential_list; ignored`,
       );
       return;
     }
