@@ -18,6 +18,7 @@ import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomersService } from './customers/customers.service';
 import { TeamsController } from './teams/teams.controller';
+import { MemberUsersRepository } from './teams/member-users.repository';
 import { TeamsRepository } from './teams/teams.repository';
 import { TeamsService } from './teams/teams.service';
 import { UsersController } from './users/users.controller';
@@ -57,6 +58,7 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     AccessObjects,
     ObjectChanges,
     TeamsRepository,
+    MemberUsersRepository,
     TeamsService,
     UsersRepository,
     UsersService,

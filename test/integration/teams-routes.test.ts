@@ -133,8 +133,26 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       member: { role: 'admin', user_id: 'u-1' },
     });
     assert.equal(again.members_with_roles.length, 2, 'adding a member again replaces it');
+    const u1 = await ok('GET', '/user/info?user_id=u-1');
+    assert.deepEqual(u1.user_info.teams, ['team-mem'], 'a member not stored is created as a user of the team');
+    assert.equal(u1.user_info.user_role, 'internal_user');
+    assert.deepEqual(
+      u1.teams.map((t: { team_id: string }) => t.team_id),
+      ['team-mem'],
+    );
+    await ok('POST', '/user/new', { user_id: 'u-3', teams: ['elsewhere'], auto_create_key: false });
+    await ok('POST', '/team/member_add', { team_id: 'team-mem', member: { role: 'user', user_id: 'u-3' } });
+    assert.deepEqual((await ok('GET', '/user/info?user_id=u-3')).user_info.teams, ['elsewhere', 'team-mem']);
+    await ok('POST', '/team/member_add', { team_id: 'team-mem', member: { user_email: 'mail-only@example.com' } });
+    const byMail = await sql<{ user_id: string; teams: string[] }>(
+      db.url,
+      "SELECT user_id, teams FROM users WHERE user_email = 'mail-only@example.com'",
+    );
+    assert.equal(byMail.length, 1, 'a member named by email alone is a user of that email');
+    assert.deepEqual(byMail[0].teams, ['team-mem']);
     const left = await ok('POST', '/team/member_delete', { team_id: 'team-mem', user_id: 'u-1' });
-    assert.deepEqual(left.members, ['u-2']);
+    assert.deepEqual(left.members.sort(), ['u-2', 'u-3']);
+    assert.deepEqual((await ok('GET', '/user/info?user_id=u-1')).user_info.teams, [], 'and leaves it on member_delete');
     assertError(await api('POST', '/team/member_delete', { team_id: 'team-mem' }), 400);
     assertError(await api('POST', '/team/member_add', { team_id: 'team-mem', member: { role: 'user' } }), 400, {
       param: 'member',
@@ -143,8 +161,12 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       'team.new',
       'team.member_add',
       'team.member_add',
+      'team.member_add',
+      'team.member_add',
       'team.member_delete',
     ]);
+    // The users this test made are not those the /user/* tests below count.
+    await ok('POST', '/user/delete', { user_ids: ['u-1', 'u-2', 'u-3', byMail[0].user_id] });
   });
 
   it('/team/list lists teams, filtered by member user_id or organization_id', async () => {
@@ -201,6 +223,18 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assert.equal(u.user_email, 'one@example.com');
     assert.equal(u.user_role, 'internal_user');
     assert.deepEqual(u.teams, ['team-full']);
+    const team = await ok('GET', '/team/info?team_id=team-full');
+    assert.ok(
+      team.team_info.members_with_roles.some(
+        (m: { role: string; user_id: string }) => m.role === 'user' && m.user_id === 'user-1',
+      ),
+      'a new user is added to its teams as a member',
+    );
+    assert.ok(team.team_info.members.includes('user-1'));
+    assert.deepEqual(
+      (await ok('GET', '/team/list?user_id=user-1')).map((t: { team_id: string }) => t.team_id),
+      ['team-full'],
+    );
     assert.equal(u.max_budget, 4);
     assert.equal(u.budget_duration, '7d');
     assert.ok(u.budget_reset_at);

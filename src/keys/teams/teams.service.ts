@@ -20,6 +20,7 @@ import {
   memberAddSchema,
   memberDeleteSchema,
 } from './team-requests.dto';
+import { MemberUsersRepository } from './member-users.repository';
 import { toTeamView } from './team-view';
 import { TeamsRepository, type TeamChanges, type TeamRow } from './teams.repository';
 
@@ -33,6 +34,7 @@ export class TeamsService {
     private readonly objects: ObjectsRepository,
     private readonly changes: ObjectChanges,
     private readonly spend: SpendWriter,
+    private readonly memberUsers: MemberUsersRepository,
   ) {}
 
   async create(req: NewTeamRequest, caller: Caller): Promise<View> {
@@ -129,18 +131,13 @@ export class TeamsService {
   async memberAdd(req: z.output<typeof memberAddSchema>, caller: Caller): Promise<View> {
     this.mayManageMembers(req.team_id, caller);
     const add = Array.isArray(req.member) ? req.member : [req.member];
-    const row = await this.repo.update(
-      req.team_id,
-      (current) => {
-        const members = (current.membersWithRoles as Member[]).filter((m) => !add.some((a) => same(a, m)));
-        members.push(...add);
-        return { membersWithRoles: members, members: memberIds(members) };
-      },
-      actorOf(caller),
-      'team.member_add',
-      { member: add },
-    );
+    const row = await this.repo.update(req.team_id, withMembers(add), actorOf(caller), 'team.member_add', {
+      member: add,
+    });
     if (!row) throw notFound(req.team_id);
+    // As LiteLLM: each member is a stored user listing the team (created when unknown).
+    const created = await this.memberUsers.join(req.team_id, add, actorOf(caller));
+    if (created.length > 0) await this.changes.changed('user', created);
     return { ...this.view(row), updated_users: add };
   }
 
@@ -162,6 +159,7 @@ export class TeamsService {
       pick(req, ['user_id', 'user_email']),
     );
     if (!row) throw notFound(req.team_id);
+    await this.memberUsers.leave(req.team_id, req);
     return this.view(row);
   }
 
@@ -210,6 +208,15 @@ function stored(f: Record<string, unknown>): Prisma.InputJsonObject {
 
 function auditFields(f: Record<string, unknown>): Record<string, unknown> {
   return pick(f, Object.keys(f));
+}
+
+/** The team change that adds (or replaces) these members. */
+export function withMembers(add: readonly Member[]): (current: TeamRow) => TeamChanges {
+  return (current) => {
+    const members = (current.membersWithRoles as Member[]).filter((m) => !add.some((a) => same(a, m)));
+    members.push(...add);
+    return { membersWithRoles: members, members: memberIds(members) };
+  };
 }
 
 function memberIds(members: readonly Member[]): string[] {

@@ -13,6 +13,8 @@ import { toKeyView } from '../key-view';
 import { KeysService } from '../keys.service';
 import { SpendWriter } from '../spend/spend-writer.service';
 import { toTeamView } from '../teams/team-view';
+import { withMembers } from '../teams/teams.service';
+import { TeamsRepository } from '../teams/teams.repository';
 import {
   USER_KEY_FIELDS,
   USER_STORED_FIELDS,
@@ -35,13 +37,17 @@ export class UsersService {
     private readonly changes: ObjectChanges,
     private readonly spend: SpendWriter,
     private readonly keys: KeysService,
+    private readonly teams: TeamsRepository,
   ) {}
 
   async create(req: NewUserRequest, caller: Caller): Promise<View> {
     requireAdmin(caller, 'create users');
     const userId = req.user_id ?? randomUUID();
+    // LiteLLM adds the new user to `team_id` if given, else to each of `teams`, as a member of role "user".
+    const joins = req.team_id ? [req.team_id] : (req.teams ?? []);
     const data: Prisma.UserUncheckedCreateInput = {
       ...columns(req),
+      ...(req.team_id ? { teams: [...new Set([...(req.teams ?? []), req.team_id])] } : {}),
       userId,
       spend: req.spend ?? 0,
       extra: stored(req),
@@ -52,6 +58,13 @@ export class UsersService {
       throw err;
     });
     await this.changes.changed('user', [userId]);
+    const member = { role: 'user' as const, user_id: userId, user_email: req.user_email ?? undefined };
+    for (const teamId of new Set(joins))
+      // A team that does not exist is skipped, as LiteLLM does.
+      await this.teams.update(teamId, withMembers([member]), actorOf(caller), 'team.member_add', {
+        member: [member],
+        via: 'user.new',
+      });
     const view = this.view(row);
     // LiteLLM creates a key for the new user unless told not to; its secret is shown this once.
     if (req.auto_create_key === false) return view;
