@@ -21,6 +21,7 @@ export const ROUTE_GROUPS = {
     '/openai/deployments/{model}/chat/completions',
     '/openai/deployments/{model}/embeddings',
     '/v1/messages',
+    '/v1/messages/count_tokens',
     '/responses',
     '/v1/responses',
     '/responses/{response_id}',

@@ -23,6 +23,7 @@ const message = open(
   { model, messages, max_tokens: { type: 'integer' }, stream: { type: 'boolean' } },
   'Anthropic Messages API',
 );
+const tokenCount = open(['model', 'messages'], { model, messages }, "Anthropic Messages API's token count");
 const audio = open(
   ['model', 'file'],
   { model, file: { type: 'string', format: 'binary' } },
@@ -54,4 +55,5 @@ export const MODEL_CALL_BODIES: Record<string, { schema: Schema; multipart?: tru
   ResponsesController_create: { schema: response },
   ResponsesController_azureCreate: { schema: response },
   MessagesController_messages: { schema: message },
+  MessagesController_countTokens: { schema: tokenCount },
 };

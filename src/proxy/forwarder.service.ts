@@ -286,8 +286,15 @@ function charsOf(json: UpstreamBody | null, upload: Upload | null): () => number
 const JSON_HEADERS: UpstreamHeaders = Object.freeze({ contentType: 'application/json' });
 
 function unsupportedOperation(op: Operation, group: string, provider: string): GatewayError {
-  const route = op === 'messages' ? '/v1/messages' : op === 'chat' ? '/chat/completions' : `/${op}`;
-  const served = op === 'messages' ? '; /v1/messages reaches anthropic/ deployments' : '';
+  const route =
+    op === 'messages'
+      ? '/v1/messages'
+      : op === 'count_tokens'
+        ? '/v1/messages/count_tokens'
+        : op === 'chat'
+          ? '/chat/completions'
+          : `/${op}`;
+  const served = op === 'messages' || op === 'count_tokens' ? `; ${route} reaches anthropic/ deployments` : '';
   return Errors.badRequest(
     `Model '${group}' is served by a ${provider}/ deployment, which does not take ${route} calls${served}`,
     'model',

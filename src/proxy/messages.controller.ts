@@ -5,7 +5,8 @@ import { ProxyService } from './proxy.service';
 
 /**
  * `POST /v1/messages`: Anthropic's Messages API (Claude Code, Anthropic SDKs with their base URL set to the gateway)
- * for model groups served by anthropic/ deployments; keys, limits and spend as for chat.
+ * for model groups served by anthropic/ deployments; keys, limits and spend as for chat. `/v1/messages/count_tokens`:
+ * its token count, on the same deployments (a call towards rate limits, no spend).
  */
 @Controller()
 export class MessagesController {
@@ -15,5 +16,11 @@ export class MessagesController {
   @Post('v1/messages')
   messages(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.handle('messages', req, reply);
+  }
+
+  @DirectRoute()
+  @Post('v1/messages/count_tokens')
+  countTokens(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.proxy.handle('count_tokens', req, reply);
   }
 }

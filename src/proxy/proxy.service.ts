@@ -37,6 +37,7 @@ const EVENT_STREAMS: Readonly<Record<Operation, boolean>> = {
   completions: true,
   responses: true,
   messages: true,
+  count_tokens: false,
   embeddings: false,
   moderations: false,
   images: false,
@@ -160,7 +161,7 @@ export class ProxyService {
       addStreamUsage: stream && own?.include_usage !== true && (op === 'chat' || op === 'completions'),
       clientStreamOptions: own,
       signal: abort,
-      upstreamHeaders: op === 'messages' ? anthropicClientHeaders(req.headers) : undefined,
+      upstreamHeaders: op === 'messages' || op === 'count_tokens' ? anthropicClientHeaders(req.headers) : undefined,
       upload,
     };
     let fwd: Forwarded | undefined;

@@ -9,6 +9,7 @@ const WRITES_TEXT: Readonly<Record<Operation, boolean>> = {
   completions: true,
   responses: true,
   messages: true,
+  count_tokens: false,
   embeddings: false,
   moderations: false,
   images: false,

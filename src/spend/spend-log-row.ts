@@ -33,6 +33,7 @@ const CALL_TYPES: Readonly<Record<CallRecord['op'], string>> = {
   chat: 'acompletion',
   embeddings: 'aembedding',
   messages: 'anthropic_messages',
+  count_tokens: 'count_tokens',
   responses: 'aresponses',
   completions: 'atext_completion',
   moderations: 'amoderation',

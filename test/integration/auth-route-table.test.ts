@@ -249,6 +249,7 @@ describe('route permission table (full gateway, every registered route, real cre
       'POST /v1/embeddings',
       'POST /v1/images/generations',
       'POST /v1/messages',
+      'POST /v1/messages/count_tokens',
       'POST /v1/moderations',
       'POST /v1/responses',
       'DELETE /v1/responses/:response_id',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { anthropicAnswer, messageEvents } from '../support/anthropic';
-import type { InProcessGateway } from '../support/gateway';
+import { anthropicAnswer, countedTokens, messageEvents } from '../support/anthropic';
+import { readJson, type InProcessGateway } from '../support/gateway';
 import { startProxy, type ProxySetup } from '../support/proxy-setup';
 import type { FakeUpstream } from '../support/upstream';
 
@@ -26,7 +26,7 @@ async function sdkError(p: Promise<unknown>): Promise<SdkError> {
   assert.fail('expected an API error');
 }
 
-describe("/v1/messages speaks Anthropic's errors: the gateway's own refusals and a stream failing mid-way", () => {
+describe("/v1/messages: Anthropic's errors (the gateway's own refusals, a stream failing mid-way) and count_tokens", () => {
   let up: FakeUpstream;
   let gw: InProcessGateway;
   let setup: ProxySetup | undefined;
@@ -42,6 +42,9 @@ describe("/v1/messages speaks Anthropic's errors: the gateway's own refusals and
       model: anthropic/claude-sonnet-real
       api_base: ${upstream}
       api_key: sk-ant-upstream
+    model_info:
+      input_cost_per_token: 0.000003
+      output_cost_per_token: 0.000015
   - model_name: gpt
     litellm_params:
       model: openai/gpt-4o
@@ -113,5 +116,36 @@ router_settings:
     assert.equal(failed.error.type, 'error');
     assert.equal(failed.error.error.type, 'api_error');
     assert.match(failed.error.error.message, /upstream stream failed/);
+  });
+
+  it("count_tokens: the Anthropic SDK's countTokens reaches the group's anthropic/ deployment, and is not billed", async () => {
+    const created = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const key = (await readJson(created)).key as string;
+    const client = new Anthropic({
+      apiKey: key,
+      baseURL: gw.url,
+      maxRetries: 0,
+      defaultHeaders: { 'anthropic-beta': 'token-counting-2024-11-01' },
+    });
+    const messages = [{ role: 'user' as const, content: 'How many tokens is this?' }];
+    const counted = await client.messages.countTokens({ model: 'claude', system: 'Be brief.', messages });
+    assert.deepEqual(counted, { input_tokens: countedTokens(messages) });
+    const seen = up.requests[0];
+    assert.equal(seen.path, '/v1/messages/count_tokens');
+    assert.equal(seen.headers['x-api-key'], 'sk-ant-upstream');
+    assert.equal(seen.headers['anthropic-version'], '2023-06-01');
+    assert.equal(seen.headers['anthropic-beta'], 'token-counting-2024-11-01');
+    assert.deepEqual(seen.body, { model: 'claude-sonnet-real', system: 'Be brief.', messages });
+    const info = await readJson(await fetch(`${gw.url}/key/info`, { headers: { authorization: `Bearer ${key}` } }));
+    assert.equal(info.info.spend, 0, 'a token count costs nothing');
+
+    const wrongGroup = await sdkError(client.messages.countTokens({ model: 'gpt', messages }));
+    assert.equal(wrongGroup.status, 400);
+    assert.equal(wrongGroup.error.error.code, 'unsupported_operation');
+    assert.equal(up.requests.length, 1);
   });
 });

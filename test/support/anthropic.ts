@@ -33,7 +33,13 @@ export function startAnthropic(): Promise<FakeUpstream> {
   return startUpstream(anthropicAnswer);
 }
 
+/** The count `POST /v1/messages/count_tokens` answers: one per 4 bytes of its messages, as a stand-in tokenizer. */
+export function countedTokens(messages: unknown): number {
+  return Math.ceil(JSON.stringify(messages).length / 4);
+}
+
 export function anthropicAnswer(req: RecordedRequest): Answer {
+  if (req.path === '/v1/messages/count_tokens') return countTokensAnswer(req);
   if (req.path !== '/v1/messages') return { status: 404, json: anthropicError('not_found_error', 'Not found') };
   if (!req.headers['x-api-key'])
     return { status: 401, json: anthropicError('authentication_error', 'x-api-key header is required') };
@@ -67,6 +73,25 @@ export function anthropicAnswer(req: RecordedRequest): Answer {
     },
   };
 }
+
+/** Anthropic's token count: the body of a message without `max_tokens` or `stream`, which it refuses. */
+function countTokensAnswer(req: RecordedRequest): Answer {
+  if (!req.headers['x-api-key'])
+    return { status: 401, json: anthropicError('authentication_error', 'x-api-key header is required') };
+  const body = req.body;
+  const extra = Object.keys(body ?? {}).find((k) => !COUNT_FIELDS.has(k));
+  const problem = extra
+    ? `${extra}: Extra inputs are not permitted`
+    : typeof body?.model !== 'string'
+      ? 'model: Field required'
+      : !Array.isArray(body.messages)
+        ? 'messages: Field required'
+        : null;
+  if (problem) return { status: 400, json: anthropicError('invalid_request_error', problem) };
+  return { json: { input_tokens: countedTokens(body.messages) } };
+}
+
+const COUNT_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking']);
 
 function bodyProblem(body: any): string | null {
   if (!body || typeof body !== 'object') return 'body: must be a JSON object';

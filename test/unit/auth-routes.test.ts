@@ -12,7 +12,7 @@ const policies = (yaml: string) =>
   new RoutePolicies(loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: ROOT }));
 
 describe('route groups table', () => {
-  it("is SPEC §4 and §11, plus OpenAI model retrieval, the path form of /key/regenerate and Anthropic's /v1/messages", () => {
+  it("is SPEC §4 and §11, plus OpenAI model retrieval, the path form of /key/regenerate and Anthropic's /v1/messages (with count_tokens)", () => {
     assert.deepEqual(ROUTE_GROUPS, {
       openai_routes: [
         '/chat/completions',
@@ -26,6 +26,7 @@ describe('route groups table', () => {
         '/openai/deployments/{model}/chat/completions',
         '/openai/deployments/{model}/embeddings',
         '/v1/messages',
+        '/v1/messages/count_tokens',
         '/responses',
         '/v1/responses',
         '/responses/{response_id}',

@@ -27,7 +27,7 @@ export function validateBody(op: Operation, body: unknown): Record<string, unkno
       ? chatProblem(body)
       : op === 'embeddings'
         ? inputProblem(body.input)
-        : op === 'messages'
+        : op === 'messages' || op === 'count_tokens'
           ? messagesProblem(body)
           : otherProblem(op, body));
   if (problem) throw Errors.badRequest(`Invalid request body: '${problem.param}' ${problem.message}`, problem.param);

@@ -21,8 +21,8 @@ export type OpenAIOperation = keyof typeof OPENAI_OPERATION_PATHS;
 
 const OPENAI_OPERATIONS = Object.keys(OPENAI_OPERATION_PATHS) as OpenAIOperation[];
 
-/** The model operations the gateway forwards: OpenAI's, and Anthropic's Messages API. */
-export type Operation = OpenAIOperation | 'messages';
+/** The model operations the gateway forwards: OpenAI's, and Anthropic's Messages API with its token count. */
+export type Operation = OpenAIOperation | 'messages' | 'count_tokens';
 
 /** The paths of every OpenAI operation on one upstream: `prefix/<op path><query>`. */
 export function openAIOperationPaths(prefix: string, query: string): Record<OpenAIOperation, string> {

@@ -18,6 +18,8 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 const response: ResponseSide = {
   answer(op, body, created) {
     if (op === 'chat') return fromAnthropicAnswer(body, created);
+    // A token count (`{"input_tokens": n}`) is no model call: nothing to bill.
+    if (op === 'count_tokens') return { body, usage: null };
     try {
       const msg = JSON.parse(body.toString('utf8')) as { usage?: unknown } | null;
       return typeof msg === 'object' && msg !== null ? { body, usage: anthropicUsage(msg.usage) } : null;
@@ -53,7 +55,8 @@ export const anthropicProvider: Provider = {
     };
     if (d.apiKey) headers['x-api-key'] = d.apiKey;
     const messages = `${base}/v1/messages${joinQuery(query)}`;
-    return { origin, paths: { chat: messages, messages }, headers, bodyModel: d.upstreamModel, streamUsage: false };
+    const paths = { chat: messages, messages, count_tokens: `${base}/v1/messages/count_tokens${joinQuery(query)}` };
+    return { origin, paths, headers, bodyModel: d.upstreamModel, streamUsage: false };
   },
   body(op, payload, endpoint, client) {
     if (op === 'chat') return serializeBody(toAnthropicRequest(payload, endpoint.bodyModel));
