@@ -96,8 +96,8 @@ async function loadEngine(schemaFile, schemaText) {
 }
 
 /**
- * A fresh in-memory PGlite. Creating one runs initdb (~5 s); a copy of a just-initialised data folder, kept in
- * node_modules/.cache per PGlite version, loads in ~1 s. The copy is only ever of an empty database.
+ * A fresh in-memory PGlite. Creating one runs initdb, which is slow; a copy of a just-initialised data folder, kept
+ * in node_modules/.cache per PGlite version, loads several times faster. The copy is only ever of an empty database.
  */
 async function emptyDatabase(PGlite) {
   let dir = dirname(require.resolve('@electric-sql/pglite'));

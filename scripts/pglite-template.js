@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs after `nest build` (postbuild): writes dist/pglite-template.tar.gz, an empty PGlite cluster (initdb done, no
 // migrations), and beside it the PGlite version that made it. A fresh embedded store then starts from a copy of it
-// (~0.7 s) instead of running initdb in WebAssembly (~3 s on an idle core, far more on a busy one). The gateway uses
+// instead of running initdb in WebAssembly, which is several times slower, far more on a busy core. The gateway uses
 // it only when the installed PGlite is the same version, and falls back to initdb otherwise.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');

@@ -2,7 +2,7 @@
 // Runs `prisma generate` without network access. The Prisma 7 CLI insists on a native schema-engine binary
 // being present even though `generate` never runs it; any existing file satisfies that check.
 // Then the generated client is made to read its query compiler's WebAssembly from the base64 file when it compiles
-// it, instead of importing that file as a module: the module cache would keep its 2.3 MB base64 string on the heap
+// it, instead of importing that file as a module: the module cache would keep its large base64 string on the heap
 // for the life of the process, though the compiled module is all the client uses afterwards.
 'use strict';
 const { spawnSync } = require('node:child_process');

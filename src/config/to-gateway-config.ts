@@ -23,7 +23,7 @@ const DEFAULT_SPEND_WRITE_SEC = 1;
 const DEFAULT_KEY_CACHE_TTL_SEC = 30;
 /** A held slot is renewed every third of this; a dead instance's slots are free this long after it died. */
 const DEFAULT_LEASE_SEC = 30;
-/** Virtual keys held in memory unless `key_cache_max_keys` says otherwise (about 0.5 KB each: see performance.md). */
+/** Virtual keys held in memory unless `key_cache_max_keys` says otherwise (memory per key: see performance.md). */
 const DEFAULT_KEY_CACHE_MAX_KEYS = 1_000_000;
 /** Failed credentials per client address and minute before it is refused for the rest of the minute. */
 const DEFAULT_AUTH_FAILURES_PER_MINUTE = 100;

@@ -40,7 +40,7 @@ export function keyExtras(extra: unknown): KeyExtras {
   });
 }
 
-/** A budget_limit as stored: a number, or the text of one (as LiteLLM's docs send it). */
+/** A budget_limit as stored: a number, or the text of one (as LiteLLM accepts it). */
 function amount(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   return Number.isFinite(n) && n >= 0 ? n : undefined;

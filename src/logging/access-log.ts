@@ -34,8 +34,8 @@ export function hundredths(ms: number): string {
 }
 
 /**
- * A cost in USD as a JSON number, to the nano-dollar: from integers, as `hundredths` does (a fraction printed by
- * V8's shortest-digits algorithm costs ~1 us). Trailing zeros are kept: still the same number.
+ * A cost in USD as a JSON number, to the nano-dollar: from integers, as `hundredths` does (printing a fraction runs
+ * V8's shortest-digits algorithm, a visible cost per line). Trailing zeros are kept: still the same number.
  */
 export function usd(cost: number): string {
   const nano = Math.round(cost * 1e9);

@@ -49,10 +49,10 @@ const RETRY_WITHOUT_PARAM = Symbol('retry without an unsupported parameter');
 const MAX_DROPPED = 5;
 
 /**
- * Sends a call to a deployment of its group and, on connection errors, timeouts, 429, 5xx and 2xx answers that
- * are not JSON, to another one
- * (up to `num_retries` more), then to the fallback groups in order. Failures count towards the deployment's
- * cooldown. An upstream 4xx other than 429 ends the call at once with that status and body.
+ * Sends a call to a deployment of its group and, on connection errors, timeouts, 2xx answers that are not JSON and
+ * the statuses `isRetryableStatus` names (429, 5xx, 408, 401/403: the deployment's own key), to another one (up to
+ * `num_retries` more), then to the fallback groups in order. Failures count towards the deployment's cooldown. Any
+ * other upstream 4xx ends the call at once with that status and body, unless `answer` finds a remedy for it.
  */
 @Injectable()
 export class ForwarderService {
@@ -190,9 +190,10 @@ export class ForwarderService {
   }
 
   /**
-   * What a whole upstream answer means: a 2xx JSON answer is the call's result (a 2xx that is not JSON, 429 and 5xx
-   * are failed attempts); another status ends the call with that status and body, unless it is an older API version
-   * refusing the `stream_options` the gateway added, in which case the call is sent again without them.
+   * What a whole upstream answer means: a 2xx JSON answer is the call's result (a 2xx that is not JSON and a
+   * retryable status are failed attempts); another status ends the call with that status and body, unless it is an
+   * older API version refusing the `stream_options` the gateway added, or (with drop_params) a refusal naming an
+   * unsupported parameter: the call is then sent again without them.
    */
   private answer(
     ctx: CallContext,

@@ -8,7 +8,7 @@ const MASTER = 'sk-health-deployments-master-1';
 const GOOD_KEY = 'sk-upstream-good-secret-0001';
 const BAD_KEY = 'sk-upstream-bad-secret-0002';
 
-/** GET /health (SPEC info_routes): which deployments are in rotation and which cool down; no upstream is called. */
+/** GET /health (an info route): which deployments are in rotation and which cool down; no upstream is called. */
 describe('GET /health: deployments, healthy and cooling down', () => {
   let good: FakeUpstream;
   let bad: FakeUpstream;

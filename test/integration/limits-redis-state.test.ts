@@ -8,7 +8,7 @@ import { oneModelYaml, startProxy, type ProxySetup } from '../support/proxy-setu
 import { chatChunks, chatCompletion } from '../support/upstream';
 
 /**
- * Shared limits as states (issue 30, items 2 and 4): a parallel slot is renewed while its call runs, however long,
+ * Shared limits as states: a parallel slot is renewed while its call runs, however long,
  * and freed only when its holder stops renewing it (it died); a Redis that stops answering costs one command
  * timeout, not one per call, and the shared limits come back when it answers.
  */

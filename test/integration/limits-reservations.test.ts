@@ -9,7 +9,7 @@ import { createTestDatabase } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
- * Reservations (issue 30, item 1): a call holds its worst case (prompt estimated from the body's bytes, plus its
+ * Reservations: a call holds its worst case (prompt estimated from the body's bytes, plus its
  * max_tokens, at the deployment's price) against its key's budget and tpm limit while it runs, so 50 concurrent calls
  * against a small budget stay within one reservation of it: on one instance, and on two sharing Redis and PostgreSQL.
  */

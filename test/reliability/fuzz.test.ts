@@ -8,7 +8,7 @@ import { assertOpenAIError, rssOf } from '../support/raw-http';
 import { startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
- * Property tests against the production build (issue 7, item 4): arbitrary credentials in the three credential
+ * Property tests against the production build: arbitrary credentials in the three credential
  * headers are never accepted unless they are a valid credential and never answered with a 5xx; arbitrary JSON
  * bodies on the model routes and the key management routes are answered 2xx or a 4xx in the OpenAI shape; the
  * process's memory stays bounded over thousands of such requests. FUZZ_RUNS scales the run counts (default 1).

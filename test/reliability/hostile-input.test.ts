@@ -6,7 +6,7 @@ import { assertOpenAIError, rawHttp, rawRequest } from '../support/raw-http';
 import { startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
- * Hostile input against the production build (issue 7, item 4): every answer a clean 4xx in the OpenAI error
+ * Hostile input against the production build: every answer a clean 4xx in the OpenAI error
  * shape, never a 500, the process alive, nothing reaching an upstream path it should not. The basics (malformed
  * or empty JSON, 415, a small configured limit, hostile request ids) are in test/integration/foundation-http.
  */

@@ -7,7 +7,7 @@ import { createTestDatabase, sql } from '../support/postgres';
 import { defaultAnswer, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
- * Secrets scan (issue 7, item 5): a full scenario on the production build at LOG_LEVEL=debug — master key, an
+ * Secrets scan: a full scenario on the production build at LOG_LEVEL=debug — master key, an
  * admin and a team JWT from a real OpenID provider, virtual keys (generated, custom, regenerated), upstream
  * api keys for Azure and OpenAI deployments, chat, streams, embeddings and errors (a wrong key, a forged JWT, a
  * regenerated key, an upstream 401 and 400 that quote its key) and the info routes — then every log line, every

@@ -8,7 +8,7 @@ import { createTestDatabase, sql } from '../support/postgres';
 import { chatChunks, chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
- * Graceful shutdown under load (issue 7, item 7), building on test/e2e/shutdown (single requests): SIGTERM while
+ * Graceful shutdown under load, building on test/e2e/shutdown (single requests): SIGTERM while
  * 50 calls are in flight at a slow upstream (half of them streams already sending), from virtual keys and a
  * team JWT. New connections are refused from the signal on; the 50 finish with 200 (streams complete) once the
  * upstream answers, within SHUTDOWN_TIMEOUT_SECONDS; spend for every completed call is in the database; exit 0.

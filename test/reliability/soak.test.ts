@@ -8,7 +8,7 @@ import { createTestDatabase, sql } from '../support/postgres';
 import { errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
 
 /**
- * Soak (issue 7, item 6): SOAK_SECONDS (default 30) at SOAK_RPS (default 300) requests/s of mixed credentials
+ * Soak: SOAK_SECONDS (default 30) at SOAK_RPS (default 300) requests/s of mixed credentials
  * (master key, three virtual keys, a team JWT), chat, streams and embeddings, against a model group where one
  * of the two deployments answers every call with a 500 (so retries and cooldowns happen all along) while the
  * other always answers. Since one deployment never fails, any 5xx is the gateway's fault: there must be none.

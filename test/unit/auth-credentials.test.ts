@@ -40,7 +40,7 @@ describe('extractCredential', () => {
   });
 });
 
-describe('classifyCredential (SPEC §3 order)', () => {
+describe('classifyCredential (master key, then sk- virtual key, then JWT)', () => {
   const master = 'sk-master-1234';
   const opts = { masterDigest: sha256Hex(master), jwtEnabled: true };
   const kind = (token: string, o = opts) => classifyCredential(token, sha256Hex(token), o);

@@ -12,7 +12,7 @@ const policies = (yaml: string) =>
   new RoutePolicies(loadGatewayConfig({ argv: ['--config', writeConfig(yaml)], env: {}, cwd: ROOT }));
 
 describe('route groups table', () => {
-  it("is SPEC §4 and §11, plus OpenAI model retrieval, the path form of /key/regenerate and Anthropic's /v1/messages (with count_tokens)", () => {
+  it("holds LiteLLM's groups, plus OpenAI model retrieval, the path form of /key/regenerate and Anthropic's /v1/messages (with count_tokens)", () => {
     assert.deepEqual(ROUTE_GROUPS, {
       openai_routes: [
         '/chat/completions',

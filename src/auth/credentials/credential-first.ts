@@ -23,7 +23,7 @@ const BUSY = () =>
  * before the body is read. A caller with no credential or a bad one gets its 401 (a refused route its 403) whatever
  * the body holds, and costs no body read and parse; a warm credential is decided synchronously, a cold virtual key or
  * JWT with one await. Then the request takes a body slot (BodySlots) or is refused 503. A refused request's unread
- * body is drained briefly (64 KB, 1 s), so a client sending a small one reads its answer (linger.ts).
+ * body is drained briefly (REFUSED_LINGER_*), so a client sending a small one reads its answer (linger.ts).
  */
 export function credentialFirst(guard: CredentialCheck, bodies: BodySlots): preParsingHookHandler {
   const admit = (req: FastifyRequest, reply: FastifyReply, payload: RequestPayload, done: Done) => {

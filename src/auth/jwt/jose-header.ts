@@ -11,7 +11,7 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 const SYMMETRIC = /^HS\d+$/i;
 
 /**
- * Parses and checks a JWT's protected header before any key is looked up (RFC 8725): the algorithm must be an
+ * Parses and checks a JWT's protected header before any key is looked up: the algorithm must be an
  * allowed asymmetric one (`none` and HS* are refused by name), and a `crit` header is refused since the gateway
  * implements no JWS extension. Key-carrying headers (`jwk`, `jku`, `x5u`, `x5c`) are never used: keys come only
  * from the configured JWKS.

@@ -14,12 +14,12 @@ export const JSONWEBTOKEN_ALGORITHMS: Algorithm[] = [
   'ES512',
 ];
 
-/** Verified by jose: EdDSA (Ed25519/Ed448) and the fully-specified `Ed25519` (RFC 9864). jsonwebtoken has neither. */
+/** Verified by jose: EdDSA (Ed25519/Ed448) and the fully-specified `Ed25519` name. jsonwebtoken has neither. */
 export const EDDSA_ALGORITHMS = ['EdDSA', 'Ed25519'] as const;
 
 const ALLOWED = new Set<string>([...JSONWEBTOKEN_ALGORITHMS, ...EDDSA_ALGORITHMS]);
 
-/** Only asymmetric signature algorithms (as RFC 8725 advises): never `none`, never HS*. */
+/** Only asymmetric signature algorithms: never `none`, never HS* (a published key must not be able to sign). */
 export function isAllowedAlgorithm(alg: string): boolean {
   return ALLOWED.has(alg);
 }
@@ -32,7 +32,7 @@ const EC_CURVES: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384
 const MIN_RSA_BITS = 2048;
 
 /**
- * Whether `key` may verify a token signed with `alg` (RFC 8725: the key decides the algorithm family).
+ * Whether `key` may verify a token signed with `alg` (the key decides the algorithm family, never the token).
  * `jwkAlg` is the JWK's own `alg`, when it has one: the token must then use exactly that algorithm.
  */
 export function keyFitsAlgorithm(alg: string, key: KeyObject, jwkAlg?: string): boolean {

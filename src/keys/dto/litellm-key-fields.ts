@@ -12,7 +12,7 @@ export type KeyFieldEffect = 'acts' | 'stored' | 'ignored';
 const text = z.string().max(1024, 'is too long').refine(isStorableText, NOT_STORABLE);
 const count = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647);
 const money = z.number().nonnegative('must be 0 or more').finite();
-/** An amount as LiteLLM's docs also send it, as text ("0.0000001"): its models read it as a number. */
+/** An amount sent as text ("0.0000001"), as LiteLLM accepts it: its models read it as a number. */
 const moneyText = z
   .string()
   .regex(/^\s*(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i, 'must be a number')
