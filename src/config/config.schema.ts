@@ -25,7 +25,8 @@ const litellmParams = z
       .string({ error: 'is required (provider/name, e.g. azure/my-deployment or openai/gpt-4o)' })
       .min(1, 'is required'),
     custom_llm_provider: z.string().min(1).optional(),
-    api_base: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    // Not a URL (a docs placeholder such as <your-azure-endpoint>): the deployment is unavailable (deployments.ts).
+    api_base: z.string().optional(),
     api_key: z.string().optional(),
     api_version: z.string().optional(),
     rpm: positive.optional(),

@@ -26,6 +26,8 @@ export function toDeployments(
     let unavailable: string | undefined;
     if (!impl) {
       unavailable = `provider '${provider}' is not implemented by the gateway`;
+    } else if (p.api_base !== undefined && !isHttpUrl(p.api_base)) {
+      unavailable = 'api_base is not an http(s) URL';
     } else if (upstreamModel === '') {
       // LiteLLM starts with `model: azure/` (its own example config has one); there is nothing here to call.
       unavailable = `no model name after '${provider}/'`;
@@ -76,4 +78,13 @@ export function toDeployments(
       maxOutputTokens: d.model_info?.max_output_tokens,
     };
   });
+}
+
+/** LiteLLM takes any text as api_base and fails the calls; the gateway never calls one that is no http(s) URL. */
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
