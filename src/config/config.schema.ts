@@ -35,7 +35,8 @@ const litellmParams = z
     timeout: positive.optional(),
     stream_timeout: positive.optional(),
     max_retries: nonNegative.optional(),
-    organization: z.string().optional(),
+    // A list: one deployment per organization, as LiteLLM expands it.
+    organization: z.union([z.string(), z.array(z.string().min(1)).min(1)]).optional(),
     /** Microsoft Entra ID for azure/: a fixed token, or an app registration's client credentials. */
     azure_ad_token: z.string().min(1).optional(),
     tenant_id: z.string().min(1).optional(),

@@ -18,7 +18,7 @@ export function toDeployments(
   file: string,
   warnings: string[],
 ): DeploymentConfig[] {
-  return list.map((d, i): DeploymentConfig => {
+  return list.flatMap((d, i): DeploymentConfig[] => {
     const p = d.litellm_params;
     const at = `model_list[${i}]`;
     const { provider, upstreamModel } = splitModel(p.model, p.custom_llm_provider);
@@ -50,7 +50,7 @@ export function toDeployments(
       inputCostPerToken: d.model_info?.input_cost_per_token ?? p.input_cost_per_token,
       outputCostPerToken: d.model_info?.output_cost_per_token ?? p.output_cost_per_token,
     });
-    return {
+    const one: DeploymentConfig = {
       id: d.model_info?.id ?? `${d.model_name}#${i}`,
       modelName: d.model_name,
       provider,
@@ -63,7 +63,7 @@ export function toDeployments(
       apiBase: p.api_base?.replace(/\/+$/, ''),
       apiKey: p.api_key,
       apiVersion: p.api_version,
-      organization: p.organization,
+      organization: typeof p.organization === 'string' ? p.organization : undefined,
       azureAdToken: p.azure_ad_token,
       tenantId: p.tenant_id,
       clientId: p.client_id,
@@ -77,6 +77,9 @@ export function toDeployments(
       outputCostPerToken: price.output,
       maxOutputTokens: d.model_info?.max_output_tokens,
     };
+    // LiteLLM makes one deployment per organization of a list (each with an id of its own).
+    if (!Array.isArray(p.organization)) return [one];
+    return p.organization.map((org) => ({ ...one, id: `${one.id}:${org}`, organization: org }));
   });
 }
 

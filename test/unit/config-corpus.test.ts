@@ -77,6 +77,16 @@ describe('LiteLLM config corpus: each starts with exactly the warnings it lists'
         [undefined, undefined],
       ],
     );
+    const orgs = load('openai-organizations.yaml');
+    assert.deepEqual(
+      orgs.models.map((m) => [m.modelName, m.organization]),
+      [
+        ['*', 'org-1'],
+        ['*', 'org-2'],
+        ['*', 'org-3'],
+      ],
+    );
+    assert.equal(new Set(orgs.models.map((m) => m.id)).size, 3, 'each organization is a deployment of its own');
     const cred = load('credential-list.yaml');
     assert.deepEqual(
       cred.models.map((m) => [m.apiBase, m.apiKey, m.apiVersion, m.unavailable]),
