@@ -36,6 +36,12 @@ export const spendReportQuery = z
     start_date: date,
     end_date: date,
     group_by: z.enum(GROUPS).default('team'),
+    /** LiteLLM's per-key answer for one key (a secret is looked for by its hash) or one user's keys. */
+    api_key: id.optional(),
+    internal_user_id: id.optional(),
+    /** Only this team's or end user's rows; both together: LiteLLM's per team and customer answer. */
+    team_id: id.optional(),
+    customer_id: id.optional(),
   })
   .strict();
 

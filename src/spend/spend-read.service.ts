@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { DatabaseService } from '../database/database.service';
+import { keySpendReport } from './key-spend-report';
 import { keyHashOf, range, scopeOf, Where, type spendLogsQuery, type spendReportQuery } from './spend-queries';
 
 interface LogRow {
@@ -48,6 +49,9 @@ const GROUP_BY = {
   customer: { column: 'end_user', list: 'customers', field: 'customer' },
 } as const;
 
+/** LiteLLM's answer to `team_id` with `customer_id`: one entry per team and customer, named by both. */
+const TEAM_AND_CUSTOMER = { column: 'team_id', list: 'teams_customers', field: 'team_name' } as const;
+
 /** `/spend/logs` and `/global/spend/report`, read with plain SQL on the indexed, partitioned table. */
 @Injectable()
 export class SpendReadService {
@@ -74,10 +78,18 @@ export class SpendReadService {
   }
 
   async report(q: z.output<typeof spendReportQuery>, caller: Caller): Promise<object[]> {
-    const scope = scopeOf(caller, undefined);
+    const scope = scopeOf(caller, q.team_id);
     const { from, to } = range(q.start_date, q.end_date);
-    const where = new Where().eq('team_id', scope.teamId).eq('api_key', scope.apiKey).between(from, to);
-    const g = GROUP_BY[q.group_by];
+    const where = new Where()
+      .eq('team_id', scope.teamId ?? q.team_id)
+      .eq('api_key', scope.apiKey)
+      .eq('end_user', q.customer_id)
+      .between(from, to);
+    // LiteLLM's other answers: per key for one key or one user, per team and customer for both.
+    if (q.api_key !== undefined) return keySpendReport(this.db, where.eq('api_key', keyHashOf(q.api_key)));
+    if (q.internal_user_id !== undefined) return keySpendReport(this.db, where.eq('user', q.internal_user_id));
+    const both = q.team_id !== undefined && q.customer_id !== undefined;
+    const g = both ? TEAM_AND_CUSTOMER : GROUP_BY[q.group_by];
     const rows = await this.db.query<ReportRow>(
       `SELECT to_char("start_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, "${g.column}" AS grp, "model", "api_key",
          sum("spend") AS spend, sum("total_tokens") AS total_tokens, sum("prompt_tokens") AS prompt_tokens,
@@ -85,7 +97,7 @@ export class SpendReadService {
        FROM "spend_logs" ${where.sql} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
       where.params,
     );
-    return assembleReport(rows, g.list, g.field);
+    return assembleReport(rows, g.list, g.field, both ? { customer: q.customer_id } : {});
   }
 }
 
@@ -136,7 +148,12 @@ interface GroupEntry {
 }
 
 /** Rows grouped by day, group, model and key, as one list of days, each with its groups and their details. */
-function assembleReport(rows: readonly ReportRow[], list: string, field: string): object[] {
+function assembleReport(
+  rows: readonly ReportRow[],
+  list: string,
+  field: string,
+  also: Record<string, unknown>,
+): object[] {
   const days = new Map<string, Map<string | null, GroupEntry>>();
   for (const r of rows) {
     let groups = days.get(r.day);
@@ -164,6 +181,7 @@ function assembleReport(rows: readonly ReportRow[], list: string, field: string)
     group_by_day: `${day}T00:00:00+00:00`,
     [list]: [...groups.values()].map((e) => ({
       [field]: e.name,
+      ...also,
       total_spend: e.spend,
       total_tokens: e.tokens,
       prompt_tokens: e.prompt,

@@ -344,6 +344,59 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     );
   });
 
+  it("answers LiteLLM's per-key report for api_key= and internal_user_id=, and per team and customer", async () => {
+    const range = '/global/spend/report?start_date=2000-01-01&end_date=2100-01-01';
+    const json = async (path: string) => {
+      const res = await admin(path);
+      assert.equal(res.status, 200, path);
+      return (await readJson(res)) as any[];
+    };
+    const [byKey] = await sql<any>(
+      db.url,
+      `SELECT sum(spend) AS spend, sum(prompt_tokens)::int AS input, sum(completion_tokens)::int AS output
+       FROM spend_logs WHERE api_key = $1`,
+      [keys.a.token],
+    );
+    const models = await sql<{ model: string }>(db.url, 'SELECT DISTINCT model FROM spend_logs WHERE api_key = $1', [
+      keys.a.token,
+    ]);
+    for (const path of [`${range}&api_key=${keys.a.key}`, `${range}&api_key=${keys.a.token}`]) {
+      const [entry, ...rest] = await json(path);
+      assert.equal(rest.length, 0, 'one key');
+      assert.deepEqual(Object.keys(entry).sort(), [
+        'api_key',
+        'model_details',
+        'total_cost',
+        'total_input_tokens',
+        'total_output_tokens',
+      ]);
+      assert.equal(entry.api_key, keys.a.token);
+      assert.ok(close(entry.total_cost, byKey.spend));
+      assert.equal(entry.total_input_tokens, byKey.input);
+      assert.equal(entry.total_output_tokens, byKey.output);
+      assert.deepEqual(entry.model_details.map((m: any) => m.model).sort(), models.map((m) => m.model).sort());
+      assert.ok(
+        close(
+          entry.model_details.reduce((t: number, m: any) => t + m.total_cost, 0),
+          entry.total_cost,
+        ),
+      );
+    }
+    const userKeys = await json(`${range}&internal_user_id=user-b`);
+    assert.deepEqual(
+      userKeys.map((e) => e.api_key),
+      [keys.b.token],
+    );
+    const [cust] = await sql<any>(
+      db.url,
+      "SELECT team_id, end_user FROM spend_logs WHERE end_user = 'customer-1' AND team_id IS NOT NULL LIMIT 1",
+    );
+    const days = await json(`${range}&team_id=${cust.team_id}&customer_id=${cust.end_user}`);
+    const entries = days.flatMap((d) => d.teams_customers);
+    assert.ok(entries.length > 0);
+    assert.ok(entries.every((e: any) => e.team_name === cust.team_id && e.customer === cust.end_user));
+  });
+
   it('keeps no prompt or answer text anywhere in the database', async () => {
     const tables = await sql<{ t: string }>(
       db.url,
