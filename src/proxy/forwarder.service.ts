@@ -210,7 +210,7 @@ export class ForwarderService {
     const side = d.provider.response;
     if (side !== undefined && status >= 200 && status < 300) {
       // A provider with its own format: its answer translated for the client (unreadable: a failed attempt).
-      const translated = side.answer(ctx.op, data, Math.floor(Date.now() / 1000));
+      const translated = side.answer(ctx.op, data, Math.floor(Date.now() / 1000), ctx.payload);
       if (translated === null) return { ok: false, failure: invalidBodyFailure(status) };
       const forwarded = { deployment: d, group, statusCode: status, headers: JSON_HEADERS, requestChars, sentAt };
       return { ok: true, forwarded: { ...forwarded, body: translated.body, usage: translated.usage } };

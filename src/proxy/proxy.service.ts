@@ -177,7 +177,7 @@ export class ProxyService {
         const side = fwd.deployment.provider.response;
         const relay =
           side !== undefined
-            ? side.stream(op, Math.floor(Date.now() / 1000), own?.include_usage === true)
+            ? side.stream(op, Math.floor(Date.now() / 1000), own?.include_usage === true, payload)
             : op === 'responses'
               ? new ResponsesRelay(fwd.deployment.id)
               : op === 'speech'

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { createOpenAI } from '@ai-sdk/openai';
+import { generateObject, jsonSchema, streamObject } from 'ai';
 import OpenAI from 'openai';
 import { anthropicAnswer, anthropicError, ANTHROPIC_USAGE } from '../support/anthropic';
 import { readJson, type InProcessGateway } from '../support/gateway';
@@ -207,6 +209,55 @@ router_settings:
     }
     assert.equal(name, 'weather');
     assert.deepEqual(JSON.parse(args), { city: 'Paris' });
+  });
+
+  it('response_format: the schema goes up as a forced tool whose input comes back as the JSON content (AI SDK generateObject)', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const answer = await client.chat.completions.create({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'Where?' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'place', schema, strict: true } },
+    });
+    const message = answer.choices[0].message;
+    assert.deepEqual(JSON.parse(message.content ?? ''), { city: 'Paris' });
+    assert.equal(message.tool_calls, undefined);
+    assert.equal(answer.choices[0].finish_reason, 'stop');
+    const sent = up.requests[0].body;
+    assert.deepEqual(sent.tool_choice, { type: 'tool', name: 'json_tool_call' });
+    assert.deepEqual(
+      sent.tools.map((t: { name: string; input_schema: unknown }) => [t.name, t.input_schema]),
+      [['json_tool_call', schema]],
+    );
+    assert.equal(sent.response_format, undefined);
+
+    const stream = await client.chat.completions.create({
+      model: 'claude',
+      messages: [{ role: 'user', content: 'Where?' }],
+      response_format: { type: 'json_object' },
+      stream: true,
+    });
+    let text = '';
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      assert.equal(chunk.choices[0]?.delta?.tool_calls, undefined);
+      text += chunk.choices[0]?.delta?.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    assert.deepEqual(JSON.parse(text), { city: 'Paris' });
+    assert.equal(finish, 'stop');
+
+    const sdk = createOpenAI({ apiKey: MASTER, baseURL: `${gw.url}/v1` });
+    const place = jsonSchema<{ city: string }>(schema as Parameters<typeof jsonSchema>[0]);
+    const generated = await generateObject({
+      model: sdk.chat('claude'),
+      prompt: 'Where?',
+      schema: place,
+      maxRetries: 0,
+    });
+    assert.deepEqual(generated.object, { city: 'Paris' });
+    const streamed = streamObject({ model: sdk.chat('claude'), prompt: 'Where?', schema: place, maxRetries: 0 });
+    for await (const _ of streamed.partialObjectStream);
+    assert.deepEqual(await streamed.object, { city: 'Paris' });
   });
 
   it('errors: Anthropic 400 and 404 keep their status in the OpenAI shape; a 429 is a RateLimitError with retry-after', async () => {

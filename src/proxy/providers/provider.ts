@@ -83,10 +83,23 @@ export interface ProviderAnswer {
  * shape of the operation the client called.
  */
 export interface ResponseSide {
-  /** A 2xx answer for the client, with its usage; null when the body is not an answer (the attempt failed). */
-  answer(op: Operation, body: Buffer, created: number): ProviderAnswer | null;
+  /**
+   * A 2xx answer for the client, with its usage; null when the body is not an answer (the attempt failed).
+   * `payload`: the client's request, whose options may shape the answer (`response_format`).
+   */
+  answer(
+    op: Operation,
+    body: Buffer,
+    created: number,
+    payload?: Readonly<Record<string, unknown>>,
+  ): ProviderAnswer | null;
   /** A 2xx event stream, translated chunk by chunk. `includeUsage`: the client asked for a usage chunk. */
-  stream(op: Operation, created: number, includeUsage: boolean): StreamTranslator;
+  stream(
+    op: Operation,
+    created: number,
+    includeUsage: boolean,
+    payload?: Readonly<Record<string, unknown>>,
+  ): StreamTranslator;
   /** An upstream 4xx that ends the call (not retried), as the error the client gets. */
   error(op: Operation, status: number, body: Buffer, apiKey: string | undefined): GatewayError;
 }

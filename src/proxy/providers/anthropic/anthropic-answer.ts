@@ -1,9 +1,10 @@
 import type { Usage } from '../../streaming/usage';
+import { JSON_TOOL } from './anthropic-json-mode';
 
 type Json = Record<string, unknown>;
 
-/** Anthropic's `stop_reason` as OpenAI's `finish_reason`. */
-export function finishReason(stop: unknown): string | null {
+/** Anthropic's `stop_reason` as OpenAI's `finish_reason`; a tool use that is the JSON answer (no tool calls) is `stop`. */
+export function finishReason(stop: unknown, toolCalls = true): string | null {
   switch (stop) {
     case 'end_turn':
     case 'stop_sequence':
@@ -12,7 +13,7 @@ export function finishReason(stop: unknown): string | null {
     case 'max_tokens':
       return 'length';
     case 'tool_use':
-      return 'tool_calls';
+      return toolCalls ? 'tool_calls' : 'stop';
     case 'refusal':
       return 'content_filter';
     default:
@@ -50,7 +51,12 @@ export function openAIUsage(u: unknown): Json {
  * A Messages API answer as an OpenAI chat completion, with its usage; null when the body is not a Messages answer
  * (the attempt then fails as an answer that cannot be passed on).
  */
-export function fromAnthropicAnswer(body: Buffer, created: number): { body: Buffer; usage: Usage } | null {
+export function fromAnthropicAnswer(
+  body: Buffer,
+  created: number,
+  /** The client asked for a JSON answer (response_format): the answer tool's input is the content. */
+  jsonAnswer = false,
+): { body: Buffer; usage: Usage } | null {
   let msg: unknown;
   try {
     msg = JSON.parse(body.toString('utf8'));
@@ -61,10 +67,13 @@ export function fromAnthropicAnswer(body: Buffer, created: number): { body: Buff
   const text: string[] = [];
   const thinking: string[] = [];
   const toolCalls: Json[] = [];
+  /** The JSON answer, which is the whole content (any words around it are not JSON). */
+  let json: string | null = null;
   for (const b of msg.content as unknown[]) {
     if (!isObject(b)) continue;
     if (b.type === 'text' && typeof b.text === 'string') text.push(b.text);
     else if (b.type === 'thinking' && typeof b.thinking === 'string') thinking.push(b.thinking);
+    else if (b.type === 'tool_use' && jsonAnswer && b.name === JSON_TOOL) json = JSON.stringify(b.input ?? {});
     else if (b.type === 'tool_use')
       toolCalls.push({
         id: b.id,
@@ -72,7 +81,7 @@ export function fromAnthropicAnswer(body: Buffer, created: number): { body: Buff
         function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
       });
   }
-  const message: Json = { role: 'assistant', content: text.length ? text.join('') : null };
+  const message: Json = { role: 'assistant', content: json ?? (text.length ? text.join('') : null) };
   if (thinking.length) message.reasoning_content = thinking.join('');
   if (toolCalls.length) message.tool_calls = toolCalls;
   const completion = {
@@ -80,7 +89,9 @@ export function fromAnthropicAnswer(body: Buffer, created: number): { body: Buff
     object: 'chat.completion',
     created,
     model: msg.model,
-    choices: [{ index: 0, message, finish_reason: finishReason(msg.stop_reason), logprobs: null }],
+    choices: [
+      { index: 0, message, finish_reason: finishReason(msg.stop_reason, toolCalls.length > 0), logprobs: null },
+    ],
     usage: openAIUsage(msg.usage),
   };
   return {

@@ -1,4 +1,5 @@
 import { Errors } from '../../../common/errors/gateway-error';
+import { addJsonTool, jsonAnswerSchema } from './anthropic-json-mode';
 
 /** Used when the client names no `max_tokens`: the Messages API requires one. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
@@ -13,7 +14,8 @@ interface Turn {
 /**
  * An OpenAI chat request as an Anthropic Messages request: system and developer messages become `system`, tool
  * calls `tool_use` blocks, tool messages `tool_result` blocks of a user turn, image parts `image` blocks (data URLs
- * as base64, http(s) URLs by reference); consecutive turns of one role are merged, as the API wants them alternating.
+ * as base64, http(s) URLs by reference); consecutive turns of one role are merged, as the API wants them alternating;
+ * a `response_format` asking for JSON becomes a tool (anthropic-json-mode.ts).
  * Fields the Messages API does not have are left out (it refuses unknown fields). Bad input: 400 naming the field.
  */
 export function toAnthropicRequest(payload: Json, model: string): Json {
@@ -54,6 +56,8 @@ export function toAnthropicRequest(payload: Json, model: string): Json {
   if (choice) out.tool_choice = choice;
   if (typeof payload.user === 'string') out.metadata = { user_id: payload.user };
   if (isObject(payload.thinking)) out.thinking = payload.thinking;
+  const schema = jsonAnswerSchema(payload.response_format);
+  if (schema) addJsonTool(out, schema);
   return out;
 }
 

@@ -4,6 +4,7 @@ import type { StreamTranslator } from '../../streaming/stream-translator';
 import type { Usage } from '../../streaming/usage';
 import { anthropicUsage, finishReason, openAIUsage } from './anthropic-answer';
 import { anthropicErrorObject } from './anthropic-errors';
+import { JSON_TOOL } from './anthropic-json-mode';
 
 type Json = Record<string, unknown>;
 const EMPTY = Buffer.alloc(0);
@@ -23,12 +24,16 @@ export class AnthropicChatStream implements StreamTranslator {
   private rawUsage: Json = {};
   /** Content block index -> OpenAI tool call index, for tool_use blocks. */
   private readonly tools = new Map<number, number>();
+  /** Content block index of the JSON answer's tool use (jsonAnswer), if any. */
+  private answerBlock: number | null = null;
   private ended = false;
 
   constructor(
     private readonly created: number,
     /** The client sent stream_options.include_usage: a last chunk with `usage` and no choices. */
     private readonly includeUsage: boolean,
+    /** The client asked for a JSON answer (response_format): the answer tool's input streams as content. */
+    private readonly jsonAnswer = false,
   ) {}
 
   push(chunk: Buffer): Buffer {
@@ -71,7 +76,7 @@ export class AnthropicChatStream implements StreamTranslator {
       case 'message_delta': {
         this.addUsage(data.usage);
         const d = (data.delta ?? {}) as Json;
-        return this.chunk({}, finishReason(d.stop_reason));
+        return this.chunk({}, finishReason(d.stop_reason, this.tools.size > 0));
       }
       case 'message_stop': {
         this.ended = true;
@@ -87,6 +92,10 @@ export class AnthropicChatStream implements StreamTranslator {
 
   private blockStart(data: Json): string {
     const block = (data.content_block ?? {}) as Json;
+    if (block.type === 'tool_use' && this.jsonAnswer && block.name === JSON_TOOL) {
+      this.answerBlock = Number(data.index);
+      return '';
+    }
     if (block.type === 'tool_use') {
       const index = this.tools.size;
       this.tools.set(Number(data.index), index);
@@ -104,6 +113,8 @@ export class AnthropicChatStream implements StreamTranslator {
     if (d.type === 'thinking_delta' && typeof d.thinking === 'string')
       return this.chunk({ reasoning_content: d.thinking }, null);
     if (d.type === 'input_json_delta' && typeof d.partial_json === 'string') {
+      if (Number(data.index) === this.answerBlock)
+        return d.partial_json ? this.chunk({ content: d.partial_json }, null) : '';
       const index = this.tools.get(Number(data.index)) ?? 0;
       return this.chunk({ tool_calls: [{ index, function: { arguments: d.partial_json } }] }, null);
     }

@@ -3,6 +3,7 @@ import { withoutSecret } from '../../upstream/upstream-failure';
 import { clientBody, joinQuery, serializeBody, splitBase, type Provider, type ResponseSide } from '../provider';
 import { anthropicUsage, fromAnthropicAnswer } from './anthropic-answer';
 import { anthropicClientError } from './anthropic-errors';
+import { wantsJsonAnswer } from './anthropic-json-mode';
 import { AnthropicMessagesRelay } from './anthropic-messages-relay';
 import { toAnthropicRequest } from './anthropic-request';
 import { AnthropicChatStream } from './anthropic-stream';
@@ -16,8 +17,8 @@ export const ANTHROPIC_VERSION = '2023-06-01';
  * theirs pass through as they came, only read for their usage.
  */
 const response: ResponseSide = {
-  answer(op, body, created) {
-    if (op === 'chat') return fromAnthropicAnswer(body, created);
+  answer(op, body, created, payload) {
+    if (op === 'chat') return fromAnthropicAnswer(body, created, wantsJsonAnswer(payload));
     // A token count (`{"input_tokens": n}`) is no model call: nothing to bill.
     if (op === 'count_tokens') return { body, usage: null };
     try {
@@ -27,8 +28,10 @@ const response: ResponseSide = {
       return null;
     }
   },
-  stream: (op, created, includeUsage) =>
-    op === 'chat' ? new AnthropicChatStream(created, includeUsage) : new AnthropicMessagesRelay(),
+  stream: (op, created, includeUsage, payload) =>
+    op === 'chat'
+      ? new AnthropicChatStream(created, includeUsage, wantsJsonAnswer(payload))
+      : new AnthropicMessagesRelay(),
   error(op, status, body, apiKey) {
     if (op === 'chat') return anthropicClientError(status, body, apiKey);
     return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
