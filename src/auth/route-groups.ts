@@ -1,3 +1,5 @@
+import type { GatewayConfig } from '../config/gateway-config';
+
 /**
  * The route groups: the one table every `*allowed_routes` list, the guard and the route-permission
  * snapshot use. A group name may appear in any allowed-routes list beside literal paths and `prefix*` wildcards.
@@ -138,5 +140,10 @@ export const INTERNAL_USER_ROUTES: readonly string[] = [
   '/key/unblock',
 ];
 
-/** What a team JWT may call when `general_settings.allowed_routes` is not set, and a virtual key by default. */
+/** What a team JWT may call when no allowed-routes setting names its routes, and a virtual key by default. */
 export const DEFAULT_CALLER_ROUTES: readonly string[] = ['openai_routes', 'info_routes'];
+
+/** What a team JWT may call: the configured list (`GatewayConfig.allowedRoutes`), else openai + info routes. */
+export function teamJwtRoutes(config: Pick<GatewayConfig, 'allowedRoutes'>): readonly string[] {
+  return config.allowedRoutes ?? DEFAULT_CALLER_ROUTES;
+}

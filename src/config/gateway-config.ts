@@ -202,7 +202,10 @@ export interface GatewayConfig {
   /** Where the master key came from, for the start-up summary: `LITELLM_MASTER_KEY` (wins over the file) or `general_settings.master_key`. */
   readonly masterKeySource?: string;
   readonly jwt: JwtAuthConfig;
-  /** `general_settings.allowed_routes`: what a team JWT may call; undefined = openai + info routes. */
+  /**
+   * What a team JWT may call: `litellm_jwtauth.team_allowed_routes`, else `general_settings.allowed_routes`; undefined =
+   * openai + info routes (route-groups.ts, `teamJwtRoutes`).
+   */
   readonly allowedRoutes?: readonly string[];
   readonly models: readonly DeploymentConfig[];
   /** Microsoft Entra ID's authority host for client-credentials tokens (env `AZURE_AUTHORITY_HOST`). */

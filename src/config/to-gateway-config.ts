@@ -90,7 +90,7 @@ export function toGatewayConfig(
     masterKey,
     masterKeySource,
     jwt,
-    allowedRoutes: gs.allowed_routes ?? gs.litellm_jwtauth.team_allowed_routes,
+    allowedRoutes: gs.litellm_jwtauth.team_allowed_routes ?? gs.allowed_routes,
     models,
     azureAuthorityHost: env.AZURE_AUTHORITY_HOST || DEFAULT_AZURE_AUTHORITY_HOST,
     router,

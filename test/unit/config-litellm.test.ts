@@ -98,6 +98,14 @@ describe('config: read as LiteLLM reads it', () => {
     assert.deepEqual(env.jwt.publicKeyUrls, ['https://b']);
   });
 
+  it('team_allowed_routes wins over allowed_routes, as the team policy and key scopes read it', () => {
+    const both = load(
+      'general_settings:\n  allowed_routes: [info_routes]\n  litellm_jwtauth:\n    team_allowed_routes: [openai_routes]\n',
+    );
+    assert.deepEqual(both.allowedRoutes, ['openai_routes']);
+    assert.deepEqual(load('general_settings:\n  allowed_routes: [info_routes]\n').allowedRoutes, ['info_routes']);
+  });
+
   it('routing_strategy: every strategy LiteLLM documents is accepted, anything else is refused naming the choices', () => {
     for (const s of [
       'least-busy',

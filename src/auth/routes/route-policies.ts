@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { boundedLru } from '../../common/cache/bounded-lru';
 import { ConfigError } from '../../config/config.error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
-import { DEFAULT_CALLER_ROUTES, INTERNAL_USER_ROUTES, VIEWER_ROUTES } from '../route-groups';
+import { DEFAULT_CALLER_ROUTES, INTERNAL_USER_ROUTES, teamJwtRoutes, VIEWER_ROUTES } from '../route-groups';
 import { RouteMatcher, describeInvalidRoutes } from './route-matcher';
 import { RoutePolicy } from './route-policy';
 
@@ -37,7 +37,7 @@ export class RoutePolicies {
         'general_settings.litellm_jwtauth.admin_allowed_routes',
       ),
     );
-    const teamRoutes = config.jwt.teamAllowedRoutes ?? config.allowedRoutes ?? DEFAULT_CALLER_ROUTES;
+    const teamRoutes = teamJwtRoutes(config);
     this.teamJwt = new RoutePolicy(
       'team',
       compileOrThrow(

@@ -1,5 +1,5 @@
 import type { Caller } from '../../auth/caller';
-import { DEFAULT_CALLER_ROUTES } from '../../auth/route-groups';
+import { DEFAULT_CALLER_ROUTES, teamJwtRoutes } from '../../auth/route-groups';
 import { Errors } from '../../common/errors/gateway-error';
 import type { GatewayConfig } from '../../config/gateway-config';
 import type { KeyCache } from '../key-cache.service';
@@ -11,10 +11,7 @@ export async function callerScope(caller: Caller, config: GatewayConfig, cache: 
   if (caller.role === 'master' || caller.role === 'admin' || caller.role === 'proxy_admin_viewer') return null;
   if (caller.role === 'team' || caller.role === 'internal_user')
     return scopeOf(caller, {
-      routes:
-        caller.role === 'team'
-          ? (config.jwt.teamAllowedRoutes ?? config.allowedRoutes ?? DEFAULT_CALLER_ROUTES)
-          : DEFAULT_CALLER_ROUTES,
+      routes: caller.role === 'team' ? teamJwtRoutes(config) : DEFAULT_CALLER_ROUTES,
       models: null,
       limited: false,
     });
