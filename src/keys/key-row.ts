@@ -36,4 +36,26 @@ export interface KeyFilter {
   teamId?: string;
   userId?: string;
   keyAlias?: string;
+  /** The key's token (LiteLLM's key_hash). */
+  token?: string;
+  /** LiteLLM fields kept in `extra` (organization_id, project_id, agent_id): equal to the value given. */
+  extra?: Readonly<Record<string, string>>;
+  /** A column to order by, and the direction; else oldest first. */
+  sortBy?: KeySortColumn;
+  sortOrder?: 'asc' | 'desc';
 }
+
+/** The columns /key/list sorts by (LiteLLM's sort_by names). */
+export const KEY_SORT_COLUMNS = {
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  spend: 'spend',
+  max_budget: 'maxBudget',
+  user_id: 'userId',
+  team_id: 'teamId',
+  key_alias: 'keyAlias',
+  key_name: 'keyName',
+  expires: 'expires',
+  token: 'token',
+} as const;
+export type KeySortColumn = (typeof KEY_SORT_COLUMNS)[keyof typeof KEY_SORT_COLUMNS];

@@ -110,14 +110,24 @@ export class KeysRepository {
     size: number,
     scope: KeyScopeWhere = {},
   ): Promise<{ rows: KeyRow[]; total: number }> {
+    const extra = Object.entries(filter.extra ?? {}).map(([name, value]): Prisma.VirtualKeyWhereInput => ({
+      extra: { path: [name], equals: value },
+    }));
     const where: Prisma.VirtualKeyWhereInput = {
-      AND: [{ teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias }, scope],
+      AND: [
+        { teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias, token: filter.token },
+        ...extra,
+        scope,
+      ],
     };
+    const order: Prisma.VirtualKeyOrderByWithRelationInput[] = filter.sortBy
+      ? [{ [filter.sortBy]: { sort: filter.sortOrder ?? 'desc', nulls: 'last' } }, { token: 'asc' }]
+      : [{ createdAt: 'asc' }, { token: 'asc' }];
     const [rows, total] = await guard(
       this.prisma.$transaction([
         this.prisma.virtualKey.findMany({
           where,
-          orderBy: [{ createdAt: 'asc' }, { token: 'asc' }],
+          orderBy: order,
           skip: (page - 1) * size,
           take: size,
         }),

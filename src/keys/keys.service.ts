@@ -16,7 +16,8 @@ import { auditedFields, recordBlocker, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
 import { adminBlocked, blockWhere, mayRotateSelf, scopeWhere, withinScope, type KeyScope } from './key-scope';
 import { toKeyView, type KeyView } from './key-view';
-import { KeysRepository, type KeyChanges, type KeyRow } from './keys.repository';
+import { KeysRepository, type KeyChanges, type KeyFilter, type KeyRow } from './keys.repository';
+import { KEY_SORT_COLUMNS } from './key-row';
 import { KeyEventsService } from './invalidation/key-events.service';
 import { callerScope } from './management/caller-scope';
 import { ChangeFanout } from './management/change-fanout';
@@ -158,9 +159,7 @@ export class KeysService {
     caller: Caller,
   ): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
     const where = scopeWhere(await this.scope(caller));
-    const { rows, total } = await this.spend.readConsistent(() =>
-      this.repo.list({ teamId: q.team_id, userId: q.user_id, keyAlias: q.key_alias }, q.page, q.size, where),
-    );
+    const { rows, total } = await this.spend.readConsistent(() => this.repo.list(listFilter(q), q.page, q.size, where));
     return {
       keys: q.return_full_object
         ? rows.map((r) => toKeyView(r, this.spend.unflushed(r.token)))
@@ -200,4 +199,20 @@ export class KeysService {
   private scope(caller: Caller): Promise<KeyScope | null> {
     return callerScope(caller, this.config, this.cache);
   }
+}
+
+/** /key/list's filters and order, in LiteLLM's query names. */
+function listFilter(q: ListKeysQuery): KeyFilter {
+  const extra = Object.fromEntries(
+    (['organization_id', 'project_id', 'agent_id'] as const).flatMap((k) => (q[k] ? [[k, q[k]]] : [])),
+  );
+  return {
+    teamId: q.team_id,
+    userId: q.user_id,
+    keyAlias: q.key_alias,
+    token: q.key_hash,
+    extra,
+    sortBy: q.sort_by && KEY_SORT_COLUMNS[q.sort_by],
+    sortOrder: q.sort_order,
+  };
 }

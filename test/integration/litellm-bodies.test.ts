@@ -91,4 +91,21 @@ describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () 
     const c = await ok('POST', '/customer/new', { user_id: 'cust-b1', budget_duration: '30d', budget_reset_at: at });
     assert.equal(c.budget_reset_at, at);
   });
+
+  it("/key/list takes LiteLLM's query parameters: key_hash, organization_id, sort_by/sort_order and the listing flags", async () => {
+    const a = await ok('POST', '/key/generate', { key_alias: 'list-a', organization_id: 'org-l', max_budget: 1 });
+    const b = await ok('POST', '/key/generate', { key_alias: 'list-b', organization_id: 'org-l', max_budget: 3 });
+    await ok('POST', '/key/generate', { key_alias: 'list-c', organization_id: 'org-other' });
+    const byHash = await ok('GET', `/key/list?key_hash=${a.token}&return_full_object=true`);
+    assert.deepEqual(
+      byHash.keys.map((k: { token: string }) => k.token),
+      [a.token],
+    );
+    const q =
+      'organization_id=org-l&sort_by=max_budget&sort_order=desc&include_team_keys=true&include_created_by_keys=true';
+    const byOrg = await ok('GET', `/key/list?${q}&expand=user&substring_matching=false`);
+    assert.deepEqual(byOrg.keys, [b.token, a.token]);
+    const asc = await ok('GET', '/key/list?organization_id=org-l&sort_by=max_budget&sort_order=asc');
+    assert.deepEqual(asc.keys, [a.token, b.token]);
+  });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { customSecret, keyFields, keyRef } from './key-fields';
 import { litellmKeyShape } from './litellm-key-fields';
 import { isStorableText, NOT_STORABLE } from './storable';
+import { KEY_SORT_COLUMNS } from '../key-row';
 
 /** POST /key/generate: `{}` gives an unrestricted key. */
 export const generateKeySchema = z.strictObject({ ...litellmKeyShape, ...keyFields, key: customSecret.optional() });
@@ -47,6 +48,22 @@ export const listKeysSchema = z.strictObject({
   user_id: queryText.optional(),
   key_alias: queryText.optional(),
   return_full_object: flag.optional(),
+  key_hash: queryText.optional(),
+  organization_id: queryText.optional(),
+  project_id: queryText.optional(),
+  agent_id: queryText.optional(),
+  sort_by: z
+    .enum(Object.keys(KEY_SORT_COLUMNS) as [keyof typeof KEY_SORT_COLUMNS], {
+      error: `must be one of ${Object.keys(KEY_SORT_COLUMNS).join(', ')}`,
+    })
+    .optional(),
+  sort_order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).default('desc'),
+  // LiteLLM UI flags that widen a non-admin's listing to keys it may see anyway here (its scope decides), or add
+  // the user object: accepted, no effect.
+  include_team_keys: flag.optional(),
+  include_created_by_keys: flag.optional(),
+  expand: queryText.optional(),
+  substring_matching: flag.optional(),
 });
 export type ListKeysQuery = z.output<typeof listKeysSchema>;
 
