@@ -5,10 +5,12 @@ export interface TeamBudget {
   readonly spend: number;
 }
 
-/** Nest token: where the team budgets come from (the module that keeps teams provides it; none: not shown). */
+/** Nest token: where the team and user budgets come from (the module that keeps them provides it; none: not shown). */
 export const TEAM_BUDGETS = Symbol('TEAM_BUDGETS');
 
 export interface TeamBudgets {
   /** From memory only: called for each team seen in calls, at every scrape. */
   budgetOf(teamId: string): TeamBudget | undefined;
+  /** The same for a user (`litellm_remaining_user_budget_metric`, `litellm_user_max_budget_metric`). */
+  userBudgetOf(userId: string): TeamBudget | undefined;
 }

@@ -6,13 +6,13 @@ import type { Deployment } from '../proxy/router/deployment';
 import { cleanApiBase } from './spend-log-row';
 import type { SpendLogWriter } from './spend-log-writer.service';
 
-/** Remaining and maximum budgets of the keys and teams seen in calls (names callers: authenticated /metrics only). */
+/** Remaining and maximum budgets of the keys, teams and users seen in calls (names callers: authenticated /metrics only). */
 export function renderBudgets(
   out: string[],
   keyHashes: Iterable<string>,
   keys: KeyLookup,
-  teamIds: Iterable<string>,
-  teams: TeamBudgets | null,
+  seen: { teams: Iterable<string>; users: Iterable<string> },
+  budgets: TeamBudgets | null,
 ): void {
   const keyLines: string[][] = [[], []];
   for (const hash of keyHashes) {
@@ -27,8 +27,8 @@ export function renderBudgets(
   family(out, 'litellm_api_key_max_budget_metric', 'gauge', 'Maximum budget set for api key');
   out.push(...keyLines[1]);
   const teamLines: string[][] = [[], []];
-  for (const id of teamIds) {
-    const t = teams?.budgetOf(id);
+  for (const id of seen.teams) {
+    const t = budgets?.budgetOf(id);
     if (!t || t.maxBudget === null) continue;
     const l = labelText(['team', 'team_alias'], [id, t.alias ?? '']);
     teamLines[0].push(`litellm_remaining_team_budget_metric${l} ${t.maxBudget - t.spend}`);
@@ -38,6 +38,18 @@ export function renderBudgets(
   out.push(...teamLines[0]);
   family(out, 'litellm_team_max_budget_metric', 'gauge', 'Maximum budget set for team');
   out.push(...teamLines[1]);
+  const userLines: string[][] = [[], []];
+  for (const id of seen.users) {
+    const u = budgets?.userBudgetOf(id);
+    if (!u || u.maxBudget === null) continue;
+    const l = labelText(['user'], [id]);
+    userLines[0].push(`litellm_remaining_user_budget_metric${l} ${u.maxBudget - u.spend}`);
+    userLines[1].push(`litellm_user_max_budget_metric${l} ${u.maxBudget}`);
+  }
+  family(out, 'litellm_remaining_user_budget_metric', 'gauge', 'Remaining budget for user');
+  out.push(...userLines[0]);
+  family(out, 'litellm_user_max_budget_metric', 'gauge', 'Maximum budget set for user');
+  out.push(...userLines[1]);
 }
 
 /**

@@ -16,7 +16,7 @@ import { SpendLogWriter } from './spend-log-writer.service';
 const DRAIN_MS = 200;
 /** Ended calls waiting for the next drain at most; reaching it drains at once. */
 const MAX_PENDING = 10_000;
-/** Keys and teams whose budgets the metrics follow. */
+/** Keys, teams and users whose budgets the metrics follow. */
 const MAX_TRACKED = 10_000;
 
 /**
@@ -32,9 +32,10 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
   private seq = 0;
   private readonly logs: boolean;
   readonly calls: CallMetrics;
-  /** Keys (hashes) and teams with a budget seen in calls: their budgets are shown. */
+  /** Keys (hashes) with a budget, and teams and users, seen in calls: their budgets are shown. */
   private readonly budgetKeys = new Set<string>();
   private readonly budgetTeams = new Set<string>();
+  private readonly budgetUsers = new Set<string>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -104,12 +105,14 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
     });
     if (key && key.maxBudget !== null && this.budgetKeys.size < MAX_TRACKED) this.budgetKeys.add(key.token);
     if (row.teamId && this.teams && this.budgetTeams.size < MAX_TRACKED) this.budgetTeams.add(row.teamId);
+    if (row.user && this.teams && this.budgetUsers.size < MAX_TRACKED) this.budgetUsers.add(row.user);
   }
 
   private render(out: string[]): void {
     this.drain();
     this.calls.render(out);
-    if (this.calls.showCallers) renderBudgets(out, this.budgetKeys, this.keys, this.budgetTeams, this.teams);
+    if (this.calls.showCallers)
+      renderBudgets(out, this.budgetKeys, this.keys, { teams: this.budgetTeams, users: this.budgetUsers }, this.teams);
     renderDeploymentState(out, this.router.deployments(), Date.now(), this.calls.showCallers);
     renderSpendLogWriter(out, this.writer, this.calls);
   }

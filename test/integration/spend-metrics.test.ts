@@ -140,6 +140,12 @@ describe('LiteLLM metrics behind require_auth_for_metrics_endpoint, and retentio
   after(() => setup?.close());
 
   it('needs an admin credential, then names key, team, user and end user, and shows key budgets', async () => {
+    const user = await fetch(`${gw.url}/user/new`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 'user-m', max_budget: 7, auto_create_key: false }),
+    });
+    assert.equal(user.status, 200);
     const k = await newKey(gw, { key_alias: 'alias-m', team_id: 'team-m', user_id: 'user-m', max_budget: 5 });
     assert.equal(await chat(gw, k.key, 'gm', 'customer-m'), 200);
     assert.equal((await fetch(`${gw.url}/metrics`)).status, 401);
@@ -166,6 +172,13 @@ describe('LiteLLM metrics behind require_auth_for_metrics_endpoint, and retentio
     assert.ok(Math.abs(remaining - (5 - COST)) < 1e-9, `remaining ${remaining}`);
     assert.equal(sum(text, 'litellm_api_key_max_budget_metric', [`hashed_api_key="${k.token}"`]), 5);
     assert.match(text, /^litellm_deployment_state\{[^}]*api_base="http:\/\/127\.0\.0\.1:\d+"[^}]*\} 0$/m);
+    // The user's budget too, under LiteLLM's names and its `user` label, once the call's spend is written.
+    await waitFor(async () => {
+      const t = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();
+      return Math.abs(sum(t, 'litellm_remaining_user_budget_metric', ['user="user-m"']) - (7 - COST)) < 1e-9;
+    }, 'the user budget metric');
+    const later = await (await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${MASTER}` } })).text();
+    assert.equal(sum(later, 'litellm_user_max_budget_metric', ['user="user-m"']), 7);
     assert.ok(!text.includes(MASTER) && !text.includes(k.key) && !text.includes('sk-upstream-metrics'));
   });
 
