@@ -1,13 +1,12 @@
 import './runtime-flags'; // first: V8 flags must be set before any WebAssembly is compiled
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { projectRoot } from './common/project-root';
 import { parseCommandLine, usage, type CommandLine } from './config/command-line';
 import { ConfigError } from './config/config.error';
 import { loadProcessConfig } from './config/process-config';
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+    return projectRoot().version;
   } catch {
     return 'unknown';
   }

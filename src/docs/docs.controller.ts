@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Public } from '../auth/decorators/public.decorator';
 import { Errors } from '../common/errors/gateway-error';
-import { projectRoot } from './project-root';
+import { projectRoot } from '../common/project-root';
 
 /** Swagger UI's own files served under /docs/, from the swagger-ui-dist package (no CDN). */
 const ASSETS: Record<string, string> = {

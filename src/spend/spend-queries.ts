@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/caller';
-import { sha256Hex } from '../common/crypto/sha256';
 import { Errors } from '../common/errors/gateway-error';
 import { readsAll } from '../keys/access/object-access';
+import { toToken } from '../keys/secrets/key-secret';
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -53,9 +53,9 @@ export function range(start?: string, end?: string): { from: number | null; to: 
   return { from, to };
 }
 
-/** A raw virtual key given as `api_key` is looked for by its hash (the only form stored). */
+/** A raw virtual key given as `api_key` is looked for by its token (the only form stored); anything else as given. */
 export function keyHashOf(apiKey: string): string {
-  return apiKey.startsWith('sk-') ? sha256Hex(apiKey) : apiKey;
+  return toToken(apiKey) ?? apiKey;
 }
 
 /**

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Public } from '../auth/decorators/public.decorator';
 import { Errors } from '../common/errors/gateway-error';
-import { projectRoot } from '../docs/project-root';
+import { projectRoot } from '../common/project-root';
 import { UiOidcService } from './ui-oidc.service';
 
 /** The build's files (scripts/build-ui.js writes them to dist/ui), by route. */
