@@ -43,6 +43,23 @@ model_list:
       api_base: ${upstream}
       api_key: ${AZURE_KEY}
       api_version: "2023-05-15"
+  - model_name: azure-v1
+    litellm_params:
+      model: azure/gpt-5-dep
+      api_base: ${upstream}
+      api_key: ${AZURE_KEY}
+      api_version: v1
+  - model_name: azure-v1-base
+    litellm_params:
+      model: azure/gpt-5-base
+      api_base: ${upstream}/openai/v1/
+      api_key: ${AZURE_KEY}
+  - model_name: azure-preview
+    litellm_params:
+      model: azure/gpt-5-preview
+      api_base: ${upstream}
+      api_key: ${AZURE_KEY}
+      api_version: preview
 general_settings:
   master_key: ${MASTER}
 `,
@@ -73,6 +90,29 @@ general_settings:
     assert.deepEqual(seen.query, { 'api-version': '2023-07-01-preview' });
     assertAzureCredentials(seen.headers, AZURE_KEY);
     assert.equal(seen.body.model, 'my-gpt35-deployment');
+  });
+
+  it("a deployment on Azure's v1 API (api_version v1 or preview, or a /openai/v1 api_base) is called at /openai/v1/<op>, the deployment as model", async () => {
+    const cases: [string, string, string][] = [
+      ['azure-v1', 'gpt-5-dep', ''],
+      ['azure-v1-base', 'gpt-5-base', ''],
+      ['azure-preview', 'gpt-5-preview', '?api-version=preview'],
+    ];
+    for (const [group, deployment, query] of cases) {
+      up.reset();
+      const client = azure(group);
+      const chat = await client.chat.completions.create({ model: 'x', messages: [{ role: 'user', content: 'Hi' }] });
+      assert.equal(chat.choices[0].message.content, 'Hello from upstream');
+      await client.embeddings.create({ model: 'x', input: 'Hi' });
+      assert.deepEqual(
+        up.requests.map((r) => [r.url, r.body.model]),
+        [
+          [`/openai/v1/chat/completions${query}`, deployment],
+          [`/openai/v1/embeddings${query}`, deployment],
+        ],
+      );
+      assertAzureCredentials(up.requests[0].headers, AZURE_KEY);
+    }
   });
 
   it('serves the plain OpenAI routes from azure deployments too', async () => {

@@ -255,7 +255,9 @@ general_settings:
     assert.equal(dep.text, 'Hello from azure (turn 1)');
     const chat = await generateText({ model: azure.chat('azure-resp'), prompt: 'hi', maxRetries: 0 });
     assert.equal(chat.text, 'Hello from upstream');
+    // A deployment on Azure's v1 API (api_version preview) has its chat there too, the deployment as model.
     const chatSeen = ups.azure.requests[ups.azure.requests.length - 1];
-    assert.equal(chatSeen.path, '/openai/deployments/gpt4o-dep/chat/completions');
+    assert.equal(chatSeen.url, '/openai/v1/chat/completions?api-version=preview');
+    assert.equal(chatSeen.body.model, 'gpt4o-dep');
   });
 });

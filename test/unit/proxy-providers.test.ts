@@ -32,6 +32,19 @@ describe('providers', () => {
       `/prefix/openai/deployments/my%20dep/chat/completions?api-version=${AZURE_DEFAULT_API_VERSION}&x=1`,
     );
     assert.equal(recent.streamUsage, true);
+    // Azure's v1 API: no deployment paths, every operation under /openai/v1, the deployment as the body's model.
+    for (const [apiVersion, apiBase, query] of [
+      ['v1', 'https://res.openai.azure.com', ''],
+      ['latest', 'https://res.openai.azure.com/', ''],
+      ['preview', 'https://res.openai.azure.com', '?api-version=preview'],
+      [undefined, 'https://res.openai.azure.com/openai/v1/', ''],
+    ] as const) {
+      const v1 = azureProvider.endpoint({ ...d, apiVersion, apiBase }, ENV);
+      assert.equal(v1.paths.chat, `/openai/v1/chat/completions${query}`, `${apiVersion} ${apiBase}`);
+      assert.equal(v1.paths.transcriptions, `/openai/v1/audio/transcriptions${query}`);
+      assert.equal(v1.paths.responses, `/openai/v1/responses${query}`);
+      assert.equal(v1.bodyModel, 'my dep');
+    }
   });
 
   it('openai: default base, bearer key, organization; compatible servers by api_base', () => {
