@@ -8,6 +8,24 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   return out;
 }
 
+const REDACTED_BYTES = Buffer.from(REDACTED);
+
+/**
+ * `redactSecrets` on bytes, for an upstream body passed on to the caller with the deployment's own api key cut out:
+ * an upstream (or a proxy in front of it) may quote the key it was sent in any error message.
+ */
+export function redactSecretBytes(body: Buffer, secret: string | undefined): Buffer {
+  if (!secret || body.indexOf(secret) === -1) return body;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = body.indexOf(secret); at !== -1; at = body.indexOf(secret, from)) {
+    parts.push(body.subarray(from, at), REDACTED_BYTES);
+    from = at + Buffer.byteLength(secret);
+  }
+  parts.push(body.subarray(from));
+  return Buffer.concat(parts);
+}
+
 /** Every string inside a JSON-like value (objects, arrays) with the secrets redacted; other values as they are. */
 export function redactDeep<T>(value: T, secrets: readonly string[]): T {
   const walk = (v: unknown): unknown => {

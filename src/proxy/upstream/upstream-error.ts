@@ -1,6 +1,5 @@
 import { GatewayError } from '../../common/errors/gateway-error';
-import { redactSecrets } from '../../common/redact';
-import { withoutSecret } from './upstream-failure';
+import { redactSecretBytes, redactSecrets } from '../../common/redact';
 
 /** What stands for a compressed error body, which cannot be read as text. */
 const ENCODED = Buffer.from('(a compressed body)');
@@ -22,7 +21,7 @@ export function upstreamClientError(
   apiKey: string | undefined,
   encoded: boolean,
 ): GatewayError {
-  const body = encoded ? ENCODED : withoutSecret(data, apiKey);
+  const body = encoded ? ENCODED : redactSecretBytes(data, apiKey);
   const text = body.toString('utf8');
   let parsed: unknown;
   try {

@@ -1,5 +1,3 @@
-import { REDACTED } from '../../common/redact';
-
 /** Why one attempt at a deployment failed, in words safe to show a caller (no address, no secret). */
 export interface AttemptFailure {
   /** `invalid`: a 2xx answer the gateway cannot pass on (a body that is not JSON). */
@@ -66,24 +64,6 @@ export function isRetryableStatus(status: number): boolean {
     status < 200 ||
     (status >= 300 && status < 400)
   );
-}
-
-const REDACTED_BYTES = Buffer.from(REDACTED);
-
-/**
- * An upstream 4xx body passed on to the caller, with the deployment's own api key cut out: an upstream (or a proxy
- * in front of it) may quote the key it was sent in any error message, not only in the 401s that are never passed on.
- */
-export function withoutSecret(body: Buffer, secret: string | undefined): Buffer {
-  if (!secret || body.indexOf(secret) === -1) return body;
-  const parts: Buffer[] = [];
-  let from = 0;
-  for (let at = body.indexOf(secret); at !== -1; at = body.indexOf(secret, from)) {
-    parts.push(body.subarray(from, at), REDACTED_BYTES);
-    from = at + Buffer.byteLength(secret);
-  }
-  parts.push(body.subarray(from));
-  return Buffer.concat(parts);
 }
 
 /** A 2xx non-streamed answer whose body is not JSON: the deployment is broken, another one may not be. */

@@ -1,5 +1,5 @@
 import { defaultType, GatewayError, type OpenAIErrorType } from '../../../common/errors/gateway-error';
-import { withoutSecret } from '../../upstream/upstream-failure';
+import { redactSecretBytes } from '../../../common/redact';
 
 /** Anthropic's error types as OpenAI's; the Anthropic type itself is kept as the `code`. */
 const TYPES: Record<string, OpenAIErrorType> = {
@@ -31,7 +31,7 @@ export function anthropicErrorObject(
  * Anthropic's error JSON is quoted. The deployment's key is cut out first.
  */
 export function anthropicClientError(status: number, data: Buffer, apiKey: string | undefined): GatewayError {
-  const text = withoutSecret(data, apiKey).toString('utf8');
+  const text = redactSecretBytes(data, apiKey).toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,5 +1,5 @@
 import { GatewayError } from '../../../common/errors/gateway-error';
-import { withoutSecret } from '../../upstream/upstream-failure';
+import { redactSecretBytes } from '../../../common/redact';
 import { clientBody, joinQuery, serializeBody, splitBase, type Provider, type ResponseSide } from '../provider';
 import { anthropicUsage, fromAnthropicAnswer } from './anthropic-answer';
 import { anthropicClientError } from './anthropic-errors';
@@ -35,7 +35,7 @@ const response: ResponseSide = {
   error(op, status, body, apiKey) {
     if (op === 'chat') return anthropicClientError(status, body, apiKey);
     return new GatewayError(status, 'upstream_error', `Upstream answered ${status}`, {
-      raw: { body: withoutSecret(body, apiKey), contentType: 'application/json' },
+      raw: { body: redactSecretBytes(body, apiKey), contentType: 'application/json' },
     });
   },
 };
