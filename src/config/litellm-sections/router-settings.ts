@@ -26,6 +26,7 @@ export const ROUTER_SETTINGS: SettingsSection = {
     redis_db: 'Redis database number',
   },
   ignored: [
+    'cache_params',
     'enable_pre_call_checks',
     'enable_pre_call_check',
     'enable_tag_filtering',
