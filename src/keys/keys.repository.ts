@@ -121,7 +121,7 @@ export class KeysRepository {
       ],
     };
     const order: Prisma.VirtualKeyOrderByWithRelationInput[] = filter.sortBy
-      ? [{ [filter.sortBy]: { sort: filter.sortOrder ?? 'desc', nulls: 'last' } }, { token: 'asc' }]
+      ? [{ [filter.sortBy]: filter.sortOrder ?? 'desc' }, { token: 'asc' }]
       : [{ createdAt: 'asc' }, { token: 'asc' }];
     const [rows, total] = await guard(
       this.prisma.$transaction([

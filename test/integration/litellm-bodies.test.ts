@@ -107,5 +107,32 @@ describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () 
     assert.deepEqual(byOrg.keys, [b.token, a.token]);
     const asc = await ok('GET', '/key/list?organization_id=org-l&sort_by=max_budget&sort_order=asc');
     assert.deepEqual(asc.keys, [a.token, b.token]);
+    for (const col of ['created_at', 'token', 'spend', 'key_alias'])
+      for (const order of ['asc', 'desc']) await ok('GET', `/key/list?sort_by=${col}&sort_order=${order}`);
+    const newest = await ok('GET', '/key/list?organization_id=org-l&sort_by=created_at&sort_order=desc');
+    assert.deepEqual(newest.keys, [b.token, a.token]);
+  });
+
+  it("/user/list takes LiteLLM's query parameters: user_email (part of it), sso_user_ids, sort_by/sort_order", async () => {
+    await ok('POST', '/user/new', {
+      user_id: 'ul-1',
+      user_email: 'Ann@Corp.example',
+      auto_create_key: false,
+      max_budget: 1,
+    });
+    await ok('POST', '/user/new', {
+      user_id: 'ul-2',
+      user_email: 'bob@corp.example',
+      auto_create_key: false,
+      max_budget: 2,
+    });
+    await ok('POST', '/user/new', { user_id: 'ul-3', sso_user_id: 'sso-3', auto_create_key: false });
+    const ids = (l: { users: { user_id: string }[] }) => l.users.map((u) => u.user_id);
+    const q = 'user_email=corp.EXAMPLE&sort_by=max_budget&sort_order=desc';
+    assert.deepEqual(ids(await ok('GET', `/user/list?${q}`)), ['ul-2', 'ul-1']);
+    assert.deepEqual(ids(await ok('GET', '/user/list?user_email=corp.example&sort_by=user_id')), ['ul-1', 'ul-2']);
+    assert.deepEqual(ids(await ok('GET', '/user/list?sso_user_ids=sso-3,sso-x')), ['ul-3']);
+    for (const col of ['user_id', 'created_at', 'spend', 'user_email'])
+      await ok('GET', `/user/list?sort_by=${col}&sort_order=desc`);
   });
 });

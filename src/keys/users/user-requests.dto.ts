@@ -105,6 +105,18 @@ export const deleteUsersSchema = z.strictObject({ user_ids: z.array(userId).min(
 /** GET /user/info. */
 export const userInfoSchema = z.strictObject({ user_id: userId.optional() });
 
+/** The columns /user/list sorts by (LiteLLM's sort_by names). */
+export const USER_SORT_COLUMNS = {
+  user_id: 'userId',
+  user_email: 'userEmail',
+  user_alias: 'userAlias',
+  user_role: 'userRole',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  spend: 'spend',
+  max_budget: 'maxBudget',
+} as const;
+
 /** GET /user/list. */
 export const listUsersSchema = z.strictObject({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
@@ -112,5 +124,14 @@ export const listUsersSchema = z.strictObject({
   role: z.enum(USER_ROLES).optional(),
   user_ids: z.string().max(10_000).optional(),
   team: text.optional(),
+  sso_user_ids: z.string().max(10_000).optional(),
+  user_email: text.optional(),
+  sort_by: z
+    .enum(Object.keys(USER_SORT_COLUMNS) as [keyof typeof USER_SORT_COLUMNS], {
+      error: `must be one of ${Object.keys(USER_SORT_COLUMNS).join(', ')}`,
+    })
+    .optional(),
+  sort_order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).default('asc'),
 });
+
 export type ListUsersQuery = z.output<typeof listUsersSchema>;

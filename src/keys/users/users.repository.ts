@@ -4,6 +4,19 @@ import type { Prisma, User } from '../../generated/prisma/client';
 import type { Actor } from '../actor';
 import { objectAudit } from '../access/audit';
 import { rethrowDatabaseError } from '../db-errors';
+import type { USER_SORT_COLUMNS } from './user-requests.dto';
+
+/** /user/list's filters and order (LiteLLM's query parameters, read by the service). */
+export interface UserFilter {
+  role?: string;
+  userIds?: string[];
+  team?: string;
+  /** Part of the email, any case. */
+  email?: string;
+  ssoUserIds?: string[];
+  sortBy?: (typeof USER_SORT_COLUMNS)[keyof typeof USER_SORT_COLUMNS];
+  sortOrder?: 'asc' | 'desc';
+}
 
 export type UserRow = User;
 export type UserChanges = Omit<Prisma.UserUncheckedUpdateInput, 'userId' | 'spend' | 'createdAt' | 'updatedAt'>;
@@ -91,21 +104,28 @@ export class UsersRepository {
     });
   }
 
-  async list(
-    filter: { role?: string; userIds?: string[]; team?: string },
-    page: number,
-    size: number,
-  ): Promise<{ rows: UserRow[]; total: number }> {
+  async list(filter: UserFilter, page: number, size: number): Promise<{ rows: UserRow[]; total: number }> {
     const where: Prisma.UserWhereInput = {
       userRole: filter.role,
       ...(filter.userIds ? { userId: { in: filter.userIds } } : {}),
       ...(filter.team ? { teams: { has: filter.team } } : {}),
+      ...(filter.email ? { userEmail: { contains: filter.email, mode: 'insensitive' } } : {}),
+      ...(filter.ssoUserIds
+        ? {
+            OR: filter.ssoUserIds.map((id): Prisma.UserWhereInput => ({
+              extra: { path: ['sso_user_id'], equals: id },
+            })),
+          }
+        : {}),
     };
+    const orderBy: Prisma.UserOrderByWithRelationInput[] = filter.sortBy
+      ? [{ [filter.sortBy]: filter.sortOrder ?? 'asc' }, { userId: 'asc' }]
+      : [{ createdAt: 'asc' }, { userId: 'asc' }];
     const [rows, total] = await guard(
       this.prisma.$transaction([
         this.prisma.user.findMany({
           where,
-          orderBy: [{ createdAt: 'asc' }, { userId: 'asc' }],
+          orderBy,
           skip: (page - 1) * size,
           take: size,
         }),

@@ -17,6 +17,7 @@ import { withMembers } from '../teams/teams.service';
 import { TeamsRepository } from '../teams/teams.repository';
 import {
   USER_KEY_FIELDS,
+  USER_SORT_COLUMNS,
   USER_STORED_FIELDS,
   type ListUsersQuery,
   type NewUserRequest,
@@ -134,11 +135,19 @@ export class UsersService {
 
   async list(q: ListUsersQuery, caller: Caller): Promise<View> {
     if (!readsAll(caller)) throw Errors.forbidden('Only a proxy admin or viewer may list users', 'admin_only');
-    const userIds = q.user_ids
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const { rows, total } = await this.repo.list({ role: q.role, userIds, team: q.team }, q.page, q.page_size);
+    const { rows, total } = await this.repo.list(
+      {
+        role: q.role,
+        userIds: idList(q.user_ids),
+        team: q.team,
+        email: q.user_email,
+        ssoUserIds: idList(q.sso_user_ids),
+        sortBy: q.sort_by && USER_SORT_COLUMNS[q.sort_by],
+        sortOrder: q.sort_order,
+      },
+      q.page,
+      q.page_size,
+    );
     return {
       users: rows.map((r) => this.view(r)),
       total,
@@ -177,4 +186,12 @@ function audited(f: Record<string, unknown>): Record<string, unknown> {
 
 function notFound(ref: string) {
   return Errors.notFound(`User not found: ${ref}`, 'user_not_found', 'user_id');
+}
+
+/** A comma-separated list of ids, as LiteLLM's list routes take them. */
+function idList(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
