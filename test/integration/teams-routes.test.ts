@@ -97,6 +97,15 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       [key.token],
     );
     assert.deepEqual(info.team_memberships, []);
+    // Every field of LiteLLM's TeamInfoResponseObjectTeamTable (LiteLLM_TeamTable and the member budget).
+    for (const field of [
+      ...['team_alias', 'team_id', 'organization_id', 'admins', 'members', 'members_with_roles'],
+      ...['team_member_permissions', 'metadata', 'tpm_limit', 'rpm_limit', 'max_budget', 'soft_budget'],
+      ...['budget_duration', 'models', 'blocked', 'router_settings', 'access_group_ids', 'spend'],
+      ...['max_parallel_requests', 'budget_reset_at', 'model_id', 'litellm_model_table', 'object_permission'],
+      ...['updated_at', 'created_at', 'object_permission_id', 'team_member_budget_table'],
+    ])
+      assert.ok(field in info.team_info, `team_info.${field}`);
     assertError(await api('GET', '/team/info?team_id=nope'), 404, { code: 'team_not_found' });
     assertError(await api('GET', '/team/info?team=x'), 400, { param: 'team' });
   });
@@ -253,6 +262,13 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
   it('/user/info answers user_info, keys and teams; /user/update by id or email; /user/list pages', async () => {
     const info = await ok('GET', '/user/info?user_id=user-1');
     assert.equal(info.user_id, 'user-1');
+    // Every field of LiteLLM's LiteLLM_UserTable.
+    for (const field of [
+      ...['user_id', 'max_budget', 'spend', 'model_max_budget', 'model_spend', 'user_email', 'models'],
+      ...['tpm_limit', 'rpm_limit', 'user_role', 'organization_memberships', 'teams', 'sso_user_id'],
+      ...['budget_duration', 'budget_reset_at', 'metadata', 'created_at', 'updated_at', 'object_permission'],
+    ])
+      assert.ok(field in info.user_info, `user_info.${field}`);
     assert.equal(info.user_info.spend, 0);
     assert.equal(info.keys.length, 1);
     assert.deepEqual(

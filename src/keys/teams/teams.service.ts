@@ -74,7 +74,8 @@ export class TeamsService {
     const keys = await this.repo.keysOf(id);
     return {
       team_id: row.teamId,
-      team_info: this.view(row),
+      // LiteLLM's team_info adds the team's member budget, which the gateway does not keep.
+      team_info: { ...this.view(row), team_member_budget_table: null },
       keys: keys.map((k) => toKeyView(k, this.spend.unflushed(k.token))),
       team_memberships: [],
     };
