@@ -126,6 +126,8 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     assert.equal(t.tpm_limit, 6000);
     assert.equal(t.max_parallel_requests, 4);
     assert.deepEqual(t.members_with_roles, [{ role: 'admin', user_id: 'alice' }]);
+    const { user_info: alice } = await admin('/user/info?user_id=alice');
+    assert.deepEqual(alice.teams, ['team-ui-1'], 'a member is a stored user of the team, as in LiteLLM');
   });
 
   it('edits, blocks and deletes a team (after confirmation); an API refusal is shown in its words', async () => {
@@ -186,6 +188,7 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
   });
 
   it('creates, edits and deletes a user', async () => {
+    const before = (await admin('/user/list')).total;
     await go('Users');
     await page.getByRole('button', { name: 'Create user' }).click();
     const dialog = page.getByRole('dialog', { name: 'Create user' });
@@ -207,7 +210,9 @@ router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time: 120 }
     await page.getByRole('button', { name: 'Delete user bob@example.com' }).click();
     await page.getByRole('button', { name: 'Confirm delete' }).click();
     await page.getByRole('row').filter({ hasText: 'bob@example.com' }).waitFor({ state: 'detached' });
-    assert.equal((await admin('/user/list')).total, 0);
+    assert.equal((await admin('/user/list')).total, before);
+    const gone = await fetch(`${gw.url}/user/info?user_id=bob`, { headers: { authorization: `Bearer ${MASTER}` } });
+    assert.equal(gone.status, 404);
   });
 
   it('creates, blocks and deletes a customer', async () => {
