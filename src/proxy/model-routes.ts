@@ -9,7 +9,11 @@ export function bodyModelPaths(op: OpenAIOperation, suffix = ''): string[] {
   return [p, `v1/${p}`, `openai/${p}`, `openai/v1/${p}`];
 }
 
-/** The Azure deployment form: the path names the model group. */
-export function azurePath(op: OpenAIOperation): string {
-  return `openai/deployments/:model/${OPENAI_OPERATION_PATHS[op]}`;
+/**
+ * The Azure deployment form: the path names the model group. Also under `/openai/v1/`, where `AzureOpenAI` puts it
+ * when its base URL is the v1 API's (`.../openai/v1/`): it adds `/deployments/<model>` to the base it is given.
+ */
+export function azurePath(op: OpenAIOperation): string[] {
+  const p = `deployments/:model/${OPENAI_OPERATION_PATHS[op]}`;
+  return [`openai/${p}`, `openai/v1/${p}`];
 }

@@ -115,6 +115,44 @@ general_settings:
     }
   });
 
+  it("AzureOpenAI with the v1 API's base URL (.../openai/v1/) puts /deployments/<model> under it: served as the Azure form", async () => {
+    const v1 = new AzureOpenAI({
+      baseURL: `${gw.url}/openai/v1/`,
+      apiKey: MASTER,
+      apiVersion: 'preview',
+      maxRetries: 0,
+    });
+    const chat = await v1.chat.completions.create({ model: 'azure-new', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(chat.choices[0].message.content, 'Hello from upstream');
+    const embedded = await v1.embeddings.create({ model: 'azure-embed', input: ['a', 'b'] });
+    assert.equal(embedded.data.length, 2);
+    assert.deepEqual(
+      up.requests.map((r) => r.url),
+      [
+        '/openai/deployments/gpt-4o-dep/chat/completions?api-version=2024-10-21',
+        '/openai/deployments/ada-dep/embeddings?api-version=2023-05-15',
+      ],
+    );
+    const limited = await fetch(`${gw.url}/key/generate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ allowed_routes: ['/openai/deployments/azure-new/chat/completions'] }),
+    });
+    const key = (await readJson(limited)).key as string;
+    const scoped = new AzureOpenAI({
+      baseURL: `${gw.url}/openai/v1/`,
+      apiKey: key,
+      apiVersion: 'preview',
+      maxRetries: 0,
+    });
+    await scoped.chat.completions.create({ model: 'azure-new', messages: [{ role: 'user', content: 'Hi' }] });
+    await assert.rejects(
+      scoped.chat.completions.create({ model: 'azure-gpt-3.5', messages: [{ role: 'user', content: 'Hi' }] }),
+      (err: { status?: number }) => err.status === 403,
+      'a route granted for one deployment stays that deployment only',
+    );
+  });
+
   it('serves the plain OpenAI routes from azure deployments too', async () => {
     const r = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',

@@ -126,6 +126,8 @@ describe('plainRoute', () => {
       ['/openai/deployments/:model/chat/completions', '/chat/completions'],
       ['/openai/deployments/{model}/embeddings', '/embeddings'],
       ['/openai/deployments/gpt-4o/chat/completions', '/chat/completions'],
+      ['/openai/v1/deployments/:model/chat/completions', '/chat/completions'],
+      ['/openai/v1/deployments/gpt-4o/embeddings', '/embeddings'],
       ['/v1/models/:model', '/models/:'],
       ['/models/{model}', '/models/:'],
       ['/key/:key/regenerate', '/key/:/regenerate'],
@@ -194,6 +196,8 @@ describe('RouteMatcher', () => {
     for (const r of ['/chat/completions', '/v1/chat/completions', '/openai/chat/completions', azureChat])
       assert.ok(!m.matches(r), r);
     assert.ok(m.matchesDeployment(azureChat, 'gpt-4o'));
+    assert.ok(m.matchesDeployment('/openai/v1/deployments/:model/chat/completions', 'gpt-4o'));
+    assert.ok(!m.matchesDeployment('/openai/v1/deployments/:model/chat/completions', 'other'));
     for (const [route, deployment] of [
       [azureChat, 'other'],
       [azureChat, 'GPT-4o'],

@@ -1,11 +1,11 @@
 import { ROUTE_GROUPS, ROUTE_GROUP_NAMES, isRouteGroupName } from '../route-groups';
 
-const AZURE_FORM = /^\/openai\/deployments\/[^/]+(\/.+)$/;
+const AZURE_FORM = /^\/openai(?:\/v1)?\/deployments\/[^/]+(\/.+)$/;
 /** Azure clients' forms that name the model in the body: `/openai/...` and the v1 API's `/openai/v1/...`. */
 const AZURE_BODY_FORM = /^\/openai(?:\/v1)?(\/(?!deployments\/).+)$/;
 const PARAM = /\/(?:\{[^/}]+\}|:[^/]+)(?=\/|$)/g;
-/** An Azure deployment path: `/openai/deployments/<deployment or parameter>/...`. */
-const DEPLOYMENT_ENTRY = /^\/openai\/deployments\/([^/]+)(\/.+)$/;
+/** An Azure deployment path: `/openai[/v1]/deployments/<deployment or parameter>/...`. */
+const DEPLOYMENT_ENTRY = /^\/openai(?:\/v1)?\/deployments\/([^/]+)(\/.+)$/;
 const PARAM_SEGMENT = /^(?:\{[^/}]+\}|:.+)$/;
 
 /** What an Azure-path entry naming one deployment allows: that deployment's routes, by plain form or `prefix*`. */
@@ -18,7 +18,7 @@ interface DeploymentGrant {
 
 /**
  * A route's plain form: without a trailing slash, without the `/v1` prefix, with the Azure forms
- * `/openai/deployments/{model}/...`, `/openai/...` and `/openai/v1/...` reduced to their plain route, and every parameter segment (`{key}` in the
+ * `/openai[/v1]/deployments/{model}/...`, `/openai/...` and `/openai/v1/...` reduced to their plain route, and every parameter segment (`{key}` in the
  * route-group table, `:key` in a registered route pattern) written `/:`. Works on paths and route patterns.
  */
 export function plainRoute(path: string): string {
@@ -112,9 +112,9 @@ export class RouteMatcher {
   }
 }
 
-const AZURE_ROUTE = /^\/openai\/deployments\/:[^/]+\//;
+const AZURE_ROUTE = /^\/openai(?:\/v1)?\/deployments\/:[^/]+\//;
 /** A wildcard prefix ending inside the deployment segment: its partial name in [1]. */
-const PARTIAL_DEPLOYMENT = /^(?:\/v1)?\/openai\/deployments\/([^/]*)$/;
+const PARTIAL_DEPLOYMENT = /^(?:\/v1)?\/openai(?:\/v1)?\/deployments\/([^/]*)$/;
 
 /**
  * An entry naming one Azure deployment (`/openai/deployments/gpt-4o/chat/completions`, or `.../gpt-4o/*`): it allows
