@@ -58,11 +58,6 @@ export const CHECKED_SECTIONS: readonly SectionName[] = [
   'model_info',
 ];
 
-export function isKnownSetting(section: SectionName, key: string): boolean {
-  const s = LITELLM_SETTINGS[section];
-  return key in s.implemented || s.ignored.includes(key);
-}
-
 /** The known setting of `section` closest to `key` (for "did you mean"), or undefined when none is close. */
 export function closestSetting(section: SectionName, key: string): string | undefined {
   const s = LITELLM_SETTINGS[section];

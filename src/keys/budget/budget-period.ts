@@ -16,8 +16,3 @@ export function isBudgetDuration(text: string): boolean {
 export function firstResetAt(duration: string | null | undefined, now = new Date()): Date | null {
   return expiryFrom(duration, now);
 }
-
-/** True when the period that ends at `resetAtMs` is over (NaN, no period, is never over). */
-export function periodEnded(resetAtMs: number, nowMs: number): boolean {
-  return resetAtMs <= nowMs;
-}
