@@ -46,6 +46,9 @@ const EVENT_STREAMS: Readonly<Record<Operation, boolean>> = {
   translations: false,
 };
 
+/** The model OpenAI's moderations use when the request names none. */
+const MODERATION_MODEL = 'omni-moderation-latest';
+
 /** A model group name as it may appear in the Azure path: no slash, no dot-dot, no odd characters. */
 const PATH_GROUP = /^[A-Za-z0-9_][A-Za-z0-9._:@+=-]{0,255}$/;
 
@@ -114,6 +117,14 @@ export class ProxyService {
       req[RAW_JSON] = null; // held by the call from here, and let go once a copy of it is sent
       // Azure form: the path names the model group, whatever the body says.
       if (pathGroup !== undefined && isPlainObject(body)) body.model = pathGroup;
+      // OpenAI's moderations may name no model (its default): served by a group answering to that default, if any.
+      if (
+        op === 'moderations' &&
+        isPlainObject(body) &&
+        body.model === undefined &&
+        this.router.group(MODERATION_MODEL)
+      )
+        body.model = MODERATION_MODEL;
       payload = validateBody(op, body);
     }
     const groupName = payload.model as string;

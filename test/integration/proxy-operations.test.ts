@@ -28,6 +28,7 @@ describe('proxy: completions, moderations, images, audio (openai client and Azur
 model_list:
   - { model_name: text-model, litellm_params: { model: openai/gpt-3.5-turbo-instruct, api_base: "${upstream}/v1", api_key: ${KEY} } }
   - { model_name: mod-model, litellm_params: { model: openai/omni-moderation-latest, api_base: "${upstream}/v1", api_key: ${KEY} } }
+  - { model_name: omni-moderation-latest, litellm_params: { model: openai/omni-moderation-2024-09-26, api_base: "${upstream}/v1", api_key: ${KEY} } }
   - { model_name: image-model, litellm_params: { model: openai/gpt-image-1, api_base: "${upstream}/v1", api_key: ${KEY} } }
   - { model_name: tts, litellm_params: { model: openai/gpt-4o-mini-tts, api_base: "${upstream}/v1", api_key: ${KEY} } }
   - { model_name: stt, litellm_params: { model: openai/gpt-4o-transcribe, api_base: "${upstream}/v1", api_key: ${KEY} } }
@@ -96,6 +97,14 @@ general_settings:
     assert.equal(up.requests[1].url, '/v1/images/generations');
     assert.equal(up.requests[1].body.model, 'gpt-image-1');
     assert.deepEqual([acct.reports[1]!.promptTokens, acct.reports[1]!.completionTokens], [50, 4160]);
+  });
+
+  it("a moderation naming no model (the openai client's default) goes to the group named as OpenAI's default model", async () => {
+    const mod = await client.moderations.create({ input: 'is this fine?' });
+    assert.equal(mod.results[0].flagged, false);
+    assert.equal(up.requests[0].url, '/v1/moderations');
+    assert.equal(up.requests[0].body.model, 'omni-moderation-2024-09-26');
+    assert.equal(acct.reports[0]!.modelGroup, 'omni-moderation-latest');
   });
 
   it('a body without the field an operation needs is a 400 naming it, not sent upstream', async () => {
