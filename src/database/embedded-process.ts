@@ -8,7 +8,7 @@ import type { EmbeddedServerMessage } from './embedded-server';
 
 /** PostgreSQL's socket file name for a port: pg connects to `<host folder>/.s.PGSQL.<port>`. */
 export const EMBEDDED_PORT = 5432;
-/** Longest wait for the store to be ready: a first start may run initdb (the template makes it ~1-2 s). */
+/** Longest wait for the store to be ready: generous, since a first start on a busy machine may run initdb. */
 const START_TIMEOUT_MS = 180_000;
 /** Longest wait for a clean close (checkpoint) before the process is killed. */
 const CLOSE_TIMEOUT_MS = 15_000;

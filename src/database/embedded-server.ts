@@ -30,7 +30,7 @@ export type EmbeddedServerMessage =
  */
 const EMBEDDED_CONF = ['shared_buffers=4MB'];
 
-/** How long a new store waits for the store of a killed gateway to finish closing the folder (it takes ~0.1-1 s). */
+/** How long a new store waits for the store of a killed gateway to finish closing the folder (normally a moment). */
 const ORPHAN_WAIT_MS = 15_000;
 
 const send = (msg: EmbeddedServerMessage): void => {

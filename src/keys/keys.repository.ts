@@ -153,7 +153,7 @@ export class KeysRepository {
     keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
   ): Promise<SpendResult> {
     // Over the pool, not Prisma: Prisma keeps its last debug messages, each with the query's arguments as JSON,
-    // which for this statement (every key used in the last second) held hundreds of megabytes at scale.
+    // which for this statement (every key used in the last second) grows with the number of keys.
     const stmt = spendStatement(batchId, keys, teams, users, endUsers, keyModels);
     const rows = await guard(this.db.query<SpendRowAnswer>(stmt.text, stmt.values));
     return spendResultOf(rows, keyModels);

@@ -7,7 +7,7 @@ import { RingBuffer } from './ring-buffer';
 import type { SpendLogRow } from './spend-log-row';
 import { SpendLogStore } from './spend-log-store';
 
-/** Rows held while the database is slow or away: about 400 bytes each, so a bounded few tens of MB. */
+/** Rows held while the database is slow or away: a bound on the memory an outage can take (spend-logs.md). */
 export const BUFFER_ROWS = 100_000;
 /** Nest token: a different buffer size (tests of a full buffer). */
 export const SPEND_LOG_BUFFER_ROWS = Symbol('SPEND_LOG_BUFFER_ROWS');

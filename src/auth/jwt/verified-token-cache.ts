@@ -17,8 +17,8 @@ interface Verified {
 
 /**
  * JWTs already verified, so a client that reuses its token pays the signature check once. Keyed by the SHA-256 of
- * the token's signature, about half of an RS256 token, hashed on every call (the whole token was ~18 k instructions
- * a call); the entry keeps the header and payload, which anyone who sees the token can read and which are no
+ * the token's signature, hashed on every call: about half of an RS256 token, so half the hashing of the whole token;
+ * the entry keeps the header and payload, which anyone who sees the token can read and which are no
  * credential without the signature, and a hit must match them exactly. The signature itself is never kept. An
  * entry lives until the token's `exp`, and never longer than `public_key_ttl` (a key withdrawn from the JWKS stops
  * being trusted within that time) nor than the keys that verified it stay usable while the JWKS cannot be fetched;

@@ -7,9 +7,9 @@ type Options<K extends NonNullable<unknown>, V extends NonNullable<unknown>> = O
 
 /**
  * An LRU cache of at most `entries` entries whose memory grows with what it holds. Given `max`, lru-cache allocates
- * its index arrays for `max` entries up front (megabytes for the key cache's 100,000, resident in every
- * instance however few keys it serves); bounded by size, with every entry counting 1, it grows them as entries arrive. Reads
- * cost the same either way.
+ * its index arrays for `max` entries up front (for the key cache's bound, resident in every instance however few
+ * keys it serves); bounded by size, with every entry counting 1, it grows them as entries arrive. Reads cost the
+ * same either way.
  */
 export function boundedLru<K extends NonNullable<unknown>, V extends NonNullable<unknown>>(
   entries: number,

@@ -1,6 +1,6 @@
 import type { KeySource } from './key-store';
 
-/** Most tokens in one read (a parameter of 64-character strings: ~70 KB). */
+/** Most tokens in one read: one parameter of 64-character strings, kept small. */
 const MAX_BATCH = 1_000;
 
 interface Waiter {

@@ -183,7 +183,7 @@ function isDone(text: string, at: number): boolean {
 
 /**
  * The next `"usage"` from `from`. Searched as `usage"` and checked for the quote before it: V8 searches a pattern
- * of 7 characters or more with Boyer-Moore-Horspool, whose table it builds on every call (~1 k instructions each),
+ * of 7 characters or more with Boyer-Moore-Horspool, whose table it builds on every call,
  * and a shorter one with a plain scan for its first character (rare here: `u`, not the ubiquitous quote).
  */
 function findUsageKey(text: string, from: number): number {

@@ -2,8 +2,8 @@ import type * as Undici from 'undici';
 
 /**
  * The parts of undici the gateway uses, loaded from their own files instead of undici's index, which loads all of
- * undici (fetch, WebSocket, EventSource, the cache and mock layers, every dispatcher): megabytes of heap and
- * resident memory for code that never runs here. undici declares no `exports` map, so these paths are public
+ * undici (fetch, WebSocket, EventSource, the cache and mock layers, every dispatcher): heap and resident memory
+ * for code that never runs here (performance.md). undici declares no `exports` map, so these paths are public
  * to `require`; the lockfile pins the version, and a unit test checks they are the very objects the index exports.
  */
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-unsafe-assignment -- see above */

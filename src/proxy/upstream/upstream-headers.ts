@@ -12,8 +12,7 @@ const RETRY_AFTER = Buffer.from('retry-after');
 /**
  * Reads the three headers the gateway uses from undici's raw [name, value, ...] list, by name length and bytes,
  * converting only their values to strings. undici's parseHeaders turns every name and value of the answer into a
- * string of an object (~10 k instructions a call for a usual answer's five or six headers) that is then read for
- * these three.
+ * string of an object that would then be read for these three.
  */
 export function pickUpstreamHeaders(raw: readonly Buffer[]): UpstreamHeaders {
   const out: UpstreamHeaders = {};
