@@ -1,5 +1,5 @@
 import { SseEventSplitter, type SseEvent } from '../../streaming/sse-events';
-import { SSE_DONE } from '../../streaming/sse-relay';
+import { SSE_DONE, sseError } from '../../streaming/sse-relay';
 import type { StreamTranslator } from '../../streaming/stream-translator';
 import type { Usage } from '../../streaming/usage';
 import { anthropicUsage, finishReason, openAIUsage } from './anthropic-answer';
@@ -83,8 +83,10 @@ export class AnthropicChatStream implements StreamTranslator {
         const usage = this.includeUsage ? this.frame({ choices: [], usage: openAIUsage(this.rawUsage) }) : '';
         return usage + SSE_DONE;
       }
-      case 'error':
-        return `data: ${JSON.stringify({ error: anthropicErrorObject(data.error, 500) })}\n\n`;
+      case 'error': {
+        const e = anthropicErrorObject(data.error, 500);
+        return sseError(e.message, e.code, e.type);
+      }
       default:
         return ''; // ping, content_block_stop, and event types added later
     }
