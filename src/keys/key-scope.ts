@@ -19,10 +19,11 @@ export interface KeyScope {
   /** Only keys this actor created. */
   readonly createdBy?: string;
   /**
-   * The keys it creates belong to its own user, and it names no other (null: it has no user id, so it names none):
-   * a key of no user, or of another, would escape its user's budget and limits.
+   * The only user it may name as a key's `user_id` (null: none): a key of another user would spend that user's budget.
    */
-  readonly userId?: string | null;
+  readonly userId: string | null;
+  /** The keys it creates belong to its user (an internal user, a key of a user): a key of no user would escape its limits. */
+  readonly keysOfUser: boolean;
   /** The caller's own key (a virtual key), which it may not change. */
   readonly self?: string;
   /** The caller's own route entries: a key it creates or changes gets only these. */
@@ -57,10 +58,10 @@ export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   // An internal user manages the keys it created, whatever its team; a team caller its team's keys.
   const byTeam = caller.teamId !== undefined && caller.role !== 'internal_user';
   const where = byTeam ? { teamId: caller.teamId } : { createdBy: actorOf(caller).id };
-  const bindsUser = caller.role === 'internal_user' || (caller.role === 'virtual_key' && caller.userId !== undefined);
   return {
     ...where,
-    ...(bindsUser ? { userId: caller.userId ?? null } : {}),
+    userId: caller.userId ?? null,
+    keysOfUser: caller.role === 'internal_user' || (caller.role === 'virtual_key' && caller.userId !== undefined),
     self: caller.keyHash,
     routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES,
     models: own.models,
@@ -109,7 +110,7 @@ export function withinScope<T extends ScopedFields>(
     );
   }
   const user = fields.user_id;
-  if (scope.userId !== undefined && user !== undefined && (user ?? null) !== scope.userId) {
+  if (user !== undefined && (user ?? null) !== scope.userId) {
     throw outOfScope(
       scope.userId !== null
         ? `You can only create keys for yourself: user_id must be your own (${scope.userId})`
@@ -140,7 +141,7 @@ export function withinScope<T extends ScopedFields>(
   return {
     ...fields,
     ...(scope.teamId !== undefined && team === undefined ? { team_id: scope.teamId } : {}),
-    ...(typeof scope.userId === 'string' && user === undefined ? { user_id: scope.userId } : {}),
+    ...(scope.keysOfUser && scope.userId !== null && user === undefined ? { user_id: scope.userId } : {}),
   };
 }
 

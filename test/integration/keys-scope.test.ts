@@ -25,7 +25,7 @@ describe('keys: management by callers that are not admins is scoped', () => {
   const generate = async (credential: string, fields: object) => {
     const r = await api(credential, 'POST', '/key/generate', fields);
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    return r.body as { key: string; token: string; team_id: string | null; created_by: string };
+    return r.body as { key: string; token: string; team_id: string | null; user_id: string | null; created_by: string };
   };
   const refused = (r: Answer, status: number, code: string, param?: string) => {
     assert.equal(r.status, status, JSON.stringify(r.body));
@@ -280,6 +280,10 @@ general_settings:
     assert.equal(own.team_id, 'team-p');
     assert.match(own.created_by, /^jwt:/, "the JWT's subject is recorded as the creator");
     refused(await api(jwt, 'POST', '/key/generate', { team_id: 'team-q' }), 403, 'key_scope_exceeded', 'team_id');
+    // A key of another user would spend that user's budget: only an admin names the user of a key.
+    refused(await api(jwt, 'POST', '/key/generate', { user_id: 'victim' }), 403, 'key_scope_exceeded', 'user_id');
+    refused(await api(jwt, 'POST', '/key/update', { key: own.token, user_id: 'victim' }), 403, 'key_scope_exceeded');
+    assert.equal(own.user_id, null);
     refused(
       await api(jwt, 'POST', '/key/generate', { allowed_routes: ['/key/list', 'openai_routes'] }),
       403,
