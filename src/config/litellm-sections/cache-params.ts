@@ -16,6 +16,7 @@ export const CACHE_PARAMS: SettingsSection = {
     'redis_startup_nodes',
     'service_name',
     'sentinel_nodes',
+    'sentinel_password',
     'gcp_service_account',
     'gcp_ssl_ca_certs',
     'ssl',
