@@ -71,6 +71,7 @@ export const ROUTE_GROUPS = {
     '/team/unblock',
     '/team/member_add',
     '/team/member_delete',
+    '/team/member_update',
     '/user/new',
     '/user/info',
     '/user/update',

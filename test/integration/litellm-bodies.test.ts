@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InProcessGateway } from '../support/gateway';
-import { managementApi } from '../support/management-api';
+import { assertError, managementApi } from '../support/management-api';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-litellm-bodies-01';
@@ -39,7 +39,7 @@ function assertEchoed(answer: Record<string, unknown>, sent: Record<string, unkn
 describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () => {
   let gw: InProcessGateway;
   let setup: ProxyOnDatabase | undefined;
-  const { ok } = managementApi(() => gw.url, MASTER);
+  const { api, ok } = managementApi(() => gw.url, MASTER);
 
   before(async () => {
     setup = await startProxy({
@@ -134,5 +134,53 @@ describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () 
     assert.deepEqual(ids(await ok('GET', '/user/list?sso_user_ids=sso-3,sso-x')), ['ul-3']);
     for (const col of ['user_id', 'created_at', 'spend', 'user_email'])
       await ok('GET', `/user/list?sort_by=${col}&sort_order=desc`);
+  });
+
+  it("/team/member_update changes a member's role (TeamMemberUpdateRequest) and answers TeamMemberUpdateResponse", async () => {
+    await ok('POST', '/team/new', {
+      team_id: 'team-mu',
+      members_with_roles: [
+        { role: 'user', user_id: 'mu-1' },
+        { role: 'user', user_email: 'mu2@example.com' },
+      ],
+    });
+    const r = await ok('POST', '/team/member_update', {
+      team_id: 'team-mu',
+      user_id: 'mu-1',
+      role: 'admin',
+      max_budget_in_team: 5,
+    });
+    assert.deepEqual(r, { team_id: 'team-mu', user_id: 'mu-1', user_email: null, max_budget_in_team: 5 });
+    const r2 = await ok('POST', '/team/member_update', {
+      team_id: 'team-mu',
+      user_email: 'mu2@example.com',
+      role: 'admin',
+      budget_duration: '1d',
+      tpm_limit: 10,
+      rpm_limit: 1,
+    });
+    assert.deepEqual(r2, {
+      team_id: 'team-mu',
+      user_id: null,
+      user_email: 'mu2@example.com',
+      max_budget_in_team: null,
+      budget_duration: '1d',
+      tpm_limit: 10,
+      rpm_limit: 1,
+    });
+    const info = await ok('GET', '/team/info?team_id=team-mu');
+    assert.deepEqual(
+      info.team_info.members_with_roles.map((m: { role: string }) => m.role),
+      ['admin', 'admin'],
+    );
+    assertError(
+      await api('POST', '/team/member_update', { team_id: 'team-mu', user_id: 'ghost', role: 'admin' }),
+      400,
+      {
+        code: 'member_not_found',
+      },
+    );
+    assertError(await api('POST', '/team/member_update', { team_id: 'team-mu', role: 'admin' }), 400);
+    assertError(await api('POST', '/team/member_update', { team_id: 'no-team', user_id: 'mu-1' }), 404);
   });
 });

@@ -82,6 +82,7 @@ describe('route groups table', () => {
         '/team/unblock',
         '/team/member_add',
         '/team/member_delete',
+        '/team/member_update',
         '/user/new',
         '/user/info',
         '/user/update',

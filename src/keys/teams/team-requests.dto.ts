@@ -95,6 +95,21 @@ export const memberDeleteSchema = z
   .strictObject({ team_id: teamId, user_id: text.optional(), user_email: text.optional() })
   .refine((b) => b.user_id !== undefined || b.user_email !== undefined, { message: 'give user_id or user_email' });
 
+/** POST /team/member_update: a member (by user_id or user_email) gets a new role. */
+export const memberUpdateSchema = z
+  .strictObject({
+    team_id: teamId,
+    user_id: text.optional(),
+    user_email: text.optional(),
+    role: z.enum(['admin', 'user'], { error: 'must be "admin" or "user"' }).optional(),
+    // LiteLLM keeps these on its team membership row; here they are answered back, with no effect.
+    max_budget_in_team: z.number().nonnegative().finite().nullable().optional(),
+    budget_duration: text.nullable().optional(),
+    tpm_limit: z.number().int().nonnegative().nullable().optional(),
+    rpm_limit: z.number().int().nonnegative().nullable().optional(),
+  })
+  .refine((b) => b.user_id !== undefined || b.user_email !== undefined, { message: 'give user_id or user_email' });
+
 /** GET /team/info. */
 export const teamInfoSchema = z.strictObject({ team_id: teamId.optional() });
 

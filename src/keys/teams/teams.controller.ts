@@ -7,6 +7,7 @@ import {
   listTeamsSchema,
   memberAddSchema,
   memberDeleteSchema,
+  memberUpdateSchema,
   newTeamSchema,
   teamInfoSchema,
   teamRefSchema,
@@ -63,6 +64,12 @@ export class TeamsController {
   @HttpCode(200)
   memberAdd(@Body() body: unknown, @Req() req: FastifyRequest) {
     return this.teams.memberAdd(parseInput(memberAddSchema, body), callerOf(req));
+  }
+
+  @Post('member_update')
+  @HttpCode(200)
+  memberUpdate(@Body() body: unknown, @Req() req: FastifyRequest) {
+    return this.teams.memberUpdate(parseInput(memberUpdateSchema, body), callerOf(req));
   }
 
   @Post('member_delete')

@@ -19,6 +19,7 @@ import {
   type UpdateTeamRequest,
   memberAddSchema,
   memberDeleteSchema,
+  memberUpdateSchema,
 } from './team-requests.dto';
 import { MemberUsersRepository } from './member-users.repository';
 import { toTeamView } from './team-view';
@@ -162,6 +163,39 @@ export class TeamsService {
     if (!row) throw notFound(req.team_id);
     await this.memberUsers.leave(req.team_id, req);
     return this.view(row);
+  }
+
+  async memberUpdate(req: z.output<typeof memberUpdateSchema>, caller: Caller): Promise<View> {
+    this.mayManageMembers(req.team_id, caller);
+    let found: Member | undefined;
+    const row = await this.repo.update(
+      req.team_id,
+      (current) => {
+        const members = (current.membersWithRoles as Member[]).map((m) => {
+          if (found || !same(req, m)) return m;
+          found = { ...m, role: req.role ?? m.role };
+          return found;
+        });
+        if (!found)
+          throw Errors.badRequest(
+            `${req.user_id ?? req.user_email} is not a member of team ${req.team_id}`,
+            req.user_id !== undefined ? 'user_id' : 'user_email',
+            'member_not_found',
+          );
+        return { membersWithRoles: members };
+      },
+      actorOf(caller),
+      'team.member_update',
+      pick(req, ['user_id', 'user_email', 'role', 'max_budget_in_team', 'budget_duration', 'tpm_limit', 'rpm_limit']),
+    );
+    if (!row || !found) throw notFound(req.team_id);
+    return {
+      team_id: req.team_id,
+      user_id: found.user_id ?? null,
+      user_email: found.user_email ?? null,
+      max_budget_in_team: req.max_budget_in_team ?? null,
+      ...pick(req, ['budget_duration', 'tpm_limit', 'rpm_limit']),
+    };
   }
 
   async list(q: { user_id?: string; organization_id?: string }, caller: Caller): Promise<View[]> {
