@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import { closeRedis, loadRedis } from '../../common/redis/load-redis';
+import { raceTimer } from '../../common/time/timeout';
 
 /** Prefix of every Redis key and channel the keys module uses. */
 export const REDIS_PREFIX = 'llmgw:';
@@ -35,16 +36,16 @@ export class KeysRedis implements OnApplicationShutdown {
   /** Resolves once the connection is ready, or after `ms` (start does not wait forever for Redis). */
   async ready(conn: Redis, ms = 3_000): Promise<boolean> {
     if (conn.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        conn.off('ready', onReady);
-        resolve(ok);
-      };
-      const onReady = () => done(true);
-      const timer = setTimeout(() => done(false), ms);
-      conn.on('ready', onReady);
+    let onReady = (): void => undefined;
+    const ready = new Promise<boolean>((resolve) => {
+      onReady = () => resolve(true);
+      conn.once('ready', onReady);
     });
+    try {
+      return await raceTimer(ready, ms, () => false);
+    } finally {
+      conn.off('ready', onReady);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
