@@ -50,6 +50,8 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
         { clientId: 'known-team', scope: 'read', claims: { team_id: 'jwt-known' } },
         { clientId: 'deleted-team', claims: { team_id: 'jwt-team-del', email: 'd@example.com', ...allowed } },
         { clientId: 'deleted-strict', scope: 'read', claims: { team_id: 'jwt-strict-del' } },
+        { clientId: 'groups-strict', scope: 'read', claims: { groups: ['jwt-never-stored', 'jwt-team-s'] } },
+        { clientId: 'groups-none-stored', scope: 'read', claims: { groups: ['jwt-never-1', 'jwt-never-2'] } },
       ],
     });
     const models = (upstream: string) =>
@@ -296,6 +298,7 @@ general_settings:
   enable_jwt_auth: true
   litellm_jwtauth:
     team_id_jwt_field: team_id
+    team_ids_jwt_field: groups
     team_id_upsert: false
     enforce_team_based_model_access: true
     enforce_scope_based_access: true
@@ -314,6 +317,11 @@ general_settings:
     const read = await jwt('scoped', 'read');
     assert.equal((await chat(read, 'gpt-a', {}, base)).status, 200);
     assert.equal((await chat(read, 'gpt-b', {}, base)).status, 403);
+    const listed = await jwt('groups-strict', 'read');
+    assert.equal((await chat(listed, 'gpt-a', {}, base)).status, 200, 'a listed team not stored is passed over');
+    const none = await chat(await jwt('groups-none-stored', 'read'), 'gpt-a', {}, base);
+    assert.equal(none.status, 403, 'no listed team is stored');
+    assert.equal(((await none.json()) as any).error.code, 'team_not_found');
     const both = await jwt('scoped', 'read write');
     assert.equal((await chat(both, 'gpt-b', {}, base)).status, 200);
     const keyList = await fetch(`${base()}/key/list`, { headers: { authorization: `Bearer ${both}` } });

@@ -149,7 +149,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     for (const teamId of teams.slice(0, MAX_UPSERTED_TEAMS)) {
       if (this.directory.hasTeam(teamId)) continue;
       if (!this.teamIdUpsert) {
-        if (caller.teamIds && teamId !== caller.teamId) continue;
+        // A listed team that is not stored is passed over by each call (the first stored one that may use the model
+        // is used, as LiteLLM's team search does); only a team_id claim of its own must exist.
+        if (caller.teamIds && (teamId !== caller.teamId || teamId === caller.teamIds[0])) continue;
         throw teamNotFound(teamId);
       }
       await this.directory.upsertTeam(teamId, actor);
