@@ -183,4 +183,33 @@ describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () 
     assertError(await api('POST', '/team/member_update', { team_id: 'team-mu', role: 'admin' }), 400);
     assertError(await api('POST', '/team/member_update', { team_id: 'no-team', user_id: 'mu-1' }), 404);
   });
+
+  it('null for an Optional LiteLLM field (pydantic None, as Python clients send unset fields) is read as not given', async () => {
+    const k = await ok('POST', '/key/generate', { key: null, models: null, blocked: null, allowed_routes: null });
+    assert.match(k.key, /^sk-/);
+    assert.deepEqual(k.models, []);
+    const u = await ok('POST', '/key/update', { key: k.key, models: null, blocked: null, allowed_routes: null });
+    assert.equal(u.blocked, false);
+    const user = await ok('POST', '/user/new', {
+      user_id: null,
+      models: null,
+      spend: null,
+      blocked: null,
+      teams: null,
+      auto_create_key: false,
+    });
+    assert.ok(user.user_id);
+    await ok('POST', '/user/update', {
+      user_id: user.user_id,
+      models: null,
+      spend: null,
+      blocked: null,
+      password: null,
+    });
+    const team = await ok('POST', '/team/new', { team_id: null });
+    assert.ok(team.team_id);
+    await ok('POST', '/team/update', { team_id: team.team_id, models: null, blocked: null });
+    await ok('POST', '/customer/new', { user_id: 'cust-null', spend: null });
+    assertError(await api('POST', '/team/update', { team_id: null }), 400, { param: 'team_id' });
+  });
 });

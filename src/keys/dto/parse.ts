@@ -14,8 +14,21 @@ export function parseInput<S extends z.ZodType>(
   const value = input === undefined || input === null ? {} : input;
   if (typeof value !== 'object' || Array.isArray(value))
     throw Errors.badRequest(`The request ${where} must be a JSON object`);
-  const result = schema.safeParse(value);
+  let result = schema.safeParse(value);
   if (result.success) return result.data;
+  // LiteLLM's bodies are pydantic models whose Optional fields take None for "not given" (Python clients send
+  // their unset fields so): a top-level null the field does not take is read as the field left out.
+  const nulls = result.error.issues.flatMap((i) =>
+    i.code === 'invalid_type' && i.path.length === 1 && (value as Record<PropertyKey, unknown>)[i.path[0]] === null
+      ? [i.path[0]]
+      : [],
+  );
+  if (nulls.length > 0) {
+    const without: Record<PropertyKey, unknown> = { ...value };
+    for (const k of nulls) delete without[k];
+    result = schema.safeParse(without);
+    if (result.success) return result.data;
+  }
   const unknown = result.error.issues.flatMap((i) =>
     i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k].map(String).join('.')) : [],
   );
