@@ -105,7 +105,7 @@ describe('keys: request bodies', () => {
   });
 
   it('list query: defaults, coercion, bounds, unknown parameters', () => {
-    assert.deepEqual(parseInput(listKeysSchema, {}, 'query'), { page: 1, size: 10 });
+    assert.deepEqual(parseInput(listKeysSchema, {}, 'query'), { page: 1, size: 10, sort_order: 'desc' });
     assert.deepEqual(
       parseInput(listKeysSchema, { page: '3', size: '25', team_id: 't', return_full_object: 'true' }, 'query'),
       {
@@ -113,6 +113,7 @@ describe('keys: request bodies', () => {
         size: 25,
         team_id: 't',
         return_full_object: true,
+        sort_order: 'desc',
       },
     );
     assert.match(refused(() => parseInput(listKeysSchema, { size: '1000' }, 'query')).message, /size/);
