@@ -185,8 +185,16 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       members_with_roles: [{ user_id: 'lu' }],
     });
     await ok('POST', '/team/new', { team_id: 'team-l2', organization_id: 'org-l' });
+    const key = await ok('POST', '/key/generate', { team_id: 'team-l1' });
     const all = await ok('GET', '/team/list');
-    assert.ok(all.some((t: { team_id: string }) => t.team_id === 'team-l1'));
+    const l1 = all.find((t: { team_id: string }) => t.team_id === 'team-l1');
+    assert.deepEqual(
+      l1.keys.map((k: { token: string }) => k.token),
+      [key.token],
+      "LiteLLM's TeamListResponseObject: the team's keys",
+    );
+    assert.deepEqual(l1.team_memberships, []);
+    assert.deepEqual(all.find((t: { team_id: string }) => t.team_id === 'team-l2').keys, []);
     assert.deepEqual(
       (await ok('GET', '/team/list?user_id=lu')).map((t: { team_id: string }) => t.team_id),
       ['team-l1'],

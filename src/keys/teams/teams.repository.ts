@@ -115,6 +115,17 @@ export class TeamsRepository {
     return guard(this.prisma.team.findMany({ where, orderBy: [{ createdAt: 'asc' }, { teamId: 'asc' }], take: 1000 }));
   }
 
+  /** The keys of these teams, for /team/list (bounded: the listed teams' keys, oldest first). */
+  keysOfTeams(teamIds: readonly string[]) {
+    return guard(
+      this.prisma.virtualKey.findMany({
+        where: { teamId: { in: [...teamIds] } },
+        orderBy: { createdAt: 'asc' },
+        take: 10_000,
+      }),
+    );
+  }
+
   /** The team's keys, for /team/info. */
   keysOf(teamId: string) {
     return guard(this.prisma.virtualKey.findMany({ where: { teamId }, orderBy: { createdAt: 'asc' }, take: 1000 }));

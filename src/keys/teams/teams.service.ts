@@ -208,7 +208,13 @@ export class TeamsService {
           : [];
     const userId = readsAll(caller) || caller.teamId !== undefined ? q.user_id : caller.userId;
     const rows = await this.repo.list({ userId, organizationId: q.organization_id, teamIds: own });
-    return rows.map((r) => this.view(r));
+    // LiteLLM's TeamListResponseObject: each team with its keys and its member budgets (none kept here).
+    const keys = rows.length > 0 ? await this.repo.keysOfTeams(rows.map((r) => r.teamId)) : [];
+    return rows.map((r) => ({
+      ...this.view(r),
+      team_memberships: [],
+      keys: keys.filter((k) => k.teamId === r.teamId).map((k) => toKeyView(k, this.spend.unflushed(k.token))),
+    }));
   }
 
   private view(row: TeamRow): View {
