@@ -45,11 +45,3 @@ export function splitModel(model: string, customProvider?: string): { provider: 
   if (slash <= 0) return { provider: 'openai', upstreamModel: model };
   return { provider: model.slice(0, slash), upstreamModel: model.slice(slash + 1) };
 }
-
-const PERIOD_MS: Readonly<Record<string, number>> = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 };
-
-/** A period the schema accepted (`30d`, `12h`, ...) in milliseconds. */
-export function periodMs(text: string): number {
-  const unit = text.slice(-1);
-  return Number(text.slice(0, -1)) * PERIOD_MS[unit];
-}

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import type { CommandLine } from './command-line';
 import type { FileRead } from './config-file';
 import { ConfigError, type ConfigProblem } from './config.error';
-import { parseEnvNumber, periodMs } from './config.util';
+import { fixedDurationMs } from '../common/time/duration';
+import { parseEnvNumber } from './config.util';
 import { checkDatabaseUrl, POOL_LIMIT, POOL_WAIT_SEC, wholeSetting } from './database-url';
 import { toDeployments } from './deployments';
 import type { GatewayConfig } from './gateway-config';
@@ -97,8 +98,10 @@ export function toGatewayConfig(
     spend: {
       writeIntervalMs: Math.round((gs.proxy_batch_write_at ?? DEFAULT_SPEND_WRITE_SEC) * 1000),
       logs: !gs.disable_spend_logs,
-      retentionMs: gs.maximum_spend_logs_retention_period ? periodMs(gs.maximum_spend_logs_retention_period) : null,
-      retentionIntervalMs: periodMs(gs.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_INTERVAL),
+      retentionMs: gs.maximum_spend_logs_retention_period
+        ? fixedDurationMs(gs.maximum_spend_logs_retention_period)
+        : null,
+      retentionIntervalMs: fixedDurationMs(gs.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_INTERVAL),
     },
     metrics: { requireAuth: file.litellm_settings.require_auth_for_metrics_endpoint },
     ui: { oidc: uiOidc },

@@ -3,7 +3,7 @@ import { keyFields, type KeyFields } from './dto/key-fields';
 import { extraFields } from './dto/litellm-key-fields';
 import type { KeyChanges } from './keys.repository';
 import { firstResetAt } from './budget/budget-period';
-import { expiryFrom } from './util/duration';
+import { expiryFrom } from '../common/time/duration';
 import type { Prisma } from '../generated/prisma/client';
 
 /** Maps the LiteLLM request fields that were given to column changes (absent fields are left alone). */

@@ -98,6 +98,14 @@ describe('config: read as LiteLLM reads it', () => {
     assert.deepEqual(env.jwt.publicKeyUrls, ['https://b']);
   });
 
+  it('spend log retention periods in milliseconds; the interval defaults to a day', () => {
+    const c = load(
+      'general_settings:\n  maximum_spend_logs_retention_period: 2w\n  maximum_spend_logs_retention_interval: 12h\n',
+    );
+    assert.deepEqual([c.spend.retentionMs, c.spend.retentionIntervalMs], [14 * 86_400_000, 12 * 3_600_000]);
+    assert.deepEqual([load('').spend.retentionMs, load('').spend.retentionIntervalMs], [null, 86_400_000]);
+  });
+
   it('team_allowed_routes wins over allowed_routes, as the team policy and key scopes read it', () => {
     const both = load(
       'general_settings:\n  allowed_routes: [info_routes]\n  litellm_jwtauth:\n    team_allowed_routes: [openai_routes]\n',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { describeKeyRef, hashSecret, maskSecret, newSecret, toToken } from '../../src/keys/secrets/key-secret';
-import { expiryFrom, isValidDuration } from '../../src/keys/util/duration';
+import { expiryFrom, isValidDuration } from '../../src/common/time/duration';
 
 describe('keys: secrets', () => {
   it('makes URL-safe sk- secrets from 32 random bytes, all different', () => {

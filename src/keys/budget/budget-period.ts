@@ -1,4 +1,4 @@
-import { expiryFrom, isValidDuration } from '../util/duration';
+import { expiryFrom, isValidDuration } from '../../common/time/duration';
 
 /**
  * LiteLLM's `budget_duration`: how long a budget period lasts (`30s`, `30m`, `24h`, `7d`, `1mo`). When the period

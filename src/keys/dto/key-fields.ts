@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { validateRouteList } from '../../auth/routes/route-matcher';
 import { BUDGET_DURATION_HINT, isBudgetDuration } from '../budget/budget-period';
-import { isStorableDuration, isValidDuration } from '../util/duration';
+import { isStorableDuration, isValidDuration } from '../../common/time/duration';
 import { KEY_PREFIX, MIN_CUSTOM_KEY_LENGTH } from '../secrets/key-secret';
 import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
 

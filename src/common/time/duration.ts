@@ -31,3 +31,11 @@ export function expiryFrom(duration: string | null | undefined, now = new Date()
   else at.setTime(at.getTime() + n * UNIT_MS[unit]);
   return at;
 }
+
+/** A duration of fixed length (`30s`, `15m`, `24h`, `7d`, `2w`; not `mo` or `y`) in milliseconds. */
+export function fixedDurationMs(text: string): number {
+  const m = DURATION.exec(text);
+  const unitMs = m ? UNIT_MS[m[2]] : undefined;
+  if (unitMs === undefined) throw new RangeError(`not a fixed-length duration: ${text}`);
+  return Number(m![1]) * unitMs;
+}
