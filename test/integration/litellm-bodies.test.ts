@@ -70,6 +70,22 @@ describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () 
     });
     assertEchoed(u, GENERATE_BASE_EXTRA, '/user/new');
     assert.deepEqual(u.teams, ['team-b1']);
+    await ok('POST', '/team/new', { team_id: 'team-b2' });
+    await ok('POST', '/user/new', {
+      user_id: 'user-b2',
+      auto_create_key: false,
+      teams: [{ team_id: 'team-b2', user_role: 'admin' }, 'team-b1'],
+    });
+    const roles = async (team: string) =>
+      (await ok('GET', `/team/info?team_id=${team}`)).team_info.members_with_roles.map(
+        (m: { user_id: string; role: string }) => `${m.user_id}:${m.role}`,
+      );
+    assert.deepEqual(
+      await roles('team-b2'),
+      ['user-b2:admin'],
+      "a NewUserRequestTeam's user_role is the member's role",
+    );
+    assert.deepEqual(await roles('team-b1'), ['user-b1:user', 'user-b2:user']);
     const changed = { key_alias: 'user-key', duration: '1d', team_id: 'team-b1', ...GENERATE_BASE_EXTRA };
     const up = await ok('POST', '/user/update', { user_id: 'user-b1', spend: 0, ...changed });
     assertEchoed(up.data, changed, '/user/update');

@@ -51,6 +51,17 @@ export const userId = z
   .max(256, 'must be at most 256 characters')
   .refine(isStorableText, NOT_STORABLE);
 
+/** A team the user joins, with its role there ("user" unless a NewUserRequestTeam says "admin"). */
+const teamRef = z.union([
+  text.transform((team_id) => ({ team_id, role: 'user' as const })),
+  z
+    .looseObject({
+      team_id: text,
+      user_role: z.enum(['user', 'admin'], { error: 'must be "user" or "admin"' }).optional(),
+    })
+    .transform((t) => ({ team_id: t.team_id, role: t.user_role ?? ('user' as const) })),
+]);
+
 const userFields = {
   ...limitFields,
   ...storedFields,
@@ -60,11 +71,8 @@ const userFields = {
     .enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` })
     .nullable()
     .optional(),
-  // LiteLLM's NewUserRequestTeam objects ({team_id, max_budget_in_team, user_role}) name the teams too.
-  teams: z
-    .array(z.union([text, z.looseObject({ team_id: text }).transform((t) => t.team_id)]))
-    .max(1000, 'must have at most 1000 entries')
-    .optional(),
+  // A team id, or LiteLLM's NewUserRequestTeam ({team_id, user_role, max_budget_in_team}): the teams the user joins.
+  teams: z.array(teamRef).max(1000, 'must have at most 1000 entries').optional(),
   metadata: jsonObject.nullable().optional(),
   // LiteLLM's spend of the user: the starting spend on /user/new.
   spend: z.number().nonnegative('must be 0 or more').finite().optional(),

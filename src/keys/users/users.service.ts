@@ -45,10 +45,11 @@ export class UsersService {
     requireAdmin(caller, 'create users');
     const userId = req.user_id ?? randomUUID();
     // LiteLLM adds the new user to `team_id` if given, else to each of `teams`, as a member of role "user".
-    const joins = req.team_id ? [req.team_id] : (req.teams ?? []);
+    const joins = req.team_id ? [{ team_id: req.team_id, role: 'user' as const }] : (req.teams ?? []);
+    const teamIds = req.teams?.map((t) => t.team_id) ?? [];
     const data: Prisma.UserUncheckedCreateInput = {
       ...columns(req),
-      ...(req.team_id ? { teams: [...new Set([...(req.teams ?? []), req.team_id])] } : {}),
+      ...(req.team_id ? { teams: [...new Set([...teamIds, req.team_id])] } : {}),
       userId,
       spend: req.spend ?? 0,
       extra: stored(req),
@@ -59,13 +60,17 @@ export class UsersService {
       throw err;
     });
     await this.changes.changed('user', [userId]);
-    const member = { role: 'user' as const, user_id: userId, user_email: req.user_email ?? undefined };
-    for (const teamId of new Set(joins))
+    const joined = new Set<string>();
+    for (const { team_id: teamId, role } of joins) {
+      if (joined.has(teamId)) continue;
+      joined.add(teamId);
+      const member = { role, user_id: userId, user_email: req.user_email ?? undefined };
       // A team that does not exist is skipped, as LiteLLM does.
       await this.teams.update(teamId, withMembers([member]), actorOf(caller), 'team.member_add', {
         member: [member],
         via: 'user.new',
       });
+    }
     const view = this.view(row);
     // LiteLLM creates a key for the new user unless told not to; its secret is shown this once.
     if (req.auto_create_key === false) return view;
@@ -169,7 +174,7 @@ function columns(
   if (f.user_email !== undefined) c.userEmail = f.user_email;
   if (f.user_alias !== undefined) c.userAlias = f.user_alias;
   if (f.user_role !== undefined) c.userRole = f.user_role;
-  if (f.teams !== undefined) c.teams = f.teams;
+  if (f.teams !== undefined) c.teams = [...new Set(f.teams.map((t) => t.team_id))];
   return c as UserChanges & Prisma.UserUncheckedCreateInput;
 }
 
