@@ -87,6 +87,8 @@ export const LITELLM_PARAMS: SettingsSection = {
     'aws_bedrock_project_id',
     's3_bucket_name',
     's3_region_name',
+    's3_access_key_id',
+    's3_secret_access_key',
     's3_encryption_key_id',
     'aws_batch_role_arn',
     's3_output_bucket_name',
