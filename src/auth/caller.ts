@@ -30,8 +30,8 @@ export interface Caller {
   /** JWT `sub` and `client_id`/`azp`, recorded as the actor of admin actions. */
   readonly subject?: string;
   readonly clientId?: string;
-  /** SHA-256 hex of the virtual key (its id, LiteLLM's `token`). */
-  readonly keyHash?: string;
+  /** The virtual key's token: SHA-256 hex of its secret, its id (LiteLLM's name). */
+  readonly token?: string;
   /** The virtual key's `key_alias` (a name its owner chose, not a secret), for the access log. */
   readonly keyAlias?: string;
   readonly scopes: readonly string[];

@@ -25,7 +25,7 @@ export function actorOf(caller: Caller): Actor {
       };
     default:
       // The whole hash (an id, not a secret): a key without a team manages the keys it created, matched on this.
-      return { id: keyActorId(caller.keyHash ?? 'unknown'), role: caller.role };
+      return { id: keyActorId(caller.token ?? 'unknown'), role: caller.role };
   }
 }
 

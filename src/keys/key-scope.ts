@@ -62,7 +62,7 @@ export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
     ...where,
     userId: caller.userId ?? null,
     keysOfUser: caller.role === 'internal_user' || (caller.role === 'virtual_key' && caller.userId !== undefined),
-    self: caller.keyHash,
+    self: caller.token,
     routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES,
     models: own.models,
     limited: own.limited,

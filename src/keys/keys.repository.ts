@@ -13,7 +13,7 @@ export type { SoftBudgetCrossing, SpendResult } from './budget/spend-result';
 
 export interface AuditEntry {
   action: string;
-  keyHash: string | null;
+  token: string | null;
   details?: Record<string, unknown>;
 }
 
@@ -80,7 +80,7 @@ export class KeysRepository {
           await tx.virtualKey.updateMany({ where: { createdBy: creator.from }, data: { createdBy: creator.to } });
         const newToken = typeof changes.token === 'string' ? changes.token : token;
         const row = await tx.virtualKey.findUniqueOrThrow({ where: { token: newToken } });
-        await tx.auditLog.create({ data: auditData(actor, { ...audit, keyHash: audit.keyHash ?? newToken }) });
+        await tx.auditLog.create({ data: auditData(actor, { ...audit, token: audit.token ?? newToken }) });
         return row;
       }),
     );
@@ -92,7 +92,7 @@ export class KeysRepository {
       this.prisma.$transaction(async (tx) => {
         const res = await tx.virtualKey.deleteMany({ where: { token: { in: [...tokens] }, ...scope } });
         await tx.auditLog.createMany({
-          data: tokens.map((t) => auditData(actor, { action: 'key.delete', keyHash: t })),
+          data: tokens.map((t) => auditData(actor, { action: 'key.delete', token: t })),
         });
         return res.count;
       }),
@@ -184,7 +184,7 @@ function auditData(actor: Actor, e: AuditEntry): Prisma.AuditLogCreateManyInput 
     actor: actor.id,
     actorRole: actor.role,
     action: e.action,
-    keyHash: e.keyHash,
+    token: e.token,
     details: details,
   };
 }

@@ -57,7 +57,7 @@ export class KeysService {
     const row = await this.repo
       .create({ ...c, token, keyName: maskSecret(secret), createdBy: actor.id }, actor, {
         action: 'key.generate',
-        keyHash: token,
+        token,
         details: { ...auditedFields(req), custom_key: req.key !== undefined },
       })
       .catch(taken('key'));
@@ -68,8 +68,8 @@ export class KeysService {
   async info(keyRef: string | undefined, caller: Caller): Promise<{ key: string; info: KeyView }> {
     let token: string | null;
     if (caller.role === 'virtual_key') {
-      token = keyRef === undefined ? (caller.keyHash ?? null) : toToken(keyRef);
-      if (token !== caller.keyHash)
+      token = keyRef === undefined ? (caller.token ?? null) : toToken(keyRef);
+      if (token !== caller.token)
         throw Errors.forbidden(
           'A virtual key may only read its own info (call /key/info without ?key=)',
           'key_info_forbidden',
@@ -130,7 +130,7 @@ export class KeysService {
           oldToken,
           changes,
           actorOf(caller),
-          { action: 'key.regenerate', keyHash: token, details: { ...auditedFields(fields), previous_token: oldToken } },
+          { action: 'key.regenerate', token, details: { ...auditedFields(fields), previous_token: oldToken } },
           where,
           { from: keyActorId(oldToken), to: keyActorId(token) },
         )
@@ -179,7 +179,7 @@ export class KeysService {
     scope: KeyScope | null,
   ): Promise<KeyView> {
     const token = toToken(keyRef);
-    const audit = { action, keyHash: token, details: auditedFields(fields) };
+    const audit = { action, token, details: auditedFields(fields) };
     const where = scopeWhere(scope);
     const guarded = blockWhere(scope, changes.blocked, where);
     const row = token

@@ -113,7 +113,7 @@ export class AccessLog {
       fields = `,"role":"${c.role}"`;
       if (c.teamId !== undefined) fields += `,"team":${JSON.stringify(this.clean(c.teamId))}`;
       if (c.userId !== undefined) fields += `,"user":${JSON.stringify(this.clean(c.userId))}`;
-      if (c.keyHash !== undefined) fields += `,"key":"${c.keyHash.slice(0, 12)}"`;
+      if (c.token !== undefined) fields += `,"key":"${c.token.slice(0, 12)}"`;
       if (c.keyAlias !== undefined) fields += `,"key_alias":${JSON.stringify(this.clean(c.keyAlias))}`;
       this.callerFields.set(c, fields);
     }

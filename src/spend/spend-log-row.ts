@@ -109,7 +109,7 @@ export function toRow(id: string, call: CallRecord, key: KeyRecord | undefined):
     id,
     requestId: storable(call.requestId),
     callType: CALL_TYPES[call.op],
-    apiKey: call.caller.keyHash ?? null,
+    apiKey: call.caller.token ?? null,
     keyAlias: key?.keyAlias ?? null,
     teamId: text(call.caller.teamId),
     user: text(call.caller.userId),

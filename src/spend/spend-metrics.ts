@@ -9,16 +9,16 @@ import type { SpendLogWriter } from './spend-log-writer.service';
 /** Remaining and maximum budgets of the keys, teams and users seen in calls (names callers: authenticated /metrics only). */
 export function renderBudgets(
   out: string[],
-  keyHashes: Iterable<string>,
+  tokens: Iterable<string>,
   keys: KeyLookup,
   seen: { teams: Iterable<string>; users: Iterable<string> },
   budgets: TeamBudgets | null,
 ): void {
   const keyLines: string[][] = [[], []];
-  for (const hash of keyHashes) {
-    const k = keys.get(hash);
+  for (const token of tokens) {
+    const k = keys.get(token);
     if (!k || k.maxBudget === null) continue;
-    const l = labelText(['hashed_api_key', 'api_key_alias'], [hash, k.keyAlias ?? '']);
+    const l = labelText(['hashed_api_key', 'api_key_alias'], [token, k.keyAlias ?? '']);
     keyLines[0].push(`litellm_remaining_api_key_budget_metric${l} ${k.maxBudget - k.spend}`);
     keyLines[1].push(`litellm_api_key_max_budget_metric${l} ${k.maxBudget}`);
   }

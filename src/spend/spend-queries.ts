@@ -54,7 +54,7 @@ export function range(start?: string, end?: string): { from: number | null; to: 
 }
 
 /** A raw virtual key given as `api_key` is looked for by its token (the only form stored); anything else as given. */
-export function keyHashOf(apiKey: string): string {
+export function tokenOf(apiKey: string): string {
   return toToken(apiKey) ?? apiKey;
 }
 
@@ -70,7 +70,7 @@ export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId
       throw Errors.forbidden(`A team caller sees only its own team's spend (team ${JSON.stringify(team)})`);
     return { teamId: team };
   }
-  if (caller.role === 'virtual_key' && caller.keyHash) return { apiKey: caller.keyHash };
+  if (caller.role === 'virtual_key' && caller.token) return { apiKey: caller.token };
   throw Errors.forbidden('This caller has no team or key to see spend of');
 }
 

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { DatabaseService } from '../database/database.service';
 import { keySpendReport } from './key-spend-report';
-import { keyHashOf, range, scopeOf, Where, type spendLogsQuery, type spendReportQuery } from './spend-queries';
+import { tokenOf, range, scopeOf, Where, type spendLogsQuery, type spendReportQuery } from './spend-queries';
 
 interface LogRow {
   request_id: string;
@@ -63,7 +63,7 @@ export class SpendReadService {
     const where = new Where()
       .eq('team_id', scope.teamId ?? q.team_id)
       .eq('api_key', scope.apiKey)
-      .eq('api_key', q.api_key === undefined ? undefined : keyHashOf(q.api_key))
+      .eq('api_key', q.api_key === undefined ? undefined : tokenOf(q.api_key))
       .eq('user', q.user_id)
       .eq('request_id', q.request_id)
       .eq('model', q.model)
@@ -86,7 +86,7 @@ export class SpendReadService {
       .eq('end_user', q.customer_id)
       .between(from, to);
     // LiteLLM's other answers: per key for one key or one user, per team and customer for both.
-    if (q.api_key !== undefined) return keySpendReport(this.db, where.eq('api_key', keyHashOf(q.api_key)));
+    if (q.api_key !== undefined) return keySpendReport(this.db, where.eq('api_key', tokenOf(q.api_key)));
     if (q.internal_user_id !== undefined) return keySpendReport(this.db, where.eq('user', q.internal_user_id));
     const both = q.team_id !== undefined && q.customer_id !== undefined;
     const g = both ? TEAM_AND_CUSTOMER : GROUP_BY[q.group_by];

@@ -76,7 +76,7 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
     const calls = this.pending;
     this.pending = [];
     for (const call of calls) {
-      const key = call.caller.keyHash ? this.keys.get(call.caller.keyHash) : undefined;
+      const key = call.caller.token ? this.keys.get(call.caller.token) : undefined;
       const row = toRow(`${this.idPrefix}${(++this.seq).toString(36)}`, call, key);
       if (this.logs) this.writer.append(row);
       this.observe(call, row, key);

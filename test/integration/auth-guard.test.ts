@@ -151,7 +151,7 @@ describe('auth guard (real OpenID provider, JWKS URL)', () => {
     assert.deepEqual(ok.body.caller, {
       role: 'virtual_key',
       via: 'virtual_key',
-      keyHash: sha256Hex('sk-default-key-1'),
+      token: sha256Hex('sk-default-key-1'),
       teamId: 'team-1',
       userId: 'u-1',
       scopes: [],

@@ -55,7 +55,7 @@ for (const mode of ['in-process', 'redis'] as const) {
     const callerOf = (k: { token: string }, teamId?: string): Caller => ({
       role: 'virtual_key',
       via: 'virtual_key',
-      keyHash: k.token,
+      token: k.token,
       teamId,
       scopes: [],
     });
@@ -407,7 +407,7 @@ describe('keys: Redis unreachable', () => {
     assert.equal(res.status, 200);
     const k = await readJson(res);
     const accounting = gw.app.get<CallAccounting>(CALL_ACCOUNTING);
-    const caller: Caller = { role: 'virtual_key', via: 'virtual_key', keyHash: k.token, scopes: [] };
+    const caller: Caller = { role: 'virtual_key', via: 'virtual_key', token: k.token, scopes: [] };
     (await accounting.admit(caller, 'm')).done(null);
     (await accounting.admit(caller, 'm')).done(null);
     await refusal(() => accounting.admit(caller, 'm'), 429);

@@ -33,7 +33,7 @@ describe('keys: on the embedded store (no DATABASE_URL)', () => {
     const caller: Caller = {
       role: 'virtual_key',
       via: 'virtual_key',
-      keyHash: g.body.token,
+      token: g.body.token,
       teamId: 'emb-team',
       scopes: [],
     };
@@ -90,7 +90,7 @@ describe('keys: general_settings.proxy_batch_write_at', () => {
     const key = await readJson(res);
     assert.equal(res.status, 200, JSON.stringify(key));
     const spend = gw.app.get(SpendWriter);
-    const caller: Caller = { role: 'virtual_key', via: 'virtual_key', keyHash: key.token, scopes: [] };
+    const caller: Caller = { role: 'virtual_key', via: 'virtual_key', token: key.token, scopes: [] };
     (await gw.app.get<CallAccounting>(CALL_ACCOUNTING).admit(caller, 'm')).done({
       modelGroup: 'm',
       deploymentId: 'd',

@@ -32,7 +32,7 @@ describe('access log line', () => {
         role: 'team',
         teamId: 'p"1',
         userId: 'u1',
-        keyHash: 'abcdef0123456789ff',
+        token: 'abcdef0123456789ff',
       }),
       reply,
     );
@@ -77,7 +77,7 @@ describe('access log line', () => {
     const out = new LogCapture();
     const log = createLogger({ level: 'info', secrets: [SECRET] }, out);
     const access = new AccessLog(log, [SECRET]);
-    const key = Object.freeze({ role: 'virtual_key', keyHash: 'aaaaaaaaaaaa0000', teamId: 't1' });
+    const key = Object.freeze({ role: 'virtual_key', token: 'aaaaaaaaaaaa0000', teamId: 't1' });
     const jwt = Object.freeze({ role: 'team', teamId: `team-${SECRET}`, userId: 'u"2' });
     for (const c of [key, jwt, key, undefined, jwt]) access.write(request('/v1/models', c), reply);
     const fields = out.lines.map((l) => JSON.parse(l)).map(({ role, team, user, key }) => ({ role, team, user, key }));

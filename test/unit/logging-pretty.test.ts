@@ -19,7 +19,7 @@ describe('access line: the model call', () => {
       url: '/v1/chat/completions',
       headers: {},
       routeOptions: { url: '/v1/chat/completions' },
-      caller: Object.freeze({ role: 'virtual_key', keyHash: 'abcdef0123456789', keyAlias: 'ci-bot', teamId: 't1' }),
+      caller: Object.freeze({ role: 'virtual_key', token: 'abcdef0123456789', keyAlias: 'ci-bot', teamId: 't1' }),
       [CALL_REPORT]: {
         modelGroup: 'gpt',
         deploymentId: 'gpt#0',

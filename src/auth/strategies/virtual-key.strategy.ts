@@ -71,7 +71,7 @@ function callerOf(record: KeyRecord): Caller {
   return Object.freeze({
     role: 'virtual_key',
     via: 'virtual_key',
-    keyHash: record.token,
+    token: record.token,
     keyAlias: record.keyAlias ?? undefined,
     teamId: record.teamId ?? undefined,
     userId: record.userId ?? undefined,

@@ -45,9 +45,9 @@ export class AccountingService implements CallAccounting {
   admit(caller: Caller, modelGroup: string, endUserId?: string, worst?: Reservation): Admission | Promise<Admission> {
     const endUser = endUserId ?? caller.endUserId;
     if (caller.role === 'virtual_key') {
-      const key = caller.keyHash ? this.cache.get(caller.keyHash) : undefined;
+      const key = caller.token ? this.cache.get(caller.token) : undefined;
       if (key) return this.admitKey(key, modelGroup, endUser, worst);
-      return this.cache.findByHash(caller.keyHash ?? '').then((k) => {
+      return this.cache.findByHash(caller.token ?? '').then((k) => {
         if (!k)
           throw Errors.unauthorized(
             'Invalid API key: this key does not exist (it may have been deleted or regenerated)',
@@ -64,13 +64,13 @@ export class AccountingService implements CallAccounting {
   }
 
   aliasOf(caller: Caller, model: string): string | undefined {
-    if (caller.role !== 'virtual_key' || !caller.keyHash) return undefined;
-    return this.cache.get(caller.keyHash)?.extras.aliases?.get(model);
+    if (caller.role !== 'virtual_key' || !caller.token) return undefined;
+    return this.cache.get(caller.token)?.extras.aliases?.get(model);
   }
 
   allowedModels(caller: Caller): readonly string[] | null {
-    if (caller.role === 'virtual_key' && caller.keyHash) {
-      const key = this.cache.get(caller.keyHash);
+    if (caller.role === 'virtual_key' && caller.token) {
+      const key = this.cache.get(caller.token);
       return key?.modelSet ? key.models : null;
     }
     if (caller.scopeModels) return caller.scopeModels;

@@ -15,7 +15,7 @@ export async function callerScope(caller: Caller, config: GatewayConfig, cache: 
       models: null,
       limited: false,
     });
-  const own = caller.keyHash ? await cache.findByHash(caller.keyHash) : null;
+  const own = caller.token ? await cache.findByHash(caller.token) : null;
   if (!own) throw Errors.unauthorized('This key no longer exists', 'invalid_api_key');
   const rateLimited = own.rpmLimit !== null || own.tpmLimit !== null || own.maxParallelRequests !== null;
   const limited = rateLimited || own.maxBudget !== null || own.expires !== null;
