@@ -6,6 +6,7 @@ import { mergeIncludes } from './config-include';
 import type { ConfigOrigins } from './config-origins';
 import { applyCredentialList } from './credential-list';
 import { liftDeploymentLimits } from './deployment-limits';
+import { dropUnusedEnvRefs } from './unused-env-refs';
 import { checkKnownKeys } from './known-keys';
 import { readYamlMapping } from './yaml-file';
 
@@ -25,6 +26,7 @@ export function readConfigFile(path: string, processEnv: Env, warnings: string[]
   const env = withFileVariables(raw!, processEnv, path, problems);
   applyCredentialList(raw!, path, warnings, problems);
   liftDeploymentLimits(raw!);
+  dropUnusedEnvRefs(raw!, env);
   // Keys first (warnings, removals), so that an os.environ/ reference under an ignored key cannot stop the start.
   const keys = checkKnownKeys(raw!, path, warnings, problems);
   const fromEnv = new Set<string>();
