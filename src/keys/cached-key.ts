@@ -1,5 +1,6 @@
 import type { KeySource } from './cache/key-store';
 import type { KeyRecord } from './key-record';
+import { PeriodSpend, resetAtMsOf } from './budget/period-spend';
 import { keyExtras, type KeyExtras } from './key-extras';
 
 /** LiteLLM's special `models` entry meaning "every configured model group". */
@@ -11,11 +12,9 @@ const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * A key as the hot path holds it: the stored row, plus what admission needs precomputed (the model set, whether
- * any limit applies). `spend` is the database value plus spend recorded here and not yet confirmed by a flush; it
- * only ever grows within a budget period. `resetAtMs` ends the period (Infinity: none): once passed, the spend held
- * counts as 0 until the database answers the next period.
+ * any limit applies), and its spend in the current budget period (PeriodSpend).
  */
-export class CachedKey implements KeyRecord {
+export class CachedKey extends PeriodSpend implements KeyRecord {
   readonly token: string;
   readonly keyName: string;
   readonly keyAlias: string | null;
@@ -23,8 +22,6 @@ export class CachedKey implements KeyRecord {
   readonly allowedRoutes: readonly string[];
   readonly expires: Date | null;
   readonly maxBudget: number | null;
-  spend: number;
-  resetAtMs: number;
   readonly rpmLimit: number | null;
   readonly tpmLimit: number | null;
   readonly maxParallelRequests: number | null;
@@ -47,6 +44,7 @@ export class CachedKey implements KeyRecord {
   readonly seq: number;
 
   constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = () => 0) {
+    super(row.spend + unflushedSpend, resetAtMsOf(row.budgetResetAt));
     this.token = row.token;
     this.keyName = row.keyName;
     this.keyAlias = row.keyAlias;
@@ -56,8 +54,6 @@ export class CachedKey implements KeyRecord {
     this.allowedRoutes = routes.length === 0 ? NO_STRINGS : Object.freeze([...routes]);
     this.expires = row.expires;
     this.maxBudget = row.maxBudget;
-    this.spend = row.spend + unflushedSpend;
-    this.resetAtMs = row.budgetResetAt ? row.budgetResetAt.getTime() : Infinity;
     this.rpmLimit = row.rpmLimit;
     this.tpmLimit = row.tpmLimit;
     this.maxParallelRequests = row.maxParallelRequests;
@@ -76,22 +72,6 @@ export class CachedKey implements KeyRecord {
         this.modelSpend.set(g, (typeof stored[g] === 'number' ? stored[g] : 0) + unflushedModel(g));
     } else this.modelSpend = null;
     this.seq = Number(row.changeSeq ?? 0);
-  }
-
-  /** Spend in the current budget period, as of `nowMs`. */
-  spendAt(nowMs: number): number {
-    return this.resetAtMs <= nowMs ? 0 : this.spend;
-  }
-
-  /**
-   * A database total: a later period replaces what is held; the same period only raises it (another instance's
-   * newer total may have arrived first); an older one is ignored.
-   */
-  adopt(total: number, resetAtMs: number, unflushed: number): void {
-    if (resetAtMs > this.resetAtMs) {
-      this.resetAtMs = resetAtMs;
-      this.spend = total + unflushed;
-    } else if (resetAtMs === this.resetAtMs) this.spend = Math.max(this.spend, total + unflushed);
   }
 
   /** Database totals per model group (a flush's answer, or another instance's): only ever raise what is held. */

@@ -20,7 +20,7 @@ export function checkObject(o: LimitedObject, modelGroup: string, nowMs: number,
     );
   }
   if (o.maxBudget !== null) {
-    if (o.resetAtMs <= nowMs) objects.periodOver(o.kind, o.id);
+    if (o.periodOver(nowMs)) objects.periodOver(o.kind, o.id);
     const spent = o.spendAt(nowMs);
     if (spent >= o.maxBudget) throw Errors.budgetExceeded(o.budgetOwner, spent, o.maxBudget);
   }
@@ -39,16 +39,7 @@ export function objectScope(o: LimitedObject, reserves: boolean, nowMs: number):
     parallel: o.maxParallelRequests,
     budget: reserves ? o.maxBudget : null,
     spent: o.spendAt(nowMs),
-    period: periodOf(o.resetAtMs, nowMs),
+    period: o.periodAt(nowMs),
     owner: o.budgetOwner,
   };
-}
-
-/**
- * The budget period as the shared counter knows it (limit-scripts.ts): its end; 0 for none; just after its end once
- * it is over and the next one is not known yet (its spend then starts again from what this instance holds, 0).
- */
-export function periodOf(resetAtMs: number, nowMs: number): number {
-  if (resetAtMs === Infinity) return 0;
-  return resetAtMs <= nowMs ? resetAtMs + 1 : resetAtMs;
 }

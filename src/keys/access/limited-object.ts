@@ -1,5 +1,6 @@
 import { ALL_PROXY_MODELS } from '../cached-key';
 import type { BudgetOwner } from '../../common/errors/gateway-error';
+import { PeriodSpend, resetAtMsOf } from '../budget/period-spend';
 import type { ObjectKind } from './object-kind';
 
 /** The limit columns teams, users and end users share (their Prisma rows all have these). */
@@ -19,11 +20,9 @@ export interface LimitColumns {
 
 /**
  * A team, user or end user as admission holds it in memory: its limits, precomputed (the model set, whether any
- * rate limit applies), and its spend in the current budget period: the database total as last learned plus what
- * this instance recorded since. `resetAtMs` is the end of that period (Infinity: no period); once it has passed,
- * the spend held counts as 0 until the database answers the new period.
+ * rate limit applies), and its spend in the current budget period (PeriodSpend).
  */
-export class LimitedObject {
+export class LimitedObject extends PeriodSpend {
   readonly models: readonly string[];
   /** null: every model group. */
   readonly modelSet: ReadonlySet<string> | null;
@@ -40,8 +39,6 @@ export class LimitedObject {
   readonly scopeId: string;
   /** Who is over budget in a refusal (LiteLLM: "Team=t1", "User=u1", "End User=e1"). */
   readonly budgetOwner: BudgetOwner;
-  spend: number;
-  resetAtMs: number;
   readonly alias: string | null;
   /** The row's place in the change log (0: unknown): an older change read later does not replace it. */
   readonly seq: number;
@@ -52,6 +49,7 @@ export class LimitedObject {
     row: LimitColumns & { alias?: string | null; changeSeq?: number },
     scopePrefix: string,
   ) {
+    super(row.spend, resetAtMsOf(row.budgetResetAt));
     this.alias = row.alias ?? null;
     this.seq = row.changeSeq ?? 0;
     this.models = Object.freeze([...row.models]);
@@ -66,23 +64,5 @@ export class LimitedObject {
     this.enforced = this.blocked || this.modelSet !== null || this.maxBudget !== null || this.hasRateLimits;
     this.scopeId = scopePrefix + id;
     this.budgetOwner = { kind, id };
-    this.spend = row.spend;
-    this.resetAtMs = row.budgetResetAt ? row.budgetResetAt.getTime() : Infinity;
-  }
-
-  /** Spend in the current period, as of `nowMs`. */
-  spendAt(nowMs: number): number {
-    return this.resetAtMs <= nowMs ? 0 : this.spend;
-  }
-
-  /**
-   * A database total for this object: a later period replaces what is held; the same period only raises it
-   * (another instance's newer total may have arrived first); an older period is ignored.
-   */
-  adopt(total: number, resetAtMs: number, unflushed: number): void {
-    if (resetAtMs > this.resetAtMs) {
-      this.resetAtMs = resetAtMs;
-      this.spend = total + unflushed;
-    } else if (resetAtMs === this.resetAtMs) this.spend = Math.max(this.spend, total + unflushed);
   }
 }

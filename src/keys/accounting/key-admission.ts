@@ -1,5 +1,4 @@
 import { Errors, type BudgetOwner } from '../../common/errors/gateway-error';
-import { periodOf } from '../access/admission-checks';
 import type { CachedKey } from '../cached-key';
 import type { KeyCache } from '../key-cache.service';
 import { unusableKeyError } from '../key-usable';
@@ -20,7 +19,7 @@ export function checkKey(key: CachedKey, modelGroup: string, now: number, cache:
     );
   }
   if (key.maxBudget !== null) {
-    if (key.resetAtMs <= now) cache.periodOver(key.token);
+    if (key.periodOver(now)) cache.periodOver(key.token);
     const spent = key.spendAt(now);
     if (spent >= key.maxBudget) throw Errors.budgetExceeded(keyOwner(key), spent, key.maxBudget);
   }
@@ -66,7 +65,7 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
       parallel: key.maxParallelRequests,
       budget: keyReserves ? key.maxBudget : null,
       spent: key.spendAt(now),
-      period: periodOf(key.resetAtMs, now),
+      period: key.periodAt(now),
       owner: keyOwner(key),
     });
   return scopes;

@@ -1,0 +1,47 @@
+/**
+ * Spend in a budget period, as a key, team, user or end user holds it in memory: the database total as last learned
+ * plus what this instance recorded since (within a period it only grows), and the period's end (`resetAtMs`;
+ * Infinity: no period). Once the end has passed, the spend held counts as 0 until the database answers the next
+ * period. Keys and the other limited objects share this, so a period ends the same way for each of them.
+ */
+export class PeriodSpend {
+  constructor(
+    public spend: number,
+    public resetAtMs: number,
+  ) {}
+
+  /** Whether the period has ended by `nowMs`: its spend no longer counts and the next period is due. */
+  periodOver(nowMs: number): boolean {
+    return this.resetAtMs <= nowMs;
+  }
+
+  /** Spend in the current period, as of `nowMs`. */
+  spendAt(nowMs: number): number {
+    return this.periodOver(nowMs) ? 0 : this.spend;
+  }
+
+  /**
+   * The period as the shared counter knows it (limit-scripts.ts): its end; 0 for none; just after its end once it is
+   * over and the next one is not known yet (its spend then starts again from what this instance holds, 0).
+   */
+  periodAt(nowMs: number): number {
+    if (this.resetAtMs === Infinity) return 0;
+    return this.periodOver(nowMs) ? this.resetAtMs + 1 : this.resetAtMs;
+  }
+
+  /**
+   * A database total: a later period replaces what is held; the same period only raises it (another instance's
+   * newer total may have arrived first); an older one is ignored.
+   */
+  adopt(total: number, resetAtMs: number, unflushed: number): void {
+    if (resetAtMs > this.resetAtMs) {
+      this.resetAtMs = resetAtMs;
+      this.spend = total + unflushed;
+    } else if (resetAtMs === this.resetAtMs) this.spend = Math.max(this.spend, total + unflushed);
+  }
+}
+
+/** A row's `budget_reset_at` as a period end in ms (Infinity: no period). */
+export function resetAtMsOf(budgetResetAt: Date | null): number {
+  return budgetResetAt ? budgetResetAt.getTime() : Infinity;
+}
