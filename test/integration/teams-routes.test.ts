@@ -362,4 +362,19 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       'customer.delete',
     ]);
   });
+
+  it("LiteLLM's former /end_user/* names answer as the /customer/* routes", async () => {
+    assert.equal((await ok('POST', '/end_user/new', { user_id: 'cust-eu', max_budget: 3 })).user_id, 'cust-eu');
+    assert.equal((await ok('GET', '/end_user/info?end_user_id=cust-eu')).max_budget, 3);
+    assert.equal((await ok('POST', '/end_user/update', { user_id: 'cust-eu', max_budget: 4 })).max_budget, 4);
+    assert.deepEqual((await ok('POST', '/end_user/block', { user_ids: ['cust-eu'] })).blocked_users, ['cust-eu']);
+    assert.equal((await ok('GET', '/customer/info?end_user_id=cust-eu')).blocked, true);
+    await ok('POST', '/end_user/unblock', { user_ids: ['cust-eu'] });
+    assert.deepEqual(
+      (await ok('GET', '/end_user/list')).map((x: { user_id: string }) => x.user_id),
+      ['cust-eu'],
+    );
+    assert.deepEqual((await ok('POST', '/end_user/delete', { user_ids: ['cust-eu'] })).deleted_customers, ['cust-eu']);
+    assertError(await api('GET', '/end_user/info?end_user_id=cust-eu'), 404);
+  });
 });

@@ -11,8 +11,11 @@ import {
 } from './customer-requests.dto';
 import { CustomersService } from './customers.service';
 
-/** LiteLLM's customer routes: end users, the `user` field of model calls. */
-@Controller('customer')
+/**
+ * LiteLLM's customer routes: end users, the `user` field of model calls. LiteLLM still serves them under their
+ * former `/end_user/*` names too, so clients written against those keep working.
+ */
+@Controller(['customer', 'end_user'])
 export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
