@@ -40,6 +40,8 @@ export interface KeyFilter {
   token?: string;
   /** LiteLLM fields kept in `extra` (organization_id, project_id, agent_id): equal to the value given. */
   extra?: Readonly<Record<string, string>>;
+  /** An id the key's `access_group_ids` (kept in `extra`) holds. */
+  accessGroupId?: string;
   /** A column to order by, and the direction; else oldest first. */
   sortBy?: KeySortColumn;
   sortOrder?: 'asc' | 'desc';

@@ -113,6 +113,8 @@ export class KeysRepository {
     const extra = Object.entries(filter.extra ?? {}).map(([name, value]): Prisma.VirtualKeyWhereInput => ({
       extra: { path: [name], equals: value },
     }));
+    if (filter.accessGroupId !== undefined)
+      extra.push({ extra: { path: ['access_group_ids'], array_contains: [filter.accessGroupId] } });
     const where: Prisma.VirtualKeyWhereInput = {
       AND: [
         { teamId: filter.teamId, userId: filter.userId, keyAlias: filter.keyAlias, token: filter.token },

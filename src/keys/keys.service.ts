@@ -159,6 +159,7 @@ export class KeysService {
     caller: Caller,
   ): Promise<{ keys: (string | KeyView)[]; total_count: number; current_page: number; total_pages: number }> {
     const where = scopeWhere(await this.scope(caller));
+    if (q.status === 'deleted') return { keys: [], total_count: 0, current_page: q.page, total_pages: 0 };
     const { rows, total } = await this.spend.readConsistent(() => this.repo.list(listFilter(q), q.page, q.size, where));
     return {
       keys: q.return_full_object
@@ -212,6 +213,7 @@ function listFilter(q: ListKeysQuery): KeyFilter {
     keyAlias: q.key_alias,
     token: q.key_hash,
     extra,
+    accessGroupId: q.access_group_id,
     sortBy: q.sort_by && KEY_SORT_COLUMNS[q.sort_by],
     sortOrder: q.sort_order,
   };

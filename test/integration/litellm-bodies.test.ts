@@ -129,6 +129,17 @@ describe("LiteLLM's documented management bodies are accepted (PostgreSQL)", () 
     assert.deepEqual(newest.keys, [b.token, a.token]);
   });
 
+  it('/key/list takes access_group_id (keys whose access_group_ids hold it) and status=deleted', async () => {
+    const g = await ok('POST', '/key/generate', { key_alias: 'list-ag', access_group_ids: ['ag-1', 'ag-2'] });
+    await ok('POST', '/key/generate', { key_alias: 'list-ag-other', access_group_ids: ['ag-3'] });
+    assert.deepEqual((await ok('GET', '/key/list?access_group_id=ag-2')).keys, [g.token]);
+    assert.deepEqual((await ok('GET', '/key/list?access_group_id=ag-none')).keys, []);
+    await ok('POST', '/key/delete', { keys: [g.token] });
+    const deleted = await ok('GET', '/key/list?status=deleted');
+    assert.deepEqual(deleted, { keys: [], total_count: 0, current_page: 1, total_pages: 0 });
+    assertError(await api('GET', '/key/list?status=active'), 400, { param: 'status' });
+  });
+
   it("/user/list takes LiteLLM's query parameters: user_email (part of it), sso_user_ids, sort_by/sort_order", async () => {
     await ok('POST', '/user/new', {
       user_id: 'ul-1',

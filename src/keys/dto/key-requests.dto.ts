@@ -64,6 +64,10 @@ export const listKeysSchema = z.strictObject({
   include_created_by_keys: flag.optional(),
   expand: queryText.optional(),
   substring_matching: flag.optional(),
+  access_group_id: queryText.optional(),
+  // LiteLLM's only status is "deleted" (its table of deleted keys); deleted keys are not kept here, so that list is
+  // empty.
+  status: z.enum(['deleted'], { error: 'must be "deleted"' }).optional(),
 });
 export type ListKeysQuery = z.output<typeof listKeysSchema>;
 
