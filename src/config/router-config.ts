@@ -8,7 +8,8 @@ const LATENCY_TTL_SEC = 3600;
 
 /**
  * Routing from `router_settings`, with `litellm_settings` filling what the router settings leave unset (as in
- * LiteLLM, router settings win). Fallback and alias targets that are no model group are warned about.
+ * LiteLLM, router settings win). Alias targets that are no model group, and fallback targets that are neither a
+ * model group nor a deployment id (`model_info.id`: that deployment alone), are warned about.
  */
 export function toRouterConfig(
   file: FileConfig,
@@ -19,9 +20,13 @@ export function toRouterConfig(
   const r = file.router_settings;
   const l = file.litellm_settings;
   const groups = new Set(models.map((m) => m.modelName));
-  const check = (where: string, names: readonly string[]) => {
+  const ids = new Set(models.map((m) => m.id));
+  const check = (where: string, names: readonly string[], orId = false) => {
     for (const g of names)
-      if (!groups.has(g)) warnings.push(`${source}: ${where}: model group "${g}" is not in model_list`);
+      if (!groups.has(g) && !(orId && ids.has(g)))
+        warnings.push(
+          `${source}: ${where}: model group "${g}" is not in model_list${orId ? ' (nor is a deployment id)' : ''}`,
+        );
   };
   const merge = (name: string, fromRouter: FallbackList | undefined, fromLitellm: FallbackList | undefined) => {
     const out: Record<string, string[]> = {};
@@ -32,13 +37,14 @@ export function toRouterConfig(
     for (const [where, list] of lists)
       for (const entry of list ?? [])
         for (const [from, to] of Object.entries(entry)) {
-          check(where, [from, ...to]);
+          check(where, [from]);
+          check(where, to, true);
           out[from] = [...(out[from] ?? []), ...to.filter((g) => !(out[from] ?? []).includes(g))];
         }
     return out;
   };
   const defaultFallbacks = r.default_fallbacks ?? l.default_fallbacks ?? [];
-  check('default_fallbacks', defaultFallbacks);
+  check('default_fallbacks', defaultFallbacks, true);
   const aliases: Record<string, { group: string; hidden: boolean }> = {};
   for (const [alias, target] of Object.entries(r.model_group_alias)) {
     const group = typeof target === 'string' ? target : target.model;

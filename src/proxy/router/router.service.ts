@@ -4,8 +4,14 @@ import { providerFor } from '../providers/provider-registry';
 import { UpstreamPools } from '../upstream/upstream-pools';
 import { Deployment } from './deployment';
 import { ModelGroup } from './model-group';
-import { strategyFor } from './strategies';
+import { strategyFor, type Strategy } from './strategies';
 import { WildcardGroups } from './wildcards';
+
+/**
+ * A fallback naming a deployment id calls that deployment whatever its state (cooling down, at its rpm/tpm), as
+ * LiteLLM does: it is the operator's explicit last resort. Its retries go to it again.
+ */
+const FALLBACK_PIN: Strategy = { pick: (ds) => ds[0] };
 
 /**
  * The `model_list` compiled once at start: model groups with their deployments (endpoint, pool, timeouts,
@@ -24,6 +30,8 @@ export class RouterService {
   private readonly contentPolicy = new Map<string, readonly ModelGroup[]>();
   /** Per deployment id: a chain of that deployment alone (in a group of its group's name). */
   private readonly pins = new Map<string, readonly ModelGroup[]>();
+  /** Per deployment id: that deployment alone, as a fallback target naming its id (see `FALLBACK_PIN`). */
+  private readonly fallbackPins = new Map<string, ModelGroup>();
   /** Configured group names, in config order. */
   readonly groupNames: readonly string[];
   readonly numRetries: number;
@@ -67,12 +75,16 @@ export class RouterService {
     const strategy = strategyFor(r.routingStrategy, r.latencyBuffer);
     for (const [name, deps] of byGroup) this.groups.set(name, new ModelGroup(name, deps, strategy));
     for (const [name, deps] of byGroup)
-      for (const d of deps) this.pins.set(d.id, [new ModelGroup(name, [d], strategy)]);
+      for (const d of deps) {
+        this.pins.set(d.id, [new ModelGroup(name, [d], strategy)]);
+        this.fallbackPins.set(d.id, new ModelGroup(name, [d], FALLBACK_PIN));
+      }
     this.groupNames = [...new Set(config.models.map((d) => d.modelName))];
+    // A fallback target is a group, else a deployment id. Its group keeps the group's name: a key's `models` bound it.
     const lookup = (names: readonly string[], self: string) =>
       names
         .filter((g, i) => g !== self && names.indexOf(g) === i)
-        .map((g) => this.groups.get(g))
+        .map((g) => this.groups.get(g) ?? this.fallbackPins.get(g))
         .filter((g): g is ModelGroup => !!g);
     for (const [name, group] of this.groups) {
       const own = r.fallbacks[name];
