@@ -115,7 +115,7 @@ export interface RouterConfig {
   readonly streamTimeoutSec?: number;
   /** `litellm_settings.drop_params`, for every deployment. */
   readonly dropParams: boolean;
-  /** model group -> fallback groups, in order. */
+  /** model group -> fallback groups (or deployment ids: that deployment alone), in order. */
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
   /** Fallback groups for every group that has none of its own. */
   readonly defaultFallbacks: readonly string[];

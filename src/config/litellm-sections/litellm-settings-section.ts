@@ -10,7 +10,7 @@ export const LITELLM_SETTINGS_SECTION: SettingsSection = {
     request_timeout: 'seconds per upstream call (router_settings.timeout wins)',
     drop_params:
       'a parameter an upstream answers 400 "unsupported"/"unrecognized" to is removed and the call sent again',
-    fallbacks: 'fallback groups (merged with router_settings.fallbacks, which come first)',
+    fallbacks: 'fallback groups or deployment ids (merged with router_settings.fallbacks, which come first)',
     default_fallbacks: 'fallback groups for every group without its own',
     context_window_fallbacks: 'groups tried when an upstream says the context window is exceeded',
     content_policy_fallbacks: "groups tried when an upstream's content filter refuses",

@@ -14,7 +14,7 @@ export const ROUTER_SETTINGS: SettingsSection = {
     disable_cooldowns: 'never cool a deployment down',
     timeout: 'seconds per upstream call',
     stream_timeout: 'seconds per streaming upstream call (between chunks)',
-    fallbacks: 'fallback groups per model group',
+    fallbacks: 'fallback groups (or deployment ids) per model group',
     default_fallbacks: 'fallback groups for every group without its own',
     context_window_fallbacks: 'groups tried when an upstream says the context window is exceeded',
     content_policy_fallbacks: "groups tried when an upstream's content filter refuses",
