@@ -377,4 +377,23 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assert.deepEqual((await ok('POST', '/end_user/delete', { user_ids: ['cust-eu'] })).deleted_customers, ['cust-eu']);
     assertError(await api('GET', '/end_user/info?end_user_id=cust-eu'), 404);
   });
+
+  it('/user/update with spend sets the stored spend, with an audit row', async () => {
+    await ok('POST', '/user/new', { user_id: 'user-spend', auto_create_key: false, max_budget: 5 });
+    assert.equal((await ok('POST', '/user/update', { user_id: 'user-spend', spend: 7 })).data.spend, 7);
+    assert.equal((await ok('GET', '/user/info?user_id=user-spend')).user_info.spend, 7);
+    const [row] = await sql<{ spend: number }>(db.url, 'SELECT spend FROM users WHERE user_id = $1', ['user-spend']);
+    assert.equal(row.spend, 7);
+    await ok('POST', '/user/update', { user_id: 'user-spend', spend: 0 });
+    assert.equal((await ok('GET', '/user/info?user_id=user-spend')).user_info.spend, 0);
+    const audit = await sql<{ details: { spend?: number } }>(
+      db.url,
+      "SELECT details FROM audit_log WHERE object_id = $1 AND action = 'user.update' ORDER BY id",
+      ['user-spend'],
+    );
+    assert.deepEqual(
+      audit.map((r) => r.details.spend),
+      [7, 0],
+    );
+  });
 });

@@ -74,7 +74,7 @@ const userFields = {
   // A team id, or LiteLLM's NewUserRequestTeam ({team_id, user_role, max_budget_in_team}): the teams the user joins.
   teams: z.array(teamRef).max(1000, 'must have at most 1000 entries').optional(),
   metadata: jsonObject.nullable().optional(),
-  // LiteLLM's spend of the user: the starting spend on /user/new.
+  // LiteLLM's spend of the user: the starting spend on /user/new, the new spend on /user/update.
   spend: z.number().nonnegative('must be 0 or more').finite().optional(),
   // Used only to log in to LiteLLM's own UI; never stored here.
   password: z.string().max(256).optional(),

@@ -66,7 +66,7 @@ export class UsersRepository {
 
   update(
     userId: string,
-    change: (row: UserRow) => UserChanges,
+    change: (row: UserRow) => UserChanges & { spend?: number },
     actor: Actor,
     action: string,
     details: object,

@@ -111,8 +111,10 @@ export class UsersService {
     const extra = { ...stored(fields), ...(pick(fields, USER_KEY_FIELDS) as Prisma.InputJsonObject) };
     const row = await this.repo.update(
       userId,
-      (current): UserChanges => ({
+      (current): UserChanges & { spend?: number } => ({
         ...columns(fields),
+        // LiteLLM's /user/update sets the user's spend to the amount given.
+        ...(fields.spend !== undefined ? { spend: fields.spend } : {}),
         ...(Object.keys(extra).length > 0 ? { extra: { ...(current.extra as object), ...extra } } : {}),
       }),
       actorOf(caller),
@@ -120,7 +122,9 @@ export class UsersService {
       audited(fields),
     );
     if (!row) throw notFound(userId);
-    await this.changes.changed('user', [userId]);
+    // The shared budget count only grows within a period: a spend set here restarts it from the new total.
+    if (fields.spend !== undefined) await this.changes.deleted('user', [userId]);
+    else await this.changes.changed('user', [userId]);
     return { user_id: userId, data: this.view(row) };
   }
 
