@@ -14,42 +14,37 @@ export function renderBudgets(
   seen: { teams: Iterable<string>; users: Iterable<string> },
   budgets: TeamBudgets | null,
 ): void {
-  const keyLines: string[][] = [[], []];
+  const keyRows: BudgetRow[] = [];
   for (const token of tokens) {
     const k = keys.get(token);
-    if (!k || k.maxBudget === null) continue;
-    const l = labelText(['hashed_api_key', 'api_key_alias'], [token, k.keyAlias ?? '']);
-    keyLines[0].push(`litellm_remaining_api_key_budget_metric${l} ${k.maxBudget - k.spend}`);
-    keyLines[1].push(`litellm_api_key_max_budget_metric${l} ${k.maxBudget}`);
+    if (k && k.maxBudget !== null)
+      keyRows.push([labelText(['hashed_api_key', 'api_key_alias'], [token, k.keyAlias ?? '']), k.maxBudget, k.spend]);
   }
-  family(out, 'litellm_remaining_api_key_budget_metric', 'gauge', 'Remaining budget for api key');
-  out.push(...keyLines[0]);
-  family(out, 'litellm_api_key_max_budget_metric', 'gauge', 'Maximum budget set for api key');
-  out.push(...keyLines[1]);
-  const teamLines: string[][] = [[], []];
+  budgetFamilies(out, 'api_key', 'api key', keyRows);
+  const teamRows: BudgetRow[] = [];
   for (const id of seen.teams) {
     const t = budgets?.budgetOf(id);
-    if (!t || t.maxBudget === null) continue;
-    const l = labelText(['team', 'team_alias'], [id, t.alias ?? '']);
-    teamLines[0].push(`litellm_remaining_team_budget_metric${l} ${t.maxBudget - t.spend}`);
-    teamLines[1].push(`litellm_team_max_budget_metric${l} ${t.maxBudget}`);
+    if (t && t.maxBudget !== null)
+      teamRows.push([labelText(['team', 'team_alias'], [id, t.alias ?? '']), t.maxBudget, t.spend]);
   }
-  family(out, 'litellm_remaining_team_budget_metric', 'gauge', 'Remaining budget for team');
-  out.push(...teamLines[0]);
-  family(out, 'litellm_team_max_budget_metric', 'gauge', 'Maximum budget set for team');
-  out.push(...teamLines[1]);
-  const userLines: string[][] = [[], []];
+  budgetFamilies(out, 'team', 'team', teamRows);
+  const userRows: BudgetRow[] = [];
   for (const id of seen.users) {
     const u = budgets?.userBudgetOf(id);
-    if (!u || u.maxBudget === null) continue;
-    const l = labelText(['user'], [id]);
-    userLines[0].push(`litellm_remaining_user_budget_metric${l} ${u.maxBudget - u.spend}`);
-    userLines[1].push(`litellm_user_max_budget_metric${l} ${u.maxBudget}`);
+    if (u && u.maxBudget !== null) userRows.push([labelText(['user'], [id]), u.maxBudget, u.spend]);
   }
-  family(out, 'litellm_remaining_user_budget_metric', 'gauge', 'Remaining budget for user');
-  out.push(...userLines[0]);
-  family(out, 'litellm_user_max_budget_metric', 'gauge', 'Maximum budget set for user');
-  out.push(...userLines[1]);
+  budgetFamilies(out, 'user', 'user', userRows);
+}
+
+/** One budget series: its label text, its maximum budget and its spend. */
+type BudgetRow = [labels: string, maxBudget: number, spend: number];
+
+/** LiteLLM's pair of budget gauges for one kind of caller (`litellm_remaining_<kind>_budget_metric`, `..._max_...`). */
+function budgetFamilies(out: string[], kind: string, help: string, rows: readonly BudgetRow[]): void {
+  family(out, `litellm_remaining_${kind}_budget_metric`, 'gauge', `Remaining budget for ${help}`);
+  for (const [l, max, spend] of rows) out.push(`litellm_remaining_${kind}_budget_metric${l} ${max - spend}`);
+  family(out, `litellm_${kind}_max_budget_metric`, 'gauge', `Maximum budget set for ${help}`);
+  for (const [l, max] of rows) out.push(`litellm_${kind}_max_budget_metric${l} ${max}`);
 }
 
 /**
