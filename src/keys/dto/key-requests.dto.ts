@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sortBy, sortOrder } from './list-sort';
 import { customSecret, keyFields, keyRef } from './key-fields';
 import { litellmKeyShape } from './litellm-key-fields';
 import { isStorableText, NOT_STORABLE } from './storable';
@@ -52,12 +53,8 @@ export const listKeysSchema = z.strictObject({
   organization_id: queryText.optional(),
   project_id: queryText.optional(),
   agent_id: queryText.optional(),
-  sort_by: z
-    .enum(Object.keys(KEY_SORT_COLUMNS) as [keyof typeof KEY_SORT_COLUMNS], {
-      error: `must be one of ${Object.keys(KEY_SORT_COLUMNS).join(', ')}`,
-    })
-    .optional(),
-  sort_order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).default('desc'),
+  sort_by: sortBy(KEY_SORT_COLUMNS),
+  sort_order: sortOrder('desc'),
   // LiteLLM UI flags that widen a non-admin's listing to keys it may see anyway here (its scope decides), or add
   // the user object: accepted, no effect.
   include_team_keys: flag.optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sortBy, sortOrder } from '../dto/list-sort';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, stored, text } from '../access/limit-fields';
 
@@ -134,12 +135,8 @@ export const listUsersSchema = z.strictObject({
   team: text.optional(),
   sso_user_ids: z.string().max(10_000).optional(),
   user_email: text.optional(),
-  sort_by: z
-    .enum(Object.keys(USER_SORT_COLUMNS) as [keyof typeof USER_SORT_COLUMNS], {
-      error: `must be one of ${Object.keys(USER_SORT_COLUMNS).join(', ')}`,
-    })
-    .optional(),
-  sort_order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).default('asc'),
+  sort_by: sortBy(USER_SORT_COLUMNS),
+  sort_order: sortOrder('asc'),
 });
 
 export type ListUsersQuery = z.output<typeof listUsersSchema>;
