@@ -286,16 +286,17 @@ function charsOf(json: UpstreamBody | null, upload: Upload | null): () => number
 /** The head of a translated answer (the gateway wrote its body). */
 const JSON_HEADERS: UpstreamHeaders = Object.freeze({ contentType: 'application/json' });
 
+/** The route of the operations whose route is not `/<operation>`; those of Anthropic's API only reach its deployments. */
+const OWN_ROUTES: Partial<Record<Operation, string>> = { chat: '/chat/completions' };
+const ANTHROPIC_ROUTES: Partial<Record<Operation, string>> = {
+  messages: '/v1/messages',
+  count_tokens: '/v1/messages/count_tokens',
+};
+
 function unsupportedOperation(op: Operation, group: string, provider: string): GatewayError {
-  const route =
-    op === 'messages'
-      ? '/v1/messages'
-      : op === 'count_tokens'
-        ? '/v1/messages/count_tokens'
-        : op === 'chat'
-          ? '/chat/completions'
-          : `/${op}`;
-  const served = op === 'messages' || op === 'count_tokens' ? `; ${route} reaches anthropic/ deployments` : '';
+  const anthropic = ANTHROPIC_ROUTES[op];
+  const route = anthropic ?? OWN_ROUTES[op] ?? `/${op}`;
+  const served = anthropic ? `; ${route} reaches anthropic/ deployments` : '';
   return Errors.badRequest(
     `Model '${group}' is served by a ${provider}/ deployment, which does not take ${route} calls${served}`,
     'model',
