@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { startGateway, type InProcessGateway } from '../support/gateway';
 import { chatCompletion, errorBody, startUpstream, type FakeUpstream } from '../support/upstream';
+import { generateKey } from '../support/management-api';
 
 const MASTER = 'sk-test-master-key-deployment-fallback';
 
@@ -41,15 +42,7 @@ router_settings:
     client(key)
       .chat.completions.create({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] })
       .withResponse();
-  const generate = async (models: string[]) => {
-    const r = await fetch(`${gw.url}/key/generate`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ models }),
-    });
-    assert.equal(r.status, 200);
-    return (await readJson(r)).key as string;
-  };
+  const generate = async (models: string[]) => (await generateKey(gw.url, MASTER, { models })).key;
 
   it('gives no warning at start', () => {
     assert.deepEqual(

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freePort, readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { chatCompletion, errorBody, startUpstream, type Answer, type FakeUpstream } from '../support/upstream';
+import { generateKey } from '../support/management-api';
 
 const MASTER = 'sk-test-master-key-router-1234';
 
@@ -195,15 +196,7 @@ router_settings:
   });
 
   it("skips a fallback group a virtual key may not call: the key's models bound its fallbacks too", async () => {
-    const generate = async (models: string[]) => {
-      const r = await fetch(`${gw.url}/key/generate`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ models }),
-      });
-      assert.equal(r.status, 200);
-      return (await readJson(r)).key as string;
-    };
+    const generate = async (models: string[]) => (await generateKey(gw.url, MASTER, { models })).key;
     const call = (key: string) =>
       fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
