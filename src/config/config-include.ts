@@ -3,7 +3,7 @@ import type { ConfigProblem } from './config.error';
 import type { ConfigOrigins } from './config-origins';
 import { readYamlMapping } from './yaml-file';
 
-type Mapping = Record<string, unknown>;
+import type { Mapping } from './config.util';
 
 /**
  * LiteLLM's top-level `include:` (a file, or a list of files): each file's keys are merged into the config as

@@ -3,6 +3,14 @@ import { ConfigError } from './config.error';
 /** Environment variables as the loader reads them: the process's, or a test's. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** A YAML mapping as read from the config file, before validation. */
+export type Mapping = Record<string, unknown>;
+
+/** Whether a raw config value is a mapping (not a list, not a scalar, not null). */
+export function isMapping(v: unknown): v is Mapping {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);

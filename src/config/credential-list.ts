@@ -1,8 +1,5 @@
 import type { ConfigProblem } from './config.error';
-
-type Mapping = Record<string, unknown>;
-
-const isMapping = (v: unknown): v is Mapping => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isMapping, type Mapping } from './config.util';
 
 /**
  * LiteLLM's `credential_list` (credentials defined once, named by deployments with

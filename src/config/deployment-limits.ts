@@ -1,6 +1,4 @@
-type Mapping = Record<string, unknown>;
-
-const isMapping = (v: unknown): v is Mapping => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isMapping, type Mapping } from './config.util';
 
 /**
  * LiteLLM reads a deployment's `tpm`/`rpm` beside `litellm_params` too (its load-balancing example writes them

@@ -1,9 +1,7 @@
 import type { ConfigProblem } from './config.error';
 import { CREDENTIAL_PARAMS } from './litellm-sections/credential-params';
 import { closestSetting, LITELLM_SETTINGS, type SectionName } from './litellm-settings';
-import { formatPath } from './config.util';
-
-type Mapping = Record<string, unknown>;
+import { formatPath, isMapping, type Mapping } from './config.util';
 
 /** What the key check found beside warnings and problems. */
 export interface KeyCheck {
@@ -80,8 +78,4 @@ export function checkKnownKeys(raw: Mapping, file: string, warnings: string[], p
     });
   }
   return out;
-}
-
-function isMapping(v: unknown): v is Mapping {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -1,9 +1,6 @@
 import { providerFor } from '../proxy/providers/provider-registry';
-import { splitModel, type Env } from './config.util';
+import { splitModel, type Env, isMapping, type Mapping } from './config.util';
 
-type Mapping = Record<string, unknown>;
-
-const isMapping = (v: unknown): v is Mapping => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ENV_REF = 'os.environ/';
 
 /**
