@@ -1,9 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import type { ConfigProblem } from './config.error';
 import type { ConfigOrigins } from './config-origins';
-import { readYamlMapping } from './yaml-file';
-
 import type { Mapping } from './config.util';
+import { readYamlMapping } from './yaml-file';
 
 /**
  * LiteLLM's top-level `include:` (a file, or a list of files): each file's keys are merged into the config as
