@@ -100,6 +100,12 @@ export const ROUTE_GROUPS = {
     '/end_user/list',
     '/end_user/block',
     '/end_user/unblock',
+    '/budget/new',
+    '/budget/update',
+    '/budget/info',
+    '/budget/settings',
+    '/budget/list',
+    '/budget/delete',
   ],
   spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
   public_routes: [
@@ -140,6 +146,9 @@ export const VIEWER_ROUTES: readonly string[] = [
   '/user/list',
   '/customer/list',
   '/end_user/list',
+  '/budget/info',
+  '/budget/settings',
+  '/budget/list',
   '/spend/*',
   '/global/spend/*',
 ];

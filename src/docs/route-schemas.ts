@@ -1,5 +1,13 @@
 import type { z } from 'zod';
 import {
+  budgetInfoSchema,
+  budgetSettingsSchema,
+  deleteBudgetSchema,
+  listBudgetsSchema,
+  newBudgetSchema,
+  updateBudgetSchema,
+} from '../keys/budgets/budget-requests.dto';
+import {
   customerIdsSchema,
   customerInfoSchema,
   listCustomersSchema,
@@ -77,6 +85,12 @@ export const ROUTE_INPUTS: Record<string, RouteInput> = {
   CustomersController_list: { query: listCustomersSchema },
   CustomersController_block: { body: customerIdsSchema },
   CustomersController_unblock: { body: customerIdsSchema },
+  BudgetsController_create: { body: newBudgetSchema },
+  BudgetsController_update: { body: updateBudgetSchema },
+  BudgetsController_info: { body: budgetInfoSchema },
+  BudgetsController_settings: { query: budgetSettingsSchema },
+  BudgetsController_list: { query: listBudgetsSchema },
+  BudgetsController_delete: { body: deleteBudgetSchema },
   SpendController_logs: { query: spendLogsQuery },
   SpendController_report: { query: spendReportQuery },
 };

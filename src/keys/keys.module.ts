@@ -14,6 +14,9 @@ import { SoftBudgetCrossings } from './access/soft-budget-crossings';
 import { MirrorTeamBudgets } from './access/team-budgets';
 import { TEAM_BUDGETS } from '../metrics/budget-source';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { BudgetsController } from './budgets/budgets.controller';
+import { BudgetsRepository } from './budgets/budgets.repository';
+import { BudgetsService } from './budgets/budgets.service';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomersService } from './customers/customers.service';
@@ -43,7 +46,7 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
  */
 @Global()
 @Module({
-  controllers: [KeysController, TeamsController, UsersController, CustomersController],
+  controllers: [KeysController, TeamsController, UsersController, CustomersController, BudgetsController],
   providers: [
     KeysRepository,
     KeyStore,
@@ -64,6 +67,8 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     UsersService,
     CustomersRepository,
     CustomersService,
+    BudgetsRepository,
+    BudgetsService,
     JwtAccessDirectory,
     JwtTeams,
     { provide: ACCESS_DIRECTORY, useExisting: JwtAccessDirectory },

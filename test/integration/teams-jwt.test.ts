@@ -194,8 +194,11 @@ general_settings:
       '/customer/list',
       '/key/list',
       '/model/info',
+      '/budget/list',
+      '/budget/settings?budget_id=b-none',
     ])
       assert.equal((await api('GET', path, undefined, viewer)).status, 200, path);
+    assert.equal((await api('POST', '/budget/info', { budgets: ['b-none'] }, viewer)).status, 200, '/budget/info');
     const changes: [string, object][] = [
       ['/team/new', {}],
       ['/team/update', { team_id: 'jwt-team-a', rpm_limit: 1000 }],
@@ -217,6 +220,9 @@ general_settings:
       ['/key/delete', { keys: ['sk-x'] }],
       ['/key/block', { key: 'sk-x' }],
       ['/key/regenerate', { key: 'sk-x' }],
+      ['/budget/new', { budget_id: 'v-b' }],
+      ['/budget/update', { budget_id: 'v-b', max_budget: 1 }],
+      ['/budget/delete', { id: 'v-b' }],
     ];
     for (const [path, body] of changes) assertError(await api('POST', path, body, viewer), 403);
     assert.equal((await chat(viewer)).status, 403, 'a viewer calls no model');
