@@ -95,6 +95,26 @@ for (const broadcast of ['redis', 'postgres'] as const) {
       ctx.diagnostic(`seen on B after (ms): ${seen.join(', ')}`);
     });
 
+    it('a budget changed on A reaches every end user taking it on B within 1 second', async () => {
+      const budget = `budget-${run}`;
+      const custs = [`bc1-${run}`, `bc2-${run}`];
+      await admin(a, '/budget/new', { budget_id: budget, max_budget: 100 });
+      for (const c of custs) await admin(a, '/customer/new', { user_id: c, budget_id: budget });
+      const k = await admin(a, '/key/generate', {});
+      for (const c of custs) assert.equal((await chat(b, k.key, c)).status, 200);
+      for (const [maxBudget, status] of [
+        [0, 400],
+        [100, 200],
+      ] as const) {
+        await admin(a, '/budget/update', { budget_id: budget, max_budget: maxBudget });
+        const since = Date.now();
+        for (const c of custs) {
+          const took = await until(() => chat(b, k.key, c), status, since);
+          assert.ok(took < 1_000, `max_budget ${maxBudget} seen on B for ${c} after ${took} ms`);
+        }
+      }
+    });
+
     it('a team budget spent through A is enforced on B', async () => {
       const team = `team-budget-${run}`;
       await admin(a, '/team/new', { team_id: team, max_budget: 0.3 });

@@ -325,7 +325,6 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       max_parallel_requests: 1,
       allowed_model_region: 'eu',
       default_model: 'gpt-a',
-      budget_id: 'b-1',
     });
     assert.equal(c.user_id, 'cust-1');
     assert.equal(c.alias, 'Customer one');
@@ -333,7 +332,7 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assert.equal(c.litellm_budget_table.max_budget, 2);
     assert.equal(c.litellm_budget_table.budget_duration, '24h');
     assert.ok(c.budget_reset_at);
-    assert.equal(c.budget_id, 'b-1');
+    assert.equal(c.budget_id, null, 'limits of its own, no budget (budgets-customers.test.ts)');
     assertError(await api('POST', '/customer/new', { user_id: 'cust-1' }), 400, { code: 'customer_exists' });
     assertError(await api('POST', '/customer/new', {}), 400, { param: 'user_id' });
     assertError(await api('POST', '/customer/new', { user_id: 'c', allowed_model_region: 'mars' }), 400, {

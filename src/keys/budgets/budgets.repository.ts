@@ -78,6 +78,8 @@ export class BudgetsRepository {
   delete(budgetId: string, actor: Actor): Promise<BudgetRow | null> {
     return guard(
       this.db.prisma.$transaction(async (tx) => {
+        // Locked: an end user or member taking it meanwhile (FOR SHARE) waits, then finds it gone.
+        await tx.$queryRaw`SELECT budget_id FROM budgets WHERE budget_id = ${budgetId} FOR UPDATE`;
         const row = await tx.budget.findUnique({ where: { budgetId } });
         if (!row) return null;
         const users = await tx.endUser.count({ where: { budgetId } });

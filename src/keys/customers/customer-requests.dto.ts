@@ -1,9 +1,20 @@
 import { z } from 'zod';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, stored, text } from '../access/limit-fields';
+import { budgetId } from '../budgets/budget-requests.dto';
 
 /** LiteLLM customer fields that have no effect here: accepted, stored and answered as sent. */
-export const CUSTOMER_STORED_FIELDS = ['budget_id', 'model_max_budget', 'object_permission'] as const;
+export const CUSTOMER_STORED_FIELDS = ['model_max_budget', 'object_permission'] as const;
+
+/** The limit fields a budget gives an end user that takes it (budget_id): not set on the end user beside one. */
+export const BUDGET_LIMIT_FIELDS = [
+  'max_budget',
+  'soft_budget',
+  'budget_duration',
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+] as const;
 
 const storedFields = Object.fromEntries(CUSTOMER_STORED_FIELDS.map((f) => [f, stored.optional()])) as Record<
   (typeof CUSTOMER_STORED_FIELDS)[number],
@@ -24,6 +35,8 @@ const customerFields = {
   allowed_model_region: z.enum(['eu', 'us'], { error: 'must be "eu" or "us"' }).nullable().optional(),
   default_model: text.nullable().optional(),
   metadata: jsonObject.nullable().optional(),
+  // The budget whose limits the end user takes (null: none, its own limit fields again).
+  budget_id: budgetId.nullable().optional(),
 };
 
 /** POST /customer/new. */

@@ -14,6 +14,7 @@ export function toCustomerView(row: CustomerRow, unflushedSpend = 0): Record<str
     allowed_model_region: row.allowedModelRegion,
     default_model: row.defaultModel,
     metadata: row.metadata,
+    budget_id: row.budgetId,
     ...limits,
     litellm_budget_table: {
       max_budget: limits.max_budget,

@@ -9,9 +9,14 @@ import { readsAll, requireAdmin } from '../access/object-access';
 import { ObjectsRepository } from '../access/objects.repository';
 import { UniqueViolation } from '../db-errors';
 import { SpendWriter } from '../spend/spend-writer.service';
-import { CUSTOMER_STORED_FIELDS, type NewCustomerRequest, type UpdateCustomerRequest } from './customer-requests.dto';
+import {
+  BUDGET_LIMIT_FIELDS,
+  CUSTOMER_STORED_FIELDS,
+  type NewCustomerRequest,
+  type UpdateCustomerRequest,
+} from './customer-requests.dto';
 import { toCustomerView } from './customer-view';
-import { CustomersRepository, type CustomerChanges, type CustomerRow } from './customers.repository';
+import { CustomersRepository, UnknownBudget, type CustomerChanges, type CustomerRow } from './customers.repository';
 
 type View = Record<string, unknown>;
 
@@ -27,6 +32,7 @@ export class CustomersService {
 
   async create(req: NewCustomerRequest, caller: Caller): Promise<View> {
     requireAdmin(caller, 'create customers');
+    if (req.budget_id != null) notBesideBudget(req, req.budget_id);
     const data: Prisma.EndUserUncheckedCreateInput = {
       ...columns(req),
       userId: req.user_id,
@@ -37,7 +43,7 @@ export class CustomersService {
     const row = await this.repo.create(data, actorOf(caller), pick(req, Object.keys(req))).catch((err: unknown) => {
       if (err instanceof UniqueViolation)
         throw Errors.badRequest(`Customer ${req.user_id} already exists`, 'user_id', 'customer_exists');
-      throw err;
+      return budgetError(err);
     });
     await this.changes.changed('end_user', [req.user_id]);
     return this.view(row);
@@ -55,16 +61,24 @@ export class CustomersService {
     requireAdmin(caller, 'change customers');
     const { user_id: userId, ...fields } = req;
     const extra = stored(fields);
-    const row = await this.repo.update(
-      userId,
-      (current): CustomerChanges => ({
-        ...columns(fields),
-        ...(Object.keys(extra).length > 0 ? { extra: { ...(current.extra as object), ...extra } } : {}),
-      }),
-      actorOf(caller),
-      'customer.update',
-      pick(fields, Object.keys(fields)),
-    );
+    const row = await this.repo
+      .update(
+        userId,
+        (current): CustomerChanges => {
+          const budgetId = fields.budget_id !== undefined ? fields.budget_id : current.budgetId;
+          if (budgetId !== null) notBesideBudget(fields, budgetId);
+          return {
+            // Leaving a budget leaves its limits too; the request may give the end user its own.
+            ...(fields.budget_id === null && current.budgetId !== null ? NO_LIMITS : {}),
+            ...columns(fields),
+            ...(Object.keys(extra).length > 0 ? { extra: { ...(current.extra as object), ...extra } } : {}),
+          };
+        },
+        actorOf(caller),
+        'customer.update',
+        pick(fields, Object.keys(fields)),
+      )
+      .catch(budgetError);
     if (!row) throw notFound(userId);
     await this.changes.changed('end_user', [userId]);
     return this.view(row);
@@ -106,7 +120,41 @@ function columns(
   if (f.alias !== undefined) c.alias = f.alias;
   if (f.allowed_model_region !== undefined) c.allowedModelRegion = f.allowed_model_region;
   if (f.default_model !== undefined) c.defaultModel = f.default_model;
+  if (f.budget_id !== undefined) c.budgetId = f.budget_id;
   return c;
+}
+
+/** The budget-given limits cleared, for an end user leaving its budget. */
+const NO_LIMITS: CustomerChanges = {
+  maxBudget: null,
+  softBudget: null,
+  budgetDuration: null,
+  budgetResetAt: null,
+  rpmLimit: null,
+  tpmLimit: null,
+  maxParallelRequests: null,
+};
+
+/**
+ * An end user that takes a budget gets its limits from it alone (LiteLLM: "either max_budget or budget_id"): a
+ * limit field beside it would be overwritten by the budget's, so it is refused, naming where to change it.
+ */
+function notBesideBudget(f: Record<string, unknown>, budgetId: string): void {
+  const given = BUDGET_LIMIT_FIELDS.find((k) => f[k] !== undefined);
+  if (given === undefined) return;
+  throw Errors.badRequest(
+    f.budget_id !== undefined
+      ? `Set either '${given}' or 'budget_id', not both.`
+      : `This customer takes its limits from budget ${budgetId}: change ${given} with /budget/update, or set budget_id to null first`,
+    given,
+    'budget_id_set',
+  );
+}
+
+function budgetError(err: unknown): never {
+  if (err instanceof UnknownBudget)
+    throw Errors.badRequest(`Budget not found: ${err.budgetId}`, 'budget_id', 'budget_not_found');
+  throw err;
 }
 
 function stored(f: Record<string, unknown>): Prisma.InputJsonObject {
