@@ -25,7 +25,7 @@ export const spendLogsQuery = z
     end_date: date.optional(),
     page: z.coerce.number().int().min(1).max(1_000_000).default(1),
     page_size: z.coerce.number().int().min(1).max(1000).default(100),
-    /** LiteLLM's switch between rows and a summary: rows are always answered here. */
+    /** With both dates: true (the default) answers a summary per day, as LiteLLM does; false the rows. */
     summarize: z.enum(['true', 'false', 'True', 'False']).optional(),
   })
   .strict();

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { DatabaseService } from '../database/database.service';
 import { keySpendReport } from './key-spend-report';
+import { spendDaySummary } from './spend-day-summary';
 import { tokenOf, range, scopeOf, Where, type spendLogsQuery, type spendReportQuery } from './spend-queries';
 
 interface LogRow {
@@ -68,6 +69,9 @@ export class SpendReadService {
       .eq('request_id', q.request_id)
       .eq('model', q.model)
       .between(from, to);
+    // LiteLLM answers a range of dates with a summary per day unless asked for the rows (summarize=false).
+    if (q.start_date !== undefined && q.end_date !== undefined && q.summarize?.toLowerCase() !== 'false')
+      return spendDaySummary(this.db, where, q.end_date.slice(0, 10));
     const limit = where.params.push(q.page_size);
     const offset = where.params.push((q.page - 1) * q.page_size);
     const rows = await this.db.query<LogRow>(
@@ -97,7 +101,25 @@ export class SpendReadService {
        FROM "spend_logs" ${where.sql} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
       where.params,
     );
-    return assembleReport(rows, g.list, g.field, both ? { customer: q.customer_id } : {});
+    const teamNames = !both && q.group_by === 'team' ? await this.teamNames(rows) : undefined;
+    return assembleReport(rows, g.list, g.field, both ? { customer: q.customer_id } : {}, teamNames);
+  }
+
+  /**
+   * LiteLLM names a team in its report by the team's alias, and calls of no team 'Unassigned Team'; a team without an
+   * alias is named by its id here (LiteLLM would call it unassigned too). The id is answered alongside as `team_id`.
+   */
+  private async teamNames(rows: readonly ReportRow[]): Promise<(id: string | null) => string> {
+    const ids = [...new Set(rows.map((r) => r.grp).filter((id): id is string => id !== null))];
+    const aliases = new Map<string, string>();
+    if (ids.length > 0) {
+      const found = await this.db.query<{ team_id: string; team_alias: string | null }>(
+        'SELECT "team_id", "team_alias" FROM "teams" WHERE "team_id" = ANY($1)',
+        [ids],
+      );
+      for (const t of found) if (t.team_alias) aliases.set(t.team_id, t.team_alias);
+    }
+    return (id) => (id === null ? 'Unassigned Team' : (aliases.get(id) ?? id));
   }
 }
 
@@ -153,6 +175,7 @@ function assembleReport(
   list: string,
   field: string,
   also: Record<string, unknown>,
+  teamName?: (id: string | null) => string,
 ): object[] {
   const days = new Map<string, Map<string | null, GroupEntry>>();
   for (const r of rows) {
@@ -180,7 +203,8 @@ function assembleReport(
   return [...days].map(([day, groups]) => ({
     group_by_day: `${day}T00:00:00+00:00`,
     [list]: [...groups.values()].map((e) => ({
-      [field]: e.name,
+      [field]: teamName ? teamName(e.name) : e.name,
+      ...(teamName ? { team_id: e.name } : {}),
       ...also,
       total_spend: e.spend,
       total_tokens: e.tokens,

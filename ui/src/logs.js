@@ -23,7 +23,8 @@ export function Logs() {
   const [filters, setFilters] = useState({});
   const [page, setPage] = useState(1);
   const { data, error } = useLoad(() => {
-    const q = new URLSearchParams({ ...filters, page: String(page), page_size: String(SIZE) });
+    // summarize=false: with both dates set, the route answers a summary per day unless asked for the rows.
+    const q = new URLSearchParams({ ...filters, summarize: 'false', page: String(page), page_size: String(SIZE) });
     // The page travels with its rows: the caption names the page shown, not the one being loaded.
     return api(`/spend/logs?${q}`).then((rows) => ({ rows, page }));
   }, [filters, page]);

@@ -8,9 +8,9 @@ const DAY = 86_400_000;
 const SERIES = 7; // the biggest groups get a colour each; the rest are summed as "others"
 const TOP = 10;
 
-/** group_by → the report's list and the field naming a group in it (LiteLLM's names). */
+/** group_by → the report's list and the field naming a group in it (LiteLLM's names; a team by its id, not its alias). */
 const GROUPS = {
-  team: ['teams', 'team_name', 'Team'],
+  team: ['teams', 'team_id', 'Team'],
   api_key: ['api_keys', 'api_key', 'Key'],
   model: ['models', 'model', 'Model'],
   user: ['users', 'user', 'User'],
