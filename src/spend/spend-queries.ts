@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
+import { isStorableDate } from '../common/time/duration';
 import { readsAll } from '../keys/access/object-access';
 import { toToken } from '../keys/secrets/key-secret';
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const parseDate = (s: string) => new Date(DATE.test(s) ? `${s}T00:00:00Z` : s);
 const date = z
   .string()
-  .refine((s) => (DATE.test(s) ? !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) : !Number.isNaN(Date.parse(s))), {
+  .refine((s) => !Number.isNaN(parseDate(s).getTime()), {
     error: 'must be a date (YYYY-MM-DD) or an ISO 8601 date-time',
+  })
+  .refine((s) => Number.isNaN(parseDate(s).getTime()) || isStorableDate(parseDate(s)), {
+    error: 'must be in the years 1 to 9999',
   });
 const id = z.string().min(1).max(256);
 
@@ -47,8 +52,10 @@ export const spendReportQuery = z
 
 /** Inclusive start and exclusive end, epoch ms: a date alone covers its whole (UTC) day. */
 export function range(start?: string, end?: string): { from: number | null; to: number | null } {
-  const from = start === undefined ? null : Date.parse(DATE.test(start) ? `${start}T00:00:00Z` : start);
-  const to = end === undefined ? null : DATE.test(end) ? Date.parse(`${end}T00:00:00Z`) + DAY_MS : Date.parse(end) + 1;
+  const from = start === undefined ? null : parseDate(start).getTime();
+  const endAt = end === undefined ? null : parseDate(end).getTime() + (DATE.test(end) ? DAY_MS : 1);
+  // The end of 9999-12-31 is past the last date the database holds, and no row is later: no upper bound.
+  const to = endAt === null || !isStorableDate(new Date(endAt)) ? null : endAt;
   if (from !== null && to !== null && to <= from) throw Errors.badRequest('end_date is before start_date', 'end_date');
   return { from, to };
 }

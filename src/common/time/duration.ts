@@ -9,14 +9,20 @@ export function isValidDuration(text: string): boolean {
   return DURATION.test(text);
 }
 
-/** Latest expiry a key may have: what JavaScript dates, Prisma and PostgreSQL all represent (4-digit years). */
+/** Years a stored date may have: what JavaScript dates, Prisma and PostgreSQL all represent (no year 0 in SQL). */
+const FIRST_YEAR = 1;
 const LAST_YEAR = 9999;
+
+/** A valid date in the years 1 to 9999. */
+export function isStorableDate(at: Date): boolean {
+  const year = at.getUTCFullYear();
+  return Number.isFinite(at.getTime()) && year >= FIRST_YEAR && year <= LAST_YEAR;
+}
 
 /** A valid duration whose expiry (from now) is a representable date, at most in the year 9999. */
 export function isStorableDuration(text: string, now = new Date()): boolean {
   if (!DURATION.test(text)) return true; // reported by isValidDuration
-  const at = expiryFrom(text, now)!.getTime();
-  return Number.isFinite(at) && new Date(at).getUTCFullYear() <= LAST_YEAR;
+  return isStorableDate(expiryFrom(text, now)!);
 }
 
 export function expiryFrom(duration: string | null | undefined, now = new Date()): Date | null {

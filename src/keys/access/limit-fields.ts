@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isStorableText, jsonProblem, NOT_STORABLE } from '../dto/storable';
-import { BUDGET_DURATION_HINT, firstResetAt, isBudgetDuration } from '../budget/budget-period';
+import { firstResetAt } from '../budget/budget-period';
+import { budgetDuration, limit, money } from '../dto/bounded';
 import type { LimitColumns } from './limited-object';
 
 /** Field validators shared by the team, user and customer bodies (LiteLLM's names; null clears where it makes sense). */
@@ -11,8 +12,6 @@ export const text = z
   .max(256, 'must be at most 256 characters')
   .refine(isStorableText, NOT_STORABLE);
 export const names = z.array(text).max(1000, 'must have at most 1000 entries');
-const limit = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647, 'is too large');
-const money = z.number().nonnegative('must be 0 or more').finite();
 export const jsonObject = z.record(z.string(), z.unknown()).superRefine((m, ctx) => {
   const problem = jsonProblem(m);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -27,7 +26,7 @@ export const limitFields = {
   models: names.optional(),
   max_budget: money.nullable().optional(),
   soft_budget: money.nullable().optional(),
-  budget_duration: z.string().refine(isBudgetDuration, BUDGET_DURATION_HINT).nullable().optional(),
+  budget_duration: budgetDuration.nullable().optional(),
   rpm_limit: limit.nullable().optional(),
   tpm_limit: limit.nullable().optional(),
   max_parallel_requests: limit.nullable().optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
-import { BUDGET_DURATION_HINT, isBudgetDuration } from '../budget/budget-period';
+import { budgetDuration, dateTime, limit, money } from '../dto/bounded';
 import { jsonObject } from '../access/limit-fields';
 
 /** A budget id: LiteLLM's `budget_id`, any id the admin picks (generated when absent). */
@@ -10,9 +10,6 @@ export const budgetId = z
   .max(256, 'must be at most 256 characters')
   .refine(isStorableText, NOT_STORABLE);
 
-const limit = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647, 'is too large');
-const money = z.number().nonnegative('must be a non-negative finite number').finite();
-
 /** LiteLLM's BudgetNewRequest fields (null clears a field on update). */
 const budgetFields = {
   max_budget: money.nullable().optional(),
@@ -20,9 +17,9 @@ const budgetFields = {
   max_parallel_requests: limit.nullable().optional(),
   tpm_limit: limit.nullable().optional(),
   rpm_limit: limit.nullable().optional(),
-  budget_duration: z.string().refine(isBudgetDuration, BUDGET_DURATION_HINT).nullable().optional(),
+  budget_duration: budgetDuration.nullable().optional(),
   model_max_budget: jsonObject.nullable().optional(),
-  budget_reset_at: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).nullable().optional(),
+  budget_reset_at: dateTime.nullable().optional(),
 };
 
 /** POST /budget/new. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, stored, text } from '../access/limit-fields';
 import { budgetId } from '../budgets/budget-requests.dto';
+import { dateTime, money } from '../dto/bounded';
 
 /** LiteLLM customer fields that have no effect here: accepted, stored and answered as sent. */
 export const CUSTOMER_STORED_FIELDS = ['model_max_budget', 'object_permission'] as const;
@@ -43,9 +44,9 @@ const customerFields = {
 export const newCustomerSchema = z.strictObject({
   ...customerFields,
   user_id: endUserId,
-  spend: z.number().nonnegative().finite().optional(),
+  spend: money.optional(),
   // LiteLLM's BudgetNewRequest: when the first budget period ends (else one budget_duration from now).
-  budget_reset_at: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }).nullable().optional(),
+  budget_reset_at: dateTime.nullable().optional(),
 });
 export type NewCustomerRequest = z.output<typeof newCustomerSchema>;
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { validateRouteList } from '../../auth/routes/route-matcher';
-import { BUDGET_DURATION_HINT, isBudgetDuration } from '../budget/budget-period';
 import { isStorableDuration, isValidDuration } from '../../common/time/duration';
 import { KEY_PREFIX, MIN_CUSTOM_KEY_LENGTH } from '../secrets/key-secret';
 import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
+import { budgetDuration, limit, money } from './bounded';
 
 /** The LiteLLM key fields shared by generate, update and regenerate (each optional; null clears where it makes sense). */
 const text = z
@@ -13,7 +13,6 @@ const text = z
   .max(256, 'must be at most 256 characters')
   .refine(isStorableText, NOT_STORABLE);
 const names = z.array(text).max(1000, 'must have at most 1000 entries');
-const limit = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647, 'is too large');
 
 export const keyFields = {
   key_alias: text.nullable().optional(),
@@ -24,9 +23,9 @@ export const keyFields = {
     .refine((d) => isStorableDuration(d), 'is too long: the key would expire after the year 9999')
     .nullable()
     .optional(),
-  max_budget: z.number().nonnegative('must be 0 or more').finite().nullable().optional(),
-  soft_budget: z.number().nonnegative('must be 0 or more').finite().nullable().optional(),
-  budget_duration: z.string().refine(isBudgetDuration, BUDGET_DURATION_HINT).nullable().optional(),
+  max_budget: money.nullable().optional(),
+  soft_budget: money.nullable().optional(),
+  budget_duration: budgetDuration.nullable().optional(),
   rpm_limit: limit.nullable().optional(),
   tpm_limit: limit.nullable().optional(),
   max_parallel_requests: limit.nullable().optional(),

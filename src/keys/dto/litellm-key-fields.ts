@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
+import { limit, MAX_AMOUNT, money } from './bounded';
 
 /**
  * LiteLLM's `/key/*` body fields beyond the key's own columns (key-fields.ts), so that every body LiteLLM documents
@@ -10,13 +11,12 @@ import { isStorableText, jsonProblem, NOT_STORABLE } from './storable';
 export type KeyFieldEffect = 'acts' | 'stored' | 'ignored';
 
 const text = z.string().max(1024, 'is too long').refine(isStorableText, NOT_STORABLE);
-const count = z.number().int('must be an integer').nonnegative('must be 0 or more').max(2_147_483_647);
-const money = z.number().nonnegative('must be 0 or more').finite();
 /** An amount sent as text ("0.0000001"), as LiteLLM accepts it: its models read it as a number. */
 const moneyText = z
   .string()
   .regex(/^\s*(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i, 'must be a number')
-  .refine((v) => Number.isFinite(Number(v)), 'must be a number');
+  .refine((v) => Number.isFinite(Number(v)), 'must be a number')
+  .refine((v) => Number(v) <= MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`);
 /** Any JSON LiteLLM would keep (objects, lists, scalars), bounded in depth and storable. */
 const json = z.unknown().superRefine((v, ctx) => {
   const problem = jsonProblem(v);
@@ -42,8 +42,8 @@ export const LITELLM_KEY_FIELDS: Readonly<Record<string, { effect: KeyFieldEffec
       z.union([money, z.object({ budget_limit: z.union([money, moneyText]), time_period: text.optional() }).loose()]),
     ),
   },
-  model_rpm_limit: { effect: 'acts', schema: perModel(count) },
-  model_tpm_limit: { effect: 'acts', schema: perModel(count) },
+  model_rpm_limit: { effect: 'acts', schema: perModel(limit) },
+  model_tpm_limit: { effect: 'acts', schema: perModel(limit) },
   tags: { effect: 'acts', schema: z.array(text).max(100).nullable() },
   key_type: { effect: 'ignored', schema: z.enum(['llm_api', 'management', 'read_only', 'default']).nullable() },
   send_invite_email: { effect: 'ignored', schema: z.boolean().nullable() },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, names, stored, text } from '../access/limit-fields';
+import { limit, money } from '../dto/bounded';
 
 /** A team member as LiteLLM writes it: a role and a user id and/or email. */
 export const memberSchema = z
@@ -87,7 +88,7 @@ export const teamRefSchema = z.strictObject({ team_id: teamId });
 export const memberAddSchema = z.strictObject({
   team_id: teamId,
   member: z.union([memberSchema, z.array(memberSchema).min(1).max(1000)]),
-  max_budget_in_team: z.number().nonnegative().finite().nullable().optional(),
+  max_budget_in_team: money.nullable().optional(),
 });
 
 /** POST /team/member_delete. */
@@ -103,10 +104,10 @@ export const memberUpdateSchema = z
     user_email: text.optional(),
     role: z.enum(['admin', 'user'], { error: 'must be "admin" or "user"' }).optional(),
     // LiteLLM keeps these on its team membership row; here they are answered back, with no effect.
-    max_budget_in_team: z.number().nonnegative().finite().nullable().optional(),
+    max_budget_in_team: money.nullable().optional(),
     budget_duration: text.nullable().optional(),
-    tpm_limit: z.number().int().nonnegative().nullable().optional(),
-    rpm_limit: z.number().int().nonnegative().nullable().optional(),
+    tpm_limit: limit.nullable().optional(),
+    rpm_limit: limit.nullable().optional(),
   })
   .refine((b) => b.user_id !== undefined || b.user_email !== undefined, { message: 'give user_id or user_email' });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sortBy, sortOrder } from '../dto/list-sort';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, stored, text } from '../access/limit-fields';
+import { money } from '../dto/bounded';
 
 export const USER_ROLES = [
   'proxy_admin',
@@ -76,7 +77,7 @@ const userFields = {
   teams: z.array(teamRef).max(1000, 'must have at most 1000 entries').optional(),
   metadata: jsonObject.nullable().optional(),
   // LiteLLM's spend of the user: the starting spend on /user/new, the new spend on /user/update.
-  spend: z.number().nonnegative('must be 0 or more').finite().optional(),
+  spend: money.optional(),
   // Used only to log in to LiteLLM's own UI; never stored here.
   password: z.string().max(256).optional(),
 };
