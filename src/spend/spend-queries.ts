@@ -4,6 +4,7 @@ import { Errors } from '../common/errors/gateway-error';
 import { isStorableDate } from '../common/time/duration';
 import { readsAll } from '../keys/access/object-access';
 import { toToken } from '../keys/secrets/key-secret';
+import { isStorableText, NOT_STORABLE } from '../keys/dto/storable';
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -16,7 +17,7 @@ const date = z
   .refine((s) => Number.isNaN(parseDate(s).getTime()) || isStorableDate(parseDate(s)), {
     error: 'must be in the years 1 to 9999',
   });
-const id = z.string().min(1).max(256);
+const id = z.string().min(1).max(256).refine(isStorableText, NOT_STORABLE);
 
 export const spendLogsQuery = z
   .object({

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InProcessGateway } from '../support/gateway';
 import { assertError, managementApi } from '../support/management-api';
+import { sql, type TestDatabase } from '../support/postgres';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-management-ranges-01';
@@ -9,13 +10,16 @@ const MASTER = 'sk-master-management-ranges-01';
 const MAX_DOUBLE = 1.7976931348623157e308;
 
 /**
- * Numbers, periods and dates that JSON and JavaScript accept but the database columns cannot hold: a 400
+ * Numbers, periods, dates and texts that JSON and JavaScript accept but the database columns cannot hold: a 400
  * naming the field, never a 500, and nothing half stored.
  */
 describe('management bodies and queries: values out of the database range (PostgreSQL)', () => {
   let gw: InProcessGateway;
+  let db: TestDatabase;
   let setup: ProxyOnDatabase | undefined;
   const { api, ok } = managementApi(() => gw.url, MASTER);
+  const count = async (table: string) =>
+    Number((await sql<{ n: string }>(db.url, `SELECT count(*) AS n FROM "${table}"`))[0].n);
 
   before(async () => {
     setup = await startProxy({
@@ -23,7 +27,7 @@ describe('management bodies and queries: values out of the database range (Postg
       apiKey: MASTER,
       yaml: `general_settings:\n  master_key: ${MASTER}\n`,
     });
-    ({ gw } = setup);
+    ({ gw, db } = setup);
     await ok('POST', '/team/new', { team_id: 'team-r' });
     await ok('POST', '/user/new', { user_id: 'user-r', auto_create_key: false });
   });
@@ -90,5 +94,28 @@ describe('management bodies and queries: values out of the database range (Postg
     }
     assert.deepEqual(await ok('GET', '/spend/logs?start_date=0001-01-01&end_date=9999-12-31'), []);
     await ok('GET', '/global/spend/report?start_date=2024-01-01&end_date=9999-12-31');
+  });
+
+  it('NUL characters in spend and user list filters: 400 naming the filter', async () => {
+    for (const q of ['team_id=%00', 'api_key=a%00', 'user_id=x%00', 'request_id=%00', 'model=%00']) {
+      assertError(await api('GET', `/spend/logs?${q}`), 400, { param: q.split('=')[0] });
+    }
+    for (const q of ['customer_id=%00', 'api_key=%00', 'internal_user_id=%00', 'team_id=%00']) {
+      const r = await api('GET', `/global/spend/report?start_date=2024-01-01&end_date=2024-01-02&${q}`);
+      assertError(r, 400, { param: q.split('=')[0] });
+    }
+    for (const q of ['user_ids=a%00,b', 'sso_user_ids=%00']) {
+      assertError(await api('GET', `/user/list?${q}`), 400, { param: q.split('=')[0] });
+    }
+  });
+
+  it("/user/new checks its key's duration before storing the user", async () => {
+    const users = await count('users');
+    for (const duration of ['bogus', '\u0000', '99999999y', '']) {
+      assertError(await api('POST', '/user/new', { duration }), 400, { param: 'duration' });
+    }
+    assert.equal(await count('users'), users, 'no user was stored for a refused body');
+    const u = await ok('POST', '/user/new', { duration: '7d' });
+    assert.ok(u.key.startsWith('sk-') && u.expires, JSON.stringify(u));
   });
 });

@@ -3,6 +3,7 @@ import { sortBy, sortOrder } from '../dto/list-sort';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, stored, text } from '../access/limit-fields';
 import { money } from '../dto/bounded';
+import { keyFields } from '../dto/key-fields';
 
 export const USER_ROLES = [
   'proxy_admin',
@@ -88,7 +89,8 @@ export const newUserSchema = z.strictObject({
   user_id: userId.optional(),
   auto_create_key: z.boolean().optional(),
   key_alias: text.nullable().optional(),
-  duration: z.string().nullable().optional(),
+  // The duration of the key created with the user.
+  duration: keyFields.duration,
   team_id: text.nullable().optional(),
 });
 export type NewUserRequest = z.output<typeof newUserSchema>;
@@ -132,9 +134,9 @@ export const listUsersSchema = z.strictObject({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(25),
   role: z.enum(USER_ROLES).optional(),
-  user_ids: z.string().max(10_000).optional(),
+  user_ids: z.string().max(10_000).refine(isStorableText, NOT_STORABLE).optional(),
   team: text.optional(),
-  sso_user_ids: z.string().max(10_000).optional(),
+  sso_user_ids: z.string().max(10_000).refine(isStorableText, NOT_STORABLE).optional(),
   user_email: text.optional(),
   sort_by: sortBy(USER_SORT_COLUMNS),
   sort_order: sortOrder('asc'),
