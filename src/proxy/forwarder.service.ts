@@ -108,9 +108,15 @@ export class ForwarderService {
           do {
             const injected = this.prepareStreamOptions(d, ctx, refusedUsage);
             const upload = ctx.upload;
-            const json = upload === null ? d.provider.body(ctx.op, ctx.payload, endpoint, ctx.client) : null;
+            const client = ctx.client;
+            const ownFormat = d.provider.response !== undefined;
+            // A provider with its own format reads the payload's values (its body, its answer): all of them back.
+            if (client !== null && ownFormat) client.restore(ctx.payload);
+            const json = upload === null ? d.provider.body(ctx.op, ctx.payload, endpoint, client) : null;
             const body =
               json === null ? upload!.body(endpoint.bodyModel) : typeof json === 'string' ? json : json.bytes;
+            // Sent as the client's bytes and answered as is: the long values are not read again while the call waits.
+            if (client !== null && !ownFormat && typeof json === 'object' && json !== null) client.release(ctx.payload);
             const auth = d.endpoint.auth;
             let res: UpstreamAnswer;
             try {

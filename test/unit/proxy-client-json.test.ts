@@ -114,6 +114,63 @@ describe('the client body sent on as its own bytes', () => {
     assert.equal(client.encode(payload), null);
   });
 
+  it('long values let go of once sent still come out, attempt after attempt, as JSON.stringify writes the payload', () => {
+    fc.assert(
+      fc.property(
+        bodies,
+        fc.constantFrom('messages', 'user'),
+        fc.array(edits, { minLength: 1, maxLength: 3 }),
+        (body, longKey, attempts) => {
+          const text = JSON.stringify({ ...body, [longKey]: [{ role: 'user', content: 'é'.repeat(10_000) }] });
+          const { client, payload } = received(text);
+          const kept = JSON.parse(text) as Record<string, unknown>; // the same changes, never let go of
+          const parsed = { ...payload };
+          const keptParsed = { ...kept };
+          for (const list of attempts) {
+            applyEdits(payload, list, parsed);
+            applyEdits(kept, list, keptParsed);
+            const out = encoded(client, payload);
+            client.release(payload);
+            const want = JSON.stringify(kept);
+            assert.equal(out.text, want);
+            assert.equal(out.chars, want.length);
+          }
+          client.restore(payload);
+          assert.deepEqual(payload, kept);
+          assert.equal(encoded(client, payload).text, JSON.stringify(kept));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('only long members are let go of, and restore puts back what the bytes hold', () => {
+    const content = 'x'.repeat(20_000);
+    const { client, payload } = received(
+      JSON.stringify({ model: 'g', messages: [{ role: 'user', content }], tools: [{ a: 1 }] }),
+    );
+    const messages = payload.messages;
+    const tools = payload.tools;
+    payload.model = 'u';
+    encoded(client, payload);
+    client.release(payload);
+    assert.notEqual(payload.messages, messages, 'the parsed prompt is no longer held');
+    assert.equal(payload.tools, tools);
+    assert.equal(payload.model, 'u');
+    client.restore(payload);
+    assert.deepEqual(payload.messages, [{ role: 'user', content }]);
+    client.restore(payload); // twice: nothing more to do
+    assert.deepEqual(payload, { model: 'u', messages: [{ role: 'user', content }], tools: [{ a: 1 }] });
+  });
+
+  it('a short body is not let go of', () => {
+    const { client, payload } = received('{"model":"g","messages":[{"role":"user","content":"hi"}]}');
+    const messages = payload.messages;
+    encoded(client, payload);
+    client.release(payload);
+    assert.equal(payload.messages, messages);
+  });
+
   it('members are found with their keys as JSON.parse reads them', () => {
     const members = jsonMembers(Buffer.from(' {\n "a" : 1 , "b\\u0063":{"x":[1,"]"]},"":null}\n'));
     assert.deepEqual([...(members ?? new Map()).keys()], ['a', 'bc', '']);

@@ -119,7 +119,9 @@ export interface Provider {
   endpoint(deployment: DeploymentConfig, env: ProviderEnv): UpstreamEndpoint;
   /**
    * Per attempt: the upstream body. `payload` is the client's parsed JSON (unknown fields kept), `client` its bytes
-   * as received (null: none, e.g. a body the gateway made).
+   * as received (null: none, e.g. a body the gateway made). Without `response`, long values the bytes hold may
+   * stand in the payload as let go of (ClientJson.release): such a provider only sets top-level fields and writes
+   * the body with `clientBody`.
    */
   body(
     op: Operation,

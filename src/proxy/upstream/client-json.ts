@@ -1,6 +1,15 @@
 import type { RawJson } from '../../common/http/json-body';
 import { jsonMembers, type JsonMember } from './json-members';
 
+/**
+ * Members of the body sent this long or longer are let go of as parsed values once sent (`release`): parsed prompts
+ * of this size are what a call in flight holds that the next young-generation collection copies or promotes.
+ */
+const RELEASE_MIN_BYTES = 16 * 1024;
+
+/** Stands for a value let go of: the bytes sent hold it. */
+const RELEASED: unknown = Object.freeze({ released: true });
+
 /** An upstream body made of bytes, with its length as text (what a prompt estimate counts, as for a string body). */
 export interface JsonBytes {
   readonly bytes: Buffer;
@@ -25,6 +34,10 @@ export class ClientJson {
   private members: Map<string, JsonMember> | null | undefined;
   /** The top-level values `bytes` holds. */
   private values: Record<string, unknown>;
+  /** The members of the last body written that came unchanged from the bytes and are long (see RELEASE_MIN_BYTES). */
+  private long: string[] | null = null;
+  /** The keys whose values were let go of (RELEASED in the payload and in `values`), until restored. */
+  private released: string[] | null = null;
 
   /** `parsed`: the body as JSON.parse gave it from `raw`, before anything changed it. */
   constructor(raw: RawJson, parsed: Record<string, unknown>) {
@@ -37,7 +50,10 @@ export class ClientJson {
   encode(payload: Record<string, unknown>): JsonBytes | null {
     if (this.members === undefined) this.members = jsonMembers(this.bytes);
     const members = this.members;
-    if (members === null) return null;
+    if (members === null) {
+      this.restore(payload); // JSON.stringify writes the payload: its values must be back
+      return null;
+    }
     const bytes = this.bytes;
     const values = this.values;
     const parts: (Buffer | string)[] = [];
@@ -47,10 +63,12 @@ export class ClientJson {
     let runStart = -1;
     let runEnd = -1;
     let last = -2;
+    let long: string[] | null = null;
     for (const key of Object.keys(payload)) {
       const value = payload[key];
       const m = members.get(key);
       if (m !== undefined && value === values[key]) {
+        if (m.end - m.start >= RELEASE_MIN_BYTES) (long ??= []).push(key);
         if (m.index === last + 1) {
           runEnd = m.end; // the member after the last one copied, in the client's text: one copy for both
         } else {
@@ -81,7 +99,42 @@ export class ClientJson {
     this.ascii = ascii;
     this.members = undefined;
     this.values = { ...payload };
+    this.long = long;
     return { bytes: out, chars: () => (ascii ? out.length : utf16Length(out)) };
+  }
+
+  /**
+   * Lets go of the parsed values of the long members the last body written holds unchanged: in the payload (which
+   * is also the request's body) they become a stand-in, so that a call waiting on its upstream holds its prompt once,
+   * as bytes, and not also as parsed strings and arrays that young-generation collections copy and promote. `encode`
+   * copies such a member from the bytes as before; anything else that reads the payload's values must `restore` it
+   * first. Call right after `encode`.
+   */
+  release(payload: Record<string, unknown>): void {
+    const long = this.long;
+    if (long === null) return;
+    this.long = null;
+    const values = this.values;
+    for (const key of long) {
+      payload[key] = RELEASED;
+      values[key] = RELEASED;
+    }
+    this.released = long; // any let go of before and still unchanged is long again
+  }
+
+  /** Puts the values let go of back into the payload, parsed from the last body written (which holds them). */
+  restore(payload: Record<string, unknown>): void {
+    const released = this.released;
+    if (released === null) return;
+    this.released = null;
+    const sent = JSON.parse(this.bytes.toString('utf8')) as Record<string, unknown>;
+    const values = this.values;
+    for (const key of released) {
+      // A key the call path removed or replaced since stays as the call path left it.
+      if (payload[key] !== RELEASED) continue;
+      payload[key] = sent[key];
+      values[key] = sent[key];
+    }
   }
 }
 
