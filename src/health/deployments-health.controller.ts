@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Req } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller';
 import { CALL_ACCOUNTING, type CallAccounting } from '../proxy/call-accounting';
@@ -17,9 +17,14 @@ export class DeploymentsHealthController {
     @Inject(CALL_ACCOUNTING) private readonly accounting: CallAccounting,
   ) {}
 
+  /** LiteLLM's filters: `model` (a model group) and `model_id` (one deployment). */
   @Get('health')
-  check(@Req() req: FastifyRequest): HealthReport {
+  check(@Query('model') model: unknown, @Query('model_id') id: unknown, @Req() req: FastifyRequest): HealthReport {
     // Set by the global auth guard (this route is not public).
-    return this.health.report(this.catalog.visible(this.accounting.allowedModels(req.caller as Caller)));
+    const groups = this.catalog.visible(this.accounting.allowedModels(req.caller as Caller));
+    return this.health.report(
+      typeof model === 'string' ? groups.filter((g) => g === model) : groups,
+      typeof id === 'string' ? id : undefined,
+    );
   }
 }

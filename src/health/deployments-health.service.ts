@@ -36,8 +36,8 @@ export class DeploymentsHealthService {
     private readonly catalog: ModelCatalog,
   ) {}
 
-  /** `groups`: the model groups the caller may see (as for `/model/info`). */
-  report(groups: readonly string[], now = Date.now()): HealthReport {
+  /** `groups`: the model groups the caller may see (as for `/model/info`); `id`: only that deployment. */
+  report(groups: readonly string[], id?: string, now = Date.now()): HealthReport {
     const healthy: EndpointHealth[] = [];
     const unhealthy: EndpointHealth[] = [];
     for (const name of groups) {
@@ -45,6 +45,7 @@ export class DeploymentsHealthService {
       // Both lists hold a group's deployments in config order.
       const infos = this.catalog.modelInfo([name]).data;
       deployments.forEach((d, i) => {
+        if (id !== undefined && d.id !== id) return;
         const params = infos[i]?.litellm_params ?? {};
         const entry = describe(d, params, now);
         (entry.cooldown_remaining_seconds === undefined ? healthy : unhealthy).push(entry);

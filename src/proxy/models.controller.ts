@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, Req } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
@@ -25,9 +25,18 @@ export class ModelsController {
     return this.catalog.model(model);
   }
 
+  /** `litellm_model_id` (the `x-litellm-model-id` of an answer): that deployment only, 400 when the caller has none. */
   @Get(['model/info', 'v1/model/info'])
-  info(@Req() req: FastifyRequest) {
-    return this.catalog.modelInfo(this.visible(req));
+  info(@Query('litellm_model_id') id: unknown, @Req() req: FastifyRequest) {
+    const wanted = typeof id === 'string' ? id : undefined;
+    const info = this.catalog.modelInfo(this.visible(req), wanted);
+    if (wanted !== undefined && info.data.length === 0)
+      throw Errors.badRequest(
+        `Model id = ${wanted.slice(0, 100)} not found on the gateway`,
+        'litellm_model_id',
+        'model_not_found',
+      );
+    return info;
   }
 
   private visible(req: FastifyRequest): readonly string[] {

@@ -63,6 +63,18 @@ router_settings:
     assert.equal(good.requests.length + bad.requests.length, 0, '/health called an upstream');
   });
 
+  it('checks only the model group of ?model= and the deployment of ?model_id=, as LiteLLM does', async () => {
+    const of = async (q: string) => {
+      const res = await fetch(`${gw.url}/health?${q}`, { headers: { authorization: `Bearer ${MASTER}` } });
+      assert.equal(res.status, 200);
+      const body = await readJson(res);
+      return [...body.healthy_endpoints, ...body.unhealthy_endpoints].map((e: { model_id: string }) => e.model_id);
+    };
+    assert.deepEqual(await of('model=gpt-bad'), ['bad-1']);
+    assert.deepEqual(await of('model_id=good-1'), ['good-1']);
+    assert.deepEqual(await of('model=no-such-model'), []);
+  });
+
   it('shows a deployment that failed allowed_fails times as unhealthy with its cooldown left', async () => {
     const call = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',

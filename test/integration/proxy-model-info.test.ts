@@ -78,6 +78,32 @@ general_settings:
     }
   });
 
+  it('answers one deployment for litellm_model_id (the x-litellm-model-id of an answer), as LiteLLM does', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'azure-gpt', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    const id = res.headers.get('x-litellm-model-id');
+    assert.equal(id, 'azure-gpt#1');
+    const one = await readJson(await get(`/model/info?litellm_model_id=${encodeURIComponent(id)}`));
+    assert.deepEqual(
+      one.data.map((d: any) => [d.model_name, d.model_info.id]),
+      [['azure-gpt', 'azure-gpt#1']],
+    );
+    const missing = await get('/v1/model/info?litellm_model_id=no-such-id');
+    assert.equal(missing.status, 400);
+    assert.match((await readJson(missing)).error.message, /no-such-id/);
+    const limited = await readJson(
+      await fetch(`${gw.url}/key/generate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ models: ['gpt-4o'] }),
+      }),
+    );
+    assert.equal((await get('/model/info?litellm_model_id=azure-gpt%231', limited.key)).status, 400, 'not its model');
+  });
+
   it('keeps the query of an api_base when calling it', async () => {
     const client = openaiClient(gw.url, MASTER);
     await client.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'x' }] });

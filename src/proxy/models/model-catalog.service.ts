@@ -69,8 +69,10 @@ export class ModelCatalog {
     return { object: 'list', data: groups.map((g) => this.models.get(g)!) };
   }
 
-  modelInfo(groups: readonly string[]): { data: ModelInfoEntry[] } {
-    return { data: groups.flatMap((g) => this.info.get(g) ?? []) };
+  /** The deployments of `groups`; with `id`, only the deployment of that id (LiteLLM's `litellm_model_id`). */
+  modelInfo(groups: readonly string[], id?: string): { data: ModelInfoEntry[] } {
+    const all = groups.flatMap((g) => this.info.get(g) ?? []);
+    return { data: id === undefined ? all : all.filter((e) => e.model_info.id === id) };
   }
 }
 
