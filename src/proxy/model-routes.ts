@@ -9,6 +9,13 @@ export function bodyModelPaths(op: OpenAIOperation, suffix = ''): string[] {
   return [p, `v1/${p}`, `openai/${p}`, `openai/v1/${p}`];
 }
 
+const UPLOAD_PATHS = [OPENAI_OPERATION_PATHS.transcriptions, OPENAI_OPERATION_PATHS.translations].map((p) => `/${p}`);
+
+/** Whether a route (its URL pattern) takes a multipart upload: audio transcriptions and translations, in every form. */
+export function takesUpload(routeUrl: string | undefined): boolean {
+  return routeUrl !== undefined && UPLOAD_PATHS.some((p) => routeUrl.endsWith(p));
+}
+
 /**
  * The Azure deployment form: the path names the model group. Also under `/openai/v1/`, where `AzureOpenAI` puts it
  * when its base URL is the v1 API's (`.../openai/v1/`): it adds `/deployments/<model>` to the base it is given.

@@ -153,6 +153,29 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     }
   });
 
+  it('a multipart body on a route that takes no upload is a 415, not judged as its JSON body', async () => {
+    const form = '--xx\r\nContent-Disposition: form-data; name="key_alias"\r\n\r\nx\r\n--xx--\r\n';
+    for (const path of ['/key/generate', '/team/new', '/v1/chat/completions', '/openai/deployments/gpt/embeddings']) {
+      const r = await fetch(gw.url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=xx', authorization: `Bearer ${MASTER}` },
+        body: form,
+      });
+      const json = await readJson(r);
+      assert.equal(r.status, 415, `${path}: ${JSON.stringify(json)}`);
+      assertOpenAIError(json, 415, 'invalid_request_error');
+      assert.equal(json.error.code, 'unsupported_media_type');
+    }
+    // The upload routes still take it (and judge its fields).
+    const upload = await fetch(`${gw.url}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xx', authorization: `Bearer ${MASTER}` },
+      body: form,
+    });
+    assert.equal(upload.status, 400);
+    assert.equal((await readJson(upload)).error.param, 'model');
+  });
+
   it('x-request-id: a sane one is echoed, none or a hostile one gets a generated id', async () => {
     const given = await fetch(`${gw.url}/health/liveliness`, { headers: { 'x-request-id': 'client-req.42:a_b-c' } });
     assert.equal(given.headers.get('x-request-id'), 'client-req.42:a_b-c');

@@ -13,6 +13,7 @@ import { AccessLog } from '../../logging/access-log';
 import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { CALL_REPORT } from '../../proxy/call-accounting';
 import { CLIENT_ABORT } from '../../proxy/call-context';
+import { takesUpload } from '../../proxy/model-routes';
 import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
 import { sendError } from '../errors/openai-exception.filter';
 import { BODY_SLOT, BodySlots } from './body-slots';
@@ -41,7 +42,8 @@ import { uploadStream } from './upload-body';
  *                           AuthGuard's decision, 401/403) before the body is read, then a body slot taken
  *                           (MAX_REQUEST_BODIES_IN_FLIGHT, else 503): auth/credentials/credential-first.ts.
  *   6. Body                 JSON only (text/plain removed: 415), valid UTF-8 only, at most body_limit (413);
- *                           multipart uploads are left unread, streamed on by their route (proxy/upload).
+ *                           multipart uploads are left unread, streamed on by their route (proxy/upload); on a
+ *                           route that takes none, 415.
  *   7. Guard                the global AuthGuard (a Nest guard, auth/guards/auth.guard.ts): @Public() routes pass,
  *                           the others were decided at stage 5. The model-call routes are direct routes (onRoute below): the same
  *                           guard and handler without Nest's per-request pipeline (common/http/direct-routes.ts).
@@ -143,7 +145,7 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
   fastify.removeContentTypeParser('text/plain');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);
-  fastify.addContentTypeParser('multipart/form-data', uploadStream(bodies));
+  fastify.addContentTypeParser('multipart/form-data', uploadStream(bodies, takesUpload));
 
   fastify.addHook('onResponse', (req, reply, done) => {
     metrics.requestAnswered(routeOf(req), reply.statusCode);
