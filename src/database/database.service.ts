@@ -44,6 +44,12 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.db.copyIn(sql, data);
   }
 
+  /** `COPY ... TO STDOUT` (PostgreSQL only, as copyIn): the rows' bytes to `onData` as they arrive. */
+  copyOut(sql: string, onData: (chunk: Buffer) => void): Promise<void> {
+    if (!this.db.copyOut) return Promise.reject(new Error('this store does not speak COPY'));
+    return this.db.copyOut(sql, onData);
+  }
+
   get kind(): 'postgres' | 'embedded' {
     return this.db.kind;
   }

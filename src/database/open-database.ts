@@ -9,6 +9,7 @@ import { CONNECT_TIMEOUT_MS, connectFailure } from './connect-error';
 import { EMBEDDED_PORT, EmbeddedDatabaseProcess } from './embedded-process';
 import { applyMigrations } from './migration-runner';
 import { copyIn } from './copy-in';
+import { copyOut } from './copy-out';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
 
@@ -22,6 +23,8 @@ export interface OpenedDatabase {
    * not speak the COPY sub-protocol).
    */
   copyIn?(sql: string, data: string): Promise<void>;
+  /** `COPY ... TO STDOUT`, its bytes to `onData` as they arrive: PostgreSQL only, as copyIn. */
+  copyOut?(sql: string, onData: (chunk: Buffer) => void): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
   /** `onReconnect`: the subscription was lost and is back (notifications in between were missed). */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
@@ -179,6 +182,7 @@ async function openPool(
     prisma,
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
     copyIn: extras.copy ? (sql, data) => copyIn(pool, sql, data) : undefined,
+    copyOut: extras.copy ? (sql, onData) => copyOut(pool, sql, onData) : undefined,
     ping: async (ms) =>
       void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),
     listen: extras.listen,

@@ -19,11 +19,12 @@ const NONE: Promise<null> = Promise.resolve(null);
 
 /**
  * The hot path's view of virtual keys (implements KEY_LOOKUP). At start every key is read in bulk, up to
- * `key_cache_max_keys` (key-bulk-load.ts); while all of them fit (`complete`), a hash not held is no key unless one
- * shared read of the change log finds it (key-log-follower.ts). Beyond the bound, misses are read in batches
- * (key-misses.ts) and unknown hashes remembered a while. Changes made here apply at once; other instances' arrive as
- * KeyEvents, and the change log read every `user_api_key_cache_ttl` catches any message lost, at a cost that follows
- * the changes, not the keys held. Spend totals: key-spend-sync.ts.
+ * `key_cache_max_keys` (key-bulk-load.ts), into an index of the rows as read, each parsed on its first use
+ * (key-index.ts); while all of them fit (`complete`), a hash not held is no key unless one shared read of the change
+ * log finds it (key-log-follower.ts). Beyond the bound, misses are read in batches (key-misses.ts) and unknown hashes
+ * remembered a while. Changes made here apply at once; other instances' arrive as KeyEvents, and the change log read
+ * every `user_api_key_cache_ttl` catches any message lost, at a cost that follows the changes, not the keys held.
+ * Spend totals: key-spend-sync.ts.
  */
 @Injectable()
 export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -77,7 +78,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
 
   findByHash(token: string): Promise<CachedKey | null> {
     const t = this.table;
-    const hit = t.keys.get(token);
+    const hit = t.keys.get(token) ?? t.fromIndex(token);
     if (hit) return Promise.resolve(hit);
     const running = t.loading.get(token);
     if (running) return running;
@@ -88,7 +89,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
 
   /** The cached key, without loading (synchronous: admission, and the auth guard's warm-key path). */
   get(token: string): CachedKey | undefined {
-    return this.table.keys.get(token);
+    return this.table.keys.get(token) ?? this.table.fromIndex(token);
   }
 
   /** A key was created or changed on this instance: serve the new row from now on. */
@@ -112,7 +113,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
     this.repo
       .resetDuePeriod(token)
       .then((row) => {
-        if (row && this.table.keys.peek(token)) this.put(row);
+        if (row && this.table.peek(token)) this.put(row);
       })
       .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'key budget period reset failed'))
       .finally(() => this.resetting.delete(token));

@@ -1,15 +1,21 @@
 import type { Logger } from 'pino';
+import type { CachedKey } from '../cached-key';
 import type { SpendWriter } from '../spend/spend-writer.service';
 import type { ChangeLog } from './change-log';
+import { KeyIndex } from './key-index';
 import type { KeyRemoval, KeySource, KeyStore } from './key-store';
 import type { KeyTable } from './key-table';
 
+/** Keys per page where the store does not speak COPY (the embedded store). */
 const PAGE = 5_000;
 
 /**
- * Reads every key, a page at a time, up to the bound; if all fitted, unknown hashes are refused from memory from
- * then on. Run again after a broadcast gap, it refreshes what is held while the cache keeps serving. The change log's
- * position is read first, so that its reads start from before the first page.
+ * Reads every key, up to the bound; if all fitted, unknown hashes are refused from memory from then on. On
+ * PostgreSQL one COPY reads them into a key index (key-index.ts: kept as read, parsed on first use), and the first
+ * load serves each chunk as it arrives; run again after a broadcast gap, a load reads into a new index while the
+ * cache keeps serving, then serves from that one, and the parsed keys it read again are replaced as it reads them.
+ * The embedded store is read in pages of parsed keys. The change log's position is read first, so that its reads
+ * start from before the keys were.
  */
 export class KeyBulkLoad {
   private running: Promise<void> | null = null;
@@ -38,20 +44,7 @@ export class KeyBulkLoad {
     const touched = (t.touched = new Set());
     try {
       const seq = await this.store.lastChange();
-      let after = '';
-      let count = 0;
-      let over = false;
-      for (;;) {
-        const rows = await this.spend.readConsistent(() => this.store.page(after, PAGE));
-        for (const row of rows) {
-          if (count === t.maxKeys) over = true;
-          if (over) break;
-          count++;
-          if (!touched.has(row.token)) t.hold(t.cached(row));
-        }
-        if (over || rows.length < PAGE) break;
-        after = rows[rows.length - 1].token;
-      }
+      const { count, over } = this.store.canCopy ? await this.copyAll(touched) : await this.readPages(touched);
       if (!this.changes.started) this.changes.start(seq);
       t.complete = !over;
       t.wantAll = false;
@@ -61,6 +54,72 @@ export class KeyBulkLoad {
       this.log.warn({ err: (err as Error).message }, 'key cache bulk load failed; keys are read on first use');
     } finally {
       t.touched = null;
+    }
+  }
+
+  /** Every key in one COPY; read again if everything held was forgotten meanwhile (what was read may be stale). */
+  private async copyAll(touched: ReadonlySet<string>): Promise<{ count: number; over: boolean }> {
+    const t = this.table;
+    for (;;) {
+      const clears = t.clears;
+      const first = t.index.entries === 0 && t.keys.size === 0;
+      const next = new KeyIndex(t.maxKeys);
+      if (first) t.index = next;
+      await this.store.copyKeys(t.maxKeys, (chunk) => {
+        const from = next.entries;
+        next.feed(chunk);
+        // Changed since the COPY's snapshot: the older copy is not served.
+        for (const token of touched) next.invalidate(token);
+        if (!first) this.refresh(next, from);
+      });
+      if (t.clears !== clears) continue;
+      if (!next.ended) throw new Error('the keys COPY ended before its end mark');
+      // Parsed meanwhile (read on first use, or changed): as new as the COPY's copy, or newer.
+      if (first) for (const token of t.keys.keys()) next.invalidate(token);
+      else t.index = next;
+      return { count: next.entries, over: next.over };
+    }
+  }
+
+  /** A later load's rows: the parsed keys among them are replaced now (their spend carried), the others wait. */
+  private refresh(next: KeyIndex, from: number): void {
+    const t = this.table;
+    for (const token of next.tokens(from, next.entries)) {
+      const held = t.keys.peek(token);
+      const row = held && next.take(token);
+      if (row) t.hold(this.carried(t.cached(row), held));
+    }
+  }
+
+  /**
+   * The COPY's snapshot may predate spend the held copy has learned since (written here, or told by another
+   * instance): within a period spend only grows, so the larger is kept.
+   */
+  private carried(fresh: CachedKey, held: CachedKey): CachedKey {
+    const token = held.token;
+    const unflushed = this.spend.unflushed(token);
+    fresh.adopt(held.spend - unflushed, held.resetAtMs, unflushed);
+    if (held.modelSpend) {
+      const model = (g: string) => this.spend.unflushedModel(token, g);
+      fresh.adoptModels(Object.fromEntries([...held.modelSpend].map(([g, v]) => [g, v - model(g)])), model);
+    }
+    return fresh;
+  }
+
+  /** Every key in pages of parsed rows (the embedded store). */
+  private async readPages(touched: ReadonlySet<string>): Promise<{ count: number; over: boolean }> {
+    const t = this.table;
+    let after = '';
+    let count = 0;
+    for (;;) {
+      const rows = await this.spend.readConsistent(() => this.store.page(after, PAGE));
+      for (const row of rows) {
+        if (count === t.maxKeys) return { count, over: true };
+        count++;
+        if (!touched.has(row.token)) t.hold(t.cached(row));
+      }
+      if (rows.length < PAGE) return { count, over: false };
+      after = rows[rows.length - 1].token;
     }
   }
 }

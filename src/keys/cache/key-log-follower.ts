@@ -60,7 +60,7 @@ export class KeyLogFollower {
   /** A changed row: replaces an older copy; held from now on when every key is. */
   private fromLog(row: KeySource): void {
     const t = this.table;
-    const held = t.keys.peek(row.token);
+    const held = t.peek(row.token);
     if (held ? held.seq >= Number(row.changeSeq) : !t.complete) {
       if (!held) t.unknown.delete(row.token);
       return;
@@ -70,7 +70,7 @@ export class KeyLogFollower {
 
   /** A token removed: a copy older than the removal goes. */
   private removed(gone: KeyRemoval): void {
-    const held = this.table.keys.peek(gone.token);
+    const held = this.table.peek(gone.token);
     if (held && held.seq < gone.changeSeq) this.table.remove(gone.token);
   }
 }

@@ -38,11 +38,11 @@ export class KeySpendSync {
   }
 
   private adopt(token: string, dbSpend: number, resetAt: number): void {
-    this.table.keys.peek(token)?.adopt(dbSpend, resetAt, this.spend.unflushed(token));
+    this.table.peek(token)?.adopt(dbSpend, resetAt, this.spend.unflushed(token));
   }
 
   private adoptModels(token: string, totals: Readonly<Record<string, number>>): void {
-    this.table.keys.peek(token)?.adoptModels(totals, (g) => this.spend.unflushedModel(token, g));
+    this.table.peek(token)?.adoptModels(totals, (g) => this.spend.unflushedModel(token, g));
   }
 }
 

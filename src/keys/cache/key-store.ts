@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
 import type { KeyRow } from '../keys.repository';
 import type { ChangeSource } from './change-log';
+import { TUPLE_COLUMNS } from './key-tuple';
 
 /**
  * A key's columns as the key cache holds them (cached-key.ts), read over the pool directly: the bulk load, batched
@@ -51,7 +52,24 @@ const COLUMNS = `token, key_name AS "keyName", key_alias AS "keyAlias", NULLIF(m
 export class KeyStore implements ChangeSource<KeySource, KeyRemoval> {
   constructor(private readonly db: DatabaseService) {}
 
-  /** Up to `limit` keys with tokens after `after`, in token order (the bulk load's pages). */
+  /** The store speaks COPY (PostgreSQL; not the embedded store): the bulk load uses `copyKeys`, else `page`. */
+  get canCopy(): boolean {
+    return this.db.canCopy;
+  }
+
+  /**
+   * Every key, up to `limit` and one more (to tell that there are more), as COPY's binary rows (key-tuple.ts), in
+   * chunks as they arrive: one statement (one snapshot, the table read in its own order), and no parsed row per key.
+   */
+  copyKeys(limit: number, onData: (chunk: Buffer) => void): Promise<void> {
+    const n = Math.floor(limit) + 1;
+    return this.db.copyOut(
+      `COPY (SELECT ${TUPLE_COLUMNS} FROM virtual_keys LIMIT ${n}) TO STDOUT (FORMAT binary)`,
+      onData,
+    );
+  }
+
+  /** Up to `limit` keys with tokens after `after`, in token order (the bulk load's pages where COPY is not spoken). */
   page(after: string, limit: number): Promise<KeySource[]> {
     return this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE token > $1 ORDER BY token LIMIT $2`, [
       after,

@@ -1,0 +1,122 @@
+import type { KeySource } from './key-store';
+
+/**
+ * The key cache's columns in COPY's binary format, in the order `keySourceAt` reads them. Empty arrays and objects
+ * are NULL, as in the other reads (key-store.ts).
+ */
+export const TUPLE_COLUMNS = `token, key_name, key_alias, NULLIF(models, '{}'), NULLIF(allowed_routes, '{}'), expires,
+  max_budget, spend, rpm_limit, tpm_limit, max_parallel_requests, NULLIF(metadata, '{}'), team_id, user_id, blocked,
+  NULLIF(extra, '{}'), NULLIF(model_spend, '{}'), budget_reset_at, change_seq::float8`;
+
+/** PostgreSQL's epoch (2000-01-01) in Unix milliseconds: binary timestamps count microseconds from it. */
+const PG_EPOCH_MS = 946_684_800_000;
+
+/** A row of COPY's binary format (a field count, then each field's length, -1 for NULL, and bytes) at `at`. */
+export function keySourceAt(page: Buffer, at: number, token: string): KeySource {
+  const r = new TupleReader(page, at);
+  r.skip(); // the token, known
+  return {
+    token,
+    keyName: r.text() ?? '',
+    keyAlias: r.text(),
+    models: r.textArray(),
+    allowedRoutes: r.textArray(),
+    expires: r.time(),
+    maxBudget: r.float8(),
+    spend: r.float8() ?? 0,
+    rpmLimit: r.int4(),
+    tpmLimit: r.int4(),
+    maxParallelRequests: r.int4(),
+    metadata: r.jsonb() as KeySource['metadata'],
+    teamId: r.text(),
+    userId: r.text(),
+    blocked: r.bool() ?? false,
+    extra: r.jsonb() as KeySource['extra'],
+    modelSpend: r.jsonb() as KeySource['modelSpend'],
+    budgetResetAt: r.time(),
+    changeSeq: r.float8() ?? 0,
+  };
+}
+
+/** Where the row at `at` ends; -1 when the bytes end first; `TRAILER` at COPY's end mark. */
+export function tupleEnd(b: Buffer, at: number): number {
+  if (at + 2 > b.length) return -1;
+  const n = b.readInt16BE(at);
+  if (n === -1) return TRAILER;
+  let p = at + 2;
+  for (let i = 0; i < n; i++) {
+    if (p + 4 > b.length) return -1;
+    const len = b.readInt32BE(p);
+    p += 4 + (len > 0 ? len : 0);
+  }
+  return p > b.length ? -1 : p;
+}
+export const TRAILER = -2;
+
+/** The fields of one row, in order: each read gives null for NULL. */
+class TupleReader {
+  private p: number;
+  private start = 0;
+
+  constructor(
+    private readonly b: Buffer,
+    at: number,
+  ) {
+    this.p = at + 2;
+  }
+
+  /** Steps over the next field; its length (-1: NULL), its bytes from `start`. */
+  skip(): number {
+    const len = this.b.readInt32BE(this.p);
+    this.start = this.p + 4;
+    this.p = this.start + (len > 0 ? len : 0);
+    return len;
+  }
+
+  text(): string | null {
+    const len = this.skip();
+    return len < 0 ? null : this.b.toString('utf8', this.start, this.start + len);
+  }
+
+  float8(): number | null {
+    return this.skip() < 0 ? null : this.b.readDoubleBE(this.start);
+  }
+
+  int4(): number | null {
+    return this.skip() < 0 ? null : this.b.readInt32BE(this.start);
+  }
+
+  bool(): boolean | null {
+    return this.skip() < 0 ? null : this.b[this.start] === 1;
+  }
+
+  time(): Date | null {
+    return this.skip() < 0 ? null : new Date(PG_EPOCH_MS + Number(this.b.readBigInt64BE(this.start)) / 1000);
+  }
+
+  /** jsonb: a version byte, then the JSON text. */
+  jsonb(): unknown {
+    const len = this.skip();
+    return len < 0 ? null : JSON.parse(this.b.toString('utf8', this.start + 1, this.start + len));
+  }
+
+  /** An array of text: dimensions, flags, element type, each dimension's size and lower bound, then the elements. */
+  textArray(): string[] | null {
+    const len = this.skip();
+    if (len < 0) return null;
+    const b = this.b;
+    const dims = b.readInt32BE(this.start);
+    let count = dims === 0 ? 0 : 1;
+    for (let d = 0; d < dims; d++) count *= b.readInt32BE(this.start + 12 + d * 8);
+    const out: string[] = [];
+    let p = this.start + 12 + dims * 8;
+    for (let i = 0; i < count; i++) {
+      const n = b.readInt32BE(p);
+      p += 4;
+      // A NULL element (the gateway never writes one) reads as an empty name, which matches no model or route.
+      out.push(n < 0 ? '' : b.toString('utf8', p, p + n));
+      p += n > 0 ? n : 0;
+    }
+    return out;
+  }
+}

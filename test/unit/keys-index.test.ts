@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import type { GatewayConfig } from '../../src/config/gateway-config';
+import type { KeyEventHandlers, KeyEventsService } from '../../src/keys/invalidation/key-events.service';
+import { KeyIndex } from '../../src/keys/cache/key-index';
+import type { KeySource, KeyStore } from '../../src/keys/cache/key-store';
+import { KeyTable } from '../../src/keys/cache/key-table';
+import { KeyCache } from '../../src/keys/key-cache.service';
+import type { KeysRepository } from '../../src/keys/keys.repository';
+import type { SpendWriter } from '../../src/keys/spend/spend-writer.service';
+
+const hex = (i: number) => i.toString(16).padStart(64, '0');
+
+type Row = Partial<KeySource> & { token: string };
+
+/** Rows as PostgreSQL's binary COPY writes them (key-tuple.ts's columns): a header, each row, the end mark. */
+function copyBytes(rows: Row[]): Buffer {
+  const parts: Buffer[] = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)];
+  const int = (n: number, bytes: number) => {
+    const b = Buffer.alloc(bytes);
+    if (bytes === 2) b.writeInt16BE(n);
+    else b.writeInt32BE(n);
+    return b;
+  };
+  const field = (b: Buffer | null) => (b === null ? [int(-1, 4)] : [int(b.length, 4), b]);
+  const text = (v: string | null | undefined) => field(v == null ? null : Buffer.from(v));
+  const float = (v: number | null | undefined) => {
+    if (v == null) return field(null);
+    const b = Buffer.alloc(8);
+    b.writeDoubleBE(v);
+    return field(b);
+  };
+  const int4 = (v: number | null | undefined) => field(v == null ? null : int(v, 4));
+  const time = (v: Date | null | undefined) => {
+    if (v == null) return field(null);
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(BigInt(v.getTime() - 946_684_800_000) * 1000n);
+    return field(b);
+  };
+  const json = (v: unknown) =>
+    field(v == null ? null : Buffer.concat([Buffer.from([1]), Buffer.from(JSON.stringify(v))]));
+  const array = (v: readonly string[] | null | undefined) => {
+    if (v == null) return field(null);
+    const items = v.flatMap((x) => [int(Buffer.byteLength(x), 4), Buffer.from(x)]);
+    return field(Buffer.concat([int(1, 4), int(0, 4), int(25, 4), int(v.length, 4), int(1, 4), ...items]));
+  };
+  for (const r of rows) {
+    parts.push(int(19, 2), ...text(r.token), ...text(r.keyName ?? `sk-...${r.token.slice(-4)}`), ...text(r.keyAlias));
+    parts.push(...array(r.models), ...array(r.allowedRoutes), ...time(r.expires), ...float(r.maxBudget));
+    parts.push(...float(r.spend ?? 0), ...int4(r.rpmLimit), ...int4(r.tpmLimit), ...int4(r.maxParallelRequests));
+    parts.push(...json(r.metadata), ...text(r.teamId), ...text(r.userId), ...field(Buffer.from([r.blocked ? 1 : 0])));
+    parts.push(...json(r.extra), ...json(r.modelSpend), ...time(r.budgetResetAt), ...float(Number(r.changeSeq ?? 1)));
+  }
+  parts.push(int(-1, 2));
+  return Buffer.concat(parts);
+}
+
+/** An index of these rows, fed in chunks of `size` bytes. */
+function indexOf(rows: Row[], size = 1 << 16, limit = Infinity): KeyIndex {
+  const index = new KeyIndex(limit);
+  const bytes = copyBytes(rows);
+  for (let i = 0; i < bytes.length; i += size) index.feed(bytes.subarray(i, i + size));
+  return index;
+}
+
+const spend = {
+  readConsistent: <R>(fn: () => Promise<R>) => fn(),
+  unflushed: () => 0,
+  unflushedModel: () => 0,
+  onFlushed: () => undefined,
+} as unknown as SpendWriter;
+
+describe('key index: the bulk load keys, as read, parsed on first use', () => {
+  it('finds each of many keys once (hex hashes sharing their first bytes, and hand-made tokens), across chunks', () => {
+    const tokens = [...Array.from({ length: 5_000 }, (_, i) => hex(i)), 'hand-made ü', 'x'];
+    for (const size of [1 << 16, 7]) {
+      const index = indexOf(
+        tokens.map((token) => ({ token })),
+        size,
+      );
+      assert.ok(index.ended);
+      assert.deepEqual([...index.tokens(0, index.entries)], tokens);
+      assert.equal(index.size, tokens.length);
+      for (const token of tokens) {
+        assert.ok(index.has(token), token);
+        assert.equal(index.take(token)?.keyName, `sk-...${token.slice(-4)}`);
+        assert.equal(index.take(token), undefined, 'taken: held by its caller from then on');
+      }
+      assert.equal(index.size, 0);
+      assert.equal(index.take(hex(5_001)), undefined);
+    }
+  });
+
+  it('holds only the rows its bound leaves room for, and lets go of changed keys', () => {
+    const index = indexOf([{ token: hex(1) }, { token: hex(2) }, { token: hex(3) }], 1 << 16, 2);
+    assert.deepEqual([index.entries, index.over, index.has(hex(3))], [2, true, false]);
+    index.invalidate(hex(1));
+    assert.equal(index.take(hex(1)), undefined);
+    assert.deepEqual([index.size, index.has(hex(2))], [1, true]);
+  });
+
+  it('reads every column of a row', () => {
+    const row: KeySource = {
+      token: hex(7),
+      keyName: 'sk-...full',
+      keyAlias: 'al',
+      models: ['gpt-4o', 'ü'],
+      allowedRoutes: ['/chat/completions'],
+      expires: new Date(1800000000123),
+      maxBudget: Infinity,
+      spend: 0.5,
+      rpmLimit: 5,
+      tpmLimit: 6,
+      maxParallelRequests: 7,
+      metadata: { a: null },
+      teamId: 't',
+      userId: 'u',
+      blocked: true,
+      extra: { aliases: { x: 'y' } },
+      modelSpend: { g: 1 },
+      budgetResetAt: new Date(1900000000000),
+      changeSeq: 42,
+    };
+    assert.deepEqual(indexOf([row], 5).take(hex(7)), row);
+  });
+
+  it('a parsed key evicted from the table is not served again from what the bulk load read of it', () => {
+    const t = new KeyTable(2, spend);
+    t.index = indexOf([{ token: hex(1) }]);
+    // Held parsed meanwhile (a read on first use while the load ran): newer than the COPY's copy.
+    t.hold(t.cached(rowOf(hex(1), 'newer')));
+    t.hold(t.cached(rowOf(hex(2))));
+    t.hold(t.cached(rowOf(hex(3)))); // evicts hex(1)
+    assert.equal(t.keys.peek(hex(1)), undefined);
+    assert.equal(t.fromIndex(hex(1)), undefined);
+  });
+});
+
+function rowOf(token: string, keyName = 'sk-...'): KeySource {
+  return indexOf([{ token, keyName }]).take(token)!;
+}
+
+/** A KeyCache over rows in memory read by COPY; `hold` keeps the next COPY's answer until released. */
+function cacheOver(rows: Map<string, Partial<KeySource>>, maxKeys = 1_000) {
+  let handlers: KeyEventHandlers | null = null;
+  let gate: Promise<void> | null = null;
+  let copies = 0;
+  const store = {
+    canCopy: true,
+    lastChange: async () => 0,
+    copyKeys: async (limit: number, onData: (chunk: Buffer) => void) => {
+      copies++;
+      // Read now, answered once the gate opens (as a COPY answers what its snapshot holds).
+      const bytes = copyBytes([...rows].slice(0, limit + 1).map(([token, r]) => ({ ...r, token })));
+      if (gate) await gate;
+      for (let i = 0; i < bytes.length; i += 100) onData(bytes.subarray(i, i + 100));
+    },
+    byTokens: async (tokens: readonly string[]) =>
+      tokens.filter((t) => rows.has(t)).map((t) => rowOf(t, rows.get(t)!.keyName)),
+    changesSince: async () => ({ rows: [], removed: [] }),
+  } as unknown as KeyStore;
+  const events = {
+    register: (h: KeyEventHandlers) => (handlers = h),
+    publish: () => undefined,
+  } as unknown as KeyEventsService;
+  const config = { keyCache: { resyncIntervalMs: 3_600_000, maxKeys } } as unknown as GatewayConfig;
+  const cache = new KeyCache({} as KeysRepository, spend, events, pino({ level: 'silent' }), config, store);
+  cache.onModuleInit();
+  const table = (cache as unknown as { table: KeyTable }).table;
+  return {
+    cache,
+    table,
+    copies: () => copies,
+    hold: () => {
+      let release!: () => void;
+      gate = new Promise((r) => (release = r));
+      return () => {
+        gate = null;
+        release();
+      };
+    },
+    handlers: () => handlers!,
+  };
+}
+
+describe('key cache over the key index', () => {
+  const value = (name: string, more: Partial<KeySource> = {}): Partial<KeySource> => ({ keyName: name, ...more });
+
+  it('parses no key at load, each on its first use, and still refuses made-up keys from memory', async () => {
+    const rows = new Map(Array.from({ length: 50 }, (_, i) => [hex(i), value(`k${i}`)]));
+    const c = cacheOver(rows);
+    c.cache.onApplicationBootstrap();
+    await c.cache.loaded();
+    assert.ok(c.cache.holdsAllKeys);
+    assert.deepEqual([c.table.keys.size, c.table.index.size], [0, 50]);
+    assert.equal((await c.cache.findByHash(hex(7)))?.keyName, 'k7');
+    assert.equal(c.cache.get(hex(8))?.keyName, 'k8');
+    assert.deepEqual([c.table.keys.size, c.table.index.size], [2, 48]);
+    assert.equal(c.cache.get(hex(99)), undefined);
+    c.cache.onModuleDestroy();
+  });
+
+  it('does not serve what a page read of a key removed while the load ran', async () => {
+    const rows = new Map([[hex(1), value('old')]]);
+    const c = cacheOver(rows);
+    const release = c.hold();
+    c.cache.onApplicationBootstrap();
+    await new Promise((r) => setImmediate(r));
+    rows.delete(hex(1));
+    c.cache.drop(hex(1));
+    release();
+    await c.cache.loaded();
+    assert.ok(c.cache.holdsAllKeys);
+    assert.equal(await c.cache.findByHash(hex(1)), null);
+    c.cache.onModuleDestroy();
+  });
+
+  it('a later load replaces parsed keys with what it read, and serves the rest from its own pages', async () => {
+    const rows = new Map([
+      [hex(1), value('one')],
+      [hex(2), value('two')],
+      [hex(3), value('three')],
+    ]);
+    const c = cacheOver(rows);
+    c.cache.onApplicationBootstrap();
+    await c.cache.loaded();
+    assert.equal(c.cache.get(hex(1))?.blocked, false);
+    rows.set(hex(1), value('one', { blocked: true }));
+    rows.set(hex(2), value('two', { blocked: true }));
+    rows.delete(hex(3));
+    c.handlers().onResync();
+    await c.cache.loaded();
+    assert.equal(c.table.keys.peek(hex(1))?.blocked, true, 'parsed copy replaced during the load');
+    assert.equal(c.cache.get(hex(2))?.blocked, true);
+    assert.equal(c.table.index.has(hex(3)), false, 'a key no longer read is not served from the older pages');
+    c.cache.onModuleDestroy();
+  });
+
+  it('starts the first load again when everything held is forgotten while it runs', async () => {
+    const rows = new Map([[hex(1), value('old')]]);
+    const c = cacheOver(rows);
+    const release = c.hold();
+    c.cache.onApplicationBootstrap();
+    await new Promise((r) => setImmediate(r));
+    c.cache.clear();
+    rows.set(hex(1), value('new'));
+    release();
+    await c.cache.loaded();
+    assert.equal(c.copies(), 2);
+    assert.equal(c.cache.get(hex(1))?.keyName, 'new');
+    c.cache.onModuleDestroy();
+  });
+});
