@@ -26,7 +26,7 @@ import { CallDrain } from './call-drain';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
 import { Reservation } from './reservation';
-import { ClientJson } from './upstream/client-json';
+import { CLIENT_JSON_MIN_BYTES, ClientJson, restringifiable } from './upstream/client-json';
 import { anthropicClientHeaders } from './providers/anthropic/anthropic-client-headers';
 
 type Report = (report: CallReport | null) => void;
@@ -110,9 +110,11 @@ export class ProxyService {
       payload = { model: upload.model };
     } else {
       const body = req.body as Record<string, unknown> | null;
-      // Taken before anything changes the body: its top-level values as parsed from these bytes.
+      // Taken before anything changes the body: its top-level values as parsed from these bytes (a small body that
+      // JSON.stringify writes faithfully is written out again instead).
       const raw = req[RAW_JSON];
-      if (raw !== null && isPlainObject(body)) client = new ClientJson(raw, body);
+      if (raw !== null && isPlainObject(body) && !(raw.bytes.length < CLIENT_JSON_MIN_BYTES && restringifiable(body)))
+        client = new ClientJson(raw, body);
       size = req.headers['content-length'] ?? (raw !== null ? String(raw.bytes.length) : undefined);
       req[RAW_JSON] = null; // held by the call from here, and let go once a copy of it is sent
       // Azure form: the path names the model group, whatever the body says.

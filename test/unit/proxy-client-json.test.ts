@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ClientJson } from '../../src/proxy/upstream/client-json';
+import { ClientJson, restringifiable } from '../../src/proxy/upstream/client-json';
 import { jsonMembers, MAX_RAW_DEPTH } from '../../src/proxy/upstream/json-members';
 
 /** A body as the gateway receives it: its bytes, its length as text, and what JSON.parse makes of it. */
@@ -174,5 +174,22 @@ describe('the client body sent on as its own bytes', () => {
   it('members are found with their keys as JSON.parse reads them', () => {
     const members = jsonMembers(Buffer.from(' {\n "a" : 1 , "b\\u0063":{"x":[1,"]"]},"":null}\n'));
     assert.deepEqual([...(members ?? new Map()).keys()], ['a', 'bc', '']);
+  });
+
+  it('a small body is written out again only when JSON.stringify keeps its values (no rounded integer, no overflow)', () => {
+    assert.equal(restringifiable(JSON.parse('{"model":"m","messages":[{"role":"user","content":"hi"}],"n":1}')), true);
+    assert.equal(restringifiable(JSON.parse('{"temperature":0.12345678901234567891,"seed":9007199254740991}')), true);
+    assert.equal(restringifiable(JSON.parse('{"seed":12345678901234567891}')), false);
+    assert.equal(restringifiable(JSON.parse('{"x":{"y":[1,-9007199254740993]}}')), false);
+    assert.equal(restringifiable(JSON.parse('{"x":[1e400]}')), false);
+    // A body of many values is not looked through (the member-copying path takes it).
+    assert.equal(restringifiable({ x: Array.from({ length: 300 }, () => 1) }), false);
+    fc.assert(
+      fc.property(bodies, (body) => {
+        const text = JSON.stringify(body);
+        if (restringifiable(JSON.parse(text) as Record<string, unknown>))
+          assert.deepEqual(JSON.parse(JSON.stringify(JSON.parse(text))), JSON.parse(text));
+      }),
+    );
   });
 });

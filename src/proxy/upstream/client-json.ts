@@ -10,6 +10,36 @@ const RELEASE_MIN_BYTES = 16 * 1024;
 /** Stands for a value let go of: the bytes sent hold it. */
 const RELEASED: unknown = Object.freeze({ released: true });
 
+/**
+ * Below this size a body JSON.stringify can write faithfully is written out again rather than copied member by member:
+ * for a few hundred bytes, finding and joining the members costs more than writing the parsed value.
+ */
+export const CLIENT_JSON_MIN_BYTES = 1024;
+
+/** How many values `restringifiable` looks at before it leaves the body to the member-copying path. */
+const MAX_VALUES = 256;
+
+/**
+ * Whether JSON.stringify of `parsed` (a small body as JSON.parse gave it) carries the client's values: no number
+ * JSON.parse rounded or overflowed (an integer past 2^53, 1e400). Decimals are doubles to the upstream as well. A body
+ * of more than MAX_VALUES values is not looked through: the member-copying path takes it.
+ */
+export function restringifiable(parsed: Record<string, unknown>): boolean {
+  const stack: unknown[] = [parsed];
+  let seen = 0;
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER) && (Number.isInteger(v) || !Number.isFinite(v))) return false;
+    } else if (typeof v === 'object' && v !== null) {
+      if (Array.isArray(v)) for (let i = 0; i < v.length; i++) stack.push(v[i]);
+      else for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+    }
+    if (++seen > MAX_VALUES) return false;
+  }
+  return true;
+}
+
 /** An upstream body made of bytes, with its length as text (what a prompt estimate counts, as for a string body). */
 export interface JsonBytes {
   readonly bytes: Buffer;
