@@ -163,6 +163,24 @@ describe('the client body sent on as its own bytes', () => {
     assert.deepEqual(payload, { model: 'u', messages: [{ role: 'user', content }], tools: [{ a: 1 }] });
   });
 
+  it("a new model no longer than the client's is written into the received buffer: the prompt is not copied", () => {
+    // Long enough to have a memory of its own (shorter buffers share Node's pool).
+    const text = `{"model":"client-model","messages":[{"role":"user","content":"${'x'.repeat(10_000)}"}]}`;
+    const bytes = Buffer.from(text);
+    const payload = JSON.parse(text) as Record<string, unknown>;
+    const client = new ClientJson({ bytes, chars: text.length }, payload);
+    payload.model = 'upstream';
+    const first = client.encode(payload);
+    assert.equal(first?.bytes.buffer, bytes.buffer);
+    assert.equal(first?.bytes.toString(), JSON.stringify(payload));
+    payload.model = 'a-much-longer-upstream-model-name'; // the next attempt: written out anew, the first left as sent
+    const sentFirst = first?.bytes.toString();
+    const second = client.encode(payload);
+    assert.notEqual(second?.bytes.buffer, bytes.buffer);
+    assert.equal(second?.bytes.toString(), JSON.stringify(payload));
+    assert.equal(first?.bytes.toString(), sentFirst);
+  });
+
   it('a short body is not let go of', () => {
     const { client, payload } = received('{"model":"g","messages":[{"role":"user","content":"hi"}]}');
     const messages = payload.messages;

@@ -61,6 +61,8 @@ export class ClientJson {
   private bytes: Buffer;
   /** All of `bytes` is ASCII: as many characters as bytes. */
   private ascii: boolean;
+  /** `bytes` is the buffer the body was received in, not yet handed to a socket: it may be written in place. */
+  private own = true;
   private members: Map<string, JsonMember> | null | undefined;
   /** The top-level values `bytes` holds. */
   private values: Record<string, unknown>;
@@ -124,7 +126,8 @@ export class ClientJson {
     }
     if (runStart >= 0) text = flush(parts, text, bytes.subarray(runStart, runEnd));
     parts.push(text + '}');
-    const out = join(parts);
+    const out = (this.own ? inPlace(bytes, parts) : null) ?? join(parts);
+    this.own = false;
     this.bytes = out;
     this.ascii = ascii;
     this.members = undefined;
@@ -173,6 +176,26 @@ function flush(parts: (Buffer | string)[], text: string, run: Buffer): string {
   if (text !== '') parts.push(text);
   parts.push(run);
   return '';
+}
+
+/**
+ * The body as one run of the received bytes with text before and after it, written around the run in the buffer
+ * itself when the text fits where the members it replaces were (the usual call: a new `model` first, then the rest
+ * as the client sent it): no copy of the prompt. Null when it is not that shape or does not fit.
+ */
+function inPlace(bytes: Buffer, parts: readonly (Buffer | string)[]): Buffer | null {
+  if (parts.length !== 3) return null;
+  const [head, run, tail] = parts;
+  if (typeof head !== 'string' || typeof run === 'string' || typeof tail !== 'string') return null;
+  const start = run.byteOffset - bytes.byteOffset;
+  const end = start + run.length;
+  const headLength = Buffer.byteLength(head);
+  const tailLength = Buffer.byteLength(tail);
+  if (headLength > start || tailLength > bytes.length - end) return null;
+  const out = bytes.subarray(start - headLength, end + tailLength);
+  out.write(head, 0);
+  out.write(tail, headLength + run.length);
+  return out;
 }
 
 function join(parts: readonly (Buffer | string)[]): Buffer {
