@@ -104,6 +104,34 @@ general_settings:
     assert.equal((await get('/model/info?litellm_model_id=azure-gpt%231', limited.key)).status, 400, 'not its model');
   });
 
+  it("lists a team key's models as its team's when the key names none, as LiteLLM does", async () => {
+    const post = (path: string, body: object) =>
+      fetch(gw.url + path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    assert.equal((await post('/team/new', { team_id: 'team-only-4o', models: ['gpt-4o'] })).status, 200);
+    const { key } = await readJson(await post('/key/generate', { team_id: 'team-only-4o' }));
+    const listed = await readJson(await get('/v1/models', key));
+    assert.deepEqual(
+      listed.data.map((m: { id: string }) => m.id),
+      ['gpt-4o'],
+      'a model the team may not use is not listed',
+    );
+    const info = await readJson(await get('/model/info', key));
+    assert.deepEqual(
+      info.data.map((d: { model_name: string }) => d.model_name),
+      ['gpt-4o'],
+    );
+    const own = await readJson(await post('/key/generate', { team_id: 'team-only-4o', models: ['azure-gpt'] }));
+    assert.deepEqual(
+      (await readJson(await get('/v1/models', own.key))).data.map((m: { id: string }) => m.id),
+      ['azure-gpt'],
+      "a key's own models come first, as in LiteLLM",
+    );
+  });
+
   it('keeps the query of an api_base when calling it', async () => {
     const client = openaiClient(gw.url, MASTER);
     await client.chat.completions.create({ model: 'azure-gpt', messages: [{ role: 'user', content: 'x' }] });

@@ -71,7 +71,11 @@ export class AccountingService implements CallAccounting {
   allowedModels(caller: Caller): readonly string[] | null {
     if (caller.role === 'virtual_key' && caller.token) {
       const key = this.cache.get(caller.token);
-      return key?.modelSet ? key.models : null;
+      if (!key) return null;
+      if (key.modelSet) return key.models;
+      // As LiteLLM lists them: a key without models of its own shows its team's models.
+      const team = key.teamId !== null ? this.objects.get('team', key.teamId) : undefined;
+      return team?.modelSet ? team.models : null;
     }
     if (caller.scopeModels) return caller.scopeModels;
     return null;
