@@ -69,8 +69,9 @@ export class SpendReadService {
       .eq('request_id', q.request_id)
       .eq('model', q.model)
       .between(from, to);
-    // LiteLLM answers a range of dates with a summary per day unless asked for the rows (summarize=false).
-    if (q.start_date !== undefined && q.end_date !== undefined && q.summarize?.toLowerCase() !== 'false')
+    // Rows by default (filters and paging apply to them); LiteLLM's summary per day for a range of dates when asked
+    // for (summarize=true, LiteLLM's own default: a LiteLLM script reading the summary names it).
+    if (q.start_date !== undefined && q.end_date !== undefined && q.summarize?.toLowerCase() === 'true')
       return spendDaySummary(this.db, where, q.end_date.slice(0, 10));
     const limit = where.params.push(q.page_size);
     const offset = where.params.push((q.page - 1) * q.page_size);

@@ -6,8 +6,8 @@ import { openaiClient, startProxy, type ProxyOnDatabase } from '../support/proxy
 import { chatCompletion } from '../support/upstream';
 
 /**
- * The spend answers a LiteLLM user's scripts read, in LiteLLM's forms: `/spend/logs` with both dates summarizes per
- * day unless `summarize=false`, and `/global/spend/report?group_by=team` names teams by their alias.
+ * The spend answers a LiteLLM user's scripts read, in LiteLLM's forms: `/spend/logs` with both dates and `summarize=true`
+ * summarizes per day, and `/global/spend/report?group_by=team` names teams by their alias.
  */
 const MASTER = 'sk-spend-forms-master-0001';
 const IN = 0.001;
@@ -56,9 +56,9 @@ general_settings:
   });
   after(() => setup?.close());
 
-  it('summarizes /spend/logs per day when both dates are given (summarize defaults to true)', async () => {
+  it('summarizes /spend/logs per day when both dates and summarize=true are given, and answers rows otherwise', async () => {
     const end = dayAfter(today, 2);
-    const days = await api().ok('GET', `/spend/logs?start_date=${today}&end_date=${end}`);
+    const days = await api().ok('GET', `/spend/logs?start_date=${today}&end_date=${end}&summarize=true`);
     const cost = 10 * IN + 5 * OUT;
     assert.deepEqual(
       days.map((d: any) => d.startTime),
@@ -74,13 +74,19 @@ general_settings:
     for (const d of rest)
       assert.deepEqual({ ...d, startTime: undefined }, { startTime: undefined, spend: 0, users: {}, models: {} });
 
-    const mine = await api().ok('GET', `/spend/logs?start_date=${today}&end_date=${today}&api_key=${solo.key}`);
+    const mine = await api().ok(
+      'GET',
+      `/spend/logs?start_date=${today}&end_date=${today}&api_key=${solo.key}&summarize=True`,
+    );
     assert.equal(mine.length, 1);
     assert.ok(close(mine[0].spend, cost), 'filters apply to the summary');
     assert.equal(mine[0][team.token], undefined);
 
     const rows = await api().ok('GET', `/spend/logs?start_date=${today}&end_date=${end}&summarize=false`);
     assert.equal(rows.length, 4, 'summarize=false answers the rows');
+    const plain = await api().ok('GET', `/spend/logs?start_date=${today}&end_date=${end}`);
+    assert.equal(plain.length, 4, 'both dates without summarize: the rows, with filters and paging');
+    assert.ok(plain.every((r: any) => typeof r.request_id === 'string'));
     assert.ok(rows.every((r: any) => typeof r.request_id === 'string'));
     assert.equal((await api().ok('GET', `/spend/logs?start_date=${today}`)).length, 4, 'one date alone: rows');
   });
