@@ -52,6 +52,16 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
         { clientId: 'deleted-strict', scope: 'read', claims: { team_id: 'jwt-strict-del' } },
         { clientId: 'groups-strict', scope: 'read', claims: { groups: ['jwt-never-stored', 'jwt-team-s'] } },
         { clientId: 'groups-none-stored', scope: 'read', claims: { groups: ['jwt-never-1', 'jwt-never-2'] } },
+        { clientId: 'nul-team', claims: { team_id: 'jwt-\u0000', email: 'z@example.com', ...allowed } },
+        { clientId: 'long-team', claims: { team_id: 't'.repeat(300), email: 'z@example.com', ...allowed } },
+        {
+          clientId: 'nul-customer',
+          claims: { team_id: 'jwt-team-a', email: 'z@example.com', customer: 'c\ud800', ...allowed },
+        },
+        {
+          clientId: 'odd-groups',
+          claims: { groups: ['jwt-\u0000', 'g'.repeat(300), 'jwt-g3'], email: 'o@example.com', ...allowed },
+        },
       ],
     });
     const models = (upstream: string) =>
@@ -285,6 +295,21 @@ general_settings:
     assert.equal((await chat(token)).status, 200);
     await ok('POST', '/customer/block', { user_ids: ['jwt-cust'] });
     assert.equal((await chat(token)).status, 401);
+  });
+
+  it('a claim naming a team or end user that no id can hold is a 401 naming the claim; such a listed group is skipped', async () => {
+    for (const [app, claim] of [
+      ['nul-team', 'team_id'],
+      ['long-team', 'team_id'],
+      ['nul-customer', 'customer'],
+    ]) {
+      const r = await chat(await jwt(app));
+      const body = (await r.json()) as { error: { message: string } };
+      assertError({ status: r.status, body, headers: r.headers }, 401, { code: 'invalid_jwt' });
+      assert.match(body.error.message, new RegExp(`"${claim}" claim is no usable id`), app);
+    }
+    assert.equal((await chat(await jwt('odd-groups'))).status, 200);
+    assert.equal((await ok('GET', '/team/info?team_id=jwt-g3')).team_info.team_id, 'jwt-g3');
   });
 
   it('team_id_upsert false, scope_mappings + enforce_scope_based_access, enforce_team_based_model_access', async () => {

@@ -1,4 +1,5 @@
 import { Errors } from '../../common/errors/gateway-error';
+import { isStorableText } from '../../keys/dto/storable';
 import type { Caller } from '../caller';
 import {
   checkEmailDomain,
@@ -8,6 +9,7 @@ import {
   scopeGrants,
   type JwtMappingSettings,
 } from './jwt-mapping';
+import { JwtRejection } from './jwt-rejection';
 
 /** The claim names and mapping that decide a JWT's role (from `litellm_jwtauth`), prepared once at start. */
 export interface ClaimSettings extends Partial<JwtMappingSettings> {
@@ -52,6 +54,26 @@ export function claimString(claims: Readonly<Record<string, unknown>>, name: str
   return undefined;
 }
 
+/** Longest id a claim may give: the team, user and end user ids it names are stored, as by the API (256). */
+const MAX_ID_LENGTH = 256;
+
+function isStorableId(id: string): boolean {
+  return id.length <= MAX_ID_LENGTH && isStorableText(id);
+}
+
+/**
+ * A claim that names a stored object (team, user, end user, email): refused (401, naming the claim) when no such id
+ * can be stored, rather than failing where the object is looked up or created.
+ */
+function storableId(claims: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const id = claimString(claims, name);
+  if (id === undefined || isStorableId(id)) return id;
+  throw new JwtRejection(
+    `Invalid JWT: its "${name}" claim is no usable id (at most ${MAX_ID_LENGTH} characters, ` +
+      'without NUL characters or unpaired surrogates)',
+  );
+}
+
 /**
  * The token's role, in this order: the admin scope makes an admin; else `role_mappings` decide (the strongest role
  * the `roles_jwt_field` roles or groups map to); else a team (the `team_id_jwt_field` claim, else the first of
@@ -62,16 +84,17 @@ export function callerFromClaims(claims: Readonly<Record<string, unknown>>, sett
   const scopes = parseScopes(claims);
   const subject = claimString(claims, 'sub');
   const clientId = claimString(claims, 'client_id') ?? claimString(claims, 'azp');
-  const userId = claimString(claims, settings.userIdField);
-  const email = claimString(claims, settings.userEmailField ?? 'email');
+  const userId = storableId(claims, settings.userIdField);
+  const email = storableId(claims, settings.userEmailField ?? 'email');
   checkEmailDomain(email, settings.userAllowedEmailDomain);
   checkUserRoles(claims, settings);
   const mapped = mappedRole(claims, settings);
   if (scopes.includes(settings.adminScope) || mapped === 'proxy_admin') {
     return Object.freeze({ role: 'admin', via: 'jwt', userId, subject, clientId, scopes: Object.freeze(scopes) });
   }
-  const teamIds = settings.teamIdsField ? claimList(claims, settings.teamIdsField) : [];
-  const teamId = claimString(claims, settings.teamIdField) ?? teamIds[0] ?? settings.teamIdDefault;
+  // A listed group that cannot be a team id is no team of the caller's; the others still are.
+  const teamIds = settings.teamIdsField ? claimList(claims, settings.teamIdsField).filter(isStorableId) : [];
+  const teamId = storableId(claims, settings.teamIdField) ?? teamIds[0] ?? settings.teamIdDefault;
   const role = mapped ?? (teamId !== undefined ? 'team' : undefined);
   if (role === undefined || (role === 'team' && teamId === undefined)) {
     throw Errors.forbidden(
@@ -91,7 +114,7 @@ export function callerFromClaims(claims: Readonly<Record<string, unknown>>, sett
   if (role !== 'proxy_admin_viewer' && teamId !== undefined) caller.teamId = teamId;
   if (teamIds.length > 1) caller.teamIds = Object.freeze(teamIds);
   if (email !== undefined && settings.userEmailField) caller.userEmail = email;
-  const endUserId = settings.endUserIdField ? claimString(claims, settings.endUserIdField) : undefined;
+  const endUserId = settings.endUserIdField ? storableId(claims, settings.endUserIdField) : undefined;
   if (endUserId !== undefined) caller.endUserId = endUserId;
   const grants = scopeGrants(scopes, settings);
   if (grants) caller.scopeModels = Object.freeze(grants.models);
