@@ -176,6 +176,21 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     assert.equal((await readJson(upload)).error.param, 'model');
   });
 
+  it('a CONNECT request (this is no forward proxy) is a 405 in the OpenAI shape, not a connection closed unanswered', async () => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (c: Buffer) => received.push(c));
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write('CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n');
+    await closed;
+    const answer = Buffer.concat(received).toString();
+    assert.match(answer, /^HTTP\/1\.1 405 /);
+    const json = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    assertOpenAIError(json, 405, 'invalid_request_error');
+    assert.equal(json.error.code, 'method_not_allowed');
+    assert.equal((await fetch(`${gw.url}/health/liveliness`)).status, 200);
+  });
+
   it('x-request-id: a sane one is echoed, none or a hostile one gets a generated id', async () => {
     const given = await fetch(`${gw.url}/health/liveliness`, { headers: { 'x-request-id': 'client-req.42:a_b-c' } });
     assert.equal(given.headers.get('x-request-id'), 'client-req.42:a_b-c');

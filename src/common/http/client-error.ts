@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { openAIError } from '../errors/error-body';
 
 /**
@@ -11,6 +12,18 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   // A reset connection has nobody to answer (Node's own handler does the same).
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message] = describe(err.code);
+  answerAndClose(socket, status, code, message);
+}
+
+/**
+ * A CONNECT request (open a tunnel): Node gives it to `connect` listeners only, and without one closes the
+ * connection unanswered. The gateway is no forward proxy: 405 in the OpenAI error shape.
+ */
+export function refuseConnect(_req: unknown, socket: Duplex): void {
+  answerAndClose(socket, 405, 'method_not_allowed', 'CONNECT is not supported: the gateway is not a forward proxy');
+}
+
+function answerAndClose(socket: Duplex, status: number, code: string, message: string): void {
   if (socket.writable) {
     const body = openAIError(status, message, code);
     socket.write(

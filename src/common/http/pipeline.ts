@@ -17,7 +17,7 @@ import { takesUpload } from '../../proxy/model-routes';
 import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
 import { sendError } from '../errors/openai-exception.filter';
 import { BODY_SLOT, BodySlots } from './body-slots';
-import { clientErrorHandler } from './client-error';
+import { clientErrorHandler, refuseConnect } from './client-error';
 import { directRoutes } from './direct-routes';
 import { RAW_JSON, strictJsonParser } from './json-body';
 import { ROUTE_URL, routeOf } from './route-url';
@@ -31,7 +31,8 @@ import { uploadStream } from './upload-body';
  *                           answered on the socket in the OpenAI error shape: clientErrorHandler. So is a client
  *                           too slow to send its headers (REQUEST_HEADERS_TIMEOUT_SECONDS) or its whole request,
  *                           body included (REQUEST_BODY_TIMEOUT_SECONDS): 408, and the connection is closed. The
- *                           answer is not timed: long streams and slow upstreams are not cut by these.
+ *                           answer is not timed: long streams and slow upstreams are not cut by these. A CONNECT
+ *                           request is answered 405 there too (refuseConnect).
  *   2. Router               no route: 404; a path the router cannot take (bad percent-encoding, a parameter over
  *                           maxParamLength): frameworkErrors. Both in the OpenAI error shape.
  *   3. Request id           the client's `x-request-id` when it is sane, else `<process prefix>-<sequence>`.
@@ -120,6 +121,7 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
     if (handler !== undefined) route.handler = handler;
   });
   limitConnections(fastify.server, config.server.maxConnections, log);
+  fastify.server.on('connect', refuseConnect);
 
   const metrics = app.get(GatewayMetrics);
   const access = new AccessLog(log, config.secrets);
