@@ -191,6 +191,24 @@ describe('HTTP foundation: errors, request ids, access log, redaction', () => {
     assert.equal((await fetch(`${gw.url}/health/liveliness`)).status, 200);
   });
 
+  it('an HTTP/1.1 request without Host is a 400 in the OpenAI shape (Node alone answers an empty body); HTTP/1.0 needs none', async () => {
+    const port = Number(new URL(gw.url).port);
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        const received: Buffer[] = [];
+        socket.on('data', (c: Buffer) => received.push(c));
+        socket.on('close', () => resolve(Buffer.concat(received).toString()));
+        socket.write(text);
+      });
+    const noHost = await raw('GET /health/liveliness HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.match(noHost, /^HTTP\/1\.1 400 /);
+    const json = JSON.parse(noHost.slice(noHost.indexOf('\r\n\r\n') + 4));
+    assertOpenAIError(json, 400, 'invalid_request_error');
+    assert.equal(json.error.code, 'missing_host');
+    assert.match(await raw('GET /health/liveliness HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /);
+  });
+
   it('x-request-id: a sane one is echoed, none or a hostile one gets a generated id', async () => {
     const given = await fetch(`${gw.url}/health/liveliness`, { headers: { 'x-request-id': 'client-req.42:a_b-c' } });
     assert.equal(given.headers.get('x-request-id'), 'client-req.42:a_b-c');

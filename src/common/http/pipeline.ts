@@ -15,6 +15,7 @@ import { CALL_REPORT } from '../../proxy/call-accounting';
 import { CLIENT_ABORT } from '../../proxy/call-context';
 import { takesUpload } from '../../proxy/model-routes';
 import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
+import { Errors } from '../errors/gateway-error';
 import { sendError } from '../errors/openai-exception.filter';
 import { BODY_SLOT, BodySlots } from './body-slots';
 import { clientErrorHandler, refuseConnect } from './client-error';
@@ -38,7 +39,7 @@ import { uploadStream } from './upload-body';
  *   3. Request id           the client's `x-request-id` when it is sane, else `<process prefix>-<sequence>`.
  *   4. onRequest            the matched route kept on the request (routeOf), `x-request-id` on the answer, the
  *                           in-flight gauge, and one close listener: a client that hangs up aborts the upstream
- *                           call and gets its access line there.
+ *                           call and gets its access line there. An HTTP/1.1 request without Host: 400.
  *   5. preParsing           protected routes only: the credential verified and the route checked (the global
  *                           AuthGuard's decision, 401/403) before the body is read, then a body slot taken
  *                           (MAX_REQUEST_BODIES_IN_FLIGHT, else 503): auth/credentials/credential-first.ts.
@@ -73,6 +74,8 @@ export function fastifyOptions(config: GatewayConfig, log: Logger): FastifyHttpO
     // within a second of its bound. A request still being received is also cut at requestTimeout during shutdown.
     requestTimeout: requestTimeoutMs,
     http: {
+      // Node's own refusal of an HTTP/1.1 request without Host is an empty 400: answered at stage 4 instead.
+      requireHostHeader: false,
       headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
       requestTimeout: requestTimeoutMs,
       connectionsCheckingInterval: CHECK_INTERVAL_MS,
@@ -140,6 +143,10 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
         access.write(req, reply, true);
       }
     });
+    if (req.headers.host === undefined && req.raw.httpVersion === '1.1') {
+      sendError(reply, req, Errors.badRequest('HTTP/1.1 requests need a Host header', null, 'missing_host'), log);
+      return;
+    }
     done();
   });
 
