@@ -16,6 +16,8 @@ export class KeyIndex {
   private slots = new Int32Array(FIRST_ENTRIES * 2);
   private pageOf = new Uint32Array(FIRST_ENTRIES);
   private offsetOf = new Uint32Array(FIRST_ENTRIES);
+  /** Each entry's token hash: the table grows without reading the tokens again, and probes compare it first. */
+  private hashes = new Uint32Array(FIRST_ENTRIES);
   private dead = new Uint8Array(FIRST_ENTRIES);
   /** Rows added. */
   entries = 0;
@@ -96,17 +98,17 @@ export class KeyIndex {
   private insert(page: number, offset: number): void {
     if (this.entries === this.pageOf.length) this.grow();
     const e = this.entries++;
+    const bytes = this.pages[page];
     this.pageOf[e] = page;
     this.offsetOf[e] = offset;
+    this.hashes[e] = hashOf(bytes, offset + 6, offset + 6 + bytes.readInt32BE(offset + 2));
     this.size++;
     this.place(e);
   }
 
   private place(e: number): void {
-    const page = this.pages[this.pageOf[e]];
-    const at = this.offsetOf[e];
     const mask = this.slots.length - 1;
-    let s = hashOf(page, at + 6, at + 6 + page.readInt32BE(at + 2)) & mask;
+    let s = this.hashes[e] & mask;
     while (this.slots[s] !== 0) s = (s + 1) & mask;
     this.slots[s] = e + 1;
   }
@@ -114,10 +116,12 @@ export class KeyIndex {
   /** The entry of `token`, or -1. */
   private find(token: string): number {
     const bytes = Buffer.from(token);
+    const hash = hashOf(bytes, 0, bytes.length);
     const mask = this.slots.length - 1;
-    for (let s = hashOf(bytes, 0, bytes.length) & mask; ; s = (s + 1) & mask) {
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) return -1;
+      if (this.hashes[e] !== hash) continue;
       const page = this.pages[this.pageOf[e]];
       const at = this.offsetOf[e];
       const len = page.readInt32BE(at + 2);
@@ -130,6 +134,7 @@ export class KeyIndex {
     const n = this.pageOf.length * 2;
     this.pageOf = copied(this.pageOf, new Uint32Array(n));
     this.offsetOf = copied(this.offsetOf, new Uint32Array(n));
+    this.hashes = copied(this.hashes, new Uint32Array(n));
     this.dead = copied(this.dead, new Uint8Array(n));
     this.slots = new Int32Array(n * 2);
     for (let e = 0; e < this.entries; e++) this.place(e);
