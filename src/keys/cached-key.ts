@@ -1,3 +1,4 @@
+import type { BudgetOwner } from '../common/errors/gateway-error';
 import type { KeySource } from './cache/key-store';
 import type { KeyRecord } from './key-record';
 import { PeriodSpend, resetAtMsOf } from './budget/period-spend';
@@ -42,6 +43,10 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
   readonly modelSpend: Map<string, number> | null;
   /** The row's place in the key change log (key-store.ts): a copy read later from the log replaces this one. */
   readonly seq: number;
+  /** `scopeId`, made on first use. */
+  private scope: string | undefined = undefined;
+  /** How a budget refusal names the key (key-admission.ts), made on its first limited call. */
+  budgetOwner: BudgetOwner | undefined = undefined;
 
   constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = () => 0) {
     super(row.spend + unflushedSpend, resetAtMsOf(row.budgetResetAt));
@@ -72,6 +77,14 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
         this.modelSpend.set(g, (typeof stored[g] === 'number' ? stored[g] : 0) + unflushedModel(g));
     } else this.modelSpend = null;
     this.seq = Number(row.changeSeq ?? 0);
+  }
+
+  /**
+   * The key's limit scope (`k:<hash>`): made once per key, since a string built per call is hashed again by every
+   * map it is looked up in.
+   */
+  get scopeId(): string {
+    return (this.scope ??= `k:${this.token}`);
   }
 
   /** Database totals per model group (a flush's answer, or another instance's): only ever raise what is held. */

@@ -58,7 +58,7 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
   const keyReserves = key.maxBudget !== null && reserves();
   if (key.hasRateLimits || keyReserves)
     scopes.push({
-      id: `k:${key.token}`,
+      id: key.scopeId,
       label: 'key',
       rpm: key.rpmLimit,
       tpm: key.tpmLimit,
@@ -66,7 +66,7 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
       budget: keyReserves ? key.maxBudget : null,
       spent: key.spendAt(now),
       period: key.periodAt(now),
-      owner: keyOwner(key),
+      owner: (key.budgetOwner ??= keyOwner(key)),
     });
   return scopes;
 }
