@@ -10,6 +10,7 @@ import { AccessObjects } from './access/access-objects.service';
 import { ObjectChanges } from './access/object-changes.service';
 import { ObjectsRepository } from './access/objects.repository';
 import { JwtTeams } from './access/jwt-teams';
+import { TeamMembersRepository } from './access/team-members.repository';
 import { SoftBudgetCrossings } from './access/soft-budget-crossings';
 import { MirrorTeamBudgets } from './access/team-budgets';
 import { TEAM_BUDGETS } from '../metrics/budget-source';
@@ -24,6 +25,8 @@ import { TeamsController } from './teams/teams.controller';
 import { MemberUsersRepository } from './teams/member-users.repository';
 import { TeamsRepository } from './teams/teams.repository';
 import { TeamsService } from './teams/teams.service';
+import { MemberBudgetsRepository } from './teams/member-budgets.repository';
+import { TeamMemberBudgets } from './teams/team-member-budgets.service';
 import { UsersController } from './users/users.controller';
 import { UsersRepository } from './users/users.repository';
 import { UsersService } from './users/users.service';
@@ -57,11 +60,14 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     KeysService,
     AccountingService,
     ObjectsRepository,
+    TeamMembersRepository,
     SoftBudgetCrossings,
     AccessObjects,
     ObjectChanges,
     TeamsRepository,
     MemberUsersRepository,
+    MemberBudgetsRepository,
+    TeamMemberBudgets,
     TeamsService,
     UsersRepository,
     UsersService,

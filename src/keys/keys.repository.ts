@@ -153,10 +153,11 @@ export class KeysRepository {
     users: ReadonlyMap<string, number> = new Map(),
     endUsers: ReadonlyMap<string, number> = new Map(),
     keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
+    members: ReadonlyMap<string, number> = new Map(),
   ): Promise<SpendResult> {
     // Over the pool, not Prisma: Prisma keeps its last debug messages, each with the query's arguments as JSON,
     // which for this statement (every key used in the last second) grows with the number of keys.
-    const stmt = spendStatement(batchId, keys, teams, users, endUsers, keyModels);
+    const stmt = spendStatement(batchId, keys, teams, users, endUsers, keyModels, members);
     const rows = await guard(this.db.query<SpendRowAnswer>(stmt.text, stmt.values));
     return spendResultOf(rows, keyModels);
   }

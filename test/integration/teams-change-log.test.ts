@@ -34,7 +34,8 @@ const TABLES = {
   end_users: {
     id: 'user_id',
     cached: ['user_id', 'alias', ...LIMITS],
-    notCached: ['allowed_model_region', 'default_model', 'metadata', 'extra', 'created_by'],
+    // A budget's limits are copied into the end user's limit columns, which the trigger watches.
+    notCached: ['allowed_model_region', 'default_model', 'metadata', 'extra', 'budget_id', 'created_by'],
   },
 } as const;
 

@@ -377,4 +377,18 @@ general_settings:
     assertError(refused, 403, { code: 'team_not_found', message: /jwt-strict-del.*team_id_upsert is off/ });
     assertError(await strictApi.api('GET', '/team/info?team_id=jwt-strict-del'), 404);
   });
+
+  it("a JWT caller's member limits in its team apply (rpm_limit from /team/member_update), and go with the membership", async () => {
+    const token = await jwt('cust-app');
+    await ok('POST', '/customer/unblock', { user_ids: ['jwt-cust'] });
+    assert.equal((await chat(token)).status, 200);
+    await ok('POST', '/team/member_add', { team_id: 'jwt-team-c', member: { role: 'user', user_id: 'cust-app' } });
+    await ok('POST', '/team/member_update', { team_id: 'jwt-team-c', user_id: 'cust-app', rpm_limit: 1 });
+    assert.equal((await chat(token)).status, 200);
+    const limited = await chat(token);
+    assert.equal(limited.status, 429);
+    assert.match(((await limited.json()) as { error: { message: string } }).error.message, /team member/);
+    await ok('POST', '/team/member_delete', { team_id: 'jwt-team-c', user_id: 'cust-app' });
+    assert.equal((await chat(token)).status, 200);
+  });
 });

@@ -61,7 +61,9 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assert.equal(t.max_parallel_requests, 3);
     assert.equal(t.blocked, false);
     assert.equal(t.spend, 0);
-    assert.deepEqual(t.metadata, { cost_center: 'cc-7' });
+    // team_member_budget makes the team's default member budget, linked from metadata as in LiteLLM.
+    assert.deepEqual(t.metadata, { cost_center: 'cc-7', team_member_budget_id: t.metadata.team_member_budget_id });
+    assert.equal(typeof t.metadata.team_member_budget_id, 'string');
     assert.deepEqual(t.members, ['alice']);
     assert.equal(t.members_with_roles.length, 2);
     assert.deepEqual(t.tags, ['prod'], 'a field without effect is stored and returned as sent');

@@ -71,16 +71,19 @@ export const Errors = {
 
 /**
  * Who is over a budget, as LiteLLM names it in its refusal: a key (`name`: its alias and masked secret), a team, an
- * internal user or an end user (`id`), or a key on one model group (model_max_budget).
+ * internal user or an end user (`id`), a user within one team (its member budget), or a key on one model group
+ * (model_max_budget).
  */
 export type BudgetOwner =
   | { readonly kind: 'key'; readonly name: string }
   | { readonly kind: 'team' | 'user' | 'end_user'; readonly id: string }
+  | { readonly kind: 'team_member'; readonly teamId: string; readonly userId: string }
   | { readonly kind: 'key_model'; readonly name: string; readonly alias: string | null; readonly model: string };
 
 /**
  * The one budget refusal, in LiteLLM's three wordings, so clients that match LiteLLM's message match this one:
- * "Budget has been exceeded! Key=... Current cost: 2.0, Max budget: 1.0" (keys, teams),
+ * "Budget has been exceeded! Key=... Current cost: 2.0, Max budget: 1.0" (keys, teams; "User=u1 in Team=t1" for
+ * a team member),
  * "ExceededBudget: User=u1 over budget. Spend=2.0, Budget=1.0" (users, end users: "End User="), and
  * "LiteLLM Virtual Key: sk-...abcd, key_alias: a, exceeded budget for model=m" (model_max_budget). Amounts are
  * written as Python writes floats; `note` says more.
@@ -92,6 +95,8 @@ function budgetExceeded(owner: BudgetOwner, spent: number, maxBudget: number, no
   if (owner.kind === 'user' || owner.kind === 'end_user') {
     const who = owner.kind === 'user' ? 'User' : 'End User';
     message = `ExceededBudget: ${who}=${owner.id} over budget. Spend=${cost}, Budget=${max}`;
+  } else if (owner.kind === 'team_member') {
+    message = `Budget has been exceeded! User=${owner.userId} in Team=${owner.teamId} Current cost: ${cost}, Max budget: ${max}`;
   } else if (owner.kind === 'key_model') {
     message = `LiteLLM Virtual Key: ${owner.name}, key_alias: ${owner.alias ?? 'None'}, exceeded budget for model=${owner.model}. Current cost: ${cost}, Max budget: ${max}`;
   } else {

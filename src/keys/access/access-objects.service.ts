@@ -11,6 +11,8 @@ import { KIND_SCOPE, OBJECT_KINDS, type ObjectKind } from './object-kind';
 import { ObjectSpendSync } from './object-spend-sync';
 import { ObjectsRepository, type ObjectChange, type ObjectRemoval, type ObjectRow } from './objects.repository';
 import { SoftBudgetCrossings } from './soft-budget-crossings';
+import { MemberMirror } from './member-mirror';
+import { TeamMembersRepository } from './team-members.repository';
 
 const RETRY_LOAD_MS = 2_000;
 
@@ -35,6 +37,10 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   /** What changed since the last look (exposed: tests read what its reads cost). */
   readonly changes: ChangeLog<ObjectChange, ObjectRemoval>;
   private readonly spendSync: ObjectSpendSync;
+  /** The teams' member budgets. */
+  readonly members: MemberMirror;
+  /** Teams the change log named since its last read: their member budgets are read again after it. */
+  private readonly loggedTeams = new Set<string>();
 
   constructor(
     private readonly repo: ObjectsRepository,
@@ -43,9 +49,11 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     crossings: SoftBudgetCrossings,
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    members: TeamMembersRepository,
   ) {
     this.changes = new ChangeLog(repo, { apply: (r) => this.fromLog(r), remove: (g) => this.removedInLog(g) });
-    this.spendSync = new ObjectSpendSync(this.maps, spend, crossings, log);
+    this.members = new MemberMirror(this.maps.team, members, spend, log);
+    this.spendSync = new ObjectSpendSync(this.maps, spend, crossings, log, this.members);
   }
 
   async onModuleInit(): Promise<void> {
@@ -97,6 +105,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
       if (row) this.put(kind, row);
       else this.maps[kind].delete(id);
     }
+    if (kind === 'team') await this.members.reload(ids);
   }
 
   /** A call's cost, counted at once against every object it belongs to (written by the spend writer). */
@@ -126,6 +135,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
 
   private put(kind: ObjectKind, row: ObjectRow): void {
     const o = this.limited(kind, row);
+    if (kind === 'team') o.members = this.members.of(row.id);
     if (kind === 'end_user' && !o.enforced) this.maps[kind].delete(row.id);
     else this.maps[kind].set(row.id, o);
   }
@@ -141,6 +151,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   private fromLog(row: ObjectChange): void {
     const held = this.maps[row.kind].get(row.id);
     if (!held || held.seq < row.changeSeq) this.put(row.kind, row);
+    if (row.kind === 'team') this.loggedTeams.add(row.id);
   }
 
   /** An object removed, from the log: a copy older than the removal goes. */
@@ -154,6 +165,9 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     if (!this.changes.started) return this.loadAll(false);
     try {
       await this.spend.readConsistent(() => this.changes.read());
+      const teams = [...this.loggedTeams];
+      this.loggedTeams.clear();
+      await this.members.reload(teams);
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'teams, users and end users change log not read; retried');
     }
@@ -170,6 +184,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
         this.maps[kind].clear();
         for (const [id, o] of map) this.maps[kind].set(id, o);
       }
+      await this.members.reload(null);
       if (!this.changes.started) this.changes.start(seq);
       if (!this.loaded) this.log.debug('teams, users and end users loaded');
       this.loaded = true;

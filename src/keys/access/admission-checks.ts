@@ -3,6 +3,30 @@ import type { LimitScope } from '../limits/limiter';
 import type { AccessObjects } from './access-objects.service';
 import type { LimitedObject } from './limited-object';
 import { KIND_LABEL } from './object-kind';
+import type { MemberLimits, TeamMembers } from './team-members';
+
+/** A call by a user through a team where that user has a member budget (own, or the team's default). */
+export interface MemberCall {
+  readonly members: TeamMembers;
+  readonly userId: string;
+  readonly limits: MemberLimits;
+}
+
+/** The call's member budget, when its team has member budgets and it has a user there (else null, at no cost). */
+export function memberCall(team: LimitedObject | undefined, userId: string | null | undefined): MemberCall | null {
+  const members = team?.members;
+  if (!members || userId == null) return null;
+  const limits = members.limitsOf(userId);
+  return limits ? { members, userId, limits } : null;
+}
+
+/** Admission against a member budget, from memory: the user's spend in the team reached it (400 budget_exceeded). */
+export function checkMember(m: MemberCall): void {
+  const max = m.limits.maxBudget;
+  if (max === null) return;
+  const spent = m.members.spendOf(m.userId);
+  if (spent >= max) throw Errors.budgetExceeded(m.members.owner(m.userId), spent, max);
+}
 
 /**
  * Admission against one team, user or end user, from memory: blocked (401), model not among its models (401),

@@ -2,6 +2,7 @@ import { ALL_PROXY_MODELS } from '../cached-key';
 import type { BudgetOwner } from '../../common/errors/gateway-error';
 import { PeriodSpend, resetAtMsOf } from '../budget/period-spend';
 import type { ObjectKind } from './object-kind';
+import type { TeamMembers } from './team-members';
 
 /** The limit columns teams, users and end users share (their Prisma rows all have these). */
 export interface LimitColumns {
@@ -42,6 +43,8 @@ export class LimitedObject extends PeriodSpend {
   readonly alias: string | null;
   /** The row's place in the change log (0: unknown): an older change read later does not replace it. */
   readonly seq: number;
+  /** A team's member budgets (null: none, or not a team). */
+  members: TeamMembers | null = null;
 
   constructor(
     readonly kind: ObjectKind,

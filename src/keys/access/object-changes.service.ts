@@ -4,6 +4,7 @@ import { KeyCache } from '../key-cache.service';
 import { LIMITER, type Limiter } from '../limits/limiter';
 import { AccessObjects } from './access-objects.service';
 import { KIND_SCOPE, type ObjectKind } from './object-kind';
+import { memberScopeId } from './team-members';
 
 /**
  * A change to teams, users or end users made here: applied to this instance's mirror before the answer goes out,
@@ -20,8 +21,18 @@ export class ObjectChanges {
 
   /** Objects deleted: their shared limit counts and reservations go too (one created again starts afresh). */
   async deleted(kind: ObjectKind, ids: readonly string[]): Promise<void> {
-    this.limiter.forget?.(ids.map((id) => KIND_SCOPE[kind] + id));
+    const scopes = ids.map((id) => KIND_SCOPE[kind] + id);
+    if (kind === 'team')
+      for (const id of ids)
+        for (const u of this.objects.members.of(id)?.users() ?? []) scopes.push(memberScopeId(id, u));
+    this.limiter.forget?.(scopes);
     await this.changed(kind, ids);
+  }
+
+  /** Users gone from a team: their member limit scopes there go (one added again starts afresh). */
+  async membersLeft(teamId: string, userIds: readonly string[]): Promise<void> {
+    this.limiter.forget?.(userIds.map((u) => memberScopeId(teamId, u)));
+    await this.changed('team', [teamId]);
   }
 
   async changed(kind: ObjectKind, ids: readonly string[]): Promise<void> {

@@ -3,6 +3,7 @@ import { spendTotals } from '../cache/key-spend-sync';
 import type { KeyEvent, SpendTotal } from '../invalidation/key-events';
 import type { FlushResult, SpendWriter } from '../spend/spend-writer.service';
 import type { LimitedObject } from './limited-object';
+import type { MemberMirror } from './member-mirror';
 import type { ObjectKind } from './object-kind';
 import type { SoftBudgetCrossings } from './soft-budget-crossings';
 
@@ -16,6 +17,7 @@ export class ObjectSpendSync {
     private readonly spend: SpendWriter,
     private readonly crossings: SoftBudgetCrossings,
     private readonly log: Logger,
+    private readonly members: MemberMirror,
   ) {}
 
   /** Another instance's totals. */
@@ -23,6 +25,7 @@ export class ObjectSpendSync {
     this.adopt('team', e.p);
     this.adopt('user', e.u ?? []);
     this.adopt('end_user', e.e ?? []);
+    if (e.tm) this.members.adopt(e.tm);
   }
 
   /**
@@ -34,6 +37,7 @@ export class ObjectSpendSync {
     this.adopt('team', spendTotals(r, 't:', r.teams));
     this.adopt('user', spendTotals(r, 'u:', r.users));
     this.adopt('end_user', spendTotals(r, 'e:', r.endUsers));
+    if (r.members) this.members.adopt(r.members);
     for (const c of r.crossings ?? []) {
       this.crossings.crossed(c.kind, c.id);
       this.log.warn(

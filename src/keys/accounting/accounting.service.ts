@@ -5,7 +5,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config'
 import type { Admission, CallAccounting } from '../../proxy/call-accounting';
 import type { Reservation } from '../../proxy/reservation';
 import { AccessObjects } from '../access/access-objects.service';
-import { checkObject, objectScope } from '../access/admission-checks';
+import { checkMember, checkObject, memberCall, objectScope, type MemberCall } from '../access/admission-checks';
 import { JwtTeams } from '../access/jwt-teams';
 import type { LimitedObject } from '../access/limited-object';
 import type { CachedKey } from '../cached-key';
@@ -58,7 +58,7 @@ export class AccountingService implements CallAccounting {
     if (caller.role === 'team' || caller.role === 'internal_user')
       return this.admitJwt(caller, modelGroup, endUser, worst);
     if (endUser === undefined) return FREE;
-    const call = { token: null, teamId: null, userId: null, endUserId: endUser };
+    const call = { token: null, teamId: null, userId: null, endUserId: endUser, member: null };
     const end = this.objects.get('end_user', endUser);
     return this.admitObjects([end], () => [], Date.now(), modelGroup, call, worst);
   }
@@ -92,7 +92,8 @@ export class AccountingService implements CallAccounting {
     const team = key.teamId !== null ? this.objects.get('team', key.teamId) : undefined;
     const user = key.userId !== null ? this.objects.get('user', key.userId) : undefined;
     const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
-    const call = { token: key.token, teamId: key.teamId, userId: key.userId, endUserId: endUser ?? null };
+    const member = memberCall(team, key.userId);
+    const call = { token: key.token, teamId: key.teamId, userId: key.userId, endUserId: endUser ?? null, member };
     const own = () => keyScopes(key, modelGroup, now, () => this.reserves(worst));
     const perModelSpend = key.extras.modelMaxBudget?.has(modelGroup) ?? false;
     const limits = { models: key.modelSet, tags: key.extras.tags, perModelSpend };
@@ -136,7 +137,9 @@ export class AccountingService implements CallAccounting {
     }
     const user = caller.userId !== undefined ? this.objects.get('user', caller.userId) : undefined;
     const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
-    const call = { token: null, teamId: teamId ?? null, userId: caller.userId ?? null, endUserId: endUser ?? null };
+    const member = memberCall(team, caller.userId);
+    const userId = caller.userId ?? null;
+    const call = { token: null, teamId: teamId ?? null, userId, endUserId: endUser ?? null, member };
     return this.admitObjects([team, user, end], () => [], now, modelGroup, call, worst);
   }
 
@@ -154,8 +157,10 @@ export class AccountingService implements CallAccounting {
     key: KeyLimits = NO_KEY,
   ): Admission | Promise<Admission> {
     for (const o of objects) if (o?.enforced) checkObject(o, modelGroup, now, this.objects);
+    if (call.member) checkMember(call.member);
     const scopes = own();
     for (const o of objects) if (o) this.pushObject(scopes, o, now, worst);
+    if (call.member) this.pushMember(scopes, call.member, worst);
     return this.withLimits(scopes, call, worst, key);
   }
 
@@ -168,6 +173,13 @@ export class AccountingService implements CallAccounting {
   private pushObject(scopes: LimitScope[], o: LimitedObject, now: number, worst: Reservation | undefined): void {
     const reserves = o.maxBudget !== null && this.reserves(worst);
     if (o.hasRateLimits || reserves) scopes.push(objectScope(o, reserves, now));
+  }
+
+  /** The member's scope, when it has rate limits or a budget this call reserves against. */
+  private pushMember(scopes: LimitScope[], m: MemberCall, worst: Reservation | undefined): void {
+    const reserves = m.limits.maxBudget !== null && this.reserves(worst);
+    if (m.limits.rpmLimit !== null || m.limits.tpmLimit !== null || reserves)
+      scopes.push(m.members.scope(m.userId, m.limits, reserves));
   }
 
   private withLimits(

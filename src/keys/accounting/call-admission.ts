@@ -1,5 +1,6 @@
 import type { Admission, CallReport } from '../../proxy/call-accounting';
 import type { AccessObjects } from '../access/access-objects.service';
+import type { MemberCall } from '../access/admission-checks';
 import type { KeyCache } from '../key-cache.service';
 import type { LimitTicket } from '../limits/limiter';
 import type { SpendWriter } from '../spend/spend-writer.service';
@@ -10,6 +11,8 @@ export interface CallOwners {
   readonly teamId: string | null;
   readonly userId: string | null;
   readonly endUserId: string | null;
+  /** The user's member budget in the team (null: none; its spend there is then not counted). */
+  readonly member: MemberCall | null;
 }
 
 /** What an admission carries from the key: its models, its tags, whether it counts spend per model group. */
@@ -58,5 +61,9 @@ export class CallAdmission implements Admission {
     if (c.teamId !== null) this.objects.record('team', c.teamId, cost);
     if (c.userId !== null) this.objects.record('user', c.userId, cost);
     if (c.endUserId !== null) this.objects.record('end_user', c.endUserId, cost);
+    if (c.member !== null) {
+      this.spend.addMember(c.member.members.teamId, c.member.userId, cost);
+      this.objects.members.record(c.member.members.teamId, c.member.userId, cost);
+    }
   }
 }

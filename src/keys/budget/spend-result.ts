@@ -9,6 +9,8 @@ export interface SpendResult {
   teams: ReadonlyMap<string, number>;
   users?: ReadonlyMap<string, number>;
   endUsers?: ReadonlyMap<string, number>;
+  /** Team members' spend in their team, as `[memberKey, total]` (members with a budget there only). */
+  members?: readonly (readonly [string, number])[];
   /** When the budget period of each total ends, by `k:`/`t:`/`u:`/`e:` and the id (absent: no period). */
   periods?: ReadonlyMap<string, number>;
   /** Rows this write took across their soft_budget (the first time in their period). */
@@ -50,8 +52,13 @@ export function spendResultOf(
   const crossings: SoftBudgetCrossing[] = [];
   const models = new Map<string, Readonly<Record<string, number>>>();
   const missing: string[] = [];
+  const members: [string, number][] = [];
   for (const r of rows) {
     if (r.kind === 'b') continue;
+    if (r.kind === 'tm') {
+      members.push([memberKeyOf(r.id), Number(r.spend)]);
+      continue;
+    }
     if (r.kind === 'm') {
       missing.push(r.id);
       continue;
@@ -72,5 +79,11 @@ export function spendResultOf(
     crossings,
     keyModels: models,
     missingKeys: missing,
+    members,
   };
+}
+
+/** The database's JSON text of [team, user] as memberKey writes it (spacing may differ). */
+function memberKeyOf(id: string): string {
+  return JSON.stringify(JSON.parse(id));
 }

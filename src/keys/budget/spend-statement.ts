@@ -1,4 +1,5 @@
 import { Prisma } from '../../generated/prisma/client';
+import { parseMemberKey } from '../access/team-members';
 
 /**
  * The SET list that adds `amount` to a row's spend within its budget period. A period that is over is ended in the
@@ -26,8 +27,8 @@ const RETURNED = (t: string, id: string, models = 'NULL::jsonb') =>
 export type SpendKind = 'k' | 't' | 'u' | 'e';
 
 export interface SpendRowAnswer {
-  /** `b`: the batch was new; `m`: a key token the write found no row for. */
-  kind: 'b' | 'm' | SpendKind;
+  /** `b`: the batch was new; `m`: a key token the write found no row for; `tm`: a team membership (memberKey). */
+  kind: 'b' | 'm' | 'tm' | SpendKind;
   id: string;
   spend: number;
   reset_at: Date | null;
@@ -71,6 +72,7 @@ export function spendStatement(
   users: Amounts,
   endUsers: Amounts,
   keyModels: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
+  members: Amounts = new Map(),
 ): Prisma.Sql {
   const [kt, ka] = columns(keys);
   const km = kt.map((t) => {
@@ -80,6 +82,9 @@ export function spendStatement(
   const [tt, ta] = columns(teams);
   const [ut, ua] = columns(users);
   const [et, ea] = columns(endUsers);
+  const [mk, ma] = columns(members);
+  const mt = mk.map((k) => parseMemberKey(k)?.[0] ?? '');
+  const mu = mk.map((k) => parseMemberKey(k)?.[1] ?? '');
   const raw = Prisma.raw;
   return Prisma.sql`
     WITH fresh AS (
@@ -106,6 +111,12 @@ export function spendStatement(
       WHERE EXISTS (SELECT 1 FROM fresh)
       ON CONFLICT (user_id) DO UPDATE SET ${raw(addWithinPeriod('end_users', 'EXCLUDED.spend'))}
       RETURNING ${raw(RETURNED('end_users', 'user_id'))}
+    ), tm AS (
+      INSERT INTO team_memberships (team_id, user_id, spend)
+      SELECT d.t, d.u, d.amount FROM unnest(${mt}::text[], ${mu}::text[], ${ma}::float8[]) AS d(t, u, amount)
+      WHERE EXISTS (SELECT 1 FROM fresh)
+      ON CONFLICT (team_id, user_id) DO UPDATE SET spend = team_memberships.spend + EXCLUDED.spend, updated_at = now()
+      RETURNING json_build_array(team_id, user_id)::text AS id, spend
     )
     SELECT 'b' AS kind, id, NULL::jsonb AS models, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
       FROM fresh
@@ -114,5 +125,6 @@ export function spendStatement(
       WHERE EXISTS (SELECT 1 FROM fresh) AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = d.id)
     UNION ALL SELECT 't', * FROM t
     UNION ALL SELECT 'u', * FROM u
-    UNION ALL SELECT 'e', * FROM e`;
+    UNION ALL SELECT 'e', * FROM e
+    UNION ALL SELECT 'tm', id, NULL::jsonb, spend, NULL::timestamptz, NULL::float8, false FROM tm`;
 }

@@ -33,8 +33,10 @@ export class KeySpendSync {
       u: totals('u:', r.users),
       e: totals('e:', r.endUsers),
       ...(r.keyModels && r.keyModels.size > 0 ? { m: [...r.keyModels] } : {}),
+      ...(r.members && r.members.length > 0 ? { tm: r.members } : {}),
     };
-    if (event.k.length + event.p.length + event.u.length + event.e.length > 0) void this.events.publish(event);
+    if (event.k.length + event.p.length + event.u.length + event.e.length + (event.tm?.length ?? 0) > 0)
+      void this.events.publish(event);
   }
 
   private adopt(token: string, dbSpend: number, resetAt: number): void {

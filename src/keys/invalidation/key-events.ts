@@ -10,7 +10,8 @@ import { OBJECT_KINDS, type ObjectKind } from '../access/object-kind';
  * and calls still running) to the new one, which would otherwise be written to no row and lost.
  *
  * Spend totals carry the end of their budget period as a third element when there is one (ms since the epoch): a
- * total of a later period replaces the one held. `p`, `u` and `e` are the totals of teams, users and end users.
+ * total of a later period replaces the one held. `p`, `u` and `e` are the totals of teams, users and end users, `tm`
+ * those of team members in their team.
  * `objects` names teams (`c: "team"`), users or end users (`end_user`) that changed: every instance reads them again.
  */
 export type KeyEvent =
@@ -30,6 +31,8 @@ export type KeyEvent =
       readonly e?: readonly SpendTotal[];
       /** Keys' spend per model group (model_max_budget), `[token, {group: total}]`. */
       readonly m?: readonly (readonly [string, Readonly<Record<string, number>>])[];
+      /** Team members' spend in their team (members with a budget there), `[memberKey, total]`. */
+      readonly tm?: readonly SpendTotal[];
     }
   | { readonly o: string; readonly t: 'objects'; readonly c: ObjectKind; readonly i: readonly string[] };
 
@@ -77,7 +80,7 @@ export function encodeEvents(event: KeyEvent): string[] {
     const { o, t } = event;
     for (let i = 0; i < (event.m ?? []).length; i += per)
       out.push(JSON.stringify({ o, t, k: [], p: [], m: event.m!.slice(i, i + per) }));
-    for (const field of ['k', 'p', 'u', 'e'] as const) {
+    for (const field of ['k', 'p', 'u', 'e', 'tm'] as const) {
       const list = event[field] ?? [];
       for (let i = 0; i < list.length; i += per)
         out.push(JSON.stringify({ o, t, k: [], p: [], [field]: list.slice(i, i + per) }));
@@ -120,7 +123,9 @@ export function decodeEvent(payload: string): KeyEvent | null {
     if (
       e.t === 'spend' &&
       Array.isArray(e.p) &&
-      [e.k, e.p, e.u ?? [], e.e ?? []].every((list) => Array.isArray(list) && (list as unknown[]).every(isTotal)) &&
+      [e.k, e.p, e.u ?? [], e.e ?? [], e.tm ?? []].every(
+        (list) => Array.isArray(list) && (list as unknown[]).every(isTotal),
+      ) &&
       (e.m === undefined || (Array.isArray(e.m) && (e.m as unknown[]).every(isModelTotals)))
     )
       return e;

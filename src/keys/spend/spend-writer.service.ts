@@ -5,6 +5,7 @@ import { settledWithin } from '../../common/time/timeout';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../../config/gateway-config';
 import { APP_LOGGER } from '../../logging/logger';
 import type { ObjectKind } from '../access/object-kind';
+import { memberKey } from '../access/team-members';
 import { KeysRepository, type SpendResult } from '../keys.repository';
 
 /** Database spend totals after a flush (see SpendResult). */
@@ -19,6 +20,8 @@ interface Batch {
   readonly endUsers: ReadonlyMap<string, number>;
   /** Per key token, the part of its amount per model group (keys with a model_max_budget only). */
   readonly keyModels: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /** Per team membership (memberKey), for members with a budget in their team only. */
+  readonly members: ReadonlyMap<string, number>;
 }
 
 const NONE: ReadonlyMap<string, number> = new Map();
@@ -48,6 +51,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
   private pendingUsers = new Map<string, number>();
   private pendingEndUsers = new Map<string, number>();
   private pendingKeyModels = new Map<string, Map<string, number>>();
+  private pendingMembers = new Map<string, number>();
   /** A batch whose write failed: retried, unchanged, before the pending amounts. */
   private failed: Batch | null = null;
   /** The batch being written now (its outcome not known yet). */
@@ -103,6 +107,19 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     let m = this.pendingKeyModels.get(token);
     if (!m) this.pendingKeyModels.set(token, (m = new Map<string, number>()));
     m.set(modelGroup, (m.get(modelGroup) ?? 0) + cost);
+  }
+
+  /** The share of a call's cost (recorded with `add`) spent by a user within a team where it has a member budget. */
+  addMember(teamId: string, userId: string, cost: number): void {
+    if (!(cost > 0) || !Number.isFinite(cost)) return;
+    const k = memberKey(teamId, userId);
+    this.pendingMembers.set(k, (this.pendingMembers.get(k) ?? 0) + cost);
+  }
+
+  /** A member's spend in a team recorded here and not yet confirmed written. */
+  unflushedMember(teamId: string, userId: string): number {
+    const k = memberKey(teamId, userId);
+    return (this.pendingMembers.get(k) ?? 0) + (this.writing?.members.get(k) ?? 0) + (this.failed?.members.get(k) ?? 0);
   }
 
   /** A key's spend on one model group recorded here and not yet confirmed written. */
@@ -207,6 +224,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         teams: Object.fromEntries(this.pendingTeams),
         users: Object.fromEntries(this.pendingUsers),
         endUsers: Object.fromEntries(this.pendingEndUsers),
+        members: Object.fromEntries(this.pendingMembers),
         unconfirmedBatch: unconfirmed ? batchForLog(unconfirmed) : undefined,
       },
       'spend could not be written before shutdown; amounts logged here for reconciliation',
@@ -238,6 +256,7 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
         batch.users,
         batch.endUsers,
         batch.keyModels,
+        batch.members,
       );
       if (this.failures > 0)
         this.log.info(
@@ -275,7 +294,8 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       this.pendingKeys.size > 0 ||
       this.pendingTeams.size > 0 ||
       this.pendingUsers.size > 0 ||
-      this.pendingEndUsers.size > 0
+      this.pendingEndUsers.size > 0 ||
+      this.pendingMembers.size > 0
     );
   }
 
@@ -300,8 +320,10 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
       users: this.pendingUsers,
       endUsers: this.pendingEndUsers,
       keyModels: this.pendingKeyModels,
+      members: this.pendingMembers,
     };
     this.pendingKeyModels = new Map();
+    this.pendingMembers = new Map();
     this.pendingKeys = new Map();
     this.pendingTeams = new Map();
     this.pendingUsers = new Map();
@@ -318,5 +340,6 @@ function batchForLog(b: Batch): object {
     users: Object.fromEntries(b.users),
     endUsers: Object.fromEntries(b.endUsers),
     keyModels: Object.fromEntries([...b.keyModels].map(([t, m]) => [t, Object.fromEntries(m)])),
+    members: Object.fromEntries(b.members),
   };
 }

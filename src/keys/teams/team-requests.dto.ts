@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, names, stored, text } from '../access/limit-fields';
-import { limit, money } from '../dto/bounded';
 
 /** A team member as LiteLLM writes it: a role and a user id and/or email. */
 export const memberSchema = z
@@ -61,7 +60,20 @@ const teamFields = {
   members: names.optional(),
   members_with_roles: z.array(memberSchema).max(1000).optional(),
   metadata: jsonObject.nullable().optional(),
+  // The team's default member budget: they act (and are answered as sent, like the stored fields).
+  team_member_budget: limitFields.max_budget,
+  team_member_budget_duration: limitFields.budget_duration,
+  team_member_rpm_limit: limitFields.rpm_limit,
+  team_member_tpm_limit: limitFields.tpm_limit,
 };
+
+/** The team fields that make its team_member_budget. */
+export const TEAM_MEMBER_BUDGET_FIELDS = [
+  'team_member_budget',
+  'team_member_budget_duration',
+  'team_member_rpm_limit',
+  'team_member_tpm_limit',
+] as const;
 
 /** A team id: what a JWT claim or a path may carry. */
 export const teamId = z
@@ -88,7 +100,7 @@ export const teamRefSchema = z.strictObject({ team_id: teamId });
 export const memberAddSchema = z.strictObject({
   team_id: teamId,
   member: z.union([memberSchema, z.array(memberSchema).min(1).max(1000)]),
-  max_budget_in_team: money.nullable().optional(),
+  max_budget_in_team: limitFields.max_budget,
 });
 
 /** POST /team/member_delete. */
@@ -103,11 +115,11 @@ export const memberUpdateSchema = z
     user_id: text.optional(),
     user_email: text.optional(),
     role: z.enum(['admin', 'user'], { error: 'must be "admin" or "user"' }).optional(),
-    // LiteLLM keeps these on its team membership row; here they are answered back, with no effect.
-    max_budget_in_team: money.nullable().optional(),
-    budget_duration: text.nullable().optional(),
-    tpm_limit: limit.nullable().optional(),
-    rpm_limit: limit.nullable().optional(),
+    // The member's own budget in the team (LiteLLM's team membership budget).
+    max_budget_in_team: limitFields.max_budget,
+    budget_duration: limitFields.budget_duration,
+    tpm_limit: limitFields.tpm_limit,
+    rpm_limit: limitFields.rpm_limit,
   })
   .refine((b) => b.user_id !== undefined || b.user_email !== undefined, { message: 'give user_id or user_email' });
 

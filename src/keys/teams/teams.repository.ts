@@ -85,6 +85,7 @@ export class TeamsRepository {
       this.prisma.$transaction(async (tx) => {
         const res = await tx.team.deleteMany({ where: { teamId: { in: [...teamIds] } } });
         if (res.count !== new Set(teamIds).size) throw new MissingTeams();
+        await tx.teamMembership.deleteMany({ where: { teamId: { in: [...teamIds] } } });
         const keys = await tx.virtualKey.findMany({ where: { teamId: { in: [...teamIds] } }, select: { token: true } });
         await tx.virtualKey.deleteMany({ where: { teamId: { in: [...teamIds] } } });
         await tx.auditLog.createMany({

@@ -22,6 +22,8 @@ import {
   memberUpdateSchema,
 } from './team-requests.dto';
 import { MemberUsersRepository } from './member-users.repository';
+import type { MemberBudgetFields } from './member-budgets.repository';
+import { TeamMemberBudgets } from './team-member-budgets.service';
 import { toTeamView } from './team-view';
 import { TeamsRepository, type TeamChanges, type TeamRow } from './teams.repository';
 
@@ -36,6 +38,7 @@ export class TeamsService {
     private readonly changes: ObjectChanges,
     private readonly spend: SpendWriter,
     private readonly memberUsers: MemberUsersRepository,
+    private readonly memberBudgets: TeamMemberBudgets,
   ) {}
 
   async create(req: NewTeamRequest, caller: Caller): Promise<View> {
@@ -61,6 +64,8 @@ export class TeamsService {
       throw err;
     });
     await this.changes.changed('team', [teamId]);
+    if (await this.memberBudgets.teamChanged(teamId, req, actorOf(caller)))
+      return toTeamView((await this.repo.find(teamId)) ?? row);
     return toTeamView(row);
   }
 
@@ -75,10 +80,10 @@ export class TeamsService {
     const keys = await this.repo.keysOf(id);
     return {
       team_id: row.teamId,
-      // LiteLLM's team_info adds the team's member budget, which the gateway does not keep.
-      team_info: { ...this.view(row), team_member_budget_table: null },
+      // LiteLLM's team_info adds the team's default member budget.
+      team_info: { ...this.view(row), team_member_budget_table: await this.memberBudgets.teamDefault(row.metadata) },
       keys: keys.map((k) => toKeyView(k, this.spend.unflushed(k.token))),
-      team_memberships: [],
+      team_memberships: await this.memberBudgets.memberships(id),
     };
   }
 
@@ -90,6 +95,7 @@ export class TeamsService {
       teamId,
       (current) => ({
         ...columns(fields),
+        ...keptMemberBudget(fields, current),
         ...(Object.keys(extra).length > 0 ? { extra: { ...(current.extra as object), ...extra } } : {}),
       }),
       actorOf(caller),
@@ -98,6 +104,8 @@ export class TeamsService {
     );
     if (!row) throw notFound(teamId);
     await this.changes.changed('team', [teamId]);
+    if (await this.memberBudgets.teamChanged(teamId, fields, actorOf(caller)))
+      return { team_id: teamId, data: this.view((await this.repo.find(teamId)) ?? row) };
     return { team_id: teamId, data: this.view(row) };
   }
 
@@ -140,7 +148,13 @@ export class TeamsService {
     // As LiteLLM: each member is a stored user listing the team (created when unknown).
     const created = await this.memberUsers.join(req.team_id, add, actorOf(caller));
     if (created.length > 0) await this.changes.changed('user', created);
-    return { ...this.view(row), updated_users: add };
+    const memberships = await this.memberBudgets.membersAdded(
+      req.team_id,
+      add,
+      req.max_budget_in_team,
+      actorOf(caller),
+    );
+    return { ...this.view(row), updated_users: add, updated_team_memberships: memberships };
   }
 
   async memberDelete(req: z.output<typeof memberDeleteSchema>, caller: Caller): Promise<View> {
@@ -162,6 +176,7 @@ export class TeamsService {
     );
     if (!row) throw notFound(req.team_id);
     await this.memberUsers.leave(req.team_id, req);
+    await this.memberBudgets.memberRemoved(req.team_id, req);
     return this.view(row);
   }
 
@@ -189,6 +204,7 @@ export class TeamsService {
       pick(req, ['user_id', 'user_email', 'role', 'max_budget_in_team', 'budget_duration', 'tpm_limit', 'rpm_limit']),
     );
     if (!row || !found) throw notFound(req.team_id);
+    await this.memberBudgets.memberUpdated(req.team_id, found, memberBudgetFields(req), actorOf(caller));
     return {
       team_id: req.team_id,
       user_id: found.user_id ?? null,
@@ -241,6 +257,27 @@ function columns(f: Omit<NewTeamRequest, 'team_id'>): TeamChanges & Prisma.TeamU
     c.members = f.members ?? memberIds(f.members_with_roles);
   } else if (f.members !== undefined) c.members = f.members;
   return c as TeamChanges & Prisma.TeamUncheckedCreateInput;
+}
+
+/** A metadata change keeps the team's link to its default member budget (LiteLLM keeps it in metadata too). */
+function keptMemberBudget(f: { metadata?: Record<string, unknown> | null }, current: TeamRow): TeamChanges {
+  const id = (current.metadata as Record<string, unknown> | null)?.team_member_budget_id;
+  if (f.metadata === undefined || typeof id !== 'string') return {};
+  const metadata: Prisma.InputJsonObject = {
+    ...(f.metadata as Prisma.InputJsonObject | null),
+    team_member_budget_id: id,
+  };
+  return { metadata };
+}
+
+/** A member's own budget fields of /team/member_update. */
+function memberBudgetFields(req: z.output<typeof memberUpdateSchema>): MemberBudgetFields {
+  const f: MemberBudgetFields = {};
+  if (req.max_budget_in_team !== undefined) f.maxBudget = req.max_budget_in_team;
+  if (req.budget_duration !== undefined) f.budgetDuration = req.budget_duration;
+  if (req.rpm_limit !== undefined) f.rpmLimit = req.rpm_limit;
+  if (req.tpm_limit !== undefined) f.tpmLimit = req.tpm_limit;
+  return f;
 }
 
 function stored(f: Record<string, unknown>): Prisma.InputJsonObject {
