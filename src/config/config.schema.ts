@@ -43,6 +43,8 @@ const litellmParams = z
     client_id: z.string().min(1).optional(),
     client_secret: z.string().min(1).optional(),
     drop_params: z.boolean().optional(),
+    /** Tag-based routing (router_settings.enable_tag_filtering): the tags this deployment serves. */
+    tags: z.array(z.string().min(1)).optional(),
     input_cost_per_token: nonNegative.optional(),
     output_cost_per_token: nonNegative.optional(),
   })
@@ -216,6 +218,8 @@ const routerSettings = z
     allowed_fails: z.number().int().positive().default(3),
     cooldown_time: nonNegative.default(5),
     disable_cooldowns: z.boolean().default(false),
+    enable_tag_filtering: z.boolean().default(false),
+    tag_filtering_match_any: z.boolean().default(true),
     timeout: positive.optional(),
     stream_timeout: positive.optional(),
     fallbacks: fallbackList.default([]),

@@ -71,6 +71,7 @@ export function toDeployments(
       rpm: p.rpm,
       tpm: p.tpm,
       weight: p.weight,
+      tags: p.tags,
       timeoutSec: p.timeout,
       streamTimeoutSec: p.stream_timeout,
       inputCostPerToken: price.input,

@@ -34,6 +34,8 @@ export interface DeploymentConfig {
   readonly rpm?: number;
   readonly tpm?: number;
   readonly weight?: number;
+  /** `litellm_params.tags`: the tags it serves when tag filtering is on. */
+  readonly tags?: readonly string[];
   readonly timeoutSec?: number;
   readonly streamTimeoutSec?: number;
   readonly inputCostPerToken: number;
@@ -115,6 +117,8 @@ export interface RouterConfig {
   readonly streamTimeoutSec?: number;
   /** `litellm_settings.drop_params`, for every deployment. */
   readonly dropParams: boolean;
+  /** `enable_tag_filtering`: a call's tags pick among a group's deployments; any of them, or all (`matchAny` false). */
+  readonly tagFiltering: { readonly enabled: boolean; readonly matchAny: boolean };
   /** model group -> fallback groups (or deployment ids: that deployment alone), in order. */
   readonly fallbacks: Readonly<Record<string, readonly string[]>>;
   /** Fallback groups for every group that has none of its own. */

@@ -62,6 +62,7 @@ export function toRouterConfig(
     timeoutSec: r.timeout ?? l.request_timeout ?? 600,
     streamTimeoutSec: r.stream_timeout,
     dropParams: l.drop_params,
+    tagFiltering: { enabled: r.enable_tag_filtering, matchAny: r.tag_filtering_match_any },
     fallbacks: merge('fallbacks', r.fallbacks, l.fallbacks),
     defaultFallbacks,
     contextWindowFallbacks: merge('context_window_fallbacks', r.context_window_fallbacks, l.context_window_fallbacks),

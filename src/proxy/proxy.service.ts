@@ -156,7 +156,8 @@ export class ProxyService {
       throw err;
     }
     trace.keyTags = admission.tags ?? null;
-    const report = this.reporter(admission, callTags(admission.tags, payload.metadata));
+    const tags = callTags(admission.tags, payload.metadata);
+    const report = this.reporter(admission, tags);
     // The forwarding, written out here rather than as its own async function (one promise less per call).
     const stream = payload.stream === true ? EVENT_STREAMS[op] : op === 'speech';
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
@@ -184,7 +185,7 @@ export class ProxyService {
       fwd =
         op === 'responses'
           ? await this.forwarder.forward(ctx, group, followUpChain(payload, group, this.router))
-          : await this.forwarder.forward(ctx, group);
+          : await this.forwarder.forward(ctx, group, this.router.chainForTags(group, tags));
       if (fwd.stream) {
         // OpenAI-format streams pass through byte for byte; a provider with its own format translates its stream.
         const side = fwd.deployment.provider.response;

@@ -18,6 +18,9 @@ export const ROUTER_SETTINGS: SettingsSection = {
     default_fallbacks: 'fallback groups for every group without its own',
     context_window_fallbacks: 'groups tried when an upstream says the context window is exceeded',
     content_policy_fallbacks: "groups tried when an upstream's content filter refuses",
+    enable_tag_filtering:
+      "tag-based routing: a call's tags (metadata.tags and its key's tags) pick the deployments with those tags",
+    tag_filtering_match_any: 'true (default): a deployment with any of the tags; false: with all of them',
     model_group_alias: 'names that call another model group (a hidden alias is not listed in /models)',
     redis_host: 'Redis host (as REDIS_URL, which wins)',
     redis_port: 'Redis port',
@@ -29,8 +32,6 @@ export const ROUTER_SETTINGS: SettingsSection = {
     'cache_params',
     'enable_pre_call_checks',
     'enable_pre_call_check',
-    'enable_tag_filtering',
-    'tag_filtering_match_any',
     'tag_routing_prefix',
     'retry_policy',
     'model_group_retry_policy',

@@ -5,6 +5,7 @@ import { UpstreamPools } from '../upstream/upstream-pools';
 import { Deployment } from './deployment';
 import { ModelGroup } from './model-group';
 import { strategyFor, type Strategy } from './strategies';
+import { TagRouting } from './tag-routing';
 import { WildcardGroups } from './wildcards';
 
 /**
@@ -32,6 +33,8 @@ export class RouterService {
   private readonly pins = new Map<string, readonly ModelGroup[]>();
   /** Per deployment id: that deployment alone, as a fallback target naming its id (see `FALLBACK_PIN`). */
   private readonly fallbackPins = new Map<string, ModelGroup>();
+  /** Set when `enable_tag_filtering` is on. */
+  private readonly tagRouting?: TagRouting;
   /** Configured group names, in config order. */
   readonly groupNames: readonly string[];
   readonly numRetries: number;
@@ -74,6 +77,7 @@ export class RouterService {
     });
     const strategy = strategyFor(r.routingStrategy, r.latencyBuffer);
     for (const [name, deps] of byGroup) this.groups.set(name, new ModelGroup(name, deps, strategy));
+    if (r.tagFiltering.enabled) this.tagRouting = new TagRouting(r.tagFiltering.matchAny, strategy);
     for (const [name, deps] of byGroup)
       for (const d of deps) {
         this.pins.set(d.id, [new ModelGroup(name, [d], strategy)]);
@@ -112,6 +116,16 @@ export class RouterService {
   /** The groups to try for a call to `group`: itself, then its fallbacks in order. */
   chain(group: ModelGroup): readonly ModelGroup[] {
     return this.chains.get(group.name) ?? [group];
+  }
+
+  /**
+   * The groups to try for a call to `group` with `tags`: with tag filtering on, the group narrowed to the deployments
+   * serving those tags (400 when none does), then its fallbacks; else `chain(group)`.
+   */
+  chainForTags(group: ModelGroup, tags: readonly string[] | undefined): readonly ModelGroup[] {
+    const chain = this.chain(group);
+    const tagged = this.tagRouting?.pick(group, tags);
+    return tagged === undefined || tagged === group ? chain : [tagged, ...chain.slice(1)];
   }
 
   /** Groups to try when a deployment of `group` says the prompt is too long / its content filter refused. */
