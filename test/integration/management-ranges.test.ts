@@ -118,4 +118,17 @@ describe('management bodies and queries: values out of the database range (Postg
     const u = await ok('POST', '/user/new', { duration: '7d' });
     assert.ok(u.key.startsWith('sk-') && u.expires, JSON.stringify(u));
   });
+
+  it('/user/new whose key cannot be made (key_alias taken) leaves no user and no team member behind', async () => {
+    await ok('POST', '/key/generate', { key_alias: 'taken-by-a-key' });
+    const body = { user_id: 'half-made', key_alias: 'taken-by-a-key', teams: ['team-r'] };
+    assertError(await api('POST', '/user/new', body), 400, { code: 'key_alias_taken' });
+    assertError(await api('GET', '/user/info?user_id=half-made'), 404);
+    const team = await ok('GET', '/team/info?team_id=team-r');
+    assert.ok(!JSON.stringify(team).includes('half-made'), 'the team has no such member');
+    // Sent again with a free alias, the same user id is created.
+    const u = await ok('POST', '/user/new', { ...body, key_alias: 'free-alias' });
+    assert.equal(u.user_id, 'half-made');
+    assert.deepEqual(u.teams, ['team-r']);
+  });
 });

@@ -60,6 +60,26 @@ export class UsersService {
       throw err;
     });
     await this.changes.changed('user', [userId]);
+    // LiteLLM creates a key for the new user unless told not to; its secret is shown this once. Made before the
+    // user joins any team: a key that cannot be made (its key_alias taken) takes the new user back out, so the
+    // refused call leaves nothing behind and can be sent again.
+    const key =
+      req.auto_create_key === false
+        ? null
+        : await this.keys
+            .generate(
+              {
+                user_id: userId,
+                key_alias: req.key_alias ?? undefined,
+                duration: req.duration ?? undefined,
+                team_id: req.team_id ?? undefined,
+              },
+              caller,
+            )
+            .catch(async (err: unknown) => {
+              await this.delete([userId], caller);
+              throw err;
+            });
     const joined = new Set<string>();
     for (const { team_id: teamId, role } of joins) {
       if (joined.has(teamId)) continue;
@@ -72,17 +92,7 @@ export class UsersService {
       });
     }
     const view = this.view(row);
-    // LiteLLM creates a key for the new user unless told not to; its secret is shown this once.
-    if (req.auto_create_key === false) return view;
-    const key = await this.keys.generate(
-      {
-        user_id: userId,
-        key_alias: req.key_alias ?? undefined,
-        duration: req.duration ?? undefined,
-        team_id: req.team_id ?? undefined,
-      },
-      caller,
-    );
+    if (key === null) return view;
     return { ...view, key: key.key, token: key.token, expires: key.expires, key_alias: key.key_alias };
   }
 
