@@ -21,49 +21,59 @@ export class MemberUsersRepository {
 
   /**
    * A member named by id is created when unknown (role `internal_user`, as LiteLLM); one named by email alone is
-   * the user of that email, or a new user with a generated id. Answers the ids of the users created.
+   * the user of that email, or a new user with a generated id. Answers the ids of the users created. A few queries
+   * for the whole list, not a few per member: a list of 1000 members stays well within the transaction's time.
    */
   join(teamId: string, members: readonly MemberRef[], actor: Actor): Promise<string[]> {
     return this.db.prisma
       .$transaction(async (tx) => {
-        const created: string[] = [];
+        const emails = [...new Set(members.flatMap((m) => (!m.user_id && m.user_email ? [m.user_email] : [])))];
+        const byEmail = new Map<string, string>();
+        if (emails.length > 0) {
+          const found = await tx.user.findMany({
+            where: { userEmail: { in: emails } },
+            select: { userId: true, userEmail: true },
+          });
+          for (const u of found) {
+            if (byEmail.has(u.userEmail!)) throw new AmbiguousEmail();
+            byEmail.set(u.userEmail!, u.userId);
+          }
+        }
+        // Each member's user id, with the email a new user is stored with (the first given for it).
+        const users = new Map<string, string | null>();
         for (const m of members) {
           let userId = m.user_id ?? undefined;
           if (userId === undefined && m.user_email) {
-            const found = await tx.user.findMany({
-              where: { userEmail: m.user_email },
-              select: { userId: true },
-              take: 2,
-            });
-            if (found.length > 1) throw new AmbiguousEmail();
-            userId = found[0]?.userId ?? randomUUID();
+            userId = byEmail.get(m.user_email) ?? randomUUID();
+            byEmail.set(m.user_email, userId);
           }
-          if (userId === undefined) continue;
-          const made = await tx.user.createMany({
-            data: [
-              {
-                userId,
-                userEmail: m.user_email ?? null,
-                userRole: 'internal_user',
-                teams: [teamId],
-                createdBy: actor.id,
-                updatedBy: actor.id,
-              },
-            ],
-            skipDuplicates: true,
-          });
-          if (made.count > 0) {
-            created.push(userId);
-            await tx.auditLog.create({
-              data: objectAudit(actor, 'user.new', userId, { team_id: teamId, via: 'team.member_add' }),
-            });
-          } else {
-            await tx.user.updateMany({
-              where: { userId, NOT: { teams: { has: teamId } } },
-              data: { teams: { push: teamId } },
-            });
-          }
+          if (userId !== undefined && !users.has(userId)) users.set(userId, m.user_email ?? null);
         }
+        if (users.size === 0) return [];
+        const made = await tx.user.createManyAndReturn({
+          data: [...users].map(([userId, userEmail]) => ({
+            userId,
+            userEmail,
+            userRole: 'internal_user',
+            teams: [teamId],
+            createdBy: actor.id,
+            updatedBy: actor.id,
+          })),
+          skipDuplicates: true,
+          select: { userId: true },
+        });
+        const created = made.map((u) => u.userId);
+        const isNew = new Set(created);
+        const known = [...users.keys()].filter((id) => !isNew.has(id));
+        if (known.length > 0)
+          await tx.user.updateMany({
+            where: { userId: { in: known }, NOT: { teams: { has: teamId } } },
+            data: { teams: { push: teamId } },
+          });
+        if (created.length > 0)
+          await tx.auditLog.createMany({
+            data: created.map((id) => objectAudit(actor, 'user.new', id, { team_id: teamId, via: 'team.member_add' })),
+          });
         return created;
       })
       .catch((err: unknown) => {
