@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { readJson, spawnGateway, writeConfig, type SpawnedGateway } from '../support/gateway';
-import { createTestDatabase } from '../support/postgres';
+import { createTestDatabase, sql } from '../support/postgres';
 import { chatCompletion, startUpstream, type FakeUpstream } from '../support/upstream';
 
 const MASTER = 'sk-master-teams-instances-1';
@@ -113,6 +113,31 @@ for (const broadcast of ['redis', 'postgres'] as const) {
           assert.ok(took < 1_000, `max_budget ${maxBudget} seen on B for ${c} after ${took} ms`);
         }
       }
+    });
+
+    it("a member's budget in a team spent through A is enforced on B", async () => {
+      const team = `team-member-${run}`;
+      await admin(a, '/team/new', { team_id: team });
+      await admin(a, '/team/member_add', {
+        team_id: team,
+        member: { role: 'user', user_id: `member-${run}` },
+        max_budget_in_team: 0.3,
+      });
+      const k = await admin(a, '/key/generate', { team_id: team, user_id: `member-${run}` });
+      assert.equal((await chat(a, k.key)).status, 200);
+      assert.equal((await chat(a, k.key)).status, 200);
+      // Once A has written the member's spend (and told the others), B's first call is refused: B never spent.
+      for (;;) {
+        const [row] = await sql<{ spend: number }>(
+          db.url,
+          'SELECT spend FROM team_memberships WHERE team_id = $1 AND user_id = $2',
+          [team, `member-${run}`],
+        );
+        if (row && Number(row.spend) >= 0.3) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal((await chat(b, k.key)).status, 400);
     });
 
     it('a team budget spent through A is enforced on B', async () => {
