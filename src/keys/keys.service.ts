@@ -46,6 +46,19 @@ export class KeysService {
     private readonly objectChanges: ObjectChanges,
   ) {
     this.fanout = new ChangeFanout(repo, cache, spend, events);
+    this.masterToken = config.masterKey ? hashSecret(config.masterKey) : null;
+  }
+
+  /** The hash a virtual key whose secret is the master key would have: never stored (see notMasterKey). */
+  private readonly masterToken: string | null;
+
+  /**
+   * A custom secret equal to the master key is refused: the master key's hash would be stored, and the key would
+   * never be used while the master key is (the master key is matched first), then act as this key once it changes.
+   */
+  private notMasterKey(token: string, field: 'key' | 'new_key'): void {
+    if (token === this.masterToken)
+      throw Errors.badRequest(`${field} must not be the master key`, field, 'key_is_master_key');
   }
 
   async generate(input: GenerateKeyRequest, caller: Caller): Promise<SecretAnswer> {
@@ -53,6 +66,7 @@ export class KeysService {
     const actor = actorOf(caller);
     const secret = req.key ?? newSecret();
     const token = hashSecret(secret);
+    this.notMasterKey(token, 'key');
     const c = recordBlocker(toKeyChanges(req), actor);
     const row = await this.repo
       .create({ ...c, token, keyName: maskSecret(secret), createdBy: actor.id }, actor, {
@@ -113,6 +127,7 @@ export class KeysService {
     const { key: bodyKey, new_key: newKey, ...fields } = req;
     const rotation = rotationOf(pathKey, bodyKey, newKey);
     const { ref, oldToken, secret, token } = rotation;
+    this.notMasterKey(token, 'new_key');
     const scope = await this.scope(caller);
     withinScope(scope, fields, false, oldToken);
     mayRotateSelf(scope, oldToken);

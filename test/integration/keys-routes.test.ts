@@ -172,6 +172,13 @@ describe('keys: management routes (PostgreSQL, real auth guard)', () => {
     assertError(notSk, 400, /must start with sk-/);
     assert.equal(JSON.stringify(notSk.body).includes('my-own-key-without-prefix'), false);
     assertError(await api('POST', '/key/generate', { key: 'sk-short' }), 400, /at least 20/);
+    // The master key as a key's secret: its hash would be stored, and the key would act once the master key changes.
+    const asMaster = await api('POST', '/key/generate', { key: MASTER });
+    assertError(asMaster, 400, /key must not be the master key/);
+    const rotate = { key: sha256('sk-some-key-of-this-gateway'), new_key: MASTER };
+    assertError(await api('POST', '/key/regenerate', rotate), 400, /new_key must not/);
+    const rows = await sql(db.url, 'SELECT 1 FROM virtual_keys WHERE token = $1', [sha256(MASTER)]);
+    assert.equal(rows.length, 0, "the master key's hash is stored nowhere");
     assertError(await api('POST', '/key/generate', [1]), 400, /JSON object/);
     assertError(await api('POST', '/key/update', { models: [] }), 400, /key/);
     assertError(await api('POST', '/key/update', { key: 'x', colour: 'red' }), 400, /colour/);
