@@ -57,7 +57,8 @@ export function toDeployments(
       upstreamModel,
       wildcard: d.model_name.includes('*'),
       unavailable,
-      dropParams: p.drop_params ?? false,
+      // Unset here: litellm_settings.drop_params holds (router-config.ts).
+      dropParams: p.drop_params,
       baseModel: d.model_info?.base_model,
       priceSource: price.source,
       apiBase: p.api_base?.replace(/\/+$/, ''),
