@@ -17,17 +17,20 @@ import { GatewayError } from '../../src/common/errors/gateway-error';
 import { b64url } from '../support/auth-tokens';
 
 describe('extractCredential', () => {
-  it('reads Authorization: Bearer (any case, extra blanks), then api-key, then x-litellm-api-key', () => {
+  it('reads x-litellm-api-key, then Authorization: Bearer (any case, extra blanks), then api-key', () => {
     assert.equal(extractCredential({ authorization: 'Bearer sk-1' }), 'sk-1');
     assert.equal(extractCredential({ authorization: 'bearer   sk-2  ' }), 'sk-2');
     assert.equal(extractCredential({ authorization: 'BEARER\tsk-3' }), 'sk-3');
     assert.equal(extractCredential({ 'api-key': ' sk-4 ' }), 'sk-4');
     assert.equal(extractCredential({ 'x-litellm-api-key': 'sk-5' }), 'sk-5');
+    // As LiteLLM: x-litellm-api-key names the gateway's credential when Authorization carries a provider's token.
     assert.equal(
-      extractCredential({ authorization: 'Bearer sk-a', 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }),
-      'sk-a',
+      extractCredential({ authorization: 'Bearer ya29.provider', 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }),
+      'sk-c',
     );
-    assert.equal(extractCredential({ 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }), 'sk-b');
+    assert.equal(extractCredential({ 'api-key': 'sk-b', 'x-litellm-api-key': 'sk-c' }), 'sk-c');
+    assert.equal(extractCredential({ authorization: 'Bearer sk-a', 'api-key': 'sk-b' }), 'sk-a');
+    assert.equal(extractCredential({ authorization: 'Bearer sk-a', 'x-litellm-api-key': ' ' }), 'sk-a');
   });
 
   it('ignores other schemes and empty values', () => {

@@ -7,18 +7,20 @@ export type CredentialKind = 'master-key' | 'virtual-key' | 'jwt';
 const BEARER = [0x62, 0x65, 0x61, 0x72, 0x65, 0x72];
 
 /**
- * The credential of a request: `Authorization: Bearer <token>`, else `api-key: <token>` (Azure clients), else
- * `x-litellm-api-key: <token>`, else `x-api-key: <token>` (Anthropic clients). An Authorization header with another scheme is not a credential.
+ * The credential of a request: `x-litellm-api-key: <token>` first, as LiteLLM reads it (the header of clients whose
+ * Authorization carries a provider's token), else `Authorization: Bearer <token>`, else `api-key: <token>` (Azure
+ * clients), else `x-api-key: <token>` (Anthropic clients). An Authorization header with another scheme is not a
+ * credential.
  */
 export function extractCredential(headers: IncomingHttpHeaders): string | undefined {
+  const own = headerValue(headers['x-litellm-api-key']);
+  if (own !== undefined) return own;
   const auth = headers.authorization;
   if (auth !== undefined && isBearer(auth)) {
     const token = auth.slice(BEARER.length + 1).trim();
     if (token) return token;
   }
-  return (
-    headerValue(headers['api-key']) ?? headerValue(headers['x-litellm-api-key']) ?? headerValue(headers['x-api-key'])
-  );
+  return headerValue(headers['api-key']) ?? headerValue(headers['x-api-key']);
 }
 
 /** `Bearer` in any case, then a space or tab (what `/^Bearer[ \t]/i` matches, without a regex run per request). */
