@@ -103,6 +103,12 @@ describe('route groups table', () => {
         '/end_user/list',
         '/end_user/block',
         '/end_user/unblock',
+        '/budget/new',
+        '/budget/update',
+        '/budget/info',
+        '/budget/settings',
+        '/budget/list',
+        '/budget/delete',
       ],
       spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
       public_routes: [
