@@ -315,6 +315,27 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assert.deepEqual(await actions('user-del'), ['user.new', 'user.delete']);
   });
 
+  it('/user/delete takes the user out of the teams that list it, as a member and as an admin', async () => {
+    await ok('POST', '/team/new', { team_id: 'team-left' });
+    await ok('POST', '/user/new', { user_id: 'user-leaves', auto_create_key: false });
+    await ok('POST', '/user/new', { user_id: 'user-stays', auto_create_key: false });
+    await ok('POST', '/team/member_add', {
+      team_id: 'team-left',
+      member: [
+        { role: 'admin', user_id: 'user-leaves' },
+        { role: 'user', user_id: 'user-stays' },
+      ],
+    });
+    await ok('POST', '/user/delete', { user_ids: ['user-leaves'] });
+    const info = (await ok('GET', '/team/info?team_id=team-left')).team_info;
+    assert.deepEqual(
+      info.members_with_roles.map((m: { user_id: string }) => m.user_id),
+      ['user-stays'],
+    );
+    assert.deepEqual(info.admins, []);
+    assert.deepEqual(info.members, ['user-stays']);
+  });
+
   it('/customer/new|info|update|list|block|unblock|delete with LiteLLM fields', async () => {
     const c = await ok('POST', '/customer/new', {
       user_id: 'cust-1',

@@ -93,6 +93,7 @@ export class UsersRepository {
         if (res.count !== new Set(userIds).size) throw new MissingUsers();
         const keys = await tx.virtualKey.findMany({ where: { userId: { in: [...userIds] } }, select: { token: true } });
         await tx.virtualKey.deleteMany({ where: { userId: { in: [...userIds] } } });
+        await leaveTeams(tx, userIds);
         await tx.auditLog.createMany({
           data: userIds.map((id) => objectAudit(actor, 'user.delete', id, { deleted_keys: keys.length })),
         });
@@ -154,4 +155,33 @@ class MissingUsers extends Error {}
 
 function guard<T>(p: Promise<T>): Promise<T> {
   return p.catch(rethrowDatabaseError);
+}
+
+/** Takes deleted users out of every team that lists them (members, admins, members_with_roles), as LiteLLM does. */
+async function leaveTeams(tx: Prisma.TransactionClient, userIds: readonly string[]): Promise<void> {
+  const gone = new Set(userIds);
+  const teams = await tx.team.findMany({
+    where: {
+      OR: [
+        { members: { hasSome: [...userIds] } },
+        { admins: { hasSome: [...userIds] } },
+        ...userIds.map((id): Prisma.TeamWhereInput => ({ membersWithRoles: { array_contains: [{ user_id: id }] } })),
+      ],
+    },
+    select: { teamId: true, members: true, admins: true, membersWithRoles: true },
+  });
+  for (const t of teams) {
+    const roles = Array.isArray(t.membersWithRoles) ? t.membersWithRoles : [];
+    await tx.team.update({
+      where: { teamId: t.teamId },
+      data: {
+        members: t.members.filter((m) => !gone.has(m)),
+        admins: t.admins.filter((a) => !gone.has(a)),
+        membersWithRoles: roles.filter(
+          (m) => !(m && typeof m === 'object' && !Array.isArray(m) && gone.has(String(m.user_id))),
+        ) as Prisma.InputJsonValue,
+      },
+    });
+  }
+  await tx.teamMembership.deleteMany({ where: { userId: { in: [...userIds] } } });
 }
