@@ -178,8 +178,9 @@ async function leaveTeams(tx: Prisma.TransactionClient, userIds: readonly string
         members: t.members.filter((m) => !gone.has(m)),
         admins: t.admins.filter((a) => !gone.has(a)),
         membersWithRoles: roles.filter(
-          (m) => !(m && typeof m === 'object' && !Array.isArray(m) && gone.has(String(m.user_id))),
-        ) as Prisma.InputJsonValue,
+          (m) =>
+            !(m && typeof m === 'object' && !Array.isArray(m) && typeof m.user_id === 'string' && gone.has(m.user_id)),
+        ),
       },
     });
   }
