@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { InProcessGateway } from '../support/gateway';
 import { managementApi, waitFor } from '../support/management-api';
-import { sql, type TestDatabase } from '../support/postgres';
+import { auditActions, sql, type TestDatabase } from '../support/postgres';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 import { chatCompletion } from '../support/upstream';
 
@@ -100,15 +100,7 @@ general_settings:
       5_000,
       'member spend written',
     );
-    const audit = await sql<{ action: string }>(
-      db.url,
-      'SELECT action FROM audit_log WHERE object_id = $1 ORDER BY id',
-      [m.budget_id],
-    );
-    assert.deepEqual(
-      audit.map((r) => r.action),
-      ['budget.new'],
-    );
+    assert.deepEqual(await auditActions(db.url, m.budget_id), ['budget.new']);
 
     const raised = await ok('POST', '/team/member_update', {
       team_id: T('tm-a'),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InProcessGateway } from '../support/gateway';
 import { assertError, managementApi } from '../support/management-api';
-import { sql, type TestDatabase } from '../support/postgres';
+import { auditActions, type TestDatabase } from '../support/postgres';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-budgets-routes-0001';
@@ -12,10 +12,7 @@ describe("budgets: LiteLLM's /budget/* routes and fields (PostgreSQL)", () => {
   let db: TestDatabase;
   let setup: ProxyOnDatabase | undefined;
   const { api, ok } = managementApi(() => gw.url, MASTER);
-  const actions = async (objectId: string) =>
-    (
-      await sql<{ action: string }>(db.url, 'SELECT action FROM audit_log WHERE object_id = $1 ORDER BY id', [objectId])
-    ).map((r) => r.action);
+  const actions = (objectId: string) => auditActions(db.url, objectId);
 
   before(async () => {
     setup = await startProxy({

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startGateway, type InProcessGateway } from '../support/gateway';
 import { assertError, managementApi, waitFor } from '../support/management-api';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
-import { sql, type TestDatabase } from '../support/postgres';
+import { auditActions, sql, type TestDatabase } from '../support/postgres';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 import type { FakeUpstream } from '../support/upstream';
 
@@ -134,14 +134,7 @@ general_settings:
     assert.equal((await chat(token)).status, 200, 'the same token, verified before the deletion');
     const info = await ok('GET', '/team/info?team_id=jwt-team-del');
     assert.equal(info.team_info.rpm_limit, null, 'created again with defaults');
-    const audit = await sql<{ action: string }>(
-      db.url,
-      "SELECT action FROM audit_log WHERE object_id = 'jwt-team-del' ORDER BY id",
-    );
-    assert.deepEqual(
-      audit.map((r) => r.action),
-      ['team.upsert', 'team.delete', 'team.upsert'],
-    );
+    assert.deepEqual(await auditActions(db.url, 'jwt-team-del'), ['team.upsert', 'team.delete', 'team.upsert']);
     await ok('POST', '/team/update', { team_id: 'jwt-team-del', rpm_limit: 1 });
     assert.equal((await chat(token)).status, 200);
     assert.equal((await chat(token)).status, 429, "the team's limits bind the cached token again");

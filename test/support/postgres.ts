@@ -32,6 +32,14 @@ export async function createTestDatabase(prefix = 'gw_test'): Promise<TestDataba
 }
 
 /** Runs one query against a database URL on a short-lived connection. */
+/** The audit rows' actions for one object, oldest first. */
+export async function auditActions(url: string, objectId: string): Promise<string[]> {
+  const rows = await sql<{ action: string }>(url, 'SELECT action FROM audit_log WHERE object_id = $1 ORDER BY id', [
+    objectId,
+  ]);
+  return rows.map((r) => r.action);
+}
+
 export async function sql<T = Record<string, unknown>>(
   url: string,
   text: string,
