@@ -12,6 +12,7 @@ const { mkdtempSync, readdirSync, readFileSync, writeFileSync } = require('node:
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Pool } = require('undici');
+const { concurrentCalls } = require('./load');
 const P = require('./procs');
 
 const ROOT = join(__dirname, '..');
@@ -56,23 +57,8 @@ async function main() {
   try {
     const key = FLOOR ? 'none' : await virtualKey(url);
     const pool = new Pool(url, { connections: CONNS });
-    const run = async (n) => {
-      let sent = 0;
-      await Promise.all(
-        Array.from({ length: CONNS }, async () => {
-          while (sent++ < n) {
-            const res = await pool.request({
-              method: 'POST',
-              path: '/v1/chat/completions',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-              body,
-            });
-            const text = await res.body.text();
-            if (res.statusCode !== 200) throw new Error(`${res.statusCode}: ${text.slice(0, 200)}`);
-          }
-        }),
-      );
-    };
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+    const run = (n) => concurrentCalls(pool, { n, connections: CONNS, headers, body });
     await run(WARM);
     await new Promise((r) => setTimeout(r, 1500));
     const ctl = (...cmd) =>

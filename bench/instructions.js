@@ -20,6 +20,7 @@ const { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } = req
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Pool } = require('undici');
+const { concurrentCalls } = require('./load');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
 const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./credentials');
@@ -79,23 +80,11 @@ async function count(t, work) {
   );
   const headers = await t.headers();
   const pool = new Pool(`http://127.0.0.1:${t.port}`, { connections: CONNS });
-  const run = async (n) => {
-    let sent = 0;
-    await Promise.all(
-      Array.from({ length: CONNS }, async () => {
-        while (sent++ < n) {
-          const res = await pool.request({
-            method: 'POST',
-            path: '/v1/chat/completions',
-            headers: { 'content-type': 'application/json', ...headers },
-            body,
-          });
-          await res.body.arrayBuffer();
-          if (res.statusCode !== 200) throw new Error(`${name} answered ${res.statusCode}`);
-        }
-      }),
-    );
-  };
+  const callHeaders = { 'content-type': 'application/json', ...headers };
+  const run = (n) =>
+    concurrentCalls(pool, { n, connections: CONNS, headers: callHeaders, body }).catch((err) => {
+      throw new Error(`${name} ${err.message}`);
+    });
   const pause = () => new Promise((r) => setTimeout(r, 1500));
   try {
     // Warm-up in three bursts with pauses: the pauses run what idle time runs, so its deoptimisations happen here.

@@ -50,4 +50,21 @@ async function sequential({ url, path, headers, body, count }) {
   return { p50us: q(0.5), p99us: q(0.99), bad };
 }
 
-module.exports = { autocannonRun, sequential };
+/**
+ * `n` chat calls over `pool`, `connections` at a time (each connection sends its next call when its answer is read);
+ * throws on an answer other than 200. For counting runs, where what is counted is the calls, not their timing.
+ */
+async function concurrentCalls(pool, { n, connections, headers, body }) {
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (sent++ < n) {
+        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body });
+        const text = await res.body.text();
+        if (res.statusCode !== 200) throw new Error(`answered ${res.statusCode}: ${text.slice(0, 200)}`);
+      }
+    }),
+  );
+}
+
+module.exports = { autocannonRun, concurrentCalls, sequential };
