@@ -1,5 +1,6 @@
 import type { BudgetOwner } from '../common/errors/gateway-error';
 import type { KeySource } from './cache/key-store';
+import { keyScopeId } from './limits/limiter';
 import type { KeyRecord } from './key-record';
 import { PeriodSpend, resetAtMsOf } from './budget/period-spend';
 import { keyExtras, type KeyExtras } from './key-extras';
@@ -84,7 +85,7 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
    * map it is looked up in.
    */
   get scopeId(): string {
-    return (this.scope ??= `k:${this.token}`);
+    return (this.scope ??= keyScopeId(this.token));
   }
 
   /** Database totals per model group (a flush's answer, or another instance's): only ever raise what is held. */

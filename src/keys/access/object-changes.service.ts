@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KeyEventsService } from '../invalidation/key-events.service';
 import { KeyCache } from '../key-cache.service';
-import { LIMITER, type Limiter } from '../limits/limiter';
+import { keyModelScopeId, keyScopeId, LIMITER, type Limiter } from '../limits/limiter';
 import { AccessObjects } from './access-objects.service';
 import { KIND_SCOPE, type ObjectKind } from './object-kind';
 import { memberScopeId } from './team-members';
@@ -54,11 +54,11 @@ export class ObjectChanges {
     if (!this.limiter.forget) return;
     const ids: string[] = [];
     for (const t of tokens) {
-      ids.push(`k:${t}`);
+      ids.push(keyScopeId(t));
       const e = this.keys.get(t)?.extras;
       const groups = new Set([...(e?.modelMaxBudget?.keys() ?? []), ...(e?.modelRpm?.keys() ?? [])]);
       for (const g of e?.modelTpm?.keys() ?? []) groups.add(g);
-      for (const g of groups) ids.push(`km:${t}:${g}`);
+      for (const g of groups) ids.push(keyModelScopeId(t, g));
     }
     this.limiter.forget(ids);
   }

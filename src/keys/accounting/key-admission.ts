@@ -2,7 +2,7 @@ import { Errors, type BudgetOwner } from '../../common/errors/gateway-error';
 import type { CachedKey } from '../cached-key';
 import type { KeyCache } from '../key-cache.service';
 import { unusableKeyError } from '../key-usable';
-import type { LimitScope } from '../limits/limiter';
+import { keyModelScopeId, type LimitScope } from '../limits/limiter';
 
 /**
  * Admission against the key itself, from memory: usable (not blocked, not expired), the model among its models, its
@@ -45,7 +45,7 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
   const modelReserves = modelBudget !== undefined && reserves();
   if (modelRpm !== undefined || modelTpm !== undefined || modelReserves)
     scopes.push({
-      id: `km:${key.token}:${modelGroup}`,
+      id: keyModelScopeId(key.token, modelGroup),
       label: `key on model ${modelGroup}`,
       rpm: modelRpm ?? null,
       tpm: modelTpm ?? null,

@@ -1,6 +1,7 @@
 import type { KeyEventsService } from '../invalidation/key-events.service';
 import type { KeyEvent, SpendTotal } from '../invalidation/key-events';
 import type { FlushResult, SpendWriter } from '../spend/spend-writer.service';
+import { keyScopeId } from '../limits/limiter';
 import type { KeyTable } from './key-table';
 
 /**
@@ -23,7 +24,7 @@ export class KeySpendSync {
 
   /** Our own write answered the database totals: adopt the keys', and tell the other instances all of them. */
   afterFlush(r: FlushResult): void {
-    for (const [token, dbSpend] of r.keys) this.adopt(token, dbSpend, r.periods?.get(`k:${token}`) ?? Infinity);
+    for (const [token, dbSpend] of r.keys) this.adopt(token, dbSpend, r.periods?.get(keyScopeId(token)) ?? Infinity);
     for (const [token, totals] of r.keyModels ?? []) this.adoptModels(token, totals);
     const totals = (prefix: string, m: ReadonlyMap<string, number> | undefined) => spendTotals(r, prefix, m);
     const event = {

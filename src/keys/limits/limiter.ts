@@ -1,5 +1,15 @@
 import { Errors, type BudgetOwner, type GatewayError } from '../../common/errors/gateway-error';
 
+/** A key's limit scope id. */
+export function keyScopeId(token: string): string {
+  return `k:${token}`;
+}
+
+/** The limit scope id of a key on one model group. */
+export function keyModelScopeId(token: string, group: string): string {
+  return `km:${token}:${group}`;
+}
+
 /**
  * One thing limits apply to: a key (`k:<token>`), a key on one model (`km:<token>:<group>`), a team, user or end
  * user. A null limit is not enforced.
