@@ -159,7 +159,8 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assert.equal(byMail.length, 1, 'a member named by email alone is a user of that email');
     assert.deepEqual(byMail[0].teams, ['team-mem']);
     const left = await ok('POST', '/team/member_delete', { team_id: 'team-mem', user_id: 'u-1' });
-    assert.deepEqual(left.members.sort(), ['u-2', 'u-3']);
+    // The member named by email alone is listed with its user's id (as LiteLLM lists it).
+    assert.deepEqual(left.members.sort(), ['u-2', 'u-3', byMail[0].user_id].sort());
     assert.deepEqual((await ok('GET', '/user/info?user_id=u-1')).user_info.teams, [], 'and leaves it on member_delete');
     assertError(await api('POST', '/team/member_delete', { team_id: 'team-mem' }), 400);
     assertError(await api('POST', '/team/member_add', { team_id: 'team-mem', member: { role: 'user' } }), 400, {
@@ -414,5 +415,49 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       audit.map((r) => r.details.spend),
       [7, 0],
     );
+  });
+
+  it('/team/member_add by email alone lists the user_id; short emails pass; too many members is a 400 naming the bound', async () => {
+    await ok('POST', '/team/new', { team_id: 'team-mail' });
+    await ok('POST', '/user/new', { user_id: 'u-short', user_email: 'a@b.c', auto_create_key: false });
+    const added = await ok('POST', '/team/member_add', {
+      team_id: 'team-mail',
+      member: [{ user_email: 'a@b.c' }, { role: 'admin', user_email: 'fresh@example.com' }],
+    });
+    const [fresh] = await sql<{ user_id: string }>(
+      db.url,
+      "SELECT user_id FROM users WHERE user_email = 'fresh@example.com'",
+    );
+    assert.deepEqual(added.members_with_roles, [
+      { role: 'user', user_id: 'u-short', user_email: 'a@b.c' },
+      { role: 'admin', user_id: fresh.user_id, user_email: 'fresh@example.com' },
+    ]);
+    assert.deepEqual(added.members.sort(), [fresh.user_id, 'u-short'].sort());
+    const info = await ok('GET', '/team/info?team_id=team-mail');
+    assert.deepEqual(
+      info.team_info.members_with_roles.map((m: { user_id: string }) => m.user_id),
+      ['u-short', fresh.user_id],
+    );
+    assertError(await api('POST', '/user/new', { user_id: 'u-bad', user_email: 'not an email' }), 400, {
+      param: 'user_email',
+    });
+
+    const many = Array.from({ length: 1001 }, (_, i) => ({ user_id: `bulk-${i}` }));
+    assertError(await api('POST', '/team/member_add', { team_id: 'team-mail', member: many }), 400, {
+      param: 'member',
+      message: /at most 1000 members/,
+    });
+    await ok('POST', '/team/member_add', { team_id: 'team-mail', member: many.slice(0, 998) });
+    assertError(
+      await api('POST', '/team/member_add', { team_id: 'team-mail', member: [{ user_id: 'one-more' }] }),
+      400,
+      { param: 'member', code: 'too_many_members', message: /would have 1001 members; a team has at most 1000/ },
+    );
+    assertError(await api('POST', '/team/member_add', { team_id: 'ghost', member: { user_email: 'x@y.z' } }), 404);
+    assert.equal((await sql(db.url, "SELECT 1 FROM users WHERE user_email = 'x@y.z'")).length, 0);
+    await ok('POST', '/team/delete', { team_ids: ['team-mail'] });
+    await ok('POST', '/user/delete', {
+      user_ids: ['u-short', fresh.user_id, ...many.slice(0, 998).map((m) => m.user_id)],
+    });
   });
 });

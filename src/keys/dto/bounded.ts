@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BUDGET_DURATION_HINT, isBudgetDuration } from '../budget/budget-period';
 import { isStorableDate, isStorableDuration } from '../../common/time/duration';
+import { isStorableText, NOT_STORABLE } from './storable';
 
 /**
  * Number, period and date fields of the management bodies, bounded to what their columns hold, so that a value out
@@ -29,3 +30,13 @@ export const budgetDuration = z
 export const dateTime = z.iso
   .datetime({ offset: true, error: 'must be an ISO date-time' })
   .refine((s) => isStorableDate(new Date(s)), 'must be in the years 1 to 9999');
+
+/**
+ * An email address as a mail system takes it: a local part, `@`, and a domain of non-empty labels, no spaces. Short
+ * real addresses (`a@b.c`) pass; zod's own check wants a TLD of two letters or more and refuses them.
+ */
+export const emailAddress = z
+  .string()
+  .max(256, 'must be at most 256 characters')
+  .regex(/^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*$/, 'must be an email address')
+  .refine(isStorableText, NOT_STORABLE);

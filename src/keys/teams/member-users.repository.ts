@@ -24,7 +24,19 @@ export class MemberUsersRepository {
    * the user of that email, or a new user with a generated id. Answers the ids of the users created. A few queries
    * for the whole list, not a few per member: a list of 1000 members stays well within the transaction's time.
    */
-  join(teamId: string, members: readonly MemberRef[], actor: Actor): Promise<string[]> {
+  async join(teamId: string, members: readonly MemberRef[], actor: Actor): Promise<string[]> {
+    return (await this.joinMembers(teamId, members, actor)).created;
+  }
+
+  /**
+   * As `join`, also answering each member with its user id (a member named by email alone gets the id of its
+   * user), in the order given: members_with_roles lists them so, as LiteLLM does.
+   */
+  joinMembers<M extends MemberRef>(
+    teamId: string,
+    members: readonly M[],
+    actor: Actor,
+  ): Promise<{ created: string[]; members: M[] }> {
     return this.db.prisma
       .$transaction(async (tx) => {
         const emails = [...new Set(members.flatMap((m) => (!m.user_id && m.user_email ? [m.user_email] : [])))];
@@ -49,7 +61,10 @@ export class MemberUsersRepository {
           }
           if (userId !== undefined && !users.has(userId)) users.set(userId, m.user_email ?? null);
         }
-        if (users.size === 0) return [];
+        const resolved = members.map((m) =>
+          !m.user_id && m.user_email ? { ...m, user_id: byEmail.get(m.user_email) ?? null } : m,
+        );
+        if (users.size === 0) return { created: [], members: resolved };
         const made = await tx.user.createManyAndReturn({
           data: [...users].map(([userId, userEmail]) => ({
             userId,
@@ -74,7 +89,7 @@ export class MemberUsersRepository {
           await tx.auditLog.createMany({
             data: created.map((id) => objectAudit(actor, 'user.new', id, { team_id: teamId, via: 'team.member_add' })),
           });
-        return created;
+        return { created, members: resolved };
       })
       .catch((err: unknown) => {
         if (err instanceof AmbiguousEmail)

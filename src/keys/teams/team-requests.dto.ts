@@ -12,6 +12,10 @@ export const memberSchema = z
   .refine((m) => !!m.user_id || !!m.user_email, { message: 'give user_id or user_email' });
 export type Member = z.output<typeof memberSchema>;
 
+/** The most members a team lists (members_with_roles), and so the most one member_add adds. */
+export const MAX_TEAM_MEMBERS = 1000;
+const members = z.array(memberSchema);
+
 /** LiteLLM team fields that have no effect here: accepted, stored and answered as sent. */
 export const TEAM_STORED_FIELDS = [
   'team_member_permissions',
@@ -58,7 +62,7 @@ const teamFields = {
   organization_id: text.nullable().optional(),
   admins: names.optional(),
   members: names.optional(),
-  members_with_roles: z.array(memberSchema).max(1000).optional(),
+  members_with_roles: members.max(MAX_TEAM_MEMBERS, `must list at most ${MAX_TEAM_MEMBERS} members`).optional(),
   metadata: jsonObject.nullable().optional(),
   // The team's default member budget: they act (and are answered as sent, like the stored fields).
   team_member_budget: limitFields.max_budget,
@@ -97,11 +101,17 @@ export const deleteTeamsSchema = z.strictObject({ team_ids: z.array(teamId).min(
 export const teamRefSchema = z.strictObject({ team_id: teamId });
 
 /** POST /team/member_add: one member or a list. */
-export const memberAddSchema = z.strictObject({
-  team_id: teamId,
-  member: z.union([memberSchema, z.array(memberSchema).min(1).max(1000)]),
-  max_budget_in_team: limitFields.max_budget,
-});
+export const memberAddSchema = z
+  .strictObject({
+    team_id: teamId,
+    member: z.union([memberSchema, members.min(1, 'must list at least one member')]),
+    max_budget_in_team: limitFields.max_budget,
+  })
+  // Checked beside the union, whose own refusal would only say "Invalid input".
+  .refine((b) => !Array.isArray(b.member) || b.member.length <= MAX_TEAM_MEMBERS, {
+    path: ['member'],
+    message: `must list at most ${MAX_TEAM_MEMBERS} members (a team has at most ${MAX_TEAM_MEMBERS})`,
+  });
 
 /** POST /team/member_delete. */
 export const memberDeleteSchema = z

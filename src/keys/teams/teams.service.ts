@@ -13,6 +13,7 @@ import { UniqueViolation } from '../db-errors';
 import { toKeyView } from '../key-view';
 import { SpendWriter } from '../spend/spend-writer.service';
 import {
+  MAX_TEAM_MEMBERS,
   TEAM_STORED_FIELDS,
   type Member,
   type NewTeamRequest,
@@ -140,14 +141,15 @@ export class TeamsService {
   /** Admins any team; a team caller its own team (adding its members changes none of its limits). */
   async memberAdd(req: z.output<typeof memberAddSchema>, caller: Caller): Promise<View> {
     this.mayManageMembers(req.team_id, caller);
-    const add = Array.isArray(req.member) ? req.member : [req.member];
+    const given = Array.isArray(req.member) ? req.member : [req.member];
+    if (!(await this.repo.find(req.team_id))) throw notFound(req.team_id);
+    // As LiteLLM: each member is a stored user listing the team (created when unknown), listed with its user_id.
+    const { created, members: add } = await this.memberUsers.joinMembers(req.team_id, given, actorOf(caller));
+    if (created.length > 0) await this.changes.changed('user', created);
     const row = await this.repo.update(req.team_id, withMembers(add), actorOf(caller), 'team.member_add', {
-      member: add,
+      member: given,
     });
     if (!row) throw notFound(req.team_id);
-    // As LiteLLM: each member is a stored user listing the team (created when unknown).
-    const created = await this.memberUsers.join(req.team_id, add, actorOf(caller));
-    if (created.length > 0) await this.changes.changed('user', created);
     const memberships = await this.memberBudgets.membersAdded(
       req.team_id,
       add,
@@ -293,6 +295,12 @@ export function withMembers(add: readonly Member[]): (current: TeamRow) => TeamC
   return (current) => {
     const members = (current.membersWithRoles as Member[]).filter((m) => !add.some((a) => same(a, m)));
     members.push(...add);
+    if (members.length > MAX_TEAM_MEMBERS)
+      throw Errors.badRequest(
+        `Team ${current.teamId} would have ${members.length} members; a team has at most ${MAX_TEAM_MEMBERS}`,
+        'member',
+        'too_many_members',
+      );
     return { membersWithRoles: members, members: memberIds(members) };
   };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sortBy, sortOrder } from '../dto/list-sort';
 import { isStorableText, NOT_STORABLE } from '../dto/storable';
 import { jsonObject, limitFields, stored, text } from '../access/limit-fields';
-import { money } from '../dto/bounded';
+import { emailAddress, money } from '../dto/bounded';
 import { keyFields } from '../dto/key-fields';
 
 export const USER_ROLES = [
@@ -68,7 +68,7 @@ const teamRef = z.union([
 const userFields = {
   ...limitFields,
   ...storedFields,
-  user_email: z.email('must be an email address').max(256).nullable().optional(),
+  user_email: emailAddress.nullable().optional(),
   user_alias: text.nullable().optional(),
   user_role: z
     .enum(USER_ROLES, { error: `must be one of ${USER_ROLES.join(', ')}` })
