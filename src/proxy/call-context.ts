@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DeploymentConfig } from '../config/gateway-config';
 import type { Operation } from './providers/provider';
 import type { AbortHook } from './upstream/upstream-call';
 import type { ClientJson } from './upstream/client-json';
@@ -28,6 +29,8 @@ export interface CallContext {
   readonly upstreamHeaders?: Readonly<Record<string, string>>;
   /** A streamed multipart body (audio transcriptions): sent instead of `payload`. */
   readonly upload: Upload | null;
+  /** The deployment of the latest attempt, set by the forwarder: a failed call's spend log row names it. */
+  attempted: DeploymentConfig | null;
 }
 
 /** A client's multipart upload as the forwarding path sends it: streamed, not held whole. */

@@ -94,6 +94,7 @@ export class ForwarderService {
         const path = d.endpoint.paths[ctx.op];
         if (path === undefined) throw unsupportedOperation(ctx.op, g.name, d.provider.name);
         tried.push(d);
+        ctx.attempted = d.config;
         d.usage.countRequest(now);
         d.active++; // until the call ends (ProxyService) or this attempt fails
         const sent = performance.now();

@@ -177,6 +177,7 @@ export class ProxyService {
       signal: abort,
       upstreamHeaders: op === 'messages' || op === 'count_tokens' ? anthropicClientHeaders(req.headers) : undefined,
       upload,
+      attempted: null,
     };
     let fwd: Forwarded | undefined;
     try {
@@ -245,6 +246,7 @@ export class ProxyService {
       this.finish(req, report, accountAs, ctx, fwd, usage, started, true, trace, cost);
     } catch (err) {
       report(null);
+      trace.deployment ??= ctx.attempted;
       if (err instanceof ClientGoneError) return trace.clientGone();
       throw err;
     } finally {

@@ -180,6 +180,22 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     assert.equal((await rowArrives('req-fail-3')).status_code, 400);
   });
 
+  it('names the deployment that failed on the row of a failed upstream call', async () => {
+    up.respondWith({ json: errorBody('upstream broke', 'server_error'), status: 500 });
+    await assert.rejects(clientOf(keys.a.key, 'req-fail-dep-1').chat.completions.create({ model: 'priced', messages }));
+    const f = await rowArrives('req-fail-dep-1');
+    assert.equal(f.status, 'failure');
+    assert.equal(f.model_id, 'priced-1');
+    assert.equal(f.api_base, `${up.url}/v1`, 'no query string (it may hold a credential)');
+
+    up.respondWith({ json: errorBody('bad request', 'invalid_request_error'), status: 400 });
+    await assert.rejects(clientOf(keys.a.key, 'req-fail-dep-2').chat.completions.create({ model: 'priced', messages }));
+    const g = await rowArrives('req-fail-dep-2');
+    assert.equal(g.status_code, 400);
+    assert.equal(g.model_id, 'priced-1');
+    assert.equal(g.api_base, `${up.url}/v1`);
+  });
+
   it('writes a call whose user and tags hold NUL and lone surrogates, and the calls after it', async () => {
     // PostgreSQL stores neither a NUL nor a lone surrogate: written as sent, the whole batch would fail on every retry.
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
