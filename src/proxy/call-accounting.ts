@@ -34,6 +34,11 @@ export interface Admission {
   readonly models: ReadonlySet<string> | null;
   /** The key's `tags`, recorded on the call's report. */
   readonly tags?: readonly string[] | null;
+  /**
+   * The team and end user the call is charged to (a JWT's team chosen among its teams, its end-user claim): its
+   * spend log row names them. Absent: none.
+   */
+  readonly owners?: { readonly teamId: string | null; readonly endUserId: string | null };
   done(report: CallReport | null): void;
 }
 

@@ -16,8 +16,10 @@ export interface CallRecord {
   readonly requestId: string;
   readonly op: Operation;
   readonly caller: Caller;
-  /** The request body's `user` (the end user), as sent: kept only if it is a short string. */
+  /** The end user: the request body's `user` as sent (kept only if it is a short string), else the JWT's claim. */
   readonly endUser: unknown;
+  /** The team the call was admitted under (undefined: not admitted; the caller's team is named). */
+  readonly teamId?: string | null;
   /** The request body's `metadata.tags`, as sent: cleaned and bounded later. */
   readonly tags: unknown;
   /** The virtual key's own tags. */
@@ -61,7 +63,8 @@ const MAX_TAGS = 64;
 export class CallTrace implements CallRecord {
   readonly requestId: string;
   readonly caller: Caller;
-  readonly endUser: unknown = null;
+  endUser: unknown = null;
+  teamId: string | null | undefined = undefined;
   readonly tags: unknown = null;
   model = '';
   keyTags: readonly string[] | null = null;
@@ -89,6 +92,13 @@ export class CallTrace implements CallRecord {
     if (typeof body.user === 'string') this.endUser = body.user.slice(0, MAX_TEXT);
     const tags = body.metadata && typeof body.metadata === 'object' ? body.metadata.tags : undefined;
     if (Array.isArray(tags)) this.tags = tags.length > MAX_TAGS ? tags.slice(0, MAX_TAGS) : tags;
+  }
+
+  /** Admitted: charged to these team and end user (a JWT's chosen team, its end-user claim). */
+  admitted(owners: { readonly teamId: string | null; readonly endUserId: string | null } | undefined): void {
+    if (owners === undefined) return;
+    this.teamId = owners.teamId;
+    if (owners.endUserId !== null) this.endUser = owners.endUserId;
   }
 
   /** An answer came from `fwd`, with this usage and cost (the amount added to the spend totals). */

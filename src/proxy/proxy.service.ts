@@ -156,6 +156,7 @@ export class ProxyService {
       throw err;
     }
     trace.keyTags = admission.tags ?? null;
+    trace.admitted(admission.owners);
     const tags = callTags(admission.tags, payload.metadata);
     const report = this.reporter(admission, tags);
     // The forwarding, written out here rather than as its own async function (one promise less per call).

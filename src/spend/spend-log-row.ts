@@ -111,7 +111,7 @@ export function toRow(id: string, call: CallRecord, key: KeyRecord | undefined):
     callType: CALL_TYPES[call.op],
     apiKey: call.caller.token ?? null,
     keyAlias: key?.keyAlias ?? null,
-    teamId: text(call.caller.teamId),
+    teamId: text(call.teamId !== undefined ? call.teamId : call.caller.teamId),
     user: text(call.caller.userId),
     endUser: text(call.endUser),
     model: storable(call.model),

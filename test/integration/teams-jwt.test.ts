@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
 import { startGateway, type InProcessGateway } from '../support/gateway';
 import { assertError, managementApi, waitFor } from '../support/management-api';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc';
@@ -44,6 +45,10 @@ describe('JWT mapping (litellm_jwtauth) with tokens from a real OpenID provider'
         {
           clientId: 'cust-app',
           claims: { team_id: 'jwt-team-c', email: 'c@example.com', customer: 'jwt-cust', ...allowed },
+        },
+        {
+          clientId: 'groups-cust-app',
+          claims: { groups: ['jwt-r1', 'jwt-r2'], email: 'r@example.com', customer: 'jwt-cust-row', ...allowed },
         },
         { clientId: 'scoped', scope: 'read write', claims: { team_id: 'jwt-team-s' } },
         { clientId: 'unknown-team', claims: { team_id: 'never-created' } },
@@ -288,6 +293,26 @@ general_settings:
     assert.equal((await chat(token)).status, 200);
     await ok('POST', '/customer/block', { user_ids: ['jwt-cust'] });
     assert.equal((await chat(token)).status, 401);
+  });
+
+  it("a JWT call's spend log row names the team it was charged to and the end user of its claim", async () => {
+    await ok('POST', '/team/new', { team_id: 'jwt-r1', models: ['gpt-b'] });
+    await ok('POST', '/team/new', { team_id: 'jwt-r2', models: ['gpt-a'] });
+    const openai = new OpenAI({
+      apiKey: await jwt('groups-cust-app'),
+      baseURL: `${gw.url}/v1`,
+      maxRetries: 0,
+      defaultHeaders: { 'x-request-id': 'req-jwt-row-1' },
+    });
+    await openai.chat.completions.create({ model: 'gpt-a', messages: [{ role: 'user', content: 'hi' }] });
+    const row = async () =>
+      (await sql<any>(db.url, "SELECT * FROM spend_logs WHERE request_id = 'req-jwt-row-1'"))[0] as
+        Record<string, unknown> | undefined;
+    await waitFor(async () => (await row()) !== undefined, 10_000, 'the spend log row');
+    const r = (await row())!;
+    assert.equal(r.team_id, 'jwt-r2', 'the first listed team that may use the model, as its spend went');
+    assert.equal(r.end_user, 'jwt-cust-row', 'end_user_id_jwt_field');
+    assert.equal(r.user, 'groups-cust-app');
   });
 
   it('a claim naming a team or end user that no id can hold is a 401 naming the claim; such a listed group is skipped', async () => {

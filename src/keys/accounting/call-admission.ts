@@ -32,7 +32,7 @@ export class CallAdmission implements Admission {
     private readonly cache: KeyCache,
     private readonly objects: AccessObjects,
     private readonly spend: SpendWriter,
-    private readonly call: CallOwners,
+    readonly owners: CallOwners,
     private readonly ticket: LimitTicket | null,
     readonly models: ReadonlySet<string> | null,
     readonly tags: readonly string[] | null,
@@ -47,7 +47,7 @@ export class CallAdmission implements Admission {
     const cost = report?.cost ?? 0;
     this.ticket?.release(tokens, cost);
     if (!(cost > 0)) return;
-    const c = this.call;
+    const c = this.owners;
     this.spend.add(c.token, c.teamId, cost, c.userId, c.endUserId);
     if (this.perModelSpend && c.token && report) this.spend.addModel(c.token, report.modelGroup, cost);
     if (c.token) {
