@@ -60,6 +60,8 @@ export const ROUTE_GROUPS = {
     '/end_user/info',
     '/model/info',
     '/v1/model/info',
+    '/v2/model/info',
+    '/model_group/info',
     '/health',
   ],
   management_routes: [

@@ -78,6 +78,7 @@ export function toDeployments(
       inputCostPerToken: price.input,
       outputCostPerToken: price.output,
       maxOutputTokens: d.model_info?.max_output_tokens,
+      ...(d.model_info?.mode !== undefined && { mode: d.model_info.mode }),
     };
     // LiteLLM makes one deployment per organization of a list (each with an id of its own).
     if (!Array.isArray(p.organization)) return [one];

@@ -42,6 +42,8 @@ export interface DeploymentConfig {
   readonly outputCostPerToken: number;
   /** `model_info.max_output_tokens`: the most output tokens a call reserves on it. */
   readonly maxOutputTokens?: number;
+  /** `model_info.mode` (`chat`, `embedding`, ...), as configured; shown in `/model_group/info`. */
+  readonly mode?: string;
 }
 
 export interface JwtIssuer {

@@ -41,6 +41,7 @@ import {
   updateUserSchema,
   userInfoSchema,
 } from '../keys/users/user-requests.dto';
+import { modelGroupInfoQuery, modelInfoV2Query } from '../proxy/models/model-info-queries';
 import { spendLogsQuery, spendReportQuery } from '../spend/spend-queries';
 
 /** What a management route reads: the zod schema its handler parses the body or the query string with. */
@@ -93,4 +94,6 @@ export const ROUTE_INPUTS: Record<string, RouteInput> = {
   BudgetsController_delete: { body: deleteBudgetSchema },
   SpendController_logs: { query: spendLogsQuery },
   SpendController_report: { query: spendReportQuery },
+  ModelsController_infoV2: { query: modelInfoV2Query },
+  ModelsController_groupInfo: { query: modelGroupInfoQuery },
 };

@@ -4,8 +4,13 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { CALL_ACCOUNTING, type CallAccounting } from './call-accounting';
 import { ModelCatalog } from './models/model-catalog.service';
+import { modelGroupInfoQuery, modelInfoV2Query } from './models/model-info-queries';
+import { parseInput } from '../keys/dto/parse';
 
-/** The model groups the caller may use (`/models`, OpenAI list shape) and their deployments (`/model/info`). */
+/**
+ * The model groups the caller may use (`/models`, OpenAI list shape), their deployments (`/model/info`, paged in
+ * `/v2/model/info`) and each group summed up (`/model_group/info`).
+ */
 @Controller()
 export class ModelsController {
   constructor(
@@ -37,6 +42,19 @@ export class ModelsController {
         'model_not_found',
       );
     return info;
+  }
+
+  /** LiteLLM's paged form: `model`, `modelId`, `search` narrow it; `page` (from 1) and `size` (default 50) page it. */
+  @Get('v2/model/info')
+  infoV2(@Query() query: unknown, @Req() req: FastifyRequest) {
+    const q = parseInput(modelInfoV2Query, query, 'query');
+    return this.catalog.modelInfoPage(this.visible(req), { ...q, id: q.modelId });
+  }
+
+  /** The caller's model groups summed up (`model_group`: that group only). */
+  @Get('model_group/info')
+  groupInfo(@Query() query: unknown, @Req() req: FastifyRequest) {
+    return this.catalog.modelGroups(this.visible(req), parseInput(modelGroupInfoQuery, query, 'query').model_group);
   }
 
   private visible(req: FastifyRequest): readonly string[] {

@@ -63,6 +63,8 @@ describe('route groups table', () => {
         '/end_user/info',
         '/model/info',
         '/v1/model/info',
+        '/v2/model/info',
+        '/model_group/info',
         '/health',
       ],
       management_routes: [
@@ -337,5 +339,12 @@ describe('RoutePolicies (compiled from the config once)', () => {
       (err: unknown) =>
         err instanceof ConfigError && err.keyPath === 'general_settings.litellm_jwtauth.admin_allowed_routes',
     );
+  });
+
+  it("reaches LiteLLM's model group info for every caller", () => {
+    const p = policies('general_settings:\n  enable_jwt_auth: true\n');
+    for (const r of ['/v2/model/info', '/model_group/info'])
+      for (const any of [p.adminJwt, p.viewerJwt, p.teamJwt, p.virtualKey, p.internalUserJwt])
+        assert.ok(any.allows(r), `${r}: ${any.role}`);
   });
 });

@@ -155,7 +155,7 @@ export const MODEL_INFO: SettingsSection = {
     input_cost_per_token: 'price per prompt token, over the price library',
     output_cost_per_token: 'price per completion token, over the price library',
     base_model: 'the model whose library price applies (an Azure deployment name says nothing)',
-    mode: 'shown in /model/info',
+    mode: 'shown in /model_group/info',
     max_output_tokens: 'caps the output tokens a call reserves against budgets and tpm limits',
   },
   ignored: [

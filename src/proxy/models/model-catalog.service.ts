@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDACTED, redactDeep } from '../../common/redact';
 import { GATEWAY_CONFIG, type DeploymentConfig, type GatewayConfig } from '../../config/gateway-config';
+import { modelGroupInfo, type ModelGroupInfo } from './model-group-info';
 
 /** LiteLLM's fixed `created` for proxy model entries (clients only display it). */
 const CREATED = 1677610602;
@@ -18,8 +19,18 @@ export interface ModelInfoEntry {
   readonly model_info: Readonly<Record<string, unknown>>;
 }
 
+/** `/v2/model/info`'s page of deployments, in LiteLLM's paged shape. */
+export interface ModelInfoPage {
+  readonly data: ModelInfoEntry[];
+  readonly total_count: number;
+  readonly current_page: number;
+  readonly total_pages: number;
+  readonly size: number;
+}
+
 /**
- * What `GET /models` and `GET /model/info` answer, built once at start. `/model/info` is LiteLLM's shape with
+ * What `GET /models`, `GET /model/info` (and its paged `/v2` form) and `GET /model_group/info` answer, built once at
+ * start. `/model/info` is LiteLLM's shape with
  * every secret removed: no `api_key`, no credentials or query in `api_base`, and any configured secret value
  * that still shows up anywhere is replaced.
  */
@@ -28,6 +39,7 @@ export class ModelCatalog {
   readonly groups: readonly string[];
   private readonly models = new Map<string, ModelObject>();
   private readonly info = new Map<string, ModelInfoEntry[]>();
+  private readonly groupInfo = new Map<string, ModelGroupInfo>();
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     for (const d of config.models) {
@@ -52,6 +64,18 @@ export class ModelCatalog {
       );
     }
     this.groups = [...this.models.keys()];
+    const byGroup = new Map<string, DeploymentConfig[]>();
+    for (const d of config.models) {
+      const list = byGroup.get(d.modelName);
+      if (list) list.push(d);
+      else byGroup.set(d.modelName, [d]);
+    }
+    // An alias sums up the deployments of the group it calls, as its /model/info entries show them.
+    for (const g of this.groups)
+      this.groupInfo.set(
+        g,
+        modelGroupInfo(g, byGroup.get(g) ?? byGroup.get(config.router.aliases[g]?.group ?? '') ?? []),
+      );
   }
 
   /** The caller's groups, in config order: `allowed` null = all; names not configured are left out. */
@@ -73,6 +97,34 @@ export class ModelCatalog {
   modelInfo(groups: readonly string[], id?: string): { data: ModelInfoEntry[] } {
     const all = groups.flatMap((g) => this.info.get(g) ?? []);
     return { data: id === undefined ? all : all.filter((e) => e.model_info.id === id) };
+  }
+
+  /**
+   * `/v2/model/info`: the deployments of `groups` (only group `model`, deployment `id`, or groups whose name holds
+   * `search` when given), one page of them.
+   */
+  modelInfoPage(
+    groups: readonly string[],
+    q: { model?: string; id?: string; search?: string; page: number; size: number },
+  ): ModelInfoPage {
+    const needle = q.search?.toLowerCase();
+    const named = groups.filter(
+      (g) => (q.model === undefined || g === q.model) && (needle === undefined || g.toLowerCase().includes(needle)),
+    );
+    const all = this.modelInfo(named, q.id).data;
+    return {
+      data: all.slice((q.page - 1) * q.size, q.page * q.size),
+      total_count: all.length,
+      current_page: q.page,
+      total_pages: Math.ceil(all.length / q.size),
+      size: q.size,
+    };
+  }
+
+  /** `/model_group/info`: each of `groups` summed up (only `group` when given). */
+  modelGroups(groups: readonly string[], group?: string): { data: ModelGroupInfo[] } {
+    const named = group === undefined ? groups : groups.filter((g) => g === group);
+    return { data: named.map((g) => this.groupInfo.get(g)!) };
   }
 }
 
