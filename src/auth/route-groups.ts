@@ -109,7 +109,17 @@ export const ROUTE_GROUPS = {
     '/budget/list',
     '/budget/delete',
   ],
-  spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
+  spend_tracking_routes: [
+    '/spend/logs',
+    '/spend/tags',
+    '/global/spend',
+    '/global/spend/keys',
+    '/global/spend/teams',
+    '/global/spend/models',
+    '/global/spend/end_users',
+    '/global/spend/report',
+    '/global/activity',
+  ],
   public_routes: [
     '/health/liveliness',
     '/health/liveness',
@@ -152,7 +162,9 @@ export const VIEWER_ROUTES: readonly string[] = [
   '/budget/settings',
   '/budget/list',
   '/spend/*',
+  '/global/spend',
   '/global/spend/*',
+  '/global/activity',
 ];
 
 /** What an `internal_user` may call: models, info routes, and the key routes (which reach only its own keys). */

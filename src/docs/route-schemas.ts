@@ -41,6 +41,13 @@ import {
   updateUserSchema,
   userInfoSchema,
 } from '../keys/users/user-requests.dto';
+import {
+  globalActivityQuery,
+  globalEndUsersBody,
+  globalSpendKeysQuery,
+  globalSpendModelsQuery,
+  spendTagsQuery,
+} from '../spend/global-spend-queries';
 import { modelGroupInfoQuery, modelInfoV2Query } from '../proxy/models/model-info-queries';
 import { spendLogsQuery, spendReportQuery } from '../spend/spend-queries';
 
@@ -96,4 +103,9 @@ export const ROUTE_INPUTS: Record<string, RouteInput> = {
   SpendController_report: { query: spendReportQuery },
   ModelsController_infoV2: { query: modelInfoV2Query },
   ModelsController_groupInfo: { query: modelGroupInfoQuery },
+  GlobalSpendController_tags: { query: spendTagsQuery },
+  GlobalSpendController_keys: { query: globalSpendKeysQuery },
+  GlobalSpendController_models: { query: globalSpendModelsQuery },
+  GlobalSpendController_endUsers: { body: globalEndUsersBody },
+  GlobalSpendController_activity: { query: globalActivityQuery },
 };

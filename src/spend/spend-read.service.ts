@@ -4,6 +4,7 @@ import type { Caller } from '../auth/caller';
 import { DatabaseService } from '../database/database.service';
 import { keySpendReport } from './key-spend-report';
 import { spendDaySummary } from './spend-day-summary';
+import { teamAliases } from './team-names';
 import { tokenOf, range, scopeOf, Where, type spendLogsQuery, type spendReportQuery } from './spend-queries';
 
 interface LogRow {
@@ -111,15 +112,10 @@ export class SpendReadService {
    * alias is named by its id here (LiteLLM would call it unassigned too). The id is answered alongside as `team_id`.
    */
   private async teamNames(rows: readonly ReportRow[]): Promise<(id: string | null) => string> {
-    const ids = [...new Set(rows.map((r) => r.grp).filter((id): id is string => id !== null))];
-    const aliases = new Map<string, string>();
-    if (ids.length > 0) {
-      const found = await this.db.query<{ team_id: string; team_alias: string | null }>(
-        'SELECT "team_id", "team_alias" FROM "teams" WHERE "team_id" = ANY($1)',
-        [ids],
-      );
-      for (const t of found) if (t.team_alias) aliases.set(t.team_id, t.team_alias);
-    }
+    const aliases = await teamAliases(
+      this.db,
+      rows.map((r) => r.grp),
+    );
     return (id) => (id === null ? 'Unassigned Team' : (aliases.get(id) ?? id));
   }
 }

@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { CALL_RECORDER } from '../proxy/call-record';
 import { ProxyModule } from '../proxy/proxy.module';
+import { GlobalSpendController } from './global-spend.controller';
+import { GlobalSpendService } from './global-spend.service';
 import { SpendController } from './spend.controller';
 import { SpendLogStore } from './spend-log-store';
 import { SpendLogWriter } from './spend-log-writer.service';
@@ -10,18 +12,19 @@ import { SpendRetention } from './spend-retention.service';
 
 /**
  * Spend logs: a row per model call written in batches off the request path (CALL_RECORDER, global so the proxy
- * can hand calls over), retention, `/spend/logs` and `/global/spend/report`, and LiteLLM's call metrics.
+ * can hand calls over), retention, the spend reads (`/spend/logs`, `/spend/tags`, `/global/spend/*`, `/global/activity`), and LiteLLM's call metrics.
  */
 @Global()
 @Module({
   imports: [ProxyModule],
-  controllers: [SpendController],
+  controllers: [SpendController, GlobalSpendController],
   providers: [
     SpendLogStore,
     SpendLogWriter,
     SpendRecorder,
     SpendRetention,
     SpendReadService,
+    GlobalSpendService,
     { provide: CALL_RECORDER, useExisting: SpendRecorder },
   ],
   exports: [CALL_RECORDER],

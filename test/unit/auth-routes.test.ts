@@ -112,7 +112,17 @@ describe('route groups table', () => {
         '/budget/list',
         '/budget/delete',
       ],
-      spend_tracking_routes: ['/spend/logs', '/global/spend/report'],
+      spend_tracking_routes: [
+        '/spend/logs',
+        '/spend/tags',
+        '/global/spend',
+        '/global/spend/keys',
+        '/global/spend/teams',
+        '/global/spend/models',
+        '/global/spend/end_users',
+        '/global/spend/report',
+        '/global/activity',
+      ],
       public_routes: [
         '/health/liveliness',
         '/health/liveness',
@@ -341,10 +351,25 @@ describe('RoutePolicies (compiled from the config once)', () => {
     );
   });
 
-  it("reaches LiteLLM's model group info for every caller", () => {
+  it("reaches LiteLLM's model group and spend reads: info for every caller, spend for admins and viewers only", () => {
     const p = policies('general_settings:\n  enable_jwt_auth: true\n');
+    const spend = [
+      '/spend/tags',
+      '/global/spend',
+      '/global/spend/keys',
+      '/global/spend/teams',
+      '/global/spend/models',
+      '/global/spend/end_users',
+      '/global/activity',
+    ];
+    for (const r of spend) {
+      assert.ok(p.adminJwt.allows(r) && p.viewerJwt.allows(r), `${r}: admin and viewer`);
+      for (const other of [p.teamJwt, p.virtualKey, p.internalUserJwt])
+        assert.ok(!other.allows(r), `${r}: not by default`);
+    }
     for (const r of ['/v2/model/info', '/model_group/info'])
       for (const any of [p.adminJwt, p.viewerJwt, p.teamJwt, p.virtualKey, p.internalUserJwt])
         assert.ok(any.allows(r), `${r}: ${any.role}`);
+    assert.ok(p.forKey(['spend_tracking_routes']).allows('/global/spend/keys'), 'a key granted the group reaches them');
   });
 });
