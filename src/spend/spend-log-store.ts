@@ -11,8 +11,13 @@ const RETENTION_LOCK = 0x5e4d106;
 
 /** PostgreSQL's "already exists" codes: another instance created the same partition at the same moment. */
 const RACED = new Set(['42P07', '23505']);
-/** "no partition of relation found for row". */
+/**
+ * check_violation: "no partition of relation found for row" on a write, or, creating a day's partition, "updated
+ * partition constraint for default partition would be violated" (rows of that day are in the default partition).
+ */
 const NO_PARTITION = '23514';
+/** Where a row of a day without its own partition goes (imported or backdated rows). */
+export const DEFAULT_PARTITION = 'spend_logs_default' as const;
 /** unique_violation: a row of the batch is in the table already. */
 const DUPLICATE = '23505';
 
@@ -95,7 +100,9 @@ export class SpendLogStore {
         `CREATE TABLE IF NOT EXISTS "${partitionName(dayMs)}" PARTITION OF "spend_logs" FOR VALUES FROM ('${from}') TO ('${to}')`,
       );
     } catch (err) {
-      if (!RACED.has((err as { code?: string }).code ?? '')) throw err;
+      const code = (err as { code?: string }).code ?? '';
+      // The default partition holds rows of this day: the day's rows go on going there.
+      if (!RACED.has(code) && code !== NO_PARTITION) throw err;
     }
     this.days.add(dayMs);
   }
@@ -128,8 +135,8 @@ export class SpendLogStore {
    * Deletes up to `limit` rows of one day older than `beforeMs`, under the retention lock (in the same statement).
    * Returns the number deleted, or -1 when another instance holds the lock.
    */
-  async deleteOlder(dayMs: number, beforeMs: number, limit: number): Promise<number> {
-    const table = partitionName(dayMs);
+  async deleteOlder(dayMs: number | typeof DEFAULT_PARTITION, beforeMs: number, limit: number): Promise<number> {
+    const table = dayMs === DEFAULT_PARTITION ? dayMs : partitionName(dayMs);
     const rows = await this.db.query<{ got: boolean; n: string }>(
       `WITH lock AS (SELECT pg_try_advisory_xact_lock(${RETENTION_LOCK}) AS got),
        gone AS (DELETE FROM "${table}" WHERE ctid IN (

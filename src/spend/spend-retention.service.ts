@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
-import { dayOf, SpendLogStore } from './spend-log-store';
+import { dayOf, DEFAULT_PARTITION, SpendLogStore } from './spend-log-store';
 
 const DAY_MS = 86_400_000;
 /** Rows per DELETE in the day that straddles the cut, and DELETEs per run: each statement stays short. */
@@ -63,9 +63,10 @@ export class SpendRetention implements OnModuleInit, OnModuleDestroy {
         if (!(await this.store.dropDay(day))) return { ...result, busy: true };
         result.droppedDays++;
       }
-      if (days.includes(dayOf(cut))) {
+      // The day the cut falls in, then the default partition (rows of days without their own partition).
+      for (const table of days.includes(dayOf(cut)) ? [dayOf(cut), DEFAULT_PARTITION] : [DEFAULT_PARTITION]) {
         for (let i = 0; i < MAX_BATCHES; i++) {
-          const n = await this.store.deleteOlder(dayOf(cut), cut, DELETE_BATCH);
+          const n = await this.store.deleteOlder(table, cut, DELETE_BATCH);
           if (n < 0) return { ...result, busy: true };
           result.deletedRows += n;
           if (n < DELETE_BATCH) break;

@@ -6,6 +6,8 @@ import { sql, type TestDatabase } from '../support/postgres';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 import { chatCompletion, type FakeUpstream } from '../support/upstream';
 import { SpendRetention } from '../../src/spend/spend-retention.service';
+import { SpendLogStore } from '../../src/spend/spend-log-store';
+import { plainRow } from '../support/spend-rows';
 
 /**
  * LiteLLM's Prometheus families on /metrics: on the public endpoint without any label naming a caller, behind
@@ -217,5 +219,24 @@ describe('LiteLLM metrics behind require_auth_for_metrics_endpoint, and retentio
       new Date(cut).toISOString(),
     ]);
     assert.equal(left.n, 0);
+  });
+  it('keeps rows of days without their own partition (imported, backdated) and deletes them past the cut', async () => {
+    const now = Date.now();
+    const insert = (id: string, at: number) =>
+      sql(
+        db.url,
+        `INSERT INTO spend_logs (id, request_id, call_type, model, start_time, end_time, status, status_code)
+         VALUES ($1, $1, 'acompletion', 'gm', $2, $2, 'success', 200)`,
+        [id, new Date(at).toISOString()],
+      );
+    await insert('imported-50d', now - 50 * 86_400_000);
+    await insert('imported-10d', now - 10 * 86_400_000);
+    // The gateway writing into such a day (a call that started then) still succeeds.
+    await gw.app.get(SpendLogStore).insert([plainRow('late-10d', now - 10 * 86_400_000 + 1_000, 0)]);
+    const run = await gw.app.get(SpendRetention).run(now);
+    assert.equal(run.busy, false);
+    const ids = (await sql<{ id: string }>(db.url, 'SELECT id FROM spend_logs')).map((r) => r.id);
+    assert.ok(!ids.includes('imported-50d'), ids.join());
+    assert.ok(ids.includes('imported-10d') && ids.includes('late-10d'), ids.join());
   });
 });
