@@ -39,7 +39,15 @@ export interface Admission {
    * spend log row names them. Absent: none.
    */
   readonly owners?: { readonly teamId: string | null; readonly endUserId: string | null };
+  /** The virtual key of the call, as cached (no copy): its spend and budget go out in LiteLLM's answer headers. */
+  readonly key?: KeyBudgetView | null;
   done(report: CallReport | null): void;
+}
+
+/** What LiteLLM's `x-litellm-key-spend` and `x-litellm-key-max-budget` answer headers show of a virtual key. */
+export interface KeyBudgetView {
+  spendAt(nowMs: number): number;
+  readonly maxBudget: number | null;
 }
 
 /**

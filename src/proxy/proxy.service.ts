@@ -11,6 +11,7 @@ import { CALL_RECORDER, CallTrace, type CallRecorder } from './call-record';
 import { CLIENT_ABORT, ClientAbort, ClientGoneError, type CallContext } from './call-context';
 import { validateBody } from './dto/validate-body';
 import { ForwarderService, type Forwarded } from './forwarder.service';
+import { pushKeyHeaders } from './key-headers';
 import { ModelCatalog } from './models/model-catalog.service';
 import type { Operation } from './providers/provider';
 import { RouterService } from './router/router.service';
@@ -199,14 +200,9 @@ export class ProxyService {
               : op === 'speech'
                 ? new BytesRelay(fwd.headers.contentType)
                 : new SseRelay(ctx.addStreamUsage);
-        const end = await relayStream(
-          reply,
-          fwd.stream,
-          relay,
-          ['x-litellm-model-id', fwd.deployment.headerId, 'x-litellm-call-id', req.id],
-          abort,
-          fwd.deployment.streamTimeoutMs,
-        );
+        const head = ['x-litellm-model-id', fwd.deployment.headerId, 'x-litellm-call-id', req.id];
+        if (admission.key) pushKeyHeaders(head, admission.key);
+        const end = await relayStream(reply, fwd.stream, relay, head, abort, fwd.deployment.streamTimeoutMs);
         const usage = relay.usage ?? {
           promptTokens: Math.ceil(fwd.requestChars() / 4),
           completionTokens: relay.events,
@@ -238,6 +234,7 @@ export class ProxyService {
         String(cost),
       ];
       if (encoded) head.push('content-encoding', encoded);
+      if (admission.key) pushKeyHeaders(head, admission.key);
       sendRaw(
         reply,
         fwd.statusCode,

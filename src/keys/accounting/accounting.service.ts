@@ -96,7 +96,7 @@ export class AccountingService implements CallAccounting {
     const call = { token: key.token, teamId: key.teamId, userId: key.userId, endUserId: endUser ?? null, member };
     const own = () => keyScopes(key, modelGroup, now, () => this.reserves(worst));
     const perModelSpend = key.extras.modelMaxBudget?.has(modelGroup) ?? false;
-    const limits = { models: key.modelSet, tags: key.extras.tags, perModelSpend };
+    const limits = { models: key.modelSet, tags: key.extras.tags, perModelSpend, key };
     return this.admitObjects([team, user, end], own, now, modelGroup, call, worst, limits);
   }
 
@@ -189,7 +189,17 @@ export class AccountingService implements CallAccounting {
     key: KeyLimits,
   ): Admission | Promise<Admission> {
     const make = (ticket: LimitTicket | null) =>
-      new CallAdmission(this.cache, this.objects, this.spend, call, ticket, key.models, key.tags, key.perModelSpend);
+      new CallAdmission(
+        this.cache,
+        this.objects,
+        this.spend,
+        call,
+        ticket,
+        key.models,
+        key.tags,
+        key.perModelSpend,
+        key.key,
+      );
     if (scopes.length === 0) return make(null);
     // Worked out only for a scope that reserves: a caller with only rpm or parallel limits does not pay for it.
     let tokens = 0;

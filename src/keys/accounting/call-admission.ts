@@ -1,4 +1,4 @@
-import type { Admission, CallReport } from '../../proxy/call-accounting';
+import type { Admission, CallReport, KeyBudgetView } from '../../proxy/call-accounting';
 import type { AccessObjects } from '../access/access-objects.service';
 import type { MemberCall } from '../access/admission-checks';
 import type { KeyCache } from '../key-cache.service';
@@ -15,14 +15,18 @@ export interface CallOwners {
   readonly member: MemberCall | null;
 }
 
-/** What an admission carries from the key: its models, its tags, whether it counts spend per model group. */
+/**
+ * What an admission carries from the key: its models, its tags, whether it counts spend per model group, and the
+ * cached key itself (for the answer headers).
+ */
 export interface KeyLimits {
   readonly models: ReadonlySet<string> | null;
   readonly tags: readonly string[] | null;
   readonly perModelSpend: boolean;
+  readonly key: KeyBudgetView | null;
 }
 
-export const NO_KEY: KeyLimits = { models: null, tags: null, perModelSpend: false };
+export const NO_KEY: KeyLimits = { models: null, tags: null, perModelSpend: false, key: null };
 
 /** One admitted call: `done` frees its limit slot, counts its tokens and records its cost, exactly once. */
 export class CallAdmission implements Admission {
@@ -38,6 +42,7 @@ export class CallAdmission implements Admission {
     readonly tags: readonly string[] | null,
     /** The key has a model_max_budget: its spend is also counted per model group. */
     private readonly perModelSpend: boolean,
+    readonly key: KeyBudgetView | null,
   ) {}
 
   done(report: CallReport | null): void {
