@@ -19,6 +19,7 @@ export function toKeyChanges(f: KeyFields & Record<string, unknown>, now = new D
     c.budgetDuration = f.budget_duration;
     c.budgetResetAt = firstResetAt(f.budget_duration, now);
   }
+  if (f.budget_id !== undefined) c.budgetId = f.budget_id;
   if (f.rpm_limit !== undefined) c.rpmLimit = f.rpm_limit;
   if (f.tpm_limit !== undefined) c.tpmLimit = f.tpm_limit;
   if (f.max_parallel_requests !== undefined) c.maxParallelRequests = f.max_parallel_requests;
@@ -39,6 +40,7 @@ const FIELD_NAMES = [
   'max_budget',
   'soft_budget',
   'budget_duration',
+  'budget_id',
   'rpm_limit',
   'tpm_limit',
   'max_parallel_requests',

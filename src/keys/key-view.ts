@@ -1,6 +1,10 @@
+import { ownLimit } from './budgets/key-budget';
 import type { KeyRow } from './keys.repository';
 
-/** A key in LiteLLM's field names, as every management answer shows it. Never holds the secret. */
+/**
+ * A key in LiteLLM's field names, as every management answer shows it: its own limits (those it takes from its
+ * budget are null, as LiteLLM answers them, beside `budget_id`). Never holds the secret.
+ */
 export interface KeyView {
   /** LiteLLM fields kept as sent (`extra`), answered back beside the columns. */
   [field: string]: unknown;
@@ -13,6 +17,7 @@ export interface KeyView {
   soft_budget: number | null;
   soft_budget_cooldown: boolean;
   budget_duration: string | null;
+  budget_id: string | null;
   budget_reset_at: string | null;
   expires: string | null;
   rpm_limit: number | null;
@@ -40,15 +45,16 @@ export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
     key_name: row.keyName,
     models: row.models,
     spend: ended ? 0 : row.spend + unflushedSpend,
-    max_budget: row.maxBudget,
-    soft_budget: row.softBudget,
+    max_budget: ownLimit(row, 'max_budget', row.maxBudget),
+    soft_budget: ownLimit(row, 'soft_budget', row.softBudget),
     soft_budget_cooldown: !ended && (row.softBudgetAlertedAt ?? null) !== null,
-    budget_duration: row.budgetDuration,
+    budget_duration: ownLimit(row, 'budget_duration', row.budgetDuration),
+    budget_id: row.budgetId,
     budget_reset_at: row.budgetResetAt?.toISOString() ?? null,
     expires: row.expires?.toISOString() ?? null,
-    rpm_limit: row.rpmLimit,
-    tpm_limit: row.tpmLimit,
-    max_parallel_requests: row.maxParallelRequests,
+    rpm_limit: ownLimit(row, 'rpm_limit', row.rpmLimit),
+    tpm_limit: ownLimit(row, 'tpm_limit', row.tpmLimit),
+    max_parallel_requests: ownLimit(row, 'max_parallel_requests', row.maxParallelRequests),
     metadata: (row.metadata ?? {}) as Record<string, unknown>,
     team_id: row.teamId,
     user_id: row.userId,

@@ -6,6 +6,7 @@ import { rethrowDatabaseError } from './db-errors';
 import { spendResultOf, type SpendResult } from './budget/spend-result';
 import { spendStatement, type SpendRowAnswer } from './budget/spend-statement';
 import type { KeyChanges, KeyFilter, KeyRow, KeyScopeWhere, NewKey } from './key-row';
+import { KEY_BUDGET_SELECT, takeBudget, touchesBudget, withBudgetLimits } from './budgets/key-budget';
 
 // The repository's types, where its callers have always found them.
 export type { KeyChanges, KeyFilter, KeyRow, KeyScopeWhere, NewKey } from './key-row';
@@ -42,9 +43,12 @@ export class KeysRepository {
   create(data: NewKey, actor: Actor, audit: AuditEntry): Promise<KeyRow> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const row = await tx.virtualKey.create({ data: { ...data, extra: mergeExtra({}, data.extra) } });
+        const budgeted = withBudgetLimits(null, data) as NewKey;
+        const row = await tx.virtualKey.create({ data: { ...budgeted, extra: mergeExtra({}, data.extra) } });
         await tx.auditLog.create({ data: auditData(actor, audit) });
-        return row;
+        if (row.budgetId === null) return row;
+        await takeBudget(tx, row.token, row.budgetId);
+        return tx.virtualKey.findUniqueOrThrow({ where: { token: row.token } });
       }),
     );
   }
@@ -63,12 +67,24 @@ export class KeysRepository {
   ): Promise<KeyRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
-        const { extra: patch, ...columns } = changes;
+        const budget = touchesBudget(changes);
+        const { extra: patch, ...given } = changes;
+        let columns = given;
         let extra: Prisma.InputJsonValue | undefined;
-        if (patch) {
-          const current = await tx.virtualKey.findFirst({ where: { token, ...scope }, select: { extra: true } });
+        let budgetId: string | null = null;
+        if (patch || budget) {
+          // Locked when its budget is worked out: which limits are the key's own depends on the row as it stands.
+          if (budget) await tx.$executeRaw`SELECT 1 FROM virtual_keys WHERE token = ${token} FOR UPDATE`;
+          const current = await tx.virtualKey.findFirst({
+            where: { token, ...scope },
+            select: { extra: true, ...KEY_BUDGET_SELECT },
+          });
           if (!current) return null;
-          extra = mergeExtra(current.extra, patch);
+          if (patch) extra = mergeExtra(current.extra, patch);
+          if (budget) {
+            columns = withBudgetLimits(current, columns);
+            budgetId = columns.budgetId !== undefined ? columns.budgetId : current.budgetId;
+          }
         }
         const found = await tx.virtualKey.updateMany({
           where: { token, ...scope },
@@ -79,6 +95,7 @@ export class KeysRepository {
         if (creator)
           await tx.virtualKey.updateMany({ where: { createdBy: creator.from }, data: { createdBy: creator.to } });
         const newToken = typeof changes.token === 'string' ? changes.token : token;
+        await takeBudget(tx, newToken, budgetId);
         const row = await tx.virtualKey.findUniqueOrThrow({ where: { token: newToken } });
         await tx.auditLog.create({ data: auditData(actor, { ...audit, token: audit.token ?? newToken }) });
         return row;

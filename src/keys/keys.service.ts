@@ -160,6 +160,13 @@ export class KeysService {
     return { key: secret, ...toKeyView(settled, this.spend.unflushed(token)) };
   }
 
+  /** Keys whose limits a budget change rewrote (budgets.repository.ts applyToKeys): here now, elsewhere at once. */
+  async budgetChanged(tokens: readonly string[]): Promise<void> {
+    if (tokens.length === 0) return;
+    const rows = await this.spend.readConsistent(() => this.repo.findByTokens(tokens));
+    await this.fanout.changed(rows, []);
+  }
+
   async delete(req: DeleteKeysRequest, caller: Caller): Promise<{ deleted_keys: string[] }> {
     const where = scopeWhere(await this.scope(caller));
     const tokens = await deleteTargets(this.repo, req, where);

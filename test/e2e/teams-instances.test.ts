@@ -115,6 +115,27 @@ for (const broadcast of ['redis', 'postgres'] as const) {
       }
     });
 
+    it('a budget changed on A reaches every key taking it on B within 1 second', async () => {
+      const budget = `key-budget-${run}`;
+      await admin(a, '/budget/new', { budget_id: budget, max_budget: 100 });
+      const keys = [
+        (await admin(a, '/key/generate', { budget_id: budget })).key as string,
+        (await admin(a, '/key/generate', { budget_id: budget, rpm_limit: 1000 })).key as string,
+      ];
+      for (const k of keys) assert.equal((await chat(b, k)).status, 200);
+      for (const [maxBudget, status] of [
+        [0, 400],
+        [100, 200],
+      ] as const) {
+        await admin(a, '/budget/update', { budget_id: budget, max_budget: maxBudget });
+        const since = Date.now();
+        for (const k of keys) {
+          const took = await until(() => chat(b, k), status, since);
+          assert.ok(took < 1_000, `max_budget ${maxBudget} seen on B after ${took} ms`);
+        }
+      }
+    });
+
     it("a member's budget in a team spent through A is enforced on B", async () => {
       const team = `team-member-${run}`;
       await admin(a, '/team/new', { team_id: team });

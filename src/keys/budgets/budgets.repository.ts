@@ -9,8 +9,9 @@ export type BudgetRow = Budget;
 export type BudgetChanges = Omit<Prisma.BudgetUncheckedUpdateInput, 'budgetId' | 'createdAt' | 'updatedAt'>;
 type Tx = Prisma.TransactionClient;
 
-/** What a budget change reached: the end users and teams (their members) that take its limits. */
+/** What a budget change reached: the keys, end users and teams (their members) that take its limits. */
 export interface BudgetHolders {
+  readonly keys: string[];
   readonly endUsers: string[];
   readonly teams: string[];
 }
@@ -66,15 +67,16 @@ export class BudgetsRepository {
         await tx.auditLog.create({
           data: objectAudit(actor, 'budget.update', budgetId, details as Record<string, unknown>),
         });
+        const keys = await applyToKeys(tx, budgetId);
         const endUsers = await applyToEndUsers(tx, budgetId);
         const teams = await teamsOf(tx, budgetId);
         await touchTeams(tx, teams);
-        return { row, holders: { endUsers, teams } };
+        return { row, holders: { keys, endUsers, teams } };
       }),
     );
   }
 
-  /** Deletes an unused budget (null: unknown; throws BudgetInUse when an end user or team member takes it). */
+  /** Deletes an unused budget (null: unknown; throws BudgetInUse when a key, end user or team member takes it). */
   delete(budgetId: string, actor: Actor): Promise<BudgetRow | null> {
     return guard(
       this.db.prisma.$transaction(async (tx) => {
@@ -83,8 +85,9 @@ export class BudgetsRepository {
         const row = await tx.budget.findUnique({ where: { budgetId } });
         if (!row) return null;
         const users = await tx.endUser.count({ where: { budgetId } });
+        const keys = await tx.virtualKey.count({ where: { budgetId } });
         const teams = await teamsOf(tx, budgetId);
-        if (users > 0 || teams.length > 0) throw new BudgetInUse(users, teams.length);
+        if (users > 0 || teams.length > 0 || keys > 0) throw new BudgetInUse(users, teams.length, keys);
         await tx.budget.delete({ where: { budgetId } });
         await tx.auditLog.create({ data: objectAudit(actor, 'budget.delete', budgetId) });
         return row;
@@ -93,14 +96,66 @@ export class BudgetsRepository {
   }
 }
 
-/** A budget that end users or team members still take: deleting it would leave them with limits of nothing. */
+/** A budget that keys, end users or team members still take: deleting it would leave them with limits of nothing. */
 export class BudgetInUse extends Error {
   constructor(
     readonly endUsers: number,
     readonly teams: number,
+    readonly keys: number,
   ) {
     super('budget in use');
   }
+}
+
+/** A budget_id that names no budget. */
+export class UnknownBudget extends Error {
+  constructor(readonly budgetId: string) {
+    super('unknown budget');
+  }
+}
+
+/** Locks the budget against a concurrent delete while a holder takes it; throws UnknownBudget when there is none. */
+export async function lockBudget(tx: Tx, budgetId: string): Promise<void> {
+  const found = await tx.$queryRaw<{ budget_id: string }[]>`
+    SELECT budget_id FROM budgets WHERE budget_id = ${budgetId} FOR SHARE`;
+  if (found.length === 0) throw new UnknownBudget(budgetId);
+}
+
+/** The key limit columns a budget fills where the key sets none of its own (virtual_keys.budget_limits). */
+export const KEY_BUDGET_LIMITS = [
+  'max_budget',
+  'soft_budget',
+  'rpm_limit',
+  'tpm_limit',
+  'max_parallel_requests',
+  'budget_duration',
+] as const;
+export type KeyBudgetLimit = (typeof KEY_BUDGET_LIMITS)[number];
+
+const fromBudget = (c: string) => `${c} = CASE WHEN '${c}' = ANY(v.budget_limits) THEN b.${c} ELSE v.${c} END`;
+
+/**
+ * Copies a budget's limits into the limit columns of the keys that take it (all of them, or the one named) where a
+ * key sets none of its own (those its budget_limits lists): the key cache, admission, spend writes, periods and soft
+ * budgets then read plain key columns, so a key's budget costs nothing per call. A period already running under the
+ * same duration is kept; otherwise the key's period follows the budget's schedule. Answers the keys changed.
+ */
+export async function applyToKeys(tx: Tx, budgetId: string, token?: string): Promise<string[]> {
+  const rows = await tx.$queryRawUnsafe<{ token: string }[]>(
+    `UPDATE virtual_keys AS v SET ${KEY_BUDGET_LIMITS.map(fromBudget).join(', ')},
+      budget_reset_at = CASE
+        WHEN NOT ('budget_duration' = ANY(v.budget_limits)) THEN v.budget_reset_at
+        WHEN b.budget_duration IS NULL THEN NULL
+        WHEN v.budget_reset_at IS NULL OR v.budget_duration IS DISTINCT FROM b.budget_duration THEN b.budget_reset_at
+        ELSE v.budget_reset_at END
+    FROM budgets AS b
+    WHERE b.budget_id = $1 AND v.budget_id = b.budget_id AND cardinality(v.budget_limits) > 0
+      AND ($2::text IS NULL OR v.token = $2::text)
+    RETURNING v.token`,
+    budgetId,
+    token ?? null,
+  );
+  return rows.map((r) => r.token);
 }
 
 /**

@@ -11,6 +11,7 @@ import { firstResetAt } from '../budget/budget-period';
 import { UniqueViolation } from '../db-errors';
 import type { NewBudgetRequest, UpdateBudgetRequest } from './budget-requests.dto';
 import { budgetSettings, toBudgetView } from './budget-view';
+import { KeysService } from '../keys.service';
 import { BudgetInUse, BudgetsRepository, type BudgetChanges } from './budgets.repository';
 
 type View = Record<string, unknown>;
@@ -21,6 +22,7 @@ export class BudgetsService {
   constructor(
     private readonly repo: BudgetsRepository,
     private readonly changes: ObjectChanges,
+    private readonly keys: KeysService,
   ) {}
 
   async create(req: NewBudgetRequest, caller: Caller): Promise<View> {
@@ -61,6 +63,7 @@ export class BudgetsService {
       pick(fields, Object.keys(fields)),
     );
     if (!res) throw notFound(budgetId);
+    await this.keys.budgetChanged(res.holders.keys);
     await this.changes.changed('end_user', res.holders.endUsers);
     await this.changes.changed('team', res.holders.teams);
     return toBudgetView(res.row);
@@ -92,7 +95,7 @@ export class BudgetsService {
     const row = await this.repo.delete(budgetId, actorOf(caller)).catch((err: unknown) => {
       if (err instanceof BudgetInUse)
         throw Errors.badRequest(
-          `Budget ${budgetId} is in use (${err.endUsers} end users, ${err.teams} teams' members take it); move them to another budget first`,
+          `Budget ${budgetId} is in use (${err.keys} keys, ${err.endUsers} end users, ${err.teams} teams' members take it); move them to another budget first`,
           'id',
           'budget_in_use',
         );

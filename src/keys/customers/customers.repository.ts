@@ -3,7 +3,7 @@ import { DatabaseService } from '../../database/database.service';
 import type { EndUser, Prisma } from '../../generated/prisma/client';
 import type { Actor } from '../actor';
 import { objectAudit } from '../access/audit';
-import { applyToEndUsers } from '../budgets/budgets.repository';
+import { applyToEndUsers, lockBudget } from '../budgets/budgets.repository';
 import { rethrowDatabaseError } from '../db-errors';
 
 export type CustomerRow = EndUser;
@@ -98,22 +98,13 @@ export class CustomersRepository {
 
 class MissingCustomers extends Error {}
 
-/** A budget_id that names no budget. */
-export class UnknownBudget extends Error {
-  constructor(readonly budgetId: string) {
-    super('unknown budget');
-  }
-}
-
 /**
  * An end user that takes a budget gets its limits, in the same transaction (the budget locked against a concurrent
  * delete); one that names no budget is refused.
  */
 async function withBudget(tx: Prisma.TransactionClient, row: CustomerRow): Promise<CustomerRow> {
   if (row.budgetId === null) return row;
-  const found = await tx.$queryRaw<{ budget_id: string }[]>`
-    SELECT budget_id FROM budgets WHERE budget_id = ${row.budgetId} FOR SHARE`;
-  if (found.length === 0) throw new UnknownBudget(row.budgetId);
+  await lockBudget(tx, row.budgetId);
   await applyToEndUsers(tx, row.budgetId, row.userId);
   return tx.endUser.findUniqueOrThrow({ where: { userId: row.userId } });
 }

@@ -16,7 +16,8 @@ import {
   type UpdateCustomerRequest,
 } from './customer-requests.dto';
 import { toCustomerView } from './customer-view';
-import { CustomersRepository, UnknownBudget, type CustomerChanges, type CustomerRow } from './customers.repository';
+import { UnknownBudget } from '../budgets/budgets.repository';
+import { CustomersRepository, type CustomerChanges, type CustomerRow } from './customers.repository';
 
 type View = Record<string, unknown>;
 

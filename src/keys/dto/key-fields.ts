@@ -26,6 +26,8 @@ export const keyFields = {
   max_budget: money.nullable().optional(),
   soft_budget: money.nullable().optional(),
   budget_duration: budgetDuration.nullable().optional(),
+  /** A budget (/budget/*) whose limits the key takes where it sets none of its own; null leaves it. */
+  budget_id: text.nullable().optional(),
   rpm_limit: limit.nullable().optional(),
   tpm_limit: limit.nullable().optional(),
   max_parallel_requests: limit.nullable().optional(),

@@ -52,7 +52,6 @@ export const LITELLM_KEY_FIELDS: Readonly<Record<string, { effect: KeyFieldEffec
       'spend',
       'budget_limits',
       'budget_fallbacks',
-      'budget_id',
       'allowed_cache_controls',
       'config',
       'permissions',

@@ -1,4 +1,5 @@
 import { Errors } from '../../common/errors/gateway-error';
+import { UnknownBudget } from '../budgets/budgets.repository';
 import { UniqueViolation } from '../db-errors';
 import { describeKeyRef } from '../secrets/key-secret';
 
@@ -6,9 +7,11 @@ export function notFound(keyRef: string) {
   return Errors.notFound(`Key not found: ${describeKeyRef(keyRef)}`, 'key_not_found', 'key');
 }
 
-/** A unique violation: which of the key's unique values is taken. */
+/** A unique violation: which of the key's unique values is taken; or a budget_id that names no budget. */
 export function taken(secretField: string) {
   return (err: unknown): never => {
+    if (err instanceof UnknownBudget)
+      throw Errors.badRequest(`Budget not found: ${err.budgetId}`, 'budget_id', 'budget_not_found');
     if (err instanceof UniqueViolation) {
       const alias = err.fields.some((f) => /alias/i.test(f));
       throw alias
