@@ -1,5 +1,6 @@
 import type { BudgetOwner } from '../common/errors/gateway-error';
 import type { KeySource } from './cache/key-store';
+import { memberKey } from './access/team-members';
 import { keyScopeId } from './limits/limiter';
 import type { KeyRecord } from './key-record';
 import { PeriodSpend, resetAtMsOf } from './budget/period-spend';
@@ -46,6 +47,8 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
   readonly seq: number;
   /** `scopeId`, made on first use. */
   private scope: string | undefined = undefined;
+  /** `memberKey`, made on first use (null: the key lacks a team or a user). */
+  private member: string | null | undefined = undefined;
   /** How a budget refusal names the key (key-admission.ts), made on its first limited call. */
   budgetOwner: BudgetOwner | undefined = undefined;
 
@@ -86,6 +89,13 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
    */
   get scopeId(): string {
     return (this.scope ??= keyScopeId(this.token));
+  }
+
+  /** The key's team membership (its team and user) as spend batches name it; null without both. */
+  get memberKey(): string | null {
+    if (this.member === undefined)
+      this.member = this.teamId !== null && this.userId !== null ? memberKey(this.teamId, this.userId) : null;
+    return this.member;
   }
 
   /** Database totals per model group (a flush's answer, or another instance's): only ever raise what is held. */

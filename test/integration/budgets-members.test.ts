@@ -111,6 +111,32 @@ general_settings:
     await ask(alice);
   });
 
+  it("a member's spend in the team is counted without a budget there, and counts against one given later", async () => {
+    await ok('POST', '/team/new', { team_id: T('tm-count') });
+    await ok('POST', '/team/member_add', { team_id: T('tm-count'), member: { role: 'user', user_id: 'gina' } });
+    const gina = await keyOf(T('tm-count'), 'gina');
+    await ask(gina);
+    await ask(gina);
+    await waitFor(
+      async () => {
+        const rows = await sql<{ spend: number; budget_id: string | null }>(
+          db.url,
+          "SELECT spend, budget_id FROM team_memberships WHERE team_id = $1 AND user_id = 'gina'",
+          [T('tm-count')],
+        );
+        return rows.length === 1 && rows[0].budget_id === null && Math.abs(Number(rows[0].spend) - 2 * COST) < 1e-9;
+      },
+      5_000,
+      'member spend written without a budget',
+    );
+    const info = await ok('GET', `/team/info?team_id=${T('tm-count')}`);
+    const m = info.team_memberships.find((x: { user_id: string }) => x.user_id === 'gina');
+    assert.ok(Math.abs(m.spend - 2 * COST) < 1e-9, String(m.spend));
+    assert.equal(m.budget_id, null);
+    await ok('POST', '/team/member_update', { team_id: T('tm-count'), user_id: 'gina', max_budget_in_team: 2 * COST });
+    assert.equal((await rejected(ask(gina))).code, 'budget_exceeded', 'the spend before the budget counts');
+  });
+
   it("team_member_budget is every member's budget in the team unless the member has its own", async () => {
     const t = await ok('POST', '/team/new', {
       team_id: T('tm-default'),

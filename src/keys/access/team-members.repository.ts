@@ -41,7 +41,9 @@ export class TeamMembersRepository {
     const rows = await this.query<MembershipRaw>(
       `SELECT m.team_id AS "teamId", m.user_id AS "userId", m.spend, b.budget_id IS NOT NULL AS "hasOwn", ${LIMITS}
        FROM team_memberships AS m LEFT JOIN budgets AS b ON b.budget_id = m.budget_id
-       WHERE $1::text[] IS NULL OR m.team_id = ANY($1::text[])`,
+       WHERE ($1::text[] IS NULL OR m.team_id = ANY($1::text[]))
+         AND (m.budget_id IS NOT NULL OR EXISTS (SELECT 1 FROM teams AS t
+           WHERE t.team_id = m.team_id AND t.metadata ? 'team_member_budget_id'))`,
       ids,
     );
     const fallback = new Map(fallbacks.map((f) => [f.teamId, limits(f)]));

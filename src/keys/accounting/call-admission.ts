@@ -1,6 +1,7 @@
 import type { Admission, CallReport, KeyBudgetView } from '../../proxy/call-accounting';
 import type { AccessObjects } from '../access/access-objects.service';
 import type { MemberCall } from '../access/admission-checks';
+import { memberKey } from '../access/team-members';
 import type { KeyCache } from '../key-cache.service';
 import type { LimitTicket } from '../limits/limiter';
 import type { SpendWriter } from '../spend/spend-writer.service';
@@ -11,7 +12,7 @@ export interface CallOwners {
   readonly teamId: string | null;
   readonly userId: string | null;
   readonly endUserId: string | null;
-  /** The user's member budget in the team (null: none; its spend there is then not counted). */
+  /** The user's member budget in the team (null: none; its spend there is counted all the same). */
   readonly member: MemberCall | null;
 }
 
@@ -55,20 +56,20 @@ export class CallAdmission implements Admission {
     const c = this.owners;
     this.spend.add(c.token, c.teamId, cost, c.userId, c.endUserId);
     if (this.perModelSpend && c.token && report) this.spend.addModel(c.token, report.modelGroup, cost);
-    if (c.token) {
-      const key = this.cache.get(c.token);
-      if (key) {
-        key.spend += cost;
-        const m = key.modelSpend;
-        if (m && report && m.has(report.modelGroup)) m.set(report.modelGroup, m.get(report.modelGroup)! + cost);
-      }
+    const key = c.token ? this.cache.get(c.token) : undefined;
+    if (key) {
+      key.spend += cost;
+      const m = key.modelSpend;
+      if (m && report && m.has(report.modelGroup)) m.set(report.modelGroup, m.get(report.modelGroup)! + cost);
     }
     if (c.teamId !== null) this.objects.record('team', c.teamId, cost);
     if (c.userId !== null) this.objects.record('user', c.userId, cost);
     if (c.endUserId !== null) this.objects.record('end_user', c.endUserId, cost);
-    if (c.member !== null) {
-      this.spend.addMember(c.member.members.teamId, c.member.userId, cost);
-      this.objects.members.record(c.member.members.teamId, c.member.userId, cost);
+    // LiteLLM's LiteLLM_TeamMembership.spend: a user's spend in a team counts whether or not it has a budget there
+    // (batched with the other totals; a key holds its membership's id, so a key call builds none).
+    if (c.teamId !== null && c.userId !== null) {
+      this.spend.addMemberKey(key?.memberKey ?? memberKey(c.teamId, c.userId), cost);
+      if (c.member !== null) this.objects.members.record(c.teamId, c.userId, cost);
     }
   }
 }

@@ -45,6 +45,13 @@ export interface SpendRowAnswer {
  */
 const KEY_WANTED = '(v.max_budget IS NOT NULL OR v.soft_budget IS NOT NULL OR d.models IS NOT NULL)';
 
+/**
+ * Whether a membership's new total is answered: every user's spend in a team is written, but only a member with a
+ * budget there (its own, or the team's team_member_budget) has it read back by admission.
+ */
+const MEMBER_WANTED = `(team_memberships.budget_id IS NOT NULL OR EXISTS (SELECT 1 FROM teams AS mt
+  WHERE mt.team_id = team_memberships.team_id AND mt.metadata ? 'team_member_budget_id'))`;
+
 type Amounts = ReadonlyMap<string, number>;
 
 function columns(m: Amounts): [string[], number[]] {
@@ -116,7 +123,7 @@ export function spendStatement(
       SELECT d.t, d.u, d.amount FROM unnest(${mt}::text[], ${mu}::text[], ${ma}::float8[]) AS d(t, u, amount)
       WHERE EXISTS (SELECT 1 FROM fresh)
       ON CONFLICT (team_id, user_id) DO UPDATE SET spend = team_memberships.spend + EXCLUDED.spend, updated_at = now()
-      RETURNING json_build_array(team_id, user_id)::text AS id, spend
+      RETURNING json_build_array(team_id, user_id)::text AS id, spend, ${raw(MEMBER_WANTED)} AS wanted
     )
     SELECT 'b' AS kind, id, NULL::jsonb AS models, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
       FROM fresh
@@ -126,5 +133,5 @@ export function spendStatement(
     UNION ALL SELECT 't', * FROM t
     UNION ALL SELECT 'u', * FROM u
     UNION ALL SELECT 'e', * FROM e
-    UNION ALL SELECT 'tm', id, NULL::jsonb, spend, NULL::timestamptz, NULL::float8, false FROM tm`;
+    UNION ALL SELECT 'tm', id, NULL::jsonb, spend, NULL::timestamptz, NULL::float8, false FROM tm WHERE wanted`;
 }

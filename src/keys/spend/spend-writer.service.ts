@@ -20,7 +20,7 @@ interface Batch {
   readonly endUsers: ReadonlyMap<string, number>;
   /** Per key token, the part of its amount per model group (keys with a model_max_budget only). */
   readonly keyModels: ReadonlyMap<string, ReadonlyMap<string, number>>;
-  /** Per team membership (memberKey), for members with a budget in their team only. */
+  /** Per team membership (memberKey): every user's spend within each team it called through. */
   readonly members: ReadonlyMap<string, number>;
 }
 
@@ -109,10 +109,14 @@ export class SpendWriter implements OnModuleInit, OnModuleDestroy {
     m.set(modelGroup, (m.get(modelGroup) ?? 0) + cost);
   }
 
-  /** The share of a call's cost (recorded with `add`) spent by a user within a team where it has a member budget. */
+  /** The share of a call's cost (recorded with `add`) spent by a user within a team (its team membership). */
   addMember(teamId: string, userId: string, cost: number): void {
+    this.addMemberKey(memberKey(teamId, userId), cost);
+  }
+
+  /** As `addMember`, by the membership's memberKey (a cached key holds its own). */
+  addMemberKey(k: string, cost: number): void {
     if (!(cost > 0) || !Number.isFinite(cost)) return;
-    const k = memberKey(teamId, userId);
     this.pendingMembers.set(k, (this.pendingMembers.get(k) ?? 0) + cost);
   }
 
