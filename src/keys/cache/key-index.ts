@@ -1,5 +1,5 @@
 import type { KeySource } from './key-store';
-import { keySourceAt, TRAILER, tupleEnd } from './key-tuple';
+import { int32, keySourceAt, TRAILER, tupleEnd } from './key-tuple';
 
 const FIRST_ENTRIES = 1 << 10;
 /** COPY's binary header: a signature, flags, and the length of an extension (then the extension). */
@@ -65,7 +65,7 @@ export class KeyIndex {
     for (let e = from; e < to; e++) {
       const page = this.pages[this.pageOf[e]];
       const at = this.offsetOf[e];
-      yield page.toString('utf8', at + 6, at + 6 + page.readInt32BE(at + 2));
+      yield page.toString('utf8', at + 6, at + 6 + int32(page, at + 2));
     }
   }
 
@@ -101,7 +101,7 @@ export class KeyIndex {
     const bytes = this.pages[page];
     this.pageOf[e] = page;
     this.offsetOf[e] = offset;
-    this.hashes[e] = hashOf(bytes, offset + 6, offset + 6 + bytes.readInt32BE(offset + 2));
+    this.hashes[e] = hashOf(bytes, offset + 6, offset + 6 + int32(bytes, offset + 2));
     this.size++;
     this.place(e);
   }
@@ -113,9 +113,31 @@ export class KeyIndex {
     this.slots[s] = e + 1;
   }
 
-  /** The entry of `token`, or -1. */
+  /**
+   * The entry of `token`, or -1. A token of ASCII characters (a hex hash always is) is hashed and compared as it
+   * is, its bytes being its characters: no Buffer made per lookup.
+   */
   private find(token: string): number {
-    const bytes = Buffer.from(token);
+    const n = token.length;
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < n; i++) {
+      const c = token.charCodeAt(i);
+      if (c > 0x7f) return this.findBytes(Buffer.from(token));
+      hash = Math.imul(hash ^ c, 0x01000193);
+    }
+    hash >>>= 0;
+    const mask = this.slots.length - 1;
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
+      const e = this.slots[s] - 1;
+      if (e < 0) return -1;
+      if (this.hashes[e] !== hash) continue;
+      const page = this.pages[this.pageOf[e]];
+      const at = this.offsetOf[e] + 6;
+      if (int32(page, at - 4) === n && sameChars(page, at, token)) return e;
+    }
+  }
+
+  private findBytes(bytes: Buffer): number {
     const hash = hashOf(bytes, 0, bytes.length);
     const mask = this.slots.length - 1;
     for (let s = hash & mask; ; s = (s + 1) & mask) {
@@ -124,7 +146,7 @@ export class KeyIndex {
       if (this.hashes[e] !== hash) continue;
       const page = this.pages[this.pageOf[e]];
       const at = this.offsetOf[e];
-      const len = page.readInt32BE(at + 2);
+      const len = int32(page, at + 2);
       if (len === bytes.length && bytes.compare(page, at + 6, at + 6 + len) === 0) return e;
     }
   }
@@ -139,6 +161,12 @@ export class KeyIndex {
     this.slots = new Int32Array(n * 2);
     for (let e = 0; e < this.entries; e++) this.place(e);
   }
+}
+
+/** The bytes from `at` are the characters of `ascii` (the caller checked the length). */
+function sameChars(b: Buffer, at: number, ascii: string): boolean {
+  for (let i = 0; i < ascii.length; i++) if (b[at + i] !== ascii.charCodeAt(i)) return false;
+  return true;
 }
 
 function copied<T extends Uint32Array | Uint8Array>(from: T, to: T): T {

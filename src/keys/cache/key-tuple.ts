@@ -41,17 +41,25 @@ export function keySourceAt(page: Buffer, at: number, token: string): KeySource 
 /** Where the row at `at` ends; -1 when the bytes end first; `TRAILER` at COPY's end mark. */
 export function tupleEnd(b: Buffer, at: number): number {
   if (at + 2 > b.length) return -1;
-  const n = b.readInt16BE(at);
-  if (n === -1) return TRAILER;
+  const n = (b[at] << 8) | b[at + 1];
+  if (n === 0xffff) return TRAILER;
   let p = at + 2;
   for (let i = 0; i < n; i++) {
     if (p + 4 > b.length) return -1;
-    const len = b.readInt32BE(p);
+    const len = int32(b, p);
     p += 4 + (len > 0 ? len : 0);
   }
   return p > b.length ? -1 : p;
 }
 export const TRAILER = -2;
+
+/**
+ * A big-endian int32 at `p` (the caller knows the 4 bytes are there): read inline, where Buffer's readInt32BE
+ * checks its argument and bounds on each of the ~20 reads a row takes.
+ */
+export function int32(b: Uint8Array, p: number): number {
+  return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
+}
 
 /** The fields of one row, in order: each read gives null for NULL. */
 class TupleReader {
@@ -67,7 +75,7 @@ class TupleReader {
 
   /** Steps over the next field; its length (-1: NULL), its bytes from `start`. */
   skip(): number {
-    const len = this.b.readInt32BE(this.p);
+    const len = int32(this.b, this.p);
     this.start = this.p + 4;
     this.p = this.start + (len > 0 ? len : 0);
     return len;
@@ -83,7 +91,7 @@ class TupleReader {
   }
 
   int4(): number | null {
-    return this.skip() < 0 ? null : this.b.readInt32BE(this.start);
+    return this.skip() < 0 ? null : int32(this.b, this.start);
   }
 
   bool(): boolean | null {
@@ -105,13 +113,13 @@ class TupleReader {
     const len = this.skip();
     if (len < 0) return null;
     const b = this.b;
-    const dims = b.readInt32BE(this.start);
+    const dims = int32(b, this.start);
     let count = dims === 0 ? 0 : 1;
-    for (let d = 0; d < dims; d++) count *= b.readInt32BE(this.start + 12 + d * 8);
+    for (let d = 0; d < dims; d++) count *= int32(b, this.start + 12 + d * 8);
     const out: string[] = [];
     let p = this.start + 12 + dims * 8;
     for (let i = 0; i < count; i++) {
-      const n = b.readInt32BE(p);
+      const n = int32(b, p);
       p += 4;
       // A NULL element (the gateway never writes one) reads as an empty name, which matches no model or route.
       out.push(n < 0 ? '' : b.toString('utf8', p, p + n));
