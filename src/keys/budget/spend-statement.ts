@@ -54,9 +54,23 @@ const MEMBER_WANTED = `(team_memberships.budget_id IS NOT NULL OR EXISTS (SELECT
 
 type Amounts = ReadonlyMap<string, number>;
 
-function columns(m: Amounts): [string[], number[]] {
+/** A map's ids and amounts, as two array parameters (`arrayParam`). */
+function columns(m: Amounts): [ArrayParam, ArrayParam] {
   const ids = [...m.keys()];
-  return [ids, ids.map((id) => m.get(id)!)];
+  return [arrayParam(ids), arrayParam(ids.map((id) => m.get(id)!))];
+}
+
+type ArrayParam = string | readonly (string | number | null)[];
+
+/**
+ * An array parameter as PostgreSQL's array literal, made by one JSON.stringify: for elements JSON writes without an
+ * escape (hex tokens, ids, finite numbers, null) the text is the literal's, where the driver's own serializer runs
+ * two regex replaces per element (for the keys of one second, thousands). With any escape, the array as it is, for
+ * the driver to serialize.
+ */
+export function arrayParam(values: readonly (string | number | null)[]): ArrayParam {
+  const json = JSON.stringify(values);
+  return json.includes('\\') ? values : `{${json.slice(1, -1)}}`;
 }
 
 /**
@@ -82,16 +96,19 @@ export function spendStatement(
   members: Amounts = new Map(),
 ): Prisma.Sql {
   const [kt, ka] = columns(keys);
-  const km = kt.map((t) => {
-    const m = keyModels.get(t);
-    return m && m.size > 0 ? JSON.stringify(Object.fromEntries(m)) : null;
-  });
+  const km = arrayParam(
+    [...keys.keys()].map((t) => {
+      const m = keyModels.get(t);
+      return m && m.size > 0 ? JSON.stringify(Object.fromEntries(m)) : null;
+    }),
+  );
   const [tt, ta] = columns(teams);
   const [ut, ua] = columns(users);
   const [et, ea] = columns(endUsers);
-  const [mk, ma] = columns(members);
-  const mt = mk.map((k) => parseMemberKey(k)?.[0] ?? '');
-  const mu = mk.map((k) => parseMemberKey(k)?.[1] ?? '');
+  const mk = [...members.keys()];
+  const ma = arrayParam(mk.map((k) => members.get(k)!));
+  const mt = arrayParam(mk.map((k) => parseMemberKey(k)?.[0] ?? ''));
+  const mu = arrayParam(mk.map((k) => parseMemberKey(k)?.[1] ?? ''));
   const raw = Prisma.raw;
   return Prisma.sql`
     WITH fresh AS (
