@@ -1,3 +1,4 @@
+import type { AuthResult } from '../auth/auth-result';
 import type { BudgetOwner } from '../common/errors/gateway-error';
 import type { KeySource } from './cache/key-store';
 import { memberKey } from './access/team-members';
@@ -51,6 +52,7 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
   private member: string | null | undefined = undefined;
   /** How a budget refusal names the key (key-admission.ts), made on its first limited call. */
   budgetOwner: BudgetOwner | undefined = undefined;
+  authResult: AuthResult | undefined = undefined;
 
   constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = () => 0) {
     super(row.spend + unflushedSpend, resetAtMsOf(row.budgetResetAt));

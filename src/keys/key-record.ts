@@ -1,3 +1,4 @@
+import type { AuthResult } from '../auth/auth-result';
 import type { KeyRow } from './keys.repository';
 
 /**
@@ -25,4 +26,10 @@ export type KeyRecord = Readonly<
   readonly models: readonly string[];
   readonly allowedRoutes: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
+  /**
+   * What authentication made of the key (its caller and route policy), on its first use: kept on the record rather
+   * than in a map beside it, so a million keys hold no million weak-map entries, and a changed key (a new record)
+   * gets its own.
+   */
+  authResult?: AuthResult;
 };

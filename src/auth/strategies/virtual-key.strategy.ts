@@ -19,9 +19,6 @@ import { RoutePolicies } from '../routes/route-policies';
  */
 @Injectable()
 export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key') {
-  /** One result per key record object: a warm key allocates nothing here. */
-  private readonly results = new WeakMap<KeyRecord, AuthResult>();
-
   constructor(
     @Inject(KEY_LOOKUP) private readonly keys: KeyLookup,
     private readonly policies: RoutePolicies,
@@ -57,15 +54,17 @@ export class VirtualKeyStrategy extends PassportStrategy(Strategy, 'virtual-key'
     return this.resultOf(record);
   }
 
+  /** One result per key record object, kept on it: a warm key allocates nothing here. */
   private resultOf(record: KeyRecord): AuthResult {
-    let result = this.results.get(record);
-    if (result === undefined) {
-      result = Object.freeze({ caller: callerOf(record), policy: this.policies.forKey(record.allowedRoutes) });
-      this.results.set(record, result);
-    }
-    return result;
+    return (record.authResult ??= Object.freeze({
+      caller: callerOf(record),
+      policy: this.policies.forKey(record.allowedRoutes),
+    }));
   }
 }
+
+/** Shared by every key's caller: a key has no scopes (those are a JWT's). */
+const NO_SCOPES: readonly string[] = Object.freeze([]);
 
 function callerOf(record: KeyRecord): Caller {
   return Object.freeze({
@@ -75,6 +74,6 @@ function callerOf(record: KeyRecord): Caller {
     keyAlias: record.keyAlias ?? undefined,
     teamId: record.teamId ?? undefined,
     userId: record.userId ?? undefined,
-    scopes: Object.freeze([]),
+    scopes: NO_SCOPES,
   });
 }
