@@ -38,6 +38,8 @@ import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
 import { LIMITER } from './limits/limiter';
 import { LimiterLifecycle, createLimiter } from './limits/limiter.factory';
+import { redisNamespace } from './redis/redis-namespace';
+import { DatabaseService } from '../database/database.service';
 import { KeysRedis } from './redis/keys-redis.service';
 import { SpendWriter } from './spend/spend-writer.service';
 import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
@@ -82,14 +84,15 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     { provide: TEAM_BUDGETS, useExisting: MirrorTeamBudgets },
     {
       provide: LIMITER,
-      inject: [GATEWAY_CONFIG, KeysRedis, KeyEventsService, APP_LOGGER, GatewayMetrics],
-      useFactory: (
+      inject: [GATEWAY_CONFIG, KeysRedis, KeyEventsService, APP_LOGGER, GatewayMetrics, DatabaseService],
+      useFactory: async (
         config: GatewayConfig,
         redis: KeysRedis,
         events: KeyEventsService,
         log: Logger,
         metrics: GatewayMetrics,
-      ) => createLimiter(config, redis, events.instanceId, log, metrics),
+        db: DatabaseService,
+      ) => createLimiter(config, redis, events.instanceId, log, metrics, redis.client ? await redisNamespace(db) : ''),
     },
     LimiterLifecycle,
     UnpricedBudgetCheck,

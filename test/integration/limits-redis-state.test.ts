@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
-import type { InProcessGateway } from '../support/gateway';
+import { limitKeys, type InProcessGateway } from '../support/gateway';
 import { generateKey } from '../support/management-api';
 import { oneModelYaml, startProxy, type ProxySetup } from '../support/proxy-setup';
 import { chatChunks, chatCompletion } from '../support/upstream';
@@ -116,7 +116,11 @@ describe('shared limits through Redis: slots renewed while calls run, Redis fail
 
     // An instance that died holding the slot (its entry is never renewed): free once the lease has passed.
     const [sec, micro] = await redis.time();
-    await redis.zadd(`llmgw:rl:{k:${k.token}}:par`, Number(sec) * 1000 + Math.floor(Number(micro) / 1000), 'dead:1');
+    await redis.zadd(
+      `${limitKeys(gw, `k:${k.token}`)}par`,
+      Number(sec) * 1000 + Math.floor(Number(micro) / 1000),
+      'dead:1',
+    );
     assert.equal((await chat(gw, k.key)).status, 429, 'held by the dead instance meanwhile');
     await sleep(2_500);
     assert.equal((await chat(gw, k.key)).status, 200, 'the dead holder stopped renewing it');
@@ -134,14 +138,14 @@ describe('shared limits through Redis: slots renewed while calls run, Redis fail
     }
     assert.match(await (await fetch(`${gw.url}/metrics`)).text(), /^gateway_redis_breaker_open 0$/m);
     assert.doesNotMatch(gw.logs.text(), /redis rate limiting unavailable|redis refused a limit command/);
-    const slots = await redis.hgetall(`llmgw:rl:{k:${k.token}}:tpm`);
+    const slots = await redis.hgetall(`${limitKeys(gw, `k:${k.token}`)}tpm`);
     assert.ok(Object.keys(slots).length > 0, 'counted in Redis');
   });
 
   it('Redis blackholed: after the first timeout calls decide locally at once; shared limits return once it answers', async () => {
     const k = await generate(gw, { rpm_limit: 1000 });
     const counted = async () => {
-      const slots = await redis.hgetall(`llmgw:rl:{k:${k.token}}:rpm`);
+      const slots = await redis.hgetall(`${limitKeys(gw, `k:${k.token}`)}rpm`);
       return Object.values(slots).reduce((a, b) => a + Number(b), 0);
     };
     assert.equal((await chat(gw, k.key)).status, 200);

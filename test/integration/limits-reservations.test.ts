@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Redis from 'ioredis';
 import { Reservation } from '../../src/proxy/reservation';
-import { readJson, startGateway, type InProcessGateway } from '../support/gateway';
+import { limitKeys, readJson, startGateway, type InProcessGateway } from '../support/gateway';
 import { generateKey } from '../support/management-api';
 import { oneModelYaml, startProxy, type ProxySetup } from '../support/proxy-setup';
 import { createTestDatabase } from '../support/postgres';
@@ -187,10 +187,10 @@ for (const mode of ['one instance', 'two instances, Redis'] as const) {
           assert.equal((await chatOnce(gws[0], k.key, body(10))).status, 200);
           // What an instance that died mid-call leaves once its set of calls has expired (idle for a lease): its
           // reservation in the budget hash, no entry in the set.
-          const bud = `llmgw:rl:{k:${k.token}}:bud`;
+          const bud = `${limitKeys(gws[0], `k:${k.token}`)}bud`;
           await redis.hset(bud, 'dead:1', '1');
           await redis.hincrbyfloat(bud, 'r', 1);
-          await redis.del(`llmgw:rl:{k:${k.token}}:par`);
+          await redis.del(`${limitKeys(gws[0], `k:${k.token}`)}par`);
           const res = await chatOnce(gws[1], k.key, body(10));
           assert.equal(res.status, 200, `the dead holder's reservation no longer counts: ${res.text}`);
           assert.equal(await redis.hget(bud, 'dead:1'), null);

@@ -8,6 +8,8 @@ import { createGateway } from '../../src/bootstrap';
 import { loadGatewayConfig } from '../../src/config/config.loader';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import { createLogger } from '../../src/logging/logger';
+import { LIMITER } from '../../src/keys/limits/limiter';
+import type { RedisLimiter } from '../../src/keys/limits/redis-limiter';
 
 export const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -59,6 +61,11 @@ export async function startGateway(
   await app.listen(0, '127.0.0.1');
   const addr = app.getHttpServer().address() as { port: number };
   return { url: `http://127.0.0.1:${addr.port}`, app, config, logs, close: () => app.close() };
+}
+
+/** The prefix of a limit scope's Redis keys in this gateway (with REDIS_URL): `${limitKeys(gw, 'k:' + token)}rpm`. */
+export function limitKeys(gw: InProcessGateway, scopeId: string): string {
+  return gw.app.get<RedisLimiter>(LIMITER).keyBase(scopeId);
 }
 
 export interface SpawnedGateway {

@@ -15,6 +15,7 @@ import {
 } from './key-events';
 import { PgTransport } from './pg-transport';
 import { RedisTransport } from './redis-transport';
+import { redisNamespace } from '../redis/redis-namespace';
 
 /** Longest wait for the transport to take a message (Redis or PostgreSQL unreachable: the change still applies). */
 const PUBLISH_WAIT_MS = 500;
@@ -43,7 +44,12 @@ export class KeyEventsService implements OnModuleInit, OnApplicationShutdown {
     @Inject(APP_LOGGER) private readonly log: Logger,
   ) {
     this.transport = redis.client
-      ? new RedisTransport(redis.client, redis.subscriberConnection(), (c) => redis.ready(c))
+      ? new RedisTransport(
+          redis.client,
+          redis.subscriberConnection(),
+          (c) => redis.ready(c),
+          () => redisNamespace(db),
+        )
       : new PgTransport(db);
   }
 

@@ -14,9 +14,10 @@ export function createLimiter(
   instanceId: string,
   log: Logger,
   metrics: GatewayMetrics,
+  namespace = '',
 ): Limiter {
   if (!redis.client) return new MemoryLimiter();
-  const limiter = new RedisLimiter(redis.client, instanceId, Math.max(1_000, config.limits.leaseMs), log);
+  const limiter = new RedisLimiter(redis.client, instanceId, Math.max(1_000, config.limits.leaseMs), log, namespace);
   metrics.collectors.push((out) =>
     out.push(
       '# HELP gateway_redis_breaker_open 1 while Redis is held unavailable for rate limits and budgets (each instance decides alone).',

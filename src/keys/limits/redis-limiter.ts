@@ -52,6 +52,8 @@ export class RedisLimiter implements Limiter {
     private readonly instanceId: string,
     private readonly leaseMs: number,
     private readonly log: Logger,
+    /** Its database's namespace (redis-namespace.ts); '' for none. */
+    private readonly namespace = '',
   ) {
     redis.defineCommand('gwLimitAdmit', { lua: ADMIT_SCRIPT });
     redis.defineCommand('gwLimitRelease', { lua: RELEASE_SCRIPT });
@@ -94,8 +96,13 @@ export class RedisLimiter implements Limiter {
     return ticket;
   }
 
+  /** The prefix of a scope's Redis keys; the scope id is their hash tag, so the four share a cluster slot. */
+  keyBase(id: string): string {
+    return `${REDIS_PREFIX}${this.namespace ? `${this.namespace}:` : ''}rl:{${id}}:`;
+  }
+
   private keysOf(id: string): readonly string[] {
-    const base = `${REDIS_PREFIX}rl:{${id}}:`;
+    const base = this.keyBase(id);
     const keys = [`${base}rpm`, `${base}tpm`, `${base}par`, `${base}bud`];
     if (this.keyMemo.size >= KEYS_MEMO_MAX) this.keyMemo.clear();
     this.keyMemo.set(id, keys);
@@ -121,7 +128,7 @@ export class RedisLimiter implements Limiter {
     // One command per scope: each scope's keys share a hash slot, different scopes need not.
     for (const id of scopeIds) {
       this.keyMemo.delete(id);
-      const base = `${REDIS_PREFIX}rl:{${id}}:`;
+      const base = this.keyBase(id);
       this.redis.del(`${base}rpm`, `${base}tpm`, `${base}par`, `${base}bud`).catch((err: unknown) => {
         this.log.warn({ err: (err as Error).message, op: 'forget' }, 'could not remove a deleted scope from redis');
       });
