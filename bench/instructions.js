@@ -208,6 +208,13 @@ async function main() {
           baseline: baseline.perCall,
           gateway: gateway.perCall,
           aboveBaseline: top,
+          // Every gateway function of 10 or more instructions per call: `bench/compare-instructions.js` diffs two runs.
+          gatewayFunctions: Object.fromEntries(
+            [...gateway.functions]
+              .map(([name, n]) => [name, Math.round(n / CALLS)])
+              .filter(([, n]) => n >= 10)
+              .sort((a, b) => b[1] - a[1]),
+          ),
         },
         null,
         2,

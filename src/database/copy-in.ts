@@ -1,15 +1,27 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { withTimeout } from '../common/time/timeout';
 
 /** Longest wait for one COPY: a connection gone silent must not hold the writer for the minutes TCP takes. */
 export const COPY_TIMEOUT_MS = 10_000;
 
+/** Statements run on the COPY's connection, in one transaction with it: before it, and after it. */
+export interface CopyAround {
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+}
+
 /**
- * `COPY ... FROM STDIN` of `data` on a connection of the pool. The statement's own failure (a constraint, a missing
- * partition) leaves the connection usable; a timeout or a broken socket discards it.
+ * `COPY ... FROM STDIN` of `data` (text, or the chunks of a binary COPY) on a connection of the pool; with `around`,
+ * inside one transaction with those statements. The statement's own failure (a constraint, a missing partition)
+ * leaves the connection usable; a timeout or a broken socket discards it.
  */
-export async function copyIn(pool: Pool, sql: string, data: string): Promise<void> {
+export async function copyIn(
+  pool: Pool,
+  sql: string,
+  data: string | readonly Buffer[],
+  around?: CopyAround,
+): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
   // A checked-out client has no 'error' listener of the pool's: a socket lost during the COPY (the database
@@ -18,22 +30,29 @@ export async function copyIn(pool: Pool, sql: string, data: string): Promise<voi
   const onError = (err: Error) => void (broken ??= err);
   client.on('error', onError);
   try {
-    await withTimeout(
-      new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyFrom(sql));
-        stream.on('finish', resolve);
-        stream.on('error', reject);
-        stream.end(data);
-      }),
-      COPY_TIMEOUT_MS,
-      'the database (COPY)',
-    );
+    await withTimeout(run(client, sql, data, around), COPY_TIMEOUT_MS, 'the database (COPY)');
   } catch (err) {
     // A PostgreSQL error answer carries an SQLSTATE; anything else may have left the connection mid-protocol.
     if (typeof (err as { code?: unknown }).code !== 'string') broken ??= err as Error;
+    else if (around) await client.query('ROLLBACK').catch((e: Error) => void (broken ??= e));
     throw err;
   } finally {
     client.removeListener('error', onError);
     client.release(broken);
   }
+}
+
+async function run(client: PoolClient, sql: string, data: string | readonly Buffer[], around?: CopyAround) {
+  if (around) for (const s of ['BEGIN', ...around.before]) await client.query(s);
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(sql));
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+    if (typeof data === 'string') stream.end(data);
+    else {
+      for (const chunk of data) stream.write(chunk);
+      stream.end();
+    }
+  });
+  if (around) for (const s of [...around.after, 'COMMIT']) await client.query(s);
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { APP_LOGGER } from '../logging/logger';
+import type { CopyAround } from './copy-in';
 import { openDatabase, type OpenedDatabase } from './open-database';
 
 /**
@@ -38,10 +39,13 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.db.copyIn !== undefined;
   }
 
-  /** `COPY ... FROM STDIN` of `data` (text format): the cheapest bulk write PostgreSQL has. */
-  copyIn(sql: string, data: string): Promise<void> {
+  /**
+   * `COPY ... FROM STDIN` of `data` (text, or a binary COPY's chunks): the cheapest bulk write PostgreSQL has. With
+   * `around`, in one transaction with those statements.
+   */
+  copyIn(sql: string, data: string | readonly Buffer[], around?: CopyAround): Promise<void> {
     if (!this.db.copyIn) return Promise.reject(new Error('this store does not speak COPY'));
-    return this.db.copyIn(sql, data);
+    return this.db.copyIn(sql, data, around);
   }
 
   /** `COPY ... TO STDOUT` (PostgreSQL only, as copyIn): the rows' bytes to `onData` as they arrive. */

@@ -8,7 +8,7 @@ import { databaseLocation, POOL_LIMIT, POOL_WAIT_SEC } from '../config/database-
 import { CONNECT_TIMEOUT_MS, connectFailure } from './connect-error';
 import { EMBEDDED_PORT, EmbeddedDatabaseProcess } from './embedded-process';
 import { applyMigrations } from './migration-runner';
-import { copyIn } from './copy-in';
+import { copyIn, type CopyAround } from './copy-in';
 import { copyOut } from './copy-out';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
@@ -22,7 +22,7 @@ export interface OpenedDatabase {
    * `COPY ... FROM STDIN` of `data` on a connection of the pool: PostgreSQL only (the embedded store's socket does
    * not speak the COPY sub-protocol).
    */
-  copyIn?(sql: string, data: string): Promise<void>;
+  copyIn?(sql: string, data: string | readonly Buffer[], around?: CopyAround): Promise<void>;
   /** `COPY ... TO STDOUT`, its bytes to `onData` as they arrive: PostgreSQL only, as copyIn. */
   copyOut?(sql: string, onData: (chunk: Buffer) => void): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
@@ -181,7 +181,7 @@ async function openPool(
     kind,
     prisma,
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
-    copyIn: extras.copy ? (sql, data) => copyIn(pool, sql, data) : undefined,
+    copyIn: extras.copy ? (sql, data, around) => copyIn(pool, sql, data, around) : undefined,
     copyOut: extras.copy ? (sql, onData) => copyOut(pool, sql, onData) : undefined,
     ping: async (ms) =>
       void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),

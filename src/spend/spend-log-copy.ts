@@ -25,10 +25,15 @@ const ROW_COLUMNS = [
   'request_tags',
 ] as const;
 
+/** `"id", "request_id", ...`: a row's columns in the order rows are written. */
+export const ROW_COLUMN_LIST = ROW_COLUMNS.map((c) => `"${c}"`).join(', ');
+
 /** `"spend_logs" ("id", "request_id", ...)`: the target of a COPY or an INSERT of whole rows. */
-export const ROW_TARGET = `"spend_logs" (${ROW_COLUMNS.map((c) => `"${c}"`).join(', ')})`;
+export const ROW_TARGET = `"spend_logs" (${ROW_COLUMN_LIST})`;
 
 export const COPY_ROWS = `COPY ${ROW_TARGET} FROM STDIN`;
+/** The rows of a `BinaryRows`. */
+export const COPY_BINARY = `${COPY_ROWS} (FORMAT binary)`;
 
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 

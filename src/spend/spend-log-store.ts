@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import type { CopyAround } from '../database/copy-in';
 import { DatabaseService } from '../database/database.service';
-import { COPY_ROWS, PLAIN_ROWS_INSERT, ROW_TARGET, plainCopyData, toCopyData } from './spend-log-copy';
+import { RowList, type SpendLogBatch } from './spend-log-batch';
+import { BinaryRows } from './spend-log-binary';
+import { COPY_BINARY, PLAIN_ROWS_INSERT, ROW_COLUMN_LIST, ROW_TARGET, plainCopyData } from './spend-log-copy';
+import { DAY_MS } from './spend-log-days';
 import type { SpendLogRow } from './spend-log-row';
 
-const DAY_MS = 86_400_000;
 /** Daily partitions are named `spend_logs_YYYYMMDD` (UTC days). */
 const PARTITION = /^spend_logs_(\d{4})(\d{2})(\d{2})$/;
 /** One advisory lock key for the deletion of old rows: one instance deletes at a time. */
@@ -20,6 +23,19 @@ const NO_PARTITION = '23514';
 export const DEFAULT_PARTITION = 'spend_logs_default' as const;
 /** unique_violation: a row of the batch is in the table already. */
 const DUPLICATE = '23505';
+
+/**
+ * A batch that may be in the table already, on PostgreSQL: copied into a temporary table of the same columns, then
+ * inserted from it skipping rows already there, in one transaction.
+ */
+const AGAIN_TABLE = 'spend_logs_again';
+const COPY_AGAIN = `COPY "${AGAIN_TABLE}" (${ROW_COLUMN_LIST}) FROM STDIN (FORMAT binary)`;
+const AGAIN: CopyAround = {
+  before: [
+    `CREATE TEMP TABLE IF NOT EXISTS "${AGAIN_TABLE}" (LIKE "spend_logs" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`,
+  ],
+  after: [`INSERT INTO ${ROW_TARGET} SELECT ${ROW_COLUMN_LIST} FROM "${AGAIN_TABLE}" ON CONFLICT DO NOTHING`],
+};
 
 /**
  * Where COPY is not spoken and a field needs an escape (rare: a tab, line break or backslash in a client's string),
@@ -42,10 +58,6 @@ FROM json_to_recordset($1::json) AS u("id" text, "requestId" text, "callType" te
  */
 const INSERT_AGAIN = `${INSERT} ON CONFLICT DO NOTHING`;
 
-export function dayOf(ms: number): number {
-  return Math.floor(ms / DAY_MS) * DAY_MS;
-}
-
 export function partitionName(dayMs: number): string {
   return `spend_logs_${new Date(dayMs).toISOString().slice(0, 10).replace(/-/g, '')}`;
 }
@@ -61,16 +73,30 @@ export class SpendLogStore {
 
   constructor(private readonly db: DatabaseService) {}
 
+  /** An empty batch in the form this store is written in: COPY's binary rows on PostgreSQL, else rows. */
+  newBatch(): SpendLogBatch {
+    return this.db.canCopy ? new BinaryRows() : new RowList();
+  }
+
+  /** Writes `rows` as one batch. */
+  insert(rows: readonly SpendLogRow[]): Promise<void> {
+    const batch = this.newBatch();
+    for (const r of rows) batch.add(r);
+    return this.write(batch);
+  }
+
   /**
-   * PostgreSQL: one COPY (the cheapest way into a table for the database). The embedded store: the same text as one
-   * parameter, or the JSON statement when a field needs an escape. A batch that must skip rows already there: the
+   * PostgreSQL: one binary COPY (the cheapest way into a table for the database). The embedded store: the rows as
+   * COPY text in one parameter, or the JSON statement when a field needs an escape. A batch that must skip rows
+   * already there (an earlier attempt committed, its answer lost): copied aside and inserted skipping them, or the
    * JSON statement.
    */
-  async insert(rows: readonly SpendLogRow[]): Promise<void> {
+  async write(batch: SpendLogBatch): Promise<void> {
     try {
-      await this.ensurePartitions(rows);
-      if (this.db.canCopy) await this.db.copyIn(COPY_ROWS, toCopyData(rows));
+      await this.ensurePartitions(batch.days);
+      if (batch instanceof BinaryRows) await this.db.copyIn(COPY_BINARY, batch.chunks());
       else {
+        const rows = (batch as RowList).rows();
         const plain = plainCopyData(rows);
         if (plain !== undefined) await this.db.query(PLAIN_ROWS_INSERT, [plain]);
         else await this.db.query(INSERT, [JSON.stringify(rows)]);
@@ -80,16 +106,14 @@ export class SpendLogStore {
       // No partition for a row: a day this process knew was dropped meanwhile (retention on another instance).
       if (code === NO_PARTITION) this.days.clear();
       else if (code !== DUPLICATE) throw err;
-      await this.ensurePartitions(rows);
-      await this.db.query(INSERT_AGAIN, [JSON.stringify(rows)]);
+      await this.ensurePartitions(batch.days);
+      if (batch instanceof BinaryRows) await this.db.copyIn(COPY_AGAIN, batch.chunks(), AGAIN);
+      else await this.db.query(INSERT_AGAIN, [JSON.stringify((batch as RowList).rows())]);
     }
   }
 
-  private async ensurePartitions(rows: readonly SpendLogRow[]): Promise<void> {
-    for (const r of rows) {
-      const day = dayOf(r.startTime);
-      if (!this.days.has(day)) await this.ensurePartition(day);
-    }
+  private async ensurePartitions(days: readonly number[]): Promise<void> {
+    for (const day of days) if (!this.days.has(day)) await this.ensurePartition(day);
   }
 
   async ensurePartition(dayMs: number): Promise<void> {

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { raceTimer } from '../common/time/timeout';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
-import { RingBuffer } from './ring-buffer';
+import type { SpendLogBatch } from './spend-log-batch';
+import { BinaryRows } from './spend-log-binary';
 import type { SpendLogRow } from './spend-log-row';
 import { SpendLogStore } from './spend-log-store';
 
@@ -11,7 +12,7 @@ import { SpendLogStore } from './spend-log-store';
 export const BUFFER_ROWS = 100_000;
 /** Nest token: a different buffer size (tests of a full buffer). */
 export const SPEND_LOG_BUFFER_ROWS = Symbol('SPEND_LOG_BUFFER_ROWS');
-/** Rows per INSERT statement. */
+/** Rows per statement (a COPY, or an INSERT on the embedded store). */
 export const BATCH_ROWS = 1_000;
 /** How long the shutdown flush may take (spend totals are flushed in parallel, within the same drain). */
 const SHUTDOWN_MS = 3_000;
@@ -20,14 +21,21 @@ const LOG_EVERY_FAILURES = 30;
 const DROP_LOG_MS = 10_000;
 
 /**
- * Spend log rows, written off the request path: appended to a bounded buffer, written every write interval (or as
- * soon as a batch is full) in multi-row INSERTs of up to BATCH_ROWS. A failed write puts its rows back in front and
- * is tried again at the next interval, so a database outage delays rows. A full buffer drops its oldest rows,
- * counted (`dropped`) and logged: memory stays bounded whatever the outage lasts.
+ * Spend log rows, written off the request path: each row goes into the batch being filled (on PostgreSQL encoded at
+ * once in COPY's binary form, so no object per row waits in memory), and batches are written every write interval
+ * or as soon as one is full. A failed write puts its batch back in front and is tried again at the next interval, so
+ * a database outage delays rows. Past the buffer's capacity the oldest rows are dropped, counted (`dropped`) and
+ * logged: memory stays bounded whatever the outage lasts.
  */
 @Injectable()
 export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
-  private readonly buffer: RingBuffer<SpendLogRow>;
+  /** Full batches waiting, oldest first; the one being filled is `filling`; the one being written is in neither. */
+  private readonly queue: SpendLogBatch[] = [];
+  private filling: SpendLogBatch | null = null;
+  /** A written batch kept for reuse (its buffer), so that steady writing allocates none. */
+  private spare: BinaryRows | null = null;
+  /** Rows in `queue` and `filling`. */
+  private held = 0;
   private readonly everyMs: number;
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> | null = null;
@@ -44,9 +52,8 @@ export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
     private readonly store: SpendLogStore,
     @Inject(APP_LOGGER) private readonly log: Logger,
     @Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'spend'>,
-    @Optional() @Inject(SPEND_LOG_BUFFER_ROWS) capacity: number = BUFFER_ROWS,
+    @Optional() @Inject(SPEND_LOG_BUFFER_ROWS) readonly capacity: number = BUFFER_ROWS,
   ) {
-    this.buffer = new RingBuffer(capacity);
     this.everyMs = config.spend.writeIntervalMs;
   }
 
@@ -56,22 +63,29 @@ export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
   }
 
   get pending(): number {
-    return this.buffer.size;
-  }
-
-  get capacity(): number {
-    return this.buffer.capacity;
+    return this.held;
   }
 
   append(row: SpendLogRow): void {
-    if (this.buffer.push(row) !== undefined) this.drop(1);
-    if (this.buffer.size >= BATCH_ROWS && this.writing === null && this.failures === 0) void this.flush();
+    let batch = this.filling;
+    if (batch === null) {
+      batch = this.spare ?? this.store.newBatch();
+      this.spare = null;
+      this.filling = batch;
+    }
+    batch.add(row);
+    if (++this.held > this.capacity) this.dropOldest(this.held - this.capacity);
+    if (batch.size >= BATCH_ROWS) {
+      this.queue.push(batch);
+      this.filling = null;
+      if (this.writing === null && this.failures === 0) void this.flush();
+    }
   }
 
   /** Writes everything buffered now, batch after batch; stops at the first failure. Never throws. */
   flush(): Promise<void> {
     if (this.writing) return this.writing;
-    if (this.buffer.size === 0) return Promise.resolve();
+    if (this.held === 0) return Promise.resolve();
     const p = this.writeAll().finally(() => {
       this.writing = null;
     });
@@ -82,36 +96,66 @@ export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     const deadline = Date.now() + SHUTDOWN_MS;
-    while (this.buffer.size > 0 && Date.now() < deadline) {
-      const before = this.buffer.size;
+    while (this.held > 0 && Date.now() < deadline) {
+      const before = this.held;
       await raceTimer(this.flush(), Math.max(0, deadline - Date.now()), () => undefined);
-      if (this.buffer.size >= before) await new Promise((r) => setTimeout(r, 100));
+      if (this.held >= before) await new Promise((r) => setTimeout(r, 100));
     }
-    if (this.buffer.size > 0)
-      this.log.error({ rows: this.buffer.size }, 'spend log rows not written before shutdown (spend totals are kept)');
+    if (this.held > 0)
+      this.log.error({ rows: this.held }, 'spend log rows not written before shutdown (spend totals are kept)');
   }
 
   private async writeAll(): Promise<void> {
-    while (this.buffer.size > 0) {
-      const batch = this.buffer.take(BATCH_ROWS);
+    if (this.filling !== null && this.filling.size > 0) {
+      this.queue.push(this.filling);
+      this.filling = null;
+    }
+    while (this.queue.length > 0) {
+      const batch = this.queue.shift() as SpendLogBatch;
+      const rows = batch.size;
+      this.held -= rows;
       try {
-        await this.store.insert(batch);
+        await this.store.write(batch);
       } catch (err) {
-        const lost = this.buffer.putBack(batch);
-        if (lost > 0) this.drop(lost);
+        // Back in front; past the capacity (rows came meanwhile), its oldest rows go.
+        this.queue.unshift(batch);
+        this.held += rows;
+        if (this.held > this.capacity) this.dropOldest(this.held - this.capacity);
         if (this.failures++ % LOG_EVERY_FAILURES === 0)
           this.log.warn(
-            { err: (err as Error).message, failures: this.failures, buffered: this.buffer.size },
+            { err: (err as Error).message, failures: this.failures, buffered: this.held },
             'spend log write failed; rows kept for the next attempt',
           );
         return;
       }
       if (this.failures > 0) this.log.info({ failures: this.failures }, 'spend log writes recovered');
       this.failures = 0;
-      this.written += batch.length;
+      this.written += rows;
       this.batches++;
-      this.lastBatch = batch.length;
+      this.lastBatch = rows;
+      if (batch instanceof BinaryRows) {
+        batch.reset();
+        this.spare = batch;
+      }
     }
+  }
+
+  /** Drops the `n` oldest rows held, from the oldest batch on (the one being filled last). */
+  private dropOldest(n: number): void {
+    let left = n;
+    while (left > 0) {
+      const batch = this.queue[0] ?? this.filling;
+      if (!batch) break;
+      const k = Math.min(left, batch.size);
+      batch.dropOldest(k);
+      left -= k;
+      if (batch.size === 0) {
+        if (this.queue[0] === batch) this.queue.shift();
+        else this.filling = null;
+      }
+    }
+    this.held -= n - left;
+    this.drop(n - left);
   }
 
   private drop(n: number): void {
@@ -121,7 +165,7 @@ export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
     if (now - this.lastDropLog < DROP_LOG_MS) return;
     this.lastDropLog = now;
     this.log.error(
-      { dropped: this.droppedSinceLog, droppedTotal: this.dropped, capacity: this.buffer.capacity },
+      { dropped: this.droppedSinceLog, droppedTotal: this.dropped, capacity: this.capacity },
       'spend log buffer full: oldest rows dropped (spend totals are kept)',
     );
     this.droppedSinceLog = 0;

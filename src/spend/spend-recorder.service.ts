@@ -12,22 +12,17 @@ import { renderBudgets, renderDeploymentState, renderSpendLogWriter } from './sp
 import { toRow, type SpendLogRow } from './spend-log-row';
 import { SpendLogWriter } from './spend-log-writer.service';
 
-/** How often ended calls are turned into rows and metrics. */
-const DRAIN_MS = 200;
-/** Ended calls waiting for the next drain at most; reaching it drains at once. */
-const MAX_PENDING = 10_000;
 /** Keys, teams and users whose budgets the metrics follow. */
 const MAX_TRACKED = 10_000;
 
 /**
- * CALL_RECORDER: the proxy hands each ended call here, which only appends it to an array. Every DRAIN_MS (and
- * before each scrape) the calls are read: each becomes a spend log row (unless `disable_spend_logs`) and counts in
- * LiteLLM's call metrics. Key alias and tags are read from the key cache then (the key was just used: it is warm).
+ * CALL_RECORDER: the proxy hands each ended call here, once its answer is sent. It becomes a spend log row (unless
+ * `disable_spend_logs`), encoded into the writer's batch at once, and counts in LiteLLM's call metrics: nothing of
+ * the call outlives it (a call kept for a later pass would survive garbage collections, which costs more than the
+ * work). Key alias and tags are read from the key cache (the key was just used: it is warm).
  */
 @Injectable()
 export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestroy {
-  private pending: CallRecord[] = [];
-  private timer?: NodeJS.Timeout;
   private readonly idPrefix = randomBytes(6).toString('hex');
   private seq = 0;
   private readonly logs: boolean;
@@ -50,37 +45,22 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
   }
 
   onModuleInit(): void {
-    this.timer = setInterval(() => this.drain(), DRAIN_MS);
-    this.timer.unref();
     this.metrics.collectors.push((out) => this.render(out));
   }
 
   /**
-   * The calls ended since the last drain become rows, written with the writer's bounded shutdown flush: Nest may run
-   * the writer's own hook first, and it would find nothing yet (a call cut at the shutdown bound ends just before).
+   * The rows of calls that ended during shutdown are written with the writer's bounded shutdown flush, whichever of
+   * the two hooks Nest runs first (a call cut at the shutdown bound ends just before).
    */
   onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.drain();
     return this.writer.onModuleDestroy();
   }
 
   record(call: CallRecord): void {
-    this.pending.push(call);
-    if (this.pending.length >= MAX_PENDING) this.drain();
-  }
-
-  /** Turns the ended calls into rows and metrics. */
-  drain(): void {
-    if (this.pending.length === 0) return;
-    const calls = this.pending;
-    this.pending = [];
-    for (const call of calls) {
-      const key = call.caller.token ? this.keys.get(call.caller.token) : undefined;
-      const row = toRow(`${this.idPrefix}${(++this.seq).toString(36)}`, call, key);
-      if (this.logs) this.writer.append(row);
-      this.observe(call, row, key);
-    }
+    const key = call.caller.token ? this.keys.get(call.caller.token) : undefined;
+    const row = toRow(`${this.idPrefix}${(++this.seq).toString(36)}`, call, key);
+    if (this.logs) this.writer.append(row);
+    this.observe(call, row, key);
   }
 
   private observe(call: CallRecord, row: SpendLogRow, key: KeyRecord | undefined): void {
@@ -109,7 +89,6 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
   }
 
   private render(out: string[]): void {
-    this.drain();
     this.calls.render(out);
     if (this.calls.showCallers)
       renderBudgets(out, this.budgetKeys, this.keys, { teams: this.budgetTeams, users: this.budgetUsers }, this.teams);

@@ -2,9 +2,9 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
-import { dayOf, DEFAULT_PARTITION, SpendLogStore } from './spend-log-store';
+import { DAY_MS, dayOf } from './spend-log-days';
+import { DEFAULT_PARTITION, SpendLogStore } from './spend-log-store';
 
-const DAY_MS = 86_400_000;
 /** Rows per DELETE in the day that straddles the cut, and DELETEs per run: each statement stays short. */
 export const DELETE_BATCH = 5_000;
 const MAX_BATCHES = 200;

@@ -132,6 +132,25 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
     assert.deepEqual(await readBack(db.url, 'json'), viaJson.map(expected));
   });
 
+  it('keeps plain and non-ASCII fields whole through binary COPY', async () => {
+    const at = Date.UTC(2026, 11, 6, 13, 0, 0, 11);
+    const rows = [
+      ...plainRows('binplain', at),
+      plainRow('binwide-0', at, 0.125, {
+        requestId: 'req-ünï-🙂-'.repeat(20),
+        keyAlias: 'ключ',
+        teamId: '团队',
+        user: 'é',
+        endUser: 'end 🙂 user',
+        model: 'modèle/日本',
+        requestTags: ['🙂', 'ascii', 'ü'.repeat(128)],
+      }),
+    ];
+    await new SpendLogStore(database).insert(rows);
+    assert.deepEqual(await readBack(db.url, 'binplain'), rows.slice(0, -1).map(expected));
+    assert.deepEqual(await readBack(db.url, 'binwide'), rows.slice(-1).map(expected));
+  });
+
   it('writes times to the millisecond across second and day boundaries', async () => {
     const midnight = Date.UTC(2026, 11, 7);
     const rows = [midnight - 1, midnight, midnight + 999, midnight + 1000, midnight + 10].map((t, i) =>

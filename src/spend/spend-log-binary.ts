@@ -1,0 +1,225 @@
+import type { SpendLogBatch } from './spend-log-batch';
+import { dayOf } from './spend-log-days';
+import type { SpendLogRow } from './spend-log-row';
+
+/** `PGCOPY\n\377\r\n\0`, then no flags and no header extension. */
+export const BINARY_HEADER = Buffer.from([
+  0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+]);
+/** A field count of -1 ends the data. */
+export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
+
+const FIELDS = 21;
+/** PostgreSQL's epoch (2000-01-01 UTC) in Unix milliseconds: timestamps are microseconds from it. */
+const PG_EPOCH_MS = 946_684_800_000;
+const TWO_32 = 4_294_967_296;
+/** `text`'s type id: the element type a text[] carries in binary form. */
+const TEXT_OID = 25;
+/** Room for a row's numbers, times, lengths and fixed words; strings are counted on top (3 bytes a UTF-16 unit). */
+const FIXED_ROOM = 256;
+
+/**
+ * Spend log rows in COPY's binary format, written into one growing buffer as they come: no object per row outlives
+ * the call, and the database reads numbers and times as they are rather than parsing text. The caller's and the
+ * deployment's columns are encoded once and copied while they repeat. The rows' start offsets are kept, so the oldest
+ * rows can be let go of (a full buffer) without rewriting the rest.
+ */
+export class BinaryRows implements SpendLogBatch {
+  private buf: Buffer;
+  private view: DataView;
+  private off = 0;
+  /** Where each row starts; `starts[count]` is where the next one will. */
+  private starts = new Int32Array(1025);
+  private first = 0;
+  private count = 0;
+  readonly days: number[] = [];
+  private lastDay = NaN;
+
+  constructor(capacity = 1 << 19) {
+    this.buf = Buffer.allocUnsafeSlow(capacity);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  /** Empty again, keeping its memory: a batch written is reused for the next. */
+  reset(): void {
+    this.off = 0;
+    this.first = 0;
+    this.count = 0;
+    this.days.length = 0;
+    this.lastDay = NaN;
+  }
+
+  /** Rows held (those let go of excluded). */
+  get size(): number {
+    return this.count - this.first;
+  }
+
+  add(r: SpendLogRow): void {
+    const caller = callerBytes(r);
+    const deployment = deploymentBytes(r);
+    this.ensure(
+      FIXED_ROOM + caller.length + deployment.length + 3 * (r.id.length + r.requestId.length) + tagsRoom(r.requestTags),
+    );
+    const b = this.buf;
+    const v = this.view;
+    let o = this.off;
+    v.setInt16(o, FIELDS);
+    o = text(b, v, o + 2, r.id);
+    o = text(b, v, o, r.requestId);
+    b.set(caller, o);
+    o += caller.length;
+    b.set(deployment, o);
+    o += deployment.length;
+    o = int4(v, o, r.promptTokens);
+    o = int4(v, o, r.completionTokens);
+    o = int4(v, o, r.promptTokens + r.completionTokens);
+    v.setInt32(o, 8);
+    v.setFloat64(o + 4, r.spend);
+    o = instant(v, o + 12, r.startTime);
+    o = instant(v, o, r.endTime);
+    o = r.completionStartTime === null ? nullField(v, o) : instant(v, o, r.completionStartTime);
+    const status = r.status === 'success' ? SUCCESS : FAILURE;
+    b.set(status, o);
+    o = int4(v, o + status.length, r.statusCode);
+    if (r.requestTags.length === 0) {
+      b.set(NO_TAGS, o);
+      o += NO_TAGS.length;
+    } else o = tags(b, v, o, r.requestTags);
+    this.off = o;
+    if (this.count + 1 >= this.starts.length) {
+      const more = new Int32Array(this.starts.length * 2);
+      more.set(this.starts);
+      this.starts = more;
+    }
+    this.starts[++this.count] = o;
+    const day = dayOf(r.startTime);
+    if (day !== this.lastDay) {
+      this.lastDay = day;
+      if (!this.days.includes(day)) this.days.push(day);
+    }
+  }
+
+  /** Lets go of the `n` oldest rows held. */
+  dropOldest(n: number): void {
+    this.first = Math.min(this.count, this.first + n);
+  }
+
+  /** The rows held, as the body of `COPY ... FROM STDIN (FORMAT binary)`: header, rows, trailer. */
+  chunks(): Buffer[] {
+    return [BINARY_HEADER, this.buf.subarray(this.starts[this.first], this.off), BINARY_TRAILER];
+  }
+
+  private ensure(room: number): void {
+    if (this.off + room <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.off + room));
+    this.buf.copy(bigger, 0, 0, this.off);
+    this.buf = bigger;
+    this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);
+  }
+}
+
+/** Fields encoded alone, for the columns encoded once and copied. */
+function fields(values: readonly (string | null)[]): Buffer {
+  let room = 0;
+  for (const s of values) room += 4 + (s === null ? 0 : 3 * s.length);
+  const b = Buffer.allocUnsafeSlow(room);
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  let o = 0;
+  for (const s of values) o = s === null ? nullField(v, o) : text(b, v, o, s);
+  return Buffer.from(b.subarray(0, o));
+}
+
+const SUCCESS = fields(['success']);
+const FAILURE = fields(['failure']);
+/** An empty text[]: no dimensions, no nulls, element type text. */
+const NO_TAGS = Buffer.from([0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TEXT_OID]);
+
+/** The caller's columns (`call_type` to `end_user`) of the previous row, reused while they are the same. */
+let previous: SpendLogRow | undefined;
+let previousCaller: Buffer = Buffer.alloc(0);
+function callerBytes(r: SpendLogRow): Buffer {
+  const p = previous;
+  if (
+    p !== undefined &&
+    r.callType === p.callType &&
+    r.apiKey === p.apiKey &&
+    r.keyAlias === p.keyAlias &&
+    r.teamId === p.teamId &&
+    r.user === p.user &&
+    r.endUser === p.endUser
+  )
+    return previousCaller;
+  previous = r;
+  previousCaller = fields([r.callType, r.apiKey, r.keyAlias, r.teamId, r.user, r.endUser]);
+  return previousCaller;
+}
+
+/**
+ * The deployment's columns (`model` to `api_base`), kept per deployment id (a group's calls alternate between its
+ * deployments) and bounded: deployments are few, but a client's `model` is not.
+ */
+interface DeploymentColumns {
+  readonly model: string;
+  readonly apiBase: string | null;
+  readonly bytes: Buffer;
+}
+const deployments = new Map<string, DeploymentColumns>();
+const MAX_DEPLOYMENTS = 1_000;
+function deploymentBytes(r: SpendLogRow): Buffer {
+  const known = r.modelId === null ? undefined : deployments.get(r.modelId);
+  if (known !== undefined && known.model === r.model && known.apiBase === r.apiBase) return known.bytes;
+  const bytes = fields([r.model, r.modelId, r.apiBase]);
+  if (r.modelId !== null) {
+    if (deployments.size >= MAX_DEPLOYMENTS) deployments.clear();
+    deployments.set(r.modelId, { model: r.model, apiBase: r.apiBase, bytes });
+  }
+  return bytes;
+}
+
+function tagsRoom(tags: readonly string[]): number {
+  let n = 0;
+  for (const t of tags) n += 4 + 3 * t.length;
+  return n;
+}
+
+function nullField(v: DataView, o: number): number {
+  v.setInt32(o, -1);
+  return o + 4;
+}
+
+function int4(v: DataView, o: number, n: number): number {
+  v.setInt32(o, 4);
+  v.setInt32(o + 4, n | 0);
+  return o + 8;
+}
+
+/** A length-prefixed UTF-8 string. */
+function text(b: Buffer, v: DataView, o: number, s: string): number {
+  const bytes = b.write(s, o + 4);
+  v.setInt32(o, bytes);
+  return o + 4 + bytes;
+}
+
+/** A timestamptz: microseconds since PostgreSQL's epoch, a signed 64-bit integer. */
+function instant(v: DataView, o: number, ms: number): number {
+  const us = (ms - PG_EPOCH_MS) * 1000;
+  const hi = Math.floor(us / TWO_32);
+  v.setInt32(o, 8);
+  v.setInt32(o + 4, hi);
+  v.setUint32(o + 8, us - hi * TWO_32);
+  return o + 12;
+}
+
+/** A text[] of one dimension, no nulls. */
+function tags(b: Buffer, v: DataView, o: number, list: readonly string[]): number {
+  const start = o;
+  v.setInt32(o + 4, 1);
+  v.setInt32(o + 8, 0);
+  v.setInt32(o + 12, TEXT_OID);
+  v.setInt32(o + 16, list.length);
+  v.setInt32(o + 20, 1);
+  o += 24;
+  for (const t of list) o = text(b, v, o, t);
+  v.setInt32(start, o - start - 4);
+  return o;
+}
