@@ -137,6 +137,55 @@ general_settings:
     assert.equal((await rejected(ask(gina))).code, 'budget_exceeded', 'the spend before the budget counts');
   });
 
+  it("a member budget's budget_duration restarts the member's spend in the team when its period ends", async () => {
+    await ok('POST', '/team/new', { team_id: T('tm-period') });
+    await ok('POST', '/team/member_add', {
+      team_id: T('tm-period'),
+      member: { role: 'user', user_id: 'hank' },
+      max_budget_in_team: COST,
+    });
+    await ok('POST', '/team/member_update', { team_id: T('tm-period'), user_id: 'hank', budget_duration: '2s' });
+    const hank = await keyOf(T('tm-period'), 'hank');
+    const [{ reset_at: first }] = await sql<{ reset_at: Date }>(
+      db.url,
+      "SELECT budget_reset_at AS reset_at FROM team_memberships WHERE team_id = $1 AND user_id = 'hank'",
+      [T('tm-period')],
+    );
+    assert.ok(first instanceof Date, 'the membership follows its budget period');
+    await ask(hank);
+    assert.equal((await rejected(ask(hank))).code, 'budget_exceeded');
+    await new Promise((r) => setTimeout(r, Math.max(0, first.getTime() - Date.now()) + 50));
+    // Calls of the new period: the first passes; the period's spend then refuses them again.
+    let calls = 0;
+    await waitFor(
+      async () => {
+        const passed = await ask(hank).then(
+          () => true,
+          () => false,
+        );
+        if (passed) calls++;
+        return !passed;
+      },
+      3_000,
+      'the new period spent',
+    );
+    assert.ok(calls >= 1, 'the new period admits a call');
+    await waitFor(
+      async () => {
+        const rows = await sql<{ spend: number; reset_at: Date }>(
+          db.url,
+          "SELECT spend, budget_reset_at AS reset_at FROM team_memberships WHERE team_id = $1 AND user_id = 'hank'",
+          [T('tm-period')],
+        );
+        return (
+          Math.abs(Number(rows[0].spend) - calls * COST) < 1e-9 && rows[0].reset_at.getTime() - first.getTime() >= 2_000
+        );
+      },
+      5_000,
+      "the database's period restarted, one duration after the previous end",
+    );
+  });
+
   it("team_member_budget is every member's budget in the team unless the member has its own", async () => {
     const t = await ok('POST', '/team/new', {
       team_id: T('tm-default'),

@@ -2,6 +2,7 @@ import { Errors } from '../../common/errors/gateway-error';
 import type { LimitScope } from '../limits/limiter';
 import type { AccessObjects } from './access-objects.service';
 import type { LimitedObject } from './limited-object';
+import type { MemberMirror } from './member-mirror';
 import { KIND_LABEL } from './object-kind';
 import type { MemberLimits, TeamMembers } from './team-members';
 
@@ -20,11 +21,15 @@ export function memberCall(team: LimitedObject | undefined, userId: string | nul
   return limits ? { members, userId, limits } : null;
 }
 
-/** Admission against a member budget, from memory: the user's spend in the team reached it (400 budget_exceeded). */
-export function checkMember(m: MemberCall): void {
+/**
+ * Admission against a member budget, from memory: the user's spend in the team in the current period reached it
+ * (400 budget_exceeded). A period seen over is reset in the background, and its spend counts as 0 meanwhile.
+ */
+export function checkMember(m: MemberCall, nowMs: number, mirror: MemberMirror): void {
   const max = m.limits.maxBudget;
   if (max === null) return;
-  const spent = m.members.spendOf(m.userId);
+  if (m.members.periodOver(m.userId, nowMs)) mirror.periodOver(m.members.teamId, m.userId);
+  const spent = m.members.spendOf(m.userId, nowMs);
   if (spent >= max) throw Errors.budgetExceeded(m.members.owner(m.userId), spent, max);
 }
 

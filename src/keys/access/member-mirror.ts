@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { SpendTotal } from '../invalidation/key-events';
 import type { SpendWriter } from '../spend/spend-writer.service';
 import type { LimitedObject } from './limited-object';
-import { parseMemberKey, type TeamMembers } from './team-members';
+import { resetAtMsOf } from '../budget/period-spend';
+import { memberKey, parseMemberKey, type TeamMembers } from './team-members';
 import type { TeamMembersRepository } from './team-members.repository';
 
 /**
@@ -12,6 +13,8 @@ import type { TeamMembersRepository } from './team-members.repository';
  */
 export class MemberMirror {
   private readonly byTeam = new Map<string, TeamMembers>();
+  /** Memberships whose period reset is running (memberKey). */
+  private readonly resetting = new Set<string>();
 
   constructor(
     private readonly teams: Map<string, LimitedObject>,
@@ -44,17 +47,34 @@ export class MemberMirror {
     for (const [id, team] of this.teams) if (teamIds === null || teamIds.includes(id)) team.members = this.of(id);
   }
 
+  /** The member's period is over (seen by admission): reset it in the database, once, in the background. */
+  periodOver(teamId: string, userId: string): void {
+    const tag = memberKey(teamId, userId);
+    if (this.resetting.has(tag)) return;
+    this.resetting.add(tag);
+    this.spend
+      .readConsistent(() => this.repo.resetDue(teamId, userId))
+      .then((row) => {
+        if (row)
+          this.byTeam
+            .get(teamId)
+            ?.adopt(userId, row.spend, resetAtMsOf(row.resetAt), this.spend.unflushedMember(teamId, userId));
+      })
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'member budget period reset failed'))
+      .finally(() => this.resetting.delete(tag));
+  }
+
   /** A call's cost, counted at once for the member (written by the spend writer). */
   record(teamId: string, userId: string, cost: number): void {
-    const m = this.byTeam.get(teamId);
-    if (m) m.spend.set(userId, m.spendOf(userId) + cost);
+    this.byTeam.get(teamId)?.record(userId, cost);
   }
 
   /** Database totals after a spend write, ours or another instance's. */
   adopt(totals: Iterable<SpendTotal>): void {
-    for (const [key, total] of totals) {
+    for (const [key, total, resetAt] of totals) {
       const ids = parseMemberKey(key);
-      if (ids) this.byTeam.get(ids[0])?.adopt(ids[1], total, this.spend.unflushedMember(ids[0], ids[1]));
+      if (ids)
+        this.byTeam.get(ids[0])?.adopt(ids[1], total, resetAt ?? Infinity, this.spend.unflushedMember(ids[0], ids[1]));
     }
   }
 }

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
+import { MEMBER_NEXT_PERIOD } from '../budgets/budgets.repository';
 import { rethrowDatabaseError } from '../db-errors';
+import { PeriodSpend, resetAtMsOf } from '../budget/period-spend';
 import { TeamMembers, type MemberLimits } from './team-members';
 
 const LIMITS = `b.max_budget AS "maxBudget", b.rpm_limit AS "rpmLimit", b.tpm_limit AS "tpmLimit"`;
@@ -12,6 +14,7 @@ interface MembershipRaw {
   teamId: string;
   userId: string;
   spend: number;
+  resetAt: Date | null;
   hasOwn: boolean;
   maxBudget: number | null;
   rpmLimit: number | null;
@@ -39,7 +42,8 @@ export class TeamMembersRepository {
       ids,
     );
     const rows = await this.query<MembershipRaw>(
-      `SELECT m.team_id AS "teamId", m.user_id AS "userId", m.spend, b.budget_id IS NOT NULL AS "hasOwn", ${LIMITS}
+      `SELECT m.team_id AS "teamId", m.user_id AS "userId", m.spend, m.budget_reset_at AS "resetAt",
+         b.budget_id IS NOT NULL AS "hasOwn", ${LIMITS}
        FROM team_memberships AS m LEFT JOIN budgets AS b ON b.budget_id = m.budget_id
        WHERE ($1::text[] IS NULL OR m.team_id = ANY($1::text[]))
          AND (m.budget_id IS NOT NULL OR EXISTS (SELECT 1 FROM teams AS t
@@ -48,10 +52,11 @@ export class TeamMembersRepository {
     );
     const fallback = new Map(fallbacks.map((f) => [f.teamId, limits(f)]));
     const own = new Map<string, Map<string, MemberLimits>>();
-    const spend = new Map<string, Map<string, number>>();
+    const spend = new Map<string, Map<string, PeriodSpend>>();
     for (const r of rows) {
       if (r.hasOwn) mapOf(own, r.teamId).set(r.userId, limits(r));
-      mapOf(spend, r.teamId).set(r.userId, Number(r.spend) + unflushed(r.teamId, r.userId));
+      const total = Number(r.spend) + unflushed(r.teamId, r.userId);
+      mapOf(spend, r.teamId).set(r.userId, new PeriodSpend(total, resetAtMsOf(r.resetAt)));
     }
     const out = new Map<string, TeamMembers>();
     for (const teamId of new Set([...fallback.keys(), ...own.keys()]))
@@ -61,10 +66,30 @@ export class TeamMembersRepository {
           teamId,
           fallback.get(teamId) ?? null,
           own.get(teamId) ?? new Map<string, MemberLimits>(),
-          spend.get(teamId) ?? new Map<string, number>(),
+          spend.get(teamId) ?? new Map<string, PeriodSpend>(),
         ),
       );
     return out;
+  }
+
+  /**
+   * Ends the member's period if it is over (spend to 0, the next end one duration after the previous), guarded by
+   * the period end so that instances noticing together reset it once; answers the membership's total and period end.
+   */
+  async resetDue(teamId: string, userId: string): Promise<{ spend: number; resetAt: Date | null } | null> {
+    const p = this.db.prisma;
+    await p
+      .$executeRawUnsafe(
+        `UPDATE team_memberships AS m SET spend = 0, budget_reset_at = ${MEMBER_NEXT_PERIOD}, updated_at = now()
+         WHERE m.team_id = $1 AND m.user_id = $2 AND m.budget_reset_at <= now()`,
+        teamId,
+        userId,
+      )
+      .catch(rethrowDatabaseError);
+    const row = await p.teamMembership
+      .findUnique({ where: { teamId_userId: { teamId, userId } }, select: { spend: true, budgetResetAt: true } })
+      .catch(rethrowDatabaseError);
+    return row && { spend: row.spend, resetAt: row.budgetResetAt };
   }
 
   private query<T>(sql: string, ids: string[] | null): Promise<T[]> {

@@ -157,10 +157,10 @@ export class AccountingService implements CallAccounting {
     key: KeyLimits = NO_KEY,
   ): Admission | Promise<Admission> {
     for (const o of objects) if (o?.enforced) checkObject(o, modelGroup, now, this.objects);
-    if (call.member) checkMember(call.member);
+    if (call.member) checkMember(call.member, now, this.objects.members);
     const scopes = own();
     for (const o of objects) if (o) this.pushObject(scopes, o, now, worst);
-    if (call.member) this.pushMember(scopes, call.member, worst);
+    if (call.member) this.pushMember(scopes, call.member, worst, now);
     return this.withLimits(scopes, call, worst, key);
   }
 
@@ -176,10 +176,10 @@ export class AccountingService implements CallAccounting {
   }
 
   /** The member's scope, when it has rate limits or a budget this call reserves against. */
-  private pushMember(scopes: LimitScope[], m: MemberCall, worst: Reservation | undefined): void {
+  private pushMember(scopes: LimitScope[], m: MemberCall, worst: Reservation | undefined, now: number): void {
     const reserves = m.limits.maxBudget !== null && this.reserves(worst);
     if (m.limits.rpmLimit !== null || m.limits.tpmLimit !== null || reserves)
-      scopes.push(m.members.scope(m.userId, m.limits, reserves));
+      scopes.push(m.members.scope(m.userId, m.limits, reserves, now));
   }
 
   private withLimits(

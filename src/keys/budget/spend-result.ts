@@ -1,3 +1,4 @@
+import type { SpendTotal } from '../invalidation/key-events';
 import type { SpendKind, SpendRowAnswer } from './spend-statement';
 
 /** What a spend write answers (KeysRepository.addSpend). */
@@ -9,8 +10,8 @@ export interface SpendResult {
   teams: ReadonlyMap<string, number>;
   users?: ReadonlyMap<string, number>;
   endUsers?: ReadonlyMap<string, number>;
-  /** Team members' spend in their team, as `[memberKey, total]` (members with a budget there only). */
-  members?: readonly (readonly [string, number])[];
+  /** Team members' spend in their team, as `[memberKey, total, period end?]` (members with a budget there only). */
+  members?: readonly SpendTotal[];
   /** When the budget period of each total ends, by `k:`/`t:`/`u:`/`e:` and the id (absent: no period). */
   periods?: ReadonlyMap<string, number>;
   /** Rows this write took across their soft_budget (the first time in their period). */
@@ -52,11 +53,14 @@ export function spendResultOf(
   const crossings: SoftBudgetCrossing[] = [];
   const models = new Map<string, Readonly<Record<string, number>>>();
   const missing: string[] = [];
-  const members: [string, number][] = [];
+  const members: SpendTotal[] = [];
   for (const r of rows) {
     if (r.kind === 'b') continue;
     if (r.kind === 'tm') {
-      members.push([memberKeyOf(r.id), Number(r.spend)]);
+      const key = memberKeyOf(r.id);
+      members.push(
+        r.reset_at !== null ? [key, Number(r.spend), new Date(r.reset_at).getTime()] : [key, Number(r.spend)],
+      );
       continue;
     }
     if (r.kind === 'm') {

@@ -1,5 +1,6 @@
 import { Prisma } from '../../generated/prisma/client';
 import { parseMemberKey } from '../access/team-members';
+import { BUDGET_PERIOD_END, MEMBER_NEXT_PERIOD } from '../budgets/budgets.repository';
 
 /**
  * The SET list that adds `amount` to a row's spend within its budget period. A period that is over is ended in the
@@ -49,8 +50,20 @@ const KEY_WANTED = '(v.max_budget IS NOT NULL OR v.soft_budget IS NOT NULL OR d.
  * Whether a membership's new total is answered: every user's spend in a team is written, but only a member with a
  * budget there (its own, or the team's team_member_budget) has it read back by admission.
  */
-const MEMBER_WANTED = `(team_memberships.budget_id IS NOT NULL OR EXISTS (SELECT 1 FROM teams AS mt
-  WHERE mt.team_id = team_memberships.team_id AND mt.metadata ? 'team_member_budget_id'))`;
+const MEMBER_WANTED = `(m.budget_id IS NOT NULL OR EXISTS (SELECT 1 FROM teams AS mt
+  WHERE mt.team_id = m.team_id AND mt.metadata ? 'team_member_budget_id'))`;
+
+/** A new membership's period: its team's team_member_budget's current one (it has no budget of its own yet). */
+const NEW_MEMBER_PERIOD = `(SELECT ${BUDGET_PERIOD_END} FROM teams AS mt
+  JOIN budgets AS b ON b.budget_id = mt.metadata->>'team_member_budget_id' WHERE mt.team_id = d.t)`;
+
+/**
+ * Adds to a membership's spend within its period, as addWithinPeriod does for the other rows; the period's length
+ * is its budget's budget_duration (its own budget, else its team's team_member_budget), looked up only when the
+ * period is over.
+ */
+const MEMBER_ADD = `spend = CASE WHEN m.budget_reset_at <= now() THEN EXCLUDED.spend ELSE m.spend + EXCLUDED.spend END,
+  budget_reset_at = CASE WHEN m.budget_reset_at <= now() THEN ${MEMBER_NEXT_PERIOD} ELSE m.budget_reset_at END`;
 
 type Amounts = ReadonlyMap<string, number>;
 
@@ -136,11 +149,13 @@ export function spendStatement(
       ON CONFLICT (user_id) DO UPDATE SET ${raw(addWithinPeriod('end_users', 'EXCLUDED.spend'))}
       RETURNING ${raw(RETURNED('end_users', 'user_id'))}
     ), tm AS (
-      INSERT INTO team_memberships (team_id, user_id, spend)
-      SELECT d.t, d.u, d.amount FROM unnest(${mt}::text[], ${mu}::text[], ${ma}::float8[]) AS d(t, u, amount)
+      INSERT INTO team_memberships AS m (team_id, user_id, spend, budget_reset_at)
+      SELECT d.t, d.u, d.amount, ${raw(NEW_MEMBER_PERIOD)}
+      FROM unnest(${mt}::text[], ${mu}::text[], ${ma}::float8[]) AS d(t, u, amount)
       WHERE EXISTS (SELECT 1 FROM fresh)
-      ON CONFLICT (team_id, user_id) DO UPDATE SET spend = team_memberships.spend + EXCLUDED.spend, updated_at = now()
-      RETURNING json_build_array(team_id, user_id)::text AS id, spend, ${raw(MEMBER_WANTED)} AS wanted
+      ON CONFLICT (team_id, user_id) DO UPDATE SET ${raw(MEMBER_ADD)}, updated_at = now()
+      RETURNING json_build_array(m.team_id, m.user_id)::text AS id, m.spend, m.budget_reset_at AS reset_at,
+        ${raw(MEMBER_WANTED)} AS wanted
     )
     SELECT 'b' AS kind, id, NULL::jsonb AS models, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
       FROM fresh
@@ -150,5 +165,5 @@ export function spendStatement(
     UNION ALL SELECT 't', * FROM t
     UNION ALL SELECT 'u', * FROM u
     UNION ALL SELECT 'e', * FROM e
-    UNION ALL SELECT 'tm', id, NULL::jsonb, spend, NULL::timestamptz, NULL::float8, false FROM tm WHERE wanted`;
+    UNION ALL SELECT 'tm', id, NULL::jsonb, spend, reset_at, NULL::float8, false FROM tm WHERE wanted`;
 }

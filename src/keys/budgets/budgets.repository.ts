@@ -70,6 +70,7 @@ export class BudgetsRepository {
         const keys = await applyToKeys(tx, budgetId);
         const endUsers = await applyToEndUsers(tx, budgetId);
         const teams = await teamsOf(tx, budgetId);
+        await applyPeriodToMembers(tx, budgetId);
         await touchTeams(tx, teams);
         return { row, holders: { keys, endUsers, teams } };
       }),
@@ -177,6 +178,36 @@ export async function applyToEndUsers(tx: Tx, budgetId: string, endUserId?: stri
       AND (${endUserId ?? null}::text IS NULL OR e.user_id = ${endUserId ?? null}::text)
     RETURNING e.user_id`;
   return rows.map((r) => r.user_id);
+}
+
+/** A budget's current period end (null: no budget_duration), rolled forward from its schedule when it has passed. */
+export const BUDGET_PERIOD_END = `CASE WHEN b.budget_duration IS NULL THEN NULL
+  WHEN b.budget_reset_at <= now() THEN llmgw_next_reset(b.budget_reset_at, b.budget_duration, now())
+  ELSE b.budget_reset_at END`;
+
+/**
+ * The end of the period after membership `m`'s current one: one budget_duration of its budget (its own, else its
+ * team's team_member_budget) after it, by the database (no drift).
+ */
+export const MEMBER_NEXT_PERIOD = `llmgw_next_reset(m.budget_reset_at, (SELECT b.budget_duration FROM budgets AS b
+  WHERE b.budget_id = COALESCE(m.budget_id,
+    (SELECT mt.metadata->>'team_member_budget_id' FROM teams AS mt WHERE mt.team_id = m.team_id))), now())`;
+
+/**
+ * Puts the memberships that take this budget (their own, or their team's team_member_budget) on its schedule: a
+ * membership whose period already ended starts the budget's current one from 0; one in step is left alone, so this
+ * is safe after any change of the budget. The member's spend writes then roll the period on (spend-statement.ts).
+ */
+export async function applyPeriodToMembers(tx: Tx, budgetId: string): Promise<void> {
+  await tx.$executeRawUnsafe(
+    `UPDATE team_memberships AS m SET spend = CASE WHEN m.budget_reset_at <= now() THEN 0 ELSE m.spend END,
+      budget_reset_at = p.reset_at, updated_at = now()
+    FROM (SELECT ${BUDGET_PERIOD_END} AS reset_at FROM budgets AS b WHERE b.budget_id = $1) AS p
+    WHERE (m.budget_id = $1 OR (m.budget_id IS NULL
+        AND m.team_id IN (SELECT team_id FROM teams WHERE metadata->>'team_member_budget_id' = $1)))
+      AND m.budget_reset_at IS DISTINCT FROM p.reset_at`,
+    budgetId,
+  );
 }
 
 /** Teams whose members take this budget: a member's own, or the team's team_member_budget. */

@@ -5,7 +5,7 @@ import type { Budget, Prisma } from '../../generated/prisma/client';
 import type { Actor } from '../actor';
 import { objectAudit } from '../access/audit';
 import { firstResetAt } from '../budget/budget-period';
-import { touchTeams } from '../budgets/budgets.repository';
+import { applyPeriodToMembers, touchTeams } from '../budgets/budgets.repository';
 import { rethrowDatabaseError } from '../db-errors';
 
 /** Member budget fields as a budget row holds them (absent: unchanged; null: cleared). */
@@ -40,6 +40,7 @@ export class MemberBudgetsRepository {
       if (budgetId !== team.id)
         await tx.$executeRaw`UPDATE teams SET metadata = metadata || jsonb_build_object('team_member_budget_id', ${budgetId}::text)
           WHERE team_id = ${teamId}`;
+      await applyPeriodToMembers(tx, budgetId);
       await touchTeams(tx, [teamId]);
     });
   }
@@ -59,6 +60,7 @@ export class MemberBudgetsRepository {
           create: { teamId, userId, budgetId },
           update: { budgetId },
         });
+        await applyPeriodToMembers(tx, budgetId);
       }
       await touchTeams(tx, [teamId]);
     });

@@ -55,11 +55,15 @@ export class TeamMemberBudgets {
 
   /** LiteLLM's team_memberships of /team/info: each membership with its spend and its own budget. */
   async memberships(teamId: string): Promise<View[]> {
+    const now = Date.now();
     return (await this.repo.memberships(teamId)).map((m) => ({
       team_id: m.teamId,
       user_id: m.userId,
       budget_id: m.budgetId,
-      spend: m.spend + this.spend.unflushedMember(m.teamId, m.userId),
+      // A period that ended and was not written to since: its spend no longer counts.
+      spend:
+        ((m.budgetResetAt?.getTime() ?? Infinity) <= now ? 0 : m.spend) +
+        this.spend.unflushedMember(m.teamId, m.userId),
       litellm_budget_table: m.budget ? toBudgetView(m.budget) : null,
     }));
   }
