@@ -1,5 +1,4 @@
-import type { SpendLogBatch } from './spend-log-batch';
-import { dayOf } from './spend-log-days';
+import { EncodedRows } from './spend-log-encoded';
 import type { SpendLogRow } from './spend-log-row';
 
 /** `PGCOPY\n\377\r\n\0`, then no flags and no header extension. */
@@ -19,39 +18,12 @@ const TEXT_OID = 25;
 const FIXED_ROOM = 256;
 
 /**
- * Spend log rows in COPY's binary format, written into one growing buffer as they come: no object per row outlives
- * the call, and the database reads numbers and times as they are rather than parsing text. The caller's and the
- * deployment's columns are encoded once and copied while they repeat. The rows' start offsets are kept, so the oldest
- * rows can be let go of (a full buffer) without rewriting the rest.
+ * Spend log rows in COPY's binary format, for PostgreSQL: the database reads numbers and times as they are rather
+ * than parsing text. The caller's and the deployment's columns are encoded once and copied while they repeat.
  */
-export class BinaryRows implements SpendLogBatch {
-  private buf: Buffer;
-  private view: DataView;
-  private off = 0;
-  /** Where each row starts; `starts[count]` is where the next one will. */
-  private starts = new Int32Array(1025);
-  private first = 0;
-  private count = 0;
-  readonly days: number[] = [];
-  private lastDay = NaN;
-
+export class BinaryRows extends EncodedRows {
   constructor(capacity = 1 << 19) {
-    this.buf = Buffer.allocUnsafeSlow(capacity);
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
-  }
-
-  /** Empty again, keeping its memory: a batch written is reused for the next. */
-  reset(): void {
-    this.off = 0;
-    this.first = 0;
-    this.count = 0;
-    this.days.length = 0;
-    this.lastDay = NaN;
-  }
-
-  /** Rows held (those let go of excluded). */
-  get size(): number {
-    return this.count - this.first;
+    super(capacity);
   }
 
   add(r: SpendLogRow): void {
@@ -86,35 +58,12 @@ export class BinaryRows implements SpendLogBatch {
       o += NO_TAGS.length;
     } else o = tags(b, v, o, r.requestTags);
     this.off = o;
-    if (this.count + 1 >= this.starts.length) {
-      const more = new Int32Array(this.starts.length * 2);
-      more.set(this.starts);
-      this.starts = more;
-    }
-    this.starts[++this.count] = o;
-    const day = dayOf(r.startTime);
-    if (day !== this.lastDay) {
-      this.lastDay = day;
-      if (!this.days.includes(day)) this.days.push(day);
-    }
-  }
-
-  /** Lets go of the `n` oldest rows held. */
-  dropOldest(n: number): void {
-    this.first = Math.min(this.count, this.first + n);
+    this.endRow(r.startTime);
   }
 
   /** The rows held, as the body of `COPY ... FROM STDIN (FORMAT binary)`: header, rows, trailer. */
   chunks(): Buffer[] {
-    return [BINARY_HEADER, this.buf.subarray(this.starts[this.first], this.off), BINARY_TRAILER];
-  }
-
-  private ensure(room: number): void {
-    if (this.off + room <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.off + room));
-    this.buf.copy(bigger, 0, 0, this.off);
-    this.buf = bigger;
-    this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);
+    return [BINARY_HEADER, this.held(), BINARY_TRAILER];
   }
 }
 

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { CopyAround } from '../database/copy-in';
 import { DatabaseService } from '../database/database.service';
-import { RowList, type SpendLogBatch } from './spend-log-batch';
 import { BinaryRows } from './spend-log-binary';
-import { COPY_BINARY, PLAIN_ROWS_INSERT, ROW_COLUMN_LIST, ROW_TARGET, plainCopyData } from './spend-log-copy';
+import { COPY_BINARY, PLAIN_ROWS_INSERT, ROW_COLUMN_LIST, ROW_TARGET } from './spend-log-copy';
 import { DAY_MS } from './spend-log-days';
 import type { SpendLogRow } from './spend-log-row';
+import { TextRows } from './spend-log-text';
 
 /** Daily partitions are named `spend_logs_YYYYMMDD` (UTC days). */
 const PARTITION = /^spend_logs_(\d{4})(\d{2})(\d{2})$/;
@@ -39,8 +39,10 @@ const AGAIN: CopyAround = {
 
 /**
  * Where COPY is not spoken and a field needs an escape (rare: a tab, line break or backslash in a client's string),
- * and for a batch written again, a whole batch is one JSON parameter (the rows as SpendLogRow objects, times as epoch
- * milliseconds): JSON.stringify is native and cheap per row, where array parameters and ISO date strings are not.
+ * the rows are one JSON parameter (SpendLogRow objects, times as epoch milliseconds): JSON.stringify is native and
+ * cheap per row, where array parameters and ISO date strings are not. A batch that may be in the table already (an
+ * earlier attempt committed, its answer was lost) is written with ON CONFLICT DO NOTHING: only then, as checking
+ * every row's key for a conflict costs the database a quarter more.
  */
 const INSERT = `INSERT INTO ${ROW_TARGET}
 SELECT u."id", u."requestId", u."callType", u."apiKey", u."keyAlias", u."teamId", u."user", u."endUser", u."model",
@@ -52,11 +54,9 @@ FROM json_to_recordset($1::json) AS u("id" text, "requestId" text, "callType" te
   "teamId" text, "user" text, "endUser" text, "model" text, "modelId" text, "apiBase" text, "promptTokens" int,
   "completionTokens" int, "spend" float8, "startTime" float8, "endTime" float8, "completionStartTime" float8,
   "status" text, "statusCode" int, "requestTags" json)`;
-/**
- * The same for a batch that may be in the table already (an earlier attempt committed, its answer was lost): rows
- * already there are skipped. Only then: checking every row's key for a conflict costs the database a quarter more.
- */
-const INSERT_AGAIN = `${INSERT} ON CONFLICT DO NOTHING`;
+
+/** A batch of rows as a store takes it. */
+export type StoreBatch = BinaryRows | TextRows;
 
 export function partitionName(dayMs: number): string {
   return `spend_logs_${new Date(dayMs).toISOString().slice(0, 10).replace(/-/g, '')}`;
@@ -73,9 +73,9 @@ export class SpendLogStore {
 
   constructor(private readonly db: DatabaseService) {}
 
-  /** An empty batch in the form this store is written in: COPY's binary rows on PostgreSQL, else rows. */
-  newBatch(): SpendLogBatch {
-    return this.db.canCopy ? new BinaryRows() : new RowList();
+  /** An empty batch in the form this store is written in: COPY's binary rows on PostgreSQL, else text lines. */
+  newBatch(): StoreBatch {
+    return this.db.canCopy ? new BinaryRows() : new TextRows();
   }
 
   /** Writes `rows` as one batch. */
@@ -91,16 +91,11 @@ export class SpendLogStore {
    * already there (an earlier attempt committed, its answer lost): copied aside and inserted skipping them, or the
    * JSON statement.
    */
-  async write(batch: SpendLogBatch): Promise<void> {
+  async write(batch: StoreBatch): Promise<void> {
     try {
       await this.ensurePartitions(batch.days);
       if (batch instanceof BinaryRows) await this.db.copyIn(COPY_BINARY, batch.chunks());
-      else {
-        const rows = (batch as RowList).rows();
-        const plain = plainCopyData(rows);
-        if (plain !== undefined) await this.db.query(PLAIN_ROWS_INSERT, [plain]);
-        else await this.db.query(INSERT, [JSON.stringify(rows)]);
-      }
+      else await this.writeText(batch, '');
     } catch (err) {
       const code = (err as { code?: string }).code;
       // No partition for a row: a day this process knew was dropped meanwhile (retention on another instance).
@@ -108,8 +103,16 @@ export class SpendLogStore {
       else if (code !== DUPLICATE) throw err;
       await this.ensurePartitions(batch.days);
       if (batch instanceof BinaryRows) await this.db.copyIn(COPY_AGAIN, batch.chunks(), AGAIN);
-      else await this.db.query(INSERT_AGAIN, [JSON.stringify((batch as RowList).rows())]);
+      else await this.writeText(batch, ' ON CONFLICT DO NOTHING');
     }
+  }
+
+  /** A text batch: its lines in one statement, its rows that needed an escape in the JSON one. */
+  private async writeText(batch: TextRows, onConflict: string): Promise<void> {
+    const text = batch.text();
+    if (text.length > 0) await this.db.query(PLAIN_ROWS_INSERT + onConflict, [text]);
+    const rows = batch.rows();
+    if (rows.length > 0) await this.db.query(INSERT + onConflict, [JSON.stringify(rows)]);
   }
 
   private async ensurePartitions(days: readonly number[]): Promise<void> {

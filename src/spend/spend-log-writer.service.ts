@@ -3,10 +3,8 @@ import type { Logger } from 'pino';
 import { raceTimer } from '../common/time/timeout';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
-import type { SpendLogBatch } from './spend-log-batch';
-import { BinaryRows } from './spend-log-binary';
 import type { SpendLogRow } from './spend-log-row';
-import { SpendLogStore } from './spend-log-store';
+import { SpendLogStore, type StoreBatch } from './spend-log-store';
 
 /** Rows held while the database is slow or away: a bound on the memory an outage can take (spend-logs.md). */
 export const BUFFER_ROWS = 100_000;
@@ -21,8 +19,8 @@ const LOG_EVERY_FAILURES = 30;
 const DROP_LOG_MS = 10_000;
 
 /**
- * Spend log rows, written off the request path: each row goes into the batch being filled (on PostgreSQL encoded at
- * once in COPY's binary form, so no object per row waits in memory), and batches are written every write interval
+ * Spend log rows, written off the request path: each row goes into the batch being filled (encoded at once, on
+ * PostgreSQL in COPY's binary form, so no object per row waits in memory), and batches are written every write interval
  * or as soon as one is full. A failed write puts its batch back in front and is tried again at the next interval, so
  * a database outage delays rows. Past the buffer's capacity the oldest rows are dropped, counted (`dropped`) and
  * logged: memory stays bounded whatever the outage lasts.
@@ -30,10 +28,10 @@ const DROP_LOG_MS = 10_000;
 @Injectable()
 export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
   /** Full batches waiting, oldest first; the one being filled is `filling`; the one being written is in neither. */
-  private readonly queue: SpendLogBatch[] = [];
-  private filling: SpendLogBatch | null = null;
+  private readonly queue: StoreBatch[] = [];
+  private filling: StoreBatch | null = null;
   /** A written batch kept for reuse (its buffer), so that steady writing allocates none. */
-  private spare: BinaryRows | null = null;
+  private spare: StoreBatch | null = null;
   /** Rows in `queue` and `filling`. */
   private held = 0;
   private readonly everyMs: number;
@@ -111,7 +109,7 @@ export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
       this.filling = null;
     }
     while (this.queue.length > 0) {
-      const batch = this.queue.shift() as SpendLogBatch;
+      const batch = this.queue.shift() as StoreBatch;
       const rows = batch.size;
       this.held -= rows;
       try {
@@ -133,10 +131,8 @@ export class SpendLogWriter implements OnModuleInit, OnModuleDestroy {
       this.written += rows;
       this.batches++;
       this.lastBatch = rows;
-      if (batch instanceof BinaryRows) {
-        batch.reset();
-        this.spare = batch;
-      }
+      batch.reset();
+      this.spare = batch;
     }
   }
 
