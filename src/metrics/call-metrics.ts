@@ -35,6 +35,8 @@ const OVERFLOW = 'overflow';
  */
 export class CallMetrics {
   private readonly series = new Map<string, Series>();
+  /** Overflow series by their model labels (overflowOf). */
+  private readonly overflows = new Map<string, Series>();
   overflowed = 0;
   private last: { readonly asked: readonly string[]; readonly series: Series } | null = null;
 
@@ -42,19 +44,31 @@ export class CallMetrics {
 
   /** The series of these labels, made if new; past MAX_SERIES, the overflow series of their model labels. */
   private seriesOf(asked: readonly string[]): Series {
-    let key = asked.join('\u0001');
+    const key = asked.join('\u0001');
     let series = this.series.get(key);
     if (series) return series;
-    let labels = asked;
     if (this.series.size >= MAX_SERIES) {
       this.overflowed++;
-      labels = asked.map((l, i) => (i < CALLER_LABELS ? OVERFLOW : l));
-      key = labels.join('\u0001');
-      series = this.series.get(key);
-      if (series) return series;
+      return this.overflowOf(asked);
     }
-    series = new Series(labels);
+    series = new Series(asked);
     this.series.set(key, series);
+    return series;
+  }
+
+  /**
+   * The overflow series of these labels' model labels (the last two), found by those alone: with calls spread over
+   * many keys past the bound, nearly every call is a caller not seen before.
+   */
+  private overflowOf(asked: readonly string[]): Series {
+    const models = `${asked[CALLER_LABELS]}\u0001${asked[CALLER_LABELS + 1]}`;
+    let series = this.overflows.get(models);
+    if (series) return series;
+    const labels = asked.map((l, i) => (i < CALLER_LABELS ? OVERFLOW : l));
+    const key = labels.join('\u0001');
+    series = this.series.get(key);
+    if (!series) this.series.set(key, (series = new Series(labels)));
+    this.overflows.set(models, series);
     return series;
   }
 
