@@ -109,8 +109,8 @@ export class SpendLogStore {
 
   /** A text batch: its lines in one statement, its rows that needed an escape in the JSON one. */
   private async writeText(batch: TextRows, onConflict: string): Promise<void> {
-    const text = batch.text();
-    if (text.length > 0) await this.db.query(PLAIN_ROWS_INSERT + onConflict, [text]);
+    const lines = batch.lines();
+    if (lines.length > 0) await this.db.query(PLAIN_ROWS_INSERT + onConflict, [lines]);
     const rows = batch.rows();
     if (rows.length > 0) await this.db.query(INSERT + onConflict, [JSON.stringify(rows)]);
   }

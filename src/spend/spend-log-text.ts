@@ -47,9 +47,12 @@ export class TextRows extends EncodedRows {
     this.keptFirst = Math.min(this.kept.length, this.keptFirst + n - lines);
   }
 
-  /** The lines held, as one string; empty when none. */
-  text(): string {
-    return this.held().toString('utf8');
+  /**
+   * The lines held, as the bytes of one text parameter (the driver sends a Buffer in binary format, which for text is
+   * its UTF-8 bytes: no decoding into a string and encoding back); empty when none.
+   */
+  lines(): Buffer {
+    return this.held();
   }
 
   /** The rows that need the JSON statement. */
