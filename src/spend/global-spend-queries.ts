@@ -45,6 +45,16 @@ export function last30Days(now = Date.now()): Window {
 }
 
 /**
+ * The most recent MAX_WINDOW_DAYS days of a window whose end is no later than the end of tomorrow (UTC; no row is
+ * written later): how a read whose contract takes any dates (`/global/spend/report`, the `/spend/logs` summary) stays
+ * bounded without refusing them.
+ */
+export function latestDays(r: { from: number | null; to: number | null }, now = Date.now()): Window {
+  const to = Math.min(r.to ?? Infinity, (Math.floor(now / DAY_MS) + 2) * DAY_MS);
+  return { from: Math.max(r.from ?? -Infinity, to - MAX_WINDOW_DAYS * DAY_MS), to };
+}
+
+/**
  * A window from optional dates, bounded: no dates is the last 30 days, one date alone reaches 30 days to the other
  * side, and a window longer than MAX_WINDOW_DAYS is refused (naming the date to move) rather than read.
  */

@@ -7,6 +7,8 @@ import { toToken } from '../keys/secrets/key-secret';
 import { isStorableText, NOT_STORABLE } from '../keys/dto/storable';
 
 const DAY_MS = 86_400_000;
+/** The most rows a `/spend/logs` page may skip: OFFSET reads every row it skips; a later row is reached by date. */
+export const MAX_SKIPPED_ROWS = 10_000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const parseDate = (s: string) => new Date(DATE.test(s) ? `${s}T00:00:00Z` : s);
 const date = z

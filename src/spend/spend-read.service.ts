@@ -1,11 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import type { Caller } from '../auth/caller';
+import { Errors } from '../common/errors/gateway-error';
 import { DatabaseService } from '../database/database.service';
+import { latestDays } from './global-spend-queries';
 import { keySpendReport } from './key-spend-report';
 import { spendDaySummary } from './spend-day-summary';
 import { teamAliases } from './team-names';
-import { tokenOf, range, scopeOf, Where, type spendLogsQuery, type spendReportQuery } from './spend-queries';
+import {
+  MAX_SKIPPED_ROWS,
+  range,
+  scopeOf,
+  tokenOf,
+  Where,
+  type spendLogsQuery,
+  type spendReportQuery,
+} from './spend-queries';
 
 interface LogRow {
   request_id: string;
@@ -61,7 +71,11 @@ export class SpendReadService {
 
   async logs(q: z.output<typeof spendLogsQuery>, caller: Caller): Promise<object[]> {
     const scope = scopeOf(caller, q.team_id);
-    const { from, to } = range(q.start_date, q.end_date);
+    const asked = range(q.start_date, q.end_date);
+    // Rows by default (filters and paging apply to them); LiteLLM's summary per day for a range of dates when asked
+    // for (summarize=true, LiteLLM's own default: a LiteLLM script reading the summary names it), of its latest days.
+    const summary = q.start_date !== undefined && q.end_date !== undefined && q.summarize?.toLowerCase() === 'true';
+    const { from, to } = summary ? latestDays(asked) : asked;
     const where = new Where()
       .eq('team_id', scope.teamId ?? q.team_id)
       .eq('api_key', scope.apiKey)
@@ -70,10 +84,13 @@ export class SpendReadService {
       .eq('request_id', q.request_id)
       .eq('model', q.model)
       .between(from, to);
-    // Rows by default (filters and paging apply to them); LiteLLM's summary per day for a range of dates when asked
-    // for (summarize=true, LiteLLM's own default: a LiteLLM script reading the summary names it).
-    if (q.start_date !== undefined && q.end_date !== undefined && q.summarize?.toLowerCase() === 'true')
-      return spendDaySummary(this.db, where, q.end_date.slice(0, 10));
+    if (summary) return spendDaySummary(this.db, where, (q.end_date as string).slice(0, 10));
+    if ((q.page - 1) * q.page_size > MAX_SKIPPED_ROWS)
+      throw Errors.badRequest(
+        `page ${q.page} of ${q.page_size} rows skips more than ${MAX_SKIPPED_ROWS} rows: to read further, ` +
+          `pass the last row's startTime as end_date`,
+        'page',
+      );
     const limit = where.params.push(q.page_size);
     const offset = where.params.push((q.page - 1) * q.page_size);
     const rows = await this.db.query<LogRow>(
@@ -85,7 +102,8 @@ export class SpendReadService {
 
   async report(q: z.output<typeof spendReportQuery>, caller: Caller): Promise<object[]> {
     const scope = scopeOf(caller, q.team_id);
-    const { from, to } = range(q.start_date, q.end_date);
+    // Any dates are taken, as the contract has it; the report covers their latest days (latestDays).
+    const { from, to } = latestDays(range(q.start_date, q.end_date));
     const where = new Where()
       .eq('team_id', scope.teamId ?? q.team_id)
       .eq('api_key', scope.apiKey)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InProcessGateway } from '../support/gateway';
+import { MAX_SKIPPED_ROWS } from '../../src/spend/spend-queries';
 import { assertError, managementApi } from '../support/management-api';
 import { sql, type TestDatabase } from '../support/postgres';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
@@ -94,6 +95,14 @@ describe('management bodies and queries: values out of the database range (Postg
     }
     assert.deepEqual(await ok('GET', '/spend/logs?start_date=0001-01-01&end_date=9999-12-31'), []);
     await ok('GET', '/global/spend/report?start_date=2024-01-01&end_date=9999-12-31');
+  });
+
+  it('spend reads stay bounded: a /spend/logs page past MAX_SKIPPED_ROWS is a 400 naming page; any report dates answer', async () => {
+    assert.deepEqual(await ok('GET', `/spend/logs?page=${MAX_SKIPPED_ROWS / 1000 + 1}&page_size=1000`), []);
+    for (const q of [`page=${MAX_SKIPPED_ROWS / 1000 + 2}&page_size=1000`, 'page=1000000', 'page=102']) {
+      assertError(await api('GET', `/spend/logs?${q}`), 400, { param: 'page', message: /end_date/ });
+    }
+    assert.ok(Array.isArray(await ok('GET', '/global/spend/report?start_date=0001-01-01&end_date=9999-12-31')));
   });
 
   it('NUL characters in spend and user list filters: 400 naming the filter', async () => {
