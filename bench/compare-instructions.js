@@ -12,6 +12,17 @@ if (!a || !b) {
 }
 const before = JSON.parse(readFileSync(a, 'utf8'));
 const after = JSON.parse(readFileSync(b, 'utf8'));
+// A build run from another folder (`--dist`) names its functions by that folder: compared by the path under dist/.
+const byDist = (fns) => {
+  const out = {};
+  for (const [name, n] of Object.entries(fns ?? {})) {
+    const key = name.replace(/\S*\/dist\//g, 'dist/').replace(/:\d+:\d+$/, '');
+    out[key] = (out[key] ?? 0) + n;
+  }
+  return out;
+};
+before.gatewayFunctions = before.gatewayFunctions && byDist(before.gatewayFunctions);
+after.gatewayFunctions = after.gatewayFunctions && byDist(after.gatewayFunctions);
 if (!before.gatewayFunctions || !after.gatewayFunctions) {
   console.error('both results need gatewayFunctions (runs of bench/instructions.js from this version on)');
   process.exit(2);
