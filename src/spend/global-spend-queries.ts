@@ -45,13 +45,16 @@ export function last30Days(now = Date.now()): Window {
 }
 
 /**
- * The most recent MAX_WINDOW_DAYS days of a window whose end is no later than the end of tomorrow (UTC; no row is
- * written later): how a read whose contract takes any dates (`/global/spend/report`, the `/spend/logs` summary) stays
- * bounded without refusing them.
+ * A window whose end is no later than the end of tomorrow (UTC; no row is written later), its start as asked: a read
+ * whose contract takes any dates (`/global/spend/report`, the `/spend/logs` summary) reads the daily partitions of
+ * the window that exist, and never days to come. Its start is not moved: a report that left out days it was asked
+ * for would answer wrong sums, where a long window only costs the partitions that exist in it.
  */
-export function latestDays(r: { from: number | null; to: number | null }, now = Date.now()): Window {
-  const to = Math.min(r.to ?? Infinity, (Math.floor(now / DAY_MS) + 2) * DAY_MS);
-  return { from: Math.max(r.from ?? -Infinity, to - MAX_WINDOW_DAYS * DAY_MS), to };
+export function pastDays(
+  r: { from: number | null; to: number | null },
+  now = Date.now(),
+): { from: number | null; to: number } {
+  return { from: r.from, to: Math.min(r.to ?? Infinity, (Math.floor(now / DAY_MS) + 2) * DAY_MS) };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { DatabaseService } from '../database/database.service';
-import { latestDays } from './global-spend-queries';
+import { pastDays } from './global-spend-queries';
 import { keySpendReport } from './key-spend-report';
 import { spendDaySummary } from './spend-day-summary';
 import { teamAliases } from './team-names';
@@ -73,9 +73,9 @@ export class SpendReadService {
     const scope = scopeOf(caller, q.team_id);
     const asked = range(q.start_date, q.end_date);
     // Rows by default (filters and paging apply to them); LiteLLM's summary per day for a range of dates when asked
-    // for (summarize=true, LiteLLM's own default: a LiteLLM script reading the summary names it), of its latest days.
+    // for (summarize=true, LiteLLM's own default: a LiteLLM script reading the summary names it), up to tomorrow.
     const summary = q.start_date !== undefined && q.end_date !== undefined && q.summarize?.toLowerCase() === 'true';
-    const { from, to } = summary ? latestDays(asked) : asked;
+    const { from, to } = summary ? pastDays(asked) : asked;
     const where = new Where()
       .eq('team_id', scope.teamId ?? q.team_id)
       .eq('api_key', scope.apiKey)
@@ -102,8 +102,8 @@ export class SpendReadService {
 
   async report(q: z.output<typeof spendReportQuery>, caller: Caller): Promise<object[]> {
     const scope = scopeOf(caller, q.team_id);
-    // Any dates are taken, as the contract has it; the report covers their latest days (latestDays).
-    const { from, to } = latestDays(range(q.start_date, q.end_date));
+    // Any dates are taken, as the contract has it; days to come are not read (pastDays).
+    const { from, to } = pastDays(range(q.start_date, q.end_date));
     const where = new Where()
       .eq('team_id', scope.teamId ?? q.team_id)
       .eq('api_key', scope.apiKey)
