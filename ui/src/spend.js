@@ -23,12 +23,6 @@ const MEASURES = {
 };
 
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
-/** The report answers the latest 31 days of longer ranges; the chart shows the days it read, not empty ones. */
-const REPORT_DAYS = 31;
-const latestFrom = (from, to) => {
-  const first = isoDay(Date.parse(to) - (REPORT_DAYS - 1) * DAY);
-  return from < first ? first : from;
-};
 
 /** Every day from `from` to `to` (YYYY-MM-DD, UTC), so days without calls show as gaps, not as missing days. */
 function daysOf(from, to) {
@@ -91,10 +85,9 @@ export function Spend() {
     measure: 'total_spend',
   });
   const { data, error } = useLoad(() => {
-    const read = { ...q, from: latestFrom(q.from, q.to), asked: q.from };
-    const params = new URLSearchParams({ start_date: read.from, end_date: q.to, group_by: q.groupBy });
+    const params = new URLSearchParams({ start_date: q.from, end_date: q.to, group_by: q.groupBy });
     return Promise.all([api(`/global/spend/report?${params}`), q.groupBy === 'api_key' ? aliases() : new Map()]).then(
-      ([report, names]) => ({ q: read, ...shape(report, q.groupBy, q.measure, daysOf(read.from, q.to), names) }),
+      ([report, names]) => ({ q, ...shape(report, q.groupBy, q.measure, daysOf(q.from, q.to), names) }),
     );
   }, [q]);
   const change = (e) => {
@@ -132,7 +125,6 @@ export function Spend() {
       data === null
         ? !error && html`<p>Loading…</p>`
         : html`<h2>${measureLabel} per day by ${groupLabel.toLowerCase()}</h2>
-            ${data.q.from !== data.q.asked && html`<p>A report covers at most ${REPORT_DAYS} days: from ${data.q.from}.</p>`}
             ${
               data.series.length === 0
                 ? html`<p>No calls from ${data.q.from} to ${data.q.to}.</p>`
