@@ -1,3 +1,4 @@
+import { ColumnMemo } from './spend-log-columns';
 import { EncodedRows } from './spend-log-encoded';
 import type { SpendLogRow } from './spend-log-row';
 
@@ -27,8 +28,8 @@ export class BinaryRows extends EncodedRows {
   }
 
   add(r: SpendLogRow): void {
-    const caller = callerBytes(r);
-    const deployment = deploymentBytes(r);
+    const caller = columns.caller(r);
+    const deployment = columns.deployment(r);
     this.ensure(
       FIXED_ROOM + caller.length + deployment.length + 3 * (r.id.length + r.requestId.length) + tagsRoom(r.requestTags),
     );
@@ -83,47 +84,11 @@ const FAILURE = fields(['failure']);
 /** An empty text[]: no dimensions, no nulls, element type text. */
 const NO_TAGS = Buffer.from([0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TEXT_OID]);
 
-/** The caller's columns (`call_type` to `end_user`) of the previous row, reused while they are the same. */
-let previous: SpendLogRow | undefined;
-let previousCaller: Buffer = Buffer.alloc(0);
-function callerBytes(r: SpendLogRow): Buffer {
-  const p = previous;
-  if (
-    p !== undefined &&
-    r.callType === p.callType &&
-    r.apiKey === p.apiKey &&
-    r.keyAlias === p.keyAlias &&
-    r.teamId === p.teamId &&
-    r.user === p.user &&
-    r.endUser === p.endUser
-  )
-    return previousCaller;
-  previous = r;
-  previousCaller = fields([r.callType, r.apiKey, r.keyAlias, r.teamId, r.user, r.endUser]);
-  return previousCaller;
-}
-
-/**
- * The deployment's columns (`model` to `api_base`), kept per deployment id (a group's calls alternate between its
- * deployments) and bounded: deployments are few, but a client's `model` is not.
- */
-interface DeploymentColumns {
-  readonly model: string;
-  readonly apiBase: string | null;
-  readonly bytes: Buffer;
-}
-const deployments = new Map<string, DeploymentColumns>();
-const MAX_DEPLOYMENTS = 1_000;
-function deploymentBytes(r: SpendLogRow): Buffer {
-  const known = r.modelId === null ? undefined : deployments.get(r.modelId);
-  if (known !== undefined && known.model === r.model && known.apiBase === r.apiBase) return known.bytes;
-  const bytes = fields([r.model, r.modelId, r.apiBase]);
-  if (r.modelId !== null) {
-    if (deployments.size >= MAX_DEPLOYMENTS) deployments.clear();
-    deployments.set(r.modelId, { model: r.model, apiBase: r.apiBase, bytes });
-  }
-  return bytes;
-}
+/** The caller's and deployment's columns, encoded once and copied while they repeat. */
+const columns = new ColumnMemo<Buffer>(
+  (r) => fields([r.callType, r.apiKey, r.keyAlias, r.teamId, r.user, r.endUser]),
+  (r) => fields([r.model, r.modelId, r.apiBase]),
+);
 
 function tagsRoom(tags: readonly string[]): number {
   let n = 0;

@@ -1,3 +1,4 @@
+import { ColumnMemo } from './spend-log-columns';
 import { EncodedRows } from './spend-log-encoded';
 import type { SpendLogRow } from './spend-log-row';
 
@@ -91,54 +92,22 @@ function instant(ms: number): string {
 
 const orNull = (v: string | null) => (v === null ? '\\N' : v);
 
-/** The caller's columns (`call_type` to `end_user`) of the previous row, reused while they are the same. */
-let previous: SpendLogRow | undefined;
-let previousCaller: string | undefined;
-function callerColumns(r: SpendLogRow): string | undefined {
-  const p = previous;
-  if (
-    p !== undefined &&
-    r.callType === p.callType &&
-    r.apiKey === p.apiKey &&
-    r.keyAlias === p.keyAlias &&
-    r.teamId === p.teamId &&
-    r.user === p.user &&
-    r.endUser === p.endUser
-  )
-    return previousCaller;
-  previous = r;
-  const values = [r.callType, r.apiKey, r.keyAlias, r.teamId, r.user, r.endUser];
-  previousCaller = values.some((v) => v !== null && special(v)) ? undefined : values.map(orNull).join('\t');
-  return previousCaller;
-}
-
-/**
- * The deployment's columns (`model` to `api_base`), kept per deployment id (a group's calls alternate between its
- * deployments) and bounded: deployments are few, but a client's `model` is not.
- */
-interface DeploymentColumns {
-  readonly model: string;
-  readonly apiBase: string | null;
-  readonly text: string | undefined;
-}
-const deployments = new Map<string, DeploymentColumns>();
-const MAX_DEPLOYMENTS = 1_000;
-function deploymentColumns(r: SpendLogRow): string | undefined {
-  const known = r.modelId === null ? undefined : deployments.get(r.modelId);
-  if (known !== undefined && known.model === r.model && known.apiBase === r.apiBase) return known.text;
-  const plain = !special(r.model) && !special(r.modelId ?? '') && !special(r.apiBase ?? '');
-  const text = plain ? `${r.model}\t${orNull(r.modelId)}\t${orNull(r.apiBase)}` : undefined;
-  if (r.modelId !== null) {
-    if (deployments.size >= MAX_DEPLOYMENTS) deployments.clear();
-    deployments.set(r.modelId, { model: r.model, apiBase: r.apiBase, text });
-  }
-  return text;
-}
+/** The caller's and deployment's columns as text, or undefined when a value would need an escape. */
+const columns = new ColumnMemo<string | undefined>(
+  (r) => {
+    const values = [r.callType, r.apiKey, r.keyAlias, r.teamId, r.user, r.endUser];
+    return values.some((v) => v !== null && special(v)) ? undefined : values.map(orNull).join('\t');
+  },
+  (r) =>
+    special(r.model) || special(r.modelId ?? '') || special(r.apiBase ?? '')
+      ? undefined
+      : `${r.model}\t${orNull(r.modelId)}\t${orNull(r.apiBase)}`,
+);
 
 /** One row as a line of COPY's text format, or undefined when a field would need an escape. */
 function plainLine(r: SpendLogRow): string | undefined {
-  const caller = callerColumns(r);
-  const deployment = deploymentColumns(r);
+  const caller = columns.caller(r);
+  const deployment = columns.deployment(r);
   const tags = array(r.requestTags);
   if (caller === undefined || deployment === undefined || special(r.requestId) || special(tags)) return undefined;
   return (
