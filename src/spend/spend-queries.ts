@@ -84,13 +84,20 @@ export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId
   throw Errors.forbidden('This caller has no team or key to see spend of');
 }
 
+/** The spend log's columns whose indexes are in collation "C" (migration 20261207070000). */
+const BYTE_INDEXED: ReadonlySet<string> = new Set(['request_id', 'api_key', 'team_id', 'user']);
+
 /** WHERE conditions and their parameters, built from filters (never from values pasted into SQL). */
 export class Where {
   readonly conds: string[] = [];
   readonly params: unknown[] = [];
 
   eq(column: string, value: string | undefined): this {
-    if (value !== undefined) this.conds.push(`"${column}" = $${this.params.push(value)}`);
+    if (value === undefined) return this;
+    // The spend log's text indexes compare bytes; an equality's answer is the same under any collation, and naming
+    // the index's lets the planner use it.
+    const collate = BYTE_INDEXED.has(column) ? ' COLLATE "C"' : '';
+    this.conds.push(`"${column}"${collate} = $${this.params.push(value)}`);
     return this;
   }
 

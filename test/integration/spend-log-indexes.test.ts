@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import type { DatabaseService } from '../../src/database/database.service';
 import { SpendLogStore } from '../../src/spend/spend-log-store';
+import { Where } from '../../src/spend/spend-queries';
 import { createTestDatabase } from '../support/postgres';
 import { plainRow } from '../support/spend-rows';
 import { openDatabase } from '../support/database';
@@ -17,6 +18,7 @@ const FILTERS = [
   ['team_id', 'spend_logs_team_id_start_time_idx'],
   ['user', 'spend_logs_user_start_time_idx'],
 ] as const;
+const INDEXED = [...FILTERS, ['request_id', 'spend_logs_request_id_idx']] as const;
 
 describe('spend log indexes: partial, and used by the filtered reads', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -59,16 +61,28 @@ describe('spend log indexes: partial, and used by the filtered reads', () => {
   it('serves each filter of /spend/logs from its index, in a generic plan', async () => {
     await client.query('SET plan_cache_mode = force_generic_plan');
     await client.query('SET enable_seqscan = off');
-    for (const [column, index] of FILTERS) {
+    for (const [column, index] of INDEXED) {
       const name = `by_${column}`;
       const ofPartition = index.replace('spend_logs_', 'spend_logs_\\d{8}_');
+      // The condition as the gateway's reads write it.
+      const where = new Where().eq(column, 'x');
       await client.query(
-        `PREPARE ${name}(text) AS SELECT * FROM "spend_logs" WHERE "${column}" = $1
-         ORDER BY "start_time" DESC, "id" DESC LIMIT 100`,
+        `PREPARE ${name}(text) AS SELECT * FROM "spend_logs" ${where.sql} ORDER BY "start_time" DESC, "id" DESC LIMIT 100`,
       );
       const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}('x')`);
       const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
       assert.match(plan, new RegExp(`Index Scan (Backward )?using ${ofPartition}`), plan);
     }
+  });
+
+  it('compares bytes in its text indexes (no locale comparison per index step of each row written)', async () => {
+    const { rows } = await client.query<{ index: string; collation: string }>(
+      `SELECT i.relname AS index, coll.collname AS collation
+       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+       CROSS JOIN unnest(x.indcollation) AS c(oid) JOIN pg_collation coll ON coll.oid = c.oid
+       WHERE t.relname = 'spend_logs' AND c.oid <> 0`,
+    );
+    const byIndex = new Map(rows.map((r) => [r.index, r.collation]));
+    for (const [, index] of INDEXED) assert.equal(byIndex.get(index), 'C', index);
   });
 });
