@@ -1,7 +1,7 @@
 /**
  * The LiteLLM key fields with effect, read once when a key is cached (from its `extra` column):
  *  - `aliases`: a model name the key may send -> the model group it calls;
- *  - `model_max_budget`: a budget per model group (USD; `{budget_limit}` as LiteLLM also writes it);
+ *  - `model_max_budget`: a budget per model group (USD; `{budget_limit}` or `{max_budget}`, LiteLLM's two spellings);
  *  - `model_rpm_limit` / `model_tpm_limit`: limits per model group for this key;
  *  - `tags`: recorded on each call's report (spend logs), with the request's `metadata.tags`.
  */
@@ -31,13 +31,18 @@ export function keyExtras(extra: unknown): KeyExtras {
       typeof v === 'number'
         ? v
         : v && typeof v === 'object'
-          ? amount((v as { budget_limit?: unknown }).budget_limit)
+          ? amount(budgetLimitOf(v as { budget_limit?: unknown; max_budget?: unknown }))
           : undefined,
     ),
     modelRpm: mapOf(e.model_rpm_limit, (v) => (typeof v === 'number' ? v : undefined)),
     modelTpm: mapOf(e.model_tpm_limit, (v) => (typeof v === 'number' ? v : undefined)),
     tags: Array.isArray(e.tags) ? Object.freeze(e.tags.filter((t): t is string => typeof t === 'string')) : null,
   });
+}
+
+/** LiteLLM reads `budget_limit` as `max_budget` (its BudgetConfig): a budget's model_max_budget uses the latter. */
+function budgetLimitOf(v: { budget_limit?: unknown; max_budget?: unknown }): unknown {
+  return v.budget_limit !== undefined ? v.budget_limit : v.max_budget;
 }
 
 /** A budget_limit as stored: a number, or the text of one (as LiteLLM accepts it). */

@@ -1,4 +1,6 @@
-import { ownLimit } from './budgets/key-budget';
+import type { Budget } from '../generated/prisma/client';
+import { toBudgetView } from './budgets/budget-view';
+import { MODEL_MAX_BUDGET, ownLimit } from './budgets/key-budget';
 import type { KeyRow } from './keys.repository';
 
 /**
@@ -32,14 +34,25 @@ export interface KeyView {
   updated_at: string;
   created_by: string;
   updated_by: string | null;
+  /** Its own per-model budgets (`{}`: none, or its budget's). */
+  model_max_budget: unknown;
+  /** Spend per model group (counted for the groups of its model_max_budget). */
+  model_spend: unknown;
+  /** Its budget (budget_id) as LiteLLM joins it: the LiteLLM_BudgetTable row; null without one. */
+  litellm_budget_table: Record<string, unknown> | null;
 }
 
+/** The budgets of the keys answered, by budget_id (keys.repository.ts budgetsOf): null or missing, none joined. */
+export type KeyBudgets = ReadonlyMap<string, Budget> | null;
+
 /** `unflushedSpend`: spend recorded by this instance and not yet written (so /key/info is current). */
-export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
+export function toKeyView(row: KeyRow, unflushedSpend = 0, budgets: KeyBudgets = null): KeyView {
   // A budget period that ended and was not reset yet: its spend no longer counts.
   const ended = (row.budgetResetAt?.getTime() ?? Infinity) <= Date.now();
+  const extra = (row.extra ?? {}) as Record<string, unknown>;
+  const budget = row.budgetId !== null ? budgets?.get(row.budgetId) : undefined;
   return {
-    ...((row.extra ?? {}) as Record<string, unknown>),
+    ...extra,
     token: row.token,
     key_alias: row.keyAlias,
     key_name: row.keyName,
@@ -64,5 +77,8 @@ export function toKeyView(row: KeyRow, unflushedSpend = 0): KeyView {
     updated_at: row.updatedAt.toISOString(),
     created_by: row.createdBy,
     updated_by: row.updatedBy,
+    model_max_budget: ownLimit(row, MODEL_MAX_BUDGET, extra[MODEL_MAX_BUDGET]) ?? {},
+    model_spend: row.modelSpend ?? {},
+    litellm_budget_table: budget ? toBudgetView(budget) : null,
   };
 }

@@ -18,6 +18,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { BudgetsController } from './budgets/budgets.controller';
 import { BudgetsRepository } from './budgets/budgets.repository';
 import { BudgetsService } from './budgets/budgets.service';
+import { KeyViews } from './key-views.service';
 import { CustomersController } from './customers/customers.controller';
 import { CustomersRepository } from './customers/customers.repository';
 import { CustomersService } from './customers/customers.service';
@@ -77,6 +78,7 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
     CustomersService,
     BudgetsRepository,
     BudgetsService,
+    KeyViews,
     JwtAccessDirectory,
     JwtTeams,
     { provide: ACCESS_DIRECTORY, useExisting: JwtAccessDirectory },

@@ -44,7 +44,7 @@ export class KeysRepository {
     return guard(
       this.prisma.$transaction(async (tx) => {
         const budgeted = withBudgetLimits(null, data) as NewKey;
-        const row = await tx.virtualKey.create({ data: { ...budgeted, extra: mergeExtra({}, data.extra) } });
+        const row = await tx.virtualKey.create({ data: { ...budgeted, extra: mergeExtra({}, budgeted.extra) } });
         await tx.auditLog.create({ data: auditData(actor, audit) });
         if (row.budgetId === null) return row;
         await takeBudget(tx, row.token, row.budgetId);
@@ -68,8 +68,7 @@ export class KeysRepository {
     return guard(
       this.prisma.$transaction(async (tx) => {
         const budget = touchesBudget(changes);
-        const { extra: patch, ...given } = changes;
-        let columns = given;
+        let { extra: patch, ...columns } = changes;
         let extra: Prisma.InputJsonValue | undefined;
         let budgetId: string | null = null;
         if (patch || budget) {
@@ -77,14 +76,14 @@ export class KeysRepository {
           if (budget) await tx.$executeRaw`SELECT 1 FROM virtual_keys WHERE token = ${token} FOR UPDATE`;
           const current = await tx.virtualKey.findFirst({
             where: { token, ...scope },
-            select: { extra: true, ...KEY_BUDGET_SELECT },
+            select: KEY_BUDGET_SELECT,
           });
           if (!current) return null;
-          if (patch) extra = mergeExtra(current.extra, patch);
           if (budget) {
-            columns = withBudgetLimits(current, columns);
+            ({ extra: patch, ...columns } = withBudgetLimits(current, changes));
             budgetId = columns.budgetId !== undefined ? columns.budgetId : current.budgetId;
           }
+          if (patch) extra = mergeExtra(current.extra, patch);
         }
         const found = await tx.virtualKey.updateMany({
           where: { token, ...scope },

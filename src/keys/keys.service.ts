@@ -15,7 +15,8 @@ import type { KeyFields } from './dto/key-fields';
 import { auditedFields, recordBlocker, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
 import { adminBlocked, blockWhere, mayRotateSelf, scopeWhere, withinScope, type KeyScope } from './key-scope';
-import { toKeyView, type KeyView } from './key-view';
+import type { KeyView } from './key-view';
+import { KeyViews } from './key-views.service';
 import { KeysRepository, type KeyChanges, type KeyFilter, type KeyRow } from './keys.repository';
 import { KEY_SORT_COLUMNS } from './key-row';
 import { KeyEventsService } from './invalidation/key-events.service';
@@ -44,6 +45,7 @@ export class KeysService {
     private readonly events: KeyEventsService,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly objectChanges: ObjectChanges,
+    private readonly views: KeyViews,
   ) {
     this.fanout = new ChangeFanout(repo, cache, spend, events);
     this.masterToken = config.masterKey ? hashSecret(config.masterKey) : null;
@@ -76,7 +78,7 @@ export class KeysService {
       })
       .catch(taken('key'));
     await this.fanout.changed([row], [], true);
-    return { key: secret, ...toKeyView(row) };
+    return { key: secret, ...(await this.views.one(row)) };
   }
 
   async info(keyRef: string | undefined, caller: Caller): Promise<{ key: string; info: KeyView }> {
@@ -102,7 +104,7 @@ export class KeysService {
       (caller.role === 'internal_user' && row.createdBy !== actorOf(caller).id)
     )
       throw notFound(keyRef ?? 'this key');
-    return { key: row.token, info: toKeyView(row, this.spend.unflushed(row.token)) };
+    return { key: row.token, info: await this.views.one(row) };
   }
 
   async update(req: UpdateKeyRequest, caller: Caller): Promise<KeyView> {
@@ -157,7 +159,7 @@ export class KeysService {
     this.spend.completeRename(oldToken, token);
     const settled = await this.fanout.settled(row);
     await this.fanout.changed([settled], [oldToken], true, [oldToken, token]);
-    return { key: secret, ...toKeyView(settled, this.spend.unflushed(token)) };
+    return { key: secret, ...(await this.views.one(settled)) };
   }
 
   /** Keys whose limits a budget change rewrote (budgets.repository.ts applyToKeys): here now, elsewhere at once. */
@@ -184,9 +186,7 @@ export class KeysService {
     if (q.status === 'deleted') return { keys: [], total_count: 0, current_page: q.page, total_pages: 0 };
     const { rows, total } = await this.spend.readConsistent(() => this.repo.list(listFilter(q), q.page, q.size, where));
     return {
-      keys: q.return_full_object
-        ? rows.map((r) => toKeyView(r, this.spend.unflushed(r.token)))
-        : rows.map((r) => r.token),
+      keys: q.return_full_object ? await this.views.of(rows) : rows.map((r) => r.token),
       total_count: total,
       current_page: q.page,
       total_pages: Math.ceil(total / q.size),
@@ -215,7 +215,7 @@ export class KeysService {
     }
     const settled = await this.fanout.settled(row);
     await this.fanout.changed([settled], []);
-    return toKeyView(settled, this.spend.unflushed(settled.token));
+    return this.views.one(settled);
   }
 
   /** What the caller may manage (null: every key); see key-scope.ts. */

@@ -20,9 +20,9 @@ describe('budgets: keys with budget_id take its limits where they set none (Post
   let db: TestDatabase;
   let setup: ProxyOnDatabase | undefined;
   const { api, ok } = managementApi(() => gw.url, MASTER);
-  const ask = (key: string) =>
+  const ask = (key: string, model = 'gpt-test') =>
     new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1`, maxRetries: 0 }).chat.completions.create({
-      model: 'gpt-test',
+      model,
       messages: [{ role: 'user', content: 'hi' }],
     });
   async function rejected(p: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
@@ -43,6 +43,9 @@ describe('budgets: keys with budget_id take its limits where they set none (Post
       respond: () => ({ json: chatCompletion('hello', USAGE) }),
       yaml: (upstream) => `model_list:
   - model_name: gpt-test
+    litellm_params: { model: openai/gpt-upstream, api_base: ${upstream} }
+    model_info: { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 }
+  - model_name: gpt-other
     litellm_params: { model: openai/gpt-upstream, api_base: ${upstream} }
     model_info: { input_cost_per_token: 0.0001, output_cost_per_token: 0.0002 }
 general_settings:
@@ -116,6 +119,73 @@ general_settings:
       [k2.token],
     );
     assert.deepEqual(row, { max_budget: null, rpm_limit: null, budget_limits: [] }, "the budget's limits go with it");
+  });
+
+  it("the budget's model_max_budget holds a key without its own, per model; the key's own wins", async () => {
+    // LiteLLM's BudgetConfig spelling ({max_budget}), as /budget/new documents it.
+    await ok('POST', '/budget/new', {
+      budget_id: B('per-model'),
+      model_max_budget: { 'gpt-test': { max_budget: COST } },
+    });
+    const k = await ok('POST', '/key/generate', { budget_id: B('per-model') });
+    assert.deepEqual(k.model_max_budget, {}, "the key's own, as LiteLLM answers it");
+    await ask(k.key);
+    const err = await rejected(ask(k.key));
+    assert.equal(err.code, 'budget_exceeded');
+    assert.match(err.message, /gpt-test/);
+    await ask(k.key, 'gpt-other');
+
+    // Its own (non-empty) model_max_budget wins; {} is none, and takes the budget's again.
+    const own = await ok('POST', '/key/update', { key: k.key, model_max_budget: { 'gpt-other': 1 } });
+    assert.deepEqual(own.model_max_budget, { 'gpt-other': 1 });
+    await ask(k.key);
+    await ok('POST', '/key/update', { key: k.key, model_max_budget: {} });
+    assert.equal((await rejected(ask(k.key))).code, 'budget_exceeded');
+
+    // A change of the budget reaches the key; leaving the budget takes its model_max_budget away.
+    await ok('POST', '/budget/update', {
+      budget_id: B('per-model'),
+      model_max_budget: { 'gpt-test': { max_budget: 1 } },
+    });
+    await ask(k.key);
+    await ok('POST', '/budget/update', { budget_id: B('per-model'), model_max_budget: { 'gpt-test': 0 } });
+    assert.equal((await rejected(ask(k.key))).code, 'budget_exceeded');
+    await ok('POST', '/key/update', { key: k.key, budget_id: null });
+    await ask(k.key);
+    const [row] = await sql<{ extra: Record<string, unknown>; budget_limits: string[] }>(
+      db.url,
+      'SELECT extra, budget_limits FROM virtual_keys WHERE token = $1',
+      [k.token],
+    );
+    assert.equal(row.extra.model_max_budget, undefined);
+    assert.deepEqual(row.budget_limits, []);
+  });
+
+  it('key answers join the budget as litellm_budget_table (null without one), as LiteLLM answers a key', async () => {
+    const budget = await ok('POST', '/budget/new', { budget_id: B('joined'), max_budget: 7, rpm_limit: 70 });
+    await ok('POST', '/team/new', { team_id: B('team-j') });
+    await ok('POST', '/user/new', { user_id: B('user-j') });
+    const k = await ok('POST', '/key/generate', {
+      budget_id: B('joined'),
+      team_id: B('team-j'),
+      user_id: B('user-j'),
+    });
+    const plain = await ok('POST', '/key/generate', { team_id: B('team-j'), user_id: B('user-j') });
+    assert.deepEqual(k.litellm_budget_table, budget, '/key/generate');
+    assert.equal(plain.litellm_budget_table, null);
+    assert.deepEqual((await ok('GET', `/key/info?key=${k.key}`)).info.litellm_budget_table, budget, '/key/info');
+    const listed = await ok('GET', `/key/list?team_id=${B('team-j')}&return_full_object=true`);
+    const byToken = (keys: { token: string; litellm_budget_table: unknown }[], token: string) =>
+      keys.find((x) => x.token === token)?.litellm_budget_table;
+    assert.deepEqual(byToken(listed.keys, k.token), budget, '/key/list');
+    assert.equal(byToken(listed.keys, plain.token), null);
+    const team = await ok('GET', `/team/info?team_id=${B('team-j')}`);
+    assert.deepEqual(byToken(team.keys, k.token), budget, '/team/info keys');
+    const user = await ok('GET', `/user/info?user_id=${B('user-j')}`);
+    assert.deepEqual(byToken(user.keys, k.token), budget, '/user/info keys');
+    const updated = await ok('POST', '/budget/update', { budget_id: B('joined'), max_budget: 8 });
+    const moved = await ok('POST', '/key/update', { key: k.key, rpm_limit: 5 });
+    assert.deepEqual(moved.litellm_budget_table, updated, '/key/update');
   });
 
   it('an unknown budget_id is refused; a budget a key takes cannot be deleted', async () => {

@@ -137,13 +137,16 @@ const fromBudget = (c: string) => `${c} = CASE WHEN '${c}' = ANY(v.budget_limits
 
 /**
  * Copies a budget's limits into the limit columns of the keys that take it (all of them, or the one named) where a
- * key sets none of its own (those its budget_limits lists): the key cache, admission, spend writes, periods and soft
+ * key sets none of its own (those its budget_limits lists; its model_max_budget into `extra`): the key cache, admission, spend writes, periods and soft
  * budgets then read plain key columns, so a key's budget costs nothing per call. A period already running under the
  * same duration is kept; otherwise the key's period follows the budget's schedule. Answers the keys changed.
  */
 export async function applyToKeys(tx: Tx, budgetId: string, token?: string): Promise<string[]> {
   const rows = await tx.$queryRawUnsafe<{ token: string }[]>(
     `UPDATE virtual_keys AS v SET ${KEY_BUDGET_LIMITS.map(fromBudget).join(', ')},
+      extra = CASE WHEN NOT ('model_max_budget' = ANY(v.budget_limits)) THEN v.extra
+        WHEN jsonb_typeof(b.model_max_budget) = 'object' THEN jsonb_set(v.extra, '{model_max_budget}', b.model_max_budget)
+        ELSE v.extra - 'model_max_budget' END,
       budget_reset_at = CASE
         WHEN NOT ('budget_duration' = ANY(v.budget_limits)) THEN v.budget_reset_at
         WHEN b.budget_duration IS NULL THEN NULL

@@ -3,7 +3,13 @@ import type { KeyChanges, KeyRow } from '../key-row';
 import { applyToKeys, KEY_BUDGET_LIMITS, lockBudget, type KeyBudgetLimit } from './budgets.repository';
 
 /** What a key change needs of the stored key to tell which limits are its own and which its budget's. */
-export type KeyBudgetState = Pick<KeyRow, 'budgetId' | 'budgetLimits' | (typeof PROP)[KeyBudgetLimit]>;
+export type KeyBudgetState = Pick<KeyRow, 'budgetId' | 'budgetLimits' | 'extra' | (typeof PROP)[KeyBudgetLimit]>;
+
+/**
+ * The budget's model_max_budget, listed in `budget_limits` like the columns: kept in the key's `extra` (where the
+ * key's own is), so the key cache reads it as the key's; taken when the key's own is missing or empty (LiteLLM).
+ */
+export const MODEL_MAX_BUDGET = 'model_max_budget';
 
 const PROP = {
   max_budget: 'maxBudget',
@@ -24,11 +30,16 @@ export const KEY_BUDGET_SELECT = {
   tpmLimit: true,
   maxParallelRequests: true,
   budgetDuration: true,
+  extra: true,
 } as const satisfies Record<keyof KeyBudgetState, true> & Prisma.VirtualKeySelect;
 
 /** Whether a change can alter what the key takes from a budget (its budget_id, or one of those limits). */
 export function touchesBudget(c: KeyChanges): boolean {
-  return c.budgetId !== undefined || Object.values(PROP).some((p) => c[p] !== undefined);
+  return (
+    c.budgetId !== undefined ||
+    c.extra?.[MODEL_MAX_BUDGET] !== undefined ||
+    Object.values(PROP).some((p) => c[p] !== undefined)
+  );
 }
 
 /**
@@ -53,8 +64,24 @@ export function withBudgetLimits(current: KeyBudgetState | null, changes: KeyCha
       if (col === 'budget_duration') out.budgetResetAt = null;
     }
   }
+  const givenModels = changes.extra?.[MODEL_MAX_BUDGET];
+  const ownModels =
+    givenModels !== undefined ? givenModels : taken.has(MODEL_MAX_BUDGET) ? null : extraOf(current)[MODEL_MAX_BUDGET];
+  if (budgetId !== null && isEmptyMap(ownModels)) limits.push(MODEL_MAX_BUDGET);
+  else if (givenModels === undefined && taken.has(MODEL_MAX_BUDGET))
+    out.extra = { ...changes.extra, [MODEL_MAX_BUDGET]: null };
   out.budgetLimits = limits;
   return out;
+}
+
+function extraOf(row: KeyBudgetState | null): Record<string, unknown> {
+  const e = row?.extra;
+  return e && typeof e === 'object' && !Array.isArray(e) ? e : {};
+}
+
+/** No per-model budget of its own: none, or `{}` (LiteLLM's default, which its budget's replaces). */
+function isEmptyMap(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'object' && Object.keys(v).length === 0);
 }
 
 /** After the key is written: a key with a budget takes its limits (the budget locked against a concurrent delete). */
@@ -70,7 +97,7 @@ export async function takeBudget(tx: Prisma.TransactionClient, token: string, bu
  */
 export function ownLimit<T>(
   row: { readonly budgetLimits?: readonly string[] },
-  col: KeyBudgetLimit,
+  col: KeyBudgetLimit | typeof MODEL_MAX_BUDGET,
   value: T,
 ): T | null {
   return row.budgetLimits?.includes(col) ? null : value;

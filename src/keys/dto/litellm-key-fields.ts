@@ -39,7 +39,22 @@ export const LITELLM_KEY_FIELDS: Readonly<Record<string, { effect: KeyFieldEffec
   model_max_budget: {
     effect: 'acts',
     schema: perModel(
-      z.union([money, z.object({ budget_limit: z.union([money, moneyText]), time_period: text.optional() }).loose()]),
+      z.union([
+        money,
+        // `max_budget` / `budget_duration`: LiteLLM's BudgetConfig spelling of the same, as a budget holds it.
+        z
+          .object({
+            budget_limit: z.union([money, moneyText]).optional(),
+            time_period: text.optional(),
+            max_budget: z.union([money, moneyText]).optional(),
+            budget_duration: text.optional(),
+          })
+          .loose()
+          .refine(
+            (v) => v.budget_limit !== undefined || v.max_budget !== undefined,
+            'needs budget_limit or max_budget',
+          ),
+      ]),
     ),
   },
   model_rpm_limit: { effect: 'acts', schema: perModel(limit) },

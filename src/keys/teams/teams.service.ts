@@ -10,7 +10,7 @@ import { isAdmin, mayReadTeam, readsAll, requireAdmin } from '../access/object-a
 import { ObjectsRepository } from '../access/objects.repository';
 import { pick, toLimitChanges } from '../access/limit-fields';
 import { UniqueViolation } from '../db-errors';
-import { toKeyView } from '../key-view';
+import { KeyViews } from '../key-views.service';
 import { SpendWriter } from '../spend/spend-writer.service';
 import {
   MAX_TEAM_MEMBERS,
@@ -40,6 +40,7 @@ export class TeamsService {
     private readonly spend: SpendWriter,
     private readonly memberUsers: MemberUsersRepository,
     private readonly memberBudgets: TeamMemberBudgets,
+    private readonly keyViews: KeyViews,
   ) {}
 
   async create(req: NewTeamRequest, caller: Caller): Promise<View> {
@@ -83,7 +84,7 @@ export class TeamsService {
       team_id: row.teamId,
       // LiteLLM's team_info adds the team's default member budget.
       team_info: { ...this.view(row), team_member_budget_table: await this.memberBudgets.teamDefault(row.metadata) },
-      keys: keys.map((k) => toKeyView(k, this.spend.unflushed(k.token))),
+      keys: await this.keyViews.of(keys),
       team_memberships: await this.memberBudgets.memberships(id),
     };
   }
@@ -227,11 +228,11 @@ export class TeamsService {
     const userId = readsAll(caller) || caller.teamId !== undefined ? q.user_id : caller.userId;
     const rows = await this.repo.list({ userId, organizationId: q.organization_id, teamIds: own });
     // LiteLLM's TeamListResponseObject: each team with its keys and its member budgets (none kept here).
-    const keys = rows.length > 0 ? await this.repo.keysOfTeams(rows.map((r) => r.teamId)) : [];
+    const keys = rows.length > 0 ? await this.keyViews.of(await this.repo.keysOfTeams(rows.map((r) => r.teamId))) : [];
     return rows.map((r) => ({
       ...this.view(r),
       team_memberships: [],
-      keys: keys.filter((k) => k.teamId === r.teamId).map((k) => toKeyView(k, this.spend.unflushed(k.token))),
+      keys: keys.filter((k) => k.team_id === r.teamId),
     }));
   }
 

@@ -9,7 +9,7 @@ import { ObjectChanges } from '../access/object-changes.service';
 import { mayReadUser, readsAll, requireAdmin } from '../access/object-access';
 import { ObjectsRepository } from '../access/objects.repository';
 import { UniqueViolation } from '../db-errors';
-import { toKeyView } from '../key-view';
+import { KeyViews } from '../key-views.service';
 import { KeysService } from '../keys.service';
 import { SpendWriter } from '../spend/spend-writer.service';
 import { toTeamView } from '../teams/team-view';
@@ -39,6 +39,7 @@ export class UsersService {
     private readonly spend: SpendWriter,
     private readonly keys: KeysService,
     private readonly teams: TeamsRepository,
+    private readonly keyViews: KeyViews,
   ) {}
 
   async create(req: NewUserRequest, caller: Caller): Promise<View> {
@@ -108,7 +109,7 @@ export class UsersService {
     return {
       user_id: row.userId,
       user_info: this.view(row),
-      keys: keys.map((k) => toKeyView(k, this.spend.unflushed(k.token))),
+      keys: await this.keyViews.of(keys),
       teams: teams.map((t) => toTeamView(t, this.spend.unflushedOf('team', t.teamId))),
     };
   }
