@@ -88,6 +88,17 @@ general_settings:
     assert.equal(m.team_id, T('tm-a'));
     assert.equal(m.litellm_budget_table.budget_id, m.budget_id);
     assert.equal(m.litellm_budget_table.max_budget, 2 * COST);
+    // /team/list answers each team's memberships too (LiteLLM's TeamListResponseObject), the user's only when named.
+    const listed = await ok('GET', '/team/list?user_id=alice');
+    const tmA = listed.find((t: { team_id: string }) => t.team_id === T('tm-a')).team_memberships;
+    assert.deepEqual(
+      tmA.map((x: { user_id: string }) => x.user_id),
+      ['alice'],
+    );
+    assert.equal(tmA[0].litellm_budget_table.max_budget, 2 * COST);
+    const all = await ok('GET', '/team/list');
+    const everyone = all.find((t: { team_id: string }) => t.team_id === T('tm-a')).team_memberships;
+    assert.ok(everyone.some((x: { user_id: string }) => x.user_id === 'alice'));
     await waitFor(
       async () => {
         const rows = await sql<{ spend: number }>(

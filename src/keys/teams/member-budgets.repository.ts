@@ -75,10 +75,17 @@ export class MemberBudgetsRepository {
     });
   }
 
-  /** The team's memberships (members that have spent or have a budget there), with their own budgets. */
-  async memberships(teamId: string): Promise<MembershipWithBudget[]> {
+  /**
+   * The teams' memberships (members that have spent or have a budget there; `userId`: that user's only), with their
+   * own budgets.
+   */
+  async memberships(teamIds: readonly string[], userId?: string): Promise<MembershipWithBudget[]> {
     const rows = await this.db.prisma.teamMembership
-      .findMany({ where: { teamId }, orderBy: { createdAt: 'asc' }, take: 10_000 })
+      .findMany({
+        where: { teamId: { in: [...teamIds] }, ...(userId !== undefined && { userId }) },
+        orderBy: { createdAt: 'asc' },
+        take: 10_000,
+      })
       .catch(rethrowDatabaseError);
     const ids = rows.flatMap((r) => (r.budgetId ? [r.budgetId] : []));
     const budgets = ids.length > 0 ? await this.db.prisma.budget.findMany({ where: { budgetId: { in: ids } } }) : [];

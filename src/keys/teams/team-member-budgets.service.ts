@@ -53,10 +53,15 @@ export class TeamMemberBudgets {
     await this.changes.membersLeft(teamId, userIds);
   }
 
-  /** LiteLLM's team_memberships of /team/info: each membership with its spend and its own budget. */
-  async memberships(teamId: string): Promise<View[]> {
+  /**
+   * LiteLLM's team_memberships of /team/info and /team/list: each membership of these teams (`userId`: that user's
+   * only) with its spend and its own budget.
+   */
+  async memberships(teamIds: string | readonly string[], userId?: string): Promise<View[]> {
     const now = Date.now();
-    return (await this.repo.memberships(teamId)).map((m) => ({
+    const ids = typeof teamIds === 'string' ? [teamIds] : teamIds;
+    if (ids.length === 0) return [];
+    return (await this.repo.memberships(ids, userId)).map((m) => ({
       team_id: m.teamId,
       user_id: m.userId,
       budget_id: m.budgetId,

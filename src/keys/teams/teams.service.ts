@@ -227,11 +227,13 @@ export class TeamsService {
           : [];
     const userId = readsAll(caller) || caller.teamId !== undefined ? q.user_id : caller.userId;
     const rows = await this.repo.list({ userId, organizationId: q.organization_id, teamIds: own });
-    // LiteLLM's TeamListResponseObject: each team with its keys and its member budgets (none kept here).
-    const keys = rows.length > 0 ? await this.keyViews.of(await this.repo.keysOfTeams(rows.map((r) => r.teamId))) : [];
+    // LiteLLM's TeamListResponseObject: each team with its keys and its memberships (the user's only, when named).
+    const teamIds = rows.map((r) => r.teamId);
+    const keys = rows.length > 0 ? await this.keyViews.of(await this.repo.keysOfTeams(teamIds)) : [];
+    const memberships = await this.memberBudgets.memberships(teamIds, userId);
     return rows.map((r) => ({
       ...this.view(r),
-      team_memberships: [],
+      team_memberships: memberships.filter((m) => m.team_id === r.teamId),
       keys: keys.filter((k) => k.team_id === r.teamId),
     }));
   }
