@@ -1,9 +1,10 @@
-import type { Admission, CallReport, KeyBudgetView } from '../../proxy/call-accounting';
+import type { Admission, CallReport } from '../../proxy/call-accounting';
 import type { AccessObjects } from '../access/access-objects.service';
 import type { MemberCall } from '../access/admission-checks';
 import { memberKey } from '../access/team-members';
+import type { CachedKey } from '../cached-key';
 import type { KeyCache } from '../key-cache.service';
-import type { LimitTicket } from '../limits/limiter';
+import type { LimitTicket, WindowCounts } from '../limits/limiter';
 import type { SpendWriter } from '../spend/spend-writer.service';
 
 /** Whom a call is charged to: its key, team, user and end user (each when it has one). */
@@ -24,7 +25,7 @@ export interface KeyLimits {
   readonly models: ReadonlySet<string> | null;
   readonly tags: readonly string[] | null;
   readonly perModelSpend: boolean;
-  readonly key: KeyBudgetView | null;
+  readonly key: CachedKey | null;
 }
 
 export const NO_KEY: KeyLimits = { models: null, tags: null, perModelSpend: false, key: null };
@@ -43,8 +44,12 @@ export class CallAdmission implements Admission {
     readonly tags: readonly string[] | null,
     /** The key has a model_max_budget: its spend is also counted per model group. */
     private readonly perModelSpend: boolean,
-    readonly key: KeyBudgetView | null,
+    readonly key: CachedKey | null,
   ) {}
+
+  keyWindow(): WindowCounts | undefined {
+    return this.key ? this.ticket?.seen?.(this.key.scopeId) : undefined;
+  }
 
   done(report: CallReport | null): void {
     if (this.finished) return;

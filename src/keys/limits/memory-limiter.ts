@@ -1,4 +1,4 @@
-import { budgetError, limitError, type LimitScope, type LimitTicket, type Limiter } from './limiter';
+import { budgetError, countsAt, limitError, type LimitScope, type LimitTicket, type Limiter } from './limiter';
 import { MinuteWindow } from './minute-window';
 
 interface ScopeState {
@@ -28,14 +28,19 @@ export class MemoryLimiter implements Limiter {
   acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0): LimitTicket {
     const now = this.now();
     const states = scopes.map((s) => this.state(s.id));
+    // The windows' counts before this call, per scope (requests, tokens; -1 without that limit): for answer headers.
+    const seen: number[] = [];
     for (let i = 0; i < scopes.length; i++) {
       const s = scopes[i];
       const st = states[i];
       const budget = s.budget;
       if (budget != null && (s.spent ?? 0) + st.reserved >= budget) throw budgetError(s, s.spent ?? 0, st.reserved);
       if (s.parallel !== null && st.inFlight >= s.parallel) throw limitError(s, 'parallel', 1000);
-      if (s.rpm !== null && st.rpm.total(now) >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
-      if (s.tpm !== null && st.tpm.total(now) >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
+      const requests = s.rpm !== null ? st.rpm.total(now) : -1;
+      if (s.rpm !== null && requests >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
+      const tokens = s.tpm !== null ? st.tpm.total(now) : -1;
+      if (s.tpm !== null && tokens >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
+      seen.push(requests, tokens);
     }
     for (let i = 0; i < scopes.length; i++) {
       const s = scopes[i];
@@ -47,6 +52,7 @@ export class MemoryLimiter implements Limiter {
     }
     let released = false;
     return {
+      seen: (id: string) => countsAt(scopes, seen, id),
       release: (used: number) => {
         if (released) return;
         released = true;
