@@ -11,6 +11,9 @@ export interface CopyAround {
   readonly after: readonly string[];
 }
 
+/** How a COPY's data reaches the database on a checked-out connection: its own stream, or a file (copy-in-file.ts). */
+export type CopySend = (client: PoolClient, sql: string, data: string | readonly Buffer[]) => Promise<void>;
+
 /**
  * `COPY ... FROM STDIN` of `data` (text, or the chunks of a binary COPY) on a connection of the pool; with `around`,
  * inside one transaction with those statements. The statement's own failure (a constraint, a missing partition)
@@ -21,6 +24,7 @@ export async function copyIn(
   sql: string,
   data: string | readonly Buffer[],
   around?: CopyAround,
+  send: CopySend = sendStream,
 ): Promise<void> {
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -30,7 +34,7 @@ export async function copyIn(
   const onError = (err: Error) => void (broken ??= err);
   client.on('error', onError);
   try {
-    await withTimeout(run(client, sql, data, around), COPY_TIMEOUT_MS, 'the database (COPY)');
+    await withTimeout(run(client, sql, data, around, send), COPY_TIMEOUT_MS, 'the database (COPY)');
   } catch (err) {
     // A PostgreSQL error answer carries an SQLSTATE; anything else may have left the connection mid-protocol.
     if (typeof (err as { code?: unknown }).code !== 'string') broken ??= err as Error;
@@ -42,9 +46,21 @@ export async function copyIn(
   }
 }
 
-async function run(client: PoolClient, sql: string, data: string | readonly Buffer[], around?: CopyAround) {
+async function run(
+  client: PoolClient,
+  sql: string,
+  data: string | readonly Buffer[],
+  around: CopyAround | undefined,
+  send: CopySend,
+) {
   if (around) for (const s of ['BEGIN', ...around.before]) await client.query(s);
-  await new Promise<void>((resolve, reject) => {
+  await send(client, sql, data);
+  if (around) for (const s of [...around.after, 'COMMIT']) await client.query(s);
+}
+
+/** PostgreSQL's COPY sub-protocol on the connection. */
+const sendStream: CopySend = (client, sql, data) =>
+  new Promise<void>((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     stream.on('finish', resolve);
     stream.on('error', reject);
@@ -54,5 +70,3 @@ async function run(client: PoolClient, sql: string, data: string | readonly Buff
       stream.end();
     }
   });
-  if (around) for (const s of [...around.after, 'COMMIT']) await client.query(s);
-}

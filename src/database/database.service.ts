@@ -34,21 +34,20 @@ export class DatabaseService implements OnApplicationShutdown {
     return this.db.query<T>(sql, params);
   }
 
-  /** Whether `copyIn` can be used (PostgreSQL; not the embedded store). */
-  get canCopy(): boolean {
-    return this.db.copyIn !== undefined;
+  /** Whether `copyOut` can be used (PostgreSQL; not the embedded store). */
+  get canCopyOut(): boolean {
+    return this.db.copyOut !== undefined;
   }
 
   /**
-   * `COPY ... FROM STDIN` of `data` (text, or a binary COPY's chunks): the cheapest bulk write PostgreSQL has. With
+   * `COPY ... FROM STDIN` of `data` (text, or a binary COPY's chunks): the cheapest bulk write either store has. With
    * `around`, in one transaction with those statements.
    */
   copyIn(sql: string, data: string | readonly Buffer[], around?: CopyAround): Promise<void> {
-    if (!this.db.copyIn) return Promise.reject(new Error('this store does not speak COPY'));
     return this.db.copyIn(sql, data, around);
   }
 
-  /** `COPY ... TO STDOUT` (PostgreSQL only, as copyIn): the rows' bytes to `onData` as they arrive. */
+  /** `COPY ... TO STDOUT` (PostgreSQL only): the rows' bytes to `onData` as they arrive. */
   copyOut(sql: string, onData: (chunk: Buffer) => void): Promise<void> {
     if (!this.db.copyOut) return Promise.reject(new Error('this store does not speak COPY'));
     return this.db.copyOut(sql, onData);

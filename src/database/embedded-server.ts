@@ -25,10 +25,11 @@ export type EmbeddedServerMessage =
   { type: 'ready' } | { type: 'failed'; message: string; inUse: boolean } | { type: 'warn'; message: string };
 
 /**
- * The store's settings: the gateway's tables are small (keys, spend rows), so 4 MB of shared buffers. PostgreSQL's
- * default is 128 MB, and PGlite touches all of it at start inside its WebAssembly memory.
+ * The store's settings. Shared buffers: PostgreSQL's default is 128 MB, and PGlite touches all of it at start inside
+ * its WebAssembly memory; 32 MB holds the pages a spend-log batch writes into (the table's and its five indexes'),
+ * where fewer had each batch write pages out to disk and read them back through PGlite's file system in JavaScript.
  */
-const EMBEDDED_CONF = ['shared_buffers=4MB'];
+const EMBEDDED_CONF = ['shared_buffers=32MB'];
 
 /** How long a new store waits for the store of a killed gateway to finish closing the folder (normally a moment). */
 const ORPHAN_WAIT_MS = 15_000;

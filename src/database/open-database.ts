@@ -8,7 +8,8 @@ import { databaseLocation, POOL_LIMIT, POOL_WAIT_SEC } from '../config/database-
 import { CONNECT_TIMEOUT_MS, connectFailure } from './connect-error';
 import { EMBEDDED_PORT, EmbeddedDatabaseProcess } from './embedded-process';
 import { applyMigrations } from './migration-runner';
-import { copyIn, type CopyAround } from './copy-in';
+import { copyIn, type CopyAround, type CopySend } from './copy-in';
+import { fileCopySender } from './copy-in-file';
 import { copyOut } from './copy-out';
 import { PgListener } from './pg-listener';
 import type { SqlExecutor } from './sql-executor';
@@ -19,11 +20,11 @@ export interface OpenedDatabase {
   /** One parameterised statement on the pool, without Prisma (bulk writes, partition upkeep, reports). */
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /**
-   * `COPY ... FROM STDIN` of `data` on a connection of the pool: PostgreSQL only (the embedded store's socket does
-   * not speak the COPY sub-protocol).
+   * `COPY ... FROM STDIN` of `data` on a connection of the pool: by COPY's own stream on PostgreSQL, by a file in its
+   * data folder on the embedded store (its socket does not speak the COPY sub-protocol).
    */
-  copyIn?(sql: string, data: string | readonly Buffer[], around?: CopyAround): Promise<void>;
-  /** `COPY ... TO STDOUT`, its bytes to `onData` as they arrive: PostgreSQL only, as copyIn. */
+  copyIn(sql: string, data: string | readonly Buffer[], around?: CopyAround): Promise<void>;
+  /** `COPY ... TO STDOUT`, its bytes to `onData` as they arrive: PostgreSQL only. */
   copyOut?(sql: string, onData: (chunk: Buffer) => void): Promise<void>;
   ping(timeoutMs: number): Promise<void>;
   /** `onReconnect`: the subscription was lost and is back (notifications in between were missed). */
@@ -73,7 +74,7 @@ async function openPostgres(cfg: PostgresConfig, where: string, log: Logger): Pr
   };
   return openPool('postgres', conn, log, {
     where,
-    copy: true,
+    copyOut: true,
     async listen(channel, onMessage, onReconnect) {
       const listener = new PgListener(url, channel, onMessage, onReconnect, log);
       await listener.start();
@@ -120,6 +121,7 @@ async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabas
         listeners.get(channel)?.forEach((fn) => fn(payload));
       },
       close: () => store.close(),
+      copySend: (pool) => fileCopySender(dataDir, pool),
     });
   } catch (err) {
     await store.close();
@@ -137,8 +139,10 @@ type Extras = Pick<OpenedDatabase, 'listen'> &
     close(): Promise<void>;
     /** Set: a failed first connection becomes one line naming this (see connect-error.ts). */
     where?: string;
-    /** The store speaks COPY. */
-    copy?: boolean;
+    /** The store sends COPY TO STDOUT's data. */
+    copyOut?: boolean;
+    /** How COPY FROM STDIN's data reaches the store, when not by COPY's own stream. */
+    copySend?(pool: Pool): Promise<CopySend>;
   };
 
 /** Migrates over one connection, then opens the pool and the Prisma client on it. `extras.close` runs last. */
@@ -177,12 +181,13 @@ async function openPool(
   });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const send = await extras.copySend?.(pool);
   return {
     kind,
     prisma,
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
-    copyIn: extras.copy ? (sql, data, around) => copyIn(pool, sql, data, around) : undefined,
-    copyOut: extras.copy ? (sql, onData) => copyOut(pool, sql, onData) : undefined,
+    copyIn: (sql, data, around) => copyIn(pool, sql, data, around, send),
+    copyOut: extras.copyOut ? (sql, onData) => copyOut(pool, sql, onData) : undefined,
     ping: async (ms) =>
       void (await withTimeout(pool.query('SELECT 1'), ms, kind === 'embedded' ? 'embedded database' : 'database')),
     listen: extras.listen,

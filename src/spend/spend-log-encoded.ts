@@ -1,12 +1,12 @@
-import type { SpendLogBatch } from './spend-log-batch';
 import { dayOf } from './spend-log-days';
+import type { SpendLogRow } from './spend-log-row';
 
 /**
- * A batch whose rows are written as bytes into one growing buffer as they come (`BinaryRows`, `TextRows`): no
- * object per row outlives its call. Each row's start is kept, so the oldest rows can be let go of (a full buffer)
- * without rewriting the rest; the buffer is kept when the batch is emptied, for the next.
+ * Spend log rows waiting to be written in one statement, written as bytes into one growing buffer as they come (the
+ * format is `BinaryRows`'): no object per row outlives its call. Each row's start is kept, so the oldest rows can be
+ * let go of (a full buffer) without rewriting the rest; the buffer is kept when the batch is emptied, for the next.
  */
-export abstract class EncodedRows implements SpendLogBatch {
+export abstract class EncodedRows {
   protected buf: Buffer;
   protected view: DataView;
   protected off = 0;
@@ -14,6 +14,7 @@ export abstract class EncodedRows implements SpendLogBatch {
   private starts = new Int32Array(1025);
   private first = 0;
   private count = 0;
+  /** The UTC days the rows' start times fall on (their partitions must exist). */
   readonly days: number[] = [];
   private lastDay = NaN;
 
@@ -22,8 +23,9 @@ export abstract class EncodedRows implements SpendLogBatch {
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
-  abstract add(row: Parameters<SpendLogBatch['add']>[0]): void;
+  abstract add(row: SpendLogRow): void;
 
+  /** Rows held. */
   get size(): number {
     return this.count - this.first;
   }
@@ -54,11 +56,6 @@ export abstract class EncodedRows implements SpendLogBatch {
       this.starts = more;
     }
     this.starts[++this.count] = this.off;
-    this.noteDay(startTime);
-  }
-
-  /** A row kept apart from the buffer still needs its day's partition. */
-  protected noteDay(startTime: number): void {
     const day = dayOf(startTime);
     if (day !== this.lastDay) {
       this.lastDay = day;

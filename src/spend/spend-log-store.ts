@@ -2,10 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { CopyAround } from '../database/copy-in';
 import { DatabaseService } from '../database/database.service';
 import { BinaryRows } from './spend-log-binary';
-import { COPY_BINARY, PLAIN_ROWS_INSERT, ROW_COLUMN_LIST, ROW_TARGET } from './spend-log-copy';
+import { COPY_BINARY, ROW_COLUMN_LIST, ROW_TARGET } from './spend-log-copy';
 import { DAY_MS } from './spend-log-days';
 import type { SpendLogRow } from './spend-log-row';
-import { TextRows } from './spend-log-text';
 
 /** Daily partitions are named `spend_logs_YYYYMMDD` (UTC days). */
 const PARTITION = /^spend_logs_(\d{4})(\d{2})(\d{2})$/;
@@ -25,8 +24,9 @@ export const DEFAULT_PARTITION = 'spend_logs_default' as const;
 const DUPLICATE = '23505';
 
 /**
- * A batch that may be in the table already, on PostgreSQL: copied into a temporary table of the same columns, then
- * inserted from it skipping rows already there, in one transaction.
+ * A batch that may be in the table already (an earlier attempt committed, its answer was lost): copied into a
+ * temporary table of the same columns, then inserted from it skipping rows already there, in one transaction. Only
+ * then: checking every row's key for a conflict costs the database a quarter more.
  */
 const AGAIN_TABLE = 'spend_logs_again';
 const COPY_AGAIN = `COPY "${AGAIN_TABLE}" (${ROW_COLUMN_LIST}) FROM STDIN (FORMAT binary)`;
@@ -37,34 +37,16 @@ const AGAIN: CopyAround = {
   after: [`INSERT INTO ${ROW_TARGET} SELECT ${ROW_COLUMN_LIST} FROM "${AGAIN_TABLE}" ON CONFLICT DO NOTHING`],
 };
 
-/**
- * Where COPY is not spoken and a field needs an escape (rare: a tab, line break or backslash in a client's string),
- * the rows are one JSON parameter (SpendLogRow objects, times as epoch milliseconds): JSON.stringify is native and
- * cheap per row, where array parameters and ISO date strings are not. A batch that may be in the table already (an
- * earlier attempt committed, its answer was lost) is written with ON CONFLICT DO NOTHING: only then, as checking
- * every row's key for a conflict costs the database a quarter more.
- */
-const INSERT = `INSERT INTO ${ROW_TARGET}
-SELECT u."id", u."requestId", u."callType", u."apiKey", u."keyAlias", u."teamId", u."user", u."endUser", u."model",
-  u."modelId", u."apiBase", u."promptTokens", u."completionTokens", u."promptTokens" + u."completionTokens",
-  u."spend", to_timestamp(u."startTime" / 1000.0), to_timestamp(u."endTime" / 1000.0),
-  to_timestamp(u."completionStartTime" / 1000.0), u."status", u."statusCode",
-  ARRAY(SELECT json_array_elements_text(u."requestTags"))
-FROM json_to_recordset($1::json) AS u("id" text, "requestId" text, "callType" text, "apiKey" text, "keyAlias" text,
-  "teamId" text, "user" text, "endUser" text, "model" text, "modelId" text, "apiBase" text, "promptTokens" int,
-  "completionTokens" int, "spend" float8, "startTime" float8, "endTime" float8, "completionStartTime" float8,
-  "status" text, "statusCode" int, "requestTags" json)`;
-
-/** A batch of rows as a store takes it. */
-export type StoreBatch = BinaryRows | TextRows;
+/** A batch of rows as the store takes it. */
+export type StoreBatch = BinaryRows;
 
 export function partitionName(dayMs: number): string {
   return `spend_logs_${new Date(dayMs).toISOString().slice(0, 10).replace(/-/g, '')}`;
 }
 
 /**
- * The spend log table in SQL over the pg pool: one statement per batch (COPY on PostgreSQL, else one multi-row INSERT
- * of one JSON parameter), daily partitions made before they are written into, and the deletion of old days.
+ * The spend log table in SQL over the pg pool: one binary COPY per batch (on either store), daily partitions made
+ * before they are written into, and the deletion of old days.
  */
 @Injectable()
 export class SpendLogStore {
@@ -73,9 +55,9 @@ export class SpendLogStore {
 
   constructor(private readonly db: DatabaseService) {}
 
-  /** An empty batch in the form this store is written in: COPY's binary rows on PostgreSQL, else text lines. */
+  /** An empty batch in the form this store is written in: COPY's binary rows. */
   newBatch(): StoreBatch {
-    return this.db.canCopy ? new BinaryRows() : new TextRows();
+    return new BinaryRows();
   }
 
   /** Writes `rows` as one batch. */
@@ -86,33 +68,22 @@ export class SpendLogStore {
   }
 
   /**
-   * PostgreSQL: one binary COPY (the cheapest way into a table for the database). The embedded store: the rows as
-   * COPY text in one parameter, or the JSON statement when a field needs an escape. A batch that must skip rows
-   * already there (an earlier attempt committed, its answer lost): copied aside and inserted skipping them, or the
-   * JSON statement.
+   * One binary COPY: the cheapest way into a table for the database, numbers and times read as they are. A batch
+   * that must skip rows already there (an earlier attempt committed, its answer lost): copied aside and inserted
+   * skipping them.
    */
   async write(batch: StoreBatch): Promise<void> {
     try {
       await this.ensurePartitions(batch.days);
-      if (batch instanceof BinaryRows) await this.db.copyIn(COPY_BINARY, batch.chunks());
-      else await this.writeText(batch, '');
+      await this.db.copyIn(COPY_BINARY, batch.chunks());
     } catch (err) {
       const code = (err as { code?: string }).code;
       // No partition for a row: a day this process knew was dropped meanwhile (retention on another instance).
       if (code === NO_PARTITION) this.days.clear();
       else if (code !== DUPLICATE) throw err;
       await this.ensurePartitions(batch.days);
-      if (batch instanceof BinaryRows) await this.db.copyIn(COPY_AGAIN, batch.chunks(), AGAIN);
-      else await this.writeText(batch, ' ON CONFLICT DO NOTHING');
+      await this.db.copyIn(COPY_AGAIN, batch.chunks(), AGAIN);
     }
-  }
-
-  /** A text batch: its lines in one statement, its rows that needed an escape in the JSON one. */
-  private async writeText(batch: TextRows, onConflict: string): Promise<void> {
-    const lines = batch.lines();
-    if (lines.length > 0) await this.db.query(PLAIN_ROWS_INSERT + onConflict, [lines]);
-    const rows = batch.rows();
-    if (rows.length > 0) await this.db.query(INSERT + onConflict, [JSON.stringify(rows)]);
   }
 
   private async ensurePartitions(days: readonly number[]): Promise<void> {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DatabaseService } from '../../src/database/database.service';
+import { COPY_FOLDER } from '../../src/database/copy-in-file';
+import { COPY_BINARY } from '../../src/spend/spend-log-copy';
 import { SpendLogStore } from '../../src/spend/spend-log-store';
 import type { SpendLogRow } from '../../src/spend/spend-log-row';
 import { createTestDatabase, sql } from '../support/postgres';
@@ -13,9 +15,8 @@ import { plainRow } from '../support/spend-rows';
 import { openDatabase } from '../support/database';
 
 /**
- * Spend log rows go to PostgreSQL by COPY (text format) and to the embedded store by the same text as a parameter, or,
- * when a field needs an escape, by a JSON statement: the same rows must read back the same every way, whatever bytes
- * a client put in its strings.
+ * Spend log rows go to either store by binary COPY (to the embedded store through a file in its data folder): the
+ * same rows must read back the same, whatever bytes a client put in its strings.
  */
 const HOSTILE = ['tab\there', 'line\nbreak', 'carriage\rreturn', 'back\\slash', '\\N', 'quote"s', '{brace,comma}', ''];
 
@@ -103,7 +104,7 @@ function expected(r: SpendLogRow): Stored {
   };
 }
 
-describe('spend log rows: COPY and the JSON statement store the same', () => {
+describe('spend log rows through binary COPY on PostgreSQL', () => {
   let db: TestDatabase;
   let database: DatabaseService;
 
@@ -116,20 +117,11 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
     await db?.drop();
   });
 
-  it('speaks COPY to PostgreSQL', () => {
-    assert.equal(database.canCopy, true);
-  });
-
-  it('keeps every field of rows holding COPY-special characters, through COPY and through JSON', async () => {
+  it('keeps every field of rows holding COPY-special characters', async () => {
     const at = Date.UTC(2026, 11, 6, 10, 0, 0, 5);
     const copied = hostileRows('copy', at);
     await new SpendLogStore(database).insert(copied);
-    // The store as it is over the embedded store: no COPY, the JSON statement.
-    const viaJson = hostileRows('json', at);
-    await new SpendLogStore(withoutCopy(database, [])).insert(viaJson);
-
     assert.deepEqual(await readBack(db.url, 'copy'), copied.map(expected));
-    assert.deepEqual(await readBack(db.url, 'json'), viaJson.map(expected));
   });
 
   it('keeps plain and non-ASCII fields whole through binary COPY', async () => {
@@ -180,29 +172,7 @@ describe('spend log rows: COPY and the JSON statement store the same', () => {
     await new SpendLogStore(database).insert(rows);
     assert.deepEqual(await readBack(db.url, 'alt'), rows.map(expected));
   });
-
-  it('without COPY, sends plain rows as text and rows needing an escape as JSON, each stored whole', async () => {
-    const at = Date.UTC(2026, 11, 6, 11, 0, 0, 7);
-    const sent: string[] = [];
-    const store = new SpendLogStore(withoutCopy(database, sent));
-    const plain = plainRows('plain', at);
-    await store.insert(plain);
-    assert.match(sent.at(-1) ?? '', /string_to_table/);
-    const hostile = hostileRows('mixed', at);
-    await store.insert(hostile);
-    assert.match(sent.at(-1) ?? '', /json_to_recordset/);
-    assert.deepEqual(await readBack(db.url, 'plain'), plain.map(expected));
-    assert.deepEqual(await readBack(db.url, 'mixed'), hostile.map(expected));
-  });
 });
-
-/** `database` as a store that does not speak COPY (as the embedded store's socket), each statement's text kept in `sent`. */
-function withoutCopy(database: DatabaseService, sent: string[]): DatabaseService {
-  return {
-    canCopy: false,
-    query: (text: string, params?: unknown[]) => (sent.push(text), database.query(text, params)),
-  } as unknown as DatabaseService;
-}
 
 /**
  * Rows of every field shape needing no escape: nulls, empty strings and spaces, tags that read as words of an array
@@ -243,24 +213,53 @@ describe('spend log rows on the embedded store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores plain rows (as text) and rows needing escapes (as JSON) whole', async () => {
-    assert.equal(database.canCopy, false);
+  it('stores plain rows and rows holding COPY-special characters whole, by binary COPY through a file', async () => {
     const at = Date.UTC(2026, 11, 6, 12, 0, 0, 9);
     const sent: string[] = [];
-    const store = new SpendLogStore(withoutCopy(database, sent));
+    const store = new SpendLogStore(watched(database, sent));
     const plain = plainRows('eplain', at);
     const hostile = hostileRows('ehostile', at);
-    // A hostile batch between two plain ones: what it escaped must not reach the next one.
     const after = plainRows('eafter', at + 5);
-    await store.insert(plain);
-    assert.match(sent.at(-1) ?? '', /string_to_table/);
-    await store.insert(hostile);
-    assert.match(sent.at(-1) ?? '', /json_to_recordset/);
-    await store.insert(after);
-    assert.match(sent.at(-1) ?? '', /string_to_table/);
+    for (const rows of [plain, hostile, after]) await store.insert(rows);
+    assert.deepEqual(sent, Array(3).fill(COPY_BINARY));
     const query: Query = (text, params) => database.query<Stored>(text, params);
     assert.deepEqual(await readBack(query, 'eplain'), plain.map(expected));
     assert.deepEqual(await readBack(query, 'ehostile'), hostile.map(expected));
     assert.deepEqual(await readBack(query, 'eafter'), after.map(expected));
+    // Each batch's file is gone once it is in.
+    assert.deepEqual(readdirSync(join(dir, 'data', COPY_FOLDER)), []);
+  });
+
+  it('writes a batch again without doubling the rows of it that are in already', async () => {
+    const rows = plainRows('eagain', Date.UTC(2026, 11, 6, 14, 0, 0, 1));
+    const store = new SpendLogStore(database);
+    await store.insert(rows.slice(0, 2));
+    await store.insert(rows);
+    const query: Query = (text, params) => database.query<Stored>(text, params);
+    assert.deepEqual(await readBack(query, 'eagain'), rows.map(expected));
+  });
+
+  it('empties the folder of COPY files left by a gateway that was killed when the store opens', async () => {
+    await database.onApplicationShutdown();
+    writeFileSync(join(dir, 'data', COPY_FOLDER, '7.copy'), 'left behind');
+    database = await openDatabase({ dataDir: join(dir, 'data') });
+    assert.deepEqual(readdirSync(join(dir, 'data', COPY_FOLDER)), []);
+    const query: Query = (text, params) => database.query<Stored>(text, params);
+    assert.equal((await readBack(query, 'eplain')).length, 4);
   });
 });
+
+/** `database` with the statement of each COPY kept in `sent`. */
+function watched(database: DatabaseService, sent: string[]): DatabaseService {
+  return new Proxy(database, {
+    get(target, prop, receiver) {
+      if (prop === 'copyIn')
+        return (
+          sql: string,
+          ...rest: Parameters<DatabaseService['copyIn']> extends [string, ...infer R] ? R : never
+        ) => (sent.push(sql), target.copyIn(sql, ...rest));
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

@@ -54,7 +54,7 @@ export class KeyStore implements ChangeSource<KeySource, KeyRemoval> {
 
   /** The store speaks COPY (PostgreSQL; not the embedded store): the bulk load uses `copyKeys`, else `page`. */
   get canCopy(): boolean {
-    return this.db.canCopy;
+    return this.db.canCopyOut;
   }
 
   /**
