@@ -15,7 +15,10 @@ export interface Caller {
    * or the virtual key's `team_id`.
    */
   readonly teamId?: string;
-  /** The JWT's `team_ids_jwt_field` list: the call uses the first that may use its model, unless one is pinned. */
+  /**
+   * The JWT's teams when it has several (its `team_id_jwt_field` team first, then its `team_ids_jwt_field` list):
+   * the call uses the first that may use its model, unless one is pinned.
+   */
   readonly teamIds?: readonly string[];
   /** The team was picked by the request's `x-litellm-team-id` header. */
   readonly teamPinned?: boolean;

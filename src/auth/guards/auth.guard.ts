@@ -124,7 +124,13 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
   }
 
   private authorize(req: FastifyRequest, result: AuthResult): true {
-    req.caller = result.caller.teamIds === undefined ? result.caller : this.pinTeam(req, result.caller);
+    const caller = result.caller;
+    req.caller =
+      caller.teamIds !== undefined
+        ? this.pinTeam(req, caller)
+        : caller.via === 'jwt' && (caller.role === 'team' || caller.role === 'internal_user')
+          ? onlyOwnTeam(req, caller)
+          : caller;
     req.routePolicy = result.policy;
     const route = routeOf(req) ?? pathOf(req.url);
     // An @AnyCaller() route is read from the route's config only here, on the way to a refusal.
@@ -144,11 +150,7 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
   private pinTeam(req: FastifyRequest, caller: Caller): Caller {
     const asked = req.headers[TEAM_HEADER];
     if (typeof asked !== 'string' || asked === '') return caller;
-    if (!caller.teamIds!.includes(asked))
-      throw Errors.forbidden(
-        `x-litellm-team-id ${JSON.stringify(asked.slice(0, 100))} is not one of this token's teams`,
-        'team_not_allowed',
-      );
+    if (!caller.teamIds!.includes(asked)) throw teamNotAllowed(asked);
     let pinned = this.pinned.get(caller);
     if (!pinned) {
       pinned = new Map();
@@ -184,4 +186,18 @@ export class AuthGuard implements CanActivate, RouteGuard, CredentialCheck {
 function deploymentOf(req: FastifyRequest): string | undefined {
   const model = (req.params as Record<string, unknown> | undefined)?.model;
   return typeof model === 'string' ? model : undefined;
+}
+
+/** A JWT of one team (or none): `x-litellm-team-id` may name only that team, as a list's header may name only its own. */
+function onlyOwnTeam(req: FastifyRequest, caller: Caller): Caller {
+  const asked = req.headers[TEAM_HEADER];
+  if (typeof asked === 'string' && asked !== '' && asked !== caller.teamId) throw teamNotAllowed(asked);
+  return caller;
+}
+
+function teamNotAllowed(asked: string): GatewayError {
+  return Errors.forbidden(
+    `x-litellm-team-id ${JSON.stringify(asked.slice(0, 100))} is not one of this token's teams`,
+    'team_not_allowed',
+  );
 }

@@ -93,8 +93,12 @@ export function callerFromClaims(claims: Readonly<Record<string, unknown>>, sett
     return Object.freeze({ role: 'admin', via: 'jwt', userId, subject, clientId, scopes: Object.freeze(scopes) });
   }
   // A listed group that cannot be a team id is no team of the caller's; the others still are.
-  const teamIds = settings.teamIdsField ? claimList(claims, settings.teamIdsField).filter(isStorableId) : [];
-  const teamId = storableId(claims, settings.teamIdField) ?? teamIds[0] ?? settings.teamIdDefault;
+  const listed = settings.teamIdsField ? claimList(claims, settings.teamIdsField).filter(isStorableId) : [];
+  const claimed = storableId(claims, settings.teamIdField);
+  // The team_id_jwt_field team comes first among the token's teams (it is the team unless the header or the
+  // model picks a listed one), so one listed group beside it is still a choice.
+  const teamIds = claimed === undefined ? listed : [claimed, ...listed.filter((t) => t !== claimed)];
+  const teamId = teamIds[0] ?? settings.teamIdDefault;
   const role = mapped ?? (teamId !== undefined ? 'team' : undefined);
   if (role === undefined || (role === 'team' && teamId === undefined)) {
     throw Errors.forbidden(

@@ -8,7 +8,7 @@ import { extractCredential } from '../credentials/credential';
 import type { CredentialCarrier } from '../credentials/request-credential';
 import { assertClaimsObject, parseJoseHeader } from '../jwt/jose-header';
 import { EDDSA_ALGORITHMS, JSONWEBTOKEN_ALGORITHMS, isEdDsa } from '../jwt/jwt-algorithms';
-import { callerFromClaims, scopeRoutes, type ClaimSettings } from '../jwt/jwt-claims';
+import { callerFromClaims, claimString, scopeRoutes, type ClaimSettings } from '../jwt/jwt-claims';
 import { ACCESS_DIRECTORY, type AccessDirectory } from '../../keys/access/access-directory';
 import { teamNotFound } from '../../keys/access/jwt-teams';
 import { actorOf } from '../../keys/actor';
@@ -130,7 +130,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         "Invalid JWT: its audience is not one its issuer's entry in litellm_jwtauth.issuers accepts",
       );
     const caller = callerFromClaims(payload, this.claims);
-    await this.register(caller);
+    await this.register(caller, claimString(payload, this.claims.teamIdField));
     const role = caller.role as 'admin' | 'proxy_admin_viewer' | 'internal_user' | 'team';
     const result: AuthResult = Object.freeze({
       caller,
@@ -142,7 +142,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   /** The token's teams and user in the store (created on first use when configured so). */
-  private async register(caller: Caller): Promise<void> {
+  private async register(caller: Caller, claimedTeam: string | undefined): Promise<void> {
     if (caller.role !== 'team' && caller.role !== 'internal_user') return;
     const actor = actorOf(caller);
     const teams = caller.teamIds ?? (caller.teamId !== undefined ? [caller.teamId] : []);
@@ -151,7 +151,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       if (!this.teamIdUpsert) {
         // A listed team that is not stored is passed over by each call (the first stored one that may use the model
         // is used, as LiteLLM's team search does); only a team_id claim of its own must exist.
-        if (caller.teamIds && (teamId !== caller.teamId || teamId === caller.teamIds[0])) continue;
+        if (caller.teamIds && teamId !== claimedTeam) continue;
         throw teamNotFound(teamId);
       }
       await this.directory.upsertTeam(teamId, actor);

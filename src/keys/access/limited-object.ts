@@ -68,4 +68,9 @@ export class LimitedObject extends PeriodSpend {
     this.scopeId = scopePrefix + id;
     this.budgetOwner = { kind, id };
   }
+
+  /** Whether its models name the model group, or all of them (`all-proxy-models`): an empty list names none. */
+  lists(modelGroup: string): boolean {
+    return this.modelSet !== null ? this.modelSet.has(modelGroup) : this.models.length > 0;
+  }
 }

@@ -113,7 +113,7 @@ export class AccountingService implements CallAccounting {
         'scope_model_access_denied',
       );
     }
-    const teamId = pickTeam(caller, modelGroup, this.objects, this.jwtTeams);
+    const teamId = pickTeam(caller, modelGroup, this.objects, this.jwtTeams, this.teamModelAccess);
     const gone = teamId !== undefined ? this.jwtTeams.missing(caller, teamId) : undefined;
     if (gone) return gone.then(() => this.admitJwtTeam(caller, teamId, modelGroup, endUser, worst));
     return this.admitJwtTeam(caller, teamId, modelGroup, endUser, worst);
@@ -129,7 +129,7 @@ export class AccountingService implements CallAccounting {
   ): Admission | Promise<Admission> {
     const now = Date.now();
     const team = teamId !== undefined ? this.objects.get('team', teamId) : undefined;
-    if (this.teamModelAccess && !(team?.modelSet?.has(modelGroup) ?? false)) {
+    if (this.teamModelAccess && !(team?.lists(modelGroup) ?? false)) {
       throw Errors.forbidden(
         `Team-based model access is enforced: ${teamId === undefined ? 'this token has no team' : `team ${teamId}`} does not list model=${modelGroup}`,
         'team_model_access_denied',
