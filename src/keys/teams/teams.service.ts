@@ -143,6 +143,7 @@ export class TeamsService {
   async memberAdd(req: z.output<typeof memberAddSchema>, caller: Caller): Promise<View> {
     this.mayManageMembers(req.team_id, caller);
     const given = Array.isArray(req.member) ? req.member : [req.member];
+    for (const m of given) notSelf(caller, m);
     if (!(await this.repo.find(req.team_id))) throw notFound(req.team_id);
     // As LiteLLM: each member is a stored user listing the team (created when unknown), listed with its user_id.
     const { created, members: add } = await this.memberUsers.joinMembers(req.team_id, given, actorOf(caller));
@@ -163,10 +164,15 @@ export class TeamsService {
   async memberDelete(req: z.output<typeof memberDeleteSchema>, caller: Caller): Promise<View> {
     this.mayManageMembers(req.team_id, caller);
     const gone = { role: 'user' as const, user_id: req.user_id, user_email: req.user_email };
+    notSelf(caller, gone);
     const row = await this.repo.update(
       req.team_id,
       (current) => {
-        const members = (current.membersWithRoles as Member[]).filter((m) => !same(gone, m));
+        const all = current.membersWithRoles as Member[];
+        const members = all.filter((m) => !same(gone, m));
+        // As LiteLLM: deleting someone who is no member is refused, not answered as done.
+        if (members.length === all.length) throw notMember(req, req.team_id);
+        for (const m of all) if (same(gone, m)) notSelf(caller, m);
         return {
           membersWithRoles: members,
           members: memberIds(members),
@@ -191,15 +197,11 @@ export class TeamsService {
       (current) => {
         const members = (current.membersWithRoles as Member[]).map((m) => {
           if (found || !same(req, m)) return m;
+          notSelf(caller, m);
           found = { ...m, role: req.role ?? m.role };
           return found;
         });
-        if (!found)
-          throw Errors.badRequest(
-            `${req.user_id ?? req.user_email} is not a member of team ${req.team_id}`,
-            req.user_id !== undefined ? 'user_id' : 'user_email',
-            'member_not_found',
-          );
+        if (!found) throw notMember(req, req.team_id);
         return { membersWithRoles: members };
       },
       actorOf(caller),
@@ -314,6 +316,30 @@ function memberIds(members: readonly Member[]): string[] {
 
 function same(a: Pick<Member, 'user_id' | 'user_email'>, b: Pick<Member, 'user_id' | 'user_email'>): boolean {
   return (!!a.user_id && a.user_id === b.user_id) || (!!a.user_email && a.user_email === b.user_email);
+}
+
+/**
+ * A team caller manages its team's members, but not its own membership: its role and budget in the team are limits
+ * on its own calls, which only an admin changes (as it never changes the team's own limits).
+ */
+function notSelf(caller: Caller, m: Pick<Member, 'user_id' | 'user_email'>): void {
+  if (isAdmin(caller)) return;
+  const self =
+    (caller.userId !== undefined && m.user_id === caller.userId) ||
+    (caller.userEmail !== undefined && m.user_email === caller.userEmail);
+  if (self)
+    throw Errors.forbidden(
+      'A team caller may not change its own membership in the team (its role and budget there); an admin can',
+      'member_self_change',
+    );
+}
+
+function notMember(m: { user_id?: string; user_email?: string }, teamId: string) {
+  return Errors.badRequest(
+    `${m.user_id ?? m.user_email} is not a member of team ${teamId}`,
+    m.user_id !== undefined ? 'user_id' : 'user_email',
+    'member_not_found',
+  );
 }
 
 function notFound(teamId: string) {
