@@ -12,7 +12,8 @@ export async function callerScope(caller: Caller, config: GatewayConfig, cache: 
   if (caller.role === 'team' || caller.role === 'internal_user')
     return scopeOf(caller, {
       routes: caller.role === 'team' ? teamJwtRoutes(config) : DEFAULT_CALLER_ROUTES,
-      models: null,
+      // With enforce_scope_based_access a token may use only the models its scopes grant: a key it makes, too.
+      models: caller.scopeModels ?? null,
       limited: false,
     });
   const own = caller.token ? await cache.findByHash(caller.token) : null;
