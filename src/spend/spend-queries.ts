@@ -84,8 +84,13 @@ export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId
   throw Errors.forbidden('This caller has no team or key to see spend of');
 }
 
-/** The spend log's columns whose indexes are in collation "C" (migration 20261207070000). */
-const BYTE_INDEXED: ReadonlySet<string> = new Set(['request_id', 'api_key', 'team_id', 'user']);
+/**
+ * How the spend log's indexes hold these columns: the request id's compares bytes (collation "C"), the key's, team's
+ * and user's hold a hash of the value (migrations 20261207070000, 20261207080000). An equality names the same, so the
+ * planner uses the index; a hash is followed by the value itself, as two values may share a hash.
+ */
+const BYTE_INDEXED: ReadonlySet<string> = new Set(['request_id']);
+const HASH_INDEXED: ReadonlySet<string> = new Set(['api_key', 'team_id', 'user']);
 
 /** WHERE conditions and their parameters, built from filters (never from values pasted into SQL). */
 export class Where {
@@ -94,10 +99,10 @@ export class Where {
 
   eq(column: string, value: string | undefined): this {
     if (value === undefined) return this;
-    // The spend log's text indexes compare bytes; an equality's answer is the same under any collation, and naming
-    // the index's lets the planner use it.
-    const collate = BYTE_INDEXED.has(column) ? ' COLLATE "C"' : '';
-    this.conds.push(`"${column}"${collate} = $${this.params.push(value)}`);
+    const n = this.params.push(value);
+    if (HASH_INDEXED.has(column)) this.conds.push(`hashtext("${column}") = hashtext($${n}) AND "${column}" = $${n}`);
+    else if (BYTE_INDEXED.has(column)) this.conds.push(`"${column}" COLLATE "C" = $${n}`);
+    else this.conds.push(`"${column}" = $${n}`);
     return this;
   }
 
