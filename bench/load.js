@@ -53,13 +53,15 @@ async function sequential({ url, path, headers, body, count }) {
 /**
  * `n` chat calls over `pool`, `connections` at a time (each connection sends its next call when its answer is read);
  * throws on an answer other than 200. For counting runs, where what is counted is the calls, not their timing.
+ * `headers`: an object, or a function giving each call's (a credential per call).
  */
 async function concurrentCalls(pool, { n, connections, headers, body }) {
   let sent = 0;
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (sent++ < n) {
-        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers, body });
+        const h = typeof headers === 'function' ? headers() : headers;
+        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: h, body });
         const text = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`answered ${res.statusCode}: ${text.slice(0, 200)}`);
       }

@@ -77,4 +77,4 @@ async function keysAxis(upstream, opts) {
   return out;
 }
 
-module.exports = { keysAxis };
+module.exports = { keysAxis, insertKeys };
