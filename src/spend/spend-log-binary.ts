@@ -1,4 +1,4 @@
-import { ColumnMemo } from './spend-log-columns';
+import { DeploymentMemo, sameCaller } from './spend-log-columns';
 import { EncodedRows } from './spend-log-encoded';
 import type { SpendLogRow } from './spend-log-row';
 
@@ -20,18 +20,35 @@ const FIXED_ROOM = 256;
 
 /**
  * Spend log rows in COPY's binary format, for PostgreSQL: the database reads numbers and times as they are rather
- * than parsing text. The caller's and the deployment's columns are encoded once and copied while they repeat.
+ * than parsing text. The deployment's columns are encoded once and copied while they repeat; the caller's are
+ * encoded in place, and copied from the previous row's bytes while the caller is the same (a batch is mostly one
+ * caller's calls, and calls spread over many keys make no buffer per new caller).
  */
 export class BinaryRows extends EncodedRows {
+  /** The last row whose caller columns were encoded, and where in the buffer (valid until `reset`). */
+  private lastCaller: SpendLogRow | undefined;
+  private callerAt = 0;
+  private callerEnd = 0;
+
   constructor(capacity = 1 << 19) {
     super(capacity);
   }
 
+  override reset(): void {
+    super.reset();
+    this.lastCaller = undefined;
+  }
+
   add(r: SpendLogRow): void {
-    const caller = columns.caller(r);
     const deployment = columns.deployment(r);
+    const last = this.lastCaller;
+    const same = last !== undefined && sameCaller(r, last);
     this.ensure(
-      FIXED_ROOM + caller.length + deployment.length + 3 * (r.id.length + r.requestId.length) + tagsRoom(r.requestTags),
+      FIXED_ROOM +
+        (same ? this.callerEnd - this.callerAt : callerRoom(r)) +
+        deployment.length +
+        3 * (r.id.length + r.requestId.length) +
+        tagsRoom(r.requestTags),
     );
     const b = this.buf;
     const v = this.view;
@@ -39,8 +56,20 @@ export class BinaryRows extends EncodedRows {
     v.setInt16(o, FIELDS);
     o = text(b, v, o + 2, r.id);
     o = text(b, v, o, r.requestId);
-    b.set(caller, o);
-    o += caller.length;
+    if (same) {
+      b.copyWithin(o, this.callerAt, this.callerEnd);
+      o += this.callerEnd - this.callerAt;
+    } else {
+      this.callerAt = o;
+      o = field(b, v, o, r.callType);
+      o = field(b, v, o, r.apiKey);
+      o = field(b, v, o, r.keyAlias);
+      o = field(b, v, o, r.teamId);
+      o = field(b, v, o, r.user);
+      o = field(b, v, o, r.endUser);
+      this.callerEnd = o;
+      this.lastCaller = r;
+    }
     b.set(deployment, o);
     o += deployment.length;
     o = int4(v, o, r.promptTokens);
@@ -84,11 +113,19 @@ const FAILURE = fields(['failure']);
 /** An empty text[]: no dimensions, no nulls, element type text. */
 const NO_TAGS = Buffer.from([0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TEXT_OID]);
 
-/** The caller's and deployment's columns, encoded once and copied while they repeat. */
-const columns = new ColumnMemo<Buffer>(
-  (r) => fields([r.callType, r.apiKey, r.keyAlias, r.teamId, r.user, r.endUser]),
-  (r) => fields([r.model, r.modelId, r.apiBase]),
-);
+/** The deployment's columns, encoded once and copied while they repeat (the caller's are encoded in place). */
+const columns = new DeploymentMemo<Buffer>((r) => fields([r.model, r.modelId, r.apiBase]));
+
+/** Room for the caller's columns (3 bytes a UTF-16 unit). */
+function callerRoom(r: SpendLogRow): number {
+  return 24 + 3 * (r.callType.length + len(r.apiKey) + len(r.keyAlias) + len(r.teamId) + len(r.user) + len(r.endUser));
+}
+
+const len = (s: string | null) => (s === null ? 0 : s.length);
+
+function field(b: Buffer, v: DataView, o: number, s: string | null): number {
+  return s === null ? nullField(v, o) : text(b, v, o, s);
+}
 
 function tagsRoom(tags: readonly string[]): number {
   let n = 0;

@@ -10,36 +10,13 @@ interface DeploymentColumns<T> {
 }
 
 /**
- * A row's caller columns (`call_type` to `end_user`) and deployment columns (`model` to `api_base`), encoded once and
- * reused while they repeat: the caller's while it equals the previous row's (a batch is mostly one caller's calls),
- * the deployment's per deployment id (a group's calls alternate between its deployments). Each row encoding has one.
+ * A row's deployment columns (`model` to `api_base`), encoded once per deployment id and reused while they repeat (a
+ * group's calls alternate between its deployments).
  */
-export class ColumnMemo<T> {
-  private previous: SpendLogRow | undefined;
-  private previousCaller!: T;
+export class DeploymentMemo<T> {
   private readonly deployments = new Map<string, DeploymentColumns<T>>();
 
-  constructor(
-    private readonly encodeCaller: (r: SpendLogRow) => T,
-    private readonly encodeDeployment: (r: SpendLogRow) => T,
-  ) {}
-
-  caller(r: SpendLogRow): T {
-    const p = this.previous;
-    if (
-      p !== undefined &&
-      r.callType === p.callType &&
-      r.apiKey === p.apiKey &&
-      r.keyAlias === p.keyAlias &&
-      r.teamId === p.teamId &&
-      r.user === p.user &&
-      r.endUser === p.endUser
-    )
-      return this.previousCaller;
-    this.previous = r;
-    this.previousCaller = this.encodeCaller(r);
-    return this.previousCaller;
-  }
+  constructor(private readonly encodeDeployment: (r: SpendLogRow) => T) {}
 
   deployment(r: SpendLogRow): T {
     const known = r.modelId === null ? undefined : this.deployments.get(r.modelId);
@@ -51,4 +28,41 @@ export class ColumnMemo<T> {
     }
     return value;
   }
+}
+
+/**
+ * A row's caller columns (`call_type` to `end_user`) and deployment columns, encoded once and reused while they
+ * repeat: the caller's while it equals the previous row's (a batch is mostly one caller's calls), the deployment's
+ * as DeploymentMemo. Each row encoding has one.
+ */
+export class ColumnMemo<T> extends DeploymentMemo<T> {
+  private previous: SpendLogRow | undefined;
+  private previousCaller!: T;
+
+  constructor(
+    private readonly encodeCaller: (r: SpendLogRow) => T,
+    encodeDeployment: (r: SpendLogRow) => T,
+  ) {
+    super(encodeDeployment);
+  }
+
+  caller(r: SpendLogRow): T {
+    const p = this.previous;
+    if (p !== undefined && sameCaller(r, p)) return this.previousCaller;
+    this.previous = r;
+    this.previousCaller = this.encodeCaller(r);
+    return this.previousCaller;
+  }
+}
+
+/** The two rows have the same caller columns (`call_type` to `end_user`). */
+export function sameCaller(r: SpendLogRow, p: SpendLogRow): boolean {
+  return (
+    r.callType === p.callType &&
+    r.apiKey === p.apiKey &&
+    r.keyAlias === p.keyAlias &&
+    r.teamId === p.teamId &&
+    r.user === p.user &&
+    r.endUser === p.endUser
+  );
 }
