@@ -103,11 +103,15 @@ export class AccessLog {
   }
 
   /**
-   * The caller's fields (`,"role":...` up to the key's first 12 characters), made on its first request and kept while
-   * the caller object lives: the guard hands out one frozen caller per key or verified token, so a JWT's claims are
-   * not scrubbed and quoted again on every request.
+   * The caller's fields (`,"role":...` up to the key's first 12 characters). A caller with a field a client chose (a
+   * team, user or key alias, scrubbed and quoted) has them made on its first request and kept while the caller object
+   * lives: the guard hands out one frozen caller per key or verified token, so a JWT's claims are not scrubbed and
+   * quoted again on every request. A key's caller without any is written as it comes: a used key then keeps no
+   * string and no weak-map entry here (a million keys, a million of each).
    */
   private fieldsOf(c: Caller): string {
+    if (c.teamId === undefined && c.userId === undefined && c.keyAlias === undefined)
+      return c.token === undefined ? `,"role":"${c.role}"` : `,"role":"${c.role}","key":"${c.token.slice(0, 12)}"`;
     let fields = this.callerFields.get(c);
     if (fields === undefined) {
       fields = `,"role":"${c.role}"`;

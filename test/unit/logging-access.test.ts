@@ -79,12 +79,35 @@ describe('access log line', () => {
     const access = new AccessLog(log, [SECRET]);
     const key = Object.freeze({ role: 'virtual_key', token: 'aaaaaaaaaaaa0000', teamId: 't1' });
     const jwt = Object.freeze({ role: 'team', teamId: `team-${SECRET}`, userId: 'u"2' });
-    for (const c of [key, jwt, key, undefined, jwt]) access.write(request('/v1/models', c), reply);
-    const fields = out.lines.map((l) => JSON.parse(l)).map(({ role, team, user, key }) => ({ role, team, user, key }));
-    const keyFields = { role: 'virtual_key', team: 't1', user: undefined, key: 'aaaaaaaaaaaa' };
-    const jwtFields = { role: 'team', team: 'team-[REDACTED]', user: 'u"2', key: undefined };
-    const none = { role: undefined, team: undefined, user: undefined, key: undefined };
-    assert.deepEqual(fields, [keyFields, jwtFields, keyFields, none, jwtFields]);
+    // Callers with no field a client chose: their fields are written as they come, not kept.
+    const plain = Object.freeze({ role: 'virtual_key', token: 'bbbbbbbbbbbb1111' });
+    const master = Object.freeze({ role: 'master' });
+    for (const c of [key, jwt, plain, key, undefined, master, jwt, plain])
+      access.write(request('/v1/models', c), reply);
+    const fields = out.lines
+      .map((l) => JSON.parse(l))
+      .map(({ role, team, user, key, key_alias }) => ({ role, team, user, key, key_alias }));
+    const keyFields = { role: 'virtual_key', team: 't1', user: undefined, key: 'aaaaaaaaaaaa', key_alias: undefined };
+    const jwtFields = { role: 'team', team: 'team-[REDACTED]', user: 'u"2', key: undefined, key_alias: undefined };
+    const plainFields = {
+      role: 'virtual_key',
+      team: undefined,
+      user: undefined,
+      key: 'bbbbbbbbbbbb',
+      key_alias: undefined,
+    };
+    const masterFields = { role: 'master', team: undefined, user: undefined, key: undefined, key_alias: undefined };
+    const none = { role: undefined, team: undefined, user: undefined, key: undefined, key_alias: undefined };
+    assert.deepEqual(fields, [
+      keyFields,
+      jwtFields,
+      plainFields,
+      keyFields,
+      none,
+      masterFields,
+      jwtFields,
+      plainFields,
+    ]);
   });
 
   it('leaves out caller fields for a request without a caller, and scrubs secrets and keys from the path', () => {
