@@ -134,7 +134,12 @@ export function withinScope<T extends ScopedFields>(
   if (scope.models !== null && models !== undefined) {
     const own = new Set(scope.models);
     if (models.length === 0 || models.some((m) => !own.has(m))) {
-      throw outOfScope(`models must be some of your own (${scope.models.join(', ')})`, 'models');
+      throw outOfScope(
+        scope.models.length > 0
+          ? `models must be some of your own (${scope.models.join(', ')})`
+          : 'You may use no model yourself, so a key you make may have none either',
+        'models',
+      );
     }
   }
   if (!creating) return fields;

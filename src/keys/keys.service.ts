@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
+import { AccessObjects } from './access/access-objects.service';
 import { ObjectChanges } from './access/object-changes.service';
 import { actorOf, keyActorId, type Actor } from './actor';
 import type {
@@ -46,6 +47,7 @@ export class KeysService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly objectChanges: ObjectChanges,
     private readonly views: KeyViews,
+    private readonly objects: AccessObjects,
   ) {
     this.fanout = new ChangeFanout(repo, cache, spend, events);
     this.masterToken = config.masterKey ? hashSecret(config.masterKey) : null;
@@ -220,7 +222,7 @@ export class KeysService {
 
   /** What the caller may manage (null: every key); see key-scope.ts. */
   private scope(caller: Caller): Promise<KeyScope | null> {
-    return callerScope(caller, this.config, this.cache);
+    return callerScope(caller, this.config, this.cache, this.objects);
   }
 }
 

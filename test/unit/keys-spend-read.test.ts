@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { Caller } from '../../src/auth/caller';
 import type { ObjectChanges } from '../../src/keys/access/object-changes.service';
+import type { AccessObjects } from '../../src/keys/access/access-objects.service';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import type { KeyEventsService } from '../../src/keys/invalidation/key-events.service';
 import type { BudgetsRepository } from '../../src/keys/budgets/budgets.repository';
@@ -101,7 +102,7 @@ describe('spend read from the database plus what is not written yet', () => {
     const events = { publish: () => undefined } as unknown as KeyEventsService;
     const changes = { forgetKeys: () => undefined } as unknown as ObjectChanges;
     const views = new KeyViews(writer, { findMany: async () => [] } as unknown as BudgetsRepository);
-    const keys = new KeysService(repo, cache, writer, events, {} as GatewayConfig, changes, views);
+    const keys = new KeysService(repo, cache, writer, events, {} as GatewayConfig, changes, views, {} as AccessObjects);
     const view = await keys.update({ key: token, key_alias: 'renamed' }, { role: 'master' } as Caller);
     assert.equal(view.spend, 1.2);
     assert.equal(cached.at(-1)?.spend, 1.2, 'the key cache (budget checks) gets the settled spend too');

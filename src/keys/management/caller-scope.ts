@@ -2,18 +2,24 @@ import type { Caller } from '../../auth/caller';
 import { DEFAULT_CALLER_ROUTES, teamJwtRoutes } from '../../auth/route-groups';
 import { Errors } from '../../common/errors/gateway-error';
 import type { GatewayConfig } from '../../config/gateway-config';
+import type { AccessObjects } from '../access/access-objects.service';
 import type { KeyCache } from '../key-cache.service';
 import { scopeOf, type KeyScope } from '../key-scope';
 
 /** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
-export async function callerScope(caller: Caller, config: GatewayConfig, cache: KeyCache): Promise<KeyScope | null> {
+export async function callerScope(
+  caller: Caller,
+  config: GatewayConfig,
+  cache: KeyCache,
+  objects: AccessObjects,
+): Promise<KeyScope | null> {
   // A viewer reaches every key to read; the guard refuses it every change.
   if (caller.role === 'master' || caller.role === 'admin' || caller.role === 'proxy_admin_viewer') return null;
   if (caller.role === 'team' || caller.role === 'internal_user')
     return scopeOf(caller, {
       routes: caller.role === 'team' ? teamJwtRoutes(config) : DEFAULT_CALLER_ROUTES,
-      // With enforce_scope_based_access a token may use only the models its scopes grant: a key it makes, too.
-      models: caller.scopeModels ?? null,
+      // A token may give a key only the models it may use itself: a key is not held to the JWT's own bounds.
+      models: jwtModels(caller, config, objects),
       limited: false,
     });
   const own = caller.token ? await cache.findByHash(caller.token) : null;
@@ -26,4 +32,18 @@ export async function callerScope(caller: Caller, config: GatewayConfig, cache: 
     limited,
     rateLimited,
   });
+}
+
+/**
+ * The models a JWT may use (null: every model): those its scopes grant (enforce_scope_based_access), and with
+ * enforce_team_based_model_access those its team lists: none when the team lists none or is not stored, every
+ * one for `all-proxy-models`. Read from the object mirror, as a model call reads it.
+ */
+function jwtModels(caller: Caller, config: GatewayConfig, objects: AccessObjects): readonly string[] | null {
+  const scoped = caller.scopeModels ?? null;
+  if (!config.jwt.enforceTeamBasedModelAccess) return scoped;
+  const team = caller.teamId !== undefined ? objects.get('team', caller.teamId) : undefined;
+  const listed = team === undefined ? [] : team.modelSet !== null ? team.models : team.models.length > 0 ? null : [];
+  if (listed === null) return scoped;
+  return scoped === null ? listed : listed.filter((m) => scoped.includes(m));
 }
