@@ -12,27 +12,22 @@ export function pushKeyHeaders(head: string[], key: KeyBudgetView, admission: Ad
 }
 
 /**
- * The key's rpm and tpm limits and what remains of them in the current minute, under the names of LiteLLM's
- * limiter (`x-ratelimit-api_key-{remaining,limit}-{requests,tokens}`) and of its legacy one
- * (`x-ratelimit-{remaining,limit}-{requests,tokens}`): from the counts the limiter read when admitting the call. This
- * call counts as a request; its tokens are not known yet.
+ * The key's rpm and tpm limits and what remains of them in the current minute, under the OpenAI-compatible names
+ * LiteLLM documents (`x-ratelimit-{limit,remaining}-{requests,tokens}`), from the counts the limiter read when
+ * admitting the call. This call counts as a request; its tokens are not known yet. Its newer limiter's per-scope
+ * copies (`x-ratelimit-api_key-*`) are not sent: each header costs Node's validation of its name and value on every
+ * call of such a key.
  */
 function pushRateLimitHeaders(head: string[], key: KeyBudgetView, admission: Admission): void {
   const seen = admission.keyWindow?.();
   if (key.rpmLimit !== null) {
-    const limit = String(key.rpmLimit);
-    head.push('x-ratelimit-api_key-limit-requests', limit, 'x-ratelimit-limit-requests', limit);
-    if (seen && seen.requests >= 0) {
-      const left = String(Math.max(0, key.rpmLimit - seen.requests - 1));
-      head.push('x-ratelimit-api_key-remaining-requests', left, 'x-ratelimit-remaining-requests', left);
-    }
+    head.push('x-ratelimit-limit-requests', String(key.rpmLimit));
+    if (seen && seen.requests >= 0)
+      head.push('x-ratelimit-remaining-requests', String(Math.max(0, key.rpmLimit - seen.requests - 1)));
   }
   if (key.tpmLimit !== null) {
-    const limit = String(key.tpmLimit);
-    head.push('x-ratelimit-api_key-limit-tokens', limit, 'x-ratelimit-limit-tokens', limit);
-    if (seen && seen.tokens >= 0) {
-      const left = String(Math.max(0, key.tpmLimit - seen.tokens));
-      head.push('x-ratelimit-api_key-remaining-tokens', left, 'x-ratelimit-remaining-tokens', left);
-    }
+    head.push('x-ratelimit-limit-tokens', String(key.tpmLimit));
+    if (seen && seen.tokens >= 0)
+      head.push('x-ratelimit-remaining-tokens', String(Math.max(0, key.tpmLimit - seen.tokens)));
   }
 }
