@@ -17,6 +17,21 @@ describe("spend write: the arrays of one second's amounts as parameters", () => 
       assert.equal(typeof arrayParam(plain), 'string', 'written as a literal, not by the driver');
       assert.deepEqual(await read(plain, 'text'), plain);
     }
+    // Hex tokens (the usual ids), and ids that only look like them: a null, an empty one, a number, a capital.
+    const tokens = ['0123456789abcdef'.repeat(4), 'f'.repeat(64), 'a'];
+    assert.equal(arrayParam(tokens), `{${tokens.join(',')}}`);
+    for (const mixed of [
+      [...tokens, null],
+      [...tokens, ''],
+      ['', ...tokens],
+      [...tokens, 12],
+      ['ABC', ...tokens],
+    ]) {
+      assert.deepEqual(
+        await read(mixed, 'text'),
+        mixed.map((v) => (v === null ? null : String(v))),
+      );
+    }
     const amounts = [0.000015, 1e-7, 1e21, 123.456, 0, 5e-324, 1.7976931348623157e308];
     assert.equal(typeof arrayParam(amounts), 'string');
     assert.deepEqual(await read(amounts, 'float8'), amounts);

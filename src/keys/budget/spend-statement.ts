@@ -75,6 +75,9 @@ function columns(m: Amounts): [ArrayParam, ArrayParam] {
 
 type ArrayParam = string | readonly (string | number | null)[];
 
+/** Words of lowercase hex digits, comma-separated: an array literal as it is (no quote, no NULL, none empty). */
+const HEX_LIST = /^[0-9a-f]+(?:,[0-9a-f]+)*$/;
+
 /**
  * An array parameter as PostgreSQL's array literal, made by one JSON.stringify: for elements JSON writes without an
  * escape (hex tokens, ids, finite numbers, null) the text is the literal's, where the driver's own serializer runs
@@ -82,6 +85,12 @@ type ArrayParam = string | readonly (string | number | null)[];
  * the driver to serialize.
  */
 export function arrayParam(values: readonly (string | number | null)[]): ArrayParam {
+  // Key tokens (hex hashes), a second's thousands: joined and checked by one regex, where JSON escapes them per
+  // character.
+  if (typeof values[0] === 'string') {
+    const joined = values.join(',');
+    if (HEX_LIST.test(joined)) return `{${joined}}`;
+  }
   const json = JSON.stringify(values);
   return json.includes('\\') ? values : `{${json.slice(1, -1)}}`;
 }
@@ -97,7 +106,8 @@ const ADD_MODEL_SPEND = `model_spend = CASE WHEN d.models IS NULL THEN v.model_s
 /**
  * One statement, so one round trip and one snapshot, that applies a spend batch once: the batch row is inserted
  * first, and every update applies only when it is new (a retried batch changes nothing). Keys and users are only
- * updated (unknown ones are skipped); teams and end users are created on first spend, as LiteLLM does.
+ * updated (unknown ones are skipped); teams and end users are created on first spend, as LiteLLM does. The keys' tokens
+ * are sent once (`kd`), though read twice: by the update and by the answer naming tokens with no row.
  */
 export function spendStatement(
   batchId: string,
@@ -126,9 +136,11 @@ export function spendStatement(
   return Prisma.sql`
     WITH fresh AS (
       INSERT INTO spend_batches (id) VALUES (${batchId}) ON CONFLICT (id) DO NOTHING RETURNING id
+    ), kd AS (
+      SELECT * FROM unnest(${kt}::text[], ${ka}::float8[], ${km}::jsonb[]) AS d(id, amount, models)
     ), k AS (
       UPDATE virtual_keys AS v SET ${raw(addWithinPeriod('v', 'd.amount'))}, ${raw(ADD_MODEL_SPEND)}
-      FROM unnest(${kt}::text[], ${ka}::float8[], ${km}::jsonb[]) AS d(id, amount, models)
+      FROM kd AS d
       WHERE v.token = d.id AND EXISTS (SELECT 1 FROM fresh)
       RETURNING ${raw(RETURNED('v', 'token', 'v.model_spend'))}, ${raw(KEY_WANTED)} AS wanted
     ), t AS (
@@ -160,7 +172,7 @@ export function spendStatement(
     SELECT 'b' AS kind, id, NULL::jsonb AS models, 0::float8 AS spend, NULL::timestamptz AS reset_at, NULL::float8 AS soft, false AS crossed
       FROM fresh
     UNION ALL SELECT 'k', id, models, spend, reset_at, soft, crossed FROM k WHERE wanted
-    UNION ALL SELECT 'm', d.id, NULL::jsonb, 0::float8, NULL::timestamptz, NULL::float8, false FROM unnest(${kt}::text[]) AS d(id)
+    UNION ALL SELECT 'm', d.id, NULL::jsonb, 0::float8, NULL::timestamptz, NULL::float8, false FROM kd AS d
       WHERE EXISTS (SELECT 1 FROM fresh) AND NOT EXISTS (SELECT 1 FROM k WHERE k.id = d.id)
     UNION ALL SELECT 't', * FROM t
     UNION ALL SELECT 'u', * FROM u
