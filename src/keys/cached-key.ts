@@ -13,6 +13,7 @@ export const ALL_PROXY_MODELS = 'all-proxy-models';
 /** Shared by every key without models, routes or metadata: a million cached keys hold one of each, not a million. */
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 const NO_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_MODEL_SPEND = (): number => 0;
 
 /**
  * A key as the hot path holds it: the stored row, plus what admission needs precomputed (the model set, whether
@@ -54,7 +55,7 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
   budgetOwner: BudgetOwner | undefined = undefined;
   authResult: AuthResult | undefined = undefined;
 
-  constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = () => 0) {
+  constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = NO_MODEL_SPEND) {
     super(row.spend + unflushedSpend, resetAtMsOf(row.budgetResetAt));
     this.token = row.token;
     this.keyName = row.keyName;

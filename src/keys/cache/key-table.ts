@@ -42,7 +42,9 @@ export class KeyTable {
   /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */
   cached(row: KeySource): CachedKey {
     const t = row.token;
-    return new CachedKey(row, this.spend.unflushed(t), (g) => this.spend.unflushedModel(t, g));
+    // Spend per model group is only held for a key with model budgets, which live in `extra`.
+    const model = row.extra === null ? undefined : (g: string) => this.spend.unflushedModel(t, g);
+    return new CachedKey(row, this.spend.unflushed(t), model);
   }
 
   /** A key held, parsed from the index if it was there (where any key held counts, not only those in use). */
