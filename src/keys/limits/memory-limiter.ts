@@ -1,5 +1,13 @@
-import { budgetError, countsAt, limitError, type LimitScope, type LimitTicket, type Limiter } from './limiter';
-import { MinuteWindow } from './minute-window';
+import {
+  budgetError,
+  countsAt,
+  limitError,
+  type LimitScope,
+  type LimitTicket,
+  type Limiter,
+  type WindowCounts,
+} from './limiter';
+import { MinuteWindow, slotOf } from './minute-window';
 
 interface ScopeState {
   readonly rpm: MinuteWindow;
@@ -27,48 +35,35 @@ export class MemoryLimiter implements Limiter {
 
   acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0): LimitTicket {
     const now = this.now();
-    const states = scopes.map((s) => this.state(s.id));
+    // The second and its slot, worked out once for every window of the call.
+    const sec = Math.floor(now / 1000);
+    const slot = slotOf(sec);
+    const n = scopes.length;
+    const states: ScopeState[] = new Array<ScopeState>(n);
     // The windows' counts before this call, per scope (requests, tokens; -1 without that limit): for answer headers.
-    const seen: number[] = [];
-    for (let i = 0; i < scopes.length; i++) {
+    const seen: number[] = new Array<number>(2 * n);
+    for (let i = 0; i < n; i++) {
       const s = scopes[i];
-      const st = states[i];
+      const st = (states[i] = this.state(s.id));
       const budget = s.budget;
       if (budget != null && (s.spent ?? 0) + st.reserved >= budget) throw budgetError(s, s.spent ?? 0, st.reserved);
       if (s.parallel !== null && st.inFlight >= s.parallel) throw limitError(s, 'parallel', 1000);
-      const requests = s.rpm !== null ? st.rpm.total(now) : -1;
+      const requests = s.rpm !== null ? st.rpm.totalAt(sec) : -1;
       if (s.rpm !== null && requests >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
-      const tokens = s.tpm !== null ? st.tpm.total(now) : -1;
+      const tokens = s.tpm !== null ? st.tpm.totalAt(sec) : -1;
       if (s.tpm !== null && tokens >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
-      seen.push(requests, tokens);
+      seen[2 * i] = requests;
+      seen[2 * i + 1] = tokens;
     }
-    for (let i = 0; i < scopes.length; i++) {
+    for (let i = 0; i < n; i++) {
       const s = scopes[i];
       const st = states[i];
-      if (s.rpm !== null) st.rpm.add(now, 1);
-      if (s.tpm !== null && tokens > 0) st.tpm.add(now, tokens);
+      if (s.rpm !== null) st.rpm.addAt(sec, slot, 1);
+      if (s.tpm !== null && tokens > 0) st.tpm.addAt(sec, slot, tokens);
       if (s.budget != null) st.reserved += cost;
       st.inFlight++; // counted for every scope, so the sweeper never drops a state a call still holds
     }
-    let released = false;
-    return {
-      seen: (id: string) => countsAt(scopes, seen, id),
-      release: (used: number) => {
-        if (released) return;
-        released = true;
-        const at = this.now();
-        for (let i = 0; i < scopes.length; i++) {
-          const s = scopes[i];
-          const st = states[i];
-          st.inFlight--;
-          if (s.budget != null) st.reserved = st.inFlight === 0 ? 0 : Math.max(0, st.reserved - cost);
-          if (s.tpm === null) continue;
-          // The reservation becomes the real count where it was made; a call older than the window counts now.
-          if (tokens > 0 && st.tpm.adjust(now, at, used - tokens)) continue;
-          if (used > 0) st.tpm.add(at, used);
-        }
-      },
-    };
+    return new MemoryTicket(this.now, scopes, states, seen, sec, slot, tokens, cost);
   }
 
   close(): void {
@@ -89,5 +84,43 @@ export class MemoryLimiter implements Limiter {
     const now = this.now();
     for (const [id, st] of this.states)
       if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) this.states.delete(id);
+  }
+}
+
+/** A call admitted by a MemoryLimiter: `release` settles what it counted at second `sec` (slot `slot`), once. */
+class MemoryTicket implements LimitTicket {
+  private released = false;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly scopes: readonly LimitScope[],
+    private readonly states: readonly ScopeState[],
+    private readonly counts: readonly number[],
+    private readonly sec: number,
+    private readonly slot: number,
+    private readonly tokens: number,
+    private readonly cost: number,
+  ) {}
+
+  seen(id: string): WindowCounts | undefined {
+    return countsAt(this.scopes, this.counts, id);
+  }
+
+  release(used: number): void {
+    if (this.released) return;
+    this.released = true;
+    const at = this.now();
+    const atSec = Math.floor(at / 1000);
+    const { scopes, states, tokens, cost } = this;
+    for (let i = 0; i < scopes.length; i++) {
+      const s = scopes[i];
+      const st = states[i];
+      st.inFlight--;
+      if (s.budget != null) st.reserved = st.inFlight === 0 ? 0 : Math.max(0, st.reserved - cost);
+      if (s.tpm === null) continue;
+      // The reservation becomes the real count where it was made; a call older than the window counts now.
+      if (tokens > 0 && st.tpm.adjustAt(this.sec, this.slot, atSec, used - tokens)) continue;
+      if (used > 0) st.tpm.addAt(atSec, slotOf(atSec), used);
+    }
   }
 }

@@ -2,6 +2,11 @@
 export const WINDOW_SECONDS = 61;
 const SLOTS = WINDOW_SECONDS + 1;
 
+/** The slot of second `s` in every window. */
+export function slotOf(s: number): number {
+  return s % SLOTS;
+}
+
 /**
  * A sliding one-minute window in one-second slots: what was counted in the last minute (requests for rpm, tokens
  * for tpm). Fixed memory per key. Never lenient: an event counts for at least 60 s (at most 61 s), so "the 6th
@@ -21,7 +26,14 @@ export class MinuteWindow {
 
   add(nowMs: number, n: number): void {
     const s = Math.floor(nowMs / 1000);
-    const i = s % SLOTS;
+    this.addAt(s, s % SLOTS, n);
+  }
+
+  /**
+   * `add` at second `s` (`Math.floor(nowMs / 1000)`), whose slot is `i` (`slotOf(s)`): a limiter counting several
+   * windows at one instant works both out once.
+   */
+  addAt(s: number, i: number, n: number): void {
     if (this.seconds[i] !== s) {
       if (this.out[i] === 0) this.sum -= this.counts[i];
       this.seconds[i] = s;
@@ -38,8 +50,12 @@ export class MinuteWindow {
    */
   adjust(atMs: number, nowMs: number, delta: number): boolean {
     const s = Math.floor(atMs / 1000);
-    const i = s % SLOTS;
-    if (this.seconds[i] !== s || s <= Math.floor(nowMs / 1000) - WINDOW_SECONDS) return false;
+    return this.adjustAt(s, s % SLOTS, Math.floor(nowMs / 1000), delta);
+  }
+
+  /** `adjust` in seconds: the count added at second `s` (slot `i`), corrected at second `now`. */
+  adjustAt(s: number, i: number, now: number, delta: number): boolean {
+    if (this.seconds[i] !== s || s <= now - WINDOW_SECONDS) return false;
     const before = this.counts[i];
     this.counts[i] = Math.max(0, before + delta);
     if (this.out[i] === 0) this.sum += this.counts[i] - before;
@@ -47,7 +63,11 @@ export class MinuteWindow {
   }
 
   total(nowMs: number): number {
-    const now = Math.floor(nowMs / 1000);
+    return this.totalAt(Math.floor(nowMs / 1000));
+  }
+
+  /** `total` at second `now` (`Math.floor(nowMs / 1000)`). */
+  totalAt(now: number): number {
     const oldest = now - WINDOW_SECONDS;
     if (now < this.expiredAt) {
       // Asked about an earlier second than last time (the clock went back): slots taken off since may count again.
