@@ -70,7 +70,9 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
 
   /** The object, when it exists (end users: when it has limits). */
   get(kind: ObjectKind, id: string): LimitedObject | undefined {
-    return this.maps[kind].get(id);
+    // Compared, not indexed: a keyed load by three names goes megamorphic on the call path.
+    const m = this.maps;
+    return (kind === 'team' ? m.team : kind === 'user' ? m.user : m.end_user).get(id);
   }
 
   /** Whether a team of this id is stored (as far as this instance knows). */
@@ -103,7 +105,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     for (const id of ids) {
       const row = found.get(id);
       if (row) this.put(kind, row);
-      else this.maps[kind].delete(id);
+      else this.drop(kind, id);
     }
     if (kind === 'team') await this.members.reload(ids);
   }
@@ -112,6 +114,12 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   record(kind: ObjectKind, id: string, cost: number): void {
     const o = this.maps[kind].get(id);
     if (o) o.spend += cost;
+  }
+
+  /** `record`, given the object admission found for `id` (undefined: none): no lookup while that one is held. */
+  recordOn(o: LimitedObject | undefined, kind: ObjectKind, id: string, cost: number): void {
+    if (o !== undefined && !o.replaced) o.spend += cost;
+    else this.record(kind, id, cost);
   }
 
   private onEvent(e: KeyEvent): void {
@@ -136,8 +144,24 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   private put(kind: ObjectKind, row: ObjectRow): void {
     const o = this.limited(kind, row);
     if (kind === 'team') o.members = this.members.of(row.id);
-    if (kind === 'end_user' && !o.enforced) this.maps[kind].delete(row.id);
-    else this.maps[kind].set(row.id, o);
+    if (kind === 'end_user' && !o.enforced) this.drop(kind, row.id);
+    else this.hold(kind, o);
+  }
+
+  /** Holds `o` in place of the copy held so far (every change to the maps goes through here or `drop`). */
+  private hold(kind: ObjectKind, o: LimitedObject): void {
+    const map = this.maps[kind];
+    const before = map.get(o.id);
+    if (before !== undefined) before.replaced = true;
+    map.set(o.id, o);
+  }
+
+  private drop(kind: ObjectKind, id: string): void {
+    const map = this.maps[kind];
+    const before = map.get(id);
+    if (before === undefined) return;
+    before.replaced = true;
+    map.delete(id);
   }
 
   /** A row as held here: its spend plus what this instance has not written yet. */
@@ -157,7 +181,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   /** An object removed, from the log: a copy older than the removal goes. */
   private removedInLog(gone: ObjectRemoval): void {
     const held = this.maps[gone.kind].get(gone.id);
-    if (held && held.seq < gone.changeSeq) this.maps[gone.kind].delete(gone.id);
+    if (held && held.seq < gone.changeSeq) this.drop(gone.kind, gone.id);
   }
 
   /** The change log since the last read; before the first whole read has succeeded, that read again. */
@@ -181,6 +205,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
         const rows = await this.spend.readConsistent(() => this.repo.loadAll(kind));
         const map = new Map<string, LimitedObject>();
         for (const r of rows) map.set(r.id, this.limited(kind, r));
+        for (const o of this.maps[kind].values()) o.replaced = true;
         this.maps[kind].clear();
         for (const [id, o] of map) this.maps[kind].set(id, o);
       }

@@ -3,7 +3,6 @@ import type { LimitScope } from '../limits/limiter';
 import type { AccessObjects } from './access-objects.service';
 import type { LimitedObject } from './limited-object';
 import type { MemberMirror } from './member-mirror';
-import { KIND_LABEL } from './object-kind';
 import type { MemberLimits, TeamMembers } from './team-members';
 
 /** A call by a user through a team where that user has a member budget (own, or the team's default). */
@@ -39,7 +38,7 @@ export function checkMember(m: MemberCall, nowMs: number, mirror: MemberMirror):
  * spend counts as 0 meanwhile.
  */
 export function checkObject(o: LimitedObject, modelGroup: string, nowMs: number, objects: AccessObjects): void {
-  const label = KIND_LABEL[o.kind];
+  const label = o.label;
   if (o.blocked)
     throw Errors.unauthorized(`This ${label} (${o.id}) is blocked; an admin can unblock it`, `${o.kind}_blocked`);
   if (o.modelSet !== null && !o.modelSet.has(modelGroup)) {
@@ -62,7 +61,7 @@ export function checkObject(o: LimitedObject, modelGroup: string, nowMs: number,
 export function objectScope(o: LimitedObject, reserves: boolean, nowMs: number): LimitScope {
   return {
     id: o.scopeId,
-    label: KIND_LABEL[o.kind],
+    label: o.label,
     rpm: o.rpmLimit,
     tpm: o.tpmLimit,
     parallel: o.maxParallelRequests,

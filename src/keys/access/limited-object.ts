@@ -1,7 +1,7 @@
 import { ALL_PROXY_MODELS } from '../cached-key';
 import type { BudgetOwner } from '../../common/errors/gateway-error';
 import { PeriodSpend, resetAtMsOf } from '../budget/period-spend';
-import type { ObjectKind } from './object-kind';
+import { KIND_LABEL, type ObjectKind } from './object-kind';
 import type { TeamMembers } from './team-members';
 
 /** The limit columns teams, users and end users share (their Prisma rows all have these). */
@@ -38,6 +38,8 @@ export class LimitedObject extends PeriodSpend {
   readonly enforced: boolean;
   /** The rate-limit scope id (`t:<id>`, `u:<id>`, `e:<id>`). */
   readonly scopeId: string;
+  /** Its kind as messages name it ("team", "user", "end user"). */
+  readonly label: string;
   /** Who is over budget in a refusal (LiteLLM: "Team=t1", "User=u1", "End User=e1"). */
   readonly budgetOwner: BudgetOwner;
   readonly alias: string | null;
@@ -45,6 +47,8 @@ export class LimitedObject extends PeriodSpend {
   readonly seq: number;
   /** A team's member budgets (null: none, or not a team). */
   members: TeamMembers | null = null;
+  /** No longer the held copy (read again, or removed): spend goes to the one held now, if any. */
+  replaced = false;
 
   constructor(
     readonly kind: ObjectKind,
@@ -66,6 +70,7 @@ export class LimitedObject extends PeriodSpend {
     this.hasRateLimits = row.rpmLimit !== null || row.tpmLimit !== null || row.maxParallelRequests !== null;
     this.enforced = this.blocked || this.modelSet !== null || this.maxBudget !== null || this.hasRateLimits;
     this.scopeId = scopePrefix + id;
+    this.label = KIND_LABEL[kind];
     this.budgetOwner = { kind, id };
   }
 

@@ -10,10 +10,10 @@ import { JwtTeams } from '../access/jwt-teams';
 import type { LimitedObject } from '../access/limited-object';
 import type { CachedKey } from '../cached-key';
 import { KeyCache } from '../key-cache.service';
-import { LIMITER, type LimitScope, type LimitTicket, type Limiter } from '../limits/limiter';
+import { LIMITER, type LimitScope, type Limiter } from '../limits/limiter';
 import { SpendWriter } from '../spend/spend-writer.service';
-import { CallAdmission, NO_KEY, type CallOwners, type KeyLimits } from './call-admission';
-import { checkKey, keyScopes } from './key-admission';
+import { CallAdmission, type CallOwners } from './call-admission';
+import { checkKey, keyScopes, reservesBudget } from './key-admission';
 import { pickTeam } from './team-choice';
 
 const FREE: Admission = { models: null, done: () => undefined };
@@ -58,9 +58,20 @@ export class AccountingService implements CallAccounting {
     if (caller.role === 'team' || caller.role === 'internal_user')
       return this.admitJwt(caller, modelGroup, endUser, worst);
     if (endUser === undefined) return FREE;
-    const call = { token: null, teamId: null, userId: null, endUserId: endUser, member: null };
     const end = this.objects.get('end_user', endUser);
-    return this.admitObjects([end], () => [], Date.now(), modelGroup, call, worst);
+    const call = {
+      key: null,
+      teamId: null,
+      userId: null,
+      endUserId: end !== undefined ? end.id : endUser,
+      team: undefined,
+      user: undefined,
+      end,
+      member: null,
+    };
+    const now = Date.now();
+    this.checkObjects(call, modelGroup, now);
+    return this.withLimits([], call, modelGroup, now, this.reserve ? worst : undefined);
   }
 
   aliasOf(caller: Caller, model: string): string | undefined {
@@ -93,11 +104,20 @@ export class AccountingService implements CallAccounting {
     const user = key.userId !== null ? this.objects.get('user', key.userId) : undefined;
     const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
     const member = memberCall(team, key.userId);
-    const call = { token: key.token, teamId: key.teamId, userId: key.userId, endUserId: endUser ?? null, member };
-    const own = () => keyScopes(key, modelGroup, now, () => this.reserves(worst));
-    const perModelSpend = key.extras.modelMaxBudget?.has(modelGroup) ?? false;
-    const limits = { models: key.modelSet, tags: key.extras.tags, perModelSpend, key };
-    return this.admitObjects([team, user, end], own, now, modelGroup, call, worst, limits);
+    const call: CallOwners = {
+      key,
+      teamId: key.teamId,
+      userId: key.userId,
+      // The held end user's own id string: equal to the request's, and already hashed for every map it meets.
+      endUserId: end !== undefined ? end.id : (endUser ?? null),
+      team,
+      user,
+      end,
+      member,
+    };
+    this.checkObjects(call, modelGroup, now);
+    const held = this.reserve ? worst : undefined;
+    return this.withLimits(keyScopes(key, modelGroup, now, held), call, modelGroup, now, held);
   }
 
   /** A team or internal-user JWT: its scopes, its team (chosen among its teams), its user, its end user. */
@@ -139,82 +159,69 @@ export class AccountingService implements CallAccounting {
     const end = endUser !== undefined ? this.objects.get('end_user', endUser) : undefined;
     const member = memberCall(team, caller.userId);
     const userId = caller.userId ?? null;
-    const call = { token: null, teamId: teamId ?? null, userId, endUserId: endUser ?? null, member };
-    return this.admitObjects([team, user, end], () => [], now, modelGroup, call, worst);
+    const endUserId = end !== undefined ? end.id : (endUser ?? null);
+    const call = { key: null, teamId: teamId ?? null, userId, endUserId, team, user, end, member };
+    this.checkObjects(call, modelGroup, now);
+    return this.withLimits([], call, modelGroup, now, this.reserve ? worst : undefined);
+  }
+
+  /** Checks the call's team, user and end user (those it has, in that order), then its member budget. */
+  private checkObjects(call: CallOwners, modelGroup: string, now: number): void {
+    const { team, user, end } = call;
+    if (team?.enforced) checkObject(team, modelGroup, now, this.objects);
+    if (user?.enforced) checkObject(user, modelGroup, now, this.objects);
+    if (end?.enforced) checkObject(end, modelGroup, now, this.objects);
+    if (call.member) checkMember(call.member, now, this.objects.members);
   }
 
   /**
-   * Checks the call's team, user and end user (those it has, in that order), then asks the limiter for the scopes:
-   * the key's own (`own`, worked out once the checks passed) first, then theirs.
+   * Asks the limiter for the call's scopes: the key's own (`scopes`, worked out once the checks passed) first, then
+   * its team's, user's, end user's and member's, each when it has rate limits or a budget this call reserves against.
+   * `held`: the call's worst case, when calls hold one against budgets and tpm limits.
    */
-  private admitObjects(
-    objects: readonly (LimitedObject | undefined)[],
-    own: () => LimitScope[],
-    now: number,
-    modelGroup: string,
-    call: CallOwners,
-    worst: Reservation | undefined,
-    key: KeyLimits = NO_KEY,
-  ): Admission | Promise<Admission> {
-    for (const o of objects) if (o?.enforced) checkObject(o, modelGroup, now, this.objects);
-    if (call.member) checkMember(call.member, now, this.objects.members);
-    const scopes = own();
-    for (const o of objects) if (o) this.pushObject(scopes, o, now, worst);
-    if (call.member) this.pushMember(scopes, call.member, worst, now);
-    return this.withLimits(scopes, call, worst, key);
-  }
-
-  /** Whether this call holds a reservation against budgets: it has a price. */
-  private reserves(worst: Reservation | undefined): boolean {
-    return this.reserve && worst !== undefined && worst.measure().cost > 0;
-  }
-
-  /** The object's scope, when it has rate limits or a budget this call reserves against. */
-  private pushObject(scopes: LimitScope[], o: LimitedObject, now: number, worst: Reservation | undefined): void {
-    const reserves = o.maxBudget !== null && this.reserves(worst);
-    if (o.hasRateLimits || reserves) scopes.push(objectScope(o, reserves, now));
-  }
-
-  /** The member's scope, when it has rate limits or a budget this call reserves against. */
-  private pushMember(scopes: LimitScope[], m: MemberCall, worst: Reservation | undefined, now: number): void {
-    const reserves = m.limits.maxBudget !== null && this.reserves(worst);
-    if (m.limits.rpmLimit !== null || m.limits.tpmLimit !== null || reserves)
-      scopes.push(m.members.scope(m.userId, m.limits, reserves, now));
-  }
-
   private withLimits(
     scopes: LimitScope[],
     call: CallOwners,
-    worst: Reservation | undefined,
-    key: KeyLimits,
+    modelGroup: string,
+    now: number,
+    held: Reservation | undefined,
   ): Admission | Promise<Admission> {
-    const make = (ticket: LimitTicket | null) =>
-      new CallAdmission(
-        this.cache,
-        this.objects,
-        this.spend,
-        call,
-        ticket,
-        key.models,
-        key.tags,
-        key.perModelSpend,
-        key.key,
-      );
-    if (scopes.length === 0) return make(null);
+    const { team, user, end, member } = call;
+    if (team !== undefined) pushObject(scopes, team, now, held);
+    if (user !== undefined) pushObject(scopes, user, now, held);
+    if (end !== undefined) pushObject(scopes, end, now, held);
+    if (member !== null) pushMember(scopes, member, now, held);
+    if (scopes.length === 0) return new CallAdmission(this.cache, this.objects, this.spend, call, null, modelGroup);
     // Worked out only for a scope that reserves: a caller with only rpm or parallel limits does not pay for it.
     let tokens = 0;
     let cost = 0;
-    if (this.reserve && worst !== undefined && scopes.some(reservesAgainst)) {
-      const w = worst.measure();
+    if (held !== undefined && anyReserves(scopes)) {
+      const w = held.measure();
       tokens = w.promptTokens + w.completionTokens;
       cost = w.cost;
     }
     const ticket = this.limiter.acquire(scopes, tokens, cost);
-    return ticket instanceof Promise ? ticket.then(make) : make(ticket);
+    if (!(ticket instanceof Promise))
+      return new CallAdmission(this.cache, this.objects, this.spend, call, ticket, modelGroup);
+    return ticket.then((t) => new CallAdmission(this.cache, this.objects, this.spend, call, t, modelGroup));
   }
 }
 
-/** The scope holds a call's worst case while it runs: it has a tpm limit or a budget. */
-function reservesAgainst(s: LimitScope): boolean {
-  return s.tpm !== null || s.budget != null;
+/** The object's scope, when it has rate limits or a budget this call reserves against. */
+function pushObject(scopes: LimitScope[], o: LimitedObject, now: number, held: Reservation | undefined): void {
+  const reserves = o.maxBudget !== null && reservesBudget(held);
+  if (o.hasRateLimits || reserves) scopes.push(objectScope(o, reserves, now));
+}
+
+/** The member's scope, when it has rate limits or a budget this call reserves against. */
+function pushMember(scopes: LimitScope[], m: MemberCall, now: number, held: Reservation | undefined): void {
+  const reserves = m.limits.maxBudget !== null && reservesBudget(held);
+  if (m.limits.rpmLimit !== null || m.limits.tpmLimit !== null || reserves)
+    scopes.push(m.members.scope(m.userId, m.limits, reserves, now));
+}
+
+/** Some scope holds a call's worst case while it runs: it has a tpm limit or a budget. */
+function anyReserves(scopes: readonly LimitScope[]): boolean {
+  for (let i = 0; i < scopes.length; i++) if (scopes[i].tpm !== null || scopes[i].budget != null) return true;
+  return false;
 }

@@ -1,4 +1,5 @@
 import { Errors, type BudgetOwner } from '../../common/errors/gateway-error';
+import type { Reservation } from '../../proxy/reservation';
 import type { CachedKey } from '../cached-key';
 import type { KeyCache } from '../key-cache.service';
 import { unusableKeyError } from '../key-usable';
@@ -31,18 +32,30 @@ export function checkKey(key: CachedKey, modelGroup: string, now: number, cache:
 }
 
 /**
+ * Whether a call holds its worst case (`held`: undefined when calls hold none) against budgets: it has a price. Asked
+ * only of a caller with a budget (working it out measures the call, once).
+ */
+export function reservesBudget(held: Reservation | undefined): boolean {
+  return held !== undefined && held.measure().cost > 0;
+}
+
+/**
  * The key's limit scopes for a call to `modelGroup`: the key on that model (its model rpm/tpm, or its
  * model_max_budget when the call reserves against it), then the key (its rate limits, or its max_budget when the call
- * reserves against it). `reserves`: whether this call holds its worst case against budgets, asked only of a key with a
- * budget (working it out measures the call).
+ * reserves against it). `held`: the call's worst case, when calls hold one (see reservesBudget).
  */
-export function keyScopes(key: CachedKey, modelGroup: string, now: number, reserves: () => boolean): LimitScope[] {
+export function keyScopes(
+  key: CachedKey,
+  modelGroup: string,
+  now: number,
+  held: Reservation | undefined,
+): LimitScope[] {
   const scopes: LimitScope[] = [];
   const extras = key.extras;
   const modelBudget = extras.modelMaxBudget?.get(modelGroup);
   const modelRpm = extras.modelRpm?.get(modelGroup);
   const modelTpm = extras.modelTpm?.get(modelGroup);
-  const modelReserves = modelBudget !== undefined && reserves();
+  const modelReserves = modelBudget !== undefined && reservesBudget(held);
   if (modelRpm !== undefined || modelTpm !== undefined || modelReserves)
     scopes.push({
       id: keyModelScopeId(key.token, modelGroup),
@@ -55,7 +68,7 @@ export function keyScopes(key: CachedKey, modelGroup: string, now: number, reser
       period: 0,
       owner: keyOwner(key, modelGroup),
     });
-  const keyReserves = key.maxBudget !== null && reserves();
+  const keyReserves = key.maxBudget !== null && reservesBudget(held);
   if (key.hasRateLimits || keyReserves)
     scopes.push({
       id: key.scopeId,
