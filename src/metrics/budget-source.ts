@@ -11,6 +11,8 @@ export const TEAM_BUDGETS = Symbol('TEAM_BUDGETS');
 export interface TeamBudgets {
   /** From memory only: called for each team seen in calls, at every scrape. */
   budgetOf(teamId: string): TeamBudget | undefined;
+  /** A team's alias (null: none, or no such team), for the call metrics' labels: from memory, on every call. */
+  teamAlias(teamId: string): string | null;
   /** The same for a user (`litellm_remaining_user_budget_metric`, `litellm_user_max_budget_metric`). */
   userBudgetOf(userId: string): TeamBudget | undefined;
 }

@@ -31,6 +31,12 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
   private readonly budgetKeys = new Set<string>();
   private readonly budgetTeams = new Set<string>();
   private readonly budgetUsers = new Set<string>();
+  /** The key, team and user last added to those sets. */
+  private readonly lastTracked: { key: string | null; team: string | null; user: string | null } = {
+    key: null,
+    team: null,
+    user: null,
+  };
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -70,7 +76,7 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
       hashedApiKey: row.apiKey ?? '',
       apiKeyAlias: row.keyAlias ?? '',
       team: row.teamId ?? '',
-      teamAlias: (row.teamId && this.teams?.budgetOf(row.teamId)?.alias) || '',
+      teamAlias: (row.teamId && this.teams?.teamAlias(row.teamId)) || '',
       user: row.user ?? '',
       model: d ? d.upstreamModel : this.router.group(call.model) ? call.model : '',
       requestedModel: this.router.group(call.model) ? call.model : '',
@@ -83,9 +89,21 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
       apiLatencySec: call.apiStartedAt !== null ? (call.endedAt - call.apiStartedAt) / 1000 : null,
       timeToFirstTokenSec: call.firstByteAt !== null ? (call.firstByteAt - call.startedAt) / 1000 : null,
     });
-    if (key && key.maxBudget !== null && this.budgetKeys.size < MAX_TRACKED) this.budgetKeys.add(key.token);
-    if (row.teamId && this.teams && this.budgetTeams.size < MAX_TRACKED) this.budgetTeams.add(row.teamId);
-    if (row.user && this.teams && this.budgetUsers.size < MAX_TRACKED) this.budgetUsers.add(row.user);
+    // The sets only grow: a caller the same as the previous call's is in its set already (or the set is full).
+    const last = this.lastTracked;
+    if (key && key.maxBudget !== null && key.token !== last.key) {
+      last.key = key.token;
+      if (this.budgetKeys.size < MAX_TRACKED) this.budgetKeys.add(key.token);
+    }
+    if (!this.teams) return;
+    if (row.teamId && row.teamId !== last.team) {
+      last.team = row.teamId;
+      if (this.budgetTeams.size < MAX_TRACKED) this.budgetTeams.add(row.teamId);
+    }
+    if (row.user && row.user !== last.user) {
+      last.user = row.user;
+      if (this.budgetUsers.size < MAX_TRACKED) this.budgetUsers.add(row.user);
+    }
   }
 
   private render(out: string[]): void {

@@ -12,6 +12,10 @@ export class MirrorTeamBudgets implements TeamBudgets {
     return t ? { alias: t.alias, maxBudget: t.maxBudget, spend: t.spendAt(Date.now()) } : undefined;
   }
 
+  teamAlias(teamId: string): string | null {
+    return this.objects.get('team', teamId)?.alias ?? null;
+  }
+
   userBudgetOf(userId: string): TeamBudget | undefined {
     const u = this.objects.get('user', userId);
     return u ? { alias: u.alias, maxBudget: u.maxBudget, spend: u.spendAt(Date.now()) } : undefined;
