@@ -48,13 +48,13 @@ export class KeysController {
   @Post('regenerate')
   @HttpCode(200)
   regenerate(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.keys.regenerate(parseInput(regenerateKeySchema, body), undefined, callerOf(req));
+    return this.keys.regenerate(parseInput(regenerateKeySchema, body, 'optional body'), undefined, callerOf(req));
   }
 
   @Post(':key/regenerate')
   @HttpCode(200)
   regenerateByPath(@Param('key') key: string, @Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.keys.regenerate(parseInput(regenerateKeySchema, body), key, callerOf(req));
+    return this.keys.regenerate(parseInput(regenerateKeySchema, body, 'optional body'), key, callerOf(req));
   }
 
   @Get('list')

@@ -54,7 +54,7 @@ export class GlobalSpendController {
   @Post('global/spend/end_users')
   @HttpCode(200)
   endUsers(@Body() body: unknown, @Req() req: FastifyRequest) {
-    return this.spend.endUsers(parseInput(globalEndUsersBody, body), callerOf(req));
+    return this.spend.endUsers(parseInput(globalEndUsersBody, body, 'optional body'), callerOf(req));
   }
 
   /** Requests and tokens per day between two dates. */

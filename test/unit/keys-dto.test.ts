@@ -90,6 +90,8 @@ describe('keys: request bodies', () => {
     });
     assert.match(refused(() => parseInput(generateKeySchema, [1, 2])).message, /JSON object/);
     assert.match(refused(() => parseInput(generateKeySchema, 'text')).message, /JSON object/);
+    assert.match(refused(() => parseInput(generateKeySchema, null)).message, /JSON object/);
+    assert.deepEqual(parseInput(regenerateKeySchema, null, 'optional body'), {});
   });
 
   it('update needs key; delete needs keys or key_aliases; regenerate takes new_key', () => {

@@ -2,17 +2,21 @@ import type { z } from 'zod';
 import { Errors } from '../../common/errors/gateway-error';
 
 /**
+ * Where the input comes from. A body is a JSON object, as LiteLLM's pydantic body models take: a JSON `null` is
+ * refused like `[]` or `"x"` (it is no empty body: a route would act on defaults, creating an object of a generated
+ * id). `optional body` is a route whose LiteLLM body is `Optional[...] = None` (a null there is no body).
+ */
+export type InputSource = 'body' | 'optional body' | 'query';
+
+/**
  * Validates a management request body (or query) against a strict zod schema. Unknown fields are refused with a
  * 400 naming each of them; any other problem names the field and what is wrong. Never echoes values (a value could
- * be a secret).
+ * be a secret). A request without a body (nothing sent) reads as `{}`.
  */
-export function parseInput<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-  where: 'body' | 'query' = 'body',
-): z.output<S> {
-  const value = input === undefined || input === null ? {} : input;
-  if (typeof value !== 'object' || Array.isArray(value))
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, from: InputSource = 'body'): z.output<S> {
+  const where = from === 'query' ? 'query' : 'body';
+  const value = input === undefined || (input === null && from === 'optional body') ? {} : input;
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw Errors.badRequest(`The request ${where} must be a JSON object`);
   let result = schema.safeParse(value);
   if (result.success) return result.data;
