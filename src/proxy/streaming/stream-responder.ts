@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { writeRawHead } from '../../common/http/raw-head';
+import { rawHead } from '../../common/http/raw-head';
 import type { UpstreamStream } from '../upstream/upstream-call';
 import { failureFromError, type AttemptFailure } from '../upstream/upstream-failure';
 import { SseEventTooLarge, sseError } from './sse-relay';
@@ -41,7 +41,7 @@ export function relayStream(
 ): Promise<StreamEnd> {
   reply.hijack();
   const res = reply.raw;
-  writeRawHead(reply, 200, [...extraHeaders, ...(relay.head ?? SSE_HEADERS)]);
+  res.writeHead(200, rawHead(reply, [...extraHeaders, ...(relay.head ?? SSE_HEADERS)]));
   // No flushHeaders(): the headers leave with the first chunk, in one write.
   return new Promise<StreamEnd>((resolve) => {
     // One wait for 'drain' at a time: chunks that came before attach() are all written without pausing anything.
