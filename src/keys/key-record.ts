@@ -1,4 +1,5 @@
 import type { AuthResult } from '../auth/auth-result';
+import type { KeyExtras } from './key-extras';
 import type { KeyRow } from './keys.repository';
 
 /**
@@ -26,6 +27,8 @@ export type KeyRecord = Readonly<
   readonly models: readonly string[];
   readonly allowedRoutes: readonly string[];
   readonly metadata: Readonly<Record<string, unknown>>;
+  /** LiteLLM fields with effect (key-extras.ts); the cache's records have them. */
+  readonly extras?: Pick<KeyExtras, 'tags'>;
   /**
    * What authentication made of the key (its caller and route policy), on its first use: kept on the record rather
    * than in a map beside it, so a million keys hold no million weak-map entries, and a changed key (a new record)

@@ -126,6 +126,7 @@ export function toRow(id: string, call: CallRecord, key: KeyRecord | undefined):
     completionStartTime: call.firstByteAt !== null ? epochMs(call.firstByteAt) : ok ? end : null,
     status: ok ? 'success' : 'failure',
     statusCode: call.statusCode,
-    requestTags: tagsOf(call.tags, call.keyTags, key),
+    // A call refused before admission (bad body, unknown model, a limit) has no admitted tags: the key's own count.
+    requestTags: tagsOf(call.tags, call.keyTags ?? key?.extras?.tags, key),
   };
 }

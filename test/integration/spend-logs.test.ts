@@ -79,6 +79,7 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     });
     await make('b', { key_alias: 'alias-b', team_id: 'team-b', user_id: 'user-b' });
     await make('solo', { key_alias: 'alias-solo', allowed_routes: ['openai_routes', 'spend_tracking_routes'] });
+    await make('tagged', { key_alias: 'alias-tagged', tags: ['own-tag'] });
   });
   after(() => setup?.close());
 
@@ -178,6 +179,31 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     });
     assert.equal(bad.status, 400);
     assert.equal((await rowArrives('req-fail-3')).status_code, 400);
+  });
+
+  it("records the key's tags on the rows of calls refused before admission, as on admitted ones", async () => {
+    up.respondWith({ json: chatCompletion('ok', { prompt_tokens: 1, completion_tokens: 1 }) });
+    await clientOf(keys.tagged.key, 'req-tagged-ok').chat.completions.create({ model: 'priced', messages });
+    assert.deepEqual((await rowArrives('req-tagged-ok')).request_tags, ['own-tag']);
+
+    await assert.rejects(
+      clientOf(keys.tagged.key, 'req-tagged-404').chat.completions.create({ model: 'nope', messages }),
+    );
+    const unknown = await rowArrives('req-tagged-404');
+    assert.equal(unknown.status_code, 404);
+    assert.deepEqual(unknown.request_tags, ['own-tag']);
+
+    const bad = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.tagged.key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'req-tagged-400',
+      },
+      body: JSON.stringify({ model: 'priced', messages: 'not a list', metadata: { tags: ['asked'] } }),
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual([...(await rowArrives('req-tagged-400')).request_tags].sort(), ['asked', 'own-tag']);
   });
 
   it('names the deployment that failed on the row of a failed upstream call', async () => {
