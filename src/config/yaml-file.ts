@@ -32,7 +32,7 @@ export function readYamlMapping(
     uniqueKeys: true,
     lineCounter: lines,
     version: '1.1',
-    customTags: pyYamlBooleans,
+    customTags: (tags) => pyYamlFloats(pyYamlBooleans(tags)),
   });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
@@ -51,6 +51,21 @@ export function readYamlMapping(
     return undefined;
   }
   return raw as Record<string, unknown>;
+}
+
+/**
+ * YAML 1.1 floats with a digit before the exponent, as PyYAML has them: the yaml package also takes `e5`, `.e5`, `-.`
+ * or `.` for floats (and makes them NaN, read as null), so `model_name: e5` named no model.
+ */
+const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$/;
+const FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
+function pyYamlFloats(tags: Tags): Tags {
+  return tags.map((t) => {
+    if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:float' || !('test' in t) || !t.test) return t;
+    if (t.format === 'EXP') return { ...t, test: FLOAT_EXP };
+    if (t.test.test('.')) return { ...t, test: FLOAT };
+    return t;
+  });
 }
 
 const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;

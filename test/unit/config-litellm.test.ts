@@ -23,6 +23,23 @@ describe('config: read as LiteLLM reads it', () => {
     assert.equal(c.server.jsonLogs, true);
   });
 
+  it('a float needs a digit, as in PyYAML: e5, .e5 and . are text, 1e5, 1.5 and .5 numbers', () => {
+    const c = load(
+      'model_list:\n  - model_name: e5\n    litellm_params:\n      model: openai/.e5\n      rpm: 1e5\n      tpm: .5\n' +
+        '    model_info:\n      id: .\n  - model_name: E10\n    litellm_params:\n      model: openai/x\n      rpm: 1.5\n',
+    );
+    assert.deepEqual(
+      c.models.map((m) => [m.modelName, m.upstreamModel, m.id]),
+      [
+        ['e5', '.e5', '.'],
+        ['E10', 'x', c.models[1].id],
+      ],
+    );
+    assert.equal(c.models[0].rpm, 100000);
+    assert.equal(c.models[0].tpm, 0.5);
+    assert.equal(c.models[1].rpm, 1.5);
+  });
+
   it('a model without a provider prefix is an OpenAI model; custom_llm_provider names the provider', () => {
     const c = load(
       `${MODEL}  - model_name: dep\n    litellm_params:\n      model: my-deployment\n      custom_llm_provider: azure\n      api_base: https://x.openai.azure.com\n`,
