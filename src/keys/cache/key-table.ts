@@ -1,5 +1,5 @@
+import type { LRUCache } from 'lru-cache';
 import { boundedLru } from '../../common/cache/bounded-lru';
-import { ClockCache } from '../../common/cache/clock-cache';
 import { CachedKey } from '../cached-key';
 import type { SpendWriter } from '../spend/spend-writer.service';
 import { KeyIndex } from './key-index';
@@ -15,7 +15,7 @@ const UNKNOWN_TTL_MS = 10_000;
  * whether every key in the database is held. A key is in one of the two, never both.
  */
 export class KeyTable {
-  readonly keys: ClockCache<string, CachedKey>;
+  readonly keys: LRUCache<string, CachedKey>;
   /** Keys the bulk load read and nothing has asked for yet (key-index.ts). */
   index = new KeyIndex();
   readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
@@ -36,7 +36,9 @@ export class KeyTable {
     private readonly spend: SpendWriter,
   ) {
     // An evicted key is not held any more: what the bulk load read of it (older than what was evicted) is not either.
-    this.keys = new ClockCache<string, CachedKey>(maxKeys, (token) => this.index.invalidate(token));
+    this.keys = boundedLru<string, CachedKey>(maxKeys, {
+      dispose: (_key, token, reason) => reason === 'evict' && this.index.invalidate(token),
+    });
   }
 
   /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */
