@@ -8,13 +8,13 @@
 // to compare two builds on a noisy machine. Virtual key, embedded store, 32 connections.
 // With `--spend-logs-off` the other gateway is this build with general_settings.disable_spend_logs: what spend logs
 // cost. `--pg`: the gateways on PostgreSQL (BENCH_PG_URL, default the local one) instead of the embedded store.
-// Options: --pairs N (10) --slice S (2) --stream --other DIR --spend-logs-off --pg --conns N (32)
+// Options: --pairs N (10) --slice S (2) --stream --other DIR --spend-logs-off --pg --team-key --conns N (32)
 const { readFileSync, readdirSync } = require('node:fs');
 const { resolve } = require('node:path');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
 const { autocannonRun } = require('./load');
-const { generateVirtualKey } = require('./credentials');
+const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./credentials');
 const { median } = require('./report');
 const { repinnedToLoadCore, startBench, startGateway, startBaseline } = require('./setup');
 
@@ -28,10 +28,13 @@ const OTHER = arg('other', null);
 const STREAM = args.includes('--stream');
 const SPEND_LOGS_OFF = args.includes('--spend-logs-off');
 const ON_PG = args.includes('--pg');
+// --team-key: a key of a team and a user (each with limits), calling for an end user, as `npm run bench`'s team-key.
+const TEAM_KEY = args.includes('--team-key');
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say hello in five words.' }],
   ...(STREAM ? { stream: true } : {}),
+  ...(TEAM_KEY ? { user: BENCH_END_USER } : {}),
 });
 
 /**
@@ -65,7 +68,10 @@ async function main() {
       name,
       url,
       pid: proc.pid,
-      headers: { ...json, authorization: `Bearer ${await generateVirtualKey(url, MASTER)}` },
+      headers: {
+        ...json,
+        authorization: `Bearer ${await (TEAM_KEY ? generateTeamKey : generateVirtualKey)(url, MASTER)}`,
+      },
     };
   };
   const targets = [await gateway('gateway')];
