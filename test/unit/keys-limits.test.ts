@@ -91,6 +91,16 @@ describe('keys: sliding minute window, its running total', () => {
     }
   }
 
+  it('leaves out a count added at a second that a total asked about a later moment had already seen leave', () => {
+    const w = new MinuteWindow();
+    const at = 1_700_000_000_000;
+    assert.equal(w.total(at + 62_000), 0);
+    w.add(at, 1);
+    w.add(at + 3_164, 1);
+    // At +62 s the first count (at +0 s) has left the window, the second not yet.
+    assert.equal(w.total(at + 62_000), 1);
+  });
+
   it('equals a pass over every slot, with settled reservations and questions about other moments (property)', () => {
     const op = fc.oneof(
       fc.record({

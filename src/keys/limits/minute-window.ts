@@ -38,7 +38,8 @@ export class MinuteWindow {
       if (this.out[i] === 0) this.sum -= this.counts[i];
       this.seconds[i] = s;
       this.counts[i] = 0;
-      this.out[i] = 0;
+      // A second already out of the window as last looked (a total asked about a later moment) is not in `sum`.
+      this.out[i] = s <= this.expiredAt - WINDOW_SECONDS ? 1 : 0;
     }
     this.counts[i] += n;
     if (this.out[i] === 0) this.sum += n;
