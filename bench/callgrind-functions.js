@@ -61,4 +61,24 @@ function topDifferences(base, target, calls, n) {
     .slice(0, n);
 }
 
-module.exports = { functionCounts, topDifferences };
+/** V8 with its young generation fixed, and --perf-basic-prof so callgrind's JIT addresses can be named. */
+const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
+
+/**
+ * valgrind's arguments to count `script args` run by this node under callgrind into `out`: counting off until
+ * callgrind_control turns it on, one file per thread.
+ */
+function callgrindArgs(out, script, args) {
+  return [
+    '--tool=callgrind',
+    '--instr-atstart=no',
+    '--separate-threads=yes',
+    `--callgrind-out-file=${out}`,
+    process.execPath,
+    ...V8_FLAGS,
+    script,
+    ...args,
+  ];
+}
+
+module.exports = { callgrindArgs, functionCounts, topDifferences };

@@ -19,7 +19,7 @@ const { concurrentCalls } = require('./load');
 const P = require('./procs');
 const C = require('./scale/common');
 const { insertKeys } = require('./scale/keys');
-const { functionCounts } = require('./callgrind-functions');
+const { callgrindArgs, functionCounts } = require('./callgrind-functions');
 
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -32,7 +32,6 @@ const CONNS = opt('conns', 8);
 const TOP = opt('top', 30);
 const SPEND_WRITE = opt('spend-write', 1);
 const DIST = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : join(ROOT, 'dist');
-const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
 
 async function main() {
   execSync('valgrind --version', { stdio: 'ignore' });
@@ -51,17 +50,7 @@ async function main() {
       'gateway',
       1,
       'valgrind',
-      [
-        '--tool=callgrind',
-        '--instr-atstart=no',
-        '--separate-threads=yes',
-        `--callgrind-out-file=${out}`,
-        process.execPath,
-        ...V8_FLAGS,
-        join(DIST, 'main.js'),
-        '--config',
-        config.file,
-      ],
+      callgrindArgs(out, join(DIST, 'main.js'), ['--config', config.file]),
       {
         env: { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: join(config.dir, 'data'), DATABASE_URL: db.url },
         ready: async (o) =>

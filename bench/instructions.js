@@ -24,7 +24,7 @@ const { concurrentCalls } = require('./load');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
 const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./credentials');
-const { functionCounts, topDifferences } = require('./callgrind-functions');
+const { callgrindArgs, functionCounts, topDifferences } = require('./callgrind-functions');
 
 const ROOT = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -43,8 +43,6 @@ const CREDENTIAL = MASTER_KEY ? 'master key' : TEAM_KEY ? 'key of a team and a u
 // --dist DIR: another build of the gateway (a copy of dist/ from before a change, kept inside a checkout whose
 // node_modules it can load), to compare two builds.
 const DIST = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : join(ROOT, 'dist');
-// --perf-basic-prof: V8 writes its code objects' names, so callgrind's JIT addresses can be named.
-const V8_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=16', '--perf-basic-prof'];
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say hello in five words.' }],
@@ -62,22 +60,11 @@ async function count(t, work) {
   const out = join(work, `${name}.cg`);
   // callgrind_control finds the process by a file named after HOST: the same value on both sides.
   const env = { ...t.env, HOST: '127.0.0.1' };
-  const proc = await P.start(
-    name,
-    t.core,
-    'valgrind',
-    [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--separate-threads=yes',
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      ...V8_FLAGS,
-      t.script,
-      ...t.args,
-    ],
-    { env, ready: t.ready, timeoutMs: 600_000 },
-  );
+  const proc = await P.start(name, t.core, 'valgrind', callgrindArgs(out, t.script, t.args), {
+    env,
+    ready: t.ready,
+    timeoutMs: 600_000,
+  });
   const headers = await t.headers();
   const pool = new Pool(`http://127.0.0.1:${t.port}`, { connections: CONNS });
   const callHeaders = { 'content-type': 'application/json', ...headers };
