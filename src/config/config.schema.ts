@@ -168,6 +168,8 @@ const generalSettings = z
     user_api_key_cache_ttl: z.number().min(0.1, 'must be at least 0.1 (seconds)').max(86400).optional(),
     /** Most virtual keys held in memory (the gateway's own setting): all of them fit, and unknown keys cost nothing. */
     key_cache_max_keys: z.number().int().min(1).max(100_000_000).optional(),
+    /** Most keys held parsed at once (the gateway's own setting); the others are kept as read and parsed on use. */
+    key_cache_max_parsed_keys: z.number().int().min(1).max(100_000_000).optional(),
     /** Failed credentials per client address and minute before 429 (the gateway's own setting); 0: no limit. */
     max_auth_failures_per_minute: z.number().int().min(0).optional(),
     /** Which proxies' X-Forwarded-For names the client (the gateway's own setting; Fastify's `trustProxy`). */

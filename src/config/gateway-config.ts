@@ -195,6 +195,8 @@ export interface KeyCacheConfig {
   readonly resyncIntervalMs: number;
   /** Most keys held in memory (`general_settings.key_cache_max_keys`). */
   readonly maxKeys: number;
+  /** Most keys held parsed at once (`general_settings.key_cache_max_parsed_keys`). */
+  readonly maxParsedKeys: number;
 }
 
 /** Everything the gateway is configured with, parsed and validated once at start, then frozen. */

@@ -26,6 +26,8 @@ const DEFAULT_KEY_CACHE_TTL_SEC = 30;
 const DEFAULT_LEASE_SEC = 30;
 /** Virtual keys held in memory unless `key_cache_max_keys` says otherwise (memory per key: see performance.md). */
 const DEFAULT_KEY_CACHE_MAX_KEYS = 1_000_000;
+/** Keys held parsed (a record each) unless `key_cache_max_parsed_keys` says otherwise; the rest stay as read. */
+const DEFAULT_KEY_CACHE_MAX_PARSED_KEYS = 100_000;
 /** Failed credentials per client address and minute before it is refused for the rest of the minute. */
 const DEFAULT_AUTH_FAILURES_PER_MINUTE = 100;
 /** How often old spend log rows are deleted unless `maximum_spend_logs_retention_interval` says otherwise. */
@@ -114,6 +116,7 @@ export function toGatewayConfig(
     keyCache: {
       resyncIntervalMs: Math.round((gs.user_api_key_cache_ttl ?? DEFAULT_KEY_CACHE_TTL_SEC) * 1000),
       maxKeys: gs.key_cache_max_keys ?? DEFAULT_KEY_CACHE_MAX_KEYS,
+      maxParsedKeys: gs.key_cache_max_parsed_keys ?? DEFAULT_KEY_CACHE_MAX_PARSED_KEYS,
     },
     authFailuresPerMinute: gs.max_auth_failures_per_minute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE,
     secrets,

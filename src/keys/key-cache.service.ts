@@ -19,8 +19,8 @@ const NONE: Promise<null> = Promise.resolve(null);
 
 /**
  * The hot path's view of virtual keys (implements KEY_LOOKUP). At start every key is read in bulk, up to
- * `key_cache_max_keys` (key-bulk-load.ts), into an index of the rows as read, each parsed on its first use
- * (key-index.ts); while all of them fit (`complete`), a hash not held is no key unless one shared read of the change
+ * `key_cache_max_keys` (key-bulk-load.ts), into an index of the rows as read, each parsed on use and kept parsed
+ * while in use, up to `key_cache_max_parsed_keys` (key-index.ts, key-table.ts); while all of them fit (`complete`), a hash not held is no key unless one shared read of the change
  * log finds it (key-log-follower.ts). Beyond the bound, misses are read in batches (key-misses.ts) and unknown hashes
  * remembered a while. Changes made here apply at once; other instances' arrive as KeyEvents, and the change log read
  * every `user_api_key_cache_ttl` catches any message lost, at a cost that follows the changes, not the keys held.
@@ -44,7 +44,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     store: KeyStore,
   ) {
-    this.table = new KeyTable(config.keyCache.maxKeys, spend);
+    this.table = new KeyTable(config.keyCache.maxKeys, spend, config.keyCache.maxParsedKeys);
     this.misses = new KeyMisses(this.table, (tokens) => spend.readConsistent(() => store.byTokens(tokens)));
     this.follower = new KeyLogFollower(this.table, store, spend, log);
     this.bulk = new KeyBulkLoad(this.table, store, spend, this.follower.log, log);
@@ -78,7 +78,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
 
   findByHash(token: string): Promise<CachedKey | null> {
     const t = this.table;
-    const hit = t.keys.get(token) ?? t.fromIndex(token);
+    const hit = t.lookup(token);
     if (hit) return Promise.resolve(hit);
     const running = t.loading.get(token);
     if (running) return running;
@@ -89,7 +89,7 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
 
   /** The cached key, without loading (synchronous: admission, and the auth guard's warm-key path). */
   get(token: string): CachedKey | undefined {
-    return this.table.keys.get(token) ?? this.table.fromIndex(token);
+    return this.table.lookup(token);
   }
 
   /** A key was created or changed on this instance: serve the new row from now on. */
@@ -151,11 +151,11 @@ export class KeyCache implements KeyLookup, OnModuleInit, OnApplicationBootstrap
     const created = e.n && e.n.length > 0 ? new Set(e.n) : null;
     if (!created || e.k.some((token) => !created.has(token))) t.generation++;
     for (const token of e.k) {
-      if (!created?.has(token)) t.keys.delete(token);
+      if (!created?.has(token)) t.forget(token);
       t.unknown.delete(token);
       t.forgetLoads(token);
       // Every key held: read the changed one now (callers meanwhile wait for it), so the set stays whole.
-      if (t.complete && !t.keys.peek(token)) void this.misses.load(token).catch(() => undefined);
+      if (t.complete && !t.has(token)) void this.misses.load(token).catch(() => undefined);
     }
   }
 }

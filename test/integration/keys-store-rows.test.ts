@@ -58,7 +58,7 @@ async function bulkRows(store: KeyStore): Promise<KeySource[]> {
     for (let i = 0; i < chunk.length; i += 7) index.feed(chunk.subarray(i, i + 7));
   });
   assert.ok(index.ended);
-  return [...index.tokens(0, index.entries)].map((token) => index.take(token)!);
+  return [...index.tokens(0, index.entries)].map((token) => index.read(token)!);
 }
 
 /** What the hot path reads of a cached key (the fields these columns feed). */

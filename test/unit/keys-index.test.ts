@@ -84,11 +84,14 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
       assert.equal(index.size, tokens.length);
       for (const token of tokens) {
         assert.ok(index.has(token), token);
-        assert.equal(index.take(token)?.keyName, `sk-...${token.slice(-4)}`);
-        assert.equal(index.take(token), undefined, 'taken: held by its caller from then on');
+        assert.equal(index.read(token)?.keyName, `sk-...${token.slice(-4)}`);
+        assert.equal(index.read(token)?.keyName, `sk-...${token.slice(-4)}`, 'kept: parsed again on request');
       }
+      assert.equal(index.size, tokens.length);
+      for (const token of tokens) index.invalidate(token);
       assert.equal(index.size, 0);
-      assert.equal(index.take(hex(5_001)), undefined);
+      assert.equal(index.read(tokens[0]), undefined, 'let go of');
+      assert.equal(index.read(hex(5_001)), undefined);
     }
   });
 
@@ -96,7 +99,7 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
     const index = indexOf([{ token: hex(1) }, { token: hex(2) }, { token: hex(3) }], 1 << 16, 2);
     assert.deepEqual([index.entries, index.over, index.has(hex(3))], [2, true, false]);
     index.invalidate(hex(1));
-    assert.equal(index.take(hex(1)), undefined);
+    assert.equal(index.read(hex(1)), undefined);
     assert.deepEqual([index.size, index.has(hex(2))], [1, true]);
   });
 
@@ -122,23 +125,50 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
       budgetResetAt: new Date(1900000000000),
       changeSeq: 42,
     };
-    assert.deepEqual(indexOf([row], 5).take(hex(7)), row);
+    assert.deepEqual(indexOf([row], 5).read(hex(7)), row);
   });
 
-  it('a parsed key evicted from the table is not served again from what the bulk load read of it', () => {
+  it('a held key let go of for room is not served again from what the bulk load read of it', () => {
     const t = new KeyTable(2, spend);
     t.index = indexOf([{ token: hex(1) }]);
-    // Held parsed meanwhile (a read on first use while the load ran): newer than the COPY's copy.
+    t.complete = true;
+    // Held meanwhile (read apart while the load ran): newer than the COPY's copy.
     t.hold(t.cached(rowOf(hex(1), 'newer')));
     t.hold(t.cached(rowOf(hex(2))));
-    t.hold(t.cached(rowOf(hex(3)))); // evicts hex(1)
-    assert.equal(t.keys.peek(hex(1)), undefined);
+    t.hold(t.cached(rowOf(hex(3)))); // lets hex(1) go
+    assert.equal(t.held.peek(hex(1)), undefined);
     assert.equal(t.fromIndex(hex(1)), undefined);
+    assert.equal(t.complete, false, 'a key let go of: not every key is held');
+  });
+
+  it('keeps at most its bound of keys parsed, parsing the others again from the index on use', () => {
+    const t = new KeyTable(1_000, spend, 3);
+    t.index = indexOf(Array.from({ length: 50 }, (_, i) => ({ token: hex(i), keyName: `k${i}` })));
+    t.complete = true;
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 50; i++) assert.equal(t.lookup(hex(i))?.keyName, `k${i}`);
+    assert.deepEqual([t.parsed.size, t.held.size, t.index.size], [3, 0, 50]);
+    assert.ok(t.complete, 'a parsed key let go of is still held, as read');
+    // A key in use stays parsed: the same record serves it.
+    assert.equal(t.lookup(hex(49)), t.lookup(hex(49)));
+  });
+
+  it('holds as records, whatever the parsed bound, the keys the index cannot make again', () => {
+    const t = new KeyTable(1_000, spend, 2);
+    t.index = indexOf(Array.from({ length: 10 }, (_, i) => ({ token: hex(i), keyName: `k${i}` })));
+    t.complete = true;
+    t.replace(rowOf(hex(1), 'changed')); // changed since the load
+    t.learning(hex(2))?.adopt(5, Infinity, 0); // spend learned from the database
+    for (let i = 3; i < 10; i++) t.lookup(hex(i));
+    assert.equal(t.lookup(hex(1))?.keyName, 'changed');
+    assert.equal(t.lookup(hex(2))?.spend, 5);
+    assert.deepEqual([t.held.size, t.index.size, t.parsed.size], [2, 8, 2]);
+    assert.ok(t.complete);
   });
 });
 
 function rowOf(token: string, keyName = 'sk-...'): KeySource {
-  return indexOf([{ token, keyName }]).take(token)!;
+  return indexOf([{ token, keyName }]).read(token)!;
 }
 
 /** A KeyCache over rows in memory read by COPY; `hold` keeps the next COPY's answer until released. */
@@ -193,10 +223,10 @@ describe('key cache over the key index', () => {
     c.cache.onApplicationBootstrap();
     await c.cache.loaded();
     assert.ok(c.cache.holdsAllKeys);
-    assert.deepEqual([c.table.keys.size, c.table.index.size], [0, 50]);
+    assert.deepEqual([c.table.parsed.size, c.table.index.size], [0, 50]);
     assert.equal((await c.cache.findByHash(hex(7)))?.keyName, 'k7');
     assert.equal(c.cache.get(hex(8))?.keyName, 'k8');
-    assert.deepEqual([c.table.keys.size, c.table.index.size], [2, 48]);
+    assert.deepEqual([c.table.parsed.size, c.table.held.size, c.table.index.size], [2, 0, 50]);
     assert.equal(c.cache.get(hex(99)), undefined);
     c.cache.onModuleDestroy();
   });
@@ -231,7 +261,7 @@ describe('key cache over the key index', () => {
     rows.delete(hex(3));
     c.handlers().onResync();
     await c.cache.loaded();
-    assert.equal(c.table.keys.peek(hex(1))?.blocked, true, 'parsed copy replaced during the load');
+    assert.equal(c.table.peek(hex(1))?.blocked, true, 'parsed copy replaced by the load');
     assert.equal(c.cache.get(hex(2))?.blocked, true);
     assert.equal(c.table.index.has(hex(3)), false, 'a key no longer read is not served from the older pages');
     c.cache.onModuleDestroy();

@@ -19,6 +19,8 @@ export const GENERAL_SETTINGS: SettingsSection = {
     user_api_key_cache_ttl:
       'seconds between reads of the change logs of keys, teams, users and end users (a lost broadcast is healed within it)',
     key_cache_max_keys: "most virtual keys held in memory (the gateway's own setting)",
+    key_cache_max_parsed_keys:
+      "most of those held parsed, ready for a call; the others are kept as read and parsed on use (the gateway's own setting)",
     max_auth_failures_per_minute:
       "unknown or invalid credentials per client address and minute before 429 (the gateway's own setting)",
     trust_proxy:

@@ -62,9 +62,9 @@ export class KeyBulkLoad {
     const t = this.table;
     for (;;) {
       const clears = t.clears;
-      const first = t.index.entries === 0 && t.keys.size === 0;
+      const first = t.index.entries === 0 && t.held.size === 0;
       const next = new KeyIndex(t.maxKeys);
-      if (first) t.index = next;
+      if (first) t.swapIndex(next);
       await this.store.copyKeys(t.maxKeys, (chunk) => {
         const from = next.entries;
         next.feed(chunk);
@@ -74,20 +74,25 @@ export class KeyBulkLoad {
       });
       if (t.clears !== clears) continue;
       if (!next.ended) throw new Error('the keys COPY ended before its end mark');
-      // Parsed meanwhile (read on first use, or changed): as new as the COPY's copy, or newer.
-      if (first) for (const token of t.keys.keys()) next.invalidate(token);
-      else t.index = next;
+      // Held as records meanwhile (made, changed or read apart): as new as the COPY's copy, or newer.
+      if (first) for (const token of t.held.keys()) next.invalidate(token);
+      else t.swapIndex(next);
       return { count: next.entries, over: next.over };
     }
   }
 
-  /** A later load's rows: the parsed keys among them are replaced now (their spend carried), the others wait. */
+  /**
+   * A later load's rows: the keys held as records among them are replaced now (their spend carried); the others are
+   * served from the new index once the load ends.
+   */
   private refresh(next: KeyIndex, from: number): void {
     const t = this.table;
     for (const token of next.tokens(from, next.entries)) {
-      const held = t.keys.peek(token);
-      const row = held && next.take(token);
-      if (row) t.hold(this.carried(t.cached(row), held));
+      const held = t.held.peek(token);
+      const row = held && next.read(token);
+      if (!row) continue;
+      next.invalidate(token);
+      t.hold(this.carried(t.cached(row), held));
     }
   }
 

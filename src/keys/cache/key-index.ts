@@ -8,8 +8,8 @@ const HEADER = 19;
 /**
  * Every key the bulk load read, as COPY's binary rows (key-tuple.ts), without a JavaScript object per key: the
  * chunks' bytes, and an open-addressing table over typed arrays of where each row starts, by token. A key becomes a
- * KeySource only when it is asked for (`take`), and is then let go of here. An entry let go of (taken, or the key
- * changed or went) stays in the table, marked, so that probing still passes over it.
+ * KeySource only when it is asked for (`read`), as often as it is. An entry let go of (the key changed or went, or
+ * is held as a record) stays in the table, marked, so that probing still passes over it.
  */
 export class KeyIndex {
   private readonly pages: Buffer[] = [];
@@ -69,15 +69,10 @@ export class KeyIndex {
     }
   }
 
-  /**
-   * The key's row as read, let go of here (its caller holds it from now on: a later change or spend applies to that
-   * copy); undefined when it is not held.
-   */
-  take(token: string): KeySource | undefined {
+  /** The key's row as read (kept here: it can be parsed again); undefined when it is not held. */
+  read(token: string): KeySource | undefined {
     const e = this.find(token);
     if (e < 0 || this.dead[e]) return undefined;
-    this.dead[e] = 1;
-    this.size--;
     return keySourceAt(this.pages[this.pageOf[e]], this.offsetOf[e], token);
   }
 

@@ -54,7 +54,7 @@ export class KeyLogFollower {
    */
   async absent(token: string): Promise<CachedKey | null> {
     await this.reads.after();
-    return this.table.keys.get(token) ?? this.table.loading.get(token) ?? null;
+    return this.table.lookup(token) ?? this.table.loading.get(token) ?? null;
   }
 
   /** A changed row: replaces an older copy; held from now on when every key is. */

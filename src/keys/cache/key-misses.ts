@@ -42,7 +42,7 @@ export class KeyMisses {
       t.loading.delete(token);
       if (key) t.hold(key);
       else if (!t.complete) t.unknown.set(token, true);
-    } else if (key && t.generation === gen && !t.keys.peek(token)) t.hold(key);
+    } else if (key && t.generation === gen && !t.has(token)) t.hold(key);
     return key;
   }
 }

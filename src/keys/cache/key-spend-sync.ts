@@ -41,11 +41,11 @@ export class KeySpendSync {
   }
 
   private adopt(token: string, dbSpend: number, resetAt: number): void {
-    this.table.peek(token)?.adopt(dbSpend, resetAt, this.spend.unflushed(token));
+    this.table.learning(token)?.adopt(dbSpend, resetAt, this.spend.unflushed(token));
   }
 
   private adoptModels(token: string, totals: Readonly<Record<string, number>>): void {
-    this.table.peek(token)?.adoptModels(totals, (g) => this.spend.unflushedModel(token, g));
+    this.table.learning(token)?.adoptModels(totals, (g) => this.spend.unflushedModel(token, g));
   }
 }
 

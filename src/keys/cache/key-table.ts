@@ -10,13 +10,18 @@ const MAX_UNKNOWN = 10_000;
 const UNKNOWN_TTL_MS = 10_000;
 
 /**
- * The key cache's state, shared by its parts (key-cache.service.ts): the keys held (parsed, in `keys`, or as the bulk
- * load read them, in `index`, until their first use), the hashes known not to be keys, the loads running, and
- * whether every key in the database is held. A key is in one of the two, never both.
+ * The key cache's state, shared by its parts (key-cache.service.ts): the keys held, the hashes known not to be keys,
+ * the loads running, and whether every key in the database is held. A key is held in one of two ways, never both:
+ * - as the bulk load read it, in `index` (key-index.ts), and parsed on use into `parsed`, a bounded cache of those
+ *   in use lately: a record let go of there is parsed again from the index on its next use, so the memory a key
+ *   costs once used is bounded by `key_cache_max_parsed_keys`, not by how many keys calls have used;
+ * - as a record the index cannot make again, in `held`: a key made, changed or read since the load, or one whose
+ *   spend was learned from the database since (its index entry is let go of then).
  */
 export class KeyTable {
-  readonly keys: LRUCache<string, CachedKey>;
-  /** Keys the bulk load read and nothing has asked for yet (key-index.ts). */
+  readonly held: LRUCache<string, CachedKey>;
+  readonly parsed: LRUCache<string, CachedKey>;
+  /** Keys the bulk load read, as read. */
   index = new KeyIndex();
   readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
   readonly loading = new Map<string, Promise<CachedKey | null>>();
@@ -34,11 +39,13 @@ export class KeyTable {
   constructor(
     readonly maxKeys: number,
     private readonly spend: SpendWriter,
+    maxParsed = maxKeys,
   ) {
-    // An evicted key is not held any more: what the bulk load read of it (older than what was evicted) is not either.
-    this.keys = boundedLru<string, CachedKey>(maxKeys, {
-      dispose: (_key, token, reason) => reason === 'evict' && this.index.invalidate(token),
+    // A record let go of for room is not held any more: nor is every key.
+    this.held = boundedLru<string, CachedKey>(maxKeys, {
+      dispose: (_key, _token, reason) => reason === 'evict' && (this.complete = false),
     });
+    this.parsed = boundedLru<string, CachedKey>(Math.min(maxParsed, maxKeys));
   }
 
   /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */
@@ -49,25 +56,56 @@ export class KeyTable {
     return new CachedKey(row, this.spend.unflushed(t), model);
   }
 
-  /** A key held, parsed from the index if it was there (where any key held counts, not only those in use). */
-  peek(token: string): CachedKey | undefined {
-    return this.keys.peek(token) ?? this.fromIndex(token);
+  /** The key for a call (counted as used): held, parsed lately, or parsed now from the index. */
+  lookup(token: string): CachedKey | undefined {
+    return this.held.get(token) ?? this.parsed.get(token) ?? this.fromIndex(token);
   }
 
-  /** The key as the bulk load read it, on its first use: parsed, and held as such from now on. */
+  /** A key held, parsed from the index if need be (where any key held counts, not only those in use). */
+  peek(token: string): CachedKey | undefined {
+    return this.held.peek(token) ?? this.parsed.peek(token) ?? this.fromIndex(token);
+  }
+
+  /** The token is held, as a record or as read. */
+  has(token: string): boolean {
+    return this.held.has(token) || this.index.has(token);
+  }
+
+  /** The key as the bulk load read it, parsed, and kept parsed while it is in use. */
   fromIndex(token: string): CachedKey | undefined {
-    const row = this.index.take(token);
+    const row = this.index.read(token);
     if (row === undefined) return undefined;
     const key = this.cached(row);
-    this.hold(key);
+    this.parsed.set(token, key);
     return key;
   }
 
-  /** Holds a key; one more than the bound evicts the least used, and then not every key is held any more. */
+  /**
+   * The held key whose spend is about to be raised to a database total: a record from then on, since the index's
+   * copy would not have that total.
+   */
+  learning(token: string): CachedKey | undefined {
+    const held = this.held.get(token);
+    if (held) return held;
+    const key = this.parsed.peek(token) ?? (this.index.has(token) ? this.fromIndex(token) : undefined);
+    if (key) this.hold(key);
+    return key;
+  }
+
+  /**
+   * Holds a record the index cannot make again; what the index read of the key is let go of. One more than the
+   * bound lets the least used record go, and then not every key is held any more.
+   */
   hold(key: CachedKey): void {
-    if (this.complete && this.keys.size >= this.maxKeys && !this.keys.has(key.token)) this.complete = false;
-    this.keys.set(key.token, key);
-    this.unknown.delete(key.token);
+    const token = key.token;
+    this.parsed.delete(token);
+    this.index.invalidate(token);
+    this.held.set(token, key);
+    this.unknown.delete(token);
+    if (this.held.size + this.index.size > this.maxKeys) {
+      this.complete = false;
+      if (this.held.size > 1) this.held.pop();
+    }
   }
 
   /** A newer row of this token (made here, or read from the change log): held from now on. */
@@ -82,8 +120,14 @@ export class KeyTable {
   /** The token is no key any more. */
   remove(token: string): void {
     this.generation++;
-    this.keys.delete(token);
+    this.forget(token);
     this.forgetLoads(token);
+  }
+
+  /** Neither record of the token is served any more (what the index read of it: `forgetLoads`). */
+  forget(token: string): void {
+    this.held.delete(token);
+    this.parsed.delete(token);
   }
 
   /**
@@ -93,14 +137,21 @@ export class KeyTable {
   forgetLoads(token: string): void {
     this.loading.delete(token);
     this.index.invalidate(token);
+    this.parsed.delete(token);
     this.touched?.add(token);
+  }
+
+  /** Serves from a new index (a later bulk load): what was parsed from the one before is let go of. */
+  swapIndex(next: KeyIndex): void {
+    this.index = next;
+    this.parsed.clear();
   }
 
   clear(): void {
     this.generation++;
     this.clears++;
-    this.keys.clear();
-    this.index = new KeyIndex();
+    this.held.clear();
+    this.swapIndex(new KeyIndex());
     this.unknown.clear();
     this.loading.clear();
   }
