@@ -151,6 +151,11 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
     assert.ok(t.complete, 'a parsed key let go of is still held, as read');
     // A key in use stays parsed: the same record serves it.
     assert.equal(t.lookup(hex(49)), t.lookup(hex(49)));
+    // What a parsed copy learned of its spend (its calls' costs, written since) outlives it.
+    t.lookup(hex(7))!.spend += 0.25;
+    for (let i = 10; i < 20; i++) t.lookup(hex(i));
+    assert.equal(t.parsed.peek(hex(7)), undefined, 'let go of');
+    assert.equal(t.lookup(hex(7))?.spend, 0.25);
   });
 
   it('holds as records, whatever the parsed bound, the keys the index cannot make again', () => {

@@ -1,5 +1,5 @@
 import type { KeySource } from './key-store';
-import { int32, keySourceAt, TRAILER, tupleEnd } from './key-tuple';
+import { int32, keySourceAt, spendAt, TRAILER, tupleEnd } from './key-tuple';
 
 const FIRST_ENTRIES = 1 << 10;
 /** COPY's binary header: a signature, flags, and the length of an extension (then the extension). */
@@ -74,6 +74,12 @@ export class KeyIndex {
     const e = this.find(token);
     if (e < 0 || this.dead[e]) return undefined;
     return keySourceAt(this.pages[this.pageOf[e]], this.offsetOf[e], token);
+  }
+
+  /** Writes the key's spend into its row as read (a parsed copy let go of had learned more): parsed again with it. */
+  setSpend(token: string, spend: number): void {
+    const e = this.find(token);
+    if (e >= 0 && this.dead[e] === 0) spendAt(this.pages[this.pageOf[e]], this.offsetOf[e], spend);
   }
 
   has(token: string): boolean {

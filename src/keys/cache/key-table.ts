@@ -45,7 +45,11 @@ export class KeyTable {
     this.held = boundedLru<string, CachedKey>(maxKeys, {
       dispose: (_key, _token, reason) => reason === 'evict' && (this.complete = false),
     });
-    this.parsed = boundedLru<string, CachedKey>(Math.min(maxParsed, maxKeys));
+    // A parsed copy let go of for room leaves what it learned of its spend (its calls' costs) in the row it came from.
+    this.parsed = boundedLru<string, CachedKey>(Math.min(maxParsed, maxKeys), {
+      dispose: (key, token, reason) =>
+        reason === 'evict' && this.index.setSpend(token, key.spend - this.spend.unflushed(token)),
+    });
   }
 
   /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */

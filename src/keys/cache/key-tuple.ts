@@ -38,6 +38,19 @@ export function keySourceAt(page: Buffer, at: number, token: string): KeySource 
   };
 }
 
+/** The column `spend` in `keySourceAt`'s order. */
+const SPEND_FIELD = 7;
+
+/** Writes `spend` over the row's spend field (a float8: never NULL, always 8 bytes). */
+export function spendAt(page: Buffer, at: number, spend: number): void {
+  let p = at + 2;
+  for (let i = 0; i < SPEND_FIELD; i++) {
+    const len = int32(page, p);
+    p += 4 + (len > 0 ? len : 0);
+  }
+  if (int32(page, p) === 8) page.writeDoubleBE(spend, p + 4);
+}
+
 /** Where the row at `at` ends; -1 when the bytes end first; `TRAILER` at COPY's end mark. */
 export function tupleEnd(b: Buffer, at: number): number {
   if (at + 2 > b.length) return -1;
