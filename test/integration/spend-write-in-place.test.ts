@@ -66,4 +66,34 @@ describe('spend write: rows updated in place', () => {
       await c.end();
     }
   });
+
+  it("finds each key it writes by the token's hash index", async () => {
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await c.query('ANALYZE virtual_keys');
+      // A table this small is read whole; a large one (the case that matters) by an index: which one is checked.
+      await c.query('SET enable_seqscan = off');
+      const tokens = (await c.query<{ token: string }>('SELECT token FROM virtual_keys ORDER BY random() LIMIT 300'))
+        .rows;
+      const stmt = spendStatement(
+        'batch-plan',
+        new Map(tokens.map((r) => [r.token, 0.001])),
+        new Map(),
+        new Map(),
+        new Map(),
+      );
+      const [{ 'QUERY PLAN': plan }] = (await c.query(`EXPLAIN (FORMAT JSON) ${stmt.text}`, stmt.values)).rows;
+      const indexes: string[] = [];
+      const walk = (node: Record<string, unknown>): void => {
+        if (node['Relation Name'] === 'virtual_keys' && node['Node Type'] !== 'ModifyTable')
+          indexes.push(String(node['Index Name'] ?? node['Node Type']));
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+      };
+      walk((plan as { Plan: Record<string, unknown> }[])[0].Plan);
+      assert.deepEqual(indexes, ['virtual_keys_token_hash_idx'], JSON.stringify(plan));
+    } finally {
+      await c.end();
+    }
+  });
 });
