@@ -33,11 +33,11 @@ const deployment = (group, upstreamUrl, model = 'gpt-scale') =>
   `    model_info: { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 }\n`;
 
 /** The built gateway on core 0 (file limit raised for the connections axis); `startMs`: spawn to live. */
-async function startGateway(name, config, { databaseUrl = '', env = {}, mark } = {}) {
+async function startGateway(name, config, { databaseUrl = '', env = {}, mark, nodeArgs = '' } = {}) {
   const port = await P.freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
-  const cmd = `ulimit -n ${FILE_LIMIT} 2>/dev/null; exec "${process.execPath}" "${join(ROOT, 'dist', 'main.js')}" --config "${config.file}"`;
+  const cmd = `ulimit -n ${FILE_LIMIT} 2>/dev/null; exec "${process.execPath}" ${nodeArgs} "${join(ROOT, 'dist', 'main.js')}" --config "${config.file}"`;
   const proc = await P.start(name, 0, 'bash', ['-c', cmd], {
     env: {
       PORT: String(port),
