@@ -158,6 +158,16 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
     assert.equal(t.lookup(hex(7))?.spend, 0.25);
   });
 
+  it('holds a key with a budget as a record from its first use (its spend is checked and learned)', () => {
+    const t = new KeyTable(1_000, spend, 1);
+    t.index = indexOf([{ token: hex(1), maxBudget: 10, spend: 4 }, { token: hex(2) }, { token: hex(3) }]);
+    t.lookup(hex(1))!.spend += 1; // its call's cost
+    t.lookup(hex(2));
+    t.lookup(hex(3));
+    assert.equal(t.lookup(hex(1))?.spend, 5);
+    assert.deepEqual([t.held.size, t.parsed.size, t.index.size], [1, 1, 2]);
+  });
+
   it('holds as records, whatever the parsed bound, the keys the index cannot make again', () => {
     const t = new KeyTable(1_000, spend, 2);
     t.index = indexOf(Array.from({ length: 10 }, (_, i) => ({ token: hex(i), keyName: `k${i}` })));
@@ -172,12 +182,16 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
   });
 });
 
-function rowOf(token: string, keyName = 'sk-...'): KeySource {
-  return indexOf([{ token, keyName }]).read(token)!;
+function rowOf(token: string, keyName = 'sk-...', changeSeq = 1): KeySource {
+  return indexOf([{ token, keyName, changeSeq }]).read(token)!;
 }
 
 /** A KeyCache over rows in memory read by COPY; `hold` keeps the next COPY's answer until released. */
-function cacheOver(rows: Map<string, Partial<KeySource>>, maxKeys = 1_000) {
+function cacheOver(
+  rows: Map<string, Partial<KeySource>>,
+  maxKeys = 1_000,
+  answer?: (onData: (chunk: Buffer) => void) => Promise<void>,
+) {
   let handlers: KeyEventHandlers | null = null;
   let gate: Promise<void> | null = null;
   let copies = 0;
@@ -186,6 +200,7 @@ function cacheOver(rows: Map<string, Partial<KeySource>>, maxKeys = 1_000) {
     lastChange: async () => 0,
     copyKeys: async (limit: number, onData: (chunk: Buffer) => void) => {
       copies++;
+      if (answer) return answer(onData);
       // Read now, answered once the gate opens (as a COPY answers what its snapshot holds).
       const bytes = copyBytes([...rows].slice(0, limit + 1).map(([token, r]) => ({ ...r, token })));
       if (gate) await gate;
@@ -269,6 +284,57 @@ describe('key cache over the key index', () => {
     assert.equal(c.table.peek(hex(1))?.blocked, true, 'parsed copy replaced by the load');
     assert.equal(c.cache.get(hex(2))?.blocked, true);
     assert.equal(c.table.index.has(hex(3)), false, 'a key no longer read is not served from the older pages');
+    c.cache.onModuleDestroy();
+  });
+
+  it('keys read apart while the first load runs, past the bound until their rows arrive, leave every key held', async () => {
+    const rows = new Map([1, 2, 3, 4].map((i) => [hex(i), value(`k${i}`)]));
+    const bytes = copyBytes([...rows].map(([token, r]) => ({ ...r, token })));
+    const rowBytes = (bytes.length - 19 - 2) / 4;
+    // The COPY's answer in three parts: rows 1-2, rows 3-4, the end mark; each part after the test lets it go.
+    const cuts = [19 + 2 * rowBytes, 19 + 4 * rowBytes, bytes.length];
+    const gates: (() => void)[] = [];
+    const waits = [0, 1].map(() => new Promise<void>((r) => gates.push(r)));
+    const c = cacheOver(rows, 4, async (onData) => {
+      let at = 0;
+      for (let i = 0; i < cuts.length; i++) {
+        onData(bytes.subarray(at, cuts[i]));
+        at = cuts[i];
+        if (i < waits.length) await waits[i];
+      }
+    });
+    c.cache.onApplicationBootstrap();
+    await new Promise((r) => setImmediate(r));
+    c.cache.put(rowOf(hex(1), 'k1 changed'));
+    await Promise.all([c.cache.findByHash(hex(3)), c.cache.findByHash(hex(4))]); // read before their rows arrive
+    gates[0]();
+    await new Promise((r) => setImmediate(r));
+    c.cache.put(rowOf(hex(2), 'k2 changed')); // four records and two rows of the same keys: over the bound, for now
+    gates[1]();
+    await c.cache.loaded();
+    assert.ok(c.cache.holdsAllKeys);
+    for (const i of [1, 2, 3, 4]) assert.ok(await c.cache.findByHash(hex(i)), `k${i} held`);
+    assert.equal(c.cache.get(hex(1))?.keyName, 'k1 changed');
+    c.cache.onModuleDestroy();
+  });
+
+  it('a later load replaces a held record the change log numbers earlier than its row, and keeps a newer one', async () => {
+    const rows = new Map([
+      [hex(1), value('one', { maxBudget: 5, changeSeq: 1 })],
+      [hex(2), value('two', { changeSeq: 1 })],
+    ]);
+    const c = cacheOver(rows);
+    c.cache.onApplicationBootstrap();
+    await c.cache.loaded();
+    assert.equal(c.cache.get(hex(1))?.keyName, 'one'); // held: it has a budget
+    c.cache.put(rowOf(hex(2), 'two, read since', 3)); // held, newer than what the next load reads
+    rows.set(hex(1), value('one', { maxBudget: 5, blocked: true, changeSeq: 2 })); // a change the broadcast missed
+    rows.set(hex(2), value('two', { changeSeq: 2 }));
+    c.handlers().onResync();
+    await c.cache.loaded();
+    assert.equal(c.cache.get(hex(1))?.blocked, true);
+    assert.equal(c.cache.get(hex(2))?.keyName, 'two, read since');
+    assert.equal(c.table.index.has(hex(2)), false, 'one copy of a key: the record');
     c.cache.onModuleDestroy();
   });
 

@@ -85,10 +85,11 @@ export class CallAdmission implements Admission {
     this.ticket?.release(tokens, cost);
     if (!(cost > 0)) return;
     const { token, teamId, userId, endUserId } = this;
+    // The key as cached now (a copy read again during the call replaced the one admitted), taken before the cost is
+    // recorded: a copy parsed now counts what was recorded and not yet written, and must not count this cost twice.
+    const key = token ? this.cache.get(token) : undefined;
     this.spend.add(token, teamId, cost, userId, endUserId);
     if (this.perModelSpend && token && report) this.spend.addModel(token, report.modelGroup, cost);
-    // The key as cached now: a copy read again during the call replaced the one admitted.
-    const key = token ? this.cache.get(token) : undefined;
     if (key) {
       key.spend += cost;
       const m = key.modelSpend;

@@ -42,11 +42,14 @@ export class KeyBulkLoad {
     const t = this.table;
     const started = Date.now();
     const touched = (t.touched = new Set());
+    const drops = t.drops;
     try {
       const seq = await this.store.lastChange();
       const { count, over } = this.store.canCopy ? await this.copyAll(touched) : await this.readPages(touched);
       if (!this.changes.started) this.changes.start(seq);
-      t.complete = !over;
+      t.trim();
+      // A key let go of for room while the load ran is held nowhere: then not every key is.
+      t.complete = !over && t.drops === drops;
       t.wantAll = false;
       if (!over) t.unknown.clear();
       this.log.info({ keys: count, all: !over, ms: Date.now() - started }, 'key cache loaded');
@@ -76,7 +79,10 @@ export class KeyBulkLoad {
       if (!next.ended) throw new Error('the keys COPY ended before its end mark');
       // Held as records meanwhile (made, changed or read apart): as new as the COPY's copy, or newer.
       if (first) for (const token of t.held.keys()) next.invalidate(token);
-      else t.swapIndex(next);
+      else {
+        this.refreshHeld(next);
+        t.swapIndex(next);
+      }
       return { count: next.entries, over: next.over };
     }
   }
@@ -86,14 +92,27 @@ export class KeyBulkLoad {
    * served from the new index once the load ends.
    */
   private refresh(next: KeyIndex, from: number): void {
+    for (const token of next.tokens(from, next.entries)) if (this.table.held.has(token)) this.renew(next, token);
+  }
+
+  /**
+   * Records held since their rows went by (spend learned, or read apart, while a later load ran): each gives way to
+   * the row the load read when that row is newer in the change log, so a change the broadcast missed is not hidden.
+   */
+  private refreshHeld(next: KeyIndex): void {
+    for (const token of [...this.table.held.keys()]) if (next.has(token)) this.renew(next, token);
+  }
+
+  /**
+   * A held record and the row a later load read of it: the row, its spend carried, when the change log numbers it
+   * later (a change the broadcast missed), else the record (read since, or the same row); the row is let go of.
+   */
+  private renew(next: KeyIndex, token: string): void {
     const t = this.table;
-    for (const token of next.tokens(from, next.entries)) {
-      const held = t.held.peek(token);
-      const row = held && next.read(token);
-      if (!row) continue;
-      next.invalidate(token);
-      t.hold(this.carried(t.cached(row), held));
-    }
+    const row = next.read(token)!;
+    next.invalidate(token);
+    const held = t.held.peek(token)!;
+    if (Number(row.changeSeq) > held.seq) t.hold(this.carried(t.cached(row), held));
   }
 
   /**

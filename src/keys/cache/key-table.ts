@@ -35,6 +35,8 @@ export class KeyTable {
   wantAll = false;
   /** Tokens changed while the bulk load runs: its pages must not put back an older copy. */
   touched: Set<string> | null = null;
+  /** Counts held records let go of for room: a bulk load during which one was cannot say every key is held. */
+  drops = 0;
 
   constructor(
     readonly maxKeys: number,
@@ -43,7 +45,11 @@ export class KeyTable {
   ) {
     // A record let go of for room is not held any more: nor is every key.
     this.held = boundedLru<string, CachedKey>(maxKeys, {
-      dispose: (_key, _token, reason) => reason === 'evict' && (this.complete = false),
+      dispose: (_key, _token, reason) => {
+        if (reason !== 'evict') return;
+        this.complete = false;
+        this.drops++;
+      },
     });
     // A parsed copy let go of for room leaves what it learned of its spend (its calls' costs) in the row it came from.
     this.parsed = boundedLru<string, CachedKey>(Math.min(maxParsed, maxKeys), {
@@ -75,12 +81,16 @@ export class KeyTable {
     return this.held.has(token) || this.index.has(token);
   }
 
-  /** The key as the bulk load read it, parsed, and kept parsed while it is in use. */
+  /**
+   * The key as the bulk load read it, parsed, and kept parsed while it is in use. A key with a budget is held as a
+   * record instead: its spend, per model group too, is checked on every call and learned from the database.
+   */
   fromIndex(token: string): CachedKey | undefined {
     const row = this.index.read(token);
     if (row === undefined) return undefined;
     const key = this.cached(row);
-    this.parsed.set(token, key);
+    if (key.maxBudget !== null || key.modelSpend !== null) this.hold(key);
+    else this.parsed.set(token, key);
     return key;
   }
 
@@ -97,8 +107,9 @@ export class KeyTable {
   }
 
   /**
-   * Holds a record the index cannot make again; what the index read of the key is let go of. One more than the
-   * bound lets the least used record go, and then not every key is held any more.
+   * Holds a record the index cannot make again; what the index read of the key is let go of. Past the bound the
+   * least used records go (not while a bulk load runs: a key read apart meanwhile may yet meet its row, which the
+   * load then lets go of; it trims once it ends).
    */
   hold(key: CachedKey): void {
     const token = key.token;
@@ -106,10 +117,12 @@ export class KeyTable {
     this.index.invalidate(token);
     this.held.set(token, key);
     this.unknown.delete(token);
-    if (this.held.size + this.index.size > this.maxKeys) {
-      this.complete = false;
-      if (this.held.size > 1) this.held.pop();
-    }
+    if (this.touched === null) this.trim();
+  }
+
+  /** Lets the least used held records go while the keys held are more than the bound. */
+  trim(): void {
+    while (this.held.size > 0 && this.held.size + this.index.size > this.maxKeys) this.held.pop();
   }
 
   /** A newer row of this token (made here, or read from the change log): held from now on. */
