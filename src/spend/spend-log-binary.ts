@@ -1,6 +1,7 @@
-import { DeploymentMemo, sameCaller } from './spend-log-columns';
+import { DeploymentMemo, sameCaller, sameDeployment } from './spend-log-columns';
 import { EncodedRows } from './spend-log-encoded';
 import type { SpendLogRow } from './spend-log-row';
+import { asWord7, field, ids, instant, int4, noTags, nullField, tags, tagsRoom, text, word7 } from './spend-log-fields';
 
 /** `PGCOPY\n\377\r\n\0`, then no flags and no header extension. */
 export const BINARY_HEADER = Buffer.from([
@@ -10,25 +11,23 @@ export const BINARY_HEADER = Buffer.from([
 export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
 const FIELDS = 21;
-/** PostgreSQL's epoch (2000-01-01 UTC) in Unix milliseconds: timestamps are microseconds from it. */
-const PG_EPOCH_MS = 946_684_800_000;
-const TWO_32 = 4_294_967_296;
-/** `text`'s type id: the element type a text[] carries in binary form. */
-const TEXT_OID = 25;
 /** Room for a row's numbers, times, lengths and fixed words; strings are counted on top (3 bytes a UTF-16 unit). */
 const FIXED_ROOM = 256;
 
 /**
  * Spend log rows in COPY's binary format, for PostgreSQL: the database reads numbers and times as they are rather
- * than parsing text. The deployment's columns are encoded once and copied while they repeat; the caller's are
- * encoded in place, and copied from the previous row's bytes while the caller is the same (a batch is mostly one
- * caller's calls, and calls spread over many keys make no buffer per new caller).
+ * than parsing text. The caller's and the deployment's columns are copied from the previous row's bytes while they
+ * are the same (a batch is mostly one caller's calls to one deployment); otherwise the caller's are encoded in place
+ * (calls spread over many keys make no buffer per new caller) and the deployment's are encoded once per deployment.
  */
 export class BinaryRows extends EncodedRows {
-  /** The last row whose caller columns were encoded, and where in the buffer (valid until `reset`). */
+  /** The last rows whose caller and deployment columns were encoded (valid until `reset`). */
   private lastCaller: SpendLogRow | undefined;
+  private lastDeployment: SpendLogRow | undefined;
+  /** Where the previous row's caller columns are, and its deployment's (they follow). */
   private callerAt = 0;
   private callerEnd = 0;
+  private deploymentEnd = 0;
 
   constructor(capacity = 1 << 19) {
     super(capacity);
@@ -37,16 +36,18 @@ export class BinaryRows extends EncodedRows {
   override reset(): void {
     super.reset();
     this.lastCaller = undefined;
+    this.lastDeployment = undefined;
   }
 
   add(r: SpendLogRow): void {
-    const deployment = columns.deployment(r);
-    const last = this.lastCaller;
-    const same = last !== undefined && sameCaller(r, last);
+    const lastCaller = this.lastCaller;
+    const lastDeployment = this.lastDeployment;
+    const caller = lastCaller !== undefined && sameCaller(r, lastCaller);
+    const deployment = lastDeployment !== undefined && sameDeployment(r, lastDeployment) ? null : columns.deployment(r);
     this.ensure(
       FIXED_ROOM +
-        (same ? this.callerEnd - this.callerAt : callerRoom(r)) +
-        deployment.length +
+        (caller ? this.callerEnd - this.callerAt : callerRoom(r)) +
+        (deployment === null ? this.deploymentEnd - this.callerEnd : deployment.length) +
         3 * (r.id.length + r.requestId.length) +
         tagsRoom(r.requestTags),
     );
@@ -54,24 +55,40 @@ export class BinaryRows extends EncodedRows {
     const v = this.view;
     let o = this.off;
     v.setInt16(o, FIELDS);
-    o = text(b, v, o + 2, r.id);
-    o = text(b, v, o, r.requestId);
-    if (same) {
-      b.copyWithin(o, this.callerAt, this.callerEnd);
-      o += this.callerEnd - this.callerAt;
+    o = ids(b, v, o + 2, r.id, r.requestId);
+    // Repeated columns are copied from the previous row's, just written (still in the CPU's cache); the caller's and
+    // the deployment's are adjacent, so while both repeat they are one copy.
+    const at = o;
+    if (caller && deployment === null) {
+      b.copyWithin(o, this.callerAt, this.deploymentEnd);
+      o += this.deploymentEnd - this.callerAt;
+      this.callerEnd += at - this.callerAt;
     } else {
-      this.callerAt = o;
-      o = field(b, v, o, r.callType);
-      o = field(b, v, o, r.apiKey);
-      o = field(b, v, o, r.keyAlias);
-      o = field(b, v, o, r.teamId);
-      o = field(b, v, o, r.user);
-      o = field(b, v, o, r.endUser);
-      this.callerEnd = o;
-      this.lastCaller = r;
+      if (caller) {
+        b.copyWithin(o, this.callerAt, this.callerEnd);
+        o += this.callerEnd - this.callerAt;
+      } else {
+        o = field(b, v, o, r.callType);
+        o = field(b, v, o, r.apiKey);
+        o = field(b, v, o, r.keyAlias);
+        o = field(b, v, o, r.teamId);
+        o = field(b, v, o, r.user);
+        o = field(b, v, o, r.endUser);
+        this.lastCaller = r;
+      }
+      const callerEnd = o;
+      if (deployment === null) {
+        b.copyWithin(o, this.callerEnd, this.deploymentEnd);
+        o += this.deploymentEnd - this.callerEnd;
+      } else {
+        b.set(deployment, o);
+        o += deployment.length;
+        this.lastDeployment = r;
+      }
+      this.callerEnd = callerEnd;
     }
-    b.set(deployment, o);
-    o += deployment.length;
+    this.callerAt = at;
+    this.deploymentEnd = o;
     o = int4(v, o, r.promptTokens);
     o = int4(v, o, r.completionTokens);
     o = int4(v, o, r.promptTokens + r.completionTokens);
@@ -80,13 +97,9 @@ export class BinaryRows extends EncodedRows {
     o = instant(v, o + 12, r.startTime);
     o = instant(v, o, r.endTime);
     o = r.completionStartTime === null ? nullField(v, o) : instant(v, o, r.completionStartTime);
-    const status = r.status === 'success' ? SUCCESS : FAILURE;
-    b.set(status, o);
-    o = int4(v, o + status.length, r.statusCode);
-    if (r.requestTags.length === 0) {
-      b.set(NO_TAGS, o);
-      o += NO_TAGS.length;
-    } else o = tags(b, v, o, r.requestTags);
+    o = word7(v, o, r.status === 'success' ? SUCCESS : FAILURE);
+    o = int4(v, o, r.statusCode);
+    o = r.requestTags.length === 0 ? noTags(v, o) : tags(b, v, o, r.requestTags);
     this.off = o;
     this.endRow(r.startTime);
   }
@@ -108,10 +121,8 @@ function fields(values: readonly (string | null)[]): Buffer {
   return Buffer.from(b.subarray(0, o));
 }
 
-const SUCCESS = fields(['success']);
-const FAILURE = fields(['failure']);
-/** An empty text[]: no dimensions, no nulls, element type text. */
-const NO_TAGS = Buffer.from([0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TEXT_OID]);
+const SUCCESS = asWord7('success');
+const FAILURE = asWord7('failure');
 
 /** The deployment's columns, encoded once and copied while they repeat (the caller's are encoded in place). */
 const columns = new DeploymentMemo<Buffer>((r) => fields([r.model, r.modelId, r.apiBase]));
@@ -122,55 +133,3 @@ function callerRoom(r: SpendLogRow): number {
 }
 
 const len = (s: string | null) => (s === null ? 0 : s.length);
-
-function field(b: Buffer, v: DataView, o: number, s: string | null): number {
-  return s === null ? nullField(v, o) : text(b, v, o, s);
-}
-
-function tagsRoom(tags: readonly string[]): number {
-  let n = 0;
-  for (const t of tags) n += 4 + 3 * t.length;
-  return n;
-}
-
-function nullField(v: DataView, o: number): number {
-  v.setInt32(o, -1);
-  return o + 4;
-}
-
-function int4(v: DataView, o: number, n: number): number {
-  v.setInt32(o, 4);
-  v.setInt32(o + 4, n | 0);
-  return o + 8;
-}
-
-/** A length-prefixed UTF-8 string. */
-function text(b: Buffer, v: DataView, o: number, s: string): number {
-  const bytes = b.write(s, o + 4);
-  v.setInt32(o, bytes);
-  return o + 4 + bytes;
-}
-
-/** A timestamptz: microseconds since PostgreSQL's epoch, a signed 64-bit integer. */
-function instant(v: DataView, o: number, ms: number): number {
-  const us = (ms - PG_EPOCH_MS) * 1000;
-  const hi = Math.floor(us / TWO_32);
-  v.setInt32(o, 8);
-  v.setInt32(o + 4, hi);
-  v.setUint32(o + 8, us - hi * TWO_32);
-  return o + 12;
-}
-
-/** A text[] of one dimension, no nulls. */
-function tags(b: Buffer, v: DataView, o: number, list: readonly string[]): number {
-  const start = o;
-  v.setInt32(o + 4, 1);
-  v.setInt32(o + 8, 0);
-  v.setInt32(o + 12, TEXT_OID);
-  v.setInt32(o + 16, list.length);
-  v.setInt32(o + 20, 1);
-  o += 24;
-  for (const t of list) o = text(b, v, o, t);
-  v.setInt32(start, o - start - 4);
-  return o;
-}

@@ -66,3 +66,8 @@ export function sameCaller(r: SpendLogRow, p: SpendLogRow): boolean {
     r.endUser === p.endUser
   );
 }
+
+/** The two rows have the same deployment columns (`model` to `api_base`). */
+export function sameDeployment(r: SpendLogRow, p: SpendLogRow): boolean {
+  return r.modelId === p.modelId && r.model === p.model && r.apiBase === p.apiBase;
+}
