@@ -64,7 +64,8 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
 
   record(call: CallRecord): void {
     const key = call.caller.token ? this.keys.get(call.caller.token) : undefined;
-    const row = toRow(`${this.idPrefix}${(++this.seq).toString(36)}`, call, key);
+    // The id is only the log row's: with logs off no string is built for it.
+    const row = toRow(this.logs ? `${this.idPrefix}${(++this.seq).toString(36)}` : '', call, key);
     if (this.logs) this.writer.append(row);
     this.observe(call, row, key);
   }
