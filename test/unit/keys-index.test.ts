@@ -338,6 +338,26 @@ describe('key cache over the key index', () => {
     c.cache.onModuleDestroy();
   });
 
+  it('a later load does not serve a key removed after its last rows arrived, before its answer ended', async () => {
+    const rows = new Map([
+      [hex(1), value('one')],
+      [hex(2), value('two')],
+    ]);
+    let removeMeanwhile = false;
+    const c = cacheOver(rows, 1_000, async (onData) => {
+      onData(copyBytes([...rows].map(([token, r]) => ({ ...r, token }))));
+      if (removeMeanwhile) c.cache.drop(hex(1));
+    });
+    c.cache.onApplicationBootstrap();
+    await c.cache.loaded();
+    removeMeanwhile = true;
+    c.handlers().onResync();
+    await c.cache.loaded();
+    assert.equal(c.cache.get(hex(1)), undefined);
+    assert.equal(c.cache.get(hex(2))?.keyName, 'two');
+    c.cache.onModuleDestroy();
+  });
+
   it('starts the first load again when everything held is forgotten while it runs', async () => {
     const rows = new Map([[hex(1), value('old')]]);
     const c = cacheOver(rows);

@@ -75,6 +75,8 @@ export class KeyBulkLoad {
         for (const token of touched) next.invalidate(token);
         if (!first) this.refresh(next, from);
       });
+      // And changed after its last rows arrived, before its answer ended.
+      for (const token of touched) next.invalidate(token);
       if (t.clears !== clears) continue;
       if (!next.ended) throw new Error('the keys COPY ended before its end mark');
       // Held as records meanwhile (made, changed or read apart): as new as the COPY's copy, or newer.
