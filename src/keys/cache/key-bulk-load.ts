@@ -94,7 +94,7 @@ export class KeyBulkLoad {
    * served from the new index once the load ends.
    */
   private refresh(next: KeyIndex, from: number): void {
-    for (const token of next.tokens(from, next.entries)) if (this.table.held.has(token)) this.renew(next, token);
+    for (const token of next.tokens(from, next.entries)) this.renew(next, token);
   }
 
   /**
@@ -102,18 +102,20 @@ export class KeyBulkLoad {
    * the row the load read when that row is newer in the change log, so a change the broadcast missed is not hidden.
    */
   private refreshHeld(next: KeyIndex): void {
-    for (const token of [...this.table.held.keys()]) if (next.has(token)) this.renew(next, token);
+    for (const token of [...this.table.held.keys()]) this.renew(next, token);
   }
 
   /**
    * A held record and the row a later load read of it: the row, its spend carried, when the change log numbers it
    * later (a change the broadcast missed), else the record (read since, or the same row); the row is let go of.
+   * Nothing for a token not both held and read.
    */
   private renew(next: KeyIndex, token: string): void {
     const t = this.table;
-    const row = next.read(token)!;
+    const held = t.held.peek(token);
+    const row = held && next.read(token);
+    if (!row) return;
     next.invalidate(token);
-    const held = t.held.peek(token)!;
     if (Number(row.changeSeq) > held.seq) t.hold(this.carried(t.cached(row), held));
   }
 

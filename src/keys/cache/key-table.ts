@@ -101,7 +101,7 @@ export class KeyTable {
   learning(token: string): CachedKey | undefined {
     const held = this.held.get(token);
     if (held) return held;
-    const key = this.parsed.peek(token) ?? (this.index.has(token) ? this.fromIndex(token) : undefined);
+    const key = this.parsed.peek(token) ?? this.fromIndex(token);
     if (key) this.hold(key);
     return key;
   }
