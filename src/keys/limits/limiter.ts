@@ -29,6 +29,16 @@ export interface LimitScope {
   readonly period?: number;
   /** For budget messages, as LiteLLM names it: "Key=sk-...abcd", "Team=t1", "Key=sk-...abcd on model m". */
   readonly owner?: BudgetOwner;
+  /** Held by the scope's owner across calls: where the limiter keeps what it found for this scope id. */
+  readonly slot?: LimitSlot;
+}
+
+/**
+ * A place on a key, team, user or end user where the in-process limiter keeps its state for the owner's scope, so a
+ * call finds it without a lookup by id in a map of every scope (one per scope per call).
+ */
+export interface LimitSlot {
+  limitState: object | undefined;
 }
 
 /** A granted admission; `release` must be called once with the tokens and the cost the call really had. */

@@ -9,12 +9,16 @@ import {
 } from './limiter';
 import { MinuteWindow, slotOf } from './minute-window';
 
-interface ScopeState {
-  readonly rpm: MinuteWindow;
-  readonly tpm: MinuteWindow;
-  inFlight: number;
+class ScopeState {
+  readonly rpm = new MinuteWindow();
+  readonly tpm = new MinuteWindow();
+  inFlight = 0;
   /** Cost reserved by calls in flight, against the scope's budget. */
-  reserved: number;
+  reserved = 0;
+  /** Swept: no longer the scope's state, so an owner's slot holding it looks the scope up again. */
+  dropped = false;
+
+  constructor(readonly limiter: MemoryLimiter) {}
 }
 
 const SWEEP_MS = 60_000;
@@ -44,7 +48,7 @@ export class MemoryLimiter implements Limiter {
     const seen: number[] = new Array<number>(2 * n);
     for (let i = 0; i < n; i++) {
       const s = scopes[i];
-      const st = (states[i] = this.state(s.id));
+      const st = (states[i] = this.stateOf(s));
       const budget = s.budget;
       if (budget != null && (s.spent ?? 0) + st.reserved >= budget) throw budgetError(s, s.spent ?? 0, st.reserved);
       if (s.parallel !== null && st.inFlight >= s.parallel) throw limitError(s, 'parallel', 1000);
@@ -70,10 +74,21 @@ export class MemoryLimiter implements Limiter {
     clearInterval(this.sweeper);
   }
 
+  /** The scope's state: the one its owner's slot holds while it is this limiter's and not swept, else by its id. */
+  private stateOf(s: LimitScope): ScopeState {
+    const slot = s.slot;
+    if (slot === undefined) return this.state(s.id);
+    const held = slot.limitState as ScopeState | undefined;
+    if (held !== undefined && held.limiter === this && !held.dropped) return held;
+    const st = this.state(s.id);
+    slot.limitState = st;
+    return st;
+  }
+
   private state(id: string): ScopeState {
     let st = this.states.get(id);
     if (!st) {
-      st = { rpm: new MinuteWindow(), tpm: new MinuteWindow(), inFlight: 0, reserved: 0 };
+      st = new ScopeState(this);
       this.states.set(id, st);
     }
     return st;
@@ -83,7 +98,10 @@ export class MemoryLimiter implements Limiter {
   private sweep(): void {
     const now = this.now();
     for (const [id, st] of this.states)
-      if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) this.states.delete(id);
+      if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) {
+        st.dropped = true;
+        this.states.delete(id);
+      }
   }
 }
 
