@@ -44,31 +44,6 @@ export interface LimitSlot {
 /** A granted admission; `release` must be called once with the tokens and the cost the call really had. */
 export interface LimitTicket {
   release(tokens: number, cost?: number): void;
-  /**
-   * What the scope's minute windows held when the call was admitted, before it: requests (when it has an rpm limit,
-   * else -1) and tokens (tpm limit, else -1). Undefined: not a scope of this call.
-   */
-  seen?(scopeId: string): WindowCounts | undefined;
-}
-
-export interface WindowCounts {
-  readonly requests: number;
-  readonly tokens: number;
-}
-
-/** Scope `id`'s counts in `flat`: a [requests, tokens] pair per scope from `from` on, as both limiters keep them. */
-export function countsAt(
-  scopes: readonly LimitScope[],
-  flat: ArrayLike<unknown>,
-  id: string,
-  from = 0,
-): WindowCounts | undefined {
-  for (let i = 0; i < scopes.length; i++) {
-    if (scopes[i].id !== id) continue;
-    const at = from + 2 * i;
-    return { requests: Number(flat[at] ?? -1), tokens: Number(flat[at + 1] ?? -1) };
-  }
-  return undefined;
 }
 
 /** Nest token for the limiter: in-process, or Redis-backed when REDIS_URL is set (several instances share limits). */

@@ -1,12 +1,4 @@
-import {
-  budgetError,
-  countsAt,
-  limitError,
-  type LimitScope,
-  type LimitTicket,
-  type Limiter,
-  type WindowCounts,
-} from './limiter';
+import { budgetError, limitError, type LimitScope, type LimitTicket, type Limiter } from './limiter';
 import { MinuteWindow, slotOf } from './minute-window';
 
 class ScopeState {
@@ -44,20 +36,14 @@ export class MemoryLimiter implements Limiter {
     const slot = slotOf(sec);
     const n = scopes.length;
     const states: ScopeState[] = new Array<ScopeState>(n);
-    // The windows' counts before this call, per scope (requests, tokens; -1 without that limit): for answer headers.
-    const seen: number[] = new Array<number>(2 * n);
     for (let i = 0; i < n; i++) {
       const s = scopes[i];
       const st = (states[i] = this.stateOf(s));
       const budget = s.budget;
       if (budget != null && (s.spent ?? 0) + st.reserved >= budget) throw budgetError(s, s.spent ?? 0, st.reserved);
       if (s.parallel !== null && st.inFlight >= s.parallel) throw limitError(s, 'parallel', 1000);
-      const requests = s.rpm !== null ? st.rpm.totalAt(sec) : -1;
-      if (s.rpm !== null && requests >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
-      const tokens = s.tpm !== null ? st.tpm.totalAt(sec) : -1;
-      if (s.tpm !== null && tokens >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
-      seen[2 * i] = requests;
-      seen[2 * i + 1] = tokens;
+      if (s.rpm !== null && st.rpm.totalAt(sec) >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
+      if (s.tpm !== null && st.tpm.totalAt(sec) >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
     }
     for (let i = 0; i < n; i++) {
       const s = scopes[i];
@@ -67,7 +53,7 @@ export class MemoryLimiter implements Limiter {
       if (s.budget != null) st.reserved += cost;
       st.inFlight++; // counted for every scope, so the sweeper never drops a state a call still holds
     }
-    return new MemoryTicket(this.now, scopes, states, seen, sec, slot, tokens, cost);
+    return new MemoryTicket(this.now, scopes, states, sec, slot, tokens, cost);
   }
 
   close(): void {
@@ -113,16 +99,11 @@ class MemoryTicket implements LimitTicket {
     private readonly now: () => number,
     private readonly scopes: readonly LimitScope[],
     private readonly states: readonly ScopeState[],
-    private readonly counts: readonly number[],
     private readonly sec: number,
     private readonly slot: number,
     private readonly tokens: number,
     private readonly cost: number,
   ) {}
-
-  seen(id: string): WindowCounts | undefined {
-    return countsAt(this.scopes, this.counts, id);
-  }
 
   release(used: number): void {
     if (this.released) return;
