@@ -191,6 +191,13 @@ describe('keys: in-process limiter', () => {
     refusal(() => limiter.acquire([key]));
   });
 
+  it("counts a call at the instant its caller read, when given, rather than reading the limiter's clock", () => {
+    const s = scope({ id: 'k:instant', rpm: 1 });
+    limiter.acquire([s], 0, 0, now - 62_000).release(0); // a minute ago: out of the window by the clock's now
+    limiter.acquire([s]).release(0);
+    refusal(() => limiter.acquire([s], 0, 0, now + 1_000));
+  });
+
   it("an owner's slot keeps the scope's state between calls; once swept, the scope is looked up again", () => {
     mock.timers.enable({ apis: ['setInterval'] });
     let t = 1_700_000_000_000;

@@ -53,9 +53,15 @@ export interface Limiter {
   /**
    * Grants the call or throws (429 with retry-after, or 400 budget_exceeded). `tokens` and `cost` are the call's
    * worst case: reserved against every tpm limit and budget of its scopes until the release settles them to the
-   * real usage. Sync when no network is involved.
+   * real usage. Sync when no network is involved. `nowMs`: the call's instant as its caller read it, when it did (a
+   * limiter counting on this process' clock then need not read it again).
    */
-  acquire(scopes: readonly LimitScope[], tokens?: number, cost?: number): LimitTicket | Promise<LimitTicket>;
+  acquire(
+    scopes: readonly LimitScope[],
+    tokens?: number,
+    cost?: number,
+    nowMs?: number,
+  ): LimitTicket | Promise<LimitTicket>;
   /**
    * Scopes whose owner was deleted: their shared counts and reservations go, so an object created again with the same
    * id does not inherit them.

@@ -29,8 +29,8 @@ export class MemoryLimiter implements Limiter {
     this.sweeper.unref();
   }
 
-  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0): LimitTicket {
-    const now = this.now();
+  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0, nowMs?: number): LimitTicket {
+    const now = nowMs ?? this.now();
     // The second and its slot, worked out once for every window of the call.
     const sec = Math.floor(now / 1000);
     const slot = slotOf(sec);

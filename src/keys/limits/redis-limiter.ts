@@ -65,8 +65,8 @@ export class RedisLimiter implements Limiter {
     this.heartbeat.unref();
   }
 
-  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0): LimitTicket | Promise<LimitTicket> {
-    if (this.breaker.open) return this.fallback.acquire(scopes, tokens, cost);
+  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0, nowMs?: number): LimitTicket | Promise<LimitTicket> {
+    if (this.breaker.open) return this.fallback.acquire(scopes, tokens, cost, nowMs);
     return this.admit(scopes, Math.ceil(tokens), cost);
   }
 
