@@ -2,10 +2,16 @@ import type { AuthResult } from '../auth/auth-result';
 import type { BudgetOwner } from '../common/errors/gateway-error';
 import type { KeySource } from './cache/key-store';
 import { memberKey } from './access/team-members';
-import { keyScopeId } from './limits/limiter';
+import { keyScopeId, type LimitSlot } from './limits/limiter';
 import type { KeyRecord } from './key-record';
 import { PeriodSpend, resetAtMsOf } from './budget/period-spend';
 import { keyExtras, type KeyExtras } from './key-extras';
+
+/** A key's limit scope id, and the limiter's slot for it: one object, made once a key is limited. */
+class KeyScope implements LimitSlot {
+  limitState: object | undefined = undefined;
+  constructor(readonly id: string) {}
+}
 
 /** LiteLLM's special `models` entry meaning "every configured model group". */
 export const ALL_PROXY_MODELS = 'all-proxy-models';
@@ -47,8 +53,8 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
   readonly modelSpend: Map<string, number> | null;
   /** The row's place in the key change log (key-store.ts): a copy read later from the log replaces this one. */
   readonly seq: number;
-  /** `scopeId`, made on first use. */
-  private scope: string | undefined = undefined;
+  /** `scopeId` and the limiter's slot for it, made on first use. */
+  private scope: KeyScope | undefined = undefined;
   /** `memberKey`, made on first use (null: the key lacks a team or a user). */
   private member: string | null | undefined = undefined;
   /** How a budget refusal names the key (key-admission.ts), made on its first limited call. */
@@ -91,7 +97,12 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
    * map it is looked up in.
    */
   get scopeId(): string {
-    return (this.scope ??= keyScopeId(this.token));
+    return (this.scope ??= new KeyScope(keyScopeId(this.token))).id;
+  }
+
+  /** Where the in-process limiter keeps its state for the key's scope (made with `scopeId`). */
+  get limitSlot(): LimitSlot {
+    return (this.scope ??= new KeyScope(keyScopeId(this.token)));
   }
 
   /** The key's team membership (its team and user) as spend batches name it; null without both. */

@@ -41,22 +41,13 @@ export interface Admission {
   readonly owners?: { readonly teamId: string | null; readonly endUserId: string | null };
   /** The virtual key of the call, as cached (no copy): its spend and budget go out in LiteLLM's answer headers. */
   readonly key?: KeyBudgetView | null;
-  /**
-   * The requests and tokens the key's own rpm and tpm windows held when the call was admitted, before it (-1: no
-   * such limit); asked only of a key with rate limits.
-   */
-  keyWindow?(): { readonly requests: number; readonly tokens: number } | undefined;
   done(report: CallReport | null): void;
 }
 
-/** What LiteLLM's `x-litellm-key-*` and `x-ratelimit-*` answer headers show of a virtual key. */
+/** What LiteLLM's `x-litellm-key-spend` and `x-litellm-key-max-budget` answer headers show of a virtual key. */
 export interface KeyBudgetView {
   spendAt(nowMs: number): number;
   readonly maxBudget: number | null;
-  /** It has rpm, tpm or parallel limits: only then are its rate limit headers worked out. */
-  readonly hasRateLimits: boolean;
-  readonly rpmLimit: number | null;
-  readonly tpmLimit: number | null;
 }
 
 /**

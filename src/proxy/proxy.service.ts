@@ -201,7 +201,7 @@ export class ProxyService {
                 ? new BytesRelay(fwd.headers.contentType)
                 : new SseRelay(ctx.addStreamUsage);
         const head = ['x-litellm-model-id', fwd.deployment.headerId, 'x-litellm-call-id', req.id];
-        if (admission.key) pushKeyHeaders(head, admission.key, admission);
+        if (admission.key) pushKeyHeaders(head, admission.key);
         const end = await relayStream(reply, fwd.stream, relay, head, abort, fwd.deployment.streamTimeoutMs);
         const usage = relay.usage ?? {
           promptTokens: Math.ceil(fwd.requestChars() / 4),
@@ -234,7 +234,7 @@ export class ProxyService {
         String(cost),
       ];
       if (encoded) head.push('content-encoding', encoded);
-      if (admission.key) pushKeyHeaders(head, admission.key, admission);
+      if (admission.key) pushKeyHeaders(head, admission.key);
       sendRaw(
         reply,
         fwd.statusCode,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import fc from 'fast-check';
 import { GatewayError } from '../../src/common/errors/gateway-error';
 import type { LimitScope } from '../../src/keys/limits/limiter';
@@ -189,6 +189,35 @@ describe('keys: in-process limiter', () => {
     held.release(0);
     for (let i = 0; i < 9; i++) limiter.acquire([key]).release(0); // 1 + 9 = 10: the refused call was not counted
     refusal(() => limiter.acquire([key]));
+  });
+
+  it("counts a call at the instant its caller read, when given, rather than reading the limiter's clock", () => {
+    const s = scope({ id: 'k:instant', rpm: 1 });
+    limiter.acquire([s], 0, 0, now - 62_000).release(0); // a minute ago: out of the window by the clock's now
+    limiter.acquire([s]).release(0);
+    refusal(() => limiter.acquire([s], 0, 0, now + 1_000));
+  });
+
+  it("an owner's slot keeps the scope's state between calls; once swept, the scope is looked up again", () => {
+    mock.timers.enable({ apis: ['setInterval'] });
+    let t = 1_700_000_000_000;
+    const own = new MemoryLimiter(() => t);
+    try {
+      const slot = { limitState: undefined };
+      const owned = scope({ id: 't:slot', label: 'team', parallel: 1, slot });
+      own.acquire([owned]).release(0);
+      assert.notEqual(slot.limitState, undefined);
+      t += 62_000;
+      mock.timers.tick(60_000); // idle a minute: its state is swept
+      // The scope's one call, held through the state made after the sweep: the slot's old state must not admit another.
+      const other = own.acquire([scope({ id: 't:slot', label: 'team', parallel: 1 })]);
+      assert.equal(refusal(() => own.acquire([owned])).code, 'parallel_request_limit_exceeded');
+      other.release(0);
+      own.acquire([owned]).release(0);
+    } finally {
+      own.close();
+      mock.timers.reset();
+    }
   });
 });
 

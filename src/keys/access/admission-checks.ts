@@ -69,5 +69,6 @@ export function objectScope(o: LimitedObject, reserves: boolean, nowMs: number):
     spent: o.spendAt(nowMs),
     period: o.periodAt(nowMs),
     owner: o.budgetOwner,
+    slot: o,
   };
 }

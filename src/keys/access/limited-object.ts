@@ -49,6 +49,8 @@ export class LimitedObject extends PeriodSpend {
   members: TeamMembers | null = null;
   /** No longer the held copy (read again, or removed): spend goes to the one held now, if any. */
   replaced = false;
+  /** The in-process limiter's state for its scope (LimitSlot). */
+  limitState: object | undefined = undefined;
 
   constructor(
     readonly kind: ObjectKind,

@@ -200,7 +200,7 @@ export class AccountingService implements CallAccounting {
       tokens = w.promptTokens + w.completionTokens;
       cost = w.cost;
     }
-    const ticket = this.limiter.acquire(scopes, tokens, cost);
+    const ticket = this.limiter.acquire(scopes, tokens, cost, now);
     if (!(ticket instanceof Promise))
       return new CallAdmission(this.cache, this.objects, this.spend, call, ticket, modelGroup);
     return ticket.then((t) => new CallAdmission(this.cache, this.objects, this.spend, call, t, modelGroup));

@@ -5,7 +5,7 @@ import type { LimitedObject } from '../access/limited-object';
 import { memberKey } from '../access/team-members';
 import type { CachedKey } from '../cached-key';
 import type { KeyCache } from '../key-cache.service';
-import type { LimitTicket, WindowCounts } from '../limits/limiter';
+import type { LimitTicket } from '../limits/limiter';
 import type { SpendWriter } from '../spend/spend-writer.service';
 
 /**
@@ -71,10 +71,6 @@ export class CallAdmission implements Admission {
 
   get owners(): this {
     return this;
-  }
-
-  keyWindow(): WindowCounts | undefined {
-    return this.key ? this.ticket?.seen?.(this.key.scopeId) : undefined;
   }
 
   done(report: CallReport | null): void {

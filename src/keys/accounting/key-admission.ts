@@ -80,6 +80,7 @@ export function keyScopes(
       spent: key.spendAt(now),
       period: key.periodAt(now),
       owner: (key.budgetOwner ??= keyOwner(key)),
+      slot: key.limitSlot,
     });
   return scopes;
 }

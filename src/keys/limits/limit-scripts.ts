@@ -10,9 +10,8 @@
  *
  * ADMIT   KEYS: rpm, tpm, calls, budget per scope. ARGV: member, leaseMs, tokens, cost, then per scope the rpm, tpm,
  *         parallel and budget limits (-1 = none), the spend known here, the period.
- *         Returns {1, second, then per scope the requests and tokens its windows held before the call (-1: no such
- *         limit)} when admitted (the second its counts went in), else {0, scope (1-based), kind (1 rpm, 2 tpm,
- *         3 parallel, 4 budget), wait ms or spend, reserved}.
+ *         Returns {1, second} when admitted (the second its counts went in), else {0, scope (1-based), kind (1 rpm,
+ *         2 tpm, 3 parallel, 4 budget), wait ms or spend, reserved}.
  * RELEASE KEYS as ADMIT. ARGV: member, tokens used, tokens reserved, admission second, cost, then per scope the tpm
  *         flag, calls flag and budget flag (-1 = not used). Settles the reservations, frees the slot.
  * RENEW   KEYS: calls sets. ARGV: leaseMs, then the member held in each. Renews the calls still held.
@@ -26,7 +25,6 @@ local t = redis.call('TIME')
 local sec = tonumber(t[1])
 local nowMs = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = #KEYS / 4
-local admitted = { 1, sec }
 
 local function window(key, limit)
   local raw = redis.call('HGETALL', key)
@@ -101,19 +99,14 @@ for i = 1, n do
     if s + r >= budget then return { 0, i, 4, tostring(s), tostring(r) } end
   end
   if par >= 0 and redis.call('ZCARD', KEYS[k + 3]) >= par then return { 0, i, 3, 1000 } end
-  local requests, used = -1, -1
   if rpm >= 0 then
     local total, wait = window(KEYS[k + 1], rpm)
     if total >= rpm then return { 0, i, 1, wait } end
-    requests = total
   end
   if tpm >= 0 then
     local total, wait = window(KEYS[k + 2], tpm)
     if total >= tpm then return { 0, i, 2, wait } end
-    used = total
   end
-  admitted[#admitted + 1] = requests
-  admitted[#admitted + 1] = used
 end
 for i = 1, n do
   local k = (i - 1) * 4
@@ -139,7 +132,7 @@ for i = 1, n do
     redis.call('PEXPIRE', KEYS[k + 4], 86400000)
   end
 end
-return admitted
+return { 1, sec }
 `;
 
 export const RELEASE_SCRIPT = `

@@ -29,36 +29,21 @@ export interface LimitScope {
   readonly period?: number;
   /** For budget messages, as LiteLLM names it: "Key=sk-...abcd", "Team=t1", "Key=sk-...abcd on model m". */
   readonly owner?: BudgetOwner;
+  /** Held by the scope's owner across calls: where the limiter keeps what it found for this scope id. */
+  readonly slot?: LimitSlot;
+}
+
+/**
+ * A place on a key, team, user or end user where the in-process limiter keeps its state for the owner's scope, so a
+ * call finds it without a lookup by id in a map of every scope (one per scope per call).
+ */
+export interface LimitSlot {
+  limitState: object | undefined;
 }
 
 /** A granted admission; `release` must be called once with the tokens and the cost the call really had. */
 export interface LimitTicket {
   release(tokens: number, cost?: number): void;
-  /**
-   * What the scope's minute windows held when the call was admitted, before it: requests (when it has an rpm limit,
-   * else -1) and tokens (tpm limit, else -1). Undefined: not a scope of this call.
-   */
-  seen?(scopeId: string): WindowCounts | undefined;
-}
-
-export interface WindowCounts {
-  readonly requests: number;
-  readonly tokens: number;
-}
-
-/** Scope `id`'s counts in `flat`: a [requests, tokens] pair per scope from `from` on, as both limiters keep them. */
-export function countsAt(
-  scopes: readonly LimitScope[],
-  flat: ArrayLike<unknown>,
-  id: string,
-  from = 0,
-): WindowCounts | undefined {
-  for (let i = 0; i < scopes.length; i++) {
-    if (scopes[i].id !== id) continue;
-    const at = from + 2 * i;
-    return { requests: Number(flat[at] ?? -1), tokens: Number(flat[at + 1] ?? -1) };
-  }
-  return undefined;
 }
 
 /** Nest token for the limiter: in-process, or Redis-backed when REDIS_URL is set (several instances share limits). */
@@ -68,9 +53,15 @@ export interface Limiter {
   /**
    * Grants the call or throws (429 with retry-after, or 400 budget_exceeded). `tokens` and `cost` are the call's
    * worst case: reserved against every tpm limit and budget of its scopes until the release settles them to the
-   * real usage. Sync when no network is involved.
+   * real usage. Sync when no network is involved. `nowMs`: the call's instant as its caller read it, when it did (a
+   * limiter counting on this process' clock then need not read it again).
    */
-  acquire(scopes: readonly LimitScope[], tokens?: number, cost?: number): LimitTicket | Promise<LimitTicket>;
+  acquire(
+    scopes: readonly LimitScope[],
+    tokens?: number,
+    cost?: number,
+    nowMs?: number,
+  ): LimitTicket | Promise<LimitTicket>;
   /**
    * Scopes whose owner was deleted: their shared counts and reservations go, so an object created again with the same
    * id does not inherit them.

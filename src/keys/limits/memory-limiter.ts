@@ -1,20 +1,16 @@
-import {
-  budgetError,
-  countsAt,
-  limitError,
-  type LimitScope,
-  type LimitTicket,
-  type Limiter,
-  type WindowCounts,
-} from './limiter';
+import { budgetError, limitError, type LimitScope, type LimitTicket, type Limiter } from './limiter';
 import { MinuteWindow, slotOf } from './minute-window';
 
-interface ScopeState {
-  readonly rpm: MinuteWindow;
-  readonly tpm: MinuteWindow;
-  inFlight: number;
+class ScopeState {
+  readonly rpm = new MinuteWindow();
+  readonly tpm = new MinuteWindow();
+  inFlight = 0;
   /** Cost reserved by calls in flight, against the scope's budget. */
-  reserved: number;
+  reserved = 0;
+  /** Swept: no longer the scope's state, so an owner's slot holding it looks the scope up again. */
+  dropped = false;
+
+  constructor(readonly limiter: MemoryLimiter) {}
 }
 
 const SWEEP_MS = 60_000;
@@ -33,27 +29,21 @@ export class MemoryLimiter implements Limiter {
     this.sweeper.unref();
   }
 
-  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0): LimitTicket {
-    const now = this.now();
+  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0, nowMs?: number): LimitTicket {
+    const now = nowMs ?? this.now();
     // The second and its slot, worked out once for every window of the call.
     const sec = Math.floor(now / 1000);
     const slot = slotOf(sec);
     const n = scopes.length;
     const states: ScopeState[] = new Array<ScopeState>(n);
-    // The windows' counts before this call, per scope (requests, tokens; -1 without that limit): for answer headers.
-    const seen: number[] = new Array<number>(2 * n);
     for (let i = 0; i < n; i++) {
       const s = scopes[i];
-      const st = (states[i] = this.state(s.id));
+      const st = (states[i] = this.stateOf(s));
       const budget = s.budget;
       if (budget != null && (s.spent ?? 0) + st.reserved >= budget) throw budgetError(s, s.spent ?? 0, st.reserved);
       if (s.parallel !== null && st.inFlight >= s.parallel) throw limitError(s, 'parallel', 1000);
-      const requests = s.rpm !== null ? st.rpm.totalAt(sec) : -1;
-      if (s.rpm !== null && requests >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
-      const tokens = s.tpm !== null ? st.tpm.totalAt(sec) : -1;
-      if (s.tpm !== null && tokens >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
-      seen[2 * i] = requests;
-      seen[2 * i + 1] = tokens;
+      if (s.rpm !== null && st.rpm.totalAt(sec) >= s.rpm) throw limitError(s, 'rpm', st.rpm.msUntilBelow(now, s.rpm));
+      if (s.tpm !== null && st.tpm.totalAt(sec) >= s.tpm) throw limitError(s, 'tpm', st.tpm.msUntilBelow(now, s.tpm));
     }
     for (let i = 0; i < n; i++) {
       const s = scopes[i];
@@ -63,17 +53,28 @@ export class MemoryLimiter implements Limiter {
       if (s.budget != null) st.reserved += cost;
       st.inFlight++; // counted for every scope, so the sweeper never drops a state a call still holds
     }
-    return new MemoryTicket(this.now, scopes, states, seen, sec, slot, tokens, cost);
+    return new MemoryTicket(this.now, scopes, states, sec, slot, tokens, cost);
   }
 
   close(): void {
     clearInterval(this.sweeper);
   }
 
+  /** The scope's state: the one its owner's slot holds while it is this limiter's and not swept, else by its id. */
+  private stateOf(s: LimitScope): ScopeState {
+    const slot = s.slot;
+    if (slot === undefined) return this.state(s.id);
+    const held = slot.limitState as ScopeState | undefined;
+    if (held !== undefined && held.limiter === this && !held.dropped) return held;
+    const st = this.state(s.id);
+    slot.limitState = st;
+    return st;
+  }
+
   private state(id: string): ScopeState {
     let st = this.states.get(id);
     if (!st) {
-      st = { rpm: new MinuteWindow(), tpm: new MinuteWindow(), inFlight: 0, reserved: 0 };
+      st = new ScopeState(this);
       this.states.set(id, st);
     }
     return st;
@@ -83,7 +84,10 @@ export class MemoryLimiter implements Limiter {
   private sweep(): void {
     const now = this.now();
     for (const [id, st] of this.states)
-      if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) this.states.delete(id);
+      if (st.inFlight === 0 && st.rpm.isEmpty(now) && st.tpm.isEmpty(now)) {
+        st.dropped = true;
+        this.states.delete(id);
+      }
   }
 }
 
@@ -95,16 +99,11 @@ class MemoryTicket implements LimitTicket {
     private readonly now: () => number,
     private readonly scopes: readonly LimitScope[],
     private readonly states: readonly ScopeState[],
-    private readonly counts: readonly number[],
     private readonly sec: number,
     private readonly slot: number,
     private readonly tokens: number,
     private readonly cost: number,
   ) {}
-
-  seen(id: string): WindowCounts | undefined {
-    return countsAt(this.scopes, this.counts, id);
-  }
 
   release(used: number): void {
     if (this.released) return;

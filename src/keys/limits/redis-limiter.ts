@@ -2,21 +2,12 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { REDIS_PREFIX } from '../redis/keys-redis.service';
 import { ADMIT_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './limit-scripts';
-import {
-  budgetError,
-  countsAt,
-  limitError,
-  type LimitKind,
-  type LimitScope,
-  type LimitTicket,
-  type Limiter,
-  type WindowCounts,
-} from './limiter';
+import { budgetError, limitError, type LimitKind, type LimitScope, type LimitTicket, type Limiter } from './limiter';
 import { MemoryLimiter } from './memory-limiter';
 import { RedisBreaker } from './redis-breaker';
 import { TurnWrites } from './turn-writes';
 
-type ScriptReply = [number, number, ...(number | string)[]];
+type ScriptReply = [number, number, number?, (number | string)?, string?];
 /** Arguments: ioredis flattens arrays among them (one level), which spares copying the keys into one array. */
 type ScriptArg = string | number | readonly (string | number)[];
 interface LimitCommands {
@@ -74,8 +65,8 @@ export class RedisLimiter implements Limiter {
     this.heartbeat.unref();
   }
 
-  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0): LimitTicket | Promise<LimitTicket> {
-    if (this.breaker.open) return this.fallback.acquire(scopes, tokens, cost);
+  acquire(scopes: readonly LimitScope[], tokens = 0, cost = 0, nowMs?: number): LimitTicket | Promise<LimitTicket> {
+    if (this.breaker.open) return this.fallback.acquire(scopes, tokens, cost, nowMs);
     return this.admit(scopes, Math.ceil(tokens), cost);
   }
 
@@ -100,7 +91,7 @@ export class RedisLimiter implements Limiter {
       if (reply[2] === 4) throw budgetError(scope, Number(reply[3]), Number(reply[4]));
       throw limitError(scope, KINDS[reply[2] as number], Number(reply[3]));
     }
-    const ticket = new RedisTicket(this, scopes, keys, args[0] as string, reply, tokens);
+    const ticket = new RedisTicket(this, scopes, keys, args[0] as string, reply[1], tokens);
     if (ticket.holds) this.held.add(ticket);
     return ticket;
   }
@@ -222,20 +213,12 @@ class RedisTicket implements LimitTicket {
     readonly scopes: readonly LimitScope[],
     readonly keys: readonly string[],
     readonly member: string,
-    /** The script's answer: admitted, the Redis second its counts went in, then each scope's window counts. */
-    private readonly reply: ScriptReply,
+    /** The Redis second its counts went in. */
+    readonly second: number,
     /** Tokens reserved against tpm limits. */
     readonly tokens: number,
   ) {
     this.holds = scopes.some((s) => s.parallel !== null || s.budget != null);
-  }
-
-  get second(): number {
-    return this.reply[1];
-  }
-
-  seen(scopeId: string): WindowCounts | undefined {
-    return countsAt(this.scopes, this.reply, scopeId, 2);
   }
 
   release(tokens: number, cost = 0): void {
