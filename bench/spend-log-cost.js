@@ -7,7 +7,7 @@
 // and the WAL it wrote. `--callgrind DIR` (embedded store) also counts the store process's instructions per row, which
 // no machine noise moves (its batches take ~50 times longer: use --batch 1000 and fewer --rows).
 //   node bench/spend-log-cost.js [--store embedded|pg] [--rows N] [--warm N] [--batch N] [--team] [--random-ids]
-//     [--fixed-ids] [--sql "statement; ..."] (run after the migrations: an index dropped, a setting tried; {day},
+//     [--ids-from-1] [--sql "statement; ..."] (run after the migrations: an index dropped, a setting tried; {day},
 //     {from}, {to} name today's partition and its bounds) [--dist DIR] [--callgrind DIR]
 const { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -24,8 +24,8 @@ const WARM = Number(opt('warm', 50_000));
 const BATCH = Number(opt('batch', 5000));
 const TEAM = args.includes('--team');
 const RANDOM_IDS = args.includes('--random-ids');
-/** --fixed-ids: the counters in ids start at 36^5, so that they keep one width (and so the order they are made in). */
-const SEQ0 = args.includes('--fixed-ids') ? 36 ** 5 : 0;
+/** --ids-from-1: the ids' counters start at 1, as they did before src/common/ids/counter-ids.ts (the gateway's form). */
+const SEQ0 = args.includes('--ids-from-1') ? 0 : 36 ** 5;
 const SQL = opt('sql', '');
 /** --callgrind DIR: the embedded store's process runs under callgrind, counting only the measured batches. */
 const CALLGRIND = opt('callgrind', '');
@@ -173,6 +173,19 @@ function callgrindTotal(dir) {
     `${STORE}: ${ROWS} rows after ${WARM}, batches of ${BATCH}: store CPU ${mean.toFixed(2)} µs a row (mean), ` +
       `${median.toFixed(2)} (median batch), wall ${((ms * 1000) / ROWS).toFixed(2)} µs a row, ` +
       `WAL ${(walBytes / ROWS).toFixed(0)} B a row`,
+  );
+  const sizes = await database.query(
+    `SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+     WHERE i.inhparent IN (SELECT indexrelid FROM pg_index WHERE indrelid = '"spend_logs"'::regclass)
+       AND c.relname LIKE $1 ORDER BY 1`,
+    [`${partitionName(day)}%`],
+  );
+  const bytes = (await database.query('SELECT pg_relation_size($1::regclass) AS b', [`"${partitionName(day)}"`]))[0].b;
+  console.log(
+    `bytes a row: heap ${(bytes / (ROWS + WARM)).toFixed(0)}, ` +
+      sizes
+        .map((r) => `${r.name.slice(partitionName(day).length + 1)} ${(r.bytes / (ROWS + WARM)).toFixed(1)}`)
+        .join(', '),
   );
   if (STORE !== 'pg') console.log(`store process RSS ${P.rssMiB(list[0]).toFixed(0)} MiB`);
   if (CALLGRIND) console.log(`store instructions: ${(callgrindTotal(CALLGRIND) / ROWS).toFixed(0)} a row`);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { counterIds } from '../common/ids/counter-ids';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { KEY_LOOKUP, type KeyLookup } from '../auth/key-lookup';
 import type { KeyRecord } from '../keys/key-record';
@@ -23,8 +24,7 @@ const MAX_TRACKED = 10_000;
  */
 @Injectable()
 export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestroy {
-  private readonly idPrefix = randomBytes(6).toString('hex');
-  private seq = 0;
+  private readonly nextId = counterIds(randomBytes(6).toString('hex'));
   private readonly logs: boolean;
   readonly calls: CallMetrics;
   /** Keys (hashes) with a budget, and teams and users, seen in calls: their budgets are shown. */
@@ -65,7 +65,7 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
   record(call: CallRecord): void {
     const key = call.caller.token ? this.keys.get(call.caller.token) : undefined;
     // The id is only the log row's: with logs off no string is built for it.
-    const row = toRow(this.logs ? `${this.idPrefix}${(++this.seq).toString(36)}` : '', call, key);
+    const row = toRow(this.logs ? this.nextId() : '', call, key);
     if (this.logs) this.writer.append(row);
     this.observe(call, row, key);
   }

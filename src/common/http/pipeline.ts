@@ -16,6 +16,7 @@ import { CLIENT_ABORT } from '../../proxy/call-context';
 import { takesUpload } from '../../proxy/model-routes';
 import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
 import { Errors } from '../errors/gateway-error';
+import { counterIds } from '../ids/counter-ids';
 import { sendError } from '../errors/openai-exception.filter';
 import { BODY_SLOT, BodySlots } from './body-slots';
 import { clientErrorHandler, refuseConnect } from './client-error';
@@ -63,8 +64,7 @@ const CHECK_INTERVAL_MS = 1_000;
 
 /** Fastify's options: stages 1 to 3, and the body limit of stage 6. */
 export function fastifyOptions(config: GatewayConfig, log: Logger): FastifyHttpOptions<Server> {
-  const prefix = randomBytes(4).toString('hex');
-  let seq = 0;
+  const nextId = counterIds(`${randomBytes(4).toString('hex')}-`);
   const { headersTimeoutMs, requestTimeoutMs } = config.server;
   return {
     logger: false,
@@ -83,7 +83,7 @@ export function fastifyOptions(config: GatewayConfig, log: Logger): FastifyHttpO
     requestIdHeader: false,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : `${prefix}-${(++seq).toString(36)}`;
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : nextId();
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
