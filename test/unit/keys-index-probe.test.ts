@@ -73,15 +73,31 @@ describe('key index: probing and growth', () => {
     assert.deepEqual([...index.tokens(4_321, 4_325)], tokens.slice(4_321, 4_325));
   });
 
-  it('keeps what it learned of a spend in the row, and nothing for a key let go of', () => {
+  it('keeps what it learned of a spend in the row; a key let go of has no row', () => {
     const index = indexOf([
       { token: hex(1), spend: 1 },
       { token: hex(2), spend: 2 },
     ]);
-    index.setSpend(hex(1), 1.5);
+    const row = index.row(hex(1));
+    assert.equal(index.parse(row, hex(1)).spend, 1);
+    index.setSpend(row, 1.5);
     index.invalidate(hex(2));
-    index.setSpend(hex(2), 9);
     assert.equal(index.read(hex(1))?.spend, 1.5);
-    assert.equal(index.read(hex(2)), undefined);
+    assert.deepEqual([index.read(hex(2)), index.row(hex(2))], [undefined, -1]);
+  });
+
+  it('places a row by one number across pages, each row its own', () => {
+    const tokens = Array.from({ length: 3_000 }, (_, i) => hex(i));
+    const index = indexOf(
+      tokens.map((token, i) => ({ token, spend: i })),
+      1_000,
+    );
+    const rows = tokens.map((t) => index.row(t));
+    assert.equal(new Set(rows).size, tokens.length);
+    for (let i = 0; i < tokens.length; i += 97) {
+      assert.equal(index.parse(rows[i], tokens[i]).spend, i);
+      index.setSpend(rows[i], i + 0.5);
+    }
+    for (let i = 0; i < tokens.length; i++) assert.equal(index.read(tokens[i])?.spend, i % 97 === 0 ? i + 0.5 : i);
   });
 });
