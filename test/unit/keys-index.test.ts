@@ -74,6 +74,23 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
     assert.deepEqual(indexOf([row], 5).read(hex(7)), row);
   });
 
+  it('reads times before and after 2000 to the millisecond, and float8s of every sign and size', () => {
+    const times = [new Date('1999-12-31T23:59:59.999Z'), new Date(-1e12 + 7), new Date(0), new Date(4e12 + 1)];
+    const spends = [0, -0.1, 1e-300, 1.7e308, -Infinity, 123456.789];
+    const rows = times.map((t, i) => ({
+      token: hex(i),
+      expires: t,
+      budgetResetAt: t,
+      spend: spends[i],
+      maxBudget: spends[i + 2],
+    }));
+    const index = indexOf(rows, 3);
+    for (const [i, t] of times.entries()) {
+      const r = index.read(hex(i))!;
+      assert.deepEqual([r.expires, r.budgetResetAt, r.spend, r.maxBudget], [t, t, spends[i], spends[i + 2]], `${i}`);
+    }
+  });
+
   it('a held key let go of for room is not served again from what the bulk load read of it', () => {
     const t = new KeyTable(2, spend);
     t.index = indexOf([{ token: hex(1) }]);
