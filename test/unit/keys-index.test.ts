@@ -3,66 +3,12 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { GatewayConfig } from '../../src/config/gateway-config';
 import type { KeyEventHandlers, KeyEventsService } from '../../src/keys/invalidation/key-events.service';
-import { KeyIndex } from '../../src/keys/cache/key-index';
 import type { KeySource, KeyStore } from '../../src/keys/cache/key-store';
 import { KeyTable } from '../../src/keys/cache/key-table';
 import { KeyCache } from '../../src/keys/key-cache.service';
 import type { KeysRepository } from '../../src/keys/keys.repository';
 import type { SpendWriter } from '../../src/keys/spend/spend-writer.service';
-
-const hex = (i: number) => i.toString(16).padStart(64, '0');
-
-type Row = Partial<KeySource> & { token: string };
-
-/** Rows as PostgreSQL's binary COPY writes them (key-tuple.ts's columns): a header, each row, the end mark. */
-function copyBytes(rows: Row[]): Buffer {
-  const parts: Buffer[] = [Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)];
-  const int = (n: number, bytes: number) => {
-    const b = Buffer.alloc(bytes);
-    if (bytes === 2) b.writeInt16BE(n);
-    else b.writeInt32BE(n);
-    return b;
-  };
-  const field = (b: Buffer | null) => (b === null ? [int(-1, 4)] : [int(b.length, 4), b]);
-  const text = (v: string | null | undefined) => field(v == null ? null : Buffer.from(v));
-  const float = (v: number | null | undefined) => {
-    if (v == null) return field(null);
-    const b = Buffer.alloc(8);
-    b.writeDoubleBE(v);
-    return field(b);
-  };
-  const int4 = (v: number | null | undefined) => field(v == null ? null : int(v, 4));
-  const time = (v: Date | null | undefined) => {
-    if (v == null) return field(null);
-    const b = Buffer.alloc(8);
-    b.writeBigInt64BE(BigInt(v.getTime() - 946_684_800_000) * 1000n);
-    return field(b);
-  };
-  const json = (v: unknown) =>
-    field(v == null ? null : Buffer.concat([Buffer.from([1]), Buffer.from(JSON.stringify(v))]));
-  const array = (v: readonly string[] | null | undefined) => {
-    if (v == null) return field(null);
-    const items = v.flatMap((x) => [int(Buffer.byteLength(x), 4), Buffer.from(x)]);
-    return field(Buffer.concat([int(1, 4), int(0, 4), int(25, 4), int(v.length, 4), int(1, 4), ...items]));
-  };
-  for (const r of rows) {
-    parts.push(int(19, 2), ...text(r.token), ...text(r.keyName ?? `sk-...${r.token.slice(-4)}`), ...text(r.keyAlias));
-    parts.push(...array(r.models), ...array(r.allowedRoutes), ...time(r.expires), ...float(r.maxBudget));
-    parts.push(...float(r.spend ?? 0), ...int4(r.rpmLimit), ...int4(r.tpmLimit), ...int4(r.maxParallelRequests));
-    parts.push(...json(r.metadata), ...text(r.teamId), ...text(r.userId), ...field(Buffer.from([r.blocked ? 1 : 0])));
-    parts.push(...json(r.extra), ...json(r.modelSpend), ...time(r.budgetResetAt), ...float(Number(r.changeSeq ?? 1)));
-  }
-  parts.push(int(-1, 2));
-  return Buffer.concat(parts);
-}
-
-/** An index of these rows, fed in chunks of `size` bytes. */
-function indexOf(rows: Row[], size = 1 << 16, limit = Infinity): KeyIndex {
-  const index = new KeyIndex(limit);
-  const bytes = copyBytes(rows);
-  for (let i = 0; i < bytes.length; i += size) index.feed(bytes.subarray(i, i + size));
-  return index;
-}
+import { copyBytes, hex, indexOf } from '../support/copy-rows';
 
 const spend = {
   readConsistent: <R>(fn: () => Promise<R>) => fn(),
@@ -126,6 +72,23 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
       changeSeq: 42,
     };
     assert.deepEqual(indexOf([row], 5).read(hex(7)), row);
+  });
+
+  it('reads times before and after 2000 to the millisecond, and float8s of every sign and size', () => {
+    const times = [new Date('1999-12-31T23:59:59.999Z'), new Date(-1e12 + 7), new Date(0), new Date(4e12 + 1)];
+    const spends = [0, -0.1, 1e-300, 1.7e308, -Infinity, 123456.789];
+    const rows = times.map((t, i) => ({
+      token: hex(i),
+      expires: t,
+      budgetResetAt: t,
+      spend: spends[i],
+      maxBudget: spends[i + 2],
+    }));
+    const index = indexOf(rows, 3);
+    for (const [i, t] of times.entries()) {
+      const r = index.read(hex(i))!;
+      assert.deepEqual([r.expires, r.budgetResetAt, r.spend, r.maxBudget], [t, t, spends[i], spends[i + 2]], `${i}`);
+    }
   });
 
   it('a held key let go of for room is not served again from what the bulk load read of it', () => {

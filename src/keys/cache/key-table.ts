@@ -3,6 +3,7 @@ import { boundedLru } from '../../common/cache/bounded-lru';
 import { CachedKey } from '../cached-key';
 import type { SpendWriter } from '../spend/spend-writer.service';
 import { KeyIndex } from './key-index';
+import { ParsedKeys } from './parsed-keys';
 import type { KeySource } from './key-store';
 
 const MAX_UNKNOWN = 10_000;
@@ -12,15 +13,15 @@ const UNKNOWN_TTL_MS = 10_000;
 /**
  * The key cache's state, shared by its parts (key-cache.service.ts): the keys held, the hashes known not to be keys,
  * the loads running, and whether every key in the database is held. A key is held in one of two ways, never both:
- * - as the bulk load read it, in `index` (key-index.ts), and parsed on use into `parsed`, a bounded cache of those
- *   in use lately: a record let go of there is parsed again from the index on its next use, so the memory a key
- *   costs once used is bounded by `key_cache_max_parsed_keys`, not by how many keys calls have used;
+ * - as the bulk load read it, in `index` (key-index.ts), and parsed on use into `parsed` (parsed-keys.ts), a bounded
+ *   cache of those in use lately: a record let go of there is parsed again from the index on its next use, so the
+ *   memory a key costs once used is bounded by `key_cache_max_parsed_keys`, not by how many keys calls have used;
  * - as a record the index cannot make again, in `held`: a key made, changed or read since the load, or one whose
  *   spend was learned from the database since (its index entry is let go of then).
  */
 export class KeyTable {
   readonly held: LRUCache<string, CachedKey>;
-  readonly parsed: LRUCache<string, CachedKey>;
+  readonly parsed: ParsedKeys<CachedKey>;
   /** Keys the bulk load read, as read. */
   index = new KeyIndex();
   readonly unknown = boundedLru<string, true>(MAX_UNKNOWN, { ttl: UNKNOWN_TTL_MS });
@@ -52,10 +53,9 @@ export class KeyTable {
       },
     });
     // A parsed copy let go of for room leaves what it learned of its spend (its calls' costs) in the row it came from.
-    this.parsed = boundedLru<string, CachedKey>(Math.min(maxParsed, maxKeys), {
-      dispose: (key, token, reason) =>
-        reason === 'evict' && this.index.setSpend(token, key.spend - this.spend.unflushed(token)),
-    });
+    this.parsed = new ParsedKeys<CachedKey>(Math.min(maxParsed, maxKeys), (key, token, row) =>
+      this.index.setSpend(row, key.spend - this.spend.unflushed(token)),
+    );
   }
 
   /** A row as held here: its spend (and spend per model group) plus what this instance has not written yet. */
@@ -86,11 +86,11 @@ export class KeyTable {
    * record instead: its spend, per model group too, is checked on every call and learned from the database.
    */
   fromIndex(token: string): CachedKey | undefined {
-    const row = this.index.read(token);
-    if (row === undefined) return undefined;
-    const key = this.cached(row);
+    const row = this.index.row(token);
+    if (row < 0) return undefined;
+    const key = this.cached(this.index.parse(row, token));
     if (key.maxBudget !== null || key.modelSpend !== null) this.hold(key);
-    else this.parsed.set(token, key);
+    else this.parsed.set(token, key, row);
     return key;
   }
 

@@ -74,6 +74,14 @@ export function int32(b: Uint8Array, p: number): number {
   return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
 }
 
+const DOUBLE = new DataView(new ArrayBuffer(8));
+
+/** A big-endian float8 at `p`: its bytes copied to a DataView, where Buffer's readDoubleBE checks its argument. */
+function float8(b: Uint8Array, p: number): number {
+  for (let i = 0; i < 8; i++) DOUBLE.setUint8(i, b[p + i]);
+  return DOUBLE.getFloat64(0);
+}
+
 /** The fields of one row, in order: each read gives null for NULL. */
 class TupleReader {
   private p: number;
@@ -100,7 +108,7 @@ class TupleReader {
   }
 
   float8(): number | null {
-    return this.skip() < 0 ? null : this.b.readDoubleBE(this.start);
+    return this.skip() < 0 ? null : float8(this.b, this.start);
   }
 
   int4(): number | null {
@@ -111,8 +119,11 @@ class TupleReader {
     return this.skip() < 0 ? null : this.b[this.start] === 1;
   }
 
+  /** Microseconds as an int64, read as two int32s (exact below 2^53: ~285 years from 2000), with no BigInt. */
   time(): Date | null {
-    return this.skip() < 0 ? null : new Date(PG_EPOCH_MS + Number(this.b.readBigInt64BE(this.start)) / 1000);
+    if (this.skip() < 0) return null;
+    const micros = int32(this.b, this.start) * 2 ** 32 + (int32(this.b, this.start + 4) >>> 0);
+    return new Date(PG_EPOCH_MS + micros / 1000);
   }
 
   /** jsonb: a version byte, then the JSON text. */
