@@ -71,6 +71,7 @@ export class KeyIndex {
 
   /** The tokens of entries `from` to `to` (those one `feed` added), walking their pages' rows. */
   *tokens(from: number, to: number): Generator<string> {
+    if (from >= to) return; // a chunk that ended no row: nothing to walk
     let p = this.pages.length - 1;
     while (p > 0 && this.firstEntry[p] > from) p--;
     for (let e = this.firstEntry[p], at = this.firstRow[p]; e < to; e++) {
