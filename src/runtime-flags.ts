@@ -11,8 +11,9 @@ import { holdTickObjectShape } from './runtime/tick-shape';
  * "tiering budget" of work. Prisma's compiler and PGlite do a burst of work when they start, which would send hundreds
  * of their functions through TurboFan at once, and that build and its compile memory stay resident. A larger budget
  * keeps start-up bursts on Liftoff, while llhttp, which runs on every call, still reaches TurboFan soon after load
- * (`--liftoff-only` would save the same memory but leave llhttp unoptimised). PGlite's start, a longer burst, is kept
- * off TurboFan altogether (runtime/wasm-tiering.ts). The measurements: docs/performance.md.
+ * (`--liftoff-only` would save the same memory but leave llhttp unoptimised). PGlite's functions tier up under the
+ * same budget: their optimised code is the store process's memory, and every call's spend-log row runs through
+ * them. The measurements: docs/performance.md.
  */
 setFlagsFromString('--wasm-tiering-budget=10000000');
 

@@ -19,7 +19,6 @@ import { dirname } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { DataDirInUseError, LOCK_FILE, lockDataDirAfterOrphan } from './embedded-lock';
 import { clearFailedCluster, clusterTemplateFile, hasCluster } from './embedded-template';
-import { withoutWasmTierUp } from '../runtime/wasm-tiering';
 
 export type EmbeddedServerMessage =
   { type: 'ready' } | { type: 'failed'; message: string; inUse: boolean } | { type: 'warn'; message: string };
@@ -62,7 +61,9 @@ async function main(dataDir: string, socketPath: string): Promise<void> {
   });
   try {
     unlock = await lockDataDirAfterOrphan(dataDir, process.ppid, ORPHAN_WAIT_MS);
-    pg = await withoutWasmTierUp(() => openPGlite(dataDir));
+    // PGlite's functions may reach TurboFan here (unlike the gateway's start-up WebAssembly): each call's spend-log
+    // row runs through them, and their optimised code takes this process's memory, not the gateway's.
+    pg = await openPGlite(dataDir);
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     rmSync(socketPath, { force: true }); // left behind by a process that was killed
     // A few connections, so a pool connection that is being replaced never meets "too many connections"; the
