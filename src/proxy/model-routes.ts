@@ -24,3 +24,10 @@ export function azurePath(op: OpenAIOperation): string[] {
   const p = `deployments/:model/${OPENAI_OPERATION_PATHS[op]}`;
   return [`openai/${p}`, `openai/v1/${p}`];
 }
+
+const CHAT_PATH = `/${OPENAI_OPERATION_PATHS.chat}`;
+
+/** Whether a route (its URL pattern) takes a chat completion's body: every form of the path, Azure's included. */
+export function takesChat(routeUrl: string | undefined): boolean {
+  return routeUrl !== undefined && routeUrl.endsWith(CHAT_PATH);
+}

@@ -79,4 +79,32 @@ router_settings:
     assert.equal(sent.messages.length, 1);
     assert.ok(sent.messages[0].content[0].text === PROMPT, 'the prompt, whole, as a text block');
   });
+
+  it("a long prompt with escapes goes upstream as the client's bytes, model aside; a broken one is refused as JSON", async () => {
+    // Real escapes in the JSON text (quotes, newlines, tabs, backslashes) and characters beyond ASCII.
+    const content = `${'line "one"\n\t'.repeat(6000)}é 😀 \u2028 ${'\\'.repeat(9)}`;
+    const tail = `,"messages":[{"role":"system","content":"be brief"},{"role":"user","content":${JSON.stringify(content)}}],"n":1}`;
+    const send = (text: string) =>
+      fetch(`${setup.gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: text,
+      });
+    const res = await send(`{"model":"picky"${tail}`);
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.arrayBuffer();
+    assert.equal(up.requests[0].rawBody, `{"model":"gpt-picky"${tail}`);
+
+    // A raw control character deep in the long string: the body is not JSON, whatever else it holds.
+    const broken = `{"model":"picky"${tail.replace('line', 'li\u0001ne')}`;
+    for (const text of [broken, `{"model":"picky"${tail.replace('\\t', '\\q')}`]) {
+      assert.throws(() => JSON.parse(text));
+      const bad = await send(text);
+      assert.equal(bad.status, 400);
+      const json = (await bad.json()) as { error: { type: string; code: string } };
+      assert.equal(json.error.type, 'invalid_request_error');
+      assert.equal(json.error.code, 'invalid_json');
+    }
+    assert.equal(up.requests.length, 1, 'nothing broken went upstream');
+  });
 });

@@ -3,11 +3,17 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ClientJson, restringifiable } from '../../src/proxy/upstream/client-json';
 import { jsonMembers, MAX_RAW_DEPTH } from '../../src/proxy/upstream/json-members';
+import { elideLongStrings } from '../../src/proxy/upstream/long-strings';
 
-/** A body as the gateway receives it: its bytes, its length as text, and what JSON.parse makes of it. */
+/**
+ * A body as the gateway's parser takes it: its bytes, whether they are ASCII, and what JSON.parse makes of it (of the
+ * text without its long strings when it has any in `messages`, as for a chat call).
+ */
 function received(text: string): { client: ClientJson; payload: Record<string, unknown> } {
-  const payload = JSON.parse(text) as Record<string, unknown>;
-  return { client: new ClientJson({ bytes: Buffer.from(text), chars: text.length }, payload), payload };
+  const bytes = Buffer.from(text);
+  const elided = elideLongStrings(bytes);
+  const payload = JSON.parse(elided?.text ?? text) as Record<string, unknown>;
+  return { client: new ClientJson({ bytes, ascii: text.length === bytes.length, elided }, payload), payload };
 }
 
 function encoded(client: ClientJson, payload: Record<string, unknown>): { text: string; chars: number } {
@@ -168,7 +174,7 @@ describe('the client body sent on as its own bytes', () => {
     const text = `{"model":"client-model","messages":[{"role":"user","content":"${'x'.repeat(10_000)}"}]}`;
     const bytes = Buffer.from(text);
     const payload = JSON.parse(text) as Record<string, unknown>;
-    const client = new ClientJson({ bytes, chars: text.length }, payload);
+    const client = new ClientJson({ bytes, ascii: text.length === bytes.length, elided: null }, payload);
     payload.model = 'upstream';
     const first = client.encode(payload);
     assert.equal(first?.bytes.buffer, bytes.buffer);

@@ -89,7 +89,10 @@ describe('providers', () => {
     // With the client's bytes at hand, those bytes are sent with `model` changed.
     const raw = JSON.stringify({ ...payload, model: 'group' });
     const parsed = JSON.parse(raw) as Record<string, unknown>;
-    const client = new ClientJson({ bytes: Buffer.from(raw), chars: raw.length }, parsed);
+    const client = new ClientJson(
+      { bytes: Buffer.from(raw), ascii: Buffer.byteLength(raw) === raw.length, elided: null },
+      parsed,
+    );
     const bytes = openAIProvider.body('chat', parsed, openAIProvider.endpoint(d, ENV), client);
     assert.equal(typeof bytes, 'object');
     assert.deepEqual(JSON.parse((bytes as JsonBytes).bytes.toString()), want);

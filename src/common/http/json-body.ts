@@ -1,13 +1,18 @@
-import { isUtf8 } from 'node:buffer';
-import type { FastifyBodyParser, FastifyInstance } from 'fastify';
+import { isAscii, isUtf8 } from 'node:buffer';
+import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Elided } from '../../proxy/upstream/long-strings';
 import { Errors } from '../errors/gateway-error';
 import type { BodySlots } from './body-slots';
 
-/** The client's JSON body as received: its bytes, and its length as text once decoded. */
+/** The client's JSON body as received: its bytes, whether they are all ASCII, and its long strings if left unparsed. */
 export interface RawJson {
   readonly bytes: Buffer;
-  readonly chars: number;
+  readonly ascii: boolean;
+  readonly elided: Elided | null;
 }
+
+/** A body's text with its long strings left out, when the route and the body allow (null: parse the whole text). */
+export type LongStringElider = (req: FastifyRequest, bytes: Buffer) => Elided | null;
 
 /** Where a request keeps its JSON body's bytes (declared on every request, null until a JSON body is parsed). */
 export const RAW_JSON = Symbol('rawJson');
@@ -25,7 +30,11 @@ declare module 'fastify' {
  * forwarded changed, whether it came with a Content-Length or chunked. The bytes stay on the request, for a model
  * call to send on (proxy/upstream/client-json.ts).
  */
-export function strictJsonParser(fastify: FastifyInstance, bodies: BodySlots): FastifyBodyParser<Buffer> {
+export function strictJsonParser(
+  fastify: FastifyInstance,
+  bodies: BodySlots,
+  elide: LongStringElider,
+): FastifyBodyParser<Buffer> {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   return (req, body, done) => {
     bodies.release(req); // read whole: its slot is free for another
@@ -33,8 +42,17 @@ export function strictJsonParser(fastify: FastifyInstance, bodies: BodySlots): F
       done(Errors.badRequest('Request body is not valid UTF-8', null, 'invalid_json'), undefined);
       return;
     }
+    const elided = elide(req, body);
+    if (elided !== null) {
+      // The stand-ins are plain ASCII strings: a text with them parses exactly when the whole body does.
+      const parsed = parsedPlainly(elided.text);
+      if (parsed !== undefined) {
+        req[RAW_JSON] = { bytes: body, ascii: isAscii(body), elided };
+        return void done(null, parsed);
+      }
+    }
     const text = body.toString('utf8');
-    req[RAW_JSON] = { bytes: body, chars: text.length };
+    req[RAW_JSON] = { bytes: body, ascii: text.length === body.length, elided: null };
     if (mayPoison(text)) return void parseJson(req, text, done);
     let parsed: unknown;
     try {
@@ -44,6 +62,16 @@ export function strictJsonParser(fastify: FastifyInstance, bodies: BodySlots): F
     }
     done(null, parsed);
   };
+}
+
+/** The text as JSON.parse reads it, when nothing in it needs Fastify's own parser (undefined: it does, or it is not JSON). */
+function parsedPlainly(text: string): unknown {
+  if (mayPoison(text)) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

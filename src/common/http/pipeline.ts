@@ -13,8 +13,9 @@ import { AccessLog } from '../../logging/access-log';
 import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { CALL_REPORT } from '../../proxy/call-accounting';
 import { CLIENT_ABORT } from '../../proxy/call-context';
-import { takesUpload } from '../../proxy/model-routes';
+import { takesChat, takesUpload } from '../../proxy/model-routes';
 import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
+import { elideLongStrings, LONG_BODY_MIN_BYTES } from '../../proxy/upstream/long-strings';
 import { Errors } from '../errors/gateway-error';
 import { counterIds } from '../ids/counter-ids';
 import { sendError } from '../errors/openai-exception.filter';
@@ -150,7 +151,10 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
     done();
   });
 
-  const json = strictJsonParser(fastify, bodies);
+  // A chat call's long prompt is kept as the received bytes only (proxy/upstream/long-strings.ts).
+  const json = strictJsonParser(fastify, bodies, (req, bytes) =>
+    bytes.length >= LONG_BODY_MIN_BYTES && takesChat(req.routeOptions.url) ? elideLongStrings(bytes) : null,
+  );
   fastify.removeContentTypeParser('text/plain');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);

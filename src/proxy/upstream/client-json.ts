@@ -1,5 +1,6 @@
 import type { RawJson } from '../../common/http/json-body';
 import { jsonMembers, type JsonMember } from './json-members';
+import { restoreLongStrings, type LongStrings } from './long-strings';
 
 /**
  * Members of the body sent this long or longer are let go of as parsed values once sent (`release`): parsed prompts
@@ -70,12 +71,16 @@ export class ClientJson {
   private long: string[] | null = null;
   /** The keys whose values were let go of (RELEASED in the payload and in `values`), until restored. */
   private released: string[] | null = null;
+  /** The long strings the body was parsed without: stand-ins in the parsed values (see long-strings.ts). */
+  private readonly elided: LongStrings | null;
 
   /** `parsed`: the body as JSON.parse gave it from `raw`, before anything changed it. */
   constructor(raw: RawJson, parsed: Record<string, unknown>) {
     this.bytes = raw.bytes;
-    this.ascii = raw.chars === raw.bytes.length;
+    this.ascii = raw.ascii;
     this.values = { ...parsed };
+    this.elided = raw.elided?.strings ?? null;
+    this.members = raw.elided?.members;
   }
 
   /** The client's body with `payload`'s top-level fields; null when only JSON.stringify can write it. */
@@ -113,7 +118,8 @@ export class ClientJson {
         first = false;
         continue;
       }
-      const json = JSON.stringify(value);
+      // A value the call path made anew may hold stand-ins it took from the parsed body: the strings go in their place.
+      const json = JSON.stringify(this.elided === null ? value : restoreLongStrings(value, this.elided));
       if (json === undefined) continue; // as JSON.stringify leaves out an undefined member
       if (runStart >= 0) text = flush(parts, text, bytes.subarray(runStart, runEnd));
       runStart = -1;
@@ -155,8 +161,12 @@ export class ClientJson {
     this.released = long; // any let go of before and still unchanged is long again
   }
 
-  /** Puts the values let go of back into the payload, parsed from the last body written (which holds them). */
+  /**
+   * Puts the values let go of back into the payload, parsed from the last body written (which holds them), and the
+   * long strings it was parsed without in place of their stand-ins.
+   */
   restore(payload: Record<string, unknown>): void {
+    if (this.elided !== null) restoreLongStrings(payload, this.elided);
     const released = this.released;
     if (released === null) return;
     this.released = null;

@@ -68,7 +68,7 @@ function skipSpace(b: Buffer, i: number): number {
 }
 
 /** Just after the closing quote of the string whose opening quote is at `i` (-1: none). */
-function stringEnd(b: Buffer, i: number): number {
+export function stringEnd(b: Buffer, i: number): number {
   let j = i + 1;
   const near = Math.min(b.length, j + NEAR);
   while (j < near) {
