@@ -3,11 +3,20 @@ import { describe, it } from 'node:test';
 import { KeyIndex } from '../../src/keys/cache/key-index';
 import { copyBytes, hex, indexOf } from '../support/copy-rows';
 
-/** The index's hash (FNV-1a over the token's bytes): the tests pick tokens that collide under it. */
+/** The index's hash (MurmurHash3, 32-bit, seed 0, over the token's UTF-8): the tests pick tokens that collide. */
 function hashOf(token: string): number {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(token)) h = Math.imul(h ^ b, 0x01000193);
-  return h >>> 0;
+  const b = Buffer.from(token);
+  const mix = (k: number) => Math.imul(rotl(Math.imul(k, 0xcc9e2d51), 15), 0x1b873593);
+  const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
+  let h = 0;
+  const words = b.length & ~3;
+  for (let i = 0; i < words; i += 4) h = (Math.imul(rotl(h ^ mix(b.readUInt32LE(i)), 13), 5) + 0xe6546b64) | 0;
+  let tail = 0;
+  for (let i = b.length - 1; i >= words; i--) tail = (tail << 8) | b[i];
+  h ^= mix(tail) ^ b.length;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 const named = (tokens: string[]) => tokens.map((token) => ({ token, keyName: `name of ${token}` }));
@@ -15,8 +24,8 @@ const named = (tokens: string[]) => tokens.map((token) => ({ token, keyName: `na
 describe('key index: probing and growth', () => {
   it('tells apart tokens of the same length and the same whole hash, ASCII or not', () => {
     const pairs = [
-      [hex(0x19dfa), hex(0x89cc0)],
-      ['ü1422789', 'ü1639192'],
+      [hex(0xde57), hex(0x10936)],
+      ['ü0003597', 'ü0167883'],
     ];
     for (const [a, b] of pairs) {
       assert.equal(hashOf(a), hashOf(b), 'the pair collides');
@@ -99,5 +108,15 @@ describe('key index: probing and growth', () => {
       index.setSpend(rows[i], i + 0.5);
     }
     for (let i = 0; i < tokens.length; i++) assert.equal(index.read(tokens[i])?.spend, i % 97 === 0 ? i + 0.5 : i);
+  });
+
+  it('finds tokens of any length, those longer than the lookup’s own buffer too, and tells apart their last bytes', () => {
+    const tokens = ['a', 'ab', 'abc', 'abcd', 'abcde', 'abcdefg', 'ü', 'aü', 'x'.repeat(85), 'x'.repeat(86)];
+    tokens.push('x'.repeat(300), 'ü'.repeat(86), `${'ü'.repeat(85)}a`, `${'ü'.repeat(85)}b`, `${hex(7)}é`);
+    const index = indexOf(named(tokens));
+    for (const token of tokens) assert.equal(index.read(token)?.keyName, `name of ${token}`, token);
+    const unknown = ['', 'abce', 'abcdf', 'x'.repeat(87), 'x'.repeat(299), 'ü'.repeat(85), `${hex(7)}e`, hex(7)];
+    unknown.push('\ud800', `${'ü'.repeat(85)}c`, 'abc\u0000', 'Ã¼');
+    for (const token of unknown) assert.equal(index.has(token), false, JSON.stringify(token));
   });
 });

@@ -18,7 +18,7 @@ export class KeyIndex {
   private readonly firstEntry: number[] = [];
   /** Per page: the bytes of the pages before it (a row's place as one number: `row`). */
   private readonly firstByte: number[] = [];
-  private readonly slots = new KeySlots(this.pages);
+  private readonly slots = new KeySlots();
   /** Rows added. */
   entries = 0;
   /** Entries not let go of. */

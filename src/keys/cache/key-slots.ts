@@ -1,5 +1,3 @@
-import { int32 } from './key-tuple';
-
 /** A slot, four 32-bit words (a quarter of a cache line): all a probe reads before the row itself. */
 const STRIDE = 4;
 /** The token's hash (compared before the token); its page + 1 (0: the slot is empty); its row's offset; 1: let go. */
@@ -10,6 +8,14 @@ const DEAD = 3;
 const FIRST_SLOTS = 1 << 11;
 
 /**
+ * The token asked for, encoded once as UTF-8 (as a row's token is; an ASCII token's bytes are its characters), then
+ * hashed and compared 4 bytes at a time: reading the string's characters twice, per character, cost more than the
+ * encoding. Any token of up to 85 characters fits; a longer one is encoded into a buffer of its own.
+ */
+const SCRATCH = Buffer.alloc(256) as Buffer & { utf8Write(text: string, offset: number): number };
+const SCRATCH_VIEW = viewOf(SCRATCH);
+
+/**
  * The key index's open-addressing table (key-index.ts): by token, where its row is in the pages. A slot holds all a
  * probe needs to reach the row, so that finding a key costs one or two cache misses: the slot's, then the row's.
  * An entry let go of stays, marked, so that probing still passes over it, until the table grows.
@@ -18,44 +24,43 @@ export class KeySlots {
   private slots = new Uint32Array(FIRST_SLOTS * STRIDE);
   /** Entries added since the table was last built. */
   private taken = 0;
-
-  /** `pages`: the index's pages, which the rows' tokens are compared in. */
-  constructor(private readonly pages: readonly Buffer[]) {}
+  /** The index's pages, as views (their rows' tokens are hashed and compared 4 bytes at a time). */
+  private readonly pages: DataView[] = [];
 
   /** The row at `offset` of `bytes`, which is (or is about to be) page `page`. */
   add(bytes: Buffer, page: number, offset: number): void {
     // At most half the slots are taken: a probe mostly stops at the first or second slot.
     if (2 * (this.taken + 1) * STRIDE > this.slots.length) this.grow();
     this.taken++;
-    const hash = hashOf(bytes, offset + 6, offset + 6 + int32(bytes, offset + 2));
+    if (page === this.pages.length) this.pages.push(viewOf(bytes));
+    const row = this.pages[page];
+    const hash = hashOf(row, offset + 6, row.getInt32(offset + 2));
     const s = free(this.slots, hash);
     this.slots[s + HASH] = hash;
     this.slots[s + PAGE] = page + 1;
     this.slots[s + OFFSET] = offset;
   }
 
-  /**
-   * The slot of `token`'s row, or -1 (none, or let go of). A token of ASCII characters (a hex hash always is) is
-   * hashed and compared as it is, its bytes being its characters: no Buffer made per lookup.
-   */
+  /** The slot of `token`'s row, or -1 (none, or let go of). */
   find(token: string): number {
-    const n = token.length;
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < n; i++) {
-      const c = token.charCodeAt(i);
-      if (c > 0x7f) return this.findBytes(Buffer.from(token));
-      hash = Math.imul(hash ^ c, 0x01000193);
+    let bytes = SCRATCH_VIEW;
+    let n: number;
+    if (3 * token.length <= SCRATCH.length) n = SCRATCH.utf8Write(token, 0);
+    else {
+      const own = Buffer.from(token);
+      bytes = viewOf(own);
+      n = own.length;
     }
-    hash >>>= 0;
+    const hash = hashOf(bytes, 0, n);
     const slots = this.slots;
     const mask = slots.length - STRIDE;
     for (let s = (hash << 2) & mask; ; s = (s + STRIDE) & mask) {
       const page = slots[s + PAGE];
       if (page === 0) return -1;
       if (slots[s + HASH] !== hash) continue;
-      const bytes = this.pages[page - 1];
+      const row = this.pages[page - 1];
       const at = slots[s + OFFSET] + 6;
-      if (int32(bytes, at - 4) === n && sameChars(bytes, at, token)) return slots[s + DEAD] === 0 ? s : -1;
+      if (row.getInt32(at - 4) === n && same(row, at, bytes, n)) return slots[s + DEAD] === 0 ? s : -1;
     }
   }
 
@@ -72,22 +77,6 @@ export class KeySlots {
   /** Slot `s` is let go of: `find` answers -1 for its token from now on. */
   letGo(s: number): void {
     this.slots[s + DEAD] = 1;
-  }
-
-  private findBytes(token: Buffer): number {
-    const hash = hashOf(token, 0, token.length);
-    const slots = this.slots;
-    const mask = slots.length - STRIDE;
-    for (let s = (hash << 2) & mask; ; s = (s + STRIDE) & mask) {
-      const page = slots[s + PAGE];
-      if (page === 0) return -1;
-      if (slots[s + HASH] !== hash) continue;
-      const bytes = this.pages[page - 1];
-      const at = slots[s + OFFSET];
-      const len = int32(bytes, at + 2);
-      if (len === token.length && token.compare(bytes, at + 6, at + 6 + len) === 0)
-        return slots[s + DEAD] === 0 ? s : -1;
-    }
   }
 
   /** Twice the slots, each entry placed again from its hash; an entry let go of is dropped (none asks for it). */
@@ -107,6 +96,10 @@ export class KeySlots {
   }
 }
 
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /** The first empty slot from `hash`'s. */
 function free(slots: Uint32Array, hash: number): number {
   const mask = slots.length - STRIDE;
@@ -115,15 +108,35 @@ function free(slots: Uint32Array, hash: number): number {
   return s;
 }
 
-/** The bytes from `at` are the characters of `ascii` (the caller checked the length). */
-function sameChars(b: Buffer, at: number, ascii: string): boolean {
-  for (let i = 0; i < ascii.length; i++) if (b[at + i] !== ascii.charCodeAt(i)) return false;
+/** The `n` bytes from `at` in `row` are those of `token` from 0 (the caller checked the lengths). */
+function same(row: DataView, at: number, token: DataView, n: number): boolean {
+  const words = n & ~3;
+  for (let i = 0; i < words; i += 4) if (row.getInt32(at + i) !== token.getInt32(i)) return false;
+  for (let i = words; i < n; i++) if (row.getUint8(at + i) !== token.getUint8(i)) return false;
   return true;
 }
 
-/** FNV-1a over a token's bytes (all of them: tokens made up by hand may share their first bytes). */
-function hashOf(b: Buffer, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h >>> 0;
+/**
+ * MurmurHash3 (x86, 32-bit, seed 0) of the `n` bytes from `from`: all of them (tokens made up by hand may share
+ * their first bytes), read as little-endian words, and mixed so that every bit reaches the low bits a slot is
+ * chosen by.
+ */
+function hashOf(b: DataView, from: number, n: number): number {
+  const words = from + (n & ~3);
+  let h = 0;
+  for (let i = from; i < words; i += 4) {
+    h ^= scramble(b.getInt32(i, true));
+    h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  }
+  let tail = 0;
+  for (let i = from + n - 1; i >= words; i--) tail = (tail << 8) | b.getUint8(i);
+  h ^= scramble(tail) ^ n;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function scramble(k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  return Math.imul((k << 15) | (k >>> 17), 0x1b873593);
 }
