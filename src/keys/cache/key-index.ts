@@ -1,6 +1,6 @@
 import type { KeySource } from './key-store';
 import { KeySlots } from './key-slots';
-import { int32, keySourceAt, spendAt, TRAILER, tupleEnd } from './key-tuple';
+import { keySourceAt, spendAt, TRAILER, tupleEnd, viewOf } from './key-tuple';
 
 /** COPY's binary header: a signature, flags, and the length of an extension (then the extension). */
 const HEADER = 19;
@@ -13,12 +13,14 @@ const HEADER = 19;
  */
 export class KeyIndex {
   private readonly pages: Buffer[] = [];
+  /** Each page as a DataView, which reads a row's numbers. */
+  private readonly views: DataView[] = [];
   /** Per page: where its first row starts, and how many rows the pages before it hold (`tokens` walks them). */
   private readonly firstRow: number[] = [];
   private readonly firstEntry: number[] = [];
   /** Per page: the bytes of the pages before it (a row's place as one number: `row`). */
   private readonly firstByte: number[] = [];
-  private readonly slots = new KeySlots();
+  private readonly slots = new KeySlots(this.views);
   /** Rows added. */
   entries = 0;
   /** Entries not let go of. */
@@ -45,15 +47,16 @@ export class KeyIndex {
       this.header = false;
     }
     const p = this.pages.length;
+    const view = viewOf(page);
     const first = this.entries;
     const start = at;
-    for (let end = tupleEnd(page, at); end !== -1; end = tupleEnd(page, at)) {
+    for (let end = tupleEnd(view, at); end !== -1; end = tupleEnd(view, at)) {
       if (end === TRAILER) {
         this.ended = true;
         break;
       }
       if (this.entries < this.limit) {
-        this.slots.add(page, p, at);
+        this.slots.add(view, p, at);
         this.entries++;
         this.size++;
       } else this.over = true;
@@ -61,6 +64,7 @@ export class KeyIndex {
     }
     if (this.entries !== first) {
       this.pages.push(page);
+      this.views.push(view);
       this.firstRow.push(start);
       this.firstEntry.push(first);
       this.firstByte.push(p === 0 ? 0 : this.firstByte[p - 1] + this.pages[p - 1].length);
@@ -76,16 +80,18 @@ export class KeyIndex {
     while (p > 0 && this.firstEntry[p] > from) p--;
     for (let e = this.firstEntry[p], at = this.firstRow[p]; e < to; e++) {
       if (p + 1 < this.pages.length && e === this.firstEntry[p + 1]) at = this.firstRow[++p];
-      const page = this.pages[p];
-      if (e >= from) yield page.toString('utf8', at + 6, at + 6 + int32(page, at + 2));
-      at = tupleEnd(page, at);
+      const view = this.views[p];
+      if (e >= from) yield this.pages[p].toString('utf8', at + 6, at + 6 + view.getInt32(at + 2));
+      at = tupleEnd(view, at);
     }
   }
 
   /** The key's row as read (kept here: it can be parsed again); undefined when it is not held. */
   read(token: string): KeySource | undefined {
     const s = this.slots.find(token);
-    return s < 0 ? undefined : keySourceAt(this.pages[this.slots.page(s)], this.slots.offset(s), token);
+    if (s < 0) return undefined;
+    const p = this.slots.page(s);
+    return keySourceAt(this.pages[p], this.views[p], this.slots.offset(s), token);
   }
 
   /**
@@ -100,13 +106,13 @@ export class KeyIndex {
   /** The row at `row` (`row(token)`), parsed. */
   parse(row: number, token: string): KeySource {
     const p = this.pageAt(row);
-    return keySourceAt(this.pages[p], row - this.firstByte[p], token);
+    return keySourceAt(this.pages[p], this.views[p], row - this.firstByte[p], token);
   }
 
   /** Writes the key's spend into its row as read (a parsed copy let go of had learned more): parsed again with it. */
   setSpend(row: number, spend: number): void {
     const p = this.pageAt(row);
-    spendAt(this.pages[p], row - this.firstByte[p], spend);
+    spendAt(this.views[p], row - this.firstByte[p], spend);
   }
 
   has(token: string): boolean {

@@ -1,3 +1,5 @@
+import { viewOf } from './key-tuple';
+
 /** A slot, four 32-bit words (a quarter of a cache line): all a probe reads before the row itself. */
 const STRIDE = 4;
 /** The token's hash (compared before the token); its page + 1 (0: the slot is empty); its row's offset; 1: let go. */
@@ -24,20 +26,19 @@ export class KeySlots {
   private slots = new Uint32Array(FIRST_SLOTS * STRIDE);
   /** Entries added since the table was last built. */
   private taken = 0;
-  /** The index's pages, as views (their rows' tokens are hashed and compared 4 bytes at a time). */
-  private readonly pages: DataView[] = [];
 
-  /** The row at `offset` of `bytes`, which is (or is about to be) page `page`. */
-  add(bytes: Buffer, page: number, offset: number): void {
+  /** `pages`: views of the index's pages, where the rows' tokens are hashed and compared 4 bytes at a time. */
+  constructor(private readonly pages: readonly DataView[]) {}
+
+  /** The row at `offset` of `page`, which is (or is about to be) page number `p`. */
+  add(page: DataView, p: number, offset: number): void {
     // At most half the slots are taken: a probe mostly stops at the first or second slot.
     if (2 * (this.taken + 1) * STRIDE > this.slots.length) this.grow();
     this.taken++;
-    if (page === this.pages.length) this.pages.push(viewOf(bytes));
-    const row = this.pages[page];
-    const hash = hashOf(row, offset + 6, row.getInt32(offset + 2));
+    const hash = hashOf(page, offset + 6, page.getInt32(offset + 2));
     const s = free(this.slots, hash);
     this.slots[s + HASH] = hash;
-    this.slots[s + PAGE] = page + 1;
+    this.slots[s + PAGE] = p + 1;
     this.slots[s + OFFSET] = offset;
   }
 
@@ -94,10 +95,6 @@ export class KeySlots {
     }
     this.slots = slots;
   }
-}
-
-function viewOf(b: Buffer): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The first empty slot from `hash`'s. */

@@ -11,9 +11,12 @@ export const TUPLE_COLUMNS = `token, key_name, key_alias, NULLIF(models, '{}'), 
 /** PostgreSQL's epoch (2000-01-01) in Unix milliseconds: binary timestamps count microseconds from it. */
 const PG_EPOCH_MS = 946_684_800_000;
 
-/** A row of COPY's binary format (a field count, then each field's length, -1 for NULL, and bytes) at `at`. */
-export function keySourceAt(page: Buffer, at: number, token: string): KeySource {
-  const r = new TupleReader(page, at);
+/**
+ * A row of COPY's binary format (a field count, then each field's length, -1 for NULL, and bytes) at `at` of `page`;
+ * `view` is a DataView of the same bytes, which reads its numbers (Buffer's own reads check their arguments).
+ */
+export function keySourceAt(page: Buffer, view: DataView, at: number, token: string): KeySource {
+  const r = new TupleReader(page, view, at);
   r.skip(); // the token, known
   return {
     token,
@@ -41,45 +44,35 @@ export function keySourceAt(page: Buffer, at: number, token: string): KeySource 
 /** The column `spend` in `keySourceAt`'s order. */
 const SPEND_FIELD = 7;
 
-/** Writes `spend` over the row's spend field (a float8: never NULL, always 8 bytes). */
-export function spendAt(page: Buffer, at: number, spend: number): void {
+/** Writes `spend` over the row's spend field (a float8: never NULL, always 8 bytes), in a view of its page. */
+export function spendAt(page: DataView, at: number, spend: number): void {
   let p = at + 2;
   for (let i = 0; i < SPEND_FIELD; i++) {
-    const len = int32(page, p);
+    const len = page.getInt32(p);
     p += 4 + (len > 0 ? len : 0);
   }
-  if (int32(page, p) === 8) page.writeDoubleBE(spend, p + 4);
+  if (page.getInt32(p) === 8) page.setFloat64(p + 4, spend);
 }
 
-/** Where the row at `at` ends; -1 when the bytes end first; `TRAILER` at COPY's end mark. */
-export function tupleEnd(b: Buffer, at: number): number {
-  if (at + 2 > b.length) return -1;
-  const n = (b[at] << 8) | b[at + 1];
+/** Where the row at `at` of a page's view ends; -1 when the bytes end first; `TRAILER` at COPY's end mark. */
+export function tupleEnd(b: DataView, at: number): number {
+  const end = b.byteLength;
+  if (at + 2 > end) return -1;
+  const n = b.getUint16(at);
   if (n === 0xffff) return TRAILER;
   let p = at + 2;
   for (let i = 0; i < n; i++) {
-    if (p + 4 > b.length) return -1;
-    const len = int32(b, p);
+    if (p + 4 > end) return -1;
+    const len = b.getInt32(p);
     p += 4 + (len > 0 ? len : 0);
   }
-  return p > b.length ? -1 : p;
+  return p > end ? -1 : p;
 }
 export const TRAILER = -2;
 
-/**
- * A big-endian int32 at `p` (the caller knows the 4 bytes are there): read inline, where Buffer's readInt32BE
- * checks its argument and bounds on each of the ~20 reads a row takes.
- */
-export function int32(b: Uint8Array, p: number): number {
-  return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
-}
-
-const DOUBLE = new DataView(new ArrayBuffer(8));
-
-/** A big-endian float8 at `p`: its bytes copied to a DataView, where Buffer's readDoubleBE checks its argument. */
-function float8(b: Uint8Array, p: number): number {
-  for (let i = 0; i < 8; i++) DOUBLE.setUint8(i, b[p + i]);
-  return DOUBLE.getFloat64(0);
+/** A DataView of a Buffer's bytes. */
+export function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The fields of one row, in order: each read gives null for NULL. */
@@ -89,6 +82,7 @@ class TupleReader {
 
   constructor(
     private readonly b: Buffer,
+    private readonly v: DataView,
     at: number,
   ) {
     this.p = at + 2;
@@ -96,7 +90,7 @@ class TupleReader {
 
   /** Steps over the next field; its length (-1: NULL), its bytes from `start`. */
   skip(): number {
-    const len = int32(this.b, this.p);
+    const len = this.v.getInt32(this.p);
     this.start = this.p + 4;
     this.p = this.start + (len > 0 ? len : 0);
     return len;
@@ -108,21 +102,21 @@ class TupleReader {
   }
 
   float8(): number | null {
-    return this.skip() < 0 ? null : float8(this.b, this.start);
+    return this.skip() < 0 ? null : this.v.getFloat64(this.start);
   }
 
   int4(): number | null {
-    return this.skip() < 0 ? null : int32(this.b, this.start);
+    return this.skip() < 0 ? null : this.v.getInt32(this.start);
   }
 
   bool(): boolean | null {
-    return this.skip() < 0 ? null : this.b[this.start] === 1;
+    return this.skip() < 0 ? null : this.v.getUint8(this.start) === 1;
   }
 
   /** Microseconds as an int64, read as two int32s (exact below 2^53: ~285 years from 2000), with no BigInt. */
   time(): Date | null {
     if (this.skip() < 0) return null;
-    const micros = int32(this.b, this.start) * 2 ** 32 + (int32(this.b, this.start + 4) >>> 0);
+    const micros = this.v.getInt32(this.start) * 2 ** 32 + this.v.getUint32(this.start + 4);
     return new Date(PG_EPOCH_MS + micros / 1000);
   }
 
@@ -137,13 +131,14 @@ class TupleReader {
     const len = this.skip();
     if (len < 0) return null;
     const b = this.b;
-    const dims = int32(b, this.start);
+    const v = this.v;
+    const dims = v.getInt32(this.start);
     let count = dims === 0 ? 0 : 1;
-    for (let d = 0; d < dims; d++) count *= int32(b, this.start + 12 + d * 8);
+    for (let d = 0; d < dims; d++) count *= v.getInt32(this.start + 12 + d * 8);
     const out: string[] = [];
     let p = this.start + 12 + dims * 8;
     for (let i = 0; i < count; i++) {
-      const n = int32(b, p);
+      const n = v.getInt32(p);
       p += 4;
       // A NULL element (the gateway never writes one) reads as an empty name, which matches no model or route.
       out.push(n < 0 ? '' : b.toString('utf8', p, p + n));
