@@ -55,6 +55,20 @@ describe('a hash not held while every key is: one shared, rate-bounded read of t
     assert.equal((await chat(s.b.url, 'sk-never-made')).status, 401);
   });
 
+  it('a credential of no key, non-ASCII, empty or too long, is refused in the OpenAI shape', async () => {
+    const body = JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    for (const key of ['sk-\u00e9t\u00e9-no-key', 'sk-\u00ff'.repeat(40), 'sk-', `sk-${'a'.repeat(300)}`]) {
+      const res = await fetch(`${s.b.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      });
+      const answer = (await res.json()) as { error?: { type?: string; code?: string } };
+      assert.equal(res.status, 401, key.slice(0, 12));
+      assert.deepEqual([answer.error?.type, answer.error?.code], ['authentication_error', 'invalid_api_key'], key);
+    }
+  });
+
   it('a flood of made-up keys is refused from memory past a few reads a second; none is looked up', async (ctx) => {
     await new Promise((r) => setTimeout(r, 1_100)); // the reads of the test above are paid back
     // B's own statements: A, on Redis, may read keys that other test files' broadcasts name.
