@@ -1,7 +1,7 @@
+import { PG_EPOCH_MS } from '../common/time/pg-time';
+
 /** The fields of COPY's binary format that a spend log row is made of: each writes at `o` and returns its end. */
 
-/** PostgreSQL's epoch (2000-01-01 UTC) in Unix milliseconds: timestamps are microseconds from it. */
-const PG_EPOCH_MS = 946_684_800_000;
 const TWO_32 = 4_294_967_296;
 /** `text`'s type id: the element type a text[] carries in binary form. */
 const TEXT_OID = 25;

@@ -1,3 +1,4 @@
+import { PG_EPOCH_MS } from '../../src/common/time/pg-time';
 import { KeyIndex } from '../../src/keys/cache/key-index';
 import type { KeySource } from '../../src/keys/cache/key-store';
 
@@ -27,7 +28,7 @@ export function copyBytes(rows: Row[]): Buffer {
   const time = (v: Date | null | undefined) => {
     if (v == null) return field(null);
     const b = Buffer.alloc(8);
-    b.writeBigInt64BE(BigInt(v.getTime() - 946_684_800_000) * 1000n);
+    b.writeBigInt64BE(BigInt(v.getTime() - PG_EPOCH_MS) * 1000n);
     return field(b);
   };
   const json = (v: unknown) =>

@@ -1,3 +1,4 @@
+import { PG_EPOCH_MS } from '../../common/time/pg-time';
 import type { KeySource } from './key-store';
 
 /**
@@ -7,9 +8,6 @@ import type { KeySource } from './key-store';
 export const TUPLE_COLUMNS = `token, key_name, key_alias, NULLIF(models, '{}'), NULLIF(allowed_routes, '{}'), expires,
   max_budget, spend, rpm_limit, tpm_limit, max_parallel_requests, NULLIF(metadata, '{}'), team_id, user_id, blocked,
   NULLIF(extra, '{}'), NULLIF(model_spend, '{}'), budget_reset_at, change_seq::float8`;
-
-/** PostgreSQL's epoch (2000-01-01) in Unix milliseconds: binary timestamps count microseconds from it. */
-const PG_EPOCH_MS = 946_684_800_000;
 
 /**
  * A row of COPY's binary format (a field count, then each field's length, -1 for NULL, and bytes) at `at` of `page`;
