@@ -18,6 +18,7 @@ const MODE = opt('mode', 'encode');
 const TEAM = args.includes('--team');
 const WS = Number(opt('ws', 0)) * 1024;
 const { BinaryRows } = require(join(DIST, 'spend', 'spend-log-binary.js'));
+const { spendRow } = require('./spend-row');
 
 const ws = new Uint8Array(Math.max(WS, 64));
 let wsAt = 0;
@@ -37,28 +38,7 @@ let sink = 0;
 let batch = new BinaryRows();
 for (let i = 0; i < ROWS; i++) {
   const t = start + i * 3;
-  const row = {
-    id: 'abcdef012345' + i.toString(36),
-    requestId: 'a1b2c3-' + (i + 7).toString(36),
-    callType: 'acompletion',
-    apiKey,
-    keyAlias: null,
-    teamId: TEAM ? 'team-bench' : null,
-    user: TEAM ? 'user-bench' : null,
-    endUser: TEAM ? 'end-user-1' : null,
-    model: 'bench-model',
-    modelId: 'f2a9c1d0-3b4e-4f5a-8b6c-7d8e9f0a1b2c',
-    apiBase: 'http://127.0.0.1:40000',
-    promptTokens: 12,
-    completionTokens: 30,
-    spend: 0.00007,
-    startTime: t,
-    endTime: t + 2,
-    completionStartTime: t + 2,
-    status: 'success',
-    statusCode: 200,
-    requestTags: [],
-  };
+  const row = spendRow('abcdef012345' + i.toString(36), 'a1b2c3-' + (i + 7).toString(36), apiKey, TEAM, t, t + 2);
   if (WS) sink += touch();
   if (MODE === 'encode') {
     batch.add(row);

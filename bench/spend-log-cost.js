@@ -14,6 +14,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { randomBytes } = require('node:crypto');
 const P = require('./procs');
+const { spendRow } = require('./spend-row');
 
 const args = process.argv.slice(2);
 const opt = (name, def) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : def);
@@ -115,29 +116,10 @@ function callgrindTotal(dir) {
   const row = () => {
     const i = seq++;
     const t = base + Math.floor(i / 20);
-    return {
-      id: `${idPrefix}${(SEQ0 + i + 1).toString(36)}`,
-      requestId: RANDOM_IDS ? randomBytes(16).toString('hex') : `${reqPrefix}-${(SEQ0 + i + 1).toString(36)}`,
-      callType: 'acompletion',
-      apiKey,
-      keyAlias: null,
-      teamId: TEAM ? 'team-bench' : null,
-      user: TEAM ? 'user-bench' : null,
-      endUser: TEAM ? 'end-user-1' : null,
-      model: 'bench-model',
-      modelId: 'f2a9c1d0-3b4e-4f5a-8b6c-7d8e9f0a1b2c',
-      apiBase: 'http://127.0.0.1:40000',
-      promptTokens: 12,
-      completionTokens: 30,
-      spend: 0.00007,
-      // Rows arrive in the order calls end: a start a millisecond or two before the previous row's now and then.
-      startTime: t - (i % 3),
-      endTime: t,
-      completionStartTime: t,
-      status: 'success',
-      statusCode: 200,
-      requestTags: [],
-    };
+    const id = `${idPrefix}${(SEQ0 + i + 1).toString(36)}`;
+    const requestId = RANDOM_IDS ? randomBytes(16).toString('hex') : `${reqPrefix}-${(SEQ0 + i + 1).toString(36)}`;
+    // Rows arrive in the order calls end: a start a millisecond or two before the previous row's now and then.
+    return spendRow(id, requestId, apiKey, TEAM, t - (i % 3), t);
   };
   const batch = store.newBatch();
   const writeBatch = async () => {
