@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { pgEnd } from '../common/time/pg-time';
 import { DatabaseService } from '../database/database.service';
 import { Prisma } from '../generated/prisma/client';
 import type { Actor } from './actor';
@@ -27,16 +28,21 @@ export class KeysRepository {
     return this.db.prisma;
   }
 
-  findByToken(token: string): Promise<KeyRow | null> {
-    return guard(this.prisma.virtualKey.findUnique({ where: { token } }));
+  async findByToken(token: string): Promise<KeyRow | null> {
+    const row = await guard(this.prisma.virtualKey.findUnique({ where: { token } }));
+    return row && (await this.withEnds([row]))[0];
   }
 
   findByTokens(tokens: readonly string[], scope: KeyScopeWhere = {}): Promise<KeyRow[]> {
-    return guard(this.prisma.virtualKey.findMany({ where: { token: { in: [...tokens] }, ...scope } }));
+    return guard(this.prisma.virtualKey.findMany({ where: { token: { in: [...tokens] }, ...scope } })).then((rows) =>
+      this.withEnds(rows),
+    );
   }
 
   findByAliases(aliases: readonly string[], scope: KeyScopeWhere = {}): Promise<KeyRow[]> {
-    return guard(this.prisma.virtualKey.findMany({ where: { keyAlias: { in: [...aliases] }, ...scope } }));
+    return guard(this.prisma.virtualKey.findMany({ where: { keyAlias: { in: [...aliases] }, ...scope } })).then(
+      (rows) => this.withEnds(rows),
+    );
   }
 
   /** Inserts a key and its audit row in one transaction. A taken token or alias raises P2002 (see db-errors). */
@@ -57,7 +63,7 @@ export class KeysRepository {
    * Updates a key (the token itself too, for regenerate) and writes the audit row. Null when the key is unknown (or
    * out of `scope`). `creator`: rows created by `from` are now created by `to` (a regenerated key's new id).
    */
-  update(
+  async update(
     token: string,
     changes: KeyChanges,
     actor: Actor,
@@ -65,7 +71,7 @@ export class KeysRepository {
     scope: KeyScopeWhere = {},
     creator?: { from: string; to: string },
   ): Promise<KeyRow | null> {
-    return guard(
+    const row = await guard(
       this.prisma.$transaction(async (tx) => {
         const budget = touchesBudget(changes);
         let { extra: patch, ...columns } = changes;
@@ -100,6 +106,7 @@ export class KeysRepository {
         return row;
       }),
     );
+    return row && (await this.withEnds([row]))[0];
   }
 
   /** Deletes exactly these keys (all or nothing) with one audit row each; returns the rows deleted. */
@@ -152,7 +159,7 @@ export class KeysRepository {
         this.prisma.virtualKey.count({ where }),
       ]),
     );
-    return { rows, total };
+    return { rows: await this.withEnds(rows), total };
   }
 
   /**
@@ -191,6 +198,29 @@ export class KeysRepository {
     return this.findByToken(token);
   }
 
+  /**
+   * Prisma reads PostgreSQL's `infinity` and `-infinity` as an Invalid Date, whatever the sign: the ends in time of
+   * such rows (rare: written by hand) are read again through `pg`, which tells them apart (pg-time.ts).
+   */
+  private async withEnds(rows: KeyRow[]): Promise<KeyRow[]> {
+    const odd = rows.filter((r) => invalid(r.expires) || invalid(r.budgetResetAt));
+    if (odd.length === 0) return rows;
+    const ends = await guard(
+      this.db.query<{ token: string; expires: Date | number | null; budgetResetAt: Date | number | null }>(
+        'SELECT token, expires, budget_reset_at AS "budgetResetAt" FROM virtual_keys WHERE token = ANY($1)',
+        [odd.map((r) => r.token)],
+      ),
+    );
+    const byToken = new Map(ends.map((e) => [e.token, e]));
+    for (const r of odd) {
+      // Gone meanwhile: its expiry counts as passed, so the row refuses calls rather than allow them.
+      const e = byToken.get(r.token);
+      if (invalid(r.expires)) r.expires = pgEnd(e ? e.expires : -Infinity);
+      if (invalid(r.budgetResetAt)) r.budgetResetAt = pgEnd(e ? e.budgetResetAt : Infinity);
+    }
+    return rows;
+  }
+
   /** Forgets spend batch ids older than a day (a retry comes within seconds); answers how many were removed. */
   pruneSpendBatches(): Promise<number> {
     return guard(this.prisma.$executeRaw`DELETE FROM spend_batches WHERE applied_at < now() - interval '1 day'`);
@@ -206,6 +236,10 @@ function auditData(actor: Actor, e: AuditEntry): Prisma.AuditLogCreateManyInput 
     token: e.token,
     details: details,
   };
+}
+
+function invalid(d: Date | null): boolean {
+  return d !== null && Number.isNaN(d.getTime());
 }
 
 function guard<T>(p: Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import type { DatabaseService } from '../../src/database/database.service';
 import { KeyIndex } from '../../src/keys/cache/key-index';
 import { KeyStore, type KeySource } from '../../src/keys/cache/key-store';
 import { CachedKey } from '../../src/keys/cached-key';
+import { isUsable, unusableKeyError } from '../../src/keys/key-usable';
 import { createTestDatabase } from '../support/postgres';
 import { openDatabase } from '../support/database';
 
@@ -14,6 +15,9 @@ const BARE = 'a'.repeat(64);
 const FULL = 'b'.repeat(64);
 /** Every scalar column set, and a token that is not a hex hash (a hand-made one). */
 const SET = 'hand-made token ü';
+/** PostgreSQL's `infinity` in both ends in time (expiry, budget period), and `-infinity`. */
+const NEVER = 'c'.repeat(64);
+const ALWAYS = 'd'.repeat(64);
 
 /** The full key's stored values, as its row holds them. */
 const FULL_VALUES = {
@@ -48,6 +52,15 @@ async function insertKeys(db: DatabaseService): Promise<void> {
       'team-1', 'user-1', true, '2027-02-01 00:00:00+00', '{"note": null, "n": 1e21}')`,
     [SET],
   );
+  for (const [token, at] of [
+    [NEVER, 'infinity'],
+    [ALWAYS, '-infinity'],
+  ])
+    await db.query(
+      `INSERT INTO virtual_keys (token, key_name, created_by, updated_at, expires, budget_reset_at, budget_duration)
+       VALUES ($1, 'sk-...inf', 'test', now(), $2, $2, '1d')`,
+      [token, at],
+    );
 }
 
 /** The bulk load's rows: one COPY (PostgreSQL), through the key index, fed in small chunks; else its pages. */
@@ -106,14 +119,32 @@ function checks(open: () => DatabaseService) {
 
   it('reads every column in the bulk load as the other reads read it', async () => {
     const store = new KeyStore(open());
-    const byToken = await store.byTokens([BARE, FULL, SET]);
+    const byToken = await store.byTokens([BARE, FULL, SET, NEVER, ALWAYS]);
     const bulk = await bulkRows(store);
-    assert.equal(bulk.length, 3);
+    assert.equal(bulk.length, 5);
     for (const row of byToken)
       assert.deepEqual(
         bulk.find((r) => r.token === row.token),
         row,
       );
+  });
+
+  it('reads infinity as no end (null) and -infinity as an end passed, in every read', async () => {
+    const store = new KeyStore(open());
+    const now = Date.now();
+    for (const rows of [
+      await bulkRows(store),
+      await store.byTokens([NEVER, ALWAYS]),
+      (await store.changesSince(0)).rows,
+    ]) {
+      const never = rows.find((r) => r.token === NEVER)!;
+      const always = rows.find((r) => r.token === ALWAYS)!;
+      assert.deepEqual([never.expires, never.budgetResetAt], [null, null]);
+      for (const end of [always.expires, always.budgetResetAt]) assert.ok(end instanceof Date && end.getTime() < now);
+      assert.equal(isUsable(new CachedKey(never, 0)), true);
+      assert.equal(isUsable(new CachedKey(always, 0)), false);
+      assert.equal(unusableKeyError(new CachedKey(always, 0))?.code, 'key_expired');
+    }
   });
 
   it('caches a key read with nulls exactly as the same key with its empty values written out', async () => {

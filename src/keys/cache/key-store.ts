@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { pgEnd } from '../../common/time/pg-time';
 import { DatabaseService } from '../../database/database.service';
 import type { KeyRow } from '../keys.repository';
 import type { ChangeSource } from './change-log';
@@ -71,15 +72,16 @@ export class KeyStore implements ChangeSource<KeySource, KeyRemoval> {
 
   /** Up to `limit` keys with tokens after `after`, in token order (the bulk load's pages where COPY is not spoken). */
   page(after: string, limit: number): Promise<KeySource[]> {
-    return this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE token > $1 ORDER BY token LIMIT $2`, [
-      after,
-      limit,
-    ]);
+    return this.db
+      .query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE token > $1 ORDER BY token LIMIT $2`, [after, limit])
+      .then(withEnds);
   }
 
   /** These keys, those that exist: one query for any number of tokens. */
   byTokens(tokens: readonly string[]): Promise<KeySource[]> {
-    return this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE token = ANY($1)`, [tokens]);
+    return this.db
+      .query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE token = ANY($1)`, [tokens])
+      .then(withEnds);
   }
 
   /** The last change recorded so far (0: none). */
@@ -93,7 +95,9 @@ export class KeyStore implements ChangeSource<KeySource, KeyRemoval> {
 
   /** Keys changed and tokens removed after `seq`. */
   async changesSince(seq: number): Promise<{ rows: KeySource[]; removed: KeyRemoval[] }> {
-    const rows = await this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE change_seq > $1`, [seq]);
+    const rows = withEnds(
+      await this.db.query<KeySource>(`SELECT ${COLUMNS} FROM virtual_keys WHERE change_seq > $1`, [seq]),
+    );
     const removed = await this.db.query<KeyRemoval>(
       'SELECT token, change_seq::float8 AS "changeSeq" FROM virtual_key_tombstones WHERE change_seq > $1',
       [seq],
@@ -105,4 +109,13 @@ export class KeyStore implements ChangeSource<KeySource, KeyRemoval> {
   async pruneRemovals(): Promise<void> {
     await this.db.query(`DELETE FROM virtual_key_tombstones WHERE removed_at < now() - interval '1 day'`);
   }
+}
+
+/** `pg` reads PostgreSQL's `infinity` and `-infinity` as numbers: here, as the ends in time they stand for. */
+function withEnds(rows: KeySource[]): KeySource[] {
+  for (const r of rows as { expires: Date | number | null; budgetResetAt: Date | number | null }[]) {
+    if (typeof r.expires === 'number') r.expires = pgEnd(r.expires);
+    if (typeof r.budgetResetAt === 'number') r.budgetResetAt = pgEnd(r.budgetResetAt);
+  }
+  return rows;
 }

@@ -1,4 +1,4 @@
-import { PG_EPOCH_MS } from '../../common/time/pg-time';
+import { pgEndMicros } from '../../common/time/pg-time';
 import type { KeySource } from './key-store';
 
 /**
@@ -22,7 +22,7 @@ export function keySourceAt(page: Buffer, view: DataView, at: number, token: str
     keyAlias: r.text(),
     models: r.textArray(),
     allowedRoutes: r.textArray(),
-    expires: r.time(),
+    expires: r.end(),
     maxBudget: r.float8(),
     spend: r.float8() ?? 0,
     rpmLimit: r.int4(),
@@ -34,7 +34,7 @@ export function keySourceAt(page: Buffer, view: DataView, at: number, token: str
     blocked: r.bool() ?? false,
     extra: r.jsonb() as KeySource['extra'],
     modelSpend: r.jsonb() as KeySource['modelSpend'],
-    budgetResetAt: r.time(),
+    budgetResetAt: r.end(),
     changeSeq: r.float8() ?? 0,
   };
 }
@@ -111,11 +111,12 @@ class TupleReader {
     return this.skip() < 0 ? null : this.v.getUint8(this.start) === 1;
   }
 
-  /** Microseconds as an int64, read as two int32s (exact below 2^53: ~285 years from 2000), with no BigInt. */
-  time(): Date | null {
-    if (this.skip() < 0) return null;
-    const micros = this.v.getInt32(this.start) * 2 ** 32 + this.v.getUint32(this.start + 4);
-    return new Date(PG_EPOCH_MS + micros / 1000);
+  /**
+   * An end in time (pg-time.ts): microseconds as an int64, read as two int32s (exact below 2^53: ~285 years from
+   * 2000), with no BigInt.
+   */
+  end(): Date | null {
+    return this.skip() < 0 ? null : pgEndMicros(this.v.getInt32(this.start), this.v.getUint32(this.start + 4));
   }
 
   /** jsonb: a version byte, then the JSON text. */
