@@ -107,6 +107,20 @@ describe('virtual_keys change log trigger', () => {
     assert.equal(await seqOf('t3'), raised);
   });
 
+  it('an update naming budget_reset_at and another held column is one change: one number drawn', async () => {
+    await c.query(
+      `INSERT INTO virtual_keys (token, key_name, created_by, updated_at) VALUES ('t4', 'sk-...4', 'x', now())`,
+    );
+    const drawn = async () => Number((await c.query('SELECT last_value FROM llmgw_key_change_seq')).rows[0].last_value);
+    const before = await drawn();
+    // As /key/update writes a new budget_duration: the period's end moves with it.
+    await c.query(
+      `UPDATE virtual_keys SET budget_duration = '1d', budget_reset_at = now() + interval '1 day' WHERE token = 't4'`,
+    );
+    assert.equal(await drawn(), before + 1);
+    assert.equal(await seqOf('t4'), before + 1);
+  });
+
   it('an update takes no row lock of its own before it (one WAL record a row, not two)', async () => {
     // Every 8th row of those inserted: each page has room for its rows' new versions (updated in place).
     const rows = 50;
