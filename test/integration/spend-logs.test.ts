@@ -181,6 +181,39 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     assert.equal((await rowArrives('req-fail-3')).status_code, 400);
   });
 
+  it('writes calls whose body is refused once the key was accepted: bad JSON, not UTF-8, empty, not JSON', async () => {
+    const send = (key: string, id: string, body: string | Buffer, type: string, path = '/v1/chat/completions') =>
+      fetch(`${gw.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': type, 'x-request-id': id },
+        body,
+      });
+    const cases: [string, string | Buffer, string, number][] = [
+      ['req-body-1', '{"model": "priced", ', 'application/json', 400],
+      ['req-body-2', Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]), 'application/json', 400],
+      ['req-body-3', '', 'application/json', 400],
+      ['req-body-4', 'model=priced', 'application/x-www-form-urlencoded', 415],
+    ];
+    // No row for a caller that was not accepted, whatever its body.
+    assert.equal((await send('sk-not-a-key', 'req-body-0', '{', 'application/json')).status, 401);
+    for (const [id, body, type, status] of cases) {
+      const res = await send(keys.b.key, id, body, type);
+      assert.equal(res.status, status, id);
+      assert.equal(res.headers.get('x-request-id'), id);
+      const r = await rowArrives(id);
+      assert.equal(r.status, 'failure', id);
+      assert.equal(r.status_code, status, id);
+      assert.equal(r.call_type, 'acompletion', id);
+      assert.deepEqual([r.api_key, r.team_id, r.user], [keys.b.token, 'team-b', 'user-b'], id);
+      assert.deepEqual([r.spend, r.total_tokens, r.model_id], [0, 0, null], id);
+    }
+    // The Azure form names the model group in its path; embeddings are theirs.
+    await send(keys.b.key, 'req-body-5', '{', 'application/json', '/openai/deployments/priced/embeddings');
+    const az = await rowArrives('req-body-5');
+    assert.deepEqual([az.call_type, az.model, az.status_code], ['aembedding', 'priced', 400]);
+    assert.deepEqual(await rowsOf('req-body-0'), []);
+  });
+
   it("records the key's tags on the rows of calls refused before admission, as on admitted ones", async () => {
     up.respondWith({ json: chatCompletion('ok', { prompt_tokens: 1, completion_tokens: 1 }) });
     await clientOf(keys.tagged.key, 'req-tagged-ok').chat.completions.create({ model: 'priced', messages });
