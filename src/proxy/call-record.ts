@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller';
-import { GatewayError } from '../common/errors/gateway-error';
+import { errorOutcome } from '../common/errors/error-body';
 import type { DeploymentConfig } from '../config/gateway-config';
 import type { Forwarded } from './forwarder.service';
 import type { Operation } from './providers/provider';
@@ -41,6 +41,15 @@ export interface CallRecord {
   readonly statusCode: number;
   /** The error code when the call failed (`budget_exceeded`, `upstream_timeout`, ...). */
   readonly errorCode: string | null;
+}
+
+/** Set on a request once its call is traced (its handler ran): the handler records it, nothing else may. */
+export const CALL_TRACED = Symbol('callTraced');
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [CALL_TRACED]: boolean;
+  }
 }
 
 /** Nest token: where the proxy hands each ended call (spend logs, call metrics). Must return at once. */
@@ -84,6 +93,7 @@ export class CallTrace implements CallRecord {
     readonly startedAt: number,
   ) {
     this.requestId = req.id;
+    req[CALL_TRACED] = true;
     // The global auth guard sets the caller on every model route.
     this.caller = req.caller as Caller;
     const body = req.body as { model?: unknown; user?: unknown; metadata?: { tags?: unknown } } | null;
@@ -126,7 +136,8 @@ export class CallTrace implements CallRecord {
   }
 
   failed(err: unknown): void {
-    this.statusCode = err instanceof GatewayError ? err.status : 500;
-    this.errorCode = err instanceof GatewayError ? err.code : 'internal_error';
+    const { status, code } = errorOutcome(err);
+    this.statusCode = status;
+    this.errorCode = code;
   }
 }

@@ -1,6 +1,7 @@
 import { Controller, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DirectRoute } from '../common/http/direct-routes';
+import { COUNT_TOKENS_PATH, MESSAGES_PATH } from './model-routes';
 import { ProxyService } from './proxy.service';
 
 /**
@@ -13,13 +14,13 @@ export class MessagesController {
   constructor(private readonly proxy: ProxyService) {}
 
   @DirectRoute()
-  @Post('v1/messages')
+  @Post(MESSAGES_PATH)
   messages(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.handle('messages', req, reply);
   }
 
   @DirectRoute()
-  @Post('v1/messages/count_tokens')
+  @Post(COUNT_TOKENS_PATH)
   countTokens(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.proxy.handle('count_tokens', req, reply);
   }

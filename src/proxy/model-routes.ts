@@ -1,4 +1,4 @@
-import { OPENAI_OPERATION_PATHS, type OpenAIOperation } from './providers/provider';
+import { OPENAI_OPERATION_PATHS, type OpenAIOperation, type Operation } from './providers/provider';
 
 /**
  * The paths of a model operation that name the model in the body: the OpenAI API's (with and without `/v1`) and
@@ -30,4 +30,22 @@ const CHAT_PATH = `/${OPENAI_OPERATION_PATHS.chat}`;
 /** Whether a route (its URL pattern) takes a chat completion's body: every form of the path, Azure's included. */
 export function takesChat(routeUrl: string | undefined): boolean {
   return routeUrl !== undefined && routeUrl.endsWith(CHAT_PATH);
+}
+
+/** Anthropic's Messages API and its token count (messages.controller.ts). */
+export const MESSAGES_PATH = 'v1/messages';
+export const COUNT_TOKENS_PATH = 'v1/messages/count_tokens';
+
+/** Every model-call route as Fastify declares it (`/v1/chat/completions`), and its operation. */
+const ROUTE_OPERATIONS: ReadonlyMap<string, Operation> = new Map<string, Operation>([
+  ...(Object.keys(OPENAI_OPERATION_PATHS) as OpenAIOperation[]).flatMap((op) =>
+    [...bodyModelPaths(op), ...azurePath(op)].map((p): [string, Operation] => [`/${p}`, op]),
+  ),
+  [`/${MESSAGES_PATH}`, 'messages'],
+  [`/${COUNT_TOKENS_PATH}`, 'count_tokens'],
+]);
+
+/** The model operation a route (its URL pattern) serves; undefined for any other route. */
+export function operationOfRoute(routeUrl: string | undefined): Operation | undefined {
+  return routeUrl === undefined ? undefined : ROUTE_OPERATIONS.get(routeUrl);
 }

@@ -103,6 +103,15 @@ export function toErrorReply(err: unknown, requestId?: string): ErrorReply {
   };
 }
 
+/** The status and code `toErrorReply` answers `err` with: what a record of the call keeps. */
+export function errorOutcome(err: unknown): { status: number; code: string } {
+  if (err instanceof GatewayError) return { status: err.status, code: err.code };
+  const known = FASTIFY_CODES[(err as { code?: unknown } | null)?.code as string];
+  if (known) return { status: known.status, code: known.code };
+  const status = toErrorReply(err).status;
+  return { status, code: codeFor(status) };
+}
+
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function codeFor(status: number): string {

@@ -13,8 +13,10 @@ import { AccessLog } from '../../logging/access-log';
 import { GatewayMetrics } from '../../metrics/gateway-metrics';
 import { CALL_REPORT } from '../../proxy/call-accounting';
 import { CLIENT_ABORT } from '../../proxy/call-context';
+import { CALL_RECORDER, CALL_TRACED, type CallRecorder } from '../../proxy/call-record';
 import { takesChat, takesUpload } from '../../proxy/model-routes';
 import { DIRECT_CONTROLLERS } from '../../proxy/proxy.module';
+import { refusedCalls } from '../../proxy/refused-call';
 import { elideLongStrings, LONG_BODY_MIN_BYTES } from '../../proxy/upstream/long-strings';
 import { Errors } from '../errors/gateway-error';
 import { counterIds } from '../ids/counter-ids';
@@ -54,7 +56,8 @@ import { uploadStream } from './upload-body';
  *   8. Handler              the controller; for model calls ProxyService: admission (limits, budget), routing,
  *                           the upstream call, the answer or stream relayed, spend recorded.
  *   9. Errors               anything thrown answers in the OpenAI error shape: Fastify's own errors (FST_*) in
- *                           GatewayFastifyAdapter, the rest through the global OpenAIExceptionFilter.
+ *                           GatewayFastifyAdapter, the rest through the global OpenAIExceptionFilter. A model call
+ *                           refused after stage 5 and before its handler (its body) is recorded (onError).
  *  10. onResponse           request metrics and the access line.
  *
  * Request and reply decorations are declared before any request, so every request object has the same shape.
@@ -105,6 +108,7 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
   fastify.decorateRequest(BODY_SLOT, false);
   fastify.decorateRequest(RAW_JSON, null);
   fastify.decorateRequest(CALL_REPORT, null);
+  fastify.decorateRequest(CALL_TRACED, false);
   fastify.decorateReply(CLIENT_ABORT, null);
 
   // Direct routes: put in place of Nest's handler as Nest declares each route at init.
@@ -159,6 +163,13 @@ export function installPipeline(app: NestFastifyApplication, config: GatewayConf
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, json);
   fastify.addContentTypeParser('multipart/form-data', uploadStream(bodies, takesUpload));
+
+  // Stage 9: a model call refused between its caller's check and its handler still leaves its spend log row.
+  const refused = refusedCalls(app.get<CallRecorder>(CALL_RECORDER));
+  fastify.addHook('onError', (req, reply, err, done) => {
+    refused(req, reply, err);
+    done();
+  });
 
   fastify.addHook('onResponse', (req, reply, done) => {
     metrics.requestAnswered(routeOf(req), reply.statusCode);
