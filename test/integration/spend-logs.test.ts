@@ -288,6 +288,33 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     assert.deepEqual([...ok.request_tags].sort(), ['key-tag', 'tag2']);
   });
 
+  it('counts an end user under the id its rows name: 256 characters are served, more are refused naming user', async () => {
+    up.respondWith({ json: chatCompletion('ok', { prompt_tokens: 2, completion_tokens: 1 }) });
+    const id = 'e'.repeat(255) + '1';
+    await clientOf(keys.b.key, 'req-user-256').chat.completions.create({ model: 'priced', messages, user: id });
+    const r = await rowArrives('req-user-256');
+    assert.equal(r.end_user, id);
+    const customer = async () => {
+      const res = await admin(`/customer/info?end_user_id=${id}`);
+      return res.status === 200 ? ((await readJson(res)) as { spend: number }).spend : null;
+    };
+    await waitFor(async () => (await customer()) === r.spend, 'the end user spend written');
+
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${keys.b.key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'req-user-257',
+      },
+      body: JSON.stringify({ model: 'priced', messages, user: `${id}x` }),
+    });
+    assert.equal(res.status, 400, 'an end user id /customer/* could not name');
+    assert.equal((await readJson(res)).error.param, 'user');
+    assert.equal((await rowArrives('req-user-257')).status_code, 400);
+    assert.deepEqual(await sql(db.url, 'SELECT user_id FROM end_users WHERE length(user_id) > 256'), []);
+  });
+
   it('writes a cancelled stream (the client hung up) with the tokens relayed until then', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
