@@ -40,9 +40,17 @@ function modelProblem(model: unknown): Problem | null {
   return model.length === 0 ? { param: 'model', message: 'must not be empty' } : null;
 }
 
-/** The end user a call is counted against: an id the database can hold. */
+/** Longest end user id: what /customer/* takes, and what a spend log row keeps. */
+const MAX_END_USER = 256;
+
+/**
+ * The end user a call is counted against: an id the database can hold, and that /customer/* and the call's spend
+ * log row name as it is (a longer one would be counted under an id its rows do not show).
+ */
 function userProblem(user: unknown): Problem | null {
-  return typeof user === 'string' && !isStorableText(user) ? { param: 'user', message: NOT_STORABLE } : null;
+  if (typeof user !== 'string') return null;
+  if (user.length > MAX_END_USER) return { param: 'user', message: `must be at most ${MAX_END_USER} characters` };
+  return isStorableText(user) ? null : { param: 'user', message: NOT_STORABLE };
 }
 
 function chatProblem(body: Record<string, unknown>): Problem | null {
