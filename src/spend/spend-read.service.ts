@@ -122,6 +122,8 @@ export class SpendReadService {
       where.params,
     );
     const teamNames = !both && q.group_by === 'team' ? await this.teamNames(rows) : undefined;
+    // Calls of no key, user or end user: named "" as their rows are (LiteLLM's empty column), not null.
+    if (g.column === 'api_key' || g.column === 'user' || g.column === 'end_user') for (const r of rows) r.grp ??= '';
     return assembleReport(rows, g.list, g.field, both ? { customer: q.customer_id } : {}, teamNames);
   }
 

@@ -432,6 +432,21 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
         group,
       );
       assert.ok(entries.every((e: any) => field in e));
+      if (group === 'api_key' || group === 'user' || group === 'customer') {
+        // Calls of no key, user or end user are named as their rows name them: "" (LiteLLM's empty column).
+        const column = group === 'customer' ? 'end_user' : group;
+        const [none] = await sql<any>(db.url, `SELECT count(*)::int AS n FROM spend_logs WHERE "${column}" IS NULL`);
+        const unnamed = entries.filter((e: any) => e[field] === '');
+        assert.equal(
+          unnamed.reduce((s: number, e: any) => s + e.total_requests, 0),
+          none.n,
+          `${group}: the calls with none`,
+        );
+        assert.ok(
+          entries.every((e: any) => typeof e[field] === 'string'),
+          `${group}: every name a string`,
+        );
+      }
     }
     const teams = (await readJson(
       await admin('/global/spend/report?start_date=2000-01-01&end_date=2100-01-01&group_by=team'),
