@@ -8,7 +8,10 @@
 // to compare two builds on a noisy machine. Virtual key, embedded store, 32 connections.
 // With `--spend-logs-off` the other gateway is this build with general_settings.disable_spend_logs: what spend logs
 // cost. `--pg`: the gateways on PostgreSQL (BENCH_PG_URL, default the local one) instead of the embedded store.
-// Options: --pairs N (10) --slice S (2) --stream --other DIR --spend-logs-off --pg --team-key --conns N (32)
+// `--team-key --beside-virtual-key`: the team key's gateway beside another of the same build called with a plain
+// virtual key (no end user): the team path's cost, alternated with the figure it is held to.
+// Options: --pairs N (10) --slice S (2) --stream --other DIR --spend-logs-off --pg --team-key --beside-virtual-key
+// --conns N (32)
 const { readFileSync, readdirSync } = require('node:fs');
 const { resolve } = require('node:path');
 const P = require('./procs');
@@ -30,12 +33,14 @@ const SPEND_LOGS_OFF = args.includes('--spend-logs-off');
 const ON_PG = args.includes('--pg');
 // --team-key: a key of a team and a user (each with limits), calling for an end user, as `npm run bench`'s team-key.
 const TEAM_KEY = args.includes('--team-key');
-const body = JSON.stringify({
-  model: 'bench-model',
-  messages: [{ role: 'user', content: 'Say hello in five words.' }],
-  ...(STREAM ? { stream: true } : {}),
-  ...(TEAM_KEY ? { user: BENCH_END_USER } : {}),
-});
+const BESIDE_VIRTUAL_KEY = args.includes('--beside-virtual-key');
+const callBody = (teamKey) =>
+  JSON.stringify({
+    model: 'bench-model',
+    messages: [{ role: 'user', content: 'Say hello in five words.' }],
+    ...(STREAM ? { stream: true } : {}),
+    ...(teamKey ? { user: BENCH_END_USER } : {}),
+  });
 
 /**
  * CPU time in µs of a process's main thread and of all its other threads together; an embedded gateway's store
@@ -58,7 +63,7 @@ async function main() {
   const json = { 'content-type': 'application/json' };
   const procs = [bench.upstream];
   const dbs = [];
-  const gateway = async (name, dist, configFile) => {
+  const gateway = async (name, dist, configFile, teamKey = TEAM_KEY) => {
     const db = ON_PG ? await P.benchDatabase() : null;
     if (ON_PG && !db) throw new Error('--pg: no PostgreSQL answers at BENCH_PG_URL');
     if (db) dbs.push(db);
@@ -68,14 +73,16 @@ async function main() {
       name,
       url,
       pid: proc.pid,
+      body: callBody(teamKey),
       headers: {
         ...json,
-        authorization: `Bearer ${await (TEAM_KEY ? generateTeamKey : generateVirtualKey)(url, MASTER)}`,
+        authorization: `Bearer ${await (teamKey ? generateTeamKey : generateVirtualKey)(url, MASTER)}`,
       },
     };
   };
   const targets = [await gateway('gateway')];
   if (OTHER) targets.push(await gateway('other', resolve(OTHER)));
+  if (BESIDE_VIRTUAL_KEY) targets.push(await gateway('vkey', undefined, undefined, false));
   if (SPEND_LOGS_OFF)
     targets.push(
       await gateway(
@@ -86,7 +93,7 @@ async function main() {
     );
   const bl = await startBaseline(bench);
   procs.push(bl.proc);
-  const baseline = { name: 'baseline', url: bl.url, pid: bl.proc.pid, headers: json };
+  const baseline = { name: 'baseline', url: bl.url, pid: bl.proc.pid, headers: json, body: callBody(TEAM_KEY) };
   const totals = new Map([baseline, ...targets].map((t) => [t.name, { calls: 0, main: 0, other: 0 }]));
   const slice = async (t, seconds, count = true) => {
     const before = threadCpu(t.pid);
@@ -94,7 +101,7 @@ async function main() {
       url: t.url,
       path: '/v1/chat/completions',
       headers: t.headers,
-      body,
+      body: t.body,
       connections: CONNS,
       durationSec: seconds,
     });

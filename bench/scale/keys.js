@@ -1,8 +1,9 @@
 'use strict';
 // Keys: N keys in PostgreSQL (one INSERT ... SELECT from generate_series, as an import would), the gateway started
 // cold, and calls spread uniformly over all N keys from its first second: requests/s, p99, database transactions
-// per call, RSS, and how long the bulk load took, over the first `--cold` seconds (30: the target's window); then
-// calls over all keys again once loaded, and with one warm key, for the ratios.
+// per call, RSS, and how long the bulk load took, over the first `--cold` seconds (30: the target's window; also the
+// rate of its last 10 s, `lastRatio`); then calls over all keys again once loaded, and with one warm key, for the
+// ratios.
 const C = require('./common');
 
 async function insertKeys(url, n) {
@@ -31,7 +32,9 @@ async function point(n, upstream, { durationSec, coldSec, maxKeys, soakSec }) {
       const before = await C.commits(db.url);
       const peak = C.rssPeak(gw.pid);
       const anyKey = () => `sk-scale-${1 + Math.floor(Math.random() * n)}`;
-      const cold = await C.load({ url: gw.url, body, durationSec: coldSec, pid: gw.pid, key: anyKey });
+      const cold = await coldWindow(coldSec, (sec) =>
+        C.load({ url: gw.url, body, durationSec: sec, pid: gw.pid, key: anyKey }),
+      );
       const txPerCall = ((await C.commits(db.url)) - before) / cold.calls;
       const loaded = /"keys":(\d+),"all":(true|false),"ms":(\d+)[^\n]*key cache loaded/.exec(gw.marked());
       // Calls over every key once the cache is loaded: what a cold key costs apart from the start.
@@ -50,6 +53,7 @@ async function point(n, upstream, { durationSec, coldSec, maxKeys, soakSec }) {
         coldRps: Math.round(cold.rps),
         coldP99ms: cold.p99ms,
         coldCpuUs: Math.round(cold.cpuUsPerCall),
+        coldLastRps: Math.round(cold.lastRps),
         txPerCall: Number(txPerCall.toFixed(4)),
         non2xx: cold.non2xx,
         spreadRps: Math.round(spread.rps),
@@ -58,6 +62,7 @@ async function point(n, upstream, { durationSec, coldSec, maxKeys, soakSec }) {
         warmP99ms: warm.p99ms,
         warmCpuUs: Math.round(warm.cpuUsPerCall),
         ratio: Number((cold.rps / warm.rps).toFixed(2)),
+        lastRatio: Number((cold.lastRps / warm.rps).toFixed(2)),
         spreadRatio: Number((spread.rps / warm.rps).toFixed(2)),
         rssMiB: Math.round(rss),
         soak: soaked,
@@ -68,6 +73,28 @@ async function point(n, upstream, { durationSec, coldSec, maxKeys, soakSec }) {
   } finally {
     await db.drop();
   }
+}
+
+/** Seconds of the cold window per load: the last one is the rate the window ends at. */
+const COLD_SLICE_SEC = 10;
+
+/**
+ * The cold window from start in slices of COLD_SLICE_SEC: over the whole window, requests/s (calls over the slices'
+ * seconds), the worst slice's p99, CPU per call; and `lastRps`, the rate of its last slice (reached by the window's
+ * end, a fresh process's warm-up and the bulk load behind it).
+ */
+async function coldWindow(coldSec, load) {
+  const slices = [];
+  for (let t = 0; t < coldSec; t += COLD_SLICE_SEC) slices.push(await load(Math.min(COLD_SLICE_SEC, coldSec - t)));
+  const calls = slices.reduce((n, s) => n + s.calls, 0);
+  return {
+    rps: calls / coldSec,
+    calls,
+    p99ms: Math.max(...slices.map((s) => s.p99ms)),
+    cpuUsPerCall: slices.reduce((us, s) => us + s.cpuUsPerCall * s.calls, 0) / calls,
+    non2xx: slices.reduce((n, s) => n + s.non2xx, 0),
+    lastRps: slices.at(-1).rps,
+  };
 }
 
 async function keysAxis(upstream, opts) {

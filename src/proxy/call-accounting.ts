@@ -12,8 +12,6 @@ export interface CallReport {
   readonly latencyMs: number;
   /** False when the call failed (no usage to count). */
   readonly ok: boolean;
-  /** The key's `tags` and the request's `metadata.tags` (for spend logs); undefined when none. */
-  readonly tags?: readonly string[];
 }
 
 /**

@@ -159,7 +159,7 @@ export class ProxyService {
     trace.keyTags = admission.tags ?? null;
     trace.admitted(admission.owners);
     const tags = callTags(admission.tags, payload.metadata);
-    const report = this.reporter(admission, tags);
+    const report = this.reporter(admission);
     // The forwarding, written out here rather than as its own async function (one promise less per call).
     const stream = payload.stream === true ? EVENT_STREAMS[op] : op === 'speech';
     const own = payload.stream_options as { include_usage?: unknown } | null | undefined;
@@ -292,13 +292,13 @@ export class ProxyService {
   }
 
   /** `admission.done`, guaranteed to run exactly once per call, and never to break the answer. */
-  private reporter(admission: Admission, tags: readonly string[] | undefined): Report {
+  private reporter(admission: Admission): Report {
     let reported = false;
     return (r) => {
       if (reported) return;
       reported = true;
       try {
-        admission.done(r && tags ? { ...r, tags } : r);
+        admission.done(r);
       } catch (err) {
         this.log.error({ err }, 'call accounting failed');
       }
@@ -324,7 +324,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The key's tags and the request's `metadata.tags` (strings only), for the call's report; undefined when none. */
+/** The key's tags and the request's `metadata.tags` (strings only), for tag-based routing; undefined when none. */
 function callTags(keyTags: readonly string[] | null | undefined, metadata: unknown): readonly string[] | undefined {
   const asked = metadata && typeof metadata === 'object' ? (metadata as { tags?: unknown }).tags : undefined;
   if (!Array.isArray(asked) || asked.length === 0) return keyTags && keyTags.length > 0 ? keyTags : undefined;

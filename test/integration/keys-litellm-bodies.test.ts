@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { CALL_ACCOUNTING, type Admission, type CallAccounting, type CallReport } from '../../src/proxy/call-accounting';
 import { readJson, type InProcessGateway } from '../support/gateway';
+import { waitFor } from '../support/management-api';
 import { openaiClient, startProxy, type ProxySetup } from '../support/proxy-setup';
 import { chatCompletion } from '../support/upstream';
 
@@ -176,12 +177,22 @@ general_settings:
     await ask(body.key as string, 'other');
   });
 
-  it("tags: the key's and the request's metadata.tags are on the call's report", async () => {
+  it("tags: the key's and the request's metadata.tags are on the call's spend log row", async () => {
     const { body } = await post('/key/generate', { tags: ['team-a'] });
-    reports.length = 0;
     await ask(body.key as string, 'gpt', { metadata: { tags: ['feature-x', 42] } });
-    assert.deepEqual(reports.at(-1)?.tags, ['team-a', 'feature-x']);
-    await ask(MASTER, 'gpt');
-    assert.equal(reports.at(-1)?.tags, undefined);
+    let rows: any[] = [];
+    await waitFor(
+      async () => {
+        const res = await fetch(`${gw.url}/spend/logs?api_key=${body.token}`, {
+          headers: { authorization: `Bearer ${MASTER}` },
+        });
+        rows = (await readJson(res)) as any[];
+        return rows.length > 0;
+      },
+      10_000,
+      'the call written to the spend logs',
+    );
+    assert.equal(rows.length, 1);
+    assert.deepEqual([...rows[0].request_tags].sort(), ['feature-x', 'team-a']);
   });
 });
