@@ -5,12 +5,12 @@ import { isStorableDate } from '../common/time/duration';
 import { readsAll } from '../keys/access/object-access';
 import { toToken } from '../keys/secrets/key-secret';
 import { isStorableText, NOT_STORABLE } from '../keys/dto/storable';
+import { isDay, parseQueryDate } from './spend-query-date';
 
 const DAY_MS = 86_400_000;
 /** The most rows a `/spend/logs` page may skip: OFFSET reads every row it skips; a later row is reached by date. */
 export const MAX_SKIPPED_ROWS = 10_000;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const parseDate = (s: string) => new Date(DATE.test(s) ? `${s}T00:00:00Z` : s);
+const parseDate = (s: string) => new Date(parseQueryDate(s));
 const date = z
   .string()
   .refine((s) => !Number.isNaN(parseDate(s).getTime()), {
@@ -20,6 +20,14 @@ const date = z
     error: 'must be in the years 1 to 9999',
   });
 const id = z.string().min(1).max(256).refine(isStorableText, NOT_STORABLE);
+
+/** The spellings of a boolean LiteLLM's FastAPI query parameters take (pydantic's), by their value. */
+const BOOLEAN = new Map([
+  ...['true', '1', 'yes', 'on', 't', 'y'].map((s) => [s, true] as const),
+  ...['false', '0', 'no', 'off', 'f', 'n'].map((s) => [s, false] as const),
+]);
+/** Whether a `summarize` (or other boolean) query parameter says true. */
+export const isTrue = (s: string | undefined): boolean => s !== undefined && BOOLEAN.get(s.toLowerCase()) === true;
 
 export const spendLogsQuery = z
   .object({
@@ -33,8 +41,11 @@ export const spendLogsQuery = z
     end_date: date.optional(),
     page: z.coerce.number().int().min(1).max(1_000_000).default(1),
     page_size: z.coerce.number().int().min(1).max(1000).default(100),
-    /** With both dates: true (the default) answers a summary per day, as LiteLLM does; false the rows. */
-    summarize: z.enum(['true', 'false', 'True', 'False']).optional(),
+    /** With both dates, true answers LiteLLM's summary per day; false (the default here) the rows. */
+    summarize: z
+      .string()
+      .refine((s) => BOOLEAN.has(s.toLowerCase()), { error: 'must be true or false' })
+      .optional(),
   })
   .strict();
 
@@ -56,7 +67,7 @@ export const spendReportQuery = z
 /** Inclusive start and exclusive end, epoch ms: a date alone covers its whole (UTC) day. */
 export function range(start?: string, end?: string): { from: number | null; to: number | null } {
   const from = start === undefined ? null : parseDate(start).getTime();
-  const endAt = end === undefined ? null : parseDate(end).getTime() + (DATE.test(end) ? DAY_MS : 1);
+  const endAt = end === undefined ? null : parseDate(end).getTime() + (isDay(end) ? DAY_MS : 1);
   // The end of 9999-12-31 is past the last date the database holds, and no row is later: no upper bound.
   const to = endAt === null || !isStorableDate(new Date(endAt)) ? null : endAt;
   if (from !== null && to !== null && to <= from) throw Errors.badRequest('end_date is before start_date', 'end_date');

@@ -8,6 +8,7 @@ import { keySpendReport } from './key-spend-report';
 import { spendDaySummary } from './spend-day-summary';
 import { teamAliases } from './team-names';
 import {
+  isTrue,
   MAX_SKIPPED_ROWS,
   range,
   scopeOf,
@@ -74,7 +75,7 @@ export class SpendReadService {
     const asked = range(q.start_date, q.end_date);
     // Rows by default (filters and paging apply to them); LiteLLM's summary per day for a range of dates when asked
     // for (summarize=true, LiteLLM's own default: a LiteLLM script reading the summary names it), up to tomorrow.
-    const summary = q.start_date !== undefined && q.end_date !== undefined && q.summarize?.toLowerCase() === 'true';
+    const summary = q.start_date !== undefined && q.end_date !== undefined && isTrue(q.summarize);
     const { from, to } = summary ? pastDays(asked) : asked;
     const where = new Where()
       .eq('team_id', scope.teamId ?? q.team_id)
