@@ -13,6 +13,10 @@ const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
 /** A period as LiteLLM writes it: `30s`, `15m`, `24h`, `30d`, `2w`. */
 const period = z.string().regex(/^\d{1,6}(s|m|h|d|w)$/, 'must be a number and a unit: s, m, h, d or w (e.g. "30d")');
+/** A retention period: a period, or calendar months (`1mo`), as LiteLLM's duration parser takes it. */
+const retention = z
+  .string()
+  .regex(/^\d{1,6}(s|m|h|d|w|mo)$/, 'must be a number and a unit: s, m, h, d, w or mo (e.g. "30d")');
 /** Route entries: paths, `prefix*` or group names, checked as key `allowed_routes` are (one clear line at start). */
 const routeList = z.array(z.string().min(1)).superRefine((entries, ctx) => {
   const problem = validateRouteList(entries);
@@ -186,7 +190,7 @@ const generalSettings = z
     /** No spend log rows (spend totals are still kept). */
     disable_spend_logs: z.boolean().default(false),
     /** Spend log rows older than this are deleted; unset: kept for ever. */
-    maximum_spend_logs_retention_period: period.optional(),
+    maximum_spend_logs_retention_period: retention.optional(),
     /** How often the deletion runs (LiteLLM's default: daily). */
     maximum_spend_logs_retention_interval: period.optional(),
     /** Calls do not reserve their worst case against budgets and tpm limits (LiteLLM's key). */

@@ -172,8 +172,10 @@ export interface SpendConfig {
   readonly writeIntervalMs: number;
   /** A spend log row per model call (`general_settings.disable_spend_logs` false). */
   readonly logs: boolean;
-  /** Rows older than this are deleted (`maximum_spend_logs_retention_period`); null: kept. */
+  /** Rows older than this are deleted (`maximum_spend_logs_retention_period`); null: kept, or in months. */
   readonly retentionMs: number | null;
+  /** Rows older than this many calendar months are deleted (a period in `mo`); retentionMs is then null. */
+  readonly retentionMonths?: number;
   /** How often the deletion runs (`maximum_spend_logs_retention_interval`). */
   readonly retentionIntervalMs: number;
 }

@@ -100,9 +100,7 @@ export function toGatewayConfig(
     spend: {
       writeIntervalMs: Math.round((gs.proxy_batch_write_at ?? DEFAULT_SPEND_WRITE_SEC) * 1000),
       logs: !gs.disable_spend_logs,
-      retentionMs: gs.maximum_spend_logs_retention_period
-        ? fixedDurationMs(gs.maximum_spend_logs_retention_period)
-        : null,
+      ...retentionOf(gs.maximum_spend_logs_retention_period),
       retentionIntervalMs: fixedDurationMs(gs.maximum_spend_logs_retention_interval ?? DEFAULT_RETENTION_INTERVAL),
     },
     metrics: { requireAuth: file.litellm_settings.require_auth_for_metrics_endpoint },
@@ -131,4 +129,11 @@ function passwordOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The retention period: fixed (`30d`) in ms, or calendar months (`1mo`), whose length varies. */
+function retentionOf(period: string | undefined): { retentionMs: number | null; retentionMonths?: number } {
+  if (!period) return { retentionMs: null };
+  if (period.endsWith('mo')) return { retentionMs: null, retentionMonths: Number(period.slice(0, -2)) };
+  return { retentionMs: fixedDurationMs(period) };
 }

@@ -35,7 +35,7 @@ export class SpendRetention implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.config.spend.retentionMs === null) return;
+    if (this.cutOf(0) === null) return;
     const tick = () => void this.run().catch(() => undefined);
     this.timers.push(setTimeout(tick, FIRST_RUN_MS), setInterval(tick, this.config.spend.retentionIntervalMs));
     this.timers.forEach((t) => t.unref());
@@ -45,6 +45,22 @@ export class SpendRetention implements OnModuleInit, OnModuleDestroy {
     this.timers.forEach((t) => clearTimeout(t));
   }
 
+  /** The instant before which rows are deleted at `now`; null without a retention period. */
+  private cutOf(now: number): number | null {
+    const { retentionMs, retentionMonths } = this.config.spend;
+    if (retentionMonths !== undefined) {
+      // The same day of the month that many months back, or that month's last day (Aug 31 - 2mo: Jun 30, not Jul 1).
+      const at = new Date(now);
+      const day = at.getUTCDate();
+      at.setUTCDate(1);
+      at.setUTCMonth(at.getUTCMonth() - retentionMonths);
+      const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate();
+      at.setUTCDate(Math.min(day, lastDay));
+      return at.getTime();
+    }
+    return retentionMs === null ? null : now - retentionMs;
+  }
+
   /** One run now (one at a time in this process). Failures are logged and end the run. */
   run(now = Date.now()): Promise<RetentionRun> {
     this.running ??= this.runOnce(now).finally(() => (this.running = null));
@@ -52,10 +68,9 @@ export class SpendRetention implements OnModuleInit, OnModuleDestroy {
   }
 
   private async runOnce(now: number): Promise<RetentionRun> {
-    const keepMs = this.config.spend.retentionMs;
     const result = { droppedDays: 0, deletedRows: 0, busy: false };
-    if (keepMs === null) return result;
-    const cut = now - keepMs;
+    const cut = this.cutOf(now);
+    if (cut === null) return result;
     try {
       const days = await this.store.partitionDays();
       for (const day of days) {
