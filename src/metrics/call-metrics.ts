@@ -90,7 +90,9 @@ export class CallMetrics {
       series = this.seriesOf(labels);
       this.last = { asked: labels, series };
     }
-    series.requests++;
+    // LiteLLM counts requests and latencies in its success callback only; failures have families of their own.
+    const ok = s.exceptionClass === null;
+    if (ok) series.requests++;
     series.spend += s.spend;
     series.input += s.inputTokens;
     series.output += s.outputTokens;
@@ -100,6 +102,7 @@ export class CallMetrics {
       const f = `${status}\u0001${s.exceptionClass}`;
       series.failures.set(f, (series.failures.get(f) ?? 0) + 1);
     }
+    if (!ok) return;
     series.total.observe(s.totalLatencySec);
     if (s.apiLatencySec !== null) series.api.observe(s.apiLatencySec);
     if (s.timeToFirstTokenSec !== null) series.ttft.observe(s.timeToFirstTokenSec);
