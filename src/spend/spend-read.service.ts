@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { DatabaseService } from '../database/database.service';
 import { pastDays } from './global-spend-queries';
 import { keySpendReport } from './key-spend-report';
@@ -68,7 +69,15 @@ const TEAM_AND_CUSTOMER = { column: 'team_id', list: 'teams_customers', field: '
 /** `/spend/logs` and `/global/spend/report`, read with plain SQL on the indexed, partitioned table. */
 @Injectable()
 export class SpendReadService {
-  constructor(private readonly db: DatabaseService) {}
+  /** Each deployment's provider by its id: LiteLLM's `custom_llm_provider` of a row, which names its deployment. */
+  private readonly providers: ReadonlyMap<string, string>;
+
+  constructor(
+    private readonly db: DatabaseService,
+    @Optional() @Inject(GATEWAY_CONFIG) config?: Pick<GatewayConfig, 'models'>,
+  ) {
+    this.providers = new Map((config?.models ?? []).map((d) => [d.id, d.provider]));
+  }
 
   async logs(q: z.output<typeof spendLogsQuery>, caller: Caller): Promise<object[]> {
     const scope = scopeOf(caller, q.team_id);
@@ -98,7 +107,7 @@ export class SpendReadService {
       `SELECT * FROM "spend_logs" ${where.sql} ORDER BY "start_time" DESC, "id" DESC LIMIT $${limit} OFFSET $${offset}`,
       where.params,
     );
-    return rows.map(toAnswer);
+    return rows.map((r) => toAnswer(r, (r.model_id !== null && this.providers.get(r.model_id)) || ''));
   }
 
   async report(q: z.output<typeof spendReportQuery>, caller: Caller): Promise<object[]> {
@@ -141,8 +150,11 @@ export class SpendReadService {
   }
 }
 
-/** A row as LiteLLM answers it (its field names), with the key's hash, never a secret. */
-function toAnswer(r: LogRow): object {
+/**
+ * A row as LiteLLM answers it (every field of its LiteLLM_SpendLogs, with LiteLLM's values when it stores no prompts),
+ * with the key's hash, never a secret.
+ */
+function toAnswer(r: LogRow, provider: string): object {
   return {
     request_id: r.request_id,
     call_type: r.call_type,
@@ -159,6 +171,7 @@ function toAnswer(r: LogRow): object {
     model: r.model,
     model_group: r.model,
     model_id: r.model_id,
+    custom_llm_provider: provider,
     api_base: r.api_base,
     user: r.user ?? '',
     end_user: r.end_user ?? '',
@@ -167,6 +180,15 @@ function toAnswer(r: LogRow): object {
     status_code: r.status_code,
     request_tags: r.request_tags,
     cache_hit: 'False',
+    cache_key: '',
+    organization_id: null,
+    requester_ip_address: null,
+    session_id: null,
+    mcp_namespaced_tool_name: null,
+    agent_id: null,
+    messages: {},
+    response: {},
+    proxy_server_request: {},
     metadata: {
       user_api_key: r.api_key,
       user_api_key_alias: r.key_alias,

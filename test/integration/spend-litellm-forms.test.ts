@@ -99,4 +99,51 @@ general_settings:
     assert.equal(byId.get('team-noalias'), 'team-noalias', 'a team without an alias is named by its id');
     assert.equal(byId.get(null), 'Unassigned Team', 'calls of no team');
   });
+
+  it("answers every field of LiteLLM's spend log row, those of prompts and answers empty", async () => {
+    const [row] = await api().ok('GET', `/spend/logs?api_key=${solo.key}`);
+    // LiteLLM_SpendLogs' columns: a script reading any of them finds it.
+    for (const field of [
+      'request_id',
+      'call_type',
+      'api_key',
+      'spend',
+      'total_tokens',
+      'prompt_tokens',
+      'completion_tokens',
+      'startTime',
+      'endTime',
+      'request_duration_ms',
+      'completionStartTime',
+      'model',
+      'model_id',
+      'model_group',
+      'custom_llm_provider',
+      'api_base',
+      'user',
+      'metadata',
+      'cache_hit',
+      'cache_key',
+      'request_tags',
+      'team_id',
+      'organization_id',
+      'end_user',
+      'requester_ip_address',
+      'messages',
+      'response',
+      'session_id',
+      'status',
+      'mcp_namespaced_tool_name',
+      'agent_id',
+      'proxy_server_request',
+    ])
+      assert.ok(field in row, `${field} answered`);
+    assert.equal(row.custom_llm_provider, 'openai', "the deployment's provider");
+    assert.deepEqual(
+      [row.messages, row.response, row.proxy_server_request],
+      [{}, {}, {}],
+      'never the prompt or answer',
+    );
+    assert.equal(row.cache_key, '');
+  });
 });
