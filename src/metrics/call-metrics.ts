@@ -26,6 +26,11 @@ export interface CallSample {
 
 /** Series kept at most; calls of callers beyond it are counted under caller labels "overflow". */
 export const MAX_SERIES = 5_000;
+/**
+ * Overflow series (one per model labels) kept at most: model labels are few (the configured groups), except where a
+ * wildcard group passes on any name a caller sends; past this, every label is "overflow".
+ */
+const MAX_OVERFLOW_SERIES = MAX_SERIES / 10;
 const OVERFLOW = 'overflow';
 
 /**
@@ -64,11 +69,12 @@ export class CallMetrics {
     const models = `${asked[CALLER_LABELS]}\u0001${asked[CALLER_LABELS + 1]}`;
     let series = this.overflows.get(models);
     if (series) return series;
-    const labels = asked.map((l, i) => (i < CALLER_LABELS ? OVERFLOW : l));
+    const bounded = this.overflows.size < MAX_OVERFLOW_SERIES;
+    const labels = asked.map((l, i) => (i < CALLER_LABELS || !bounded ? OVERFLOW : l));
     const key = labels.join('\u0001');
     series = this.series.get(key);
     if (!series) this.series.set(key, (series = new Series(labels)));
-    this.overflows.set(models, series);
+    if (bounded) this.overflows.set(models, series);
     return series;
   }
 

@@ -56,4 +56,20 @@ describe('call metrics: one series per label set, bounded', () => {
     for (const k of ['a', 'b', 'c']) m.observe(sample(k));
     assert.equal(m.seriesCount, 1);
   });
+
+  it('stays bounded when the model labels themselves are new each call (a wildcard group passes any name on)', () => {
+    for (const showCallers of [false, true]) {
+      const m = new CallMetrics(showCallers);
+      for (let i = 0; i < 3 * MAX_SERIES; i++) m.observe({ ...sample(`k${i}`), requestedModel: `wild/${i}` });
+      assert.ok(m.seriesCount <= MAX_SERIES + MAX_SERIES / 10 + 1, `${m.seriesCount} series`);
+      const counted = requests(m).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      assert.equal(counted, 3 * MAX_SERIES, 'every call still counted');
+      const all: string[] = [];
+      m.render(all);
+      assert.ok(
+        all.some((l) => l.includes('requested_model="overflow"')),
+        'the names past the bound are "overflow"',
+      );
+    }
+  });
 });
