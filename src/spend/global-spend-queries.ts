@@ -62,7 +62,7 @@ export function pastDays(
  * side, and a window longer than MAX_WINDOW_DAYS is refused (naming the date to move) rather than read.
  */
 export function boundedWindow(start: string | undefined, end: string | undefined, names: [string, string]): Window {
-  const r = range(start, end);
+  const r = range(start, end, names);
   if (r.from === null && r.to === null) return last30Days();
   const from = r.from ?? (r.to as number) - DEFAULT_DAYS * DAY_MS;
   const to = r.to ?? from + DEFAULT_DAYS * DAY_MS;

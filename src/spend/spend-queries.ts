@@ -65,12 +65,17 @@ export const spendReportQuery = z
   .strict();
 
 /** Inclusive start and exclusive end, epoch ms: a date alone covers its whole (UTC) day. */
-export function range(start?: string, end?: string): { from: number | null; to: number | null } {
+export function range(
+  start?: string,
+  end?: string,
+  names: readonly [string, string] = ['start_date', 'end_date'],
+): { from: number | null; to: number | null } {
   const from = start === undefined ? null : parseDate(start).getTime();
   const endAt = end === undefined ? null : parseDate(end).getTime() + (isDay(end) ? DAY_MS : 1);
   // The end of 9999-12-31 is past the last date the database holds, and no row is later: no upper bound.
   const to = endAt === null || !isStorableDate(new Date(endAt)) ? null : endAt;
-  if (from !== null && to !== null && to <= from) throw Errors.badRequest('end_date is before start_date', 'end_date');
+  if (from !== null && to !== null && to <= from)
+    throw Errors.badRequest(`${names[1]} is before ${names[0]}`, names[1]);
   return { from, to };
 }
 

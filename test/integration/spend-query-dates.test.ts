@@ -81,6 +81,9 @@ general_settings:
       assertError(await api().api('GET', `/spend/tags?end_date=${q}`), 400, { param: 'end_date' });
     }
     assert.deepEqual(await ids('start_date=2024-02-29&end_date=2026-03-01'), ['eve'], 'a leap day is a date');
+    const body = { startTime: '2026-03-02', endTime: '2026-03-01 12:00' };
+    const users = await api().api('POST', '/global/spend/end_users', body);
+    assertError(users, 400, { param: 'endTime', message: /before/ });
   });
 
   it("takes summarize as LiteLLM's FastAPI boolean does", async () => {
