@@ -88,7 +88,9 @@ export class SpendRecorder implements CallRecorder, OnModuleInit, OnModuleDestro
       outputTokens: row.completionTokens,
       totalLatencySec: (call.endedAt - call.startedAt) / 1000,
       apiLatencySec: call.apiStartedAt !== null ? (call.endedAt - call.apiStartedAt) / 1000 : null,
-      timeToFirstTokenSec: call.firstByteAt !== null ? (call.firstByteAt - call.startedAt) / 1000 : null,
+      // As LiteLLM's: from the start of the attempt that answered (failed attempts before it are not the model's).
+      timeToFirstTokenSec:
+        call.firstByteAt !== null && call.apiStartedAt !== null ? (call.firstByteAt - call.apiStartedAt) / 1000 : null,
     });
     // The sets only grow: a caller the same as the previous call's is in its set already (or the set is full).
     const last = this.lastTracked;
