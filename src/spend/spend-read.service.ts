@@ -94,7 +94,11 @@ export class SpendReadService {
       .eq('request_id', q.request_id)
       .eq('model', q.model)
       .between(from, to);
-    if (summary) return spendDaySummary(this.db, where, (q.end_date as string).slice(0, 10));
+    if (summary) {
+      // The UTC day of the end asked for (an end with an offset may fall on another day than its date reads).
+      const endDay = asked.to !== null ? new Date(asked.to - 1).toISOString().slice(0, 10) : '9999-12-31';
+      return spendDaySummary(this.db, where, endDay);
+    }
     if ((q.page - 1) * q.page_size > MAX_SKIPPED_ROWS)
       throw Errors.badRequest(
         `page ${q.page} of ${q.page_size} rows skips more than ${MAX_SKIPPED_ROWS} rows: to read further, ` +

@@ -106,5 +106,14 @@ general_settings:
         `summarize=${no}`,
       );
     assertError(await api().api('GET', `/spend/logs?${dates}&summarize=maybe`), 400, { param: 'summarize' });
+    // An end with an offset: the summary's days run to its UTC day (March 3rd, 01:00 UTC), not its local date.
+    const offset = await api().ok(
+      'GET',
+      `/spend/logs?start_date=2026-03-01&end_date=2026-03-02T05:00:00-20:00&summarize=1`,
+    );
+    assert.deepEqual(
+      offset.map((d: any) => d.startTime),
+      ['2026-03-01', '2026-03-02', '2026-03-03'],
+    );
   });
 });
