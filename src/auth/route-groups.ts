@@ -113,6 +113,7 @@ export const ROUTE_GROUPS = {
     '/spend/logs',
     '/spend/tags',
     '/global/spend',
+    '/global/spend/tags',
     '/global/spend/keys',
     '/global/spend/teams',
     '/global/spend/models',

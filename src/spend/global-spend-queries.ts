@@ -17,6 +17,9 @@ export const noQuery = z.object({}).strict();
 
 export const spendTagsQuery = z.object({ start_date: date.optional(), end_date: date.optional() }).strict();
 
+/** LiteLLM's admin UI form: `tags`, comma-separated (none, or `all-tags` among them: every tag). */
+export const globalSpendTagsQuery = spendTagsQuery.extend({ tags: z.string().max(10_000).optional() }).strict();
+
 /** `limit`: LiteLLM answers every key when it is left out; here the 100 that spent most. */
 export const globalSpendKeysQuery = z.object({ limit: limit(100) }).strict();
 

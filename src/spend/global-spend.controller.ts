@@ -8,6 +8,7 @@ import {
   globalEndUsersBody,
   globalSpendKeysQuery,
   globalSpendModelsQuery,
+  globalSpendTagsQuery,
   noQuery,
   spendTagsQuery,
 } from './global-spend-queries';
@@ -22,6 +23,13 @@ export class GlobalSpendController {
   tags(@Query() query: unknown, @Req() req: FastifyRequest) {
     const q = parseInput(spendTagsQuery, query, 'query');
     return this.spend.tags(q.start_date, q.end_date, callerOf(req));
+  }
+
+  /** Spend and requests per request tag, as LiteLLM's admin UI reads them (`spend_per_tag`). */
+  @Get('global/spend/tags')
+  async spendPerTag(@Query() query: unknown, @Req() req: FastifyRequest) {
+    const q = parseInput(globalSpendTagsQuery, query, 'query');
+    return this.spend.spendPerTag(q.start_date, q.end_date, q.tags, callerOf(req));
   }
 
   /** Spend of the last 30 days, and the proxy-wide budget. */

@@ -26,12 +26,19 @@ const DAY = `to_char("start_time" AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
  * answers a bounded number of groups; the caller's scope is that of `/spend/logs` (scopeOf), through the team and key
  * indexes when it has one.
  */
+/** A request tag's calls and spend, as LiteLLM's `/spend/tags` answers them. */
+interface TagSpend {
+  individual_request_tag: string;
+  log_count: number;
+  total_spend: number;
+}
+
 @Injectable()
 export class GlobalSpendService {
   constructor(private readonly db: DatabaseService) {}
 
   /** Requests and spend per request tag (a call with two tags counts for each), as LiteLLM's `/spend/tags`. */
-  async tags(start: string | undefined, end: string | undefined, caller: Caller): Promise<object[]> {
+  async tags(start: string | undefined, end: string | undefined, caller: Caller): Promise<TagSpend[]> {
     const where = this.where(caller, boundedWindow(start, end, ['start_date', 'end_date']));
     where.conds.push(`"request_tags" <> '{}'`);
     const rows = await this.db.query<{ tag: string; n: string; spend: number }>(
@@ -40,6 +47,26 @@ export class GlobalSpendService {
       where.params,
     );
     return rows.map((r) => ({ individual_request_tag: r.tag, log_count: Number(r.n), total_spend: r.spend }));
+  }
+
+  /**
+   * The same per tag in LiteLLM's admin UI form: `{ spend_per_tag: [{ name, spend, log_count }] }`, dearest first,
+   * spend rounded to 4 decimals as LiteLLM does; `tags` (comma-separated) keeps only those, unless it names
+   * `all-tags`.
+   */
+  async spendPerTag(start: string | undefined, end: string | undefined, tags: string | undefined, caller: Caller) {
+    const wanted = tags ? tags.split(',').filter((t) => t !== '') : [];
+    const only = wanted.length > 0 && !wanted.includes('all-tags') ? new Set(wanted) : undefined;
+    const rows = await this.tags(start, end, caller);
+    return {
+      spend_per_tag: rows
+        .filter((r) => only === undefined || only.has(r.individual_request_tag))
+        .map((r) => ({
+          name: r.individual_request_tag,
+          spend: Math.round(r.total_spend * 1e4) / 1e4,
+          log_count: r.log_count,
+        })),
+    };
   }
 
   /** The keys that spent most in the last 30 days, with their alias and masked name (LiteLLM's `Last30dKeysBySpend`). */

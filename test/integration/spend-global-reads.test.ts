@@ -137,6 +137,23 @@ describe('global spend reads in LiteLLM shapes', () => {
     ]);
   });
 
+  it("/global/spend/tags: the same in LiteLLM's admin UI form, all tags or the ones asked for", async () => {
+    const all = {
+      spend_per_tag: [
+        { name: 'prod', spend: 3, log_count: 2 },
+        { name: 'web', spend: 1.5, log_count: 2 },
+      ],
+    };
+    assert.deepEqual(await get('/global/spend/tags'), all);
+    assert.deepEqual(await get('/global/spend/tags?tags=all-tags'), all);
+    assert.deepEqual(await get(`/global/spend/tags?start_date=${day(today)}&end_date=${day(today)}&tags=prod,x`), {
+      spend_per_tag: [{ name: 'prod', spend: 1, log_count: 1 }],
+    });
+    assert.deepEqual(await get('/global/spend/tags?tags=web', a.key), {
+      spend_per_tag: [{ name: 'web', spend: 1, log_count: 1 }],
+    });
+  });
+
   it('POST /global/spend/end_users: the dearest end users, of one key when asked', async () => {
     assert.deepEqual(await api().ok('POST', '/global/spend/end_users', {}), [
       { end_user: 'cust-1', total_count: 2, total_spend: 5 },

@@ -116,6 +116,7 @@ describe('route groups table', () => {
         '/spend/logs',
         '/spend/tags',
         '/global/spend',
+        '/global/spend/tags',
         '/global/spend/keys',
         '/global/spend/teams',
         '/global/spend/models',
@@ -356,6 +357,7 @@ describe('RoutePolicies (compiled from the config once)', () => {
     const spend = [
       '/spend/tags',
       '/global/spend',
+      '/global/spend/tags',
       '/global/spend/keys',
       '/global/spend/teams',
       '/global/spend/models',
