@@ -4,6 +4,7 @@ import { errorOutcome } from '../common/errors/error-body';
 import type { DeploymentConfig } from '../config/gateway-config';
 import type { Forwarded } from './forwarder.service';
 import type { Operation } from './providers/provider';
+import { askedTags, TAGS_HEADER } from './request-tags';
 import type { StreamEnd } from './streaming/stream-responder';
 import type { Usage } from './streaming/usage';
 
@@ -20,7 +21,7 @@ export interface CallRecord {
   readonly endUser: unknown;
   /** The team the call was admitted under (undefined: not admitted; the caller's team is named). */
   readonly teamId?: string | null;
-  /** The request body's `metadata.tags`, as sent: cleaned and bounded later. */
+  /** The request's own tags (askedTags: body and header), as sent: cleaned and bounded later. */
   readonly tags: unknown;
   /** The virtual key's own tags. */
   readonly keyTags: readonly string[] | null;
@@ -67,7 +68,7 @@ const MAX_TAGS = 64;
 
 /**
  * The CallRecord of one call, filled in as the call goes: a few numbers and references (never the body itself,
- * which may be large: only its `user` and `metadata.tags` are kept, bounded).
+ * which may be large: only its `user` and its tags are kept, bounded).
  */
 export class CallTrace implements CallRecord {
   readonly requestId: string;
@@ -96,12 +97,12 @@ export class CallTrace implements CallRecord {
     req[CALL_TRACED] = true;
     // The global auth guard sets the caller on every model route.
     this.caller = req.caller as Caller;
-    const body = req.body as { model?: unknown; user?: unknown; metadata?: { tags?: unknown } } | null;
+    const body = req.body as { model?: unknown; user?: unknown } | null;
+    const tags = askedTags(body, req.headers[TAGS_HEADER]);
+    if (tags !== undefined) this.tags = tags.length > MAX_TAGS ? tags.slice(0, MAX_TAGS) : tags;
     if (!body || typeof body !== 'object') return;
     if (typeof body.model === 'string') this.model = body.model.slice(0, MAX_TEXT);
     if (typeof body.user === 'string') this.endUser = body.user.slice(0, MAX_TEXT);
-    const tags = body.metadata && typeof body.metadata === 'object' ? body.metadata.tags : undefined;
-    if (Array.isArray(tags)) this.tags = tags.length > MAX_TAGS ? tags.slice(0, MAX_TAGS) : tags;
   }
 
   /** Admitted: charged to these team and end user (a JWT's chosen team, its end-user claim). */

@@ -27,6 +27,7 @@ import { CallDrain } from './call-drain';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
 import { Reservation } from './reservation';
+import { askedTags, TAGS_HEADER } from './request-tags';
 import { CLIENT_JSON_MIN_BYTES, ClientJson, restringifiable } from './upstream/client-json';
 import { anthropicClientHeaders } from './providers/anthropic/anthropic-client-headers';
 
@@ -158,7 +159,9 @@ export class ProxyService {
     }
     trace.keyTags = admission.tags ?? null;
     trace.admitted(admission.owners);
-    const tags = callTags(admission.tags, payload.metadata);
+    const tags = callTags(admission.tags, askedTags(payload, req.headers[TAGS_HEADER]));
+    // LiteLLM's own parameter: read above, never sent on (an OpenAI-format upstream refuses a parameter it lacks).
+    if (payload.tags !== undefined) payload.tags = undefined;
     const report = this.reporter(admission);
     // The forwarding, written out here rather than as its own async function (one promise less per call).
     const stream = payload.stream === true ? EVENT_STREAMS[op] : op === 'speech';
@@ -324,10 +327,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The key's tags and the request's `metadata.tags` (strings only), for tag-based routing; undefined when none. */
-function callTags(keyTags: readonly string[] | null | undefined, metadata: unknown): readonly string[] | undefined {
-  const asked = metadata && typeof metadata === 'object' ? (metadata as { tags?: unknown }).tags : undefined;
-  if (!Array.isArray(asked) || asked.length === 0) return keyTags && keyTags.length > 0 ? keyTags : undefined;
+/** The key's tags and the request's own (strings only), for tag-based routing; undefined when none. */
+function callTags(
+  keyTags: readonly string[] | null | undefined,
+  asked: unknown[] | undefined,
+): readonly string[] | undefined {
+  if (asked === undefined) return keyTags && keyTags.length > 0 ? keyTags : undefined;
   const all = new Set(keyTags ?? []);
   for (const t of asked) if (typeof t === 'string' && t.length <= 256) all.add(t);
   return all.size > 0 ? [...all] : undefined;

@@ -41,12 +41,12 @@ router_settings:
   after(() => setup?.close());
 
   /** The deployments that answered `n` calls with this body (and key). */
-  const served = async (body: object, key = MASTER, n = 6) => {
+  const served = async (body: object, key = MASTER, n = 6, headers: Record<string, string> = {}) => {
     const ids = new Set<string>();
     for (let i = 0; i < n; i++) {
       const res = await fetch(`${url()}/v1/chat/completions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }], ...body }),
       });
       assert.equal(res.status, 200, JSON.stringify(await readJson(res.clone())));
@@ -60,6 +60,11 @@ router_settings:
     assert.deepEqual(await served({ model: 'gpt', metadata: { tags: ['fast', 'other'] } }), ['paid-1']);
     assert.deepEqual(await served({ model: 'gpt', metadata: { tags: ['unknown'] } }), ['default-1']);
     assert.deepEqual(await served({ model: 'gpt' }), ['default-1'], 'no tags: the default deployments');
+  });
+
+  it("takes the tags of a top-level tags and of the x-litellm-tags header as well, as LiteLLM's router does", async () => {
+    assert.deepEqual(await served({ model: 'gpt', tags: ['free'] }), ['free-1']);
+    assert.deepEqual(await served({ model: 'gpt' }, MASTER, 6, { 'x-litellm-tags': 'unknown, fast' }), ['paid-1']);
   });
 
   it("uses the key's tags, and refuses tags no deployment serves when none is 'default'", async () => {

@@ -239,6 +239,41 @@ router_settings: { num_retries: 0, allowed_fails: 1000 }
     assert.deepEqual([...(await rowArrives('req-tagged-400')).request_tags].sort(), ['asked', 'own-tag']);
   });
 
+  it("takes a request's tags from a top-level tags and the x-litellm-tags header too, as LiteLLM does", async () => {
+    up.respondWith({ json: chatCompletion('ok', { prompt_tokens: 1, completion_tokens: 1 }) });
+    up.requests.length = 0;
+    for (const size of ['small', 'large']) {
+      const id = `req-tags-places-${size}`;
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${keys.tagged.key}`,
+          'content-type': 'application/json',
+          'x-request-id': id,
+          'x-litellm-tags': 'from-header, second ,',
+        },
+        body: JSON.stringify({
+          model: 'priced',
+          messages: [{ role: 'user', content: size === 'small' ? 'hi' : 'x'.repeat(4000) }],
+          tags: ['top-level'],
+          metadata: { tags: ['in-metadata'] },
+        }),
+      });
+      assert.equal(res.status, 200, await res.text());
+      assert.deepEqual([...(await rowArrives(id)).request_tags].sort(), [
+        'from-header',
+        'in-metadata',
+        'own-tag',
+        'second',
+        'top-level',
+      ]);
+      // LiteLLM's own parameter is not sent on: an OpenAI upstream refuses one it does not know.
+      const sent = up.requests.at(-1)!;
+      assert.equal('tags' in sent.body, false, size);
+      assert.deepEqual(sent.body.metadata, { tags: ['in-metadata'] }, size);
+    }
+  });
+
   it('names the deployment that failed on the row of a failed upstream call', async () => {
     up.respondWith({ json: errorBody('upstream broke', 'server_error'), status: 500 });
     await assert.rejects(clientOf(keys.a.key, 'req-fail-dep-1').chat.completions.create({ model: 'priced', messages }));
