@@ -104,6 +104,22 @@ export class ObjectsRepository implements ChangeSource<ObjectChange, ObjectRemov
     );
   }
 
+  /**
+   * resetDue for the rows of a list whose period ended (none: no query). Answers whether any had, so the caller reads
+   * the list again and answers their current period's end, as the info routes do.
+   */
+  async resetEnded<R extends { budgetResetAt: Date | null }>(
+    kind: ObjectKind,
+    rows: readonly R[],
+    idOf: (row: R) => string,
+  ): Promise<boolean> {
+    const now = Date.now();
+    const due = rows.filter((r) => r.budgetResetAt !== null && r.budgetResetAt.getTime() <= now).map(idOf);
+    if (due.length === 0) return false;
+    await this.resetDue(kind, due);
+    return true;
+  }
+
   private query<T = ObjectRow>(sql: string, params: unknown[] = []): Promise<T[]> {
     return this.db.prisma
       .$queryRawUnsafe<T[]>(sql, ...params)

@@ -106,7 +106,9 @@ export class CustomersService {
 
   async list(caller: Caller): Promise<View[]> {
     if (!readsAll(caller)) throw Errors.forbidden('Only a proxy admin or viewer may list customers', 'admin_only');
-    return (await this.repo.list()).map((r) => this.view(r));
+    let rows = await this.repo.list();
+    if (await this.objects.resetEnded('end_user', rows, (r) => r.userId)) rows = await this.repo.list();
+    return rows.map((r) => this.view(r));
   }
 
   private view(row: CustomerRow): View {

@@ -86,6 +86,11 @@ export class TeamsRepository {
         const res = await tx.team.deleteMany({ where: { teamId: { in: [...teamIds] } } });
         if (res.count !== new Set(teamIds).size) throw new MissingTeams();
         await tx.teamMembership.deleteMany({ where: { teamId: { in: [...teamIds] } } });
+        // As LiteLLM's delete, which removes each member: no user goes on listing a team that is gone.
+        const gone = [...teamIds];
+        await tx.$executeRaw`UPDATE users SET teams = ARRAY(SELECT t FROM unnest(teams) WITH ORDINALITY AS u(t, i)
+            WHERE t <> ALL(${gone}::text[]) ORDER BY i)
+          WHERE teams && ${gone}::text[]`;
         const keys = await tx.virtualKey.findMany({ where: { teamId: { in: [...teamIds] } }, select: { token: true } });
         await tx.virtualKey.deleteMany({ where: { teamId: { in: [...teamIds] } } });
         await tx.auditLog.createMany({

@@ -228,7 +228,9 @@ export class TeamsService {
           ? undefined
           : [];
     const userId = readsAll(caller) || caller.teamId !== undefined ? q.user_id : caller.userId;
-    const rows = await this.repo.list({ userId, organizationId: q.organization_id, teamIds: own });
+    const filter = { userId, organizationId: q.organization_id, teamIds: own };
+    let rows = await this.repo.list(filter);
+    if (await this.objects.resetEnded('team', rows, (r) => r.teamId)) rows = await this.repo.list(filter);
     // LiteLLM's TeamListResponseObject: each team with its keys and its memberships (the user's only, when named).
     const teamIds = rows.map((r) => r.teamId);
     const keys = rows.length > 0 ? await this.keyViews.of(await this.repo.keysOfTeams(teamIds)) : [];

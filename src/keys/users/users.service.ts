@@ -155,19 +155,18 @@ export class UsersService {
 
   async list(q: ListUsersQuery, caller: Caller): Promise<View> {
     if (!readsAll(caller)) throw Errors.forbidden('Only a proxy admin or viewer may list users', 'admin_only');
-    const { rows, total } = await this.repo.list(
-      {
-        role: q.role,
-        userIds: idList(q.user_ids),
-        team: q.team,
-        email: q.user_email,
-        ssoUserIds: idList(q.sso_user_ids),
-        sortBy: q.sort_by && USER_SORT_COLUMNS[q.sort_by],
-        sortOrder: q.sort_order,
-      },
-      q.page,
-      q.page_size,
-    );
+    const filter = {
+      role: q.role,
+      userIds: idList(q.user_ids),
+      team: q.team,
+      email: q.user_email,
+      ssoUserIds: idList(q.sso_user_ids),
+      sortBy: q.sort_by && USER_SORT_COLUMNS[q.sort_by],
+      sortOrder: q.sort_order,
+    };
+    let { rows, total } = await this.repo.list(filter, q.page, q.page_size);
+    if (await this.objects.resetEnded('user', rows, (r) => r.userId))
+      ({ rows, total } = await this.repo.list(filter, q.page, q.page_size));
     return {
       users: rows.map((r) => this.view(r)),
       total,

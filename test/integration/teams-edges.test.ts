@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { InProcessGateway } from '../support/gateway';
+import { managementApi } from '../support/management-api';
+import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
+
+const MASTER = 'sk-master-teams-edges-0001';
+
+describe('teams, users and customers: edges of the LiteLLM routes (PostgreSQL)', () => {
+  let gw: InProcessGateway;
+  let setup: ProxyOnDatabase | undefined;
+  const { ok } = managementApi(() => gw.url, MASTER);
+  const teamsOf = async (userId: string): Promise<string[]> =>
+    (await ok('GET', `/user/info?user_id=${userId}`)).user_info.teams;
+
+  before(async () => {
+    setup = await startProxy({
+      database: 'gw_teams_edges',
+      apiKey: MASTER,
+      yaml: `general_settings:\n  master_key: ${MASTER}\n`,
+    });
+    ({ gw } = setup);
+  });
+  after(() => setup?.close());
+
+  it("/team/delete takes the team out of its members' teams, as LiteLLM's delete removes each member", async () => {
+    await ok('POST', '/team/new', { team_id: 'edge-del' });
+    await ok('POST', '/team/new', { team_id: 'edge-keep' });
+    await ok('POST', '/team/member_add', {
+      team_id: 'edge-del',
+      member: [
+        { role: 'admin', user_id: 'edge-u1' },
+        { role: 'user', user_id: 'edge-u2' },
+      ],
+    });
+    await ok('POST', '/team/member_add', { team_id: 'edge-keep', member: { user_id: 'edge-u1' } });
+    assert.deepEqual(await teamsOf('edge-u1'), ['edge-del', 'edge-keep']);
+    await ok('POST', '/team/delete', { team_ids: ['edge-del'] });
+    assert.deepEqual(await teamsOf('edge-u1'), ['edge-keep']);
+    assert.deepEqual(await teamsOf('edge-u2'), []);
+    const listed = await ok('GET', '/user/list?team=edge-del');
+    assert.deepEqual(listed.users, [], 'no user is listed in a deleted team');
+  });
+
+  it('lists answer the end of the current period, as the info routes do, once a period ended unseen', async () => {
+    await ok('POST', '/team/new', { team_id: 'edge-period', budget_duration: '1s' });
+    await ok('POST', '/user/new', { user_id: 'edge-period', budget_duration: '1s', auto_create_key: false });
+    await ok('POST', '/customer/new', { user_id: 'edge-period', budget_duration: '1s' });
+    await new Promise((r) => setTimeout(r, 1_300));
+    const now = Date.now();
+    const team = (await ok('GET', '/team/list')).find((t: { team_id: string }) => t.team_id === 'edge-period');
+    const user = (await ok('GET', '/user/list?user_ids=edge-period')).users[0];
+    const customer = (await ok('GET', '/customer/list')).find((c: { user_id: string }) => c.user_id === 'edge-period');
+    for (const [what, row] of Object.entries({ team, user, customer })) {
+      assert.equal(row.spend, 0, `${what}: spend of the current period`);
+      assert.ok(Date.parse(row.budget_reset_at) > now, `${what}: budget_reset_at ${row.budget_reset_at} has passed`);
+    }
+  });
+});
