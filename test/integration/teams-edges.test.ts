@@ -42,6 +42,21 @@ describe('teams, users and customers: edges of the LiteLLM routes (PostgreSQL)',
     assert.deepEqual(listed.users, [], 'no user is listed in a deleted team');
   });
 
+  it("/team/new members_with_roles: each member named by id is a stored user listing the team, as LiteLLM's", async () => {
+    await ok('POST', '/user/new', { user_id: 'edge-known', auto_create_key: false, teams: [] });
+    await ok('POST', '/team/new', {
+      team_id: 'edge-new',
+      members_with_roles: [
+        { role: 'admin', user_id: 'edge-fresh' },
+        { role: 'user', user_id: 'edge-known' },
+      ],
+    });
+    const fresh = (await ok('GET', '/user/info?user_id=edge-fresh')).user_info;
+    assert.deepEqual(fresh.teams, ['edge-new']);
+    assert.equal(fresh.user_role, 'internal_user');
+    assert.deepEqual(await teamsOf('edge-known'), ['edge-new']);
+  });
+
   it('lists answer the end of the current period, as the info routes do, once a period ended unseen', async () => {
     await ok('POST', '/team/new', { team_id: 'edge-period', budget_duration: '1s' });
     await ok('POST', '/user/new', { user_id: 'edge-period', budget_duration: '1s', auto_create_key: false });

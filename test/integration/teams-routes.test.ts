@@ -67,6 +67,9 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     assert.deepEqual(t.model_aliases, { fast: 'gpt-a' });
     assert.equal(t.team_member_budget, 2);
     assert.deepEqual(await actions('team-full'), ['team.new']);
+    // A member named by id is a stored user (teams-edges.test.ts); not one of those the /user/* tests below count.
+    assert.deepEqual((await ok('GET', '/user/info?user_id=alice')).user_info.teams, ['team-full']);
+    await ok('POST', '/user/delete', { user_ids: ['alice'] });
   });
 
   it('/team/new generates a team_id, refuses a taken one, and names the bad field of a bad body', async () => {
@@ -203,6 +206,7 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
       (await ok('GET', '/team/list?organization_id=org-l')).map((t: { team_id: string }) => t.team_id),
       ['team-l1', 'team-l2'],
     );
+    await ok('POST', '/user/delete', { user_ids: ['lu'] });
   });
 
   it('/team/delete removes the teams and their keys, all or nothing', async () => {

@@ -24,8 +24,8 @@ export class MemberUsersRepository {
    * the user of that email, or a new user with a generated id. Answers the ids of the users created. A few queries
    * for the whole list, not a few per member: a list of 1000 members stays well within the transaction's time.
    */
-  async join(teamId: string, members: readonly MemberRef[], actor: Actor): Promise<string[]> {
-    return (await this.joinMembers(teamId, members, actor)).created;
+  async join(teamId: string, members: readonly MemberRef[], actor: Actor, via = 'team.member_add'): Promise<string[]> {
+    return (await this.joinMembers(teamId, members, actor, via)).created;
   }
 
   /**
@@ -36,6 +36,7 @@ export class MemberUsersRepository {
     teamId: string,
     members: readonly M[],
     actor: Actor,
+    via = 'team.member_add',
   ): Promise<{ created: string[]; members: M[] }> {
     return this.db.prisma
       .$transaction(async (tx) => {
@@ -87,7 +88,7 @@ export class MemberUsersRepository {
           });
         if (created.length > 0)
           await tx.auditLog.createMany({
-            data: created.map((id) => objectAudit(actor, 'user.new', id, { team_id: teamId, via: 'team.member_add' })),
+            data: created.map((id) => objectAudit(actor, 'user.new', id, { team_id: teamId, via })),
           });
         return { created, members: resolved };
       })

@@ -66,6 +66,11 @@ export class TeamsService {
       throw err;
     });
     await this.changes.changed('team', [teamId]);
+    // As LiteLLM's: each member named by id is a stored user listing the team (created when unknown), as member_add
+    // makes it. One named by email alone stays as written (LiteLLM stores no user for it here either).
+    const named = members.filter((m) => !!m.user_id);
+    const created = named.length > 0 ? await this.memberUsers.join(teamId, named, actorOf(caller), 'team.new') : [];
+    if (created.length > 0) await this.changes.changed('user', created);
     if (await this.memberBudgets.teamChanged(teamId, req, actorOf(caller)))
       return toTeamView((await this.repo.find(teamId)) ?? row);
     return toTeamView(row);
