@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { InProcessGateway } from '../support/gateway';
-import { managementApi } from '../support/management-api';
+import { assertError, managementApi } from '../support/management-api';
 import { startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
 const MASTER = 'sk-master-teams-edges-0001';
@@ -9,7 +9,7 @@ const MASTER = 'sk-master-teams-edges-0001';
 describe('teams, users and customers: edges of the LiteLLM routes (PostgreSQL)', () => {
   let gw: InProcessGateway;
   let setup: ProxyOnDatabase | undefined;
-  const { ok } = managementApi(() => gw.url, MASTER);
+  const { api, ok } = managementApi(() => gw.url, MASTER);
   const teamsOf = async (userId: string): Promise<string[]> =>
     (await ok('GET', `/user/info?user_id=${userId}`)).user_info.teams;
 
@@ -55,6 +55,21 @@ describe('teams, users and customers: edges of the LiteLLM routes (PostgreSQL)',
     assert.deepEqual(fresh.teams, ['edge-new']);
     assert.equal(fresh.user_role, 'internal_user');
     assert.deepEqual(await teamsOf('edge-known'), ['edge-new']);
+  });
+
+  it('/user/update by a user_email that several users have is refused, not applied to one of them', async () => {
+    for (const id of ['edge-mail-1', 'edge-mail-2'])
+      await ok('POST', '/user/new', { user_id: id, user_email: 'shared@example.com', auto_create_key: false });
+    assertError(await api('POST', '/user/update', { user_email: 'shared@example.com', max_budget: 9 }), 400, {
+      param: 'user_email',
+      code: 'ambiguous_user_email',
+    });
+    for (const id of ['edge-mail-1', 'edge-mail-2'])
+      assert.equal((await ok('GET', `/user/info?user_id=${id}`)).user_info.max_budget, null);
+    await ok('POST', '/user/delete', { user_ids: ['edge-mail-2'] });
+    const one = await ok('POST', '/user/update', { user_email: 'shared@example.com', max_budget: 9 });
+    assert.equal(one.user_id, 'edge-mail-1');
+    assert.equal(one.data.max_budget, 9);
   });
 
   it('lists answer the end of the current period, as the info routes do, once a period ended unseen', async () => {

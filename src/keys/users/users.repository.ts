@@ -34,8 +34,12 @@ export class UsersRepository {
     return guard(this.prisma.user.findUnique({ where: { userId } }));
   }
 
-  findByEmail(email: string): Promise<UserRow | null> {
-    return guard(this.prisma.user.findFirst({ where: { userEmail: email }, orderBy: { createdAt: 'asc' } }));
+  /** The ids of the users of this email: at most two, enough to tell one from several. */
+  async idsByEmail(email: string): Promise<string[]> {
+    const rows = await guard(
+      this.prisma.user.findMany({ where: { userEmail: email }, select: { userId: true }, take: 2 }),
+    );
+    return rows.map((r) => r.userId);
   }
 
   create(data: Prisma.UserUncheckedCreateInput, actor: Actor, details: object): Promise<UserRow> {

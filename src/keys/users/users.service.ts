@@ -117,8 +117,7 @@ export class UsersService {
   async update(req: UpdateUserRequest, caller: Caller): Promise<View> {
     requireAdmin(caller, 'change users');
     const { user_id: givenId, ...fields } = req;
-    const userId = givenId ?? (await this.repo.findByEmail(req.user_email!))?.userId;
-    if (userId === undefined) throw notFound(req.user_email!);
+    const userId = givenId ?? (await this.userOfEmail(req.user_email!));
     const extra = { ...stored(fields), ...(pick(fields, USER_KEY_FIELDS) as Prisma.InputJsonObject) };
     const row = await this.repo.update(
       userId,
@@ -174,6 +173,19 @@ export class UsersService {
       page_size: q.page_size,
       total_pages: Math.ceil(total / q.page_size),
     };
+  }
+
+  /** The one user of this email; several are refused (as /team/member_add does), not one of them picked. */
+  private async userOfEmail(email: string): Promise<string> {
+    const ids = await this.repo.idsByEmail(email);
+    if (ids.length === 0) throw notFound(email);
+    if (ids.length > 1)
+      throw Errors.badRequest(
+        "Multiple users with this email found. Please use 'user_id' instead.",
+        'user_email',
+        'ambiguous_user_email',
+      );
+    return ids[0];
   }
 
   private view(row: UserRow): View {
