@@ -58,7 +58,7 @@ export class LimitedObject extends PeriodSpend {
     row: LimitColumns & { alias?: string | null; changeSeq?: number },
     scopePrefix: string,
   ) {
-    super(row.spend, resetAtMsOf(row.budgetResetAt));
+    super(row.spend, resetAtMsOf(row.budgetResetAt), row.budgetDuration);
     this.alias = row.alias ?? null;
     this.seq = row.changeSeq ?? 0;
     this.models = Object.freeze([...row.models]);

@@ -16,3 +16,28 @@ export function isBudgetDuration(text: string): boolean {
 export function firstResetAt(duration: string | null | undefined, now = new Date()): Date | null {
   return expiryFrom(duration, now);
 }
+
+const STEP_MS: Readonly<Record<string, number>> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
+
+/**
+ * The end of the period after the one that ended at `endMs`, as the database computes it (llmgw_next_reset): the
+ * first of `endMs` plus whole durations that is after `nowMs`, calendar months and years in UTC with the day kept
+ * (the month's last day when it has fewer). Null for a duration it does not know.
+ */
+export function nextResetMs(endMs: number, duration: string, nowMs: number): number | null {
+  const m = /^(\d+)(s|m|h|d|w|mo|y)$/.exec(duration);
+  const n = m ? Number(m[1]) : 0;
+  if (!m || n <= 0 || !Number.isFinite(endMs)) return null;
+  const step = STEP_MS[m[2]];
+  if (step !== undefined) return endMs + n * step * Math.max(1, Math.floor((nowMs - endMs) / (n * step)) + 1);
+  const months = m[2] === 'y' ? 12 * n : n;
+  const at = new Date(endMs);
+  const elapsed = (new Date(nowMs).getUTCFullYear() - at.getUTCFullYear()) * 12 + new Date(nowMs).getUTCMonth();
+  for (let k = Math.max(1, Math.floor((elapsed - at.getUTCMonth()) / months) - 1); ; k++) {
+    const month = at.getUTCMonth() + k * months;
+    const last = new Date(Date.UTC(at.getUTCFullYear(), month + 1, 0)).getUTCDate();
+    const next = new Date(endMs);
+    next.setUTCFullYear(at.getUTCFullYear(), month, Math.min(at.getUTCDate(), last));
+    if (next.getTime() > nowMs) return next.getTime();
+  }
+}

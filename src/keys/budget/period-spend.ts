@@ -1,3 +1,5 @@
+import { nextResetMs } from './budget-period';
+
 /**
  * Spend in a budget period, as a key, team, user or end user holds it in memory: the database total as last learned
  * plus what this instance recorded since (within a period it only grows), and the period's end (`resetAtMs`;
@@ -8,6 +10,8 @@ export class PeriodSpend {
   constructor(
     public spend: number,
     public resetAtMs: number,
+    /** The period's budget_duration, when known: the next period's end is then known before the database says it. */
+    readonly budgetDuration: string | null = null,
   ) {}
 
   /** Whether the period has ended by `nowMs`: its spend no longer counts and the next period is due. */
@@ -21,12 +25,17 @@ export class PeriodSpend {
   }
 
   /**
-   * The period as the shared counter knows it (limit-scripts.ts): its end; 0 for none; just after its end once it is
-   * over and the next one is not known yet (its spend then starts again from what this instance holds, 0).
+   * The period as the shared counter knows it (limit-scripts.ts): its end; 0 for none. Once it is over and the
+   * database has not told the next one yet, the next one's end as the database will compute it (its spend then starts
+   * again from what this instance holds, 0): the same period whichever instance names it, told by the database or
+   * not, so the spend counted in it is kept when an instance learns its end (with a period that restarted there, the
+   * calls an instance made before another learned the end were forgotten). Without a duration, just after its end.
    */
   periodAt(nowMs: number): number {
     if (this.resetAtMs === Infinity) return 0;
-    return this.periodOver(nowMs) ? this.resetAtMs + 1 : this.resetAtMs;
+    if (!this.periodOver(nowMs)) return this.resetAtMs;
+    const next = this.budgetDuration !== null ? nextResetMs(this.resetAtMs, this.budgetDuration, nowMs) : null;
+    return next ?? this.resetAtMs + 1;
   }
 
   /**
