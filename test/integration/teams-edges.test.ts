@@ -72,6 +72,29 @@ describe('teams, users and customers: edges of the LiteLLM routes (PostgreSQL)',
     assert.equal(one.data.max_budget, 9);
   });
 
+  it("/user/new teams as LiteLLM's NewUserRequestTeam: max_budget_in_team is the member's budget there, checked", async () => {
+    await ok('POST', '/team/new', { team_id: 'edge-joined' });
+    assertError(
+      await api('POST', '/user/new', {
+        user_id: 'edge-bad-budget',
+        auto_create_key: false,
+        teams: [{ team_id: 'edge-joined', max_budget_in_team: -1 }],
+      }),
+      400,
+      { param: 'teams.0' },
+    );
+    await ok('POST', '/user/new', {
+      user_id: 'edge-joiner',
+      auto_create_key: false,
+      teams: [{ team_id: 'edge-joined', user_role: 'admin', max_budget_in_team: 5 }],
+    });
+    const info = await ok('GET', '/team/info?team_id=edge-joined');
+    assert.deepEqual(info.team_info.members_with_roles, [{ role: 'admin', user_id: 'edge-joiner' }]);
+    const [membership] = info.team_memberships;
+    assert.equal(membership.user_id, 'edge-joiner');
+    assert.equal(membership.litellm_budget_table.max_budget, 5);
+  });
+
   it('lists answer the end of the current period, as the info routes do, once a period ended unseen', async () => {
     await ok('POST', '/team/new', { team_id: 'edge-period', budget_duration: '1s' });
     await ok('POST', '/user/new', { user_id: 'edge-period', budget_duration: '1s', auto_create_key: false });

@@ -61,8 +61,13 @@ const teamRef = z.union([
     .looseObject({
       team_id: text,
       user_role: z.enum(['user', 'admin'], { error: 'must be "user" or "admin"' }).optional(),
+      max_budget_in_team: limitFields.max_budget,
     })
-    .transform((t) => ({ team_id: t.team_id, role: t.user_role ?? ('user' as const) })),
+    .transform((t) => ({
+      team_id: t.team_id,
+      role: t.user_role ?? ('user' as const),
+      max_budget_in_team: t.max_budget_in_team,
+    })),
 ]);
 
 const userFields = {

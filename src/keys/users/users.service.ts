@@ -23,6 +23,7 @@ import {
   type NewUserRequest,
   type UpdateUserRequest,
 } from './user-requests.dto';
+import { TeamMemberBudgets } from '../teams/team-member-budgets.service';
 import { toUserView } from './user-view';
 import { UsersRepository, type UserChanges, type UserRow } from './users.repository';
 
@@ -40,6 +41,7 @@ export class UsersService {
     private readonly keys: KeysService,
     private readonly teams: TeamsRepository,
     private readonly keyViews: KeyViews,
+    private readonly memberBudgets: TeamMemberBudgets,
   ) {}
 
   async create(req: NewUserRequest, caller: Caller): Promise<View> {
@@ -82,15 +84,19 @@ export class UsersService {
               throw err;
             });
     const joined = new Set<string>();
-    for (const { team_id: teamId, role } of joins) {
+    for (const join of joins) {
+      const teamId = join.team_id;
       if (joined.has(teamId)) continue;
       joined.add(teamId);
-      const member = { role, user_id: userId, user_email: req.user_email ?? undefined };
+      const member = { role: join.role, user_id: userId, user_email: req.user_email ?? undefined };
       // A team that does not exist is skipped, as LiteLLM does.
-      await this.teams.update(teamId, withMembers([member]), actorOf(caller), 'team.member_add', {
+      const team = await this.teams.update(teamId, withMembers([member]), actorOf(caller), 'team.member_add', {
         member: [member],
         via: 'user.new',
       });
+      // LiteLLM's NewUserRequestTeam: its max_budget_in_team is the member's budget in that team, as member_add's.
+      const budget = 'max_budget_in_team' in join ? join.max_budget_in_team : undefined;
+      if (team) await this.memberBudgets.membersAdded(teamId, [member], budget, actorOf(caller));
     }
     const view = this.view(row);
     if (key === null) return view;
