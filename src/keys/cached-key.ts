@@ -62,7 +62,7 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
   authResult: AuthResult | undefined = undefined;
 
   constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = NO_MODEL_SPEND) {
-    super(row.spend + unflushedSpend, resetAtMsOf(row.budgetResetAt));
+    super(row.spend + unflushedSpend, resetAtMsOf(row.budgetResetAt), row.budgetDuration ?? null);
     this.token = row.token;
     this.keyName = row.keyName;
     this.keyAlias = row.keyAlias;

@@ -39,11 +39,12 @@ export function copyBytes(rows: Row[]): Buffer {
     return field(Buffer.concat([int(1, 4), int(0, 4), int(25, 4), int(v.length, 4), int(1, 4), ...items]));
   };
   for (const r of rows) {
-    parts.push(int(19, 2), ...text(r.token), ...text(r.keyName ?? `sk-...${r.token.slice(-4)}`), ...text(r.keyAlias));
+    parts.push(int(20, 2), ...text(r.token), ...text(r.keyName ?? `sk-...${r.token.slice(-4)}`), ...text(r.keyAlias));
     parts.push(...array(r.models), ...array(r.allowedRoutes), ...time(r.expires), ...float(r.maxBudget));
     parts.push(...float(r.spend ?? 0), ...int4(r.rpmLimit), ...int4(r.tpmLimit), ...int4(r.maxParallelRequests));
     parts.push(...json(r.metadata), ...text(r.teamId), ...text(r.userId), ...field(Buffer.from([r.blocked ? 1 : 0])));
     parts.push(...json(r.extra), ...json(r.modelSpend), ...time(r.budgetResetAt), ...float(Number(r.changeSeq ?? 1)));
+    parts.push(...text(r.budgetDuration));
   }
   parts.push(int(-1, 2));
   return Buffer.concat(parts);

@@ -70,6 +70,7 @@ describe('key index: the bulk load keys, as read, parsed on first use', () => {
       modelSpend: { g: 1 },
       budgetResetAt: new Date(1900000000000),
       changeSeq: 42,
+      budgetDuration: '30d',
     };
     assert.deepEqual(indexOf([row], 5).read(hex(7)), row);
   });

@@ -30,6 +30,7 @@ export type KeySource = Pick<
   | 'extra'
   | 'modelSpend'
   | 'budgetResetAt'
+  | 'budgetDuration'
 > & {
   readonly models: readonly string[] | null;
   readonly allowedRoutes: readonly string[] | null;
@@ -46,7 +47,8 @@ const COLUMNS = `token, key_name AS "keyName", key_alias AS "keyAlias", NULLIF(m
   NULLIF(allowed_routes, '{}') AS "allowedRoutes", expires, max_budget AS "maxBudget", spend, rpm_limit AS "rpmLimit",
   tpm_limit AS "tpmLimit", max_parallel_requests AS "maxParallelRequests", NULLIF(metadata, '{}') AS metadata,
   team_id AS "teamId", user_id AS "userId", blocked, NULLIF(extra, '{}') AS extra,
-  NULLIF(model_spend, '{}') AS "modelSpend", budget_reset_at AS "budgetResetAt", change_seq::float8 AS "changeSeq"`;
+  NULLIF(model_spend, '{}') AS "modelSpend", budget_reset_at AS "budgetResetAt", change_seq::float8 AS "changeSeq",
+  budget_duration AS "budgetDuration"`;
 
 /** The key cache's reads: plain parameterised SQL on the gateway's pool (DatabaseService.query). */
 @Injectable()

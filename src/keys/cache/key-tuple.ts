@@ -7,7 +7,7 @@ import type { KeySource } from './key-store';
  */
 export const TUPLE_COLUMNS = `token, key_name, key_alias, NULLIF(models, '{}'), NULLIF(allowed_routes, '{}'), expires,
   max_budget, spend, rpm_limit, tpm_limit, max_parallel_requests, NULLIF(metadata, '{}'), team_id, user_id, blocked,
-  NULLIF(extra, '{}'), NULLIF(model_spend, '{}'), budget_reset_at, change_seq::float8`;
+  NULLIF(extra, '{}'), NULLIF(model_spend, '{}'), budget_reset_at, change_seq::float8, budget_duration`;
 
 /**
  * A row of COPY's binary format (a field count, then each field's length, -1 for NULL, and bytes) at `at` of `page`;
@@ -36,6 +36,7 @@ export function keySourceAt(page: Buffer, view: DataView, at: number, token: str
     modelSpend: r.jsonb() as KeySource['modelSpend'],
     budgetResetAt: r.end(),
     changeSeq: r.float8() ?? 0,
+    budgetDuration: r.text(),
   };
 }
 
