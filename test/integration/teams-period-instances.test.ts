@@ -58,6 +58,36 @@ describe('budget periods across two instances (PostgreSQL, Redis)', () => {
     assert.equal(await call(b!), 400);
   });
 
+  it("a team member's new period counts the calls of every instance too", async () => {
+    const team = `team-member-period-${run}`;
+    const { ok } = api(() => a);
+    await ok('POST', '/team/new', { team_id: team });
+    await ok('POST', '/team/member_add', {
+      team_id: team,
+      member: { role: 'user', user_id: `mia-${run}` },
+      max_budget_in_team: COST * 1.5,
+    });
+    await ok('POST', '/team/member_update', { team_id: team, user_id: `mia-${run}`, budget_duration: '2s' });
+    const key = (await ok('POST', '/key/generate', { team_id: team, user_id: `mia-${run}` })).key as string;
+    const call = async (gw: InProcessGateway) =>
+      (
+        await api(() => gw).api(
+          'POST',
+          '/v1/chat/completions',
+          { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+          key,
+        )
+      ).status;
+    assert.equal(await call(a), 200);
+    assert.equal(await call(b!), 200);
+    assert.equal(await call(a), 400);
+    await waitFor(async () => (await call(b!)) === 200, 6_000, 'the next period on B');
+    assert.equal(await call(a), 200, 'the second call of the period');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await call(a), 400, 'a third call: the period holds 2 calls already');
+    assert.equal(await call(b!), 400);
+  });
+
   it("a key's new period counts the calls of every instance too", async () => {
     const { ok } = api(() => a);
     const key = (await ok('POST', '/key/generate', { max_budget: COST * 1.5, budget_duration: '2s' })).key as string;

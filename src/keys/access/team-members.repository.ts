@@ -5,7 +5,8 @@ import { rethrowDatabaseError } from '../db-errors';
 import { PeriodSpend, resetAtMsOf } from '../budget/period-spend';
 import { TeamMembers, type MemberLimits } from './team-members';
 
-const LIMITS = `b.max_budget AS "maxBudget", b.rpm_limit AS "rpmLimit", b.tpm_limit AS "tpmLimit"`;
+const LIMITS = `b.max_budget AS "maxBudget", b.rpm_limit AS "rpmLimit", b.tpm_limit AS "tpmLimit",
+  b.budget_duration AS "budgetDuration"`;
 
 interface FallbackRow extends MemberLimits {
   teamId: string;
@@ -99,7 +100,12 @@ export class TeamMembersRepository {
 
 function limits(r: MemberLimits): MemberLimits {
   const n = (x: unknown) => (x === null || x === undefined ? null : Number(x));
-  return { maxBudget: n(r.maxBudget), rpmLimit: n(r.rpmLimit), tpmLimit: n(r.tpmLimit) };
+  return {
+    maxBudget: n(r.maxBudget),
+    rpmLimit: n(r.rpmLimit),
+    tpmLimit: n(r.tpmLimit),
+    budgetDuration: r.budgetDuration ?? null,
+  };
 }
 
 function mapOf<V>(m: Map<string, Map<string, V>>, k: string): Map<string, V> {

@@ -7,6 +7,8 @@ export interface MemberLimits {
   readonly maxBudget: number | null;
   readonly rpmLimit: number | null;
   readonly tpmLimit: number | null;
+  /** Its budget's period (the member's periods follow it): the next period's end is known before the database says. */
+  readonly budgetDuration?: string | null;
 }
 
 /** A team_memberships row as the mirror reads it, with its own budget's limits when it has one. */
@@ -85,7 +87,7 @@ export class TeamMembers {
       parallel: null,
       budget: reserves ? limits.maxBudget : null,
       spent: p?.spendAt(nowMs) ?? 0,
-      period: p?.periodAt(nowMs) ?? 0,
+      period: p?.periodAt(nowMs, limits.budgetDuration ?? null) ?? 0,
       owner: this.owner(userId),
     };
   }

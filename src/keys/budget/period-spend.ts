@@ -30,11 +30,12 @@ export class PeriodSpend {
    * again from what this instance holds, 0): the same period whichever instance names it, told by the database or
    * not, so the spend counted in it is kept when an instance learns its end (with a period that restarted there, the
    * calls an instance made before another learned the end were forgotten). Without a duration, just after its end.
+   * `duration`: the period's length when the holder does not keep it (a team member's, its budget's).
    */
-  periodAt(nowMs: number): number {
+  periodAt(nowMs: number, duration = this.budgetDuration): number {
     if (this.resetAtMs === Infinity) return 0;
     if (!this.periodOver(nowMs)) return this.resetAtMs;
-    const next = this.budgetDuration !== null ? nextResetMs(this.resetAtMs, this.budgetDuration, nowMs) : null;
+    const next = duration !== null ? nextResetMs(this.resetAtMs, duration, nowMs) : null;
     return next ?? this.resetAtMs + 1;
   }
 
