@@ -19,7 +19,7 @@ export const ROUTER_SETTINGS: SettingsSection = {
     context_window_fallbacks: 'groups tried when an upstream says the context window is exceeded',
     content_policy_fallbacks: "groups tried when an upstream's content filter refuses",
     enable_tag_filtering:
-      "tag-based routing: a call's tags (metadata.tags and its key's tags) pick the deployments with those tags",
+      "tag-based routing: a call's tags (metadata.tags, a top-level tags, the x-litellm-tags header, and its key's tags) pick the deployments with those tags",
     tag_filtering_match_any: 'true (default): a deployment with any of the tags; false: with all of them',
     model_group_alias: 'names that call another model group (a hidden alias is not listed in /models)',
     redis_host: 'Redis host (as REDIS_URL, which wins)',
