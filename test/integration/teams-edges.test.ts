@@ -95,6 +95,23 @@ describe('teams, users and customers: edges of the LiteLLM routes (PostgreSQL)',
     assert.equal(membership.litellm_budget_table.max_budget, 5);
   });
 
+  it("/team/info: a key of one of the team's members reads it; others, and teams that do not exist, are refused alike", async () => {
+    await ok('POST', '/team/new', { team_id: 'edge-read' });
+    await ok('POST', '/team/member_add', { team_id: 'edge-read', member: { role: 'user', user_id: 'edge-reader' } });
+    const member = (await ok('POST', '/key/generate', { user_id: 'edge-reader' })).key as string;
+    const stranger = (await ok('POST', '/key/generate', { user_id: 'edge-stranger' })).key as string;
+    const noUser = (await ok('POST', '/key/generate', {})).key as string;
+    const read = await api('GET', '/team/info?team_id=edge-read', undefined, member);
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.equal(read.body.team_id, 'edge-read');
+    for (const [key, path] of [
+      [stranger, '/team/info?team_id=edge-read'],
+      [noUser, '/team/info?team_id=edge-read'],
+      [member, '/team/info?team_id=edge-no-such-team'],
+    ])
+      assertError(await api('GET', path, undefined, key), 403, { code: 'team_forbidden' });
+  });
+
   it('lists answer the end of the current period, as the info routes do, once a period ended unseen', async () => {
     await ok('POST', '/team/new', { team_id: 'edge-period', budget_duration: '1s' });
     await ok('POST', '/user/new', { user_id: 'edge-period', budget_duration: '1s', auto_create_key: false });

@@ -80,9 +80,13 @@ export class TeamsService {
     const id = teamId ?? caller.teamId;
     if (id === undefined)
       throw Errors.badRequest('Give the team: /team/info?team_id=<id>', 'team_id', 'missing_team_id');
-    mayReadTeam(caller, id);
+    // A caller of another team may still read it as one of its members (LiteLLM's team_info lets members read).
+    const asMember = caller.userId !== undefined && !readsAll(caller) && caller.teamId !== id;
+    if (!asMember) mayReadTeam(caller, id);
     await this.objects.resetDue('team', [id]);
     const row = await this.spend.readConsistent(() => this.repo.find(id));
+    // Not a member (or no such team): the same refusal, so that a non-member learns nothing of the team.
+    if (asMember && !row?.members.includes(caller.userId)) mayReadTeam(caller, id);
     if (!row) throw notFound(id);
     const keys = await this.repo.keysOf(id);
     return {
