@@ -4,9 +4,14 @@ import type { RoutePolicy } from './routes/route-policy';
  * Who is calling: decided once per request by the global auth guard, then read by everything after it.
  * Never holds a secret (no token, no key): only ids and hashes.
  */
-export type CallerRole = 'master' | 'admin' | 'proxy_admin_viewer' | 'internal_user' | 'team' | 'virtual_key';
+export type CallerRole =
+  'master' | 'admin' | 'proxy_admin_viewer' | 'internal_user' | 'internal_user_viewer' | 'team' | 'virtual_key';
 
 export interface Caller {
+  /**
+   * A virtual key's is its user's `user_role` (`proxy_admin` is 'admin'), else 'virtual_key': `via` tells a key from
+   * a JWT of the same role.
+   */
   readonly role: CallerRole;
   /** How it authenticated. */
   readonly via: 'master_key' | 'jwt' | 'virtual_key';

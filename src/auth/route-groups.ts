@@ -182,6 +182,9 @@ export const INTERNAL_USER_ROUTES: readonly string[] = [
   '/key/unblock',
 ];
 
+/** What a key of an `internal_user_viewer` may call: models, info routes and the list of its own keys; no change. */
+export const INTERNAL_USER_VIEWER_ROUTES: readonly string[] = ['openai_routes', 'info_routes', '/key/list'];
+
 /** What a team JWT may call when no allowed-routes setting names its routes, and a virtual key by default. */
 export const DEFAULT_CALLER_ROUTES: readonly string[] = ['openai_routes', 'info_routes'];
 

@@ -9,6 +9,8 @@ export interface Actor {
 }
 
 export function actorOf(caller: Caller): Actor {
+  // A key is recorded as itself, with the role it acted with (its user's): an admin's key blocks as an admin.
+  if (caller.via === 'virtual_key') return { id: keyActorId(caller.token ?? 'unknown'), role: caller.role };
   switch (caller.role) {
     case 'master':
       return { id: 'master_key', role: 'master' };

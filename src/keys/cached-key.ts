@@ -60,6 +60,7 @@ export class CachedKey extends PeriodSpend implements KeyRecord {
   /** How a budget refusal names the key (key-admission.ts), made on its first limited call. */
   budgetOwner: BudgetOwner | undefined = undefined;
   authResult: AuthResult | undefined = undefined;
+  authUsers = -1;
 
   constructor(row: KeySource, unflushedSpend: number, unflushedModel: (group: string) => number = NO_MODEL_SPEND) {
     super(row.spend + unflushedSpend, resetAtMsOf(row.budgetResetAt), row.budgetDuration ?? null);

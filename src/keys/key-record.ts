@@ -35,4 +35,6 @@ export type KeyRecord = Readonly<
    * gets its own.
    */
   authResult?: AuthResult;
+  /** The users' version (AccessDirectory.usersVersion) `authResult` was made at: its user's role may have changed since. */
+  authUsers?: number;
 };

@@ -18,6 +18,8 @@ export interface KeyScope {
   readonly teamId?: string;
   /** Only keys this actor created. */
   readonly createdBy?: string;
+  /** Only keys of this user (`user_id`): a key of an internal user manages its user's keys, as in LiteLLM. */
+  readonly ofUser?: string;
   /**
    * The only user it may name as a key's `user_id` (null: none): a key of another user would spend that user's budget.
    */
@@ -55,13 +57,20 @@ export interface ScopedFields {
 /** Null: every key, anything. */
 export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
-  // An internal user manages the keys it created, whatever its team; a team caller its team's keys.
-  const byTeam = caller.teamId !== undefined && caller.role !== 'internal_user';
-  const where = byTeam ? { teamId: caller.teamId } : { createdBy: actorOf(caller).id };
+  // An internal user manages the keys it created (a JWT) or its user's keys (a key of the user), whatever its team;
+  // a team caller its team's keys.
+  const internal = caller.role === 'internal_user' || caller.role === 'internal_user_viewer';
+  const byTeam = caller.teamId !== undefined && !internal;
+  const where =
+    internal && caller.via === 'virtual_key' && caller.userId !== undefined
+      ? { ofUser: caller.userId }
+      : byTeam
+        ? { teamId: caller.teamId }
+        : { createdBy: actorOf(caller).id };
   return {
     ...where,
     userId: caller.userId ?? null,
-    keysOfUser: caller.role === 'internal_user' || (caller.role === 'virtual_key' && caller.userId !== undefined),
+    keysOfUser: internal || (caller.role === 'virtual_key' && caller.userId !== undefined),
     self: caller.token,
     routes: own.routes.length > 0 ? own.routes : DEFAULT_CALLER_ROUTES,
     models: own.models,
@@ -74,6 +83,7 @@ export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
 export function scopeWhere(scope: KeyScope | null): KeyScopeWhere {
   if (!scope) return {};
   if (scope.teamId !== undefined) return { teamId: scope.teamId };
+  if (scope.ofUser !== undefined) return { userId: scope.ofUser };
   return scope.self !== undefined
     ? { OR: [{ createdBy: scope.createdBy }, { token: scope.self }] }
     : { createdBy: scope.createdBy };

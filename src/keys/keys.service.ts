@@ -85,7 +85,8 @@ export class KeysService {
 
   async info(keyRef: string | undefined, caller: Caller): Promise<{ key: string; info: KeyView }> {
     let token: string | null;
-    if (caller.role === 'virtual_key') {
+    // A plain key reads only itself; a key acting with its user's role reads as that role does (below).
+    if (caller.role === 'virtual_key' || (keyRef === undefined && caller.via === 'virtual_key')) {
       token = keyRef === undefined ? (caller.token ?? null) : toToken(keyRef);
       if (token !== caller.token)
         throw Errors.forbidden(
@@ -99,11 +100,13 @@ export class KeysService {
     }
     // A budget period that is over is ended first, so the answer shows the current period and its end.
     const row = token ? await this.spend.readConsistent(() => this.repo.resetDuePeriod(token)) : null;
-    // A team (JWT) reads only its own team's keys, an internal user the keys it created; others are answered as unknown.
+    // A team (JWT) reads only its own team's keys, an internal user the keys it created (a JWT) or its user's keys (a
+    // key of the user); others are answered as unknown.
     if (
       !row ||
       (caller.role === 'team' && row.teamId !== caller.teamId) ||
-      (caller.role === 'internal_user' && row.createdBy !== actorOf(caller).id)
+      (caller.role === 'internal_user' && caller.via === 'jwt' && row.createdBy !== actorOf(caller).id) ||
+      (isInternalKey(caller) && row.userId !== caller.userId)
     )
       throw notFound(keyRef ?? 'this key');
     return { key: row.token, info: await this.views.one(row) };
@@ -241,4 +244,9 @@ function listFilter(q: ListKeysQuery): KeyFilter {
     sortBy: q.sort_by && KEY_SORT_COLUMNS[q.sort_by],
     sortOrder: q.sort_order,
   };
+}
+
+/** A key acting with its user's `internal_user` or `internal_user_viewer` role: it reaches its user's keys. */
+function isInternalKey(caller: Caller): boolean {
+  return caller.via === 'virtual_key' && (caller.role === 'internal_user' || caller.role === 'internal_user_viewer');
 }

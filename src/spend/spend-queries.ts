@@ -96,7 +96,7 @@ export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId
       throw Errors.forbidden(`A team caller sees only its own team's spend (team ${JSON.stringify(team)})`);
     return { teamId: team };
   }
-  if (caller.role === 'virtual_key' && caller.token) return { apiKey: caller.token };
+  if (caller.via === 'virtual_key' && caller.token) return { apiKey: caller.token };
   throw Errors.forbidden('This caller has no team or key to see spend of');
 }
 

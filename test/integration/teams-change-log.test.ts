@@ -28,8 +28,9 @@ const TABLES = {
   },
   users: {
     id: 'user_id',
-    cached: ['user_id', 'user_alias', ...LIMITS],
-    notCached: ['user_email', 'user_role', 'teams', 'metadata', 'extra', 'created_by'],
+    // user_role: the role the user's virtual keys act with.
+    cached: ['user_id', 'user_alias', 'user_role', ...LIMITS],
+    notCached: ['user_email', 'teams', 'metadata', 'extra', 'created_by'],
   },
   end_users: {
     id: 'user_id',
@@ -165,13 +166,17 @@ describe('teams, users and end users changed straight in the database (another i
     assert.ok(changed.entries >= 1 && changed.entries <= changed.reads, JSON.stringify(changed));
   });
 
-  it('a user blocked, an end user given a budget, a team deleted: each seen within the interval', async () => {
+  it('a user blocked or given a role, an end user given a budget, a team deleted: each seen within the interval', async () => {
     await c.query(`UPDATE users SET blocked = true WHERE user_id = 'user-1'`);
     await c.query(`INSERT INTO end_users (user_id) VALUES ('customer-1')`);
     await waitFor(() => objects.get('user', 'user-1')?.blocked === true, 2_000, 'user-1 blocked');
     assert.equal(objects.get('end_user', 'customer-1'), undefined, 'an end user without limits is not held');
     await c.query(`UPDATE end_users SET max_budget = 1 WHERE user_id = 'customer-1'`);
     await waitFor(() => objects.get('end_user', 'customer-1')?.maxBudget === 1, 2_000, 'customer-1 held');
+    const version = objects.usersVersion;
+    await c.query(`UPDATE users SET user_role = 'proxy_admin_viewer' WHERE user_id = 'user-1'`);
+    await waitFor(() => objects.userRoleOf('user-1') === 'proxy_admin_viewer', 2_000, 'user-1 a viewer');
+    assert.ok(objects.usersVersion > version, 'the keys of users learn that a role changed');
     await c.query(`DELETE FROM teams WHERE team_id = 'team-8'`);
     await waitFor(() => objects.get('team', 'team-8') === undefined, 2_000, 'team-8 gone');
     assert.equal([...objects.all('team')].length, 999);

@@ -121,6 +121,8 @@ export async function startProbe(yaml: string, env: Record<string, string | unde
 const everyoneKnown: AccessDirectory = {
   hasTeam: () => true,
   hasUser: () => true,
+  userRoleOf: () => undefined,
+  usersVersion: 0,
   upsertTeam: () => Promise.resolve(),
   upsertUser: () => Promise.resolve(),
 };

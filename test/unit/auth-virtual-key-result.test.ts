@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { KeyLookup } from '../../src/auth/key-lookup';
+import type { AccessDirectory } from '../../src/keys/access/access-directory';
 import { RoutePolicies } from '../../src/auth/routes/route-policies';
 import { VirtualKeyStrategy } from '../../src/auth/strategies/virtual-key.strategy';
 import { loadGatewayConfig } from '../../src/config/config.loader';
@@ -17,7 +18,7 @@ describe("virtual key strategy: a key's caller, made on its first use", () => {
       get: (token) => records.get(token),
     };
     const config = loadGatewayConfig({ argv: ['--config', writeConfig('model_list: []\n')], env: {}, cwd: ROOT });
-    const strategy = new VirtualKeyStrategy(lookup, new RoutePolicies(config), pino({ level: 'silent' }));
+    const strategy = new VirtualKeyStrategy(lookup, new RoutePolicies(config), users(), pino({ level: 'silent' }));
     const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
     records.set(a, keyRecord(a, { teamId: 'team-1' }));
     records.set(b, keyRecord(b));
@@ -31,4 +32,61 @@ describe("virtual key strategy: a key's caller, made on its first use", () => {
     records.set(a, keyRecord(a, { teamId: 'team-2' }));
     assert.equal(strategy.warmResult(a)!.caller.teamId, 'team-2');
   });
+
+  it("carries its user's role, made again when a user's role changed and only then", () => {
+    const records = new Map<string, KeyRecord>();
+    const lookup: KeyLookup = {
+      findByHash: (token) => Promise.resolve(records.get(token) ?? null),
+      get: (token) => records.get(token),
+    };
+    const config = loadGatewayConfig({ argv: ['--config', writeConfig('model_list: []\n')], env: {}, cwd: ROOT });
+    const roles = new Map<string, string | null>([['u1', 'proxy_admin_viewer']]);
+    const dir = users(roles);
+    const strategy = new VirtualKeyStrategy(lookup, new RoutePolicies(config), dir, pino({ level: 'silent' }));
+    const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
+    records.set(a, keyRecord(a, { userId: 'u1' }));
+    records.set(b, keyRecord(b, { userId: 'u1', allowedRoutes: ['/team/list', '/team/new'] }));
+    const first = strategy.warmResult(a)!;
+    assert.equal(first.caller.role, 'proxy_admin_viewer');
+    assert.equal(first.caller.via, 'virtual_key');
+    assert.ok(
+      first.policy.allows('/team/list') &&
+        !first.policy.allows('/team/new') &&
+        !first.policy.allows('/chat/completions'),
+    );
+    // Within its own allowed_routes: never more than either.
+    const narrow = strategy.warmResult(b)!;
+    assert.ok(
+      narrow.policy.allows('/team/list') && !narrow.policy.allows('/team/new') && !narrow.policy.allows('/user/list'),
+    );
+    // Another user changed: a new version, the same role, the same result.
+    dir.usersVersion++;
+    assert.equal(strategy.warmResult(a), first);
+    roles.set('u1', 'internal_user');
+    dir.usersVersion++;
+    const demoted = strategy.warmResult(a)!;
+    assert.equal(demoted.caller.role, 'internal_user');
+    assert.ok(!demoted.policy.allows('/team/list') && demoted.policy.allows('/key/generate'));
+    roles.set('u1', 'proxy_admin');
+    dir.usersVersion++;
+    assert.equal(strategy.warmResult(a)!.caller.role, 'admin');
+    roles.delete('u1');
+    dir.usersVersion++;
+    assert.equal(strategy.warmResult(a)!.caller.role, 'virtual_key');
+    roles.set('u1', 'customer');
+    dir.usersVersion++;
+    assert.equal(strategy.warmResult(a)!.caller.role, 'virtual_key');
+  });
 });
+
+/** The users as the strategy asks about them: roles from a map, and a version the test raises. */
+function users(roles = new Map<string, string | null>()): AccessDirectory & { usersVersion: number } {
+  return {
+    hasTeam: () => true,
+    hasUser: (id) => roles.has(id),
+    userRoleOf: (id) => roles.get(id),
+    usersVersion: 0,
+    upsertTeam: () => Promise.resolve(),
+    upsertUser: () => Promise.resolve(),
+  };
+}

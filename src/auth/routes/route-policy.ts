@@ -38,3 +38,22 @@ export class RoutePolicy {
     return this.matcher === null ? 'all routes' : this.matcher.entries.join(', ') || 'no routes';
   }
 }
+
+/** Only the routes both policies allow: a key acting with its user's role, within its own `allowed_routes`. */
+export class BothPolicies extends RoutePolicy {
+  constructor(
+    role: CallerRole,
+    private readonly first: RoutePolicy,
+    private readonly second: RoutePolicy,
+  ) {
+    super(role, null);
+  }
+
+  override allows(route: string, deployment?: string): boolean {
+    return this.first.allows(route, deployment) && this.second.allows(route, deployment);
+  }
+
+  override describe(): string {
+    return `${this.first.describe()}; within the key's own allowed_routes: ${this.second.describe()}`;
+  }
+}

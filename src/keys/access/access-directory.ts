@@ -5,13 +5,20 @@ import { UsersRepository } from '../users/users.repository';
 import { AccessObjects } from './access-objects.service';
 import { ObjectChanges } from './object-changes.service';
 
-/** Nest token: what JWT authentication asks of teams and users (known? create on first use). */
+/**
+ * Nest token: what authentication asks of teams and users: known? create on first use (JWTs); a user's role (its
+ * virtual keys act with it).
+ */
 export const ACCESS_DIRECTORY = Symbol('ACCESS_DIRECTORY');
 
 export interface AccessDirectory {
   /** From memory: whether the team is stored. */
   hasTeam(teamId: string): boolean;
   hasUser(userId: string): boolean;
+  /** The user's `user_role` from memory (null: none; undefined: not stored). */
+  userRoleOf(userId: string): string | null | undefined;
+  /** Changes whenever a user appears, goes or changes role (see AccessObjects.usersVersion). */
+  readonly usersVersion: number;
   /** Stores a team seen in a JWT (no limits); a no-op when it exists. */
   upsertTeam(teamId: string, actor: Actor): Promise<void>;
   /** Stores a user seen in a JWT (role internal_user); a no-op when it exists. */
@@ -34,6 +41,14 @@ export class JwtAccessDirectory implements AccessDirectory {
 
   hasUser(userId: string): boolean {
     return this.objects.get('user', userId) !== undefined;
+  }
+
+  userRoleOf(userId: string): string | null | undefined {
+    return this.objects.userRoleOf(userId);
+  }
+
+  get usersVersion(): number {
+    return this.objects.usersVersion;
   }
 
   async upsertTeam(teamId: string, actor: Actor): Promise<void> {

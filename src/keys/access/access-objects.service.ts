@@ -33,6 +33,11 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
   };
   private readonly resetting = new Set<string>();
   private loaded = false;
+  /**
+   * Raised whenever a user appears, goes or changes role: what a virtual key's cached auth result (which carries its
+   * user's role) is checked against, so one number read tells a warm key whether its role may have changed.
+   */
+  usersVersion = 0;
   private timer?: NodeJS.Timeout;
   /** What changed since the last look (exposed: tests read what its reads cost). */
   readonly changes: ChangeLog<ObjectChange, ObjectRemoval>;
@@ -73,6 +78,11 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     // Compared, not indexed: a keyed load by three names goes megamorphic on the call path.
     const m = this.maps;
     return (kind === 'team' ? m.team : kind === 'user' ? m.user : m.end_user).get(id);
+  }
+
+  /** A stored user's `user_role` (null: none; undefined: no such user, as far as this instance knows). */
+  userRoleOf(userId: string): string | null | undefined {
+    return this.maps.user.get(userId)?.userRole;
   }
 
   /** Whether a team of this id is stored (as far as this instance knows). */
@@ -153,6 +163,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     const map = this.maps[kind];
     const before = map.get(o.id);
     if (before !== undefined) before.replaced = true;
+    if (kind === 'user' && before?.userRole !== o.userRole) this.usersVersion++;
     map.set(o.id, o);
   }
 
@@ -161,6 +172,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
     const before = map.get(id);
     if (before === undefined) return;
     before.replaced = true;
+    if (kind === 'user') this.usersVersion++;
     map.delete(id);
   }
 
@@ -208,6 +220,7 @@ export class AccessObjects implements OnModuleInit, OnModuleDestroy {
         for (const o of this.maps[kind].values()) o.replaced = true;
         this.maps[kind].clear();
         for (const [id, o] of map) this.maps[kind].set(id, o);
+        if (kind === 'user') this.usersVersion++;
       }
       await this.members.reload(null);
       if (!this.changes.started) this.changes.start(seq);

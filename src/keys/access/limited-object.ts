@@ -43,6 +43,8 @@ export class LimitedObject extends PeriodSpend {
   /** Who is over budget in a refusal (LiteLLM: "Team=t1", "User=u1", "End User=e1"). */
   readonly budgetOwner: BudgetOwner;
   readonly alias: string | null;
+  /** A user's `user_role` (null: none, or not a user): the role its virtual keys act with. */
+  readonly userRole: string | null;
   /** The row's place in the change log (0: unknown): an older change read later does not replace it. */
   readonly seq: number;
   /** A team's member budgets (null: none, or not a team). */
@@ -55,11 +57,12 @@ export class LimitedObject extends PeriodSpend {
   constructor(
     readonly kind: ObjectKind,
     readonly id: string,
-    row: LimitColumns & { alias?: string | null; changeSeq?: number },
+    row: LimitColumns & { alias?: string | null; userRole?: string | null; changeSeq?: number },
     scopePrefix: string,
   ) {
     super(row.spend, resetAtMsOf(row.budgetResetAt), row.budgetDuration);
     this.alias = row.alias ?? null;
+    this.userRole = row.userRole ?? null;
     this.seq = row.changeSeq ?? 0;
     this.models = Object.freeze([...row.models]);
     this.modelSet = row.models.length === 0 || row.models.includes(ALL_PROXY_MODELS) ? null : new Set(row.models);

@@ -6,7 +6,7 @@ import type { LimitColumns } from './limited-object';
 import type { ObjectKind } from './object-kind';
 
 /** `changeSeq` orders the row among all changes of teams, users and end users (the mirror's change log). */
-export type ObjectRow = LimitColumns & { id: string; alias: string | null; changeSeq: number };
+export type ObjectRow = LimitColumns & { id: string; alias: string | null; userRole: string | null; changeSeq: number };
 /** A changed row, of any kind. */
 export type ObjectChange = ObjectRow & { kind: ObjectKind };
 /** An object that stopped existing (or changed id), at its place in the change sequence. */
@@ -17,11 +17,12 @@ export interface ObjectRemoval {
 }
 
 /** Table and id column per kind: constants, never input. */
-const TABLES: Readonly<Record<ObjectKind, { table: string; id: string; alias: string; all: boolean }>> = {
-  team: { table: 'teams', id: 'team_id', alias: 'team_alias', all: true },
-  user: { table: 'users', id: 'user_id', alias: 'user_alias', all: true },
+const TABLES: Readonly<Record<ObjectKind, { table: string; id: string; alias: string; role: string; all: boolean }>> = {
+  team: { table: 'teams', id: 'team_id', alias: 'team_alias', role: 'NULL::text', all: true },
+  // A user's role: the role its virtual keys act with.
+  user: { table: 'users', id: 'user_id', alias: 'user_alias', role: 'user_role', all: true },
   // End users are many and mostly unlimited: only those admission must look at are held in memory.
-  end_user: { table: 'end_users', id: 'user_id', alias: 'alias', all: false },
+  end_user: { table: 'end_users', id: 'user_id', alias: 'alias', role: 'NULL::text', all: false },
 };
 
 const COLUMNS = `models, spend, max_budget AS "maxBudget", soft_budget AS "softBudget",
@@ -31,10 +32,15 @@ const COLUMNS = `models, spend, max_budget AS "maxBudget", soft_budget AS "softB
 const ENFORCED = `(blocked OR cardinality(models) > 0 OR max_budget IS NOT NULL OR soft_budget IS NOT NULL
   OR rpm_limit IS NOT NULL OR tpm_limit IS NOT NULL OR max_parallel_requests IS NOT NULL)`;
 
+/** The id, alias and role columns of a table. */
+function head(t: (typeof TABLES)[ObjectKind]): string {
+  return `${t.id} AS id, ${t.alias} AS alias, ${t.role} AS "userRole"`;
+}
+
 /** Every kind's changed rows after $1, in one statement. */
 const CHANGED = (Object.entries(TABLES) as [ObjectKind, (typeof TABLES)[ObjectKind]][])
   .map(
-    ([kind, t]) => `SELECT '${kind}' AS kind, ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table}
+    ([kind, t]) => `SELECT '${kind}' AS kind, ${head(t)}, ${COLUMNS} FROM ${t.table}
     WHERE change_seq > $1`,
   )
   .join(' UNION ALL ');
@@ -72,17 +78,16 @@ export class ObjectsRepository implements ChangeSource<ObjectChange, ObjectRemov
   loadAll(kind: ObjectKind): Promise<ObjectRow[]> {
     const t = TABLES[kind];
     const where = t.all ? '' : ` WHERE ${ENFORCED}`;
-    return this.query(`SELECT ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table}${where}`);
+    return this.query(`SELECT ${head(t)}, ${COLUMNS} FROM ${t.table}${where}`);
   }
 
   /** These rows (absent ones are deleted, or not held: an end user without limits). */
   load(kind: ObjectKind, ids: readonly string[]): Promise<ObjectRow[]> {
     const t = TABLES[kind];
     const where = t.all ? '' : ` AND ${ENFORCED}`;
-    return this.query(
-      `SELECT ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])${where}`,
-      [[...ids]],
-    );
+    return this.query(`SELECT ${head(t)}, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])${where}`, [
+      [...ids],
+    ]);
   }
 
   /**
@@ -98,10 +103,7 @@ export class ObjectsRepository implements ChangeSource<ObjectChange, ObjectRemov
        WHERE ${t.id} = ANY($1::text[]) AND budget_reset_at <= now() AND budget_duration IS NOT NULL RETURNING 1`,
       [[...ids]],
     );
-    return this.query(
-      `SELECT ${t.id} AS id, ${t.alias} AS alias, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`,
-      [[...ids]],
-    );
+    return this.query(`SELECT ${head(t)}, ${COLUMNS} FROM ${t.table} WHERE ${t.id} = ANY($1::text[])`, [[...ids]]);
   }
 
   /**

@@ -44,7 +44,8 @@ export class AccountingService implements CallAccounting {
 
   admit(caller: Caller, modelGroup: string, endUserId?: string, worst?: Reservation): Admission | Promise<Admission> {
     const endUser = endUserId ?? caller.endUserId;
-    if (caller.role === 'virtual_key') {
+    // Any key, whatever role its user gives it: the key's own limits, team and user apply to its calls.
+    if (caller.via === 'virtual_key') {
       const key = caller.token ? this.cache.get(caller.token) : undefined;
       if (key) return this.admitKey(key, modelGroup, endUser, worst);
       return this.cache.findByHash(caller.token ?? '').then((k) => {
@@ -75,12 +76,12 @@ export class AccountingService implements CallAccounting {
   }
 
   aliasOf(caller: Caller, model: string): string | undefined {
-    if (caller.role !== 'virtual_key' || !caller.token) return undefined;
+    if (caller.via !== 'virtual_key' || !caller.token) return undefined;
     return this.cache.get(caller.token)?.extras.aliases?.get(model);
   }
 
   allowedModels(caller: Caller): readonly string[] | null {
-    if (caller.role === 'virtual_key' && caller.token) {
+    if (caller.via === 'virtual_key' && caller.token) {
       const key = this.cache.get(caller.token);
       if (!key) return null;
       if (key.modelSet) return key.models;

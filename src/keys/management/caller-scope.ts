@@ -13,9 +13,9 @@ export async function callerScope(
   cache: KeyCache,
   objects: AccessObjects,
 ): Promise<KeyScope | null> {
-  // A viewer reaches every key to read; the guard refuses it every change.
+  // A viewer reaches every key to read; the guard refuses it every change. A key of an admin or viewer user alike.
   if (caller.role === 'master' || caller.role === 'admin' || caller.role === 'proxy_admin_viewer') return null;
-  if (caller.role === 'team' || caller.role === 'internal_user')
+  if (caller.via === 'jwt' && (caller.role === 'team' || caller.role === 'internal_user'))
     return scopeOf(caller, {
       routes: caller.role === 'team' ? teamJwtRoutes(config) : DEFAULT_CALLER_ROUTES,
       // A token may give a key only the models it may use itself: a key is not held to the JWT's own bounds.
