@@ -91,6 +91,10 @@ describe('route permission table (full gateway, every registered route, real cre
     'team-jwt',
     'internal-user-jwt',
     'viewer-jwt',
+    'internal-viewer-user-key',
+    'internal-user-key',
+    'viewer-user-key',
+    'admin-user-key',
     'admin-jwt',
     'master-key',
   ] as const;
@@ -125,6 +129,17 @@ describe('route permission table (full gateway, every registered route, real cre
     });
     const key = (await readJson(generated)).key as string;
     assert.equal(generated.status, 200, 'the master key generates the virtual key used in the table');
+    // Keys of users with a user_role, which they act with (/user/new answers the user's key).
+    const userKey = async (role: string): Promise<string> => {
+      const made = await fetch(`${main.url}/user/new`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ user_id: `table-${role}`, user_role: role }),
+      });
+      const body = await readJson(made);
+      assert.equal(made.status, 200, JSON.stringify(body));
+      return body.key as string;
+    };
     const adminJwt = await idp.token('table-admin', 'litellm_proxy_admin');
     const teamJwt = await idp.token('table-team');
     const userJwt = await idp.token('table-user');
@@ -136,6 +151,10 @@ describe('route permission table (full gateway, every registered route, real cre
       'team-jwt': { gw: main, credential: teamJwt },
       'internal-user-jwt': { gw: main, credential: userJwt },
       'viewer-jwt': { gw: main, credential: viewerJwt },
+      'internal-viewer-user-key': { gw: main, credential: await userKey('internal_user_viewer') },
+      'internal-user-key': { gw: main, credential: await userKey('internal_user') },
+      'viewer-user-key': { gw: main, credential: await userKey('proxy_admin_viewer') },
+      'admin-user-key': { gw: main, credential: await userKey('proxy_admin') },
       'admin-jwt': { gw: main, credential: adminJwt },
       'master-key': { gw: main, credential: MASTER },
     };
@@ -162,6 +181,8 @@ describe('route permission table (full gateway, every registered route, real cre
       '# yes = the guard lets the caller through (the handler may still refuse); no = 401 (anonymous) / 403.',
       '# team-jwt+allowed_routes: general_settings.allowed_routes = ["/chat/completions", "/embeddings"].',
       '# internal-user-jwt, viewer-jwt: JWTs whose IdP group role_mappings maps to internal_user, proxy_admin_viewer.',
+      '# *-user-key: virtual keys of users whose user_role is internal_user_viewer, internal_user, proxy_admin_viewer,',
+      '# proxy_admin (a key acts with its user role; virtual-key: a key of no user).',
       line(['METHOD', 'ROUTE', ...COLUMNS]),
       ...rows.map((r) => line([r.route.method, r.route.url, ...COLUMNS.map((c) => r.cells[c])])),
       '',
