@@ -32,30 +32,39 @@ describe('budget periods across two instances (PostgreSQL, Redis)', () => {
     await setup?.close();
   });
 
+  /** A model call with `key` on one instance: its status. */
+  const call = async (gw: InProcessGateway, key: string) =>
+    (
+      await api(() => gw).api(
+        'POST',
+        '/v1/chat/completions',
+        { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+        key,
+      )
+    ).status;
+
+  /**
+   * Calls with a key whose budget (its own, or its team's, user's or membership's) holds one call and a half per period
+   * of 2 s: the period after the first counts the calls of both instances together.
+   */
+  async function oneBudgetOnTwoInstances(key: string): Promise<void> {
+    // Both instances hold the budget (and its period) before it ends.
+    assert.equal(await call(a, key), 200);
+    assert.equal(await call(b!, key), 200);
+    assert.equal(await call(a, key), 400);
+    await waitFor(async () => (await call(b!, key)) === 200, 6_000, 'the next period on B');
+    // B made the period's first call; A has not learned the new period yet.
+    assert.equal(await call(a, key), 200, 'the second call of the period');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await call(a, key), 400, 'a third call: the period holds 2 calls already');
+    assert.equal(await call(b!, key), 400);
+  }
+
   it("a team's new period counts the calls of every instance: none admits a call past max_budget", async () => {
     const team = `team-period-${run}`;
     const { ok } = api(() => a);
     await ok('POST', '/team/new', { team_id: team, max_budget: COST * 1.5, budget_duration: '2s' });
-    const key = (await ok('POST', '/key/generate', { team_id: team })).key as string;
-    const call = async (gw: InProcessGateway) =>
-      (
-        await api(() => gw).api(
-          'POST',
-          '/v1/chat/completions',
-          { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
-          key,
-        )
-      ).status;
-    // Both instances hold the team (and its period) before it ends.
-    assert.equal(await call(a), 200);
-    assert.equal(await call(b!), 200);
-    assert.equal(await call(a), 400);
-    await waitFor(async () => (await call(b!)) === 200, 6_000, 'the next period on B');
-    // B made the period's first call; A has not learned the new period yet.
-    assert.equal(await call(a), 200, 'the second call of the period');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(await call(a), 400, 'a third call: the period holds 2 calls already');
-    assert.equal(await call(b!), 400);
+    await oneBudgetOnTwoInstances((await ok('POST', '/key/generate', { team_id: team })).key as string);
   });
 
   it("a team member's new period counts the calls of every instance too", async () => {
@@ -68,45 +77,15 @@ describe('budget periods across two instances (PostgreSQL, Redis)', () => {
       max_budget_in_team: COST * 1.5,
     });
     await ok('POST', '/team/member_update', { team_id: team, user_id: `mia-${run}`, budget_duration: '2s' });
-    const key = (await ok('POST', '/key/generate', { team_id: team, user_id: `mia-${run}` })).key as string;
-    const call = async (gw: InProcessGateway) =>
-      (
-        await api(() => gw).api(
-          'POST',
-          '/v1/chat/completions',
-          { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
-          key,
-        )
-      ).status;
-    assert.equal(await call(a), 200);
-    assert.equal(await call(b!), 200);
-    assert.equal(await call(a), 400);
-    await waitFor(async () => (await call(b!)) === 200, 6_000, 'the next period on B');
-    assert.equal(await call(a), 200, 'the second call of the period');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(await call(a), 400, 'a third call: the period holds 2 calls already');
-    assert.equal(await call(b!), 400);
+    await oneBudgetOnTwoInstances(
+      (await ok('POST', '/key/generate', { team_id: team, user_id: `mia-${run}` })).key as string,
+    );
   });
 
   it("a key's new period counts the calls of every instance too", async () => {
     const { ok } = api(() => a);
-    const key = (await ok('POST', '/key/generate', { max_budget: COST * 1.5, budget_duration: '2s' })).key as string;
-    const call = async (gw: InProcessGateway) =>
-      (
-        await api(() => gw).api(
-          'POST',
-          '/v1/chat/completions',
-          { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
-          key,
-        )
-      ).status;
-    assert.equal(await call(a), 200);
-    assert.equal(await call(b!), 200);
-    assert.equal(await call(a), 400);
-    await waitFor(async () => (await call(b!)) === 200, 6_000, 'the next period on B');
-    assert.equal(await call(a), 200, 'the second call of the period');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(await call(a), 400, 'a third call: the period holds 2 calls already');
-    assert.equal(await call(b!), 400);
+    await oneBudgetOnTwoInstances(
+      (await ok('POST', '/key/generate', { max_budget: COST * 1.5, budget_duration: '2s' })).key as string,
+    );
   });
 });
