@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { addUtcMonths } from '../common/time/duration';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway-config';
 import { APP_LOGGER } from '../logging/logger';
 import { DAY_MS, dayOf } from './spend-log-days';
@@ -35,7 +36,8 @@ export class SpendRetention implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    if (this.cutOf(0) === null) return;
+    const { retentionMs, retentionMonths } = this.config.spend;
+    if (retentionMs === null && retentionMonths === undefined) return;
     const tick = () => void this.run().catch(() => undefined);
     this.timers.push(setTimeout(tick, FIRST_RUN_MS), setInterval(tick, this.config.spend.retentionIntervalMs));
     this.timers.forEach((t) => t.unref());
@@ -48,16 +50,8 @@ export class SpendRetention implements OnModuleInit, OnModuleDestroy {
   /** The instant before which rows are deleted at `now`; null without a retention period. */
   private cutOf(now: number): number | null {
     const { retentionMs, retentionMonths } = this.config.spend;
-    if (retentionMonths !== undefined) {
-      // The same day of the month that many months back, or that month's last day (Aug 31 - 2mo: Jun 30, not Jul 1).
-      const at = new Date(now);
-      const day = at.getUTCDate();
-      at.setUTCDate(1);
-      at.setUTCMonth(at.getUTCMonth() - retentionMonths);
-      const lastDay = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 0)).getUTCDate();
-      at.setUTCDate(Math.min(day, lastDay));
-      return at.getTime();
-    }
+    // Months back: the same day of the month, or that month's last day (Aug 31 - 2mo: Jun 30, not Jul 1).
+    if (retentionMonths !== undefined) return addUtcMonths(now, -retentionMonths);
     return retentionMs === null ? null : now - retentionMs;
   }
 

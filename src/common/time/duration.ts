@@ -38,6 +38,24 @@ export function expiryFrom(duration: string | null | undefined, now = new Date()
   return at;
 }
 
+/** A duration's count and unit (`s`, `m`, `h`, `d`, `w`, `mo`, `y`); null when it is not one. */
+export function durationParts(text: string): { count: number; unit: string } | null {
+  const m = DURATION.exec(text);
+  return m ? { count: Number(m[1]), unit: m[2] } : null;
+}
+
+/**
+ * `months` calendar months after `atMs` (before it when negative), in UTC: the same day of the month, or that month's
+ * last day when it has fewer (Jan 31 + 1 month: Feb 28 or 29), the time of day kept.
+ */
+export function addUtcMonths(atMs: number, months: number): number {
+  const at = new Date(atMs);
+  const month = at.getUTCMonth() + months;
+  const last = new Date(Date.UTC(at.getUTCFullYear(), month + 1, 0)).getUTCDate();
+  at.setUTCFullYear(at.getUTCFullYear(), month, Math.min(at.getUTCDate(), last));
+  return at.getTime();
+}
+
 /** A duration of fixed length (`30s`, `15m`, `24h`, `7d`, `2w`; not `mo` or `y`) in milliseconds. */
 export function fixedDurationMs(text: string): number {
   const m = DURATION.exec(text);

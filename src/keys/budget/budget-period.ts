@@ -1,4 +1,4 @@
-import { expiryFrom, isValidDuration } from '../../common/time/duration';
+import { addUtcMonths, durationParts, expiryFrom, fixedDurationMs, isValidDuration } from '../../common/time/duration';
 
 /**
  * LiteLLM's `budget_duration`: how long a budget period lasts (`30s`, `30m`, `24h`, `7d`, `1mo`). When the period
@@ -17,27 +17,24 @@ export function firstResetAt(duration: string | null | undefined, now = new Date
   return expiryFrom(duration, now);
 }
 
-const STEP_MS: Readonly<Record<string, number>> = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
-
 /**
  * The end of the period after the one that ended at `endMs`, as the database computes it (llmgw_next_reset): the
  * first of `endMs` plus whole durations that is after `nowMs`, calendar months and years in UTC with the day kept
  * (the month's last day when it has fewer). Null for a duration it does not know.
  */
 export function nextResetMs(endMs: number, duration: string, nowMs: number): number | null {
-  const m = /^(\d+)(s|m|h|d|w|mo|y)$/.exec(duration);
-  const n = m ? Number(m[1]) : 0;
-  if (!m || n <= 0 || !Number.isFinite(endMs)) return null;
-  const step = STEP_MS[m[2]];
-  if (step !== undefined) return endMs + n * step * Math.max(1, Math.floor((nowMs - endMs) / (n * step)) + 1);
-  const months = m[2] === 'y' ? 12 * n : n;
+  const d = durationParts(duration);
+  if (d === null || d.count <= 0 || !Number.isFinite(endMs)) return null;
+  if (d.unit !== 'mo' && d.unit !== 'y') {
+    const step = fixedDurationMs(duration);
+    return endMs + step * Math.max(1, Math.floor((nowMs - endMs) / step) + 1);
+  }
+  const months = d.unit === 'y' ? 12 * d.count : d.count;
   const at = new Date(endMs);
-  const elapsed = (new Date(nowMs).getUTCFullYear() - at.getUTCFullYear()) * 12 + new Date(nowMs).getUTCMonth();
-  for (let k = Math.max(1, Math.floor((elapsed - at.getUTCMonth()) / months) - 1); ; k++) {
-    const month = at.getUTCMonth() + k * months;
-    const last = new Date(Date.UTC(at.getUTCFullYear(), month + 1, 0)).getUTCDate();
-    const next = new Date(endMs);
-    next.setUTCFullYear(at.getUTCFullYear(), month, Math.min(at.getUTCDate(), last));
-    if (next.getTime() > nowMs) return next.getTime();
+  const now = new Date(nowMs);
+  const elapsed = (now.getUTCFullYear() - at.getUTCFullYear()) * 12 + now.getUTCMonth() - at.getUTCMonth();
+  for (let k = Math.max(1, Math.floor(elapsed / months) - 1); ; k++) {
+    const next = addUtcMonths(endMs, k * months);
+    if (next > nowMs) return next;
   }
 }
