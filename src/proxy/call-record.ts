@@ -76,6 +76,8 @@ export class CallTrace implements CallRecord {
   endUser: unknown = null;
   teamId: string | null | undefined = undefined;
   readonly tags: unknown = null;
+  /** The request's own tags in full (askedTags), for tag routing; `tags` keeps the first MAX_TAGS of them. */
+  readonly requestTags: unknown[] | undefined;
   model = '';
   keyTags: readonly string[] | null = null;
   deployment: DeploymentConfig | null = null;
@@ -98,7 +100,7 @@ export class CallTrace implements CallRecord {
     // The global auth guard sets the caller on every model route.
     this.caller = req.caller as Caller;
     const body = req.body as { model?: unknown; user?: unknown } | null;
-    const tags = askedTags(body, req.headers[TAGS_HEADER]);
+    const tags = (this.requestTags = askedTags(body, req.headers[TAGS_HEADER]));
     if (tags !== undefined) this.tags = tags.length > MAX_TAGS ? tags.slice(0, MAX_TAGS) : tags;
     if (!body || typeof body !== 'object') return;
     if (typeof body.model === 'string') this.model = body.model.slice(0, MAX_TEXT);

@@ -27,7 +27,6 @@ import { CallDrain } from './call-drain';
 import type { Usage } from './streaming/usage';
 import { callCost } from './call-cost';
 import { Reservation } from './reservation';
-import { askedTags, TAGS_HEADER } from './request-tags';
 import { CLIENT_JSON_MIN_BYTES, ClientJson, restringifiable } from './upstream/client-json';
 import { anthropicClientHeaders } from './providers/anthropic/anthropic-client-headers';
 
@@ -159,8 +158,8 @@ export class ProxyService {
     }
     trace.keyTags = admission.tags ?? null;
     trace.admitted(admission.owners);
-    const tags = callTags(admission.tags, askedTags(payload, req.headers[TAGS_HEADER]));
-    // LiteLLM's own parameter: read above, never sent on (an OpenAI-format upstream refuses a parameter it lacks).
+    const tags = callTags(admission.tags, trace.requestTags);
+    // LiteLLM's own parameter: read with the request's tags, never sent on (an OpenAI-format upstream refuses it).
     if (payload.tags !== undefined) payload.tags = undefined;
     const report = this.reporter(admission);
     // The forwarding, written out here rather than as its own async function (one promise less per call).
