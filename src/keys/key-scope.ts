@@ -54,12 +54,17 @@ export interface ScopedFields {
   allowed_routes?: string[];
 }
 
+/** An `internal_user` or `internal_user_viewer` caller (a JWT, or a key acting with its user's role). */
+export function isInternalUser(caller: Caller): boolean {
+  return caller.role === 'internal_user' || caller.role === 'internal_user_viewer';
+}
+
 /** Null: every key, anything. */
 export function scopeOf(caller: Caller, own: OwnRights): KeyScope | null {
   if (caller.role === 'master' || caller.role === 'admin') return null;
   // An internal user manages the keys it created (a JWT) or its user's keys (a key of the user), whatever its team;
   // a team caller its team's keys.
-  const internal = caller.role === 'internal_user' || caller.role === 'internal_user_viewer';
+  const internal = isInternalUser(caller);
   const byTeam = caller.teamId !== undefined && !internal;
   const where =
     internal && caller.via === 'virtual_key' && caller.userId !== undefined

@@ -15,7 +15,15 @@ import type {
 import type { KeyFields } from './dto/key-fields';
 import { auditedFields, recordBlocker, toKeyChanges } from './key-changes';
 import { KeyCache } from './key-cache.service';
-import { adminBlocked, blockWhere, mayRotateSelf, scopeWhere, withinScope, type KeyScope } from './key-scope';
+import {
+  adminBlocked,
+  blockWhere,
+  isInternalUser,
+  mayRotateSelf,
+  scopeWhere,
+  withinScope,
+  type KeyScope,
+} from './key-scope';
 import type { KeyView } from './key-view';
 import { KeyViews } from './key-views.service';
 import { KeysRepository, type KeyChanges, type KeyFilter, type KeyRow } from './keys.repository';
@@ -248,5 +256,5 @@ function listFilter(q: ListKeysQuery): KeyFilter {
 
 /** A key acting with its user's `internal_user` or `internal_user_viewer` role: it reaches its user's keys. */
 function isInternalKey(caller: Caller): boolean {
-  return caller.via === 'virtual_key' && (caller.role === 'internal_user' || caller.role === 'internal_user_viewer');
+  return caller.via === 'virtual_key' && isInternalUser(caller);
 }
