@@ -168,7 +168,10 @@ export const VIEWER_ROUTES: readonly string[] = [
   '/global/activity',
 ];
 
-/** What an `internal_user` may call: models, info routes, and the key routes (which reach only its own keys). */
+/**
+ * What an `internal_user` may call: models, info routes, the key routes (which reach only its own keys) and LiteLLM's
+ * spend reads of its role (which answer only its own spend).
+ */
 export const INTERNAL_USER_ROUTES: readonly string[] = [
   'openai_routes',
   'info_routes',
@@ -180,10 +183,25 @@ export const INTERNAL_USER_ROUTES: readonly string[] = [
   '/key/list',
   '/key/block',
   '/key/unblock',
+  '/spend/logs',
+  '/spend/tags',
+  '/global/spend/tags',
+  '/global/spend/keys',
+  '/global/spend/models',
+  '/global/spend/end_users',
+  '/global/activity',
 ];
 
-/** What a key of an `internal_user_viewer` may call: models, info routes and the list of its own keys; no change. */
-export const INTERNAL_USER_VIEWER_ROUTES: readonly string[] = ['openai_routes', 'info_routes', '/key/list'];
+/**
+ * What a key of an `internal_user_viewer` may call: models, info routes, the list of its own keys and every spend
+ * read (of its own spend); no change.
+ */
+export const INTERNAL_USER_VIEWER_ROUTES: readonly string[] = [
+  'openai_routes',
+  'info_routes',
+  '/key/list',
+  'spend_tracking_routes',
+];
 
 /** What a team JWT may call when no allowed-routes setting names its routes, and a virtual key by default. */
 export const DEFAULT_CALLER_ROUTES: readonly string[] = ['openai_routes', 'info_routes'];

@@ -24,6 +24,11 @@ export interface KeyScope {
    * The only user it may name as a key's `user_id` (null: none): a key of another user would spend that user's budget.
    */
   readonly userId: string | null;
+  /**
+   * Teams an internal user may name as a key's `team_id` besides its own: those it is a member of (LiteLLM lets a
+   * member make keys of its team, bound by the team's limits and its member budget there).
+   */
+  readonly memberTeams?: readonly string[];
   /** The keys it creates belong to its user (an internal user, a key of a user): a key of no user would escape its limits. */
   readonly keysOfUser: boolean;
   /** The caller's own key (a virtual key), which it may not change. */
@@ -116,14 +121,12 @@ export function withinScope<T extends ScopedFields>(
     );
   }
   const team = fields.team_id;
-  if (team !== undefined && (team ?? undefined) !== scope.teamId) {
-    throw outOfScope(
-      scope.teamId !== undefined
-        ? `team_id must be your own team (${scope.teamId})`
-        : 'team_id cannot be set by a key without a team',
-      'team_id',
-    );
-  }
+  if (
+    team !== undefined &&
+    (team ?? undefined) !== scope.teamId &&
+    !(team !== null && scope.memberTeams?.includes(team))
+  )
+    throw outOfScope(teamRefusal(scope), 'team_id');
   const user = fields.user_id;
   if (user !== undefined && (user ?? null) !== scope.userId) {
     throw outOfScope(
@@ -212,6 +215,16 @@ export const isAdminBlocked = (row: { blockedBy: string | null }): boolean =>
 
 export function adminBlocked(): GatewayError {
   return outOfScope('An admin blocked this key: only an admin may unblock it', 'key');
+}
+
+function teamRefusal(scope: KeyScope): string {
+  if (scope.memberTeams !== undefined)
+    return scope.memberTeams.length > 0
+      ? `team_id must be a team you are a member of (${scope.memberTeams.join(', ')})`
+      : 'team_id must be a team you are a member of, and you are a member of none';
+  return scope.teamId !== undefined
+    ? `team_id must be your own team (${scope.teamId})`
+    : 'team_id cannot be set by a key without a team';
 }
 
 function outOfScope(message: string, param: string): GatewayError {

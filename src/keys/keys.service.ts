@@ -36,6 +36,7 @@ import { notFound, taken } from './management/key-errors';
 import { rotationOf, rotationWhere } from './management/key-rotation';
 import { hashSecret, maskSecret, newSecret, toToken } from './secrets/key-secret';
 import { SpendWriter } from './spend/spend-writer.service';
+import { TeamsRepository } from './teams/teams.repository';
 
 export type SecretAnswer = KeyView & { key: string };
 
@@ -56,6 +57,7 @@ export class KeysService {
     private readonly objectChanges: ObjectChanges,
     private readonly views: KeyViews,
     private readonly objects: AccessObjects,
+    private readonly teams: TeamsRepository,
   ) {
     this.fanout = new ChangeFanout(repo, cache, spend, events);
     this.masterToken = config.masterKey ? hashSecret(config.masterKey) : null;
@@ -233,7 +235,7 @@ export class KeysService {
 
   /** What the caller may manage (null: every key); see key-scope.ts. */
   private scope(caller: Caller): Promise<KeyScope | null> {
-    return callerScope(caller, this.config, this.cache, this.objects);
+    return callerScope(caller, this.config, this.cache, this.objects, (user) => this.teams.teamsOfMember(user));
   }
 }
 

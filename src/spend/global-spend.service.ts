@@ -181,8 +181,7 @@ export class GlobalSpendService {
   }
 
   private where(caller: Caller, w: Window): Where {
-    const scope = scopeOf(caller, undefined);
-    return new Where().eq('team_id', scope.teamId).eq('api_key', scope.apiKey).between(w.from, w.to);
+    return new Where().within(scopeOf(caller, undefined)).between(w.from, w.to);
   }
 }
 

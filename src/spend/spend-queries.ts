@@ -3,6 +3,7 @@ import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import { isStorableDate } from '../common/time/duration';
 import { readsAll } from '../keys/access/object-access';
+import { isInternalUser } from '../keys/key-scope';
 import { toToken } from '../keys/secrets/key-secret';
 import { isStorableText, NOT_STORABLE } from '../keys/dto/storable';
 import { isDay, parseQueryDate } from './spend-query-date';
@@ -84,12 +85,27 @@ export function tokenOf(apiKey: string): string {
   return toToken(apiKey) ?? apiKey;
 }
 
+/** The rows of one team, one key or one user (none: every row). */
+export interface SpendScope {
+  readonly teamId?: string;
+  readonly apiKey?: string;
+  readonly userId?: string;
+}
+
 /**
- * The rows a caller may see: admins and proxy_admin_viewer all; a team (a team JWT, or a virtual key of a team) its
- * team's; a key of no team its own. A team caller naming another team is refused.
+ * The rows a caller may see: admins and proxy_admin_viewer all; an internal user (a JWT of that role, or a key of such
+ * a user) its user's, whatever its team (LiteLLM's own-spend view); a team (a team JWT, or a virtual key of a team)
+ * its team's; a key of no team its own. Naming another team or user is refused.
  */
-export function scopeOf(caller: Caller, askedTeam: string | undefined): { teamId?: string; apiKey?: string } {
+export function scopeOf(caller: Caller, askedTeam: string | undefined, askedUser?: string): SpendScope {
   if (readsAll(caller)) return {};
+  if (isInternalUser(caller)) {
+    const user = caller.userId;
+    if (user === undefined) throw Errors.forbidden('This internal user has no user id to see spend of');
+    if (askedUser !== undefined && askedUser !== user)
+      throw Errors.forbidden(`An internal user sees only its own spend (user ${JSON.stringify(user)})`);
+    return { userId: user };
+  }
   const team = caller.teamId;
   if (team !== undefined) {
     if (askedTeam !== undefined && askedTeam !== team)
@@ -120,6 +136,11 @@ export class Where {
     else if (BYTE_INDEXED.has(column)) this.conds.push(`"${column}" COLLATE "C" = $${n}`);
     else this.conds.push(`"${column}" = $${n}`);
     return this;
+  }
+
+  /** The rows of a caller's scope (scopeOf). */
+  within(scope: SpendScope): this {
+    return this.eq('team_id', scope.teamId).eq('api_key', scope.apiKey).eq('user', scope.userId);
   }
 
   between(from: number | null, to: number | null): this {

@@ -80,7 +80,7 @@ export class SpendReadService {
   }
 
   async logs(q: z.output<typeof spendLogsQuery>, caller: Caller): Promise<object[]> {
-    const scope = scopeOf(caller, q.team_id);
+    const scope = scopeOf(caller, q.team_id, q.user_id);
     const asked = range(q.start_date, q.end_date);
     // Rows by default (filters and paging apply to them); LiteLLM's summary per day for a range of dates when asked
     // for (summarize=true, LiteLLM's own default: a LiteLLM script reading the summary names it), up to tomorrow.
@@ -90,7 +90,7 @@ export class SpendReadService {
       .eq('team_id', scope.teamId ?? q.team_id)
       .eq('api_key', scope.apiKey)
       .eq('api_key', q.api_key === undefined ? undefined : tokenOf(q.api_key))
-      .eq('user', q.user_id)
+      .eq('user', scope.userId ?? q.user_id)
       .eq('request_id', q.request_id)
       .eq('model', q.model)
       .between(from, to);
@@ -115,17 +115,19 @@ export class SpendReadService {
   }
 
   async report(q: z.output<typeof spendReportQuery>, caller: Caller): Promise<object[]> {
-    const scope = scopeOf(caller, q.team_id);
+    const scope = scopeOf(caller, q.team_id, q.internal_user_id);
     // Any dates are taken, as the contract has it; days to come are not read (pastDays).
     const { from, to } = pastDays(range(q.start_date, q.end_date));
     const where = new Where()
       .eq('team_id', scope.teamId ?? q.team_id)
       .eq('api_key', scope.apiKey)
+      .eq('user', scope.userId)
       .eq('end_user', q.customer_id)
       .between(from, to);
     // LiteLLM's other answers: per key for one key or one user, per team and customer for both.
     if (q.api_key !== undefined) return keySpendReport(this.db, where.eq('api_key', tokenOf(q.api_key)));
-    if (q.internal_user_id !== undefined) return keySpendReport(this.db, where.eq('user', q.internal_user_id));
+    if (q.internal_user_id !== undefined)
+      return keySpendReport(this.db, scope.userId !== undefined ? where : where.eq('user', q.internal_user_id));
     const both = q.team_id !== undefined && q.customer_id !== undefined;
     const g = both ? TEAM_AND_CUSTOMER : GROUP_BY[q.group_by];
     const rows = await this.db.query<ReportRow>(

@@ -274,6 +274,19 @@ general_settings:
     assert.equal((await ok('GET', '/user/info', undefined, token)).user_id, 'kc-user');
     assertError(await api('GET', '/user/info?user_id=team-b-app', undefined, token), 403);
     assertError(await api('POST', '/team/new', {}, token), 403);
+    // Its spend reads answer its own user's calls only (LiteLLM's internal_user spend routes).
+    let own: { user: string }[] = [];
+    await waitFor(
+      async () => (own = (await ok('GET', '/spend/logs?user_id=kc-user', undefined, token)) as typeof own).length > 0,
+      5_000,
+      "kc-user's spend log rows",
+    );
+    assert.deepEqual([...new Set(own.map((r) => r.user))], ['kc-user']);
+    assert.deepEqual(
+      [...new Set(((await ok('GET', '/spend/logs', undefined, token)) as typeof own).map((r) => r.user))],
+      ['kc-user'],
+    );
+    assertError(await api('GET', '/spend/logs?user_id=team-b-app', undefined, token), 403);
   });
 
   it('a team caller reads only its own team and cannot raise its own limits', async () => {

@@ -352,7 +352,7 @@ describe('RoutePolicies (compiled from the config once)', () => {
     );
   });
 
-  it("reaches LiteLLM's model group and spend reads: info for every caller, spend for admins and viewers only", () => {
+  it("reaches LiteLLM's model group and spend reads: info for every caller, spend for admins, viewers and (of their role's) internal users", () => {
     const p = policies('general_settings:\n  enable_jwt_auth: true\n');
     const spend = [
       '/spend/tags',
@@ -366,9 +366,20 @@ describe('RoutePolicies (compiled from the config once)', () => {
     ];
     for (const r of spend) {
       assert.ok(p.adminJwt.allows(r) && p.viewerJwt.allows(r), `${r}: admin and viewer`);
-      for (const other of [p.teamJwt, p.virtualKey, p.internalUserJwt])
-        assert.ok(!other.allows(r), `${r}: not by default`);
+      for (const other of [p.teamJwt, p.virtualKey]) assert.ok(!other.allows(r), `${r}: not by default`);
     }
+    // LiteLLM's internal_user routes: its own spend reads, but no proxy-wide total or per-team chart.
+    const internal = spend.filter((r) => p.internalUserJwt.allows(r));
+    assert.deepEqual(internal, [
+      '/spend/tags',
+      '/global/spend/tags',
+      '/global/spend/keys',
+      '/global/spend/models',
+      '/global/spend/end_users',
+      '/global/activity',
+    ]);
+    assert.ok(p.internalUserJwt.allows('/spend/logs') && !p.internalUserJwt.allows('/global/spend/report'));
+    assert.ok(p.internalUserViewer.allows('/global/spend/report') && !p.internalUserViewer.allows('/key/generate'));
     for (const r of ['/v2/model/info', '/model_group/info'])
       for (const any of [p.adminJwt, p.viewerJwt, p.teamJwt, p.virtualKey, p.internalUserJwt])
         assert.ok(any.allows(r), `${r}: ${any.role}`);

@@ -12,6 +12,7 @@ import { KeyViews } from '../../src/keys/key-views.service';
 import type { KeyRow, KeysRepository } from '../../src/keys/keys.repository';
 import { KeysService } from '../../src/keys/keys.service';
 import { SpendWriter } from '../../src/keys/spend/spend-writer.service';
+import type { TeamsRepository } from '../../src/keys/teams/teams.repository';
 import { keyRecord } from '../support/auth-probe';
 
 /** A spend store in memory whose writes commit when the test says so (or at once). */
@@ -102,7 +103,17 @@ describe('spend read from the database plus what is not written yet', () => {
     const events = { publish: () => undefined } as unknown as KeyEventsService;
     const changes = { forgetKeys: () => undefined } as unknown as ObjectChanges;
     const views = new KeyViews(writer, { findMany: async () => [] } as unknown as BudgetsRepository);
-    const keys = new KeysService(repo, cache, writer, events, {} as GatewayConfig, changes, views, {} as AccessObjects);
+    const keys = new KeysService(
+      repo,
+      cache,
+      writer,
+      events,
+      {} as GatewayConfig,
+      changes,
+      views,
+      {} as AccessObjects,
+      {} as TeamsRepository,
+    );
     const view = await keys.update({ key: token, key_alias: 'renamed' }, { role: 'master' } as Caller);
     assert.equal(view.spend, 1.2);
     assert.equal(cached.at(-1)?.spend, 1.2, 'the key cache (budget checks) gets the settled spend too');

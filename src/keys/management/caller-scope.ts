@@ -4,10 +4,25 @@ import { Errors } from '../../common/errors/gateway-error';
 import type { GatewayConfig } from '../../config/gateway-config';
 import type { AccessObjects } from '../access/access-objects.service';
 import type { KeyCache } from '../key-cache.service';
-import { scopeOf, type KeyScope } from '../key-scope';
+import { isInternalUser, scopeOf, type KeyScope } from '../key-scope';
 
-/** What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache. */
+/**
+ * What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache; an
+ * internal user's teams (`teamsOf`: the teams whose members name it) from the database.
+ */
 export async function callerScope(
+  caller: Caller,
+  config: GatewayConfig,
+  cache: KeyCache,
+  objects: AccessObjects,
+  teamsOf: (userId: string) => Promise<string[]>,
+): Promise<KeyScope | null> {
+  const scope = await ownScope(caller, config, cache, objects);
+  if (!scope || !isInternalUser(caller) || scope.userId === null) return scope;
+  return { ...scope, memberTeams: await teamsOf(scope.userId) };
+}
+
+async function ownScope(
   caller: Caller,
   config: GatewayConfig,
   cache: KeyCache,

@@ -25,6 +25,18 @@ export class TeamsRepository {
     return guard(this.prisma.team.findMany({ where: { teamId: { in: [...teamIds] } }, orderBy: { createdAt: 'asc' } }));
   }
 
+  /** The teams whose members name this user, in team_id order. */
+  async teamsOfMember(userId: string): Promise<string[]> {
+    const rows = await guard(
+      this.prisma.team.findMany({
+        where: { members: { has: userId } },
+        select: { teamId: true },
+        orderBy: { teamId: 'asc' },
+      }),
+    );
+    return rows.map((r) => r.teamId);
+  }
+
   /** A taken team_id raises UniqueViolation. */
   create(data: Prisma.TeamUncheckedCreateInput, actor: Actor, action: string, details: object): Promise<TeamRow> {
     return guard(
