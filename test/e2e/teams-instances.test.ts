@@ -95,6 +95,26 @@ for (const broadcast of ['redis', 'postgres'] as const) {
       ctx.diagnostic(`seen on B after (ms): ${seen.join(', ')}`);
     });
 
+    it("a user's role changed on A applies to its key's routes on B within 1 second", async () => {
+      const user = `role-${run}`;
+      const made = await admin(a, '/user/new', { user_id: user, user_role: 'proxy_admin' });
+      const teamList = async () => {
+        const res = await fetch(`${b.url}/team/list`, { headers: { authorization: `Bearer ${made.key}` } });
+        await res.arrayBuffer();
+        return { status: res.status };
+      };
+      assert.equal((await teamList()).status, 200, "an admin's key lists teams on B");
+      for (const [role, status] of [
+        ['internal_user', 403],
+        ['proxy_admin_viewer', 200],
+        [null, 403],
+      ] as const) {
+        await admin(a, '/user/update', { user_id: user, user_role: role });
+        const took = await until(teamList, status, Date.now());
+        assert.ok(took < 1_000, `user_role ${role} seen on B after ${took} ms`);
+      }
+    });
+
     it('a budget changed on A reaches every end user taking it on B within 1 second', async () => {
       const budget = `budget-${run}`;
       const custs = [`bc1-${run}`, `bc2-${run}`];
