@@ -190,12 +190,17 @@ export class KeysRepository {
    * database), guarded by the period end so that several instances asking reset it once. Answers the row as it is.
    */
   async resetDuePeriod(token: string): Promise<KeyRow | null> {
+    return (await this.resetDuePeriods([token]))[0] ?? null;
+  }
+
+  /** resetDuePeriod for several keys at once; answers those that exist. */
+  async resetDuePeriods(tokens: readonly string[]): Promise<KeyRow[]> {
     await guard(
       this.prisma.$executeRaw`UPDATE virtual_keys SET spend = 0, soft_budget_alerted_at = NULL,
         budget_reset_at = llmgw_next_reset(budget_reset_at, budget_duration, now())
-        WHERE token = ${token} AND budget_reset_at <= now() AND budget_duration IS NOT NULL`,
+        WHERE token = ANY(${[...tokens]}::text[]) AND budget_reset_at <= now() AND budget_duration IS NOT NULL`,
     );
-    return this.findByToken(token);
+    return this.findByTokens(tokens);
   }
 
   /**

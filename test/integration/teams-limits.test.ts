@@ -189,6 +189,24 @@ describe('limits of teams, users and end users on every model call (PostgreSQL, 
     assert.equal((Date.parse(keyInfo.info.budget_reset_at) - Date.parse(k.budget_reset_at)) % 4000, 0);
   });
 
+  it("/team/info's keys are in their current period, as /key/info answers the same key", async () => {
+    const team = id('team-key-period');
+    await ok('POST', '/team/new', { team_id: team });
+    const k = await ok('POST', '/key/generate', { team_id: team, max_budget: 10, budget_duration: '3s' });
+    assert.equal((await call(k.key)).status, 200);
+    const nested = async () =>
+      (await ok('GET', `/team/info?team_id=${team}`)).keys.find((x: { token: string }) => x.token === k.token);
+    await waitFor(async () => (await nested()).spend > 0, 2_500, 'key spend written within its first period');
+    // No call with the key meanwhile: only the read ends the period.
+    await new Promise((r) => setTimeout(r, Date.parse(k.budget_reset_at) - Date.now() + 200));
+    const inTeam = await nested();
+    assert.ok(Date.parse(inTeam.budget_reset_at) > Date.now(), `a future period end, not ${inTeam.budget_reset_at}`);
+    assert.equal(inTeam.spend, 0);
+    const own = (await ok('GET', `/key/info?key=${k.token}`)).info;
+    assert.equal(inTeam.budget_reset_at, own.budget_reset_at);
+    assert.equal(own.spend, 0);
+  });
+
   /** The public /metrics count of soft budgets crossed by objects of this kind. */
   async function crossings(kind: string): Promise<number> {
     const text = await (await fetch(`${gw.url}/metrics`)).text();

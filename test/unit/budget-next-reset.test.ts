@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nextResetMs } from '../../src/keys/budget/budget-period';
+import { firstResetAt, nextResetMs } from '../../src/keys/budget/budget-period';
 import { PeriodSpend } from '../../src/keys/budget/period-spend';
 
 /** [previous end, budget_duration, now, next end as the database's llmgw_next_reset answers it]. */
@@ -23,6 +23,16 @@ describe('the next budget period end, as the database computes it', () => {
         `${end} + ${duration} after ${now}`,
       );
     assert.equal(nextResetMs(0, 'soon', 1), null);
+  });
+
+  it('the first period ends where the database would put the end after one starting now', () => {
+    for (const [, duration, now] of CASES) {
+      const nowMs = Date.parse(now);
+      assert.equal(firstResetAt(duration, new Date(nowMs))!.getTime(), nextResetMs(nowMs, duration, nowMs), duration);
+    }
+    const janEnd = new Date('2026-01-31T10:00:00Z');
+    assert.equal(firstResetAt('1mo', janEnd)!.toISOString(), '2026-02-28T10:00:00.000Z');
+    assert.equal(nextResetMs(janEnd.getTime(), '1mo', janEnd.getTime()), Date.parse('2026-02-28T10:00:00Z'));
   });
 
   it('a period over names the next one before the database tells it (just after its end without a duration)', () => {

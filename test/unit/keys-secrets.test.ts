@@ -39,6 +39,15 @@ describe('keys: duration', () => {
     assert.equal(expiryFrom('1mo', new Date('2026-03-15T00:00:00Z'))!.toISOString(), '2026-04-15T00:00:00.000Z');
     assert.equal(expiryFrom('1y', now)!.toISOString(), '2027-01-31T12:00:00.000Z');
   });
+  it('months and years end on the same day, or the last day of a shorter month', () => {
+    const at = (d: string, from: string) => expiryFrom(d, new Date(from))!.toISOString();
+    assert.equal(at('1mo', '2026-01-31T12:00:00.000Z'), '2026-02-28T12:00:00.000Z');
+    assert.equal(at('1mo', '2028-01-31T12:00:00.000Z'), '2028-02-29T12:00:00.000Z', 'leap year');
+    assert.equal(at('3mo', '2026-01-31T00:00:00.000Z'), '2026-04-30T00:00:00.000Z');
+    assert.equal(at('12mo', '2028-02-29T08:00:00.000Z'), '2029-02-28T08:00:00.000Z');
+    assert.equal(at('1y', '2028-02-29T08:00:00.000Z'), '2029-02-28T08:00:00.000Z');
+    assert.equal(at('4y', '2028-02-29T08:00:00.000Z'), '2032-02-29T08:00:00.000Z');
+  });
   it('null or absent means no expiry; anything else is invalid', () => {
     assert.equal(expiryFrom(null, now), null);
     assert.equal(expiryFrom(undefined, now), null);

@@ -102,7 +102,7 @@ describe('spend read from the database plus what is not written yet', () => {
     const cache = { put: (r: KeyRow) => void cached.push(r), drop: () => undefined } as unknown as KeyCache;
     const events = { publish: () => undefined } as unknown as KeyEventsService;
     const changes = { forgetKeys: () => undefined } as unknown as ObjectChanges;
-    const views = new KeyViews(writer, { findMany: async () => [] } as unknown as BudgetsRepository);
+    const views = new KeyViews(writer, { findMany: async () => [] } as unknown as BudgetsRepository, repo);
     const keys = new KeysService(
       repo,
       cache,

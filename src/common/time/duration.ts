@@ -31,11 +31,9 @@ export function expiryFrom(duration: string | null | undefined, now = new Date()
   if (!m) throw new RangeError(`invalid duration ${duration}`);
   const n = Number(m[1]);
   const unit = m[2];
-  const at = new Date(now.getTime());
-  if (unit === 'mo') at.setUTCMonth(at.getUTCMonth() + n);
-  else if (unit === 'y') at.setUTCFullYear(at.getUTCFullYear() + n);
-  else at.setTime(at.getTime() + n * UNIT_MS[unit]);
-  return at;
+  // Months and years clamp to the month's last day, as later budget periods do (nextResetMs, llmgw_next_reset).
+  if (unit === 'mo' || unit === 'y') return new Date(addUtcMonths(now.getTime(), unit === 'y' ? 12 * n : n));
+  return new Date(now.getTime() + n * UNIT_MS[unit]);
 }
 
 /** A duration's count and unit (`s`, `m`, `h`, `d`, `w`, `mo`, `y`); null when it is not one. */
