@@ -56,14 +56,19 @@ async function adminCall(gatewayUrl, masterKey, path, payload) {
 
 /**
  * A virtual key of a team and a user, each with limits (budget, rpm, tpm, parallel requests) far above what the bench
- * reaches, and an end user with a budget: a call then passes every object's checks, as in an organisation.
+ * reaches, and an end user with a budget: a call then passes every object's checks, as in an organisation. With
+ * `limited` false the key, team, user and end user have no limits: what the objects themselves cost (their lookups,
+ * their spend, the row's columns) without any check.
  */
-async function generateTeamKey(gatewayUrl, masterKey) {
-  const limits = { max_budget: 1e9, rpm_limit: 1e9, tpm_limit: 1e9, max_parallel_requests: 100000 };
+async function generateTeamKey(gatewayUrl, masterKey, limited = true) {
+  const limits = limited ? BENCH_LIMITS : {};
   const tag = Date.now();
   await adminCall(gatewayUrl, masterKey, '/team/new', { team_id: `bench-team-${tag}`, ...limits });
   await adminCall(gatewayUrl, masterKey, '/user/new', { user_id: `bench-user-${tag}`, ...limits });
-  await adminCall(gatewayUrl, masterKey, '/customer/new', { user_id: BENCH_END_USER, max_budget: 1e9 });
+  await adminCall(gatewayUrl, masterKey, '/customer/new', {
+    user_id: BENCH_END_USER,
+    ...(limited ? { max_budget: 1e9 } : {}),
+  });
   return generateVirtualKey(gatewayUrl, masterKey, {
     team_id: `bench-team-${tag}`,
     user_id: `bench-user-${tag}`,
@@ -72,9 +77,20 @@ async function generateTeamKey(gatewayUrl, masterKey) {
 }
 
 const BENCH_END_USER = 'bench-end-user';
+/** Limits far above what the bench reaches: every check runs, none refuses. */
+const BENCH_LIMITS = { max_budget: 1e9, rpm_limit: 1e9, tpm_limit: 1e9, max_parallel_requests: 100000 };
+
+/**
+ * A virtual key of no team and no user with the team key's limits on itself alone: beside the team key, what its
+ * team, user and end user add over a key that is limited the same way.
+ */
+function generateLimitedKey(gatewayUrl, masterKey) {
+  return generateVirtualKey(gatewayUrl, masterKey, BENCH_LIMITS);
+}
 
 module.exports = {
   BENCH_END_USER,
+  generateLimitedKey,
   generateTeamKey,
   startJwks,
   generateVirtualKey,

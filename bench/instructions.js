@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run bench:instructions`: instructions per call (non-streaming; streaming with --stream), counted by valgrind's callgrind, for the
-// baseline and the gateway (master key; --virtual-key for a virtual key; --team-key for a key of a team and a user calling for an end user; PostgreSQL store when one answers at
+// baseline and the gateway (master key; --virtual-key for a virtual key; --team-key for a key of a team and a user calling for an end user; --limited-key for a virtual key with the team key's limits on itself alone; --objects-unlimited with --team-key: its key, team, user and end user without limits; PostgreSQL store when one answers at
 // BENCH_PG_URL, else embedded).
 // Machine noise moves requests/s by tens of per cent between runs; an instruction count does not move with it, so
 // this is the number to compare two builds by. Only the main thread is counted (V8's compiler and GC helper threads
@@ -23,7 +23,7 @@ const { Pool } = require('undici');
 const { concurrentCalls } = require('./load');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
-const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./credentials');
+const { BENCH_END_USER, generateLimitedKey, generateTeamKey, generateVirtualKey } = require('./credentials');
 const { callgrindArgs, functionCounts, topDifferences } = require('./callgrind-functions');
 
 const ROOT = join(__dirname, '..');
@@ -38,8 +38,16 @@ const CONNS = opt('conns', 8);
 const TOP = opt('top', 25);
 const STREAM = args.includes('--stream');
 const TEAM_KEY = args.includes('--team-key');
-const MASTER_KEY = !args.includes('--virtual-key') && !TEAM_KEY;
-const CREDENTIAL = MASTER_KEY ? 'master key' : TEAM_KEY ? 'key of a team and a user, for an end user' : 'virtual key';
+// --limited-key: a virtual key with the team key's limits on itself alone (no team, user or end user).
+const LIMITED_KEY = args.includes('--limited-key');
+const MASTER_KEY = !args.includes('--virtual-key') && !TEAM_KEY && !LIMITED_KEY;
+const CREDENTIAL = MASTER_KEY
+  ? 'master key'
+  : TEAM_KEY
+    ? 'key of a team and a user, for an end user'
+    : LIMITED_KEY
+      ? 'virtual key with limits'
+      : 'virtual key';
 // --dist DIR: another build of the gateway (a copy of dist/ from before a change, kept inside a checkout whose
 // node_modules it can load), to compare two builds.
 const DIST = args.includes('--dist') ? args[args.indexOf('--dist') + 1] : join(ROOT, 'dist');
@@ -159,8 +167,10 @@ async function main() {
             const key = MASTER_KEY
               ? MASTER
               : TEAM_KEY
-                ? await generateTeamKey(url, MASTER)
-                : await generateVirtualKey(url, MASTER);
+                ? await generateTeamKey(url, MASTER, !args.includes('--objects-unlimited'))
+                : LIMITED_KEY
+                  ? await generateLimitedKey(url, MASTER)
+                  : await generateVirtualKey(url, MASTER);
             return { authorization: `Bearer ${key}` };
           },
         },
@@ -191,7 +201,7 @@ async function main() {
           calls: CALLS,
           conns: CONNS,
           store: pg ? 'postgres' : 'embedded',
-          credential: MASTER_KEY ? 'master' : TEAM_KEY ? 'team' : 'virtual',
+          credential: MASTER_KEY ? 'master' : TEAM_KEY ? 'team' : LIMITED_KEY ? 'limited' : 'virtual',
           baseline: baseline.perCall,
           gateway: gateway.perCall,
           aboveBaseline: top,

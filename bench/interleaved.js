@@ -10,14 +10,16 @@
 // cost. `--pg`: the gateways on PostgreSQL (BENCH_PG_URL, default the local one) instead of the embedded store.
 // `--team-key --beside-virtual-key`: the team key's gateway beside another of the same build called with a plain
 // virtual key (no end user): the team path's cost, alternated with the figure it is held to.
+// `--beside-limited-key`: beside a virtual key with the team key's limits on itself alone.
 // Options: --pairs N (10) --slice S (2) --stream --other DIR --spend-logs-off --pg --team-key --beside-virtual-key
+// --beside-limited-key --objects-unlimited
 // --conns N (32)
 const { readFileSync, readdirSync } = require('node:fs');
 const { resolve } = require('node:path');
 const P = require('./procs');
 const { MASTER, writeBenchConfig } = require('./config');
 const { autocannonRun } = require('./load');
-const { BENCH_END_USER, generateTeamKey, generateVirtualKey } = require('./credentials');
+const { BENCH_END_USER, generateLimitedKey, generateTeamKey, generateVirtualKey } = require('./credentials');
 const { median } = require('./report');
 const { repinnedToLoadCore, startBench, startGateway, startBaseline } = require('./setup');
 
@@ -34,6 +36,10 @@ const ON_PG = args.includes('--pg');
 // --team-key: a key of a team and a user (each with limits), calling for an end user, as `npm run bench`'s team-key.
 const TEAM_KEY = args.includes('--team-key');
 const BESIDE_VIRTUAL_KEY = args.includes('--beside-virtual-key');
+// --objects-unlimited: the team key, its team, user and end user without limits (the objects' own cost).
+const OBJECTS_UNLIMITED = args.includes('--objects-unlimited');
+// --beside-limited-key: beside a virtual key with the team key's limits on itself alone (what the objects add).
+const BESIDE_LIMITED_KEY = args.includes('--beside-limited-key');
 const callBody = (teamKey) =>
   JSON.stringify({
     model: 'bench-model',
@@ -58,11 +64,18 @@ function threadCpu(pid) {
   return out;
 }
 
+/** The credential of a target: the team key, a key with its limits alone ('limited'), or a plain key. */
+function keyFor(teamKey, url) {
+  if (teamKey === 'limited') return generateLimitedKey(url, MASTER);
+  return teamKey ? generateTeamKey(url, MASTER, !OBJECTS_UNLIMITED) : generateVirtualKey(url, MASTER);
+}
+
 async function main() {
   const bench = await startBench('gw-interleaved-');
   const json = { 'content-type': 'application/json' };
   const procs = [bench.upstream];
   const dbs = [];
+  /** `teamKey`: true for the team key, 'limited' for a key with its limits alone, false for a plain key. */
   const gateway = async (name, dist, configFile, teamKey = TEAM_KEY) => {
     const db = ON_PG ? await P.benchDatabase() : null;
     if (ON_PG && !db) throw new Error('--pg: no PostgreSQL answers at BENCH_PG_URL');
@@ -73,16 +86,17 @@ async function main() {
       name,
       url,
       pid: proc.pid,
-      body: callBody(teamKey),
+      body: callBody(teamKey === true),
       headers: {
         ...json,
-        authorization: `Bearer ${await (teamKey ? generateTeamKey : generateVirtualKey)(url, MASTER)}`,
+        authorization: `Bearer ${await keyFor(teamKey, url)}`,
       },
     };
   };
   const targets = [await gateway('gateway')];
   if (OTHER) targets.push(await gateway('other', resolve(OTHER)));
   if (BESIDE_VIRTUAL_KEY) targets.push(await gateway('vkey', undefined, undefined, false));
+  if (BESIDE_LIMITED_KEY) targets.push(await gateway('limited', undefined, undefined, 'limited'));
   if (SPEND_LOGS_OFF)
     targets.push(
       await gateway(
