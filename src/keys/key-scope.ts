@@ -218,6 +218,8 @@ export function adminBlocked(): GatewayError {
 }
 
 function teamRefusal(scope: KeyScope): string {
+  if (scope.memberTeams !== undefined && scope.userId === null)
+    return 'team_id needs your user id to find the teams you are a member of, and this token has none (user_id_jwt_field)';
   if (scope.memberTeams !== undefined)
     return scope.memberTeams.length > 0
       ? `team_id must be a team you are a member of (${scope.memberTeams.join(', ')})`
