@@ -222,11 +222,17 @@ function teamRefusal(scope: KeyScope): string {
     return 'team_id needs your user id to find the teams you are a member of, and this token has none (user_id_jwt_field)';
   if (scope.memberTeams !== undefined)
     return scope.memberTeams.length > 0
-      ? `team_id must be a team you are a member of (${scope.memberTeams.join(', ')})`
+      ? `team_id must be a team you are a member of (${named(scope.memberTeams)})`
       : 'team_id must be a team you are a member of, and you are a member of none';
   return scope.teamId !== undefined
     ? `team_id must be your own team (${scope.teamId})`
     : 'team_id cannot be set by a key without a team';
+}
+
+/** The first few of a list, for a message that stays short however many there are. */
+function named(ids: readonly string[], shown = 10): string {
+  const more = ids.length - shown;
+  return ids.slice(0, shown).join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
 function outOfScope(message: string, param: string): GatewayError {
