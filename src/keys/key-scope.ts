@@ -197,6 +197,22 @@ export function mayTakeOver(
   }
 }
 
+/**
+ * A key the caller would move to another team, or out of one: its models and routes then answer to other limits (or
+ * to none of a team), so it must not have more than the caller has, as for a regenerate.
+ */
+export function mayMove(scope: KeyScope | null, row: { models: string[]; allowedRoutes: string[] }): void {
+  if (!scope) return;
+  try {
+    withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes }, true);
+  } catch (err) {
+    throw outOfScope(
+      `This key has more than you have (${(err as GatewayError).param}): only an admin may move it to another team`,
+      'team_id',
+    );
+  }
+}
+
 /** Roles whose block binds every caller that is not an admin. */
 const ADMIN_ROLES = ['master', 'admin'];
 
