@@ -128,7 +128,9 @@ export class KeysService {
     const scope = await this.scope(caller);
     withinScope(scope, fields, false, toToken(key) ?? undefined);
     const where =
-      fields.team_id !== undefined ? await teamMoveWhere(this.repo, scope, key, fields.team_id) : scopeWhere(scope);
+      fields.team_id !== undefined
+        ? await teamMoveWhere(this.repo, scope, key, { ...fields, team_id: fields.team_id })
+        : scopeWhere(scope);
     return this.change(key, toKeyChanges(fields), actorOf(caller), 'key.update', fields, scope, where);
   }
 

@@ -133,6 +133,11 @@ router_settings: { num_retries: 0 }
       'ru-move-2',
     );
     assert.equal((await ok('POST', '/key/update', { key: own.token, team_id: null }, narrow.key)).team_id, null);
+    // A key of every model moves once narrowed to the caller's models in the same change.
+    await ok('POST', '/key/update', { key: own.token, models: [] });
+    const move = { key: own.token, team_id: 'ru-move-1' };
+    assertError(await api('POST', '/key/update', move, narrow.key), 403, { param: 'team_id' });
+    assert.equal((await ok('POST', '/key/update', { ...move, models: ['m'] }, narrow.key)).team_id, 'ru-move-1');
     // Naming the key's own team changes nothing, and a key of every model moves it.
     assert.equal(
       (await ok('POST', '/key/update', { key: wide.token, team_id: 'ru-move-1', key_alias: 'w' }, narrow.key))
