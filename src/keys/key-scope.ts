@@ -197,6 +197,22 @@ export function mayTakeOver(
   }
 }
 
+/**
+ * A key the caller would move to another team, or out of one: its models and routes then answer to other limits (or
+ * to none of a team), so it must not have more than the caller has, as for a regenerate.
+ */
+export function mayMove(scope: KeyScope | null, row: { models: string[]; allowedRoutes: string[] }): void {
+  if (!scope) return;
+  try {
+    withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes }, true);
+  } catch (err) {
+    throw outOfScope(
+      `This key has more than you have (${(err as GatewayError).param}): only an admin may move it to another team`,
+      'team_id',
+    );
+  }
+}
+
 /** Roles whose block binds every caller that is not an admin. */
 const ADMIN_ROLES = ['master', 'admin'];
 
@@ -218,13 +234,21 @@ export function adminBlocked(): GatewayError {
 }
 
 function teamRefusal(scope: KeyScope): string {
+  if (scope.memberTeams !== undefined && scope.userId === null)
+    return 'team_id needs your user id to find the teams you are a member of, and this token has none (user_id_jwt_field)';
   if (scope.memberTeams !== undefined)
     return scope.memberTeams.length > 0
-      ? `team_id must be a team you are a member of (${scope.memberTeams.join(', ')})`
+      ? `team_id must be a team you are a member of (${named(scope.memberTeams)})`
       : 'team_id must be a team you are a member of, and you are a member of none';
   return scope.teamId !== undefined
     ? `team_id must be your own team (${scope.teamId})`
     : 'team_id cannot be set by a key without a team';
+}
+
+/** The first few of a list, for a message that stays short however many there are. */
+function named(ids: readonly string[], shown = 10): string {
+  const more = ids.length - shown;
+  return ids.slice(0, shown).join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
 function outOfScope(message: string, param: string): GatewayError {

@@ -26,7 +26,7 @@ import {
 } from './key-scope';
 import type { KeyView } from './key-view';
 import { KeyViews } from './key-views.service';
-import { KeysRepository, type KeyChanges, type KeyFilter, type KeyRow } from './keys.repository';
+import { KeysRepository, type KeyChanges, type KeyFilter, type KeyRow, type KeyScopeWhere } from './keys.repository';
 import { KEY_SORT_COLUMNS } from './key-row';
 import { KeyEventsService } from './invalidation/key-events.service';
 import { callerScope } from './management/caller-scope';
@@ -34,6 +34,7 @@ import { ChangeFanout } from './management/change-fanout';
 import { deleteTargets } from './management/delete-targets';
 import { notFound, taken } from './management/key-errors';
 import { rotationOf, rotationWhere } from './management/key-rotation';
+import { teamMoveWhere } from './management/key-team-move';
 import { hashSecret, maskSecret, newSecret, toToken } from './secrets/key-secret';
 import { SpendWriter } from './spend/spend-writer.service';
 import { TeamsRepository } from './teams/teams.repository';
@@ -126,7 +127,11 @@ export class KeysService {
     const { key, ...fields } = req;
     const scope = await this.scope(caller);
     withinScope(scope, fields, false, toToken(key) ?? undefined);
-    return this.change(key, toKeyChanges(fields), actorOf(caller), 'key.update', fields, scope);
+    const where =
+      fields.team_id !== undefined
+        ? await teamMoveWhere(this.repo, scope, key, { ...fields, team_id: fields.team_id })
+        : scopeWhere(scope);
+    return this.change(key, toKeyChanges(fields), actorOf(caller), 'key.update', fields, scope, where);
   }
 
   async setBlocked(keyRef: string, blocked: boolean, caller: Caller): Promise<KeyView> {
@@ -215,10 +220,10 @@ export class KeysService {
     action: string,
     fields: KeyFields,
     scope: KeyScope | null,
+    where: KeyScopeWhere = scopeWhere(scope),
   ): Promise<KeyView> {
     const token = toToken(keyRef);
     const audit = { action, token, details: auditedFields(fields) };
-    const where = scopeWhere(scope);
     const guarded = blockWhere(scope, changes.blocked, where);
     const row = token
       ? await this.repo.update(token, recordBlocker(changes, actor), actor, audit, guarded).catch(taken('key_alias'))

@@ -101,7 +101,10 @@ export function scopeOf(caller: Caller, askedTeam: string | undefined, askedUser
   if (readsAll(caller)) return {};
   if (isInternalUser(caller)) {
     const user = caller.userId;
-    if (user === undefined) throw Errors.forbidden('This internal user has no user id to see spend of');
+    if (user === undefined)
+      throw Errors.forbidden(
+        'An internal user sees only its own spend, and this token has no user id (user_id_jwt_field)',
+      );
     if (askedUser !== undefined && askedUser !== user)
       throw Errors.forbidden(`An internal user sees only its own spend (user ${JSON.stringify(user)})`);
     return { userId: user };

@@ -112,6 +112,41 @@ router_settings: { num_retries: 0 }
     await ok('POST', '/team/member_delete', { team_id: 'ru-team', user_id: 'ru-a' });
     assertError(await api('POST', '/key/generate', { team_id: 'ru-team' }, k), 403, { param: 'team_id' });
   });
+
+  it('an internal user moves a key to another of its teams, or out of one, only if the key has no more than it has', async () => {
+    const member = [{ role: 'user', user_id: 'ru-a' }];
+    await ok('POST', '/team/new', { team_id: 'ru-move-1', members_with_roles: member });
+    await ok('POST', '/team/new', { team_id: 'ru-move-2', members_with_roles: member });
+    // A key of ru-a limited to model m, and a key of ru-a in ru-move-1 an admin made for every model.
+    const narrow = await ok('POST', '/key/generate', { user_id: 'ru-a', models: ['m'] });
+    const wide = await ok('POST', '/key/generate', { user_id: 'ru-a', team_id: 'ru-move-1' });
+    for (const team_id of ['ru-move-2', null])
+      assertError(await api('POST', '/key/update', { key: wide.token, team_id }, narrow.key), 403, {
+        param: 'team_id',
+        code: 'key_scope_exceeded',
+        message: /more than you have \(models\)/,
+      });
+    assert.equal((await ok('GET', `/key/info?key=${wide.token}`)).info.team_id, 'ru-move-1', 'left where it was');
+    const own = await ok('POST', '/key/generate', { team_id: 'ru-move-1', models: ['m'] }, narrow.key);
+    assert.equal(
+      (await ok('POST', '/key/update', { key: own.token, team_id: 'ru-move-2' }, narrow.key)).team_id,
+      'ru-move-2',
+    );
+    assert.equal((await ok('POST', '/key/update', { key: own.token, team_id: null }, narrow.key)).team_id, null);
+    // A key of every model moves once narrowed to the caller's models in the same change.
+    await ok('POST', '/key/update', { key: own.token, models: [] });
+    const move = { key: own.token, team_id: 'ru-move-1' };
+    assertError(await api('POST', '/key/update', move, narrow.key), 403, { param: 'team_id' });
+    assert.equal((await ok('POST', '/key/update', { ...move, models: ['m'] }, narrow.key)).team_id, 'ru-move-1');
+    // Naming the key's own team changes nothing, and a key of every model moves it.
+    assert.equal(
+      (await ok('POST', '/key/update', { key: wide.token, team_id: 'ru-move-1', key_alias: 'w' }, narrow.key))
+        .key_alias,
+      'w',
+    );
+    const moved = await ok('POST', '/key/update', { key: wide.token, team_id: 'ru-move-2' }, keys['ru-a'].key);
+    assert.equal(moved.team_id, 'ru-move-2');
+  });
 });
 
 function range(): string {

@@ -19,7 +19,9 @@ describe('enforce_team_based_model_access: the keys a team JWT makes get no mode
         { clientId: 'tm-none-app', claims: { team_id: 'tm-none' } },
         { clientId: 'tm-a-app', claims: { team_id: 'tm-a' } },
         { clientId: 'tm-all-app', claims: { team_id: 'tm-all' } },
-        { clientId: 'tm-user-app', claims: { team_id: 'tm-a', roles: ['idp-users'] } },
+        { clientId: 'tm-user-app', claims: { team_id: 'tm-a', roles: ['idp-users'], uid: 'tm-user' } },
+        // An internal user whose token lacks the user id claim.
+        { clientId: 'tm-nouser-app', claims: { team_id: 'tm-a', roles: ['idp-users'] } },
       ],
     });
     setup = await startProxy({
@@ -36,6 +38,7 @@ general_settings:
   enable_jwt_auth: true
   litellm_jwtauth:
     team_id_jwt_field: team_id
+    user_id_jwt_field: uid
     team_allowed_routes: [openai_routes, info_routes, /key/generate, /key/update]
     enforce_team_based_model_access: true
     roles_jwt_field: roles
@@ -78,6 +81,17 @@ general_settings:
     assertError(await api('POST', '/key/generate', { models: ['gpt-b'] }, token), 403, { param: 'models' });
     const made = await ok('POST', '/key/generate', { models: ['gpt-a'] }, token);
     assert.deepEqual(made.models, ['gpt-a']);
+  });
+
+  it('an internal-user JWT without a user id is told its missing user id bars team keys and spend reads', async () => {
+    const token = await idp.token('tm-nouser-app');
+    // Not a key, and a member of no team only because no team's members can name it: the message says why.
+    assertError(await api('POST', '/key/generate', { team_id: 'tm-a', models: ['gpt-a'] }, token), 403, {
+      param: 'team_id',
+      code: 'key_scope_exceeded',
+      message: /user id.*user_id_jwt_field/,
+    });
+    assertError(await api('GET', '/spend/logs', undefined, token), 403, { message: /no user id.*user_id_jwt_field/ });
   });
 
   it('a team listing all-proxy-models makes a key of every model', async () => {

@@ -18,8 +18,9 @@ export async function callerScope(
   teamsOf: (userId: string) => Promise<string[]>,
 ): Promise<KeyScope | null> {
   const scope = await ownScope(caller, config, cache, objects);
-  if (!scope || !isInternalUser(caller) || scope.userId === null) return scope;
-  return { ...scope, memberTeams: await teamsOf(scope.userId) };
+  if (!scope || !isInternalUser(caller)) return scope;
+  // Without a user id (a JWT without user_id_jwt_field) no team's members can name it.
+  return { ...scope, memberTeams: scope.userId === null ? [] : await teamsOf(scope.userId) };
 }
 
 async function ownScope(
