@@ -77,7 +77,7 @@ export class KeysService {
   }
 
   async generate(input: GenerateKeyRequest, caller: Caller): Promise<SecretAnswer> {
-    const req = withinScope(await this.scope(caller), input, true);
+    const req = withinScope(await this.scope(caller, typeof input.team_id === 'string'), input, true);
     const actor = actorOf(caller);
     const secret = req.key ?? newSecret();
     const token = hashSecret(secret);
@@ -125,7 +125,7 @@ export class KeysService {
 
   async update(req: UpdateKeyRequest, caller: Caller): Promise<KeyView> {
     const { key, ...fields } = req;
-    const scope = await this.scope(caller);
+    const scope = await this.scope(caller, typeof fields.team_id === 'string');
     withinScope(scope, fields, false, toToken(key) ?? undefined);
     const where =
       fields.team_id !== undefined
@@ -150,7 +150,8 @@ export class KeysService {
     const rotation = rotationOf(pathKey, bodyKey, newKey);
     const { ref, oldToken, secret, token } = rotation;
     this.notMasterKey(token, 'new_key');
-    const scope = await this.scope(caller);
+    // The key it rotates may be of a team: whether the caller may hold it depends on its teams.
+    const scope = await this.scope(caller, true);
     withinScope(scope, fields, false, oldToken);
     mayRotateSelf(scope, oldToken);
     const where = await rotationWhere(this.repo, scope, rotation, fields.blocked);
@@ -239,8 +240,9 @@ export class KeysService {
   }
 
   /** What the caller may manage (null: every key); see key-scope.ts. */
-  private scope(caller: Caller): Promise<KeyScope | null> {
-    return callerScope(caller, this.config, this.cache, this.objects, (user) => this.teams.teamsOfMember(user));
+  private scope(caller: Caller, withTeams = false): Promise<KeyScope | null> {
+    const teamsOf = withTeams ? (user: string) => this.teams.teamsOfMember(user) : undefined;
+    return callerScope(caller, this.config, this.cache, this.objects, teamsOf);
   }
 }
 

@@ -109,7 +109,14 @@ router_settings: { num_retries: 0 }
       logs.some((r: { team_id: string; user: string }) => r.team_id === 'ru-team' && r.user === 'ru-a'),
       JSON.stringify(logs),
     );
+    // Leaving the team takes its keys there with it (as LiteLLM), its other keys stay.
     await ok('POST', '/team/member_delete', { team_id: 'ru-team', user_id: 'ru-a' });
+    assertError(await chat(rotated.key), 401);
+    const [audit] = await sql<{ details: { deleted_keys: number } }>(
+      setup.db.url,
+      "SELECT details FROM audit_log WHERE action = 'team.member_delete' AND object_id = 'ru-team'",
+    );
+    assert.equal(audit.details.deleted_keys, 1);
     assertError(await api('POST', '/key/generate', { team_id: 'ru-team' }, k), 403, { param: 'team_id' });
   });
 

@@ -8,17 +8,18 @@ import { isInternalUser, scopeOf, type KeyScope } from '../key-scope';
 
 /**
  * What the caller may manage (null: every key); see key-scope.ts. A virtual key's own fields come from the cache; an
- * internal user's teams (`teamsOf`: the teams whose members name it) from the database.
+ * internal user's teams (`teamsOf`: the teams whose members name it) from the database, when the change may name a
+ * team (without `teamsOf` it may name none but its own).
  */
 export async function callerScope(
   caller: Caller,
   config: GatewayConfig,
   cache: KeyCache,
   objects: AccessObjects,
-  teamsOf: (userId: string) => Promise<string[]>,
+  teamsOf?: (userId: string) => Promise<string[]>,
 ): Promise<KeyScope | null> {
   const scope = await ownScope(caller, config, cache, objects);
-  if (!scope || !isInternalUser(caller)) return scope;
+  if (!scope || !isInternalUser(caller) || !teamsOf) return scope;
   // Without a user id (a JWT without user_id_jwt_field) no team's members can name it.
   return { ...scope, memberTeams: scope.userId === null ? [] : await teamsOf(scope.userId) };
 }

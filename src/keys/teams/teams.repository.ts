@@ -62,13 +62,17 @@ export class TeamsRepository {
     );
   }
 
-  /** Null when the team is unknown. `change` may compute the update from the current row (members). */
+  /**
+   * Null when the team is unknown. `change` may compute the update from the current row (members); `also` runs in the
+   * same transaction once the row is written (what the change takes with it).
+   */
   update(
     teamId: string,
     change: TeamChanges | ((row: TeamRow) => TeamChanges),
     actor: Actor,
     action: string,
     details: object,
+    also?: (tx: Prisma.TransactionClient) => Promise<void>,
   ): Promise<TeamRow | null> {
     return guard(
       this.prisma.$transaction(async (tx) => {
@@ -85,10 +89,20 @@ export class TeamsRepository {
           data: { ...(data as TeamChanges), updatedBy: actor.id },
         });
         if (found.count === 0) return null;
+        await also?.(tx);
         await tx.auditLog.create({ data: objectAudit(actor, action, teamId, details as Record<string, unknown>) });
         return tx.team.findUniqueOrThrow({ where: { teamId } });
       }),
     );
+  }
+
+  /** Deletes the keys of these users in the team (a member leaving takes its keys there); answers their tokens. */
+  static async deleteMemberKeys(tx: Prisma.TransactionClient, teamId: string, userIds: readonly string[]) {
+    if (userIds.length === 0) return [];
+    const where = { teamId, userId: { in: [...userIds] } };
+    const keys = await tx.virtualKey.findMany({ where, select: { token: true } });
+    await tx.virtualKey.deleteMany({ where });
+    return keys.map((k) => k.token);
   }
 
   /** Deletes the teams (all or nothing: null when one is unknown) and their keys; answers the keys' tokens. */

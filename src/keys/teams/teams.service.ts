@@ -174,6 +174,9 @@ export class TeamsService {
     this.mayManageMembers(req.team_id, caller);
     const gone = { role: 'user' as const, user_id: req.user_id, user_email: req.user_email };
     notSelf(caller, gone);
+    let leaving: string[] = [];
+    let deletedKeys: string[] = [];
+    const details: Record<string, unknown> = pick(req, ['user_id', 'user_email']);
     const row = await this.repo.update(
       req.team_id,
       (current) => {
@@ -182,6 +185,7 @@ export class TeamsService {
         // As LiteLLM: deleting someone who is no member is refused, not answered as done.
         if (members.length === all.length) throw notMember(req, req.team_id);
         for (const m of all) if (same(gone, m)) notSelf(caller, m);
+        leaving = all.flatMap((m) => (same(gone, m) && m.user_id ? [m.user_id] : []));
         return {
           membersWithRoles: members,
           members: memberIds(members),
@@ -190,9 +194,16 @@ export class TeamsService {
       },
       actorOf(caller),
       'team.member_delete',
-      pick(req, ['user_id', 'user_email']),
+      details,
+      // As LiteLLM: a member leaving a team takes its keys of that team with it (made by itself or for it), so that
+      // none goes on spending the team's budget outside any member budget.
+      async (tx) => {
+        deletedKeys = await TeamsRepository.deleteMemberKeys(tx, req.team_id, leaving);
+        details.deleted_keys = deletedKeys.length;
+      },
     );
     if (!row) throw notFound(req.team_id);
+    this.changes.keysRemoved(deletedKeys);
     await this.memberUsers.leave(req.team_id, req);
     await this.memberBudgets.memberRemoved(req.team_id, req);
     return this.view(row);
