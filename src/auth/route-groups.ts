@@ -54,6 +54,7 @@ export const ROUTE_GROUPS = {
   ],
   info_routes: [
     '/key/info',
+    '/key/health',
     '/team/info',
     '/user/info',
     '/customer/info',

@@ -12,6 +12,8 @@ import {
   updateKeySchema,
 } from './dto/key-requests.dto';
 import { parseInput } from './dto/parse';
+import { keyHealth, type KeyHealthResponse } from './key-health';
+import { KeyCache } from './key-cache.service';
 import { KeysService } from './keys.service';
 
 /**
@@ -20,7 +22,10 @@ import { KeysService } from './keys.service';
  */
 @Controller('key')
 export class KeysController {
-  constructor(private readonly keys: KeysService) {}
+  constructor(
+    private readonly keys: KeysService,
+    private readonly cache: KeyCache,
+  ) {}
 
   @Post('generate')
   @HttpCode(200)
@@ -31,6 +36,15 @@ export class KeysController {
   @Get('info')
   info(@Query() query: unknown, @Req() req: FastifyRequest) {
     return this.keys.info(parseInput(keyInfoSchema, query, 'query').key, callerOf(req));
+  }
+
+  /** The calling key's own health; the master key and JWTs carry no key metadata, so are healthy. */
+  @Post('health')
+  @HttpCode(200)
+  async health(@Req() req: FastifyRequest): Promise<KeyHealthResponse> {
+    const caller = callerOf(req);
+    const key = caller.via === 'virtual_key' && caller.token ? await this.cache.findByHash(caller.token) : null;
+    return keyHealth(key?.metadata);
   }
 
   @Post('update')

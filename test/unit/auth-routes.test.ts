@@ -57,6 +57,7 @@ describe('route groups table', () => {
       ],
       info_routes: [
         '/key/info',
+        '/key/health',
         '/team/info',
         '/user/info',
         '/customer/info',
