@@ -92,6 +92,7 @@ describe('route groups table', () => {
         '/user/update',
         '/user/delete',
         '/user/list',
+        '/user/available_roles',
         '/customer/new',
         '/customer/info',
         '/customer/update',

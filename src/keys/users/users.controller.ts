@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/commo
 import type { FastifyRequest } from 'fastify';
 import { callerOf } from '../access/caller-of';
 import { parseInput } from '../dto/parse';
+import { AVAILABLE_ROLES, type RoleDescription } from './available-roles';
 import {
   deleteUsersSchema,
   listUsersSchema,
@@ -37,6 +38,12 @@ export class UsersController {
   @HttpCode(200)
   delete(@Body() body: unknown, @Req() req: FastifyRequest) {
     return this.users.delete(parseInput(deleteUsersSchema, body).user_ids, callerOf(req));
+  }
+
+  /** Who may call it is the guard's decision (an admin's read, as in LiteLLM); it answers no stored data. */
+  @Get('available_roles')
+  availableRoles(): Readonly<Record<string, RoleDescription>> {
+    return AVAILABLE_ROLES;
   }
 
   @Get('list')
