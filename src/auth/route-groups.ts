@@ -55,6 +55,7 @@ export const ROUTE_GROUPS = {
   info_routes: [
     '/key/info',
     '/key/health',
+    '/v2/key/info',
     '/team/info',
     '/user/info',
     '/customer/info',

@@ -34,6 +34,7 @@ import { UsersService } from './users/users.service';
 import { KeyEventsService } from './invalidation/key-events.service';
 import { KeyCache } from './key-cache.service';
 import { KeyStore } from './cache/key-store';
+import { KeyInfoV2Controller } from './key-info-v2.controller';
 import { KeysController } from './keys.controller';
 import { KeysRepository } from './keys.repository';
 import { KeysService } from './keys.service';
@@ -52,7 +53,14 @@ import { UnpricedBudgetCheck } from './spend/unpriced-budget-check';
  */
 @Global()
 @Module({
-  controllers: [KeysController, TeamsController, UsersController, CustomersController, BudgetsController],
+  controllers: [
+    KeysController,
+    KeyInfoV2Controller,
+    TeamsController,
+    UsersController,
+    CustomersController,
+    BudgetsController,
+  ],
   providers: [
     KeysRepository,
     KeyStore,

@@ -58,6 +58,7 @@ describe('route groups table', () => {
       info_routes: [
         '/key/info',
         '/key/health',
+        '/v2/key/info',
         '/team/info',
         '/user/info',
         '/customer/info',

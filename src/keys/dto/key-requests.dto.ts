@@ -70,3 +70,12 @@ export type ListKeysQuery = z.output<typeof listKeysSchema>;
 
 /** GET /key/info query. */
 export const keyInfoSchema = z.strictObject({ key: keyRef.optional() });
+
+/**
+ * POST /v2/key/info: `keys` (secrets or tokens). LiteLLM's body model also has `key_aliases`, which its route does
+ * not read: accepted, and not read here either.
+ */
+export const keyInfoV2Schema = z.strictObject({
+  keys: z.array(keyRef).min(1).max(1000),
+  key_aliases: z.array(keyRef).max(1000).optional(),
+});
