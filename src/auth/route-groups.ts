@@ -115,6 +115,7 @@ export const ROUTE_GROUPS = {
   spend_tracking_routes: [
     '/spend/logs',
     '/spend/tags',
+    '/spend/calculate',
     '/global/spend',
     '/global/spend/tags',
     '/global/spend/keys',
@@ -189,6 +190,7 @@ export const INTERNAL_USER_ROUTES: readonly string[] = [
   '/key/unblock',
   '/spend/logs',
   '/spend/tags',
+  '/spend/calculate',
   '/global/spend/tags',
   '/global/spend/keys',
   '/global/spend/models',

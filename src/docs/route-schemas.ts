@@ -50,6 +50,7 @@ import {
   spendTagsQuery,
 } from '../spend/global-spend-queries';
 import { modelGroupInfoQuery, modelInfoV2Query } from '../proxy/models/model-info-queries';
+import { spendCalculateBody } from '../spend/spend-calculate';
 import { spendLogsQuery, spendReportQuery } from '../spend/spend-queries';
 
 /** What a management route reads: the zod schema its handler parses the body or the query string with. */
@@ -103,6 +104,7 @@ export const ROUTE_INPUTS: Record<string, RouteInput> = {
   BudgetsController_delete: { body: deleteBudgetSchema },
   SpendController_logs: { query: spendLogsQuery },
   SpendController_report: { query: spendReportQuery },
+  SpendCalculateController_calculate: { body: spendCalculateBody },
   ModelsController_infoV2: { query: modelInfoV2Query },
   ModelsController_groupInfo: { query: modelGroupInfoQuery },
   GlobalSpendController_tags: { query: spendTagsQuery },

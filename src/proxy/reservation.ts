@@ -23,6 +23,11 @@ export const DEFAULT_OUTPUT_CAP = 16_384;
 /** Most choices (`n`) counted: OpenAI's own maximum; a larger `n` is refused upstream anyway. */
 const MAX_CHOICES = 128;
 
+/** The prompt tokens a text of this many bytes is counted as before a call: 4 bytes a token, rounded up. */
+export function estimatedTokens(bytes: number): number {
+  return Math.min(Math.ceil(bytes / 4), Number.MAX_SAFE_INTEGER);
+}
+
 /**
  * A call's worst case, held against its budgets and tpm limits while it runs: its prompt estimated from the body's
  * bytes (4 a token, which JSON's own punctuation makes generous), plus the output it may ask for (`max_tokens`,
@@ -56,7 +61,7 @@ export class Reservation implements Usage {
     // A body of unknown size is measured as its JSON.
     const bytes =
       declared === null ? 0 : declared === undefined ? JSON.stringify(payload).length : Number(declared) || 0;
-    this.promptTokens = Math.min(Math.ceil(bytes / 4), Number.MAX_SAFE_INTEGER);
+    this.promptTokens = estimatedTokens(bytes);
     const chain = this.chains.chain(this.group);
     if (WRITES_TEXT[this.op]) {
       let limit = 0;

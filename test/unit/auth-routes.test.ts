@@ -118,6 +118,7 @@ describe('route groups table', () => {
       spend_tracking_routes: [
         '/spend/logs',
         '/spend/tags',
+        '/spend/calculate',
         '/global/spend',
         '/global/spend/tags',
         '/global/spend/keys',
