@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
 import {
@@ -15,6 +16,9 @@ import { parseInput } from './dto/parse';
 import { keyHealth, type KeyHealthResponse } from './key-health';
 import { KeyCache } from './key-cache.service';
 import { KeysService } from './keys.service';
+
+/** A body whose fields are not read. */
+const anyObject = z.looseObject({});
 
 /**
  * LiteLLM's key management routes. Who may call them is the global auth guard's decision (management routes are
@@ -41,7 +45,9 @@ export class KeysController {
   /** The calling key's own health; the master key and JWTs carry no key metadata, so are healthy. */
   @Post('health')
   @HttpCode(200)
-  async health(@Req() req: FastifyRequest): Promise<KeyHealthResponse> {
+  async health(@Body() body: unknown, @Req() req: FastifyRequest): Promise<KeyHealthResponse> {
+    // LiteLLM's route reads no body: any object (or none) is taken, anything else refused as on every admin route.
+    parseInput(anyObject, body, 'optional body');
     const caller = callerOf(req);
     const key = caller.via === 'virtual_key' && caller.token ? await this.cache.findByHash(caller.token) : null;
     return keyHealth(key?.metadata);

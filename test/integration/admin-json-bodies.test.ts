@@ -16,8 +16,8 @@ function adminPostRoutes(): string[] {
   return table.map((l) => l.split(/\s+/)).flatMap((c) => (c[0] === 'POST' && c[admin] === 'yes' ? [c[1]] : []));
 }
 
-/** LiteLLM declares these bodies `Optional[...] = None`: a JSON null is no body there. */
-const NULL_TAKEN = new Set(['/key/regenerate', '/key/:key/regenerate', '/global/spend/end_users']);
+/** LiteLLM declares these bodies `Optional[...] = None` (or reads none, /key/health): a JSON null is no body there. */
+const NULL_TAKEN = new Set(['/key/regenerate', '/key/:key/regenerate', '/global/spend/end_users', '/key/health']);
 
 /**
  * An admin route's body is a JSON object, as LiteLLM's pydantic body models take: `null` (which read as an empty body
