@@ -111,16 +111,22 @@ export class KeysService {
     }
     // A budget period that is over is ended first, so the answer shows the current period and its end.
     const row = token ? await this.spend.readConsistent(() => this.repo.resetDuePeriod(token)) : null;
-    // A team (JWT) reads only its own team's keys, an internal user the keys it created (a JWT) or its user's keys (a
-    // key of the user); others are answered as unknown.
-    if (
-      !row ||
-      (caller.role === 'team' && row.teamId !== caller.teamId) ||
-      (caller.role === 'internal_user' && caller.via === 'jwt' && row.createdBy !== actorOf(caller).id) ||
-      (isInternalKey(caller) && row.userId !== caller.userId)
-    )
-      throw notFound(keyRef ?? 'this key');
+    if (!row || !mayRead(caller, row)) throw notFound(keyRef ?? 'this key');
     return { key: row.token, info: await this.views.one(row) };
+  }
+
+  /**
+   * LiteLLM's `/v2/key/info`: the keys among `refs` this caller may read, as /key/info reads each (a plain key only
+   * itself), read together in the order asked; the others are left out, as keys that do not exist are.
+   */
+  async infoMany(refs: readonly string[], caller: Caller): Promise<KeyView[]> {
+    const asked = [...new Set(refs.map(toToken).filter((t): t is string => t !== null))];
+    const tokens = caller.role === 'virtual_key' ? asked.filter((t) => t === caller.token) : asked;
+    if (tokens.length === 0) return [];
+    const rows = await this.spend.readConsistent(() => this.repo.resetDuePeriods(tokens));
+    const order = new Map(tokens.map((t, i) => [t, i]));
+    const readable = rows.filter((r) => mayRead(caller, r)).sort((a, b) => order.get(a.token)! - order.get(b.token)!);
+    return this.views.of(readable);
   }
 
   async update(req: UpdateKeyRequest, caller: Caller): Promise<KeyView> {
@@ -264,6 +270,17 @@ function listFilter(q: ListKeysQuery): KeyFilter {
 }
 
 /** A key acting with its user's `internal_user` or `internal_user_viewer` role: it reaches its user's keys. */
+/**
+ * Whether a caller that may read keys reads this one: a team (JWT) only its own team's keys, an internal user the keys
+ * it created (a JWT) or its user's keys (a key of the user); others every key their route reaches.
+ */
+function mayRead(caller: Caller, row: KeyRow): boolean {
+  if (caller.role === 'team') return row.teamId === caller.teamId;
+  if (caller.role === 'internal_user' && caller.via === 'jwt') return row.createdBy === actorOf(caller).id;
+  if (isInternalKey(caller)) return row.userId === caller.userId;
+  return true;
+}
+
 function isInternalKey(caller: Caller): boolean {
   return caller.via === 'virtual_key' && isInternalUser(caller);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { spyKeyQueries } from '../support/key-calls';
 import { assertError, managementApi } from '../support/management-api';
 import { oneModelYaml, startProxy, type ProxyOnDatabase } from '../support/proxy-setup';
 
@@ -68,6 +69,23 @@ describe('/key/health and /v2/key/info', () => {
     assert.deepEqual(r.info[1].models, ['m']);
     const none = await ok('POST', '/v2/key/info', { keys: ['sk-v2-no-such-key-000001'] });
     assert.deepEqual(none, { key: ['sk-v2-no-such-key-000001'], info: [] });
+  });
+
+  it('/v2/key/info: the keys asked for are read together, not one statement each', async () => {
+    const a = await ok('POST', '/key/generate', { key_alias: 'v2-many' });
+    const asked = [a.token, ...Array.from({ length: 200 }, (_, i) => `sk-v2-many-missing-${i}`)];
+    const spy = spyKeyQueries();
+    let r;
+    try {
+      r = await ok('POST', '/v2/key/info', { keys: asked });
+    } finally {
+      spy.stop();
+    }
+    assert.deepEqual(
+      r.info.map((k: { token: string }) => k.token),
+      [a.token],
+    );
+    assert.ok(spy.count() <= 4, `${spy.count()} statements on virtual_keys for 201 keys: ${spy.texts.join(' | ')}`);
   });
 
   it("/v2/key/info: a caller sees only the keys /key/info shows it, never another caller's", async () => {
