@@ -181,6 +181,20 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     await ok('POST', '/user/delete', { user_ids: ['u-1', 'u-2', 'u-3', byMail[0].user_id] });
   });
 
+  it('/team/member_delete by email takes the keys there of the user of that email, listed without its id', async () => {
+    await ok('POST', '/user/new', { user_id: 'mail-leaver', user_email: 'leaver@example.com', auto_create_key: false });
+    await ok('POST', '/team/new', {
+      team_id: 'team-mail-keys',
+      members_with_roles: [{ role: 'user', user_email: 'leaver@example.com' }],
+    });
+    const key = await ok('POST', '/key/generate', { team_id: 'team-mail-keys', user_id: 'mail-leaver' });
+    const other = await ok('POST', '/key/generate', { user_id: 'mail-leaver' });
+    await ok('POST', '/team/member_delete', { team_id: 'team-mail-keys', user_email: 'leaver@example.com' });
+    assertError(await api('GET', `/key/info?key=${key.token}`), 404);
+    await ok('GET', `/key/info?key=${other.token}`);
+    await ok('POST', '/user/delete', { user_ids: ['mail-leaver'] });
+  });
+
   it('/team/list lists teams, filtered by member user_id or organization_id', async () => {
     await ok('POST', '/team/new', {
       team_id: 'team-l1',

@@ -196,9 +196,11 @@ export class TeamsService {
       'team.member_delete',
       details,
       // As LiteLLM: a member leaving a team takes its keys of that team with it (made by itself or for it), so that
-      // none goes on spending the team's budget outside any member budget.
+      // none goes on spending the team's budget outside any member budget. One named by email is also the user of that
+      // email, as its membership budget is (team-member-budgets).
       async (tx) => {
-        deletedKeys = await TeamsRepository.deleteMemberKeys(tx, req.team_id, leaving);
+        const emails = !req.user_id && req.user_email ? [req.user_email] : [];
+        deletedKeys = await TeamsRepository.deleteMemberKeys(tx, req.team_id, leaving, emails);
         details.deleted_keys = deletedKeys.length;
       },
     );
