@@ -269,7 +269,6 @@ function listFilter(q: ListKeysQuery): KeyFilter {
   };
 }
 
-/** A key acting with its user's `internal_user` or `internal_user_viewer` role: it reaches its user's keys. */
 /**
  * Whether a caller that may read keys reads this one: a team (JWT) only its own team's keys, an internal user the keys
  * it created (a JWT) or its user's keys (a key of the user); others every key their route reaches.
@@ -281,6 +280,7 @@ function mayRead(caller: Caller, row: KeyRow): boolean {
   return true;
 }
 
+/** A key acting with its user's `internal_user` or `internal_user_viewer` role: it reaches its user's keys. */
 function isInternalKey(caller: Caller): boolean {
   return caller.via === 'virtual_key' && isInternalUser(caller);
 }
