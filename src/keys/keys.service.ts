@@ -123,9 +123,10 @@ export class KeysService {
     const asked = [...new Set(refs.map(toToken).filter((t): t is string => t !== null))];
     const tokens = caller.role === 'virtual_key' ? asked.filter((t) => t === caller.token) : asked;
     if (tokens.length === 0) return [];
-    const rows = await this.spend.readConsistent(() => this.repo.resetDuePeriods(tokens));
+    const rows = await this.spend.readConsistent(() => this.repo.findByTokens(tokens));
     const order = new Map(tokens.map((t, i) => [t, i]));
     const readable = rows.filter((r) => mayRead(caller, r)).sort((a, b) => order.get(a.token)! - order.get(b.token)!);
+    // The views end the periods that are over (of the keys shown only), as /key/info does for its key.
     return this.views.of(readable);
   }
 
