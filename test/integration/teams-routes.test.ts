@@ -195,6 +195,26 @@ describe('teams, users and customers: LiteLLM routes and fields (PostgreSQL)', (
     await ok('POST', '/user/delete', { user_ids: ['mail-leaver'] });
   });
 
+  it('/team/member_delete by email ends the membership of the entry it matches, whatever email its user row holds', async () => {
+    await ok('POST', '/user/new', { user_id: 'mail-id', auto_create_key: false });
+    await ok('POST', '/team/new', { team_id: 'team-mail-id' });
+    await ok('POST', '/team/member_add', {
+      team_id: 'team-mail-id',
+      member: { role: 'user', user_id: 'mail-id', user_email: 'listed@example.com' },
+      max_budget_in_team: 1,
+    });
+    const before = await ok('GET', '/team/info?team_id=team-mail-id');
+    assert.deepEqual(
+      before.team_memberships.map((m: { user_id: string }) => m.user_id),
+      ['mail-id'],
+    );
+    await ok('POST', '/team/member_delete', { team_id: 'team-mail-id', user_email: 'listed@example.com' });
+    const after = await ok('GET', '/team/info?team_id=team-mail-id');
+    assert.deepEqual(after.team_memberships, [], 'its membership and member budget go with the entry');
+    assert.deepEqual((await ok('GET', '/user/info?user_id=mail-id')).user_info.teams, []);
+    await ok('POST', '/user/delete', { user_ids: ['mail-id'] });
+  });
+
   it('/team/list lists teams, filtered by member user_id or organization_id', async () => {
     await ok('POST', '/team/new', {
       team_id: 'team-l1',

@@ -47,8 +47,13 @@ export class TeamMemberBudgets {
     await this.changes.changed('team', [teamId]);
   }
 
-  async memberRemoved(teamId: string, member: Pick<Member, 'user_id' | 'user_email'>): Promise<void> {
-    const userIds = await this.userIds([member]);
+  /** `matched`: the user ids of the members_with_roles entries the removal matched (their memberships end too). */
+  async memberRemoved(
+    teamId: string,
+    member: Pick<Member, 'user_id' | 'user_email'>,
+    matched: readonly string[] = [],
+  ): Promise<void> {
+    const userIds = [...new Set([...(await this.userIds([member])), ...matched])];
     await this.repo.leave(teamId, userIds);
     await this.changes.membersLeft(teamId, userIds);
   }

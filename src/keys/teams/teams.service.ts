@@ -206,8 +206,10 @@ export class TeamsService {
     );
     if (!row) throw notFound(req.team_id);
     this.changes.keysRemoved(deletedKeys);
+    // The entries matched (by email too) name their users: each leaves, whatever email its user row holds.
     await this.memberUsers.leave(req.team_id, req);
-    await this.memberBudgets.memberRemoved(req.team_id, req);
+    for (const id of leaving) if (id !== req.user_id) await this.memberUsers.leave(req.team_id, { user_id: id });
+    await this.memberBudgets.memberRemoved(req.team_id, req, leaving);
     return this.view(row);
   }
 
