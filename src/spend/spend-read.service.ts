@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { z } from 'zod';
 import type { Caller } from '../auth/caller';
 import { Errors } from '../common/errors/gateway-error';
@@ -74,9 +74,9 @@ export class SpendReadService {
 
   constructor(
     private readonly db: DatabaseService,
-    @Optional() @Inject(GATEWAY_CONFIG) config?: Pick<GatewayConfig, 'models'>,
+    @Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'models'>,
   ) {
-    this.providers = new Map((config?.models ?? []).map((d) => [d.id, d.provider]));
+    this.providers = new Map(config.models.map((d) => [d.id, d.provider]));
   }
 
   async logs(q: z.output<typeof spendLogsQuery>, caller: Caller): Promise<object[]> {

@@ -53,7 +53,7 @@ describe('spend report and log pages: bounded reads of the partitioned table', (
         return database.query(sql, params);
       },
     } as unknown as DatabaseService;
-    service = new SpendReadService(capture);
+    service = new SpendReadService(capture, { models: [] });
   });
   after(async () => {
     await client?.end();
