@@ -93,12 +93,13 @@ export interface SpendScope {
 }
 
 /**
- * The rows a caller may see: admins and proxy_admin_viewer all; an internal user (a JWT of that role, or a key of such
- * a user) its user's, whatever its team (LiteLLM's own-spend view); a team (a team JWT, or a virtual key of a team)
- * its team's; a key of no team its own. Naming another team or user is refused.
+ * The rows a caller asks for (`askedTeam`, `askedUser`: its filters) within those it may see: admins and
+ * proxy_admin_viewer all; an internal user (a JWT of that role, or a key of such a user) its user's, whatever its team
+ * (LiteLLM's own-spend view); a team (a team JWT, or a virtual key of a team) its team's; a key of no team its own.
+ * Naming another team or user is refused.
  */
 export function scopeOf(caller: Caller, askedTeam: string | undefined, askedUser?: string): SpendScope {
-  if (readsAll(caller)) return {};
+  if (readsAll(caller)) return { teamId: askedTeam, userId: askedUser };
   if (isInternalUser(caller)) {
     const user = caller.userId;
     if (user === undefined)
@@ -107,15 +108,16 @@ export function scopeOf(caller: Caller, askedTeam: string | undefined, askedUser
       );
     if (askedUser !== undefined && askedUser !== user)
       throw Errors.forbidden(`An internal user sees only its own spend (user ${JSON.stringify(user)})`);
-    return { userId: user };
+    return { teamId: askedTeam, userId: user };
   }
   const team = caller.teamId;
   if (team !== undefined) {
     if (askedTeam !== undefined && askedTeam !== team)
       throw Errors.forbidden(`A team caller sees only its own team's spend (team ${JSON.stringify(team)})`);
-    return { teamId: team };
+    return { teamId: team, userId: askedUser };
   }
-  if (caller.via === 'virtual_key' && caller.token) return { apiKey: caller.token };
+  if (caller.via === 'virtual_key' && caller.token)
+    return { teamId: askedTeam, apiKey: caller.token, userId: askedUser };
   throw Errors.forbidden('This caller has no team or key to see spend of');
 }
 
@@ -141,7 +143,7 @@ export class Where {
     return this;
   }
 
-  /** The rows of a caller's scope (scopeOf). */
+  /** The rows of a caller's scope and filters (scopeOf). */
   within(scope: SpendScope): this {
     return this.eq('team_id', scope.teamId).eq('api_key', scope.apiKey).eq('user', scope.userId);
   }

@@ -87,10 +87,8 @@ export class SpendReadService {
     const summary = q.start_date !== undefined && q.end_date !== undefined && isTrue(q.summarize);
     const { from, to } = summary ? pastDays(asked) : asked;
     const where = new Where()
-      .eq('team_id', scope.teamId ?? q.team_id)
-      .eq('api_key', scope.apiKey)
+      .within(scope)
       .eq('api_key', q.api_key === undefined ? undefined : tokenOf(q.api_key))
-      .eq('user', scope.userId ?? q.user_id)
       .eq('request_id', q.request_id)
       .eq('model', q.model)
       .between(from, to);
@@ -118,16 +116,10 @@ export class SpendReadService {
     const scope = scopeOf(caller, q.team_id, q.internal_user_id);
     // Any dates are taken, as the contract has it; days to come are not read (pastDays).
     const { from, to } = pastDays(range(q.start_date, q.end_date));
-    const where = new Where()
-      .eq('team_id', scope.teamId ?? q.team_id)
-      .eq('api_key', scope.apiKey)
-      .eq('user', scope.userId)
-      .eq('end_user', q.customer_id)
-      .between(from, to);
+    const where = new Where().within(scope).eq('end_user', q.customer_id).between(from, to);
     // LiteLLM's other answers: per key for one key or one user, per team and customer for both.
     if (q.api_key !== undefined) return keySpendReport(this.db, where.eq('api_key', tokenOf(q.api_key)));
-    if (q.internal_user_id !== undefined)
-      return keySpendReport(this.db, scope.userId !== undefined ? where : where.eq('user', q.internal_user_id));
+    if (q.internal_user_id !== undefined) return keySpendReport(this.db, where);
     const both = q.team_id !== undefined && q.customer_id !== undefined;
     const g = both ? TEAM_AND_CUSTOMER : GROUP_BY[q.group_by];
     const rows = await this.db.query<ReportRow>(
