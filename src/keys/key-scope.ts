@@ -187,14 +187,12 @@ export function mayTakeOver(
   row: { token: string; models: string[]; allowedRoutes: string[]; teamId: string | null },
 ): void {
   if (!scope || row.token === scope.self) return;
-  try {
-    withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes, team_id: row.teamId }, true);
-  } catch (err) {
-    throw outOfScope(
-      `This key has more than you have (${(err as GatewayError).param}): only an admin may regenerate it`,
-      'key',
-    );
-  }
+  noMoreThanCaller(
+    scope,
+    { models: row.models, allowed_routes: row.allowedRoutes, team_id: row.teamId },
+    'key',
+    'regenerate it',
+  );
 }
 
 /**
@@ -203,14 +201,37 @@ export function mayTakeOver(
  */
 export function mayMove(scope: KeyScope | null, row: { models: string[]; allowedRoutes: string[] }): void {
   if (!scope) return;
+  noMoreThanCaller(
+    scope,
+    { models: row.models, allowed_routes: row.allowedRoutes },
+    'team_id',
+    'move it to another team',
+  );
+}
+
+/** A key with these fields is one the caller could have made itself; else refused, naming what it has more of. */
+function noMoreThanCaller(scope: KeyScope, fields: ScopedFields, param: string, what: string): void {
   try {
-    withinScope(scope, { models: row.models, allowed_routes: row.allowedRoutes }, true);
+    withinScope(scope, fields, true);
   } catch (err) {
     throw outOfScope(
-      `This key has more than you have (${(err as GatewayError).param}): only an admin may move it to another team`,
-      'team_id',
+      `This key has more than you have (${(err as GatewayError).param}): only an admin may ${what}`,
+      param,
     );
   }
+}
+
+/**
+ * The rows a change guarded by a read of `row` may write: those of `where` still as read (same models, routes and
+ * team), so that what was checked is what is written.
+ */
+export function asRead(
+  where: KeyScopeWhere,
+  row: { models: string[]; allowedRoutes: string[]; teamId: string | null },
+): KeyScopeWhere {
+  return {
+    AND: [where, { models: { equals: row.models }, allowedRoutes: { equals: row.allowedRoutes }, teamId: row.teamId }],
+  };
 }
 
 /** Roles whose block binds every caller that is not an admin. */

@@ -1,6 +1,6 @@
 import { Errors } from '../../common/errors/gateway-error';
 import type { KeyScopeWhere, KeysRepository } from '../keys.repository';
-import { adminBlocked, blockWhere, isAdminBlocked, mayTakeOver, scopeWhere, type KeyScope } from '../key-scope';
+import { adminBlocked, asRead, blockWhere, isAdminBlocked, mayTakeOver, scopeWhere, type KeyScope } from '../key-scope';
 import { hashSecret, newSecret, toToken } from '../secrets/key-secret';
 import { notFound } from './key-errors';
 
@@ -50,14 +50,5 @@ export async function rotationWhere(
   if (!current) throw notFound(ref);
   mayTakeOver(scope, current);
   if (blocked !== undefined && isAdminBlocked(current)) throw adminBlocked();
-  return blockWhere(scope, blocked, {
-    AND: [
-      where,
-      {
-        models: { equals: current.models },
-        allowedRoutes: { equals: current.allowedRoutes },
-        teamId: current.teamId,
-      },
-    ],
-  });
+  return blockWhere(scope, blocked, asRead(where, current));
 }

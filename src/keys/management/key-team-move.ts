@@ -1,5 +1,5 @@
 import type { KeyScopeWhere, KeysRepository } from '../keys.repository';
-import { mayMove, scopeWhere, type KeyScope } from '../key-scope';
+import { asRead, mayMove, scopeWhere, type KeyScope } from '../key-scope';
 import { toToken } from '../secrets/key-secret';
 import { notFound } from './key-errors';
 
@@ -28,10 +28,5 @@ export async function teamMoveWhere(
   if (!current) throw notFound(keyRef);
   if (current.teamId === team) return where;
   mayMove(scope, { models: models ?? current.models, allowedRoutes: routes ?? current.allowedRoutes });
-  return {
-    AND: [
-      where,
-      { models: { equals: current.models }, allowedRoutes: { equals: current.allowedRoutes }, teamId: current.teamId },
-    ],
-  };
+  return asRead(where, current);
 }
