@@ -103,16 +103,11 @@ export class MemberUsersRepository {
       });
   }
 
-  /** The removed member's user (by id, else by email) no longer lists the team. */
-  async leave(teamId: string, member: MemberRef): Promise<void> {
-    const run = member.user_id
-      ? this.db.prisma.$executeRaw`UPDATE users SET teams = array_remove(teams, ${teamId})
-          WHERE user_id = ${member.user_id} AND ${teamId} = ANY(teams)`
-      : member.user_email
-        ? this.db.prisma.$executeRaw`UPDATE users SET teams = array_remove(teams, ${teamId})
-            WHERE user_email = ${member.user_email} AND ${teamId} = ANY(teams)`
-        : undefined;
-    await run?.catch(rethrowDatabaseError);
+  /** The removed members' users no longer list the team. */
+  async leave(teamId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.db.prisma.$executeRaw`UPDATE users SET teams = array_remove(teams, ${teamId})
+        WHERE user_id = ANY(${[...userIds]}::text[]) AND ${teamId} = ANY(teams)`.catch(rethrowDatabaseError);
   }
 }
 

@@ -47,13 +47,8 @@ export class TeamMemberBudgets {
     await this.changes.changed('team', [teamId]);
   }
 
-  /** `matched`: the user ids of the members_with_roles entries the removal matched (their memberships end too). */
-  async memberRemoved(
-    teamId: string,
-    member: Pick<Member, 'user_id' | 'user_email'>,
-    matched: readonly string[] = [],
-  ): Promise<void> {
-    const userIds = [...new Set([...(await this.userIds([member])), ...matched])];
+  /** The removed members' memberships (and their budgets' hold on them) end. */
+  async memberRemoved(teamId: string, userIds: readonly string[]): Promise<void> {
     await this.repo.leave(teamId, userIds);
     await this.changes.membersLeft(teamId, userIds);
   }

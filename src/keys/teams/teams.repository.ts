@@ -96,23 +96,16 @@ export class TeamsRepository {
     );
   }
 
-  /**
-   * Deletes the keys in the team of these users, and of the users of these emails (a member named by email alone is
-   * listed without its user's id); answers their tokens.
-   */
-  static async deleteMemberKeys(
-    tx: Prisma.TransactionClient,
-    teamId: string,
-    userIds: readonly string[],
-    emails: readonly string[] = [],
-  ) {
-    const byEmail =
-      emails.length > 0
-        ? await tx.user.findMany({ where: { userEmail: { in: [...emails] } }, select: { userId: true } })
-        : [];
-    const users = [...new Set([...userIds, ...byEmail.map((u) => u.userId)])];
-    if (users.length === 0) return [];
-    const where = { teamId, userId: { in: users } };
+  /** The users of this email (a member listed by email alone names no user id). */
+  static async userIdsOfEmail(tx: Prisma.TransactionClient, email: string): Promise<string[]> {
+    const rows = await tx.user.findMany({ where: { userEmail: email }, select: { userId: true } });
+    return rows.map((u) => u.userId);
+  }
+
+  /** Deletes the keys in the team of these users; answers their tokens. */
+  static async deleteMemberKeys(tx: Prisma.TransactionClient, teamId: string, userIds: readonly string[]) {
+    if (userIds.length === 0) return [];
+    const where = { teamId, userId: { in: [...userIds] } };
     const keys = await tx.virtualKey.findMany({ where, select: { token: true } });
     await tx.virtualKey.deleteMany({ where });
     return keys.map((k) => k.token);

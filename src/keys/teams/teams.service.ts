@@ -195,21 +195,20 @@ export class TeamsService {
       actorOf(caller),
       'team.member_delete',
       details,
-      // As LiteLLM: a member leaving a team takes its keys of that team with it (made by itself or for it), so that
-      // none goes on spending the team's budget outside any member budget. One named by email is also the user of that
-      // email, as its membership budget is (team-member-budgets).
+      // The users leaving: those the matched entries name, and one named by email is also the user of that email.
+      // As LiteLLM, each takes its keys of the team with it (made by itself or for it), so that none goes on spending
+      // the team's budget outside any member budget.
       async (tx) => {
-        const emails = !req.user_id && req.user_email ? [req.user_email] : [];
-        deletedKeys = await TeamsRepository.deleteMemberKeys(tx, req.team_id, leaving, emails);
+        if (!req.user_id && req.user_email)
+          leaving = [...new Set([...leaving, ...(await TeamsRepository.userIdsOfEmail(tx, req.user_email))])];
+        deletedKeys = await TeamsRepository.deleteMemberKeys(tx, req.team_id, leaving);
         details.deleted_keys = deletedKeys.length;
       },
     );
     if (!row) throw notFound(req.team_id);
     this.changes.keysRemoved(deletedKeys);
-    // The entries matched (by email too) name their users: each leaves, whatever email its user row holds.
-    await this.memberUsers.leave(req.team_id, req);
-    for (const id of leaving) if (id !== req.user_id) await this.memberUsers.leave(req.team_id, { user_id: id });
-    await this.memberBudgets.memberRemoved(req.team_id, req, leaving);
+    await this.memberUsers.leave(req.team_id, leaving);
+    await this.memberBudgets.memberRemoved(req.team_id, leaving);
     return this.view(row);
   }
 
