@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { CommandLine } from './command-line';
 import type { FileRead } from './config-file';
 import { ConfigError, type ConfigProblem } from './config.error';
-import { durationParts, fixedDurationMs } from '../common/time/duration';
+import { durationSpan, fixedDurationMs } from '../common/time/duration';
 import { parseEnvNumber } from './config.util';
 import { checkDatabaseUrl, POOL_LIMIT, POOL_WAIT_SEC, wholeSetting } from './database-url';
 import { toDeployments } from './deployments';
@@ -134,7 +134,7 @@ function passwordOf(url: string | undefined): string | undefined {
 /** The retention period: fixed (`30d`) in ms, or calendar months (`1mo`), whose length varies. */
 function retentionOf(period: string | undefined): { retentionMs: number | null; retentionMonths?: number } {
   if (!period) return { retentionMs: null };
-  const d = durationParts(period);
-  if (d?.unit === 'mo') return { retentionMs: null, retentionMonths: d.count };
+  const months = durationSpan(period)?.months;
+  if (months !== undefined) return { retentionMs: null, retentionMonths: months };
   return { retentionMs: fixedDurationMs(period) };
 }

@@ -1,7 +1,4 @@
-/**
- * LiteLLM's key `duration`: a number and a unit, `30s`, `15m`, `24h`, `7d`, `2w`, `1mo` (calendar months), `1y`.
- * Returns the expiry instant from `now`, or null for "never" (null / undefined).
- */
+/** LiteLLM's durations: a number and a unit, `30s`, `15m`, `24h`, `7d`, `2w`, `1mo` (calendar months), `1y`. */
 const DURATION = /^(\d{1,9})(s|m|h|d|w|mo|y)$/;
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -25,21 +22,26 @@ export function isStorableDuration(text: string, now = new Date()): boolean {
   return isStorableDate(expiryFrom(text, now)!);
 }
 
-export function expiryFrom(duration: string | null | undefined, now = new Date()): Date | null {
-  if (duration === null || duration === undefined) return null;
-  const m = DURATION.exec(duration);
-  if (!m) throw new RangeError(`invalid duration ${duration}`);
+/**
+ * A duration's length: calendar months (`mo`, and `y` as 12 of them), whose length varies, or fixed milliseconds (the
+ * other units); null when it is not a duration.
+ */
+export function durationSpan(
+  text: string,
+): { months: number; ms?: undefined } | { ms: number; months?: undefined } | null {
+  const m = DURATION.exec(text);
+  if (!m) return null;
   const n = Number(m[1]);
-  const unit = m[2];
-  // Months and years clamp to the month's last day, as later budget periods do (nextResetMs, llmgw_next_reset).
-  if (unit === 'mo' || unit === 'y') return new Date(addUtcMonths(now.getTime(), unit === 'y' ? 12 * n : n));
-  return new Date(now.getTime() + n * UNIT_MS[unit]);
+  return m[2] === 'mo' ? { months: n } : m[2] === 'y' ? { months: 12 * n } : { ms: n * UNIT_MS[m[2]] };
 }
 
-/** A duration's count and unit (`s`, `m`, `h`, `d`, `w`, `mo`, `y`); null when it is not one. */
-export function durationParts(text: string): { count: number; unit: string } | null {
-  const m = DURATION.exec(text);
-  return m ? { count: Number(m[1]), unit: m[2] } : null;
+/** A key's `duration`: its expiry instant from `now`, or null for "never" (null / undefined). */
+export function expiryFrom(duration: string | null | undefined, now = new Date()): Date | null {
+  if (duration === null || duration === undefined) return null;
+  const span = durationSpan(duration);
+  if (!span) throw new RangeError(`invalid duration ${duration}`);
+  // Months clamp to the month's last day, as later budget periods do (nextResetMs, llmgw_next_reset).
+  return new Date(span.ms === undefined ? addUtcMonths(now.getTime(), span.months) : now.getTime() + span.ms);
 }
 
 /**
@@ -56,8 +58,7 @@ export function addUtcMonths(atMs: number, months: number): number {
 
 /** A duration of fixed length (`30s`, `15m`, `24h`, `7d`, `2w`; not `mo` or `y`) in milliseconds. */
 export function fixedDurationMs(text: string): number {
-  const m = DURATION.exec(text);
-  const unitMs = m ? UNIT_MS[m[2]] : undefined;
-  if (unitMs === undefined) throw new RangeError(`not a fixed-length duration: ${text}`);
-  return Number(m![1]) * unitMs;
+  const ms = durationSpan(text)?.ms;
+  if (ms === undefined) throw new RangeError(`not a fixed-length duration: ${text}`);
+  return ms;
 }

@@ -1,4 +1,4 @@
-import { addUtcMonths, durationParts, expiryFrom, fixedDurationMs, isValidDuration } from '../../common/time/duration';
+import { addUtcMonths, durationSpan, expiryFrom, isValidDuration } from '../../common/time/duration';
 
 /**
  * LiteLLM's `budget_duration`: how long a budget period lasts (`30s`, `30m`, `24h`, `7d`, `1mo`). When the period
@@ -23,13 +23,12 @@ export function firstResetAt(duration: string | null | undefined, now = new Date
  * (the month's last day when it has fewer). Null for a duration it does not know.
  */
 export function nextResetMs(endMs: number, duration: string, nowMs: number): number | null {
-  const d = durationParts(duration);
-  if (d === null || d.count <= 0 || !Number.isFinite(endMs)) return null;
-  if (d.unit !== 'mo' && d.unit !== 'y') {
-    const step = fixedDurationMs(duration);
-    return endMs + step * Math.max(1, Math.floor((nowMs - endMs) / step) + 1);
-  }
-  const months = d.unit === 'y' ? 12 * d.count : d.count;
+  const span = durationSpan(duration);
+  // A zero duration has no next end.
+  if (span === null || (span.ms ?? span.months) === 0 || !Number.isFinite(endMs)) return null;
+  const step = span.ms;
+  if (step !== undefined) return endMs + step * Math.max(1, Math.floor((nowMs - endMs) / step) + 1);
+  const months = span.months;
   const at = new Date(endMs);
   const now = new Date(nowMs);
   const elapsed = (now.getUTCFullYear() - at.getUTCFullYear()) * 12 + now.getUTCMonth() - at.getUTCMonth();
