@@ -58,6 +58,16 @@ describe("virtual keys act with their user's user_role", () => {
   }
 
   it('answers each role its routes, and a key of a user without a role as a plain key', async () => {
+    const internalUser = {
+      chat: 200,
+      teamList: 403,
+      userList: 403,
+      keyList: 200,
+      ownUserInfo: 200,
+      spendLogs: 200,
+      teamNew: 403,
+      keyGenerate: 200,
+    };
     const expect: Record<string, Record<string, number>> = {
       'kr-admin': {
         chat: 200,
@@ -79,26 +89,9 @@ describe("virtual keys act with their user's user_role", () => {
         teamNew: 403,
         keyGenerate: 403,
       },
-      'kr-internal': {
-        chat: 200,
-        teamList: 403,
-        userList: 403,
-        keyList: 200,
-        ownUserInfo: 200,
-        spendLogs: 200,
-        teamNew: 403,
-        keyGenerate: 200,
-      },
-      'kr-iviewer': {
-        chat: 200,
-        teamList: 403,
-        userList: 403,
-        keyList: 200,
-        ownUserInfo: 200,
-        spendLogs: 200,
-        teamNew: 403,
-        keyGenerate: 403,
-      },
+      'kr-internal': internalUser,
+      // An internal user viewer reads what an internal user reads, and creates nothing.
+      'kr-iviewer': { ...internalUser, keyGenerate: 403 },
       'kr-none': {
         chat: 200,
         teamList: 403,

@@ -12,13 +12,7 @@ import { ROOT, writeConfig } from '../support/gateway';
 
 describe("virtual key strategy: a key's caller, made on its first use", () => {
   it('is made once per key record, kept on the record, made again for a changed key (a new record)', () => {
-    const records = new Map<string, KeyRecord>();
-    const lookup: KeyLookup = {
-      findByHash: (token) => Promise.resolve(records.get(token) ?? null),
-      get: (token) => records.get(token),
-    };
-    const config = loadGatewayConfig({ argv: ['--config', writeConfig('model_list: []\n')], env: {}, cwd: ROOT });
-    const strategy = new VirtualKeyStrategy(lookup, new RoutePolicies(config), users(), pino({ level: 'silent' }));
+    const { records, strategy } = strategyOver(users());
     const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
     records.set(a, keyRecord(a, { teamId: 'team-1' }));
     records.set(b, keyRecord(b));
@@ -34,15 +28,9 @@ describe("virtual key strategy: a key's caller, made on its first use", () => {
   });
 
   it("carries its user's role, made again when a user's role changed and only then", () => {
-    const records = new Map<string, KeyRecord>();
-    const lookup: KeyLookup = {
-      findByHash: (token) => Promise.resolve(records.get(token) ?? null),
-      get: (token) => records.get(token),
-    };
-    const config = loadGatewayConfig({ argv: ['--config', writeConfig('model_list: []\n')], env: {}, cwd: ROOT });
     const roles = new Map<string, string | null>([['u1', 'proxy_admin_viewer']]);
     const dir = users(roles);
-    const strategy = new VirtualKeyStrategy(lookup, new RoutePolicies(config), dir, pino({ level: 'silent' }));
+    const { records, strategy } = strategyOver(dir);
     const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
     records.set(a, keyRecord(a, { userId: 'u1' }));
     records.set(b, keyRecord(b, { userId: 'u1', allowedRoutes: ['/team/list', '/team/new'] }));
@@ -80,6 +68,20 @@ describe("virtual key strategy: a key's caller, made on its first use", () => {
 });
 
 /** The users as the strategy asks about them: roles from a map, and a version the test raises. */
+/** The strategy over key records held in a map (what the key cache would answer), users from `dir`. */
+function strategyOver(dir: AccessDirectory): { records: Map<string, KeyRecord>; strategy: VirtualKeyStrategy } {
+  const records = new Map<string, KeyRecord>();
+  const lookup: KeyLookup = {
+    findByHash: (token) => Promise.resolve(records.get(token) ?? null),
+    get: (token) => records.get(token),
+  };
+  const config = loadGatewayConfig({ argv: ['--config', writeConfig('model_list: []\n')], env: {}, cwd: ROOT });
+  return {
+    records,
+    strategy: new VirtualKeyStrategy(lookup, new RoutePolicies(config), dir, pino({ level: 'silent' })),
+  };
+}
+
 function users(roles = new Map<string, string | null>()): AccessDirectory & { usersVersion: number } {
   return {
     hasTeam: () => true,
